@@ -1,0 +1,62 @@
+using System.CommandLine;
+using EdgeLangevin.Cli.Commands;
+using EdgeLangevin.Cli.Infrastructure;
+using EdgeLangevin.Reference.Io;
+
+namespace EdgeLangevin.Cli;
+
+/// <summary>
+/// The command tree and the one place where outcomes become exit codes:
+/// 0 success, 1 the job failed, 2 bad usage or bad input (see <see cref="ExitCodes"/>).
+/// </summary>
+public static class CliApp
+{
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("EdgeLangevin: Langevin-dynamics sparse coding for the edge (float reference, fixed-point core, Verilog, firmware).");
+        // One file per area; each adds its verbs.
+        DemoCommand.Add(root);
+        ReferenceCommands.Add(root);
+        SimulatorCommands.Add(root);
+        HdlCommands.Add(root);
+        FirmwareCommands.Add(root);
+        return root;
+    }
+
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        stdout ??= Console.Out;
+        stderr ??= Console.Error;
+        RootCommand root = BuildRoot();
+        ParseResult parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) stderr.WriteLine($"error: {error.Message}");
+            stderr.WriteLine("Run 'edgelangevin --help' (or '<verb> --help') for usage.");
+            return ExitCodes.BadUsage;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = stdout, Error = stderr });
+        }
+        catch (Exception e) when (Unwrap(e) is InvalidInputException or ArgumentException or FileNotFoundException or DirectoryNotFoundException)
+        {
+            stderr.WriteLine($"error: {Unwrap(e).Message}");
+            return ExitCodes.BadUsage;
+        }
+        catch (Exception e) when (Unwrap(e) is OperationCanceledException)
+        {
+            stderr.WriteLine("interrupted: previous results were left as they were");
+            return ExitCodes.JobFailed;
+        }
+        catch (Exception e) when (Unwrap(e) is JobFailedException)
+        {
+            stderr.WriteLine($"failed: {Unwrap(e).Message}");
+            return ExitCodes.JobFailed;
+        }
+    }
+
+    private static Exception Unwrap(Exception e) =>
+        e is AggregateException { InnerExceptions.Count: 1 } a ? Unwrap(a.InnerExceptions[0]) :
+        e is System.Reflection.TargetInvocationException { InnerException: { } inner } ? Unwrap(inner) : e;
+}

@@ -1,0 +1,3 @@
+using EdgeLangevin.Cli;
+
+return CliApp.Run(args);
