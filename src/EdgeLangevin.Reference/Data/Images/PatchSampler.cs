@@ -27,17 +27,24 @@ public sealed class PatchSampler
     public int D => PatchSize * PatchSize;
 
     /// <summary>Writes the next patch's raw samples, row-major, into <paramref name="raw"/> (length D).</summary>
-    public void Next(Span<double> raw)
+    public void Next(Span<double> raw) => Draw(_images, PatchSize, _rng.Next, raw);
+
+    /// <summary>
+    /// Draws one patch using <paramref name="nextInt"/>(n), a uniform integer in [0, n), three times:
+    /// the image, the top row, the left column. The learner's data source calls this with its own
+    /// random stream so that a chain's data depend only on that chain's seed.
+    /// </summary>
+    public static void Draw(IReadOnlyList<GrayImage> images, int patchSize, Func<int, int> nextInt, Span<double> raw)
     {
-        if (raw.Length != D) throw new ArgumentException($"patch buffer must hold {D} samples, got {raw.Length}", nameof(raw));
-        GrayImage img = _images[_rng.Next(_images.Count)];
-        int row0 = _rng.Next(img.Height - PatchSize + 1);
-        int col0 = _rng.Next(img.Width - PatchSize + 1);
+        if (raw.Length != patchSize * patchSize) throw new ArgumentException($"patch buffer must hold {patchSize * patchSize} samples, got {raw.Length}", nameof(raw));
+        GrayImage img = images[nextInt(images.Count)];
+        int row0 = nextInt(img.Height - patchSize + 1);
+        int col0 = nextInt(img.Width - patchSize + 1);
         int i = 0;
-        for (int r = 0; r < PatchSize; r++)
+        for (int r = 0; r < patchSize; r++)
         {
             int offset = (row0 + r) * img.Width + col0;
-            for (int c = 0; c < PatchSize; c++) raw[i++] = img.Samples[offset + c];
+            for (int c = 0; c < patchSize; c++) raw[i++] = img.Samples[offset + c];
         }
     }
 
