@@ -1,0 +1,85 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using EdgeLangevin.Reference.Io;
+
+namespace EdgeLangevin.Reference.Settings;
+
+/// <summary>Which dynamics moves u (shared/MODEL.md).</summary>
+public enum InferenceMethod
+{
+    /// <summary>Langevin dynamics on the thresholded-Laplacian energy (LSC at T = 1; DSC at T = 0 with pi = 1).</summary>
+    Langevin,
+    /// <summary>Rozell's LCA: tau du/dt = A^T (x - A s) - (u - s), s = soft threshold of u at lambda sigma^2; no noise.</summary>
+    Lca,
+}
+
+/// <summary>
+/// How u is simulated: the step, the temperature, the order, how many samples are kept.
+/// Time is in the model's time units; one step advances it by <see cref="Dt"/>, and
+/// eps = dt / tau_u is the Euler-Maruyama step of shared/MODEL.md. The fixed-point core
+/// converts these same numbers to its Q formats (FIXED_POINT.md "Host conversions").
+/// JSON (snake_case): {"method": "langevin", "order": 1, "dt": 1, "tau_u": 20, "temperature": 1,
+/// "mu": 1, "chains": 4, "samples": 2000, "burn_in": 1000}.
+/// </summary>
+public sealed record InferenceSettings
+{
+    /// <summary>Langevin (default) or LCA.</summary>
+    public InferenceMethod Method { get; init; } = InferenceMethod.Langevin;
+
+    /// <summary>1: overdamped Euler-Maruyama; 2: underdamped with mass <see cref="Mu"/>.</summary>
+    public int Order { get; init; } = 1;
+
+    /// <summary>Time step (time units per step). The authors use dt = 1 with tau_u = 20.</summary>
+    public double Dt { get; init; } = 1.0;
+
+    /// <summary>Time constant of u (time units).</summary>
+    public double TauU { get; init; } = 20.0;
+
+    /// <summary>Temperature T: 1 samples the posterior, 0 is deterministic MAP descent.</summary>
+    public double Temperature { get; init; } = 1.0;
+
+    /// <summary>Mass of the second-order dynamics, in units of tau_u (mu -> 0 is first order). Ignored for order 1.</summary>
+    public double Mu { get; init; } = 1.0;
+
+    /// <summary>Independent chains per input (their samples are pooled). Many chains beat long chains on 2 cores only when they are independent; this is what makes the Monte Carlo error honest.</summary>
+    public int Chains { get; init; } = 4;
+
+    /// <summary>Steps recorded per chain after burn-in (every step is a sample).</summary>
+    public int Samples { get; init; } = 2000;
+
+    /// <summary>Steps discarded per chain before recording. Chains start at u = 0, inside the zero region; leaving it takes several tau_u, and 200 steps (10 tau_u) still biased P(s = 0) upward by about 0.01 on the MODEL.md worked case, 1000 did not.</summary>
+    public int BurnIn { get; init; } = 1000;
+
+    /// <summary>eps = dt / tau_u, the dimensionless step of the update equations.</summary>
+    [JsonIgnore]
+    public double Eps => Dt / TauU;
+
+    public static InferenceSettings Default { get; } = new();
+
+    /// <summary>Throws <see cref="InvalidInputException"/> naming the first bad field (snake_case, as in the JSON).</summary>
+    public void Validate(string? fileName = null)
+    {
+        if (!Enum.IsDefined(Method)) throw InvalidInputException.Field(fileName, "method", "expected \"langevin\" or \"lca\"");
+        if (Order is not (1 or 2)) throw InvalidInputException.Field(fileName, "order", $"expected 1 or 2, got {Order}");
+        if (!(Dt > 0) || !double.IsFinite(Dt)) throw InvalidInputException.Field(fileName, "dt", $"must be a positive finite number, got {SettingsJson.F(Dt)}");
+        if (!(TauU > 0) || !double.IsFinite(TauU)) throw InvalidInputException.Field(fileName, "tau_u", $"must be a positive finite number, got {SettingsJson.F(TauU)}");
+        // eps >= 1 overshoots the leak and the data drive in a single step: the chain no longer follows the dynamics.
+        if (!(Eps < 1)) throw InvalidInputException.Field(fileName, "dt", $"dt / tau_u must be below 1, got {SettingsJson.F(Dt)} / {SettingsJson.F(TauU)}");
+        if (!(Temperature >= 0) || !double.IsFinite(Temperature)) throw InvalidInputException.Field(fileName, "temperature", $"must be a finite number >= 0, got {SettingsJson.F(Temperature)}");
+        if (Order == 2)
+        {
+            if (!(Mu > 0) || !double.IsFinite(Mu)) throw InvalidInputException.Field(fileName, "mu", $"must be a positive finite number, got {SettingsJson.F(Mu)}");
+            // The friction step m <- m - (eps/mu) m reverses the momentum's sign when eps/mu > 1.
+            if (!(Eps / Mu <= 1)) throw InvalidInputException.Field(fileName, "mu", $"eps / mu = {SettingsJson.F(Eps / Mu)} must be <= 1 (use a larger mu or a smaller dt)");
+        }
+        if (Method == InferenceMethod.Lca && Order != 1) throw InvalidInputException.Field(fileName, "order", "LCA is first order only");
+        if (Chains < 1) throw InvalidInputException.Field(fileName, "chains", $"must be >= 1, got {Chains}");
+        if (Samples < 1) throw InvalidInputException.Field(fileName, "samples", $"must be >= 1, got {Samples}");
+        if (BurnIn < 0) throw InvalidInputException.Field(fileName, "burn_in", $"must be >= 0, got {BurnIn}");
+    }
+
+    public JsonObject ToJson() => SettingsJson.ToJson(this);
+
+    public static InferenceSettings FromJson(JsonNode? node, string? fileName = null) =>
+        SettingsJson.Parse<InferenceSettings>(node, fileName, (s, f) => s.Validate(f));
+}

@@ -1,0 +1,50 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using EdgeLangevin.Reference.Io;
+
+namespace EdgeLangevin.Reference.Settings;
+
+/// <summary>
+/// The one JSON form of the settings records: snake_case field names, enums as
+/// snake_case strings, unknown fields rejected (a misspelt field must not silently
+/// fall back to its default). A `--config` file is this form.
+/// </summary>
+public static class SettingsJson
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.Strict,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
+    };
+
+    public static JsonObject ToJson<T>(T settings) => (JsonObject)JsonSerializer.SerializeToNode(settings, Options)!;
+
+    /// <summary>
+    /// Reads a settings record from JSON; errors are <see cref="InvalidInputException"/>s
+    /// naming the file and the field. Missing fields keep their defaults. Validates.
+    /// </summary>
+    public static T Parse<T>(JsonNode? node, string? fileName, Action<T, string?> validate)
+    {
+        if (node is not JsonObject) throw new InvalidInputException($"{fileName ?? "settings"}: expected a JSON object");
+        T? value;
+        try
+        {
+            value = node.Deserialize<T>(Options);
+        }
+        catch (JsonException e)
+        {
+            string field = string.IsNullOrEmpty(e.Path) ? "" : e.Path.TrimStart('$', '.');
+            throw new InvalidInputException($"{fileName ?? "settings"}: {(field.Length > 0 ? $"field '{field}': " : "")}{e.Message}", e);
+        }
+        if (value is null) throw new InvalidInputException($"{fileName ?? "settings"}: expected a JSON object, got null");
+        validate(value, fileName);
+        return value;
+    }
+
+    internal static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+}
