@@ -1,3 +1,5 @@
+using EdgeLangevin.Reference.Random;
+
 namespace EdgeLangevin.Reference.Data.Images;
 
 /// <summary>
@@ -9,7 +11,7 @@ namespace EdgeLangevin.Reference.Data.Images;
 public sealed class PatchSampler
 {
     private readonly IReadOnlyList<GrayImage> _images;
-    private readonly Random _rng;
+    private readonly Rng _rng;
 
     public PatchSampler(IReadOnlyList<GrayImage> images, int patchSize, int seed)
     {
@@ -20,14 +22,14 @@ public sealed class PatchSampler
                 throw new ArgumentException($"{img.Source}: image {img.Width}x{img.Height} is smaller than a {patchSize}x{patchSize} patch", nameof(images));
         _images = images;
         PatchSize = patchSize;
-        _rng = new Random(seed);
+        _rng = new Rng(seed);
     }
 
     public int PatchSize { get; }
     public int D => PatchSize * PatchSize;
 
     /// <summary>Writes the next patch's raw samples, row-major, into <paramref name="raw"/> (length D).</summary>
-    public void Next(Span<double> raw) => Draw(_images, PatchSize, _rng.Next, raw);
+    public void Next(Span<double> raw) => Draw(_images, PatchSize, _rng.NextInt, raw);
 
     /// <summary>
     /// Draws one patch using <paramref name="nextInt"/>(n), a uniform integer in [0, n), three times:
