@@ -19,7 +19,7 @@ public enum InferenceMethod
 /// eps = dt / tau_u is the Euler-Maruyama step of shared/MODEL.md. The fixed-point core
 /// converts these same numbers to its Q formats (FIXED_POINT.md "Host conversions").
 /// JSON (snake_case): {"method": "langevin", "order": 1, "dt": 1, "tau_u": 20, "temperature": 1,
-/// "mu": 1, "chains": 4, "samples": 1000, "burn_in": 200}.
+/// "mu": 1, "chains": 4, "samples": 2000, "burn_in": 1000}.
 /// </summary>
 public sealed record InferenceSettings
 {
@@ -45,10 +45,10 @@ public sealed record InferenceSettings
     public int Chains { get; init; } = 4;
 
     /// <summary>Steps recorded per chain after burn-in (every step is a sample).</summary>
-    public int Samples { get; init; } = 1000;
+    public int Samples { get; init; } = 2000;
 
-    /// <summary>Steps discarded per chain before recording.</summary>
-    public int BurnIn { get; init; } = 200;
+    /// <summary>Steps discarded per chain before recording. Chains start at u = 0, inside the zero region; leaving it takes several tau_u, and 200 steps (10 tau_u) still biased P(s = 0) upward by about 0.01 on the MODEL.md worked case, 1000 did not.</summary>
+    public int BurnIn { get; init; } = 1000;
 
     /// <summary>eps = dt / tau_u, the dimensionless step of the update equations.</summary>
     [JsonIgnore]

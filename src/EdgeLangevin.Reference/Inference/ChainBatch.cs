@@ -1,0 +1,297 @@
+using EdgeLangevin.Reference.Model;
+using EdgeLangevin.Reference.Settings;
+using EdgeLangevin.Reference.Random;
+
+namespace EdgeLangevin.Reference.Inference;
+
+/// <summary>
+/// Many chains of the dynamics of shared/MODEL.md run side by side, each with its own
+/// datum and its own random stream: the double-precision reference sampler.
+/// <para>
+/// State is in flat arrays, chain b's unit k at b*K + k, chain b's pixel d at b*D + d.
+/// The dictionary is kept column by column (<see cref="Columns"/>: a_k at k*D) because
+/// every product runs along a column. The gate is exploited as in the fixed-point core:
+/// only active units enter A s and only they get A^T r, so a step costs about
+/// 2 D (active units) multiply-adds per chain, not 2 D K.
+/// </para>
+/// <para>
+/// One <see cref="Step"/>: codes s = h(u) and the residual r = x - A s of the current
+/// state are computed (and left in <see cref="S"/>, <see cref="R"/>, <see cref="G"/> for
+/// the learner and the statistics), then u (and m) move by one step.
+/// </para>
+/// <para>
+/// Langevin, T &gt; 0: the Euler-Maruyama update of MODEL.md exactly.
+/// Langevin, T = 0 (deterministic descent, DSC): the same drift applied as a proximal step,
+/// because the subgradient sign(u) chatters around zero forever and never yields an exact
+/// zero: the leak shrinks |u| by eps lambda but never carries u across zero, a unit with
+/// u0 = 0 (pi = 1) is gated open at u = 0 (in the + direction for the non-negative variant),
+/// and in the non-negative variant the data drive does not carry u across zero either
+/// (s = |u| would bounce). This is proximal gradient descent (ISTA) on the same energy.
+/// Second order at T = 0 is plain heavy-ball descent.
+/// LCA: u += eps (A^T r - u + s), s = soft threshold of u at theta = lambda sigma^2
+/// (non-negative: max(u - theta, 0)), every unit driven; no noise. theta makes LCA's fixed
+/// points those of the L1 MAP problem with this lambda and sigma.
+/// </para>
+/// </summary>
+public sealed class ChainBatch
+{
+    private readonly Rng[] _rngs;
+    private readonly int[] _activeList;
+    private readonly int[] _activeCount;
+    private readonly double _eps, _noise, _half, _friction, _theta;
+    private readonly int _blocks;
+
+    public ChainBatch(SparseCodingModel model, InferenceSettings settings, int chains, long seed)
+    {
+        model.Validate();
+        settings.Validate();
+        if (chains < 1) throw new ArgumentOutOfRangeException(nameof(chains), "at least one chain");
+        Settings = settings;
+        Variant = model.Variant;
+        Lambda = model.Lambda;
+        Sigma = model.Sigma;
+        U0 = model.U0;
+        D = model.D;
+        K = model.K;
+        Chains = chains;
+        Columns = new double[K * D];
+        SetDictionary(model.Dictionary);
+        X = new double[chains * D];
+        R = new double[chains * D];
+        U = new double[chains * K];
+        M = new double[chains * K];
+        S = new double[chains * K];
+        G = new double[chains * K];
+        _activeList = new int[chains * K];
+        _activeCount = new int[chains];
+        _rngs = new Rng[chains];
+        for (int b = 0; b < chains; b++) _rngs[b] = new Rng(seed, b);
+        _eps = settings.Eps;
+        _noise = Math.Sqrt(2 * settings.Temperature * _eps);
+        _half = _eps / (2 * settings.Mu);
+        _friction = _eps / settings.Mu;
+        _theta = Lambda * Sigma * Sigma;
+        // Blocks of chains for the two cores: enough blocks to balance, few enough to keep overhead low.
+        _blocks = Math.Min(chains, Math.Max(1, Environment.ProcessorCount * 4));
+    }
+
+    public InferenceSettings Settings { get; }
+    public Variant Variant { get; }
+    public double Lambda { get; }
+    public double Sigma { get; }
+    /// <summary>The threshold u0; the learner moves it when pi is learned.</summary>
+    public double U0 { get; set; }
+    public int D { get; }
+    public int K { get; }
+    public int Chains { get; }
+    /// <summary>Dictionary column by column: A[d, k] = Columns[k * D + d].</summary>
+    public double[] Columns { get; }
+    /// <summary>Each chain's datum, chains x D.</summary>
+    public double[] X { get; }
+    /// <summary>Residual x - A s at the state the last step started from, chains x D.</summary>
+    public double[] R { get; }
+    /// <summary>u, chains x K.</summary>
+    public double[] U { get; }
+    /// <summary>Momentum (second order only), chains x K.</summary>
+    public double[] M { get; }
+    /// <summary>Codes s = h(u) at the state the last step started from, chains x K.</summary>
+    public double[] S { get; }
+    /// <summary>a_k . r for the units that got data drive in the last step (active units; every unit for LCA), else 0.</summary>
+    public double[] G { get; }
+
+    /// <summary>The random stream of chain b (also used by the learner for that chain's data switching).</summary>
+    public Rng ChainRng(int b) => _rngs[b];
+
+    public void SetDictionary(Matrix a)
+    {
+        if (a.Rows != D || a.Cols != K) throw new ArgumentException($"dictionary must be {D}x{K}, got {a.Rows}x{a.Cols}");
+        for (int d = 0; d < D; d++)
+            for (int k = 0; k < K; k++)
+                Columns[k * D + d] = a.Data[d * K + k];
+    }
+
+    public Matrix GetDictionary()
+    {
+        var a = new Matrix(D, K);
+        for (int d = 0; d < D; d++)
+            for (int k = 0; k < K; k++)
+                a.Data[d * K + k] = Columns[k * D + d];
+        return a;
+    }
+
+    /// <summary>Sets chain b's datum.</summary>
+    public void SetInput(int b, ReadOnlySpan<double> x) => x.CopyTo(X.AsSpan(b * D, D));
+
+    /// <summary>Number of units active (s != 0) in chain b at the state the last step started from.</summary>
+    public int ActiveCount(int b) => _activeCount[b];
+
+    /// <summary>Advances every chain by one step (in parallel over blocks of chains; results do not depend on the thread count).</summary>
+    public void Step()
+    {
+        if (_blocks == 1)
+        {
+            StepRange(0, Chains);
+            return;
+        }
+        Parallel.For(0, _blocks, blk =>
+        {
+            int lo = (int)((long)Chains * blk / _blocks), hi = (int)((long)Chains * (blk + 1) / _blocks);
+            StepRange(lo, hi);
+        });
+    }
+
+    private void StepRange(int lo, int hi)
+    {
+        for (int b = lo; b < hi; b++)
+        {
+            if (Settings.Method == InferenceMethod.Lca) StepLca(b);
+            else if (Settings.Order == 1) StepFirstOrder(b);
+            else StepSecondOrder(b);
+        }
+    }
+
+    /// <summary>Codes, active list, residual and data drive of chain b at its current u (Langevin).</summary>
+    private void Evaluate(int b)
+    {
+        int ko = b * K, xo = b * D;
+        double u0 = U0;
+        bool open0 = u0 == 0;
+        bool signed = Variant == Variant.Signed;
+        int n = 0;
+        for (int k = 0; k < K; k++)
+        {
+            double u = U[ko + k], au = Math.Abs(u);
+            G[ko + k] = 0;
+            if (au > u0 || open0)
+            {
+                double s = au - u0;
+                S[ko + k] = signed && u < 0 ? -s : s;
+                _activeList[ko + n++] = k;
+            }
+            else S[ko + k] = 0;
+        }
+        Residual(b, n);
+        for (int i = 0; i < n; i++)
+        {
+            int k = _activeList[ko + i];
+            G[ko + k] = Dot(k, xo);
+        }
+    }
+
+    /// <summary>r = x - sum over the first n listed units of s_k a_k; counts the non-zero codes.</summary>
+    private void Residual(int b, int n)
+    {
+        int ko = b * K, xo = b * D;
+        Array.Copy(X, xo, R, xo, D);
+        int nonzero = 0;
+        for (int i = 0; i < n; i++)
+        {
+            int k = _activeList[ko + i];
+            double s = S[ko + k];
+            if (s == 0) continue;
+            nonzero++;
+            int co = k * D;
+            for (int d = 0; d < D; d++) R[xo + d] -= s * Columns[co + d];
+        }
+        _activeCount[b] = nonzero;
+    }
+
+    private double Dot(int k, int xo)
+    {
+        int co = k * D;
+        double acc = 0;
+        for (int d = 0; d < D; d++) acc += Columns[co + d] * R[xo + d];
+        return acc;
+    }
+
+    /// <summary>-dE/du for unit k of chain b, from the evaluated state: gated data drive minus the leak.</summary>
+    private double Force(int b, int k, double u)
+    {
+        double drive = G[b * K + k] / (Sigma * Sigma);
+        if (Variant == Variant.NonNegative && u < 0) drive = -drive;
+        return drive - Lambda * Math.Sign(u);
+    }
+
+    private void StepFirstOrder(int b)
+    {
+        Evaluate(b);
+        int ko = b * K;
+        Rng rng = _rngs[b];
+        if (_noise > 0)
+        {
+            for (int k = 0; k < K; k++)
+            {
+                double u = U[ko + k];
+                U[ko + k] = u + _eps * Force(b, k, u) + _noise * rng.NextGaussian();
+            }
+            return;
+        }
+        double leak = _eps * Lambda, inv = 1 / (Sigma * Sigma);
+        bool nonneg = Variant == Variant.NonNegative;
+        for (int k = 0; k < K; k++)
+        {
+            double u = U[ko + k];
+            double drive = G[ko + k] * inv;
+            if (nonneg && u < 0) drive = -drive;
+            double v = u + _eps * drive;
+            if (nonneg && ((u > 0 && v < 0) || (u < 0 && v > 0))) v = 0;
+            v = v > leak ? v - leak : v < -leak ? v + leak : 0;
+            U[ko + k] = v;
+        }
+    }
+
+    private void StepSecondOrder(int b)
+    {
+        int ko = b * K;
+        for (int k = 0; k < K; k++) U[ko + k] += _half * M[ko + k];
+        Evaluate(b);
+        Rng rng = _rngs[b];
+        for (int k = 0; k < K; k++)
+        {
+            double u = U[ko + k], m = M[ko + k];
+            m += -_friction * m + _eps * Force(b, k, u);
+            if (_noise > 0) m += _noise * rng.NextGaussian();
+            M[ko + k] = m;
+            U[ko + k] = u + _half * m;
+        }
+    }
+
+    private void StepLca(int b)
+    {
+        int ko = b * K, xo = b * D;
+        bool signed = Variant == Variant.Signed;
+        for (int k = 0; k < K; k++)
+        {
+            double u = U[ko + k];
+            double s = signed ? Math.Sign(u) * Math.Max(Math.Abs(u) - _theta, 0) : Math.Max(u - _theta, 0);
+            S[ko + k] = s;
+            _activeList[ko + k] = k;
+        }
+        Residual(b, K);
+        for (int k = 0; k < K; k++)
+        {
+            double g = Dot(k, xo);
+            G[ko + k] = g;
+            U[ko + k] += _eps * (g - U[ko + k] + S[ko + k]);
+        }
+    }
+
+    /// <summary>Writes h(u) of the current state of chain b into dest[offset..offset+K) (LCA: its soft threshold).</summary>
+    public void CurrentCodes(int b, double[] dest, int offset)
+    {
+        int ko = b * K;
+        for (int k = 0; k < K; k++)
+        {
+            double u = U[ko + k];
+            double s;
+            if (Settings.Method == InferenceMethod.Lca)
+                s = Variant == Variant.Signed ? Math.Sign(u) * Math.Max(Math.Abs(u) - _theta, 0) : Math.Max(u - _theta, 0);
+            else
+            {
+                double a = Math.Abs(u) - U0;
+                s = a > 0 ? (Variant == Variant.Signed && u < 0 ? -a : a) : 0;
+            }
+            dest[offset + k] = s;
+        }
+    }
+}

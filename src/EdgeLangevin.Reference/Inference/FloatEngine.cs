@@ -1,0 +1,89 @@
+using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Reference.Model;
+using EdgeLangevin.Reference.Settings;
+
+namespace EdgeLangevin.Reference.Inference;
+
+/// <summary>
+/// Posterior summaries from the double-precision sampler: every input gets
+/// settings.Chains independent chains started at u = 0 (m = 0), run for burn_in steps,
+/// then settings.Samples steps each recorded as a sample of s = h(u).
+/// </summary>
+public static class FloatEngine
+{
+    public static PosteriorSummary[] Infer(SparseCodingModel model, double[][] inputs, InferenceSettings settings, long seed,
+        IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        settings.Validate();
+        try { model.Validate(); }
+        catch (ArgumentException e) { throw new InvalidInputException($"model: {e.Message}", e); }
+        CheckInputs(model, inputs);
+        int n = inputs.Length, c = settings.Chains, k = model.K;
+        var batch = new ChainBatch(model, settings, n * c, seed);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < c; j++) batch.SetInput(i * c + j, inputs[i]);
+
+        long total = (long)settings.BurnIn + settings.Samples;
+        var countActive = new long[n * c * k];
+        var sum = new double[n * c * k];
+        var sumSq = new double[n * c * k];
+        long reportEvery = Math.Max(1, total / 100);
+        for (long t = 0; t < total; t++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            batch.Step();
+            if (t >= settings.BurnIn)
+            {
+                double[] s = batch.S;
+                for (int i = 0; i < s.Length; i++)
+                {
+                    double v = s[i];
+                    if (v == 0) continue;
+                    countActive[i]++;
+                    sum[i] += v;
+                    sumSq[i] += v * v;
+                }
+            }
+            if (progress is not null && (t % reportEvery == 0 || t == total - 1)) progress.Report(new RunProgress("sampling", t + 1, total));
+        }
+
+        var result = new PosteriorSummary[n];
+        double ns = settings.Samples;
+        for (int i = 0; i < n; i++)
+        {
+            var pa = new double[k]; var mean = new double[k]; var std = new double[k];
+            var paSe = new double[k]; var meanSe = new double[k];
+            for (int u = 0; u < k; u++)
+            {
+                double pSum = 0, pSq = 0, mSum = 0, mSq = 0, sq = 0;
+                for (int j = 0; j < c; j++)
+                {
+                    int idx = (i * c + j) * k + u;
+                    double p = countActive[idx] / ns, m = sum[idx] / ns;
+                    pSum += p; pSq += p * p; mSum += m; mSq += m * m; sq += sumSq[idx] / ns;
+                }
+                pa[u] = pSum / c;
+                mean[u] = mSum / c;
+                std[u] = Math.Sqrt(Math.Max(0, sq / c - mean[u] * mean[u]));
+                paSe[u] = c > 1 ? Math.Sqrt(Math.Max(0, (pSq - c * pa[u] * pa[u]) / (c - 1)) / c) : double.NaN;
+                meanSe[u] = c > 1 ? Math.Sqrt(Math.Max(0, (mSq - c * mean[u] * mean[u]) / (c - 1)) / c) : double.NaN;
+            }
+            result[i] = new PosteriorSummary { PActive = pa, Mean = mean, Std = std, PActiveStdError = paSe, MeanStdError = meanSe, SampleCount = (long)c * settings.Samples };
+        }
+        return result;
+    }
+
+    /// <summary>Every input must have D finite numbers.</summary>
+    public static void CheckInputs(SparseCodingModel model, double[][] inputs, string? fileName = null)
+    {
+        if (inputs.Length == 0) throw InvalidInputException.Field(fileName, "inputs", "expected at least one input vector");
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (inputs[i] is null) throw InvalidInputException.Field(fileName, $"inputs[{i}]", "expected an array of numbers, got null");
+            if (inputs[i].Length != model.D)
+                throw InvalidInputException.Field(fileName, $"inputs[{i}]", $"expected {model.D} numbers (the dictionary has {model.D} rows), got {inputs[i].Length}");
+            for (int d = 0; d < model.D; d++)
+                if (!double.IsFinite(inputs[i][d])) throw InvalidInputException.Field(fileName, $"inputs[{i}][{d}]", "must be a finite number");
+        }
+    }
+}
