@@ -67,14 +67,14 @@ namespace EdgeLangevin.Firmware
             {
                 result.Message = "PASS (" + model.GoldenSteps + " steps, K = " + model.K + ", D = " + model.D + ", seed " + model.GoldenSeed + ", bit for bit)";
             }
-            else if (result.FirstBadStep > 0 && result.FirstBadUnit >= 0)
+            else if (result.FirstBadUnit >= 0)
             {
-                result.Message = "FAIL: state first differs after step " + result.FirstBadStep + " of " + model.GoldenSteps
-                    + "; after the last step u[" + result.FirstBadUnit + "] = " + result.Actual + ", expected " + result.Expected;
+                result.Message = "FAIL: after step " + model.GoldenSteps + " u[" + result.FirstBadUnit + "] = " + result.Actual + ", expected " + result.Expected
+                    + (result.FirstBadStep > 0 ? "; the state first differs after step " + result.FirstBadStep : "; every step's state hash agrees, so the golden vector itself is damaged");
             }
             else
             {
-                result.Message = "FAIL: state hash first differs after step " + result.FirstBadStep + " of " + model.GoldenSteps + " (final state words agree)";
+                result.Message = "FAIL: the state first differs after step " + result.FirstBadStep + " of " + model.GoldenSteps + " (the final words agree again)";
             }
             return result;
         }
