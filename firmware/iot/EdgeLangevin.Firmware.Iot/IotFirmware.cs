@@ -13,7 +13,7 @@ public sealed record IotFirmwareOptions
     /// <summary>Claimed min-entropy of one noise-channel conversion, eighths of a bit (16 = 2 bits).</summary>
     public int NoiseEntropyEighths { get; init; } = 16;
     public int Chains { get; init; } = 1;
-    public int StepsPerWindow { get; init; } = 20;
+    public int StepsPerWindow { get; init; } = 100;
     /// <summary>A status line every this many windows.</summary>
     public int ReportEvery { get; init; } = 10;
     /// <summary>Reseed the chains' generators from the noise channel every this many windows (0: never, a reproducible run).</summary>
@@ -115,7 +115,9 @@ public sealed class IotFirmware
         }
         else
         {
-            _out.WriteLine($"entropy: no hardware RNG; fixed seed {seed} (reproducible run)");
+            _out.WriteLine(_options.ReseedEvery > 0
+                ? $"entropy: no hardware RNG; fixed seed {seed}, reseeded from the noise channel every {_options.ReseedEvery} windows"
+                : $"entropy: no hardware RNG; fixed seed {seed}, never reseeded (a reproducible run)");
         }
 
         try

@@ -16,9 +16,11 @@ for (int i = 0; i < args.Length; i++)
               --signal-channel C [0]            ADC channel of the signal (D conversions per window)
               --noise-channel C [1]             ADC channel of the noise source
               --noise-entropy E [16]            claimed min-entropy per noise conversion, eighths of a bit
-              --steps-per-window N [20] --report-every N [10] --reseed-every N [64] --chains N [1]
+              --steps-per-window N [100] --report-every N [10] --reseed-every N [64] --chains N [1]
               --zero-count N [512] --counts-per-unit-log2 N [6]
               --windows N [0 = until Ctrl-C] --seed N [1] --hwrng PATH [/dev/hwrng | none]
+              --replay DIR                      no hardware: play DIR/bars8x8-signal-ch0.txt and DIR/noise-ch1.txt
+                                                (one count per line) through a recorded MCP3008 instead of SPI
             Example: sudo ./EdgeLangevin.Firmware.Iot --bus 0 --cs 0 --windows 1000
             """);
         return 0;
@@ -42,18 +44,20 @@ IotFirmwareOptions options;
 int bus, cs;
 long windows;
 string hwrngPath;
+string? replay;
 try
 {
     bus = Int("bus", 0);
     cs = Int("cs", 0);
     windows = Int("windows", 0);
     hwrngPath = values.Remove("hwrng", out string? p) ? p : HwRngSource.DefaultPath;
+    replay = values.Remove("replay", out string? r) ? r : null;
     options = new IotFirmwareOptions
     {
         SignalChannel = Int("signal-channel", 0),
         NoiseChannel = Int("noise-channel", 1),
         NoiseEntropyEighths = Int("noise-entropy", 16),
-        StepsPerWindow = Int("steps-per-window", 20),
+        StepsPerWindow = Int("steps-per-window", 100),
         ReportEvery = Int("report-every", 10),
         ReseedEvery = Int("reseed-every", 64),
         Chains = Int("chains", 1),
@@ -79,7 +83,19 @@ if (hwrngPath != "none")
     }
 }
 
-using var spi = SpiDevice.Create(new SpiConnectionSettings(bus, cs) { ClockFrequency = 1_000_000, Mode = SpiMode.Mode0 });
+SpiDevice spi;
+try
+{
+    spi = replay is null
+        ? SpiDevice.Create(new SpiConnectionSettings(bus, cs) { ClockFrequency = 1_000_000, Mode = SpiMode.Mode0 })
+        : new RecordedSpiDevice(RecordingFile.Read(Path.Combine(replay, "bars8x8-signal-ch0.txt")), RecordingFile.Read(Path.Combine(replay, "noise-ch1.txt")), options.SignalChannel, options.NoiseChannel);
+}
+catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine("error: " + e.Message);
+    return 2;
+}
+using var spiDevice = spi;
 var firmware = new IotFirmware(ExportedModel.Create(), spi, hwrng, Console.Out, options);
 if (!firmware.Boot()) return 1;
 using var cancel = new CancellationTokenSource();

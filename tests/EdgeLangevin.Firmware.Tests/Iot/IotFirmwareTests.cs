@@ -15,9 +15,9 @@ public class IotFirmwareTests
         return new MemoryStream(data);
     }
 
-    private static (IotFirmware firmware, ReplaySpiDevice spi, StringWriter output) Create(int[]? noise = null, FirmwareModel? model = null, IotFirmwareOptions? options = null)
+    private static (IotFirmware firmware, RecordedSpiDevice spi, StringWriter output) Create(int[]? noise = null, FirmwareModel? model = null, IotFirmwareOptions? options = null)
     {
-        var spi = new ReplaySpiDevice(Recording.Signal(), noise ?? Recording.Noise());
+        var spi = new RecordedSpiDevice(Recording.Signal(), noise ?? Recording.Noise());
         var output = new StringWriter();
         var firmware = new IotFirmware(model ?? ExportedModel.Create(), spi, new HwRngSource(FakeHwRng(7)), output, options ?? Options);
         return (firmware, spi, output);
@@ -67,7 +67,7 @@ public class IotFirmwareTests
     [Fact]
     public void The_loop_allocates_nothing_per_window_status_lines_and_reseeding_included()
     {
-        var spi = new ReplaySpiDevice(Recording.Signal(), Recording.Noise());
+        var spi = new RecordedSpiDevice(Recording.Signal(), Recording.Noise());
         var output = new FixedBufferWriter();
         var firmware = new IotFirmware(ExportedModel.Create(), spi, new HwRngSource(FakeHwRng(7)), output, Options with { ReseedEvery = 8, ReportEvery = 5 });
         Assert.True(firmware.Boot());

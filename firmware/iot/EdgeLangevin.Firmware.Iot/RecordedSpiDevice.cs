@@ -1,19 +1,20 @@
 using System.Device.Spi;
-using EdgeLangevin.Firmware.Iot;
 
-namespace EdgeLangevin.Firmware.Tests.Iot;
+namespace EdgeLangevin.Firmware.Iot;
 
 /// <summary>
-/// An MCP3008 on a fake SPI bus: answers each 3-byte conversion request with the next recorded
-/// count of the requested channel (wrapping at the end of the recording), exactly as the chip
-/// frames it (null bit low, B9 B8 in the second byte, B7..B0 in the third). Faults on demand.
+/// A recorded MCP3008 on a simulated SPI bus (the `--replay` mode and the tests): answers each 3-byte
+/// conversion request with the next recorded count of the requested channel (wrapping at the end of
+/// the recording), framed as the chip frames it (null bit low, B9 B8 in the second byte, B7..B0 in
+/// the third). Faults on demand, for the tests of the error paths. It is a subclass of the real
+/// System.Device.Spi.SpiDevice, not a stand-in for it.
 /// </summary>
-internal sealed class ReplaySpiDevice : SpiDevice
+public sealed class RecordedSpiDevice : SpiDevice
 {
     private readonly int[][] _channels = new int[Mcp3008.Channels][];
     private readonly int[] _next = new int[Mcp3008.Channels];
 
-    public ReplaySpiDevice(int[] signal, int[] noise, int signalChannel = 0, int noiseChannel = 1)
+    public RecordedSpiDevice(int[] signal, int[] noise, int signalChannel = 0, int noiseChannel = 1)
     {
         _channels[signalChannel] = signal;
         _channels[noiseChannel] = noise;
@@ -58,22 +59,23 @@ internal sealed class ReplaySpiDevice : SpiDevice
     public override void WriteByte(byte value) => throw new NotSupportedException();
 }
 
-/// <summary>A TextWriter that keeps the last lines in a fixed buffer and allocates nothing per write.</summary>
-internal sealed class FixedBufferWriter : TextWriter
+
+/// <summary>Reads a recording: one count per line, lines starting with '#' are comments.</summary>
+public static class RecordingFile
 {
-    private readonly char[] _buffer = new char[1 << 16];
-    public int Length { get; private set; }
-    public long Written { get; private set; }
-    public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
-    public override void Write(char value)
+    public static int[] Read(string path)
     {
-        Written++;
-        _buffer[Length] = value;
-        Length = (Length + 1) % _buffer.Length;
+        var values = new List<int>();
+        int line = 0;
+        foreach (string text in File.ReadLines(path))
+        {
+            line++;
+            if (text.Length == 0 || text[0] == '#') continue;
+            if (!int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int v) || v < 0 || v > Mcp3008.MaxValue)
+                throw new FormatException($"{path}, line {line}: expected a count 0 to 1023, got '{text}'");
+            values.Add(v);
+        }
+        if (values.Count == 0) throw new FormatException($"{path}: no counts");
+        return values.ToArray();
     }
-    public override void Write(char[] buffer, int index, int count)
-    {
-        for (int i = 0; i < count; i++) Write(buffer[index + i]);
-    }
-    public override string ToString() => new(_buffer, 0, Length);
 }
