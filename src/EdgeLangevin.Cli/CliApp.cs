@@ -14,6 +14,7 @@ public static class CliApp
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("EdgeLangevin: Langevin-dynamics sparse coding for the edge (float reference, fixed-point core, Verilog, firmware).");
+        root.Add(CommonOptions.Quiet());
         // One file per area; each adds its verbs.
         DemoCommand.Add(root);
         ReferenceCommands.Add(root);
@@ -23,7 +24,11 @@ public static class CliApp
         return root;
     }
 
-    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    /// <summary>
+    /// Parses and runs one command line. Tests call this in-process with their own writers and,
+    /// to simulate Ctrl-C, a <paramref name="cancellation"/> token.
+    /// </summary>
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken cancellation = default)
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
@@ -35,6 +40,7 @@ public static class CliApp
             stderr.WriteLine("Run 'edgelangevin --help' (or '<verb> --help') for usage.");
             return ExitCodes.BadUsage;
         }
+        using IDisposable scope = CliContext.Enter(new CliContext(stdout, stderr, CommonOptions.IsQuiet(parse), cancellation));
         try
         {
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = stdout, Error = stderr });
