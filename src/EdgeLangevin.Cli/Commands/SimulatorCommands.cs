@@ -1,10 +1,87 @@
 using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EdgeLangevin.Cli.Infrastructure;
+using EdgeLangevin.Core;
+using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Reference.Model;
+using EdgeLangevin.Reference.Settings;
+using EdgeLangevin.Simulator;
 
 namespace EdgeLangevin.Cli.Commands;
 
+/// <summary>The fixed-point simulator's verbs: vectors (HDL test vectors).</summary>
 public static class SimulatorCommands
 {
     public static void Add(RootCommand root)
     {
+        root.Subcommands.Add(Vectors());
+    }
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    private static Command Vectors()
+    {
+        var config = new Option<FileInfo?>("--config") { Description = "JSON with an optional \"inference\" section (order, dt, tau_u, temperature, mu) and an optional \"vectors\" section (problem: random|bars, variant, k, d, lambda, pi, sigma, steps, format)" };
+        var model = new Option<FileInfo?>("--model") { Description = "Model file: its dictionary and parameters are used instead of the config's problem" };
+        var steps = new Option<int?>("--steps") { Description = "Steps to record (default: the config's, else 64)" };
+        var format = new Option<string?>("--format") { Description = FormatSpec.Help };
+        var order = new Option<int?>("--order") { Description = "1 (overdamped) or 2 (momentum); overrides the config" };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output folder (replaced atomically)", Required = true };
+        var seed = CommonOptions.Seed();
+        var json = CommonOptions.Json();
+        var cmd = new Command("vectors",
+            "Write the fixed-point core's test vectors for the HDL testbench: inputs, every noise word and the state after every step as $readmemh hex files plus manifest.json (FIXED_POINT.md).\n" +
+            "Example: edgelangevin vectors --config k4d8.json --steps 64 --format A=16.13,S=32.16 --out build/vectors/k4d8 --seed 1")
+        { config, model, steps, format, order, output, seed, json };
+        cmd.SetAction(parse =>
+        {
+            var cfgFile = parse.GetValue(config);
+            var modelFile = parse.GetValue(model);
+            InferenceSettings inference = InferenceSettings.Default;
+            VectorSettings vs = new();
+            string? source = null;
+            if (cfgFile is not null)
+            {
+                source = cfgFile.FullName;
+                (inference, vs) = ReadConfig(cfgFile.FullName);
+            }
+            if (parse.GetValue(order) is int o) inference = inference with { Order = o };
+            string? formatText = parse.GetValue(format) ?? (vs.Format.Length > 0 ? vs.Format : null);
+            FixedFormat fixedFormat = FormatSpec.Parse(formatText);
+            int runSeed = parse.GetValue(seed);
+            SparseCodingModel m = modelFile is not null ? ModelFile.Read(modelFile.FullName) : vs.BuildModel(runSeed);
+            int n = parse.GetValue(steps) ?? vs.Steps;
+            if (n < 1) throw InvalidInputException.Field(null, "--steps", $"expected at least 1, got {n}");
+            VectorSet set = TestVectors.Generate(m, fixedFormat, inference, n, runSeed, modelFile?.FullName ?? source);
+            string dir = parse.GetValue(output)!.FullName;
+            TestVectors.Write(dir, set);
+            var summary = new JsonObject
+            {
+                ["out"] = dir,
+                ["K"] = m.K, ["D"] = m.D, ["steps"] = n, ["order"] = inference.Order, ["variant"] = m.Variant.ToJson(),
+                ["format"] = FormatSpec.ToSpec(fixedFormat), ["seed"] = runSeed, ["saturation_count"] = set.SaturationCount,
+            };
+            parse.InvocationConfiguration.Output.WriteLine($"wrote {dir}: K={m.K} D={m.D} steps={n} order={inference.Order} {m.Variant.ToJson()} format {fixedFormat} saturations {set.SaturationCount}");
+            if (parse.GetValue(json) is FileInfo jf) AtomicFile.WriteAllText(jf.FullName, summary.ToJsonString(Indented) + "\n");
+            return ExitCodes.Success;
+        });
+        return cmd;
+    }
+
+    /// <summary>Reads {"inference": {...}, "vectors": {...}}; both sections optional, nothing else allowed.</summary>
+    internal static (InferenceSettings, VectorSettings) ReadConfig(string path)
+    {
+        if (!File.Exists(path)) throw new InvalidInputException($"{path}: config file not found");
+        JsonNode? root;
+        try { root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip }); }
+        catch (JsonException e) { throw new InvalidInputException($"{path}: not valid JSON ({e.Message})", e); }
+        if (root is not JsonObject obj) throw new InvalidInputException($"{path}: expected a JSON object with \"inference\" and/or \"vectors\" sections");
+        foreach (var kv in obj)
+            if (kv.Key is not ("inference" or "vectors"))
+                throw InvalidInputException.Field(path, kv.Key, "unknown section; expected \"inference\" or \"vectors\"");
+        InferenceSettings inf = obj["inference"] is JsonNode i ? InferenceSettings.FromJson(i, path) : InferenceSettings.Default;
+        VectorSettings v = obj["vectors"] is JsonNode vn ? SettingsJson.Parse<VectorSettings>(vn, path, (s, f) => s.Validate(f)) : new VectorSettings();
+        return (inf, v);
     }
 }

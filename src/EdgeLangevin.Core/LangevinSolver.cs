@@ -1,0 +1,439 @@
+using System;
+
+namespace EdgeLangevin.Core
+{
+    /// <summary>
+    /// The fixed-point Langevin sampler of FIXED_POINT.md: first order (overdamped) or
+    /// second order (momentum), signed or non-negative code, many chains, event-driven.
+    /// HDL twin of <see cref="StepChain"/>: hdl-templates/langevin_core.v.sbn, bit for bit.
+    /// <para>
+    /// Formats: A in Q(WA-1-FA).FA (short), u, m, x, r and the thresholds in
+    /// Q(WS-1-FS).FS (int), MAC operands s_m, r_m, g_m, m_m in Q(WM-1-FM).FM,
+    /// coefficients in Q(WC-1-FC).FC, noise eta in Q5.10.
+    /// </para>
+    /// <para>
+    /// Scaling and overflow: every product is at most 16 x 16 bits and every sum of
+    /// products is accumulated in a long (WA + WM + ceil(log2 max(D, K)) + 1 bits would
+    /// do), so no accumulator ever overflows. Every narrowing to a word saturates and
+    /// increments the clip count of its site (<see cref="SolverWorkspace.Saturations"/>).
+    /// Rounding: every right shift is rshr (to nearest, ties toward +infinity).
+    /// </para>
+    /// <para>
+    /// Event-driven: a unit at or below threshold has s = 0 and no data drive, so the
+    /// reconstruction A s and the correlations A^T r are formed over the active list only:
+    /// 2 D (active units) multiply-accumulates per chain and step, plus O(K) for the
+    /// threshold and the update. <see cref="EventDriven"/> = false forms them over every
+    /// unit instead (the dense step, same bits, for comparison).
+    /// </para>
+    /// <para>No allocation after construction: every buffer lives in <see cref="Workspace"/>.</para>
+    /// </summary>
+    public sealed class LangevinSolver
+    {
+        private readonly FixedFormat _format;
+        private readonly SolverWorkspace _ws;
+        private readonly GaussianNoise _noise;
+        private readonly short[] _columns; // column-major copy of A: entry (d, k) at k * D + d
+        private readonly int _k;
+        private readonly int _d;
+        private readonly bool _nonNegative;
+        private readonly int _order;
+        private readonly long _leak;
+        private readonly long _gain;
+        private readonly long _noiseScale;
+        private readonly long _half;
+        private readonly long _friction;
+        private readonly long _maxS, _minS, _maxM, _minM, _minA, _maxA;
+        private readonly int _shiftSm, _shiftRecon, _shiftCorr, _shiftCoef, _shiftNoise;
+        private readonly long _roundSm, _roundRecon, _roundCorr, _roundCoef, _roundNoise;
+        private long _u0;
+        private StepParameters _parameters;
+        private long _steps;
+
+        /// <summary>
+        /// Builds a solver for <paramref name="chains"/> chains. The dictionary is row-major
+        /// D x K (entry (d, k) at d * K + k) and every entry must fit WA bits. All chains start
+        /// at u = m = 0 with x = 0; the noise generator of chain b starts at
+        /// <see cref="GaussianNoise.SeedFor"/>(seed, b).
+        /// </summary>
+        public LangevinSolver(StepParameters parameters, short[] dictionaryRowMajor, int dimensions, int units, int chains, int seed)
+        {
+            if (parameters == null) throw new ArgumentNullException("parameters");
+            if (dictionaryRowMajor == null) throw new ArgumentNullException("dictionaryRowMajor");
+            if (dimensions < 1 || units < 1) throw new ArgumentException("D = " + dimensions + ", K = " + units + ": expected at least 1 each");
+            if (dictionaryRowMajor.Length != dimensions * units)
+                throw new ArgumentException("dictionary has " + dictionaryRowMajor.Length + " entries, expected D * K = " + dimensions + " * " + units + " = " + (dimensions * units));
+            _format = parameters.Format;
+            _parameters = parameters;
+            _k = units;
+            _d = dimensions;
+            _ws = new SolverWorkspace(chains, units, dimensions);
+            _noise = new GaussianNoise(chains, seed);
+            _maxA = FixedFormat.MaxOf(_format.DictionaryBits);
+            _minA = FixedFormat.MinOf(_format.DictionaryBits);
+            _columns = new short[dimensions * units];
+            for (int d = 0; d < dimensions; d++)
+            {
+                for (int k = 0; k < units; k++)
+                {
+                    short a = dictionaryRowMajor[d * units + k];
+                    if (a > _maxA || a < _minA)
+                        throw new ArgumentException("dictionary entry (d = " + d + ", k = " + k + ") = " + a + " does not fit " + _format.DictionaryBits + " bits");
+                    _columns[k * dimensions + d] = a;
+                }
+            }
+            _nonNegative = parameters.Variant == FixedVariant.NonNegative;
+            _order = parameters.Order;
+            _u0 = parameters.U0;
+            _leak = parameters.Leak;
+            _gain = parameters.Gain;
+            _noiseScale = parameters.NoiseScale;
+            _half = parameters.Half;
+            _friction = parameters.Friction;
+            _maxS = FixedFormat.MaxOf(_format.StateBits);
+            _minS = FixedFormat.MinOf(_format.StateBits);
+            _maxM = FixedFormat.MaxOf(_format.MacBits);
+            _minM = FixedFormat.MinOf(_format.MacBits);
+            _shiftSm = _format.StateToMacShift;
+            _shiftRecon = _format.ReconstructionShift;
+            _shiftCorr = _format.CorrelationShift;
+            _shiftCoef = _format.CoefficientShift;
+            _shiftNoise = _format.NoiseShift;
+            // rshr(v, n) = (v + round) >> n with round = 2^(n-1), or 0 for n = 0 (then v is unchanged).
+            _roundSm = RoundingConstant(_shiftSm);
+            _roundRecon = RoundingConstant(_shiftRecon);
+            _roundCorr = RoundingConstant(_shiftCorr);
+            _roundCoef = RoundingConstant(_shiftCoef);
+            _roundNoise = RoundingConstant(_shiftNoise);
+            EventDriven = true;
+        }
+
+        /// <summary>The formats.</summary>
+        public FixedFormat Format { get { return _format; } }
+        /// <summary>The step parameters in force (u0 changes when it is learned; a new object is made then, outside the step).</summary>
+        public StepParameters Parameters
+        {
+            get
+            {
+                if (_parameters.U0 != _u0) _parameters = _parameters.WithU0((int)_u0);
+                return _parameters;
+            }
+        }
+        /// <summary>Every buffer: state, data, residuals, active lists, clip counts.</summary>
+        public SolverWorkspace Workspace { get { return _ws; } }
+        /// <summary>The chains' noise generators.</summary>
+        public GaussianNoise Noise { get { return _noise; } }
+        /// <summary>Number of units K.</summary>
+        public int K { get { return _k; } }
+        /// <summary>Data dimension D.</summary>
+        public int D { get { return _d; } }
+        /// <summary>Number of chains.</summary>
+        public int Chains { get { return _ws.Chains; } }
+        /// <summary>Steps taken (each steps every chain once).</summary>
+        public long StepCount { get { return _steps; } }
+        /// <summary>True (default): A s and A^T r over active units only. False: over all K (same bits, dense cost).</summary>
+        public bool EventDriven { get; set; }
+
+        /// <summary>The current threshold u0_q (state format).</summary>
+        public int ThresholdQ { get { return (int)_u0; } }
+
+        /// <summary>Sets the threshold u0_q (learning of u0); must be >= 0 and fit the state format. Allocates nothing.</summary>
+        public void SetThreshold(int u0)
+        {
+            if (u0 < 0 || u0 > _maxS) throw new ArgumentException("u0_q = " + u0 + " is out of range: expected 0 to " + _maxS);
+            _u0 = u0;
+        }
+
+        /// <summary>Dictionary entry (d, k), WA bits.</summary>
+        public short GetDictionary(int d, int k)
+        {
+            return _columns[k * _d + d];
+        }
+
+        /// <summary>The dictionary's column-major storage (entry (d, k) at k * D + d); learning writes it in place.</summary>
+        public short[] DictionaryColumns { get { return _columns; } }
+
+        /// <summary>Copies the dictionary, row-major (entry (d, k) at d * K + k), into <paramref name="destination"/>.</summary>
+        public void CopyDictionaryRowMajor(short[] destination)
+        {
+            if (destination == null || destination.Length != _d * _k) throw new ArgumentException("destination must hold D * K = " + (_d * _k) + " entries");
+            for (int d = 0; d < _d; d++)
+                for (int k = 0; k < _k; k++)
+                    destination[d * _k + k] = _columns[k * _d + d];
+        }
+
+        /// <summary>Copies D data words (state format) from <paramref name="source"/> at <paramref name="offset"/> into chain <paramref name="chain"/>'s x.</summary>
+        public void SetData(int chain, int[] source, int offset)
+        {
+            CheckChain(chain);
+            if (source == null || offset < 0 || offset + _d > source.Length) throw new ArgumentException("source must hold D = " + _d + " words from offset " + offset);
+            Array.Copy(source, offset, _ws.X, chain * _d, _d);
+        }
+
+        /// <summary>Sets u (and m, for order 2) of every unit of every chain to 0.</summary>
+        public void ResetState()
+        {
+            Array.Clear(_ws.U, 0, _ws.U.Length);
+            Array.Clear(_ws.M, 0, _ws.M.Length);
+        }
+
+        /// <summary>The code s_k of chain b from its current u: a full-width value (state format), 0 when inactive.</summary>
+        public long CodeQ(int chain, int unit)
+        {
+            long u = _ws.U[chain * _k + unit];
+            long a = u < 0 ? -u : u;
+            if (a <= _u0) return 0;
+            long s = a - _u0;
+            return (!_nonNegative && u < 0) ? -s : s;
+        }
+
+        /// <summary>One step of every chain, chain 0 first.</summary>
+        public void Step()
+        {
+            int chains = _ws.Chains;
+            for (int b = 0; b < chains; b++) StepChain(b);
+            _steps++;
+        }
+
+        /// <summary>
+        /// One step of chain <paramref name="chain"/> (FIXED_POINT.md, "One first-order step"
+        /// and "One second-order step"). Draws exactly K noise words from the chain's
+        /// generator, one per unit in increasing k, also when noise_q = 0.
+        /// </summary>
+        public void StepChain(int chain)
+        {
+            if (_order == 2) HalfStepPosition(chain);
+            int active = Threshold(chain);
+            Reconstruct(chain, active);
+            Correlate(chain, active);
+            if (_order == 1) UpdateFirstOrder(chain, active);
+            else UpdateSecondOrder(chain, active);
+        }
+
+        /// <summary>
+        /// Step 1: threshold every unit. a_k = |u_k| > u0; s_k = (|u_k| - u0) (times sign(u_k)
+        /// when signed); s_m = satM(rshr(s_k, FS - FM)) (site s_m). Builds the active list
+        /// in increasing k and returns its length. |u| is formed at 64 bits (|-2^31| fits).
+        /// </summary>
+        private int Threshold(int chain)
+        {
+            int[] uArr = _ws.U;
+            int[] sm = _ws.Sm;
+            int[] act = _ws.Active;
+            bool[] isActive = _ws.IsActive;
+            int baseK = chain * _k;
+            int n = 0;
+            long u0 = _u0;
+            bool dense = !EventDriven;
+            for (int k = 0; k < _k; k++)
+            {
+                long u = uArr[baseK + k];
+                long a = u < 0 ? -u : u;
+                if (a > u0)
+                {
+                    long s = a - u0;
+                    if (!_nonNegative && u < 0) s = -s;
+                    long v = (s + _roundSm) >> _shiftSm;
+                    if (v > _maxM) { v = _maxM; _ws.Saturations[SolverWorkspace.SiteSm]++; }
+                    else if (v < _minM) { v = _minM; _ws.Saturations[SolverWorkspace.SiteSm]++; }
+                    sm[baseK + k] = (int)v;
+                    act[baseK + n] = k;
+                    n++;
+                    isActive[k] = true;
+                }
+                else
+                {
+                    sm[baseK + k] = 0;
+                    isActive[k] = false;
+                    if (dense) { act[baseK + n] = k; n++; }
+                }
+            }
+            _ws.ActiveCount[chain] = n;
+            return n;
+        }
+
+        /// <summary>
+        /// Step 2: r_d = satS(x_d - rshr(sum over listed k of A[d,k] s_m[k], FA + FM - FS)) (site r),
+        /// r_m[d] = satM(rshr(r_d, FS - FM)) (site r_m). Sums in long: WA + WM + log2(K) + 1 bits suffice.
+        /// </summary>
+        private void Reconstruct(int chain, int listed)
+        {
+            long[] acc = _ws.Accumulator;
+            short[] cols = _columns;
+            int[] sm = _ws.Sm;
+            int[] act = _ws.Active;
+            int[] x = _ws.X;
+            int[] r = _ws.R;
+            int[] rm = _ws.Rm;
+            int D = _d;
+            int baseK = chain * _k;
+            int baseD = chain * D;
+            Array.Clear(acc, 0, D);
+            for (int j = 0; j < listed; j++)
+            {
+                int k = act[baseK + j];
+                long s = sm[baseK + k];
+                int col = k * D;
+                for (int d = 0; d < D; d++) acc[d] += cols[col + d] * s;
+            }
+            for (int d = 0; d < D; d++)
+            {
+                long v = x[baseD + d] - ((acc[d] + _roundRecon) >> _shiftRecon);
+                if (v > _maxS) { v = _maxS; _ws.Saturations[SolverWorkspace.SiteR]++; }
+                else if (v < _minS) { v = _minS; _ws.Saturations[SolverWorkspace.SiteR]++; }
+                r[baseD + d] = (int)v;
+                long w = (v + _roundSm) >> _shiftSm;
+                if (w > _maxM) { w = _maxM; _ws.Saturations[SolverWorkspace.SiteRm]++; }
+                else if (w < _minM) { w = _minM; _ws.Saturations[SolverWorkspace.SiteRm]++; }
+                rm[baseD + d] = (int)w;
+            }
+        }
+
+        /// <summary>
+        /// Step 3, listed units only: g_m = satM(rshr(sum over d of A[d,k] r_m[d], FA)) (site g_m),
+        /// drv = rshr(gain_q g_m, FC + FM - FS); negated when non-negative and u_k &lt; 0; 0 for an
+        /// inactive unit (the dense step lists them too). Stored by list slot.
+        /// </summary>
+        private void Correlate(int chain, int listed)
+        {
+            short[] cols = _columns;
+            int[] act = _ws.Active;
+            int[] rm = _ws.Rm;
+            int[] gm = _ws.Gm;
+            int[] drive = _ws.Drive;
+            int[] uArr = _ws.U;
+            bool[] isActive = _ws.IsActive;
+            int D = _d;
+            int baseK = chain * _k;
+            int baseD = chain * D;
+            for (int j = 0; j < listed; j++)
+            {
+                int k = act[baseK + j];
+                int col = k * D;
+                long acc = 0;
+                for (int d = 0; d < D; d++) acc += cols[col + d] * (long)rm[baseD + d];
+                if (!isActive[k])
+                {
+                    // Only the dense step lists inactive units: it pays for the MACs, but the
+                    // result is dropped, so state and clip counts equal the event-driven step's.
+                    gm[baseK + j] = 0;
+                    drive[j] = 0;
+                    continue;
+                }
+                long g = (acc + _roundCorr) >> _shiftCorr;
+                if (g > _maxM) { g = _maxM; _ws.Saturations[SolverWorkspace.SiteGm]++; }
+                else if (g < _minM) { g = _minM; _ws.Saturations[SolverWorkspace.SiteGm]++; }
+                gm[baseK + j] = (int)g;
+                long drv = (_gain * g + _roundCoef) >> _shiftCoef;
+                if (_nonNegative && uArr[baseK + k] < 0) drv = -drv;
+                drive[j] = (int)drv;
+            }
+        }
+
+        /// <summary>
+        /// First-order step 4, every k in increasing order: eta = next noise word;
+        /// u_k = satS(u_k + drv_k - sign(u_k) leak_q + rshr(noise_q eta, FC + FE - FS)) (site u).
+        /// </summary>
+        private void UpdateFirstOrder(int chain, int listed)
+        {
+            int[] uArr = _ws.U;
+            int[] act = _ws.Active;
+            int[] drive = _ws.Drive;
+            int baseK = chain * _k;
+            int x = _noise.StateOf(chain);
+            int j = 0;
+            for (int k = 0; k < _k; k++)
+            {
+                int w0 = GaussianNoise.Xorshift(x);
+                int w1 = GaussianNoise.Xorshift(w0);
+                int w2 = GaussianNoise.Xorshift(w1);
+                x = GaussianNoise.Xorshift(w2);
+                long eta = GaussianNoise.FromWords(w0, w1, w2, x);
+                long u = uArr[baseK + k];
+                long drv = 0;
+                if (j < listed && act[baseK + j] == k) { drv = drive[j]; j++; }
+                long leak = u > 0 ? _leak : (u < 0 ? -_leak : 0);
+                long v = u + drv - leak + ((_noiseScale * eta + _roundNoise) >> _shiftNoise);
+                if (v > _maxS) { v = _maxS; _ws.Saturations[SolverWorkspace.SiteU]++; }
+                else if (v < _minS) { v = _minS; _ws.Saturations[SolverWorkspace.SiteU]++; }
+                uArr[baseK + k] = (int)v;
+            }
+            _noise.SetState(chain, x);
+        }
+
+        /// <summary>
+        /// Second-order step 1, every k: u_k = satS(u_k + rshr(half_q satM(rshr(m_k, FS - FM)), FC + FM - FS))
+        /// (sites m_m and u).
+        /// </summary>
+        private void HalfStepPosition(int chain)
+        {
+            int[] uArr = _ws.U;
+            int[] mArr = _ws.M;
+            int baseK = chain * _k;
+            for (int k = 0; k < _k; k++)
+            {
+                uArr[baseK + k] = (int)AddHalfStep(uArr[baseK + k], mArr[baseK + k]);
+            }
+        }
+
+        private long AddHalfStep(long u, long m)
+        {
+            long mm = (m + _roundSm) >> _shiftSm;
+            if (mm > _maxM) { mm = _maxM; _ws.Saturations[SolverWorkspace.SiteMm]++; }
+            else if (mm < _minM) { mm = _minM; _ws.Saturations[SolverWorkspace.SiteMm]++; }
+            long v = u + ((_half * mm + _roundCoef) >> _shiftCoef);
+            if (v > _maxS) { v = _maxS; _ws.Saturations[SolverWorkspace.SiteU]++; }
+            else if (v < _minS) { v = _minS; _ws.Saturations[SolverWorkspace.SiteU]++; }
+            return v;
+        }
+
+        /// <summary>
+        /// Second-order step 4, every k in increasing order: eta = next noise word;
+        /// fr = rshr(fric_q satM(rshr(m_k, FS - FM)), FC + FM - FS) (site m_m);
+        /// m_k = satS(m_k - fr + drv_k - sign(u_k) leak_q + rshr(noise_q eta, FC + FE - FS)) (site m);
+        /// u_k = the half step of second-order step 1 with the new m_k.
+        /// </summary>
+        private void UpdateSecondOrder(int chain, int listed)
+        {
+            int[] uArr = _ws.U;
+            int[] mArr = _ws.M;
+            int[] act = _ws.Active;
+            int[] drive = _ws.Drive;
+            int baseK = chain * _k;
+            int x = _noise.StateOf(chain);
+            int j = 0;
+            for (int k = 0; k < _k; k++)
+            {
+                int w0 = GaussianNoise.Xorshift(x);
+                int w1 = GaussianNoise.Xorshift(w0);
+                int w2 = GaussianNoise.Xorshift(w1);
+                x = GaussianNoise.Xorshift(w2);
+                long eta = GaussianNoise.FromWords(w0, w1, w2, x);
+                long u = uArr[baseK + k];
+                long m = mArr[baseK + k];
+                long drv = 0;
+                if (j < listed && act[baseK + j] == k) { drv = drive[j]; j++; }
+                long mm = (m + _roundSm) >> _shiftSm;
+                if (mm > _maxM) { mm = _maxM; _ws.Saturations[SolverWorkspace.SiteMm]++; }
+                else if (mm < _minM) { mm = _minM; _ws.Saturations[SolverWorkspace.SiteMm]++; }
+                long fr = (_friction * mm + _roundCoef) >> _shiftCoef;
+                long leak = u > 0 ? _leak : (u < 0 ? -_leak : 0);
+                long v = m - fr + drv - leak + ((_noiseScale * eta + _roundNoise) >> _shiftNoise);
+                if (v > _maxS) { v = _maxS; _ws.Saturations[SolverWorkspace.SiteM]++; }
+                else if (v < _minS) { v = _minS; _ws.Saturations[SolverWorkspace.SiteM]++; }
+                mArr[baseK + k] = (int)v;
+                uArr[baseK + k] = (int)AddHalfStep(u, v);
+            }
+            _noise.SetState(chain, x);
+        }
+
+        private void CheckChain(int chain)
+        {
+            if (chain < 0 || chain >= _ws.Chains) throw new ArgumentException("chain = " + chain + ": expected 0 to " + (_ws.Chains - 1));
+        }
+
+        private static long RoundingConstant(int shift)
+        {
+            return shift == 0 ? 0 : 1L << (shift - 1);
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using System.Globalization;
+using EdgeLangevin.Core;
+using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Reference.Model;
+
+namespace EdgeLangevin.Simulator;
+
+/// <summary>
+/// Host conversion of the double model and step settings to the integers the fixed-point
+/// core runs on (FIXED_POINT.md, "Host conversions"): round to nearest with ties away
+/// from zero, then check the range. A value that does not fit its format (a dictionary
+/// that would saturate, a gain too large for the coefficient word, a leak or gain that
+/// rounds to 0) is an <see cref="InvalidInputException"/> naming the field and the format:
+/// parameters are never saturated silently.
+/// </summary>
+public sealed class FixedParameters
+{
+    private FixedParameters(FixedFormat format, StepParameters step, short[] dictionary, int d, int k, double eps, double temperature, double mu)
+    {
+        Format = format;
+        Step = step;
+        DictionaryRowMajor = dictionary;
+        D = d;
+        K = k;
+        Eps = eps;
+        Temperature = temperature;
+        Mu = mu;
+    }
+
+    public FixedFormat Format { get; }
+    /// <summary>u0_q, leak_q, gain_q, noise_q, half_q, fric_q, variant and order.</summary>
+    public StepParameters Step { get; }
+    /// <summary>A_q, row-major D x K, WA bits.</summary>
+    public short[] DictionaryRowMajor { get; }
+    public int D { get; }
+    public int K { get; }
+    /// <summary>eps = dt / tau_u.</summary>
+    public double Eps { get; }
+    public double Temperature { get; }
+    /// <summary>Mass (order 2), 0 for order 1.</summary>
+    public double Mu { get; }
+
+    /// <summary>
+    /// Converts <paramref name="model"/> with step eps = dt / tau_u, temperature T and, for
+    /// order 2, mass mu. <paramref name="source"/> names the model file in error messages.
+    /// </summary>
+    public static FixedParameters Create(SparseCodingModel model, FixedFormat format, double eps, double temperature, int order, double mu, string? source = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(format);
+        if (!(eps > 0) || !double.IsFinite(eps)) throw InvalidInputException.Field(source, "eps (dt / tau_u)", $"must be a positive finite number, got {F(eps)}");
+        if (!(temperature >= 0) || !double.IsFinite(temperature)) throw InvalidInputException.Field(source, "temperature", $"must be >= 0, got {F(temperature)}");
+        if (order != 1 && order != 2) throw InvalidInputException.Field(source, "order", $"expected 1 or 2, got {order}");
+        if (order == 2 && (!(mu > 0) || !double.IsFinite(mu))) throw InvalidInputException.Field(source, "mu", $"a second-order run needs a positive mass, got {F(mu)}");
+        model.Validate();
+
+        short[] a = QuantizeDictionary(model.Dictionary, format, source);
+        int fs = format.StateFracBits, fc = format.CoefficientFracBits;
+        int u0 = ToWord(source, "u0 = -ln(pi) / lambda", model.U0, fs, format.StateBits, "state", allowZero: true);
+        int leak = ToWord(source, "leak = eps * lambda", eps * model.Lambda, fs, format.StateBits, "state", allowZero: false);
+        int gain = ToWord(source, "gain = eps / sigma^2", eps / (model.Sigma * model.Sigma), fc, format.CoefficientBits, "coefficient", allowZero: false);
+        int noise = ToWord(source, "noise = sqrt(2 T eps)", Math.Sqrt(2 * temperature * eps), fc, format.CoefficientBits, "coefficient", allowZero: temperature == 0);
+        int half = 0, fric = 0;
+        if (order == 2)
+        {
+            half = ToWord(source, "half = eps / (2 mu)", eps / (2 * mu), fc, format.CoefficientBits, "coefficient", allowZero: false);
+            fric = ToWord(source, "fric = eps / mu", eps / mu, fc, format.CoefficientBits, "coefficient", allowZero: false);
+        }
+        var variant = model.Variant == Variant.Signed ? FixedVariant.Signed : FixedVariant.NonNegative;
+        var step = new StepParameters(format, variant, order, u0, leak, gain, noise, half, fric);
+        return new FixedParameters(format, step, a, model.D, model.K, eps, temperature, order == 2 ? mu : 0);
+    }
+
+    /// <summary>A_q = round(A 2^FA), WA bits; an entry outside the format is an error naming it.</summary>
+    public static short[] QuantizeDictionary(Matrix dictionary, FixedFormat format, string? source = null)
+    {
+        var q = new short[dictionary.Data.Length];
+        double scale = Math.ScaleB(1.0, format.DictionaryFracBits);
+        long min = FixedFormat.MinOf(format.DictionaryBits), max = FixedFormat.MaxOf(format.DictionaryBits);
+        for (int i = 0; i < q.Length; i++)
+        {
+            double v = Math.Round(dictionary.Data[i] * scale, MidpointRounding.AwayFromZero);
+            if (!(v >= min && v <= max))
+            {
+                int d = i / dictionary.Cols, k = i % dictionary.Cols;
+                throw InvalidInputException.Field(source, $"dictionary.data[{i}] (d = {d}, k = {k})",
+                    $"{F(dictionary.Data[i])} does not fit the dictionary format Q{format.DictionaryBits - 1 - format.DictionaryFracBits}.{format.DictionaryFracBits} (range {F(min / scale)} to {F(max / scale)}); use fewer fractional bits (FA) or rescale the dictionary");
+            }
+            q[i] = (short)v;
+        }
+        return q;
+    }
+
+    /// <summary>x_q = round(x 2^FS), WS bits, into <paramref name="destination"/> at <paramref name="offset"/>.</summary>
+    public static void QuantizeData(ReadOnlySpan<double> x, FixedFormat format, int[] destination, int offset, string? source = null)
+    {
+        double scale = Math.ScaleB(1.0, format.StateFracBits);
+        long min = FixedFormat.MinOf(format.StateBits), max = FixedFormat.MaxOf(format.StateBits);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = Math.Round(x[i] * scale, MidpointRounding.AwayFromZero);
+            if (!(v >= min && v <= max))
+                throw InvalidInputException.Field(source, $"x[{i}]", $"{F(x[i])} does not fit the state format Q{format.StateBits - 1 - format.StateFracBits}.{format.StateFracBits}");
+            destination[offset + i] = (int)v;
+        }
+    }
+
+    /// <summary>Double value of a state word.</summary>
+    public static double StateToDouble(long q, FixedFormat format) => q * Math.ScaleB(1.0, -format.StateFracBits);
+
+    /// <summary>Double value of a dictionary word.</summary>
+    public static double DictionaryToDouble(long q, FixedFormat format) => q * Math.ScaleB(1.0, -format.DictionaryFracBits);
+
+    private static int ToWord(string? source, string field, double value, int frac, int bits, string formatName, bool allowZero)
+    {
+        double v = Math.Round(value * Math.ScaleB(1.0, frac), MidpointRounding.AwayFromZero);
+        long max = FixedFormat.MaxOf(bits);
+        string q = $"Q{bits - 1 - frac}.{frac}";
+        if (!(v <= max))
+            throw InvalidInputException.Field(source, field, $"{F(value)} does not fit the {formatName} format {q} (largest {F(max * Math.ScaleB(1.0, -frac))}); use fewer fractional bits or a smaller step");
+        if (v == 0 && !allowZero)
+            throw InvalidInputException.Field(source, field, $"{F(value)} rounds to 0 in the {formatName} format {q} (resolution {F(Math.ScaleB(1.0, -frac))}); use more fractional bits or a larger step");
+        return (int)v;
+    }
+
+    private static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
+}
