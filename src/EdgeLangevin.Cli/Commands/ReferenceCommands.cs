@@ -72,9 +72,10 @@ public static class ReferenceCommands
             }
             WriteJson(parse.GetValue(json), obj, context);
             context.Out.WriteLine($"bars, pi_true = {result.Data.Pi}, seed {s}{(isQuick ? ", quick" : "")}");
-            context.Out.WriteLine("method  activity  kl_nonzero  median_column_norm  cosine  cosine_normalised");
+            context.Out.WriteLine("method  activity  kl_nonzero  median_column_norm  cosine  cosine_normalised  cosine_time_averaged");
             foreach (var m in result.Methods)
-                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{m.Name,-6}  {m.Activity,8:0.000}  {m.KlNonZero,10:0.0000}  {m.MedianColumnNorm,18:0.000}  {m.Cosine,6:0.000}  {m.CosineNormalised,17:0.000}"));
+                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{m.Name,-6}  {m.Activity,8:0.000}  {m.KlNonZero,10:0.0000}  {m.MedianColumnNorm,18:0.000}  {m.Cosine,6:0.000}  {m.CosineNormalised,17:0.000}  {m.CosineTimeAveraged(result.Data.TrueDictionary),20:0.000}"));
             context.Out.WriteLine("activity vs pi_model (LSC): " + string.Join(", ", result.PiSweep.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.PiModel:0.00}->{p.Activity:0.000}"))));
             return ExitCodes.Success;
         });
