@@ -78,8 +78,7 @@ public static class Learner
                         {
                             double sv = s[b * k + j];
                             if (sv == 0) continue;
-                            int co = j * d, ro = b * d;
-                            for (int i = 0; i < d; i++) acc[co + i] += sv * r[ro + i];
+                            ChainBatch.Axpy(sv, r.AsSpan(b * d, d), acc.AsSpan(j * d, d));
                         }
                 });
                 double[] cols = batch.Columns;
