@@ -44,7 +44,7 @@ public static class ReferenceCommands
     {
         var quick = new Option<bool>("--quick") { Description = "Shorter runs (about a minute on 2 cores); the numbers are noisier and learning has less time" };
         var json = CommonOptions.Json();
-        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Folder for the PNG plots and result.json (replaced atomically); default: no plots" };
+        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Folder for the PNG plots and result.json, replaced atomically (default out/reproduce-bars)" };
         var seed = CommonOptions.Seed();
         var cmd = new Command("bars",
             "DSC, LCA and Langevin sparse coding (LSC) on the 8x8 bars data with the paper's settings: activity, KL of the " +
@@ -59,7 +59,7 @@ public static class ReferenceCommands
             BarsRunLengths lengths = isQuick ? BarsRunLengths.Quick : BarsRunLengths.Full;
             BarsReproductionResult result = CliProgress.Run(context, "reproduce bars", (p, ct) => BarsReproduction.Run(lengths, s, p, ct));
             JsonObject obj = BarsReproduction.ToJson(result, isQuick, Version);
-            if (parse.GetValue(outDir) is { } dir)
+            DirectoryInfo dir = parse.GetValue(outDir) ?? new DirectoryInfo(Path.Combine("out", "reproduce-bars"));
             {
                 var files = new JsonArray();
                 AtomicFile.WriteDirectory(dir.FullName, folder =>
