@@ -21,6 +21,7 @@ public static class CliApp
         SimulatorCommands.Add(root);
         HdlCommands.Add(root);
         FirmwareCommands.Add(root);
+        ImageCommands.Add(root);
         return root;
     }
 

@@ -41,5 +41,28 @@ namespace EdgeLangevin.Core
             if (v < 0) return -1;
             return 0;
         }
+    
+        /// <summary>floor(sqrt(v)) for v >= 0, integer only (bit-by-bit method, 32 iterations).</summary>
+        public static long SquareRoot(long v)
+        {
+            if (v < 0) throw new System.ArgumentException("SquareRoot of a negative number: " + v);
+            long result = 0;
+            long bit = 1L << 62;
+            while (bit > v) bit >>= 2;
+            while (bit != 0)
+            {
+                if (v >= result + bit)
+                {
+                    v -= result + bit;
+                    result = (result >> 1) + bit;
+                }
+                else
+                {
+                    result >>= 1;
+                }
+                bit >>= 2;
+            }
+            return result;
+        }
     }
 }

@@ -145,7 +145,7 @@ public class PatchPreprocessingTests
     [Fact]
     public void TheEigenDecompositionReconstructsASymmetricMatrix()
     {
-        var rng = new Random(3);
+        var rng = new System.Random(3);
         const int n = 7;
         var b = Enumerable.Range(0, n * n).Select(_ => rng.NextDouble() - 0.5).ToArray();
         var c = new double[n * n];
