@@ -63,6 +63,9 @@ public sealed class DatapathModel
         if (Drvw > f.StateBits + 1 || Nzw > f.StateBits + 1)
             throw InvalidInputException.Field(source, "format", $"the drive ({Drvw} bits) or noise term ({Nzw} bits) is wider than the state ({f.StateBits} bits) + 1; use more state bits");
 
+        DspEstimate = Lanes + FixedDsp;
+        if (DspEstimate > Up5kDsp)
+            throw InvalidInputException.Field(source, "hdl.lanes", $"{Lanes} lanes need {DspEstimate} SB_MAC16 multipliers ({Lanes} + {FixedDsp}), the UP5K has {Up5kDsp}");
         DictionaryWordsPerLane = Rows << KBits;
         int bramWithoutDictionary = EstimateBram(includeDictionary: false);
         int dictionaryBram = Lanes * BramBlocks(RBits + KBits, f.DictionaryBits);
@@ -76,11 +79,8 @@ public sealed class DatapathModel
         DictionaryMemory = chosen;
         BramEstimate = bramWithoutDictionary + (chosen == DictionaryMemory.Bram ? dictionaryBram : 0);
         SpramEstimate = chosen == DictionaryMemory.Spram ? Lanes : 0;
-        DspEstimate = Lanes + FixedDsp;
         if (BramEstimate > Up5kBram)
             throw InvalidInputException.Field(source, "dictionary", $"the design needs about {BramEstimate} block RAMs, the UP5K has {Up5kBram}; the UP5K cannot hold this configuration (use SPRAM for the dictionary, or a smaller K or D)");
-        if (DspEstimate > Up5kDsp)
-            throw InvalidInputException.Field(source, "hdl.lanes", $"{Lanes} lanes need {DspEstimate} SB_MAC16 multipliers ({Lanes} + {FixedDsp}), the UP5K has {Up5kDsp}");
 
         ConfigJson = BuildConfigJson();
         ConfigHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ConfigJson.ToJsonString())));
