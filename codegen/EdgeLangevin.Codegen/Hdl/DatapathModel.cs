@@ -225,6 +225,7 @@ public sealed class TemplateValues
         Baud = m.Settings.Baud;
         ClksPerBit = (int)Math.Round(pll.OutputMhz * 1e6 / m.Settings.Baud);
         DictionaryWords = (long)m.D * m.K;
+        NoiseXorLines = NoiseXor.Lines();
         // generous: the slowest step is about max(2 ROWS K, K + K) plus pipeline latency
         TbStepTimeout = 4 * m.Rows * m.K + 4 * m.K + 1000;
     }
@@ -272,4 +273,43 @@ public sealed class TemplateValues
     public int Baud { get; }
     public int ClksPerBit { get; }
     public long DictionaryWords { get; }
+    public IReadOnlyList<string> NoiseXorLines { get; }
+}
+
+/// <summary>
+/// The four raw xorshift32 steps of one Gaussian word as a GF(2) matrix: xorshift is linear
+/// over GF(2), so bit j of w_i (the state after i + 1 raw steps) is the XOR of the state bits
+/// in a mask. The columns come from the core's own <see cref="GaussianNoise.Xorshift"/> applied
+/// to the 32 unit vectors, so the hardware cannot drift from it.
+/// </summary>
+public static class NoiseXor
+{
+    public static long[,] Masks()
+    {
+        var masks = new long[4, 32];
+        for (int i = 0; i < 32; i++)
+        {
+            int v = 1 << i;
+            for (int step = 0; step < 4; step++)
+            {
+                v = GaussianNoise.Xorshift(v);
+                for (int j = 0; j < 32; j++)
+                    if (((v >> j) & 1) != 0) masks[step, j] |= 1L << i;
+            }
+        }
+        return masks;
+    }
+
+    /// <summary>Bits of w0..w3 the word uses: fields at 0, 9, 18 (27 bits), w0's sign bit 27, all of w3 (the next state).</summary>
+    public static readonly int[] UsedBits = [28, 27, 27, 32];
+
+    public static IReadOnlyList<string> Lines()
+    {
+        long[,] m = Masks();
+        var lines = new List<string>();
+        for (int step = 0; step < 4; step++)
+            for (int j = 0; j < UsedBits[step]; j++)
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"assign w{step}[{j}] = ^(x_r & 32'h{m[step, j]:x8});"));
+        return lines;
+    }
 }

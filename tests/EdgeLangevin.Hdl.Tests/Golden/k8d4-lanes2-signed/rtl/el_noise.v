@@ -6,9 +6,10 @@
 // The Gaussian noise generator, bit-exact twin of the core's GaussianNoise
 // (FIXED_POINT.md, "The Gaussian noise generator"): xorshift32 (13, 17, 5), four
 // raw steps per word, twelve 9-bit uniforms and a +-2 term, eta in Q5.10.
-// One word per cycle: the four raw steps are one combinational block (a linear
-// map over GF(2), a few LUT levels); the 13-term sum is an adder tree spread
-// over pipeline stages. The whole pipeline advances only on i_next, so words
+// One word per cycle: the four raw steps are linear over GF(2), so the generator
+// flattens them: bit j of w_i is the XOR of the bits of x in one mask (at most
+// three LUT levels instead of twelve chained shifts and XORs); the 13-term sum
+// is an adder tree spread over pipeline stages. The whole pipeline advances only on i_next, so words
 // come out in draw order whatever the gaps between requests. After a seed load
 // the pipeline primes itself (o_ready low for DEPTH cycles).
 `default_nettype none
@@ -23,24 +24,131 @@ module el_noise (
 );
     localparam integer DEPTH = 6;
 
-    function [31:0] xorshift32;
-        input [31:0] v;
-        reg [31:0] t;
-        begin
-            t = v ^ (v << 13);
-            t = t ^ (t >> 17);   // logical: the contract's ((x >> 17) & 0x7FFF)
-            xorshift32 = t ^ (t << 5);
-        end
-    endfunction
-
     reg [31:0] x_r;
     reg  [2:0] prime_r;
     wire advance = i_next | (prime_r != 3'd0);
 
-    wire [31:0] w0 = xorshift32(x_r);
-    wire [31:0] w1 = xorshift32(w0);
-    wire [31:0] w2 = xorshift32(w1);
-    wire [31:0] w3 = xorshift32(w2);
+    // w_i = the state after raw step i + 1: x = x ^ (x << 13); x = x ^ (x >>> 17 logical); x = x ^ (x << 5)
+    // (only the bits the word uses: the fields, w0's sign bit, and all of w3, the next state)
+    wire [27:0] w0;
+    wire [26:0] w1, w2;
+    wire [31:0] w3;
+
+    assign w0[0] = ^(x_r & 32'h00020011);
+    assign w0[1] = ^(x_r & 32'h00040022);
+    assign w0[2] = ^(x_r & 32'h00080044);
+    assign w0[3] = ^(x_r & 32'h00100088);
+    assign w0[4] = ^(x_r & 32'h00200110);
+    assign w0[5] = ^(x_r & 32'h00420231);
+    assign w0[6] = ^(x_r & 32'h00840462);
+    assign w0[7] = ^(x_r & 32'h010808c4);
+    assign w0[8] = ^(x_r & 32'h02101188);
+    assign w0[9] = ^(x_r & 32'h04202310);
+    assign w0[10] = ^(x_r & 32'h08404620);
+    assign w0[11] = ^(x_r & 32'h10808c40);
+    assign w0[12] = ^(x_r & 32'h21011880);
+    assign w0[13] = ^(x_r & 32'h42023101);
+    assign w0[14] = ^(x_r & 32'h84046202);
+    assign w0[15] = ^(x_r & 32'h0800c404);
+    assign w0[16] = ^(x_r & 32'h10018808);
+    assign w0[17] = ^(x_r & 32'h20031010);
+    assign w0[18] = ^(x_r & 32'h40062021);
+    assign w0[19] = ^(x_r & 32'h800c4042);
+    assign w0[20] = ^(x_r & 32'h00108084);
+    assign w0[21] = ^(x_r & 32'h00210108);
+    assign w0[22] = ^(x_r & 32'h00420210);
+    assign w0[23] = ^(x_r & 32'h00840420);
+    assign w0[24] = ^(x_r & 32'h01080840);
+    assign w0[25] = ^(x_r & 32'h02101080);
+    assign w0[26] = ^(x_r & 32'h04202100);
+    assign w0[27] = ^(x_r & 32'h08404200);
+    assign w1[0] = ^(x_r & 32'h20211111);
+    assign w1[1] = ^(x_r & 32'h40402232);
+    assign w1[2] = ^(x_r & 32'h80804464);
+    assign w1[3] = ^(x_r & 32'h010888c8);
+    assign w1[4] = ^(x_r & 32'h02111190);
+    assign w1[5] = ^(x_r & 32'h24013220);
+    assign w1[6] = ^(x_r & 32'h48006450);
+    assign w1[7] = ^(x_r & 32'h9000c8a0);
+    assign w1[8] = ^(x_r & 32'h20099140);
+    assign w1[9] = ^(x_r & 32'h40132281);
+    assign w1[10] = ^(x_r & 32'h80244513);
+    assign w1[11] = ^(x_r & 32'h00408a26);
+    assign w1[12] = ^(x_r & 32'h0081144c);
+    assign w1[13] = ^(x_r & 32'h01002888);
+    assign w1[14] = ^(x_r & 32'h02005110);
+    assign w1[15] = ^(x_r & 32'h8c0ca262);
+    assign w1[16] = ^(x_r & 32'h181144c4);
+    assign w1[17] = ^(x_r & 32'h30228988);
+    assign w1[18] = ^(x_r & 32'h60451310);
+    assign w1[19] = ^(x_r & 32'hc08a2621);
+    assign w1[20] = ^(x_r & 32'h09104c00);
+    assign w1[21] = ^(x_r & 32'h12209800);
+    assign w1[22] = ^(x_r & 32'h24413000);
+    assign w1[23] = ^(x_r & 32'h48806010);
+    assign w1[24] = ^(x_r & 32'h9100c020);
+    assign w1[25] = ^(x_r & 32'h22098040);
+    assign w1[26] = ^(x_r & 32'h44130081);
+    assign w2[0] = ^(x_r & 32'h12128909);
+    assign w2[1] = ^(x_r & 32'h04040302);
+    assign w2[2] = ^(x_r & 32'h080a0615);
+    assign w2[3] = ^(x_r & 32'h98180c68);
+    assign w2[4] = ^(x_r & 32'h303818d0);
+    assign w2[5] = ^(x_r & 32'h5241a9a8);
+    assign w2[6] = ^(x_r & 32'h84a04251);
+    assign w2[7] = ^(x_r & 32'h094a84b3);
+    assign w2[8] = ^(x_r & 32'h9a990924);
+    assign w2[9] = ^(x_r & 32'h35381258);
+    assign w2[10] = ^(x_r & 32'h4a5135a0);
+    assign w2[11] = ^(x_r & 32'h1cac6b13);
+    assign w2[12] = ^(x_r & 32'h3958d626);
+    assign w2[13] = ^(x_r & 32'h5292bd4d);
+    assign w2[14] = ^(x_r & 32'ha5257a9a);
+    assign w2[15] = ^(x_r & 32'h068ef307);
+    assign w2[16] = ^(x_r & 32'h8511e64c);
+    assign w2[17] = ^(x_r & 32'h0a2bcc98);
+    assign w2[18] = ^(x_r & 32'h14579931);
+    assign w2[19] = ^(x_r & 32'h28af3263);
+    assign w2[20] = ^(x_r & 32'h959c62a6);
+    assign w2[21] = ^(x_r & 32'h2b30c54c);
+    assign w2[22] = ^(x_r & 32'h56618a99);
+    assign w2[23] = ^(x_r & 32'h8ce00433);
+    assign w2[24] = ^(x_r & 32'h19ca0877);
+    assign w2[25] = ^(x_r & 32'hbb9810ac);
+    assign w2[26] = ^(x_r & 32'h773a2149);
+    assign w3[0] = ^(x_r & 32'h28015d41);
+    assign w3[1] = ^(x_r & 32'h4212339b);
+    assign w3[2] = ^(x_r & 32'ha4057627);
+    assign w3[3] = ^(x_r & 32'h04ceea7d);
+    assign w3[4] = ^(x_r & 32'h8191d4b8);
+    assign w3[5] = ^(x_r & 32'h19196c28);
+    assign w3[6] = ^(x_r & 32'h00034059);
+    assign w3[7] = ^(x_r & 32'ha82991f0);
+    assign w3[8] = ^(x_r & 32'h1c9725d3);
+    assign w3[9] = ^(x_r & 32'h91015ae4);
+    assign w3[10] = ^(x_r & 32'h30183cc0);
+    assign w3[11] = ^(x_r & 32'h0cdf6eb3);
+    assign w3[12] = ^(x_r & 32'h19bcdd77);
+    assign w3[13] = ^(x_r & 32'h014822e6);
+    assign w3[14] = ^(x_r & 32'h029045cc);
+    assign w3[15] = ^(x_r & 32'h0f84f8bb);
+    assign w3[16] = ^(x_r & 32'h53c7f755);
+    assign w3[17] = ^(x_r & 32'h2f83eee8);
+    assign w3[18] = ^(x_r & 32'h5f07ddd1);
+    assign w3[19] = ^(x_r & 32'hbe0fbba2);
+    assign w3[20] = ^(x_r & 32'h92521307);
+    assign w3[21] = ^(x_r & 32'haca0264c);
+    assign w3[22] = ^(x_r & 32'h594a4c89);
+    assign w3[23] = ^(x_r & 32'h80a7010a);
+    assign w3[24] = ^(x_r & 32'ha9691356);
+    assign w3[25] = ^(x_r & 32'h1e16209f);
+    assign w3[26] = ^(x_r & 32'h9401506c);
+    assign w3[27] = ^(x_r & 32'h2808a0c8);
+    assign w3[28] = ^(x_r & 32'h94d347f1);
+    assign w3[29] = ^(x_r & 32'h29ae8fe2);
+    assign w3[30] = ^(x_r & 32'hdb511f86);
+    assign w3[31] = ^(x_r & 32'h96892e0c);
+
 
     // stage 1: the twelve 9-bit fields (bits 0, 9, 18 of each word) and the sign bit
     reg [8:0] t_r [0:11];
