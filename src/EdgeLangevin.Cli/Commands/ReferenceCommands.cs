@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeLangevin.Cli.Infrastructure;
+using EdgeLangevin.Core;
 using EdgeLangevin.Reference;
 using EdgeLangevin.Reference.Data;
 using EdgeLangevin.Reference.Data.Images;
@@ -14,6 +15,7 @@ using EdgeLangevin.Reference.Learning;
 using EdgeLangevin.Reference.Model;
 using EdgeLangevin.Reference.Settings;
 using EdgeLangevin.Reporting.Reproduce;
+using EdgeLangevin.Simulator;
 
 namespace EdgeLangevin.Cli.Commands;
 
@@ -91,6 +93,7 @@ public static class ReferenceCommands
         var chains = new Option<int?>("--chains") { Description = "Independent chains per input (default 4)" };
         var engine = new Option<string>("--engine") { Description = "float (double-precision reference) or fixed (the fixed-point core)", DefaultValueFactory = _ => "float" };
         engine.AcceptOnlyFromAmong("float", "fixed");
+        var format = new Option<string?>("--format") { Description = "With --engine fixed: " + FormatSpec.Help };
         var config = CommonOptions.Config();
         var json = CommonOptions.Json();
         json.Required = true;
@@ -98,7 +101,7 @@ public static class ReferenceCommands
         var cmd = new Command("infer",
             "Posterior summary of s for each input: per unit p_active = P(s_k != 0 | x), mean = E[s_k | x], std, with standard errors from the spread across chains.\n" +
             "Example: edgelangevin infer --model model.json --input x.json --samples 2000 --burn-in 1000 --json posterior.json")
-        { model, input, samples, burnIn, chains, engine, config, json, seed };
+        { model, input, samples, burnIn, chains, engine, format, config, json, seed };
         cmd.SetAction(parse =>
         {
             var context = CliContext.From(parse);
@@ -119,7 +122,8 @@ public static class ReferenceCommands
             double[][] inputs = InputFile.Read(inputPath, m.D);
             string eng = parse.GetValue(engine)!;
             int s = parse.GetValue(seed);
-            PosteriorSummary[] result = CliProgress.Run(context, $"infer ({eng})", (p, ct) => RunEngine(eng, m, inputs, settings, s, p, ct));
+            FixedFormat fixedFormat = FormatSpec.Parse(parse.GetValue(format));
+            PosteriorSummary[] result = CliProgress.Run(context, $"infer ({eng})", (p, ct) => RunEngine(eng, m, inputs, settings, s, p, ct, fixedFormat));
             var results = new JsonArray();
             foreach (var r in result)
                 results.Add(new JsonObject
@@ -134,6 +138,7 @@ public static class ReferenceCommands
                 ["version"] = Version,
                 ["seed"] = s,
                 ["engine"] = eng,
+                ["number_format"] = eng == "fixed" ? FormatSpec.ToSpec(fixedFormat) : null,
                 ["model"] = modelPath,
                 ["input"] = inputPath,
                 ["k"] = m.K,
@@ -152,10 +157,10 @@ public static class ReferenceCommands
     /// (src/EdgeLangevin.Simulator) plugs in; it returns the same <see cref="PosteriorSummary"/>.
     /// </summary>
     public static PosteriorSummary[] RunEngine(string engine, SparseCodingModel model, double[][] inputs, InferenceSettings settings, long seed,
-        IProgress<RunProgress>? progress, CancellationToken ct) => engine switch
+        IProgress<RunProgress>? progress, CancellationToken ct, FixedFormat? format = null) => engine switch
         {
             "float" => FloatEngine.Infer(model, inputs, settings, seed, progress, ct),
-            "fixed" => throw new InvalidInputException("--engine fixed: the fixed-point engine is not available in this build yet; use --engine float"),
+            "fixed" => FixedEngine.Infer(model, inputs, settings, seed, format ?? FixedFormat.Default, progress, ct).Summaries,
             _ => throw new InvalidInputException($"--engine: expected float or fixed, got '{engine}'"),
         };
 
