@@ -37,7 +37,7 @@ public class IotFirmwareTests
         Assert.Equal(10, status.Length);
         Assert.StartsWith("window 100: active ", status[^1]);
         Assert.All(status, l => Assert.Contains(" pi 0.300 ", l)); // exp(-lambda u0) of the exported threshold
-        Assert.All(status, l => Assert.EndsWith(" spi_errors 0 skipped 0", l));
+        Assert.All(status, l => Assert.EndsWith(" read_errors 0 skipped 0", l));
         Assert.Contains(" noise ok ", status[^1]);
         Assert.Equal(0, firmware.SpiErrors);
         Assert.Equal(0, firmware.SkippedWindows);
