@@ -17,7 +17,7 @@ namespace EdgeLangevin.Firmware
         public FixedFormat Format;
         public StepParameters Parameters;
         /// <summary>A_q, row-major D x K (entry (d, k) at d * K + k).</summary>
-        public short[] Dictionary;
+        public short[] DictionaryRowMajor;
         public int D;
         public int K;
         /// <summary>lambda in Q.16, to read pi = exp(-lambda u0) out of the threshold.</summary>

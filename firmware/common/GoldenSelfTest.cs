@@ -46,7 +46,7 @@ namespace EdgeLangevin.Firmware
         /// <summary>Runs the golden vector of <paramref name="model"/> on a fresh one-chain solver.</summary>
         public static SelfTestResult Run(FirmwareModel model)
         {
-            int tableHash = HashShorts(model.Dictionary);
+            int tableHash = HashShorts(model.DictionaryRowMajor);
             if (tableHash != model.DictionaryHash)
             {
                 var bad = new SelfTestResult();
@@ -56,7 +56,7 @@ namespace EdgeLangevin.Firmware
                 bad.Message = "FAIL: the dictionary table hash is " + tableHash + ", expected " + model.DictionaryHash + " (the tables are not the exported ones)";
                 return bad;
             }
-            var solver = new LangevinSolver(model.Parameters, model.Dictionary, model.D, model.K, 1, model.GoldenSeed);
+            var solver = new LangevinSolver(model.Parameters, model.DictionaryRowMajor, model.D, model.K, 1, model.GoldenSeed);
             solver.SetData(0, model.GoldenInput, 0);
             System.Array.Copy(model.GoldenInitialState, 0, solver.Workspace.U, 0, model.K);
             var result = new SelfTestResult();

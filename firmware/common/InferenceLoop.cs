@@ -33,7 +33,7 @@ namespace EdgeLangevin.Firmware
             if (stepsPerWindow < 1) throw new ArgumentException("stepsPerWindow must be at least 1");
             if (countsPerUnitLog2 < 0 || countsPerUnitLog2 > 24) throw new ArgumentException("countsPerUnitLog2 must be 0 to 24");
             _model = model;
-            _solver = new LangevinSolver(model.Parameters, model.Dictionary, model.D, model.K, chains, seed);
+            _solver = new LangevinSolver(model.Parameters, model.DictionaryRowMajor, model.D, model.K, chains, seed);
             _x = new int[model.D];
             _stepsPerWindow = stepsPerWindow;
             _zeroCount = zeroCount;

@@ -42,7 +42,7 @@ public class FirmwareExportTests
             // same quantised tables, same input, same seed, same steps.
             var golden = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "golden.json")))!;
             var fixedParams = FixedParameters.Create(Bars, options.Format, options.Eps, temperature, order, mu);
-            Assert.Equal(fixedParams.DictionaryRowMajor, BoardBuild.Field<short[]>(model, "Dictionary"));
+            Assert.Equal(fixedParams.DictionaryRowMajor, BoardBuild.Field<short[]>(model, "DictionaryRowMajor"));
             var solver = new LangevinSolver(fixedParams.Step, fixedParams.DictionaryRowMajor, 64, 16, 1, 77);
             int[] input = golden["input"]!.AsArray().Select(n => (int)n!).ToArray();
             Assert.Equal(FirmwareExporter.GoldenInput(Bars, options.Format, null), input);

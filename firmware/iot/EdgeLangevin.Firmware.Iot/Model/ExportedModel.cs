@@ -25,7 +25,7 @@ namespace EdgeLangevin.Firmware
             model.Target = Target;
             model.Format = format;
             model.Parameters = new StepParameters(format, FixedVariant.NonNegative, 1, 78904, 3277, 3277, 5181, 0, 0);
-            model.Dictionary = Dictionary();
+            model.DictionaryRowMajor = DictionaryTable();
             model.D = D;
             model.K = K;
             model.LambdaQ16 = 65536;
@@ -40,7 +40,7 @@ namespace EdgeLangevin.Firmware
         }
 
         /// <summary>A_q, row-major D x K (entry (d, k) at d * K + k).</summary>
-        private static short[] Dictionary()
+        private static short[] DictionaryTable()
         {
             return new short[]
             {
