@@ -271,8 +271,10 @@ namespace EdgeLangevin.Core
             for (int j = 0; j < listed; j++)
             {
                 int k = act[baseK + j];
-                long s = sm[baseK + k];
+                int s = sm[baseK + k];
                 int col = k * D;
+                // |A| <= 2^15 and |s_m| <= 2^15, so the product fits an int (at most 2^30);
+                // only the sum needs 64 bits. An int multiply is cheaper on every target.
                 for (int d = 0; d < D; d++) acc[d] += cols[col + d] * s;
             }
             for (int d = 0; d < D; d++)
@@ -310,7 +312,7 @@ namespace EdgeLangevin.Core
                 int k = act[baseK + j];
                 int col = k * D;
                 long acc = 0;
-                for (int d = 0; d < D; d++) acc += cols[col + d] * (long)rm[baseD + d];
+                for (int d = 0; d < D; d++) acc += cols[col + d] * rm[baseD + d]; // int product (<= 2^30), long sum
                 if (!isActive[k])
                 {
                     // Only the dense step lists inactive units: it pays for the MACs, but the
