@@ -21,6 +21,7 @@ public static class CliApp
         SimulatorCommands.Add(root);
         HdlCommands.Add(root);
         FirmwareCommands.Add(root);
+        ImageCommands.Add(root);
         return root;
     }
 
@@ -40,7 +41,7 @@ public static class CliApp
             stderr.WriteLine("Run 'edgelangevin --help' (or '<verb> --help') for usage.");
             return ExitCodes.BadUsage;
         }
-        using IDisposable scope = CliContext.Enter(new CliContext(stdout, stderr, CommonOptions.IsQuiet(parse), cancellation));
+        using IDisposable scope = CliContext.Enter(new CliContext(stdout, stderr, CommonOptions.IsQuiet(parse), cancellation, args));
         try
         {
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = stdout, Error = stderr });

@@ -13,13 +13,17 @@ public sealed class CliContext
 {
     private static readonly AsyncLocal<CliContext?> CurrentSlot = new();
 
-    public CliContext(TextWriter output, TextWriter error, bool quiet = false, CancellationToken cancellation = default)
+    public CliContext(TextWriter output, TextWriter error, bool quiet = false, CancellationToken cancellation = default, IReadOnlyList<string>? arguments = null)
     {
+        Arguments = arguments ?? [];
         Out = output;
         Error = error;
         Quiet = quiet;
         Cancellation = cancellation;
     }
+
+    /// <summary>The command line as given (recorded in --json outputs).</summary>
+    public IReadOnlyList<string> Arguments { get; }
 
     /// <summary>Results and the paths of what was written go here (stdout).</summary>
     public TextWriter Out { get; }
@@ -62,7 +66,7 @@ public sealed class CliContext
         TextWriter output = parse.InvocationConfiguration.Output ?? current.Out;
         TextWriter error = parse.InvocationConfiguration.Error ?? current.Error;
         bool quiet = current.Quiet || CommonOptions.IsQuiet(parse);
-        return new CliContext(output, error, quiet, current.Cancellation);
+        return new CliContext(output, error, quiet, current.Cancellation, current.Arguments);
     }
 
     private static bool IsCi()
