@@ -150,6 +150,22 @@ public class IotFirmwareTests
         Assert.DoesNotContain("window ", output.ToString());
     }
 
+    [Theory]
+    [InlineData(0, "repetition count test failed")]       // a dead RNG returning zeros
+    [InlineData(100, "noise source read failed")]         // /dev/hwrng that stops returning bytes
+    public void A_hardware_rng_that_fails_its_startup_tests_is_reported_and_the_fixed_seed_is_used(int goodBytes, string reason)
+    {
+        var bytes = new byte[goodBytes == 0 ? 4096 : goodBytes];
+        if (goodBytes > 0) new Random(3).NextBytes(bytes);
+        var output = new StringWriter();
+        var firmware = new IotFirmware(ExportedModel.Create(), new RecordedSpiDevice(Recording.Signal(), Recording.Noise()),
+            new HwRngSource(new MemoryStream(bytes)), output, Options);
+        Assert.True(firmware.Boot());
+        Assert.Contains($"entropy: hardware RNG unusable ({reason}", output.ToString());
+        Assert.Contains("using the fixed seed 1", output.ToString());
+        Assert.True(firmware.Window());
+    }
+
     /// <summary>A board model built directly from a double model (no golden vector: for runs that skip the boot).</summary>
     private static FirmwareModel BoardModel(EdgeLangevin.Reference.Model.SparseCodingModel model, EdgeLangevin.Codegen.Firmware.FirmwareExportOptions options)
     {
