@@ -121,6 +121,17 @@ namespace EdgeLangevin.Firmware
 
             _loop.LoadWindow(counts, 0);
             _loop.RunWindow();
+            if (_loop.LastWindowRolledBack)
+            {
+                // Physical Langevin noise failed during the window: the loop restored the state it started from.
+                _skipped++;
+                if (_noiseFailed) return WindowOutcome.Skipped;
+                _noiseFailed = true;
+                _skippedSinceFault = 0;
+                _line.Clear().Append("noise fault during the window: ").Append(NoiseHealth.Describe(health.IsHealthy ? NoiseHealthStatus.NotCalibrated : health.Status))
+                    .Append("; window rolled back, state kept until the source passes again");
+                return WindowOutcome.SkippedWithLine;
+            }
 
             if (recovered) return WindowOutcome.RanWithLine; // the recovery message; the next report shows the status
             if (_loop.Windows % _reportEvery != 0) return WindowOutcome.Ran;
