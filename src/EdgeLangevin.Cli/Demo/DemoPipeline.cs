@@ -444,12 +444,13 @@ public sealed class DemoPipeline
             var (steps, generatorSeed) = HdlVerifier.CheckVectors(_hdl.Datapath, vectors);
             for (int i = 0; i < present.Length; i++)
             {
-                progress.Report(new RunProgress($"simulate ({present[i].ToString().ToLowerInvariant()})", i, present.Length));
+                string stage = $"simulate ({present[i].ToString().ToLowerInvariant()}, {steps} steps)";
+                progress.Report(new RunProgress(stage, 0, 1));
                 SimulationResult r = verifier.Simulate(src, present[i], vectors, steps, generatorSeed, ct);
                 results.Add(r.ToJson());
                 lines.Add(r.Summary());
                 passed &= r.Passed;
-                progress.Report(new RunProgress($"simulate ({present[i].ToString().ToLowerInvariant()})", i + 1, present.Length));
+                progress.Report(new RunProgress(stage, 1, 1));
             }
         }
         catch (Exception e) when (e is HdlToolException or ToolMissingException or EdgeLangevin.Codegen.Templates.TemplateException)
