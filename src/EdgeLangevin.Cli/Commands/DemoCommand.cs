@@ -62,7 +62,7 @@ public static class DemoCommand
             });
         });
 
-        TextWriter o = context.Out;
+        TextWriter o = JsonOutput.HumanWriter(jsonFile);
         foreach (StageOutcome s in pipeline.Stages)
             o.WriteLine($"  {s.Status switch { StageStatus.Done => "done   ", StageStatus.Skipped => "skipped", _ => "FAILED " }} {s.Title}: {s.Detail}");
         o.WriteLine($"report: {Path.Combine(folder, "README.md")} ({pipeline.Plots.Count} plots in {Path.Combine(folder, "plots")}, {clock.Elapsed.TotalSeconds:0} s)");

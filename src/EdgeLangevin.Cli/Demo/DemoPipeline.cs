@@ -322,8 +322,12 @@ public sealed class DemoPipeline
         // Euler-Maruyama samples a slightly biased stationary distribution at a finite step, so the check runs
         // at the configured step and at a quarter of it: the small step must match the exact posterior within
         // Monte Carlo error; the difference between the two shows the bias of the step used elsewhere.
-        InferenceSettings fine = _inference with { Dt = _inference.Dt / 4, BurnIn = _inference.BurnIn * 4 };
-        K1Run coarse = SampleK1(model, x, _inference, _settings.ExactSamples, "exact check, eps = " + F(_inference.Eps, 4), progress, ct);
+        // Chains start at u = 0; at least 10 tau_u of burn-in, whatever the configured burn-in, so that what is compared is the stationary distribution.
+        int BurnIn(InferenceSettings s) => Math.Max(s.BurnIn, (int)Math.Ceiling(10 * s.TauU / s.Dt));
+        InferenceSettings coarseSettings = _inference with { BurnIn = BurnIn(_inference) };
+        InferenceSettings fine = _inference with { Dt = _inference.Dt / 4 };
+        fine = fine with { BurnIn = BurnIn(fine) };
+        K1Run coarse = SampleK1(model, x, coarseSettings, _settings.ExactSamples, "exact check, eps = " + F(_inference.Eps, 4), progress, ct);
         K1Run small = SampleK1(model, x, fine, 4 * _settings.ExactSamples, "exact check, eps = " + F(fine.Eps, 4), progress, ct);
         double Z(double value, double se, double truth) => (value - truth) / se;
         double zP = Z(small.PZero, small.PZeroSe, exact.PZero[0]), zM = Z(small.Mean, small.MeanSe, exact.Mean[0]);
