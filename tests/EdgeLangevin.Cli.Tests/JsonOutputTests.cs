@@ -51,7 +51,7 @@ public class JsonOutputTests
     [MemberData(nameof(FastVerbs))]
     public void A_verb_writes_parseable_json_that_records_its_seed(string verb) => RunAndCheck(Invocations[verb]);
 
-    [Theory]
+    [SlowTheory]
     [Trait("Category", "Slow")]
     [MemberData(nameof(SlowVerbs))]
     public void A_slow_verb_writes_parseable_json_that_records_its_seed(string verb) => RunAndCheck(SlowInvocations[verb].Args);
