@@ -17,6 +17,19 @@ namespace EdgeLangevin.Core
             return (v + (1L << (n - 1))) >> n;
         }
 
+        /// <summary>
+        /// Stochastic rounding of product / 2^shift: (product + R) >> shift with R the low
+        /// <paramref name="shift"/> bits of <paramref name="randomBits"/> (shift 1..31; only
+        /// the 31 low bits of randomBits are used, so R is non-negative). When R is uniform the
+        /// expected result is exactly product / 2^shift: of the 2^shift values of R,
+        /// exactly (product mod 2^shift) round up.
+        /// </summary>
+        public static long StochasticShiftRight(long product, int shift, int randomBits)
+        {
+            long r = randomBits & 0x7FFFFFFF & ((1L << shift) - 1);
+            return (product + r) >> shift;
+        }
+
         /// <summary>sat(v, W): clamps v to [-2^(W-1), 2^(W-1) - 1].</summary>
         public static long Saturate(long v, int bits)
         {

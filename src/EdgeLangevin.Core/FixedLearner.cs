@@ -122,8 +122,7 @@ namespace EdgeLangevin.Core
                 shift = 31;
             }
             _random = GaussianNoise.Xorshift(_random);
-            long r = _random & ((1L << shift) - 1) & 0x7FFFFFFF;
-            return (product + r) >> shift;
+            return FixedArithmetic.StochasticShiftRight(product, shift, _random);
         }
 
         private void UpdateDictionary()
