@@ -284,15 +284,8 @@ public sealed class DemoPipeline
     {
         SparseCodingModel model = _floatLearning!.Model;
         InferenceSettings settings = PosteriorSettings();
-        PosteriorSummary[] fixedPosterior;
-        try
-        {
-            fixedPosterior = ReferenceCommands.RunEngine("fixed", model, _heldOut!, settings, _seed, new StageProgress(progress, "posterior fixed"), ct);
-        }
-        catch (InvalidInputException e) when (e.Message.Contains("not available", StringComparison.Ordinal))
-        {
-            throw new StageSkippedException(e.Message);
-        }
+        // The same dispatch point as `infer --engine fixed`, default number formats.
+        PosteriorSummary[] fixedPosterior = ReferenceCommands.RunEngine("fixed", model, _heldOut!, settings, _seed, new StageProgress(progress, "posterior fixed"), ct);
         double[] pFloat = _floatPosterior!.SelectMany(p => p.PActive).ToArray(), pFixed = fixedPosterior.SelectMany(p => p.PActive).ToArray();
         double[] mFloat = _floatPosterior!.SelectMany(p => p.Mean).ToArray(), mFixed = fixedPosterior.SelectMany(p => p.Mean).ToArray();
         // The Monte Carlo error of a difference of two independent estimates, per value, for the honest yardstick.
