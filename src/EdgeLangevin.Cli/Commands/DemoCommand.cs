@@ -18,7 +18,7 @@ public static class DemoCommand
     public static Command Build()
     {
         var quick = new Option<bool>("--quick") { Description = "Short run lengths: well under a minute on two cores" };
-        var output = new Option<DirectoryInfo>("--out") { Description = $"Report folder (replaced whole, atomically, when the run completes; default ./{DefaultOut})", DefaultValueFactory = _ => new DirectoryInfo(DefaultOut) };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Report folder (replaced whole, atomically, when the run completes)", DefaultValueFactory = _ => new DirectoryInfo(DefaultOut), HelpName = "DIR" };
         var seed = CommonOptions.Seed();
         var json = CommonOptions.Json();
         var config = CommonOptions.Config();
