@@ -23,10 +23,14 @@ namespace EdgeLangevin.Firmware
         /// <summary>lambda in Q.16, to read pi = exp(-lambda u0) out of the threshold.</summary>
         public int LambdaQ16;
 
+        /// <summary>FNV-1a hash of the dictionary words (<see cref="GoldenSelfTest.HashShorts"/>): a one-LSB change of a table entry can round away in a short run, the hash cannot.</summary>
+        public int DictionaryHash;
         /// <summary>Generator seed of the golden run (chain 0).</summary>
         public int GoldenSeed;
         /// <summary>Steps of the golden run.</summary>
         public int GoldenSteps;
+        /// <summary>The golden run's starting u (K words, state format): a third of the units above threshold each way, so the very first steps exercise the data drive, also at T = 0.</summary>
+        public int[] GoldenInitialState;
         /// <summary>The golden input x_q (D words, state format).</summary>
         public int[] GoldenInput;
         /// <summary>FNV-1a hash of the K state words u after each golden step (<see cref="GoldenSelfTest.HashWords"/>).</summary>

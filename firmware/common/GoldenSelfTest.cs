@@ -35,11 +35,30 @@ namespace EdgeLangevin.Firmware
             return h;
         }
 
+        /// <summary>The same hash over 16-bit words, each sign-extended to 32 bits first.</summary>
+        public static int HashShorts(short[] words)
+        {
+            int h = -2128831035;
+            for (int i = 0; i < words.Length; i++) h = unchecked((h ^ words[i]) * 16777619);
+            return h;
+        }
+
         /// <summary>Runs the golden vector of <paramref name="model"/> on a fresh one-chain solver.</summary>
         public static SelfTestResult Run(FirmwareModel model)
         {
+            int tableHash = HashShorts(model.Dictionary);
+            if (tableHash != model.DictionaryHash)
+            {
+                var bad = new SelfTestResult();
+                bad.FirstBadUnit = -1;
+                bad.Expected = model.DictionaryHash;
+                bad.Actual = tableHash;
+                bad.Message = "FAIL: the dictionary table hash is " + tableHash + ", expected " + model.DictionaryHash + " (the tables are not the exported ones)";
+                return bad;
+            }
             var solver = new LangevinSolver(model.Parameters, model.Dictionary, model.D, model.K, 1, model.GoldenSeed);
             solver.SetData(0, model.GoldenInput, 0);
+            System.Array.Copy(model.GoldenInitialState, 0, solver.Workspace.U, 0, model.K);
             var result = new SelfTestResult();
             result.FirstBadUnit = -1;
             int[] u = solver.Workspace.U;

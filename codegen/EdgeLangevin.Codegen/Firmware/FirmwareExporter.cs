@@ -60,7 +60,9 @@ public static class FirmwareExporter
         FixedParameters fixedParams = FixedParameters.Create(model, options.Format, options.Eps, options.Temperature, options.Order, options.Mu, modelName);
         int[] input = GoldenInput(model, options.Format, modelName);
         var solver = new LangevinSolver(fixedParams.Step, fixedParams.DictionaryRowMajor, model.D, model.K, 1, options.Seed);
+        int[] initial = GoldenInitialState(fixedParams.Step, model.K);
         solver.SetData(0, input, 0);
+        Array.Copy(initial, solver.Workspace.U, model.K);
         var hashes = new int[options.GoldenSteps];
         for (int s = 0; s < options.GoldenSteps; s++)
         {
@@ -92,8 +94,10 @@ public static class FirmwareExporter
             ParameterArgs = string.Join(", ", p.Order, p.U0, p.Leak, p.Gain, p.NoiseScale, p.Half, p.Friction),
             D = model.D,
             K = model.K,
+            DictionaryHash = HashWords(fixedParams.DictionaryRowMajor.Select(v => (int)v).ToArray(), model.D * model.K),
             LambdaQ16 = checked((int)Math.Round(model.Lambda * 65536, MidpointRounding.AwayFromZero)),
             DictionaryRows = Rows(fixedParams.DictionaryRowMajor.Select(v => (long)v), model.K),
+            InitialRows = Rows(initial.Select(v => (long)v), 8),
             InputRows = Rows(input.Select(v => (long)v), 8),
             HashRows = Rows(hashes.Select(v => (long)v), 8),
             FinalRows = Rows(final.Select(v => (long)v), 8),
@@ -113,11 +117,13 @@ public static class FirmwareExporter
             ["temperature"] = options.Temperature,
             ["order"] = options.Order,
             ["seed"] = options.Seed,
+            ["dictionary_hash"] = HashWords(fixedParams.DictionaryRowMajor.Select(v => (int)v).ToArray(), model.D * model.K),
             ["steps"] = options.GoldenSteps,
             ["D"] = model.D,
             ["K"] = model.K,
             ["ram_bytes_estimate"] = ram,
             ["ram_budget_bytes"] = budget,
+            ["initial_state"] = new JsonArray(initial.Select(v => (JsonNode)v).ToArray()),
             ["input"] = new JsonArray(input.Select(v => (JsonNode)v).ToArray()),
             ["step_hashes"] = new JsonArray(hashes.Select(v => (JsonNode)v).ToArray()),
             ["final_state"] = new JsonArray(final.Select(v => (JsonNode)v).ToArray()),
@@ -148,6 +154,20 @@ public static class FirmwareExporter
         uint h = 0x811C9DC5;
         for (int i = 0; i < count; i++) h = unchecked((h ^ (uint)words[i]) * 16777619u);
         return unchecked((int)h);
+    }
+
+    /// <summary>
+    /// The golden run's starting u: unit k is 0 when k mod 3 = 0, +(u0_q + 1/2) when 1 and
+    /// -(u0_q + 1/2) when 2 (saturated to the state word). From u = 0 the L0 dynamics at T = 0 never
+    /// leave 0 (no unit is above threshold, the leak of 0 is 0), which would make a golden vector
+    /// of zeros that any board passes.
+    /// </summary>
+    public static int[] GoldenInitialState(StepParameters step, int k)
+    {
+        long above = Math.Min((long)step.U0 + (1L << (step.Format.StateFracBits - 1)), FixedFormat.MaxOf(step.Format.StateBits));
+        var u = new int[k];
+        for (int i = 0; i < k; i++) u[i] = (i % 3) switch { 1 => (int)above, 2 => (int)-above, _ => 0 };
+        return u;
     }
 
     /// <summary>x_q = quantised 1.5 (a_0 + a_(K-1)): two atoms well above threshold, so the golden run exercises the data drive.</summary>

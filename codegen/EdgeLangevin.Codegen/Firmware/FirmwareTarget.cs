@@ -59,7 +59,7 @@ public static class FirmwareTargets
     /// constructors (LangevinSolver, SolverWorkspace, GaussianNoise) and the shared firmware code:
     /// the exported dictionary (2DK) and the solver's column-major copy (2DK); per chain u, m, s_m,
     /// the active list and g_m (5 x 4K) and x, r, r_m (3 x 4D); the step scratch (drive 4K, flags K,
-    /// accumulators 8D, clip counts 56, noise state 4B); the golden vector (4D + 4 steps + 4K); the
+    /// accumulators 8D, clip counts 56, noise state 4B); the golden vector (4K + 4D + 4 steps + 4K); the
     /// loop's count and x windows (2 x 4D); the health and line buffers (1 KB); plus
     /// <see cref="ArrayOverheadBytes"/> per array. The self-test's solver is gone before the loop's is built.
     /// </summary>
@@ -69,10 +69,10 @@ public static class FirmwareTargets
         long bytes = 2 * dk + 2 * dk
             + chains * (5L * 4 * k + 3L * 4 * d) + 4L * chains + 4L * chains
             + 4L * k + k + 8L * d + 56
-            + 4L * d + 4L * goldenSteps + 4L * k
+            + 4L * k + 4L * d + 4L * goldenSteps + 4L * k
             + 2 * 4L * d
             + 1024;
-        const int arrays = 22;
+        const int arrays = 23;
         return bytes + arrays * ArrayOverheadBytes;
     }
 }

@@ -63,6 +63,9 @@ public sealed class DatapathModel
         if (Drvw > f.StateBits + 1 || Nzw > f.StateBits + 1)
             throw InvalidInputException.Field(source, "format", $"the drive ({Drvw} bits) or noise term ({Nzw} bits) is wider than the state ({f.StateBits} bits) + 1; use more state bits");
 
+        DspEstimate = Lanes + FixedDsp;
+        if (DspEstimate > Up5kDsp)
+            throw InvalidInputException.Field(source, "hdl.lanes", $"{Lanes} lanes need {DspEstimate} SB_MAC16 multipliers ({Lanes} + {FixedDsp}), the UP5K has {Up5kDsp}");
         DictionaryWordsPerLane = Rows << KBits;
         int bramWithoutDictionary = EstimateBram(includeDictionary: false);
         int dictionaryBram = Lanes * BramBlocks(RBits + KBits, f.DictionaryBits);
@@ -76,11 +79,8 @@ public sealed class DatapathModel
         DictionaryMemory = chosen;
         BramEstimate = bramWithoutDictionary + (chosen == DictionaryMemory.Bram ? dictionaryBram : 0);
         SpramEstimate = chosen == DictionaryMemory.Spram ? Lanes : 0;
-        DspEstimate = Lanes + FixedDsp;
         if (BramEstimate > Up5kBram)
             throw InvalidInputException.Field(source, "dictionary", $"the design needs about {BramEstimate} block RAMs, the UP5K has {Up5kBram}; the UP5K cannot hold this configuration (use SPRAM for the dictionary, or a smaller K or D)");
-        if (DspEstimate > Up5kDsp)
-            throw InvalidInputException.Field(source, "hdl.lanes", $"{Lanes} lanes need {DspEstimate} SB_MAC16 multipliers ({Lanes} + {FixedDsp}), the UP5K has {Up5kDsp}");
 
         ConfigJson = BuildConfigJson();
         ConfigHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ConfigJson.ToJsonString())));
@@ -225,6 +225,7 @@ public sealed class TemplateValues
         Baud = m.Settings.Baud;
         ClksPerBit = (int)Math.Round(pll.OutputMhz * 1e6 / m.Settings.Baud);
         DictionaryWords = (long)m.D * m.K;
+        NoiseXorLines = NoiseXor.Lines();
         // generous: the slowest step is about max(2 ROWS K, K + K) plus pipeline latency
         TbStepTimeout = 4 * m.Rows * m.K + 4 * m.K + 1000;
     }
@@ -272,4 +273,43 @@ public sealed class TemplateValues
     public int Baud { get; }
     public int ClksPerBit { get; }
     public long DictionaryWords { get; }
+    public IReadOnlyList<string> NoiseXorLines { get; }
+}
+
+/// <summary>
+/// The four raw xorshift32 steps of one Gaussian word as a GF(2) matrix: xorshift is linear
+/// over GF(2), so bit j of w_i (the state after i + 1 raw steps) is the XOR of the state bits
+/// in a mask. The columns come from the core's own <see cref="GaussianNoise.Xorshift"/> applied
+/// to the 32 unit vectors, so the hardware cannot drift from it.
+/// </summary>
+public static class NoiseXor
+{
+    public static long[,] Masks()
+    {
+        var masks = new long[4, 32];
+        for (int i = 0; i < 32; i++)
+        {
+            int v = 1 << i;
+            for (int step = 0; step < 4; step++)
+            {
+                v = GaussianNoise.Xorshift(v);
+                for (int j = 0; j < 32; j++)
+                    if (((v >> j) & 1) != 0) masks[step, j] |= 1L << i;
+            }
+        }
+        return masks;
+    }
+
+    /// <summary>Bits of w0..w3 the word uses: fields at 0, 9, 18 (27 bits), w0's sign bit 27, all of w3 (the next state).</summary>
+    public static readonly int[] UsedBits = [28, 27, 27, 32];
+
+    public static IReadOnlyList<string> Lines()
+    {
+        long[,] m = Masks();
+        var lines = new List<string>();
+        for (int step = 0; step < 4; step++)
+            for (int j = 0; j < UsedBits[step]; j++)
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"assign w{step}[{j}] = ^(x_r & 32'h{m[step, j]:x8});"));
+        return lines;
+    }
 }

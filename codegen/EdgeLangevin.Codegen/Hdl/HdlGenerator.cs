@@ -51,7 +51,8 @@ public sealed class HdlGenerator
         return files;
     }
 
-    internal static void WriteFiles(IEnumerable<GeneratedFile> files, string dir)
+    /// <summary>Writes <paramref name="files"/> under <paramref name="dir"/> (not atomic: callers wrap it in AtomicFile.WriteDirectory).</summary>
+    public static void WriteFiles(IEnumerable<GeneratedFile> files, string dir)
     {
         foreach (GeneratedFile f in files)
         {

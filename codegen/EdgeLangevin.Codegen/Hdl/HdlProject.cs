@@ -21,8 +21,14 @@ public sealed class HdlProject
     {
         HdlConfig config = HdlConfig.Read(configPath);
         SparseCodingModel model = modelPath is not null ? ModelFile.Read(modelPath) : config.Vectors.BuildModel(seed);
-        string source = modelPath ?? configPath ?? "default problem";
+        return Create(model, config, modelPath ?? configPath ?? "default problem", configPath);
+    }
+
+    /// <summary>The project for an in-memory model and config (<paramref name="source"/> names them in messages).</summary>
+    public static HdlProject Create(SparseCodingModel model, HdlConfig config, string source, string? configPath = null)
+    {
         config.Inference.Validate(configPath);
+        config.Hdl.Validate(configPath);
         var format = config.Hdl.FixedFormat();
         FixedParameters p = FixedParameters.Create(model, format, config.Inference.Eps, config.Inference.Temperature, config.Inference.Order, config.Inference.Mu, source);
         var datapath = new DatapathModel(p, config.Hdl, configPath ?? source);

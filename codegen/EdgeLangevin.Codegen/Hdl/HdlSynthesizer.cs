@@ -74,7 +74,8 @@ public static class HdlSynthesizer
         string stat = Path.Combine(dir, "stat.txt");
         var rtl = HdlGenerator.CoreRtl.Select(f => Path.Combine(src, f));
         string synth = family == "xilinx" ? "synth_xilinx -top el_core -flatten" : "synth_ecp5 -top el_core";
-        ToolResult y = ToolRunner.Run("yosys", ["-q", "-p", $"read_verilog {string.Join(" ", rtl)}; {synth}; tee -q -o {stat} stat"], dir, cancel);
+        // "huge" (SPRAM) means nothing outside the UltraPlus: the dictionary goes to block RAM there.
+        ToolResult y = ToolRunner.Run("yosys", ["-q", "-p", $"read_verilog {string.Join(" ", rtl)}; chparam -set DICT_STYLE \"block\" el_core; {synth}; tee -q -o {stat} stat"], dir, cancel);
         var result = new JsonObject { ["family"] = family, ["top"] = "el_core" };
         if (!y.Ok || !File.Exists(stat)) { result["error"] = "yosys failed: " + y.Tail(5); return result; }
         var cells = new JsonObject();

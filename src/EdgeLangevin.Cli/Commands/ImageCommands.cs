@@ -1,10 +1,12 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using EdgeLangevin.Cli.Infrastructure;
 using EdgeLangevin.Reference.Data.Images;
 using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Model;
+using EdgeLangevin.Reference.Settings;
 using EdgeLangevin.Reporting.Images;
 using EdgeLangevin.Reporting.Plots;
 
@@ -23,7 +25,7 @@ public static class ImageCommands
         // "reproduce" and "learn" may already exist (other areas add their own subcommands/paths).
         Command reproduce = root.Subcommands.FirstOrDefault(c => c.Name == "reproduce") ?? AddNew(root, new Command("reproduce", "Reproduce the paper's results"));
         reproduce.Add(BuildReproduceImages());
-        if (!root.Subcommands.Any(c => c.Name == "learn")) root.Add(BuildLearn());
+        if (root.Subcommands.FirstOrDefault(c => c.Name == "learn") is { } learn) ExtendLearn(learn);
     }
 
     private static Command AddNew(RootCommand root, Command c)
@@ -211,45 +213,66 @@ public static class ImageCommands
 
     // ----- learn --data DIR -----
 
-    private static Command BuildLearn()
+    /// <summary>
+    /// The `learn` verb belongs to the reference (ReferenceCommands, "--data bars"). Its action is
+    /// wrapped here, not edited: "--data bars" still goes to the original action, anything else
+    /// (a folder, or "images" for the shipped photos) to <see cref="LearnFromImages"/>. The image-only
+    /// options are added to the same command so that `learn --help` lists them.
+    /// </summary>
+    private static void ExtendLearn(Command learn)
     {
-        var data = DataOption(ImageFolder.ShippedName);
-        var outFile = new Option<FileInfo>("--out", "-o") { Description = "Model file to write (JSON)", Required = true };
-        var overcomplete = new Option<int>("--overcomplete", "-r") { Description = "Overcompleteness R (K = R x 64 units)", DefaultValueFactory = _ => 1 };
-        var quick = new Option<bool>("--quick") { Description = "Short time scales (seconds instead of minutes)" };
-        var steps = StepsOption();
+        if (learn.Action is not SynchronousCommandLineAction original)
+            throw new InvalidOperationException("the learn verb has no synchronous action to extend");
+        var overcomplete = new Option<int?>("--overcomplete", "-r") { Description = "Images: overcompleteness R, K = R x 64 units (default 1; --k sets K directly)" };
+        var quick = new Option<bool>("--quick") { Description = "Images: short time scales (well under a minute for R = 1)" };
         var sigma = SigmaOption();
         var variant = VariantOption();
         var epsilon = EpsilonOption();
-        var json = CommonOptions.Json();
-        var seed = CommonOptions.Seed();
-        var cmd = new Command("learn",
-            "Learn a model (dictionary and pi) from a folder of PGM images and write the model file, with the preprocessing that new patches need.\n" +
-            "Example: edgelangevin learn --data images --out model.json --quick")
+        foreach (Option o in new Option[] { overcomplete, quick, sigma, variant, epsilon })
+            if (!learn.Options.Any(existing => existing.Name == o.Name)) learn.Add(o);
+        learn.Description += "\nImages: edgelangevin learn --data images --out image-model.json --quick " +
+            "(a folder of .pgm files, or 'images' for the shipped photos; pi starts at 0.5 unless --pi and is learned; the model file carries the preprocessing).";
+        learn.SetAction(parse =>
         {
-            data, outFile, overcomplete, quick, steps, sigma, variant, epsilon, json, seed,
-        };
-        cmd.SetAction(parse =>
-        {
-            var settings = Settings(parse.GetValue(quick), parse.GetValue(steps), parse.GetValue(sigma), parse.GetValue(variant), parse.GetValue(epsilon));
-            int r = CheckOvercompleteness([parse.GetValue(overcomplete)], [1])[0];
-            return LearnFromImages(parse.GetValue(data)!, parse.GetValue(outFile)!, r, settings, parse.GetValue(seed), parse.GetValue(json), CliContext.From(parse));
+            string data = parse.GetValue<string>("--data") ?? "";
+            if (data == "bars") return original.Invoke(parse);
+            var settings = Settings(parse.GetValue(quick), parse.GetValue<long?>("--steps"), parse.GetValue(sigma), parse.GetValue(variant), parse.GetValue(epsilon));
+            FileInfo? config = parse.GetValue<FileInfo?>("--config");
+            if (config is not null)
+            {
+                var cfg = ConfigFile.Load(config.FullName, ConfigSections.Inference, ConfigSections.Learning);
+                var inference = cfg.Section(ConfigSections.Inference, settings.Inference, (x, f) => x.Validate(f));
+                var learning = cfg.Section(ConfigSections.Learning, settings.Learning, (x, f) => x.Validate(inference, f));
+                settings = settings with { Inference = inference, Learning = learning };
+            }
+            if (parse.GetValue<bool>("--normalise")) settings = settings with { Learning = settings.Learning with { Normalise = true } };
+            if (parse.GetValue<double?>("--pi") is { } pi)
+            {
+                if (!(pi > 0 && pi <= 1)) throw new InvalidInputException($"--pi: must be in (0, 1], got {pi.ToString(Inv)}");
+                settings = settings with { InitialPi = pi };
+            }
+            int d = settings.Preprocessing.PatchSize * settings.Preprocessing.PatchSize;
+            int? k = parse.GetValue<int?>("--k");
+            int? r = parse.GetValue(overcomplete);
+            if (k is not null && r is not null) throw new InvalidInputException("give --k or --overcomplete, not both");
+            if (k is < 1) throw new InvalidInputException($"--k: must be >= 1, got {k}");
+            int units = k ?? CheckOvercompleteness([r ?? 1], [1])[0] * d;
+            return LearnFromImages(data, parse.GetValue<FileInfo>("--out")!, units, settings, parse.GetValue<int>("--seed"), parse.GetValue<FileInfo?>("--json"), CliContext.From(parse));
         });
-        return cmd;
     }
 
     /// <summary>
     /// The image path of <c>learn</c>: fits the preprocessing on the folder's images, learns, writes the
     /// model file (with "preprocessing", the seed and the version) and the optional --json result.
     /// </summary>
-    public static int LearnFromImages(string dataDir, FileInfo outFile, int overcompleteness, ImageExperimentSettings settings, int seed, FileInfo? json, CliContext ctx)
+    public static int LearnFromImages(string dataDir, FileInfo outFile, int k, ImageExperimentSettings settings, int seed, FileInfo? json, CliContext ctx)
     {
         if (Directory.Exists(outFile.FullName)) throw new InvalidInputException($"{outFile}: --out expects a file name, this is a folder");
         var images = ImageFolder.Load(dataDir, settings.Preprocessing.PatchSize);
         var (pre, run) = CliProgress.Run("learn", (progress, ct) =>
         {
             Preprocessing p = PatchPreprocessor.Fit(images, settings.Preprocessing, seed);
-            return (p, ImageExperiment.Run(images, p, overcompleteness, settings, seed, progress, ct));
+            return (p, ImageExperiment.RunUnits(images, p, k, settings, seed, progress, ct));
         });
         ModelFile.Write(outFile.FullName, run.Model, Provenance(seed, dataDir));
         var result = new JsonObject

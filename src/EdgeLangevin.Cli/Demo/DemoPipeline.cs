@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using EdgeLangevin.Cli.Commands;
 using EdgeLangevin.Cli.Infrastructure;
+using EdgeLangevin.Codegen.Hdl;
 using EdgeLangevin.Core;
 using EdgeLangevin.Reference;
 using EdgeLangevin.Reference.Data.Images;
@@ -14,6 +16,7 @@ using EdgeLangevin.Reference.Random;
 using EdgeLangevin.Reference.Settings;
 using EdgeLangevin.Reporting;
 using EdgeLangevin.Reporting.Plots;
+using EdgeLangevin.Simulator;
 
 namespace EdgeLangevin.Cli.Demo;
 
@@ -46,18 +49,26 @@ public sealed class DemoPipeline
     private readonly JsonObject _metrics = new();
     private readonly List<string> _notes = new();
 
+    private readonly ImageExperimentSettings _image;
+    private string _plotDir = "";
+
     // Results handed from stage to stage.
     private IReadOnlyList<GrayImage>? _images;
     private ImagePatchSource? _patches;
-    private LearningResult? _floatLearning;
+    private ImageRunResult? _floatLearning;
+    private FixedLearningResult? _fixedLearning;
+    private string? _modelPath;
     private double[][]? _heldOut;
     private PosteriorSummary[]? _floatPosterior;
+    private HdlProject? _hdl;
+    private string? _hdlSources;
 
     public DemoPipeline(DemoSettings settings, InferenceSettings inference, int seed)
     {
         _settings = settings;
         _inference = inference;
         _seed = seed;
+        _image = settings.ImageSettings() with { Inference = inference };
     }
 
     public IReadOnlyList<StageOutcome> Stages => _stages;
@@ -68,20 +79,18 @@ public sealed class DemoPipeline
     public void Run(string folder, IProgress<RunProgress> progress, CancellationToken ct)
     {
         string plots = Directory.CreateDirectory(Path.Combine(folder, "plots")).FullName;
+        _plotDir = plots;
 
         Stage("images", "Natural-image patches", ct, () => LoadImages(progress));
         Stage("learn_float", "Learn dictionary and pi (float)", ct, () => LearnFloat(folder, plots, progress, ct), "images");
-        Stage("learn_fixed", "Learn dictionary and pi (fixed point)", ct, () =>
-            throw new StageSkippedException("the fixed-point learner is not in this build yet (issue 3: learning in the core)"), "images");
-        Stage("posterior_float", "Posterior of held-out patches (float)", ct, () => PosteriorFloat(plots, progress, ct), "learn_float");
+        Stage("learn_fixed", "Learn dictionary and pi (fixed point)", ct, () => LearnFixed(folder, plots, progress, ct), "learn_float");
+        Stage("posterior_float", "Posterior of held-out patches (float)", ct, () => PosteriorFloat(progress, ct), "learn_float");
+        Stage("compare", "Fixed point against float (same model, same patches)", ct, () => Compare(plots, progress, ct), "posterior_float");
         Stage("exact_check", "Langevin against the exact posterior (K = 1)", ct, () => ExactCheck(plots, progress, ct));
         Stage("noise", "Fixed-point Gaussian noise generator", ct, () => Noise(plots, progress));
-        Stage("compare", "Fixed point against float", ct, () =>
-            throw new StageSkippedException("the fixed-point inference engine (FixedEngine.Infer) is not in this build yet (issue 3)"), "posterior_float");
-        Stage("hdl_generate", "Generate Verilog for the learned model", ct, () =>
-            throw new StageSkippedException("the Verilog generator (edgelangevin hdl generate) is not in this build yet (issue 4)"), "learn_float");
-        Stage("hdl_verify", "Verify the Verilog bit for bit (Verilator, Icarus)", ct, () => HdlVerify(), "hdl_generate");
-        Stage("hdl_synth", "Synthesise for the iCE40 UP5K (yosys, nextpnr)", ct, () => HdlSynth(), "hdl_generate");
+        Stage("hdl_generate", "Generate Verilog for the learned model", ct, () => HdlGenerate(folder, progress), "learn_float");
+        Stage("hdl_verify", "Verify the Verilog bit for bit against the C# core", ct, () => HdlVerify(progress, ct), "hdl_generate");
+        Stage("hdl_synth", "Synthesise for the iCE40 UP5K (yosys, nextpnr)", ct, () => HdlSynth(progress, ct), "hdl_generate");
     }
 
     private void Stage(string id, string title, CancellationToken ct, Func<string> body, params string[] needs)
@@ -116,7 +125,7 @@ public sealed class DemoPipeline
     {
         progress.Report(new RunProgress("images: whitening", 0, 1));
         _images = ImageFolder.Load(ImageFolder.ShippedName, PatchSize);
-        Preprocessing pre = PatchPreprocessor.Fit(_images, new PreprocessingOptions { PatchSize = PatchSize }, _seed);
+        Preprocessing pre = PatchPreprocessor.Fit(_images, _image.Preprocessing, _seed);
         _patches = new ImagePatchSource(_images, pre);
         progress.Report(new RunProgress("images: whitening", 1, 1));
         _metrics["images"] = new JsonObject
@@ -130,77 +139,100 @@ public sealed class DemoPipeline
 
     private string LearnFloat(string folder, string plots, IProgress<RunProgress> progress, CancellationToken ct)
     {
-        int d = PatchSize * PatchSize, k = _settings.Overcomplete * d;
-        var initial = new SparseCodingModel
-        {
-            Variant = Variant.Signed,
-            Lambda = 1.0,
-            Pi = _settings.PiInitial,
-            Sigma = _settings.Sigma,
-            Dictionary = Learner.RandomDictionary(d, k, _seed),
-            Preprocessing = _patches!.Preprocessing,
-        };
-        var learning = new LearningSettings
-        {
-            Batch = _settings.Batch,
-            Steps = _settings.LearnSteps,
-            TauX = _settings.TauX,
-            TauA = _settings.TauA,
-            TauU0 = _settings.TauU0,
-            LearnDictionary = true,
-            LearnPi = true,
-            Normalise = false,
-            RecordEvery = (int)Math.Max(1, _settings.LearnSteps / 100),
-        };
-        LearningResult result = Learner.Run(initial, _patches, _inference, learning, _seed,
-            statisticsFrom: _settings.LearnSteps / 2, progress: progress, cancellationToken: ct, stage: "learn float");
+        int r = _settings.Overcomplete, d = PatchSize * PatchSize, k = r * d;
+        ImageRunResult result = ImageExperiment.Run(_images!, _patches!.Preprocessing, r, _image, _seed, new StagePrefix(progress, "float"), ct);
         _floatLearning = result;
-        ModelFile.Write(Path.Combine(folder, "model_float.json"), result.Model, Provenance("learned by the demo (float)"));
+        _modelPath = Path.Combine(folder, "model_float.json");
+        ModelFile.Write(_modelPath, result.Model, Provenance("learned by the demo (float reference)"));
 
-        LearningRecord last = result.History[^1];
-        double activeUnits = last.Activity * k;
         _metrics["learn_float"] = new JsonObject
         {
-            ["k"] = k, ["d"] = d, ["steps"] = _settings.LearnSteps, ["batch"] = _settings.Batch,
-            ["learned_pi"] = last.Pi,
-            ["activity"] = last.Activity,
-            ["active_units_per_patch"] = activeUnits,
-            ["reconstruction_mse"] = last.ReconstructionMse,
-            ["median_column_norm"] = Reference.Metrics.DictionaryMetrics.Median(last.ColumnNorms),
-            ["kl_nonzero"] = JsonOutput.Number(result.Statistics.KlNonZero(initial.Lambda)),
+            ["k"] = k, ["d"] = d, ["steps"] = _image.Learning.Steps, ["batch"] = _image.Learning.Batch,
+            ["learning"] = _image.Learning.ToJson(),
+            ["learned_pi"] = result.LearnedPi,
+            ["active_units_per_patch"] = result.ActiveUnitsPerPatch,
+            ["reconstruction_mse"] = result.ReconstructionMse,
+            ["data_mean_square"] = result.DataMeanSquare,
+            ["median_column_norm"] = result.MedianColumnNorm,
+            ["seconds"] = result.Seconds,
         };
 
-        // Most used atoms first: they are the ones a reader looks for structure in.
-        int[] order = Enumerable.Range(0, k).OrderByDescending(j => result.Statistics.ActiveCount[j]).ToArray();
         Reporting.Images.ImagePlots.AtomGrid(Path.Combine(plots, "atoms_float.png"), result.Model.Dictionary.Data, d, k, PatchSize,
-            $"Learned atoms (float), K = {k}, most used first", order);
+            $"Learned atoms (float), K = {k}, most used first", ImageExperiment.OrderByUse(result.PActive));
         AddPlot("atoms_float.png", "Learned dictionary (float)",
-            "Each tile is one column of A as an 8x8 patch (whitened pixel space), grey = 0. Look for localised, oriented, Gabor-like atoms; with the demo's short run they are rougher than after a full `reproduce images`.");
+            $"Each tile is one column of A as an 8x8 patch in whitened pixel space, grey = 0, most used first. The paper's atoms are localised, oriented and Gabor-like; this run learns for {_image.Learning.Steps:N0} steps only (the paper: millions), so expect rougher atoms than after `edgelangevin reproduce images`.");
 
         double[] time = result.History.Select(h => h.Time).ToArray();
         Charts.TimeSeries(Path.Combine(plots, "activity_pi_float.png"), "Mean activity and learned pi while learning (float)", "time (time units)", "fraction of units",
             time, [new Series("mean activity P(s != 0)", result.History.Select(h => h.Activity).ToArray()), new Series("learned pi = exp(-lambda u0)", result.History.Select(h => h.Pi).ToArray())]);
         AddPlot("activity_pi_float.png", "Activity and learned pi over time",
-            "The threshold u0 is learned, so pi moves from its initial 0.5; under the model the mean activity tracks pi.");
+            $"The threshold u0 is learned, so pi moves from its initial {F(_image.InitialPi, 2)}; under the model the mean activity tracks pi.");
 
         Charts.ColumnNorms(Path.Combine(plots, "column_norms_float.png"), "Column norms while learning without normalisation (float)", time,
             result.History.Select(h => h.ColumnNorms).ToArray());
         AddPlot("column_norms_float.png", "Column norms over time",
             "No column normalisation: with sampling (T = 1) the norms stay bounded instead of growing as they do under MAP or LCA learning.");
 
-        Charts.CoefficientHistogram(Path.Combine(plots, "coefficients_float.png"), result.Statistics.Histogram, Reference.Metrics.CodeStatistics.BinWidth,
-            lastIsOverflow: true, initial.Lambda, "Non-zero coefficients while learning vs the prior slab",
-            $"second half of learning, KL = {F(result.Statistics.KlNonZero(initial.Lambda), 3)} nats");
-        AddPlot("coefficients_float.png", "Non-zero coefficients against the prior's slab",
-            "Histogram of |s| for non-zero s, second half of the run, against lambda e^(-lambda s): under the L0-sparse model the non-zero coefficients follow the slab.");
-
-        return $"K = {k}, {_settings.LearnSteps:N0} steps x batch {_settings.Batch}: learned pi = {F(last.Pi, 3)}, {F(activeUnits, 1)} active units per patch, reconstruction MSE {F(last.ReconstructionMse, 3)}";
+        return $"K = {k}, {_image.Learning.Steps:N0} steps x batch {_image.Learning.Batch} in {F(result.Seconds, 0)} s: learned pi = {F(result.LearnedPi, 3)}, {F(result.ActiveUnitsPerPatch, 1)} active units per patch, reconstruction MSE {F(result.ReconstructionMse, 3)} (data mean square {F(result.DataMeanSquare, 2)})";
     }
 
-    private string PosteriorFloat(string plots, IProgress<RunProgress> progress, CancellationToken ct)
+    private string LearnFixed(string folder, string plots, IProgress<RunProgress> progress, CancellationToken ct)
+    {
+        if (!_settings.LearnFixed) throw new StageSkippedException("turned off in the configuration (demo.learn_fixed = false)");
+        int r = _settings.Overcomplete, d = PatchSize * PatchSize, k = r * d;
+        // The same start, data stream and settings as the float run (ImageExperiment's seeds), so the two learners differ only in arithmetic and noise.
+        var initial = new SparseCodingModel
+        {
+            Variant = _image.Variant, Lambda = _image.Lambda, Pi = _image.InitialPi, Sigma = _image.Sigma,
+            Dictionary = Learner.RandomDictionary(d, k, _seed + r), Preprocessing = _patches!.Preprocessing,
+        };
+        FixedFormat format = FormatSpec.Parse(null);
+        FixedLearningResult result = FixedLearning.Run(initial, _patches, _image.Inference, _image.Learning, format, _seed * 1000 + r,
+            statisticsFrom: _image.Learning.Steps / 2, progress: progress, cancellationToken: ct, stage: "fixed: learning");
+        _fixedLearning = result;
+        ModelFile.Write(Path.Combine(folder, "model_fixed.json"), result.Model, Provenance($"learned by the demo (fixed point, {FormatSpec.ToSpec(format)})"));
+        LearningRecord last = result.History[^1];
+        LearningRecord floatLast = _floatLearning!.History[^1];
+        double cosine = Reference.Metrics.DictionaryMetrics.MatchedCosine(result.Model.Dictionary, _floatLearning.Model.Dictionary, ignoreSign: true);
+        _metrics["learn_fixed"] = new JsonObject
+        {
+            ["format"] = FormatSpec.ToSpec(format),
+            ["rounding"] = result.Rounding.ToString().ToLowerInvariant(),
+            ["learned_pi"] = result.Model.Pi,
+            ["learned_pi_float"] = _floatLearning.LearnedPi,
+            ["activity_end"] = last.Activity,
+            ["activity_end_float"] = floatLast.Activity,
+            ["matched_cosine_to_float_dictionary"] = cosine,
+            ["saturation_count"] = result.SaturationCount,
+            ["dictionary_saturations"] = result.DictionarySaturations,
+            ["allocated_bytes_per_step"] = result.AllocatedBytesPerStep,
+            ["steps_per_second"] = result.StepsPerSecond,
+        };
+        int[] order = Enumerable.Range(0, k).OrderByDescending(j => result.Statistics.ActiveCount[j]).ThenBy(j => j).ToArray();
+        Reporting.Images.ImagePlots.AtomGrid(Path.Combine(plots, "atoms_fixed.png"), result.Model.Dictionary.Data, d, k, PatchSize,
+            $"Learned atoms (fixed point, {FormatSpec.ToSpec(format)}), K = {k}, most used first", order);
+        AddPlot("atoms_fixed.png", "Learned dictionary (fixed point)",
+            "The same learning run in the integer core: 16-bit dictionary updated by stochastic rounding driven by the core's own noise generator (per-step updates are far below one LSB).");
+        double[] time = result.History.Select(h => h.Time).ToArray();
+        double[] floatTime = _floatLearning.History.Select(h => h.Time).ToArray();
+        if (time.SequenceEqual(floatTime))
+        {
+            Charts.TimeSeries(Path.Combine(plots, "pi_fixed_vs_float.png"), "Learned pi and activity: fixed point against float", "time (time units)", "fraction of units", time,
+            [
+                new Series("pi, float", _floatLearning.History.Select(h => h.Pi).ToArray()),
+                new Series("pi, fixed point", result.History.Select(h => h.Pi).ToArray()),
+                new Series("activity, float", _floatLearning.History.Select(h => h.Activity).ToArray()),
+                new Series("activity, fixed point", result.History.Select(h => h.Activity).ToArray()),
+            ]);
+            AddPlot("pi_fixed_vs_float.png", "Learning in fixed point against float", "Both learners see the same patches in the same order from the same start; only the arithmetic and the noise differ.");
+        }
+        return $"{FormatSpec.ToSpec(format)}: learned pi = {F(result.Model.Pi, 3)} (float {F(_floatLearning.LearnedPi, 3)}), dictionary matched cosine to the float one {F(cosine, 3)}, {result.SaturationCount} saturations, {F(result.AllocatedBytesPerStep, 1)} bytes allocated per step, {F(result.StepsPerSecond, 0)} steps/s";
+    }
+
+    private string PosteriorFloat(IProgress<RunProgress> progress, CancellationToken ct)
     {
         SparseCodingModel model = _floatLearning!.Model;
-        // Held-out patches from their own random stream (the learner draws from stream -1).
+        // Held-out patches from their own random stream (learning and evaluation use others).
         var rng = new Rng(_seed, 7);
         _heldOut = new double[_settings.PosteriorPatches][];
         for (int i = 0; i < _heldOut.Length; i++)
@@ -208,10 +240,10 @@ public sealed class DemoPipeline
             _heldOut[i] = new double[model.D];
             _patches!.Draw(rng, _heldOut[i], 0);
         }
-        InferenceSettings settings = _inference with { Samples = _settings.PosteriorSamples };
-        _floatPosterior = FloatEngine.Infer(model, _heldOut, settings, _seed, new StageProgress(progress, "posterior float"), ct);
+        InferenceSettings settings = PosteriorSettings();
+        _floatPosterior = ReferenceCommands.RunEngine("float", model, _heldOut, settings, _seed, new StageProgress(progress, "posterior float"), ct);
         double meanActive = _floatPosterior.Average(p => p.PActive.Sum());
-        double certain = _floatPosterior.SelectMany(p => p.PActive).Count(p => p < 0.05 || p > 0.95) / (double)(_floatPosterior.Length * model.K);
+        double decided = _floatPosterior.SelectMany(p => p.PActive).Count(p => p < 0.05 || p > 0.95) / (double)(_floatPosterior.Length * model.K);
         _metrics["posterior_float"] = new JsonObject
         {
             ["patches"] = _heldOut.Length,
@@ -219,9 +251,66 @@ public sealed class DemoPipeline
             ["samples_per_chain"] = settings.Samples,
             ["burn_in"] = settings.BurnIn,
             ["expected_active_units_per_patch"] = meanActive,
-            ["fraction_of_units_decided"] = certain,
+            ["fraction_of_units_decided"] = decided,
         };
-        return $"{_heldOut.Length} held-out patches, {settings.Chains} chains x {settings.Samples} samples: {F(meanActive, 1)} units active per patch on average; {F(100 * certain, 0)} % of units have P(s != 0) below 0.05 or above 0.95";
+        CoefficientHistogram(model, settings, ct);
+        return $"{_heldOut.Length} held-out patches, {settings.Chains} chains x {settings.Samples} samples: {F(meanActive, 1)} units active per patch on average; {F(100 * decided, 0)} % of units have P(s != 0) below 0.05 or above 0.95";
+    }
+
+    /// <summary>The non-zero coefficients sampled for the held-out patches against the prior's slab (the KL the paper reports).</summary>
+    private void CoefficientHistogram(SparseCodingModel model, InferenceSettings settings, CancellationToken ct)
+    {
+        int chains = _heldOut!.Length * settings.Chains;
+        var batch = new ChainBatch(model, settings, chains, _seed + 1);
+        for (int b = 0; b < chains; b++) batch.SetInput(b, _heldOut[b / settings.Chains]);
+        var stats = new Reference.Metrics.CodeStatistics(model.K);
+        for (int t = 0; t < settings.BurnIn + settings.Samples; t++)
+        {
+            ct.ThrowIfCancellationRequested();
+            batch.Step();
+            if (t >= settings.BurnIn) stats.Add(batch.S, chains);
+        }
+        double kl = stats.KlNonZero(model.Lambda);
+        ((JsonObject)_metrics["posterior_float"]!)["kl_nonzero"] = JsonOutput.Number(kl);
+        Charts.CoefficientHistogram(Path.Combine(_plotDir, "coefficients_float.png"), stats.Histogram, Reference.Metrics.CodeStatistics.BinWidth,
+            lastIsOverflow: true, model.Lambda, "Non-zero coefficients of held-out patches vs the prior slab", $"float, learned model; KL = {F(kl, 3)} nats");
+        AddPlot("coefficients_float.png", "Non-zero coefficients against the prior's slab",
+            "Histogram of |s| for the non-zero posterior samples of the held-out patches, against lambda e^(-lambda s): under the L0-sparse model the non-zero coefficients follow the slab.");
+    }
+
+    private InferenceSettings PosteriorSettings() => _inference with { Samples = _settings.PosteriorSamples };
+
+    private string Compare(string plots, IProgress<RunProgress> progress, CancellationToken ct)
+    {
+        SparseCodingModel model = _floatLearning!.Model;
+        InferenceSettings settings = PosteriorSettings();
+        PosteriorSummary[] fixedPosterior;
+        try
+        {
+            fixedPosterior = ReferenceCommands.RunEngine("fixed", model, _heldOut!, settings, _seed, new StageProgress(progress, "posterior fixed"), ct);
+        }
+        catch (InvalidInputException e) when (e.Message.Contains("not available", StringComparison.Ordinal))
+        {
+            throw new StageSkippedException(e.Message);
+        }
+        double[] pFloat = _floatPosterior!.SelectMany(p => p.PActive).ToArray(), pFixed = fixedPosterior.SelectMany(p => p.PActive).ToArray();
+        double[] mFloat = _floatPosterior!.SelectMany(p => p.Mean).ToArray(), mFixed = fixedPosterior.SelectMany(p => p.Mean).ToArray();
+        // The Monte Carlo error of a difference of two independent estimates, per value, for the honest yardstick.
+        double[] pSe = _floatPosterior!.SelectMany(p => p.PActiveStdError).Zip(fixedPosterior.SelectMany(p => p.PActiveStdError), (a, b) => Math.Sqrt(a * a + b * b)).ToArray();
+        double pMax = pFloat.Zip(pFixed, (a, b) => Math.Abs(a - b)).Max();
+        double mMax = mFloat.Zip(mFixed, (a, b) => Math.Abs(a - b)).Max();
+        double pRms = Math.Sqrt(pFloat.Zip(pFixed, (a, b) => (a - b) * (a - b)).Average());
+        double seRms = Math.Sqrt(pSe.Average(x => x * x));
+        _metrics["compare"] = new JsonObject
+        {
+            ["p_active_max_abs_error"] = pMax, ["p_active_rms_error"] = pRms, ["p_active_rms_monte_carlo_error"] = seRms,
+            ["mean_max_abs_error"] = mMax, ["values"] = pFloat.Length,
+        };
+        Charts.FixedVsFloat(Path.Combine(plots, "fixed_vs_float_p_active.png"), "P(s_k != 0 | x): fixed point against float", "P(s != 0 | x)", pFloat, pFixed);
+        AddPlot("fixed_vs_float_p_active.png", "Posterior activity: fixed point against float", "Every unit of every held-out patch; the y = x line is perfect agreement. Both are samplers, so points scatter by their Monte Carlo error.");
+        Charts.FixedVsFloat(Path.Combine(plots, "fixed_vs_float_mean.png"), "E[s_k | x]: fixed point against float", "E[s | x]", mFloat, mFixed);
+        AddPlot("fixed_vs_float_mean.png", "Posterior means: fixed point against float", "Every unit of every held-out patch; the y = x line is perfect agreement.");
+        return $"{pFloat.Length} unit posteriors: P(s != 0) max |fixed - float| = {F(pMax, 3)}, RMS {F(pRms, 3)} (Monte Carlo RMS {F(seRms, 3)}); E[s] max |fixed - float| = {F(mMax, 3)}";
     }
 
     private string ExactCheck(string plots, IProgress<RunProgress> progress, CancellationToken ct)
@@ -313,19 +402,95 @@ public sealed class DemoPipeline
         return $"{samples.Length:N0} words: mean {F(mean, 4)}, variance {F(variance, 4)}, lag-1 autocorrelation {F(lag1, 4)}";
     }
 
-    private string HdlVerify()
+    private string HdlGenerate(string folder, IProgress<RunProgress> progress)
     {
-        string[] missing = HdlTools.Missing(HdlTools.Simulators);
-        if (missing.Length > 0) throw new StageSkippedException($"{string.Join(" and ", missing)} not installed; install with: {HdlTools.InstallHint}");
-        throw new StageSkippedException("the HDL verification (edgelangevin hdl verify) is not in this build yet (issue 4)");
+        progress.Report(new RunProgress("verilog", 0, 1));
+        // The datapath runs the demo's inference settings; the rest are the UP5K defaults of `hdl generate`.
+        string config = Path.Combine(folder, "hdl_config.json");
+        AtomicFile.WriteAllText(config, JsonOutput.ToText(new JsonObject { ["inference"] = _inference.ToJson() }));
+        try
+        {
+            _hdl = HdlProject.Load(_modelPath, config, _seed);
+            string dir = Path.Combine(folder, "hdl");
+            var files = new HdlGenerator().Write(_hdl.Datapath, dir);
+            _hdlSources = dir;
+            DatapathModel dp = _hdl.Datapath;
+            progress.Report(new RunProgress("verilog", 1, 1));
+            _metrics["hdl_generate"] = new JsonObject { ["files"] = files.Count, ["k"] = dp.K, ["d"] = dp.D, ["lanes"] = dp.Lanes, ["config_hash"] = dp.ConfigHash };
+            return $"{files.Count} files in hdl/: K = {dp.K}, D = {dp.D}, {dp.Lanes} MAC lanes, dictionary in {dp.DictionaryMemory.ToString().ToLowerInvariant()}, configuration {dp.ConfigHash[..12]}";
+        }
+        catch (EdgeLangevin.Codegen.Templates.TemplateException e)
+        {
+            throw new JobFailedException(e.Message);
+        }
     }
 
-    private string HdlSynth()
+    private string HdlVerify(IProgress<RunProgress> progress, CancellationToken ct)
     {
-        string[] missing = HdlTools.Missing(HdlTools.Synthesis);
-        if (missing.Length > 0) throw new StageSkippedException($"{string.Join(" and ", missing)} not installed; install with: {HdlTools.InstallHint}");
-        throw new StageSkippedException("synthesis (edgelangevin hdl synth) is not in this build yet (issue 4)");
+        var wanted = _settings.Simulators.Select(s => s == "verilator" ? HdlSimulator.Verilator : HdlSimulator.Icarus).Distinct().ToArray();
+        if (wanted.Length == 0) throw new StageSkippedException("no simulators chosen (demo.simulators is empty)");
+        var present = wanted.Where(s => ToolRunner.Exists(s == HdlSimulator.Verilator ? "verilator" : "iverilog")).ToArray();
+        var missing = wanted.Except(present).Select(s => s == HdlSimulator.Verilator ? "verilator" : "iverilog").ToArray();
+        if (present.Length == 0) throw new StageSkippedException($"{string.Join(" and ", missing)} not installed; install with: {InstallHint}");
+        var verifier = new HdlVerifier(HdlVerifier.DefaultWorkRoot);
+        var results = new JsonArray();
+        var lines = new List<string>();
+        bool passed = true;
+        try
+        {
+            string src = verifier.Sources(_hdl!.Datapath);
+            string vectors = Path.Combine(src, "vectors", $"seed{_seed}-steps{_settings.HdlSteps}");
+            if (!File.Exists(Path.Combine(vectors, "manifest.json"))) HdlVerifier.WriteVectors(_hdl, _settings.HdlSteps, _seed, vectors);
+            var (steps, generatorSeed) = HdlVerifier.CheckVectors(_hdl.Datapath, vectors);
+            for (int i = 0; i < present.Length; i++)
+            {
+                progress.Report(new RunProgress($"simulate ({present[i].ToString().ToLowerInvariant()})", i, present.Length));
+                SimulationResult r = verifier.Simulate(src, present[i], vectors, steps, generatorSeed, ct);
+                results.Add(r.ToJson());
+                lines.Add(r.Summary());
+                passed &= r.Passed;
+                progress.Report(new RunProgress($"simulate ({present[i].ToString().ToLowerInvariant()})", i + 1, present.Length));
+            }
+        }
+        catch (Exception e) when (e is HdlToolException or ToolMissingException or EdgeLangevin.Codegen.Templates.TemplateException)
+        {
+            throw new JobFailedException(e.Message);
+        }
+        _metrics["hdl_verify"] = new JsonObject { ["passed"] = passed, ["steps"] = _settings.HdlSteps, ["results"] = results, ["missing_simulators"] = new JsonArray(missing.Select(m => (JsonNode?)JsonValue.Create(m)).ToArray()) };
+        string missingNote = missing.Length > 0 ? $"; {string.Join(" and ", missing)} not installed, so not run ({InstallHint})" : "";
+        string summary = string.Join("; ", lines) + missingNote;
+        if (!passed) throw new JobFailedException("the Verilog does not match the C# core: " + summary);
+        return $"{_settings.HdlSteps} steps compared word for word: " + summary;
     }
+
+    private string HdlSynth(IProgress<RunProgress> progress, CancellationToken ct)
+    {
+        if (!_settings.Synthesis) throw new StageSkippedException("not run with --quick (it takes minutes); run `edgelangevin demo` or `edgelangevin hdl synth --model model_float.json`");
+        string[] missing = new[] { "yosys", "nextpnr-ice40" }.Where(t => !ToolRunner.Exists(t)).ToArray();
+        if (missing.Length > 0) throw new StageSkippedException($"{string.Join(" and ", missing)} not installed; install with: {InstallHint}");
+        DatapathModel dp = _hdl!.Datapath;
+        double target = IcePll.For(dp.Settings.ClockMhz).OutputMhz;
+        Ice40Result ice;
+        try
+        {
+            progress.Report(new RunProgress("synthesis (yosys, nextpnr)", 0, 1));
+            string src = new HdlVerifier(HdlVerifier.DefaultWorkRoot).Sources(dp);
+            ice = HdlSynthesizer.Ice40(src, target, ct);
+            progress.Report(new RunProgress("synthesis (yosys, nextpnr)", 1, 1));
+        }
+        catch (Exception e) when (e is HdlToolException or ToolMissingException)
+        {
+            throw new JobFailedException(e.Message);
+        }
+        _metrics["hdl_synth"] = ice.ToJson();
+        string line = ice.Error ?? string.Create(CultureInfo.InvariantCulture,
+            $"iCE40 UP5K: fmax {ice.FmaxMhz:0.0} MHz (clock {target:0.###} MHz), {ice.LogicCells}/{DatapathModel.Up5kLogicCells} logic cells, {ice.Dsp} DSP, {ice.Bram} block RAM, {ice.Spram} SPRAM");
+        if (!ice.Fits) throw new JobFailedException("does not fit: " + line);
+        if (!ice.TimingMet) throw new JobFailedException("misses the clock: " + line);
+        return line;
+    }
+
+    private const string InstallHint = "bash codegen/install-hdl-tools.sh (Debian packages verilator, iverilog, yosys, nextpnr-ice40, fpga-icestorm)";
 
     private void AddPlot(string file, string title, string caption) => _plots.Add(new ReportPlot("plots/" + file, title, caption));
 
@@ -344,6 +509,12 @@ public sealed class DemoPipeline
     }
 
     internal static string F(double v, int digits) => double.IsNaN(v) ? "n/a" : v.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    /// <summary>Prefixes a library's progress stages with which run they belong to.</summary>
+    private sealed class StagePrefix(IProgress<RunProgress> inner, string prefix) : IProgress<RunProgress>
+    {
+        public void Report(RunProgress value) => inner.Report(value with { Stage = $"{prefix}: {value.Stage}" });
+    }
 
     /// <summary>Renames a library's progress stage so the demo's lines say which stage of the demo they belong to.</summary>
     private sealed class StageProgress(IProgress<RunProgress> inner, string stage) : IProgress<RunProgress>

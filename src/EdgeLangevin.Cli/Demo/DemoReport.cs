@@ -60,7 +60,8 @@ public static class DemoReport
         [
             "`README.md`: this page",
             "`summary.json`: every number above, with the seed, version and configuration",
-            "`model_float.json`: the learned model (dictionary, pi, preprocessing), readable by `edgelangevin infer --model`",
+            "`model_float.json`, `model_fixed.json`: the learned models (dictionary, pi, preprocessing), readable by `edgelangevin infer --model` and `edgelangevin hdl generate --model`",
+            "`hdl/`: the generated Verilog (datapath, iCEBreaker top, testbench, memory images); `hdl_config.json`: the settings it was generated with",
             "`plots/`: the PNGs above",
         ]);
         return md.ToString();
@@ -73,11 +74,28 @@ public static class DemoReport
         {
             yield return ["learned pi (float)", N(lf["learned_pi"]), "paper, overcompleteness 1: 0.28"];
             yield return ["active units per patch (float)", N(lf["active_units_per_patch"]), "paper: about 18.5 at any overcompleteness"];
-            yield return ["reconstruction MSE (float, whitened units)", N(lf["reconstruction_mse"]), "paper: about 0.43 near pi = 0.2"];
-            yield return ["KL of non-zero coefficients vs slab", N(lf["kl_nonzero"]), "0 when the codes follow the prior"];
+            yield return ["reconstruction MSE per pixel (float)", N(lf["reconstruction_mse"]), $"data mean square {N(lf["data_mean_square"])}; paper: about 0.43 near pi = 0.2"];
+        }
+        if (m["learn_fixed"] is JsonObject lx)
+        {
+            yield return ["learned pi (fixed point)", N(lx["learned_pi"]), $"float: {N(lx["learned_pi_float"])}"];
+            yield return ["fixed-point dictionary vs float dictionary (matched cosine)", N(lx["matched_cosine_to_float_dictionary"]), "1 = the same atoms"];
+            yield return ["fixed-point saturations / bytes allocated per step", $"{lx["saturation_count"]} / {N(lx["allocated_bytes_per_step"])}", "0 / 0"];
         }
         if (m["posterior_float"] is JsonObject pf)
+        {
             yield return ["expected active units per held-out patch", N(pf["expected_active_units_per_patch"]), "posterior mean of the number of non-zero s"];
+            yield return ["KL of non-zero coefficients vs the slab (nats)", N(pf["kl_nonzero"]), "0 when the codes follow the prior; paper on bars: LSC about 0"];
+        }
+        if (m["compare"] is JsonObject cp)
+        {
+            yield return ["P(s != 0 | x): max / RMS |fixed - float|", $"{N(cp["p_active_max_abs_error"])} / {N(cp["p_active_rms_error"])}", $"Monte Carlo RMS {N(cp["p_active_rms_monte_carlo_error"])}"];
+            yield return ["E[s | x]: max |fixed - float|", N(cp["mean_max_abs_error"]), ""];
+        }
+        if (m["hdl_verify"] is JsonObject hv)
+            yield return ["Verilog vs C# core, bit for bit", (bool?)hv["passed"] == true ? "match" : "MISMATCH", $"{hv["steps"]} steps, every state word"];
+        if (m["hdl_synth"] is JsonObject hs)
+            yield return ["iCE40 UP5K: fmax, logic cells, DSP, BRAM", $"{N(hs["fmax_mhz"])} MHz, {hs["logic_cells"]}, {hs["dsp"]}, {hs["bram"]}", "5280 logic cells, 8 DSP, 30 BRAM on the device"];
         if (m["exact_check"] is JsonObject ec)
         {
             foreach (string run in new[] { "small_step", "configured_step" })

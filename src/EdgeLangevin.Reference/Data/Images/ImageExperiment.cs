@@ -84,7 +84,8 @@ public sealed record ImageExperimentSettings
 
 /// <summary>The outcome for one overcompleteness.</summary>
 public sealed record ImageRunResult(
-    int Overcompleteness,
+    /// <summary>R = K / D.</summary>
+    double Overcompleteness,
     SparseCodingModel Model,
     /// <summary>pi = exp(-lambda u0) at the end of learning.</summary>
     double LearnedPi,
@@ -111,23 +112,33 @@ public static class ImageExperiment
     /// <summary>The authors' learned pi per overcompleteness (shared/MODEL.md).</summary>
     public static IReadOnlyList<(double R, double Pi)> PaperPi { get; } = [(1, 0.28), (2, 0.14), (3, 0.10), (4, 0.079)];
 
+    /// <summary>Runs with K = R D units.</summary>
     public static ImageRunResult Run(IReadOnlyList<GrayImage> images, Preprocessing preprocessing, int overcompleteness,
         ImageExperimentSettings settings, long seed, IProgress<RunProgress>? progress = null, CancellationToken ct = default)
     {
-        settings.Validate();
         if (overcompleteness < 1) throw new ArgumentException($"overcompleteness must be >= 1, got {overcompleteness}");
+        return RunUnits(images, preprocessing, overcompleteness * preprocessing.PatchSize * preprocessing.PatchSize, settings, seed, progress, ct);
+    }
+
+    /// <summary>Runs with <paramref name="k"/> units (any K >= 1; R = K / D is reported).</summary>
+    public static ImageRunResult RunUnits(IReadOnlyList<GrayImage> images, Preprocessing preprocessing, int k,
+        ImageExperimentSettings settings, long seed, IProgress<RunProgress>? progress = null, CancellationToken ct = default)
+    {
+        settings.Validate();
+        if (k < 1) throw new ArgumentException($"K must be >= 1, got {k}");
         var clock = Stopwatch.StartNew();
-        int d = preprocessing.PatchSize * preprocessing.PatchSize, k = overcompleteness * d;
+        int d = preprocessing.PatchSize * preprocessing.PatchSize;
+        double overcompleteness = (double)k / d;
         var data = new ImagePatchSource(images, preprocessing);
         var initial = new SparseCodingModel
         {
             Variant = settings.Variant, Lambda = settings.Lambda, Pi = settings.InitialPi, Sigma = settings.Sigma,
-            Dictionary = Learner.RandomDictionary(d, k, seed + overcompleteness), Preprocessing = preprocessing,
+            Dictionary = Learner.RandomDictionary(d, k, seed + k), Preprocessing = preprocessing,
         };
         // Each R gets its own streams, so adding an R to the list does not change the others' results.
-        long runSeed = seed * 1000 + overcompleteness;
+        long runSeed = seed * 100_000 + k;
         LearningResult learned = Learner.Run(initial, data, settings.Inference, settings.Learning, runSeed,
-            progress: progress, cancellationToken: ct, stage: $"R={overcompleteness}: learning");
+            progress: progress, cancellationToken: ct, stage: $"K={k}: learning");
 
         // Evaluation: the learned model held fixed, on patches the learning never saw. The chains start
         // at u = 0 (every unit below threshold, x unexplained), so the first datum's period is burn-in
@@ -141,7 +152,7 @@ public static class ImageExperiment
             Switching = DataSwitching.Synchronous,
         };
         LearningResult eval = Learner.Run(learned.Model, data, settings.Inference, evaluation, runSeed + 500,
-            statisticsFrom: perDatum, progress: progress, cancellationToken: ct, stage: $"R={overcompleteness}: evaluation");
+            statisticsFrom: perDatum, progress: progress, cancellationToken: ct, stage: $"K={k}: evaluation");
         double mse = eval.History.Skip(1).Average(h => h.ReconstructionMse);
 
         double meanSquare = MeanSquare(data, seed);
