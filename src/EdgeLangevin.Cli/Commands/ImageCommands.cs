@@ -141,7 +141,7 @@ public static class ImageCommands
                 {
                     int k = run.Model.K, d = run.Model.D;
                     ImagePlots.AtomGrid(Path.Combine(dir, $"atoms_R{run.Overcompleteness}.png"), run.Model.Dictionary.Data, d, k, pre.PatchSize,
-                        string.Format(Inv, "R = {0}: {1} atoms, learned pi = {2:F3}, {3:F1} active per patch (most used first)",
+                        string.Format(Inv, "R = {0}: K = {1}, pi = {2:F3}, {3:F1} active/patch",
                             run.Overcompleteness, k, run.LearnedPi, run.ActiveUnitsPerPatch),
                         ImageExperiment.OrderByUse(run.PActive));
                     ModelFile.Write(Path.Combine(dir, $"model_R{run.Overcompleteness}.json"), run.Model, Provenance(seedValue, dataDir));
