@@ -109,8 +109,15 @@ namespace EdgeLangevin.Core
 
         /// <summary>The formats.</summary>
         public FixedFormat Format { get { return _format; } }
-        /// <summary>The step parameters in force (u0 changes when it is learned).</summary>
-        public StepParameters Parameters { get { return _parameters; } }
+        /// <summary>The step parameters in force (u0 changes when it is learned; a new object is made then, outside the step).</summary>
+        public StepParameters Parameters
+        {
+            get
+            {
+                if (_parameters.U0 != _u0) _parameters = _parameters.WithU0((int)_u0);
+                return _parameters;
+            }
+        }
         /// <summary>Every buffer: state, data, residuals, active lists, clip counts.</summary>
         public SolverWorkspace Workspace { get { return _ws; } }
         /// <summary>The chains' noise generators.</summary>
@@ -129,11 +136,10 @@ namespace EdgeLangevin.Core
         /// <summary>The current threshold u0_q (state format).</summary>
         public int ThresholdQ { get { return (int)_u0; } }
 
-        /// <summary>Sets the threshold (learning of u0); must fit the state format and be >= 0.</summary>
+        /// <summary>Sets the threshold u0_q (learning of u0); must be >= 0 and fit the state format. Allocates nothing.</summary>
         public void SetThreshold(int u0)
         {
-            if (u0 == _u0) return;
-            _parameters = _parameters.WithU0(u0);
+            if (u0 < 0 || u0 > _maxS) throw new ArgumentException("u0_q = " + u0 + " is out of range: expected 0 to " + _maxS);
             _u0 = u0;
         }
 
@@ -305,13 +311,21 @@ namespace EdgeLangevin.Core
                 int col = k * D;
                 long acc = 0;
                 for (int d = 0; d < D; d++) acc += cols[col + d] * (long)rm[baseD + d];
+                if (!isActive[k])
+                {
+                    // Only the dense step lists inactive units: it pays for the MACs, but the
+                    // result is dropped, so state and clip counts equal the event-driven step's.
+                    gm[baseK + j] = 0;
+                    drive[j] = 0;
+                    continue;
+                }
                 long g = (acc + _roundCorr) >> _shiftCorr;
                 if (g > _maxM) { g = _maxM; _ws.Saturations[SolverWorkspace.SiteGm]++; }
                 else if (g < _minM) { g = _minM; _ws.Saturations[SolverWorkspace.SiteGm]++; }
                 gm[baseK + j] = (int)g;
                 long drv = (_gain * g + _roundCoef) >> _shiftCoef;
                 if (_nonNegative && uArr[baseK + k] < 0) drv = -drv;
-                drive[j] = isActive[k] ? (int)drv : 0;
+                drive[j] = (int)drv;
             }
         }
 

@@ -134,6 +134,6 @@ public sealed class BadInputTests : IDisposable
         var (code, err) = Run("learn", "--data", Path.Combine(_dir, "no-such-folder"), "--out", outPath, "--steps", "10", "--quiet");
         Assert.Equal(2, code);
         Assert.False(System.IO.File.Exists(outPath));
-        Assert.Contains("--data", err);
+        Assert.Contains("no-such-folder", err);
     }
 }

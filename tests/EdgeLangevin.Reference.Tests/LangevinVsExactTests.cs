@@ -82,5 +82,8 @@ public class LangevinVsExactTests
         // Below the threshold lambda sigma^2 the MAP is exactly zero (no chatter around 0).
         var zero = FloatEngine.Infer(model, [[0.2]], settings, 1)[0];
         Assert.Equal(0.0, zero.PActive[0]);
+        // A negative datum: the non-negative MAP is s = 0; s = |u| must not grow on the negative side of u.
+        var negative = FloatEngine.Infer(model, [[-1.0]], settings, 1)[0];
+        Assert.Equal(0.0, negative.PActive[0]);
     }
 }

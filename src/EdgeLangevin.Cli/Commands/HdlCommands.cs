@@ -1,10 +1,200 @@
 using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EdgeLangevin.Cli.Infrastructure;
+using EdgeLangevin.Codegen.Hdl;
+using EdgeLangevin.Reference.Io;
 
 namespace EdgeLangevin.Cli.Commands;
 
+/// <summary>The hdl verbs: generate, verify, synth, run (issue 4).</summary>
 public static class HdlCommands
 {
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     public static void Add(RootCommand root)
     {
+        var hdl = new Command("hdl", "The Verilog datapath: generate it, verify it bit for bit against the C# core, synthesise it for the iCE40 UP5K, run it on an iCEBreaker.");
+        hdl.Subcommands.Add(Generate());
+        hdl.Subcommands.Add(Verify());
+        hdl.Subcommands.Add(Synth());
+        root.Subcommands.Add(hdl);
     }
+
+    private static Option<FileInfo?> ModelOption() => new("--model") { Description = "Model file (JSON); without it the config's \"vectors\" problem is drawn from --seed" };
+    private static Option<FileInfo?> ConfigOption() => new("--config") { Description = "JSON with optional \"inference\" (dt, tau_u, temperature), \"hdl\" (lanes, dictionary_memory, clock_mhz, baud, format) and \"vectors\" sections; without it, defaults that fit the UP5K" };
+
+    private static Command Generate()
+    {
+        var model = ModelOption();
+        var config = ConfigOption();
+        var outDir = new Option<DirectoryInfo>("--out") { Description = "Output folder (replaced atomically)", Required = true };
+        var seed = CommonOptions.Seed();
+        var json = CommonOptions.Json();
+        var cmd = new Command("generate",
+            "Render the RTL (datapath, iCEBreaker top and pins), the self-checking testbench and the memory images.\n" +
+            "Example: edgelangevin hdl generate --model model.json --config hdl.json --out build/hdl")
+        { model, config, outDir, seed, json };
+        cmd.SetAction(parse =>
+        {
+            int s = parse.GetValue(seed);
+            HdlProject project = HdlProject.Load(parse.GetValue(model)?.FullName, parse.GetValue(config)?.FullName, s);
+            string dir = parse.GetValue(outDir)!.FullName;
+            var files = new HdlGenerator().Write(project.Datapath, dir);
+            DatapathModel dp = project.Datapath;
+            parse.InvocationConfiguration.Output.WriteLine($"wrote {files.Count} files to {dir}: K={dp.K} D={dp.D} lanes={dp.Lanes} dictionary in {dp.DictionaryMemory.ToString().ToLowerInvariant()} config {dp.ConfigHash[..12]}");
+            if (parse.GetValue(json) is { } j)
+            {
+                var result = new JsonObject
+                {
+                    ["command"] = "hdl generate", ["seed"] = s, ["out"] = dir, ["config_hash"] = dp.ConfigHash,
+                    ["files"] = new JsonArray(files.Select(f => (JsonNode?)JsonValue.Create(f.Path)).ToArray()),
+                    ["config"] = dp.ConfigJson.DeepClone(),
+                };
+                AtomicFile.WriteAllText(j.FullName, result.ToJsonString(Indented) + "\n");
+            }
+            return ExitCodes.Success;
+        });
+        return cmd;
+    }
+
+    private static Option<DirectoryInfo?> WorkOption() => new("--work") { Description = "Folder for generated sources and simulator builds, shared between runs (default $EDGELANGEVIN_HDL_WORK or ~/.cache/edgelangevin/hdl)" };
+
+    /// <summary>Loads the project; a template error is a failed job (exit 1), not bad input.</summary>
+    private static T Guard<T>(Func<T> f)
+    {
+        try { return f(); }
+        catch (EdgeLangevin.Codegen.Templates.TemplateException e) { throw new JobFailedException(e.Message); }
+        catch (HdlToolException e) { throw new JobFailedException(e.Message); }
+        catch (ToolMissingException e) { throw new JobFailedException(e.Message); }
+    }
+
+    private static Command Verify()
+    {
+        var model = ModelOption();
+        var config = ConfigOption();
+        var vectors = new Option<DirectoryInfo?>("--vectors") { Description = "Vector folder from 'edgelangevin vectors' (default: written now from the same model and config)" };
+        var steps = new Option<int>("--steps") { Description = "Steps to simulate when the vectors are written now", DefaultValueFactory = _ => 2000 };
+        var sims = new Option<string>("--simulators") { Description = "Comma-separated: icarus, verilator", DefaultValueFactory = _ => "icarus,verilator" };
+        var work = WorkOption();
+        var seed = CommonOptions.Seed();
+        var json = CommonOptions.Json();
+        var cmd = new Command("verify",
+            "Run the generated testbench on vectors from the C# core under Icarus Verilog and Verilator; compares every noise word, every state word u_k and every code s_k after every step. Prints pass/fail per simulator with the first mismatching word; exit 1 on any mismatch.\n" +
+            "Example: edgelangevin hdl verify --model model.json --steps 2000 --seed 3")
+        { model, config, vectors, steps, sims, work, seed, json };
+        cmd.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            int s = parse.GetValue(seed);
+            HdlProject project = Guard(() => HdlProject.Load(parse.GetValue(model)?.FullName, parse.GetValue(config)?.FullName, s));
+            var simulators = ParseSimulators(parse.GetValue(sims)!);
+            var verifier = new HdlVerifier(parse.GetValue(work)?.FullName ?? HdlVerifier.DefaultWorkRoot);
+            string src = Guard(() => verifier.Sources(project.Datapath));
+            string vecDir;
+            if (parse.GetValue(vectors) is { } given) vecDir = given.FullName;
+            else
+            {
+                int n = parse.GetValue(steps);
+                if (n < 1) throw InvalidInputException.Field(null, "--steps", $"must be >= 1, got {n}");
+                vecDir = Path.Combine(src, "vectors", $"seed{s}-steps{n}");
+                if (!File.Exists(Path.Combine(vecDir, "manifest.json"))) HdlVerifier.WriteVectors(project, n, s, vecDir);
+            }
+            var (vsteps, gseed) = HdlVerifier.CheckVectors(project.Datapath, vecDir);
+            var results = new List<SimulationResult>();
+            foreach (HdlSimulator sim in simulators)
+            {
+                SimulationResult r = Guard(() => verifier.Simulate(src, sim, vecDir, vsteps, gseed));
+                results.Add(r);
+                output.WriteLine(r.Summary());
+            }
+            if (parse.GetValue(json) is { } j)
+            {
+                var obj = new JsonObject
+                {
+                    ["command"] = "hdl verify", ["seed"] = s, ["vectors"] = vecDir, ["config_hash"] = project.Datapath.ConfigHash,
+                    ["passed"] = results.All(r => r.Passed),
+                    ["results"] = new JsonArray(results.Select(r => (JsonNode?)r.ToJson()).ToArray()),
+                };
+                AtomicFile.WriteAllText(j.FullName, obj.ToJsonString(Indented) + "\n");
+            }
+            if (!results.All(r => r.Passed)) throw new JobFailedException("the RTL does not match the C# core (see above)");
+            return ExitCodes.Success;
+        });
+        return cmd;
+    }
+
+    private static List<HdlSimulator> ParseSimulators(string text)
+    {
+        var list = new List<HdlSimulator>();
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            list.Add(part.ToLowerInvariant() switch
+            {
+                "icarus" or "iverilog" => HdlSimulator.Icarus,
+                "verilator" => HdlSimulator.Verilator,
+                _ => throw InvalidInputException.Field(null, "--simulators", $"unknown simulator '{part}', expected icarus or verilator"),
+            });
+        if (list.Count == 0) throw InvalidInputException.Field(null, "--simulators", "name at least one simulator");
+        return list;
+    }
+
+    private static Command Synth()
+    {
+        var model = ModelOption();
+        var config = ConfigOption();
+        var steps = new Option<int>("--steps") { Description = "Steps of the Verilator run that measures cycles per step", DefaultValueFactory = _ => 200 };
+        var work = WorkOption();
+        var seed = CommonOptions.Seed();
+        var json = CommonOptions.Json();
+        var cmd = new Command("synth",
+            "Synthesise for the iCE40 UP5K (yosys synth_ice40 + nextpnr-ice40: fmax, logic cells, DSP, block RAM, SPRAM, fits), count resources for Xilinx 7-series and ECP5 (yosys), and measure cycles per step in simulation against the MAC bound. Exit 1 when the design does not fit or misses the clock.\n" +
+            "Example: edgelangevin hdl synth --model model.json --json synth.json")
+        { model, config, steps, work, seed, json };
+        cmd.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            int s = parse.GetValue(seed);
+            HdlProject project = Guard(() => HdlProject.Load(parse.GetValue(model)?.FullName, parse.GetValue(config)?.FullName, s));
+            DatapathModel dp = project.Datapath;
+            var verifier = new HdlVerifier(parse.GetValue(work)?.FullName ?? HdlVerifier.DefaultWorkRoot);
+            string src = Guard(() => verifier.Sources(dp));
+            double target = IcePll.For(dp.Settings.ClockMhz).OutputMhz;
+            Ice40Result ice = Guard(() => HdlSynthesizer.Ice40(src, target));
+            output.WriteLine(ice.Error ?? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"iCE40 UP5K: fmax {ice.FmaxMhz:0.00} MHz (target {target:0.###}), {ice.LogicCells}/{DatapathModel.Up5kLogicCells} logic cells, {ice.Dsp} DSP, {ice.Bram} BRAM, {ice.Spram} SPRAM, fits {ice.Fits}"));
+            JsonObject xilinx = Guard(() => HdlSynthesizer.OtherFamily(src, "xilinx"));
+            JsonObject ecp5 = Guard(() => HdlSynthesizer.OtherFamily(src, "ecp5"));
+            output.WriteLine($"xilinx: {Cells(xilinx)}");
+            output.WriteLine($"ecp5: {Cells(ecp5)}");
+            int n = parse.GetValue(steps);
+            string vecDir = Path.Combine(src, "vectors", $"seed{s}-steps{n}");
+            if (!File.Exists(Path.Combine(vecDir, "manifest.json"))) HdlVerifier.WriteVectors(project, n, s, vecDir);
+            var (vsteps, gseed) = HdlVerifier.CheckVectors(dp, vecDir);
+            HdlSimulator sim = ToolRunner.Exists("verilator") ? HdlSimulator.Verilator : HdlSimulator.Icarus;
+            SimulationResult r = Guard(() => verifier.Simulate(src, sim, vecDir, vsteps, gseed));
+            output.WriteLine(r.Summary());
+            if (parse.GetValue(json) is { } j)
+            {
+                var obj = new JsonObject
+                {
+                    ["command"] = "hdl synth", ["seed"] = s, ["config_hash"] = dp.ConfigHash, ["config"] = dp.ConfigJson.DeepClone(),
+                    ["fmax_mhz"] = Math.Round(ice.FmaxMhz, 2), ["logic_cells"] = ice.LogicCells, ["dsp"] = ice.Dsp, ["bram"] = ice.Bram,
+                    ["spram"] = ice.Spram, ["fits"] = ice.Fits, ["timing_met"] = ice.TimingMet,
+                    ["ice40"] = ice.ToJson(), ["xilinx"] = xilinx, ["ecp5"] = ecp5,
+                    ["cycles_per_step"] = Math.Round(r.SteadyCyclesPerStep, 2), ["mac_bound_cycles_per_step"] = Math.Round(r.SteadyMacBoundPerStep, 2),
+                    ["cycles_overhead_fraction"] = double.IsFinite(r.OverheadFraction) ? Math.Round(r.OverheadFraction, 4) : null,
+                    ["simulation"] = r.ToJson(),
+                };
+                AtomicFile.WriteAllText(j.FullName, obj.ToJsonString(Indented) + "\n");
+            }
+            if (!ice.Fits) throw new JobFailedException(ice.Error ?? "the design does not fit the UP5K");
+            if (!ice.TimingMet) throw new JobFailedException($"fmax {ice.FmaxMhz:0.00} MHz misses the {target} MHz clock");
+            if (!r.Passed) throw new JobFailedException("the cycle-count simulation did not match the C# core: " + r.Summary());
+            return ExitCodes.Success;
+        });
+        return cmd;
+    }
+
+    private static string Cells(JsonObject family) =>
+        family["cells"] is JsonObject c ? string.Join(", ", c.Where(kv => kv.Key != "cells").Select(kv => $"{kv.Key} {kv.Value}")) : family["error"]?.ToString() ?? "?";
 }

@@ -4,8 +4,10 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeLangevin.Cli.Infrastructure;
+using EdgeLangevin.Core;
 using EdgeLangevin.Reference;
 using EdgeLangevin.Reference.Data;
+using EdgeLangevin.Reference.Data.Images;
 using EdgeLangevin.Reference.Experiments;
 using EdgeLangevin.Reference.Inference;
 using EdgeLangevin.Reference.Io;
@@ -13,6 +15,7 @@ using EdgeLangevin.Reference.Learning;
 using EdgeLangevin.Reference.Model;
 using EdgeLangevin.Reference.Settings;
 using EdgeLangevin.Reporting.Reproduce;
+using EdgeLangevin.Simulator;
 
 namespace EdgeLangevin.Cli.Commands;
 
@@ -89,6 +92,7 @@ public static class ReferenceCommands
         var chains = new Option<int?>("--chains") { Description = "Independent chains per input (default 4)" };
         var engine = new Option<string>("--engine") { Description = "float (double-precision reference) or fixed (the fixed-point core)", DefaultValueFactory = _ => "float" };
         engine.AcceptOnlyFromAmong("float", "fixed");
+        var format = new Option<string?>("--format") { Description = "With --engine fixed: " + FormatSpec.Help };
         var config = CommonOptions.Config();
         var json = CommonOptions.Json();
         json.Required = true;
@@ -96,7 +100,7 @@ public static class ReferenceCommands
         var cmd = new Command("infer",
             "Posterior summary of s for each input: per unit p_active = P(s_k != 0 | x), mean = E[s_k | x], std, with standard errors from the spread across chains.\n" +
             "Example: edgelangevin infer --model model.json --input x.json --samples 2000 --burn-in 1000 --json posterior.json")
-        { model, input, samples, burnIn, chains, engine, config, json, seed };
+        { model, input, samples, burnIn, chains, engine, format, config, json, seed };
         cmd.SetAction(parse =>
         {
             var context = CliContext.From(parse);
@@ -117,7 +121,8 @@ public static class ReferenceCommands
             double[][] inputs = InputFile.Read(inputPath, m.D);
             string eng = parse.GetValue(engine)!;
             int s = parse.GetValue(seed);
-            PosteriorSummary[] result = CliProgress.Run(context, $"infer ({eng})", (p, ct) => RunEngine(eng, m, inputs, settings, s, p, ct));
+            FixedFormat fixedFormat = FormatSpec.Parse(parse.GetValue(format));
+            PosteriorSummary[] result = CliProgress.Run(context, $"infer ({eng})", (p, ct) => RunEngine(eng, m, inputs, settings, s, p, ct, fixedFormat));
             var results = new JsonArray();
             foreach (var r in result)
                 results.Add(new JsonObject
@@ -132,6 +137,7 @@ public static class ReferenceCommands
                 ["version"] = Version,
                 ["seed"] = s,
                 ["engine"] = eng,
+                ["number_format"] = eng == "fixed" ? FormatSpec.ToSpec(fixedFormat) : null,
                 ["model"] = modelPath,
                 ["input"] = inputPath,
                 ["k"] = m.K,
@@ -150,32 +156,38 @@ public static class ReferenceCommands
     /// (src/EdgeLangevin.Simulator) plugs in; it returns the same <see cref="PosteriorSummary"/>.
     /// </summary>
     public static PosteriorSummary[] RunEngine(string engine, SparseCodingModel model, double[][] inputs, InferenceSettings settings, long seed,
-        IProgress<RunProgress>? progress, CancellationToken ct) => engine switch
+        IProgress<RunProgress>? progress, CancellationToken ct, FixedFormat? format = null) => engine switch
         {
             "float" => FloatEngine.Infer(model, inputs, settings, seed, progress, ct),
-            "fixed" => throw new InvalidInputException("--engine fixed: the fixed-point engine is not available in this build yet; use --engine float"),
+            "fixed" => FixedEngine.Infer(model, inputs, settings, seed, format ?? FixedFormat.Default, progress, ct).Summaries,
             _ => throw new InvalidInputException($"--engine: expected float or fixed, got '{engine}'"),
         };
 
     private static Command Learn()
     {
-        var data = new Option<string>("--data") { Description = "Training data: 'bars' (8x8 bars, pi 0.3, sigma 0.5), or a folder of PGM images", Required = true };
+        var data = new Option<string>("--data") { Description = $"Training data: 'bars' (8x8 bars, pi 0.3, sigma 0.5), a folder of PGM images, or '{ImageFolder.ShippedName}' for the shipped photos", Required = true };
         var output = new Option<FileInfo>("--out") { Description = "Model file to write (atomically)", Required = true };
         var steps = new Option<long?>("--steps") { Description = "Learning steps (default 20000)" };
         var k = new Option<int?>("--k") { Description = "Number of dictionary columns (default: 16 for bars)" };
         var pi = new Option<double?>("--pi") { Description = "pi of the model (held fixed unless learning.learn_pi); default: 0.3 for bars" };
         var normalise = new Option<bool>("--normalise") { Description = "Normalise dictionary columns to unit norm after every step" };
+        var quick = new Option<bool>("--quick") { Description = "Images: the short time scales of `reproduce images --quick`" };
         var config = CommonOptions.Config();
         var json = CommonOptions.Json();
         var seed = CommonOptions.Seed();
         var cmd = new Command("learn",
             "Learns a dictionary (and, with learning.learn_pi in --config, pi) by Langevin sampling with simultaneous learning, from a random start, and writes a model file.\n" +
-            "Example: edgelangevin learn --data bars --out bars-model.json --steps 40000 --seed 3")
-        { data, output, steps, k, pi, normalise, config, json, seed };
+            "Example: edgelangevin learn --data bars --out bars-model.json --steps 40000 --seed 3\n" +
+            "Example: edgelangevin learn --data images --k 128 --quick --out image-model.json")
+        { data, output, steps, k, pi, normalise, quick, config, json, seed };
         cmd.SetAction(parse =>
         {
             var context = CliContext.From(parse);
             var cfg = ConfigFile.LoadOrEmpty(parse.GetValue(config), ConfigSections.Inference, ConfigSections.Learning);
+            string source = parse.GetValue(data)!;
+            if (source != "bars")
+                return LearnImages(source, parse.GetValue(output)!, parse.GetValue(k), parse.GetValue(pi), parse.GetValue(steps), parse.GetValue(normalise),
+                    parse.GetValue(quick), cfg, parse.GetValue(seed), parse.GetValue(json), context);
             InferenceSettings inference = cfg.Section(ConfigSections.Inference, InferenceSettings.Default, (x, f) => x.Validate(f));
             LearningSettings learning = cfg.Section(ConfigSections.Learning, LearningSettings.Default with { Batch = 128 }, (x, f) => x.Validate(inference, f));
             learning = learning with
@@ -187,7 +199,6 @@ public static class ReferenceCommands
             try { learning.Validate(inference); }
             catch (InvalidInputException e) { throw new InvalidInputException($"command line: {e.Message}", e); }
             int s = parse.GetValue(seed);
-            string source = parse.GetValue(data)!;
             (IDataSource dataSource, SparseCodingModel template, Matrix? truth) = ResolveData(source, parse.GetValue(k), parse.GetValue(pi));
             var initial = template with { Dictionary = Learner.RandomDictionary(dataSource.Dimension, template.K, s) };
             LearningResult result = CliProgress.Run(context, $"learn ({source})", (p, ct) => Learner.Run(initial, dataSource, inference, learning, s, truth, 0, p, ct));
@@ -215,6 +226,34 @@ public static class ReferenceCommands
     }
 
     /// <summary>
+    /// `learn --data DIR|images`: the natural-image path (Data/Images, ImageCommands) with this verb's
+    /// options mapped onto its settings: --k = R x 64, --pi the initial pi, --config sections over its defaults.
+    /// </summary>
+    private static int LearnImages(string dir, FileInfo outFile, int? k, double? pi, long? steps, bool normalise, bool quick, ConfigFile cfg, int seed, FileInfo? json, CliContext context)
+    {
+        var s = quick ? ImageExperimentSettings.Quick : ImageExperimentSettings.Full;
+        if (cfg.Has(ConfigSections.Inference)) s = s with { Inference = cfg.Section(ConfigSections.Inference, s.Inference, (x, f) => x.Validate(f)) };
+        if (cfg.Has(ConfigSections.Learning)) s = s with { Learning = cfg.Section(ConfigSections.Learning, s.Learning, (x, f) => x.Validate(s.Inference, f)) };
+        if (steps is long n) s = s with { Learning = s.Learning with { Steps = n, RecordEvery = (int)Math.Max(1, Math.Min(s.Learning.RecordEvery, n / 10)) } };
+        if (normalise) s = s with { Learning = s.Learning with { Normalise = true } };
+        if (pi is double p)
+        {
+            if (!(p > 0 && p <= 1)) throw new InvalidInputException($"--pi: must be in (0, 1], got {p.ToString(CultureInfo.InvariantCulture)}");
+            s = s with { InitialPi = p };
+        }
+        int d = s.Preprocessing.PatchSize * s.Preprocessing.PatchSize;
+        int r = 1;
+        if (k is int kk)
+        {
+            if (kk < d || kk % d != 0) throw new InvalidInputException($"--k: for {s.Preprocessing.PatchSize}x{s.Preprocessing.PatchSize} patches K must be a multiple of {d} (K = R x {d}), got {kk}");
+            r = kk / d;
+        }
+        try { s.Learning.Validate(s.Inference); }
+        catch (InvalidInputException e) { throw new InvalidInputException($"command line: {e.Message}", e); }
+        return ImageCommands.LearnFromImages(dir, outFile, r, s, seed, json, context);
+    }
+
+    /// <summary>
     /// The one place where `learn --data` picks its data source. "bars" is built in; a folder of
     /// images is where the natural-image pipeline (Data/Images) plugs in.
     /// </summary>
@@ -230,7 +269,7 @@ public static class ReferenceCommands
             var template = bars.TrueModel(p) with { Dictionary = new Matrix(bars.Dimension, kk) };
             return (bars, template, bars.TrueDictionary);
         }
-        throw new InvalidInputException($"--data: '{source}' is not 'bars'; learning from a folder of images is not available in this build yet");
+        throw new InvalidInputException($"--data: '{source}' is not 'bars'");
     }
 
     private static JsonArray ToArray(double[] values)

@@ -26,6 +26,29 @@ namespace EdgeLangevin.Core.HardwareNoise
         /// <summary>FNV-1a 32-bit prime 0x01000193.</summary>
         private const int FnvPrime = 16777619;
 
+        /// <summary>
+        /// The loop's form of <see cref="NextSeed"/>: false instead of an exception when the source
+        /// is unhealthy (nothing allocated); <paramref name="seed"/> is then 0 and must not be used.
+        /// </summary>
+        public bool TryNextSeed(out int seed)
+        {
+            int pool = _pool;
+            for (int i = 0; i < _samplesPerSeed; i++)
+            {
+                int sample = _source.Read();
+                pool = unchecked((pool ^ sample) * FnvPrime);
+            }
+            _pool = pool;
+            if (!_source.Health.IsHealthy)
+            {
+                seed = 0;
+                return false;
+            }
+            seed = Finalise(pool);
+            if (seed == 0) seed = 1;
+            return true;
+        }
+
         /// <summary>murmur3 fmix32 constants 0x85EBCA6B and 0xC2B2AE35 as signed ints.</summary>
         private const int Fmix1 = -2048144789;
         private const int Fmix2 = -1028477387;
@@ -55,16 +78,9 @@ namespace EdgeLangevin.Core.HardwareNoise
         /// </summary>
         public int NextSeed()
         {
-            int pool = _pool;
-            for (int i = 0; i < _samplesPerSeed; i++)
-            {
-                int sample = _source.Read();
-                pool = unchecked((pool ^ sample) * FnvPrime);
-            }
-            _pool = pool;
-            if (!_source.Health.IsHealthy) throw new NoiseHealthException(_source.Health.Status);
-            int seed = Finalise(pool);
-            return seed == 0 ? 1 : seed;
+            int seed;
+            if (!TryNextSeed(out seed)) throw new NoiseHealthException(_source.Health.Status);
+            return seed;
         }
 
         /// <summary>murmur3 fmix32 with masked arithmetic shifts (the logical shifts of the original).</summary>

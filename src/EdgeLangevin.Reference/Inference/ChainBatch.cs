@@ -234,7 +234,8 @@ public sealed class ChainBatch
             double drive = G[ko + k] * inv;
             if (nonneg && u < 0) drive = -drive;
             double v = u + _eps * drive;
-            if (nonneg && ((u > 0 && v < 0) || (u < 0 && v > 0))) v = 0;
+            // u = 0 counts as the + side: a negative drive at u = 0 must not open s = |u| on the other side.
+            if (nonneg && ((u >= 0 && v < 0) || (u < 0 && v > 0))) v = 0;
             v = v > leak ? v - leak : v < -leak ? v + leak : 0;
             U[ko + k] = v;
         }

@@ -37,18 +37,21 @@ public static class Charts
         // Small atoms (8x8) need enlarging to be seen; large grids must stay a sensible size.
         while (gridCols * atomW * cell < 360 && cell < 16) cell++;
         int gap = Math.Max(2, cell / 2), margin = 16, titleHeight = 40;
-        int width = Math.Max(360, 2 * margin + gridCols * (atomW * cell + gap) - gap);
+        PlotFonts.EnsureRegistered();
+        using var font = new SKFont(PlotFonts.Typeface, 18);
+        using var small = new SKFont(PlotFonts.Typeface, 12);
+        string footnote = $"{cols} atoms, {atomW}x{atomH} each; grey = 0, white > 0, black < 0 (each scaled to its own max |value|)";
+        int gridWidth = gridCols * (atomW * cell + gap) - gap;
+        // Wide enough for the grid and for both lines of text, so nothing is clipped.
+        int width = (int)Math.Ceiling(Math.Max(Math.Max(gridWidth, font.MeasureText(title)), small.MeasureText(footnote))) + 2 * margin;
         int height = titleHeight + 2 * margin + gridRows * (atomH * cell + gap) - gap + 20;
 
-        PlotFonts.EnsureRegistered();
         using SKSurface surface = SKSurface.Create(new SKImageInfo(width, height));
         SKCanvas canvas = surface.Canvas;
         canvas.Clear(new SKColor(235, 235, 235));
-        using var font = new SKFont(PlotFonts.Typeface, 18);
         using var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         canvas.DrawText(title, width / 2f, 28, SKTextAlign.Center, font, paint);
-        using var small = new SKFont(PlotFonts.Typeface, 12);
-        canvas.DrawText($"{cols} atoms of {atomW}x{atomH}; each scaled to its own max |value| (grey = 0, white > 0, black < 0)", width / 2f, height - 8, SKTextAlign.Center, small, paint);
+        canvas.DrawText(footnote, width / 2f, height - 8, SKTextAlign.Center, small, paint);
 
         int left = (width - (gridCols * (atomW * cell + gap) - gap)) / 2;
         using var pixel = new SKPaint { IsAntialias = false };
@@ -95,6 +98,36 @@ public static class Charts
         prior.LineWidth = 2.5f;
         prior.LegendText = $"prior slab {F(lambda)}·exp(-{F(lambda)}·s)";
         plot.Title($"{title}\nactive fraction {F(active, 3)}");
+        plot.Axes.SetLimits(0, top, 0, null);
+        plot.Axes.Margins(bottom: 0);
+        plot.ShowLegend(Alignment.UpperRight);
+        PngWriter.Save(path, plot);
+    }
+
+    /// <summary>
+    /// The same comparison from pre-binned counts of non-zero |s| (e.g. a run's CodeStatistics): bin i is
+    /// [i w, (i+1) w); a last overflow bin, if <paramref name="lastIsOverflow"/>, counts in the total only.
+    /// </summary>
+    public static void CoefficientHistogram(string path, long[] histogram, double binWidth, bool lastIsOverflow, double lambda, string title, string? subtitle = null)
+    {
+        long n = histogram.Sum();
+        int bins = lastIsOverflow ? histogram.Length - 1 : histogram.Length;
+        double top = Math.Min(bins * binWidth, Math.Max(Math.Log(100) / lambda, 1));
+        Plot plot = PngWriter.NewPlot(subtitle is null ? title : $"{title}\n{subtitle}", "non-zero coefficient |s|", "probability density");
+        if (n > 0)
+        {
+            int shown = Math.Min(bins, (int)Math.Ceiling(top / binWidth));
+            double[] centers = Enumerable.Range(0, shown).Select(i => (i + 0.5) * binWidth).ToArray();
+            double[] density = Enumerable.Range(0, shown).Select(i => histogram[i] / (n * binWidth)).ToArray();
+            var bars = plot.Add.Bars(centers, density);
+            foreach (var bar in bars.Bars) { bar.Size = binWidth; bar.FillColor = DataColor.WithAlpha(0.6); bar.LineWidth = 0; }
+            bars.LegendText = $"sampled, {n.ToString("N0", CultureInfo.InvariantCulture)} non-zero values";
+        }
+        double[] xs = Linspace(0, top, 200);
+        var prior = plot.Add.ScatterLine(xs, xs.Select(s => lambda * Math.Exp(-lambda * s)).ToArray());
+        prior.Color = ReferenceColor;
+        prior.LineWidth = 2.5f;
+        prior.LegendText = $"prior slab {F(lambda)}·exp(-{F(lambda)}·s)";
         plot.Axes.SetLimits(0, top, 0, null);
         plot.Axes.Margins(bottom: 0);
         plot.ShowLegend(Alignment.UpperRight);
@@ -235,7 +268,8 @@ public static class Charts
         PngWriter.Save(path, [hist, acf]);
     }
 
-    internal static double Autocorrelation(double[] x, double mean, double variance, int lag)
+    /// <summary>Sample autocorrelation at <paramref name="lag"/> (biased estimator: the sum is divided by n, as is usual for ACF plots).</summary>
+    public static double Autocorrelation(double[] x, double mean, double variance, int lag)
     {
         double sum = 0;
         for (int i = 0; i + lag < x.Length; i++) sum += (x[i] - mean) * (x[i + lag] - mean);

@@ -1,0 +1,315 @@
+using System.Globalization;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EdgeLangevin.Core;
+using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Simulator;
+
+namespace EdgeLangevin.Codegen.Hdl;
+
+/// <summary>
+/// Everything the Verilog templates need, computed once from the core's number formats and
+/// host-converted step parameters (<see cref="FixedParameters"/>) and the hardware settings.
+/// Every width and shift is derived here from <see cref="FixedFormat"/>, so the RTL cannot
+/// drift from the C# core; the templates only print these values. Construction validates
+/// the configuration against the DSP width (16 x 16) and the iCE40 UP5K's memories.
+/// </summary>
+public sealed class DatapathModel
+{
+    /// <summary>iCE40 UltraPlus UP5K resources (DESIGN.md).</summary>
+    public const int Up5kLogicCells = 5280, Up5kDsp = 8, Up5kBram = 30, Up5kSpram = 4;
+    /// <summary>Words of one SB_SPRAM256KA (16 bits each).</summary>
+    public const int SpramWords = 16384;
+    /// <summary>DSP multipliers outside the lanes: noise scale * eta and gain * g.</summary>
+    public const int FixedDsp = 2;
+
+    public DatapathModel(FixedParameters parameters, HdlSettings settings, string? source = null)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate(source);
+        Parameters = parameters;
+        Settings = settings;
+        FixedFormat f = parameters.Format;
+        StepParameters s = parameters.Step;
+        if (s.Order != 1)
+            throw InvalidInputException.Field(source, "inference.order", "the generated hardware implements first-order steps only; second order runs on the C# core and the firmware");
+        K = parameters.K;
+        D = parameters.D;
+        Lanes = settings.Lanes;
+        if (D % Lanes != 0)
+            throw InvalidInputException.Field(source, "hdl.lanes", $"{Lanes} lanes do not divide D = {D} (lane l holds rows d = l, l + lanes, ...); use a lane count that divides D");
+        if (f.NoiseBits != 16) throw InvalidInputException.Field(source, "format", "the noise word must be 16 bits (FIXED_POINT.md)");
+        foreach (var (name, bits) in new[] { ("A (dictionary)", f.DictionaryBits), ("M (MAC operand)", f.MacBits), ("C (coefficient)", f.CoefficientBits) })
+            if (bits > 16) throw InvalidInputException.Field(source, "format", $"{name} is {bits} bits; every multiply must fit one 16 x 16 SB_MAC16");
+        Rows = D / Lanes;
+        KBits = Math.Max(1, CeilLog2(K));
+        RBits = Math.Max(1, CeilLog2(Rows));
+        LBits = Math.Max(1, CeilLog2(Lanes));
+        JBits = CeilLog2(K + 1);
+        TreeLevels = CeilLog2(Lanes);
+        Accw = f.AccumulatorBits(Math.Max(D, K));
+        ShSm = f.StateToMacShift;
+        ShRec = f.ReconstructionShift;
+        ShG = f.CorrelationShift;
+        ShDrv = f.CoefficientShift;
+        ShNz = f.NoiseShift;
+        Drvw = f.CoefficientBits + f.MacBits - ShDrv + 1;
+        Nzw = f.CoefficientBits + f.NoiseBits - ShNz + 1;
+        // u + drv - leak + noise is formed at WS + 3 bits before the saturation: each term must fit WS + 1.
+        if (Drvw > f.StateBits + 1 || Nzw > f.StateBits + 1)
+            throw InvalidInputException.Field(source, "format", $"the drive ({Drvw} bits) or noise term ({Nzw} bits) is wider than the state ({f.StateBits} bits) + 1; use more state bits");
+
+        DspEstimate = Lanes + FixedDsp;
+        if (DspEstimate > Up5kDsp)
+            throw InvalidInputException.Field(source, "hdl.lanes", $"{Lanes} lanes need {DspEstimate} SB_MAC16 multipliers ({Lanes} + {FixedDsp}), the UP5K has {Up5kDsp}");
+        DictionaryWordsPerLane = Rows << KBits;
+        int bramWithoutDictionary = EstimateBram(includeDictionary: false);
+        int dictionaryBram = Lanes * BramBlocks(RBits + KBits, f.DictionaryBits);
+        bool spramFits = DictionaryWordsPerLane <= SpramWords && Lanes <= Up5kSpram;
+        DictionaryMemory chosen = settings.DictionaryMemory;
+        if (chosen == DictionaryMemory.Auto)
+            chosen = bramWithoutDictionary + dictionaryBram <= Up5kBram ? DictionaryMemory.Bram : DictionaryMemory.Spram;
+        if (chosen == DictionaryMemory.Spram && !spramFits)
+            throw InvalidInputException.Field(source, "dictionary",
+                $"K = {K}, D = {D} with {Lanes} lanes needs {DictionaryWordsPerLane} dictionary words per lane (rows {Rows} x {1 << KBits} padded units) but one SPRAM holds {SpramWords} and the UP5K has {Up5kSpram}; the UP5K cannot hold this dictionary (use more lanes or a smaller K or D)");
+        DictionaryMemory = chosen;
+        BramEstimate = bramWithoutDictionary + (chosen == DictionaryMemory.Bram ? dictionaryBram : 0);
+        SpramEstimate = chosen == DictionaryMemory.Spram ? Lanes : 0;
+        if (BramEstimate > Up5kBram)
+            throw InvalidInputException.Field(source, "dictionary", $"the design needs about {BramEstimate} block RAMs, the UP5K has {Up5kBram}; the UP5K cannot hold this configuration (use SPRAM for the dictionary, or a smaller K or D)");
+
+        ConfigJson = BuildConfigJson();
+        ConfigHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ConfigJson.ToJsonString())));
+    }
+
+    public FixedParameters Parameters { get; }
+    public HdlSettings Settings { get; }
+    public FixedFormat Format => Parameters.Format;
+    public StepParameters Step => Parameters.Step;
+    public int K { get; }
+    public int D { get; }
+    public int Lanes { get; }
+    /// <summary>D / lanes: dictionary rows per lane.</summary>
+    public int Rows { get; }
+    /// <summary>Unit index bits; the dictionary is addressed {row, k}, K padded to 2^KBits.</summary>
+    public int KBits { get; }
+    public int RBits { get; }
+    public int LBits { get; }
+    /// <summary>Bits of a count 0..K.</summary>
+    public int JBits { get; }
+    public int TreeLevels { get; }
+    /// <summary>MAC accumulator width: WA + WM + ceil(log2(max(D, K))) + 1 (FIXED_POINT.md).</summary>
+    public int Accw { get; }
+    public int ShSm { get; }
+    public int ShRec { get; }
+    public int ShG { get; }
+    public int ShDrv { get; }
+    public int ShNz { get; }
+    public int Drvw { get; }
+    public int Nzw { get; }
+    public int DictionaryWordsPerLane { get; }
+    public DictionaryMemory DictionaryMemory { get; }
+    public int BramEstimate { get; }
+    public int SpramEstimate { get; }
+    public int DspEstimate { get; }
+    /// <summary>The canonical configuration (sorted keys, no whitespace); its SHA-256 is <see cref="ConfigHash"/>.</summary>
+    public JsonObject ConfigJson { get; }
+    public string ConfigHash { get; }
+
+    /// <summary>Generator version printed in every generated header (assembly version, no build metadata, so output is reproducible).</summary>
+    public static string GeneratorVersion
+    {
+        get
+        {
+            Version v = typeof(DatapathModel).Assembly.GetName().Version ?? new Version(0, 0, 0);
+            return $"{v.Major}.{v.Minor}.{v.Build}";
+        }
+    }
+
+    /// <summary>MAC-bound cycles of one step with <paramref name="active"/> active units: both products, ROWS cycles per active unit each.</summary>
+    public long MacBoundCycles(int active) => 2L * Rows * active;
+
+    /// <summary>Blocks of SB_RAM40_4K for a depth-2^aw, dw-bit memory (256x16, 512x8, 1024x4, 2048x2 configurations).</summary>
+    public static int BramBlocks(int aw, int dw)
+    {
+        int depth = 1 << aw;
+        int width = depth <= 256 ? 16 : depth <= 512 ? 8 : depth <= 1024 ? 4 : 2;
+        int deep = Math.Max(1, depth / 2048);
+        return deep * ((dw + width - 1) / width);
+    }
+
+    private int EstimateBram(bool includeDictionary)
+    {
+        FixedFormat f = Format;
+        int n = BramBlocks(KBits, f.StateBits)                     // u
+              + BramBlocks(KBits, f.NoiseBits)                     // kept noise words
+              + BramBlocks(KBits + 1, KBits + f.MacBits)           // two active lists
+              + BramBlocks(KBits, KBits + Drvw)                    // drives
+              + Lanes * (BramBlocks(RBits, f.StateBits) + BramBlocks(RBits, f.MacBits)); // x, rm per lane
+        if (includeDictionary) n += Lanes * BramBlocks(RBits + KBits, f.DictionaryBits);
+        return n;
+    }
+
+    private JsonObject BuildConfigJson()
+    {
+        FixedFormat f = Format;
+        StepParameters s = Step;
+        // Sorted keys: the canonical text is the hash input.
+        var pairs = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal)
+        {
+            ["K"] = K, ["D"] = D, ["lanes"] = Lanes, ["order"] = s.Order,
+            ["variant"] = s.Variant == FixedVariant.Signed ? "signed" : "nonnegative",
+            ["dictionary_memory"] = DictionaryMemory == DictionaryMemory.Spram ? "spram" : "bram",
+            ["WA"] = f.DictionaryBits, ["FA"] = f.DictionaryFracBits, ["WS"] = f.StateBits, ["FS"] = f.StateFracBits,
+            ["WM"] = f.MacBits, ["FM"] = f.MacFracBits, ["WC"] = f.CoefficientBits, ["FC"] = f.CoefficientFracBits,
+            ["WE"] = f.NoiseBits, ["FE"] = f.NoiseFracBits,
+            ["u0_q"] = s.U0, ["leak_q"] = s.Leak, ["gain_q"] = s.Gain, ["noise_q"] = s.NoiseScale,
+            ["clock_mhz"] = Settings.ClockMhz, ["baud"] = Settings.Baud, ["tb_max_steps"] = Settings.TbMaxSteps,
+        };
+        var obj = new JsonObject();
+        foreach (var kv in pairs) obj[kv.Key] = kv.Value;
+        return obj;
+    }
+
+    /// <summary>The values the templates print (snake_case in the templates).</summary>
+    public TemplateValues Values() => new(this);
+
+    /// <summary>A Verilog sized signed literal in two's-complement hex: 32'sh0001343c.</summary>
+    public static string Literal(long value, int bits)
+    {
+        long masked = value & ((1L << bits) - 1);
+        return $"{bits.ToString(CultureInfo.InvariantCulture)}'sh{masked.ToString("x" + ((bits + 3) / 4).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture)}";
+    }
+
+    internal static int CeilLog2(int n)
+    {
+        int log = 0;
+        while ((1L << log) < n) log++;
+        return log;
+    }
+}
+
+/// <summary>The template globals; property names become snake_case (TreeLevels is tree_levels).</summary>
+public sealed class TemplateValues
+{
+    internal TemplateValues(DatapathModel m)
+    {
+        FixedFormat f = m.Format;
+        StepParameters s = m.Step;
+        GeneratorVersion = DatapathModel.GeneratorVersion;
+        ConfigHash = m.ConfigHash;
+        Summary = string.Create(CultureInfo.InvariantCulture,
+            $"K={m.K} D={m.D} lanes={m.Lanes} {(s.Variant == FixedVariant.Signed ? "signed" : "nonnegative")} order={s.Order} format {f} u0_q={s.U0} leak_q={s.Leak} gain_q={s.Gain} noise_q={s.NoiseScale} dictionary in {(m.DictionaryMemory == DictionaryMemory.Spram ? "SPRAM" : "block RAM")}");
+        K = m.K; D = m.D; Lanes = m.Lanes; Rows = m.Rows;
+        Kbits = m.KBits; Rbits = m.RBits; Lbits = m.LBits; Jbits = m.JBits;
+        Wa = f.DictionaryBits; Ws = f.StateBits; Wm = f.MacBits; Wc = f.CoefficientBits; We = f.NoiseBits;
+        Accw = m.Accw; ShSm = m.ShSm; ShRec = m.ShRec; ShG = m.ShG; ShDrv = m.ShDrv; ShNz = m.ShNz;
+        Drvw = m.Drvw; Nzw = m.Nzw;
+        Nonneg = s.Variant == FixedVariant.NonNegative ? 1 : 0;
+        ThresholdLiteral = DatapathModel.Literal(s.U0, f.StateBits);
+        NegThresholdLiteral = DatapathModel.Literal(-(long)s.U0, f.StateBits);
+        LeakLiteral = DatapathModel.Literal(s.Leak, f.StateBits);
+        NegLeakLiteral = DatapathModel.Literal(-(long)s.Leak, f.StateBits);
+        GainLiteral = DatapathModel.Literal(s.Gain, f.CoefficientBits);
+        NoiseLiteral = DatapathModel.Literal(s.NoiseScale, f.CoefficientBits);
+        DictStyle = m.DictionaryMemory == DictionaryMemory.Spram ? "huge" : "block";
+        TreeLevels = m.TreeLevels;
+        TbMaxSteps = m.Settings.TbMaxSteps;
+        IcePll pll = IcePll.For(m.Settings.ClockMhz);
+        PllSummary = pll.ToString();
+        PllDivr = pll.DivR; PllDivf = pll.DivF; PllDivq = pll.DivQ; PllFilterRange = pll.FilterRange;
+        Baud = m.Settings.Baud;
+        ClksPerBit = (int)Math.Round(pll.OutputMhz * 1e6 / m.Settings.Baud);
+        DictionaryWords = (long)m.D * m.K;
+        NoiseXorLines = NoiseXor.Lines();
+        // generous: the slowest step is about max(2 ROWS K, K + K) plus pipeline latency
+        TbStepTimeout = 4 * m.Rows * m.K + 4 * m.K + 1000;
+    }
+
+    public string GeneratorVersion { get; }
+    public string ConfigHash { get; }
+    public string Summary { get; }
+    public int K { get; }
+    public int D { get; }
+    public int Lanes { get; }
+    public int Rows { get; }
+    public int Kbits { get; }
+    public int Rbits { get; }
+    public int Lbits { get; }
+    public int Jbits { get; }
+    public int Wa { get; }
+    public int Ws { get; }
+    public int Wm { get; }
+    public int Wc { get; }
+    public int We { get; }
+    public int Accw { get; }
+    public int ShSm { get; }
+    public int ShRec { get; }
+    public int ShG { get; }
+    public int ShDrv { get; }
+    public int ShNz { get; }
+    public int Drvw { get; }
+    public int Nzw { get; }
+    public int Nonneg { get; }
+    public string ThresholdLiteral { get; }
+    public string NegThresholdLiteral { get; }
+    public string LeakLiteral { get; }
+    public string NegLeakLiteral { get; }
+    public string GainLiteral { get; }
+    public string NoiseLiteral { get; }
+    public string DictStyle { get; }
+    public int TreeLevels { get; }
+    public int TbMaxSteps { get; }
+    public int TbStepTimeout { get; }
+    public string PllSummary { get; }
+    public int PllDivr { get; }
+    public int PllDivf { get; }
+    public int PllDivq { get; }
+    public int PllFilterRange { get; }
+    public int Baud { get; }
+    public int ClksPerBit { get; }
+    public long DictionaryWords { get; }
+    public IReadOnlyList<string> NoiseXorLines { get; }
+}
+
+/// <summary>
+/// The four raw xorshift32 steps of one Gaussian word as a GF(2) matrix: xorshift is linear
+/// over GF(2), so bit j of w_i (the state after i + 1 raw steps) is the XOR of the state bits
+/// in a mask. The columns come from the core's own <see cref="GaussianNoise.Xorshift"/> applied
+/// to the 32 unit vectors, so the hardware cannot drift from it.
+/// </summary>
+public static class NoiseXor
+{
+    public static long[,] Masks()
+    {
+        var masks = new long[4, 32];
+        for (int i = 0; i < 32; i++)
+        {
+            int v = 1 << i;
+            for (int step = 0; step < 4; step++)
+            {
+                v = GaussianNoise.Xorshift(v);
+                for (int j = 0; j < 32; j++)
+                    if (((v >> j) & 1) != 0) masks[step, j] |= 1L << i;
+            }
+        }
+        return masks;
+    }
+
+    /// <summary>Bits of w0..w3 the word uses: fields at 0, 9, 18 (27 bits), w0's sign bit 27, all of w3 (the next state).</summary>
+    public static readonly int[] UsedBits = [28, 27, 27, 32];
+
+    public static IReadOnlyList<string> Lines()
+    {
+        long[,] m = Masks();
+        var lines = new List<string>();
+        for (int step = 0; step < 4; step++)
+            for (int j = 0; j < UsedBits[step]; j++)
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"assign w{step}[{j}] = ^(x_r & 32'h{m[step, j]:x8});"));
+        return lines;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text;
+using System.Text.Json;
+using EdgeLangevin.Codegen.Templates;
+using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Simulator;
+
+namespace EdgeLangevin.Codegen.Hdl;
+
+/// <summary>One generated file: its path relative to the output folder and its text (LF endings).</summary>
+public sealed record GeneratedFile(string Path, string Text);
+
+/// <summary>
+/// Renders the datapath, the testbench, the board top and the memory images from a
+/// <see cref="DatapathModel"/>. Output is a pure function of the model: no timestamps, no
+/// machine names, LF endings, so generating twice gives the same bytes.
+/// </summary>
+public sealed class HdlGenerator
+{
+    /// <summary>RTL files of the datapath, in dependency order (what simulators and yosys read).</summary>
+    public static readonly string[] CoreRtl = ["rtl/el_arith.v", "rtl/el_ram.v", "rtl/el_noise.v", "rtl/el_mac.v", "rtl/el_core.v"];
+    /// <summary>RTL of the iCEBreaker board top (UART link), on top of <see cref="CoreRtl"/>.</summary>
+    public static readonly string[] BoardRtl = ["board/el_uart.v", "board/el_top_icebreaker.v"];
+    public const string Testbench = "tb/el_tb.v";
+    public const string Pcf = "board/icebreaker.pcf";
+    public const string LintWaivers = "lint_waivers.vlt";
+
+    private readonly TemplateRenderer _renderer;
+
+    public HdlGenerator(string? templateDir = null) => _renderer = new TemplateRenderer(templateDir ?? DefaultTemplateDir);
+
+    /// <summary>hdl-templates/ beside the tool (the build copies it there).</summary>
+    public static string DefaultTemplateDir => Path.Combine(AppContext.BaseDirectory, "hdl-templates");
+
+    public IReadOnlyList<GeneratedFile> Render(DatapathModel model)
+    {
+        TemplateValues v = model.Values();
+        var files = new List<GeneratedFile>();
+        foreach (string path in CoreRtl.Concat(BoardRtl).Append(Testbench).Append(Pcf))
+            files.Add(new GeneratedFile(path, Lf(_renderer.Render(System.IO.Path.GetFileName(path) + ".sbn", v))));
+        files.Add(new GeneratedFile(LintWaivers, Lf(File.ReadAllText(System.IO.Path.Combine(_renderer.TemplateDir, LintWaivers)))));
+        files.Add(new GeneratedFile("mem/dictionary.hex", DictionaryHex(model)));
+        files.Add(new GeneratedFile("config.json", ConfigText(model)));
+        return files;
+    }
+
+    /// <summary>Renders and writes the folder atomically (all files or none).</summary>
+    public IReadOnlyList<GeneratedFile> Write(DatapathModel model, string directory)
+    {
+        IReadOnlyList<GeneratedFile> files = Render(model);
+        AtomicFile.WriteDirectory(directory, dir => WriteFiles(files, dir));
+        return files;
+    }
+
+    /// <summary>Writes <paramref name="files"/> under <paramref name="dir"/> (not atomic: callers wrap it in AtomicFile.WriteDirectory).</summary>
+    public static void WriteFiles(IEnumerable<GeneratedFile> files, string dir)
+    {
+        foreach (GeneratedFile f in files)
+        {
+            string full = System.IO.Path.Combine(dir, f.Path);
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+            File.WriteAllText(full, f.Text, new UTF8Encoding(false));
+        }
+    }
+
+    /// <summary>A_q row-major (index d*K + k), WA-bit two's complement words, the vectors' format.</summary>
+    public static string DictionaryHex(DatapathModel model)
+    {
+        var sb = new StringBuilder();
+        foreach (short a in model.Parameters.DictionaryRowMajor) sb.Append(TestVectors.Hex(a, model.Format.DictionaryBits)).Append('\n');
+        return sb.ToString();
+    }
+
+    private static string ConfigText(DatapathModel model)
+    {
+        var obj = new System.Text.Json.Nodes.JsonObject
+        {
+            ["generator"] = "EdgeLangevin.Codegen " + DatapathModel.GeneratorVersion,
+            ["config_hash"] = model.ConfigHash,
+            ["config"] = model.ConfigJson.DeepClone(),
+            ["estimate"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["bram"] = model.BramEstimate, ["spram"] = model.SpramEstimate, ["dsp"] = model.DspEstimate,
+            },
+        };
+        return obj.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).Replace("\r\n", "\n") + "\n";
+    }
+
+    private static string Lf(string s) => s.Replace("\r\n", "\n");
+}

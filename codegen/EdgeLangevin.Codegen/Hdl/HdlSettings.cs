@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EdgeLangevin.Core;
+using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Reference.Settings;
+using EdgeLangevin.Simulator;
+
+namespace EdgeLangevin.Codegen.Hdl;
+
+/// <summary>Where the dictionary lives on the FPGA.</summary>
+public enum DictionaryMemory
+{
+    /// <summary>Block RAM when the whole design's block RAM estimate fits the device, else SPRAM.</summary>
+    Auto,
+    /// <summary>Block RAM (SB_RAM40_4K on iCE40).</summary>
+    Bram,
+    /// <summary>Single-port RAM (SB_SPRAM256KA on the UltraPlus), one per lane.</summary>
+    Spram,
+}
+
+/// <summary>
+/// The hardware half of a --config file, section "hdl" (snake_case, unknown fields rejected):
+/// {"lanes": 4, "dictionary_memory": "auto", "clock_mhz": 48, "baud": 115200,
+///  "format": "A=16.13,S=32.16,M=16.11,C=16.14", "tb_max_steps": 4096}.
+/// </summary>
+public sealed record HdlSettings
+{
+    /// <summary>Parallel MAC lanes (1, 2 or 4 on the UP5K: one SB_MAC16 and one SPRAM each); must divide D.</summary>
+    public int Lanes { get; init; } = 4;
+
+    public DictionaryMemory DictionaryMemory { get; init; } = DictionaryMemory.Auto;
+
+    /// <summary>Clock the iCEBreaker's PLL makes from its 12 MHz oscillator, and the timing target.</summary>
+    public double ClockMhz { get; init; } = 48;
+
+    /// <summary>UART speed of the board link (8N1).</summary>
+    public int Baud { get; init; } = 115200;
+
+    /// <summary>Number formats (the --format syntax of the simulator); empty: FIXED_POINT.md's defaults.</summary>
+    public string Format { get; init; } = "";
+
+    /// <summary>Longest vector run the generated testbench can hold.</summary>
+    public int TbMaxSteps { get; init; } = 4096;
+
+    public void Validate(string? file)
+    {
+        if (Lanes is not (1 or 2 or 4 or 8)) throw InvalidInputException.Field(file, "hdl.lanes", $"expected 1, 2, 4 or 8 (a power of two: the lanes are summed by an adder tree), got {Lanes}");
+        if (!Enum.IsDefined(DictionaryMemory)) throw InvalidInputException.Field(file, "hdl.dictionary_memory", "expected \"auto\", \"bram\" or \"spram\"");
+        if (!(ClockMhz >= 12 && ClockMhz <= 200)) throw InvalidInputException.Field(file, "hdl.clock_mhz", $"expected 12 to 200 MHz, got {ClockMhz.ToString(CultureInfo.InvariantCulture)}");
+        if (Baud < 1200 || Baud > 3_000_000) throw InvalidInputException.Field(file, "hdl.baud", $"expected 1200 to 3000000, got {Baud}");
+        if (TbMaxSteps < 1 || TbMaxSteps > 65535) throw InvalidInputException.Field(file, "hdl.tb_max_steps", $"expected 1 to 65535, got {TbMaxSteps}");
+    }
+
+    public FixedFormat FixedFormat() => FormatSpec.Parse(Format);
+}
+
+/// <summary>
+/// A whole --config file for the hdl verbs: {"inference": {...}, "hdl": {...}, "vectors": {...}},
+/// every section optional. "inference" sets eps, T and the order (InferenceSettings);
+/// "vectors" describes the problem used when no --model is given (VectorSettings).
+/// </summary>
+public sealed record HdlConfig
+{
+    public InferenceSettings Inference { get; init; } = InferenceSettings.Default;
+    public HdlSettings Hdl { get; init; } = new();
+    public VectorSettings Vectors { get; init; } = new();
+
+    public static HdlConfig Default { get; } = new();
+
+    public static HdlConfig Read(string? path)
+    {
+        if (path is null) return Default;
+        if (!File.Exists(path)) throw new InvalidInputException($"{path}: config file not found");
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    public static HdlConfig Parse(string json, string? path)
+    {
+        JsonNode? root;
+        try { root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip }); }
+        catch (JsonException e) { throw new InvalidInputException($"{path ?? "config"}: not valid JSON ({e.Message})", e); }
+        if (root is not JsonObject obj) throw new InvalidInputException($"{path ?? "config"}: expected a JSON object with \"inference\", \"hdl\" and/or \"vectors\" sections");
+        foreach (var kv in obj)
+            if (kv.Key is not ("inference" or "hdl" or "vectors"))
+                throw InvalidInputException.Field(path, kv.Key, "unknown section; expected \"inference\", \"hdl\" or \"vectors\"");
+        return new HdlConfig
+        {
+            Inference = obj["inference"] is JsonNode i ? InferenceSettings.FromJson(i, path) : InferenceSettings.Default,
+            Hdl = obj["hdl"] is JsonNode h ? SettingsJson.Parse<HdlSettings>(h, path, (s, f) => s.Validate(f)) : new HdlSettings(),
+            Vectors = obj["vectors"] is JsonNode v ? SettingsJson.Parse<VectorSettings>(v, path, (s, f) => s.Validate(f)) : new VectorSettings(),
+        };
+    }
+}

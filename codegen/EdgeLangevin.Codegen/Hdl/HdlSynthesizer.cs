@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace EdgeLangevin.Codegen.Hdl;
+
+/// <summary>Resources and timing from the tools' own reports.</summary>
+public sealed record Ice40Result(double FmaxMhz, double TargetMhz, int LogicCells, int Dsp, int Bram, int Spram, bool Fits, bool TimingMet, string? Error)
+{
+    public JsonObject ToJson() => new()
+    {
+        ["device"] = "iCE40UP5K-SG48", ["fmax_mhz"] = Math.Round(FmaxMhz, 2), ["target_mhz"] = TargetMhz,
+        ["logic_cells"] = LogicCells, ["logic_cells_available"] = DatapathModel.Up5kLogicCells,
+        ["dsp"] = Dsp, ["bram"] = Bram, ["spram"] = Spram, ["fits"] = Fits, ["timing_met"] = TimingMet, ["error"] = Error,
+    };
+}
+
+/// <summary>
+/// yosys synth_ice40 + nextpnr-ice40 for the UP5K on the board top, and yosys resource counts of
+/// the datapath for Xilinx 7-series (synth_xilinx) and ECP5 (synth_ecp5).
+/// </summary>
+public static class HdlSynthesizer
+{
+    public static Ice40Result Ice40(string src, double targetMhz, CancellationToken cancel = default)
+    {
+        string dir = Path.Combine(src, "synth-ice40");
+        Directory.CreateDirectory(dir);
+        var rtl = HdlGenerator.CoreRtl.Concat(HdlGenerator.BoardRtl).Select(f => Path.Combine(src, f));
+        string script = $"read_verilog {string.Join(" ", rtl)}; synth_ice40 -dsp -spram -top el_top_icebreaker -json {Path.Combine(dir, "top.json")}";
+        ToolResult y = ToolRunner.Run("yosys", ["-q", "-l", Path.Combine(dir, "yosys.log"), "-p", script], dir, cancel);
+        if (!y.Ok) return new Ice40Result(0, targetMhz, 0, 0, 0, 0, false, false, "yosys failed: " + y.Tail(5));
+        string report = Path.Combine(dir, "report.json");
+        ToolResult n = ToolRunner.Run("nextpnr-ice40", ["--up5k", "--package", "sg48", "--pcf", Path.Combine(src, HdlGenerator.Pcf),
+            "--json", Path.Combine(dir, "top.json"), "--asc", Path.Combine(dir, "top.asc"), "--freq", targetMhz.ToString(CultureInfo.InvariantCulture),
+            "--timing-allow-fail", "--seed", "1", "--report", report, "-l", Path.Combine(dir, "nextpnr.log")], dir, cancel);
+        string log = n.Stdout + n.Stderr;
+        int lc = Used(log, "ICESTORM_LC"), dsp = Used(log, "ICESTORM_DSP"), bram = Used(log, "ICESTORM_RAM"), spram = Used(log, "ICESTORM_SPRAM");
+        if (!n.Ok)
+        {
+            bool noFit = log.Contains("Unable to place", StringComparison.Ordinal) || log.Contains("too many", StringComparison.OrdinalIgnoreCase) || log.Contains("exceeds", StringComparison.OrdinalIgnoreCase);
+            return new Ice40Result(0, targetMhz, lc, dsp, bram, spram, false, false, (noFit ? "does not fit: " : "nextpnr failed: ") + n.Tail(5));
+        }
+        double fmax = Fmax(report, log);
+        if (File.Exists(Path.Combine(dir, "top.asc")) && ToolRunner.Exists("icepack"))
+            ToolRunner.Run("icepack", [Path.Combine(dir, "top.asc"), Path.Combine(dir, "top.bin")], dir, cancel);
+        return new Ice40Result(fmax, targetMhz, lc, dsp, bram, spram, true, fmax >= targetMhz, null);
+    }
+
+    private static int Used(string log, string cell)
+    {
+        // "Info: 	         ICESTORM_LC:  4012/ 5280    75%" (the last such line is after placement)
+        MatchCollection all = Regex.Matches(log, cell + @":\s+(\d+)\s*/\s*(\d+)", RegexOptions.CultureInvariant);
+        return all.Count == 0 ? 0 : int.Parse(all[^1].Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+
+    private static double Fmax(string reportPath, string log)
+    {
+        if (File.Exists(reportPath) && JsonNode.Parse(File.ReadAllText(reportPath)) is JsonObject r && r["fmax"] is JsonObject f)
+        {
+            double best = double.PositiveInfinity;
+            foreach (var kv in f)
+                if (kv.Value is JsonObject c && c["achieved"] is JsonNode a) best = Math.Min(best, a.GetValue<double>());
+            if (double.IsFinite(best)) return best;
+        }
+        MatchCollection all = Regex.Matches(log, @"Max frequency for clock '[^']*': ([0-9.]+) MHz", RegexOptions.CultureInvariant);
+        return all.Count == 0 ? 0 : double.Parse(all[^1].Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>yosys cell counts of the datapath (el_core) for another family: "xilinx" or "ecp5".</summary>
+    public static JsonObject OtherFamily(string src, string family, CancellationToken cancel = default)
+    {
+        string dir = Path.Combine(src, "synth-" + family);
+        Directory.CreateDirectory(dir);
+        string stat = Path.Combine(dir, "stat.txt");
+        var rtl = HdlGenerator.CoreRtl.Select(f => Path.Combine(src, f));
+        string synth = family == "xilinx" ? "synth_xilinx -top el_core -flatten" : "synth_ecp5 -top el_core";
+        // "huge" (SPRAM) means nothing outside the UltraPlus: the dictionary goes to block RAM there.
+        ToolResult y = ToolRunner.Run("yosys", ["-q", "-p", $"read_verilog {string.Join(" ", rtl)}; chparam -set DICT_STYLE \"block\" el_core; {synth}; tee -q -o {stat} stat"], dir, cancel);
+        var result = new JsonObject { ["family"] = family, ["top"] = "el_core" };
+        if (!y.Ok || !File.Exists(stat)) { result["error"] = "yosys failed: " + y.Tail(5); return result; }
+        var cells = new JsonObject();
+        foreach (Match m in Regex.Matches(File.ReadAllText(stat), @"^\s+(\S+)\s+(\d+)\s*$", RegexOptions.Multiline | RegexOptions.CultureInvariant))
+            cells[m.Groups[1].Value] = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+        result["cells"] = cells;
+        return result;
+    }
+}

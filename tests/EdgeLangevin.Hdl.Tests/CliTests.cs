@@ -1,0 +1,125 @@
+using EdgeLangevin.Cli;
+
+namespace EdgeLangevin.Hdl.Tests;
+
+/// <summary>The hdl verbs through the real command line: exit codes, outputs, atomic folders.</summary>
+public sealed class CliTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = CliApp.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    private static string Temp(string name) => Path.Combine(Path.GetTempPath(), $"el-cli-{name}-{Guid.NewGuid():N}");
+
+    [Fact]
+    public void Generate_writes_the_RTL_testbench_board_files_and_memory_image_and_records_the_seed()
+    {
+        string dir = Temp("gen");
+        string cfg = Temp("cfg") + ".json";
+        string json = Temp("res") + ".json";
+        try
+        {
+            File.WriteAllText(cfg, """{"hdl": {"lanes": 2}, "vectors": {"k": 16, "d": 8}}""");
+            var (code, output, err) = Run("hdl", "generate", "--config", cfg, "--out", dir, "--seed", "5", "--json", json);
+            Assert.True(code == 0, err);
+            Assert.Contains("K=16 D=8 lanes=2", output);
+            foreach (string f in new[] { "rtl/el_core.v", "rtl/el_mac.v", "rtl/el_noise.v", "tb/el_tb.v", "board/el_top_icebreaker.v", "board/icebreaker.pcf", "mem/dictionary.hex", "config.json", "lint_waivers.vlt" })
+                Assert.True(File.Exists(Path.Combine(dir, f)), f);
+            Assert.Equal(16 * 8, File.ReadAllLines(Path.Combine(dir, "mem/dictionary.hex")).Length);
+            Assert.Contains("\"seed\": 5", File.ReadAllText(json));
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, true);
+            File.Delete(cfg);
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
+    public void A_configuration_that_does_not_fit_exits_2_and_writes_no_folder()
+    {
+        string dir = Temp("big");
+        string cfg = Temp("cfg") + ".json";
+        try
+        {
+            File.WriteAllText(cfg, """{"hdl": {"lanes": 4}, "vectors": {"k": 1024, "d": 256}}""");
+            var (code, _, err) = Run("hdl", "generate", "--config", cfg, "--out", dir);
+            Assert.Equal(2, code);
+            Assert.Contains("cannot hold", err);
+            Assert.False(Directory.Exists(dir));
+        }
+        finally
+        {
+            File.Delete(cfg);
+        }
+    }
+
+    [Fact]
+    public void A_misspelt_hdl_setting_exits_2_naming_the_field()
+    {
+        string cfg = Temp("cfg") + ".json";
+        try
+        {
+            File.WriteAllText(cfg, """{"hdl": {"lane": 2}}""");
+            var (code, _, err) = Run("hdl", "generate", "--config", cfg, "--out", Temp("x"));
+            Assert.Equal(2, code);
+            Assert.Contains("lane", err);
+        }
+        finally
+        {
+            File.Delete(cfg);
+        }
+    }
+
+    [Fact]
+    public void Verify_passes_on_a_small_configuration_and_reports_each_simulator()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        string cfg = Temp("cfg") + ".json";
+        string json = Temp("res") + ".json";
+        try
+        {
+            File.WriteAllText(cfg, """{"hdl": {"lanes": 2}, "vectors": {"k": 16, "d": 8, "variant": "nonnegative"}}""");
+            var (code, output, err) = Run("hdl", "verify", "--config", cfg, "--steps", "500", "--simulators", "icarus", "--work", HdlTestConfigs.WorkRoot, "--seed", "9", "--json", json);
+            Assert.True(code == 0, output + err);
+            Assert.Contains("icarus: pass (500 steps", output);
+            Assert.Contains("\"passed\": true", File.ReadAllText(json));
+        }
+        finally
+        {
+            File.Delete(cfg);
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
+    public void Verify_exits_1_and_prints_the_first_mismatch_when_the_vectors_are_wrong()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        string cfg = Temp("cfg") + ".json";
+        string vec = Temp("vec");
+        try
+        {
+            // both verbs read this file: only the sections 'vectors' knows ("hdl" keeps its defaults, 4 lanes)
+            File.WriteAllText(cfg, """{"vectors": {"k": 16, "d": 8, "steps": 50}}""");
+            Assert.Equal(0, Run("vectors", "--config", cfg, "--out", vec, "--seed", "4").Code);
+            string u = Path.Combine(vec, "u.hex");
+            string[] lines = File.ReadAllLines(u);
+            lines[20 * 16 + 7] = lines[20 * 16 + 7] == "00000000" ? "00000001" : "00000000";
+            File.WriteAllLines(u, lines);
+            var (code, output, _) = Run("hdl", "verify", "--config", cfg, "--vectors", vec, "--simulators", "icarus", "--work", HdlTestConfigs.WorkRoot, "--seed", "4");
+            Assert.Equal(1, code);
+            Assert.Contains("icarus: FAIL at step 20, unit 7, word u", output);
+        }
+        finally
+        {
+            File.Delete(cfg);
+            if (Directory.Exists(vec)) Directory.Delete(vec, true);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using EdgeLangevin.Codegen.Hdl;
+using EdgeLangevin.Reference.Model;
+using EdgeLangevin.Simulator;
+
+namespace EdgeLangevin.Hdl.Tests;
+
+/// <summary>The configurations the tests generate hardware for, and where their builds are shared.</summary>
+internal static class HdlTestConfigs
+{
+    /// <summary>
+    /// One work folder for the whole test run (and across runs: builds are keyed by the hash of the
+    /// generated sources, so an unchanged configuration is compiled once).
+    /// </summary>
+    public static readonly string WorkRoot = Path.Combine(AppContext.BaseDirectory, "hdl-work");
+
+    public static HdlProject Project(int k, int d, int lanes, Variant variant, double pi = 0.3, int seed = 1,
+        string format = "", DictionaryMemory memory = DictionaryMemory.Auto, int tbMaxSteps = 4096, double temperature = 1.0)
+    {
+        var config = new HdlConfig
+        {
+            Inference = EdgeLangevin.Reference.Settings.InferenceSettings.Default with { Temperature = temperature },
+            Hdl = new HdlSettings { Lanes = lanes, DictionaryMemory = memory, Format = format, TbMaxSteps = tbMaxSteps },
+            Vectors = new VectorSettings { Problem = "random", Variant = variant, K = k, D = d, Pi = pi, Sigma = 0.5, Lambda = 1 },
+        };
+        SparseCodingModel model = config.Vectors.BuildModel(seed);
+        return HdlProject.Create(model, config, $"test K={k} D={d}");
+    }
+
+    /// <summary>Skips a test when a tool is missing (CI installs them with codegen/install-hdl-tools.sh).</summary>
+    public static void RequireTools(params string[] tools)
+    {
+        foreach (string t in tools)
+            if (!ToolRunner.Exists(t)) throw new InvalidOperationException($"{t} is not installed: run codegen/install-hdl-tools.sh");
+    }
+}
