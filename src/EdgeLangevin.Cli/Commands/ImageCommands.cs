@@ -48,7 +48,7 @@ public static class ImageCommands
         DefaultValueFactory = _ => defaultValue,
     };
 
-    private static Option<long?> StepsOption() => new("--steps") { Description = "Learning steps per overcompleteness (default: 100000 full, 12000 --quick)" };
+    private static Option<long?> StepsOption() => new("--steps") { Description = "Learning steps per overcompleteness (default: 40000 full, 12000 --quick)" };
 
     private static Option<double?> SigmaOption() => new("--sigma") { Description = "Observation noise sigma relative to the data's RMS per pixel of 1 (default 0.5)" };
 
