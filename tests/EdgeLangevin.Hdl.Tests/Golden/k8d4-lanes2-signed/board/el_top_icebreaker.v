@@ -117,6 +117,7 @@ module el_top_icebreaker #(
     reg [2:0] bytes_left_r;   // bytes of the current word still to come, minus one
     reg [31:0] left_r;        // words still to come
     reg last_word_r;          // left_r == 1, registered (bytes are far apart, so it is always current)
+    reg word_done_r;          // a word was completed in the previous cycle
     reg is_load_r, is_seed_r, is_run_r;   // the command, decoded once
     reg [7:0] ack_r;
     reg ack_pending_r;
@@ -140,6 +141,7 @@ module el_top_icebreaker #(
         load_we_r <= 1'b0;
         start_r <= 1'b0;
         tx_valid_r <= 1'b0;
+        word_done_r <= 1'b0;
         if (rst) begin
             st_r <= C_CMD;
             seed_pending_r <= 1'b0;
@@ -188,33 +190,39 @@ module el_top_icebreaker #(
                         default: begin ack_r <= 8'h3f; ack_pending_r <= 1'b1; st_r <= C_CMD; end
                     endcase
                 end
-                C_DATA: if (rx_valid) begin
-                    word_r <= assembled;
-                    if (bytes_left_r == 3'd0) begin
-                        bytes_left_r <= nbytes_r - 3'd1;
+                C_DATA: begin
+                    // bytes are at least ten bit times apart: assemble in one cycle, act in the next
+                    if (rx_valid) begin
+                        word_r <= assembled;
+                        if (bytes_left_r == 3'd0) begin
+                            bytes_left_r <= nbytes_r - 3'd1;
+                            word_done_r <= 1'b1;
+                        end else begin
+                            bytes_left_r <= bytes_left_r - 3'd1;
+                        end
+                    end
+                    if (word_done_r) begin
                         left_r <= left_r - 32'd1;
                         // a 2-byte word arrived in the top half: move it down
-                        if (nbytes_r == 3'd2) word_r <= {{16{assembled[31]}}, assembled[31:16]};
+                        if (nbytes_r == 3'd2) word_r <= {{16{word_r[31]}}, word_r[31:16]};
                         if (is_load_r) load_we_r <= 1'b1;
                         if (is_seed_r) begin
-                            seed_r <= assembled;
+                            seed_r <= word_r;
                             seed_pending_r <= 1'b1;
                         end
                         if (last_word_r) begin
                             ack_pending_r <= 1'b1;
                             if (is_run_r) begin
-                                steps_r <= assembled[31:16];
-                                start_r <= (assembled[31:16] != 16'd0);
+                                steps_r <= word_r[31:16];
+                                start_r <= (word_r[31:16] != 16'd0);
                                 led_done_r <= 1'b0;
                                 ack_r <= 8'h72;       // 'r'
-                                st_r <= (assembled[31:16] != 16'd0) ? C_RUN : C_CMD;
+                                st_r <= (word_r[31:16] != 16'd0) ? C_RUN : C_CMD;
                             end else begin
                                 ack_r <= cmd_r | 8'h20;  // lower case
                                 st_r <= C_CMD;
                             end
                         end
-                    end else begin
-                        bytes_left_r <= bytes_left_r - 3'd1;
                     end
                 end
                 C_RUN: begin
