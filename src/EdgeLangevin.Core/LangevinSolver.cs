@@ -130,6 +130,14 @@ namespace EdgeLangevin.Core
         public int Chains { get { return _ws.Chains; } }
         /// <summary>Steps taken (each steps every chain once).</summary>
         public long StepCount { get { return _steps; } }
+        /// <summary>
+        /// Null (default): each chain draws eta from its own <see cref="GaussianNoise"/> generator,
+        /// as FIXED_POINT.md specifies (and the test vectors record). Otherwise every eta comes from
+        /// this source instead (physical noise used as the Langevin noise), one word per unit per
+        /// step in the same order; the chains' generators are then not advanced.
+        /// </summary>
+        public INoiseWordSource ExternalNoise { get; set; }
+
         /// <summary>True (default): A s and A^T r over active units only. False: over all K (same bits, dense cost).</summary>
         public bool EventDriven { get; set; }
 
@@ -342,14 +350,23 @@ namespace EdgeLangevin.Core
             int[] drive = _ws.Drive;
             int baseK = chain * _k;
             int x = _noise.StateOf(chain);
+            INoiseWordSource external = ExternalNoise;
             int j = 0;
             for (int k = 0; k < _k; k++)
             {
-                int w0 = GaussianNoise.Xorshift(x);
-                int w1 = GaussianNoise.Xorshift(w0);
-                int w2 = GaussianNoise.Xorshift(w1);
-                x = GaussianNoise.Xorshift(w2);
-                long eta = GaussianNoise.FromWords(w0, w1, w2, x);
+                long eta;
+                if (external == null)
+                {
+                    int w0 = GaussianNoise.Xorshift(x);
+                    int w1 = GaussianNoise.Xorshift(w0);
+                    int w2 = GaussianNoise.Xorshift(w1);
+                    x = GaussianNoise.Xorshift(w2);
+                    eta = GaussianNoise.FromWords(w0, w1, w2, x);
+                }
+                else
+                {
+                    eta = external.NextEta();
+                }
                 long u = uArr[baseK + k];
                 long drv = 0;
                 if (j < listed && act[baseK + j] == k) { drv = drive[j]; j++; }
@@ -402,14 +419,23 @@ namespace EdgeLangevin.Core
             int[] drive = _ws.Drive;
             int baseK = chain * _k;
             int x = _noise.StateOf(chain);
+            INoiseWordSource external = ExternalNoise;
             int j = 0;
             for (int k = 0; k < _k; k++)
             {
-                int w0 = GaussianNoise.Xorshift(x);
-                int w1 = GaussianNoise.Xorshift(w0);
-                int w2 = GaussianNoise.Xorshift(w1);
-                x = GaussianNoise.Xorshift(w2);
-                long eta = GaussianNoise.FromWords(w0, w1, w2, x);
+                long eta;
+                if (external == null)
+                {
+                    int w0 = GaussianNoise.Xorshift(x);
+                    int w1 = GaussianNoise.Xorshift(w0);
+                    int w2 = GaussianNoise.Xorshift(w1);
+                    x = GaussianNoise.Xorshift(w2);
+                    eta = GaussianNoise.FromWords(w0, w1, w2, x);
+                }
+                else
+                {
+                    eta = external.NextEta();
+                }
                 long u = uArr[baseK + k];
                 long m = mArr[baseK + k];
                 long drv = 0;

@@ -76,6 +76,7 @@ public static class Comparison
             ["activity_fixed"] = fxStats.Statistics.Activity,
             ["activity_float"] = flStats.Statistics.Activity,
             ["saturation_count"] = fx.SaturationCount + fxStats.SaturationCount + fxLearn.SaturationCount + fxLearn.DictionarySaturations,
+            ["saturation_by_site_inference"] = SitesJson(fx.SaturationsBySite),
             ["allocated_bytes_per_step"] = Math.Max(fx.AllocatedBytesPerStep, Math.Max(fxStats.AllocatedBytesPerStep, fxLearn.AllocatedBytesPerStep)),
             ["steps_per_second_fixed"] = fx.StepsPerSecond,
             ["steps_per_second_float"] = floatSps,
@@ -93,6 +94,13 @@ public static class Comparison
         if (prof is not null)
             result["profile"] = Profile(model, inputs, fl, prof, format, lengths, seed, progress, ct);
         return result;
+    }
+
+    private static JsonObject SitesJson(long[] counts)
+    {
+        var o = new JsonObject();
+        for (int i = 0; i < counts.Length; i++) o[SolverWorkspace.SiteName(i)] = counts[i];
+        return o;
     }
 
     /// <summary>Largest |p_fixed - p_float|, the largest standard error of such a difference, largest relative error of E[s] where |E_float| >= 0.2.</summary>
