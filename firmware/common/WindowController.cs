@@ -22,7 +22,8 @@ namespace EdgeLangevin.Firmware
     /// their ADC: the noise source's health gates the window (a failed source skips it and the state
     /// stays as it was after the last good window; it is re-tested every RetestEvery skipped windows
     /// and the loop resumes when it passes), the chains are reseeded from hardware entropy every
-    /// ReseedEvery windows, and a status line is formatted every ReportEvery windows. The board reads
+    /// ReseedEvery windows, and a status line is formatted every ReportEvery windows. With physical Langevin noise a window in which the source fails is rolled back
+    /// by the loop and reported the same way. The board reads
     /// the D conversions first and reports a failed read through <see cref="ReadFailed"/>, so a read
     /// error never leaves a half-loaded window. Nothing here allocates after construction.
     /// </summary>
