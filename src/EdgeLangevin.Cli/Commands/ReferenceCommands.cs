@@ -175,7 +175,7 @@ public static class ReferenceCommands
         var json = CommonOptions.Json();
         var seed = CommonOptions.Seed();
         var cmd = new Command("learn",
-            "Learns a dictionary (and, with learning.learn_pi in --config, pi) by Langevin sampling with simultaneous learning, from a random start, and writes a model file.\n" +
+            "Learns a dictionary (and, with learning.learn_pi in --config, pi) by Langevin sampling with simultaneous learning, from a random unit-norm dictionary, and writes a model file. Bars: batch 128 chains unless --config sets learning.batch.\n" +
             "Example: edgelangevin learn --data bars --out bars-model.json --steps 40000 --seed 3")
         { data, output, steps, k, pi, normalise, config, json, seed };
         cmd.SetAction(parse =>
