@@ -20,6 +20,7 @@ public class JsonOutputTests
         ["demo"] = ["demo", "--quick", "--out", "{dir}/report", "--config", "{dir}/tiny.json", "--seed", "5", "--json", "{json}"],
         ["infer"] = ["infer", "--model", "{model}", "--input", "{dir}/x.json", "--samples", "50", "--burn-in", "10", "--seed", "5", "--json", "{json}"],
         ["learn"] = ["learn", "--data", "bars", "--out", "{dir}/m.json", "--steps", "100", "--seed", "5", "--json", "{json}"],
+        ["compare"] = ["compare", "--model", "{model}", "--quick", "--seed", "5", "--json", "{json}"],
         ["vectors"] = ["vectors", "--steps", "4", "--out", "{dir}/v", "--seed", "5", "--json", "{json}"],
         ["hdl generate"] = ["hdl", "generate", "--out", "{dir}/hdl", "--seed", "5", "--json", "{json}"],
         ["hdl verify"] = ["hdl", "verify", "--steps", "4", "--simulators", "icarus", "--work", "{dir}/work", "--seed", "5", "--json", "{json}"],
@@ -32,6 +33,7 @@ public class JsonOutputTests
     {
         ["reproduce bars"] = ("runs three methods and a pi sweep: about a minute even with --quick", ["reproduce", "bars", "--quick", "--seed", "5", "--json", "{json}"]),
         ["hdl synth"] = ("yosys and nextpnr take minutes", ["hdl", "synth", "--steps", "4", "--work", "{dir}/work", "--seed", "5", "--json", "{json}"]),
+        ["hdl run"] = ("without a board ('--port sim') it simulates the board top and its UART under Icarus: over a minute", ["hdl", "run", "--port", "sim", "--steps", "2", "--work", "{dir}/work", "--seed", "5", "--json", "{json}"]),
     };
 
     public static TheoryData<string> FastVerbs() => new(Invocations.Keys);
