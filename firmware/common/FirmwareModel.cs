@@ -17,9 +17,11 @@ namespace EdgeLangevin.Firmware
         public FixedFormat Format;
         public StepParameters Parameters;
         /// <summary>A_q, row-major D x K (entry (d, k) at d * K + k).</summary>
-        public short[] Dictionary;
+        public short[] DictionaryRowMajor;
         public int D;
         public int K;
+        /// <summary>Online learning of the dictionary and/or the threshold on the board, or null (inference only).</summary>
+        public LearningParameters Learning;
         /// <summary>lambda in Q.16, to read pi = exp(-lambda u0) out of the threshold.</summary>
         public int LambdaQ16;
 
@@ -35,6 +37,8 @@ namespace EdgeLangevin.Firmware
         public int[] GoldenInput;
         /// <summary>FNV-1a hash of the K state words u after each golden step (<see cref="GoldenSelfTest.HashWords"/>).</summary>
         public int[] GoldenStepHashes;
+        /// <summary>The threshold u0_q after the last golden step (it moves only when the threshold is learned).</summary>
+        public int GoldenFinalThreshold;
         /// <summary>The K state words u after the last golden step.</summary>
         public int[] GoldenFinalState;
     }

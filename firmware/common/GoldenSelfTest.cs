@@ -46,7 +46,7 @@ namespace EdgeLangevin.Firmware
         /// <summary>Runs the golden vector of <paramref name="model"/> on a fresh one-chain solver.</summary>
         public static SelfTestResult Run(FirmwareModel model)
         {
-            int tableHash = HashShorts(model.Dictionary);
+            int tableHash = HashShorts(model.DictionaryRowMajor);
             if (tableHash != model.DictionaryHash)
             {
                 var bad = new SelfTestResult();
@@ -56,15 +56,19 @@ namespace EdgeLangevin.Firmware
                 bad.Message = "FAIL: the dictionary table hash is " + tableHash + ", expected " + model.DictionaryHash + " (the tables are not the exported ones)";
                 return bad;
             }
-            var solver = new LangevinSolver(model.Parameters, model.Dictionary, model.D, model.K, 1, model.GoldenSeed);
+            var solver = new LangevinSolver(model.Parameters, model.DictionaryRowMajor, model.D, model.K, 1, model.GoldenSeed);
             solver.SetData(0, model.GoldenInput, 0);
             System.Array.Copy(model.GoldenInitialState, 0, solver.Workspace.U, 0, model.K);
+            // With learning, the golden run learns too (the learner's rounding stream seeded by the golden seed),
+            // so the self-test covers the learning kernels as well.
+            FixedLearner learner = model.Learning == null ? null : new FixedLearner(solver, model.Learning, model.GoldenSeed);
             var result = new SelfTestResult();
             result.FirstBadUnit = -1;
             int[] u = solver.Workspace.U;
             for (int step = 1; step <= model.GoldenSteps; step++)
             {
-                solver.Step();
+                if (learner == null) solver.Step();
+                else learner.Step();
                 int h = HashWords(u, 0, model.K);
                 if (result.FirstBadStep == 0 && h != model.GoldenStepHashes[step - 1])
                 {
@@ -81,15 +85,20 @@ namespace EdgeLangevin.Firmware
                     break;
                 }
             }
-            result.Passed = result.FirstBadStep == 0 && result.FirstBadUnit < 0;
+            bool thresholdOk = solver.ThresholdQ == model.GoldenFinalThreshold;
+            result.Passed = result.FirstBadStep == 0 && result.FirstBadUnit < 0 && thresholdOk;
             if (result.Passed)
             {
-                result.Message = "PASS (" + model.GoldenSteps + " steps, K = " + model.K + ", D = " + model.D + ", seed " + model.GoldenSeed + ", bit for bit)";
+                result.Message = "PASS (" + model.GoldenSteps + (learner == null ? " steps" : " steps with learning") + ", K = " + model.K + ", D = " + model.D + ", seed " + model.GoldenSeed + ", bit for bit)";
             }
             else if (result.FirstBadUnit >= 0)
             {
                 result.Message = "FAIL: after step " + model.GoldenSteps + " u[" + result.FirstBadUnit + "] = " + result.Actual + ", expected " + result.Expected
                     + (result.FirstBadStep > 0 ? "; the state first differs after step " + result.FirstBadStep : "; every step's state hash agrees, so the golden vector itself is damaged");
+            }
+            else if (result.FirstBadStep == 0)
+            {
+                result.Message = "FAIL: after step " + model.GoldenSteps + " the learned threshold u0_q = " + solver.ThresholdQ + ", expected " + model.GoldenFinalThreshold;
             }
             else
             {

@@ -20,6 +20,7 @@ namespace EdgeLangevin.Firmware
     {
         private readonly FirmwareModel _model;
         private readonly LangevinSolver _solver;
+        private readonly FixedLearner _learner;
         private readonly int[] _x;
         private readonly int _stepsPerWindow;
         private readonly int _zeroCount;
@@ -33,7 +34,8 @@ namespace EdgeLangevin.Firmware
             if (stepsPerWindow < 1) throw new ArgumentException("stepsPerWindow must be at least 1");
             if (countsPerUnitLog2 < 0 || countsPerUnitLog2 > 24) throw new ArgumentException("countsPerUnitLog2 must be 0 to 24");
             _model = model;
-            _solver = new LangevinSolver(model.Parameters, model.Dictionary, model.D, model.K, chains, seed);
+            _solver = new LangevinSolver(model.Parameters, model.DictionaryRowMajor, model.D, model.K, chains, seed);
+            _learner = model.Learning == null ? null : new FixedLearner(_solver, model.Learning, seed);
             _x = new int[model.D];
             _stepsPerWindow = stepsPerWindow;
             _zeroCount = zeroCount;
@@ -41,6 +43,9 @@ namespace EdgeLangevin.Firmware
         }
 
         public LangevinSolver Solver { get { return _solver; } }
+
+        /// <summary>The online learner (dictionary and/or threshold), or null when the model does not learn.</summary>
+        public FixedLearner Learner { get { return _learner; } }
 
         public FirmwareModel Model { get { return _model; } }
 
@@ -68,10 +73,17 @@ namespace EdgeLangevin.Firmware
             for (int b = 0; b < _solver.Chains; b++) _solver.SetData(b, _x, 0);
         }
 
-        /// <summary>Steps every chain <c>stepsPerWindow</c> times on the loaded window.</summary>
+        /// <summary>Steps every chain <c>stepsPerWindow</c> times on the loaded window (learning as it goes when the model learns).</summary>
         public void RunWindow()
         {
-            for (int i = 0; i < _stepsPerWindow; i++) _solver.Step();
+            if (_learner == null)
+            {
+                for (int i = 0; i < _stepsPerWindow; i++) _solver.Step();
+            }
+            else
+            {
+                for (int i = 0; i < _stepsPerWindow; i++) _learner.Step();
+            }
             _windows++;
             for (int b = 0; b < _solver.Chains; b++) _activeSum += ActiveUnits(b);
         }
@@ -108,7 +120,7 @@ namespace EdgeLangevin.Firmware
             }
             line.Append("] pi ").AppendFixed(PiQ16(), 16, 3);
             line.Append(" mean_active ").AppendFixed(_windows == 0 ? 0 : (_activeSum << 16) / (_windows * _solver.Chains), 16, 2);
-            line.Append(" sat ").Append(_solver.Workspace.SaturationTotal);
+            line.Append(" sat ").Append(_solver.Workspace.SaturationTotal + (_learner == null ? 0 : _learner.DictionarySaturations));
         }
 
         /// <summary>A state word in Q.FS as Q.16.</summary>

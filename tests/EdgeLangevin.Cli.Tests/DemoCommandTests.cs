@@ -53,6 +53,17 @@ public class DemoCommandTests
     }
 
     [Fact]
+    public void With_json_to_stdout_the_demo_prints_only_json_there_and_its_lines_on_stderr()
+    {
+        using var tmp = new TempDir();
+        var run = CliRun.Of("demo", "--quick", "--out", Path.Combine(tmp.Path, "r"), "--json", "-", "--config", tmp.File("tiny.json", TinyConfig));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        JsonNode parsed = JsonNode.Parse(run.Out)!;
+        Assert.Equal("demo", (string?)parsed["command"]);
+        Assert.Contains("report: ", run.Err);
+    }
+
+    [Fact]
     public void An_interrupted_demo_exits_1_and_leaves_the_previous_report_untouched()
     {
         using var tmp = new TempDir();

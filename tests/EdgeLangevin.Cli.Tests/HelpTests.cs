@@ -6,9 +6,11 @@ namespace EdgeLangevin.Cli.Tests;
 public class HelpTests
 {
     /// <summary>Every command path of the tree that has an action (a verb a user runs), e.g. "hdl verify".</summary>
-    public static TheoryData<string> Verbs()
+    public static TheoryData<string> Verbs() => new(VerbPaths());
+
+    public static List<string> VerbPaths()
     {
-        var data = new TheoryData<string>();
+        var data = new List<string>();
         void Walk(Command c, string prefix)
         {
             foreach (Command sub in c.Subcommands)
@@ -33,7 +35,7 @@ public class HelpTests
     }
 
     [Fact]
-    public void The_demo_is_among_the_verbs() => Assert.Contains(Verbs().Cast<object[]>(), row => (string)row[0] == "demo");
+    public void The_demo_is_among_the_verbs() => Assert.Contains("demo", VerbPaths());
 
     [Fact]
     public void The_root_help_lists_the_demo()

@@ -149,6 +149,17 @@ public class PlotTests
     }
 
     [Fact]
+    public void A_marginal_plot_shows_where_the_mass_is_not_the_whole_integration_grid()
+    {
+        // A grid to +-50 around a non-negative slab concentrated on (0, 2]: the plot must not span +-50.
+        double[] grid = Enumerable.Range(0, 1001).Select(i => -50 + i * 0.1).ToArray();
+        double[] density = grid.Select(s => s > 0 ? Math.Exp(-(s - 1) * (s - 1) / (2 * 0.09)) : 0).ToArray();
+        var (lo, hi) = Charts.MarginalRange([0.5, 1.0, 1.5], grid, density);
+        Assert.InRange(lo, -0.1, 0.2);   // starts at zero (the slab's edge), not -50
+        Assert.InRange(hi, 1.9, 2.2);    // 1 + sqrt(2 ln 1000) * 0.3 = 2.1, padded slightly
+    }
+
+    [Fact]
     public void A_density_histogram_integrates_to_the_fraction_inside_its_range()
     {
         double[] values = [0.1, 0.2, 0.3, 0.9, 5.0]; // 5.0 is outside [0, 1]

@@ -120,4 +120,14 @@ public class BarsTests
         Assert.True(r.Model.Pi < 0.45, $"learned pi {r.Model.Pi}");
         Assert.True(r.Model.Pi > 0.2, $"learned pi {r.Model.Pi}");
     }
+
+    [Fact]
+    public void The_time_averaged_dictionary_of_a_fixed_dictionary_is_that_dictionary()
+    {
+        var data = new BarsData();
+        var learning = new LearningSettings { Batch = 4, Steps = 50, LearnDictionary = false };
+        var r = Learner.Run(data.TrueModel(), data, new InferenceSettings(), learning, 1, averageFrom: 10);
+        Assert.NotNull(r.AveragedDictionary);
+        for (int i = 0; i < data.TrueDictionary.Data.Length; i++) Assert.Equal(data.TrueDictionary.Data[i], r.AveragedDictionary!.Data[i], 12);
+    }
 }

@@ -7,6 +7,7 @@ using EdgeLangevin.Codegen.Templates;
 using EdgeLangevin.Core;
 using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Model;
+using EdgeLangevin.Reference.Settings;
 using EdgeLangevin.Simulator;
 
 namespace EdgeLangevin.Codegen.Firmware;
@@ -26,8 +27,18 @@ public sealed record FirmwareExportOptions
     public int Seed { get; init; } = 1;
     /// <summary>Steps of the golden run the board replays at boot.</summary>
     public int GoldenSteps { get; init; } = 16;
-    /// <summary>Chains the board will run (for the memory estimate).</summary>
+    /// <summary>Chains the board will run (for the memory estimate and the learning rate's batch).</summary>
     public int Chains { get; init; } = 1;
+    /// <summary>Online learning of the dictionary on the board.</summary>
+    public bool LearnDictionary { get; init; } = true;
+    /// <summary>Online learning of the threshold u0, i.e. of pi = exp(-lambda u0).</summary>
+    public bool LearnPi { get; init; } = true;
+    /// <summary>Dictionary time constant tau_A in steps (dt = 1), for the whole batch of chains.</summary>
+    public double TauA { get; init; } = 2e4;
+    /// <summary>Threshold time constant tau_u0 in steps.</summary>
+    public double TauU0 { get; init; } = 1e6;
+    /// <summary>Steps per data window on the board (the data time constant tau_x).</summary>
+    public int StepsPerWindow { get; init; } = 100;
 }
 
 /// <summary>The exported files' contents and the numbers behind them.</summary>
@@ -50,7 +61,8 @@ public static class FirmwareExporter
         if (options.GoldenSteps < 1 || options.GoldenSteps > 4096) throw InvalidInputException.Field(null, "--golden-steps", $"expected 1 to 4096, got {options.GoldenSteps}");
         if (options.Chains < 1) throw InvalidInputException.Field(null, "--chains", $"expected at least 1, got {options.Chains}");
         long budget = FirmwareTargets.BudgetBytes(options.Target);
-        long ram = FirmwareTargets.EstimateRamBytes(model.D, model.K, options.Chains, options.GoldenSteps);
+        bool learning = options.LearnDictionary || options.LearnPi;
+        long ram = FirmwareTargets.EstimateRamBytes(model.D, model.K, options.Chains, options.GoldenSteps, learning);
         string target = FirmwareTargets.Name(options.Target);
         if (ram > budget)
             throw new InvalidInputException(
@@ -58,15 +70,18 @@ public static class FirmwareExporter
                 $"more than the {target} budget of {Kib(budget)}; use a smaller K or D, fewer chains, or another target");
 
         FixedParameters fixedParams = FixedParameters.Create(model, options.Format, options.Eps, options.Temperature, options.Order, options.Mu, modelName);
+        LearningParameters? learningParams = learning ? Learning(model, options) : null;
         int[] input = GoldenInput(model, options.Format, modelName);
         var solver = new LangevinSolver(fixedParams.Step, fixedParams.DictionaryRowMajor, model.D, model.K, 1, options.Seed);
+        var learner = learningParams is null ? null : new FixedLearner(solver, learningParams, options.Seed);
         int[] initial = GoldenInitialState(fixedParams.Step, model.K);
         solver.SetData(0, input, 0);
         Array.Copy(initial, solver.Workspace.U, model.K);
         var hashes = new int[options.GoldenSteps];
         for (int s = 0; s < options.GoldenSteps; s++)
         {
-            solver.Step();
+            if (learner is null) solver.Step();
+            else learner.Step();
             hashes[s] = HashWords(solver.Workspace.U, model.K);
         }
         int[] final = solver.Workspace.U[..model.K];
@@ -97,6 +112,10 @@ public static class FirmwareExporter
             DictionaryHash = HashWords(fixedParams.DictionaryRowMajor.Select(v => (int)v).ToArray(), model.D * model.K),
             LambdaQ16 = checked((int)Math.Round(model.Lambda * 65536, MidpointRounding.AwayFromZero)),
             DictionaryRows = Rows(fixedParams.DictionaryRowMajor.Select(v => (long)v), model.K),
+            LearningExpression = learningParams is null ? "null" : LearningExpression(learningParams),
+            LearningSummary = learningParams is null ? "none (inference only)" :
+                $"dictionary {(options.LearnDictionary ? $"tau_A {Invariant(options.TauA)}" : "fixed")}, threshold {(options.LearnPi ? $"tau_u0 {Invariant(options.TauU0)}" : "fixed")}, stochastic rounding",
+            GoldenFinalThreshold = solver.ThresholdQ,
             InitialRows = Rows(initial.Select(v => (long)v), 8),
             InputRows = Rows(input.Select(v => (long)v), 8),
             HashRows = Rows(hashes.Select(v => (long)v), 8),
@@ -127,6 +146,18 @@ public static class FirmwareExporter
             ["input"] = new JsonArray(input.Select(v => (JsonNode)v).ToArray()),
             ["step_hashes"] = new JsonArray(hashes.Select(v => (JsonNode)v).ToArray()),
             ["final_state"] = new JsonArray(final.Select(v => (JsonNode)v).ToArray()),
+            ["final_threshold"] = solver.ThresholdQ,
+            ["learning"] = learningParams is null ? null : new JsonObject
+            {
+                ["dictionary"] = options.LearnDictionary,
+                ["threshold"] = options.LearnPi,
+                ["tau_a"] = options.TauA,
+                ["tau_u0"] = options.TauU0,
+                ["dictionary_rate"] = learningParams.DictionaryRate,
+                ["dictionary_shift"] = learningParams.DictionaryShift,
+                ["threshold_rate"] = learningParams.ThresholdRate,
+                ["threshold_shift"] = learningParams.ThresholdShift,
+            },
         };
         string goldenJson = golden.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
         return new FirmwareExport(source, goldenJson, ram, budget, hashes, final);
@@ -169,6 +200,28 @@ public static class FirmwareExporter
         for (int i = 0; i < k; i++) u[i] = (i % 3) switch { 1 => (int)above, 2 => (int)-above, _ => 0 };
         return u;
     }
+
+    /// <summary>The learner's integer rates (host conversion of the core's simulator) for the board's settings.</summary>
+    public static LearningParameters Learning(SparseCodingModel model, FirmwareExportOptions options)
+    {
+        var inference = new InferenceSettings { Dt = 1.0, TauU = 1.0 / options.Eps, Order = options.Order, Temperature = options.Temperature, Mu = options.Order == 2 ? options.Mu : 1.0, Chains = options.Chains };
+        var learning = new LearningSettings
+        {
+            Batch = options.Chains,
+            TauX = options.StepsPerWindow,
+            TauA = options.TauA,
+            TauU0 = options.TauU0,
+            LearnDictionary = options.LearnDictionary,
+            LearnPi = options.LearnPi,
+        };
+        return FixedLearning.Convert(model, options.Format, inference, learning);
+    }
+
+    private static string LearningExpression(LearningParameters p) =>
+        $"new LearningParameters({Bool(p.LearnDictionary)}, {p.DictionaryRate}, {p.DictionaryShift}, {Bool(p.LearnThreshold)}, {p.ThresholdRate}, {p.ThresholdShift}, " +
+        $"{Bool(p.Normalise)}, FixedSwitching.{p.Switching}, {p.SwitchEvery}, {p.SwitchProbability}, LearningRounding.{p.Rounding})";
+
+    private static string Bool(bool b) => b ? "true" : "false";
 
     /// <summary>x_q = quantised 1.5 (a_0 + a_(K-1)): two atoms well above threshold, so the golden run exercises the data drive.</summary>
     public static int[] GoldenInput(SparseCodingModel model, FixedFormat format, string? source)

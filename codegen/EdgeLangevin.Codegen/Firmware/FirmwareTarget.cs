@@ -61,9 +61,10 @@ public static class FirmwareTargets
     /// the active list and g_m (5 x 4K) and x, r, r_m (3 x 4D); the step scratch (drive 4K, flags K,
     /// accumulators 8D, clip counts 56, noise state 4B); the golden vector (4K + 4D + 4 steps + 4K); the
     /// loop's count and x windows (2 x 4D); the health and line buffers (1 KB); plus
-    /// <see cref="ArrayOverheadBytes"/> per array. The self-test's solver is gone before the loop's is built.
+    /// <see cref="ArrayOverheadBytes"/> per array; with learning, the learner's accumulators (8DK) and
+    /// switching flags (one per chain). The self-test's solver is gone before the loop's is built.
     /// </summary>
-    public static long EstimateRamBytes(int d, int k, int chains, int goldenSteps)
+    public static long EstimateRamBytes(int d, int k, int chains, int goldenSteps, bool learning)
     {
         long dk = (long)d * k;
         long bytes = 2 * dk + 2 * dk
@@ -72,7 +73,12 @@ public static class FirmwareTargets
             + 4L * k + 4L * d + 4L * goldenSteps + 4L * k
             + 2 * 4L * d
             + 1024;
-        const int arrays = 23;
+        int arrays = 23;
+        if (learning)
+        {
+            bytes += 8L * dk + chains;
+            arrays += 2;
+        }
         return bytes + arrays * ArrayOverheadBytes;
     }
 }

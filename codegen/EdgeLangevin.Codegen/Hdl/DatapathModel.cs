@@ -211,7 +211,6 @@ public sealed class TemplateValues
         Drvw = m.Drvw; Nzw = m.Nzw;
         Nonneg = s.Variant == FixedVariant.NonNegative ? 1 : 0;
         ThresholdLiteral = DatapathModel.Literal(s.U0, f.StateBits);
-        NegThresholdLiteral = DatapathModel.Literal(-(long)s.U0, f.StateBits);
         LeakLiteral = DatapathModel.Literal(s.Leak, f.StateBits);
         NegLeakLiteral = DatapathModel.Literal(-(long)s.Leak, f.StateBits);
         GainLiteral = DatapathModel.Literal(s.Gain, f.CoefficientBits);
@@ -226,6 +225,8 @@ public sealed class TemplateValues
         ClksPerBit = (int)Math.Round(pll.OutputMhz * 1e6 / m.Settings.Baud);
         DictionaryWords = (long)m.D * m.K;
         NoiseXorLines = NoiseXor.Lines();
+        // dictionary (2 bytes a word), x, u (4 bytes), seed, run: every byte a load can send
+        TopTbMaxBytes = (int)Math.Min(int.MaxValue, 2 * DictionaryWords + 4L * (m.D + m.K) + 64);
         // generous: the slowest step is about max(2 ROWS K, K + K) plus pipeline latency
         TbStepTimeout = 4 * m.Rows * m.K + 4 * m.K + 1000;
     }
@@ -256,7 +257,6 @@ public sealed class TemplateValues
     public int Nzw { get; }
     public int Nonneg { get; }
     public string ThresholdLiteral { get; }
-    public string NegThresholdLiteral { get; }
     public string LeakLiteral { get; }
     public string NegLeakLiteral { get; }
     public string GainLiteral { get; }
@@ -274,6 +274,7 @@ public sealed class TemplateValues
     public int ClksPerBit { get; }
     public long DictionaryWords { get; }
     public IReadOnlyList<string> NoiseXorLines { get; }
+    public int TopTbMaxBytes { get; }
 }
 
 /// <summary>

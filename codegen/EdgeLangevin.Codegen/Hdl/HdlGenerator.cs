@@ -21,6 +21,8 @@ public sealed class HdlGenerator
     /// <summary>RTL of the iCEBreaker board top (UART link), on top of <see cref="CoreRtl"/>.</summary>
     public static readonly string[] BoardRtl = ["board/el_uart.v", "board/el_top_icebreaker.v"];
     public const string Testbench = "tb/el_tb.v";
+    /// <summary>UART-level testbench of the board top (drives uart_in.hex, prints the reply).</summary>
+    public const string BoardTestbench = "tb/el_top_tb.v";
     public const string Pcf = "board/icebreaker.pcf";
     public const string LintWaivers = "lint_waivers.vlt";
 
@@ -35,7 +37,7 @@ public sealed class HdlGenerator
     {
         TemplateValues v = model.Values();
         var files = new List<GeneratedFile>();
-        foreach (string path in CoreRtl.Concat(BoardRtl).Append(Testbench).Append(Pcf))
+        foreach (string path in CoreRtl.Concat(BoardRtl).Append(Testbench).Append(BoardTestbench).Append(Pcf))
             files.Add(new GeneratedFile(path, Lf(_renderer.Render(System.IO.Path.GetFileName(path) + ".sbn", v))));
         files.Add(new GeneratedFile(LintWaivers, Lf(File.ReadAllText(System.IO.Path.Combine(_renderer.TemplateDir, LintWaivers)))));
         files.Add(new GeneratedFile("mem/dictionary.hex", DictionaryHex(model)));

@@ -141,6 +141,43 @@ public sealed class HdlVerifier
         return Parse(sim == HdlSimulator.Icarus ? "icarus" : "verilator", r);
     }
 
+    /// <summary>
+    /// Runs the board top under Icarus with <paramref name="hostBytes"/> on its UART input and
+    /// returns the bytes it sends back (the first <paramref name="replyBytes"/> of them).
+    /// </summary>
+    public byte[] SimulateBoard(string src, byte[] hostBytes, int replyBytes, CancellationToken cancel = default)
+    {
+        string outDir = Path.Combine(src, "icarus-top");
+        string vvp = Path.Combine(outDir, "el_top_tb.vvp");
+        lock (BuildLocks.GetOrAdd(outDir, _ => new object()))
+        {
+            if (!File.Exists(vvp))
+            {
+                Directory.CreateDirectory(outDir);
+                var files = RtlFiles(src).Concat(HdlGenerator.BoardRtl.Select(f => Path.Combine(src, f))).Append(Path.Combine(src, HdlGenerator.BoardTestbench));
+                ToolResult b = ToolRunner.Run("iverilog", new[] { "-g2005", "-s", "el_top_tb", "-o", vvp + ".tmp" }.Concat(files), outDir, cancel);
+                if (!b.Ok) throw new HdlToolException($"board testbench build failed:\n{b.Tail()}");
+                File.Move(vvp + ".tmp", vvp, overwrite: true);
+            }
+        }
+        string run = Path.Combine(outDir, "run-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(run);
+        try
+        {
+            File.WriteAllText(Path.Combine(run, "uart_in.hex"), string.Concat(hostBytes.Select(x => x.ToString("x2", CultureInfo.InvariantCulture) + "\n")));
+            ToolResult r = ToolRunner.Run("vvp", ["-n", vvp, $"+bytes={hostBytes.Length}", $"+reply={replyBytes}"], run, cancel);
+            var got = Regex.Matches(r.Stdout, @"^RX ([0-9a-f]{2})$", RegexOptions.Multiline | RegexOptions.CultureInvariant)
+                .Select(m => Convert.ToByte(m.Groups[1].Value, 16)).ToArray();
+            if (!r.Stdout.Contains("DONE ok", StringComparison.Ordinal))
+                throw new HdlToolException($"the simulated board answered {got.Length} of {replyBytes} bytes: {r.Tail(5)}");
+            return got;
+        }
+        finally
+        {
+            Directory.Delete(run, recursive: true);
+        }
+    }
+
     private static readonly Regex MismatchLine = new(@"MISMATCH step=(\d+) unit=(\d+) word=(\w+) expected=([0-9a-fA-FxXzZ]+) got=([0-9a-fA-FxXzZ]+)", RegexOptions.CultureInvariant);
     private static readonly Regex PassLine = new(@"RESULT pass steps=(\d+) cycles=(\d+) mac_bound=(\d+) first_step_cycles=(\d+) first_step_bound=(\d+)", RegexOptions.CultureInvariant);
     private static readonly Regex ErrorLine = new(@"RESULT error=""([^""]*)""", RegexOptions.CultureInvariant);

@@ -54,10 +54,9 @@ public sealed class IotFirmware
     private readonly EntropySeeder _seeder;
     private readonly PhysicalGaussianNoise _physical;
     private readonly InferenceLoop _loop;
+    private readonly WindowController _windows;
     private readonly int[] _counts;
     private readonly LineBuilder _line = new(512);
-    private bool _noiseFailed;
-    private int _skippedSinceFault;
 
     public IotFirmware(FirmwareModel model, SpiDevice spi, RawNoiseSource? hwrng, TextWriter output, IotFirmwareOptions options)
     {
@@ -74,15 +73,16 @@ public sealed class IotFirmware
         _seeder = new EntropySeeder(_noise);
         _physical = new PhysicalGaussianNoise(_noise, 1);
         _loop = new InferenceLoop(model, options.Chains, options.StepsPerWindow, options.ZeroCount, options.CountsPerUnitLog2, options.Seed);
+        _windows = new WindowController(_loop, _seeder, options.ReportEvery, options.ReseedEvery, options.RetestEvery);
         _counts = new int[model.D];
     }
 
     public InferenceLoop Loop => _loop;
     public CheckedNoiseSource Noise => _noise;
     public PhysicalGaussianNoise PhysicalNoise => _physical;
-    public long SpiErrors { get; private set; }
-    public long SkippedWindows { get; private set; }
-    public long Reseeds { get; private set; }
+    public long SpiErrors => _windows.ReadErrors;
+    public long SkippedWindows => _windows.SkippedWindows;
+    public long Reseeds => _windows.Reseeds;
     public SelfTestResult? SelfTest { get; private set; }
 
     /// <summary>
@@ -133,12 +133,12 @@ public sealed class IotFirmware
         catch (NoiseHealthException e)
         {
             _out.WriteLine($"noise channel {_options.NoiseChannel}: {e.Message}; windows are skipped until it passes again");
-            _noiseFailed = true;
+            _windows.NoiseFailedAtBoot();
         }
         catch (SpiReadException e)
         {
             _out.WriteLine($"noise channel: {e.Message}; windows are skipped until it reads again");
-            _noiseFailed = true;
+            _windows.NoiseFailedAtBoot();
         }
         return true;
     }
@@ -149,10 +149,9 @@ public sealed class IotFirmware
         for (long w = 0; (windows == 0 || w < windows) && !cancel.IsCancellationRequested; w++) Window();
     }
 
-    /// <summary>One window: read, check, step, maybe report. Returns true when the window ran.</summary>
+    /// <summary>One window: read the D conversions, then the shared policy (noise health, reseeding, steps, status line).</summary>
     public bool Window()
     {
-        // 1. The signal: D conversions. Nothing is touched until all of them are in.
         for (int d = 0; d < _counts.Length; d++)
         {
             try
@@ -161,61 +160,20 @@ public sealed class IotFirmware
             }
             catch (SpiReadException e)
             {
-                SpiErrors++;
-                SkippedWindows++;
-                _out.WriteLine($"SPI read error: {e.Message}; window skipped, state kept ({SpiErrors} error(s) so far)");
+                long errors = _windows.ReadFailed();
+                _out.WriteLine($"SPI read error: {e.Message}; window skipped, state kept ({errors} error(s) so far)");
                 return false;
             }
         }
-
-        // 2. The noise: health-tested samples for the next seed. A failure skips the window.
-        if (_noiseFailed && ++_skippedSinceFault % _options.RetestEvery == 0) _noise.Health.Reset();
-        if (!_seeder.TryNextSeed(out int seed))
-        {
-            SkippedWindows++;
-            if (!_noiseFailed)
-            {
-                _noiseFailed = true;
-                _skippedSinceFault = 0;
-                var h = _noise.Health;
-                _line.Clear().Append("noise fault: ").Append(NoiseHealth.Describe(h.Status)).Append(" (value ").Append((long)h.FaultValue)
-                    .Append(", measure ").Append((long)h.FaultMeasure).Append("); windows skipped, state kept until the source passes again");
-                WriteLine();
-            }
-            return false;
-        }
-        if (_noiseFailed)
-        {
-            _noiseFailed = false;
-            _line.Clear().Append("noise recovered after ").Append((long)_skippedSinceFault).Append(" skipped window(s)");
-            WriteLine();
-        }
-        if (_options.ReseedEvery > 0 && _loop.Windows % _options.ReseedEvery == _options.ReseedEvery - 1)
-        {
-            _loop.Solver.Noise.Reseed(seed);
-            Reseeds++;
-        }
-
-        // 3. Inference on the window.
-        _loop.LoadWindow(_counts, 0);
-        _loop.RunWindow();
-
-        // 4. The status line at a steady rate.
-        if (_loop.Windows % _options.ReportEvery == 0)
-        {
-            _line.Clear();
-            _loop.AppendStatus(_line);
-            _line.Append(" noise ").Append(NoiseHealth.Describe(_noise.Health.Status)).Append(" lag1 ").AppendFixed(_noise.Health.LastLag1CorrelationQ15, 15, 3)
-                .Append(" reseeds ").Append(Reseeds).Append(" spi_errors ").Append(SpiErrors).Append(" skipped ").Append(SkippedWindows);
-            WriteLine();
-        }
-        return true;
+        WindowOutcome outcome = _windows.Run(_counts);
+        if (outcome is WindowOutcome.RanWithLine or WindowOutcome.SkippedWithLine) WriteLine(_windows.Line);
+        return outcome is WindowOutcome.Ran or WindowOutcome.RanWithLine;
     }
 
-    private void WriteLine()
+    private void WriteLine(LineBuilder line)
     {
-        _line.Append('\n');
-        _out.Write(_line.Buffer, 0, _line.Length);
+        line.Append('\n');
+        _out.Write(line.Buffer, 0, line.Length);
         _out.Flush();
     }
 }

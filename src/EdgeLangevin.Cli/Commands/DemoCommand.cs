@@ -18,11 +18,11 @@ public static class DemoCommand
     public static Command Build()
     {
         var quick = new Option<bool>("--quick") { Description = "Short run lengths: well under a minute on two cores" };
-        var output = new Option<DirectoryInfo>("--out") { Description = $"Report folder (replaced whole, atomically, when the run completes; default ./{DefaultOut})", DefaultValueFactory = _ => new DirectoryInfo(DefaultOut) };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Report folder (replaced whole, atomically, when the run completes)", DefaultValueFactory = _ => new DirectoryInfo(DefaultOut), HelpName = "DIR" };
         var seed = CommonOptions.Seed();
         var json = CommonOptions.Json();
         var config = CommonOptions.Config();
-        config.Description = "JSON with optional sections \"demo\" (overcomplete, batch, learn_steps, evaluation_steps, learn_fixed, posterior_patches, posterior_samples, exact_chains, exact_samples, noise_samples, hdl_steps, simulators, synthesis) and \"inference\" (order, dt, tau_u, temperature, mu, chains, samples, burn_in)";
+        config.Description = "JSON with optional sections \"demo\" (overcomplete, batch, learn_steps, tau_x, tau_a, tau_u0, evaluation_steps, learn_fixed, posterior_patches, posterior_samples, exact_chains, exact_samples, noise_samples, hdl_steps, simulators, synthesis) and \"inference\" (order, dt, tau_u, temperature, mu, chains, samples, burn_in)";
         var cmd = new Command("demo",
             "Run the whole pipeline on built-in defaults: learn a dictionary on the shipped natural images (float and fixed point), sample posteriors, " +
             "compare fixed point against float, generate the Verilog, verify it in the simulators and synthesise it; write a report folder " +
@@ -62,7 +62,7 @@ public static class DemoCommand
             });
         });
 
-        TextWriter o = context.Out;
+        TextWriter o = JsonOutput.HumanWriter(jsonFile);
         foreach (StageOutcome s in pipeline.Stages)
             o.WriteLine($"  {s.Status switch { StageStatus.Done => "done   ", StageStatus.Skipped => "skipped", _ => "FAILED " }} {s.Title}: {s.Detail}");
         o.WriteLine($"report: {Path.Combine(folder, "README.md")} ({pipeline.Plots.Count} plots in {Path.Combine(folder, "plots")}, {clock.Elapsed.TotalSeconds:0} s)");

@@ -30,6 +30,10 @@ public static class FirmwareCommands
         var mu = new Option<double>("--mu") { Description = "Mass for --order 2", DefaultValueFactory = _ => 0.0 };
         var steps = new Option<int>("--golden-steps") { Description = "Steps of the golden run replayed by the boot self-test", DefaultValueFactory = _ => 16 };
         var chains = new Option<int>("--chains") { Description = "Chains the board runs (for the memory estimate)", DefaultValueFactory = _ => 1 };
+        var learn = new Option<string>("--learn") { Description = "Online learning on the board: none, pi (the threshold), dictionary, or both", DefaultValueFactory = _ => "both" };
+        var tauA = new Option<double>("--tau-a") { Description = "Dictionary time constant tau_A in steps", DefaultValueFactory = _ => 2e4 };
+        var tauU0 = new Option<double>("--tau-u0") { Description = "Threshold (pi) time constant tau_u0 in steps", DefaultValueFactory = _ => 1e6 };
+        var window = new Option<int>("--steps-per-window") { Description = "Solver steps per data window on the board (tau_x)", DefaultValueFactory = _ => 100 };
         var seed = CommonOptions.Seed();
         var json = CommonOptions.Json();
 
@@ -37,10 +41,13 @@ public static class FirmwareCommands
             "Render a model as C# source for a board (no file system there) plus the golden vector its boot self-test replays. " +
             "Fails (exit 2) when the model does not fit the target's RAM budget.\n" +
             "Example: edgelangevin firmware export --model firmware/models/bars8x8.json --target nanoframework --out build/fw --seed 1");
-        foreach (Option o in new Option[] { model, target, output, format, eps, temperature, order, mu, steps, chains, seed, json }) cmd.Options.Add(o);
+        foreach (Option o in new Option[] { model, target, output, format, eps, temperature, order, mu, steps, chains, learn, tauA, tauU0, window, seed, json }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             FileInfo modelFile = parse.GetValue(model)!;
+            string learnText = parse.GetValue(learn)!.Trim().ToLowerInvariant();
+            if (learnText is not ("none" or "pi" or "dictionary" or "both"))
+                throw InvalidInputException.Field(null, "--learn", $"expected none, pi, dictionary or both, got '{learnText}'");
             var options = new FirmwareExportOptions
             {
                 Target = FirmwareTargets.Parse(parse.GetValue(target)!),
@@ -52,6 +59,11 @@ public static class FirmwareCommands
                 Seed = parse.GetValue(seed),
                 GoldenSteps = parse.GetValue(steps),
                 Chains = parse.GetValue(chains),
+                LearnDictionary = learnText is "dictionary" or "both",
+                LearnPi = learnText is "pi" or "both",
+                TauA = parse.GetValue(tauA),
+                TauU0 = parse.GetValue(tauU0),
+                StepsPerWindow = parse.GetValue(window),
             };
             var sparseModel = ModelFile.Read(modelFile.FullName);
             string name = Path.GetFileNameWithoutExtension(modelFile.Name);
@@ -69,6 +81,7 @@ public static class FirmwareCommands
                     ["format"] = FormatSpec.ToSpec(options.Format),
                     ["seed"] = options.Seed,
                     ["golden_steps"] = options.GoldenSteps,
+                    ["learn"] = learnText,
                     ["ram_bytes_estimate"] = export.RamBytes,
                     ["ram_budget_bytes"] = export.BudgetBytes,
                     ["out"] = outDir,

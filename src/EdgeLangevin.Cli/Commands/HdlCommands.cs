@@ -18,6 +18,7 @@ public static class HdlCommands
         hdl.Subcommands.Add(Generate());
         hdl.Subcommands.Add(Verify());
         hdl.Subcommands.Add(Synth());
+        hdl.Subcommands.Add(RunOnBoard());
         root.Subcommands.Add(hdl);
     }
 
@@ -197,4 +198,78 @@ public static class HdlCommands
 
     private static string Cells(JsonObject family) =>
         family["cells"] is JsonObject c ? string.Join(", ", c.Where(kv => kv.Key != "cells").Select(kv => $"{kv.Key} {kv.Value}")) : family["error"]?.ToString() ?? "?";
+
+    private static Command RunOnBoard()
+    {
+        var model = ModelOption();
+        var config = ConfigOption();
+        var port = new Option<string>("--port") { Description = "Serial device of the iCEBreaker's UART (FTDI channel B), e.g. /dev/ttyUSB1; 'sim' runs the generated board top under Icarus instead", Required = true };
+        var steps = new Option<int>("--steps") { Description = "Steps to run on the board (1..65535)", DefaultValueFactory = _ => 100 };
+        var work = WorkOption();
+        var seed = CommonOptions.Seed();
+        var json = CommonOptions.Json();
+        var cmd = new Command("run",
+            "Load the dictionary, a datum x and an initial state over the UART of an iCEBreaker running the generated bitstream (board/ of 'hdl generate', built with 'hdl synth'), run the steps, read the codes and states back and compare them with the C# core bit for bit. " +
+            "The datum and initial state are the ones 'edgelangevin vectors' draws from --seed. Uses stty and the device file (System.IO.Ports is not served here).\n" +
+            "Example: edgelangevin hdl run --port /dev/ttyUSB1 --model model.json --steps 1000 --seed 2")
+        { model, config, port, steps, work, seed, json };
+        cmd.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            int s = parse.GetValue(seed);
+            int n = parse.GetValue(steps);
+            if (n < 1 || n > 65535) throw InvalidInputException.Field(null, "--steps", $"expected 1 to 65535, got {n}");
+            HdlProject project = Guard(() => HdlProject.Load(parse.GetValue(model)?.FullName, parse.GetValue(config)?.FullName, s));
+            DatapathModel dp = project.Datapath;
+            var v = EdgeLangevin.Simulator.TestVectors.Generate(project.Model, project.Parameters.Format, project.Config.Inference, n, s, project.Source);
+            byte[][] commands =
+            [
+                BoardProtocol.LoadDictionary(project.Parameters.DictionaryRowMajor), BoardProtocol.LoadX(v.X),
+                BoardProtocol.LoadU(v.UInit), BoardProtocol.Seed(v.GeneratorSeed),
+            ];
+            string portName = parse.GetValue(port)!;
+            int[] codes, states;
+            if (portName == "sim")
+            {
+                var verifier = new HdlVerifier(parse.GetValue(work)?.FullName ?? HdlVerifier.DefaultWorkRoot);
+                string src = Guard(() => verifier.Sources(dp));
+                byte[] all = commands.Append(BoardProtocol.Run(n)).SelectMany(c => c).ToArray();
+                byte[] reply = Guard(() => verifier.SimulateBoard(src, all, 5 + BoardProtocol.ReplyBytes(dp.K)));
+                if (reply[..5].SequenceEqual("axusr"u8.ToArray()) == false)
+                    throw new JobFailedException($"the simulated board acknowledged '{System.Text.Encoding.ASCII.GetString(reply[..5])}', expected 'axusr'");
+                (codes, states) = BoardProtocol.ParseReply(reply.AsSpan(5), dp.K);
+            }
+            else
+            {
+                using var stream = Guard(() => SerialDevice.Open(portName, dp.Settings.Baud));
+                var link = new BoardLink(stream);
+                char[] acks = ['a', 'x', 'u', 's'];
+                for (int i = 0; i < commands.Length; i++) Guard(() => { link.Send(commands[i], acks[i]); return 0; });
+                (codes, states) = Guard(() => link.Run(n, dp.K));
+            }
+            int last = (n - 1) * dp.K;
+            int firstBad = -1;
+            for (int k = 0; k < dp.K && firstBad < 0; k++)
+                if (codes[k] != (int)v.S[last + k] || states[k] != v.U[last + k]) firstBad = k;
+            int active = codes.Count(c => c != 0);
+            string verdict = firstBad < 0
+                ? $"board: after {n} steps all {dp.K} codes and states equal the C# core's ({active} active units)"
+                : $"board: MISMATCH after {n} steps at unit {firstBad}: code {codes[firstBad]} (core {v.S[last + firstBad]}), state {states[firstBad]} (core {v.U[last + firstBad]})";
+            output.WriteLine(verdict);
+            if (parse.GetValue(json) is { } j)
+            {
+                var obj = new JsonObject
+                {
+                    ["command"] = "hdl run", ["seed"] = s, ["port"] = portName, ["steps"] = n, ["matches_core"] = firstBad < 0,
+                    ["first_mismatch_unit"] = firstBad < 0 ? null : firstBad, ["active_units"] = active,
+                    ["codes"] = new JsonArray(codes.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
+                    ["config_hash"] = dp.ConfigHash,
+                };
+                AtomicFile.WriteAllText(j.FullName, obj.ToJsonString(Indented) + "\n");
+            }
+            if (firstBad >= 0) throw new JobFailedException("the board's result differs from the C# core");
+            return ExitCodes.Success;
+        });
+        return cmd;
+    }
 }

@@ -48,7 +48,7 @@ public static class ImageCommands
         DefaultValueFactory = _ => defaultValue,
     };
 
-    private static Option<long?> StepsOption() => new("--steps") { Description = "Learning steps per overcompleteness (default: 200000 full, 12000 --quick)" };
+    private static Option<long?> StepsOption() => new("--steps") { Description = "Learning steps per overcompleteness (default: 40000 full, 12000 --quick)" };
 
     private static Option<double?> SigmaOption() => new("--sigma") { Description = "Observation noise sigma relative to the data's RMS per pixel of 1 (default 0.5)" };
 
@@ -58,9 +58,10 @@ public static class ImageCommands
 
     private static Option<DirectoryInfo?> OutOption(string what) => new("--out", "-o") { Description = what };
 
-    private static ImageExperimentSettings Settings(bool quick, long? steps, double? sigma, string? variant, double? epsilon)
+    /// <summary>The defaults (full or quick), then the --config sections, then the command-line options (which win).</summary>
+    private static ImageExperimentSettings Settings(bool quick, FileInfo? config, long? steps, double? sigma, string? variant, double? epsilon)
     {
-        var s = quick ? ImageExperimentSettings.Quick : ImageExperimentSettings.Full;
+        var s = ApplyConfig(quick ? ImageExperimentSettings.Quick : ImageExperimentSettings.Full, config);
         if (steps is { } n)
         {
             if (n < 1) throw new InvalidInputException($"--steps: must be >= 1, got {n}");
@@ -84,6 +85,19 @@ public static class ImageCommands
         return s;
     }
 
+    /// <summary>
+    /// --config: the "inference" and "learning" sections (the reference's settings records, snake_case)
+    /// bound over the image defaults, so a section may give only the fields it changes.
+    /// </summary>
+    private static ImageExperimentSettings ApplyConfig(ImageExperimentSettings settings, FileInfo? config)
+    {
+        if (config is null) return settings;
+        var cfg = ConfigFile.Load(config.FullName, ConfigSections.Inference, ConfigSections.Learning);
+        var inference = cfg.Section(ConfigSections.Inference, settings.Inference, (x, f) => x.Validate(f));
+        var learning = cfg.Section(ConfigSections.Learning, settings.Learning, (x, f) => x.Validate(inference, f));
+        return settings with { Inference = inference, Learning = learning };
+    }
+
     private static int[] CheckOvercompleteness(int[]? given, int[] fallback)
     {
         int[] rs = given is { Length: > 0 } ? given : fallback;
@@ -104,6 +118,7 @@ public static class ImageCommands
         var sigma = SigmaOption();
         var variant = VariantOption();
         var epsilon = EpsilonOption();
+        var config = CommonOptions.Config();
         var json = CommonOptions.Json();
         var seed = CommonOptions.Seed();
         var output = OutOption("Folder for the PNGs, the models and result.json (default out/reproduce-images)");
@@ -113,13 +128,13 @@ public static class ImageCommands
             "The paper: about 18.5 active units per patch whatever R (pi = 0.28, 0.14, 0.10, 0.079 at R = 1..4).\n" +
             "Example: edgelangevin reproduce images --quick --out out/images --json out/images.json")
         {
-            overcomplete, quick, data, steps, sigma, variant, epsilon, output, json, seed,
+            overcomplete, quick, data, steps, sigma, variant, epsilon, config, output, json, seed,
         };
         cmd.SetAction(parse =>
         {
             bool isQuick = parse.GetValue(quick);
             int[] rs = CheckOvercompleteness(parse.GetValue(overcomplete), isQuick ? [1, 2] : [1, 2, 3, 4]);
-            var settings = Settings(isQuick, parse.GetValue(steps), parse.GetValue(sigma), parse.GetValue(variant), parse.GetValue(epsilon));
+            var settings = Settings(isQuick, parse.GetValue(config), parse.GetValue(steps), parse.GetValue(sigma), parse.GetValue(variant), parse.GetValue(epsilon));
             int seedValue = parse.GetValue(seed);
             string outDir = parse.GetValue(output)?.FullName ?? Path.GetFullPath(Path.Combine("out", "reproduce-images"));
             string dataDir = parse.GetValue(data)!;
@@ -141,7 +156,7 @@ public static class ImageCommands
                 {
                     int k = run.Model.K, d = run.Model.D;
                     ImagePlots.AtomGrid(Path.Combine(dir, $"atoms_R{run.Overcompleteness}.png"), run.Model.Dictionary.Data, d, k, pre.PatchSize,
-                        string.Format(Inv, "R = {0}: {1} atoms, learned pi = {2:F3}, {3:F1} active per patch (most used first)",
+                        string.Format(Inv, "R = {0}: K = {1}, pi = {2:F3}, {3:F1} active/patch",
                             run.Overcompleteness, k, run.LearnedPi, run.ActiveUnitsPerPatch),
                         ImageExperiment.OrderByUse(run.PActive));
                     ModelFile.Write(Path.Combine(dir, $"model_R{run.Overcompleteness}.json"), run.Model, Provenance(seedValue, dataDir));
@@ -236,15 +251,7 @@ public static class ImageCommands
         {
             string data = parse.GetValue<string>("--data") ?? "";
             if (data == "bars") return original.Invoke(parse);
-            var settings = Settings(parse.GetValue(quick), parse.GetValue<long?>("--steps"), parse.GetValue(sigma), parse.GetValue(variant), parse.GetValue(epsilon));
-            FileInfo? config = parse.GetValue<FileInfo?>("--config");
-            if (config is not null)
-            {
-                var cfg = ConfigFile.Load(config.FullName, ConfigSections.Inference, ConfigSections.Learning);
-                var inference = cfg.Section(ConfigSections.Inference, settings.Inference, (x, f) => x.Validate(f));
-                var learning = cfg.Section(ConfigSections.Learning, settings.Learning, (x, f) => x.Validate(inference, f));
-                settings = settings with { Inference = inference, Learning = learning };
-            }
+            var settings = Settings(parse.GetValue(quick), parse.GetValue<FileInfo?>("--config"), parse.GetValue<long?>("--steps"), parse.GetValue(sigma), parse.GetValue(variant), parse.GetValue(epsilon));
             if (parse.GetValue<bool>("--normalise")) settings = settings with { Learning = settings.Learning with { Normalise = true } };
             if (parse.GetValue<double?>("--pi") is { } pi)
             {

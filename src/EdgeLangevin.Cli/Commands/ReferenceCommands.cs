@@ -46,7 +46,7 @@ public static class ReferenceCommands
     {
         var quick = new Option<bool>("--quick") { Description = "Shorter runs (about a minute on 2 cores); the numbers are noisier and learning has less time" };
         var json = CommonOptions.Json();
-        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Folder for the PNG plots and result.json (replaced atomically); default: no plots" };
+        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Folder for the PNG plots and result.json, replaced atomically (default out/reproduce-bars)" };
         var seed = CommonOptions.Seed();
         var cmd = new Command("bars",
             "DSC, LCA and Langevin sparse coding (LSC) on the 8x8 bars data with the paper's settings: activity, KL of the " +
@@ -61,7 +61,7 @@ public static class ReferenceCommands
             BarsRunLengths lengths = isQuick ? BarsRunLengths.Quick : BarsRunLengths.Full;
             BarsReproductionResult result = CliProgress.Run(context, "reproduce bars", (p, ct) => BarsReproduction.Run(lengths, s, p, ct));
             JsonObject obj = BarsReproduction.ToJson(result, isQuick, Version);
-            if (parse.GetValue(outDir) is { } dir)
+            DirectoryInfo dir = parse.GetValue(outDir) ?? new DirectoryInfo(Path.Combine("out", "reproduce-bars"));
             {
                 var files = new JsonArray();
                 AtomicFile.WriteDirectory(dir.FullName, folder =>
@@ -74,9 +74,10 @@ public static class ReferenceCommands
             }
             WriteJson(parse.GetValue(json), obj, context);
             context.Out.WriteLine($"bars, pi_true = {result.Data.Pi}, seed {s}{(isQuick ? ", quick" : "")}");
-            context.Out.WriteLine("method  activity  kl_nonzero  median_column_norm  cosine  cosine_normalised");
+            context.Out.WriteLine("method  activity  kl_nonzero  median_column_norm  cosine  cosine_normalised  cosine_time_averaged");
             foreach (var m in result.Methods)
-                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{m.Name,-6}  {m.Activity,8:0.000}  {m.KlNonZero,10:0.0000}  {m.MedianColumnNorm,18:0.000}  {m.Cosine,6:0.000}  {m.CosineNormalised,17:0.000}"));
+                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{m.Name,-6}  {m.Activity,8:0.000}  {m.KlNonZero,10:0.0000}  {m.MedianColumnNorm,18:0.000}  {m.Cosine,6:0.000}  {m.CosineNormalised,17:0.000}  {m.CosineTimeAveraged(result.Data.TrueDictionary),20:0.000}"));
             context.Out.WriteLine("activity vs pi_model (LSC): " + string.Join(", ", result.PiSweep.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.PiModel:0.00}->{p.Activity:0.000}"))));
             return ExitCodes.Success;
         });

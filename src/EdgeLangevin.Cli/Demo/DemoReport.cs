@@ -32,6 +32,10 @@ public static class DemoReport
                        $"Command: `edgelangevin {string.Join(' ', CliContext.Current.Arguments)}`; seed {seed}; version {JsonOutput.Version}; " +
                        $"{(quick ? "--quick run lengths" : "full run lengths")}; {summary["seconds"]} s. The numbers behind this page are in `summary.json`.");
 
+        var key = KeyNumbers(pipeline.Metrics).ToList();
+        if (key.Count > 0)
+            md.Heading("Key numbers", 2).Table(["quantity", "value", "for comparison"], key);
+
         int done = pipeline.Stages.Count(s => s.Status == StageStatus.Done);
         int skipped = pipeline.Stages.Count(s => s.Status == StageStatus.Skipped);
         int failed = pipeline.Stages.Count(s => s.Status == StageStatus.Failed);
@@ -44,10 +48,6 @@ public static class DemoReport
               s.Status == StageStatus.Skipped ? $"skipped: {s.Detail}" : s.Detail,
               s.Seconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture),
           ]));
-
-        var key = KeyNumbers(pipeline.Metrics).ToList();
-        if (key.Count > 0)
-            md.Heading("Key numbers", 2).Table(["quantity", "value", "for comparison"], key);
 
         if (pipeline.Plots.Count > 0)
         {

@@ -23,6 +23,13 @@ public sealed record DemoSettings
     /// <summary>Learning steps (dt = 1 time unit each), float and fixed point alike.</summary>
     public long LearnSteps { get; init; } = 30_000;
 
+    /// <summary>Optional overrides of the image-learning time constants (time units); null keeps `reproduce images --quick`'s.</summary>
+    public double? TauX { get; init; }
+
+    public double? TauA { get; init; }
+
+    public double? TauU0 { get; init; }
+
     /// <summary>Steps of the evaluation run of the float-learned model on fresh patches.</summary>
     public long EvaluationSteps { get; init; } = 4_000;
 
@@ -75,6 +82,9 @@ public sealed record DemoSettings
         if (Overcomplete is < 1 or > 8) throw InvalidInputException.Field(file, "overcomplete", $"expected 1 to 8, got {Overcomplete}");
         if (Batch < 1) throw InvalidInputException.Field(file, "batch", $"must be >= 1, got {Batch}");
         if (LearnSteps < 1) throw InvalidInputException.Field(file, "learn_steps", $"must be >= 1, got {LearnSteps}");
+        if (TauX is double tx && !(tx >= 1)) throw InvalidInputException.Field(file, "tau_x", $"must be >= dt = 1, got {tx}");
+        if (TauA is double ta && !(ta >= 1)) throw InvalidInputException.Field(file, "tau_a", $"must be >= dt = 1, got {ta}");
+        if (TauU0 is double tu && !(tu > 0)) throw InvalidInputException.Field(file, "tau_u0", $"must be > 0, got {tu}");
         if (EvaluationSteps < 1) throw InvalidInputException.Field(file, "evaluation_steps", $"must be >= 1, got {EvaluationSteps}");
         if (PosteriorPatches < 1) throw InvalidInputException.Field(file, "posterior_patches", $"must be >= 1, got {PosteriorPatches}");
         if (PosteriorSamples < 10) throw InvalidInputException.Field(file, "posterior_samples", $"must be >= 10, got {PosteriorSamples}");
@@ -89,7 +99,15 @@ public sealed record DemoSettings
     /// <summary>The image-learning settings: `reproduce images --quick` time scales with this run's length and batch.</summary>
     public ImageExperimentSettings ImageSettings() => ImageExperimentSettings.Quick with
     {
-        Learning = ImageExperimentSettings.Quick.Learning with { Steps = LearnSteps, Batch = Batch, RecordEvery = (int)Math.Max(1, LearnSteps / 100) },
+        Learning = ImageExperimentSettings.Quick.Learning with
+        {
+            Steps = LearnSteps,
+            Batch = Batch,
+            RecordEvery = (int)Math.Max(1, LearnSteps / 100),
+            TauX = TauX ?? ImageExperimentSettings.Quick.Learning.TauX,
+            TauA = TauA ?? ImageExperimentSettings.Quick.Learning.TauA,
+            TauU0 = TauU0 ?? ImageExperimentSettings.Quick.Learning.TauU0,
+        },
         EvaluationSteps = EvaluationSteps,
     };
 }

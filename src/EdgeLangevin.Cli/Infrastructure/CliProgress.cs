@@ -149,12 +149,14 @@ public static class CliProgress
     {
         double seconds = s.Elapsed.TotalSeconds;
         double rate = seconds > 0 ? s.Done / seconds : 0;
+        // A stage of one indivisible piece of work (a tool run, a file) has no meaningful rate or percentage.
+        bool single = s.Total is 0 or 1;
         if (finished)
-            return s.Total > 0
-                ? $"{s.Stage}: done, {s.Done.ToString(CultureInfo.InvariantCulture)} in {FormatSeconds(seconds)} ({FormatRate(rate)})"
-                : $"{s.Stage}: done in {FormatSeconds(seconds)}";
-        if (s.Total <= 0)
-            return $"{s.Stage}: {s.Done.ToString(CultureInfo.InvariantCulture)} so far ({FormatRate(rate)})";
+            return single
+                ? $"{s.Stage}: done in {FormatSeconds(seconds)}"
+                : $"{s.Stage}: done, {s.Done.ToString(CultureInfo.InvariantCulture)} in {FormatSeconds(seconds)} ({FormatRate(rate)})";
+        if (single)
+            return s.Done > 1 ? $"{s.Stage}: {s.Done.ToString(CultureInfo.InvariantCulture)} so far ({FormatRate(rate)})" : $"{s.Stage}: running for {FormatSeconds(seconds)}";
         double percent = 100.0 * s.Done / s.Total;
         string left = rate > 0 ? $", about {FormatSeconds((s.Total - s.Done) / rate)} left" : "";
         return $"{s.Stage}: {s.Done.ToString(CultureInfo.InvariantCulture)}/{s.Total.ToString(CultureInfo.InvariantCulture)} ({percent.ToString("0", CultureInfo.InvariantCulture)}%), {FormatRate(rate)}{left}";

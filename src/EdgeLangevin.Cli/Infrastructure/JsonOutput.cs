@@ -59,7 +59,7 @@ public static class JsonOutput
         if (target is null) return null;
         string text = ToText(WithProvenance(command, seed, result, configuration));
         string given = target.ToString();
-        if (given == "-")
+        if (ToStdout(target))
         {
             CliContext.Current.Out.Write(text);
             CliContext.Current.Out.Flush();
@@ -69,6 +69,12 @@ public static class JsonOutput
         AtomicFile.WriteAllText(target.FullName, text);
         return target.FullName;
     }
+
+    /// <summary>True when --json asks for stdout ("-").</summary>
+    public static bool ToStdout(FileInfo? target) => target?.ToString() == "-";
+
+    /// <summary>Where a verb prints its human-readable lines: stderr when stdout carries the JSON, else stdout.</summary>
+    public static TextWriter HumanWriter(FileInfo? target) => ToStdout(target) ? CliContext.Current.Error : CliContext.Current.Out;
 
     /// <summary>A number for JSON: NaN and infinities (not representable in JSON) become null.</summary>
     public static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;

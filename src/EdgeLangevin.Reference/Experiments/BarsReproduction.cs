@@ -15,8 +15,9 @@ public sealed record BarsRunLengths(int Batch, long ActivitySteps, long NormStep
 {
     /// <summary>About 30 s on 2 cores.</summary>
     public static BarsRunLengths Quick { get; } = new(Batch: 64, ActivitySteps: 10_000, NormSteps: 20_000, CosineSteps: 20_000, SweepSteps: 5_000, BurnIn: 200);
-    /// <summary>A few minutes on 2 cores.</summary>
-    public static BarsRunLengths Full { get; } = new(Batch: 128, ActivitySteps: 20_000, NormSteps: 60_000, CosineSteps: 60_000, SweepSteps: 20_000, BurnIn: 200);
+    /// <summary>About 6 minutes of CPU on 2 cores. Batch 256 (the paper uses 512): the learned dictionary's
+    /// fluctuation around its fixed point scales as 1/batch in variance and costs about 0.017 of cosine at 128.</summary>
+    public static BarsRunLengths Full { get; } = new(Batch: 256, ActivitySteps: 20_000, NormSteps: 60_000, CosineSteps: 60_000, SweepSteps: 20_000, BurnIn: 200);
 }
 
 /// <summary>Everything measured for one method.</summary>
@@ -35,6 +36,8 @@ public sealed record BarsMethodResult(
     public double MedianColumnNorm => DictionaryMetrics.Median(FromTrue.History[^1].ColumnNorms);
     public double Cosine => FromRandom.History[^1].Cosine!.Value;
     public double CosineNormalised => FromRandomNormalised.History[^1].Cosine!.Value;
+    /// <summary>Cosine of the dictionary averaged over the last quarter of the random-start run (no normalisation).</summary>
+    public double CosineTimeAveraged(Matrix truth) => DictionaryMetrics.MatchedCosine(FromRandom.AveragedDictionary!, truth, ModelUsed.Variant == Variant.Signed);
 }
 
 public sealed record BarsReproductionResult(BarsData Data, BarsRunLengths Lengths, long Seed, LearningSettings BaseLearning,
@@ -76,7 +79,7 @@ public static class BarsReproduction
             var (model, inf) = Setup(data, method);
             string name = method.ToString().ToLowerInvariant();
             LearningResult Go(string what, SparseCodingModel m, LearningSettings l, long s) =>
-                Learner.Run(m, data, inf, l, s, data.TrueDictionary, lengths.BurnIn, progress, ct, $"{name}: {what}");
+                Learner.Run(m, data, inf, l, s, data.TrueDictionary, lengths.BurnIn, progress, ct, $"{name}: {what}", averageFrom: l.Steps * 3 / 4);
             var fixedRun = Go("true dictionary", model, baseLearning with { LearnDictionary = false }, seed);
             var fromTrue = Go("learning from the true dictionary", model, baseLearning with { Steps = lengths.NormSteps, RecordEvery = RecordEvery(lengths.NormSteps) }, seed + 1);
             var fromRandom = Go("learning from a random dictionary", model with { Dictionary = random.Clone() },
@@ -122,6 +125,7 @@ public static class BarsReproduction
                 ["median_column_norm"] = "median column norm at the end of learning WITHOUT normalisation, started from the true dictionary",
                 ["cosine"] = "mean cosine of true bars to learned columns, one-to-one matching by the Hungarian algorithm; learning from a random unit-norm Gaussian dictionary without normalisation",
                 ["cosine_normalised"] = "the same with column normalisation after every dictionary step",
+                ["cosine_time_averaged"] = "cosine of the dictionary averaged over the last quarter of the 'cosine' run: removes the fluctuation a finite batch leaves in A",
                 ["dsc"] = "pi = 1, T = 0: proximal gradient descent on the L1 energy (see ChainBatch)",
                 ["lca"] = "Rozell's LCA with threshold lambda sigma^2 (the L1 MAP fixed points)",
             },
@@ -135,6 +139,7 @@ public static class BarsReproduction
                 ["median_column_norm"] = m.MedianColumnNorm,
                 ["cosine"] = m.Cosine,
                 ["cosine_normalised"] = m.CosineNormalised,
+                ["cosine_time_averaged"] = m.CosineTimeAveraged(r.Data.TrueDictionary),
                 ["pi_model"] = m.ModelUsed.Pi,
                 ["inference"] = m.Inference.ToJson(),
             };

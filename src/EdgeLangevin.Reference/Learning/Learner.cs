@@ -11,7 +11,9 @@ namespace EdgeLangevin.Reference.Learning;
 public sealed record LearningRecord(long Step, double Time, double Activity, double Pi, double[] ColumnNorms, double? Cosine, double ReconstructionMse);
 
 /// <summary>What a learning run produced.</summary>
-public sealed record LearningResult(SparseCodingModel Model, IReadOnlyList<LearningRecord> History, CodeStatistics Statistics);
+/// <param name="AveragedDictionary">The dictionary averaged over the steps from averageFrom on (null when not asked):
+/// with a finite batch the learned A fluctuates around its fixed point, and the average shows where that point is.</param>
+public sealed record LearningResult(SparseCodingModel Model, IReadOnlyList<LearningRecord> History, CodeStatistics Statistics, Matrix? AveragedDictionary = null);
 
 /// <summary>
 /// Learning simultaneous with inference (shared/MODEL.md "Learning"). Every step:
@@ -27,7 +29,7 @@ public static class Learner
 {
     public static LearningResult Run(SparseCodingModel initial, IDataSource data, InferenceSettings inference, LearningSettings learning,
         long seed, Matrix? trueDictionary = null, long statisticsFrom = 0,
-        IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default, string stage = "learning")
+        IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default, string stage = "learning", long averageFrom = -1)
     {
         inference.Validate();
         learning.Validate(inference);
@@ -50,6 +52,7 @@ public static class Learner
         long intervalActive = 0, intervalSamples = 0;
         double intervalSq = 0;
         long reportEvery = Math.Max(1, learning.Steps / 200);
+        double[]? average = averageFrom >= 0 && averageFrom < learning.Steps ? new double[k * d] : null;
 
         for (long t = 0; t < learning.Steps; t++)
         {
@@ -75,8 +78,7 @@ public static class Learner
                         {
                             double sv = s[b * k + j];
                             if (sv == 0) continue;
-                            int co = j * d, ro = b * d;
-                            for (int i = 0; i < d; i++) acc[co + i] += sv * r[ro + i];
+                            ChainBatch.Axpy(sv, r.AsSpan(b * d, d), acc.AsSpan(j * d, d));
                         }
                 });
                 double[] cols = batch.Columns;
@@ -107,6 +109,11 @@ public static class Learner
             }
             intervalSamples += chains;
             if (t >= statisticsFrom) stats.Add(s, chains);
+            if (average is not null && t >= averageFrom)
+            {
+                double[] cols = batch.Columns;
+                for (int i = 0; i < cols.Length; i++) average[i] += cols[i];
+            }
 
             if ((t + 1) % learning.RecordEvery == 0 || t == learning.Steps - 1)
             {
@@ -120,7 +127,15 @@ public static class Learner
         }
 
         var model = initial with { Dictionary = batch.GetDictionary(), Pi = SparseCodingModel.PiFromU0(batch.U0, initial.Lambda) };
-        return new LearningResult(model, history, stats);
+        Matrix? averaged = null;
+        if (average is not null)
+        {
+            averaged = new Matrix(d, k);
+            double n = learning.Steps - averageFrom;
+            for (int r = 0; r < d; r++)
+                for (int c = 0; c < k; c++) averaged[r, c] = average[c * d + r] / n;
+        }
+        return new LearningResult(model, history, stats, averaged);
     }
 
     public static void NormaliseColumns(double[] columns, int k, int d)

@@ -190,7 +190,7 @@ public static class Charts
         if (grid.Length != exactDensity.Length) throw new ArgumentException("grid and density lengths differ");
         var nonZero = samples.Where(s => s != 0).ToArray();
         double sampledPZero = samples.Length == 0 ? double.NaN : 1 - nonZero.Length / (double)samples.Length;
-        double lo = Math.Min(grid.Min(), nonZero.DefaultIfEmpty(0).Min()), hi = Math.Max(grid.Max(), nonZero.DefaultIfEmpty(0).Max());
+        (double lo, double hi) = MarginalRange(nonZero, grid, exactDensity);
         Plot plot = PngWriter.NewPlot(title, "coefficient s", "density of the non-zero part");
         if (nonZero.Length > 0)
         {
@@ -200,13 +200,38 @@ public static class Charts
             foreach (var bar in bars.Bars) { bar.Size = width; bar.FillColor = DataColor.WithAlpha(0.6); bar.LineWidth = 0; }
             bars.LegendText = $"Langevin samples, P(s=0) = {F(sampledPZero, 3)}";
         }
-        var exact = plot.Add.ScatterLine(grid, exactDensity);
+        int[] inside = Enumerable.Range(0, grid.Length).Where(i => grid[i] >= lo && grid[i] <= hi).ToArray();
+        var exact = plot.Add.ScatterLine(inside.Select(i => grid[i]).ToArray(), inside.Select(i => exactDensity[i]).ToArray());
         exact.Color = ReferenceColor;
         exact.LineWidth = 2.5f;
         exact.LegendText = $"exact posterior, P(s=0) = {F(exactPZero, 3)}";
+        plot.Axes.SetLimitsX(lo, hi);
         plot.Axes.Margins(bottom: 0);
         plot.ShowLegend(Alignment.UpperRight);
         PngWriter.Save(path, plot);
+    }
+
+    /// <summary>
+    /// The x range worth showing for a marginal: where the exact density is above 1/1000 of its peak
+    /// (a grid integrator's grid reaches far into tails of negligible mass), widened to the 0.1 % and
+    /// 99.9 % quantiles of the samples so that a sampler's stray tail is not hidden.
+    /// </summary>
+    internal static (double Lo, double Hi) MarginalRange(double[] nonZeroSamples, double[] grid, double[] density)
+    {
+        double peak = density.DefaultIfEmpty(0).Max();
+        double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
+        for (int i = 0; i < grid.Length; i++)
+            if (density[i] > 1e-3 * peak) { lo = Math.Min(lo, grid[i]); hi = Math.Max(hi, grid[i]); }
+        if (nonZeroSamples.Length > 0)
+        {
+            lo = Math.Min(lo, Quantile(nonZeroSamples, 0.001));
+            hi = Math.Max(hi, Quantile(nonZeroSamples, 0.999));
+        }
+        if (!double.IsFinite(lo) || !double.IsFinite(hi)) return (-1, 1);
+        if (lo > 0 && lo < 0.25 * (hi - lo)) lo = 0; // start at zero when the slab does, so the gap at the point mass shows
+        if (hi < 0 && -hi < 0.25 * (hi - lo)) hi = 0;
+        double pad = 0.02 * (hi - lo + 1e-12);
+        return (lo - pad, hi + pad);
     }
 
     /// <summary>Fixed-point against float values of one quantity (e.g. posterior means), with the y = x line.</summary>

@@ -19,15 +19,8 @@ public static class BarsPlots
         string P(string name) { files.Add(name); return Path.Combine(folder, name); }
         Activity(P("activity.png"), r);
         NonZeroHistograms(P("nonzero_histograms.png"), r);
-        Charts.TimeSeries(P("column_norms.png"), "Median column norm, learning without normalisation (start: true bars)", "time (dt = 1)", "median column norm",
-            r.Methods[0].FromTrue.History.Select(h => h.Time).ToArray(),
-            r.Methods.Select(m => new Series(m.Name.ToUpperInvariant(), m.FromTrue.History.Select(h => DictionaryMetrics.Median(h.ColumnNorms)).ToArray())).ToList(),
-            1.0, "unit norm (true bars)");
-        var cosSeries = r.Methods.Select(m => new Series($"{m.Name.ToUpperInvariant()}, no normalisation", m.FromRandom.History.Select(h => h.Cosine ?? double.NaN).ToArray()))
-            .Concat(r.Methods.Select(m => new Series($"{m.Name.ToUpperInvariant()}, normalised", m.FromRandomNormalised.History.Select(h => h.Cosine ?? double.NaN).ToArray())))
-            .ToList();
-        Charts.TimeSeries(P("cosine.png"), "Learning from a random dictionary: matched cosine to the true bars", "time (dt = 1)", "mean matched cosine",
-            r.Methods[0].FromRandom.History.Select(h => h.Time).ToArray(), cosSeries, 1.0, "perfect recovery");
+        ColumnNorms(P("column_norms.png"), r);
+        Cosine(P("cosine.png"), r);
         ActivityVsPi(P("activity_vs_pi_model.png"), r);
         return files;
     }
@@ -77,6 +70,53 @@ public static class BarsPlots
             panels.Add(plot);
         }
         PngWriter.Save(path, panels, 600, 450);
+    }
+
+    private static void ColumnNorms(string path, BarsReproductionResult r)
+    {
+        Plot plot = PngWriter.NewPlot("Column norms, learning WITHOUT normalisation (start: true bars)", "time (dt = 1)", "column norm (median, min to max shaded)");
+        for (int i = 0; i < r.Methods.Count; i++)
+        {
+            var m = r.Methods[i];
+            double[] time = m.FromTrue.History.Select(h => h.Time).ToArray();
+            var color = MethodColors[i % MethodColors.Length];
+            var band = plot.Add.FillY(time, m.FromTrue.History.Select(h => h.ColumnNorms.Min()).ToArray(), m.FromTrue.History.Select(h => h.ColumnNorms.Max()).ToArray());
+            band.FillColor = color.WithAlpha(0.15);
+            band.LineWidth = 0;
+            var line = plot.Add.ScatterLine(time, m.FromTrue.History.Select(h => DictionaryMetrics.Median(h.ColumnNorms)).ToArray());
+            line.Color = color;
+            line.LineWidth = 2;
+            line.LegendText = $"{m.Name.ToUpperInvariant()} median (end {m.MedianColumnNorm:0.00})";
+        }
+        var one = plot.Add.HorizontalLine(1.0);
+        one.Color = Colors.Black;
+        one.LinePattern = LinePattern.Dotted;
+        plot.Axes.SetLimits(null, null, 0, null);
+        plot.ShowLegend(Alignment.UpperLeft);
+        PngWriter.Save(path, plot);
+    }
+
+    private static void Cosine(string path, BarsReproductionResult r)
+    {
+        Plot plot = PngWriter.NewPlot("Learning from a random dictionary: matched cosine to the true bars", "time (dt = 1)", "mean matched cosine");
+        for (int i = 0; i < r.Methods.Count; i++)
+        {
+            var m = r.Methods[i];
+            foreach (var (run, normalised) in new[] { (m.FromRandom, false), (m.FromRandomNormalised, true) })
+            {
+                var line = plot.Add.ScatterLine(run.History.Select(h => h.Time).ToArray(), run.History.Select(h => h.Cosine ?? double.NaN).ToArray());
+                line.Color = MethodColors[i % MethodColors.Length];
+                line.LineWidth = 2;
+                if (normalised) line.LinePattern = LinePattern.Dashed;
+                line.LegendText = $"{m.Name.ToUpperInvariant()}, {(normalised ? "normalised" : "no normalisation")} (end {run.History[^1].Cosine:0.000})";
+            }
+        }
+        var one = plot.Add.HorizontalLine(1.0);
+        one.Color = Colors.Black;
+        one.LinePattern = LinePattern.Dotted;
+        plot.Axes.SetLimits(null, null, 0, 1.05);
+        plot.ShowLegend(Alignment.LowerRight);
+        PngWriter.Save(path, plot);
     }
 
     private static void ActivityVsPi(string path, BarsReproductionResult r)

@@ -23,12 +23,14 @@ public class FirmwareExportTests
     }
 
     [Theory]
-    [InlineData(FirmwareTarget.NanoFramework, "A=16.13,S=32.16", 1, 1.0, 0.0)]
-    [InlineData(FirmwareTarget.Meadow, "A=12.10,S=24.12,M=12.9,C=12.10", 1, 0.0, 0.0)]
-    [InlineData(FirmwareTarget.Iot, "A=16.13,S=32.16", 2, 1.0, 2.0)]
-    public void The_exported_model_compiles_into_a_desktop_board_build_and_reproduces_the_golden_vector_bit_for_bit(FirmwareTarget target, string format, int order, double temperature, double mu)
+    [InlineData(FirmwareTarget.NanoFramework, "A=16.13,S=32.16", 1, 1.0, 0.0, true, true)]
+    [InlineData(FirmwareTarget.Meadow, "A=12.10,S=24.12,M=12.9,C=12.10", 1, 0.0, 0.0, false, false)]
+    [InlineData(FirmwareTarget.Iot, "A=16.13,S=32.16", 2, 1.0, 2.0, false, true)]
+    public void The_exported_model_compiles_into_a_desktop_board_build_and_reproduces_the_golden_vector_bit_for_bit(FirmwareTarget target, string format, int order, double temperature, double mu, bool learnDictionary, bool learnPi)
     {
-        var options = new FirmwareExportOptions { Target = target, Format = FormatSpec.Parse(format), Order = order, Temperature = temperature, Mu = mu, Seed = 77, GoldenSteps = 32 };
+        // Short time constants so that 32 golden steps really change the dictionary and the threshold.
+        var options = new FirmwareExportOptions { Target = target, Format = FormatSpec.Parse(format), Order = order, Temperature = temperature, Mu = mu, Seed = 77, GoldenSteps = 32,
+            LearnDictionary = learnDictionary, LearnPi = learnPi, TauA = 50, TauU0 = 500 };
         string dir = ExportTo(Bars, options);
         try
         {
@@ -36,13 +38,14 @@ public class FirmwareExportTests
             object model = BoardBuild.CreateModel(board);
             var (passed, message) = BoardBuild.RunSelfTest(board, model);
             Assert.True(passed, message);
-            Assert.Equal("PASS (32 steps, K = 16, D = 64, seed 77, bit for bit)", message);
+            bool learning = learnDictionary || learnPi;
+            Assert.Equal($"PASS (32 steps{(learning ? " with learning" : "")}, K = 16, D = 64, seed 77, bit for bit)", message);
 
             // The golden vector is the core's own run, recomputed here from the double model:
             // same quantised tables, same input, same seed, same steps.
             var golden = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "golden.json")))!;
             var fixedParams = FixedParameters.Create(Bars, options.Format, options.Eps, temperature, order, mu);
-            Assert.Equal(fixedParams.DictionaryRowMajor, BoardBuild.Field<short[]>(model, "Dictionary"));
+            Assert.Equal(fixedParams.DictionaryRowMajor, BoardBuild.Field<short[]>(model, "DictionaryRowMajor"));
             var solver = new LangevinSolver(fixedParams.Step, fixedParams.DictionaryRowMajor, 64, 16, 1, 77);
             int[] input = golden["input"]!.AsArray().Select(n => (int)n!).ToArray();
             Assert.Equal(FirmwareExporter.GoldenInput(Bars, options.Format, null), input);
@@ -50,7 +53,20 @@ public class FirmwareExportTests
             int[] initial = golden["initial_state"]!.AsArray().Select(n => (int)n!).ToArray();
             Assert.Equal(FirmwareExporter.GoldenInitialState(fixedParams.Step, 16), initial);
             Array.Copy(initial, solver.Workspace.U, 16);
-            for (int s = 0; s < 32; s++) solver.Step();
+            var learner = learning ? new FixedLearner(solver, FirmwareExporter.Learning(Bars, options), 77) : null;
+            for (int s = 0; s < 32; s++)
+            {
+                if (learner is null) solver.Step();
+                else learner.Step();
+            }
+            Assert.Equal(solver.ThresholdQ, (int)golden["final_threshold"]!);
+            if (learnPi) Assert.NotEqual(fixedParams.Step.U0, solver.ThresholdQ);
+            if (learnDictionary)
+            {
+                var learned = new short[64 * 16];
+                solver.CopyDictionaryRowMajor(learned);
+                Assert.NotEqual(fixedParams.DictionaryRowMajor, learned);
+            }
             Assert.Equal(solver.Workspace.U, golden["final_state"]!.AsArray().Select(n => (int)n!).ToArray());
             Assert.Equal(solver.Workspace.U, BoardBuild.Field<int[]>(model, "GoldenFinalState"));
             // The run must move: a golden vector that stays at its start would pass a board whose step does nothing.
@@ -109,7 +125,7 @@ public class FirmwareExportTests
         var a = new Matrix(64, 256);
         for (int i = 0; i < a.Data.Length; i++) a.Data[i] = random.NextDouble() - 0.5;
         var big = new SparseCodingModel { Variant = Variant.Signed, Lambda = 1, Pi = 0.1, Sigma = 0.5, Dictionary = a };
-        long ram = FirmwareTargets.EstimateRamBytes(64, 256, 1, 16);
+        long ram = FirmwareTargets.EstimateRamBytes(64, 256, 1, 16, learning: true);
         Assert.True(ram > 64 * 1024);
         string dir = Path.Combine(Path.GetTempPath(), "edgelangevin-fw-" + Guid.NewGuid().ToString("N"));
         var e = Assert.Throws<InvalidInputException>(() => FirmwareExporter.Export(big, "big", new FirmwareExportOptions { Target = FirmwareTarget.NanoFramework }, dir, TemplateDir));
@@ -120,10 +136,10 @@ public class FirmwareExportTests
     }
 
     [Theory]
-    [InlineData(64, 16, 1, 16)]
-    [InlineData(64, 128, 1, 16)]
-    [InlineData(16, 8, 4, 100)]
-    public void The_ram_estimate_counts_the_arrays_the_board_code_allocates(int d, int k, int chains, int steps)
+    [InlineData(64, 16, 1, 16, false)]
+    [InlineData(64, 128, 1, 16, true)]
+    [InlineData(16, 8, 4, 100, true)]
+    public void The_ram_estimate_counts_the_arrays_the_board_code_allocates(int d, int k, int chains, int steps, bool learning)
     {
         // Independent count from the constructors: model tables (dictionary, golden initial state,
         // input, hashes, final state), the solver (column copy, noise state, workspace), the loop (x) and the IoT
@@ -133,6 +149,7 @@ public class FirmwareExportTests
             + chains * (4L * k * 5 + 4L * d * 3) + 4L * chains + 4L * k + k + 8L * d + 8 * 7;
         long loop = 4L * d + 4L * d;
         long arrays = 5 + 2 + 13 + 2 + 1;
-        Assert.Equal(model + solver + loop + 1024 + arrays * FirmwareTargets.ArrayOverheadBytes, FirmwareTargets.EstimateRamBytes(d, k, chains, steps));
+        long learner = learning ? 8L * d * k + chains + 2 * FirmwareTargets.ArrayOverheadBytes : 0;
+        Assert.Equal(model + solver + loop + learner + 1024 + arrays * FirmwareTargets.ArrayOverheadBytes, FirmwareTargets.EstimateRamBytes(d, k, chains, steps, learning));
     }
 }

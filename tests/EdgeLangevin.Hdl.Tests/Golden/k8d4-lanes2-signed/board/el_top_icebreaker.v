@@ -19,7 +19,9 @@
 // LEDs (active low): red while a run is busy, green after a run finished.
 `default_nettype none
 
-module el_top_icebreaker (
+module el_top_icebreaker #(
+    parameter integer CLKS_PER_BIT = 417   // clock / baud; testbenches shorten it
+) (
     input  wire i_clk12,
     input  wire i_uart_rx,
     output wire o_uart_tx,
@@ -35,7 +37,6 @@ module el_top_icebreaker (
     localparam integer JBITS = 4;
     localparam integer WS = 32;
     localparam integer WE = 16;
-    localparam integer CLKS_PER_BIT = 417;
     localparam [31:0] DK_WORDS = 32;
 
     // ------------------------------------------------------------------ clock and reset
@@ -107,13 +108,19 @@ module el_top_icebreaker (
     );
 
     // ------------------------------------------------------------------ command FSM
-    localparam [2:0] C_CMD = 3'd0, C_DATA = 3'd1, C_RUN = 3'd2, C_SEND = 3'd3, C_ACK = 3'd4;
+    // Acknowledgements leave through a one-byte mailbox so that the receiver never stops
+    // listening between commands; only a run (and its reply) holds the link.
+    localparam [2:0] C_CMD = 3'd0, C_DATA = 3'd1, C_RUN = 3'd2, C_SEND = 3'd3;
     reg [2:0] st_r;
     reg [7:0] cmd_r;
     reg [2:0] nbytes_r;       // bytes per word of this command
-    reg [2:0] got_r;          // bytes of the current word so far
+    reg [2:0] bytes_left_r;   // bytes of the current word still to come, minus one
     reg [31:0] left_r;        // words still to come
+    reg last_word_r;          // left_r == 1, registered (bytes are far apart, so it is always current)
+    reg word_done_r;          // a word was completed in the previous cycle
+    reg is_load_r, is_seed_r, is_run_r;   // the command, decoded once
     reg [7:0] ack_r;
+    reg ack_pending_r;
     reg [1:0] send_half_r;    // 0: code, 1: state
     reg [2:0] send_byte_r;
     reg send_wait_r;
@@ -134,13 +141,20 @@ module el_top_icebreaker (
         load_we_r <= 1'b0;
         start_r <= 1'b0;
         tx_valid_r <= 1'b0;
+        word_done_r <= 1'b0;
         if (rst) begin
             st_r <= C_CMD;
             seed_pending_r <= 1'b0;
             seed_r <= 32'd1;
             led_done_r <= 1'b0;
             rd_k_r <= 0;
+            ack_pending_r <= 1'b0;
         end else begin
+            if (ack_pending_r && !tx_busy && !tx_valid_r) begin
+                tx_byte_r <= ack_r;
+                tx_valid_r <= 1'b1;
+                ack_pending_r <= 1'b0;
+            end
             // a finished word is written one cycle after it completes, then the address moves on
             if (load_we_r) begin
                 if (load_sel_r == 2'd0) begin
@@ -156,10 +170,14 @@ module el_top_icebreaker (
                     k_r <= k_r + 1'b1;
                 end
             end
+            last_word_r <= (left_r == 32'd1);
             case (st_r)
                 C_CMD: if (rx_valid) begin
                     cmd_r <= rx_byte;
-                    got_r <= 3'd0;
+                    is_load_r <= (rx_byte == 8'h41) || (rx_byte == 8'h58) || (rx_byte == 8'h55);
+                    is_seed_r <= (rx_byte == 8'h53);
+                    is_run_r <= (rx_byte == 8'h52);
+                    bytes_left_r <= (rx_byte == 8'h41 || rx_byte == 8'h52) ? 3'd1 : 3'd3;
                     word_r <= 32'd0;
                     lane_r <= 0; row_r <= 0; k_r <= 0;
                     st_r <= C_DATA;
@@ -169,49 +187,46 @@ module el_top_icebreaker (
                         8'h55: begin nbytes_r <= 3'd4; left_r <= K_WORDS;  load_sel_r <= 2'd2; end  // 'U'
                         8'h53: begin nbytes_r <= 3'd4; left_r <= 32'd1; end                        // 'S'
                         8'h52: begin nbytes_r <= 3'd2; left_r <= 32'd1; end                        // 'R'
-                        default: begin ack_r <= 8'h3f; st_r <= C_ACK; end
+                        default: begin ack_r <= 8'h3f; ack_pending_r <= 1'b1; st_r <= C_CMD; end
                     endcase
                 end
-                C_DATA: if (rx_valid) begin
-                    word_r <= assembled;
-                    if (got_r + 3'd1 == nbytes_r) begin
-                        got_r <= 3'd0;
+                C_DATA: begin
+                    // bytes are at least ten bit times apart: assemble in one cycle, act in the next
+                    if (rx_valid) begin
+                        word_r <= assembled;
+                        if (bytes_left_r == 3'd0) begin
+                            bytes_left_r <= nbytes_r - 3'd1;
+                            word_done_r <= 1'b1;
+                        end else begin
+                            bytes_left_r <= bytes_left_r - 3'd1;
+                        end
+                    end
+                    if (word_done_r) begin
                         left_r <= left_r - 32'd1;
                         // a 2-byte word arrived in the top half: move it down
-                        if (nbytes_r == 3'd2) word_r <= {{16{assembled[31]}}, assembled[31:16]};
-                        if (cmd_r == 8'h41 || cmd_r == 8'h58 || cmd_r == 8'h55) load_we_r <= 1'b1;
-                        if (cmd_r == 8'h53) begin
-                            seed_r <= assembled;
+                        if (nbytes_r == 3'd2) word_r <= {{16{word_r[31]}}, word_r[31:16]};
+                        if (is_load_r) load_we_r <= 1'b1;
+                        if (is_seed_r) begin
+                            seed_r <= word_r;
                             seed_pending_r <= 1'b1;
                         end
-                        if (left_r == 32'd1) begin
-                            if (cmd_r == 8'h52) begin
-                                steps_r <= assembled[31:16];
-                                start_r <= (assembled[31:16] != 16'd0);
+                        if (last_word_r) begin
+                            ack_pending_r <= 1'b1;
+                            if (is_run_r) begin
+                                steps_r <= word_r[31:16];
+                                start_r <= (word_r[31:16] != 16'd0);
                                 led_done_r <= 1'b0;
                                 ack_r <= 8'h72;       // 'r'
-                                st_r <= (assembled[31:16] != 16'd0) ? C_RUN : C_ACK;
+                                st_r <= (word_r[31:16] != 16'd0) ? C_RUN : C_CMD;
                             end else begin
                                 ack_r <= cmd_r | 8'h20;  // lower case
-                                st_r <= C_ACK;
+                                st_r <= C_CMD;
                             end
                         end
-                    end else begin
-                        got_r <= got_r + 3'd1;
                     end
-                end
-                C_ACK: if (!tx_busy && !tx_valid_r) begin
-                    tx_byte_r <= ack_r;
-                    tx_valid_r <= 1'b1;
-                    st_r <= C_CMD;
                 end
                 C_RUN: begin
                     if (start_r) seed_pending_r <= 1'b0;
-                    if (!tx_busy && !tx_valid_r && ack_r != 8'h00) begin
-                        tx_byte_r <= ack_r;
-                        tx_valid_r <= 1'b1;
-                        ack_r <= 8'h00;
-                    end
                     if (done) begin
                         led_done_r <= 1'b1;
                         rd_k_r <= 0;
@@ -222,8 +237,8 @@ module el_top_icebreaker (
                     end
                 end
                 C_SEND: begin
-                    if (send_wait_r) begin
-                        send_wait_r <= 1'b0;         // the output memory's read latency
+                    if (send_wait_r || ack_pending_r) begin
+                        send_wait_r <= 1'b0;         // the output memory's read latency (and the 'r' first)
                     end else if (!tx_busy && !tx_valid_r) begin
                         tx_byte_r <= send_word[8*send_byte_r +: 8];
                         tx_valid_r <= 1'b1;

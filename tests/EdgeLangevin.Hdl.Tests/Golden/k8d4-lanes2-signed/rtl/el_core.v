@@ -45,7 +45,6 @@ module el_core #(
     parameter integer NZW    = 25,      // WC + WE - SH_NZ + 1: noise term width, exact
     parameter integer NONNEG = 0,   // 1: non-negative variant, 0: signed
     parameter signed [WS-1:0] U0_Q     = 32'sh00013438,
-    parameter signed [WS-1:0] NEG_U0_Q = 32'shfffecbc8,
     parameter signed [WS-1:0] LEAK_Q   = 32'sh00000ccd,
     parameter signed [WS-1:0] NEG_LEAK_Q = 32'shfffff333,
     parameter signed [WC-1:0] GAIN_Q   = 16'sh0ccd,
@@ -275,7 +274,14 @@ module el_core #(
         p1_u <= u_rdata;
         p1_eta <= (p1a_mode == MODE_ACT) ? nz_rdata : p1a_eta_walk;
     end
-    wire p1_was_active = (p1_u > U0_Q) || (p1_u < NEG_U0_Q);
+    // |u| > u0 as two sign tests at WS + 1 bits (no overflow): u - (u0 + 1) >= 0 or u + u0 < 0.
+    // A bare carry chain each; a signed comparison against a constant costs extra LUT levels.
+    localparam signed [WS:0] U0_X = {U0_Q[WS-1], U0_Q};
+    localparam signed [WS:0] U0_P1_X = U0_X + 1'b1;
+    wire signed [WS:0] p1_u_x = {p1_u[WS-1], p1_u};
+    wire signed [WS:0] p1_above = p1_u_x - U0_P1_X;
+    wire signed [WS:0] p1_below = p1_u_x + U0_X;
+    wire p1_was_active = ~p1_above[WS] | p1_below[WS];
     wire p1_prep = (p1_mode == MODE_PREP);
 
     // P2: gate, leak, operands of the noise product
@@ -362,6 +368,9 @@ module el_core #(
     //   u < -u0: s = u + u0 (signed) or -u - u0 = ~u + (1 - u0) (non-negative)
     // widths: s is stored in WS bits like the core's int (it only wraps for u0 = 0, u = -2^(WS-1))
     localparam signed [WS-1:0] ONE_MINUS_U0 = {{(WS-1){1'b0}}, 1'b1} - U0_Q;
+    wire signed [WS:0] p6_u_x = {p6_u[WS-1], p6_u};
+    wire signed [WS:0] p6_above = p6_u_x - U0_P1_X;
+    wire signed [WS:0] p6_below = p6_u_x + U0_X;
     reg        p7_v;  reg [1:0] p7_mode;  reg [KBITS-1:0] p7_k;  reg p7_was;
     reg signed [WS-1:0] p7_u;
     reg        p7_pos, p7_neg;
@@ -372,8 +381,8 @@ module el_core #(
         p7_k <= p6_k;
         p7_was <= p6_was;
         p7_u <= p6_u;
-        p7_pos <= p6_u > U0_Q;
-        p7_neg <= p6_u < NEG_U0_Q;
+        p7_pos <= ~p6_above[WS];
+        p7_neg <= p6_below[WS];
         p7_sp <= p6_u - U0_Q;
         p7_sn <= (NONNEG != 0) ? (~p6_u + ONE_MINUS_U0) : (p6_u + U0_Q);
     end

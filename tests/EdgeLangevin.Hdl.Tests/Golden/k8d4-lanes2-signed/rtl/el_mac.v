@@ -70,7 +70,8 @@ module el_mac #(
     reg [JBITS-1:0] j_r;        // active entry
     reg [RBITS:0] rows_done_r;  // residual rows written in phase B
 
-    wire last_j = (j_r + ONE_J == i_n);
+    reg [JBITS-1:0] n_m1_r;     // i_n - 1, taken at the start: an equality test, not an adder, decides the last entry
+    wire last_j = (j_r == n_m1_r);
     wire last_i = (i_r == ROWS_LAST);
     wire issue = (ph_r == PH_B) || (ph_r == PH_C);
     // phase B: i outer, j inner; phase C: j outer, i inner
@@ -91,6 +92,7 @@ module el_mac #(
                 PH_IDLE: if (i_start) begin
                     i_r <= 0;
                     j_r <= 0;
+                    n_m1_r <= i_n - ONE_J;
                     ph_r <= (i_n == {JBITS{1'b0}}) ? PH_IDLE : PH_B;
                 end
                 PH_B: begin
