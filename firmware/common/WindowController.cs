@@ -22,7 +22,8 @@ namespace EdgeLangevin.Firmware
     /// their ADC: the noise source's health gates the window (a failed source skips it and the state
     /// stays as it was after the last good window; it is re-tested every RetestEvery skipped windows
     /// and the loop resumes when it passes), the chains are reseeded from hardware entropy every
-    /// ReseedEvery windows, and a status line is formatted every ReportEvery windows. The board reads
+    /// ReseedEvery windows, and a status line is formatted every ReportEvery windows. With physical Langevin noise a window in which the source fails is rolled back
+    /// by the loop and reported the same way. The board reads
     /// the D conversions first and reports a failed read through <see cref="ReadFailed"/>, so a read
     /// error never leaves a half-loaded window. Nothing here allocates after construction.
     /// </summary>
@@ -121,6 +122,17 @@ namespace EdgeLangevin.Firmware
 
             _loop.LoadWindow(counts, 0);
             _loop.RunWindow();
+            if (_loop.LastWindowRolledBack)
+            {
+                // Physical Langevin noise failed during the window: the loop restored the state it started from.
+                _skipped++;
+                if (_noiseFailed) return WindowOutcome.Skipped;
+                _noiseFailed = true;
+                _skippedSinceFault = 0;
+                _line.Clear().Append("noise fault during the window: ").Append(NoiseHealth.Describe(health.IsHealthy ? NoiseHealthStatus.NotCalibrated : health.Status))
+                    .Append("; window rolled back, state kept until the source passes again");
+                return WindowOutcome.SkippedWithLine;
+            }
 
             if (recovered) return WindowOutcome.RanWithLine; // the recovery message; the next report shows the status
             if (_loop.Windows % _reportEvery != 0) return WindowOutcome.Ran;

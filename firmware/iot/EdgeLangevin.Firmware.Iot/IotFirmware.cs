@@ -26,6 +26,11 @@ public sealed record IotFirmwareOptions
     public int CountsPerUnitLog2 { get; init; } = 6;
     /// <summary>Noise-channel samples of the boot calibration.</summary>
     public int CalibrationSamples { get; init; } = 4096;
+    /// <summary>
+    /// The Langevin noise itself from the calibrated noise channel (the paper's idea; first-order models)
+    /// instead of the seeded generator. Costs one noise conversion per unit and step.
+    /// </summary>
+    public bool PhysicalNoise { get; init; }
     /// <summary>Generator seed when there is no hardware RNG (and the run must be reproducible).</summary>
     public int Seed { get; init; } = 1;
 }
@@ -72,7 +77,8 @@ public sealed class IotFirmware
         _noise = new CheckedNoiseSource(new AdcNoiseSource(_adc, options.NoiseChannel, options.NoiseEntropyEighths));
         _seeder = new EntropySeeder(_noise);
         _physical = new PhysicalGaussianNoise(_noise, 1);
-        _loop = new InferenceLoop(model, options.Chains, options.StepsPerWindow, options.ZeroCount, options.CountsPerUnitLog2, options.Seed);
+        _loop = new InferenceLoop(model, options.Chains, options.StepsPerWindow, options.ZeroCount, options.CountsPerUnitLog2, options.Seed,
+            options.PhysicalNoise ? _physical : null);
         _windows = new WindowController(_loop, _seeder, options.ReportEvery, options.ReseedEvery, options.RetestEvery);
         _counts = new int[model.D];
     }
@@ -92,7 +98,8 @@ public sealed class IotFirmware
     /// </summary>
     public bool Boot()
     {
-        _out.WriteLine($"EdgeLangevin IoT firmware: model {_model.Name} (D = {_model.D}, K = {_model.K}, target {_model.Target}), {_options.Chains} chain(s), {_options.StepsPerWindow} steps per window");
+        _out.WriteLine($"EdgeLangevin IoT firmware: model {_model.Name} (D = {_model.D}, K = {_model.K}, target {_model.Target}), {_options.Chains} chain(s), {_options.StepsPerWindow} steps per window, "
+            + (_options.PhysicalNoise ? "physical Langevin noise from the noise channel" : "Langevin noise from the seeded generator"));
         SelfTest = GoldenSelfTest.Run(_model);
         _out.WriteLine("self-test: " + SelfTest.Message);
         if (!SelfTest.Passed) return false;

@@ -166,6 +166,55 @@ public class IotFirmwareTests
         Assert.True(firmware.Window());
     }
 
+    [Fact]
+    public void With_physical_langevin_noise_the_activity_on_bars_is_near_pi_k_and_no_window_allocates()
+    {
+        // The paper's idea: the noise channel itself is the Langevin noise (calibrated, decorrelated,
+        // scaled to unit variance). Same expectation and tolerance as with the generator's noise
+        // (4.8 +- 1.1, see The_inferred_activity_on_bars_data_is_near_the_models_pi). 1600 noise
+        // conversions per window: a fresh simulated noise stream, longer than the shipped recording.
+        var spi = new RecordedSpiDevice(Recording.Signal(), Recording.GenerateNoise(1_000_000));
+        var output = new FixedBufferWriter();
+        var firmware = new IotFirmware(ExportedModel.Create(), spi, null, output, Options with { PhysicalNoise = true, ReseedEvery = 0 });
+        Assert.True(firmware.Boot());
+        Assert.True(firmware.Loop.UsesPhysicalNoise);
+        firmware.Run(10, CancellationToken.None);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        firmware.Run(Recording.Windows, CancellationToken.None);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, firmware.SkippedWindows);
+        Assert.Equal(0, firmware.PhysicalNoise.Clips);
+        double meanActive = (double)firmware.Loop.ActiveSum / firmware.Loop.Windows;
+        Assert.InRange(meanActive, 4.8 - 1.1, 4.8 + 1.1);
+    }
+
+    [Fact]
+    public void A_physical_noise_source_that_sticks_during_a_window_rolls_the_window_back()
+    {
+        int[] good = Recording.GenerateNoise(200_000);
+        int stickAt = 1024 + 4096 + 3 * (32 + 1600) + 32 + 700; // in the 4th window, during its steps
+        int[] noise = good.Take(stickAt).Concat(Enumerable.Repeat(640, 5000)).Concat(good.Skip(stickAt)).ToArray();
+        var output = new StringWriter();
+        var firmware = new IotFirmware(ExportedModel.Create(), new RecordedSpiDevice(Recording.Signal(), noise), null, output,
+            Options with { PhysicalNoise = true, ReseedEvery = 0 });
+        Assert.True(firmware.Boot());
+        firmware.Run(3, CancellationToken.None);
+        int[] u = (int[])firmware.Loop.Solver.Workspace.U.Clone();
+        short[] a = (short[])firmware.Loop.Solver.DictionaryColumns.Clone();
+        int u0 = firmware.Loop.Solver.ThresholdQ;
+        Assert.False(firmware.Window());
+        Assert.True(firmware.Loop.LastWindowRolledBack);
+        Assert.Equal(u, firmware.Loop.Solver.Workspace.U);
+        Assert.Equal(a, firmware.Loop.Solver.DictionaryColumns);
+        Assert.Equal(u0, firmware.Loop.Solver.ThresholdQ);
+        Assert.Equal(3, firmware.Loop.Windows);
+        // The jump from ~512 to a stuck 640 is caught by the lag-1 test when its 512-sample window closes
+        // before the run reaches the RCT cutoff (11), otherwise by the RCT: either names the fault.
+        Assert.True(firmware.Noise.Health.Status is NoiseHealthStatus.RepetitionCount or NoiseHealthStatus.Lag1Correlation, firmware.Noise.Health.Status.ToString());
+        Assert.Contains("noise fault during the window: " + NoiseHealth.Describe(firmware.Noise.Health.Status), output.ToString());
+        Assert.Contains("window rolled back, state kept until the source passes again", output.ToString());
+    }
+
     /// <summary>A board model built directly from a double model (no golden vector: for runs that skip the boot).</summary>
     private static FirmwareModel BoardModel(EdgeLangevin.Reference.Model.SparseCodingModel model, EdgeLangevin.Codegen.Firmware.FirmwareExportOptions options)
     {
