@@ -32,6 +32,10 @@ public static class DemoReport
                        $"Command: `edgelangevin {string.Join(' ', CliContext.Current.Arguments)}`; seed {seed}; version {JsonOutput.Version}; " +
                        $"{(quick ? "--quick run lengths" : "full run lengths")}; {summary["seconds"]} s. The numbers behind this page are in `summary.json`.");
 
+        var failedStages = pipeline.Stages.Where(s => s.Status == StageStatus.Failed).ToList();
+        if (failedStages.Count > 0)
+            md.Paragraph($"**{failedStages.Count} stage(s) failed:** " + string.Join("; ", failedStages.Select(f => $"{f.Title}: {f.Detail}")));
+
         var key = KeyNumbers(pipeline.Metrics).ToList();
         if (key.Count > 0)
             md.Heading("Key numbers", 2).Table(["quantity", "value", "for comparison"], key);
@@ -55,6 +59,14 @@ public static class DemoReport
             foreach (ReportPlot p in pipeline.Plots)
                 md.Heading(p.Title, 3).Paragraph(p.Caption).Image(p.File, p.Title);
         }
+
+        md.Heading("Next steps", 2).Bullets(
+        [
+            "Sample the posterior of your own patches: `edgelangevin infer --model model_float.json --input x.json --engine fixed --json posterior.json` (x.json: `{\"inputs\": [[64 numbers, preprocessed as in the model's preprocessing field]]}`)",
+            "Put the model on a board: `edgelangevin firmware export --model model_fixed.json --target iot --out fw` (or nanoframework, meadow)",
+            "Synthesise and verify the hardware with other settings: `edgelangevin hdl synth --model model_float.json --config hdl.json`, `edgelangevin hdl verify --model model_float.json --steps 2000`",
+            "The paper's experiments in full: `edgelangevin reproduce bars`, `edgelangevin reproduce images`",
+        ]);
 
         md.Heading("Files", 2).Bullets(
         [
