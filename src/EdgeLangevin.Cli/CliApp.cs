@@ -14,20 +14,29 @@ public static class CliApp
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("EdgeLangevin: Langevin-dynamics sparse coding for the edge (float reference, fixed-point core, Verilog, firmware).");
+        root.Add(CommonOptions.Quiet());
         // One file per area; each adds its verbs.
         DemoCommand.Add(root);
         ReferenceCommands.Add(root);
         SimulatorCommands.Add(root);
         HdlCommands.Add(root);
         FirmwareCommands.Add(root);
+        ImageCommands.Add(root);
         return root;
     }
 
-    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    /// <summary>
+    /// Parses and runs one command line. Tests call this in-process with their own writers and,
+    /// to simulate Ctrl-C, a <paramref name="cancellation"/> token.
+    /// </summary>
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken cancellation = default) =>
+        Run(BuildRoot(), args, stdout, stderr, cancellation);
+
+    /// <summary>Runs <paramref name="args"/> against a given command tree (tests add commands that fail on purpose).</summary>
+    internal static int Run(RootCommand root, string[] args, TextWriter? stdout, TextWriter? stderr, CancellationToken cancellation)
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
-        RootCommand root = BuildRoot();
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -35,11 +44,12 @@ public static class CliApp
             stderr.WriteLine("Run 'edgelangevin --help' (or '<verb> --help') for usage.");
             return ExitCodes.BadUsage;
         }
+        using IDisposable scope = CliContext.Enter(new CliContext(stdout, stderr, CommonOptions.IsQuiet(parse), cancellation, args));
         try
         {
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = stdout, Error = stderr });
         }
-        catch (Exception e) when (Unwrap(e) is InvalidInputException or ArgumentException or FileNotFoundException or DirectoryNotFoundException)
+        catch (Exception e) when (Unwrap(e) is InvalidInputException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {
             stderr.WriteLine($"error: {Unwrap(e).Message}");
             return ExitCodes.BadUsage;
@@ -52,6 +62,17 @@ public static class CliApp
         catch (Exception e) when (Unwrap(e) is JobFailedException)
         {
             stderr.WriteLine($"failed: {Unwrap(e).Message}");
+            return ExitCodes.JobFailed;
+        }
+        catch (Exception e) when (Unwrap(e) is IOException)
+        {
+            stderr.WriteLine($"failed: {Unwrap(e).Message}");
+            return ExitCodes.JobFailed;
+        }
+        catch (Exception e)
+        {
+            // A defect, not a user error: say so, keep the stack trace for the bug report, and exit 1.
+            stderr.WriteLine($"internal error (please report it with the command line): {Unwrap(e)}");
             return ExitCodes.JobFailed;
         }
     }

@@ -17,6 +17,19 @@ namespace EdgeLangevin.Core
             return (v + (1L << (n - 1))) >> n;
         }
 
+        /// <summary>
+        /// Stochastic rounding of product / 2^shift: (product + R) >> shift with R the low
+        /// <paramref name="shift"/> bits of <paramref name="randomBits"/> (shift 1..31; only
+        /// the 31 low bits of randomBits are used, so R is non-negative). When R is uniform the
+        /// expected result is exactly product / 2^shift: of the 2^shift values of R,
+        /// exactly (product mod 2^shift) round up.
+        /// </summary>
+        public static long StochasticShiftRight(long product, int shift, int randomBits)
+        {
+            long r = randomBits & 0x7FFFFFFF & ((1L << shift) - 1);
+            return (product + r) >> shift;
+        }
+
         /// <summary>sat(v, W): clamps v to [-2^(W-1), 2^(W-1) - 1].</summary>
         public static long Saturate(long v, int bits)
         {
@@ -40,6 +53,29 @@ namespace EdgeLangevin.Core
             if (v > 0) return 1;
             if (v < 0) return -1;
             return 0;
+        }
+    
+        /// <summary>floor(sqrt(v)) for v >= 0, integer only (bit-by-bit method, 32 iterations).</summary>
+        public static long SquareRoot(long v)
+        {
+            if (v < 0) throw new System.ArgumentException("SquareRoot of a negative number: " + v);
+            long result = 0;
+            long bit = 1L << 62;
+            while (bit > v) bit >>= 2;
+            while (bit != 0)
+            {
+                if (v >= result + bit)
+                {
+                    v -= result + bit;
+                    result = (result >> 1) + bit;
+                }
+                else
+                {
+                    result >>= 1;
+                }
+                bit >>= 2;
+            }
+            return result;
         }
     }
 }

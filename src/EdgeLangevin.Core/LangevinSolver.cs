@@ -109,8 +109,15 @@ namespace EdgeLangevin.Core
 
         /// <summary>The formats.</summary>
         public FixedFormat Format { get { return _format; } }
-        /// <summary>The step parameters in force (u0 changes when it is learned).</summary>
-        public StepParameters Parameters { get { return _parameters; } }
+        /// <summary>The step parameters in force (u0 changes when it is learned; a new object is made then, outside the step).</summary>
+        public StepParameters Parameters
+        {
+            get
+            {
+                if (_parameters.U0 != _u0) _parameters = _parameters.WithU0((int)_u0);
+                return _parameters;
+            }
+        }
         /// <summary>Every buffer: state, data, residuals, active lists, clip counts.</summary>
         public SolverWorkspace Workspace { get { return _ws; } }
         /// <summary>The chains' noise generators.</summary>
@@ -123,17 +130,24 @@ namespace EdgeLangevin.Core
         public int Chains { get { return _ws.Chains; } }
         /// <summary>Steps taken (each steps every chain once).</summary>
         public long StepCount { get { return _steps; } }
+        /// <summary>
+        /// Null (default): each chain draws eta from its own <see cref="GaussianNoise"/> generator,
+        /// as FIXED_POINT.md specifies (and the test vectors record). Otherwise every eta comes from
+        /// this source instead (physical noise used as the Langevin noise), one word per unit per
+        /// step in the same order; the chains' generators are then not advanced.
+        /// </summary>
+        public INoiseWordSource ExternalNoise { get; set; }
+
         /// <summary>True (default): A s and A^T r over active units only. False: over all K (same bits, dense cost).</summary>
         public bool EventDriven { get; set; }
 
         /// <summary>The current threshold u0_q (state format).</summary>
         public int ThresholdQ { get { return (int)_u0; } }
 
-        /// <summary>Sets the threshold (learning of u0); must fit the state format and be >= 0.</summary>
+        /// <summary>Sets the threshold u0_q (learning of u0); must be >= 0 and fit the state format. Allocates nothing.</summary>
         public void SetThreshold(int u0)
         {
-            if (u0 == _u0) return;
-            _parameters = _parameters.WithU0(u0);
+            if (u0 < 0 || u0 > _maxS) throw new ArgumentException("u0_q = " + u0 + " is out of range: expected 0 to " + _maxS);
             _u0 = u0;
         }
 
@@ -265,8 +279,10 @@ namespace EdgeLangevin.Core
             for (int j = 0; j < listed; j++)
             {
                 int k = act[baseK + j];
-                long s = sm[baseK + k];
+                int s = sm[baseK + k];
                 int col = k * D;
+                // |A| <= 2^15 and |s_m| <= 2^15, so the product fits an int (at most 2^30);
+                // only the sum needs 64 bits. An int multiply is cheaper on every target.
                 for (int d = 0; d < D; d++) acc[d] += cols[col + d] * s;
             }
             for (int d = 0; d < D; d++)
@@ -304,14 +320,22 @@ namespace EdgeLangevin.Core
                 int k = act[baseK + j];
                 int col = k * D;
                 long acc = 0;
-                for (int d = 0; d < D; d++) acc += cols[col + d] * (long)rm[baseD + d];
+                for (int d = 0; d < D; d++) acc += cols[col + d] * rm[baseD + d]; // int product (<= 2^30), long sum
+                if (!isActive[k])
+                {
+                    // Only the dense step lists inactive units: it pays for the MACs, but the
+                    // result is dropped, so state and clip counts equal the event-driven step's.
+                    gm[baseK + j] = 0;
+                    drive[j] = 0;
+                    continue;
+                }
                 long g = (acc + _roundCorr) >> _shiftCorr;
                 if (g > _maxM) { g = _maxM; _ws.Saturations[SolverWorkspace.SiteGm]++; }
                 else if (g < _minM) { g = _minM; _ws.Saturations[SolverWorkspace.SiteGm]++; }
                 gm[baseK + j] = (int)g;
                 long drv = (_gain * g + _roundCoef) >> _shiftCoef;
                 if (_nonNegative && uArr[baseK + k] < 0) drv = -drv;
-                drive[j] = isActive[k] ? (int)drv : 0;
+                drive[j] = (int)drv;
             }
         }
 
@@ -326,14 +350,23 @@ namespace EdgeLangevin.Core
             int[] drive = _ws.Drive;
             int baseK = chain * _k;
             int x = _noise.StateOf(chain);
+            INoiseWordSource external = ExternalNoise;
             int j = 0;
             for (int k = 0; k < _k; k++)
             {
-                int w0 = GaussianNoise.Xorshift(x);
-                int w1 = GaussianNoise.Xorshift(w0);
-                int w2 = GaussianNoise.Xorshift(w1);
-                x = GaussianNoise.Xorshift(w2);
-                long eta = GaussianNoise.FromWords(w0, w1, w2, x);
+                long eta;
+                if (external == null)
+                {
+                    int w0 = GaussianNoise.Xorshift(x);
+                    int w1 = GaussianNoise.Xorshift(w0);
+                    int w2 = GaussianNoise.Xorshift(w1);
+                    x = GaussianNoise.Xorshift(w2);
+                    eta = GaussianNoise.FromWords(w0, w1, w2, x);
+                }
+                else
+                {
+                    eta = external.NextEta();
+                }
                 long u = uArr[baseK + k];
                 long drv = 0;
                 if (j < listed && act[baseK + j] == k) { drv = drive[j]; j++; }
@@ -386,14 +419,23 @@ namespace EdgeLangevin.Core
             int[] drive = _ws.Drive;
             int baseK = chain * _k;
             int x = _noise.StateOf(chain);
+            INoiseWordSource external = ExternalNoise;
             int j = 0;
             for (int k = 0; k < _k; k++)
             {
-                int w0 = GaussianNoise.Xorshift(x);
-                int w1 = GaussianNoise.Xorshift(w0);
-                int w2 = GaussianNoise.Xorshift(w1);
-                x = GaussianNoise.Xorshift(w2);
-                long eta = GaussianNoise.FromWords(w0, w1, w2, x);
+                long eta;
+                if (external == null)
+                {
+                    int w0 = GaussianNoise.Xorshift(x);
+                    int w1 = GaussianNoise.Xorshift(w0);
+                    int w2 = GaussianNoise.Xorshift(w1);
+                    x = GaussianNoise.Xorshift(w2);
+                    eta = GaussianNoise.FromWords(w0, w1, w2, x);
+                }
+                else
+                {
+                    eta = external.NextEta();
+                }
                 long u = uArr[baseK + k];
                 long m = mArr[baseK + k];
                 long drv = 0;

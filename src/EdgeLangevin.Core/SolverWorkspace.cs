@@ -75,7 +75,7 @@ namespace EdgeLangevin.Core
         public int[] Active { get; private set; }
         /// <summary>Length of each chain's active list.</summary>
         public int[] ActiveCount { get; private set; }
-        /// <summary>(A^T r)_k narrowed to a MAC operand, by active-list slot: chain b slot j at b*K + j.</summary>
+        /// <summary>(A^T r)_k narrowed to a MAC operand, by active-list slot: chain b slot j at b*K + j (0 for an inactive unit listed by the dense step).</summary>
         public int[] Gm { get; private set; }
         /// <summary>Scratch: drive of the chain being stepped, by active-list slot.</summary>
         public int[] Drive { get; private set; }

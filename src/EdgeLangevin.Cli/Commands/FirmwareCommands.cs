@@ -1,10 +1,96 @@
 using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EdgeLangevin.Cli.Infrastructure;
+using EdgeLangevin.Codegen.Firmware;
+using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Simulator;
 
 namespace EdgeLangevin.Cli.Commands;
 
+/// <summary>`edgelangevin firmware export`: a model as C# source for a board, with its golden self-test vector.</summary>
 public static class FirmwareCommands
 {
     public static void Add(RootCommand root)
     {
+        var firmware = new Command("firmware", "Firmware for nanoFramework, Meadow and Linux boards (see firmware/*/README.md).");
+        firmware.Subcommands.Add(Export());
+        root.Subcommands.Add(firmware);
+    }
+
+    private static Command Export()
+    {
+        var model = new Option<FileInfo>("--model") { Description = "Model JSON (edgelangevin-model)", Required = true };
+        var target = new Option<string>("--target") { Description = "Board: nanoframework (64 KiB budget), meadow (4 MiB) or iot (256 MiB)", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output folder: ExportedModel.cs and golden.json (replaced atomically)", Required = true };
+        var format = new Option<string?>("--format") { Description = FormatSpec.Help };
+        var eps = new Option<double>("--eps") { Description = "Step eps = dt / tau_u", DefaultValueFactory = _ => 0.05 };
+        var temperature = new Option<double>("--temperature") { Description = "Temperature T (1 samples the posterior, 0 is MAP descent)", DefaultValueFactory = _ => 1.0 };
+        var order = new Option<int>("--order") { Description = "1 (overdamped) or 2 (underdamped)", DefaultValueFactory = _ => 1 };
+        var mu = new Option<double>("--mu") { Description = "Mass for --order 2", DefaultValueFactory = _ => 0.0 };
+        var steps = new Option<int>("--golden-steps") { Description = "Steps of the golden run replayed by the boot self-test", DefaultValueFactory = _ => 16 };
+        var chains = new Option<int>("--chains") { Description = "Chains the board runs (for the memory estimate)", DefaultValueFactory = _ => 1 };
+        var learn = new Option<string>("--learn") { Description = "Online learning on the board: none, pi (the threshold), dictionary, or both", DefaultValueFactory = _ => "both" };
+        var tauA = new Option<double>("--tau-a") { Description = "Dictionary time constant tau_A in steps", DefaultValueFactory = _ => 2e4 };
+        var tauU0 = new Option<double>("--tau-u0") { Description = "Threshold (pi) time constant tau_u0 in steps", DefaultValueFactory = _ => 1e6 };
+        var window = new Option<int>("--steps-per-window") { Description = "Solver steps per data window on the board (tau_x)", DefaultValueFactory = _ => 100 };
+        var seed = CommonOptions.Seed();
+        var json = CommonOptions.Json();
+
+        var cmd = new Command("export",
+            "Render a model as C# source for a board (no file system there) plus the golden vector its boot self-test replays. " +
+            "Fails (exit 2) when the model does not fit the target's RAM budget.\n" +
+            "Example: edgelangevin firmware export --model firmware/models/bars8x8.json --target nanoframework --out build/fw --seed 1");
+        foreach (Option o in new Option[] { model, target, output, format, eps, temperature, order, mu, steps, chains, learn, tauA, tauU0, window, seed, json }) cmd.Options.Add(o);
+        cmd.SetAction(parse =>
+        {
+            FileInfo modelFile = parse.GetValue(model)!;
+            string learnText = parse.GetValue(learn)!.Trim().ToLowerInvariant();
+            if (learnText is not ("none" or "pi" or "dictionary" or "both"))
+                throw InvalidInputException.Field(null, "--learn", $"expected none, pi, dictionary or both, got '{learnText}'");
+            var options = new FirmwareExportOptions
+            {
+                Target = FirmwareTargets.Parse(parse.GetValue(target)!),
+                Format = FormatSpec.Parse(parse.GetValue(format)),
+                Eps = parse.GetValue(eps),
+                Temperature = parse.GetValue(temperature),
+                Order = parse.GetValue(order),
+                Mu = parse.GetValue(mu),
+                Seed = parse.GetValue(seed),
+                GoldenSteps = parse.GetValue(steps),
+                Chains = parse.GetValue(chains),
+                LearnDictionary = learnText is "dictionary" or "both",
+                LearnPi = learnText is "pi" or "both",
+                TauA = parse.GetValue(tauA),
+                TauU0 = parse.GetValue(tauU0),
+                StepsPerWindow = parse.GetValue(window),
+            };
+            var sparseModel = ModelFile.Read(modelFile.FullName);
+            string name = Path.GetFileNameWithoutExtension(modelFile.Name);
+            string outDir = parse.GetValue(output)!.FullName;
+            FirmwareExport export = FirmwareExporter.Export(sparseModel, name, options, outDir);
+            var stdout = parse.InvocationConfiguration.Output;
+            stdout.WriteLine($"exported {name} for {FirmwareTargets.Name(options.Target)}: D = {sparseModel.D}, K = {sparseModel.K}, RAM about {export.RamBytes} of {export.BudgetBytes} bytes; golden run seed {options.Seed}, {options.GoldenSteps} steps -> {outDir}");
+            if (parse.GetValue(json) is FileInfo jsonFile)
+            {
+                var result = new JsonObject
+                {
+                    ["command"] = "firmware export",
+                    ["model"] = modelFile.FullName,
+                    ["target"] = FirmwareTargets.Name(options.Target),
+                    ["format"] = FormatSpec.ToSpec(options.Format),
+                    ["seed"] = options.Seed,
+                    ["golden_steps"] = options.GoldenSteps,
+                    ["learn"] = learnText,
+                    ["ram_bytes_estimate"] = export.RamBytes,
+                    ["ram_budget_bytes"] = export.BudgetBytes,
+                    ["out"] = outDir,
+                    ["files"] = new JsonArray("ExportedModel.cs", "golden.json"),
+                };
+                AtomicFile.WriteAllText(jsonFile.FullName, result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            }
+            return ExitCodes.Success;
+        });
+        return cmd;
     }
 }

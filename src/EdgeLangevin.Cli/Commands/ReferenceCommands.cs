@@ -1,10 +1,290 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EdgeLangevin.Cli.Infrastructure;
+using EdgeLangevin.Core;
+using EdgeLangevin.Reference;
+using EdgeLangevin.Reference.Data;
+using EdgeLangevin.Reference.Data.Images;
+using EdgeLangevin.Reference.Experiments;
+using EdgeLangevin.Reference.Inference;
+using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Reference.Learning;
+using EdgeLangevin.Reference.Model;
+using EdgeLangevin.Reference.Settings;
+using EdgeLangevin.Reporting.Reproduce;
+using EdgeLangevin.Simulator;
 
 namespace EdgeLangevin.Cli.Commands;
 
+/// <summary>The double-precision reference's verbs: `reproduce bars`, `infer`, `learn`.</summary>
 public static class ReferenceCommands
 {
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static string Version => typeof(ReferenceCommands).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
+
     public static void Add(RootCommand root)
     {
+        Reproduce(root).Add(ReproduceBars());
+        root.Add(Infer());
+        root.Add(Learn());
+    }
+
+    /// <summary>The `reproduce` group, created once; `reproduce images` (ImageCommands) adds itself to the same group.</summary>
+    public static Command Reproduce(RootCommand root)
+    {
+        if (root.Subcommands.FirstOrDefault(c => c.Name == "reproduce") is { } existing) return existing;
+        var cmd = new Command("reproduce", "Reproduce the paper's results (bars, natural images)");
+        root.Add(cmd);
+        return cmd;
+    }
+
+    private static Command ReproduceBars()
+    {
+        var quick = new Option<bool>("--quick") { Description = "Shorter runs (about a minute on 2 cores); the numbers are noisier and learning has less time" };
+        var json = CommonOptions.Json();
+        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Folder for the PNG plots and result.json, replaced atomically (default out/reproduce-bars)" };
+        var seed = CommonOptions.Seed();
+        var cmd = new Command("bars",
+            "DSC, LCA and Langevin sparse coding (LSC) on the 8x8 bars data with the paper's settings: activity, KL of the " +
+            "non-zero codes against the prior, column norms without normalisation, cosine of the learned dictionary.\n" +
+            "Example: edgelangevin reproduce bars --quick --json bars.json --out bars-plots")
+        { quick, json, outDir, seed };
+        cmd.SetAction(parse =>
+        {
+            var context = CliContext.From(parse);
+            bool isQuick = parse.GetValue(quick);
+            int s = parse.GetValue(seed);
+            BarsRunLengths lengths = isQuick ? BarsRunLengths.Quick : BarsRunLengths.Full;
+            BarsReproductionResult result = CliProgress.Run(context, "reproduce bars", (p, ct) => BarsReproduction.Run(lengths, s, p, ct));
+            JsonObject obj = BarsReproduction.ToJson(result, isQuick, Version);
+            DirectoryInfo dir = parse.GetValue(outDir) ?? new DirectoryInfo(Path.Combine("out", "reproduce-bars"));
+            {
+                var files = new JsonArray();
+                AtomicFile.WriteDirectory(dir.FullName, folder =>
+                {
+                    foreach (string f in BarsPlots.WriteAll(result, folder)) files.Add(f);
+                    obj["plots"] = files;
+                    AtomicFile.WriteAllText(Path.Combine(folder, "result.json"), obj.ToJsonString(Indented) + "\n");
+                });
+                context.Out.WriteLine($"plots and result.json written to {dir.FullName}");
+            }
+            WriteJson(parse.GetValue(json), obj, context);
+            context.Out.WriteLine($"bars, pi_true = {result.Data.Pi}, seed {s}{(isQuick ? ", quick" : "")}");
+            context.Out.WriteLine("method  activity  kl_nonzero  median_column_norm  cosine  cosine_normalised  cosine_time_averaged");
+            foreach (var m in result.Methods)
+                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{m.Name,-6}  {m.Activity,8:0.000}  {m.KlNonZero,10:0.0000}  {m.MedianColumnNorm,18:0.000}  {m.Cosine,6:0.000}  {m.CosineNormalised,17:0.000}  {m.CosineTimeAveraged(result.Data.TrueDictionary),20:0.000}"));
+            context.Out.WriteLine("activity vs pi_model (LSC): " + string.Join(", ", result.PiSweep.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.PiModel:0.00}->{p.Activity:0.000}"))));
+            return ExitCodes.Success;
+        });
+        return cmd;
+    }
+
+    private static Command Infer()
+    {
+        var model = new Option<FileInfo>("--model") { Description = "Model file (JSON, see the README)", Required = true };
+        var input = new Option<FileInfo>("--input") { Description = "Inputs: {\"inputs\": [[x_0, ..., x_{D-1}], ...]}", Required = true };
+        var samples = new Option<int?>("--samples") { Description = "Samples recorded per chain (default 2000)" };
+        var burnIn = new Option<int?>("--burn-in") { Description = "Steps discarded per chain first (default 1000)" };
+        var chains = new Option<int?>("--chains") { Description = "Independent chains per input (default 4)" };
+        var engine = new Option<string>("--engine") { Description = "float (double-precision reference) or fixed (the fixed-point core)", DefaultValueFactory = _ => "float" };
+        engine.AcceptOnlyFromAmong("float", "fixed");
+        var format = new Option<string?>("--format") { Description = "With --engine fixed: " + FormatSpec.Help };
+        var config = CommonOptions.Config();
+        var json = CommonOptions.Json();
+        json.Required = true;
+        var seed = CommonOptions.Seed();
+        var cmd = new Command("infer",
+            "Posterior summary of s for each input: per unit p_active = P(s_k != 0 | x), mean = E[s_k | x], std, with standard errors from the spread across chains.\n" +
+            "Example: edgelangevin infer --model model.json --input x.json --samples 2000 --burn-in 1000 --json posterior.json")
+        { model, input, samples, burnIn, chains, engine, format, config, json, seed };
+        cmd.SetAction(parse =>
+        {
+            var context = CliContext.From(parse);
+            string modelPath = parse.GetValue(model)!.ToString();
+            string inputPath = parse.GetValue(input)!.ToString();
+            FileInfo? configFile = parse.GetValue(config);
+            var cfg = ConfigFile.LoadOrEmpty(configFile, ConfigSections.Inference);
+            InferenceSettings settings = cfg.Section(ConfigSections.Inference, InferenceSettings.Default, (x, f) => x.Validate(f));
+            settings = settings with
+            {
+                Samples = parse.GetValue(samples) ?? settings.Samples,
+                BurnIn = parse.GetValue(burnIn) ?? settings.BurnIn,
+                Chains = parse.GetValue(chains) ?? settings.Chains,
+            };
+            try { settings.Validate(); }
+            catch (InvalidInputException e) { throw new InvalidInputException($"command line: {e.Message}", e); }
+            SparseCodingModel m = ModelFile.Read(modelPath);
+            double[][] inputs = InputFile.Read(inputPath, m.D);
+            string eng = parse.GetValue(engine)!;
+            int s = parse.GetValue(seed);
+            FixedFormat fixedFormat = FormatSpec.Parse(parse.GetValue(format));
+            PosteriorSummary[] result = CliProgress.Run(context, $"infer ({eng})", (p, ct) => RunEngine(eng, m, inputs, settings, s, p, ct, fixedFormat));
+            var results = new JsonArray();
+            foreach (var r in result)
+                results.Add(new JsonObject
+                {
+                    ["p_active"] = ToArray(r.PActive), ["mean"] = ToArray(r.Mean), ["std"] = ToArray(r.Std),
+                    ["p_active_stderr"] = ToArray(r.PActiveStdError), ["mean_stderr"] = ToArray(r.MeanStdError),
+                    ["samples"] = r.SampleCount,
+                });
+            var obj = new JsonObject
+            {
+                ["format"] = "edgelangevin-posterior",
+                ["version"] = Version,
+                ["seed"] = s,
+                ["engine"] = eng,
+                ["number_format"] = eng == "fixed" ? FormatSpec.ToSpec(fixedFormat) : null,
+                ["model"] = modelPath,
+                ["input"] = inputPath,
+                ["k"] = m.K,
+                ["inference"] = settings.ToJson(),
+                ["results"] = results,
+            };
+            WriteJson(parse.GetValue(json), obj, context);
+            context.Out.WriteLine($"{inputs.Length} input(s), K = {m.K}, engine {eng}: posterior summary written");
+            return ExitCodes.Success;
+        });
+        return cmd;
+    }
+
+    /// <summary>
+    /// The one place where --engine picks the sampler. "fixed" is where the fixed-point engine
+    /// (src/EdgeLangevin.Simulator) plugs in; it returns the same <see cref="PosteriorSummary"/>.
+    /// </summary>
+    public static PosteriorSummary[] RunEngine(string engine, SparseCodingModel model, double[][] inputs, InferenceSettings settings, long seed,
+        IProgress<RunProgress>? progress, CancellationToken ct, FixedFormat? format = null) => engine switch
+        {
+            "float" => FloatEngine.Infer(model, inputs, settings, seed, progress, ct),
+            "fixed" => FixedEngine.Infer(model, inputs, settings, seed, format ?? FixedFormat.Default, progress, ct).Summaries,
+            _ => throw new InvalidInputException($"--engine: expected float or fixed, got '{engine}'"),
+        };
+
+    private static Command Learn()
+    {
+        var data = new Option<string>("--data") { Description = $"Training data: 'bars' (8x8 bars, pi 0.3, sigma 0.5), a folder of PGM images, or '{ImageFolder.ShippedName}' for the shipped photos", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "Model file to write (atomically)", Required = true };
+        var steps = new Option<long?>("--steps") { Description = "Learning steps (default 20000)" };
+        var k = new Option<int?>("--k") { Description = "Number of dictionary columns (default: 16 for bars)" };
+        var pi = new Option<double?>("--pi") { Description = "pi of the model (held fixed unless learning.learn_pi); default: 0.3 for bars" };
+        var normalise = new Option<bool>("--normalise") { Description = "Normalise dictionary columns to unit norm after every step" };
+        var quick = new Option<bool>("--quick") { Description = "Images: the short time scales of `reproduce images --quick`" };
+        var config = CommonOptions.Config();
+        var json = CommonOptions.Json();
+        var seed = CommonOptions.Seed();
+        var cmd = new Command("learn",
+            "Learns a dictionary (and, with learning.learn_pi in --config, pi) by Langevin sampling with simultaneous learning, from a random start, and writes a model file.\n" +
+            "Example: edgelangevin learn --data bars --out bars-model.json --steps 40000 --seed 3\n" +
+            "Example: edgelangevin learn --data images --k 128 --quick --out image-model.json")
+        { data, output, steps, k, pi, normalise, quick, config, json, seed };
+        cmd.SetAction(parse =>
+        {
+            var context = CliContext.From(parse);
+            var cfg = ConfigFile.LoadOrEmpty(parse.GetValue(config), ConfigSections.Inference, ConfigSections.Learning);
+            string source = parse.GetValue(data)!;
+            if (source != "bars")
+                return LearnImages(source, parse.GetValue(output)!, parse.GetValue(k), parse.GetValue(pi), parse.GetValue(steps), parse.GetValue(normalise),
+                    parse.GetValue(quick), cfg, parse.GetValue(seed), parse.GetValue(json), context);
+            InferenceSettings inference = cfg.Section(ConfigSections.Inference, InferenceSettings.Default, (x, f) => x.Validate(f));
+            LearningSettings learning = cfg.Section(ConfigSections.Learning, LearningSettings.Default with { Batch = 128 }, (x, f) => x.Validate(inference, f));
+            learning = learning with
+            {
+                Steps = parse.GetValue(steps) ?? learning.Steps,
+                Normalise = learning.Normalise || parse.GetValue(normalise),
+                RecordEvery = (int)Math.Max(1, (parse.GetValue(steps) ?? learning.Steps) / 100),
+            };
+            try { learning.Validate(inference); }
+            catch (InvalidInputException e) { throw new InvalidInputException($"command line: {e.Message}", e); }
+            int s = parse.GetValue(seed);
+            (IDataSource dataSource, SparseCodingModel template, Matrix? truth) = ResolveData(source, parse.GetValue(k), parse.GetValue(pi));
+            var initial = template with { Dictionary = Learner.RandomDictionary(dataSource.Dimension, template.K, s) };
+            LearningResult result = CliProgress.Run(context, $"learn ({source})", (p, ct) => Learner.Run(initial, dataSource, inference, learning, s, truth, 0, p, ct));
+            LearningRecord last = result.History[^1];
+            var provenance = new JsonObject
+            {
+                ["version"] = Version,
+                ["seed"] = s,
+                ["data"] = source,
+                ["inference"] = inference.ToJson(),
+                ["learning"] = learning.ToJson(),
+                ["final_activity"] = last.Activity,
+                ["final_reconstruction_mse"] = last.ReconstructionMse,
+            };
+            if (last.Cosine is double c) provenance["cosine_to_true_dictionary"] = c;
+            var model = result.Model with { Preprocessing = dataSource.Preprocessing };
+            string outPath = parse.GetValue(output)!.ToString();
+            ModelFile.Write(outPath, model, [new("provenance", provenance)]);
+            WriteJson(parse.GetValue(json), provenance, context);
+            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"model written to {outPath}: K = {model.K}, pi = {model.Pi:0.0000}, activity {last.Activity:0.000}, mse {last.ReconstructionMse:0.0000}{(last.Cosine is double cc ? $", cosine to the true dictionary {cc:0.000}" : "")}"));
+            return ExitCodes.Success;
+        });
+        return cmd;
+    }
+
+    /// <summary>
+    /// `learn --data DIR|images`: the natural-image path (Data/Images, ImageCommands) with this verb's
+    /// options mapped onto its settings: --k = R x 64, --pi the initial pi, --config sections over its defaults.
+    /// </summary>
+    private static int LearnImages(string dir, FileInfo outFile, int? k, double? pi, long? steps, bool normalise, bool quick, ConfigFile cfg, int seed, FileInfo? json, CliContext context)
+    {
+        var s = quick ? ImageExperimentSettings.Quick : ImageExperimentSettings.Full;
+        if (cfg.Has(ConfigSections.Inference)) s = s with { Inference = cfg.Section(ConfigSections.Inference, s.Inference, (x, f) => x.Validate(f)) };
+        if (cfg.Has(ConfigSections.Learning)) s = s with { Learning = cfg.Section(ConfigSections.Learning, s.Learning, (x, f) => x.Validate(s.Inference, f)) };
+        if (steps is long n) s = s with { Learning = s.Learning with { Steps = n, RecordEvery = (int)Math.Max(1, Math.Min(s.Learning.RecordEvery, n / 10)) } };
+        if (normalise) s = s with { Learning = s.Learning with { Normalise = true } };
+        if (pi is double p)
+        {
+            if (!(p > 0 && p <= 1)) throw new InvalidInputException($"--pi: must be in (0, 1], got {p.ToString(CultureInfo.InvariantCulture)}");
+            s = s with { InitialPi = p };
+        }
+        int d = s.Preprocessing.PatchSize * s.Preprocessing.PatchSize;
+        int r = 1;
+        if (k is int kk)
+        {
+            if (kk < d || kk % d != 0) throw new InvalidInputException($"--k: for {s.Preprocessing.PatchSize}x{s.Preprocessing.PatchSize} patches K must be a multiple of {d} (K = R x {d}), got {kk}");
+            r = kk / d;
+        }
+        try { s.Learning.Validate(s.Inference); }
+        catch (InvalidInputException e) { throw new InvalidInputException($"command line: {e.Message}", e); }
+        return ImageCommands.LearnFromImages(dir, outFile, r, s, seed, json, context);
+    }
+
+    /// <summary>
+    /// The one place where `learn --data` picks its data source. "bars" is built in; a folder of
+    /// images is where the natural-image pipeline (Data/Images) plugs in.
+    /// </summary>
+    private static (IDataSource Data, SparseCodingModel Template, Matrix? Truth) ResolveData(string source, int? k, double? pi)
+    {
+        if (source == "bars")
+        {
+            var bars = new BarsData();
+            int kk = k ?? bars.K;
+            if (kk < bars.K) throw new InvalidInputException($"--k: bars have {bars.K} true atoms; K must be at least {bars.K}, got {kk}");
+            double p = pi ?? bars.Pi;
+            if (!(p > 0 && p <= 1)) throw new InvalidInputException($"--pi: must be in (0, 1], got {p.ToString(CultureInfo.InvariantCulture)}");
+            var template = bars.TrueModel(p) with { Dictionary = new Matrix(bars.Dimension, kk) };
+            return (bars, template, bars.TrueDictionary);
+        }
+        throw new InvalidInputException($"--data: '{source}' is not 'bars'");
+    }
+
+    private static JsonArray ToArray(double[] values)
+    {
+        var a = new JsonArray();
+        foreach (double v in values) a.Add(double.IsFinite(v) ? JsonValue.Create(v) : null);
+        return a;
+    }
+
+    private static void WriteJson(FileInfo? file, JsonObject obj, CliContext context)
+    {
+        if (file is null) return;
+        string text = obj.ToJsonString(Indented) + "\n";
+        if (file.ToString() == "-") context.Out.Write(text);
+        else AtomicFile.WriteAllText(file.FullName, text);
     }
 }

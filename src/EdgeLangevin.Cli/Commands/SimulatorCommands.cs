@@ -1,8 +1,10 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeLangevin.Cli.Infrastructure;
 using EdgeLangevin.Core;
+using EdgeLangevin.Reference.Data;
 using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Model;
 using EdgeLangevin.Reference.Settings;
@@ -10,12 +12,68 @@ using EdgeLangevin.Simulator;
 
 namespace EdgeLangevin.Cli.Commands;
 
-/// <summary>The fixed-point simulator's verbs: vectors (HDL test vectors).</summary>
+/// <summary>The fixed-point simulator's verbs: vectors (HDL test vectors) and compare (fixed point against the float reference, with precision profiling).</summary>
 public static class SimulatorCommands
 {
     public static void Add(RootCommand root)
     {
         root.Subcommands.Add(Vectors());
+        root.Subcommands.Add(Compare());
+    }
+
+    private static Command Compare()
+    {
+        var model = new Option<FileInfo?>("--model") { Description = "Model file: compare on data drawn from this model (its dictionary is the truth for the learning cosine)" };
+        var bars = new Option<bool>("--bars") { Description = "Compare on the 8x8 bars (pi 0.3, sigma 0.5, true dictionary); the default when no --model is given" };
+        var format = new Option<string?>("--format") { Description = FormatSpec.Help };
+        var quick = new Option<bool>("--quick") { Description = "Short runs (about a minute on bars) instead of the full lengths (several minutes)" };
+        var profile = new Option<bool>("--profile") { Description = "Also profile precision: observed range of every state quantity and the narrowest A, state and MAC words that stay within tolerance" };
+        var json = CommonOptions.Json();
+        json.Required = true;
+        var seed = CommonOptions.Seed();
+        var cmd = new Command("compare",
+            "Run the fixed-point core and the float reference on the same problems and report how far apart they are: p_active_max_abs_error, mean_max_rel_error, kl_nonzero_fixed/float, saturation_count, allocated_bytes_per_step, steps_per_second_fixed/float, cosine_fixed/float (learning from a random dictionary).\n" +
+            "Example: edgelangevin compare --bars --format A=16.13,S=32.16 --quick --profile --json compare.json")
+        { model, bars, format, quick, profile, json, seed };
+        cmd.SetAction(parse =>
+        {
+            var context = CliContext.From(parse);
+            FileInfo? modelFile = parse.GetValue(model);
+            if (modelFile is not null && parse.GetValue(bars)) throw new InvalidInputException("give either --model or --bars, not both");
+            FixedFormat fixedFormat = FormatSpec.Parse(parse.GetValue(format));
+            int runSeed = parse.GetValue(seed);
+            SparseCodingModel m;
+            IDataSource data;
+            string problem;
+            if (modelFile is not null)
+            {
+                m = ModelFile.Read(modelFile.FullName);
+                data = new ModelDataSource(m);
+                problem = "model:" + modelFile.Name;
+            }
+            else
+            {
+                var b = new BarsData();
+                m = b.TrueModel();
+                data = b;
+                problem = "bars";
+            }
+            ComparisonLengths lengths = parse.GetValue(quick) ? ComparisonLengths.Quick : ComparisonLengths.Full;
+            bool doProfile = parse.GetValue(profile);
+            JsonObject result = CliProgress.Run(context, "compare", (p, ct) => Comparison.Run(m, data, problem, fixedFormat, lengths, runSeed, doProfile, p, ct));
+            FileInfo jf = parse.GetValue(json)!;
+            string text = result.ToJsonString(Indented) + "\n";
+            if (jf.ToString() == "-") context.Out.Write(text);
+            else AtomicFile.WriteAllText(jf.FullName, text);
+            string F(string key) => result[key] is JsonNode n ? double.Parse(n.ToJsonString(), CultureInfo.InvariantCulture).ToString("G4", CultureInfo.InvariantCulture) : "n/a";
+            context.Out.WriteLine($"{problem}, format {FormatSpec.ToSpec(fixedFormat)}: p_active_max_abs_error {F("p_active_max_abs_error")} (max stderr {F("p_active_difference_max_stderr")}), mean_max_rel_error {F("mean_max_rel_error")}, " +
+                $"kl_nonzero fixed {F("kl_nonzero_fixed")} float {F("kl_nonzero_float")}, cosine fixed {F("cosine_fixed")} float {F("cosine_float")}, saturations {F("saturation_count")}, allocated bytes/step {F("allocated_bytes_per_step")}, " +
+                $"steps/s fixed {F("steps_per_second_fixed")} float {F("steps_per_second_float")}");
+            if (result["profile"]?["narrowest"] is JsonObject nw)
+                context.Out.WriteLine("narrowest words within tolerance: " + string.Join(", ", nw.Select(kv => $"{kv.Key}: {kv.Value?.ToString() ?? "none"}")));
+            return ExitCodes.Success;
+        });
+        return cmd;
     }
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };

@@ -5,9 +5,21 @@ namespace EdgeLangevin.Cli.Infrastructure;
 /// <summary>Options that every verb spells the same way.</summary>
 public static class CommonOptions
 {
-    /// <summary>--seed: every run is reproducible; the seed is recorded in what the verb writes.</summary>
-    public static Option<int> Seed() => new("--seed") { Description = "Seed of every random stream (recorded in the output)", DefaultValueFactory = _ => 1 };
+    public const string QuietName = "--quiet";
 
-    /// <summary>--json FILE: machine-readable result, written atomically.</summary>
-    public static Option<FileInfo?> Json() => new("--json") { Description = "Write the machine-readable result to this JSON file" };
+    /// <summary>--seed: every run is reproducible; the seed is recorded in what the verb writes.</summary>
+    public static Option<int> Seed() => new("--seed") { Description = "Seed of every random stream (recorded in the output)", DefaultValueFactory = _ => 1, HelpName = "N" };
+
+    /// <summary>--json FILE: machine-readable result, written atomically ("-" writes it to stdout).</summary>
+    public static Option<FileInfo?> Json() => new("--json") { Description = "Write the machine-readable result to this JSON file (\"-\" for stdout)", HelpName = "FILE" };
+
+    /// <summary>--config FILE: settings in JSON (snake_case fields); read with <see cref="JsonConfig"/>.</summary>
+    public static Option<FileInfo?> Config() => new("--config") { Description = "Settings in a JSON file (snake_case field names); unknown or malformed fields are errors", HelpName = "FILE" };
+
+    /// <summary>--quiet, added once on the root and inherited by every verb.</summary>
+    public static Option<bool> Quiet() => new(QuietName, "-q") { Description = "No progress bars or periodic progress lines (one line per finished stage)", Recursive = true };
+
+    /// <summary>Whether --quiet was given anywhere on the command line.</summary>
+    public static bool IsQuiet(ParseResult parse) =>
+        parse.GetResult(QuietName) is System.CommandLine.Parsing.OptionResult r && r.GetValueOrDefault<bool>();
 }

@@ -1,3 +1,4 @@
+using EdgeLangevin.Reference.Model;
 using EdgeLangevin.Reference.Random;
 
 namespace EdgeLangevin.Reference.Data;
@@ -17,4 +18,7 @@ public interface IDataSource
 
     /// <summary>Writes one datum into destination[offset .. offset + Dimension).</summary>
     void Draw(Rng rng, double[] destination, int offset);
+
+    /// <summary>How raw data became these vectors (image patches), stored in a learned model; null for synthetic data.</summary>
+    Preprocessing? Preprocessing => null;
 }

@@ -33,7 +33,7 @@ public sealed class ExactPosterior
         int k = model.K, dim = model.D;
         double u0 = model.U0, lambda = model.Lambda, s2 = model.Sigma * model.Sigma;
         double L = u0 + HalfWidth(model, x);
-        (_nodes, double[] w, _inside) = AxisRule(u0, L, pointsPerPiece);
+        (_nodes, double[] w, _inside) = AxisRule(u0, Math.Min(L, u0 + Reach(model, x)), L, pointsPerPiece);
         _logWeights = w.Select(v => Math.Log(v)).ToArray();
         int n = _nodes.Length;
         var h = new double[n];
@@ -121,8 +121,11 @@ public sealed class ExactPosterior
         for (int i = 0; i < _nodes.Length; i++)
         {
             double u = _nodes[i];
-            if (_inside[i] || Math.Abs(u) <= u0) continue;
+            if (_inside[i]) continue;
             double s = H(Model.Variant, u, u0);
+            // The outer copy of a cut node at |u| = u0 carries the limit s -> 0 from its side; keep
+            // the two sides of the signed variant apart (-epsilon sorts just below +0).
+            if (s == 0 && Model.Variant == Variant.Signed && u < 0) s = -double.Epsilon;
             // mass / weight = density of u at the node (the weight is the node's share of the axis).
             double dens = _marginalU[unit][i] / Math.Exp(_logWeights[i]);
             pts[s] = pts.TryGetValue(s, out double old) ? old + dens : dens;
@@ -144,14 +147,19 @@ public sealed class ExactPosterior
     /// posterior falls at least as fast as the prior's e^(-lambda s), so another 40 / lambda
     /// leaves less than e^-40 of the mass outside.
     /// </summary>
-    public static double HalfWidth(SparseCodingModel model, double[] x)
+    public static double HalfWidth(SparseCodingModel model, double[] x) => Reach(model, x) + 40 / model.Lambda;
+
+    /// <summary>
+    /// The likelihood's plausible range of s beyond u0, K (||x|| + 12 sigma) / min |a_k|; the grid
+    /// is cut there too so that most nodes sit where the posterior has its shape.
+    /// </summary>
+    public static double Reach(SparseCodingModel model, double[] x)
     {
         double xn = Math.Sqrt(x.Sum(v => v * v));
         double minNorm = double.PositiveInfinity;
         for (int c = 0; c < model.K; c++) minNorm = Math.Min(minNorm, model.Dictionary.ColumnNorm(c));
-        double tail = 40 / model.Lambda;
-        if (minNorm == 0) return tail;
-        return model.K * (xn + 12 * model.Sigma) / minNorm + tail;
+        if (minNorm == 0) return 0;
+        return model.K * (xn + 12 * model.Sigma) / minNorm;
     }
 
     /// <summary>
@@ -159,12 +167,14 @@ public sealed class ExactPosterior
     /// piece it ends (each copy with its own piece's weight) so that the mass of the pieces
     /// inside |u| &lt;= u0 is exactly their own integral; Inside marks those nodes.
     /// </summary>
-    private static (double[] Nodes, double[] Weights, bool[] Inside) AxisRule(double u0, double l, int n)
+    private static (double[] Nodes, double[] Weights, bool[] Inside) AxisRule(double u0, double near, double l, int n)
     {
         var cuts = new List<double> { -l };
+        if (near < l) cuts.Add(-near);
         if (u0 > 0) cuts.Add(-u0);
         cuts.Add(0);
         if (u0 > 0) cuts.Add(u0);
+        if (near < l) cuts.Add(near);
         cuts.Add(l);
         var nodes = new List<double>();
         var weights = new List<double>();

@@ -1,0 +1,186 @@
+using System.Device.Spi;
+using EdgeLangevin.Core.HardwareNoise;
+
+namespace EdgeLangevin.Firmware.Iot;
+
+/// <summary>Settings of the Linux board firmware (command-line options of Program.cs).</summary>
+public sealed record IotFirmwareOptions
+{
+    /// <summary>MCP3008 channel of the signal: D consecutive conversions form one window.</summary>
+    public int SignalChannel { get; init; } = 0;
+    /// <summary>MCP3008 channel wired to the noise source.</summary>
+    public int NoiseChannel { get; init; } = 1;
+    /// <summary>Claimed min-entropy of one noise-channel conversion, eighths of a bit (16 = 2 bits).</summary>
+    public int NoiseEntropyEighths { get; init; } = 16;
+    public int Chains { get; init; } = 1;
+    public int StepsPerWindow { get; init; } = 100;
+    /// <summary>A status line every this many windows.</summary>
+    public int ReportEvery { get; init; } = 10;
+    /// <summary>Reseed the chains' generators from the noise channel every this many windows (0: never, a reproducible run).</summary>
+    public int ReseedEvery { get; init; } = 64;
+    /// <summary>While the noise source is failed, restart its tests every this many skipped windows.</summary>
+    public int RetestEvery { get; init; } = 8;
+    /// <summary>Counts that mean 0 in model units.</summary>
+    public int ZeroCount { get; init; } = 512;
+    /// <summary>2^this counts are 1.0 in model units.</summary>
+    public int CountsPerUnitLog2 { get; init; } = 6;
+    /// <summary>Noise-channel samples of the boot calibration.</summary>
+    public int CalibrationSamples { get; init; } = 4096;
+    /// <summary>
+    /// The Langevin noise itself from the calibrated noise channel (the paper's idea; first-order models)
+    /// instead of the seeded generator. Costs one noise conversion per unit and step.
+    /// </summary>
+    public bool PhysicalNoise { get; init; }
+    /// <summary>Generator seed when there is no hardware RNG (and the run must be reproducible).</summary>
+    public int Seed { get; init; } = 1;
+}
+
+/// <summary>
+/// The Linux single-board-computer firmware: boot self-test on the golden vector, hardware
+/// entropy for the seed (/dev/hwrng) and for reseeding (the ADC noise channel, health-tested),
+/// calibration of the noise channel as physical Langevin noise, then inference on windows of
+/// D conversions of the signal channel with a status line at a steady rate.
+/// </summary>
+/// <remarks>
+/// Failure handling: every input of a window (D signal conversions, the noise samples and their
+/// health) is read before the solver is touched, so an SPI error or a failed health test skips
+/// the window and the state stays as it was after the last good window. Messages name the cause;
+/// a failed noise source is re-tested every <see cref="IotFirmwareOptions.RetestEvery"/> windows
+/// and the loop resumes when it passes. The loop allocates nothing per window (measured in the tests).
+/// </remarks>
+public sealed class IotFirmware
+{
+    private readonly FirmwareModel _model;
+    private readonly IotFirmwareOptions _options;
+    private readonly TextWriter _out;
+    private readonly Mcp3008 _adc;
+    private readonly RawNoiseSource? _hwrng;
+    private readonly CheckedNoiseSource _noise;
+    private readonly EntropySeeder _seeder;
+    private readonly PhysicalGaussianNoise _physical;
+    private readonly InferenceLoop _loop;
+    private readonly WindowController _windows;
+    private readonly int[] _counts;
+    private readonly LineBuilder _line = new(512);
+
+    public IotFirmware(FirmwareModel model, SpiDevice spi, RawNoiseSource? hwrng, TextWriter output, IotFirmwareOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(spi);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(options);
+        _model = model;
+        _options = options;
+        _out = output;
+        _adc = new Mcp3008(spi);
+        _hwrng = hwrng;
+        _noise = new CheckedNoiseSource(new AdcNoiseSource(_adc, options.NoiseChannel, options.NoiseEntropyEighths));
+        _seeder = new EntropySeeder(_noise);
+        _physical = new PhysicalGaussianNoise(_noise, 1);
+        _loop = new InferenceLoop(model, options.Chains, options.StepsPerWindow, options.ZeroCount, options.CountsPerUnitLog2, options.Seed,
+            options.PhysicalNoise ? _physical : null);
+        _windows = new WindowController(_loop, _seeder, options.ReportEvery, options.ReseedEvery, options.RetestEvery);
+        _counts = new int[model.D];
+    }
+
+    public InferenceLoop Loop => _loop;
+    public CheckedNoiseSource Noise => _noise;
+    public PhysicalGaussianNoise PhysicalNoise => _physical;
+    public long SpiErrors => _windows.ReadErrors;
+    public long SkippedWindows => _windows.SkippedWindows;
+    public long Reseeds => _windows.Reseeds;
+    public SelfTestResult? SelfTest { get; private set; }
+
+    /// <summary>
+    /// Banner, self-test, seeding and noise calibration. Returns false (after printing why) when
+    /// the self-test fails: the board then does not compute what the simulator does and must not run.
+    /// A failed noise source at boot is reported and the loop starts with its windows skipped.
+    /// </summary>
+    public bool Boot()
+    {
+        _out.WriteLine($"EdgeLangevin IoT firmware: model {_model.Name} (D = {_model.D}, K = {_model.K}, target {_model.Target}), {_options.Chains} chain(s), {_options.StepsPerWindow} steps per window, "
+            + (_options.PhysicalNoise ? "physical Langevin noise from the noise channel" : "Langevin noise from the seeded generator"));
+        SelfTest = GoldenSelfTest.Run(_model);
+        _out.WriteLine("self-test: " + SelfTest.Message);
+        if (!SelfTest.Passed) return false;
+
+        int seed = _options.Seed;
+        if (_hwrng is not null)
+        {
+            try
+            {
+                var rng = new CheckedNoiseSource(_hwrng);
+                rng.RunStartupTests();
+                seed = new EntropySeeder(rng).NextSeed();
+                _loop.Solver.Noise.Reseed(seed);
+                _out.WriteLine($"entropy: hardware RNG passed its start-up tests; generator seeded from it (seed {seed})");
+            }
+            catch (NoiseHealthException e)
+            {
+                _out.WriteLine($"entropy: hardware RNG unusable ({e.Message}); using the fixed seed {seed}");
+            }
+        }
+        else
+        {
+            _out.WriteLine(_options.ReseedEvery > 0
+                ? $"entropy: no hardware RNG; fixed seed {seed}, reseeded from the noise channel every {_options.ReseedEvery} windows"
+                : $"entropy: no hardware RNG; fixed seed {seed}, never reseeded (a reproducible run)");
+        }
+
+        try
+        {
+            _noise.RunStartupTests();
+            _physical.Calibrate(_options.CalibrationSamples);
+            _line.Clear().Append("noise channel ").Append((long)_options.NoiseChannel).Append(": mean ").AppendFixed(_physical.MeanQ16, 16, 2)
+                .Append(" counts, variance ").AppendFixed(_physical.VarianceQ16, 16, 2).Append(" counts^2, lag-1 correlation ").AppendFixed(_physical.Lag1CorrelationQ15, 15, 3)
+                .Append("; health: RCT cutoff ").Append((long)_noise.Health.RepetitionCutoff).Append(", APT cutoff ").Append((long)_noise.Health.ProportionCutoff)
+                .Append('/').Append((long)_noise.Health.ProportionWindow);
+            _out.WriteLine(_line.ToString());
+        }
+        catch (NoiseHealthException e)
+        {
+            _out.WriteLine($"noise channel {_options.NoiseChannel}: {e.Message}; windows are skipped until it passes again");
+            _windows.NoiseFailedAtBoot();
+        }
+        catch (SpiReadException e)
+        {
+            _out.WriteLine($"noise channel: {e.Message}; windows are skipped until it reads again");
+            _windows.NoiseFailedAtBoot();
+        }
+        return true;
+    }
+
+    /// <summary>Runs <paramref name="windows"/> windows (0: until cancelled).</summary>
+    public void Run(long windows, CancellationToken cancel)
+    {
+        for (long w = 0; (windows == 0 || w < windows) && !cancel.IsCancellationRequested; w++) Window();
+    }
+
+    /// <summary>One window: read the D conversions, then the shared policy (noise health, reseeding, steps, status line).</summary>
+    public bool Window()
+    {
+        for (int d = 0; d < _counts.Length; d++)
+        {
+            try
+            {
+                _counts[d] = _adc.Read(_options.SignalChannel);
+            }
+            catch (SpiReadException e)
+            {
+                long errors = _windows.ReadFailed();
+                _out.WriteLine($"SPI read error: {e.Message}; window skipped, state kept ({errors} error(s) so far)");
+                return false;
+            }
+        }
+        WindowOutcome outcome = _windows.Run(_counts);
+        if (outcome is WindowOutcome.RanWithLine or WindowOutcome.SkippedWithLine) WriteLine(_windows.Line);
+        return outcome is WindowOutcome.Ran or WindowOutcome.RanWithLine;
+    }
+
+    private void WriteLine(LineBuilder line)
+    {
+        line.Append('\n');
+        _out.Write(line.Buffer, 0, line.Length);
+        _out.Flush();
+    }
+}

@@ -1,0 +1,81 @@
+using System.Device.Spi;
+
+namespace EdgeLangevin.Firmware.Iot;
+
+/// <summary>
+/// A recorded MCP3008 on a simulated SPI bus (the `--replay` mode and the tests): answers each 3-byte
+/// conversion request with the next recorded count of the requested channel (wrapping at the end of
+/// the recording), framed as the chip frames it (null bit low, B9 B8 in the second byte, B7..B0 in
+/// the third). Faults on demand, for the tests of the error paths. It is a subclass of the real
+/// System.Device.Spi.SpiDevice, not a stand-in for it.
+/// </summary>
+public sealed class RecordedSpiDevice : SpiDevice
+{
+    private readonly int[][] _channels = new int[Mcp3008.Channels][];
+    private readonly int[] _next = new int[Mcp3008.Channels];
+
+    public RecordedSpiDevice(int[] signal, int[] noise, int signalChannel = 0, int noiseChannel = 1)
+    {
+        _channels[signalChannel] = signal;
+        _channels[noiseChannel] = noise;
+    }
+
+    /// <summary>Transfers so far.</summary>
+    public long Transfers { get; private set; }
+
+    /// <summary>Transfer number (1-based) that throws an IOException, or 0.</summary>
+    public long FailAtTransfer { get; set; }
+
+    /// <summary>When set, every answer is 0xFF bytes (MISO floating, no chip).</summary>
+    public bool FloatingMiso { get; set; }
+
+    public int Position(int channel) => _next[channel];
+
+    public override SpiConnectionSettings ConnectionSettings { get; } = new(0, 0);
+
+    public override void TransferFullDuplex(ReadOnlySpan<byte> writeBuffer, Span<byte> readBuffer)
+    {
+        Transfers++;
+        if (Transfers == FailAtTransfer) throw new IOException("simulated SPI bus error");
+        if (writeBuffer.Length != 3 || readBuffer.Length != 3 || writeBuffer[0] != 0x01 || (writeBuffer[1] & 0x8F) != 0x80)
+            throw new InvalidOperationException("not an MCP3008 single-ended conversion request");
+        if (FloatingMiso)
+        {
+            readBuffer.Fill(0xFF);
+            return;
+        }
+        int channel = (writeBuffer[1] >> 4) & 7;
+        int[] data = _channels[channel] ?? throw new InvalidOperationException($"nothing recorded on channel {channel}");
+        int value = data[_next[channel]];
+        _next[channel] = (_next[channel] + 1) % data.Length;
+        readBuffer[0] = 0;
+        readBuffer[1] = (byte)((value >> 8) & 3);
+        readBuffer[2] = (byte)(value & 0xFF);
+    }
+
+    public override void Read(Span<byte> buffer) => throw new NotSupportedException();
+    public override byte ReadByte() => throw new NotSupportedException();
+    public override void Write(ReadOnlySpan<byte> buffer) => throw new NotSupportedException();
+    public override void WriteByte(byte value) => throw new NotSupportedException();
+}
+
+
+/// <summary>Reads a recording: one count per line, lines starting with '#' are comments.</summary>
+public static class RecordingFile
+{
+    public static int[] Read(string path)
+    {
+        var values = new List<int>();
+        int line = 0;
+        foreach (string text in File.ReadLines(path))
+        {
+            line++;
+            if (text.Length == 0 || text[0] == '#') continue;
+            if (!int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int v) || v < 0 || v > Mcp3008.MaxValue)
+                throw new FormatException($"{path}, line {line}: expected a count 0 to 1023, got '{text}'");
+            values.Add(v);
+        }
+        if (values.Count == 0) throw new FormatException($"{path}: no counts");
+        return values.ToArray();
+    }
+}

@@ -1,0 +1,302 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using EdgeLangevin.Cli.Infrastructure;
+using EdgeLangevin.Reference.Data.Images;
+using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Reference.Model;
+using EdgeLangevin.Reference.Settings;
+using EdgeLangevin.Reporting.Images;
+using EdgeLangevin.Reporting.Plots;
+
+namespace EdgeLangevin.Cli.Commands;
+
+/// <summary>
+/// Natural images: <c>reproduce images</c> (learned pi against overcompleteness, atoms as pictures)
+/// and the image path of <c>learn --data DIR</c>.
+/// </summary>
+public static class ImageCommands
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static void Add(RootCommand root)
+    {
+        // "reproduce" and "learn" may already exist (other areas add their own subcommands/paths).
+        Command reproduce = root.Subcommands.FirstOrDefault(c => c.Name == "reproduce") ?? AddNew(root, new Command("reproduce", "Reproduce the paper's results"));
+        reproduce.Add(BuildReproduceImages());
+        if (root.Subcommands.FirstOrDefault(c => c.Name == "learn") is { } learn) ExtendLearn(learn);
+    }
+
+    private static Command AddNew(RootCommand root, Command c)
+    {
+        root.Add(c);
+        return c;
+    }
+
+    // ----- shared options -----
+
+    private static Option<int[]> OvercompleteOption(string description) => new("--overcomplete", "-r")
+    {
+        Description = description,
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    private static Option<string> DataOption(string defaultValue) => new("--data")
+    {
+        Description = $"Folder of .pgm images, or '{ImageFolder.ShippedName}' for the four shipped 256x256 photos",
+        DefaultValueFactory = _ => defaultValue,
+    };
+
+    private static Option<long?> StepsOption() => new("--steps") { Description = "Learning steps per overcompleteness (default: 40000 full, 12000 --quick)" };
+
+    private static Option<double?> SigmaOption() => new("--sigma") { Description = "Observation noise sigma relative to the data's RMS per pixel of 1 (default 0.5)" };
+
+    private static Option<string?> VariantOption() => new("--variant") { Description = "signed (default for images) or nonnegative" };
+
+    private static Option<double?> EpsilonOption() => new("--zca-epsilon") { Description = "ZCA regulariser as a fraction of the largest eigenvalue (default 0.01)" };
+
+    private static Option<DirectoryInfo?> OutOption(string what) => new("--out", "-o") { Description = what };
+
+    /// <summary>The defaults (full or quick), then the --config sections, then the command-line options (which win).</summary>
+    private static ImageExperimentSettings Settings(bool quick, FileInfo? config, long? steps, double? sigma, string? variant, double? epsilon)
+    {
+        var s = ApplyConfig(quick ? ImageExperimentSettings.Quick : ImageExperimentSettings.Full, config);
+        if (steps is { } n)
+        {
+            if (n < 1) throw new InvalidInputException($"--steps: must be >= 1, got {n}");
+            s = s with { Learning = s.Learning with { Steps = n, RecordEvery = (int)Math.Max(1, Math.Min(s.Learning.RecordEvery, n / 10)) } };
+        }
+        if (sigma is { } sg)
+        {
+            if (!(sg > 0) || !double.IsFinite(sg)) throw new InvalidInputException($"--sigma: must be a positive number, got {sg.ToString(Inv)}");
+            s = s with { Sigma = sg };
+        }
+        if (variant is not null)
+        {
+            if (!VariantNames.TryParse(variant, out Variant v)) throw new InvalidInputException($"--variant: expected signed or nonnegative, got \"{variant}\"");
+            s = s with { Variant = v };
+        }
+        if (epsilon is { } e)
+        {
+            if (!(e > 0) || !double.IsFinite(e)) throw new InvalidInputException($"--zca-epsilon: must be a positive fraction, got {e.ToString(Inv)}");
+            s = s with { Preprocessing = s.Preprocessing with { ZcaEpsilonRelative = e } };
+        }
+        return s;
+    }
+
+    /// <summary>
+    /// --config: the "inference" and "learning" sections (the reference's settings records, snake_case)
+    /// bound over the image defaults, so a section may give only the fields it changes.
+    /// </summary>
+    private static ImageExperimentSettings ApplyConfig(ImageExperimentSettings settings, FileInfo? config)
+    {
+        if (config is null) return settings;
+        var cfg = ConfigFile.Load(config.FullName, ConfigSections.Inference, ConfigSections.Learning);
+        var inference = cfg.Section(ConfigSections.Inference, settings.Inference, (x, f) => x.Validate(f));
+        var learning = cfg.Section(ConfigSections.Learning, settings.Learning, (x, f) => x.Validate(inference, f));
+        return settings with { Inference = inference, Learning = learning };
+    }
+
+    private static int[] CheckOvercompleteness(int[]? given, int[] fallback)
+    {
+        int[] rs = given is { Length: > 0 } ? given : fallback;
+        foreach (int r in rs)
+            if (r is < 1 or > 8) throw new InvalidInputException($"--overcomplete: each R must be 1..8 (K = R x 64 units), got {r}");
+        if (rs.Distinct().Count() != rs.Length) throw new InvalidInputException("--overcomplete: each R may be given once");
+        return rs;
+    }
+
+    // ----- reproduce images -----
+
+    private static Command BuildReproduceImages()
+    {
+        var overcomplete = OvercompleteOption("Overcompleteness R (K = R x 64 units); several allowed (default 1 2 3 4; --quick: 1 2)");
+        var quick = new Option<bool>("--quick") { Description = "R = 1 and 2 with short time scales, well under two minutes" };
+        var data = DataOption(ImageFolder.ShippedName);
+        var steps = StepsOption();
+        var sigma = SigmaOption();
+        var variant = VariantOption();
+        var epsilon = EpsilonOption();
+        var config = CommonOptions.Config();
+        var json = CommonOptions.Json();
+        var seed = CommonOptions.Seed();
+        var output = OutOption("Folder for the PNGs, the models and result.json (default out/reproduce-images)");
+        var cmd = new Command("images",
+            "Learn a dictionary and pi on 8x8 natural-image patches for each overcompleteness (pi starts at 0.5, u0 is learned). " +
+            "Writes the atoms as an image grid per R, the learned pi per R (JSON and a plot) and the model files. " +
+            "The paper: about 18.5 active units per patch whatever R (pi = 0.28, 0.14, 0.10, 0.079 at R = 1..4).\n" +
+            "Example: edgelangevin reproduce images --quick --out out/images --json out/images.json")
+        {
+            overcomplete, quick, data, steps, sigma, variant, epsilon, config, output, json, seed,
+        };
+        cmd.SetAction(parse =>
+        {
+            bool isQuick = parse.GetValue(quick);
+            int[] rs = CheckOvercompleteness(parse.GetValue(overcomplete), isQuick ? [1, 2] : [1, 2, 3, 4]);
+            var settings = Settings(isQuick, parse.GetValue(config), parse.GetValue(steps), parse.GetValue(sigma), parse.GetValue(variant), parse.GetValue(epsilon));
+            int seedValue = parse.GetValue(seed);
+            string outDir = parse.GetValue(output)?.FullName ?? Path.GetFullPath(Path.Combine("out", "reproduce-images"));
+            string dataDir = parse.GetValue(data)!;
+            var ctx = CliContext.From(parse);
+
+            var images = ImageFolder.Load(dataDir, settings.Preprocessing.PatchSize);
+            var (pre, runs) = CliProgress.Run("reproduce images", (progress, ct) =>
+            {
+                Preprocessing p = PatchPreprocessor.Fit(images, settings.Preprocessing, seedValue);
+                var results = new List<ImageRunResult>();
+                foreach (int r in rs) results.Add(ImageExperiment.Run(images, p, r, settings, seedValue, progress, ct));
+                return (p, results);
+            });
+
+            JsonObject result = ReproduceJson(dataDir, pre, runs, settings);
+            AtomicFile.WriteDirectory(outDir, dir =>
+            {
+                foreach (var run in runs)
+                {
+                    int k = run.Model.K, d = run.Model.D;
+                    ImagePlots.AtomGrid(Path.Combine(dir, $"atoms_R{run.Overcompleteness}.png"), run.Model.Dictionary.Data, d, k, pre.PatchSize,
+                        string.Format(Inv, "R = {0}: K = {1}, pi = {2:F3}, {3:F1} active/patch",
+                            run.Overcompleteness, k, run.LearnedPi, run.ActiveUnitsPerPatch),
+                        ImageExperiment.OrderByUse(run.PActive));
+                    ModelFile.Write(Path.Combine(dir, $"model_R{run.Overcompleteness}.json"), run.Model, Provenance(seedValue, dataDir));
+                }
+                ImagePlots.PiVersusOvercompleteness(Path.Combine(dir, "pi_vs_overcompleteness.png"),
+                    runs.Select(r => new ImagePlots.PiPoint(r.Overcompleteness, r.LearnedPi, r.ActiveUnitsPerPatch)).ToList(),
+                    pre.PatchSize * pre.PatchSize, ImageExperiment.PaperPi);
+                double[] time = runs[0].History.Select(h => h.Time).ToArray();
+                if (runs.All(r => r.History.Count == time.Length))
+                    Charts.TimeSeries(Path.Combine(dir, "pi_over_time.png"), "Learned pi during learning", "time (steps x dt)", "pi",
+                        time, runs.Select(r => new Series($"R = {r.Overcompleteness}", r.History.Select(h => h.Pi).ToArray())).ToList());
+                AtomicFile.WriteAllText(Path.Combine(dir, "result.json"), JsonOutput.ToText(JsonOutput.WithProvenance("reproduce images", seedValue, result, settings.ToJson())));
+            });
+            JsonOutput.Write(parse.GetValue(json), "reproduce images", seedValue, result, settings.ToJson());
+
+            ctx.Out.WriteLine(PatchPreprocessor.Describe(pre));
+            ctx.Out.WriteLine(" R    K   learned pi  paper pi  active/patch  recon MSE  (data mean sq)  seconds");
+            foreach (var r in runs)
+            {
+                string paper = ImageExperiment.PaperPi.Where(p => p.R == r.Overcompleteness).Select(p => p.Pi.ToString("F3", Inv)).FirstOrDefault() ?? "  -  ";
+                ctx.Out.WriteLine(string.Format(Inv, "{0,2} {1,4}   {2,10:F3}  {3,8}  {4,12:F1}  {5,9:F3}  {6,14:F3}  {7,7:F0}",
+                    r.Overcompleteness, r.Model.K, r.LearnedPi, paper, r.ActiveUnitsPerPatch, r.ReconstructionMse, r.DataMeanSquare, r.Seconds));
+            }
+            ctx.Out.WriteLine($"wrote {outDir}");
+            return ExitCodes.Success;
+        });
+        return cmd;
+    }
+
+    private static JsonObject ReproduceJson(string dataDir, Preprocessing pre, IReadOnlyList<ImageRunResult> runs, ImageExperimentSettings settings)
+    {
+        var arr = new JsonArray();
+        foreach (var r in runs)
+        {
+            double? paper = ImageExperiment.PaperPi.Where(p => p.R == r.Overcompleteness).Select(p => (double?)p.Pi).FirstOrDefault();
+            var history = new JsonArray();
+            foreach (var h in r.History)
+                history.Add(new JsonObject { ["time"] = h.Time, ["pi"] = h.Pi, ["activity"] = h.Activity, ["reconstruction_mse"] = h.ReconstructionMse });
+            arr.Add(new JsonObject
+            {
+                ["overcompleteness"] = r.Overcompleteness,
+                ["k"] = r.Model.K,
+                ["learned_pi"] = JsonOutput.Number(r.LearnedPi),
+                ["paper_pi"] = paper,
+                ["active_units_per_patch"] = JsonOutput.Number(r.ActiveUnitsPerPatch),
+                ["reconstruction_mse"] = JsonOutput.Number(r.ReconstructionMse),
+                ["data_mean_square"] = JsonOutput.Number(r.DataMeanSquare),
+                ["median_column_norm"] = JsonOutput.Number(r.MedianColumnNorm),
+                ["seconds"] = r.Seconds,
+                ["history"] = history,
+            });
+        }
+        return new JsonObject
+        {
+            ["experiment"] = "images",
+            ["data"] = dataDir,
+            ["preprocessing"] = PatchPreprocessor.Describe(pre),
+            ["paper"] = new JsonObject { ["active_units_per_patch"] = 18.5, ["pi"] = new JsonArray(ImageExperiment.PaperPi.Select(p => (JsonNode?)new JsonObject { ["overcompleteness"] = p.R, ["pi"] = p.Pi }).ToArray()) },
+            ["runs"] = arr,
+        };
+    }
+
+    private static IEnumerable<KeyValuePair<string, JsonNode?>> Provenance(int seed, string dataDir) =>
+    [
+        new("seed", seed),
+        new("version", JsonOutput.Version),
+        new("data", dataDir),
+    ];
+
+    // ----- learn --data DIR -----
+
+    /// <summary>
+    /// The `learn` verb belongs to the reference (ReferenceCommands, "--data bars"). Its action is
+    /// wrapped here, not edited: "--data bars" still goes to the original action, anything else
+    /// (a folder, or "images" for the shipped photos) to <see cref="LearnFromImages"/>. The image-only
+    /// options are added to the same command so that `learn --help` lists them.
+    /// </summary>
+    private static void ExtendLearn(Command learn)
+    {
+        if (learn.Action is not SynchronousCommandLineAction original)
+            throw new InvalidOperationException("the learn verb has no synchronous action to extend");
+        var overcomplete = new Option<int?>("--overcomplete", "-r") { Description = "Images: overcompleteness R, K = R x 64 units (default 1; --k sets K directly)" };
+        var quick = new Option<bool>("--quick") { Description = "Images: short time scales (well under a minute for R = 1)" };
+        var sigma = SigmaOption();
+        var variant = VariantOption();
+        var epsilon = EpsilonOption();
+        foreach (Option o in new Option[] { overcomplete, quick, sigma, variant, epsilon })
+            if (!learn.Options.Any(existing => existing.Name == o.Name)) learn.Add(o);
+        learn.Description += "\nImages: edgelangevin learn --data images --out image-model.json --quick " +
+            "(a folder of .pgm files, or 'images' for the shipped photos; pi starts at 0.5 unless --pi and is learned; the model file carries the preprocessing).";
+        learn.SetAction(parse =>
+        {
+            string data = parse.GetValue<string>("--data") ?? "";
+            if (data == "bars") return original.Invoke(parse);
+            var settings = Settings(parse.GetValue(quick), parse.GetValue<FileInfo?>("--config"), parse.GetValue<long?>("--steps"), parse.GetValue(sigma), parse.GetValue(variant), parse.GetValue(epsilon));
+            if (parse.GetValue<bool>("--normalise")) settings = settings with { Learning = settings.Learning with { Normalise = true } };
+            if (parse.GetValue<double?>("--pi") is { } pi)
+            {
+                if (!(pi > 0 && pi <= 1)) throw new InvalidInputException($"--pi: must be in (0, 1], got {pi.ToString(Inv)}");
+                settings = settings with { InitialPi = pi };
+            }
+            int d = settings.Preprocessing.PatchSize * settings.Preprocessing.PatchSize;
+            int? k = parse.GetValue<int?>("--k");
+            int? r = parse.GetValue(overcomplete);
+            if (k is not null && r is not null) throw new InvalidInputException("give --k or --overcomplete, not both");
+            if (k is < 1) throw new InvalidInputException($"--k: must be >= 1, got {k}");
+            int units = k ?? CheckOvercompleteness([r ?? 1], [1])[0] * d;
+            return LearnFromImages(data, parse.GetValue<FileInfo>("--out")!, units, settings, parse.GetValue<int>("--seed"), parse.GetValue<FileInfo?>("--json"), CliContext.From(parse));
+        });
+    }
+
+    /// <summary>
+    /// The image path of <c>learn</c>: fits the preprocessing on the folder's images, learns, writes the
+    /// model file (with "preprocessing", the seed and the version) and the optional --json result.
+    /// </summary>
+    public static int LearnFromImages(string dataDir, FileInfo outFile, int k, ImageExperimentSettings settings, int seed, FileInfo? json, CliContext ctx)
+    {
+        if (Directory.Exists(outFile.FullName)) throw new InvalidInputException($"{outFile}: --out expects a file name, this is a folder");
+        var images = ImageFolder.Load(dataDir, settings.Preprocessing.PatchSize);
+        var (pre, run) = CliProgress.Run("learn", (progress, ct) =>
+        {
+            Preprocessing p = PatchPreprocessor.Fit(images, settings.Preprocessing, seed);
+            return (p, ImageExperiment.RunUnits(images, p, k, settings, seed, progress, ct));
+        });
+        ModelFile.Write(outFile.FullName, run.Model, Provenance(seed, dataDir));
+        var result = new JsonObject
+        {
+            ["model"] = outFile.FullName,
+            ["data"] = dataDir,
+            ["preprocessing"] = PatchPreprocessor.Describe(pre),
+            ["k"] = run.Model.K,
+            ["learned_pi"] = JsonOutput.Number(run.LearnedPi),
+            ["active_units_per_patch"] = JsonOutput.Number(run.ActiveUnitsPerPatch),
+            ["reconstruction_mse"] = JsonOutput.Number(run.ReconstructionMse),
+            ["seconds"] = run.Seconds,
+        };
+        JsonOutput.Write(json, "learn", seed, result, settings.ToJson());
+        ctx.Out.WriteLine(string.Format(Inv, "learned K = {0} on {1}: pi = {2:F3}, {3:F1} active units per patch, reconstruction MSE {4:F3}",
+            run.Model.K, dataDir, run.LearnedPi, run.ActiveUnitsPerPatch, run.ReconstructionMse));
+        ctx.Out.WriteLine($"wrote {outFile.FullName}");
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,113 @@
+using EdgeLangevin.Reference.Data.Images;
+using EdgeLangevin.Reference.Io;
+
+namespace EdgeLangevin.Cli.Demo;
+
+/// <summary>
+/// How much work the demo does: the "demo" section of its --config file (snake_case), over the
+/// defaults of <see cref="Full"/> or, with --quick, <see cref="Quick"/>.
+/// <para>
+/// Image learning uses the time scales of `reproduce images --quick` (<see cref="ImageExperimentSettings.Quick"/>:
+/// the authors' ratios, shortened so learning takes seconds, not hours); the demo only chooses how many
+/// steps and chains. `edgelangevin reproduce images` is the faithful run.
+/// </para>
+/// </summary>
+public sealed record DemoSettings
+{
+    /// <summary>Overcompleteness R: K = R x 64 atoms for 8x8 patches.</summary>
+    public int Overcomplete { get; init; } = 1;
+
+    /// <summary>Chains (patches) learned from in parallel.</summary>
+    public int Batch { get; init; } = 64;
+
+    /// <summary>Learning steps (dt = 1 time unit each), float and fixed point alike.</summary>
+    public long LearnSteps { get; init; } = 30_000;
+
+    /// <summary>Optional overrides of the image-learning time constants (time units); null keeps `reproduce images --quick`'s.</summary>
+    public double? TauX { get; init; }
+
+    public double? TauA { get; init; }
+
+    public double? TauU0 { get; init; }
+
+    /// <summary>Steps of the evaluation run of the float-learned model on fresh patches.</summary>
+    public long EvaluationSteps { get; init; } = 4_000;
+
+    /// <summary>Also learn in fixed point (the core's learner, same data stream and settings).</summary>
+    public bool LearnFixed { get; init; } = true;
+
+    /// <summary>Held-out patches whose posteriors are sampled (float and fixed point).</summary>
+    public int PosteriorPatches { get; init; } = 32;
+
+    /// <summary>Samples per chain for the posteriors (after burn-in).</summary>
+    public int PosteriorSamples { get; init; } = 2000;
+
+    /// <summary>Chains and samples per chain for the K = 1 exact-posterior check.</summary>
+    public int ExactChains { get; init; } = 256;
+
+    public int ExactSamples { get; init; } = 4000;
+
+    /// <summary>Words drawn from the fixed-point Gaussian generator for its histogram and autocorrelation.</summary>
+    public int NoiseSamples { get; init; } = 200_000;
+
+    /// <summary>Steps of test vectors compared bit for bit in the HDL simulators.</summary>
+    public int HdlSteps { get; init; } = 200;
+
+    /// <summary>Which simulators verify the Verilog: "icarus", "verilator".</summary>
+    public string[] Simulators { get; init; } = ["icarus", "verilator"];
+
+    /// <summary>Run yosys and nextpnr for the iCE40 UP5K (minutes on two cores).</summary>
+    public bool Synthesis { get; init; } = true;
+
+    /// <summary>A few minutes on two cores.</summary>
+    public static DemoSettings Full { get; } = new();
+
+    /// <summary>Well under a minute on two cores: shorter runs, Icarus only, no synthesis.</summary>
+    public static DemoSettings Quick { get; } = new()
+    {
+        LearnSteps = 6_000,
+        EvaluationSteps = 1_000,
+        PosteriorPatches = 16,
+        PosteriorSamples = 500,
+        ExactChains = 128,
+        ExactSamples = 1000,
+        NoiseSamples = 100_000,
+        HdlSteps = 32,
+        Simulators = ["icarus"],
+        Synthesis = false,
+    };
+
+    public void Validate(string? file)
+    {
+        if (Overcomplete is < 1 or > 8) throw InvalidInputException.Field(file, "overcomplete", $"expected 1 to 8, got {Overcomplete}");
+        if (Batch < 1) throw InvalidInputException.Field(file, "batch", $"must be >= 1, got {Batch}");
+        if (LearnSteps < 1) throw InvalidInputException.Field(file, "learn_steps", $"must be >= 1, got {LearnSteps}");
+        if (TauX is double tx && !(tx >= 1)) throw InvalidInputException.Field(file, "tau_x", $"must be >= dt = 1, got {tx}");
+        if (TauA is double ta && !(ta >= 1)) throw InvalidInputException.Field(file, "tau_a", $"must be >= dt = 1, got {ta}");
+        if (TauU0 is double tu && !(tu > 0)) throw InvalidInputException.Field(file, "tau_u0", $"must be > 0, got {tu}");
+        if (EvaluationSteps < 1) throw InvalidInputException.Field(file, "evaluation_steps", $"must be >= 1, got {EvaluationSteps}");
+        if (PosteriorPatches < 1) throw InvalidInputException.Field(file, "posterior_patches", $"must be >= 1, got {PosteriorPatches}");
+        if (PosteriorSamples < 10) throw InvalidInputException.Field(file, "posterior_samples", $"must be >= 10, got {PosteriorSamples}");
+        if (ExactChains < 2) throw InvalidInputException.Field(file, "exact_chains", $"must be >= 2, got {ExactChains}");
+        if (ExactSamples < 10) throw InvalidInputException.Field(file, "exact_samples", $"must be >= 10, got {ExactSamples}");
+        if (NoiseSamples < 1000) throw InvalidInputException.Field(file, "noise_samples", $"must be >= 1000, got {NoiseSamples}");
+        if (HdlSteps < 1) throw InvalidInputException.Field(file, "hdl_steps", $"must be >= 1, got {HdlSteps}");
+        foreach (string s in Simulators)
+            if (s is not ("icarus" or "verilator")) throw InvalidInputException.Field(file, "simulators", $"expected \"icarus\" and/or \"verilator\", got \"{s}\"");
+    }
+
+    /// <summary>The image-learning settings: `reproduce images --quick` time scales with this run's length and batch.</summary>
+    public ImageExperimentSettings ImageSettings() => ImageExperimentSettings.Quick with
+    {
+        Learning = ImageExperimentSettings.Quick.Learning with
+        {
+            Steps = LearnSteps,
+            Batch = Batch,
+            RecordEvery = (int)Math.Max(1, LearnSteps / 100),
+            TauX = TauX ?? ImageExperimentSettings.Quick.Learning.TauX,
+            TauA = TauA ?? ImageExperimentSettings.Quick.Learning.TauA,
+            TauU0 = TauU0 ?? ImageExperimentSettings.Quick.Learning.TauU0,
+        },
+        EvaluationSteps = EvaluationSteps,
+    };
+}

@@ -1,0 +1,165 @@
+using EdgeLangevin.Reference.Data;
+using EdgeLangevin.Reference.Inference;
+using EdgeLangevin.Reference.Metrics;
+using EdgeLangevin.Reference.Model;
+using EdgeLangevin.Reference.Random;
+using EdgeLangevin.Reference.Settings;
+
+namespace EdgeLangevin.Reference.Learning;
+
+/// <summary>One point of a learning run's history, averaged over the steps since the previous record.</summary>
+public sealed record LearningRecord(long Step, double Time, double Activity, double Pi, double[] ColumnNorms, double? Cosine, double ReconstructionMse);
+
+/// <summary>What a learning run produced.</summary>
+/// <param name="AveragedDictionary">The dictionary averaged over the steps from averageFrom on (null when not asked):
+/// with a finite batch the learned A fluctuates around its fixed point, and the average shows where that point is.</param>
+public sealed record LearningResult(SparseCodingModel Model, IReadOnlyList<LearningRecord> History, CodeStatistics Statistics, Matrix? AveragedDictionary = null);
+
+/// <summary>
+/// Learning simultaneous with inference (shared/MODEL.md "Learning"). Every step:
+/// (1) data switching (synchronous: every chain gets a new datum every round(tau_x / dt)
+/// steps, starting at step 0; asynchronous: every chain with probability dt / tau_x per step,
+/// all chains at step 0); (2) one step of the chains (<see cref="ChainBatch"/>), which leaves
+/// s and r = x - A s of the state it started from; (3) from those same s and r:
+/// A += (dt / tau_a) (1/sigma^2) mean_b r_b s_b^T, then optional column normalisation;
+/// u0 += (dt / tau_u0) (1/sigma^2) sum_{b,k} (a_k . r_b) ds_k/du0, clamped at u0 >= 0 (pi &lt;= 1).
+/// Data are drawn on one thread from their own stream, so runs are reproducible whatever the thread count.
+/// </summary>
+public static class Learner
+{
+    public static LearningResult Run(SparseCodingModel initial, IDataSource data, InferenceSettings inference, LearningSettings learning,
+        long seed, Matrix? trueDictionary = null, long statisticsFrom = 0,
+        IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default, string stage = "learning", long averageFrom = -1)
+    {
+        inference.Validate();
+        learning.Validate(inference);
+        if (data.Dimension != initial.D) throw new ArgumentException($"data have {data.Dimension} dimensions, the dictionary {initial.D} rows");
+        int chains = learning.Batch, d = initial.D, k = initial.K;
+        var batch = new ChainBatch(initial, inference, chains, seed);
+        var dataRng = new Rng(seed, -1);
+        double s2 = initial.Sigma * initial.Sigma;
+        double aRate = inference.Dt / learning.TauA / s2 / chains;
+        double u0Rate = inference.Dt / learning.TauU0 / s2;
+        long switchEvery = Math.Max(1, (long)Math.Round(learning.TauX / inference.Dt));
+        double switchP = inference.Dt / learning.TauX;
+        bool signed = initial.Variant == Variant.Signed;
+        bool ignoreSign = signed;
+        int blocks = Math.Min(chains, Environment.ProcessorCount * 2);
+        var partial = new double[blocks][];
+        for (int i = 0; i < blocks; i++) partial[i] = new double[k * d];
+        var stats = new CodeStatistics(k);
+        var history = new List<LearningRecord>();
+        long intervalActive = 0, intervalSamples = 0;
+        double intervalSq = 0;
+        long reportEvery = Math.Max(1, learning.Steps / 200);
+        double[]? average = averageFrom >= 0 && averageFrom < learning.Steps ? new double[k * d] : null;
+
+        for (long t = 0; t < learning.Steps; t++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (learning.Switching == DataSwitching.Synchronous ? t % switchEvery == 0 : t == 0)
+                for (int b = 0; b < chains; b++) data.Draw(dataRng, batch.X, b * d);
+            else if (learning.Switching == DataSwitching.Asynchronous)
+                for (int b = 0; b < chains; b++)
+                    if (dataRng.NextDouble() < switchP) data.Draw(dataRng, batch.X, b * d);
+
+            batch.Step();
+
+            double[] s = batch.S, r = batch.R, g = batch.G;
+            if (learning.LearnDictionary)
+            {
+                Parallel.For(0, blocks, blk =>
+                {
+                    double[] acc = partial[blk];
+                    Array.Clear(acc);
+                    int lo = (int)((long)chains * blk / blocks), hi = (int)((long)chains * (blk + 1) / blocks);
+                    for (int b = lo; b < hi; b++)
+                        for (int j = 0; j < k; j++)
+                        {
+                            double sv = s[b * k + j];
+                            if (sv == 0) continue;
+                            ChainBatch.Axpy(sv, r.AsSpan(b * d, d), acc.AsSpan(j * d, d));
+                        }
+                });
+                double[] cols = batch.Columns;
+                for (int blk = 0; blk < blocks; blk++)
+                {
+                    double[] acc = partial[blk];
+                    for (int i = 0; i < cols.Length; i++) cols[i] += aRate * acc[i];
+                }
+                if (learning.Normalise) NormaliseColumns(cols, k, d);
+            }
+            if (learning.LearnPi && inference.Method == InferenceMethod.Langevin)
+            {
+                double sum = 0;
+                for (int i = 0; i < s.Length; i++)
+                {
+                    if (s[i] == 0) continue;
+                    // ds/du0 = -sign(u) (signed; sign(s) = sign(u)) or -1 (non-negative), active units only.
+                    sum -= signed ? Math.Sign(s[i]) * g[i] : g[i];
+                }
+                batch.U0 = Math.Max(0, batch.U0 + u0Rate * sum);
+            }
+
+            for (int b = 0; b < chains; b++)
+            {
+                intervalActive += batch.ActiveCount(b);
+                int ro = b * d;
+                for (int i = 0; i < d; i++) intervalSq += r[ro + i] * r[ro + i];
+            }
+            intervalSamples += chains;
+            if (t >= statisticsFrom) stats.Add(s, chains);
+            if (average is not null && t >= averageFrom)
+            {
+                double[] cols = batch.Columns;
+                for (int i = 0; i < cols.Length; i++) average[i] += cols[i];
+            }
+
+            if ((t + 1) % learning.RecordEvery == 0 || t == learning.Steps - 1)
+            {
+                Matrix a = batch.GetDictionary();
+                double? cos = trueDictionary is null ? null : DictionaryMetrics.MatchedCosine(a, trueDictionary, ignoreSign);
+                history.Add(new LearningRecord(t + 1, (t + 1) * inference.Dt, (double)intervalActive / (intervalSamples * k),
+                    SparseCodingModel.PiFromU0(batch.U0, initial.Lambda), DictionaryMetrics.ColumnNorms(a), cos, intervalSq / (intervalSamples * d)));
+                intervalActive = 0; intervalSamples = 0; intervalSq = 0;
+            }
+            if (progress is not null && (t % reportEvery == 0 || t == learning.Steps - 1)) progress.Report(new RunProgress(stage, t + 1, learning.Steps));
+        }
+
+        var model = initial with { Dictionary = batch.GetDictionary(), Pi = SparseCodingModel.PiFromU0(batch.U0, initial.Lambda) };
+        Matrix? averaged = null;
+        if (average is not null)
+        {
+            averaged = new Matrix(d, k);
+            double n = learning.Steps - averageFrom;
+            for (int r = 0; r < d; r++)
+                for (int c = 0; c < k; c++) averaged[r, c] = average[c * d + r] / n;
+        }
+        return new LearningResult(model, history, stats, averaged);
+    }
+
+    public static void NormaliseColumns(double[] columns, int k, int d)
+    {
+        for (int j = 0; j < k; j++)
+        {
+            double n = 0;
+            for (int i = 0; i < d; i++) n += columns[j * d + i] * columns[j * d + i];
+            n = Math.Sqrt(n);
+            if (n == 0) continue;
+            for (int i = 0; i < d; i++) columns[j * d + i] /= n;
+        }
+    }
+
+    /// <summary>A random dictionary: i.i.d. Gaussian entries, every column scaled to unit norm.</summary>
+    public static Matrix RandomDictionary(int d, int k, long seed)
+    {
+        var rng = new Rng(seed, -2);
+        var a = new Matrix(d, k);
+        for (int i = 0; i < a.Data.Length; i++) a.Data[i] = rng.NextGaussian();
+        var cols = new double[k * d];
+        for (int r = 0; r < d; r++) for (int c = 0; c < k; c++) cols[c * d + r] = a[r, c];
+        NormaliseColumns(cols, k, d);
+        for (int r = 0; r < d; r++) for (int c = 0; c < k; c++) a[r, c] = cols[c * d + r];
+        return a;
+    }
+}

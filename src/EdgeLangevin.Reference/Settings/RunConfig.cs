@@ -1,0 +1,8 @@
+namespace EdgeLangevin.Reference.Settings;
+
+/// <summary>Names of the sections of a `--config` file: <c>{"inference": {...}, "learning": {...}}</c>.</summary>
+public static class ConfigSections
+{
+    public const string Inference = "inference";
+    public const string Learning = "learning";
+}

@@ -1,0 +1,85 @@
+using BenchmarkDotNet.Attributes;
+using EdgeLangevin.Core;
+using EdgeLangevin.Reference.Inference;
+using EdgeLangevin.Reference.Learning;
+using EdgeLangevin.Reference.Model;
+using EdgeLangevin.Reference.Random;
+using EdgeLangevin.Reference.Settings;
+using EdgeLangevin.Simulator;
+
+namespace EdgeLangevin.Benchmarks;
+
+/// <summary>
+/// One step of a batch of 128 chains at K = 128, D = 64 (a 2x overcomplete 8x8 patch
+/// dictionary), float reference against the fixed-point core. Pi sets the sparsity: the
+/// data are drawn from the model with that pi and the model uses it too, so about
+/// pi K units are active (pi = 1: L1 coding, every unit active - the dense case;
+/// pi = 0.1: the realistic case, the natural-image models' learned pi at 2-3x
+/// overcompleteness). The float reference runs its chains on both cores (Parallel.For);
+/// the fixed-point solver is single-threaded, and FixedTwoThreads splits the batch over
+/// two solvers on the two cores for a like-for-like comparison. Chains are burnt in
+/// for 300 steps before measuring, so the active counts are the stationary ones.
+/// </summary>
+[MemoryDiagnoser]
+public class StepBenchmarks
+{
+    private const int K = 128, D = 64, Batch = 128;
+    private ChainBatch _float = null!;
+    private LangevinSolver _fixed = null!, _dense = null!, _half0 = null!, _half1 = null!;
+
+    [Params(1.0, 0.1)]
+    public double Pi { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var model = new SparseCodingModel { Variant = Variant.NonNegative, Lambda = 1, Pi = Pi, Sigma = 0.5, Dictionary = Learner.RandomDictionary(D, K, 1) };
+        var settings = new InferenceSettings();
+        var data = new ModelDataSource(model);
+        var rng = new Rng(2);
+        var x = new double[Batch * D];
+        for (int b = 0; b < Batch; b++) data.Draw(rng, x, b * D);
+        _float = new ChainBatch(model, settings, Batch, 3);
+        for (int b = 0; b < Batch; b++) _float.SetInput(b, x.AsSpan(b * D, D));
+        var p = FixedParameters.Create(model, FixedFormat.Default, settings.Eps, settings.Temperature, 1, 0);
+        LangevinSolver Make(int chains, int offset)
+        {
+            var s = new LangevinSolver(p.Step, p.DictionaryRowMajor, D, K, chains, 3 + offset);
+            var xq = new int[D];
+            for (int b = 0; b < chains; b++)
+            {
+                FixedParameters.QuantizeData(x.AsSpan((b + offset) * D, D), FixedFormat.Default, xq, 0);
+                s.SetData(b, xq, 0);
+            }
+            for (int t = 0; t < 300; t++) s.Step();
+            return s;
+        }
+        _fixed = Make(Batch, 0);
+        _dense = Make(Batch, 0);
+        _dense.EventDriven = false;
+        _half0 = Make(Batch / 2, 0);
+        _half1 = Make(Batch / 2, Batch / 2);
+        for (int t = 0; t < 300; t++) _float.Step();
+    }
+
+    /// <summary>Mean number of active units per chain at the current state of the fixed solver (printed once, for the report).</summary>
+    [GlobalCleanup]
+    public void Report()
+    {
+        double active = 0;
+        for (int b = 0; b < Batch; b++) active += _fixed.Workspace.ActiveCount[b];
+        Console.WriteLine($"// pi = {Pi}: mean active units per chain (fixed, event-driven) = {active / Batch:F1} of {K}");
+    }
+
+    [Benchmark(Baseline = true, Description = "float reference (2 threads)")]
+    public void Float() => _float.Step();
+
+    [Benchmark(Description = "fixed point, event-driven (1 thread)")]
+    public void Fixed() => _fixed.Step();
+
+    [Benchmark(Description = "fixed point, dense (1 thread)")]
+    public void FixedDense() => _dense.Step();
+
+    [Benchmark(Description = "fixed point, event-driven (2 threads)")]
+    public void FixedTwoThreads() => Parallel.Invoke(_half0.Step, _half1.Step);
+}

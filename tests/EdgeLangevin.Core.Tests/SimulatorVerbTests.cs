@@ -1,0 +1,105 @@
+using System.Text.Json.Nodes;
+using EdgeLangevin.Cli;
+
+namespace EdgeLangevin.Core.Tests;
+
+/// <summary>The simulator's verbs end to end through the command line: exit codes, messages, outputs.</summary>
+public class SimulatorVerbTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = CliApp.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    private static string TempDir() => Path.Combine(Path.GetTempPath(), "el-core-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public void VectorsWritesTheFolderAndRecordsTheSeed()
+    {
+        string dir = TempDir();
+        string json = dir + ".json";
+        try
+        {
+            var (code, _, err) = Run("vectors", "--steps", "8", "--order", "2", "--out", dir, "--seed", "42", "--json", json, "-q");
+            Assert.True(code == 0, err);
+            var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "manifest.json")))!;
+            Assert.Equal(42, (int)manifest["run_seed"]!);
+            Assert.Equal(2, (int)manifest["order"]!);
+            Assert.Equal(8 * 4, File.ReadAllLines(Path.Combine(dir, "m.hex")).Length);
+            Assert.Equal(42, (int)JsonNode.Parse(File.ReadAllText(json))!["seed"]!);
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, true);
+            if (File.Exists(json)) File.Delete(json);
+        }
+    }
+
+    [Theory]
+    [InlineData("A=16.16", "DictionaryFracBits (FA) = 16")]
+    [InlineData("S=40.16", "StateBits (WS) = 40")]
+    [InlineData("A=16", "expected WORD=BITS.FRAC")]
+    public void AnImpossibleFormatIsExitCode2WithTheFieldNamed(string format, string expected)
+    {
+        string dir = TempDir();
+        var (code, _, err) = Run("vectors", "--format", format, "--out", dir);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+        Assert.False(Directory.Exists(dir), "nothing is written on bad input");
+    }
+
+    [Fact]
+    public void ADictionaryThatSaturatesTheFormatIsExitCode2NamingTheEntry()
+    {
+        string dir = TempDir();
+        string model = dir + ".model.json";
+        try
+        {
+            File.WriteAllText(model, """{"variant": "signed", "lambda": 1, "pi": 0.3, "sigma": 0.5, "dictionary": {"rows": 2, "cols": 2, "data": [0.5, 1.5, 0.2, -0.1]}}""");
+            // Q0.15 holds [-1, 1): the entry 1.5 would saturate.
+            var (code, _, err) = Run("vectors", "--model", model, "--format", "A=16.15", "--out", dir);
+            Assert.Equal(2, code);
+            Assert.Contains("dictionary.data[1] (d = 0, k = 1)", err);
+            Assert.Contains("Q0.15", err);
+            Assert.False(Directory.Exists(dir));
+        }
+        finally
+        {
+            if (File.Exists(model)) File.Delete(model);
+        }
+    }
+
+    [Fact]
+    public void InferWithTheFixedEngineRecordsTheNumberFormat()
+    {
+        string dir = TempDir();
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string model = Path.Combine(dir, "m.json"), input = Path.Combine(dir, "x.json"), output = Path.Combine(dir, "post.json");
+            File.WriteAllText(model, """{"variant": "nonnegative", "lambda": 1, "pi": 0.3, "sigma": 0.5, "dictionary": {"rows": 1, "cols": 1, "data": [1.0]}}""");
+            File.WriteAllText(input, """{"inputs": [[1.2]]}""");
+            var (code, _, err) = Run("infer", "--model", model, "--input", input, "--engine", "fixed", "--format", "S=24.12,M=12.8", "--samples", "500", "--json", output, "-q");
+            Assert.True(code == 0, err);
+            var post = JsonNode.Parse(File.ReadAllText(output))!;
+            Assert.Equal("fixed", (string)post["engine"]!);
+            Assert.Equal("A=16.13,S=24.12,M=12.8,C=16.14", (string)post["number_format"]!);
+            Assert.InRange((double)post["results"]![0]!["p_active"]![0]!, 0.5, 0.95); // exact 0.760; 4 chains x 500 samples
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void CompareRejectsBothModelAndBars()
+    {
+        var (code, _, err) = Run("compare", "--model", "m.json", "--bars", "--json", "out.json");
+        Assert.Equal(2, code);
+        Assert.Contains("either --model or --bars", err);
+    }
+}

@@ -1,0 +1,92 @@
+using System.Text.Json.Nodes;
+using EdgeLangevin.Cli;
+using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Reference.Model;
+
+namespace EdgeLangevin.Firmware.Tests.Export;
+
+public class FirmwareCliTests
+{
+    private static string BarsModelPath => Path.Combine(SourceTree.Root, "firmware", "models", "bars8x8.json");
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = CliApp.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static string TempPath(string name) => Path.Combine(Path.GetTempPath(), $"edgelangevin-fwcli-{Guid.NewGuid():N}-{name}");
+
+    [Fact]
+    public void Firmware_export_writes_the_model_source_and_golden_vector_and_records_the_seed_in_its_json()
+    {
+        string outDir = TempPath("out"), json = TempPath("result.json");
+        try
+        {
+            var (code, stdout, stderr) = Run("firmware", "export", "--model", BarsModelPath, "--target", "nanoframework", "--out", outDir, "--seed", "9", "--json", json);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("exported bars8x8 for nanoframework", stdout);
+            Assert.True(File.Exists(Path.Combine(outDir, "ExportedModel.cs")));
+            var golden = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "golden.json")))!;
+            Assert.Equal(9, (int)golden["seed"]!);
+            var result = JsonNode.Parse(File.ReadAllText(json))!;
+            Assert.Equal(9, (int)result["seed"]!);
+            Assert.Equal("nanoframework", (string)result["target"]!);
+            Assert.Equal(65536, (long)result["ram_budget_bytes"]!);
+            Assert.Contains("model.GoldenSeed = 9;", File.ReadAllText(Path.Combine(outDir, "ExportedModel.cs")));
+        }
+        finally
+        {
+            if (Directory.Exists(outDir)) Directory.Delete(outDir, true);
+            if (File.Exists(json)) File.Delete(json);
+        }
+    }
+
+    [Fact]
+    public void A_model_too_large_for_the_target_exits_2_with_the_budget_in_the_message_and_writes_nothing()
+    {
+        var random = new Random(1);
+        var a = new Matrix(64, 192);
+        for (int i = 0; i < a.Data.Length; i++) a.Data[i] = random.NextDouble() - 0.5;
+        string modelPath = TempPath("big.json"), outDir = TempPath("out");
+        ModelFile.Write(modelPath, new SparseCodingModel { Variant = Variant.Signed, Lambda = 1, Pi = 0.2, Sigma = 0.5, Dictionary = a });
+        try
+        {
+            var (code, _, stderr) = Run("firmware", "export", "--model", modelPath, "--target", "nanoframework", "--out", outDir);
+            Assert.Equal(2, code);
+            Assert.Contains("more than the nanoframework budget of 64.0 KiB", stderr);
+            Assert.False(Directory.Exists(outDir));
+            Assert.Equal(0, Run("firmware", "export", "--model", modelPath, "--target", "meadow", "--out", outDir).Code);
+        }
+        finally
+        {
+            File.Delete(modelPath);
+            if (Directory.Exists(outDir)) Directory.Delete(outDir, true);
+        }
+    }
+
+    [Theory]
+    [InlineData("--target", "esp8266", "unknown target 'esp8266'")]
+    [InlineData("--learn", "sometimes", "expected none, pi, dictionary or both")]
+    [InlineData("--format", "A=20.13", "DictionaryBits (WA)")]
+    public void Bad_options_exit_2_with_a_message_naming_the_option(string option, string value, string message)
+    {
+        var args = new List<string> { "firmware", "export", "--model", BarsModelPath, "--target", "iot", "--out", TempPath("never") };
+        int at = args.IndexOf(option);
+        if (at >= 0) args[at + 1] = value;
+        else args.AddRange([option, value]);
+        var (code, _, stderr) = Run([.. args]);
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr);
+    }
+
+    [Fact]
+    public void The_help_of_firmware_export_has_an_example()
+    {
+        var (code, stdout, _) = Run("firmware", "export", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("Example: edgelangevin firmware export --model", stdout);
+    }
+}

@@ -1,0 +1,53 @@
+using EdgeLangevin.Reference.Data.Images;
+using EdgeLangevin.Reference.Io;
+
+namespace EdgeLangevin.Reference.Tests.Images;
+
+public class ImageExperimentTests
+{
+    private static readonly IReadOnlyList<Data.Images.GrayImage> Shipped = ImageFolder.Load(ImageFolder.ShippedName);
+
+    private static readonly ImageExperimentSettings Tiny = ImageExperimentSettings.Quick with
+    {
+        Preprocessing = new PreprocessingOptions { FitPatches = 1000 },
+        Learning = ImageExperimentSettings.Quick.Learning with { Batch = 8, TauX = 50, Steps = 400, RecordEvery = 100 },
+        EvaluationSteps = 100,
+    };
+
+    [Fact]
+    public void ALearningRunIsReproducibleFromItsSeedAndDependsOnIt()
+    {
+        var p = PatchPreprocessor.Fit(Shipped, Tiny.Preprocessing, 1);
+        var a = ImageExperiment.Run(Shipped, p, 1, Tiny, seed: 7);
+        var b = ImageExperiment.Run(Shipped, p, 1, Tiny, seed: 7);
+        var c = ImageExperiment.Run(Shipped, p, 1, Tiny, seed: 8);
+        Assert.Equal(a.Model.Dictionary.Data, b.Model.Dictionary.Data);
+        Assert.Equal(a.LearnedPi, b.LearnedPi);
+        Assert.Equal(a.ActiveUnitsPerPatch, b.ActiveUnitsPerPatch);
+        Assert.NotEqual(a.Model.Dictionary.Data, c.Model.Dictionary.Data);
+    }
+
+    [Fact]
+    public void TheLearnedModelHasKEqualToRTimesDAndCarriesItsPreprocessingThroughTheModelFile()
+    {
+        var p = PatchPreprocessor.Fit(Shipped, Tiny.Preprocessing, 1);
+        var run = ImageExperiment.Run(Shipped, p, 2, Tiny, seed: 3);
+        Assert.Equal(128, run.Model.K);
+        Assert.Equal(2.0, run.Overcompleteness);
+        // pi is learned: it moved from its starting 0.5, and u0 learning keeps it a probability.
+        Assert.NotEqual(0.5, run.LearnedPi);
+        Assert.InRange(run.LearnedPi, 1e-6, 1.0);
+        // Active units per patch cannot exceed K; the reconstruction error is a mean of squares.
+        Assert.InRange(run.ActiveUnitsPerPatch, 0, 128);
+        Assert.True(run.ReconstructionMse > 0);
+        var back = ModelFile.Parse(ModelFile.ToJson(run.Model).ToJsonString(), "m.json");
+        Assert.Equal(p.WhiteningMatrix!.Data, back.Preprocessing!.WhiteningMatrix!.Data);
+        Assert.Equal(run.Model.Dictionary.Data, back.Dictionary.Data);
+    }
+
+    [Fact]
+    public void AtomsAreOrderedMostUsedFirst()
+    {
+        Assert.Equal([2, 0, 3, 1], ImageExperiment.OrderByUse([0.3, 0.1, 0.9, 0.3]));
+    }
+}

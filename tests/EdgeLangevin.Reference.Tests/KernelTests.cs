@@ -1,0 +1,31 @@
+using EdgeLangevin.Reference.Inference;
+using EdgeLangevin.Reference.Random;
+
+namespace EdgeLangevin.Reference.Tests;
+
+public class KernelTests
+{
+    // Lengths that hit the SIMD body only, the scalar tail only, and both (4 doubles per lane group on AVX2).
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(7)]
+    [InlineData(16)]
+    [InlineData(23)]
+    [InlineData(64)]
+    public void Dot_and_axpy_agree_with_plain_loops_for_every_tail_length(int n)
+    {
+        var rng = new Rng(n);
+        var a = Enumerable.Range(0, n).Select(_ => rng.NextGaussian()).ToArray();
+        var b = Enumerable.Range(0, n).Select(_ => rng.NextGaussian()).ToArray();
+        double plain = 0;
+        for (int i = 0; i < n; i++) plain += a[i] * b[i];
+        // Only the order of the additions differs: rounding error bounded by n eps sum |a_i b_i|.
+        double bound = n * 2.3e-16 * a.Zip(b, (x, y) => Math.Abs(x * y)).Sum();
+        Assert.InRange(ChainBatch.Dot(a, b), plain - bound, plain + bound);
+
+        var y = (double[])b.Clone();
+        ChainBatch.Axpy(-0.75, a, y);
+        for (int i = 0; i < n; i++) Assert.Equal(b[i] - 0.75 * a[i], y[i], 15);
+    }
+}
