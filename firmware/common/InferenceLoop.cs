@@ -29,17 +29,10 @@ namespace EdgeLangevin.Firmware
         private long _windows;
         private long _activeSum;
 
-        // Physical Langevin noise (order 1 only): the solver steps with noise_q = 0 and the loop adds
-        // rshr(noise_q * eta, FC + FE - FS) from the physical source after each step.
+        // Physical Langevin noise: the window's words, drawn and health-checked before its first step.
         private readonly PhysicalGaussianNoise _physical;
-        private readonly long _noiseQ;
-        private readonly int _noiseShift;
-        private readonly long _maxS;
-        private readonly long _minS;
-        // Snapshot of the last good state, restored when the physical source fails during a window.
-        private readonly int[] _savedU;
-        private readonly short[] _savedColumns;
-        private int _savedThreshold;
+        private readonly PrefetchedNoiseWords _prefetched;
+        private readonly int _wordsPerWindow;
 
         public InferenceLoop(FirmwareModel model, int chains, int stepsPerWindow, int zeroCount, int countsPerUnitLog2, int seed)
             : this(model, chains, stepsPerWindow, zeroCount, countsPerUnitLog2, seed, null)
@@ -47,11 +40,12 @@ namespace EdgeLangevin.Firmware
         }
 
         /// <summary>
-        /// With <paramref name="physical"/> (a calibrated source), the Langevin noise is physical noise,
-        /// the paper's idea, instead of the seeded generator: first order only. The noise term is added
-        /// after the solver's deterministic step, u = satS(satS(u + drv - leak) + rshr(noise_q eta, FC + FE - FS)),
-        /// which equals the fused update of FIXED_POINT.md except when u saturates; a learner sees the
-        /// state before the noise term. A window during which the source fails is rolled back.
+        /// With <paramref name="physical"/>, the Langevin noise is physical noise, the paper's idea, instead of
+        /// the seeded generator: the solver's <see cref="LangevinSolver.ExternalNoise"/> takes the physical
+        /// Q5.10 words, so every step (first or second order, with learning) is FIXED_POINT.md's step with
+        /// eta replaced by the physical word. A window draws all its stepsPerWindow * chains * K words first
+        /// (<see cref="PrefetchedNoiseWords"/>, 2 bytes each) and runs only when the source stayed healthy
+        /// throughout: a fault never leaves a half-updated state.
         /// </summary>
         public InferenceLoop(FirmwareModel model, int chains, int stepsPerWindow, int zeroCount, int countsPerUnitLog2, int seed, PhysicalGaussianNoise physical)
         {
@@ -59,21 +53,17 @@ namespace EdgeLangevin.Firmware
             if (stepsPerWindow < 1) throw new ArgumentException("stepsPerWindow must be at least 1");
             if (countsPerUnitLog2 < 0 || countsPerUnitLog2 > 24) throw new ArgumentException("countsPerUnitLog2 must be 0 to 24");
             _model = model;
-            StepParameters p = model.Parameters;
+            _solver = new LangevinSolver(model.Parameters, model.DictionaryRowMajor, model.D, model.K, chains, seed);
+            _learner = model.Learning == null ? null : new FixedLearner(_solver, model.Learning, seed);
             if (physical != null)
             {
-                if (p.Order != 1) throw new ArgumentException("physical Langevin noise is supported for first-order models only");
-                p = new StepParameters(p.Format, p.Variant, p.Order, p.U0, p.Leak, p.Gain, 0, p.Half, p.Friction);
+                long words = (long)stepsPerWindow * chains * model.K;
+                if (words > 1 << 24) throw new ArgumentException("physical noise: a window needs " + words + " noise words, more than the 2^24 a window buffer may hold; use fewer steps per window");
                 _physical = physical;
-                _noiseQ = model.Parameters.NoiseScale;
-                _noiseShift = model.Format.NoiseShift;
-                _maxS = FixedFormat.MaxOf(model.Format.StateBits);
-                _minS = FixedFormat.MinOf(model.Format.StateBits);
-                _savedU = new int[chains * model.K];
-                _savedColumns = new short[model.D * model.K];
+                _wordsPerWindow = (int)words;
+                _prefetched = new PrefetchedNoiseWords(physical, _wordsPerWindow);
+                _solver.ExternalNoise = _prefetched;
             }
-            _solver = new LangevinSolver(p, model.DictionaryRowMajor, model.D, model.K, chains, seed);
-            _learner = model.Learning == null ? null : new FixedLearner(_solver, model.Learning, seed);
             _x = new int[model.D];
             _stepsPerWindow = stepsPerWindow;
             _zeroCount = zeroCount;
@@ -111,13 +101,18 @@ namespace EdgeLangevin.Firmware
             for (int b = 0; b < _solver.Chains; b++) _solver.SetData(b, _x, 0);
         }
 
-        /// <summary>Steps every chain <c>stepsPerWindow</c> times on the loaded window (learning as it goes when the model learns).</summary>
-        public void RunWindow()
+        /// <summary>
+        /// Steps every chain <c>stepsPerWindow</c> times on the loaded window (learning as it goes when the
+        /// model learns). Returns false, having changed nothing, when the physical noise source was
+        /// uncalibrated or failed a health test while the window's words were drawn.
+        /// </summary>
+        public bool RunWindow()
         {
-            if (_physical != null)
+            LastWindowNoiseFailed = false;
+            if (_prefetched != null && !_prefetched.Prefetch(_wordsPerWindow))
             {
-                RunPhysicalWindow();
-                return;
+                LastWindowNoiseFailed = true;
+                return false;
             }
             if (_learner == null)
             {
@@ -128,44 +123,20 @@ namespace EdgeLangevin.Firmware
                 for (int i = 0; i < _stepsPerWindow; i++) _learner.Step();
             }
             CountWindow();
+            return true;
         }
 
-        /// <summary>True when the last window was rolled back because the physical noise source failed during it.</summary>
-        public bool LastWindowRolledBack { get; private set; }
+        /// <summary>True when the last window did not run because the physical noise failed while its words were drawn.</summary>
+        public bool LastWindowNoiseFailed { get; private set; }
 
         /// <summary>Whether the Langevin noise is physical (true) or the seeded generator's.</summary>
         public bool UsesPhysicalNoise { get { return _physical != null; } }
 
-        private void RunPhysicalWindow()
-        {
-            int[] u = _solver.Workspace.U;
-            Array.Copy(u, _savedU, u.Length);
-            Array.Copy(_solver.DictionaryColumns, _savedColumns, _savedColumns.Length);
-            _savedThreshold = _solver.ThresholdQ;
-            long round = _noiseShift > 0 ? 1L << (_noiseShift - 1) : 0;
-            long[] clips = _solver.Workspace.Saturations;
-            for (int i = 0; i < _stepsPerWindow; i++)
-            {
-                if (_learner == null) _solver.Step();
-                else _learner.Step();
-                for (int j = 0; j < u.Length; j++)
-                {
-                    long v = u[j] + ((_noiseQ * _physical.NextEta() + round) >> _noiseShift);
-                    if (v > _maxS) { v = _maxS; clips[SolverWorkspace.SiteU]++; }
-                    else if (v < _minS) { v = _minS; clips[SolverWorkspace.SiteU]++; }
-                    u[j] = (int)v;
-                }
-            }
-            LastWindowRolledBack = !_physical.IsHealthy;
-            if (LastWindowRolledBack)
-            {
-                Array.Copy(_savedU, u, u.Length);
-                Array.Copy(_savedColumns, _solver.DictionaryColumns, _savedColumns.Length);
-                _solver.SetThreshold(_savedThreshold);
-                return;
-            }
-            CountWindow();
-        }
+        /// <summary>The physical Langevin noise, or null when the seeded generator supplies it.</summary>
+        public PhysicalGaussianNoise PhysicalNoise { get { return _physical; } }
+
+        /// <summary>Noise words one window draws in physical mode (steps * chains * K), 0 otherwise.</summary>
+        public int NoiseWordsPerWindow { get { return _wordsPerWindow; } }
 
         private void CountWindow()
         {

@@ -118,6 +118,10 @@ public static class ImageCommands
         var sigma = SigmaOption();
         var variant = VariantOption();
         var epsilon = EpsilonOption();
+        var fixedPoint = new Option<bool>("--fixed-point")
+        {
+            Description = "After learning, hold each dictionary fixed and measure activity at pi = 0.02 ... 0.64 to locate where pi learning is heading (activity = pi); adds about 40% to the run",
+        };
         var config = CommonOptions.Config();
         var json = CommonOptions.Json();
         var seed = CommonOptions.Seed();
@@ -128,7 +132,7 @@ public static class ImageCommands
             "The paper: about 18.5 active units per patch whatever R (pi = 0.28, 0.14, 0.10, 0.079 at R = 1..4).\n" +
             "Example: edgelangevin reproduce images --quick --out out/images --json out/images.json")
         {
-            overcomplete, quick, data, steps, sigma, variant, epsilon, config, output, json, seed,
+            overcomplete, quick, data, steps, sigma, variant, epsilon, fixedPoint, config, output, json, seed,
         };
         cmd.SetAction(parse =>
         {
@@ -141,15 +145,32 @@ public static class ImageCommands
             var ctx = CliContext.From(parse);
 
             var images = ImageFolder.Load(dataDir, settings.Preprocessing.PatchSize);
-            var (pre, runs) = CliProgress.Run("reproduce images", (progress, ct) =>
+            bool sweep = parse.GetValue(fixedPoint);
+            var (pre, runs, fixedPoints) = CliProgress.Run("reproduce images", (progress, ct) =>
             {
                 Preprocessing p = PatchPreprocessor.Fit(images, settings.Preprocessing, seedValue);
                 var results = new List<ImageRunResult>();
-                foreach (int r in rs) results.Add(ImageExperiment.Run(images, p, r, settings, seedValue, progress, ct));
-                return (p, results);
+                var sweeps = new List<(IReadOnlyList<PiFixedPoint.Point> Points, double? Crossing)>();
+                foreach (int r in rs)
+                {
+                    var run = ImageExperiment.Run(images, p, r, settings, seedValue, progress, ct);
+                    results.Add(run);
+                    if (sweep)
+                        sweeps.Add(PiFixedPoint.Find(run.Model, new ImagePatchSource(images, p), settings, seedValue * 100_000L + 77_000 + r,
+                            PiFixedPoint.DefaultGrid, progress: progress, ct: ct));
+                }
+                return (p, results, sweeps);
             });
 
             JsonObject result = ReproduceJson(dataDir, pre, runs, settings);
+            if (sweep)
+                for (int i = 0; i < runs.Count; i++)
+                {
+                    var run = (JsonObject)result["runs"]![i]!;
+                    run["pi_fixed_point"] = fixedPoints[i].Crossing is { } c ? JsonOutput.Number(c) : null;
+                    run["pi_fixed_point_active_units_per_patch"] = fixedPoints[i].Crossing is { } c2 ? JsonOutput.Number(c2 * runs[i].Model.K) : null;
+                    run["activity_at_pi"] = new JsonArray(fixedPoints[i].Points.Select(q => (JsonNode?)new JsonObject { ["pi"] = q.Pi, ["activity"] = q.Activity }).ToArray());
+                }
             AtomicFile.WriteDirectory(outDir, dir =>
             {
                 foreach (var run in runs)
@@ -180,6 +201,12 @@ public static class ImageCommands
                 ctx.Out.WriteLine(string.Format(Inv, "{0,2} {1,4}   {2,10:F3}  {3,8}  {4,12:F1}  {5,9:F3}  {6,14:F3}  {7,7:F0}",
                     r.Overcompleteness, r.Model.K, r.LearnedPi, paper, r.ActiveUnitsPerPatch, r.ReconstructionMse, r.DataMeanSquare, r.Seconds));
             }
+            if (sweep)
+                for (int i = 0; i < runs.Count; i++)
+                    ctx.Out.WriteLine(fixedPoints[i].Crossing is { } c
+                        ? string.Format(Inv, "R = {0}: with this dictionary held fixed, activity = pi at pi = {1:F3} ({2:F1} active units per patch): where pi learning is heading",
+                            runs[i].Overcompleteness, c, c * runs[i].Model.K)
+                        : string.Format(Inv, "R = {0}: activity / pi does not cross 1 between {1} and {2}", runs[i].Overcompleteness, PiFixedPoint.DefaultGrid[0], PiFixedPoint.DefaultGrid[^1]));
             ctx.Out.WriteLine($"wrote {outDir}");
             return ExitCodes.Success;
         });

@@ -192,3 +192,56 @@ public static class ImageExperiment
     public static int[] OrderByUse(double[] pActive) =>
         Enumerable.Range(0, pActive.Length).OrderByDescending(j => pActive[j]).ThenBy(j => j).ToArray();
 }
+
+/// <summary>
+/// Where the threshold learning is heading for a given dictionary. The u0 update is the exact
+/// gradient of the log marginal likelihood (Fisher's identity: p(u) does not depend on u0), and
+/// its expectation vanishes where the posterior activity equals the prior's pi. So, with the
+/// dictionary held fixed, the stable fixed point of pi is where activity(pi) / pi crosses 1 from
+/// above. This measures activity(pi) on a grid of pi and interpolates the crossing.
+/// </summary>
+public static class PiFixedPoint
+{
+    /// <summary>One grid point: the model's pi and the posterior activity measured with it.</summary>
+    public readonly record struct Point(double Pi, double Activity);
+
+    /// <summary>
+    /// Measures activity on <paramref name="grid"/> (ascending pis) with the model's dictionary,
+    /// <paramref name="periods"/> data periods of tau_x per point after one period of burn-in.
+    /// Returns the points and the interpolated crossing (null when activity / pi does not cross 1 on the grid).
+    /// </summary>
+    public static (IReadOnlyList<Point> Points, double? Crossing) Find(SparseCodingModel model, IDataSource data,
+        ImageExperimentSettings settings, long seed, double[] grid, int periods = 6,
+        IProgress<RunProgress>? progress = null, CancellationToken ct = default)
+    {
+        long perDatum = Math.Max(1, (long)Math.Round(settings.Learning.TauX / settings.Inference.Dt));
+        var points = new List<Point>();
+        foreach (double pi in grid)
+        {
+            var fixedModel = model with { Pi = pi };
+            var run = settings.Learning with
+            {
+                LearnDictionary = false, LearnPi = false, Steps = (periods + 1) * perDatum,
+                RecordEvery = (int)Math.Min(int.MaxValue, perDatum), Switching = DataSwitching.Synchronous,
+            };
+            var result = Learner.Run(fixedModel, data, settings.Inference, run, seed, statisticsFrom: perDatum,
+                progress: progress, cancellationToken: ct, stage: $"K={model.K}: activity at pi = {pi:G3}");
+            points.Add(new Point(pi, result.Statistics.Activity));
+        }
+        double? crossing = null;
+        for (int i = 1; i < points.Count && crossing is null; i++)
+        {
+            double r0 = points[i - 1].Activity / points[i - 1].Pi, r1 = points[i].Activity / points[i].Pi;
+            if (r0 >= 1 && r1 < 1)
+            {
+                // Linear in log pi between the two grid points.
+                double f = (r0 - 1) / (r0 - r1);
+                crossing = Math.Exp(Math.Log(points[i - 1].Pi) + f * (Math.Log(points[i].Pi) - Math.Log(points[i - 1].Pi)));
+            }
+        }
+        return (points, crossing);
+    }
+
+    /// <summary>The default grid: 0.02 to 0.64, doubling (6 points).</summary>
+    public static double[] DefaultGrid => [0.02, 0.04, 0.08, 0.16, 0.32, 0.64];
+}

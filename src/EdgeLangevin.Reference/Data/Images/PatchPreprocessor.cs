@@ -20,6 +20,9 @@ public sealed record PreprocessingOptions
     /// W = U diag(1 / sqrt(lambda_i + epsilon)) U^T. Directions with variance well below epsilon
     /// (the highest spatial frequencies, where 8-bit quantisation and resampling dominate) are
     /// attenuated instead of being blown up to unit variance. See <see cref="PatchPreprocessor"/>.
+    /// On the shipped images the covariance spectrum spans 0.15 to 1.2e-4 (8-bit quantisation noise is
+    /// 1.3e-6), so 1e-2 rolls off roughly the upper half of the 63 directions, like the 1/f filter's
+    /// low-pass; with 1e-3 the learned atoms came out visibly noisier (same run, R = 1, 80000 steps).
     /// </summary>
     public double ZcaEpsilonRelative { get; init; } = 1e-2;
 
