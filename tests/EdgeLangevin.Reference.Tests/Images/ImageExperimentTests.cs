@@ -51,3 +51,25 @@ public class ImageExperimentTests
         Assert.Equal([2, 0, 3, 1], ImageExperiment.OrderByUse([0.3, 0.1, 0.9, 0.3]));
     }
 }
+
+public class PiFixedPointTests
+{
+    [Fact]
+    public void OnDataFromTheModelItselfActivityEqualsPiAtTheDataPi()
+    {
+        // Bars drawn with pi = 0.3 and the true dictionary: the posterior activity equals the model's pi
+        // exactly when that pi is the data's (the paper's activity-vs-pi_model figure), so the crossing
+        // must be near 0.3. Per grid point 64 chains x 6 periods x 200 steps give an activity standard
+        // error of about 0.005 (384 data, 16 units, correlated within a datum); the crossing is
+        // interpolated between points 0.05 apart, so 0.03 allows for both.
+        var bars = new EdgeLangevin.Reference.Data.BarsData();
+        var settings = ImageExperimentSettings.Quick with
+        {
+            Learning = ImageExperimentSettings.Quick.Learning with { Batch = 64, TauX = 200 },
+        };
+        var (points, crossing) = PiFixedPoint.Find(bars.TrueModel(0.3), bars, settings, seed: 5, grid: [0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45]);
+        Assert.Equal(7, points.Count);
+        Assert.NotNull(crossing);
+        Assert.InRange(crossing!.Value, 0.27, 0.33);
+    }
+}
