@@ -191,4 +191,37 @@ public class PhysicalLangevinNoiseTests
         Assert.Throws<InvalidOperationException>(() => buffer.NextEta());
         Assert.Throws<ArgumentOutOfRangeException>(() => buffer.Prefetch(33));
     }
+
+    /// <summary>The low <c>bits</c> bits of a wide Gaussian source, as the nanoFramework and Meadow apps read their noise pin.</summary>
+    private sealed class LsbOf(RawNoiseSource wide, int bits, int entropyEighths) : RawNoiseSource
+    {
+        public override int BitsPerSample => bits;
+        public override int MinEntropyEighths => entropyEighths;
+        public override int ReadRaw() => wide.ReadRaw() & ((1 << bits) - 1);
+    }
+
+    [Fact]
+    public void The_boards_physical_option_four_near_uniform_4_bit_lsbs_per_word_gives_zero_mean_unit_variance_words()
+    {
+        // The boards' setting: 4 low bits of a source with sd 40 counts (near-uniform, variance 21.25), claimed
+        // H = 1 bit, 4 samples per word. Standard errors: the sample variance of n words has se sqrt((kurt - 1) / n)
+        // with the Irwin-Hall(4) kurtosis 2.7; calibration on N = 4096 uniform samples (kurtosis 1.8) scales every
+        // word by a relative error of sqrt((1.8 - 1) / N) / 2 in sd, i.e. sqrt(0.8 / N) in variance. The mean: 1 / sqrt(n)
+        // from the words, plus the calibrated mean's error sd / sqrt(N) carried sqrt(m) times over sd_word = sqrt(m) sd.
+        const int n = 1 << 16, N = 4096;
+        var noise = new PhysicalGaussianNoise(new CheckedNoiseSource(new LsbOf(new SimulatedAdcNoise(seed: 9, bits: 12, entropyEighths: 8, mean: 2048.3, sd: 40, rho: 0), 4, 8)), 4);
+        noise.Calibrate(N);
+        Assert.InRange(noise.VarianceQ16 / 65536.0, 21.25 * (1 - 5 * Math.Sqrt(0.8 / N)), 21.25 * (1 + 5 * Math.Sqrt(0.8 / N)));
+        var eta = new int[n];
+        noise.Fill(eta, 0, n);
+        Assert.True(noise.IsHealthy);
+        Assert.Equal(0, noise.Clips);
+        double mean = eta.Average() / 1024.0;
+        double variance = eta.Select(e => (e / 1024.0 - mean) * (e / 1024.0 - mean)).Sum() / (n - 1);
+        double seMean = Math.Sqrt(1.0 / n + 4.0 / N);
+        double seVar = Math.Sqrt(1.7 / n + 0.8 / N);
+        Assert.InRange(mean, -4 * seMean, 4 * seMean);
+        Assert.InRange(variance, 1 - 4 * seVar, 1 + 4 * seVar);
+        Assert.True(eta.Distinct().Count() >= 50, "a sum of four 4-bit samples has 61 levels; the words use most of them");
+    }
 }
