@@ -224,4 +224,42 @@ public class PhysicalLangevinNoiseTests
         Assert.InRange(variance, 1 - 4 * seVar, 1 + 4 * seVar);
         Assert.True(eta.Distinct().Count() >= 50, "a sum of four 4-bit samples has 61 levels; the words use most of them");
     }
+
+    [Fact]
+    public void Calibration_retries_back_off_1_2_4_windows_then_stay_at_the_maximum_and_never_touch_the_state()
+    {
+        // A dead noise pin (one value forever): every attempt fails its start-up test (RCT).
+        FirmwareModel model = Model(1);
+        var noise = new CheckedNoiseSource(new StuckSource(100, 12, 8));
+        var loop = Loop(model, new PhysicalGaussianNoise(noise, 1));
+        var windows = new WindowController(loop, new EntropySeeder(noise), 5, 0, 8) { MaxCalibrationBackoff = 4 };
+        Assert.False(windows.StartNoise());
+        Assert.StartsWith("noise calibration attempt 1 failed: repetition count test failed", windows.Line.ToString());
+        Assert.EndsWith("; windows skipped, state kept; next attempt in 1 window(s)", windows.Line.ToString());
+        int[] signal = Recording.Signal();
+        var counts = new int[model.D];
+        Array.Copy(signal, counts, model.D);
+        var attemptsAt = new List<int>();
+        var waits = new List<string>();
+        for (int w = 1; w <= 20; w++)
+        {
+            WindowOutcome outcome = windows.Run(counts);
+            Assert.True(outcome is WindowOutcome.Skipped or WindowOutcome.SkippedWithLine);
+            if (outcome == WindowOutcome.SkippedWithLine)
+            {
+                attemptsAt.Add(w);
+                waits.Add(windows.Line.ToString().Split("next attempt in ")[1]);
+            }
+        }
+        // After the boot failure: backoff 1, 2, 4, then capped at 4.
+        Assert.Equal([1, 3, 7, 11, 15, 19], attemptsAt);
+        Assert.Equal(["2 window(s)", "4 window(s)", "4 window(s)", "4 window(s)", "4 window(s)", "4 window(s)"], waits);
+        Assert.Equal(7, windows.CalibrationAttempts);
+        Assert.Equal(7, windows.CalibrationFailures);
+        Assert.True(windows.CalibrationPending);
+        Assert.Equal(20, windows.SkippedWindows);
+        Assert.Equal(0, loop.Windows);
+        Assert.Equal(0, loop.Solver.StepCount);
+        Assert.All(loop.Solver.Workspace.U, u => Assert.Equal(0, u));
+    }
 }
