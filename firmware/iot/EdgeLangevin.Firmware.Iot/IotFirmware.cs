@@ -125,7 +125,9 @@ public sealed class IotFirmware
         }
         else
         {
-            _out.WriteLine(_options.ReseedEvery > 0
+            _out.WriteLine(_options.PhysicalNoise
+                ? "entropy: no hardware RNG; the generator is unused (physical Langevin noise), the learner's rounding stream uses the fixed seed " + seed
+                : _options.ReseedEvery > 0
                 ? $"entropy: no hardware RNG; fixed seed {seed}, reseeded from the noise channel every {_options.ReseedEvery} windows"
                 : $"entropy: no hardware RNG; fixed seed {seed}, never reseeded (a reproducible run)");
         }

@@ -259,7 +259,7 @@ public class IotFirmwareTests
     }
 
     /// <summary>A board model built directly from a double model (no golden vector: for runs that skip the boot).</summary>
-    private static FirmwareModel BoardModel(EdgeLangevin.Reference.Model.SparseCodingModel model, EdgeLangevin.Codegen.Firmware.FirmwareExportOptions options)
+    internal static FirmwareModel BoardModel(EdgeLangevin.Reference.Model.SparseCodingModel model, EdgeLangevin.Codegen.Firmware.FirmwareExportOptions options)
     {
         var fixedParams = EdgeLangevin.Simulator.FixedParameters.Create(model, options.Format, options.Eps, options.Temperature, options.Order, options.Mu);
         return new FirmwareModel
