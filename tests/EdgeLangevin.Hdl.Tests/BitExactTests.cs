@@ -73,9 +73,9 @@ public sealed class BitExactTests
     }
 
     [Theory]
-    [InlineData("u.hex", 1234, 5, "u")]
-    [InlineData("s.hex", 1500, 3, "s")]
-    [InlineData("noise.hex", 777, 9, "eta")]
+    [InlineData("u.hex", 234, 5, "u")]
+    [InlineData("s.hex", 500, 3, "s")]
+    [InlineData("noise.hex", 77, 9, "eta")]
     public void A_corrupted_vector_word_fails_at_exactly_that_step_unit_and_word(string file, int step, int unit, string word)
     {
         HdlProject p = HdlTestConfigs.Project(16, 8, 2, Variant.Signed, seed: 11);
