@@ -1,6 +1,7 @@
 #nullable disable
 using System;
 using EdgeLangevin.Core;
+using EdgeLangevin.Core.HardwareNoise;
 
 namespace EdgeLangevin.Firmware
 {
@@ -28,7 +29,25 @@ namespace EdgeLangevin.Firmware
         private long _windows;
         private long _activeSum;
 
+        // Physical Langevin noise: the window's words, drawn and health-checked before its first step.
+        private readonly PhysicalGaussianNoise _physical;
+        private readonly PrefetchedNoiseWords _prefetched;
+        private readonly int _wordsPerWindow;
+
         public InferenceLoop(FirmwareModel model, int chains, int stepsPerWindow, int zeroCount, int countsPerUnitLog2, int seed)
+            : this(model, chains, stepsPerWindow, zeroCount, countsPerUnitLog2, seed, null)
+        {
+        }
+
+        /// <summary>
+        /// With <paramref name="physical"/>, the Langevin noise is physical noise, the paper's idea, instead of
+        /// the seeded generator: the solver's <see cref="LangevinSolver.ExternalNoise"/> takes the physical
+        /// Q5.10 words, so every step (first or second order, with learning) is FIXED_POINT.md's step with
+        /// eta replaced by the physical word. A window draws all its stepsPerWindow * chains * K words first
+        /// (<see cref="PrefetchedNoiseWords"/>, 2 bytes each) and runs only when the source stayed healthy
+        /// throughout: a fault never leaves a half-updated state.
+        /// </summary>
+        public InferenceLoop(FirmwareModel model, int chains, int stepsPerWindow, int zeroCount, int countsPerUnitLog2, int seed, PhysicalGaussianNoise physical)
         {
             if (model == null) throw new ArgumentNullException("model");
             if (stepsPerWindow < 1) throw new ArgumentException("stepsPerWindow must be at least 1");
@@ -36,6 +55,15 @@ namespace EdgeLangevin.Firmware
             _model = model;
             _solver = new LangevinSolver(model.Parameters, model.DictionaryRowMajor, model.D, model.K, chains, seed);
             _learner = model.Learning == null ? null : new FixedLearner(_solver, model.Learning, seed);
+            if (physical != null)
+            {
+                long words = (long)stepsPerWindow * chains * model.K;
+                if (words > 1 << 24) throw new ArgumentException("physical noise: a window needs " + words + " noise words, more than the 2^24 a window buffer may hold; use fewer steps per window");
+                _physical = physical;
+                _wordsPerWindow = (int)words;
+                _prefetched = new PrefetchedNoiseWords(physical, _wordsPerWindow);
+                _solver.ExternalNoise = _prefetched;
+            }
             _x = new int[model.D];
             _stepsPerWindow = stepsPerWindow;
             _zeroCount = zeroCount;
@@ -73,9 +101,19 @@ namespace EdgeLangevin.Firmware
             for (int b = 0; b < _solver.Chains; b++) _solver.SetData(b, _x, 0);
         }
 
-        /// <summary>Steps every chain <c>stepsPerWindow</c> times on the loaded window (learning as it goes when the model learns).</summary>
-        public void RunWindow()
+        /// <summary>
+        /// Steps every chain <c>stepsPerWindow</c> times on the loaded window (learning as it goes when the
+        /// model learns). Returns false, having changed nothing, when the physical noise source was
+        /// uncalibrated or failed a health test while the window's words were drawn.
+        /// </summary>
+        public bool RunWindow()
         {
+            LastWindowNoiseFailed = false;
+            if (_prefetched != null && !_prefetched.Prefetch(_wordsPerWindow))
+            {
+                LastWindowNoiseFailed = true;
+                return false;
+            }
             if (_learner == null)
             {
                 for (int i = 0; i < _stepsPerWindow; i++) _solver.Step();
@@ -84,6 +122,24 @@ namespace EdgeLangevin.Firmware
             {
                 for (int i = 0; i < _stepsPerWindow; i++) _learner.Step();
             }
+            CountWindow();
+            return true;
+        }
+
+        /// <summary>True when the last window did not run because the physical noise failed while its words were drawn.</summary>
+        public bool LastWindowNoiseFailed { get; private set; }
+
+        /// <summary>Whether the Langevin noise is physical (true) or the seeded generator's.</summary>
+        public bool UsesPhysicalNoise { get { return _physical != null; } }
+
+        /// <summary>The physical Langevin noise, or null when the seeded generator supplies it.</summary>
+        public PhysicalGaussianNoise PhysicalNoise { get { return _physical; } }
+
+        /// <summary>Noise words one window draws in physical mode (steps * chains * K), 0 otherwise.</summary>
+        public int NoiseWordsPerWindow { get { return _wordsPerWindow; } }
+
+        private void CountWindow()
+        {
             _windows++;
             for (int b = 0; b < _solver.Chains; b++) _activeSum += ActiveUnits(b);
         }

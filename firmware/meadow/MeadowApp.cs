@@ -57,7 +57,8 @@ namespace EdgeLangevin.Firmware.Meadow
 
     /// <summary>
     /// Meadow F7 Feather v2 firmware: boot self-test on the exported golden vector, seed and reseeding
-    /// from ADC least-significant bits behind the SP 800-90B health tests, then Langevin inference on
+    /// from ADC least-significant bits behind the SP 800-90B health tests (or, as an option, those LSBs as
+    /// the Langevin noise itself: <see cref="PhysicalNoise"/>), then Langevin inference on
     /// windows of D samples of A00, with a status line every 10 windows on the Meadow console.
     /// Reads go through an analog input array: IAnalogInputPort.Read() is async and sleeps between
     /// oversamples, unusable in a hot loop.
@@ -73,6 +74,15 @@ namespace EdgeLangevin.Firmware.Meadow
         private const int ZeroCount = 2048;
         private const int CountsPerUnitLog2 = 8;
         private const int FallbackSeed = 1;
+        /// <summary>
+        /// The Langevin noise: false, the solver's seeded generator; true, the LSBs of input A01 themselves (the
+        /// paper's idea), calibrated at boot (retried with backoff when it fails) and drawn for a whole window
+        /// before its first step. Static readonly rather than const: no unreachable-code warning either way.
+        /// </summary>
+        private static readonly bool PhysicalNoise = false;
+        /// <summary>LSB samples per physical noise word (near-uniform 4-bit samples; see the nanoFramework Program).</summary>
+        private const int PhysicalSamplesPerWord = 4;
+        private const int CalibrationSamples = 4096;
 
         private IAnalogInputArray _adc;
         private FirmwareModel _model;
@@ -114,9 +124,22 @@ namespace EdgeLangevin.Firmware.Meadow
                 Resolver.Log.Info("noise: " + e.Message + "; fixed seed " + seed + ", windows skipped until it passes again");
                 noiseOk = false;
             }
-            var loop = new InferenceLoop(_model, 1, StepsPerWindow, ZeroCount, CountsPerUnitLog2, seed);
+            // Physical mode: each noise word costs 4 array refreshes (6400 per window of 100 steps at K = 16),
+            // and a window's words take 2 * StepsPerWindow * K bytes (3.2 KB at K = 16).
+            PhysicalGaussianNoise physical = PhysicalNoise ? new PhysicalGaussianNoise(noise, PhysicalSamplesPerWord) : null;
+            var loop = new InferenceLoop(_model, 1, StepsPerWindow, ZeroCount, CountsPerUnitLog2, seed, physical);
             _windows = new WindowController(loop, seeder, ReportEvery, ReseedEvery, RetestEvery);
-            if (!noiseOk) _windows.NoiseFailedAtBoot();
+            _windows.CalibrationSamples = CalibrationSamples;
+            if (PhysicalNoise)
+            {
+                // Calibration at boot; when it fails the windows are skipped and it is retried with backoff.
+                _windows.StartNoise();
+                Resolver.Log.Info("Langevin noise: physical (LSBs of A01); " + _windows.Line.ToString());
+            }
+            else if (!noiseOk)
+            {
+                _windows.NoiseFailedAtBoot();
+            }
 
             while (true)
             {

@@ -55,7 +55,8 @@ namespace EdgeLangevin.Firmware.NanoFramework
 
     /// <summary>
     /// ESP32 firmware: boot self-test on the exported golden vector, seed from the hardware RNG,
-    /// reseeding from ADC least-significant bits behind the SP 800-90B health tests, then Langevin
+    /// reseeding from ADC least-significant bits behind the SP 800-90B health tests (or, as an option,
+    /// those LSBs as the Langevin noise itself: <see cref="PhysicalNoise"/>), then Langevin
     /// inference on windows of D conversions of the signal channel, a status line every 10 windows
     /// on the console (the USB serial link to Visual Studio's output window).
     /// </summary>
@@ -76,6 +77,22 @@ namespace EdgeLangevin.Firmware.NanoFramework
         private const int CountsPerUnitLog2 = 8;
         /// <summary>Seed used when the hardware RNG fails its start-up tests.</summary>
         private const int FallbackSeed = 1;
+        /// <summary>
+        /// The Langevin noise: false, the solver's seeded generator (reproducible given the seed); true, the
+        /// noise channel's LSBs themselves (the paper's idea), calibrated at boot (retried with backoff when it
+        /// fails) and drawn for a whole window before its first step. A static readonly, not a const, so that
+        /// either branch compiles without an unreachable-code warning.
+        /// </summary>
+        private static readonly bool PhysicalNoise = false;
+        /// <summary>
+        /// LSB samples summed into one physical noise word. With the noise source's spread well above 16 counts
+        /// the 4 low bits are near-uniform (variance 21.25 counts^2); the sum of 4 has 61 levels and an
+        /// Irwin-Hall shape, like the generator's own sum of twelve uniform fields, scaled to unit variance.
+        /// Cost: K * 4 conversions per step (3200 per window of 50 steps at K = 16).
+        /// </summary>
+        private const int PhysicalSamplesPerWord = 4;
+        /// <summary>Noise samples of one calibration.</summary>
+        private const int CalibrationSamples = 4096;
 
         public static void Main()
         {
@@ -110,18 +127,15 @@ namespace EdgeLangevin.Firmware.NanoFramework
 
             CheckedNoiseSource noise = new CheckedNoiseSource(new AdcLsbNoiseSource(noiseChannel, NoiseBits, NoiseEntropyEighths));
             EntropySeeder seeder = new EntropySeeder(noise);
-            InferenceLoop loop = new InferenceLoop(model, 1, StepsPerWindow, ZeroCount, CountsPerUnitLog2, seed);
+            // Physical mode: a window's 2 * StepsPerWindow * K bytes of noise words are held in one buffer (1.6 KB at K = 16).
+            PhysicalGaussianNoise physical = PhysicalNoise ? new PhysicalGaussianNoise(noise, PhysicalSamplesPerWord) : null;
+            InferenceLoop loop = new InferenceLoop(model, 1, StepsPerWindow, ZeroCount, CountsPerUnitLog2, seed, physical);
             WindowController windows = new WindowController(loop, seeder, ReportEvery, ReseedEvery, RetestEvery);
-            try
-            {
-                noise.RunStartupTests();
-                Console.WriteLine("noise: ADC LSB source passed its start-up tests (RCT cutoff " + noise.Health.RepetitionCutoff + ", APT cutoff " + noise.Health.ProportionCutoff + "/" + noise.Health.ProportionWindow + ")");
-            }
-            catch (NoiseHealthException e)
-            {
-                Console.WriteLine("noise: " + e.Message + "; windows are skipped until it passes again");
-                windows.NoiseFailedAtBoot();
-            }
+            windows.CalibrationSamples = CalibrationSamples;
+            Console.WriteLine("Langevin noise: " + (PhysicalNoise ? "physical (ADC LSBs of channel " + NoiseChannel + ")" : "seeded generator"));
+            // Start-up tests of the LSB source and, with physical noise, its calibration; a failure skips windows until it passes.
+            windows.StartNoise();
+            Console.WriteLine(windows.Line.ToString());
 
             int[] counts = new int[model.D];
             while (true)

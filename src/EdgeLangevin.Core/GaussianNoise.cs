@@ -64,13 +64,15 @@ namespace EdgeLangevin.Core
         /// </summary>
         public static int FromWords(int w0, int w1, int w2, int w3)
         {
-            int sum = Fields(w0) + Fields(w1) + Fields(w2) + Fields(w3);
-            return sum + (((w0 >> 27) & 1) == 1 ? 2 : -2);
+            // sum of (2 f - 511) over the twelve fields f = 2 (sum of f) - 12 * 511, then +-2:
+            // the same integer as the term-by-term sum, in fewer operations.
+            int f = Fields(w0) + Fields(w1) + Fields(w2) + Fields(w3);
+            return 2 * f - 6132 + (((w0 >> 27) & 1) == 1 ? 2 : -2);
         }
 
         private static int Fields(int w)
         {
-            return 2 * (w & 0x1FF) - 511 + 2 * ((w >> 9) & 0x1FF) - 511 + 2 * ((w >> 18) & 0x1FF) - 511;
+            return (w & 0x1FF) + ((w >> 9) & 0x1FF) + ((w >> 18) & 0x1FF);
         }
 
         /// <summary>Restarts every chain from seed <paramref name="seed"/>.</summary>

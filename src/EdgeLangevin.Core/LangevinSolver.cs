@@ -221,6 +221,8 @@ namespace EdgeLangevin.Core
         /// Step 1: threshold every unit. a_k = |u_k| > u0; s_k = (|u_k| - u0) (times sign(u_k)
         /// when signed); s_m = satM(rshr(s_k, FS - FM)) (site s_m). Builds the active list
         /// in increasing k and returns its length. |u| is formed at 64 bits (|-2^31| fits).
+        /// Fields are copied into locals first: the JIT does not keep field loads out of a
+        /// loop that stores to arrays, so this only saves loads (same bits).
         /// </summary>
         private int Threshold(int chain)
         {
@@ -228,21 +230,26 @@ namespace EdgeLangevin.Core
             int[] sm = _ws.Sm;
             int[] act = _ws.Active;
             bool[] isActive = _ws.IsActive;
-            int baseK = chain * _k;
+            int units = _k;
+            int baseK = chain * units;
             int n = 0;
             long u0 = _u0;
             bool dense = !EventDriven;
-            for (int k = 0; k < _k; k++)
+            bool signed = !_nonNegative;
+            long roundSm = _roundSm, maxM = _maxM, minM = _minM;
+            int shiftSm = _shiftSm;
+            long clips = 0;
+            for (int k = 0; k < units; k++)
             {
                 long u = uArr[baseK + k];
                 long a = u < 0 ? -u : u;
                 if (a > u0)
                 {
                     long s = a - u0;
-                    if (!_nonNegative && u < 0) s = -s;
-                    long v = (s + _roundSm) >> _shiftSm;
-                    if (v > _maxM) { v = _maxM; _ws.Saturations[SolverWorkspace.SiteSm]++; }
-                    else if (v < _minM) { v = _minM; _ws.Saturations[SolverWorkspace.SiteSm]++; }
+                    if (signed && u < 0) s = -s;
+                    long v = (s + roundSm) >> shiftSm;
+                    if (v > maxM) { v = maxM; clips++; }
+                    else if (v < minM) { v = minM; clips++; }
                     sm[baseK + k] = (int)v;
                     act[baseK + n] = k;
                     n++;
@@ -255,13 +262,15 @@ namespace EdgeLangevin.Core
                     if (dense) { act[baseK + n] = k; n++; }
                 }
             }
+            if (clips != 0) _ws.Saturations[SolverWorkspace.SiteSm] += clips;
             _ws.ActiveCount[chain] = n;
             return n;
         }
 
         /// <summary>
         /// Step 2: r_d = satS(x_d - rshr(sum over listed k of A[d,k] s_m[k], FA + FM - FS)) (site r),
-        /// r_m[d] = satM(rshr(r_d, FS - FM)) (site r_m). Sums in long: WA + WM + log2(K) + 1 bits suffice.
+        /// r_m[d] = satM(rshr(r_d, FS - FM)) (site r_m). Sums in long: WA + WM + log2(K) + 1 bits suffice
+        /// (up to 2^30 per product times K = 128 is 2^37: an int accumulator would not do).
         /// </summary>
         private void Reconstruct(int chain, int listed)
         {
@@ -285,17 +294,23 @@ namespace EdgeLangevin.Core
                 // only the sum needs 64 bits. An int multiply is cheaper on every target.
                 for (int d = 0; d < D; d++) acc[d] += cols[col + d] * s;
             }
+            long roundRecon = _roundRecon, roundSm = _roundSm;
+            int shiftRecon = _shiftRecon, shiftSm = _shiftSm;
+            long maxS = _maxS, minS = _minS, maxM = _maxM, minM = _minM;
+            long clipsR = 0, clipsRm = 0;
             for (int d = 0; d < D; d++)
             {
-                long v = x[baseD + d] - ((acc[d] + _roundRecon) >> _shiftRecon);
-                if (v > _maxS) { v = _maxS; _ws.Saturations[SolverWorkspace.SiteR]++; }
-                else if (v < _minS) { v = _minS; _ws.Saturations[SolverWorkspace.SiteR]++; }
+                long v = x[baseD + d] - ((acc[d] + roundRecon) >> shiftRecon);
+                if (v > maxS) { v = maxS; clipsR++; }
+                else if (v < minS) { v = minS; clipsR++; }
                 r[baseD + d] = (int)v;
-                long w = (v + _roundSm) >> _shiftSm;
-                if (w > _maxM) { w = _maxM; _ws.Saturations[SolverWorkspace.SiteRm]++; }
-                else if (w < _minM) { w = _minM; _ws.Saturations[SolverWorkspace.SiteRm]++; }
+                long w = (v + roundSm) >> shiftSm;
+                if (w > maxM) { w = maxM; clipsRm++; }
+                else if (w < minM) { w = minM; clipsRm++; }
                 rm[baseD + d] = (int)w;
             }
+            if (clipsR != 0) _ws.Saturations[SolverWorkspace.SiteR] += clipsR;
+            if (clipsRm != 0) _ws.Saturations[SolverWorkspace.SiteRm] += clipsRm;
         }
 
         /// <summary>
@@ -315,6 +330,10 @@ namespace EdgeLangevin.Core
             int D = _d;
             int baseK = chain * _k;
             int baseD = chain * D;
+            long roundCorr = _roundCorr, roundCoef = _roundCoef, gain = _gain, maxM = _maxM, minM = _minM;
+            int shiftCorr = _shiftCorr, shiftCoef = _shiftCoef;
+            bool nonNegative = _nonNegative;
+            long clips = 0;
             for (int j = 0; j < listed; j++)
             {
                 int k = act[baseK + j];
@@ -329,39 +348,60 @@ namespace EdgeLangevin.Core
                     drive[j] = 0;
                     continue;
                 }
-                long g = (acc + _roundCorr) >> _shiftCorr;
-                if (g > _maxM) { g = _maxM; _ws.Saturations[SolverWorkspace.SiteGm]++; }
-                else if (g < _minM) { g = _minM; _ws.Saturations[SolverWorkspace.SiteGm]++; }
+                long g = (acc + roundCorr) >> shiftCorr;
+                if (g > maxM) { g = maxM; clips++; }
+                else if (g < minM) { g = minM; clips++; }
                 gm[baseK + j] = (int)g;
-                long drv = (_gain * g + _roundCoef) >> _shiftCoef;
-                if (_nonNegative && uArr[baseK + k] < 0) drv = -drv;
+                long drv = (gain * g + roundCoef) >> shiftCoef;
+                if (nonNegative && uArr[baseK + k] < 0) drv = -drv;
                 drive[j] = (int)drv;
             }
+            if (clips != 0) _ws.Saturations[SolverWorkspace.SiteGm] += clips;
         }
 
         /// <summary>
         /// First-order step 4, every k in increasing order: eta = next noise word;
         /// u_k = satS(u_k + drv_k - sign(u_k) leak_q + rshr(noise_q eta, FC + FE - FS)) (site u).
+        /// The Gaussian word is inlined (same bits as <see cref="GaussianNoise.Next"/>; see
+        /// <see cref="GaussianNoise.FromWords"/> for the field-sum identity it uses).
         /// </summary>
         private void UpdateFirstOrder(int chain, int listed)
         {
             int[] uArr = _ws.U;
             int[] act = _ws.Active;
             int[] drive = _ws.Drive;
-            int baseK = chain * _k;
+            int units = _k;
+            int baseK = chain * units;
             int x = _noise.StateOf(chain);
             INoiseWordSource external = ExternalNoise;
+            bool own = external == null;
+            long leakQ = _leak, noiseQ = _noiseScale, roundNoise = _roundNoise, maxS = _maxS, minS = _minS;
+            int shiftNoise = _shiftNoise;
+            long clips = 0;
             int j = 0;
-            for (int k = 0; k < _k; k++)
+            int next = listed > 0 ? act[baseK] : -1; // the next listed unit, -1 when the list is used up
+            for (int k = 0; k < units; k++)
             {
                 long eta;
-                if (external == null)
+                if (own)
                 {
-                    int w0 = GaussianNoise.Xorshift(x);
-                    int w1 = GaussianNoise.Xorshift(w0);
-                    int w2 = GaussianNoise.Xorshift(w1);
-                    x = GaussianNoise.Xorshift(w2);
-                    eta = GaussianNoise.FromWords(w0, w1, w2, x);
+                    // Four xorshift32 steps and the twelve 9-bit fields, straight-line. Fields 0 and 2
+                    // of the four words are summed in place under the mask 0x07FC01FF: each sum is at
+                    // most 4 * 511 = 2044 < 2^11, so field 0's sum (bits 0..10) never reaches field 2
+                    // (bits 18..28) and the total stays below 2^29 (no sign bit). Field 1 is summed
+                    // in place under 0x0003FE00 (at most 2044 * 2^9 < 2^20). Same integer as
+                    // FromWords(w0, w1, w2, w3), fewer operations.
+                    x ^= x << 13; x ^= (x >> 17) & 0x7FFF; x ^= x << 5;
+                    int sign = (x >> 27) & 1;
+                    int outer = x & 0x07FC01FF, middle = x & 0x0003FE00;
+                    x ^= x << 13; x ^= (x >> 17) & 0x7FFF; x ^= x << 5;
+                    outer += x & 0x07FC01FF; middle += x & 0x0003FE00;
+                    x ^= x << 13; x ^= (x >> 17) & 0x7FFF; x ^= x << 5;
+                    outer += x & 0x07FC01FF; middle += x & 0x0003FE00;
+                    x ^= x << 13; x ^= (x >> 17) & 0x7FFF; x ^= x << 5;
+                    outer += x & 0x07FC01FF; middle += x & 0x0003FE00;
+                    int f = (outer & 0x7FF) + (outer >> 18) + (middle >> 9);
+                    eta = 2 * f - 6134 + 4 * sign; // 2 f - 12 * 511, then +2 when bit 27 of w0 is set, else -2
                 }
                 else
                 {
@@ -369,14 +409,20 @@ namespace EdgeLangevin.Core
                 }
                 long u = uArr[baseK + k];
                 long drv = 0;
-                if (j < listed && act[baseK + j] == k) { drv = drive[j]; j++; }
-                long leak = u > 0 ? _leak : (u < 0 ? -_leak : 0);
-                long v = u + drv - leak + ((_noiseScale * eta + _roundNoise) >> _shiftNoise);
-                if (v > _maxS) { v = _maxS; _ws.Saturations[SolverWorkspace.SiteU]++; }
-                else if (v < _minS) { v = _minS; _ws.Saturations[SolverWorkspace.SiteU]++; }
+                if (k == next)
+                {
+                    drv = drive[j];
+                    j++;
+                    next = j < listed ? act[baseK + j] : -1;
+                }
+                long leak = u > 0 ? leakQ : (u < 0 ? -leakQ : 0);
+                long v = u + drv - leak + ((noiseQ * eta + roundNoise) >> shiftNoise);
+                if (v > maxS) { v = maxS; clips++; }
+                else if (v < minS) { v = minS; clips++; }
                 uArr[baseK + k] = (int)v;
             }
-            _noise.SetState(chain, x);
+            if (clips != 0) _ws.Saturations[SolverWorkspace.SiteU] += clips;
+            if (own) _noise.SetState(chain, x);
         }
 
         /// <summary>
@@ -426,11 +472,17 @@ namespace EdgeLangevin.Core
                 long eta;
                 if (external == null)
                 {
-                    int w0 = GaussianNoise.Xorshift(x);
-                    int w1 = GaussianNoise.Xorshift(w0);
-                    int w2 = GaussianNoise.Xorshift(w1);
-                    x = GaussianNoise.Xorshift(w2);
-                    eta = GaussianNoise.FromWords(w0, w1, w2, x);
+                    // The Gaussian word inlined exactly as in UpdateFirstOrder (see the comment there).
+                    x ^= x << 13; x ^= (x >> 17) & 0x7FFF; x ^= x << 5;
+                    int sign = (x >> 27) & 1;
+                    int outer = x & 0x07FC01FF, middle = x & 0x0003FE00;
+                    x ^= x << 13; x ^= (x >> 17) & 0x7FFF; x ^= x << 5;
+                    outer += x & 0x07FC01FF; middle += x & 0x0003FE00;
+                    x ^= x << 13; x ^= (x >> 17) & 0x7FFF; x ^= x << 5;
+                    outer += x & 0x07FC01FF; middle += x & 0x0003FE00;
+                    x ^= x << 13; x ^= (x >> 17) & 0x7FFF; x ^= x << 5;
+                    outer += x & 0x07FC01FF; middle += x & 0x0003FE00;
+                    eta = 2 * ((outer & 0x7FF) + (outer >> 18) + (middle >> 9)) - 6134 + 4 * sign;
                 }
                 else
                 {

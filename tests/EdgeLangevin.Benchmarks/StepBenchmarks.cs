@@ -15,9 +15,10 @@ namespace EdgeLangevin.Benchmarks;
 /// data are drawn from the model with that pi and the model uses it too, so about
 /// pi K units are active (pi = 1: L1 coding, every unit active - the dense case;
 /// pi = 0.1: the realistic case, the natural-image models' learned pi at 2-3x
-/// overcompleteness). The float reference runs its chains on both cores (Parallel.For);
-/// the fixed-point solver is single-threaded, and FixedTwoThreads splits the batch over
-/// two solvers on the two cores for a like-for-like comparison. Chains are burnt in
+/// overcompleteness). Like for like: float and fixed each on 1 thread (the float
+/// reference as 128 one-chain batches, which ChainBatch steps on the calling thread) and
+/// on 2 threads (ChainBatch's Parallel.For; ParallelFixedSolver's two chain ranges, the
+/// same bits as one solver). Chains are burnt in
 /// for 300 steps before measuring, so the active counts are the stationary ones.
 /// </summary>
 [MemoryDiagnoser]
@@ -25,7 +26,9 @@ public class StepBenchmarks
 {
     private const int K = 128, D = 64, Batch = 128;
     private ChainBatch _float = null!;
-    private LangevinSolver _fixed = null!, _dense = null!, _half0 = null!, _half1 = null!;
+    private ChainBatch[] _floatSingles = null!; // one chain each: ChainBatch runs a 1-chain batch on the calling thread
+    private LangevinSolver _fixed = null!, _dense = null!;
+    private ParallelFixedSolver _fixed2 = null!;
 
     [Params(1.0, 0.1)]
     public double Pi { get; set; }
@@ -57,9 +60,22 @@ public class StepBenchmarks
         _fixed = Make(Batch, 0);
         _dense = Make(Batch, 0);
         _dense.EventDriven = false;
-        _half0 = Make(Batch / 2, 0);
-        _half1 = Make(Batch / 2, Batch / 2);
+        _fixed2 = new ParallelFixedSolver(p.Step, p.DictionaryRowMajor, D, K, Batch, 3, 2);
+        var xq2 = new int[D];
+        for (int b = 0; b < Batch; b++)
+        {
+            FixedParameters.QuantizeData(x.AsSpan(b * D, D), FixedFormat.Default, xq2, 0);
+            _fixed2.SetData(b, xq2, 0);
+        }
+        for (int t = 0; t < 300; t++) _fixed2.Step();
         for (int t = 0; t < 300; t++) _float.Step();
+        _floatSingles = new ChainBatch[Batch];
+        for (int b = 0; b < Batch; b++)
+        {
+            _floatSingles[b] = new ChainBatch(model, settings, 1, 3 + b);
+            _floatSingles[b].SetInput(0, x.AsSpan(b * D, D));
+            for (int t = 0; t < 300; t++) _floatSingles[b].Step();
+        }
     }
 
     /// <summary>Mean number of active units per chain at the current state of the fixed solver (printed once, for the report).</summary>
@@ -74,6 +90,12 @@ public class StepBenchmarks
     [Benchmark(Baseline = true, Description = "float reference (2 threads)")]
     public void Float() => _float.Step();
 
+    [Benchmark(Description = "float reference (1 thread)")]
+    public void FloatOneThread()
+    {
+        for (int b = 0; b < Batch; b++) _floatSingles[b].Step();
+    }
+
     [Benchmark(Description = "fixed point, event-driven (1 thread)")]
     public void Fixed() => _fixed.Step();
 
@@ -81,5 +103,5 @@ public class StepBenchmarks
     public void FixedDense() => _dense.Step();
 
     [Benchmark(Description = "fixed point, event-driven (2 threads)")]
-    public void FixedTwoThreads() => Parallel.Invoke(_half0.Step, _half1.Step);
+    public void FixedTwoThreads() => _fixed2.Step();
 }

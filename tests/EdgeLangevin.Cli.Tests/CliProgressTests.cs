@@ -26,6 +26,59 @@ public class CliProgressTests
         Assert.StartsWith("learn: fixed: done, 4 in ", lines[1]);
     }
 
+    /// <summary>Signals when a line containing <see cref="Expected"/> is written (the drawing runs on another thread).</summary>
+    private sealed class SignalWriter(string expected) : StringWriter
+    {
+        private readonly object _gate = new();
+        public string Expected { get; } = expected;
+        public ManualResetEventSlim Seen { get; } = new();
+
+        public override void WriteLine(string? value)
+        {
+            lock (_gate) base.WriteLine(value);
+            if (value?.Contains(Expected, StringComparison.Ordinal) == true) Seen.Set();
+        }
+
+        public override string ToString() { lock (_gate) return base.ToString(); }
+    }
+
+    [Fact]
+    public void A_running_stage_gets_periodic_plain_lines_with_count_percentage_and_rate()
+    {
+        var err = new SignalWriter("learn: float: 3/10 (30%), ");
+        var context = new CliContext(new StringWriter(), err) { PlainLineInterval = TimeSpan.Zero };
+
+        CliProgress.Run(context, "learn", (progress, _) =>
+        {
+            progress.Report(new RunProgress("float", 3, 10));
+            // Hold the job until the drawing thread has printed the running line (a guard, not a time limit on the code under test).
+            Assert.True(err.Seen.Wait(TimeSpan.FromSeconds(60)), "no periodic line was printed");
+            progress.Report(new RunProgress("float", 10, 10));
+            return 0;
+        });
+
+        string text = err.ToString();
+        Assert.Contains("learn: float: 3/10 (30%), ", text);
+        Assert.Contains("/s", text);
+        Assert.Contains("learn: float: done, 10 in ", text);
+    }
+
+    [Fact]
+    public void Quiet_prints_no_periodic_lines_only_the_finished_stage()
+    {
+        var err = new StringWriter();
+        var context = new CliContext(new StringWriter(), err, quiet: true) { PlainLineInterval = TimeSpan.Zero };
+        CliProgress.Run(context, "learn", (progress, _) =>
+        {
+            progress.Report(new RunProgress("float", 3, 10));
+            Thread.Sleep(500); // several drawing polls (every 200 ms) while the stage runs
+            progress.Report(new RunProgress("float", 10, 10));
+            return 0;
+        });
+        Assert.DoesNotContain("3/10", err.ToString());
+        Assert.Contains("learn: float: done, 10 in ", err.ToString());
+    }
+
     [Fact]
     public void A_test_writer_never_gets_terminal_progress_bars()
     {

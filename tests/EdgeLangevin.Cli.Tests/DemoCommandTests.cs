@@ -101,6 +101,7 @@ public class DemoCommandTests
     [InlineData("""{"infrence": {}}""", "field 'infrence': unknown section; did you mean 'inference'?")]
     [InlineData("""{"inference": {"method": "gibbs"}}""", "field 'inference.method': expected one of \"langevin\", \"lca\", got \"gibbs\"")]
     [InlineData("[1, 2, 3]", "expected a JSON object {...} at the top level, got an array")]
+    [InlineData("""{"inference": {"method": "lca"}}""", "section \"inference\": field 'method': the demo runs Langevin dynamics")]
     public void Bad_configuration_files_exit_2_with_a_message_naming_the_file_and_the_problem(string content, string expected)
     {
         using var tmp = new TempDir();

@@ -106,6 +106,13 @@ public class JsonConfigTests : IDisposable
     }
 
     [Fact]
+    public void A_field_given_twice_is_rejected_rather_than_the_last_silently_winning()
+    {
+        var e = LoadInferenceFails("""{"inference": {"tau_u": 20, "tau_u": 40}}""");
+        Assert.Contains("c.json: not valid JSON: field 'tau_u' appears twice", e.Message);
+    }
+
+    [Fact]
     public void A_section_that_is_not_an_object_is_rejected()
     {
         var e = LoadInferenceFails("""{"inference": [1, 2]}""");

@@ -20,9 +20,11 @@ public class JsonOutputTests
         ["demo"] = ["demo", "--quick", "--out", "{dir}/report", "--config", "{dir}/tiny.json", "--seed", "5", "--json", "{json}"],
         ["infer"] = ["infer", "--model", "{model}", "--input", "{dir}/x.json", "--samples", "50", "--burn-in", "10", "--seed", "5", "--json", "{json}"],
         ["learn"] = ["learn", "--data", "bars", "--out", "{dir}/m.json", "--steps", "100", "--seed", "5", "--json", "{json}"],
+        ["compare"] = ["compare", "--model", "{model}", "--quick", "--seed", "5", "--json", "{json}"],
         ["vectors"] = ["vectors", "--steps", "4", "--out", "{dir}/v", "--seed", "5", "--json", "{json}"],
         ["hdl generate"] = ["hdl", "generate", "--out", "{dir}/hdl", "--seed", "5", "--json", "{json}"],
         ["hdl verify"] = ["hdl", "verify", "--steps", "4", "--simulators", "icarus", "--work", "{dir}/work", "--seed", "5", "--json", "{json}"],
+        ["hdl run"] = ["hdl", "run", "--port", "sim", "--steps", "2", "--work", "{dir}/work", "--seed", "5", "--json", "{json}"],
         ["firmware export"] = ["firmware", "export", "--model", "{model}", "--target", "iot", "--out", "{dir}/fw", "--seed", "5", "--json", "{json}"],
         ["reproduce images"] = ["reproduce", "images", "--quick", "--overcomplete", "1", "--steps", "200", "--out", "{dir}/img", "--seed", "5", "--json", "{json}"],
     };

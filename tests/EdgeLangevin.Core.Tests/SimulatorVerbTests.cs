@@ -96,6 +96,24 @@ public class SimulatorVerbTests
     }
 
     [Fact]
+    public void AMisspeltConfigFieldIsExitCode2WithTheNearestName()
+    {
+        string cfg = TempDir() + ".json";
+        try
+        {
+            File.WriteAllText(cfg, """{"inference": {"order": 2}, "vectors": {"k": 3, "step": 16}}""");
+            var (code, _, err) = Run("vectors", "--config", cfg, "--out", TempDir());
+            Assert.Equal(2, code);
+            Assert.Contains("vectors.step", err);
+            Assert.Contains("did you mean 'steps'", err);
+        }
+        finally
+        {
+            File.Delete(cfg);
+        }
+    }
+
+    [Fact]
     public void CompareRejectsBothModelAndBars()
     {
         var (code, _, err) = Run("compare", "--model", "m.json", "--bars", "--json", "out.json");

@@ -14,7 +14,7 @@ public sealed class BarsReproductionTests : IDisposable
     }
 
     [Fact]
-    public void A_tiny_run_has_every_field_the_issue_asks_for_and_writes_the_five_figures()
+    public void A_tiny_run_has_every_field_the_issue_asks_for_and_writes_the_seven_figures()
     {
         var lengths = new BarsRunLengths(Batch: 4, ActivitySteps: 300, NormSteps: 300, CosineSteps: 300, SweepSteps: 100, BurnIn: 50);
         var result = BarsReproduction.Run(lengths, 5);
@@ -30,7 +30,7 @@ public sealed class BarsReproductionTests : IDisposable
         Assert.Equal(BarsReproduction.SweepPis.Length, json["activity_vs_pi_model"]!.AsArray().Count);
 
         var files = BarsPlots.WriteAll(result, _dir);
-        Assert.Equal(5, files.Count);
+        Assert.Equal(7, files.Count);
         foreach (string f in files)
         {
             byte[] png = File.ReadAllBytes(Path.Combine(_dir, f));

@@ -130,4 +130,17 @@ public class BarsTests
         Assert.NotNull(r.AveragedDictionary);
         for (int i = 0; i < data.TrueDictionary.Data.Length; i++) Assert.Equal(data.TrueDictionary.Data[i], r.AveragedDictionary!.Data[i], 12);
     }
+
+    [Fact]
+    public void The_same_seed_gives_the_same_learned_dictionary_bit_for_bit()
+    {
+        var data = new BarsData();
+        var (model, inf) = BarsReproduction.Setup(data, BarsMethod.Lsc);
+        var learning = new LearningSettings { Batch = 24, Steps = 300, Switching = DataSwitching.Asynchronous };
+        var a = Learner.Run(model, data, inf, learning, 9).Model.Dictionary.Data;
+        var b = Learner.Run(model, data, inf, learning, 9).Model.Dictionary.Data;
+        var c = Learner.Run(model, data, inf, learning, 10).Model.Dictionary.Data;
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+    }
 }

@@ -87,15 +87,29 @@ public class ExactPosteriorTests
         Assert.Equal(b.Mean[0], post.Mean[1], 2e-5);
     }
 
-    [Fact]
-    public void Marginal_density_integrates_to_the_active_probability()
+    [Theory]
+    [InlineData(Variant.Signed)]
+    [InlineData(Variant.NonNegative)]
+    public void Marginal_density_integrates_to_the_active_probability(Variant v)
     {
-        var post = new ExactPosterior(OneUnit(Variant.Signed), [1.2]);
+        var post = new ExactPosterior(OneUnit(v), [1.2]);
         var (s, dens) = post.MarginalDensity(0);
         double integral = 0;
         for (int i = 1; i < s.Length; i++)
             if ((s[i] >= 0) == (s[i - 1] >= 0)) integral += 0.5 * (dens[i] + dens[i - 1]) * (s[i] - s[i - 1]);
         // Trapezoid over the grid nodes: the rule's error at this spacing is below 1e-3.
         Assert.Equal(1 - post.PZero[0], integral, 1e-3);
+    }
+
+    [Fact]
+    public void Non_negative_marginal_density_is_smooth_where_the_posterior_is()
+    {
+        // Both tails of u map to the same s; a density that keeps only one tail at some nodes zigzags.
+        var (s, dens) = new ExactPosterior(OneUnit(Variant.NonNegative), [1.2]).MarginalDensity(0);
+        for (int i = 1; i + 1 < s.Length && s[i + 1] < 2.0; i++)
+        {
+            double mid = 0.5 * (dens[i - 1] + dens[i + 1]);
+            Assert.True(Math.Abs(dens[i] - mid) < 0.01, $"density at s = {s[i]}: {dens[i]} vs neighbours' mean {mid}");
+        }
     }
 }

@@ -66,6 +66,26 @@ public static class HdlSynthesizer
         return all.Count == 0 ? 0 : double.Parse(all[^1].Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
+    /// <summary>yosys synth_ice40 cell counts of the board top (no place and route): a quick synthesisability check.</summary>
+    public static JsonObject Ice40Cells(string src, CancellationToken cancel = default)
+    {
+        string dir = Path.Combine(src, "synth-ice40-cells");
+        Directory.CreateDirectory(dir);
+        string stat = Path.Combine(dir, "stat.txt");
+        var rtl = HdlGenerator.CoreRtl.Concat(HdlGenerator.BoardRtl).Select(f => Path.Combine(src, f));
+        ToolResult y = ToolRunner.Run("yosys", ["-q", "-p", $"read_verilog {string.Join(" ", rtl)}; synth_ice40 -dsp -spram -top el_top_icebreaker; tee -q -o {stat} stat"], dir, cancel);
+        if (!y.Ok || !File.Exists(stat)) throw new HdlToolException("yosys synth_ice40 failed: " + y.Tail(5));
+        return Cells(File.ReadAllText(stat));
+    }
+
+    private static JsonObject Cells(string statText)
+    {
+        var cells = new JsonObject();
+        foreach (Match m in Regex.Matches(statText, @"^\s+(\S+)\s+(\d+)\s*$", RegexOptions.Multiline | RegexOptions.CultureInvariant))
+            cells[m.Groups[1].Value] = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+        return cells;
+    }
+
     /// <summary>yosys cell counts of the datapath (el_core) for another family: "xilinx" or "ecp5".</summary>
     public static JsonObject OtherFamily(string src, string family, CancellationToken cancel = default)
     {
@@ -78,10 +98,7 @@ public static class HdlSynthesizer
         ToolResult y = ToolRunner.Run("yosys", ["-q", "-p", $"read_verilog {string.Join(" ", rtl)}; chparam -set DICT_STYLE \"block\" el_core; {synth}; tee -q -o {stat} stat"], dir, cancel);
         var result = new JsonObject { ["family"] = family, ["top"] = "el_core" };
         if (!y.Ok || !File.Exists(stat)) { result["error"] = "yosys failed: " + y.Tail(5); return result; }
-        var cells = new JsonObject();
-        foreach (Match m in Regex.Matches(File.ReadAllText(stat), @"^\s+(\S+)\s+(\d+)\s*$", RegexOptions.Multiline | RegexOptions.CultureInvariant))
-            cells[m.Groups[1].Value] = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
-        result["cells"] = cells;
+        result["cells"] = Cells(File.ReadAllText(stat));
         return result;
     }
 }

@@ -26,6 +26,12 @@ public sealed record IotFirmwareOptions
     public int CountsPerUnitLog2 { get; init; } = 6;
     /// <summary>Noise-channel samples of the boot calibration.</summary>
     public int CalibrationSamples { get; init; } = 4096;
+    /// <summary>
+    /// The Langevin noise itself from the calibrated noise channel (the paper's idea; first and second
+    /// order) instead of the seeded generator. Costs one noise conversion per unit and step, drawn for the
+    /// whole window before its first step (2 bytes per word); a failed calibration is retried with backoff.
+    /// </summary>
+    public bool PhysicalNoise { get; init; }
     /// <summary>Generator seed when there is no hardware RNG (and the run must be reproducible).</summary>
     public int Seed { get; init; } = 1;
 }
@@ -38,7 +44,7 @@ public sealed record IotFirmwareOptions
 /// </summary>
 /// <remarks>
 /// Failure handling: every input of a window (D signal conversions, the noise samples and their
-/// health) is read before the solver is touched, so an SPI error or a failed health test skips
+/// health, with physical noise every noise word of the window) is read before the solver is touched, so an SPI error or a failed health test skips
 /// the window and the state stays as it was after the last good window. Messages name the cause;
 /// a failed noise source is re-tested every <see cref="IotFirmwareOptions.RetestEvery"/> windows
 /// and the loop resumes when it passes. The loop allocates nothing per window (measured in the tests).
@@ -72,7 +78,8 @@ public sealed class IotFirmware
         _noise = new CheckedNoiseSource(new AdcNoiseSource(_adc, options.NoiseChannel, options.NoiseEntropyEighths));
         _seeder = new EntropySeeder(_noise);
         _physical = new PhysicalGaussianNoise(_noise, 1);
-        _loop = new InferenceLoop(model, options.Chains, options.StepsPerWindow, options.ZeroCount, options.CountsPerUnitLog2, options.Seed);
+        _loop = new InferenceLoop(model, options.Chains, options.StepsPerWindow, options.ZeroCount, options.CountsPerUnitLog2, options.Seed,
+            options.PhysicalNoise ? _physical : null);
         _windows = new WindowController(_loop, _seeder, options.ReportEvery, options.ReseedEvery, options.RetestEvery);
         _counts = new int[model.D];
     }
@@ -82,6 +89,8 @@ public sealed class IotFirmware
     public PhysicalGaussianNoise PhysicalNoise => _physical;
     public long SpiErrors => _windows.ReadErrors;
     public long SkippedWindows => _windows.SkippedWindows;
+    /// <summary>The shared window policy (noise health, calibration retries, reports).</summary>
+    public WindowController Windows => _windows;
     public long Reseeds => _windows.Reseeds;
     public SelfTestResult? SelfTest { get; private set; }
 
@@ -92,7 +101,8 @@ public sealed class IotFirmware
     /// </summary>
     public bool Boot()
     {
-        _out.WriteLine($"EdgeLangevin IoT firmware: model {_model.Name} (D = {_model.D}, K = {_model.K}, target {_model.Target}), {_options.Chains} chain(s), {_options.StepsPerWindow} steps per window");
+        _out.WriteLine($"EdgeLangevin IoT firmware: model {_model.Name} (D = {_model.D}, K = {_model.K}, target {_model.Target}), {_options.Chains} chain(s), {_options.StepsPerWindow} steps per window, "
+            + (_options.PhysicalNoise ? "physical Langevin noise from the noise channel" : "Langevin noise from the seeded generator"));
         SelfTest = GoldenSelfTest.Run(_model);
         _out.WriteLine("self-test: " + SelfTest.Message);
         if (!SelfTest.Passed) return false;
@@ -115,30 +125,32 @@ public sealed class IotFirmware
         }
         else
         {
-            _out.WriteLine(_options.ReseedEvery > 0
+            _out.WriteLine(_options.PhysicalNoise
+                ? "entropy: no hardware RNG; the generator is unused (physical Langevin noise), the learner's rounding stream uses the fixed seed " + seed
+                : _options.ReseedEvery > 0
                 ? $"entropy: no hardware RNG; fixed seed {seed}, reseeded from the noise channel every {_options.ReseedEvery} windows"
                 : $"entropy: no hardware RNG; fixed seed {seed}, never reseeded (a reproducible run)");
         }
 
-        try
+        // Start-up tests and, with physical noise, the calibration (retried with backoff by the window policy on failure).
+        _windows.CalibrationSamples = _options.CalibrationSamples;
+        bool noiseOk = _windows.StartNoise();
+        _out.WriteLine(_windows.Line.ToString());
+        if (noiseOk && !_options.PhysicalNoise)
         {
-            _noise.RunStartupTests();
-            _physical.Calibrate(_options.CalibrationSamples);
-            _line.Clear().Append("noise channel ").Append((long)_options.NoiseChannel).Append(": mean ").AppendFixed(_physical.MeanQ16, 16, 2)
-                .Append(" counts, variance ").AppendFixed(_physical.VarianceQ16, 16, 2).Append(" counts^2, lag-1 correlation ").AppendFixed(_physical.Lag1CorrelationQ15, 15, 3)
-                .Append("; health: RCT cutoff ").Append((long)_noise.Health.RepetitionCutoff).Append(", APT cutoff ").Append((long)_noise.Health.ProportionCutoff)
-                .Append('/').Append((long)_noise.Health.ProportionWindow);
-            _out.WriteLine(_line.ToString());
-        }
-        catch (NoiseHealthException e)
-        {
-            _out.WriteLine($"noise channel {_options.NoiseChannel}: {e.Message}; windows are skipped until it passes again");
-            _windows.NoiseFailedAtBoot();
-        }
-        catch (SpiReadException e)
-        {
-            _out.WriteLine($"noise channel: {e.Message}; windows are skipped until it reads again");
-            _windows.NoiseFailedAtBoot();
+            // The generator does not need it, but the numbers say whether the channel could serve as physical noise.
+            try
+            {
+                _physical.Calibrate(_options.CalibrationSamples);
+                _line.Clear().Append("noise channel ").Append((long)_options.NoiseChannel).Append(": ");
+                WindowController.AppendCalibration(_line, _physical);
+                _out.WriteLine(_line.ToString());
+            }
+            catch (NoiseHealthException e)
+            {
+                _out.WriteLine($"noise channel {_options.NoiseChannel}: {e.Message}; windows are skipped until it passes again");
+                _windows.NoiseFailedAtBoot();
+            }
         }
         return true;
     }

@@ -19,6 +19,7 @@ for (int i = 0; i < args.Length; i++)
               --steps-per-window N [100] --report-every N [10] --reseed-every N [64] --chains N [1]
               --zero-count N [512] --counts-per-unit-log2 N [6]
               --windows N [0 = until Ctrl-C] --seed N [1] --hwrng PATH [/dev/hwrng | none]
+              --noise prng|physical [prng]      Langevin noise from the seeded generator, or the calibrated noise channel itself
               --replay DIR                      no hardware: play DIR/bars8x8-signal-ch0.txt and DIR/noise-ch1.txt
                                                 (one count per line) through a recorded MCP3008 instead of SPI
             Example: sudo ./EdgeLangevin.Firmware.Iot --bus 0 --cs 0 --windows 1000
@@ -64,6 +65,9 @@ try
         ZeroCount = Int("zero-count", 512),
         CountsPerUnitLog2 = Int("counts-per-unit-log2", 6),
         Seed = Int("seed", 1),
+        PhysicalNoise = values.Remove("noise", out string? noiseMode) && noiseMode == "physical"
+            ? true
+            : noiseMode is null or "prng" ? false : throw new FormatException($"--noise: expected prng or physical, got '{noiseMode}'"),
     };
     if (values.Count > 0) throw new FormatException($"unknown option --{values.Keys.First()} (try --help)");
 }

@@ -38,7 +38,12 @@ public static class DemoCommand
         CliContext context = CliContext.Current;
         ConfigFile config = ConfigFile.LoadOrEmpty(configFile, "demo", "inference");
         DemoSettings settings = config.Section("demo", quick ? DemoSettings.Quick : DemoSettings.Full, (s, f) => s.Validate(f));
-        InferenceSettings inference = config.Section("inference", InferenceSettings.Default, (s, f) => s.Validate(f));
+        InferenceSettings inference = config.Section("inference", InferenceSettings.Default, (s, f) =>
+        {
+            s.Validate(f);
+            // Checked here, not after minutes of float learning: the fixed-point core and the Verilog run Langevin dynamics only.
+            if (s.Method != InferenceMethod.Langevin) throw InvalidInputException.Field(f, "method", "the demo runs Langevin dynamics (\"langevin\"); LCA has no fixed-point or hardware version");
+        });
         if (PlotFonts.Warning is { } fontWarning) context.Error.WriteLine($"warning: {fontWarning}");
 
         string folder = output.FullName;

@@ -163,6 +163,8 @@ public static class HdlCommands
             Ice40Result ice = Guard(() => HdlSynthesizer.Ice40(src, target));
             output.WriteLine(ice.Error ?? string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"iCE40 UP5K: fmax {ice.FmaxMhz:0.00} MHz (target {target:0.###}), {ice.LogicCells}/{DatapathModel.Up5kLogicCells} logic cells, {ice.Dsp} DSP, {ice.Bram} BRAM, {ice.Spram} SPRAM, fits {ice.Fits}"));
+            string bitstream = Path.Combine(src, "synth-ice40", "top.bin");
+            if (File.Exists(bitstream)) output.WriteLine($"bitstream: {bitstream} (flash with: iceprog {bitstream})");
             JsonObject xilinx = Guard(() => HdlSynthesizer.OtherFamily(src, "xilinx"));
             JsonObject ecp5 = Guard(() => HdlSynthesizer.OtherFamily(src, "ecp5"));
             output.WriteLine($"xilinx: {Cells(xilinx)}");
@@ -182,6 +184,7 @@ public static class HdlCommands
                     ["fmax_mhz"] = Math.Round(ice.FmaxMhz, 2), ["logic_cells"] = ice.LogicCells, ["dsp"] = ice.Dsp, ["bram"] = ice.Bram,
                     ["spram"] = ice.Spram, ["fits"] = ice.Fits, ["timing_met"] = ice.TimingMet,
                     ["ice40"] = ice.ToJson(), ["xilinx"] = xilinx, ["ecp5"] = ecp5,
+                    ["bitstream"] = File.Exists(bitstream) ? bitstream : null,
                     ["cycles_per_step"] = Math.Round(r.SteadyCyclesPerStep, 2), ["mac_bound_cycles_per_step"] = Math.Round(r.SteadyMacBoundPerStep, 2),
                     ["cycles_overhead_fraction"] = double.IsFinite(r.OverheadFraction) ? Math.Round(r.OverheadFraction, 4) : null,
                     ["simulation"] = r.ToJson(),
@@ -209,7 +212,7 @@ public static class HdlCommands
         var seed = CommonOptions.Seed();
         var json = CommonOptions.Json();
         var cmd = new Command("run",
-            "Load the dictionary, a datum x and an initial state over the UART of an iCEBreaker running the generated bitstream (board/ of 'hdl generate', built with 'hdl synth'), run the steps, read the codes and states back and compare them with the C# core bit for bit. " +
+            "Load the dictionary, a datum x and an initial state over the UART of an iCEBreaker running the bitstream that 'hdl synth' builds for the same model and config (it prints its path), run the steps, read the codes and states back and compare them with the C# core bit for bit. " +
             "The datum and initial state are the ones 'edgelangevin vectors' draws from --seed. Uses stty and the device file (System.IO.Ports is not served here).\n" +
             "Example: edgelangevin hdl run --port /dev/ttyUSB1 --model model.json --steps 1000 --seed 2")
         { model, config, port, steps, work, seed, json };

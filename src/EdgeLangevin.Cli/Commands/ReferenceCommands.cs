@@ -7,7 +7,6 @@ using EdgeLangevin.Cli.Infrastructure;
 using EdgeLangevin.Core;
 using EdgeLangevin.Reference;
 using EdgeLangevin.Reference.Data;
-using EdgeLangevin.Reference.Data.Images;
 using EdgeLangevin.Reference.Experiments;
 using EdgeLangevin.Reference.Inference;
 using EdgeLangevin.Reference.Io;
@@ -166,29 +165,24 @@ public static class ReferenceCommands
 
     private static Command Learn()
     {
-        var data = new Option<string>("--data") { Description = $"Training data: 'bars' (8x8 bars, pi 0.3, sigma 0.5), a folder of PGM images, or '{ImageFolder.ShippedName}' for the shipped photos", Required = true };
+        var data = new Option<string>("--data") { Description = "Training data: 'bars' (8x8 bars, pi 0.3, sigma 0.5), a folder of PGM images, or 'images' for the shipped photos", Required = true };
         var output = new Option<FileInfo>("--out") { Description = "Model file to write (atomically)", Required = true };
         var steps = new Option<long?>("--steps") { Description = "Learning steps (default 20000)" };
         var k = new Option<int?>("--k") { Description = "Number of dictionary columns (default: 16 for bars)" };
         var pi = new Option<double?>("--pi") { Description = "pi of the model (held fixed unless learning.learn_pi); default: 0.3 for bars" };
         var normalise = new Option<bool>("--normalise") { Description = "Normalise dictionary columns to unit norm after every step" };
-        var quick = new Option<bool>("--quick") { Description = "Images: the short time scales of `reproduce images --quick`" };
         var config = CommonOptions.Config();
         var json = CommonOptions.Json();
         var seed = CommonOptions.Seed();
         var cmd = new Command("learn",
-            "Learns a dictionary (and, with learning.learn_pi in --config, pi) by Langevin sampling with simultaneous learning, from a random start, and writes a model file.\n" +
-            "Example: edgelangevin learn --data bars --out bars-model.json --steps 40000 --seed 3\n" +
-            "Example: edgelangevin learn --data images --k 128 --quick --out image-model.json")
-        { data, output, steps, k, pi, normalise, quick, config, json, seed };
+            "Learns a dictionary (and, with learning.learn_pi in --config, pi) by Langevin sampling with simultaneous learning, from a random unit-norm dictionary, and writes a model file. Bars: batch 128 chains unless --config sets learning.batch.\n" +
+            "Example: edgelangevin learn --data bars --out bars-model.json --steps 40000 --seed 3")
+        { data, output, steps, k, pi, normalise, config, json, seed };
         cmd.SetAction(parse =>
         {
             var context = CliContext.From(parse);
             var cfg = ConfigFile.LoadOrEmpty(parse.GetValue(config), ConfigSections.Inference, ConfigSections.Learning);
             string source = parse.GetValue(data)!;
-            if (source != "bars")
-                return LearnImages(source, parse.GetValue(output)!, parse.GetValue(k), parse.GetValue(pi), parse.GetValue(steps), parse.GetValue(normalise),
-                    parse.GetValue(quick), cfg, parse.GetValue(seed), parse.GetValue(json), context);
             InferenceSettings inference = cfg.Section(ConfigSections.Inference, InferenceSettings.Default, (x, f) => x.Validate(f));
             LearningSettings learning = cfg.Section(ConfigSections.Learning, LearningSettings.Default with { Batch = 128 }, (x, f) => x.Validate(inference, f));
             learning = learning with
@@ -227,36 +221,8 @@ public static class ReferenceCommands
     }
 
     /// <summary>
-    /// `learn --data DIR|images`: the natural-image path (Data/Images, ImageCommands) with this verb's
-    /// options mapped onto its settings: --k = R x 64, --pi the initial pi, --config sections over its defaults.
-    /// </summary>
-    private static int LearnImages(string dir, FileInfo outFile, int? k, double? pi, long? steps, bool normalise, bool quick, ConfigFile cfg, int seed, FileInfo? json, CliContext context)
-    {
-        var s = quick ? ImageExperimentSettings.Quick : ImageExperimentSettings.Full;
-        if (cfg.Has(ConfigSections.Inference)) s = s with { Inference = cfg.Section(ConfigSections.Inference, s.Inference, (x, f) => x.Validate(f)) };
-        if (cfg.Has(ConfigSections.Learning)) s = s with { Learning = cfg.Section(ConfigSections.Learning, s.Learning, (x, f) => x.Validate(s.Inference, f)) };
-        if (steps is long n) s = s with { Learning = s.Learning with { Steps = n, RecordEvery = (int)Math.Max(1, Math.Min(s.Learning.RecordEvery, n / 10)) } };
-        if (normalise) s = s with { Learning = s.Learning with { Normalise = true } };
-        if (pi is double p)
-        {
-            if (!(p > 0 && p <= 1)) throw new InvalidInputException($"--pi: must be in (0, 1], got {p.ToString(CultureInfo.InvariantCulture)}");
-            s = s with { InitialPi = p };
-        }
-        int d = s.Preprocessing.PatchSize * s.Preprocessing.PatchSize;
-        int r = 1;
-        if (k is int kk)
-        {
-            if (kk < d || kk % d != 0) throw new InvalidInputException($"--k: for {s.Preprocessing.PatchSize}x{s.Preprocessing.PatchSize} patches K must be a multiple of {d} (K = R x {d}), got {kk}");
-            r = kk / d;
-        }
-        try { s.Learning.Validate(s.Inference); }
-        catch (InvalidInputException e) { throw new InvalidInputException($"command line: {e.Message}", e); }
-        return ImageCommands.LearnFromImages(dir, outFile, r, s, seed, json, context);
-    }
-
-    /// <summary>
-    /// The one place where `learn --data` picks its data source. "bars" is built in; a folder of
-    /// images is where the natural-image pipeline (Data/Images) plugs in.
+    /// The data source of `learn --data bars`. Image folders never reach here: ImageCommands wraps
+    /// this verb's action and takes every --data other than "bars" (natural-image pipeline, Data/Images).
     /// </summary>
     private static (IDataSource Data, SparseCodingModel Template, Matrix? Truth) ResolveData(string source, int? k, double? pi)
     {

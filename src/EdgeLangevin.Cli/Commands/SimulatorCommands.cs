@@ -127,19 +127,15 @@ public static class SimulatorCommands
         return cmd;
     }
 
-    /// <summary>Reads {"inference": {...}, "vectors": {...}}; both sections optional, nothing else allowed.</summary>
+    /// <summary>
+    /// Reads {"inference": {...}, "vectors": {...}} through the CLI's config loader (both sections
+    /// optional, unknown fields named with the nearest valid one).
+    /// </summary>
     internal static (InferenceSettings, VectorSettings) ReadConfig(string path)
     {
-        if (!File.Exists(path)) throw new InvalidInputException($"{path}: config file not found");
-        JsonNode? root;
-        try { root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip }); }
-        catch (JsonException e) { throw new InvalidInputException($"{path}: not valid JSON ({e.Message})", e); }
-        if (root is not JsonObject obj) throw new InvalidInputException($"{path}: expected a JSON object with \"inference\" and/or \"vectors\" sections");
-        foreach (var kv in obj)
-            if (kv.Key is not ("inference" or "vectors"))
-                throw InvalidInputException.Field(path, kv.Key, "unknown section; expected \"inference\" or \"vectors\"");
-        InferenceSettings inf = obj["inference"] is JsonNode i ? InferenceSettings.FromJson(i, path) : InferenceSettings.Default;
-        VectorSettings v = obj["vectors"] is JsonNode vn ? SettingsJson.Parse<VectorSettings>(vn, path, (s, f) => s.Validate(f)) : new VectorSettings();
+        var cfg = ConfigFile.Load(path, "inference", "vectors");
+        InferenceSettings inf = cfg.Section("inference", InferenceSettings.Default, (s, f) => s.Validate(f));
+        VectorSettings v = cfg.Section("vectors", new VectorSettings(), (s, f) => s.Validate(f));
         return (inf, v);
     }
 }

@@ -482,7 +482,7 @@ public sealed class DemoPipeline
         }
         _metrics["hdl_synth"] = ice.ToJson();
         string line = ice.Error ?? string.Create(CultureInfo.InvariantCulture,
-            $"iCE40 UP5K: fmax {ice.FmaxMhz:0.0} MHz (clock {target:0.###} MHz), {ice.LogicCells}/{DatapathModel.Up5kLogicCells} logic cells, {ice.Dsp} DSP, {ice.Bram} block RAM, {ice.Spram} SPRAM");
+            $"iCE40 UP5K: fmax {ice.FmaxMhz:0.00} MHz (clock {target:0.###} MHz), {ice.LogicCells}/{DatapathModel.Up5kLogicCells} logic cells, {ice.Dsp} DSP, {ice.Bram} block RAM, {ice.Spram} SPRAM");
         if (!ice.Fits) throw new JobFailedException("does not fit: " + line);
         if (!ice.TimingMet) throw new JobFailedException("misses the clock: " + line);
         return line;

@@ -107,7 +107,7 @@ public static class DemoReport
         if (m["hdl_verify"] is JsonObject hv)
             yield return ["Verilog vs C# core, bit for bit", (bool?)hv["passed"] == true ? "match" : "MISMATCH", $"{hv["steps"]} steps, every state word"];
         if (m["hdl_synth"] is JsonObject hs)
-            yield return ["iCE40 UP5K: fmax, logic cells, DSP, BRAM", $"{N(hs["fmax_mhz"])} MHz, {hs["logic_cells"]}, {hs["dsp"]}, {hs["bram"]}", "5280 logic cells, 8 DSP, 30 BRAM on the device"];
+            yield return ["iCE40 UP5K: fmax, logic cells, DSP, BRAM", $"{N(hs["fmax_mhz"], 4)} MHz (clock {N(hs["target_mhz"], 4)}), {hs["logic_cells"]}, {hs["dsp"]}, {hs["bram"]}", "5280 logic cells, 8 DSP, 30 BRAM on the device"];
         if (m["exact_check"] is JsonObject ec)
         {
             foreach (string run in new[] { "small_step", "configured_step" })

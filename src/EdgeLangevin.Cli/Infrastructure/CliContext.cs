@@ -22,6 +22,9 @@ public sealed class CliContext
         Cancellation = cancellation;
     }
 
+    /// <summary>Time between plain progress lines (tests shorten it).</summary>
+    public TimeSpan PlainLineInterval { get; init; } = TimeSpan.FromSeconds(CliProgress.PlainLineIntervalSeconds);
+
     /// <summary>The command line as given (recorded in --json outputs).</summary>
     public IReadOnlyList<string> Arguments { get; }
 

@@ -93,7 +93,7 @@ public static class CliProgress
             for (; reportedStages < completeCount; reportedStages++)
                 context.Error.WriteLine($"{title}: {Describe(stages[reportedStages], finished: true)}");
             if (finished) break;
-            if (periodic && lastLine.Elapsed.TotalSeconds >= PlainLineIntervalSeconds && stages.Length > reportedStages)
+            if (periodic && lastLine.Elapsed >= context.PlainLineInterval && stages.Length > reportedStages)
             {
                 context.Error.WriteLine($"{title}: {Describe(stages[^1], finished: false)}");
                 lastLine.Restart();

@@ -34,7 +34,8 @@ namespace EdgeLangevin.Cli.Infrastructure;
 /// </example>
 public static class JsonConfig
 {
-    private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = false };
+    // A field given twice is an error, not "the last one wins": one of the two values is a mistake.
+    private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = false, AllowDuplicateProperties = false };
 
     /// <summary>Reads a file that must hold one JSON object.</summary>
     public static JsonObject ReadObject(string path)
@@ -278,7 +279,12 @@ public static class JsonConfig
     {
         int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
         if (cut < 0) cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return (cut > 0 ? message[..cut] : message).Trim().TrimEnd('|').Trim();
+        string text = (cut > 0 ? message[..cut] : message).Trim().TrimEnd('|').Trim();
+        // System.Text.Json speaks to programmers; the user cannot change reader options.
+        return text.Replace(" Change the reader options.", "", StringComparison.Ordinal)
+                   .Replace(" which is not supported in this mode.", ".", StringComparison.Ordinal)
+                   .Replace("Duplicate property '", "field '", StringComparison.Ordinal)
+                   .Replace("' encountered during deserialization.", "' appears twice", StringComparison.Ordinal);
     }
 
     private static InvalidInputException Error(string file, string field, string problem) => InvalidInputException.Field(file, field, problem);

@@ -32,8 +32,10 @@ namespace EdgeLangevin.Core.HardwareNoise
     /// (<see cref="NoiseArithmetic"/>); |y| &lt; 2^31, |rho y| &lt; 2^46, |sum e| &lt; 2^37, |sum e * mult| &lt; 2^58.
     ///
     /// Failures: calibration throws <see cref="NoiseHealthException"/> (health test failed, too little
-    /// noise, |rho| above the monitor's limit). <see cref="NextEta"/> never throws: the loop checks
-    /// <see cref="IsHealthy"/> once per window and discards the window when it is false.
+    /// noise, |rho| above the monitor's limit). <see cref="NextEta"/> never throws: a health fault only
+    /// shows in <see cref="IsHealthy"/>. The solver takes these words through
+    /// <see cref="PrefetchedNoiseWords"/> (LangevinSolver.ExternalNoise), which draws a block of them and
+    /// checks <see cref="IsHealthy"/> before any step uses them, so a fault never half-updates a step.
     /// </remarks>
     public sealed class PhysicalGaussianNoise
     {

@@ -117,20 +117,32 @@ public sealed class ExactPosterior
     public (double[] S, double[] Density) MarginalDensity(int unit)
     {
         double u0 = Model.U0;
-        var pts = new SortedDictionary<double, double>();
-        for (int i = 0; i < _nodes.Length; i++)
+        int n = _nodes.Length;
+        var s = new List<double>();
+        var density = new List<double>();
+        // mass / weight = density of u at the node (the weight is the node's share of the axis).
+        double Dens(int i) => _marginalU[unit][i] / Math.Exp(_logWeights[i]);
+        for (int i = 0; i < n; i++)
         {
-            double u = _nodes[i];
             if (_inside[i]) continue;
-            double s = H(Model.Variant, u, u0);
-            // The outer copy of a cut node at |u| = u0 carries the limit s -> 0 from its side; keep
-            // the two sides of the signed variant apart (-epsilon sorts just below +0).
-            if (s == 0 && Model.Variant == Variant.Signed && u < 0) s = -double.Epsilon;
-            // mass / weight = density of u at the node (the weight is the node's share of the axis).
-            double dens = _marginalU[unit][i] / Math.Exp(_logWeights[i]);
-            pts[s] = pts.TryGetValue(s, out double old) ? old + dens : dens;
+            double u = _nodes[i];
+            if (Model.Variant == Variant.NonNegative)
+            {
+                // The axis rule is symmetric, node i mirrors node n-1-i: both tails give the same s = |u| - u0.
+                if (u < 0) continue;
+                s.Add(u - u0);
+                density.Add(Dens(i) + Dens(n - 1 - i));
+            }
+            else
+            {
+                // The outer copy of a cut node at |u| = u0 carries the limit s -> 0 from its side; keep
+                // the two sides apart (-epsilon sorts just below +0).
+                double v = H(Model.Variant, u, u0);
+                s.Add(v == 0 && u < 0 ? -double.Epsilon : v);
+                density.Add(Dens(i));
+            }
         }
-        return (pts.Keys.ToArray(), pts.Values.ToArray());
+        return (s.ToArray(), density.ToArray());
     }
 
     /// <summary>s = h(u) for the variant.</summary>

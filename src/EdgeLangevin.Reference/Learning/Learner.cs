@@ -44,7 +44,9 @@ public static class Learner
         double switchP = inference.Dt / learning.TauX;
         bool signed = initial.Variant == Variant.Signed;
         bool ignoreSign = signed;
-        int blocks = Math.Min(chains, Environment.ProcessorCount * 2);
+        // A fixed number of partial sums (not one per core): the order of the floating-point additions,
+        // and so the learned dictionary to the last bit, is then the same on every machine.
+        int blocks = Math.Min(chains, 8);
         var partial = new double[blocks][];
         for (int i = 0; i < blocks; i++) partial[i] = new double[k * d];
         var stats = new CodeStatistics(k);

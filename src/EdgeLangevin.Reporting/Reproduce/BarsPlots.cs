@@ -1,5 +1,6 @@
 using EdgeLangevin.Reference.Experiments;
 using EdgeLangevin.Reference.Metrics;
+using EdgeLangevin.Reference.Model;
 using EdgeLangevin.Reporting.Plots;
 using ScottPlot;
 
@@ -22,6 +23,12 @@ public static class BarsPlots
         ColumnNorms(P("column_norms.png"), r);
         Cosine(P("cosine.png"), r);
         ActivityVsPi(P("activity_vs_pi_model.png"), r);
+        foreach (var v in new[] { Variant.Signed, Variant.NonNegative })
+        {
+            var (samples, grid, density, pZero) = WorkedCase.Run(v, r.Seed);
+            Charts.PosteriorMarginal(P($"posterior_worked_case_{v.ToJson()}.png"),
+                $"MODEL.md worked case, {v.ToJson()}: x = 1.2, a = 1, sigma = 0.5, pi = 0.3", samples, grid, density, pZero);
+        }
         return files;
     }
 

@@ -166,8 +166,100 @@ public class IotFirmwareTests
         Assert.True(firmware.Window());
     }
 
+    [Fact]
+    public void With_physical_langevin_noise_the_activity_on_bars_is_near_pi_k_and_no_window_allocates()
+    {
+        // The paper's idea: the noise channel itself is the Langevin noise (calibrated, decorrelated,
+        // scaled to unit variance). Same expectation and tolerance as with the generator's noise
+        // (4.8 +- 1.1, see The_inferred_activity_on_bars_data_is_near_the_models_pi). 1600 noise
+        // conversions per window: a fresh simulated noise stream, longer than the shipped recording.
+        var spi = new RecordedSpiDevice(Recording.Signal(), Recording.GenerateNoise(1_000_000));
+        var output = new FixedBufferWriter();
+        var firmware = new IotFirmware(ExportedModel.Create(), spi, null, output, Options with { PhysicalNoise = true, ReseedEvery = 0 });
+        Assert.True(firmware.Boot());
+        Assert.True(firmware.Loop.UsesPhysicalNoise);
+        firmware.Run(10, CancellationToken.None);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        firmware.Run(Recording.Windows, CancellationToken.None);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, firmware.SkippedWindows);
+        Assert.Equal(0, firmware.PhysicalNoise.Clips);
+        double meanActive = (double)firmware.Loop.ActiveSum / firmware.Loop.Windows;
+        Assert.InRange(meanActive, 4.8 - 1.1, 4.8 + 1.1);
+    }
+
+    [Fact]
+    public void A_physical_noise_source_that_sticks_while_a_window_draws_its_words_skips_the_window_with_every_state_unchanged()
+    {
+        // Physical mode reads no seed draw per window: boot takes 1024 (start-up) + 4096 (calibration)
+        // conversions, each window 100 steps * 16 units = 1600. The pin sticks 700 conversions into the 4th window.
+        int[] good = Recording.GenerateNoise(200_000);
+        int stickAt = 1024 + 4096 + 3 * 1600 + 700;
+        int[] noise = good.Take(stickAt).Concat(Enumerable.Repeat(640, 5000)).Concat(good.Skip(stickAt)).ToArray();
+        var output = new StringWriter();
+        var firmware = new IotFirmware(ExportedModel.Create(), new RecordedSpiDevice(Recording.Signal(), noise), null, output,
+            Options with { PhysicalNoise = true, ReseedEvery = 0 });
+        Assert.True(firmware.Boot());
+        firmware.Run(3, CancellationToken.None);
+        var solver = firmware.Loop.Solver;
+        int[] u = (int[])solver.Workspace.U.Clone();
+        int[] m = (int[])solver.Workspace.M.Clone();
+        short[] a = (short[])solver.DictionaryColumns.Clone();
+        long[] sat = (long[])solver.Workspace.Saturations.Clone();
+        int u0 = solver.ThresholdQ;
+        long steps = solver.StepCount;
+        long learnerSteps = firmware.Loop.Learner!.StepCount;
+        Assert.False(firmware.Window());
+        Assert.True(firmware.Loop.LastWindowNoiseFailed);
+        Assert.Equal(u, solver.Workspace.U);
+        Assert.Equal(m, solver.Workspace.M);
+        Assert.Equal(a, solver.DictionaryColumns);
+        Assert.Equal(sat, solver.Workspace.Saturations);
+        Assert.Equal(u0, solver.ThresholdQ);
+        Assert.Equal(steps, solver.StepCount);
+        Assert.Equal(learnerSteps, firmware.Loop.Learner.StepCount);
+        Assert.Equal(3, firmware.Loop.Windows);
+        // The jump from ~512 to a stuck 640 is caught by the lag-1 test when its 512-sample window closes
+        // before the run reaches the RCT cutoff (11), otherwise by the RCT: either names the fault.
+        Assert.True(firmware.Noise.Health.Status is NoiseHealthStatus.RepetitionCount or NoiseHealthStatus.Lag1Correlation, firmware.Noise.Health.Status.ToString());
+        Assert.Contains("noise fault: " + NoiseHealth.Describe(firmware.Noise.Health.Status), output.ToString());
+        Assert.Contains("window skipped, state kept; recalibrating in 1 window(s)", output.ToString());
+    }
+
+    [Fact]
+    public void A_physical_noise_calibration_that_fails_at_boot_is_retried_with_backoff_and_the_loop_resumes()
+    {
+        // The noise pin is stuck for the first 5 * 1024 conversions, then the simulated noise starts. Each attempt
+        // restarts the health tests and reads the 1024 start-up samples (the RCT fails on the 11th stuck one:
+        // 1 + ceil(20 / 2) at H = 2 bits), so attempts 1 to 5 fail and attempt 6 sees only good noise. Attempt 1
+        // is at boot, then at windows 1, 3, 7, 15, 31 (backoff 1, 2, 4, 8, 16 windows): windows 1 to 30 are
+        // skipped, 31 to 40 run.
+        int[] noise = Enumerable.Repeat(700, 5 * 1024).Concat(Recording.GenerateNoise(400_000)).ToArray();
+        var output = new StringWriter();
+        var firmware = new IotFirmware(ExportedModel.Create(), new RecordedSpiDevice(Recording.Signal(), noise), null, output,
+            Options with { PhysicalNoise = true, ReseedEvery = 0, ReportEvery = 5 });
+        Assert.True(firmware.Boot());
+        string text = output.ToString();
+        Assert.Contains("noise calibration attempt 1 failed: repetition count test failed", text);
+        Assert.Contains("; windows skipped, state kept; next attempt in 1 window(s)", text);
+        firmware.Run(40, CancellationToken.None);
+        text = output.ToString();
+        Assert.Contains("noise calibration attempt 2 failed: repetition count test failed: the source repeats one value (stuck pin or dead RNG?); window skipped, state kept; next attempt in 2 window(s)", text);
+        Assert.Contains("noise calibration attempt 3 failed: ", text);
+        Assert.Contains("next attempt in 4 window(s)", text);
+        Assert.Contains("next attempt in 16 window(s)", text);
+        // Attempt 7 comes 32 windows after attempt 6 (at window 31): at window 63. Not within 40 windows.
+        Assert.Contains("noise calibrated (attempt 6): mean 511.", text);
+        Assert.Contains("; resuming after 30 skipped window(s)", text);
+        Assert.Equal(6, firmware.Windows.CalibrationAttempts);
+        Assert.Equal(5, firmware.Windows.CalibrationFailures);
+        Assert.Equal(30, firmware.SkippedWindows);
+        Assert.Equal(10, firmware.Loop.Windows);
+        Assert.Contains(" calibrations 6 (5 failed) read_errors 0 skipped 30", text);
+    }
+
     /// <summary>A board model built directly from a double model (no golden vector: for runs that skip the boot).</summary>
-    private static FirmwareModel BoardModel(EdgeLangevin.Reference.Model.SparseCodingModel model, EdgeLangevin.Codegen.Firmware.FirmwareExportOptions options)
+    internal static FirmwareModel BoardModel(EdgeLangevin.Reference.Model.SparseCodingModel model, EdgeLangevin.Codegen.Firmware.FirmwareExportOptions options)
     {
         var fixedParams = EdgeLangevin.Simulator.FixedParameters.Create(model, options.Format, options.Eps, options.Temperature, options.Order, options.Mu);
         return new FirmwareModel

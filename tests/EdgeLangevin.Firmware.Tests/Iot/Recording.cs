@@ -40,12 +40,15 @@ internal static class Recording
         return counts;
     }
 
-    public static int[] GenerateNoise()
+    public static int[] GenerateNoise() => GenerateNoise(NoiseSamples);
+
+    /// <summary>The noise channel's generator for any length (the physical-noise tests need more than the recording holds).</summary>
+    public static int[] GenerateNoise(int samples)
     {
         var rng = new Rng(2026, stream: 1);
         const double rho = 0.2, sd = 4.0, mean = 511.6;
         double state = sd * rng.NextGaussian();
-        var counts = new int[NoiseSamples];
+        var counts = new int[samples];
         for (int i = 0; i < counts.Length; i++)
         {
             state = rho * state + Math.Sqrt(1 - rho * rho) * sd * rng.NextGaussian();

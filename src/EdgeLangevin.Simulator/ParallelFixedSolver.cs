@@ -1,0 +1,83 @@
+using EdgeLangevin.Core;
+
+namespace EdgeLangevin.Simulator;
+
+/// <summary>
+/// Desktop-only driver: the chains of one fixed-point problem split into contiguous ranges,
+/// each stepped by its own <see cref="LangevinSolver"/> on its own thread. A chain's state,
+/// data and noise generator belong to exactly one part (chain b of the whole is chain
+/// b - first of its part, its generator seeded with <see cref="GaussianNoise.SeedFor"/>(seed, b)
+/// as a single solver would seed it), and a fixed step of one chain reads only its own
+/// words plus the shared, read-only dictionary, so the result is bit-for-bit that of one
+/// solver over every chain, whatever the thread count. The per-part scratch (drive,
+/// accumulators, clip counts) is why the chains are split over solvers rather than over
+/// threads of one solver: the core's workspace holds one chain's scratch at a time.
+/// </summary>
+public sealed class ParallelFixedSolver
+{
+    private readonly LangevinSolver[] _parts;
+    private readonly int[] _first;
+    private readonly Action[] _steps;
+
+    /// <summary>Same arguments as <see cref="LangevinSolver"/>, plus the number of parts (threads), 1 to chains.</summary>
+    public ParallelFixedSolver(StepParameters parameters, short[] dictionaryRowMajor, int dimensions, int units, int chains, int seed, int threads)
+    {
+        if (threads < 1 || threads > chains) throw new ArgumentException($"threads = {threads}: expected 1 to chains = {chains}");
+        _parts = new LangevinSolver[threads];
+        _first = new int[threads + 1];
+        _steps = new Action[threads];
+        for (int t = 0; t <= threads; t++) _first[t] = (int)((long)chains * t / threads);
+        for (int t = 0; t < threads; t++)
+        {
+            int first = _first[t], count = _first[t + 1] - first;
+            var part = new LangevinSolver(parameters, dictionaryRowMajor, dimensions, units, count, seed);
+            for (int b = 0; b < count; b++) part.Noise.SetState(b, GaussianNoise.SeedFor(seed, first + b));
+            _parts[t] = part;
+            _steps[t] = part.Step;
+        }
+    }
+
+    /// <summary>Number of chains over all parts.</summary>
+    public int Chains => _first[^1];
+
+    /// <summary>The per-thread solvers, in chain order.</summary>
+    public IReadOnlyList<LangevinSolver> Parts => _parts;
+
+    /// <summary>The solver holding chain <paramref name="chain"/> and the chain's index in it.</summary>
+    public (LangevinSolver Part, int Local) Locate(int chain)
+    {
+        if (chain < 0 || chain >= Chains) throw new ArgumentOutOfRangeException(nameof(chain), $"chain = {chain}: expected 0 to {Chains - 1}");
+        int t = 0;
+        while (chain >= _first[t + 1]) t++;
+        return (_parts[t], chain - _first[t]);
+    }
+
+    /// <summary>Copies D data words into chain <paramref name="chain"/>'s x.</summary>
+    public void SetData(int chain, int[] source, int offset)
+    {
+        var (part, local) = Locate(chain);
+        part.SetData(local, source, offset);
+    }
+
+    /// <summary>Sets the event-driven flag of every part.</summary>
+    public bool EventDriven
+    {
+        get => _parts[0].EventDriven;
+        set { foreach (var p in _parts) p.EventDriven = value; }
+    }
+
+    /// <summary>One step of every chain, the parts in parallel.</summary>
+    public void Step()
+    {
+        if (_steps.Length == 1) _steps[0]();
+        else Parallel.Invoke(_steps);
+    }
+
+    /// <summary>Clip count of a site summed over the parts.</summary>
+    public long Saturations(int site)
+    {
+        long total = 0;
+        foreach (var p in _parts) total += p.Workspace.Saturations[site];
+        return total;
+    }
+}
