@@ -120,7 +120,7 @@ public static class ImageCommands
         var epsilon = EpsilonOption();
         var fixedPoint = new Option<bool>("--fixed-point")
         {
-            Description = "After learning, hold each dictionary fixed and measure activity at pi = 0.02 ... 0.64 to locate where pi learning is heading (activity = pi); adds about 40% to the run",
+            Description = "After learning, hold each dictionary fixed and measure activity at pi = 0.02 ... 0.64 to locate where pi learning is heading (activity = pi); adds about 40% to the run. Indicative only: with a short tau_x, activity at small pi is underestimated",
         };
         var config = CommonOptions.Config();
         var json = CommonOptions.Json();

@@ -199,6 +199,10 @@ public static class ImageExperiment
 /// its expectation vanishes where the posterior activity equals the prior's pi. So, with the
 /// dictionary held fixed, the stable fixed point of pi is where activity(pi) / pi crosses 1 from
 /// above. This measures activity(pi) on a grid of pi and interpolates the crossing.
+/// Caveat (measured): at small pi a unit below threshold reaches u0 = -ln(pi)/lambda by noise alone,
+/// which takes long, so with a short tau_x the activity is underestimated there and the crossing
+/// moves: for one learned R = 1 dictionary, tau_x = 400 gave activity/pi = 1.08 at pi = 0.1 while
+/// tau_x = 200 gave 0.94 at pi = 0.08. Read the crossing as indicative, not as a converged pi.
 /// </summary>
 public static class PiFixedPoint
 {
