@@ -335,40 +335,63 @@ namespace EdgeLangevin.Core
             short[] cols = _columns;
             int[] act = _ws.Active;
             int[] rm = _ws.Rm;
-            int[] gm = _ws.Gm;
-            int[] drive = _ws.Drive;
-            int[] uArr = _ws.U;
-            bool[] isActive = _ws.IsActive;
             int D = _d;
             int baseK = chain * _k;
             int baseD = chain * D;
-            long roundCorr = _roundCorr, roundCoef = _roundCoef, gain = _gain, maxM = _maxM, minM = _minM;
-            int shiftCorr = _shiftCorr, shiftCoef = _shiftCoef;
-            bool nonNegative = _nonNegative;
             long clips = 0;
-            for (int j = 0; j < listed; j++)
+            // Four listed units per pass over d: r_m[d] is loaded once for four columns and the
+            // four sums are independent. Each sum is the same exact long sum of int products
+            // (each at most 2^30) as one unit at a time, so the bits are unchanged.
+            int j4 = 0;
+            for (; j4 + 3 < listed; j4 += 4)
             {
-                int k = act[baseK + j];
-                int col = k * D;
+                int c0 = act[baseK + j4] * D, c1 = act[baseK + j4 + 1] * D, c2 = act[baseK + j4 + 2] * D, c3 = act[baseK + j4 + 3] * D;
+                long acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
+                for (int d = 0; d < D; d++)
+                {
+                    int r = rm[baseD + d];
+                    acc0 += cols[c0 + d] * r;
+                    acc1 += cols[c1 + d] * r;
+                    acc2 += cols[c2 + d] * r;
+                    acc3 += cols[c3 + d] * r;
+                }
+                clips += FinishCorrelation(baseK, j4, acc0) + FinishCorrelation(baseK, j4 + 1, acc1)
+                    + FinishCorrelation(baseK, j4 + 2, acc2) + FinishCorrelation(baseK, j4 + 3, acc3);
+            }
+            for (int j = j4; j < listed; j++)
+            {
+                int col = act[baseK + j] * D;
                 long acc = 0;
                 for (int d = 0; d < D; d++) acc += cols[col + d] * rm[baseD + d]; // int product (<= 2^30), long sum
-                if (!isActive[k])
-                {
-                    // Only the dense step lists inactive units: it pays for the MACs, but the
-                    // result is dropped, so state and clip counts equal the event-driven step's.
-                    gm[baseK + j] = 0;
-                    drive[j] = 0;
-                    continue;
-                }
-                long g = (acc + roundCorr) >> shiftCorr;
-                if (g > maxM) { g = maxM; clips++; }
-                else if (g < minM) { g = minM; clips++; }
-                gm[baseK + j] = (int)g;
-                long drv = (gain * g + roundCoef) >> shiftCoef;
-                if (nonNegative && uArr[baseK + k] < 0) drv = -drv;
-                drive[j] = (int)drv;
+                clips += FinishCorrelation(baseK, j, acc);
             }
             if (clips != 0) _ws.Saturations[SolverWorkspace.SiteGm] += clips;
+        }
+
+        /// <summary>
+        /// Step 3 for list slot <paramref name="j"/> given its sum A^T r_m: g_m and the drive
+        /// (or 0 for an inactive unit listed by the dense step). Returns 1 when g_m clipped, else 0.
+        /// </summary>
+        private int FinishCorrelation(int baseK, int j, long acc)
+        {
+            int k = _ws.Active[baseK + j];
+            if (!_ws.IsActive[k])
+            {
+                // Only the dense step lists inactive units: it pays for the MACs, but the
+                // result is dropped, so state and clip counts equal the event-driven step's.
+                _ws.Gm[baseK + j] = 0;
+                _ws.Drive[j] = 0;
+                return 0;
+            }
+            int clipped = 0;
+            long g = (acc + _roundCorr) >> _shiftCorr;
+            if (g > _maxM) { g = _maxM; clipped = 1; }
+            else if (g < _minM) { g = _minM; clipped = 1; }
+            _ws.Gm[baseK + j] = (int)g;
+            long drv = (_gain * g + _roundCoef) >> _shiftCoef;
+            if (_nonNegative && _ws.U[baseK + k] < 0) drv = -drv;
+            _ws.Drive[j] = (int)drv;
+            return clipped;
         }
 
         /// <summary>
