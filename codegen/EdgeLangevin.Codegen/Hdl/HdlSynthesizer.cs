@@ -7,9 +7,12 @@ namespace EdgeLangevin.Codegen.Hdl;
 /// <summary>Resources and timing from the tools' own reports.</summary>
 public sealed record Ice40Result(double FmaxMhz, double TargetMhz, int LogicCells, int Dsp, int Bram, int Spram, bool Fits, bool TimingMet, string? Error)
 {
+    /// <summary>The nextpnr placement seed whose result this is (see <see cref="HdlSynthesizer.PlacementSeeds"/>).</summary>
+    public int NextpnrSeed { get; init; } = 1;
+
     public JsonObject ToJson() => new()
     {
-        ["device"] = "iCE40UP5K-SG48", ["fmax_mhz"] = Math.Round(FmaxMhz, 2), ["target_mhz"] = TargetMhz,
+        ["device"] = "iCE40UP5K-SG48", ["fmax_mhz"] = Math.Round(FmaxMhz, 2), ["target_mhz"] = TargetMhz, ["nextpnr_seed"] = NextpnrSeed,
         ["logic_cells"] = LogicCells, ["logic_cells_available"] = DatapathModel.Up5kLogicCells,
         ["dsp"] = Dsp, ["bram"] = Bram, ["spram"] = Spram, ["fits"] = Fits, ["timing_met"] = TimingMet, ["error"] = Error,
     };
@@ -29,21 +32,46 @@ public static class HdlSynthesizer
         string script = $"read_verilog {string.Join(" ", rtl)}; synth_ice40 -dsp -spram -top el_top_icebreaker -json {Path.Combine(dir, "top.json")}";
         ToolResult y = ToolRunner.Run("yosys", ["-q", "-l", Path.Combine(dir, "yosys.log"), "-p", script], dir, cancel);
         if (!y.Ok) return new Ice40Result(0, targetMhz, 0, 0, 0, 0, false, false, "yosys failed: " + y.Tail(5));
-        string report = Path.Combine(dir, "report.json");
+        // Placement is seeded and the achieved fmax varies by a few per cent between seeds; a design
+        // this close to its clock closes timing on one seed and misses on another. Try the seeds in
+        // order, stop at the first that meets the clock, else keep the fastest; the bitstream and the
+        // report are that seed's.
+        Ice40Result? best = null;
+        foreach (int seed in PlacementSeeds)
+        {
+            Ice40Result r = PlaceAndRoute(src, dir, seed, targetMhz, cancel);
+            if (!r.Fits) return r; // a design that does not fit or a tool failure does not depend on the seed
+            if (best is null || r.FmaxMhz > best.FmaxMhz)
+            {
+                best = r;
+                File.Copy(Path.Combine(dir, $"top-seed{seed}.asc"), Path.Combine(dir, "top.asc"), overwrite: true);
+                File.Copy(Path.Combine(dir, $"report-seed{seed}.json"), Path.Combine(dir, "report.json"), overwrite: true);
+            }
+            if (r.TimingMet) break;
+        }
+        if (File.Exists(Path.Combine(dir, "top.asc")) && ToolRunner.Exists("icepack"))
+            ToolRunner.Run("icepack", [Path.Combine(dir, "top.asc"), Path.Combine(dir, "top.bin")], dir, cancel);
+        return best!;
+    }
+
+    /// <summary>The nextpnr placement seeds tried, in order, until one meets the clock.</summary>
+    public static readonly int[] PlacementSeeds = [1, 2, 3];
+
+    private static Ice40Result PlaceAndRoute(string src, string dir, int seed, double targetMhz, CancellationToken cancel)
+    {
+        string report = Path.Combine(dir, $"report-seed{seed}.json");
         ToolResult n = ToolRunner.Run("nextpnr-ice40", ["--up5k", "--package", "sg48", "--pcf", Path.Combine(src, HdlGenerator.Pcf),
-            "--json", Path.Combine(dir, "top.json"), "--asc", Path.Combine(dir, "top.asc"), "--freq", targetMhz.ToString(CultureInfo.InvariantCulture),
-            "--timing-allow-fail", "--seed", "1", "--report", report, "-l", Path.Combine(dir, "nextpnr.log")], dir, cancel);
+            "--json", Path.Combine(dir, "top.json"), "--asc", Path.Combine(dir, $"top-seed{seed}.asc"), "--freq", targetMhz.ToString(CultureInfo.InvariantCulture),
+            "--timing-allow-fail", "--seed", seed.ToString(CultureInfo.InvariantCulture), "--report", report, "-l", Path.Combine(dir, $"nextpnr-seed{seed}.log")], dir, cancel);
         string log = n.Stdout + n.Stderr;
         int lc = Used(log, "ICESTORM_LC"), dsp = Used(log, "ICESTORM_DSP"), bram = Used(log, "ICESTORM_RAM"), spram = Used(log, "ICESTORM_SPRAM");
         if (!n.Ok)
         {
             bool noFit = log.Contains("Unable to place", StringComparison.Ordinal) || log.Contains("too many", StringComparison.OrdinalIgnoreCase) || log.Contains("exceeds", StringComparison.OrdinalIgnoreCase);
-            return new Ice40Result(0, targetMhz, lc, dsp, bram, spram, false, false, (noFit ? "does not fit: " : "nextpnr failed: ") + n.Tail(5));
+            return new Ice40Result(0, targetMhz, lc, dsp, bram, spram, false, false, (noFit ? "does not fit: " : "nextpnr failed: ") + n.Tail(5)) { NextpnrSeed = seed };
         }
         double fmax = Fmax(report, log);
-        if (File.Exists(Path.Combine(dir, "top.asc")) && ToolRunner.Exists("icepack"))
-            ToolRunner.Run("icepack", [Path.Combine(dir, "top.asc"), Path.Combine(dir, "top.bin")], dir, cancel);
-        return new Ice40Result(fmax, targetMhz, lc, dsp, bram, spram, true, fmax >= targetMhz, null);
+        return new Ice40Result(fmax, targetMhz, lc, dsp, bram, spram, true, fmax >= targetMhz, null) { NextpnrSeed = seed };
     }
 
     private static int Used(string log, string cell)
