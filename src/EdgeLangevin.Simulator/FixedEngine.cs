@@ -47,9 +47,7 @@ public static class FixedEngine
 
         long total = (long)settings.BurnIn + settings.Samples;
         int chains = n * c;
-        var countActive = new long[chains * k];
-        var sum = new double[chains * k];
-        var sumSq = new double[chains * k];
+        var posterior = new PosteriorAccumulator(n, c, k);
         var codes = new double[chains * k];
         var stats = new CodeStatistics(k);
         double scale = Math.ScaleB(1.0, -format.StateFracBits);
@@ -75,40 +73,16 @@ public static class FixedEngine
                         long q = solver.CodeQ(b, u);
                         double v = q * scale;
                         codes[idx] = v;
-                        if (q == 0) continue;
-                        countActive[idx]++;
-                        sum[idx] += v;
-                        sumSq[idx] += v * v;
+                        posterior.Add(idx, v);
                     }
                 }
+                posterior.EndSample();
                 stats.Add(codes, chains);
             }
             if (progress is not null && (t % reportEvery == 0 || t == total - 1)) progress.Report(new RunProgress("sampling (fixed point)", t + 1, total));
         }
 
-        var result = new PosteriorSummary[n];
-        double ns = settings.Samples;
-        for (int i = 0; i < n; i++)
-        {
-            var pa = new double[k]; var mean = new double[k]; var std = new double[k];
-            var paSe = new double[k]; var meanSe = new double[k];
-            for (int u = 0; u < k; u++)
-            {
-                double pSum = 0, pSq = 0, mSum = 0, mSq = 0, sq = 0;
-                for (int j = 0; j < c; j++)
-                {
-                    int idx = (i * c + j) * k + u;
-                    double pr = countActive[idx] / ns, m = sum[idx] / ns;
-                    pSum += pr; pSq += pr * pr; mSum += m; mSq += m * m; sq += sumSq[idx] / ns;
-                }
-                pa[u] = pSum / c;
-                mean[u] = mSum / c;
-                std[u] = Math.Sqrt(Math.Max(0, sq / c - mean[u] * mean[u]));
-                paSe[u] = c > 1 ? Math.Sqrt(Math.Max(0, (pSq - c * pa[u] * pa[u]) / (c - 1)) / c) : double.NaN;
-                meanSe[u] = c > 1 ? Math.Sqrt(Math.Max(0, (mSq - c * mean[u] * mean[u]) / (c - 1)) / c) : double.NaN;
-            }
-            result[i] = new PosteriorSummary { PActive = pa, Mean = mean, Std = std, PActiveStdError = paSe, MeanStdError = meanSe, SampleCount = (long)c * settings.Samples };
-        }
+        PosteriorSummary[] result = posterior.Summarise();
         double seconds = watch.Elapsed.TotalSeconds;
         return new FixedInferenceResult(result, stats, solver.Workspace.SaturationTotal, (long[])solver.Workspace.Saturations.Clone(),
             (double)allocated / total, seconds > 0 ? total / seconds : double.NaN, p);

@@ -24,9 +24,7 @@ public static class FloatEngine
             for (int j = 0; j < c; j++) batch.SetInput(i * c + j, inputs[i]);
 
         long total = (long)settings.BurnIn + settings.Samples;
-        var countActive = new long[n * c * k];
-        var sum = new double[n * c * k];
-        var sumSq = new double[n * c * k];
+        var posterior = new PosteriorAccumulator(n, c, k);
         long reportEvery = Math.Max(1, total / 100);
         for (long t = 0; t < total; t++)
         {
@@ -35,42 +33,13 @@ public static class FloatEngine
             if (t >= settings.BurnIn)
             {
                 double[] s = batch.S;
-                for (int i = 0; i < s.Length; i++)
-                {
-                    double v = s[i];
-                    if (v == 0) continue;
-                    countActive[i]++;
-                    sum[i] += v;
-                    sumSq[i] += v * v;
-                }
+                for (int i = 0; i < s.Length; i++) posterior.Add(i, s[i]);
+                posterior.EndSample();
             }
             if (progress is not null && (t % reportEvery == 0 || t == total - 1)) progress.Report(new RunProgress("sampling", t + 1, total));
         }
 
-        var result = new PosteriorSummary[n];
-        double ns = settings.Samples;
-        for (int i = 0; i < n; i++)
-        {
-            var pa = new double[k]; var mean = new double[k]; var std = new double[k];
-            var paSe = new double[k]; var meanSe = new double[k];
-            for (int u = 0; u < k; u++)
-            {
-                double pSum = 0, pSq = 0, mSum = 0, mSq = 0, sq = 0;
-                for (int j = 0; j < c; j++)
-                {
-                    int idx = (i * c + j) * k + u;
-                    double p = countActive[idx] / ns, m = sum[idx] / ns;
-                    pSum += p; pSq += p * p; mSum += m; mSq += m * m; sq += sumSq[idx] / ns;
-                }
-                pa[u] = pSum / c;
-                mean[u] = mSum / c;
-                std[u] = Math.Sqrt(Math.Max(0, sq / c - mean[u] * mean[u]));
-                paSe[u] = c > 1 ? Math.Sqrt(Math.Max(0, (pSq - c * pa[u] * pa[u]) / (c - 1)) / c) : double.NaN;
-                meanSe[u] = c > 1 ? Math.Sqrt(Math.Max(0, (mSq - c * mean[u] * mean[u]) / (c - 1)) / c) : double.NaN;
-            }
-            result[i] = new PosteriorSummary { PActive = pa, Mean = mean, Std = std, PActiveStdError = paSe, MeanStdError = meanSe, SampleCount = (long)c * settings.Samples };
-        }
-        return result;
+        return posterior.Summarise();
     }
 
     /// <summary>Every input must have D finite numbers.</summary>
