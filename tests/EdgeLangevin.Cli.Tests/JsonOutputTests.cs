@@ -1,10 +1,11 @@
+using EdgeLangevin.Cli.Infrastructure;
 using System.Text.Json.Nodes;
 
 namespace EdgeLangevin.Cli.Tests;
 
 /// <summary>
 /// --json output parseable for every verb: each verb is run in-process with the smallest
-/// arguments that exercise it, its JSON is parsed, and the seed is found in it. A verb added to
+/// arguments that exercise it, its JSON is parsed, and its command, the product version and the seed are found at its top. A verb added to
 /// the tree without an entry here fails <see cref="Every_verb_is_covered_by_the_json_test"/>.
 /// </summary>
 public class JsonOutputTests
@@ -36,6 +37,17 @@ public class JsonOutputTests
         ["hdl synth"] = ("yosys and nextpnr take minutes", ["hdl", "synth", "--steps", "4", "--work", "{dir}/work", "--seed", "5", "--json", "{json}"]),
     };
 
+    /// <summary>
+    /// Verbs whose --json does not yet go through JsonOutput and whose command file this project's CLI
+    /// engineer may not edit (Commands/ReferenceCommands.cs): they must still record their seed, and the
+    /// test fails as soon as one of them carries the full provenance, so the entry is removed then.
+    /// </summary>
+    private static readonly Dictionary<string, string> ProvenanceGapsOwnedElsewhere = new()
+    {
+        ["infer"] = "ReferenceCommands writes its own JSON: no 'command', its 'version' keeps the +commit suffix",
+        ["learn"] = "ReferenceCommands writes its own JSON: no 'command', its 'version' keeps the +commit suffix",
+    };
+
     public static TheoryData<string> FastVerbs() => new(Invocations.Keys);
 
     public static TheoryData<string> SlowVerbs() => new(SlowInvocations.Keys);
@@ -51,14 +63,14 @@ public class JsonOutputTests
 
     [Theory]
     [MemberData(nameof(FastVerbs))]
-    public void A_verb_writes_parseable_json_that_records_its_seed(string verb) => RunAndCheck(Invocations[verb]);
+    public void A_verb_writes_parseable_json_that_records_its_command_the_product_version_and_its_seed(string verb) => RunAndCheck(verb, Invocations[verb]);
 
     [SlowTheory]
     [Trait("Category", "Slow")]
     [MemberData(nameof(SlowVerbs))]
-    public void A_slow_verb_writes_parseable_json_that_records_its_seed(string verb) => RunAndCheck(SlowInvocations[verb].Args);
+    public void A_slow_verb_writes_parseable_json_that_records_its_command_the_product_version_and_its_seed(string verb) => RunAndCheck(verb, SlowInvocations[verb].Args);
 
-    private static void RunAndCheck(string[] template)
+    private static void RunAndCheck(string verb, string[] template)
     {
         using var tmp = new TempDir();
         string json = Path.Combine(tmp.Path, "out.json");
@@ -73,17 +85,23 @@ public class JsonOutputTests
         Assert.True(File.Exists(json), $"{string.Join(' ', args)} wrote no JSON\n{run}");
         JsonNode? parsed = JsonNode.Parse(File.ReadAllText(json));
         Assert.IsType<JsonObject>(parsed);
-        Assert.True(FindSeed(parsed!) == 5, $"the seed 5 is not recorded in the JSON of '{string.Join(' ', args)}':\n{parsed!.ToJsonString()[..Math.Min(400, parsed.ToJsonString().Length)]}");
+        string shown = parsed!.ToJsonString()[..Math.Min(400, parsed.ToJsonString().Length)];
         Assert.Empty(Directory.GetFileSystemEntries(tmp.Path, ".*.tmp", SearchOption.AllDirectories));
+        Assert.True(TopLevel<int>(parsed, "seed") == 5, $"the seed 5 is not recorded at the top of the JSON of '{string.Join(' ', args)}':\n{shown}");
+        // The provenance JsonOutput puts at the top of every result: a verb that writes its JSON by
+        // hand lacks the command or the product version (or records another one) and fails here.
+        bool hasCommand = TopLevel<string>(parsed, "command") == verb;
+        bool hasVersion = TopLevel<string>(parsed, "version") == JsonOutput.Version;
+        if (ProvenanceGapsOwnedElsewhere.TryGetValue(verb, out string? gap))
+        {
+            Assert.False(hasCommand && hasVersion, $"'{verb}' now records its command and the product version: remove it from {nameof(ProvenanceGapsOwnedElsewhere)} ({gap})");
+            return;
+        }
+        Assert.True(hasCommand, $"'command' of '{string.Join(' ', args)}' is not \"{verb}\":\n{shown}");
+        Assert.True(hasVersion, $"'version' of '{string.Join(' ', args)}' is not the product version {JsonOutput.Version}:\n{shown}");
     }
 
-    /// <summary>The "seed" field at the top level, or inside a provenance/settings object one level down.</summary>
-    private static int? FindSeed(JsonNode node)
-    {
-        if (node["seed"] is JsonValue v && v.TryGetValue(out int s)) return s;
-        if (node is JsonObject o)
-            foreach (var (_, child) in o)
-                if (child is JsonObject c && c["seed"] is JsonValue cv && cv.TryGetValue(out int cs)) return cs;
-        return null;
-    }
+    /// <summary>A top-level field of the given type, or default when missing or of another type.</summary>
+    private static T? TopLevel<T>(JsonNode node, string name) =>
+        node[name] is JsonValue v && v.TryGetValue(out T? value) ? value : default;
 }

@@ -69,7 +69,7 @@ public static class FirmwareCommands
             string name = Path.GetFileNameWithoutExtension(modelFile.Name);
             string outDir = parse.GetValue(output)!.FullName;
             FirmwareExport export = FirmwareExporter.Export(sparseModel, name, options, outDir);
-            var stdout = parse.InvocationConfiguration.Output;
+            var stdout = JsonOutput.HumanWriter(parse.GetValue(json));
             stdout.WriteLine($"exported {name} for {FirmwareTargets.Name(options.Target)}: D = {sparseModel.D}, K = {sparseModel.K}, RAM about {export.RamBytes} of {export.BudgetBytes} bytes; golden run seed {options.Seed}, {options.GoldenSteps} steps -> {outDir}");
             if (parse.GetValue(json) is FileInfo jsonFile)
             {
@@ -87,7 +87,14 @@ public static class FirmwareCommands
                     ["out"] = outDir,
                     ["files"] = new JsonArray("ExportedModel.cs", "golden.json"),
                 };
-                AtomicFile.WriteAllText(jsonFile.FullName, result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+                var configuration = new JsonObject
+                {
+                    ["target"] = FirmwareTargets.Name(options.Target), ["format"] = FormatSpec.ToSpec(options.Format),
+                    ["eps"] = options.Eps, ["temperature"] = options.Temperature, ["order"] = options.Order, ["mu"] = options.Mu,
+                    ["golden_steps"] = options.GoldenSteps, ["chains"] = options.Chains, ["learn"] = learnText,
+                    ["tau_a"] = options.TauA, ["tau_u0"] = options.TauU0, ["steps_per_window"] = options.StepsPerWindow,
+                };
+                JsonOutput.Write(jsonFile, "firmware export", options.Seed, result, configuration);
             }
             return ExitCodes.Success;
         });

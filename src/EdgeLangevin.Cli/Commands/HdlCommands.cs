@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeLangevin.Cli.Infrastructure;
 using EdgeLangevin.Codegen.Hdl;
@@ -10,8 +9,6 @@ namespace EdgeLangevin.Cli.Commands;
 /// <summary>The hdl verbs: generate, verify, synth, run (issue 4).</summary>
 public static class HdlCommands
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     public static void Add(RootCommand root)
     {
         var hdl = new Command("hdl", "The Verilog datapath: generate it, verify it bit for bit against the C# core, synthesise it for the iCE40 UP5K, run it on an iCEBreaker.");
@@ -43,7 +40,7 @@ public static class HdlCommands
             string dir = parse.GetValue(outDir)!.FullName;
             var files = new HdlGenerator().Write(project.Datapath, dir);
             DatapathModel dp = project.Datapath;
-            parse.InvocationConfiguration.Output.WriteLine($"wrote {files.Count} files to {dir}: K={dp.K} D={dp.D} lanes={dp.Lanes} dictionary in {dp.DictionaryMemory.ToString().ToLowerInvariant()} config {dp.ConfigHash[..12]}");
+            JsonOutput.HumanWriter(parse.GetValue(json)).WriteLine($"wrote {files.Count} files to {dir}: K={dp.K} D={dp.D} lanes={dp.Lanes} dictionary in {dp.DictionaryMemory.ToString().ToLowerInvariant()} config {dp.ConfigHash[..12]}");
             if (parse.GetValue(json) is { } j)
             {
                 var result = new JsonObject
@@ -52,7 +49,7 @@ public static class HdlCommands
                     ["files"] = new JsonArray(files.Select(f => (JsonNode?)JsonValue.Create(f.Path)).ToArray()),
                     ["config"] = dp.ConfigJson.DeepClone(),
                 };
-                AtomicFile.WriteAllText(j.FullName, result.ToJsonString(Indented) + "\n");
+                JsonOutput.Write(j, "hdl generate", s, result, dp.ConfigJson);
             }
             return ExitCodes.Success;
         });
@@ -86,7 +83,7 @@ public static class HdlCommands
         { model, config, vectors, steps, sims, work, seed, json };
         cmd.SetAction(parse =>
         {
-            var output = parse.InvocationConfiguration.Output;
+            var output = JsonOutput.HumanWriter(parse.GetValue(json));
             int s = parse.GetValue(seed);
             HdlProject project = Guard(() => HdlProject.Load(parse.GetValue(model)?.FullName, parse.GetValue(config)?.FullName, s));
             var simulators = ParseSimulators(parse.GetValue(sims)!);
@@ -117,7 +114,7 @@ public static class HdlCommands
                     ["passed"] = results.All(r => r.Passed),
                     ["results"] = new JsonArray(results.Select(r => (JsonNode?)r.ToJson()).ToArray()),
                 };
-                AtomicFile.WriteAllText(j.FullName, obj.ToJsonString(Indented) + "\n");
+                JsonOutput.Write(j, "hdl verify", s, obj, project.Datapath.ConfigJson);
             }
             if (!results.All(r => r.Passed)) throw new JobFailedException("the RTL does not match the C# core (see above)");
             return ExitCodes.Success;
@@ -153,7 +150,7 @@ public static class HdlCommands
         { model, config, steps, work, seed, json };
         cmd.SetAction(parse =>
         {
-            var output = parse.InvocationConfiguration.Output;
+            var output = JsonOutput.HumanWriter(parse.GetValue(json));
             int s = parse.GetValue(seed);
             HdlProject project = Guard(() => HdlProject.Load(parse.GetValue(model)?.FullName, parse.GetValue(config)?.FullName, s));
             DatapathModel dp = project.Datapath;
@@ -189,7 +186,7 @@ public static class HdlCommands
                     ["cycles_overhead_fraction"] = double.IsFinite(r.OverheadFraction) ? Math.Round(r.OverheadFraction, 4) : null,
                     ["simulation"] = r.ToJson(),
                 };
-                AtomicFile.WriteAllText(j.FullName, obj.ToJsonString(Indented) + "\n");
+                JsonOutput.Write(j, "hdl synth", s, obj, dp.ConfigJson);
             }
             if (!ice.Fits) throw new JobFailedException(ice.Error ?? "the design does not fit the UP5K");
             if (!ice.TimingMet) throw new JobFailedException($"fmax {ice.FmaxMhz:0.00} MHz misses the {target} MHz clock");
@@ -218,7 +215,7 @@ public static class HdlCommands
         { model, config, port, steps, work, seed, json };
         cmd.SetAction(parse =>
         {
-            var output = parse.InvocationConfiguration.Output;
+            var output = JsonOutput.HumanWriter(parse.GetValue(json));
             int s = parse.GetValue(seed);
             int n = parse.GetValue(steps);
             if (n < 1 || n > 65535) throw InvalidInputException.Field(null, "--steps", $"expected 1 to 65535, got {n}");
@@ -268,7 +265,7 @@ public static class HdlCommands
                     ["codes"] = new JsonArray(codes.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
                     ["config_hash"] = dp.ConfigHash,
                 };
-                AtomicFile.WriteAllText(j.FullName, obj.ToJsonString(Indented) + "\n");
+                JsonOutput.Write(j, "hdl run", s, obj, dp.ConfigJson);
             }
             if (firstBad >= 0) throw new JobFailedException("the board's result differs from the C# core");
             return ExitCodes.Success;

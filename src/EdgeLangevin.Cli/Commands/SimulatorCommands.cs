@@ -62,21 +62,30 @@ public static class SimulatorCommands
             bool doProfile = parse.GetValue(profile);
             JsonObject result = CliProgress.Run(context, "compare", (p, ct) => Comparison.Run(m, data, problem, fixedFormat, lengths, runSeed, doProfile, p, ct));
             FileInfo jf = parse.GetValue(json)!;
-            string text = result.ToJsonString(Indented) + "\n";
-            if (jf.ToString() == "-") context.Out.Write(text);
-            else AtomicFile.WriteAllText(jf.FullName, text);
+            // Comparison's own "version" is the version of its result layout; the top-level "version" is the
+            // product's (JsonOutput), so the layout version moves to "compare_version".
+            if (result["version"] is JsonNode layoutVersion)
+            {
+                result.Remove("version");
+                result["compare_version"] = layoutVersion;
+            }
+            var compareConfiguration = new JsonObject
+            {
+                ["problem"] = problem, ["number_format"] = FormatSpec.ToSpec(fixedFormat),
+                ["lengths"] = parse.GetValue(quick) ? "quick" : "full", ["profile"] = doProfile,
+            };
+            JsonOutput.Write(jf, "compare", runSeed, result, compareConfiguration);
             string F(string key) => result[key] is JsonNode n ? double.Parse(n.ToJsonString(), CultureInfo.InvariantCulture).ToString("G4", CultureInfo.InvariantCulture) : "n/a";
-            context.Out.WriteLine($"{problem}, format {FormatSpec.ToSpec(fixedFormat)}: p_active_max_abs_error {F("p_active_max_abs_error")} (max stderr {F("p_active_difference_max_stderr")}), mean_max_rel_error {F("mean_max_rel_error")}, " +
+            var human = JsonOutput.HumanWriter(jf);
+            human.WriteLine($"{problem}, format {FormatSpec.ToSpec(fixedFormat)}: p_active_max_abs_error {F("p_active_max_abs_error")} (max stderr {F("p_active_difference_max_stderr")}), mean_max_rel_error {F("mean_max_rel_error")}, " +
                 $"kl_nonzero fixed {F("kl_nonzero_fixed")} float {F("kl_nonzero_float")}, cosine fixed {F("cosine_fixed")} float {F("cosine_float")}, saturations {F("saturation_count")}, allocated bytes/step {F("allocated_bytes_per_step")}, " +
                 $"steps/s fixed {F("steps_per_second_fixed")} float {F("steps_per_second_float")}");
             if (result["profile"]?["narrowest"] is JsonObject nw)
-                context.Out.WriteLine("narrowest words within tolerance: " + string.Join(", ", nw.Select(kv => $"{kv.Key}: {kv.Value?.ToString() ?? "none"}")));
+                human.WriteLine("narrowest words within tolerance: " + string.Join(", ", nw.Select(kv => $"{kv.Key}: {kv.Value?.ToString() ?? "none"}")));
             return ExitCodes.Success;
         });
         return cmd;
     }
-
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     private static Command Vectors()
     {
@@ -118,10 +127,16 @@ public static class SimulatorCommands
             {
                 ["out"] = dir,
                 ["K"] = m.K, ["D"] = m.D, ["steps"] = n, ["order"] = inference.Order, ["variant"] = m.Variant.ToJson(),
-                ["format"] = FormatSpec.ToSpec(fixedFormat), ["seed"] = runSeed, ["saturation_count"] = set.SaturationCount,
+                ["format"] = FormatSpec.ToSpec(fixedFormat), ["number_format"] = FormatSpec.ToSpec(fixedFormat), ["seed"] = runSeed, ["saturation_count"] = set.SaturationCount,
             };
-            parse.InvocationConfiguration.Output.WriteLine($"wrote {dir}: K={m.K} D={m.D} steps={n} order={inference.Order} {m.Variant.ToJson()} format {fixedFormat} saturations {set.SaturationCount}");
-            if (parse.GetValue(json) is FileInfo jf) AtomicFile.WriteAllText(jf.FullName, summary.ToJsonString(Indented) + "\n");
+            FileInfo? jf = parse.GetValue(json);
+            JsonOutput.HumanWriter(jf).WriteLine($"wrote {dir}: K={m.K} D={m.D} steps={n} order={inference.Order} {m.Variant.ToJson()} format {fixedFormat} saturations {set.SaturationCount}");
+            var vectorConfiguration = new JsonObject
+            {
+                ["config_file"] = source, ["model_file"] = modelFile?.FullName,
+                ["inference"] = inference.ToJson(), ["vectors"] = EdgeLangevin.Reference.Settings.SettingsJson.ToJson(vs),
+            };
+            JsonOutput.Write(jf, "vectors", runSeed, summary, vectorConfiguration);
             return ExitCodes.Success;
         });
         return cmd;
