@@ -144,4 +144,16 @@ public class CliProgressTests
     [InlineData(3.2e6, "3.2M/s")]
     public void Rates_are_printed_with_a_metric_suffix(double perSecond, string expected) =>
         Assert.Equal(expected, CliProgress.FormatRate(perSecond));
+
+    [Fact]
+    public void Hdl_verify_prints_a_finished_stage_line_per_simulator_while_stderr_is_redirected()
+    {
+        using var tmp = new TempDir();
+        // Quiet keeps only the per-stage lines, which do not depend on how long the simulator takes.
+        var run = CliRun.Of("hdl", "verify", "--steps", "4", "--simulators", "icarus", "--work", Path.Combine(tmp.Path, "work"), "--seed", "5", "--quiet");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("hdl verify: icarus: build and simulate 4 steps", run.Err);
+        Assert.DoesNotContain("hdl verify:", run.Out); // progress stays off stdout
+    }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using EdgeLangevin.Cli.Infrastructure;
 using EdgeLangevin.Codegen.Hdl;
+using EdgeLangevin.Reference;
 using EdgeLangevin.Reference.Io;
 
 namespace EdgeLangevin.Cli.Commands;
@@ -99,13 +100,20 @@ public static class HdlCommands
                 if (!File.Exists(Path.Combine(vecDir, "manifest.json"))) HdlVerifier.WriteVectors(project, n, s, vecDir);
             }
             var (vsteps, gseed) = HdlVerifier.CheckVectors(project.Datapath, vecDir);
-            var results = new List<SimulationResult>();
-            foreach (HdlSimulator sim in simulators)
+            // Building and running a simulator takes from seconds to minutes: one progress stage per simulator.
+            List<SimulationResult> results = CliProgress.Run("hdl verify", (progress, ct) =>
             {
-                SimulationResult r = Guard(() => verifier.Simulate(src, sim, vecDir, vsteps, gseed));
-                results.Add(r);
-                output.WriteLine(r.Summary());
-            }
+                var done = new List<SimulationResult>();
+                foreach (HdlSimulator sim in simulators)
+                {
+                    string stage = $"{SimulatorName(sim)}: build and simulate {vsteps} steps";
+                    progress.Report(new RunProgress(stage, 0, 1));
+                    done.Add(Guard(() => verifier.Simulate(src, sim, vecDir, vsteps, gseed, ct)));
+                    progress.Report(new RunProgress(stage, 1, 1));
+                }
+                return done;
+            });
+            foreach (SimulationResult r in results) output.WriteLine(r.Summary());
             if (parse.GetValue(json) is { } j)
             {
                 var obj = new JsonObject
@@ -121,6 +129,8 @@ public static class HdlCommands
         });
         return cmd;
     }
+
+    private static string SimulatorName(HdlSimulator sim) => sim == HdlSimulator.Icarus ? "icarus" : "verilator";
 
     private static List<HdlSimulator> ParseSimulators(string text)
     {
@@ -157,21 +167,36 @@ public static class HdlCommands
             var verifier = new HdlVerifier(parse.GetValue(work)?.FullName ?? HdlVerifier.DefaultWorkRoot);
             string src = Guard(() => verifier.Sources(dp));
             double target = IcePll.For(dp.Settings.ClockMhz).OutputMhz;
-            Ice40Result ice = Guard(() => HdlSynthesizer.Ice40(src, target));
+            int n = parse.GetValue(steps);
+            string vecDir = Path.Combine(src, "vectors", $"seed{s}-steps{n}");
+            HdlSimulator sim = ToolRunner.Exists("verilator") ? HdlSimulator.Verilator : HdlSimulator.Icarus;
+            // yosys + nextpnr take minutes: one progress stage per tool run, so the user sees which one is working.
+            var (ice, xilinx, ecp5, r) = CliProgress.Run("hdl synth", (progress, ct) =>
+            {
+                T Stage<T>(string stage, Func<T> run)
+                {
+                    progress.Report(new RunProgress(stage, 0, 1));
+                    T value = Guard(run);
+                    progress.Report(new RunProgress(stage, 1, 1));
+                    return value;
+                }
+                Ice40Result iceResult = Stage($"iCE40 UP5K: yosys synth_ice40 + nextpnr-ice40 at {target.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} MHz", () => HdlSynthesizer.Ice40(src, target, ct));
+                JsonObject xilinxCells = Stage("Xilinx 7-series: yosys synth_xilinx", () => HdlSynthesizer.OtherFamily(src, "xilinx", ct));
+                JsonObject ecp5Cells = Stage("ECP5: yosys synth_ecp5", () => HdlSynthesizer.OtherFamily(src, "ecp5", ct));
+                SimulationResult cycles = Stage($"{SimulatorName(sim)}: cycles per step over {n} steps", () =>
+                {
+                    if (!File.Exists(Path.Combine(vecDir, "manifest.json"))) HdlVerifier.WriteVectors(project, n, s, vecDir);
+                    var (vsteps, gseed) = HdlVerifier.CheckVectors(dp, vecDir);
+                    return verifier.Simulate(src, sim, vecDir, vsteps, gseed, ct);
+                });
+                return (iceResult, xilinxCells, ecp5Cells, cycles);
+            });
             output.WriteLine(ice.Error ?? string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"iCE40 UP5K: fmax {ice.FmaxMhz:0.00} MHz (target {target:0.###}), {ice.LogicCells}/{DatapathModel.Up5kLogicCells} logic cells, {ice.Dsp} DSP, {ice.Bram} BRAM, {ice.Spram} SPRAM, fits {ice.Fits}"));
             string bitstream = Path.Combine(src, "synth-ice40", "top.bin");
             if (File.Exists(bitstream)) output.WriteLine($"bitstream: {bitstream} (flash with: iceprog {bitstream})");
-            JsonObject xilinx = Guard(() => HdlSynthesizer.OtherFamily(src, "xilinx"));
-            JsonObject ecp5 = Guard(() => HdlSynthesizer.OtherFamily(src, "ecp5"));
             output.WriteLine($"xilinx: {Cells(xilinx)}");
             output.WriteLine($"ecp5: {Cells(ecp5)}");
-            int n = parse.GetValue(steps);
-            string vecDir = Path.Combine(src, "vectors", $"seed{s}-steps{n}");
-            if (!File.Exists(Path.Combine(vecDir, "manifest.json"))) HdlVerifier.WriteVectors(project, n, s, vecDir);
-            var (vsteps, gseed) = HdlVerifier.CheckVectors(dp, vecDir);
-            HdlSimulator sim = ToolRunner.Exists("verilator") ? HdlSimulator.Verilator : HdlSimulator.Icarus;
-            SimulationResult r = Guard(() => verifier.Simulate(src, sim, vecDir, vsteps, gseed));
             output.WriteLine(r.Summary());
             if (parse.GetValue(json) is { } j)
             {
