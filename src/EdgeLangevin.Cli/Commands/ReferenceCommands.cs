@@ -69,15 +69,16 @@ public static class ReferenceCommands
                     obj["plots"] = files;
                     AtomicFile.WriteAllText(Path.Combine(folder, "result.json"), obj.ToJsonString(Indented) + "\n");
                 });
-                context.Out.WriteLine($"plots and result.json written to {dir.FullName}");
+                JsonOutput.HumanWriter(parse.GetValue(json)).WriteLine($"plots and result.json written to {dir.FullName}");
             }
-            WriteJson(parse.GetValue(json), obj, context);
-            context.Out.WriteLine($"bars, pi_true = {result.Data.Pi}, seed {s}{(isQuick ? ", quick" : "")}");
-            context.Out.WriteLine("method  activity  kl_nonzero  median_column_norm  cosine  cosine_normalised  cosine_time_averaged");
+            WriteJson(parse.GetValue(json), "reproduce bars", s, obj, null);
+            TextWriter human = JsonOutput.HumanWriter(parse.GetValue(json));
+            human.WriteLine($"bars, pi_true = {result.Data.Pi}, seed {s}{(isQuick ? ", quick" : "")}");
+            human.WriteLine("method  activity  kl_nonzero  median_column_norm  cosine  cosine_normalised  cosine_time_averaged");
             foreach (var m in result.Methods)
-                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                human.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{m.Name,-6}  {m.Activity,8:0.000}  {m.KlNonZero,10:0.0000}  {m.MedianColumnNorm,18:0.000}  {m.Cosine,6:0.000}  {m.CosineNormalised,17:0.000}  {m.CosineTimeAveraged(result.Data.TrueDictionary),20:0.000}"));
-            context.Out.WriteLine("activity vs pi_model (LSC): " + string.Join(", ", result.PiSweep.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.PiModel:0.00}->{p.Activity:0.000}"))));
+            human.WriteLine("activity vs pi_model (LSC): " + string.Join(", ", result.PiSweep.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.PiModel:0.00}->{p.Activity:0.000}"))));
             return ExitCodes.Success;
         });
         return cmd;
@@ -144,8 +145,8 @@ public static class ReferenceCommands
                 ["inference"] = settings.ToJson(),
                 ["results"] = results,
             };
-            WriteJson(parse.GetValue(json), obj, context);
-            context.Out.WriteLine($"{inputs.Length} input(s), K = {m.K}, engine {eng}: posterior summary written");
+            WriteJson(parse.GetValue(json), "infer", s, obj, settings.ToJson());
+            JsonOutput.HumanWriter(parse.GetValue(json)).WriteLine($"{inputs.Length} input(s), K = {m.K}, engine {eng}: posterior summary written");
             return ExitCodes.Success;
         });
         return cmd;
@@ -212,8 +213,8 @@ public static class ReferenceCommands
             var model = result.Model with { Preprocessing = dataSource.Preprocessing };
             string outPath = parse.GetValue(output)!.ToString();
             ModelFile.Write(outPath, model, [new("provenance", provenance)]);
-            WriteJson(parse.GetValue(json), provenance, context);
-            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            WriteJson(parse.GetValue(json), "learn", s, provenance, new JsonObject { ["inference"] = inference.ToJson(), ["learning"] = learning.ToJson() });
+            JsonOutput.HumanWriter(parse.GetValue(json)).WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"model written to {outPath}: K = {model.K}, pi = {model.Pi:0.0000}, activity {last.Activity:0.000}, mse {last.ReconstructionMse:0.0000}{(last.Cosine is double cc ? $", cosine to the true dictionary {cc:0.000}" : "")}"));
             return ExitCodes.Success;
         });
@@ -246,11 +247,16 @@ public static class ReferenceCommands
         return a;
     }
 
-    private static void WriteJson(FileInfo? file, JsonObject obj, CliContext context)
+    /// <summary>
+    /// --json through the shared JsonOutput (command, arguments, product version, seed, configuration
+    /// first). The verb's own "version" and "seed" give way to the shared ones; the copies kept in
+    /// model files and result.json are untouched.
+    /// </summary>
+    private static void WriteJson(FileInfo? file, string command, int seed, JsonObject obj, JsonNode? configuration)
     {
-        if (file is null) return;
-        string text = obj.ToJsonString(Indented) + "\n";
-        if (file.ToString() == "-") context.Out.Write(text);
-        else AtomicFile.WriteAllText(file.FullName, text);
+        var result = (JsonObject)obj.DeepClone();
+        result.Remove("version");
+        result.Remove("seed");
+        JsonOutput.Write(file, command, seed, result, configuration);
     }
 }
