@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeLangevin.Core;
 using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Reference.Model;
 using EdgeLangevin.Reference.Settings;
 using EdgeLangevin.Simulator;
 
@@ -64,7 +65,15 @@ public sealed record HdlConfig
 {
     public InferenceSettings Inference { get; init; } = InferenceSettings.Default;
     public HdlSettings Hdl { get; init; } = new();
-    public VectorSettings Vectors { get; init; } = new();
+    public VectorSettings Vectors { get; init; } = Up5kProblem;
+
+    /// <summary>
+    /// The problem the hdl verbs use without --model and without a "vectors" section: the UP5K
+    /// target, K = 128, D = 64, non-negative (codegen/examples/k128d64-up5k.json). A toy K = 4
+    /// design is a poor default: its tiny memories map to logic, it fills 92 % of the UP5K's
+    /// cells and nextpnr cannot place it.
+    /// </summary>
+    public static VectorSettings Up5kProblem { get; } = new() { K = 128, D = 64, Variant = Variant.NonNegative };
 
     public static HdlConfig Default { get; } = new();
 
@@ -88,7 +97,7 @@ public sealed record HdlConfig
         {
             Inference = obj["inference"] is JsonNode i ? InferenceSettings.FromJson(i, path) : InferenceSettings.Default,
             Hdl = obj["hdl"] is JsonNode h ? SettingsJson.Parse<HdlSettings>(h, path, (s, f) => s.Validate(f)) : new HdlSettings(),
-            Vectors = obj["vectors"] is JsonNode v ? SettingsJson.Parse<VectorSettings>(v, path, (s, f) => s.Validate(f)) : new VectorSettings(),
+            Vectors = obj["vectors"] is JsonNode v ? SettingsJson.Parse<VectorSettings>(v, path, (s, f) => s.Validate(f)) : Up5kProblem,
         };
     }
 }
