@@ -25,6 +25,14 @@ namespace EdgeLangevin.Core
     /// threshold and the update. <see cref="EventDriven"/> = false forms them over every
     /// unit instead (the dense step, same bits, for comparison).
     /// </para>
+    /// <para>
+    /// Loop structure (not arithmetic): <see cref="Step"/> draws the K noise words of four
+    /// chains at a time, interleaved (<see cref="GaussianNoise.Fill4"/>: four independent
+    /// generators, the same words per chain), into <see cref="SolverWorkspace.Eta"/>, then steps
+    /// those four chains one after the other reading that buffer. The two MAC loops run in
+    /// <see cref="Kernel"/> (<see cref="ScalarMacKernel"/> unless a desktop SIMD kernel is set);
+    /// every kernel returns the same exact sums, so the bits do not depend on it.
+    /// </para>
     /// <para>No allocation after construction: every buffer lives in <see cref="Workspace"/>.</para>
     /// </summary>
     public sealed class LangevinSolver
@@ -48,6 +56,7 @@ namespace EdgeLangevin.Core
         private long _u0;
         private StepParameters _parameters;
         private long _steps;
+        private MacKernel _kernel;
 
         /// <summary>
         /// Builds a solver for <paramref name="chains"/> chains. The dictionary is row-major
@@ -105,6 +114,23 @@ namespace EdgeLangevin.Core
             _roundCoef = RoundingConstant(_shiftCoef);
             _roundNoise = RoundingConstant(_shiftNoise);
             EventDriven = true;
+            _kernel = new ScalarMacKernel();
+        }
+
+        /// <summary>
+        /// The MAC loops (A s and A^T r). Default: <see cref="ScalarMacKernel"/>. Any kernel gives
+        /// the same bits; a desktop build may set a SIMD one (EdgeLangevin.Simulator's
+        /// VectorMacKernel). A kernel with scratch must not be shared with a solver stepped on
+        /// another thread.
+        /// </summary>
+        public MacKernel Kernel
+        {
+            get { return _kernel; }
+            set
+            {
+                if (value == null) throw new ArgumentNullException("value");
+                _kernel = value;
+            }
         }
 
         /// <summary>The formats.</summary>
@@ -194,27 +220,58 @@ namespace EdgeLangevin.Core
             return (!_nonNegative && u < 0) ? -s : s;
         }
 
-        /// <summary>One step of every chain, chain 0 first.</summary>
+        /// <summary>
+        /// One step of every chain, chain 0 first. With the chains' own generators, the noise
+        /// words of four chains are drawn together (interleaved) before those chains are stepped;
+        /// a chain's step reads only its own words, state and data, so the result is that of
+        /// <see cref="StepChain"/> for b = 0, 1, ... in turn.
+        /// </summary>
         public void Step()
         {
             int chains = _ws.Chains;
-            for (int b = 0; b < chains; b++) StepChain(b);
+            int[] eta = _ws.Eta;
+            int units = _k;
+            int b = 0;
+            if (ExternalNoise == null)
+            {
+                for (; b + 3 < chains; b += 4)
+                {
+                    _noise.Fill4(b, eta, 0, units);
+                    StepChainWith(b, eta, 0);
+                    StepChainWith(b + 1, eta, units);
+                    StepChainWith(b + 2, eta, 2 * units);
+                    StepChainWith(b + 3, eta, 3 * units);
+                }
+            }
+            for (; b < chains; b++) StepChain(b);
             _steps++;
         }
 
         /// <summary>
         /// One step of chain <paramref name="chain"/> (FIXED_POINT.md, "One first-order step"
         /// and "One second-order step"). Draws exactly K noise words from the chain's
-        /// generator, one per unit in increasing k, also when noise_q = 0.
+        /// generator (or from <see cref="ExternalNoise"/>), one per unit in increasing k, also
+        /// when noise_q = 0; they are drawn before the step's arithmetic and used in that order.
         /// </summary>
         public void StepChain(int chain)
+        {
+            CheckChain(chain);
+            int[] eta = _ws.Eta;
+            INoiseWordSource external = ExternalNoise;
+            if (external == null) _noise.Fill(chain, eta, 0, _k);
+            else for (int k = 0; k < _k; k++) eta[k] = external.NextEta();
+            StepChainWith(chain, eta, 0);
+        }
+
+        // One step of a chain whose K noise words are eta[etaOffset..etaOffset + K).
+        private void StepChainWith(int chain, int[] eta, int etaOffset)
         {
             if (_order == 2) HalfStepPosition(chain);
             int active = Threshold(chain);
             Reconstruct(chain, active);
             Correlate(chain, active);
-            if (_order == 1) UpdateFirstOrder(chain, active);
-            else UpdateSecondOrder(chain, active);
+            if (_order == 1) UpdateFirstOrder(chain, active, eta, etaOffset);
+            else UpdateSecondOrder(chain, active, eta, etaOffset);
         }
 
         /// <summary>
@@ -269,43 +326,20 @@ namespace EdgeLangevin.Core
 
         /// <summary>
         /// Step 2: r_d = satS(x_d - rshr(sum over listed k of A[d,k] s_m[k], FA + FM - FS)) (site r),
-        /// r_m[d] = satM(rshr(r_d, FS - FM)) (site r_m). Sums in long: WA + WM + log2(K) + 1 bits suffice
-        /// (up to 2^30 per product times K = 128 is 2^37: an int accumulator would not do).
+        /// r_m[d] = satM(rshr(r_d, FS - FM)) (site r_m). The sums come from <see cref="Kernel"/>, exact
+        /// in long: WA + WM + log2(K) + 1 bits suffice (up to 2^30 per product times K = 128 is 2^37:
+        /// an int accumulator would not do).
         /// </summary>
         private void Reconstruct(int chain, int listed)
         {
             long[] acc = _ws.Accumulator;
-            short[] cols = _columns;
-            int[] sm = _ws.Sm;
-            int[] act = _ws.Active;
             int[] x = _ws.X;
             int[] r = _ws.R;
             int[] rm = _ws.Rm;
             int D = _d;
             int baseK = chain * _k;
             int baseD = chain * D;
-            Array.Clear(acc, 0, D);
-            // |A| <= 2^15 and |s_m| <= 2^15, so each product fits an int (at most 2^30); only
-            // sums need 64 bits, so two products are never added in an int. Four listed units
-            // are taken per pass over d (one load and store of acc[d] instead of four); integer
-            // addition in a long that cannot overflow is exact in any order, so the bits are
-            // those of one unit at a time.
-            int j4 = 0;
-            for (; j4 + 3 < listed; j4 += 4)
-            {
-                int k0 = act[baseK + j4], k1 = act[baseK + j4 + 1], k2 = act[baseK + j4 + 2], k3 = act[baseK + j4 + 3];
-                int s0 = sm[baseK + k0], s1 = sm[baseK + k1], s2 = sm[baseK + k2], s3 = sm[baseK + k3];
-                int c0 = k0 * D, c1 = k1 * D, c2 = k2 * D, c3 = k3 * D;
-                for (int d = 0; d < D; d++)
-                    acc[d] += (long)(cols[c0 + d] * s0) + (cols[c1 + d] * s1) + (long)(cols[c2 + d] * s2) + (cols[c3 + d] * s3);
-            }
-            for (int j = j4; j < listed; j++)
-            {
-                int k = act[baseK + j];
-                int s = sm[baseK + k];
-                int col = k * D;
-                for (int d = 0; d < D; d++) acc[d] += cols[col + d] * s;
-            }
+            _kernel.Reconstruct(_columns, D, _ws.Active, baseK, listed, _ws.Sm, baseK, acc);
             long roundRecon = _roundRecon, roundSm = _roundSm;
             int shiftRecon = _shiftRecon, shiftSm = _shiftSm;
             long maxS = _maxS, minS = _minS, maxM = _maxM, minM = _minM;
@@ -328,43 +362,16 @@ namespace EdgeLangevin.Core
         /// <summary>
         /// Step 3, listed units only: g_m = satM(rshr(sum over d of A[d,k] r_m[d], FA)) (site g_m),
         /// drv = rshr(gain_q g_m, FC + FM - FS); negated when non-negative and u_k &lt; 0; 0 for an
-        /// inactive unit (the dense step lists them too). Stored by list slot.
+        /// inactive unit (the dense step lists them too). Stored by list slot. The sums come from
+        /// <see cref="Kernel"/>, exact in long.
         /// </summary>
         private void Correlate(int chain, int listed)
         {
-            short[] cols = _columns;
-            int[] act = _ws.Active;
-            int[] rm = _ws.Rm;
-            int D = _d;
             int baseK = chain * _k;
-            int baseD = chain * D;
+            long[] sums = _ws.CorrelationSums;
+            _kernel.Correlate(_columns, _d, _ws.Active, baseK, listed, _ws.Rm, chain * _d, sums);
             long clips = 0;
-            // Four listed units per pass over d: r_m[d] is loaded once for four columns and the
-            // four sums are independent. Each sum is the same exact long sum of int products
-            // (each at most 2^30) as one unit at a time, so the bits are unchanged.
-            int j4 = 0;
-            for (; j4 + 3 < listed; j4 += 4)
-            {
-                int c0 = act[baseK + j4] * D, c1 = act[baseK + j4 + 1] * D, c2 = act[baseK + j4 + 2] * D, c3 = act[baseK + j4 + 3] * D;
-                long acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
-                for (int d = 0; d < D; d++)
-                {
-                    int r = rm[baseD + d];
-                    acc0 += cols[c0 + d] * r;
-                    acc1 += cols[c1 + d] * r;
-                    acc2 += cols[c2 + d] * r;
-                    acc3 += cols[c3 + d] * r;
-                }
-                clips += FinishCorrelation(baseK, j4, acc0) + FinishCorrelation(baseK, j4 + 1, acc1)
-                    + FinishCorrelation(baseK, j4 + 2, acc2) + FinishCorrelation(baseK, j4 + 3, acc3);
-            }
-            for (int j = j4; j < listed; j++)
-            {
-                int col = act[baseK + j] * D;
-                long acc = 0;
-                for (int d = 0; d < D; d++) acc += cols[col + d] * rm[baseD + d]; // int product (<= 2^30), long sum
-                clips += FinishCorrelation(baseK, j, acc);
-            }
+            for (int j = 0; j < listed; j++) clips += FinishCorrelation(baseK, j, sums[j]);
             if (clips != 0) _ws.Saturations[SolverWorkspace.SiteGm] += clips;
         }
 
@@ -395,21 +402,16 @@ namespace EdgeLangevin.Core
         }
 
         /// <summary>
-        /// First-order step 4, every k in increasing order: eta = next noise word;
-        /// u_k = satS(u_k + drv_k - sign(u_k) leak_q + rshr(noise_q eta, FC + FE - FS)) (site u).
-        /// The Gaussian word is inlined (same bits as <see cref="GaussianNoise.Next"/>; see
-        /// <see cref="GaussianNoise.FromWords"/> for the field-sum identity it uses).
+        /// First-order step 4, every k in increasing order: eta = next noise word (drawn ahead into
+        /// eta[etaOffset + k]); u_k = satS(u_k + drv_k - sign(u_k) leak_q + rshr(noise_q eta, FC + FE - FS)) (site u).
         /// </summary>
-        private void UpdateFirstOrder(int chain, int listed)
+        private void UpdateFirstOrder(int chain, int listed, int[] etaWords, int etaOffset)
         {
             int[] uArr = _ws.U;
             int[] act = _ws.Active;
             int[] drive = _ws.Drive;
             int units = _k;
             int baseK = chain * units;
-            int x = _noise.StateOf(chain);
-            INoiseWordSource external = ExternalNoise;
-            bool own = external == null;
             long leakQ = _leak, noiseQ = _noiseScale, roundNoise = _roundNoise, maxS = _maxS, minS = _minS;
             int shiftNoise = _shiftNoise;
             long clips = 0;
@@ -417,31 +419,7 @@ namespace EdgeLangevin.Core
             int next = listed > 0 ? act[baseK] : -1; // the next listed unit, -1 when the list is used up
             for (int k = 0; k < units; k++)
             {
-                long eta;
-                if (own)
-                {
-                    // Four xorshift32 steps and the twelve 9-bit fields, straight-line. Fields 0 and 2
-                    // of the four words are summed in place under the mask 0x07FC01FF: each sum is at
-                    // most 4 * 511 = 2044 < 2^11, so field 0's sum (bits 0..10) never reaches field 2
-                    // (bits 18..28) and the total stays below 2^29 (no sign bit). Field 1 is summed
-                    // in place under 0x0003FE00 (at most 2044 * 2^9 < 2^20). Same integer as
-                    // FromWords(w0, w1, w2, w3), fewer operations.
-                    x ^= x << 13; x ^= (x >> 17) & 0x7FFF; x ^= x << 5;
-                    int sign = (x >> 27) & 1;
-                    int outer = x & 0x07FC01FF, middle = x & 0x0003FE00;
-                    x ^= x << 13; x ^= (x >> 17) & 0x7FFF; x ^= x << 5;
-                    outer += x & 0x07FC01FF; middle += x & 0x0003FE00;
-                    x ^= x << 13; x ^= (x >> 17) & 0x7FFF; x ^= x << 5;
-                    outer += x & 0x07FC01FF; middle += x & 0x0003FE00;
-                    x ^= x << 13; x ^= (x >> 17) & 0x7FFF; x ^= x << 5;
-                    outer += x & 0x07FC01FF; middle += x & 0x0003FE00;
-                    int f = (outer & 0x7FF) + (outer >> 18) + (middle >> 9);
-                    eta = 2 * f - 6134 + 4 * sign; // 2 f - 12 * 511, then +2 when bit 27 of w0 is set, else -2
-                }
-                else
-                {
-                    eta = external.NextEta();
-                }
+                long eta = etaWords[etaOffset + k];
                 long u = uArr[baseK + k];
                 long drv = 0;
                 if (k == next)
@@ -457,7 +435,6 @@ namespace EdgeLangevin.Core
                 uArr[baseK + k] = (int)v;
             }
             if (clips != 0) _ws.Saturations[SolverWorkspace.SiteU] += clips;
-            if (own) _noise.SetState(chain, x);
         }
 
         /// <summary>
@@ -487,42 +464,22 @@ namespace EdgeLangevin.Core
         }
 
         /// <summary>
-        /// Second-order step 4, every k in increasing order: eta = next noise word;
+        /// Second-order step 4, every k in increasing order: eta = next noise word (drawn ahead into eta[etaOffset + k]);
         /// fr = rshr(fric_q satM(rshr(m_k, FS - FM)), FC + FM - FS) (site m_m);
         /// m_k = satS(m_k - fr + drv_k - sign(u_k) leak_q + rshr(noise_q eta, FC + FE - FS)) (site m);
         /// u_k = the half step of second-order step 1 with the new m_k.
         /// </summary>
-        private void UpdateSecondOrder(int chain, int listed)
+        private void UpdateSecondOrder(int chain, int listed, int[] etaWords, int etaOffset)
         {
             int[] uArr = _ws.U;
             int[] mArr = _ws.M;
             int[] act = _ws.Active;
             int[] drive = _ws.Drive;
             int baseK = chain * _k;
-            int x = _noise.StateOf(chain);
-            INoiseWordSource external = ExternalNoise;
             int j = 0;
             for (int k = 0; k < _k; k++)
             {
-                long eta;
-                if (external == null)
-                {
-                    // The Gaussian word inlined exactly as in UpdateFirstOrder (see the comment there).
-                    x ^= x << 13; x ^= (x >> 17) & 0x7FFF; x ^= x << 5;
-                    int sign = (x >> 27) & 1;
-                    int outer = x & 0x07FC01FF, middle = x & 0x0003FE00;
-                    x ^= x << 13; x ^= (x >> 17) & 0x7FFF; x ^= x << 5;
-                    outer += x & 0x07FC01FF; middle += x & 0x0003FE00;
-                    x ^= x << 13; x ^= (x >> 17) & 0x7FFF; x ^= x << 5;
-                    outer += x & 0x07FC01FF; middle += x & 0x0003FE00;
-                    x ^= x << 13; x ^= (x >> 17) & 0x7FFF; x ^= x << 5;
-                    outer += x & 0x07FC01FF; middle += x & 0x0003FE00;
-                    eta = 2 * ((outer & 0x7FF) + (outer >> 18) + (middle >> 9)) - 6134 + 4 * sign;
-                }
-                else
-                {
-                    eta = external.NextEta();
-                }
+                long eta = etaWords[etaOffset + k];
                 long u = uArr[baseK + k];
                 long m = mArr[baseK + k];
                 long drv = 0;
@@ -538,7 +495,6 @@ namespace EdgeLangevin.Core
                 mArr[baseK + k] = (int)v;
                 uArr[baseK + k] = (int)AddHalfStep(u, v);
             }
-            _noise.SetState(chain, x);
         }
 
         private void CheckChain(int chain)

@@ -49,6 +49,8 @@ namespace EdgeLangevin.Core
             Drive = new int[units];
             IsActive = new bool[units];
             Accumulator = new long[dimensions];
+            CorrelationSums = new long[units];
+            Eta = new int[NoiseGroup * units];
             Saturations = new long[SiteCount];
         }
 
@@ -83,6 +85,17 @@ namespace EdgeLangevin.Core
         public bool[] IsActive { get; private set; }
         /// <summary>Scratch: the D wide accumulators of A s.</summary>
         public long[] Accumulator { get; private set; }
+        /// <summary>Scratch: the sums A^T r_m of the chain being stepped, by active-list slot.</summary>
+        public long[] CorrelationSums { get; private set; }
+        /// <summary>
+        /// Scratch: the noise words of the chains being stepped, drawn ahead of their steps:
+        /// up to <see cref="NoiseGroup"/> chains, K words each (chain c of the group from c * K).
+        /// </summary>
+        public int[] Eta { get; private set; }
+
+        /// <summary>How many chains' noise words are drawn together (interleaved generators).</summary>
+        public const int NoiseGroup = 4;
+
         /// <summary>Clip counts per site (SiteU..SiteMm), accumulated over every step since the last reset.</summary>
         public long[] Saturations { get; private set; }
 
