@@ -1,0 +1,230 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using EdgeLangevin.Core;
+
+namespace EdgeLangevin.Simulator;
+
+/// <summary>
+/// Desktop <see cref="MacKernel"/>: the two MAC loops with AVX2's 16-bit multiply-add
+/// (vpmaddwd, <see cref="Avx2.MultiplyAddAdjacent(Vector256{short}, Vector256{short})"/>), giving
+/// exactly the integers of <see cref="ScalarMacKernel"/>. Without AVX2, or for D &lt; 16, it
+/// runs the scalar loops.
+/// <para>
+/// Why the sums are exact. Operands are 16-bit (MacKernel's contract), so one vpmaddwd lane
+/// holds t = a0 b0 + a1 b1 with t in [2 (-32768)(32767), 2 (-32768)(-32768)] =
+/// [-2147418112, 2^31]. Only the corner where all four words are -32768 gives t = 2^31, which
+/// does not fit an int: the instruction returns it wrapped to -2^31. Subtracting 2^16 (wrapping)
+/// from the lane gives q = t - 2^16 exactly, because t - 2^16 lies in
+/// [-2^31, 2^31 - 2^16] (fits an int) and wrapping arithmetic is exact modulo 2^32. q is split
+/// into hi = q &gt;&gt; 16 in [-2^15, 2^15) and lo = q &amp; 0xFFFF in [0, 2^16), q = 2^16 hi + lo, and hi
+/// and lo are summed in separate int lanes: after n lane terms |sum hi| &lt;= 2^15 n and
+/// sum lo &lt;= (2^16 - 1) n, both below 2^31 for n &lt;= 2^15 (reconstruction: one term per
+/// unit pair; a chunk holds at most <see cref="MaxPairsPerChunk"/> pairs). The correlation
+/// also adds its eight lanes in int, so it bounds 8 n instead (<see cref="MaxBlocksPerChunk"/>).
+/// The total is then formed in long: sum t = 2^16 (sum hi + n) + sum lo.
+/// </para>
+/// Holds scratch (the pair list, r_m as 16-bit words): one instance per solver.
+/// </summary>
+public sealed class VectorMacKernel : MacKernel
+{
+    /// <summary>Unit pairs summed per int lane before the lane is widened (hi and lo stay below 2^31; see the class comment).</summary>
+    public const int MaxPairsPerChunk = 1 << 15;
+    /// <summary>16-wide d blocks per correlation chunk: 8 lanes x 4095 terms keep the lane sums of hi and lo below 2^31.</summary>
+    public const int MaxBlocksPerChunk = 4095;
+
+    private static readonly ScalarMacKernel Scalar = new();
+    private int[] _pairOffsets = [];
+    private int[] _pairCodes = [];
+    private short[] _residual16 = [];
+
+    /// <summary>A kernel with scratch for up to <paramref name="units"/> units and <paramref name="dimensions"/> dimensions (it grows if a call needs more).</summary>
+    public VectorMacKernel(int units, int dimensions) => Reserve(units, dimensions);
+
+    /// <summary>True when this machine runs the vector loops (AVX2).</summary>
+    public static bool IsSupported => Avx2.IsSupported && Vector256.IsHardwareAccelerated;
+
+    /// <summary>Sets <paramref name="solver"/>'s kernel to a new vector kernel when <see cref="IsSupported"/>; returns whether it did (else the solver keeps its scalar kernel).</summary>
+    public static bool Install(LangevinSolver solver)
+    {
+        ArgumentNullException.ThrowIfNull(solver);
+        if (!IsSupported) return false;
+        solver.Kernel = new VectorMacKernel(solver.K, solver.D);
+        return true;
+    }
+
+    private void Reserve(int units, int dimensions)
+    {
+        int pairs = (units + 1) / 2;
+        if (_pairCodes.Length < pairs)
+        {
+            _pairOffsets = new int[2 * pairs];
+            _pairCodes = new int[pairs];
+        }
+        if (_residual16.Length < dimensions) _residual16 = new short[dimensions];
+    }
+
+    /// <inheritdoc />
+    public override void Reconstruct(short[] columns, int dimensions, int[] active, int activeOffset, int listed,
+        int[] codes, int codeOffset, long[] sums)
+    {
+        int D = dimensions;
+        if (!IsSupported || D < 16)
+        {
+            Scalar.Reconstruct(columns, D, active, activeOffset, listed, codes, codeOffset, sums);
+            return;
+        }
+        Array.Clear(sums, 0, D);
+        int pairs = (listed + 1) / 2;
+        Reserve(listed, D);
+        int[] offsets = _pairOffsets, packed = _pairCodes;
+        for (int p = 0; p < pairs; p++)
+        {
+            int j = activeOffset + 2 * p;
+            int k0 = active[j];
+            int s0 = codes[codeOffset + k0];
+            // An odd list pairs its last unit with itself times 0.
+            int k1 = k0, s1 = 0;
+            if (2 * p + 1 < listed)
+            {
+                k1 = active[j + 1];
+                s1 = codes[codeOffset + k1];
+            }
+            offsets[2 * p] = k0 * D;
+            offsets[2 * p + 1] = k1 * D;
+            packed[p] = (s0 & 0xFFFF) | (s1 << 16); // words (s0, s1): vpmaddwd forms c0 s0 + c1 s1
+        }
+
+        ref short a = ref MemoryMarshal.GetArrayDataReference(columns);
+        ref long sum = ref MemoryMarshal.GetArrayDataReference(sums);
+        int dVector = D & ~15;
+        var bias = Vector256.Create(-65536);
+        var low = Vector256.Create(0xFFFF);
+        for (int first = 0; first < pairs; first += MaxPairsPerChunk)
+        {
+            int last = Math.Min(pairs, first + MaxPairsPerChunk);
+            var n = Vector256.Create((long)(last - first));
+            for (int d = 0; d < dVector; d += 16)
+            {
+                // Lanes of "A": d+0..3 and d+8..11; of "B": d+4..7 and d+12..15 (unpack works per 128-bit half).
+                Vector256<int> hiA = default, loA = default, hiB = default, loB = default;
+                for (int p = first; p < last; p++)
+                {
+                    Vector256<short> c0 = Vector256.LoadUnsafe(ref a, (nuint)(offsets[2 * p] + d));
+                    Vector256<short> c1 = Vector256.LoadUnsafe(ref a, (nuint)(offsets[2 * p + 1] + d));
+                    Vector256<short> s = Vector256.Create(packed[p]).AsInt16();
+                    Vector256<int> qA = Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(c0, c1), s) + bias;
+                    Vector256<int> qB = Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(c0, c1), s) + bias;
+                    hiA += Avx2.ShiftRightArithmetic(qA, 16);
+                    loA += qA & low;
+                    hiB += Avx2.ShiftRightArithmetic(qB, 16);
+                    loB += qB & low;
+                }
+                AddLanes(ref sum, d, Avx2.Permute2x128(hiA, hiB, 0x20), Avx2.Permute2x128(loA, loB, 0x20), n);
+                AddLanes(ref sum, d + 8, Avx2.Permute2x128(hiA, hiB, 0x31), Avx2.Permute2x128(loA, loB, 0x31), n);
+            }
+        }
+        for (int d = dVector; d < D; d++)
+        {
+            long acc = 0;
+            for (int j = 0; j < listed; j++)
+            {
+                int k = active[activeOffset + j];
+                acc += columns[k * D + d] * codes[codeOffset + k]; // int product (<= 2^30), long sum
+            }
+            sums[d] = acc;
+        }
+    }
+
+    // sums[d..d+8) += 2^16 (hi + n) + lo, lane by lane, in long.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddLanes(ref long sum, int d, Vector256<int> hi, Vector256<int> lo, Vector256<long> n)
+    {
+        Vector256<long> v0 = Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int64(hi.GetLower()) + n, 16) + Avx2.ConvertToVector256Int64(lo.GetLower());
+        Vector256<long> v1 = Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int64(hi.GetUpper()) + n, 16) + Avx2.ConvertToVector256Int64(lo.GetUpper());
+        (Vector256.LoadUnsafe(ref sum, (nuint)d) + v0).StoreUnsafe(ref sum, (nuint)d);
+        (Vector256.LoadUnsafe(ref sum, (nuint)(d + 4)) + v1).StoreUnsafe(ref sum, (nuint)(d + 4));
+    }
+
+    /// <inheritdoc />
+    public override void Correlate(short[] columns, int dimensions, int[] active, int activeOffset, int listed,
+        int[] residual, int residualOffset, long[] sums)
+    {
+        int D = dimensions;
+        if (!IsSupported || D < 16)
+        {
+            Scalar.Correlate(columns, D, active, activeOffset, listed, residual, residualOffset, sums);
+            return;
+        }
+        Reserve(listed, D);
+        short[] r16 = _residual16;
+        for (int d = 0; d < D; d++) r16[d] = (short)residual[residualOffset + d]; // r_m fits WM <= 16 bits: exact
+        int dVector = D & ~15;
+        ref short a = ref MemoryMarshal.GetArrayDataReference(columns);
+        ref short r = ref MemoryMarshal.GetArrayDataReference(r16);
+        for (int j = 0; j < listed; j += 4)
+        {
+            // A short last group repeats its first column; only the real slots are stored.
+            int count = Math.Min(4, listed - j);
+            int c0 = active[activeOffset + j] * D;
+            int c1 = count > 1 ? active[activeOffset + j + 1] * D : c0;
+            int c2 = count > 2 ? active[activeOffset + j + 2] * D : c0;
+            int c3 = count > 3 ? active[activeOffset + j + 3] * D : c0;
+            Vector256<long> total = Vector256<long>.Zero;
+            for (int first = 0; first < dVector; first += 16 * MaxBlocksPerChunk)
+            {
+                int end = Math.Min(dVector, first + 16 * MaxBlocksPerChunk);
+                total += Correlate4(ref a, ref r, c0, c1, c2, c3, first, end);
+            }
+            if (dVector < D)
+            {
+                long t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+                for (int d = dVector; d < D; d++)
+                {
+                    int rd = r16[d];
+                    t0 += columns[c0 + d] * rd;
+                    t1 += columns[c1 + d] * rd;
+                    t2 += columns[c2 + d] * rd;
+                    t3 += columns[c3 + d] * rd;
+                }
+                total += Vector256.Create(t0, t1, t2, t3);
+            }
+            if (count == 4) total.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(sums), (nuint)j);
+            else for (int i = 0; i < count; i++) sums[j + i] = total.GetElement(i);
+        }
+    }
+
+    // The four sums over d in [first, end) (a multiple of 16, at most MaxBlocksPerChunk blocks) of columns c0..c3 times r.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<long> Correlate4(ref short a, ref short r, int c0, int c1, int c2, int c3, int first, int end)
+    {
+        var bias = Vector256.Create(-65536);
+        var low = Vector256.Create(0xFFFF);
+        Vector256<int> hi0 = default, lo0 = default, hi1 = default, lo1 = default, hi2 = default, lo2 = default, hi3 = default, lo3 = default;
+        for (int d = first; d < end; d += 16)
+        {
+            Vector256<short> rv = Vector256.LoadUnsafe(ref r, (nuint)d);
+            Vector256<int> q0 = Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref a, (nuint)(c0 + d)), rv) + bias;
+            Vector256<int> q1 = Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref a, (nuint)(c1 + d)), rv) + bias;
+            Vector256<int> q2 = Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref a, (nuint)(c2 + d)), rv) + bias;
+            Vector256<int> q3 = Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref a, (nuint)(c3 + d)), rv) + bias;
+            hi0 += Avx2.ShiftRightArithmetic(q0, 16); lo0 += q0 & low;
+            hi1 += Avx2.ShiftRightArithmetic(q1, 16); lo1 += q1 & low;
+            hi2 += Avx2.ShiftRightArithmetic(q2, 16); lo2 += q2 & low;
+            hi3 += Avx2.ShiftRightArithmetic(q3, 16); lo3 += q3 & low;
+        }
+        // Eight lanes to one per column, still in int (bounded by MaxBlocksPerChunk): the
+        // horizontal adds leave [x0 x1 x2 x3] partials in each 128-bit half.
+        Vector128<int> hi = Sum4(hi0, hi1, hi2, hi3), lo = Sum4(lo0, lo1, lo2, lo3);
+        long terms = 8L * ((end - first) / 16); // lane terms per column, each biased by -2^16
+        return Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int64(hi) + Vector256.Create(terms), 16) + Avx2.ConvertToVector256Int64(lo);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> Sum4(Vector256<int> x0, Vector256<int> x1, Vector256<int> x2, Vector256<int> x3)
+    {
+        Vector256<int> h = Avx2.HorizontalAdd(Avx2.HorizontalAdd(x0, x1), Avx2.HorizontalAdd(x2, x3));
+        return h.GetLower() + h.GetUpper();
+    }
+}
