@@ -19,12 +19,16 @@ if (args.Length > 0 && args[0] == "--cpu-time")
         var cases = new (string Name, Action Step)[]
         {
             ("float reference (1 thread)", bench.FloatOneThread),
-            ("fixed point, event-driven (1 thread)", bench.Fixed),
-            ("fixed point, dense (1 thread)", bench.FixedDense),
+            ("fixed point, scalar kernel, event-driven (1 thread)", bench.Fixed),
+            ("fixed point, scalar kernel, dense (1 thread)", bench.FixedDense),
+            ("fixed point, vector kernel, event-driven (1 thread)", bench.FixedVector),
+            ("fixed point, vector kernel, dense (1 thread)", bench.FixedVectorDense),
         };
         var process = Process.GetCurrentProcess();
-        foreach (var (name, step) in cases)
+        var medians = new double[cases.Length];
+        for (int c = 0; c < cases.Length; c++)
         {
+            Action step = cases[c].Step;
             for (int i = 0; i < 20; i++) step(); // warm-up (tiered JIT)
             var rounds = new double[9];
             for (int r = 0; r < rounds.Length; r++)
@@ -36,8 +40,11 @@ if (args.Length > 0 && args[0] == "--cpu-time")
                 rounds[r] = (process.TotalProcessorTime - t0).TotalMicroseconds / 20;
             }
             Array.Sort(rounds);
-            Console.WriteLine($"pi = {pi}: {name}: {rounds[rounds.Length / 2]:F0} us CPU per step (median of {rounds.Length})");
+            medians[c] = rounds[rounds.Length / 2];
+            // float / this: above 1 means this case is faster than the float reference.
+            Console.WriteLine($"pi = {pi}: {cases[c].Name}: {medians[c]:F0} us CPU per step (median of {rounds.Length}), float/this = {medians[0] / medians[c]:F2}");
         }
+        bench.Report();
     }
     return;
 }

@@ -18,7 +18,8 @@ namespace EdgeLangevin.Benchmarks;
 /// overcompleteness). Like for like: float and fixed each on 1 thread (the float
 /// reference as 128 one-chain batches, which ChainBatch steps on the calling thread) and
 /// on 2 threads (ChainBatch's Parallel.For; ParallelFixedSolver's two chain ranges, the
-/// same bits as one solver). Chains are burnt in
+/// same bits as one solver). The fixed point runs with the core's default scalar MAC kernel
+/// (what a board runs) and with the simulator's AVX2 VectorMacKernel (same bits). Chains are burnt in
 /// for 300 steps before measuring, so the active counts are the stationary ones.
 /// </summary>
 [MemoryDiagnoser]
@@ -27,7 +28,7 @@ public class StepBenchmarks
     private const int K = 128, D = 64, Batch = 128;
     private ChainBatch _float = null!;
     private ChainBatch[] _floatSingles = null!; // one chain each: ChainBatch runs a 1-chain batch on the calling thread
-    private LangevinSolver _fixed = null!, _dense = null!;
+    private LangevinSolver _fixed = null!, _dense = null!, _fixedVector = null!, _denseVector = null!;
     private ParallelFixedSolver _fixed2 = null!;
 
     [Params(1.0, 0.1)]
@@ -45,9 +46,10 @@ public class StepBenchmarks
         _float = new ChainBatch(model, settings, Batch, 3);
         for (int b = 0; b < Batch; b++) _float.SetInput(b, x.AsSpan(b * D, D));
         var p = FixedParameters.Create(model, FixedFormat.Default, settings.Eps, settings.Temperature, 1, 0);
-        LangevinSolver Make(int chains, int offset)
+        LangevinSolver Make(int chains, int offset, bool vector)
         {
             var s = new LangevinSolver(p.Step, p.DictionaryRowMajor, D, K, chains, 3 + offset);
+            if (vector && !VectorMacKernel.Install(s)) throw new PlatformNotSupportedException("the vector kernel needs AVX2");
             var xq = new int[D];
             for (int b = 0; b < chains; b++)
             {
@@ -57,9 +59,12 @@ public class StepBenchmarks
             for (int t = 0; t < 300; t++) s.Step();
             return s;
         }
-        _fixed = Make(Batch, 0);
-        _dense = Make(Batch, 0);
+        _fixed = Make(Batch, 0, vector: false);
+        _dense = Make(Batch, 0, vector: false);
         _dense.EventDriven = false;
+        _fixedVector = Make(Batch, 0, vector: true);
+        _denseVector = Make(Batch, 0, vector: true);
+        _denseVector.EventDriven = false;
         _fixed2 = new ParallelFixedSolver(p.Step, p.DictionaryRowMajor, D, K, Batch, 3, 2);
         var xq2 = new int[D];
         for (int b = 0; b < Batch; b++)
@@ -96,12 +101,18 @@ public class StepBenchmarks
         for (int b = 0; b < Batch; b++) _floatSingles[b].Step();
     }
 
-    [Benchmark(Description = "fixed point, event-driven (1 thread)")]
+    [Benchmark(Description = "fixed point, scalar kernel, event-driven (1 thread)")]
     public void Fixed() => _fixed.Step();
 
-    [Benchmark(Description = "fixed point, dense (1 thread)")]
+    [Benchmark(Description = "fixed point, scalar kernel, dense (1 thread)")]
     public void FixedDense() => _dense.Step();
 
-    [Benchmark(Description = "fixed point, event-driven (2 threads)")]
+    [Benchmark(Description = "fixed point, vector kernel, event-driven (1 thread)")]
+    public void FixedVector() => _fixedVector.Step();
+
+    [Benchmark(Description = "fixed point, vector kernel, dense (1 thread)")]
+    public void FixedVectorDense() => _denseVector.Step();
+
+    [Benchmark(Description = "fixed point, vector kernel, event-driven (2 threads)")]
     public void FixedTwoThreads() => _fixed2.Step();
 }

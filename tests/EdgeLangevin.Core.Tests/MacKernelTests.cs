@@ -1,0 +1,289 @@
+using EdgeLangevin.Core;
+using EdgeLangevin.Simulator;
+
+namespace EdgeLangevin.Core.Tests;
+
+/// <summary>
+/// The desktop VectorMacKernel must return the scalar kernel's integers exactly, and the
+/// interleaved noise of the step must be the words the generator would have drawn one by one.
+/// (On a machine without AVX2 the vector kernel runs the scalar loops and these tests compare
+/// the scalar kernel with itself; the development and CI machine has AVX2, asserted below.)
+/// </summary>
+public class MacKernelTests
+{
+    [Fact]
+    public void TheMachineThatRunsTheseTestsHasTheVectorKernel()
+    {
+        // Guards every comparison below: without AVX2 they would compare the scalar loops with themselves.
+        Assert.True(VectorMacKernel.IsSupported, "AVX2 is not available: the vector kernel tests compare the scalar kernel with itself");
+    }
+
+    // Column entries and operands: mostly random 16-bit words, with a share of the extreme
+    // words -32768 and 32767 (the vpmaddwd corner is -32768 x -32768 twice in one lane).
+    private static short Word(Random rng, double extremeShare) =>
+        rng.NextDouble() < extremeShare ? (rng.Next(3) == 0 ? short.MaxValue : short.MinValue) : (short)rng.Next(short.MinValue, short.MaxValue + 1);
+
+    public static TheoryData<int, int, double> Shapes() => new()
+    {
+        // D, K, share of extreme words
+        { 1, 1, 0.5 }, { 7, 5, 0.5 }, { 15, 3, 0.5 }, { 16, 1, 0.5 }, { 16, 2, 1.0 }, { 17, 9, 0.3 },
+        { 31, 33, 0.3 }, { 64, 128, 0.1 }, { 64, 128, 1.0 }, { 100, 37, 0.2 }, { 256, 16, 0.0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void TheVectorKernelGivesTheScalarSumsForEveryListLength(int d, int k, double extremes)
+    {
+        var rng = new Random(d * 1000 + k);
+        var columns = new short[d * k];
+        for (int i = 0; i < columns.Length; i++) columns[i] = Word(rng, extremes);
+        var codes = new int[3 + k]; // offset 3: codes of unit k at 3 + k
+        for (int i = 0; i < codes.Length; i++) codes[i] = Word(rng, extremes);
+        var residual = new int[5 + d];
+        for (int i = 0; i < residual.Length; i++) residual[i] = Word(rng, extremes);
+        var scalar = new ScalarMacKernel();
+        var vector = new VectorMacKernel(k, d);
+        foreach (int listed in new[] { 0, 1, 2, 3, 4, 5, k / 2, k - 1, k }.Where(n => n >= 0 && n <= k).Distinct())
+        {
+            // A list in increasing unit order, as the solver builds it, at offset 2.
+            var active = new int[2 + k];
+            var units = Enumerable.Range(0, k).OrderBy(_ => rng.Next()).Take(listed).Order().ToArray();
+            units.CopyTo(active, 2);
+            var expectedR = new long[d];
+            var actualR = Enumerable.Repeat(long.MinValue, d).ToArray(); // stale values must be overwritten
+            scalar.Reconstruct(columns, d, active, 2, listed, codes, 3, expectedR);
+            vector.Reconstruct(columns, d, active, 2, listed, codes, 3, actualR);
+            Assert.Equal(expectedR, actualR);
+            var expectedC = new long[k];
+            var actualC = new long[k];
+            scalar.Correlate(columns, d, active, 2, listed, residual, 5, expectedC);
+            vector.Correlate(columns, d, active, 2, listed, residual, 5, actualC);
+            Assert.Equal(expectedC, actualC);
+        }
+    }
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(64)]
+    [InlineData(70)]
+    public void TheAllMinusOneCornerSumsToExactlyDTimesTwoToThe30(int d)
+    {
+        // Every word -32768: each product is +2^30 and each vpmaddwd lane pair +2^31, the one
+        // value that wraps in an int lane. Independent expectation: the count of products times 2^30.
+        const int k = 6;
+        var columns = Enumerable.Repeat(short.MinValue, d * k).ToArray();
+        var codes = Enumerable.Repeat((int)short.MinValue, k).ToArray();
+        var residual = Enumerable.Repeat((int)short.MinValue, d).ToArray();
+        var active = Enumerable.Range(0, k).ToArray();
+        var vector = new VectorMacKernel(k, d);
+        var recon = new long[d];
+        vector.Reconstruct(columns, d, active, 0, k, codes, 0, recon);
+        Assert.All(recon, v => Assert.Equal(k * (1L << 30), v));
+        var corr = new long[k];
+        vector.Correlate(columns, d, active, 0, k, residual, 0, corr);
+        Assert.All(corr, v => Assert.Equal(d * (1L << 30), v));
+    }
+
+    public static TheoryData<int[], int, int, bool> SolverCases() => new()
+    {
+        // {WA FA WS FS WM FM WC FC}, variant (0 signed, 1 nonneg), order, event-driven
+        { [16, 13, 32, 16, 16, 11, 16, 14], 0, 1, true },
+        { [16, 13, 32, 16, 16, 11, 16, 14], 1, 1, false },
+        { [16, 13, 32, 16, 16, 11, 16, 14], 0, 2, false },
+        { [16, 13, 32, 16, 16, 11, 16, 14], 1, 2, true },
+        // MAC operands in Q0.15: every |r|, |s| >= 1 saturates to -32768 or 32767, with a dictionary
+        // of mostly extreme words, so the vpmaddwd corner occurs all the time.
+        { [16, 13, 32, 16, 16, 15, 16, 14], 0, 1, true },
+        { [16, 13, 32, 16, 16, 15, 16, 14], 1, 2, false },
+        { [8, 6, 16, 8, 8, 4, 8, 6], 0, 2, true },
+    };
+
+    private static LangevinSolver[] ScalarAndVector(StepParameters p, short[] a, int d, int k, int chains, bool eventDriven, int[][] data)
+    {
+        var scalar = new LangevinSolver(p, a, d, k, chains, 77) { EventDriven = eventDriven };
+        var vector = new LangevinSolver(p, a, d, k, chains, 77) { EventDriven = eventDriven };
+        Assert.True(VectorMacKernel.Install(vector));
+        Assert.IsType<ScalarMacKernel>(scalar.Kernel);
+        for (int b = 0; b < chains; b++) { scalar.SetData(b, data[b], 0); vector.SetData(b, data[b], 0); }
+        return [scalar, vector];
+    }
+
+    private static short[] ExtremeDictionary(Random rng, FixedFormat f, int d, int k, short[] a)
+    {
+        // Half the entries at the format's extremes (-2^(WA-1) or 2^(WA-1) - 1).
+        long max = FixedFormat.MaxOf(f.DictionaryBits), min = FixedFormat.MinOf(f.DictionaryBits);
+        var result = (short[])a.Clone();
+        for (int i = 0; i < result.Length; i++)
+            if (rng.Next(2) == 0) result[i] = (short)(rng.Next(4) == 0 ? max : min);
+        return result;
+    }
+
+    [Theory]
+    [MemberData(nameof(SolverCases))]
+    public void ASolverWithTheVectorKernelStepsBitForBitLikeTheScalarOne(int[] w, int variant, int order, bool eventDriven)
+    {
+        var f = new FixedFormat(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]);
+        int fm = w[5];
+        var rng = new Random(w[0] + 100 * fm + 10 * variant + order);
+        foreach ((int d, int k, int chains) in new[] { (64, 128, 6), (23, 1, 5), (17, 9, 3), (40, 33, 9) })
+        {
+            var (p, a, _) = SolverTests.RandomProblem(rng, f, d, k, (FixedVariant)variant, order, xScale: 4);
+            a = ExtremeDictionary(rng, f, d, k, a);
+            var data = new int[chains][];
+            for (int b = 0; b < chains; b++) data[b] = SolverTests.RandomProblem(rng, f, d, k, (FixedVariant)variant, order, xScale: 4).x;
+            var pair = ScalarAndVector(p, a, d, k, chains, eventDriven, data);
+            for (int step = 0; step < 150; step++)
+            {
+                pair[0].Step();
+                pair[1].Step();
+                Assert.Equal(pair[0].Workspace.U, pair[1].Workspace.U);
+                Assert.Equal(pair[0].Workspace.M, pair[1].Workspace.M);
+                Assert.Equal(pair[0].Workspace.R, pair[1].Workspace.R);
+                Assert.Equal(pair[0].Workspace.Gm, pair[1].Workspace.Gm);
+            }
+            Assert.Equal(pair[0].Workspace.Saturations, pair[1].Workspace.Saturations);
+            if (fm == 15)
+            {
+                // Guards the case: the MAC operands really saturated, so -32768 operands met -32768 entries.
+                Assert.True(pair[1].Workspace.Saturations[SolverWorkspace.SiteRm] > 0);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(1, false)]
+    public void LearningWithTheVectorKernelChangesTheDictionaryAndThresholdBitForBitLikeTheScalarOne(int variant, bool eventDriven)
+    {
+        var f = FixedFormat.Default;
+        var rng = new Random(40 + variant);
+        const int d = 36, k = 20, chains = 7;
+        var (p, a, _) = SolverTests.RandomProblem(rng, f, d, k, (FixedVariant)variant, 1);
+        var data = new int[chains][];
+        for (int b = 0; b < chains; b++) data[b] = SolverTests.RandomProblem(rng, f, d, k, (FixedVariant)variant, 1).x;
+        var pair = ScalarAndVector(p, a, d, k, chains, eventDriven, data);
+        // Large rates (mantissa 2^14, small shifts) so that the dictionary and u0 change every step.
+        var lp = new LearningParameters(true, 16384, 20, true, 16384, 12, true, FixedSwitching.Asynchronous, 50, 1 << 28, LearningRounding.Stochastic);
+        var learners = new[] { new FixedLearner(pair[0], lp, 5), new FixedLearner(pair[1], lp, 5) };
+        int thresholdChanges = 0, previous = pair[0].ThresholdQ;
+        var before = (short[])pair[0].DictionaryColumns.Clone();
+        for (int step = 0; step < 200; step++)
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                learners[i].DecideSwitching();
+                for (int b = 0; b < chains; b++)
+                    if (learners[i].NeedsData[b]) pair[i].SetData(b, data[(b + step) % chains], 0);
+                learners[i].Step();
+            }
+            Assert.Equal(pair[0].DictionaryColumns, pair[1].DictionaryColumns);
+            Assert.Equal(pair[0].ThresholdQ, pair[1].ThresholdQ);
+            Assert.Equal(pair[0].Workspace.U, pair[1].Workspace.U);
+            if (pair[0].ThresholdQ != previous) thresholdChanges++;
+            previous = pair[0].ThresholdQ;
+        }
+        // Guards the test: learning really moved both the dictionary and the threshold.
+        Assert.NotEqual(before, pair[0].DictionaryColumns);
+        Assert.True(thresholdChanges >= 3, $"u0 changed {thresholdChanges} times");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void AStepWithTheVectorKernelAllocatesNothing(int order)
+    {
+        var (p, a, x) = SolverTests.RandomProblem(new Random(1), FixedFormat.Default, 64, 128, FixedVariant.NonNegative, order);
+        var solver = new LangevinSolver(p, a, 64, 128, 6, 1);
+        Assert.True(VectorMacKernel.Install(solver));
+        for (int b = 0; b < 6; b++) solver.SetData(b, x, 0);
+        solver.Step(); // first call JIT-compiles
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 300; i++) solver.Step();
+        solver.EventDriven = false;
+        for (int i = 0; i < 300; i++) solver.Step();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
+
+public class InterleavedNoiseTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(128)]
+    public void FillAndFill4GiveTheWordsOfNextInOrder(int count)
+    {
+        var oneByOne = new GaussianNoise(6, 31);
+        var filled = new GaussianNoise(6, 31);
+        var buffer = new int[3 + 4 * count];
+        for (int round = 0; round < 3; round++)
+        {
+            filled.Fill4(1, buffer, 3, count); // chains 1..4
+            for (int c = 0; c < 4; c++)
+                for (int i = 0; i < count; i++)
+                    Assert.Equal(oneByOne.Next(1 + c), buffer[3 + c * count + i]);
+            filled.Fill(5, buffer, 0, count);
+            for (int i = 0; i < count; i++) Assert.Equal(oneByOne.Next(5), buffer[i]);
+        }
+        for (int b = 0; b < 6; b++) Assert.Equal(oneByOne.StateOf(b), filled.StateOf(b));
+    }
+
+    [Theory]
+    [InlineData(1, 9)]
+    [InlineData(2, 6)]
+    [InlineData(1, 3)]
+    public void StepWithInterleavedNoiseEqualsSteppingEachChainAlone(int order, int chains)
+    {
+        var (p, a, x) = SolverTests.RandomProblem(new Random(12), FixedFormat.Default, 16, 24, FixedVariant.Signed, order);
+        var together = new LangevinSolver(p, a, 16, 24, chains, 4);
+        var alone = new LangevinSolver(p, a, 16, 24, chains, 4);
+        for (int b = 0; b < chains; b++) { together.SetData(b, x, 0); alone.SetData(b, x, 0); }
+        for (int t = 0; t < 60; t++)
+        {
+            together.Step();
+            for (int b = 0; b < chains; b++) alone.StepChain(b);
+        }
+        Assert.Equal(alone.Workspace.U, together.Workspace.U);
+        Assert.Equal(alone.Workspace.M, together.Workspace.M);
+        Assert.Equal(alone.Workspace.Saturations, together.Workspace.Saturations);
+        for (int b = 0; b < chains; b++) Assert.Equal(alone.Noise.StateOf(b), together.Noise.StateOf(b));
+        // Independently of the solver: each chain's generator advanced by exactly 60 K draws.
+        var reference = new GaussianNoise(chains, 4);
+        for (int b = 0; b < chains; b++)
+        {
+            for (int i = 0; i < 60 * 24; i++) reference.Next(b);
+            Assert.Equal(reference.StateOf(b), together.Noise.StateOf(b));
+        }
+    }
+
+    private sealed class Replay(int[] words) : INoiseWordSource
+    {
+        public int Calls { get; private set; }
+        public int NextEta() => words[Calls++];
+    }
+
+    [Fact]
+    public void ExternalNoiseIsTakenChainByChainInIncreasingUnitOrderWithManyChains()
+    {
+        // The documented order: per step, chain 0's K words, then chain 1's, ... Replaying each
+        // chain's own generator words in that order must reproduce the built-in run of 6 chains
+        // (more than one interleaved group of four).
+        const int chains = 6, k = 10, d = 12, steps = 40;
+        var (p, a, x) = SolverTests.RandomProblem(new Random(3), FixedFormat.Default, d, k, FixedVariant.NonNegative, 1);
+        var gen = new GaussianNoise(chains, 8);
+        var words = new int[steps * chains * k];
+        int n = 0;
+        for (int t = 0; t < steps; t++)
+            for (int b = 0; b < chains; b++)
+                for (int i = 0; i < k; i++) words[n++] = gen.Next(b);
+        var builtIn = new LangevinSolver(p, a, d, k, chains, 8);
+        var hooked = new LangevinSolver(p, a, d, k, chains, 1234);
+        var source = new Replay(words);
+        hooked.ExternalNoise = source;
+        for (int b = 0; b < chains; b++) { builtIn.SetData(b, x, 0); hooked.SetData(b, x, 0); }
+        for (int t = 0; t < steps; t++) { builtIn.Step(); hooked.Step(); }
+        Assert.Equal(builtIn.Workspace.U, hooked.Workspace.U);
+        Assert.Equal(words.Length, source.Calls);
+        for (int b = 0; b < chains; b++) Assert.Equal(GaussianNoise.SeedFor(1234, b), hooked.Noise.StateOf(b));
+    }
+}
