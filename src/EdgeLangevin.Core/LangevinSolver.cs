@@ -26,12 +26,12 @@ namespace EdgeLangevin.Core
     /// unit instead (the dense step, same bits, for comparison).
     /// </para>
     /// <para>
-    /// Loop structure (not arithmetic): <see cref="Step"/> draws the K noise words of four
-    /// chains at a time, interleaved (<see cref="GaussianNoise.Fill4"/>: four independent
-    /// generators, the same words per chain), into <see cref="SolverWorkspace.Eta"/>, then steps
-    /// those four chains one after the other reading that buffer. The two MAC loops run in
-    /// <see cref="Kernel"/> (<see cref="ScalarMacKernel"/> unless a desktop SIMD kernel is set);
-    /// every kernel returns the same exact sums, so the bits do not depend on it.
+    /// Loop structure (not arithmetic): <see cref="Step"/> has <see cref="Kernel"/> draw the K
+    /// noise words of a group of chains at a time (<see cref="StepKernel.FillNoise"/>: four
+    /// chains for <see cref="ScalarStepKernel"/>, independent generators, the same words per
+    /// chain) into <see cref="SolverWorkspace.Eta"/>, then steps those chains one after the other
+    /// reading that buffer. The two MAC loops run in the kernel too. Every kernel gives the same
+    /// noise words and the same exact sums, so the bits do not depend on it.
     /// </para>
     /// <para>No allocation after construction: every buffer lives in <see cref="Workspace"/>.</para>
     /// </summary>
@@ -56,7 +56,7 @@ namespace EdgeLangevin.Core
         private long _u0;
         private StepParameters _parameters;
         private long _steps;
-        private MacKernel _kernel;
+        private StepKernel _kernel;
 
         /// <summary>
         /// Builds a solver for <paramref name="chains"/> chains. The dictionary is row-major
@@ -114,21 +114,24 @@ namespace EdgeLangevin.Core
             _roundCoef = RoundingConstant(_shiftCoef);
             _roundNoise = RoundingConstant(_shiftNoise);
             EventDriven = true;
-            _kernel = new ScalarMacKernel();
+            _kernel = new ScalarStepKernel();
         }
 
         /// <summary>
-        /// The MAC loops (A s and A^T r). Default: <see cref="ScalarMacKernel"/>. Any kernel gives
-        /// the same bits; a desktop build may set a SIMD one (EdgeLangevin.Simulator's
-        /// VectorMacKernel). A kernel with scratch must not be shared with a solver stepped on
+        /// The inner loops (A s, A^T r, the noise draw). Default: <see cref="ScalarStepKernel"/>.
+        /// Any kernel gives the same bits; a desktop build may set a SIMD one (EdgeLangevin.Simulator's
+        /// VectorStepKernel). A kernel with scratch must not be shared with a solver stepped on
         /// another thread.
         /// </summary>
-        public MacKernel Kernel
+        public StepKernel Kernel
         {
             get { return _kernel; }
             set
             {
                 if (value == null) throw new ArgumentNullException("value");
+                int group = value.NoiseGroup;
+                if (group < 1 || group > SolverWorkspace.MaxNoiseGroup)
+                    throw new ArgumentException("kernel noise group = " + group + ": expected 1 to " + SolverWorkspace.MaxNoiseGroup);
                 _kernel = value;
             }
         }
@@ -222,25 +225,29 @@ namespace EdgeLangevin.Core
 
         /// <summary>
         /// One step of every chain, chain 0 first. With the chains' own generators, the noise
-        /// words of four chains are drawn together (interleaved) before those chains are stepped;
-        /// a chain's step reads only its own words, state and data, so the result is that of
-        /// <see cref="StepChain"/> for b = 0, 1, ... in turn.
+        /// words of a group of chains (<see cref="StepKernel.NoiseGroup"/>) are drawn together
+        /// before those chains are stepped; a chain's step reads only its own words, state and
+        /// data, so the result is that of <see cref="StepChain"/> for b = 0, 1, ... in turn.
         /// </summary>
         public void Step()
         {
             int chains = _ws.Chains;
             int[] eta = _ws.Eta;
-            int units = _k;
+            StepKernel kernel = _kernel;
+            int group = kernel.NoiseGroup;
             int b = 0;
             if (ExternalNoise == null)
             {
-                for (; b + 3 < chains; b += 4)
+                for (; b + group <= chains; b += group)
                 {
-                    _noise.Fill4(b, eta, 0, units);
-                    StepChainWith(b, eta, 0);
-                    StepChainWith(b + 1, eta, units);
-                    StepChainWith(b + 2, eta, 2 * units);
-                    StepChainWith(b + 3, eta, 3 * units);
+                    kernel.FillNoise(_noise, b, _k, eta);
+                    for (int c = 0; c < group; c++) StepChainWith(b + c, eta, c, group);
+                }
+                // Chains left over from the kernel's groups: four at a time, then one at a time.
+                for (; b + 4 <= chains; b += 4)
+                {
+                    _noise.Fill4(b, eta, 0, _k);
+                    for (int c = 0; c < 4; c++) StepChainWith(b + c, eta, c, 4);
                 }
             }
             for (; b < chains; b++) StepChain(b);
@@ -260,18 +267,18 @@ namespace EdgeLangevin.Core
             INoiseWordSource external = ExternalNoise;
             if (external == null) _noise.Fill(chain, eta, 0, _k);
             else for (int k = 0; k < _k; k++) eta[k] = external.NextEta();
-            StepChainWith(chain, eta, 0);
+            StepChainWith(chain, eta, 0, 1);
         }
 
-        // One step of a chain whose K noise words are eta[etaOffset..etaOffset + K).
-        private void StepChainWith(int chain, int[] eta, int etaOffset)
+        // One step of a chain whose noise word for unit k is eta[etaOffset + k * etaStride].
+        private void StepChainWith(int chain, int[] eta, int etaOffset, int etaStride)
         {
             if (_order == 2) HalfStepPosition(chain);
             int active = Threshold(chain);
             Reconstruct(chain, active);
             Correlate(chain, active);
-            if (_order == 1) UpdateFirstOrder(chain, active, eta, etaOffset);
-            else UpdateSecondOrder(chain, active, eta, etaOffset);
+            if (_order == 1) UpdateFirstOrder(chain, active, eta, etaOffset, etaStride);
+            else UpdateSecondOrder(chain, active, eta, etaOffset, etaStride);
         }
 
         /// <summary>
@@ -403,9 +410,9 @@ namespace EdgeLangevin.Core
 
         /// <summary>
         /// First-order step 4, every k in increasing order: eta = next noise word (drawn ahead into
-        /// eta[etaOffset + k]); u_k = satS(u_k + drv_k - sign(u_k) leak_q + rshr(noise_q eta, FC + FE - FS)) (site u).
+        /// eta[etaOffset + k * etaStride]); u_k = satS(u_k + drv_k - sign(u_k) leak_q + rshr(noise_q eta, FC + FE - FS)) (site u).
         /// </summary>
-        private void UpdateFirstOrder(int chain, int listed, int[] etaWords, int etaOffset)
+        private void UpdateFirstOrder(int chain, int listed, int[] etaWords, int etaOffset, int etaStride)
         {
             int[] uArr = _ws.U;
             int[] act = _ws.Active;
@@ -417,9 +424,11 @@ namespace EdgeLangevin.Core
             long clips = 0;
             int j = 0;
             int next = listed > 0 ? act[baseK] : -1; // the next listed unit, -1 when the list is used up
+            int e = etaOffset;
             for (int k = 0; k < units; k++)
             {
-                long eta = etaWords[etaOffset + k];
+                long eta = etaWords[e];
+                e += etaStride;
                 long u = uArr[baseK + k];
                 long drv = 0;
                 if (k == next)
@@ -464,12 +473,12 @@ namespace EdgeLangevin.Core
         }
 
         /// <summary>
-        /// Second-order step 4, every k in increasing order: eta = next noise word (drawn ahead into eta[etaOffset + k]);
+        /// Second-order step 4, every k in increasing order: eta = next noise word (drawn ahead into eta[etaOffset + k * etaStride]);
         /// fr = rshr(fric_q satM(rshr(m_k, FS - FM)), FC + FM - FS) (site m_m);
         /// m_k = satS(m_k - fr + drv_k - sign(u_k) leak_q + rshr(noise_q eta, FC + FE - FS)) (site m);
         /// u_k = the half step of second-order step 1 with the new m_k.
         /// </summary>
-        private void UpdateSecondOrder(int chain, int listed, int[] etaWords, int etaOffset)
+        private void UpdateSecondOrder(int chain, int listed, int[] etaWords, int etaOffset, int etaStride)
         {
             int[] uArr = _ws.U;
             int[] mArr = _ws.M;
@@ -477,9 +486,11 @@ namespace EdgeLangevin.Core
             int[] drive = _ws.Drive;
             int baseK = chain * _k;
             int j = 0;
+            int e = etaOffset;
             for (int k = 0; k < _k; k++)
             {
-                long eta = etaWords[etaOffset + k];
+                long eta = etaWords[e];
+                e += etaStride;
                 long u = uArr[baseK + k];
                 long m = mArr[baseK + k];
                 long drv = 0;

@@ -50,7 +50,7 @@ namespace EdgeLangevin.Core
             IsActive = new bool[units];
             Accumulator = new long[dimensions];
             CorrelationSums = new long[units];
-            Eta = new int[NoiseGroup * units];
+            Eta = new int[MaxNoiseGroup * units];
             Saturations = new long[SiteCount];
         }
 
@@ -89,12 +89,13 @@ namespace EdgeLangevin.Core
         public long[] CorrelationSums { get; private set; }
         /// <summary>
         /// Scratch: the noise words of the chains being stepped, drawn ahead of their steps:
-        /// up to <see cref="NoiseGroup"/> chains, K words each (chain c of the group from c * K).
+        /// up to <see cref="MaxNoiseGroup"/> chains, K words each, interleaved (word k of chain
+        /// c of a group of G at k * G + c; see <see cref="StepKernel.FillNoise"/>).
         /// </summary>
         public int[] Eta { get; private set; }
 
-        /// <summary>How many chains' noise words are drawn together (interleaved generators).</summary>
-        public const int NoiseGroup = 4;
+        /// <summary>The most chains whose noise words a kernel may draw together.</summary>
+        public const int MaxNoiseGroup = 16;
 
         /// <summary>Clip counts per site (SiteU..SiteMm), accumulated over every step since the last reset.</summary>
         public long[] Saturations { get; private set; }

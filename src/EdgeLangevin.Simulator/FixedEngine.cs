@@ -38,7 +38,7 @@ public static class FixedEngine
         FixedParameters p = FixedParameters.Create(model, format, settings.Eps, settings.Temperature, settings.Order, settings.Mu);
         int n = inputs.Length, c = settings.Chains, k = model.K, d = model.D;
         var solver = new LangevinSolver(p.Step, p.DictionaryRowMajor, d, k, n * c, unchecked((int)seed));
-        VectorMacKernel.Install(solver); // same bits as the scalar kernel, faster
+        VectorStepKernel.Install(solver); // same bits as the scalar kernel, faster
         var xq = new int[d];
         for (int i = 0; i < n; i++)
         {

@@ -73,7 +73,7 @@ public static class FixedLearning
         int chains = learning.Batch, d = initial.D, k = initial.K;
         int seed32 = unchecked((int)seed);
         var solver = new LangevinSolver(p.Step, p.DictionaryRowMajor, d, k, chains, seed32);
-        VectorMacKernel.Install(solver); // same bits as the scalar kernel, faster
+        VectorStepKernel.Install(solver); // same bits as the scalar kernel, faster
         var learner = new FixedLearner(solver, lp, seed32);
         var dataRng = new RefRng(seed, -1);
         var datum = new double[d];

@@ -32,7 +32,7 @@ public sealed class ParallelFixedSolver
             int first = _first[t], count = _first[t + 1] - first;
             var part = new LangevinSolver(parameters, dictionaryRowMajor, dimensions, units, count, seed);
             for (int b = 0; b < count; b++) part.Noise.SetState(b, GaussianNoise.SeedFor(seed, first + b));
-            VectorMacKernel.Install(part); // one kernel (scratch) per part and thread; same bits as the scalar kernel
+            VectorStepKernel.Install(part); // one kernel (scratch) per part and thread; same bits as the scalar kernel
             _parts[t] = part;
             _steps[t] = part.Step;
         }

@@ -19,7 +19,7 @@ namespace EdgeLangevin.Benchmarks;
 /// reference as 128 one-chain batches, which ChainBatch steps on the calling thread) and
 /// on 2 threads (ChainBatch's Parallel.For; ParallelFixedSolver's two chain ranges, the
 /// same bits as one solver). The fixed point runs with the core's default scalar MAC kernel
-/// (what a board runs) and with the simulator's AVX2 VectorMacKernel (same bits). Chains are burnt in
+/// (what a board runs) and with the simulator's AVX2 VectorStepKernel (same bits). Chains are burnt in
 /// for 300 steps before measuring, so the active counts are the stationary ones.
 /// </summary>
 [MemoryDiagnoser]
@@ -49,7 +49,7 @@ public class StepBenchmarks
         LangevinSolver Make(int chains, int offset, bool vector)
         {
             var s = new LangevinSolver(p.Step, p.DictionaryRowMajor, D, K, chains, 3 + offset);
-            if (vector && !VectorMacKernel.Install(s)) throw new PlatformNotSupportedException("the vector kernel needs AVX2");
+            if (vector && !VectorStepKernel.Install(s)) throw new PlatformNotSupportedException("the vector kernel needs AVX2");
             var xq = new int[D];
             for (int b = 0; b < chains; b++)
             {

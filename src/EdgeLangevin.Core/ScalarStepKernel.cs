@@ -3,14 +3,16 @@ using System;
 namespace EdgeLangevin.Core
 {
     /// <summary>
-    /// The default <see cref="MacKernel"/>: plain integer loops, the code every board runs.
+    /// The default <see cref="StepKernel"/>: plain integer loops, the code every board runs.
+    /// Noise: four chains at a time (<see cref="GaussianNoise.Fill4"/>), whose independent
+    /// xorshift chains an out-of-order CPU overlaps (an in-order core loses nothing).
     /// Each product of two 16-bit words fits an int (at most 2^30 in magnitude); sums are
     /// formed in long, and two products are never added in an int (2^30 + 2^30 would
     /// overflow). Integer addition in a long that cannot overflow is exact in any order, so
     /// the four-at-a-time blocking below gives the bits of one product at a time.
     /// Holds no state: one instance may serve any number of solvers.
     /// </summary>
-    public sealed class ScalarMacKernel : MacKernel
+    public sealed class ScalarStepKernel : StepKernel
     {
         /// <inheritdoc />
         public override void Reconstruct(short[] columns, int dimensions, int[] active, int activeOffset, int listed,
@@ -70,6 +72,15 @@ namespace EdgeLangevin.Core
                 for (int d = 0; d < D; d++) acc += columns[col + d] * residual[residualOffset + d];
                 sums[j] = acc;
             }
+        }
+
+        /// <inheritdoc />
+        public override int NoiseGroup { get { return 4; } }
+
+        /// <inheritdoc />
+        public override void FillNoise(GaussianNoise noise, int firstChain, int count, int[] destination)
+        {
+            noise.Fill4(firstChain, destination, 0, count);
         }
     }
 }

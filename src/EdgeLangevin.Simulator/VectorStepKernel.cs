@@ -7,12 +7,12 @@ using EdgeLangevin.Core;
 namespace EdgeLangevin.Simulator;
 
 /// <summary>
-/// Desktop <see cref="MacKernel"/>: the two MAC loops with AVX2's 16-bit multiply-add
-/// (vpmaddwd, <see cref="Avx2.MultiplyAddAdjacent(Vector256{short}, Vector256{short})"/>), giving
-/// exactly the integers of <see cref="ScalarMacKernel"/>. Without AVX2, or for D &lt; 16, it
-/// runs the scalar loops.
+/// Desktop <see cref="StepKernel"/>: the two MAC loops with AVX2's 16-bit multiply-add
+/// (vpmaddwd, <see cref="Avx2.MultiplyAddAdjacent(Vector256{short}, Vector256{short})"/>), and the
+/// noise of 16 chains at a time, one chain per int lane of two 8-lane vectors, giving exactly the
+/// integers of <see cref="ScalarStepKernel"/>. Without AVX2, or for D &lt; 16, it runs the scalar loops.
 /// <para>
-/// Why the sums are exact. Operands are 16-bit (MacKernel's contract), so one vpmaddwd lane
+/// Why the sums are exact. Operands are 16-bit (StepKernel's contract), so one vpmaddwd lane
 /// holds t = a0 b0 + a1 b1 with t in [2 (-32768)(32767), 2 (-32768)(-32768)] =
 /// [-2147418112, 2^31]. Only the corner where all four words are -32768 gives t = 2^31, which
 /// does not fit an int: the instruction returns it wrapped to -2^31. Subtracting 2^16 (wrapping)
@@ -27,20 +27,20 @@ namespace EdgeLangevin.Simulator;
 /// </para>
 /// Holds scratch (the pair list, r_m as 16-bit words): one instance per solver.
 /// </summary>
-public sealed class VectorMacKernel : MacKernel
+public sealed class VectorStepKernel : StepKernel
 {
     /// <summary>Unit pairs summed per int lane before the lane is widened (hi and lo stay below 2^31; see the class comment).</summary>
     public const int MaxPairsPerChunk = 1 << 15;
     /// <summary>16-wide d blocks per correlation chunk: 8 lanes x 4095 terms keep the lane sums of hi and lo below 2^31.</summary>
     public const int MaxBlocksPerChunk = 4095;
 
-    private static readonly ScalarMacKernel Scalar = new();
+    private static readonly ScalarStepKernel Scalar = new();
     private int[] _pairOffsets = [];
     private int[] _pairCodes = [];
     private short[] _residual16 = [];
 
     /// <summary>A kernel with scratch for up to <paramref name="units"/> units and <paramref name="dimensions"/> dimensions (it grows if a call needs more).</summary>
-    public VectorMacKernel(int units, int dimensions) => Reserve(units, dimensions);
+    public VectorStepKernel(int units, int dimensions) => Reserve(units, dimensions);
 
     /// <summary>True when this machine runs the vector loops (AVX2).</summary>
     public static bool IsSupported => Avx2.IsSupported && Vector256.IsHardwareAccelerated;
@@ -50,7 +50,7 @@ public sealed class VectorMacKernel : MacKernel
     {
         ArgumentNullException.ThrowIfNull(solver);
         if (!IsSupported) return false;
-        solver.Kernel = new VectorMacKernel(solver.K, solver.D);
+        solver.Kernel = new VectorStepKernel(solver.K, solver.D);
         return true;
     }
 
@@ -145,6 +145,65 @@ public sealed class VectorMacKernel : MacKernel
         Vector256<long> v1 = Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int64(hi.GetUpper()) + n, 16) + Avx2.ConvertToVector256Int64(lo.GetUpper());
         (Vector256.LoadUnsafe(ref sum, (nuint)d) + v0).StoreUnsafe(ref sum, (nuint)d);
         (Vector256.LoadUnsafe(ref sum, (nuint)(d + 4)) + v1).StoreUnsafe(ref sum, (nuint)(d + 4));
+    }
+
+    /// <summary>16 chains per noise group: two 8-lane vectors of generators stepped side by side (two independent dependency chains).</summary>
+    public override int NoiseGroup => IsSupported ? 16 : 4;
+
+    /// <summary>
+    /// The generators of chains firstChain .. firstChain + 15 in the lanes of two vectors, stepped
+    /// with the bit-level algorithm of <see cref="GaussianNoise"/> (the logical right shift is the
+    /// vector's own, the same bits as the scalar arithmetic shift and mask), and the field sums of
+    /// <see cref="GaussianNoise.Fill4"/>. Lane c holds chain firstChain + c, so one vector store
+    /// writes word i of eight chains at destination[16 i + c].
+    /// </summary>
+    public override void FillNoise(GaussianNoise noise, int firstChain, int count, int[] destination)
+    {
+        if (!IsSupported)
+        {
+            noise.Fill4(firstChain, destination, 0, count);
+            return;
+        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, 16 * count, nameof(destination));
+        Span<int> states = stackalloc int[16];
+        for (int c = 0; c < 16; c++) states[c] = noise.StateOf(firstChain + c);
+        Vector256<int> x0 = Vector256.Create<int>(states[..8]), x1 = Vector256.Create<int>(states[8..]);
+        var outerMask = Vector256.Create(0x07FC01FF);
+        var middleMask = Vector256.Create(0x0003FE00);
+        var signMiddleMask = Vector256.Create(0x0803FE00); // bit 27 of w0 rides above the field-1 sum (below 2^20)
+        var low11 = Vector256.Create(0x7FF);
+        var field1 = Vector256.Create(0x000FFE00);
+        var offset = Vector256.Create(-6134);
+        var four = Vector256.Create(4);
+        ref int dest = ref MemoryMarshal.GetArrayDataReference(destination);
+        for (int i = 0; i < count; i++)
+        {
+            x0 = Raw(x0); x1 = Raw(x1);
+            Vector256<int> m0 = x0 & signMiddleMask, m1 = x1 & signMiddleMask;
+            Vector256<int> e0 = x0 & outerMask, e1 = x1 & outerMask;
+            for (int w = 1; w < 4; w++)
+            {
+                x0 = Raw(x0); x1 = Raw(x1);
+                m0 += x0 & middleMask; m1 += x1 & middleMask;
+                e0 += x0 & outerMask; e1 += x1 & outerMask;
+            }
+            Vector256<int> f0 = (e0 & low11) + Avx2.ShiftRightLogical(e0, 18) + Avx2.ShiftRightLogical(m0 & field1, 9);
+            Vector256<int> f1 = (e1 & low11) + Avx2.ShiftRightLogical(e1, 18) + Avx2.ShiftRightLogical(m1 & field1, 9);
+            (f0 + f0 + offset + (Avx2.ShiftRightLogical(m0, 25) & four)).StoreUnsafe(ref dest, (nuint)(16 * i));
+            (f1 + f1 + offset + (Avx2.ShiftRightLogical(m1, 25) & four)).StoreUnsafe(ref dest, (nuint)(16 * i + 8));
+        }
+        x0.CopyTo(states[..8]);
+        x1.CopyTo(states[8..]);
+        for (int c = 0; c < 16; c++) noise.SetState(firstChain + c, states[c]);
+    }
+
+    // One xorshift32 step (13, 17, 5) in every lane.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Raw(Vector256<int> x)
+    {
+        x ^= Avx2.ShiftLeftLogical(x, 13);
+        x ^= Avx2.ShiftRightLogical(x, 17);
+        return x ^ Avx2.ShiftLeftLogical(x, 5);
     }
 
     /// <inheritdoc />

@@ -1,11 +1,13 @@
 namespace EdgeLangevin.Core
 {
     /// <summary>
-    /// The two multiply-accumulate loops of a step (FIXED_POINT.md steps 2 and 3), pluggable so
-    /// that a desktop build can run them with SIMD while every board keeps the plain loops of
-    /// <see cref="ScalarMacKernel"/> (the default). A kernel changes only how the sums are
-    /// formed, never their value: every sum is the exact integer sum of exact products, so any
-    /// kernel must return the same 64-bit integers as <see cref="ScalarMacKernel"/>.
+    /// The inner loops of a step that dominate its cost: the two multiply-accumulate loops
+    /// (FIXED_POINT.md steps 2 and 3) and the drawing of the chains' Gaussian noise words.
+    /// Pluggable so that a desktop build can run them with SIMD while every board keeps the
+    /// plain loops of <see cref="ScalarStepKernel"/> (the default). A kernel changes only how
+    /// values are formed, never the values: every MAC sum is the exact integer sum of exact
+    /// products, and the noise words are those of <see cref="GaussianNoise.Next"/> in order, so any
+    /// kernel must give the same integers as <see cref="ScalarStepKernel"/>.
     /// <para>
     /// Operand contract (what a SIMD kernel may rely on): every dictionary entry fits WA &lt;= 16
     /// bits and every MAC operand (s_m, r_m) fits WM &lt;= 16 bits, so each product is at most
@@ -15,7 +17,7 @@ namespace EdgeLangevin.Core
     /// A kernel may keep scratch buffers, so one instance serves one solver (one thread) at a time.
     /// </para>
     /// </summary>
-    public abstract class MacKernel
+    public abstract class StepKernel
     {
         /// <summary>
         /// The reconstruction A s over the listed units: for every d &lt; <paramref name="dimensions"/>,
@@ -32,5 +34,20 @@ namespace EdgeLangevin.Core
         /// </summary>
         public abstract void Correlate(short[] columns, int dimensions, int[] active, int activeOffset, int listed,
             int[] residual, int residualOffset, long[] sums);
+
+        /// <summary>
+        /// How many chains' noise words <see cref="FillNoise"/> draws together: 1 to
+        /// <see cref="SolverWorkspace.MaxNoiseGroup"/>.
+        /// </summary>
+        public abstract int NoiseGroup { get; }
+
+        /// <summary>
+        /// Draws the next <paramref name="count"/> Gaussian words of each of the
+        /// <see cref="NoiseGroup"/> chains firstChain, firstChain + 1, ... from their generators in
+        /// <paramref name="noise"/>, interleaved: word i of chain firstChain + c goes to
+        /// destination[i * NoiseGroup + c]. Each chain's words are those of count calls of
+        /// <see cref="GaussianNoise.Next"/>, and its generator ends where those calls leave it.
+        /// </summary>
+        public abstract void FillNoise(GaussianNoise noise, int firstChain, int count, int[] destination);
     }
 }

@@ -4,18 +4,18 @@ using EdgeLangevin.Simulator;
 namespace EdgeLangevin.Core.Tests;
 
 /// <summary>
-/// The desktop VectorMacKernel must return the scalar kernel's integers exactly, and the
+/// The desktop VectorStepKernel must return the scalar kernel's integers exactly, and the
 /// interleaved noise of the step must be the words the generator would have drawn one by one.
 /// (On a machine without AVX2 the vector kernel runs the scalar loops and these tests compare
 /// the scalar kernel with itself; the development and CI machine has AVX2, asserted below.)
 /// </summary>
-public class MacKernelTests
+public class StepKernelTests
 {
     [Fact]
     public void TheMachineThatRunsTheseTestsHasTheVectorKernel()
     {
         // Guards every comparison below: without AVX2 they would compare the scalar loops with themselves.
-        Assert.True(VectorMacKernel.IsSupported, "AVX2 is not available: the vector kernel tests compare the scalar kernel with itself");
+        Assert.True(VectorStepKernel.IsSupported, "AVX2 is not available: the vector kernel tests compare the scalar kernel with itself");
     }
 
     // Column entries and operands: mostly random 16-bit words, with a share of the extreme
@@ -41,8 +41,8 @@ public class MacKernelTests
         for (int i = 0; i < codes.Length; i++) codes[i] = Word(rng, extremes);
         var residual = new int[5 + d];
         for (int i = 0; i < residual.Length; i++) residual[i] = Word(rng, extremes);
-        var scalar = new ScalarMacKernel();
-        var vector = new VectorMacKernel(k, d);
+        var scalar = new ScalarStepKernel();
+        var vector = new VectorStepKernel(k, d);
         foreach (int listed in new[] { 0, 1, 2, 3, 4, 5, k / 2, k - 1, k }.Where(n => n >= 0 && n <= k).Distinct())
         {
             // A list in increasing unit order, as the solver builds it, at offset 2.
@@ -75,7 +75,7 @@ public class MacKernelTests
         var codes = Enumerable.Repeat((int)short.MinValue, k).ToArray();
         var residual = Enumerable.Repeat((int)short.MinValue, d).ToArray();
         var active = Enumerable.Range(0, k).ToArray();
-        var vector = new VectorMacKernel(k, d);
+        var vector = new VectorStepKernel(k, d);
         var recon = new long[d];
         vector.Reconstruct(columns, d, active, 0, k, codes, 0, recon);
         Assert.All(recon, v => Assert.Equal(k * (1L << 30), v));
@@ -102,8 +102,8 @@ public class MacKernelTests
     {
         var scalar = new LangevinSolver(p, a, d, k, chains, 77) { EventDriven = eventDriven };
         var vector = new LangevinSolver(p, a, d, k, chains, 77) { EventDriven = eventDriven };
-        Assert.True(VectorMacKernel.Install(vector));
-        Assert.IsType<ScalarMacKernel>(scalar.Kernel);
+        Assert.True(VectorStepKernel.Install(vector));
+        Assert.IsType<ScalarStepKernel>(scalar.Kernel);
         for (int b = 0; b < chains; b++) { scalar.SetData(b, data[b], 0); vector.SetData(b, data[b], 0); }
         return [scalar, vector];
     }
@@ -125,7 +125,8 @@ public class MacKernelTests
         var f = new FixedFormat(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]);
         int fm = w[5];
         var rng = new Random(w[0] + 100 * fm + 10 * variant + order);
-        foreach ((int d, int k, int chains) in new[] { (64, 128, 6), (23, 1, 5), (17, 9, 3), (40, 33, 9) })
+        // Chain counts: whole noise groups of 16, a leftover group of 4, single leftovers.
+        foreach ((int d, int k, int chains) in new[] { (64, 128, 21), (23, 1, 5), (17, 9, 3), (40, 33, 32) })
         {
             var (p, a, _) = SolverTests.RandomProblem(rng, f, d, k, (FixedVariant)variant, order, xScale: 4);
             a = ExtremeDictionary(rng, f, d, k, a);
@@ -157,13 +158,13 @@ public class MacKernelTests
     {
         var f = FixedFormat.Default;
         var rng = new Random(40 + variant);
-        const int d = 36, k = 20, chains = 7;
+        const int d = 36, k = 20, chains = 19;
         var (p, a, _) = SolverTests.RandomProblem(rng, f, d, k, (FixedVariant)variant, 1);
         var data = new int[chains][];
         for (int b = 0; b < chains; b++) data[b] = SolverTests.RandomProblem(rng, f, d, k, (FixedVariant)variant, 1).x;
         var pair = ScalarAndVector(p, a, d, k, chains, eventDriven, data);
         // Large rates (mantissa 2^14, small shifts) so that the dictionary and u0 change every step.
-        var lp = new LearningParameters(true, 16384, 20, true, 16384, 12, true, FixedSwitching.Asynchronous, 50, 1 << 28, LearningRounding.Stochastic);
+        var lp = new LearningParameters(true, 16384, 20, true, 16384, 22, true, FixedSwitching.Asynchronous, 50, 1 << 28, LearningRounding.Stochastic);
         var learners = new[] { new FixedLearner(pair[0], lp, 5), new FixedLearner(pair[1], lp, 5) };
         int thresholdChanges = 0, previous = pair[0].ThresholdQ;
         var before = (short[])pair[0].DictionaryColumns.Clone();
@@ -184,7 +185,7 @@ public class MacKernelTests
         }
         // Guards the test: learning really moved both the dictionary and the threshold.
         Assert.NotEqual(before, pair[0].DictionaryColumns);
-        Assert.True(thresholdChanges >= 3, $"u0 changed {thresholdChanges} times");
+        Assert.True(thresholdChanges > 100, $"u0 changed {thresholdChanges} times");
     }
 
     [Theory]
@@ -193,9 +194,9 @@ public class MacKernelTests
     public void AStepWithTheVectorKernelAllocatesNothing(int order)
     {
         var (p, a, x) = SolverTests.RandomProblem(new Random(1), FixedFormat.Default, 64, 128, FixedVariant.NonNegative, order);
-        var solver = new LangevinSolver(p, a, 64, 128, 6, 1);
-        Assert.True(VectorMacKernel.Install(solver));
-        for (int b = 0; b < 6; b++) solver.SetData(b, x, 0);
+        var solver = new LangevinSolver(p, a, 64, 128, 21, 1);
+        Assert.True(VectorStepKernel.Install(solver));
+        for (int b = 0; b < 21; b++) solver.SetData(b, x, 0);
         solver.Step(); // first call JIT-compiles
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 300; i++) solver.Step();
@@ -221,22 +222,44 @@ public class InterleavedNoiseTests
             filled.Fill4(1, buffer, 3, count); // chains 1..4
             for (int c = 0; c < 4; c++)
                 for (int i = 0; i < count; i++)
-                    Assert.Equal(oneByOne.Next(1 + c), buffer[3 + c * count + i]);
+                    Assert.Equal(oneByOne.Next(1 + c), buffer[3 + 4 * i + c]);
             filled.Fill(5, buffer, 0, count);
             for (int i = 0; i < count; i++) Assert.Equal(oneByOne.Next(5), buffer[i]);
         }
         for (int b = 0; b < 6; b++) Assert.Equal(oneByOne.StateOf(b), filled.StateOf(b));
     }
 
+    [Fact]
+    public void TheVectorNoiseGivesTheWordsOfNextInOrder()
+    {
+        var oneByOne = new GaussianNoise(20, -77);
+        var filled = new GaussianNoise(20, -77);
+        var kernel = new VectorStepKernel(8, 16);
+        Assert.Equal(16, kernel.NoiseGroup);
+        const int count = 33;
+        var buffer = new int[16 * count];
+        for (int round = 0; round < 3; round++)
+        {
+            kernel.FillNoise(filled, 3, count, buffer); // chains 3..18
+            for (int c = 0; c < 16; c++)
+                for (int i = 0; i < count; i++)
+                    Assert.Equal(oneByOne.Next(3 + c), buffer[16 * i + c]);
+        }
+        for (int b = 0; b < 20; b++) Assert.Equal(oneByOne.StateOf(b), filled.StateOf(b));
+    }
+
     [Theory]
-    [InlineData(1, 9)]
-    [InlineData(2, 6)]
-    [InlineData(1, 3)]
-    public void StepWithInterleavedNoiseEqualsSteppingEachChainAlone(int order, int chains)
+    [InlineData(1, 9, false)]
+    [InlineData(2, 6, false)]
+    [InlineData(1, 3, false)]
+    [InlineData(1, 37, true)] // two vector groups of 16, one scalar group of 4, one chain alone
+    [InlineData(2, 16, true)]
+    public void StepWithInterleavedNoiseEqualsSteppingEachChainAlone(int order, int chains, bool vector)
     {
         var (p, a, x) = SolverTests.RandomProblem(new Random(12), FixedFormat.Default, 16, 24, FixedVariant.Signed, order);
         var together = new LangevinSolver(p, a, 16, 24, chains, 4);
         var alone = new LangevinSolver(p, a, 16, 24, chains, 4);
+        if (vector) Assert.True(VectorStepKernel.Install(together));
         for (int b = 0; b < chains; b++) { together.SetData(b, x, 0); alone.SetData(b, x, 0); }
         for (int t = 0; t < 60; t++)
         {
