@@ -277,54 +277,57 @@ namespace EdgeLangevin.Core
             int active = Threshold(chain);
             Reconstruct(chain, active);
             Correlate(chain, active);
-            if (_order == 1) UpdateFirstOrder(chain, active, eta, etaOffset, etaStride);
-            else UpdateSecondOrder(chain, active, eta, etaOffset, etaStride);
+            if (_order == 1) UpdateFirstOrder(chain, eta, etaOffset, etaStride);
+            else UpdateSecondOrder(chain, eta, etaOffset, etaStride);
         }
 
         /// <summary>
         /// Step 1: threshold every unit. a_k = |u_k| > u0; s_k = (|u_k| - u0) (times sign(u_k)
         /// when signed); s_m = satM(rshr(s_k, FS - FM)) (site s_m). Builds the active list
-        /// in increasing k and returns its length. |u| is formed at 64 bits (|-2^31| fits).
-        /// Fields are copied into locals first: the JIT does not keep field loads out of a
-        /// loop that stores to arrays, so this only saves loads (same bits).
+        /// in increasing k and returns its length; sets every unit's drive to 0 (step 3 fills in
+        /// the active ones). |u| is formed at 64 bits (|-2^31| fits).
+        /// <para>
+        /// Branch-free (same bits): whether a unit is active is close to a coin flip per unit, which
+        /// a branch predictor cannot learn, so the gate is a mask: on = -1 when |u| - u0 > 0, else 0;
+        /// s = (|u| - u0) &amp; on is 0 for an inactive unit, and so is its s_m (rshr of 0 is 0).
+        /// The list index k is written for every unit and kept (n advances) only when listed.
+        /// Fields are copied into locals first: the JIT does not keep field loads out of a loop
+        /// that stores to arrays.
+        /// </para>
         /// </summary>
         private int Threshold(int chain)
         {
             int[] uArr = _ws.U;
             int[] sm = _ws.Sm;
             int[] act = _ws.Active;
+            int[] drive = _ws.Drive;
             bool[] isActive = _ws.IsActive;
             int units = _k;
             int baseK = chain * units;
             int n = 0;
             long u0 = _u0;
-            bool dense = !EventDriven;
-            bool signed = !_nonNegative;
+            int listAll = EventDriven ? 0 : 1; // the dense step lists every unit
+            long signedMask = _nonNegative ? 0 : -1;
             long roundSm = _roundSm, maxM = _maxM, minM = _minM;
             int shiftSm = _shiftSm;
             long clips = 0;
             for (int k = 0; k < units; k++)
             {
                 long u = uArr[baseK + k];
-                long a = u < 0 ? -u : u;
-                if (a > u0)
-                {
-                    long s = a - u0;
-                    if (signed && u < 0) s = -s;
-                    long v = (s + roundSm) >> shiftSm;
-                    if (v > maxM) { v = maxM; clips++; }
-                    else if (v < minM) { v = minM; clips++; }
-                    sm[baseK + k] = (int)v;
-                    act[baseK + n] = k;
-                    n++;
-                    isActive[k] = true;
-                }
-                else
-                {
-                    sm[baseK + k] = 0;
-                    isActive[k] = false;
-                    if (dense) { act[baseK + n] = k; n++; }
-                }
+                long negative = u >> 63;                // -1 when u < 0
+                long a = (u ^ negative) - negative;     // |u|
+                long above = a - u0;
+                long on = -above >> 63;                 // -1 when |u| > u0 (|u|, u0 <= 2^31: no overflow)
+                long flip = negative & signedMask;      // signed variant: s carries the sign of u
+                long s = ((above & on) ^ flip) - flip;
+                long v = (s + roundSm) >> shiftSm;
+                if (v > maxM) { v = maxM; clips++; }
+                else if (v < minM) { v = minM; clips++; }
+                sm[baseK + k] = (int)v;
+                act[baseK + n] = k;
+                n += ((int)on & 1) | listAll;
+                isActive[k] = on != 0;
+                drive[k] = 0;
             }
             if (clips != 0) _ws.Saturations[SolverWorkspace.SiteSm] += clips;
             _ws.ActiveCount[chain] = n;
@@ -394,8 +397,7 @@ namespace EdgeLangevin.Core
                 // Only the dense step lists inactive units: it pays for the MACs, but the
                 // result is dropped, so state and clip counts equal the event-driven step's.
                 _ws.Gm[baseK + j] = 0;
-                _ws.Drive[j] = 0;
-                return 0;
+                return 0; // its drive stays 0 (set by the threshold step)
             }
             int clipped = 0;
             long g = (acc + _roundCorr) >> _shiftCorr;
@@ -404,7 +406,7 @@ namespace EdgeLangevin.Core
             _ws.Gm[baseK + j] = (int)g;
             long drv = (_gain * g + _roundCoef) >> _shiftCoef;
             if (_nonNegative && _ws.U[baseK + k] < 0) drv = -drv;
-            _ws.Drive[j] = (int)drv;
+            _ws.Drive[k] = (int)drv;
             return clipped;
         }
 
@@ -412,33 +414,24 @@ namespace EdgeLangevin.Core
         /// First-order step 4, every k in increasing order: eta = next noise word (drawn ahead into
         /// eta[etaOffset + k * etaStride]); u_k = satS(u_k + drv_k - sign(u_k) leak_q + rshr(noise_q eta, FC + FE - FS)) (site u).
         /// </summary>
-        private void UpdateFirstOrder(int chain, int listed, int[] etaWords, int etaOffset, int etaStride)
+        private void UpdateFirstOrder(int chain, int[] etaWords, int etaOffset, int etaStride)
         {
             int[] uArr = _ws.U;
-            int[] act = _ws.Active;
             int[] drive = _ws.Drive;
             int units = _k;
             int baseK = chain * units;
             long leakQ = _leak, noiseQ = _noiseScale, roundNoise = _roundNoise, maxS = _maxS, minS = _minS;
             int shiftNoise = _shiftNoise;
             long clips = 0;
-            int j = 0;
-            int next = listed > 0 ? act[baseK] : -1; // the next listed unit, -1 when the list is used up
             int e = etaOffset;
             for (int k = 0; k < units; k++)
             {
-                long eta = etaWords[e];
-                e += etaStride;
                 long u = uArr[baseK + k];
-                long drv = 0;
-                if (k == next)
-                {
-                    drv = drive[j];
-                    j++;
-                    next = j < listed ? act[baseK + j] : -1;
-                }
-                long leak = u > 0 ? leakQ : (u < 0 ? -leakQ : 0);
-                long v = u + drv - leak + ((noiseQ * eta + roundNoise) >> shiftNoise);
+                // sign(u) without branches (the sign of an inactive unit is a coin flip): (u >> 63) is
+                // -1 for u < 0, (-u >> 63) is -1 for u > 0 (|u| <= 2^31, so -u does not overflow).
+                long sign = (u >> 63) - (-u >> 63);
+                long v = u + drive[k] - sign * leakQ + ((noiseQ * etaWords[e] + roundNoise) >> shiftNoise);
+                e += etaStride;
                 if (v > maxS) { v = maxS; clips++; }
                 else if (v < minS) { v = minS; clips++; }
                 uArr[baseK + k] = (int)v;
@@ -478,14 +471,12 @@ namespace EdgeLangevin.Core
         /// m_k = satS(m_k - fr + drv_k - sign(u_k) leak_q + rshr(noise_q eta, FC + FE - FS)) (site m);
         /// u_k = the half step of second-order step 1 with the new m_k.
         /// </summary>
-        private void UpdateSecondOrder(int chain, int listed, int[] etaWords, int etaOffset, int etaStride)
+        private void UpdateSecondOrder(int chain, int[] etaWords, int etaOffset, int etaStride)
         {
             int[] uArr = _ws.U;
             int[] mArr = _ws.M;
-            int[] act = _ws.Active;
             int[] drive = _ws.Drive;
             int baseK = chain * _k;
-            int j = 0;
             int e = etaOffset;
             for (int k = 0; k < _k; k++)
             {
@@ -493,14 +484,13 @@ namespace EdgeLangevin.Core
                 e += etaStride;
                 long u = uArr[baseK + k];
                 long m = mArr[baseK + k];
-                long drv = 0;
-                if (j < listed && act[baseK + j] == k) { drv = drive[j]; j++; }
+                long drv = drive[k];
                 long mm = (m + _roundSm) >> _shiftSm;
                 if (mm > _maxM) { mm = _maxM; _ws.Saturations[SolverWorkspace.SiteMm]++; }
                 else if (mm < _minM) { mm = _minM; _ws.Saturations[SolverWorkspace.SiteMm]++; }
                 long fr = (_friction * mm + _roundCoef) >> _shiftCoef;
-                long leak = u > 0 ? _leak : (u < 0 ? -_leak : 0);
-                long v = m - fr + drv - leak + ((_noiseScale * eta + _roundNoise) >> _shiftNoise);
+                long sign = (u >> 63) - (-u >> 63); // sign(u) without branches, as in UpdateFirstOrder
+                long v = m - fr + drv - sign * _leak + ((_noiseScale * eta + _roundNoise) >> _shiftNoise);
                 if (v > _maxS) { v = _maxS; _ws.Saturations[SolverWorkspace.SiteM]++; }
                 else if (v < _minS) { v = _minS; _ws.Saturations[SolverWorkspace.SiteM]++; }
                 mArr[baseK + k] = (int)v;

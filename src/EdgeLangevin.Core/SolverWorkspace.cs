@@ -79,7 +79,7 @@ namespace EdgeLangevin.Core
         public int[] ActiveCount { get; private set; }
         /// <summary>(A^T r)_k narrowed to a MAC operand, by active-list slot: chain b slot j at b*K + j (0 for an inactive unit listed by the dense step).</summary>
         public int[] Gm { get; private set; }
-        /// <summary>Scratch: drive of the chain being stepped, by active-list slot.</summary>
+        /// <summary>Scratch: drive of the chain being stepped, by unit (0 for an inactive unit).</summary>
         public int[] Drive { get; private set; }
         /// <summary>Scratch: which units of the chain being stepped are active (used by the dense step).</summary>
         public bool[] IsActive { get; private set; }

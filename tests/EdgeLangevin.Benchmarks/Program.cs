@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
@@ -8,43 +9,62 @@ using EdgeLangevin.Benchmarks;
 // Runs the benchmarks named by --filter; see README.md ("Benchmarks"). Release only.
 // In-process (no generated project to build), a short job: 1 launch, 3 warm-ups, 10 iterations.
 // `-- --cpu-time` instead times the single-threaded step benchmarks by process CPU time
-// (median of 9 rounds of 20 steps): on a machine loaded far past its core count, wall
-// time mostly measures the scheduler, CPU time the code.
+// (median of 9 rounds of 20 steps, after 300 warm-up steps): on a machine loaded far past its
+// core count, wall time mostly measures the scheduler, CPU time the code. Each case runs in a
+// child process of its own (`--cpu-time-case PI METHOD`): the solvers share methods, and the
+// tiered JIT's profile-guided code for them depends on which cases ran before in the same
+// process (measured: up to 2x on the same case), so one process per case is the fair
+// comparison. Ratios are float / case: above 1, the case is faster than the float reference.
+string[] cpuCases =
+[
+    nameof(StepBenchmarks.FloatOneThread), nameof(StepBenchmarks.Fixed), nameof(StepBenchmarks.FixedDense),
+    nameof(StepBenchmarks.FixedVector), nameof(StepBenchmarks.FixedVectorDense),
+];
+if (args.Length == 3 && args[0] == "--cpu-time-case")
+{
+    var bench = new StepBenchmarks { Pi = double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) };
+    bench.Setup(args[2]);
+    var method = typeof(StepBenchmarks).GetMethod(args[2]) ?? throw new ArgumentException($"no benchmark {args[2]}");
+    var step = method.CreateDelegate<Action>(bench);
+    var attribute = (BenchmarkAttribute)Attribute.GetCustomAttribute(method, typeof(BenchmarkAttribute))!;
+    var process = Process.GetCurrentProcess();
+    var warm = Stopwatch.StartNew();
+    while (warm.ElapsedMilliseconds < 2000) step(); // warm-up: 2 s, long enough for the tiered JIT to reach its final code
+    var rounds = new double[9];
+    for (int r = 0; r < rounds.Length; r++)
+    {
+        process.Refresh();
+        var t0 = process.TotalProcessorTime;
+        for (int i = 0; i < 20; i++) step();
+        process.Refresh();
+        rounds[r] = (process.TotalProcessorTime - t0).TotalMicroseconds / 20;
+    }
+    Array.Sort(rounds);
+    Console.WriteLine(FormattableString.Invariant($"{rounds[rounds.Length / 2]:F1}\t{attribute.Description}"));
+    if (args[2] == nameof(StepBenchmarks.Fixed)) bench.Report();
+    return;
+}
 if (args.Length > 0 && args[0] == "--cpu-time")
 {
     foreach (double pi in new[] { 0.1, 1.0 })
     {
-        var bench = new StepBenchmarks { Pi = pi };
-        bench.Setup();
-        var cases = new (string Name, Action Step)[]
+        double floatUs = double.NaN;
+        foreach (string name in cpuCases)
         {
-            ("float reference (1 thread)", bench.FloatOneThread),
-            ("fixed point, scalar kernel, event-driven (1 thread)", bench.Fixed),
-            ("fixed point, scalar kernel, dense (1 thread)", bench.FixedDense),
-            ("fixed point, vector kernel, event-driven (1 thread)", bench.FixedVector),
-            ("fixed point, vector kernel, dense (1 thread)", bench.FixedVectorDense),
-        };
-        var process = Process.GetCurrentProcess();
-        var medians = new double[cases.Length];
-        for (int c = 0; c < cases.Length; c++)
-        {
-            Action step = cases[c].Step;
-            for (int i = 0; i < 20; i++) step(); // warm-up (tiered JIT)
-            var rounds = new double[9];
-            for (int r = 0; r < rounds.Length; r++)
-            {
-                process.Refresh();
-                var t0 = process.TotalProcessorTime;
-                for (int i = 0; i < 20; i++) step();
-                process.Refresh();
-                rounds[r] = (process.TotalProcessorTime - t0).TotalMicroseconds / 20;
-            }
-            Array.Sort(rounds);
-            medians[c] = rounds[rounds.Length / 2];
-            // float / this: above 1 means this case is faster than the float reference.
-            Console.WriteLine($"pi = {pi}: {cases[c].Name}: {medians[c]:F0} us CPU per step (median of {rounds.Length}), float/this = {medians[0] / medians[c]:F2}");
+            var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
+            if (Path.GetFileName(Environment.ProcessPath!) is "dotnet" or "dotnet.exe")
+                start.ArgumentList.Add(typeof(Program).Assembly.Location); // run through the dotnet host
+            foreach (string a in new[] { "--cpu-time-case", pi.ToString(System.Globalization.CultureInfo.InvariantCulture), name }) start.ArgumentList.Add(a);
+            using var child = Process.Start(start)!;
+            string[] lines = child.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            child.WaitForExit();
+            if (child.ExitCode != 0 || lines.Length == 0) throw new InvalidOperationException($"case {name} failed (exit {child.ExitCode})");
+            string[] fields = lines[0].Split('\t');
+            double us = double.Parse(fields[0], System.Globalization.CultureInfo.InvariantCulture);
+            if (name == nameof(StepBenchmarks.FloatOneThread)) floatUs = us;
+            Console.WriteLine($"pi = {pi}: {fields[1]}: {us:F0} us CPU per step (median of 9), float/this = {floatUs / us:F2}");
+            foreach (string extra in lines.Skip(1)) Console.WriteLine(extra);
         }
-        bench.Report();
     }
     return;
 }

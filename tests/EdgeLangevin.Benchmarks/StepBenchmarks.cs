@@ -35,16 +35,22 @@ public class StepBenchmarks
     public double Pi { get; set; }
 
     [GlobalSetup]
-    public void Setup()
+    public void Setup() => Setup(null);
+
+    /// <summary>
+    /// Builds and burns in the solvers; with <paramref name="only"/> (a benchmark method's name)
+    /// just the one that benchmark steps, so that a process timing one case JIT-compiles and
+    /// profiles (tiered PGO) only that case's code, as a program running one solver would.
+    /// </summary>
+    public void Setup(string? only)
     {
+        bool Needs(string name) => only is null || only == name;
         var model = new SparseCodingModel { Variant = Variant.NonNegative, Lambda = 1, Pi = Pi, Sigma = 0.5, Dictionary = Learner.RandomDictionary(D, K, 1) };
         var settings = new InferenceSettings();
         var data = new ModelDataSource(model);
         var rng = new Rng(2);
         var x = new double[Batch * D];
         for (int b = 0; b < Batch; b++) data.Draw(rng, x, b * D);
-        _float = new ChainBatch(model, settings, Batch, 3);
-        for (int b = 0; b < Batch; b++) _float.SetInput(b, x.AsSpan(b * D, D));
         var p = FixedParameters.Create(model, FixedFormat.Default, settings.Eps, settings.Temperature, 1, 0);
         LangevinSolver Make(int chains, int offset, bool vector)
         {
@@ -59,27 +65,45 @@ public class StepBenchmarks
             for (int t = 0; t < 300; t++) s.Step();
             return s;
         }
+        // The event-driven scalar solver is always built: Report reads its active counts.
         _fixed = Make(Batch, 0, vector: false);
-        _dense = Make(Batch, 0, vector: false);
-        _dense.EventDriven = false;
-        _fixedVector = Make(Batch, 0, vector: true);
-        _denseVector = Make(Batch, 0, vector: true);
-        _denseVector.EventDriven = false;
-        _fixed2 = new ParallelFixedSolver(p.Step, p.DictionaryRowMajor, D, K, Batch, 3, 2);
-        var xq2 = new int[D];
-        for (int b = 0; b < Batch; b++)
+        if (Needs(nameof(FixedDense)))
         {
-            FixedParameters.QuantizeData(x.AsSpan(b * D, D), FixedFormat.Default, xq2, 0);
-            _fixed2.SetData(b, xq2, 0);
+            _dense = Make(Batch, 0, vector: false);
+            _dense.EventDriven = false;
         }
-        for (int t = 0; t < 300; t++) _fixed2.Step();
-        for (int t = 0; t < 300; t++) _float.Step();
-        _floatSingles = new ChainBatch[Batch];
-        for (int b = 0; b < Batch; b++)
+        if (Needs(nameof(FixedVector))) _fixedVector = Make(Batch, 0, vector: true);
+        if (Needs(nameof(FixedVectorDense)))
         {
-            _floatSingles[b] = new ChainBatch(model, settings, 1, 3 + b);
-            _floatSingles[b].SetInput(0, x.AsSpan(b * D, D));
-            for (int t = 0; t < 300; t++) _floatSingles[b].Step();
+            _denseVector = Make(Batch, 0, vector: true);
+            _denseVector.EventDriven = false;
+        }
+        if (Needs(nameof(FixedTwoThreads)))
+        {
+            _fixed2 = new ParallelFixedSolver(p.Step, p.DictionaryRowMajor, D, K, Batch, 3, 2);
+            var xq2 = new int[D];
+            for (int b = 0; b < Batch; b++)
+            {
+                FixedParameters.QuantizeData(x.AsSpan(b * D, D), FixedFormat.Default, xq2, 0);
+                _fixed2.SetData(b, xq2, 0);
+            }
+            for (int t = 0; t < 300; t++) _fixed2.Step();
+        }
+        if (Needs(nameof(Float)))
+        {
+            _float = new ChainBatch(model, settings, Batch, 3);
+            for (int b = 0; b < Batch; b++) _float.SetInput(b, x.AsSpan(b * D, D));
+            for (int t = 0; t < 300; t++) _float.Step();
+        }
+        if (Needs(nameof(FloatOneThread)))
+        {
+            _floatSingles = new ChainBatch[Batch];
+            for (int b = 0; b < Batch; b++)
+            {
+                _floatSingles[b] = new ChainBatch(model, settings, 1, 3 + b);
+                _floatSingles[b].SetInput(0, x.AsSpan(b * D, D));
+                for (int t = 0; t < 300; t++) _floatSingles[b].Step();
+            }
         }
     }
 
