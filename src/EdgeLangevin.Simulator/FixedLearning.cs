@@ -20,7 +20,8 @@ public sealed record FixedLearningResult(
     long DictionarySaturations,
     double AllocatedBytesPerStep,
     double StepsPerSecond,
-    LearningRounding Rounding);
+    LearningRounding Rounding,
+    long[] SaturationsBySite);
 
 /// <summary>
 /// Host side of fixed-point learning: converts the learning settings to the core's integer
@@ -135,7 +136,7 @@ public static class FixedLearning
         var model = initial with { Dictionary = final, Pi = SparseCodingModel.PiFromU0(solver.ThresholdQ * stateScale, initial.Lambda) };
         double seconds = watch.Elapsed.TotalSeconds;
         return new FixedLearningResult(model, history, stats, solver.Workspace.SaturationTotal, learner.DictionarySaturations,
-            (double)allocated / learning.Steps, seconds > 0 ? learning.Steps / seconds : double.NaN, rounding);
+            (double)allocated / learning.Steps, seconds > 0 ? learning.Steps / seconds : double.NaN, rounding, (long[])solver.Workspace.Saturations.Clone());
     }
 
     private static Matrix Dequantize(LangevinSolver solver, FixedFormat format, short[] rowMajor)
