@@ -379,35 +379,35 @@ namespace EdgeLangevin.Core
         {
             int baseK = chain * _k;
             long[] sums = _ws.CorrelationSums;
-            _kernel.Correlate(_columns, _d, _ws.Active, baseK, listed, _ws.Rm, chain * _d, sums);
+            int[] act = _ws.Active;
+            bool[] isActive = _ws.IsActive;
+            int[] gm = _ws.Gm;
+            int[] drive = _ws.Drive;
+            int[] uArr = _ws.U;
+            _kernel.Correlate(_columns, _d, act, baseK, listed, _ws.Rm, chain * _d, sums);
+            long roundCorr = _roundCorr, maxM = _maxM, minM = _minM, gain = _gain, roundCoef = _roundCoef;
+            int shiftCorr = _shiftCorr, shiftCoef = _shiftCoef;
+            long negateMask = _nonNegative ? -1 : 0;
             long clips = 0;
-            for (int j = 0; j < listed; j++) clips += FinishCorrelation(baseK, j, sums[j]);
-            if (clips != 0) _ws.Saturations[SolverWorkspace.SiteGm] += clips;
-        }
-
-        /// <summary>
-        /// Step 3 for list slot <paramref name="j"/> given its sum A^T r_m: g_m and the drive
-        /// (or 0 for an inactive unit listed by the dense step). Returns 1 when g_m clipped, else 0.
-        /// </summary>
-        private int FinishCorrelation(int baseK, int j, long acc)
-        {
-            int k = _ws.Active[baseK + j];
-            if (!_ws.IsActive[k])
+            for (int j = 0; j < listed; j++)
             {
-                // Only the dense step lists inactive units: it pays for the MACs, but the
-                // result is dropped, so state and clip counts equal the event-driven step's.
-                _ws.Gm[baseK + j] = 0;
-                return 0; // its drive stays 0 (set by the threshold step)
+                int k = act[baseK + j];
+                // Only the dense step lists inactive units: it pays for the MACs, but the result
+                // is dropped (keep = 0 gives g_m = 0, drive 0 and no clip), so state and clip
+                // counts equal the event-driven step's. Masks, not branches (same bits).
+                long keep = -(long)(isActive[k] ? 1 : 0);
+                long g = (sums[j] + roundCorr) >> shiftCorr;
+                long clipped = 0;
+                if (g > maxM) { g = maxM; clipped = 1; }
+                else if (g < minM) { g = minM; clipped = 1; }
+                g &= keep;
+                clips += clipped & keep;
+                gm[baseK + j] = (int)g;
+                long drv = (gain * g + roundCoef) >> shiftCoef; // 0 for g = 0: roundCoef < 2^shiftCoef
+                long flip = (uArr[baseK + k] >> 31) & negateMask; // non-negative variant: -drv when u < 0
+                drive[k] = (int)((drv ^ flip) - flip);
             }
-            int clipped = 0;
-            long g = (acc + _roundCorr) >> _shiftCorr;
-            if (g > _maxM) { g = _maxM; clipped = 1; }
-            else if (g < _minM) { g = _minM; clipped = 1; }
-            _ws.Gm[baseK + j] = (int)g;
-            long drv = (_gain * g + _roundCoef) >> _shiftCoef;
-            if (_nonNegative && _ws.U[baseK + k] < 0) drv = -drv;
-            _ws.Drive[k] = (int)drv;
-            return clipped;
+            if (clips != 0) _ws.Saturations[SolverWorkspace.SiteGm] += clips;
         }
 
         /// <summary>

@@ -34,7 +34,7 @@ public sealed class VectorStepKernel : StepKernel
     /// <summary>16-wide d blocks per correlation chunk: 8 lanes x 4095 terms keep the lane sums of hi and lo below 2^31.</summary>
     public const int MaxBlocksPerChunk = 4095;
 
-    private static readonly ScalarStepKernel Scalar = new();
+    private readonly ScalarStepKernel _scalar = new(); // the fallback; an instance field, so nothing is allocated (type initialiser) inside a step
     private int[] _pairOffsets = [];
     private int[] _pairCodes = [];
     private short[] _residual16 = [];
@@ -72,7 +72,7 @@ public sealed class VectorStepKernel : StepKernel
         int D = dimensions;
         if (!IsSupported || D < 16)
         {
-            Scalar.Reconstruct(columns, D, active, activeOffset, listed, codes, codeOffset, sums);
+            _scalar.Reconstruct(columns, D, active, activeOffset, listed, codes, codeOffset, sums);
             return;
         }
         Array.Clear(sums, 0, D);
@@ -213,7 +213,7 @@ public sealed class VectorStepKernel : StepKernel
         int D = dimensions;
         if (!IsSupported || D < 16)
         {
-            Scalar.Correlate(columns, D, active, activeOffset, listed, residual, residualOffset, sums);
+            _scalar.Correlate(columns, D, active, activeOffset, listed, residual, residualOffset, sums);
             return;
         }
         Reserve(listed, D);
