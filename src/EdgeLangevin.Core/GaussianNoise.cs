@@ -131,8 +131,8 @@ namespace EdgeLangevin.Core
 
         /// <summary>
         /// The next <paramref name="count"/> Gaussian words of each of the four chains
-        /// <paramref name="firstChain"/> .. firstChain + 3, interleaved: word i of chain
-        /// firstChain + c goes to destination[offset + 4 i + c]. Each chain's words are exactly those
+        /// <paramref name="firstChain"/> .. firstChain + 3: word i of chain firstChain + c goes to
+        /// destination[offset + c * count + i]. Each chain's words are exactly those
         /// of <see cref="Fill"/> (and of <see cref="Next"/>); the four generators are independent,
         /// so their steps are interleaved: one xorshift step is a chain of seven dependent
         /// operations, and four independent chains keep an out-of-order CPU busy where one
@@ -149,8 +149,8 @@ namespace EdgeLangevin.Core
         public void Fill4(int firstChain, int[] destination, int offset, int count)
         {
             int x0 = _state[firstChain], x1 = _state[firstChain + 1], x2 = _state[firstChain + 2], x3 = _state[firstChain + 3];
-            int end = offset + 4 * count;
-            for (int i = offset; i < end; i += 4)
+            int o1 = offset + count, o2 = offset + 2 * count, o3 = offset + 3 * count;
+            for (int i = 0; i < count; i++)
             {
                 x0 ^= x0 << 13; x1 ^= x1 << 13; x2 ^= x2 << 13; x3 ^= x3 << 13;
                 x0 ^= (x0 >> 17) & 0x7FFF; x1 ^= (x1 >> 17) & 0x7FFF; x2 ^= (x2 >> 17) & 0x7FFF; x3 ^= (x3 >> 17) & 0x7FFF;
@@ -166,10 +166,10 @@ namespace EdgeLangevin.Core
                     m0 += x0 & 0x0003FE00; m1 += x1 & 0x0003FE00; m2 += x2 & 0x0003FE00; m3 += x3 & 0x0003FE00;
                     e0 += x0 & 0x07FC01FF; e1 += x1 & 0x07FC01FF; e2 += x2 & 0x07FC01FF; e3 += x3 & 0x07FC01FF;
                 }
-                destination[i] = FinishEta(e0, m0);
-                destination[i + 1] = FinishEta(e1, m1);
-                destination[i + 2] = FinishEta(e2, m2);
-                destination[i + 3] = FinishEta(e3, m3);
+                destination[offset + i] = FinishEta(e0, m0);
+                destination[o1 + i] = FinishEta(e1, m1);
+                destination[o2 + i] = FinishEta(e2, m2);
+                destination[o3 + i] = FinishEta(e3, m3);
             }
             _state[firstChain] = x0; _state[firstChain + 1] = x1; _state[firstChain + 2] = x2; _state[firstChain + 3] = x3;
         }

@@ -30,8 +30,9 @@ namespace EdgeLangevin.Core
     /// noise words of a group of chains at a time (<see cref="StepKernel.FillNoise"/>: four
     /// chains for <see cref="ScalarStepKernel"/>, independent generators, the same words per
     /// chain) into <see cref="SolverWorkspace.Eta"/>, then steps those chains one after the other
-    /// reading that buffer. The two MAC loops run in the kernel too. Every kernel gives the same
-    /// noise words and the same exact sums, so the bits do not depend on it.
+    /// reading that buffer. The threshold (step 1), the two MAC loops, the first-order update and
+    /// the noise draw run in the kernel. Every kernel gives the same noise words, exact sums and
+    /// clip counts, so the bits do not depend on it.
     /// </para>
     /// <para>No allocation after construction: every buffer lives in <see cref="Workspace"/>.</para>
     /// </summary>
@@ -57,6 +58,7 @@ namespace EdgeLangevin.Core
         private StepParameters _parameters;
         private long _steps;
         private StepKernel _kernel;
+        private readonly UnitConstants _unit;
 
         /// <summary>
         /// Builds a solver for <paramref name="chains"/> chains. The dictionary is row-major
@@ -115,6 +117,11 @@ namespace EdgeLangevin.Core
             _roundNoise = RoundingConstant(_shiftNoise);
             EventDriven = true;
             _kernel = new ScalarStepKernel();
+            _unit = new UnitConstants
+            {
+                U0 = _u0, Signed = !_nonNegative, ShiftSm = _shiftSm, RoundSm = _roundSm, MinM = _minM, MaxM = _maxM,
+                Leak = _leak, NoiseScale = _noiseScale, ShiftNoise = _shiftNoise, RoundNoise = _roundNoise, MinS = _minS, MaxS = _maxS,
+            };
         }
 
         /// <summary>
@@ -178,6 +185,7 @@ namespace EdgeLangevin.Core
         {
             if (u0 < 0 || u0 > _maxS) throw new ArgumentException("u0_q = " + u0 + " is out of range: expected 0 to " + _maxS);
             _u0 = u0;
+            _unit.U0 = u0;
         }
 
         /// <summary>Dictionary entry (d, k), WA bits.</summary>
@@ -241,13 +249,13 @@ namespace EdgeLangevin.Core
                 for (; b + group <= chains; b += group)
                 {
                     kernel.FillNoise(_noise, b, _k, eta);
-                    for (int c = 0; c < group; c++) StepChainWith(b + c, eta, c, group);
+                    for (int c = 0; c < group; c++) StepChainWith(b + c, eta, c * _k);
                 }
                 // Chains left over from the kernel's groups: four at a time, then one at a time.
                 for (; b + 4 <= chains; b += 4)
                 {
                     _noise.Fill4(b, eta, 0, _k);
-                    for (int c = 0; c < 4; c++) StepChainWith(b + c, eta, c, 4);
+                    for (int c = 0; c < 4; c++) StepChainWith(b + c, eta, c * _k);
                 }
             }
             for (; b < chains; b++) StepChain(b);
@@ -267,71 +275,21 @@ namespace EdgeLangevin.Core
             INoiseWordSource external = ExternalNoise;
             if (external == null) _noise.Fill(chain, eta, 0, _k);
             else for (int k = 0; k < _k; k++) eta[k] = external.NextEta();
-            StepChainWith(chain, eta, 0, 1);
+            StepChainWith(chain, eta, 0);
         }
 
-        // One step of a chain whose noise word for unit k is eta[etaOffset + k * etaStride].
-        private void StepChainWith(int chain, int[] eta, int etaOffset, int etaStride)
+        // One step of a chain whose noise word for unit k is eta[etaOffset + k]. Steps 1 and 4
+        // (first order) and the sums of steps 2 and 3 run in the kernel.
+        private void StepChainWith(int chain, int[] eta, int etaOffset)
         {
             if (_order == 2) HalfStepPosition(chain);
-            int active = Threshold(chain);
+            int baseK = chain * _k;
+            int active = _kernel.Threshold(_unit, !EventDriven, _ws.U, _ws.Sm, baseK, _k, _ws.Active, _ws.IsActive, _ws.Drive, _ws.Saturations);
+            _ws.ActiveCount[chain] = active;
             Reconstruct(chain, active);
             Correlate(chain, active);
-            if (_order == 1) UpdateFirstOrder(chain, eta, etaOffset, etaStride);
-            else UpdateSecondOrder(chain, eta, etaOffset, etaStride);
-        }
-
-        /// <summary>
-        /// Step 1: threshold every unit. a_k = |u_k| > u0; s_k = (|u_k| - u0) (times sign(u_k)
-        /// when signed); s_m = satM(rshr(s_k, FS - FM)) (site s_m). Builds the active list
-        /// in increasing k and returns its length; sets every unit's drive to 0 (step 3 fills in
-        /// the active ones). |u| is formed at 64 bits (|-2^31| fits).
-        /// <para>
-        /// Branch-free (same bits): whether a unit is active is close to a coin flip per unit, which
-        /// a branch predictor cannot learn, so the gate is a mask: on = -1 when |u| - u0 > 0, else 0;
-        /// s = (|u| - u0) &amp; on is 0 for an inactive unit, and so is its s_m (rshr of 0 is 0).
-        /// The list index k is written for every unit and kept (n advances) only when listed.
-        /// Fields are copied into locals first: the JIT does not keep field loads out of a loop
-        /// that stores to arrays.
-        /// </para>
-        /// </summary>
-        private int Threshold(int chain)
-        {
-            int[] uArr = _ws.U;
-            int[] sm = _ws.Sm;
-            int[] act = _ws.Active;
-            int[] drive = _ws.Drive;
-            bool[] isActive = _ws.IsActive;
-            int units = _k;
-            int baseK = chain * units;
-            int n = 0;
-            long u0 = _u0;
-            int listAll = EventDriven ? 0 : 1; // the dense step lists every unit
-            long signedMask = _nonNegative ? 0 : -1;
-            long roundSm = _roundSm, maxM = _maxM, minM = _minM;
-            int shiftSm = _shiftSm;
-            long clips = 0;
-            for (int k = 0; k < units; k++)
-            {
-                long u = uArr[baseK + k];
-                long negative = u >> 63;                // -1 when u < 0
-                long a = (u ^ negative) - negative;     // |u|
-                long above = a - u0;
-                long on = -above >> 63;                 // -1 when |u| > u0 (|u|, u0 <= 2^31: no overflow)
-                long flip = negative & signedMask;      // signed variant: s carries the sign of u
-                long s = ((above & on) ^ flip) - flip;
-                long v = (s + roundSm) >> shiftSm;
-                if (v > maxM) { v = maxM; clips++; }
-                else if (v < minM) { v = minM; clips++; }
-                sm[baseK + k] = (int)v;
-                act[baseK + n] = k;
-                n += ((int)on & 1) | listAll;
-                isActive[k] = on != 0;
-                drive[k] = 0;
-            }
-            if (clips != 0) _ws.Saturations[SolverWorkspace.SiteSm] += clips;
-            _ws.ActiveCount[chain] = n;
-            return n;
+            if (_order == 1) _kernel.UpdateFirstOrder(_unit, _ws.U, baseK, _k, _ws.Drive, eta, etaOffset, _ws.Saturations);
+            else UpdateSecondOrder(chain, eta, etaOffset);
         }
 
         /// <summary>
@@ -411,35 +369,6 @@ namespace EdgeLangevin.Core
         }
 
         /// <summary>
-        /// First-order step 4, every k in increasing order: eta = next noise word (drawn ahead into
-        /// eta[etaOffset + k * etaStride]); u_k = satS(u_k + drv_k - sign(u_k) leak_q + rshr(noise_q eta, FC + FE - FS)) (site u).
-        /// </summary>
-        private void UpdateFirstOrder(int chain, int[] etaWords, int etaOffset, int etaStride)
-        {
-            int[] uArr = _ws.U;
-            int[] drive = _ws.Drive;
-            int units = _k;
-            int baseK = chain * units;
-            long leakQ = _leak, noiseQ = _noiseScale, roundNoise = _roundNoise, maxS = _maxS, minS = _minS;
-            int shiftNoise = _shiftNoise;
-            long clips = 0;
-            int e = etaOffset;
-            for (int k = 0; k < units; k++)
-            {
-                long u = uArr[baseK + k];
-                // sign(u) without branches (the sign of an inactive unit is a coin flip): (u >> 63) is
-                // -1 for u < 0, (-u >> 63) is -1 for u > 0 (|u| <= 2^31, so -u does not overflow).
-                long sign = (u >> 63) - (-u >> 63);
-                long v = u + drive[k] - sign * leakQ + ((noiseQ * etaWords[e] + roundNoise) >> shiftNoise);
-                e += etaStride;
-                if (v > maxS) { v = maxS; clips++; }
-                else if (v < minS) { v = minS; clips++; }
-                uArr[baseK + k] = (int)v;
-            }
-            if (clips != 0) _ws.Saturations[SolverWorkspace.SiteU] += clips;
-        }
-
-        /// <summary>
         /// Second-order step 1, every k: u_k = satS(u_k + rshr(half_q satM(rshr(m_k, FS - FM)), FC + FM - FS))
         /// (sites m_m and u).
         /// </summary>
@@ -466,12 +395,12 @@ namespace EdgeLangevin.Core
         }
 
         /// <summary>
-        /// Second-order step 4, every k in increasing order: eta = next noise word (drawn ahead into eta[etaOffset + k * etaStride]);
+        /// Second-order step 4, every k in increasing order: eta = next noise word (drawn ahead into eta[etaOffset + k]);
         /// fr = rshr(fric_q satM(rshr(m_k, FS - FM)), FC + FM - FS) (site m_m);
         /// m_k = satS(m_k - fr + drv_k - sign(u_k) leak_q + rshr(noise_q eta, FC + FE - FS)) (site m);
         /// u_k = the half step of second-order step 1 with the new m_k.
         /// </summary>
-        private void UpdateSecondOrder(int chain, int[] etaWords, int etaOffset, int etaStride)
+        private void UpdateSecondOrder(int chain, int[] etaWords, int etaOffset)
         {
             int[] uArr = _ws.U;
             int[] mArr = _ws.M;
@@ -481,7 +410,7 @@ namespace EdgeLangevin.Core
             for (int k = 0; k < _k; k++)
             {
                 long eta = etaWords[e];
-                e += etaStride;
+                e++;
                 long u = uArr[baseK + k];
                 long m = mArr[baseK + k];
                 long drv = drive[k];
@@ -489,7 +418,7 @@ namespace EdgeLangevin.Core
                 if (mm > _maxM) { mm = _maxM; _ws.Saturations[SolverWorkspace.SiteMm]++; }
                 else if (mm < _minM) { mm = _minM; _ws.Saturations[SolverWorkspace.SiteMm]++; }
                 long fr = (_friction * mm + _roundCoef) >> _shiftCoef;
-                long sign = (u >> 63) - (-u >> 63); // sign(u) without branches, as in UpdateFirstOrder
+                long sign = (u >> 63) - (-u >> 63); // sign(u) without branches, as in ScalarStepKernel.UpdateFirstOrder
                 long v = m - fr + drv - sign * _leak + ((_noiseScale * eta + _roundNoise) >> _shiftNoise);
                 if (v > _maxS) { v = _maxS; _ws.Saturations[SolverWorkspace.SiteM]++; }
                 else if (v < _minS) { v = _minS; _ws.Saturations[SolverWorkspace.SiteM]++; }

@@ -1,13 +1,15 @@
 namespace EdgeLangevin.Core
 {
     /// <summary>
-    /// The inner loops of a step that dominate its cost: the two multiply-accumulate loops
-    /// (FIXED_POINT.md steps 2 and 3) and the drawing of the chains' Gaussian noise words.
+    /// The inner loops of a step that dominate its cost: the threshold (FIXED_POINT.md step 1),
+    /// the two multiply-accumulate loops (steps 2 and 3), the first-order update (step 4) and the
+    /// drawing of the chains' Gaussian noise words.
     /// Pluggable so that a desktop build can run them with SIMD while every board keeps the
     /// plain loops of <see cref="ScalarStepKernel"/> (the default). A kernel changes only how
     /// values are formed, never the values: every MAC sum is the exact integer sum of exact
-    /// products, and the noise words are those of <see cref="GaussianNoise.Next"/> in order, so any
-    /// kernel must give the same integers as <see cref="ScalarStepKernel"/>.
+    /// products, the per-unit steps follow FIXED_POINT.md to the bit (clip counts included), and
+    /// the noise words are those of <see cref="GaussianNoise.Next"/> in order, so any kernel must
+    /// give the same integers as <see cref="ScalarStepKernel"/>.
     /// <para>
     /// Operand contract (what a SIMD kernel may rely on): every dictionary entry fits WA &lt;= 16
     /// bits and every MAC operand (s_m, r_m) fits WM &lt;= 16 bits, so each product is at most
@@ -44,10 +46,27 @@ namespace EdgeLangevin.Core
         /// <summary>
         /// Draws the next <paramref name="count"/> Gaussian words of each of the
         /// <see cref="NoiseGroup"/> chains firstChain, firstChain + 1, ... from their generators in
-        /// <paramref name="noise"/>, interleaved: word i of chain firstChain + c goes to
-        /// destination[i * NoiseGroup + c]. Each chain's words are those of count calls of
+        /// <paramref name="noise"/>: word i of chain firstChain + c goes to
+        /// destination[c * count + i]. Each chain's words are those of count calls of
         /// <see cref="GaussianNoise.Next"/>, and its generator ends where those calls leave it.
         /// </summary>
         public abstract void FillNoise(GaussianNoise noise, int firstChain, int count, int[] destination);
+
+        /// <summary>
+        /// Step 1 for units u[offset .. offset + units) of one chain: writes s_m to sm[offset + k],
+        /// the active list (increasing k; every unit when <paramref name="listAll"/>, the dense
+        /// step) to active[offset ..), isActive[k] and drive[k] = 0 for every k, adds the s_m clips
+        /// to saturations[<see cref="SolverWorkspace.SiteSm"/>], and returns the list length.
+        /// </summary>
+        public abstract int Threshold(UnitConstants c, bool listAll, int[] u, int[] sm, int offset, int units,
+            int[] active, bool[] isActive, int[] drive, long[] saturations);
+
+        /// <summary>
+        /// First-order step 4 for units u[offset .. offset + units) of one chain, unit k taking
+        /// drive[k] and the noise word eta[etaOffset + k]; adds the u clips to
+        /// saturations[<see cref="SolverWorkspace.SiteU"/>].
+        /// </summary>
+        public abstract void UpdateFirstOrder(UnitConstants c, int[] u, int offset, int units, int[] drive,
+            int[] eta, int etaOffset, long[] saturations);
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -38,9 +39,28 @@ public sealed class VectorStepKernel : StepKernel
     private int[] _pairOffsets = [];
     private int[] _pairCodes = [];
     private short[] _residual16 = [];
+    // Threshold tables, by gate pattern g of eight units (bit i: unit i active): the indices of
+    // the set bits first (8 ints per pattern), and the eight isActive bytes (0 or 1) as one long.
+    private readonly int[] _compaction = new int[256 * 8];
+    private readonly long[] _gateBytes = new long[256];
 
     /// <summary>A kernel with scratch for up to <paramref name="units"/> units and <paramref name="dimensions"/> dimensions (it grows if a call needs more).</summary>
-    public VectorStepKernel(int units, int dimensions) => Reserve(units, dimensions);
+    public VectorStepKernel(int units, int dimensions)
+    {
+        Reserve(units, dimensions);
+        for (int g = 0; g < 256; g++)
+        {
+            int n = 0;
+            long bytes = 0;
+            for (int i = 0; i < 8; i++)
+            {
+                if ((g >> i & 1) == 0) continue;
+                _compaction[8 * g + n++] = i;
+                bytes |= 1L << (8 * i); // little-endian: byte i of the long is isActive[k + i]
+            }
+            _gateBytes[g] = bytes;
+        }
+    }
 
     /// <summary>True when this machine runs the vector loops (AVX2).</summary>
     public static bool IsSupported => Avx2.IsSupported && Vector256.IsHardwareAccelerated;
@@ -154,8 +174,8 @@ public sealed class VectorStepKernel : StepKernel
     /// The generators of chains firstChain .. firstChain + 15 in the lanes of two vectors, stepped
     /// with the bit-level algorithm of <see cref="GaussianNoise"/> (the logical right shift is the
     /// vector's own, the same bits as the scalar arithmetic shift and mask), and the field sums of
-    /// <see cref="GaussianNoise.Fill4"/>. Lane c holds chain firstChain + c, so one vector store
-    /// writes word i of eight chains at destination[16 i + c].
+    /// <see cref="GaussianNoise.Fill4"/>. Lane c holds chain firstChain + c; its word i goes to
+    /// destination[c * count + i] (each chain's words contiguous, for the vector update).
     /// </summary>
     public override void FillNoise(GaussianNoise noise, int firstChain, int count, int[] destination)
     {
@@ -189,12 +209,177 @@ public sealed class VectorStepKernel : StepKernel
             }
             Vector256<int> f0 = (e0 & low11) + Avx2.ShiftRightLogical(e0, 18) + Avx2.ShiftRightLogical(m0 & field1, 9);
             Vector256<int> f1 = (e1 & low11) + Avx2.ShiftRightLogical(e1, 18) + Avx2.ShiftRightLogical(m1 & field1, 9);
-            (f0 + f0 + offset + (Avx2.ShiftRightLogical(m0, 25) & four)).StoreUnsafe(ref dest, (nuint)(16 * i));
-            (f1 + f1 + offset + (Avx2.ShiftRightLogical(m1, 25) & four)).StoreUnsafe(ref dest, (nuint)(16 * i + 8));
+            Vector256<int> eta0 = f0 + f0 + offset + (Avx2.ShiftRightLogical(m0, 25) & four);
+            Vector256<int> eta1 = f1 + f1 + offset + (Avx2.ShiftRightLogical(m1, 25) & four);
+            for (int c = 0; c < 8; c++)
+            {
+                Unsafe.Add(ref dest, c * count + i) = eta0.GetElement(c);
+                Unsafe.Add(ref dest, (c + 8) * count + i) = eta1.GetElement(c);
+            }
         }
         x0.CopyTo(states[..8]);
         x1.CopyTo(states[8..]);
         for (int c = 0; c < 16; c++) noise.SetState(firstChain + c, states[c]);
+    }
+
+    /// <summary>
+    /// Step 1, eight units per pass in two vectors of four 64-bit lanes (|u| = 2^31 and
+    /// |u| - u0 need 33 bits), the arithmetic of <see cref="ScalarStepKernel.Threshold"/> lane by
+    /// lane: AVX2 has no 64-bit arithmetic right shift, so rshr of a negative value is formed as
+    /// ((t ^ m) &gt;&gt;&gt; n) ^ m with m = -1 for t &lt; 0 (the same integer: ~t &gt;&gt;&gt; n = ~(t &gt;&gt; n) for t &lt; 0).
+    /// The active list is compacted with a 256-entry table of index permutations (one per gate
+    /// pattern of eight units); isActive's eight bytes come from a 256-entry table too.
+    /// </summary>
+    public override int Threshold(UnitConstants c, bool listAll, int[] u, int[] sm, int offset, int units,
+        int[] active, bool[] isActive, int[] drive, long[] saturations)
+    {
+        if (!IsSupported || units < 8) return _scalar.Threshold(c, listAll, u, sm, offset, units, active, isActive, drive, saturations);
+        var zero = Vector256<long>.Zero;
+        var u0 = Vector256.Create(c.U0);
+        var signedMask = Vector256.Create(c.Signed ? -1L : 0L);
+        var roundSm = Vector256.Create(c.RoundSm);
+        var maxM = Vector256.Create(c.MaxM);
+        var minM = Vector256.Create(c.MinM);
+        int shiftSm = c.ShiftSm;
+        var iota = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        Vector256<long> clips = zero;
+        ref int uRef = ref MemoryMarshal.GetArrayDataReference(u);
+        ref int smRef = ref MemoryMarshal.GetArrayDataReference(sm);
+        ref int actRef = ref MemoryMarshal.GetArrayDataReference(active);
+        ref byte onRef = ref Unsafe.As<bool, byte>(ref MemoryMarshal.GetArrayDataReference(isActive));
+        ref int driveRef = ref MemoryMarshal.GetArrayDataReference(drive);
+        ref int compact = ref MemoryMarshal.GetArrayDataReference(_compaction);
+        ref long bytes = ref MemoryMarshal.GetArrayDataReference(_gateBytes);
+        int n = 0, k = 0;
+        for (; k + 8 <= units; k += 8)
+        {
+            Vector256<int> x = Vector256.LoadUnsafe(ref uRef, (nuint)(offset + k));
+            Vector256<long> onLow, onHigh;
+            Vector256<long> vLow = Gate(Avx2.ConvertToVector256Int64(x.GetLower()), u0, signedMask, roundSm, shiftSm, maxM, minM, zero, ref clips, out onLow);
+            Vector256<long> vHigh = Gate(Avx2.ConvertToVector256Int64(x.GetUpper()), u0, signedMask, roundSm, shiftSm, maxM, minM, zero, ref clips, out onHigh);
+            Narrow(vLow, vHigh).StoreUnsafe(ref smRef, (nuint)(offset + k));
+            int gates = Avx.MoveMask(onLow.AsDouble()) | (Avx.MoveMask(onHigh.AsDouble()) << 4);
+            // Writes eight list slots from n on (inside this chain's K slots: n <= k), keeps the listed ones.
+            if (listAll)
+            {
+                (iota + Vector256.Create(k)).StoreUnsafe(ref actRef, (nuint)(offset + n));
+                n += 8;
+            }
+            else
+            {
+                (Vector256.LoadUnsafe(ref compact, (nuint)(8 * gates)) + Vector256.Create(k)).StoreUnsafe(ref actRef, (nuint)(offset + n));
+                n += BitOperations.PopCount((uint)gates);
+            }
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref onRef, k), Unsafe.Add(ref bytes, gates));
+            Vector256<int>.Zero.StoreUnsafe(ref driveRef, (nuint)k);
+        }
+        long clipCount = -Vector256.Sum(clips);
+        // The last units % 8, one at a time (the scalar kernel's arithmetic).
+        long u0s = c.U0, signedS = c.Signed ? -1 : 0, roundS = c.RoundSm, maxS = c.MaxM, minS = c.MinM;
+        for (; k < units; k++)
+        {
+            long v0 = u[offset + k];
+            long negative = v0 >> 63;
+            long above = ((v0 ^ negative) - negative) - u0s;
+            long on = -above >> 63;
+            long flip = negative & signedS;
+            long v = ((((above & on) ^ flip) - flip) + roundS) >> c.ShiftSm;
+            if (v > maxS) { v = maxS; clipCount++; }
+            else if (v < minS) { v = minS; clipCount++; }
+            sm[offset + k] = (int)v;
+            active[offset + n] = k;
+            n += ((int)on & 1) | (listAll ? 1 : 0);
+            isActive[k] = on != 0;
+            drive[k] = 0;
+        }
+        if (clipCount != 0) saturations[SolverWorkspace.SiteSm] += clipCount;
+        return n;
+    }
+
+    // s_m of four units (64-bit lanes), their gates (-1 active) in "on", clips counted as -1 per lane in "clips".
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<long> Gate(Vector256<long> x, Vector256<long> u0, Vector256<long> signedMask, Vector256<long> roundSm, int shiftSm,
+        Vector256<long> maxM, Vector256<long> minM, Vector256<long> zero, ref Vector256<long> clips, out Vector256<long> on)
+    {
+        Vector256<long> negative = Avx2.CompareGreaterThan(zero, x);
+        Vector256<long> above = ((x ^ negative) - negative) - u0;
+        on = Avx2.CompareGreaterThan(above, zero);
+        Vector256<long> flip = negative & signedMask;
+        Vector256<long> t = (((above & on) ^ flip) - flip) + roundSm;
+        Vector256<long> m = Avx2.CompareGreaterThan(zero, t);
+        Vector256<long> v = ((t ^ m) >>> shiftSm) ^ m;
+        Vector256<long> high = Avx2.CompareGreaterThan(v, maxM), low = Avx2.CompareGreaterThan(minM, v);
+        clips += high | low;
+        return Avx2.BlendVariable(Avx2.BlendVariable(v, maxM, high), minM, low);
+    }
+
+    // The low 32 bits of eight 64-bit lanes (values that fit an int), in order.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Narrow(Vector256<long> low, Vector256<long> high)
+    {
+        var even = Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6);
+        return Vector256.Create(Avx2.PermuteVar8x32(low.AsInt32(), even).GetLower(), Avx2.PermuteVar8x32(high.AsInt32(), even).GetLower());
+    }
+
+    /// <summary>
+    /// First-order step 4, eight units per pass: the noise term in int lanes (|noise_q eta| &lt;=
+    /// 2^15 x 6134 &lt; 2^28, plus the rounding constant &lt;= 2^24: no overflow), the sum and its
+    /// saturation in 64-bit lanes (u + drv - sign(u) leak_q reaches 33 bits).
+    /// </summary>
+    public override void UpdateFirstOrder(UnitConstants c, int[] u, int offset, int units, int[] drive,
+        int[] eta, int etaOffset, long[] saturations)
+    {
+        if (!IsSupported || units < 8)
+        {
+            _scalar.UpdateFirstOrder(c, u, offset, units, drive, eta, etaOffset, saturations);
+            return;
+        }
+        var noiseQ = Vector256.Create((int)c.NoiseScale);
+        var roundNoise = Vector256.Create((int)c.RoundNoise);
+        int shiftNoise = c.ShiftNoise;
+        var leak = Vector256.Create(c.Leak);
+        var maxS = Vector256.Create(c.MaxS);
+        var minS = Vector256.Create(c.MinS);
+        var zero = Vector256<int>.Zero;
+        Vector256<long> clips = Vector256<long>.Zero;
+        ref int uRef = ref MemoryMarshal.GetArrayDataReference(u);
+        ref int driveRef = ref MemoryMarshal.GetArrayDataReference(drive);
+        ref int etaRef = ref MemoryMarshal.GetArrayDataReference(eta);
+        int k = 0;
+        for (; k + 8 <= units; k += 8)
+        {
+            Vector256<int> x = Vector256.LoadUnsafe(ref uRef, (nuint)(offset + k));
+            Vector256<int> noise = (Avx2.MultiplyLow(noiseQ, Vector256.LoadUnsafe(ref etaRef, (nuint)(etaOffset + k))) + roundNoise) >> shiftNoise;
+            Vector256<int> add = Vector256.LoadUnsafe(ref driveRef, (nuint)k);
+            Vector256<int> positive = Avx2.CompareGreaterThan(x, zero), negative = Avx2.CompareGreaterThan(zero, x);
+            Vector256<long> low = Sum4(x.GetLower(), add.GetLower(), noise.GetLower(), positive.GetLower(), negative.GetLower(), leak, maxS, minS, ref clips);
+            Vector256<long> high = Sum4(x.GetUpper(), add.GetUpper(), noise.GetUpper(), positive.GetUpper(), negative.GetUpper(), leak, maxS, minS, ref clips);
+            Narrow(low, high).StoreUnsafe(ref uRef, (nuint)(offset + k));
+        }
+        long clipCount = -Vector256.Sum(clips);
+        long leakQ = c.Leak, noiseS = c.NoiseScale, roundS = c.RoundNoise, maxSs = c.MaxS, minSs = c.MinS;
+        for (; k < units; k++)
+        {
+            long v0 = u[offset + k];
+            long sign = (v0 >> 63) - (-v0 >> 63);
+            long v = v0 + drive[k] - sign * leakQ + ((noiseS * eta[etaOffset + k] + roundS) >> c.ShiftNoise);
+            if (v > maxSs) { v = maxSs; clipCount++; }
+            else if (v < minSs) { v = minSs; clipCount++; }
+            u[offset + k] = (int)v;
+        }
+        if (clipCount != 0) saturations[SolverWorkspace.SiteU] += clipCount;
+    }
+
+    // satS(u + drv - sign(u) leak_q + noise) for four units in 64-bit lanes; clips counted as -1 per lane.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<long> Sum4(Vector128<int> u, Vector128<int> drive, Vector128<int> noise, Vector128<int> positive, Vector128<int> negative,
+        Vector256<long> leak, Vector256<long> maxS, Vector256<long> minS, ref Vector256<long> clips)
+    {
+        Vector256<long> v = Avx2.ConvertToVector256Int64(u) + Avx2.ConvertToVector256Int64(drive) + Avx2.ConvertToVector256Int64(noise)
+            - (leak & Avx2.ConvertToVector256Int64(positive)) + (leak & Avx2.ConvertToVector256Int64(negative));
+        Vector256<long> high = Avx2.CompareGreaterThan(v, maxS), low = Avx2.CompareGreaterThan(minS, v);
+        clips += high | low;
+        return Avx2.BlendVariable(Avx2.BlendVariable(v, maxS, high), minS, low);
     }
 
     // One xorshift32 step (13, 17, 5) in every lane.

@@ -152,6 +152,41 @@ public class StepKernelTests
     }
 
     [Theory]
+    [InlineData(0, 0)]
+    [InlineData(1, 0)]
+    [InlineData(0, 40000)]
+    [InlineData(1, 1 << 24)]
+    public void WithAStateThatSaturatesAt32BitsTheVectorKernelStepsLikeTheScalarOne(int variant, int u0)
+    {
+        // Coefficients Q9.6 (gain and noise up to ~512) drive u into both ends of the 32-bit state,
+        // so |u| = 2^31 meets u0 = 0 (s = 2^31, which needs 33 bits) and the s_m, u and r sites clip.
+        var f = new FixedFormat(16, 13, 32, 16, 16, 11, 16, 6);
+        var rng = new Random(90 + variant);
+        const int d = 20, k = 37, chains = 21;
+        var a = new short[d * k];
+        for (int i = 0; i < a.Length; i++) a[i] = (short)rng.Next(short.MinValue, short.MaxValue + 1);
+        var p = new StepParameters(f, (FixedVariant)variant, 1, u0, leak: 1 << 20, gain: 32767, noiseScale: 32767, half: 0, friction: 0);
+        var data = new int[chains][];
+        for (int b = 0; b < chains; b++) data[b] = Enumerable.Range(0, d).Select(_ => rng.Next(int.MinValue, int.MaxValue)).ToArray();
+        foreach (bool eventDriven in new[] { true, false })
+        {
+            var pair = ScalarAndVector(p, a, d, k, chains, eventDriven, data);
+            for (int step = 0; step < 100; step++)
+            {
+                pair[0].Step();
+                pair[1].Step();
+                Assert.Equal(pair[0].Workspace.U, pair[1].Workspace.U);
+                Assert.Equal(pair[0].Workspace.Sm, pair[1].Workspace.Sm);
+            }
+            Assert.Equal(pair[0].Workspace.Saturations, pair[1].Workspace.Saturations);
+            // Guards the case: u reached both ends of the state range, and s_m clipped.
+            Assert.Contains(int.MinValue, pair[0].Workspace.U);
+            Assert.Contains(int.MaxValue, pair[0].Workspace.U);
+            Assert.True(pair[0].Workspace.Saturations[SolverWorkspace.SiteSm] > 0);
+        }
+    }
+
+    [Theory]
     [InlineData(0, true)]
     [InlineData(1, false)]
     public void LearningWithTheVectorKernelChangesTheDictionaryAndThresholdBitForBitLikeTheScalarOne(int variant, bool eventDriven)
@@ -222,7 +257,7 @@ public class InterleavedNoiseTests
             filled.Fill4(1, buffer, 3, count); // chains 1..4
             for (int c = 0; c < 4; c++)
                 for (int i = 0; i < count; i++)
-                    Assert.Equal(oneByOne.Next(1 + c), buffer[3 + 4 * i + c]);
+                    Assert.Equal(oneByOne.Next(1 + c), buffer[3 + c * count + i]);
             filled.Fill(5, buffer, 0, count);
             for (int i = 0; i < count; i++) Assert.Equal(oneByOne.Next(5), buffer[i]);
         }
@@ -243,7 +278,7 @@ public class InterleavedNoiseTests
             kernel.FillNoise(filled, 3, count, buffer); // chains 3..18
             for (int c = 0; c < 16; c++)
                 for (int i = 0; i < count; i++)
-                    Assert.Equal(oneByOne.Next(3 + c), buffer[16 * i + c]);
+                    Assert.Equal(oneByOne.Next(3 + c), buffer[c * count + i]);
         }
         for (int b = 0; b < 20; b++) Assert.Equal(oneByOne.StateOf(b), filled.StateOf(b));
     }
