@@ -30,8 +30,8 @@ namespace EdgeLangevin.Core
     /// noise words of a group of chains at a time (<see cref="StepKernel.FillNoise"/>: four
     /// chains for <see cref="ScalarStepKernel"/>, independent generators, the same words per
     /// chain) into <see cref="SolverWorkspace.Eta"/>, then steps those chains one after the other
-    /// reading that buffer. The threshold (step 1), the two MAC loops, the first-order update and
-    /// the noise draw run in the kernel. Every kernel gives the same noise words, exact sums and
+    /// reading that buffer. The threshold (step 1), the two MAC loops, the residual, the
+    /// first-order update and the noise draw run in the kernel. Every kernel gives the same noise words, exact sums and
     /// clip counts, so the bits do not depend on it.
     /// </para>
     /// <para>No allocation after construction: every buffer lives in <see cref="Workspace"/>.</para>
@@ -120,7 +120,7 @@ namespace EdgeLangevin.Core
             _unit = new UnitConstants
             {
                 U0 = _u0, Signed = !_nonNegative, ShiftSm = _shiftSm, RoundSm = _roundSm, MinM = _minM, MaxM = _maxM,
-                Leak = _leak, NoiseScale = _noiseScale, ShiftNoise = _shiftNoise, RoundNoise = _roundNoise, MinS = _minS, MaxS = _maxS,
+                ShiftRecon = _shiftRecon, RoundRecon = _roundRecon, Leak = _leak, NoiseScale = _noiseScale, ShiftNoise = _shiftNoise, RoundNoise = _roundNoise, MinS = _minS, MaxS = _maxS,
             };
         }
 
@@ -308,23 +308,7 @@ namespace EdgeLangevin.Core
             int baseK = chain * _k;
             int baseD = chain * D;
             _kernel.Reconstruct(_columns, D, _ws.Active, baseK, listed, _ws.Sm, baseK, acc);
-            long roundRecon = _roundRecon, roundSm = _roundSm;
-            int shiftRecon = _shiftRecon, shiftSm = _shiftSm;
-            long maxS = _maxS, minS = _minS, maxM = _maxM, minM = _minM;
-            long clipsR = 0, clipsRm = 0;
-            for (int d = 0; d < D; d++)
-            {
-                long v = x[baseD + d] - ((acc[d] + roundRecon) >> shiftRecon);
-                if (v > maxS) { v = maxS; clipsR++; }
-                else if (v < minS) { v = minS; clipsR++; }
-                r[baseD + d] = (int)v;
-                long w = (v + roundSm) >> shiftSm;
-                if (w > maxM) { w = maxM; clipsRm++; }
-                else if (w < minM) { w = minM; clipsRm++; }
-                rm[baseD + d] = (int)w;
-            }
-            if (clipsR != 0) _ws.Saturations[SolverWorkspace.SiteR] += clipsR;
-            if (clipsRm != 0) _ws.Saturations[SolverWorkspace.SiteRm] += clipsRm;
+            _kernel.Residual(_unit, acc, x, r, rm, baseD, D, _ws.Saturations);
         }
 
         /// <summary>

@@ -117,6 +117,28 @@ namespace EdgeLangevin.Core
             return n;
         }
 
+        /// <inheritdoc />
+        public override void Residual(UnitConstants c, long[] sums, int[] x, int[] r, int[] rm, int offset, int dimensions, long[] saturations)
+        {
+            long roundRecon = c.RoundRecon, roundSm = c.RoundSm;
+            int shiftRecon = c.ShiftRecon, shiftSm = c.ShiftSm;
+            long maxS = c.MaxS, minS = c.MinS, maxM = c.MaxM, minM = c.MinM;
+            long clipsR = 0, clipsRm = 0;
+            for (int d = 0; d < dimensions; d++)
+            {
+                long v = x[offset + d] - ((sums[d] + roundRecon) >> shiftRecon);
+                if (v > maxS) { v = maxS; clipsR++; }
+                else if (v < minS) { v = minS; clipsR++; }
+                r[offset + d] = (int)v;
+                long w = (v + roundSm) >> shiftSm;
+                if (w > maxM) { w = maxM; clipsRm++; }
+                else if (w < minM) { w = minM; clipsRm++; }
+                rm[offset + d] = (int)w;
+            }
+            if (clipsR != 0) saturations[SolverWorkspace.SiteR] += clipsR;
+            if (clipsRm != 0) saturations[SolverWorkspace.SiteRm] += clipsRm;
+        }
+
         /// <summary>
         /// First-order step 4 (see <see cref="StepKernel.UpdateFirstOrder"/>):
         /// u_k = satS(u_k + drv_k - sign(u_k) leak_q + rshr(noise_q eta, FC + FE - FS)).

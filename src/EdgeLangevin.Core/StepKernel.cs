@@ -2,8 +2,8 @@ namespace EdgeLangevin.Core
 {
     /// <summary>
     /// The inner loops of a step that dominate its cost: the threshold (FIXED_POINT.md step 1),
-    /// the two multiply-accumulate loops (steps 2 and 3), the first-order update (step 4) and the
-    /// drawing of the chains' Gaussian noise words.
+    /// the two multiply-accumulate loops and the residual (steps 2 and 3), the first-order update
+    /// (step 4) and the drawing of the chains' Gaussian noise words.
     /// Pluggable so that a desktop build can run them with SIMD while every board keeps the
     /// plain loops of <see cref="ScalarStepKernel"/> (the default). A kernel changes only how
     /// values are formed, never the values: every MAC sum is the exact integer sum of exact
@@ -60,6 +60,14 @@ namespace EdgeLangevin.Core
         /// </summary>
         public abstract int Threshold(UnitConstants c, bool listAll, int[] u, int[] sm, int offset, int units,
             int[] active, bool[] isActive, int[] drive, long[] saturations);
+
+        /// <summary>
+        /// The rest of step 2 for one chain, for every d &lt; <paramref name="dimensions"/>:
+        /// r[offset + d] = satS(x[offset + d] - rshr(sums[d], FA + FM - FS)) and
+        /// rm[offset + d] = satM(rshr(r, FS - FM)); adds the clips to
+        /// saturations[<see cref="SolverWorkspace.SiteR"/>] and [<see cref="SolverWorkspace.SiteRm"/>].
+        /// </summary>
+        public abstract void Residual(UnitConstants c, long[] sums, int[] x, int[] r, int[] rm, int offset, int dimensions, long[] saturations);
 
         /// <summary>
         /// First-order step 4 for units u[offset .. offset + units) of one chain, unit k taking

@@ -1,8 +1,8 @@
 namespace EdgeLangevin.Core
 {
     /// <summary>
-    /// The constants of the per-unit steps (FIXED_POINT.md step 1, the threshold, and first-order
-    /// step 4, the update) in the form a <see cref="StepKernel"/> uses them: the solver's
+    /// The constants of the element-wise steps (FIXED_POINT.md step 1, the threshold; the residual
+    /// of step 2; first-order step 4, the update) in the form a <see cref="StepKernel"/> uses them: the solver's
     /// parameters with every rshr written as (v + Round) &gt;&gt; Shift and every sat as a range.
     /// Owned by one <see cref="LangevinSolver"/>, which changes <see cref="U0"/> when the threshold
     /// is learned; kernels only read it.
@@ -21,6 +21,10 @@ namespace EdgeLangevin.Core
         public long MinM { get; internal set; }
         /// <summary>The MAC operand range: 2^(WM-1) - 1.</summary>
         public long MaxM { get; internal set; }
+        /// <summary>FA + FM - FS and its rounding constant: r = satS(x - ((A s + RoundRecon) &gt;&gt; ShiftRecon)).</summary>
+        public int ShiftRecon { get; internal set; }
+        /// <summary>See <see cref="ShiftRecon"/>.</summary>
+        public long RoundRecon { get; internal set; }
         /// <summary>leak_q (state format).</summary>
         public long Leak { get; internal set; }
         /// <summary>noise_q (coefficient format).</summary>
