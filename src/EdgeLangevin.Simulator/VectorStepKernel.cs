@@ -8,10 +8,13 @@ using EdgeLangevin.Core;
 namespace EdgeLangevin.Simulator;
 
 /// <summary>
-/// Desktop <see cref="StepKernel"/>: the two MAC loops with AVX2's 16-bit multiply-add
-/// (vpmaddwd, <see cref="Avx2.MultiplyAddAdjacent(Vector256{short}, Vector256{short})"/>), and the
-/// noise of 16 chains at a time, one chain per int lane of two 8-lane vectors, giving exactly the
-/// integers of <see cref="ScalarStepKernel"/>. Without AVX2, or for D &lt; 16, it runs the scalar loops.
+/// Desktop <see cref="StepKernel"/> (x64 with AVX2), giving exactly the integers and clip
+/// counts of <see cref="ScalarStepKernel"/>: the two MAC loops with AVX2's 16-bit multiply-add
+/// (vpmaddwd, <see cref="Avx2.MultiplyAddAdjacent(Vector256{short}, Vector256{short})"/>); the
+/// threshold, the residual and the first-order update eight elements per pass in 64-bit lanes
+/// (their intermediate values need up to 38 bits); the noise of 16 chains at a time, one chain
+/// per int lane of two 8-lane vectors. Without AVX2 it runs the scalar loops, and so it does for
+/// the MAC loops when D &lt; 16 and for the element-wise steps below eight elements.
 /// <para>
 /// Why the sums are exact. Operands are 16-bit (StepKernel's contract), so one vpmaddwd lane
 /// holds t = a0 b0 + a1 b1 with t in [2 (-32768)(32767), 2 (-32768)(-32768)] =
@@ -26,7 +29,7 @@ namespace EdgeLangevin.Simulator;
 /// also adds its eight lanes in int, so it bounds 8 n instead (<see cref="MaxBlocksPerChunk"/>).
 /// The total is then formed in long: sum t = 2^16 (sum hi + n) + sum lo.
 /// </para>
-/// Holds scratch (the pair list, r_m as 16-bit words): one instance per solver.
+/// Holds scratch (the pair list, r_m as 16-bit words) and read-only tables: one instance per solver.
 /// </summary>
 public sealed class VectorStepKernel : StepKernel
 {
