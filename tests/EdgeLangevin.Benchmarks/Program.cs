@@ -9,7 +9,8 @@ using EdgeLangevin.Benchmarks;
 // Runs the benchmarks named by --filter; see README.md ("Benchmarks"). Release only.
 // In-process (no generated project to build), a short job: 1 launch, 3 warm-ups, 10 iterations.
 // `-- --cpu-time` instead times the single-threaded step benchmarks by process CPU time
-// (median of 9 rounds of 20 steps, after 300 warm-up steps): on a machine loaded far past its
+// (median of 9 rounds of about 0.2 s each, after a 2 s warm-up: 300 steps ended before the tiered JIT
+// had installed its final code, measured 1.8x slower): on a machine loaded far past its
 // core count, wall time mostly measures the scheduler, CPU time the code. Each case runs in a
 // child process of its own (`--cpu-time-case PI METHOD`): the solvers share methods, and the
 // tiered JIT's profile-guided code for them depends on which cases ran before in the same
@@ -29,15 +30,17 @@ if (args.Length == 3 && args[0] == "--cpu-time-case")
     var attribute = (BenchmarkAttribute)Attribute.GetCustomAttribute(method, typeof(BenchmarkAttribute))!;
     var process = Process.GetCurrentProcess();
     var warm = Stopwatch.StartNew();
-    while (warm.ElapsedMilliseconds < 2000) step(); // warm-up: 2 s, long enough for the tiered JIT to reach its final code
+    int warmSteps = 0;
+    for (; warm.ElapsedMilliseconds < 2000; warmSteps++) step(); // warm-up: 2 s, long enough for the tiered JIT to reach its final code
+    int perRound = Math.Max(20, warmSteps / 10); // rounds of about 0.2 s: a short burst of load on the shared core moves one round, not the median
     var rounds = new double[9];
     for (int r = 0; r < rounds.Length; r++)
     {
         process.Refresh();
         var t0 = process.TotalProcessorTime;
-        for (int i = 0; i < 20; i++) step();
+        for (int i = 0; i < perRound; i++) step();
         process.Refresh();
-        rounds[r] = (process.TotalProcessorTime - t0).TotalMicroseconds / 20;
+        rounds[r] = (process.TotalProcessorTime - t0).TotalMicroseconds / perRound;
     }
     Array.Sort(rounds);
     Console.WriteLine(FormattableString.Invariant($"{rounds[rounds.Length / 2]:F1}\t{attribute.Description}"));
@@ -48,7 +51,7 @@ if (args.Length > 0 && args[0] == "--cpu-time")
 {
     foreach (double pi in new[] { 0.1, 1.0 })
     {
-        double floatUs = double.NaN;
+        var us = new Dictionary<string, double>();
         foreach (string name in cpuCases)
         {
             var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
@@ -60,11 +63,11 @@ if (args.Length > 0 && args[0] == "--cpu-time")
             child.WaitForExit();
             if (child.ExitCode != 0 || lines.Length == 0) throw new InvalidOperationException($"case {name} failed (exit {child.ExitCode})");
             string[] fields = lines[0].Split('\t');
-            double us = double.Parse(fields[0], System.Globalization.CultureInfo.InvariantCulture);
-            if (name == nameof(StepBenchmarks.FloatOneThread)) floatUs = us;
-            Console.WriteLine($"pi = {pi}: {fields[1]}: {us:F0} us CPU per step (median of 9), float/this = {floatUs / us:F2}");
+            us[name] = double.Parse(fields[0], System.Globalization.CultureInfo.InvariantCulture);
+            Console.WriteLine($"pi = {pi}: {fields[1]}: {us[name]:F0} us CPU per step (median of 9), float/this = {us[cpuCases[0]] / us[name]:F2}");
             foreach (string extra in lines.Skip(1)) Console.WriteLine(extra);
         }
+        Console.WriteLine($"pi = {pi}: dense / event-driven: scalar kernel {us[nameof(StepBenchmarks.FixedDense)] / us[nameof(StepBenchmarks.Fixed)]:F2}, vector kernel {us[nameof(StepBenchmarks.FixedVectorDense)] / us[nameof(StepBenchmarks.FixedVector)]:F2}");
     }
     return;
 }
