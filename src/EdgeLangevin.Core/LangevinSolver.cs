@@ -31,8 +31,8 @@ namespace EdgeLangevin.Core
     /// chains for <see cref="ScalarStepKernel"/>, independent generators, the same words per
     /// chain) into <see cref="SolverWorkspace.Eta"/>, then steps those chains one after the other
     /// reading that buffer. The threshold (step 1), the two MAC loops, the residual, the
-    /// first-order update and the noise draw run in the kernel. Every kernel gives the same noise words, exact sums and
-    /// clip counts, so the bits do not depend on it.
+    /// first-order update and the noise draw run in the kernel. Every kernel gives the same
+    /// noise words, exact sums and clip counts, so the bits do not depend on it.
     /// </para>
     /// <para>No allocation after construction: every buffer lives in <see cref="Workspace"/>.</para>
     /// </summary>
@@ -278,8 +278,8 @@ namespace EdgeLangevin.Core
             StepChainWith(chain, eta, 0);
         }
 
-        // One step of a chain whose noise word for unit k is eta[etaOffset + k]. Steps 1 and 4
-        // (first order) and the sums of steps 2 and 3 run in the kernel.
+        // One step of a chain whose noise word for unit k is eta[etaOffset + k]. Step 1, the sums
+        // and the residual of steps 2 and 3, and the first-order step 4 run in the kernel.
         private void StepChainWith(int chain, int[] eta, int etaOffset)
         {
             if (_order == 2) HalfStepPosition(chain);
