@@ -274,7 +274,18 @@ namespace EdgeLangevin.Core
             int[] eta = _ws.Eta;
             INoiseWordSource external = ExternalNoise;
             if (external == null) _noise.Fill(chain, eta, 0, _k);
-            else for (int k = 0; k < _k; k++) eta[k] = external.NextEta();
+            else
+            {
+                for (int k = 0; k < _k; k++)
+                {
+                    int w = external.NextEta();
+                    // A word outside Q5.10's 16 bits breaks the noise term's width (and every
+                    // kernel's operand contract): a faulty source, not noise to clip silently.
+                    if (w > 32767 || w < -32768)
+                        throw new InvalidOperationException("external noise word " + w + " (chain " + chain + ", unit " + k + ") does not fit the " + FixedFormat.NoiseWordBits + "-bit noise format Q5.10");
+                    eta[k] = w;
+                }
+            }
             StepChainWith(chain, eta, 0);
         }
 

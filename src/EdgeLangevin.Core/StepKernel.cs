@@ -13,7 +13,8 @@ namespace EdgeLangevin.Core
     /// <para>
     /// Operand contract (what a SIMD kernel may rely on): every dictionary entry fits WA &lt;= 16
     /// bits and every MAC operand (s_m, r_m) fits WM &lt;= 16 bits, so each product is at most
-    /// 2^30 in magnitude ((-32768) x (-32768) = 2^30 is the extreme).
+    /// 2^30 in magnitude ((-32768) x (-32768) = 2^30 is the extreme); every noise word fits
+    /// WE = 16 bits (the solver rejects a wider word from an external source).
     /// </para>
     /// <para>
     /// A kernel may keep scratch buffers, so one instance serves one solver (one thread) at a time.

@@ -314,6 +314,17 @@ public class InterleavedNoiseTests
         }
     }
 
+    [Fact]
+    public void AnExternalNoiseWordWiderThan16BitsIsAClearError()
+    {
+        var (p, a, x) = SolverTests.RandomProblem(new Random(4), FixedFormat.Default, 8, 5, FixedVariant.Signed, 1);
+        var solver = new LangevinSolver(p, a, 8, 5, 2, 1) { ExternalNoise = new Replay([100, -200, 40000, 0, 0]) };
+        solver.SetData(0, x, 0);
+        var e = Assert.Throws<InvalidOperationException>(() => solver.Step());
+        Assert.Contains("40000", e.Message);
+        Assert.Contains("Q5.10", e.Message);
+    }
+
     private sealed class Replay(int[] words) : INoiseWordSource
     {
         public int Calls { get; private set; }
