@@ -133,19 +133,8 @@ namespace EdgeLangevin.Core
             int[] sm = ws.Sm, rm = ws.Rm, act = ws.Active, count = ws.ActiveCount;
             short[] a = _solver.DictionaryColumns;
             Array.Clear(acc, 0, acc.Length);
-            for (int b = 0; b < chains; b++)
-            {
-                int n = count[b];
-                int baseK = b * k, baseD = b * d;
-                for (int j = 0; j < n; j++)
-                {
-                    int unit = act[baseK + j];
-                    long s = sm[baseK + unit];
-                    if (s == 0) continue; // the dense step lists inactive units with s_m = 0
-                    int col = unit * d;
-                    for (int i = 0; i < d; i++) acc[col + i] += s * rm[baseD + i];
-                }
-            }
+            StepKernel kernel = _solver.Kernel; // the solver's kernel forms the exact sums (scalar or SIMD, same integers)
+            for (int b = 0; b < chains; b++) kernel.AccumulateOuter(acc, d, act, b * k, count[b], sm, b * k, rm, b * d);
             long rate = _p.DictionaryRate;
             int shift = _p.DictionaryShift;
             bool changed = false;

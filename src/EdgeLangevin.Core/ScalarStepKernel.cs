@@ -164,6 +164,21 @@ namespace EdgeLangevin.Core
         }
 
         /// <inheritdoc />
+        public override void AccumulateOuter(long[] acc, int dimensions, int[] active, int activeOffset, int listed,
+            int[] codes, int codeOffset, int[] residual, int residualOffset)
+        {
+            int d = dimensions;
+            for (int j = 0; j < listed; j++)
+            {
+                int unit = active[activeOffset + j];
+                long s = codes[codeOffset + unit];
+                if (s == 0) continue; // the dense step lists inactive units with s_m = 0
+                int col = unit * d;
+                for (int i = 0; i < d; i++) acc[col + i] += s * residual[residualOffset + i];
+            }
+        }
+
+        /// <inheritdoc />
         public override int NoiseGroup { get { return 4; } }
 
         /// <inheritdoc />

@@ -3,7 +3,8 @@ namespace EdgeLangevin.Core
     /// <summary>
     /// The inner loops of a step that dominate its cost: the threshold (FIXED_POINT.md step 1),
     /// the two multiply-accumulate loops and the residual (steps 2 and 3), the first-order update
-    /// (step 4) and the drawing of the chains' Gaussian noise words.
+    /// (step 4) and the drawing of the chains' Gaussian noise words; and the learner's outer
+    /// product (<see cref="FixedLearner"/> uses its solver's kernel).
     /// Pluggable so that a desktop build can run them with SIMD while every board keeps the
     /// plain loops of <see cref="ScalarStepKernel"/> (the default). A kernel changes only how
     /// values are formed, never the values: every MAC sum is the exact integer sum of exact
@@ -37,6 +38,14 @@ namespace EdgeLangevin.Core
         /// </summary>
         public abstract void Correlate(short[] columns, int dimensions, int[] active, int activeOffset, int listed,
             int[] residual, int residualOffset, long[] sums);
+
+        /// <summary>
+        /// The learner's outer product for one chain (FIXED_POINT.md "Learning"): for every listed
+        /// unit k_j = active[activeOffset + j] with s = codes[codeOffset + k_j] != 0 and every
+        /// d &lt; D, acc[k_j * D + d] += s * residual[residualOffset + d] (exact, in long).
+        /// </summary>
+        public abstract void AccumulateOuter(long[] acc, int dimensions, int[] active, int activeOffset, int listed,
+            int[] codes, int codeOffset, int[] residual, int residualOffset);
 
         /// <summary>
         /// How many chains' noise words <see cref="FillNoise"/> draws together: 1 to

@@ -170,6 +170,39 @@ public sealed class VectorStepKernel : StepKernel
         (Vector256.LoadUnsafe(ref sum, (nuint)(d + 4)) + v1).StoreUnsafe(ref sum, (nuint)(d + 4));
     }
 
+    /// <summary>
+    /// The learner's outer product, eight dimensions per pass: s r_m[d] as an int product
+    /// (|s|, |r_m| &lt;= 2^15, so |s r_m| &lt;= 2^30 fits an int lane; vpmulld), widened to long and
+    /// added to acc. Exact, so the same integers as <see cref="ScalarStepKernel.AccumulateOuter"/>.
+    /// </summary>
+    public override void AccumulateOuter(long[] acc, int dimensions, int[] active, int activeOffset, int listed,
+        int[] codes, int codeOffset, int[] residual, int residualOffset)
+    {
+        if (!IsSupported || dimensions < 8)
+        {
+            _scalar.AccumulateOuter(acc, dimensions, active, activeOffset, listed, codes, codeOffset, residual, residualOffset);
+            return;
+        }
+        int D = dimensions, dVector = D & ~7;
+        ref long accRef = ref MemoryMarshal.GetArrayDataReference(acc);
+        ref int rRef = ref MemoryMarshal.GetArrayDataReference(residual);
+        for (int j = 0; j < listed; j++)
+        {
+            int unit = active[activeOffset + j];
+            int s = codes[codeOffset + unit];
+            if (s == 0) continue; // the dense step lists inactive units with s_m = 0
+            int col = unit * D;
+            var sv = Vector256.Create(s);
+            for (int d = 0; d < dVector; d += 8)
+            {
+                Vector256<int> p = Avx2.MultiplyLow(Vector256.LoadUnsafe(ref rRef, (nuint)(residualOffset + d)), sv);
+                (Vector256.LoadUnsafe(ref accRef, (nuint)(col + d)) + Avx2.ConvertToVector256Int64(p.GetLower())).StoreUnsafe(ref accRef, (nuint)(col + d));
+                (Vector256.LoadUnsafe(ref accRef, (nuint)(col + d + 4)) + Avx2.ConvertToVector256Int64(p.GetUpper())).StoreUnsafe(ref accRef, (nuint)(col + d + 4));
+            }
+            for (int d = dVector; d < D; d++) acc[col + d] += (long)s * residual[residualOffset + d];
+        }
+    }
+
     /// <summary>16 chains per noise group: two 8-lane vectors of generators stepped side by side (two independent dependency chains).</summary>
     public override int NoiseGroup => IsSupported ? 16 : 4;
 

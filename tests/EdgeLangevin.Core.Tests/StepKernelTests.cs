@@ -59,6 +59,13 @@ public class StepKernelTests
             scalar.Correlate(columns, d, active, 2, listed, residual, 5, expectedC);
             vector.Correlate(columns, d, active, 2, listed, residual, 5, actualC);
             Assert.Equal(expectedC, actualC);
+            // The learner's outer product, added onto a nonzero start (it accumulates over chains).
+            var expectedO = Enumerable.Range(0, d * k).Select(i => (long)i * 1_000_003 - 5_000_000).ToArray();
+            var actualO = (long[])expectedO.Clone();
+            if (listed > 0) codes[3 + units[0]] = 0; // a listed unit with s_m = 0 (the dense step) adds nothing
+            scalar.AccumulateOuter(expectedO, d, active, 2, listed, codes, 3, residual, 5);
+            vector.AccumulateOuter(actualO, d, active, 2, listed, codes, 3, residual, 5);
+            Assert.Equal(expectedO, actualO);
         }
     }
 
