@@ -138,18 +138,47 @@ namespace EdgeLangevin.Core
             long rate = _p.DictionaryRate;
             int shift = _p.DictionaryShift;
             bool changed = false;
-            for (int i = 0; i < acc.Length; i++)
+            if (shift == 0 || _p.Rounding != LearningRounding.Stochastic)
             {
-                if (acc[i] == 0) continue;
-                long delta = Round(rate * acc[i], shift);
-                if (delta == 0) continue;
-                long v = a[i] + delta;
-                if (v > _maxA) { v = _maxA; DictionarySaturations++; }
-                else if (v < _minA) { v = _minA; DictionarySaturations++; }
-                a[i] = (short)v;
-                changed = true;
+                for (int i = 0; i < acc.Length; i++)
+                {
+                    if (acc[i] == 0) continue;
+                    long delta = Round(rate * acc[i], shift);
+                    if (delta == 0) continue;
+                    changed |= Add(a, i, delta);
+                }
+            }
+            else
+            {
+                // Round inlined for the usual case (stochastic, shift > 0), with the stream and the
+                // constants in locals: one xorshift step per nonzero sum, in index order, exactly
+                // as Round draws them (NaiveLearnerTests checks it against a plain transcription).
+                int pre = shift > 31 ? shift - 31 : 0;
+                int sh = shift - pre;
+                long mask = 0x7FFFFFFF & ((1L << sh) - 1);
+                int random = _random;
+                for (int i = 0; i < acc.Length; i++)
+                {
+                    long sum = acc[i];
+                    if (sum == 0) continue;
+                    random ^= random << 13; random ^= (random >> 17) & 0x7FFF; random ^= random << 5;
+                    long delta = (((rate * sum) >> pre) + (random & mask)) >> sh;
+                    if (delta == 0) continue;
+                    changed |= Add(a, i, delta);
+                }
+                _random = random;
             }
             if (changed && _p.Normalise) NormaliseColumns();
+        }
+
+        // A[i] = satA(A[i] + delta) (site a); returns true (the dictionary changed).
+        private bool Add(short[] a, int i, long delta)
+        {
+            long v = a[i] + delta;
+            if (v > _maxA) { v = _maxA; DictionarySaturations++; }
+            else if (v < _minA) { v = _minA; DictionarySaturations++; }
+            a[i] = (short)v;
+            return true;
         }
 
         /// <summary>Every column to unit norm: n = isqrt(sum A^2) (A's format), A = round(A 2^FA / n).</summary>
