@@ -413,8 +413,8 @@ namespace EdgeLangevin.Core
                 if (mm > _maxM) { mm = _maxM; _ws.Saturations[SolverWorkspace.SiteMm]++; }
                 else if (mm < _minM) { mm = _minM; _ws.Saturations[SolverWorkspace.SiteMm]++; }
                 long fr = (_friction * mm + _roundCoef) >> _shiftCoef;
-                long sign = (u >> 63) - (-u >> 63); // sign(u) without branches, as in ScalarStepKernel.UpdateFirstOrder
-                long v = m - fr + drv - sign * _leak + ((_noiseScale * eta + _roundNoise) >> _shiftNoise);
+                long leak = u > 0 ? _leak : (u < 0 ? -_leak : 0);
+                long v = m - fr + drv - leak + ((_noiseScale * eta + _roundNoise) >> _shiftNoise);
                 if (v > _maxS) { v = _maxS; _ws.Saturations[SolverWorkspace.SiteM]++; }
                 else if (v < _minS) { v = _minS; _ws.Saturations[SolverWorkspace.SiteM]++; }
                 mArr[baseK + k] = (int)v;

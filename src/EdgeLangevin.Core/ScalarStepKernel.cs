@@ -77,41 +77,42 @@ namespace EdgeLangevin.Core
         /// <summary>
         /// Step 1 (see <see cref="StepKernel.Threshold"/>). a_k = |u_k| > u0; s_k = (|u_k| - u0)
         /// (times sign(u_k) when signed); s_m = satM(rshr(s_k, FS - FM)). |u| is formed at 64 bits
-        /// (|-2^31| fits).
-        /// <para>
-        /// Branch-free (same bits): whether a unit is active is close to a coin flip per unit, which
-        /// a branch predictor cannot learn, so the gate is a mask: on = -1 when |u| - u0 > 0, else 0;
-        /// s = (|u| - u0) &amp; on is 0 for an inactive unit, and so is its s_m (rshr of 0 is 0).
-        /// The list index k is written for every unit and kept (n advances) only when listed.
-        /// </para>
+        /// (|-2^31| fits). Plain branches, the fewest operations: this is the loop a board runs
+        /// (an interpreter pays per operation, not per mispredicted branch); the desktop runs
+        /// VectorStepKernel's.
         /// </summary>
         public override int Threshold(UnitConstants c, bool listAll, int[] u, int[] sm, int offset, int units,
             int[] active, bool[] isActive, int[] drive, long[] saturations)
         {
             int n = 0;
             long u0 = c.U0;
-            int listEvery = listAll ? 1 : 0;
-            long signedMask = c.Signed ? -1 : 0;
+            bool signed = c.Signed;
             long roundSm = c.RoundSm, maxM = c.MaxM, minM = c.MinM;
             int shiftSm = c.ShiftSm;
             long clips = 0;
             for (int k = 0; k < units; k++)
             {
                 long v0 = u[offset + k];
-                long negative = v0 >> 63;               // -1 when u < 0
-                long a = (v0 ^ negative) - negative;    // |u|
-                long above = a - u0;
-                long on = -above >> 63;                 // -1 when |u| > u0 (|u|, u0 <= 2^31: no overflow)
-                long flip = negative & signedMask;      // signed variant: s carries the sign of u
-                long s = ((above & on) ^ flip) - flip;
-                long v = (s + roundSm) >> shiftSm;
-                if (v > maxM) { v = maxM; clips++; }
-                else if (v < minM) { v = minM; clips++; }
-                sm[offset + k] = (int)v;
-                active[offset + n] = k;
-                n += ((int)on & 1) | listEvery;
-                isActive[k] = on != 0;
+                long a = v0 < 0 ? -v0 : v0;
                 drive[k] = 0;
+                if (a > u0)
+                {
+                    long s = a - u0;
+                    if (signed && v0 < 0) s = -s;
+                    long v = (s + roundSm) >> shiftSm;
+                    if (v > maxM) { v = maxM; clips++; }
+                    else if (v < minM) { v = minM; clips++; }
+                    sm[offset + k] = (int)v;
+                    active[offset + n] = k;
+                    n++;
+                    isActive[k] = true;
+                }
+                else
+                {
+                    sm[offset + k] = 0;
+                    isActive[k] = false;
+                    if (listAll) { active[offset + n] = k; n++; }
+                }
             }
             if (clips != 0) saturations[SolverWorkspace.SiteSm] += clips;
             return n;
@@ -152,10 +153,8 @@ namespace EdgeLangevin.Core
             for (int k = 0; k < units; k++)
             {
                 long v0 = u[offset + k];
-                // sign(u) without branches (the sign of an inactive unit is a coin flip): (u >> 63) is
-                // -1 for u < 0, (-u >> 63) is -1 for u > 0 (|u| <= 2^31, so -u does not overflow).
-                long sign = (v0 >> 63) - (-v0 >> 63);
-                long v = v0 + drive[k] - sign * leakQ + ((noiseQ * eta[etaOffset + k] + roundNoise) >> shiftNoise);
+                long leak = v0 > 0 ? leakQ : (v0 < 0 ? -leakQ : 0);
+                long v = v0 + drive[k] - leak + ((noiseQ * eta[etaOffset + k] + roundNoise) >> shiftNoise);
                 if (v > maxS) { v = maxS; clips++; }
                 else if (v < minS) { v = minS; clips++; }
                 u[offset + k] = (int)v;
