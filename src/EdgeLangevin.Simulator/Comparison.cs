@@ -96,7 +96,8 @@ public static class Comparison
         return result;
     }
 
-    private static JsonObject SitesJson(long[] counts)
+    /// <summary>Clip counts by site, keyed by the site names of FIXED_POINT.md.</summary>
+    public static JsonObject SitesJson(long[] counts)
     {
         var o = new JsonObject();
         for (int i = 0; i < counts.Length; i++) o[SolverWorkspace.SiteName(i)] = counts[i];

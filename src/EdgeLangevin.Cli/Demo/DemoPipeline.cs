@@ -55,6 +55,10 @@ public sealed class DemoPipeline
     // Results handed from stage to stage.
     private IReadOnlyList<GrayImage>? _images;
     private ImagePatchSource? _patches;
+    // The fixed-point stages' number formats: the defaults with the MAC operand format fitted to the
+    // whitened patches (|x| reaches about 18; the default Q4.11 holds < 16 and clipped s_m ~11,000
+    // times in fixed learning). Fitted once from the data, used by fixed learning and the fixed posterior.
+    private FixedFormat? _fixedFormat;
     private ImageRunResult? _floatLearning;
     private FixedLearningResult? _fixedLearning;
     private string? _modelPath;
@@ -127,6 +131,7 @@ public sealed class DemoPipeline
         _images = ImageFolder.Load(ImageFolder.ShippedName, PatchSize);
         Preprocessing pre = PatchPreprocessor.Fit(_images, _image.Preprocessing, _seed);
         _patches = new ImagePatchSource(_images, pre);
+        _fixedFormat = FixedParameters.FitMacFormat(FormatSpec.Parse(null), FixedParameters.DataMaxAbs(_patches, 20_000, _seed));
         progress.Report(new RunProgress("images: whitening", 1, 1));
         _metrics["images"] = new JsonObject
         {
@@ -186,7 +191,7 @@ public sealed class DemoPipeline
             Variant = _image.Variant, Lambda = _image.Lambda, Pi = _image.InitialPi, Sigma = _image.Sigma,
             Dictionary = Learner.RandomDictionary(d, k, _seed + r), Preprocessing = _patches!.Preprocessing,
         };
-        FixedFormat format = FormatSpec.Parse(null);
+        FixedFormat format = _fixedFormat!;
         FixedLearningResult result = FixedLearning.Run(initial, _patches, _image.Inference, _image.Learning, format, _seed * 1000 + r,
             statisticsFrom: _image.Learning.Steps / 2, progress: progress, cancellationToken: ct, stage: "fixed: learning");
         _fixedLearning = result;
@@ -204,6 +209,7 @@ public sealed class DemoPipeline
             ["activity_end_float"] = floatLast.Activity,
             ["matched_cosine_to_float_dictionary"] = cosine,
             ["saturation_count"] = result.SaturationCount,
+            ["saturations_by_site"] = Comparison.SitesJson(result.SaturationsBySite),
             ["dictionary_saturations"] = result.DictionarySaturations,
             ["allocated_bytes_per_step"] = result.AllocatedBytesPerStep,
             ["steps_per_second"] = result.StepsPerSecond,
@@ -284,8 +290,8 @@ public sealed class DemoPipeline
     {
         SparseCodingModel model = _floatLearning!.Model;
         InferenceSettings settings = PosteriorSettings();
-        // The same dispatch point as `infer --engine fixed`, default number formats.
-        PosteriorSummary[] fixedPosterior = ReferenceCommands.RunEngine("fixed", model, _heldOut!, settings, _seed, new StageProgress(progress, "posterior fixed"), ct);
+        // The same dispatch point as `infer --engine fixed`, in the formats fitted to the patches (see _fixedFormat).
+        PosteriorSummary[] fixedPosterior = ReferenceCommands.RunEngine("fixed", model, _heldOut!, settings, _seed, new StageProgress(progress, "posterior fixed"), ct, _fixedFormat);
         double[] pFloat = _floatPosterior!.SelectMany(p => p.PActive).ToArray(), pFixed = fixedPosterior.SelectMany(p => p.PActive).ToArray();
         double[] mFloat = _floatPosterior!.SelectMany(p => p.Mean).ToArray(), mFixed = fixedPosterior.SelectMany(p => p.Mean).ToArray();
         // The Monte Carlo error of a difference of two independent estimates, per value, for the honest yardstick.
@@ -297,7 +303,7 @@ public sealed class DemoPipeline
         _metrics["compare"] = new JsonObject
         {
             ["p_active_max_abs_error"] = pMax, ["p_active_rms_error"] = pRms, ["p_active_rms_monte_carlo_error"] = seRms,
-            ["mean_max_abs_error"] = mMax, ["values"] = pFloat.Length,
+            ["mean_max_abs_error"] = mMax, ["values"] = pFloat.Length, ["format"] = FormatSpec.ToSpec(_fixedFormat!),
         };
         Charts.FixedVsFloat(Path.Combine(plots, "fixed_vs_float_p_active.png"), "P(s_k != 0 | x): fixed point against float", "P(s != 0 | x)", pFloat, pFixed);
         AddPlot("fixed_vs_float_p_active.png", "Posterior activity: fixed point against float", "Every unit of every held-out patch; the y = x line is perfect agreement. Both are samplers, so points scatter by their Monte Carlo error.");
@@ -402,9 +408,14 @@ public sealed class DemoPipeline
     private string HdlGenerate(string folder, IProgress<RunProgress> progress)
     {
         progress.Report(new RunProgress("verilog", 0, 1));
-        // The datapath runs the demo's inference settings; the rest are the UP5K defaults of `hdl generate`.
+        // The datapath runs the demo's inference settings in the fixed-point stages' formats (fitted to the
+        // patches); the rest are the UP5K defaults of `hdl generate`.
         string config = Path.Combine(folder, "hdl_config.json");
-        AtomicFile.WriteAllText(config, JsonOutput.ToText(new JsonObject { ["inference"] = _inference.ToJson() }));
+        AtomicFile.WriteAllText(config, JsonOutput.ToText(new JsonObject
+        {
+            ["inference"] = _inference.ToJson(),
+            ["hdl"] = new JsonObject { ["format"] = FormatSpec.ToSpec(_fixedFormat!) },
+        }));
         try
         {
             _hdl = HdlProject.Load(_modelPath, config, _seed);
