@@ -247,10 +247,17 @@ public sealed class ChainBatch
         Rng rng = _rngs[b];
         if (_noise > 0)
         {
+            // Force(b, k, u) inlined with the loop invariants hoisted (same arithmetic, same bits). Units
+            // below threshold have G = 0 exactly, so their drive is 0 without the division.
+            double eps = _eps, noise = _noise, lambda = Lambda, s2 = Sigma * Sigma;
+            bool negate = Variant == Variant.NonNegative;
+            double[] uu = U, gg = G;
             for (int k = 0; k < K; k++)
             {
-                double u = U[ko + k];
-                U[ko + k] = u + _eps * Force(b, k, u) + _noise * rng.NextGaussian();
+                double u = uu[ko + k], g = gg[ko + k];
+                double drive = g == 0 ? 0 : g / s2;
+                if (negate && u < 0) drive = -drive;
+                uu[ko + k] = u + eps * (drive - lambda * Math.Sign(u)) + noise * rng.NextGaussian();
             }
             return;
         }

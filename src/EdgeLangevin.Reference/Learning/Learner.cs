@@ -44,11 +44,7 @@ public static class Learner
         double switchP = inference.Dt / learning.TauX;
         bool signed = initial.Variant == Variant.Signed;
         bool ignoreSign = signed;
-        // A fixed number of partial sums (not one per core): the order of the floating-point additions,
-        // and so the learned dictionary to the last bit, is then the same on every machine.
-        int blocks = Math.Min(chains, 8);
-        var partial = new double[blocks][];
-        for (int i = 0; i < blocks; i++) partial[i] = new double[k * d];
+        var update = new DictionaryUpdate(k, d, chains);
         var stats = new CodeStatistics(k);
         var history = new List<LearningRecord>();
         long intervalActive = 0, intervalSamples = 0;
@@ -70,26 +66,8 @@ public static class Learner
             double[] s = batch.S, r = batch.R, g = batch.G;
             if (learning.LearnDictionary)
             {
-                Parallel.For(0, blocks, blk =>
-                {
-                    double[] acc = partial[blk];
-                    Array.Clear(acc);
-                    int lo = (int)((long)chains * blk / blocks), hi = (int)((long)chains * (blk + 1) / blocks);
-                    for (int b = lo; b < hi; b++)
-                        for (int j = 0; j < k; j++)
-                        {
-                            double sv = s[b * k + j];
-                            if (sv == 0) continue;
-                            ChainBatch.Axpy(sv, r.AsSpan(b * d, d), acc.AsSpan(j * d, d));
-                        }
-                });
-                double[] cols = batch.Columns;
-                for (int blk = 0; blk < blocks; blk++)
-                {
-                    double[] acc = partial[blk];
-                    for (int i = 0; i < cols.Length; i++) cols[i] += aRate * acc[i];
-                }
-                if (learning.Normalise) NormaliseColumns(cols, k, d);
+                update.Apply(s, r, batch.Columns, aRate);
+                if (learning.Normalise) NormaliseColumns(batch.Columns, k, d);
             }
             if (learning.LearnPi && inference.Method == InferenceMethod.Langevin)
             {
@@ -106,8 +84,8 @@ public static class Learner
             for (int b = 0; b < chains; b++)
             {
                 intervalActive += batch.ActiveCount(b);
-                int ro = b * d;
-                for (int i = 0; i < d; i++) intervalSq += r[ro + i] * r[ro + i];
+                // A reported metric only (never fed back), so SIMD's different summation order is harmless.
+                intervalSq += ChainBatch.Dot(r.AsSpan(b * d, d), r.AsSpan(b * d, d));
             }
             intervalSamples += chains;
             if (t >= statisticsFrom) stats.Add(s, chains);
@@ -163,5 +141,76 @@ public static class Learner
         NormaliseColumns(cols, k, d);
         for (int r = 0; r < d; r++) for (int c = 0; c < k; c++) a[r, c] = cols[c * d + r];
         return a;
+    }
+}
+
+/// <summary>
+/// The dictionary step A += rate * sum_b r_b s_b^T, event-driven: only the (chain, unit) pairs with
+/// s != 0 cost anything (about D x active units x chains multiply-adds, not D x K x chains), and
+/// nothing is allocated per step.
+/// <para>
+/// The additions happen in a fixed order, whatever the number of threads: the chains are cut into
+/// <see cref="ChainBlocks"/> fixed blocks; for every column, each block's sum_b s_bk r_b is formed in
+/// chain order (starting from zero), then added, block after block, as rate * sum. The work is shared
+/// among threads by columns, which touch disjoint memory, so the learned dictionary is the same to the
+/// last bit on every machine. A block in which no chain uses unit k contributes rate * 0 and is skipped.
+/// </para>
+/// </summary>
+internal sealed class DictionaryUpdate
+{
+    /// <summary>Fixed number of chain blocks (a constant, not the core count, so results do not depend on the machine).</summary>
+    public const int ChainBlocks = 8;
+
+    private readonly int _k, _d, _chains, _blocks, _columnChunks;
+    private readonly double[][] _scratch;
+
+    public DictionaryUpdate(int k, int d, int chains)
+    {
+        _k = k;
+        _d = d;
+        _chains = chains;
+        _blocks = Math.Min(chains, ChainBlocks);
+        // Enough column chunks to balance two or more cores; each owns one D-long accumulator.
+        _columnChunks = Math.Min(k, Math.Max(1, Environment.ProcessorCount * 2));
+        _scratch = new double[_columnChunks][];
+        for (int i = 0; i < _columnChunks; i++) _scratch[i] = new double[d];
+    }
+
+    /// <summary>columns (a_k at k*D) += rate * sum_b s[b*K + k] r[b*D ..], for every k.</summary>
+    public void Apply(double[] s, double[] r, double[] columns, double rate)
+    {
+        if (_columnChunks == 1) ApplyColumns(0, _k, s, r, columns, rate, _scratch[0]);
+        else
+            Parallel.For(0, _columnChunks, c =>
+            {
+                int lo = (int)((long)_k * c / _columnChunks), hi = (int)((long)_k * (c + 1) / _columnChunks);
+                ApplyColumns(lo, hi, s, r, columns, rate, _scratch[c]);
+            });
+    }
+
+    private void ApplyColumns(int lo, int hi, double[] s, double[] r, double[] columns, double rate, double[] acc)
+    {
+        int k = _k, d = _d;
+        for (int j = lo; j < hi; j++)
+        {
+            Span<double> col = columns.AsSpan(j * d, d);
+            for (int blk = 0; blk < _blocks; blk++)
+            {
+                int b0 = (int)((long)_chains * blk / _blocks), b1 = (int)((long)_chains * (blk + 1) / _blocks);
+                bool any = false;
+                for (int b = b0; b < b1; b++)
+                {
+                    double sv = s[b * k + j];
+                    if (sv == 0) continue;
+                    if (!any)
+                    {
+                        Array.Clear(acc);
+                        any = true;
+                    }
+                    ChainBatch.Axpy(sv, r.AsSpan(b * d, d), acc);
+                }
+                if (any) ChainBatch.Axpy(rate, acc, col);
+            }
+        }
     }
 }
