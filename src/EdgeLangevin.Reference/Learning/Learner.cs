@@ -13,7 +13,8 @@ public sealed record LearningRecord(long Step, double Time, double Activity, dou
 /// <summary>What a learning run produced.</summary>
 /// <param name="AveragedDictionary">The dictionary averaged over the steps from averageFrom on (null when not asked):
 /// with a finite batch the learned A fluctuates around its fixed point, and the average shows where that point is.</param>
-public sealed record LearningResult(SparseCodingModel Model, IReadOnlyList<LearningRecord> History, CodeStatistics Statistics, Matrix? AveragedDictionary = null);
+/// <param name="Converged">Whether the run stopped because its <see cref="Convergence"/> criterion held (false: it ran all its steps).</param>
+public sealed record LearningResult(SparseCodingModel Model, IReadOnlyList<LearningRecord> History, CodeStatistics Statistics, Matrix? AveragedDictionary = null, bool Converged = false);
 
 /// <summary>
 /// Learning simultaneous with inference (shared/MODEL.md "Learning"). Every step:
@@ -29,7 +30,8 @@ public static class Learner
 {
     public static LearningResult Run(SparseCodingModel initial, IDataSource data, InferenceSettings inference, LearningSettings learning,
         long seed, Matrix? trueDictionary = null, long statisticsFrom = 0,
-        IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default, string stage = "learning", long averageFrom = -1)
+        IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default, string stage = "learning", long averageFrom = -1,
+        Convergence.Tracker? until = null)
     {
         inference.Validate();
         learning.Validate(inference);
@@ -51,6 +53,9 @@ public static class Learner
         double intervalSq = 0;
         long reportEvery = Math.Max(1, learning.Steps / 200);
         double[]? average = averageFrom >= 0 && averageFrom < learning.Steps ? new double[k * d] : null;
+        Convergence.Tracker? tracker = until;
+        bool converged = false;
+        long stepsRun = learning.Steps;
 
         for (long t = 0; t < learning.Steps; t++)
         {
@@ -102,20 +107,27 @@ public static class Learner
                 history.Add(new LearningRecord(t + 1, (t + 1) * inference.Dt, (double)intervalActive / (intervalSamples * k),
                     SparseCodingModel.PiFromU0(batch.U0, initial.Lambda), DictionaryMetrics.ColumnNorms(a), cos, intervalSq / (intervalSamples * d)));
                 intervalActive = 0; intervalSamples = 0; intervalSq = 0;
+                if (tracker is not null && tracker.Converged(history, batch.Columns))
+                {
+                    converged = true;
+                    stepsRun = t + 1;
+                    if (progress is not null) progress.Report(new RunProgress(stage, learning.Steps, learning.Steps));
+                    break;
+                }
             }
             if (progress is not null && (t % reportEvery == 0 || t == learning.Steps - 1)) progress.Report(new RunProgress(stage, t + 1, learning.Steps));
         }
 
         var model = initial with { Dictionary = batch.GetDictionary(), Pi = SparseCodingModel.PiFromU0(batch.U0, initial.Lambda) };
         Matrix? averaged = null;
-        if (average is not null)
+        if (average is not null && stepsRun > averageFrom)
         {
             averaged = new Matrix(d, k);
-            double n = learning.Steps - averageFrom;
+            double n = stepsRun - averageFrom;
             for (int r = 0; r < d; r++)
                 for (int c = 0; c < k; c++) averaged[r, c] = average[c * d + r] / n;
         }
-        return new LearningResult(model, history, stats, averaged);
+        return new LearningResult(model, history, stats, averaged, converged);
     }
 
     public static void NormaliseColumns(double[] columns, int k, int d)

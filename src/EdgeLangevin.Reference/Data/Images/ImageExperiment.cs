@@ -49,6 +49,28 @@ public sealed record ImageExperimentSettings
     /// <summary>Steps of the evaluation run after its burn-in (rounded up to whole data periods): the learned model held fixed, fresh patches, same dynamics.</summary>
     public long EvaluationSteps { get; init; } = 4_000;
 
+    /// <summary>
+    /// Optional first stage, before <see cref="Learning"/>: the dictionary alone, pi held at <see cref="InitialPi"/>,
+    /// usually with a shorter tau_x so that many more patches are seen per step (null: no such stage).
+    /// Why a separate stage: atoms need a few hundred thousand patches to form, while pi learning needs
+    /// each patch shown for many tau_u, because a unit below threshold gets no data drive and reaches u0
+    /// by noise alone (escape time about tau_u / pi); with a short tau_x the posterior activity is
+    /// underestimated, the u0 rule lowers pi, which lengthens the escape time further: pi collapses
+    /// (measured: R = 1, tau_x = 100, pi 0.5 -> 0.026 in 250000 steps, still falling).
+    /// </summary>
+    public LearningSettings? Formation { get; init; }
+
+    /// <summary>Stops <see cref="Learning"/> early once activity matches pi and pi and the atoms have stopped moving (null: run all its steps).</summary>
+    public Convergence? Until { get; init; }
+
+    /// <summary>
+    /// Optional last stage: pi held at its learned value, the dictionary still learning with the
+    /// <see cref="Learning"/> time scales for this many steps, and its time average is the reported
+    /// dictionary (0: the final dictionary of <see cref="Learning"/> is reported). With a finite batch
+    /// the dictionary fluctuates around its fixed point; the average shows where that point is.
+    /// </summary>
+    public long AveragingSteps { get; init; }
+
     public static ImageExperimentSettings Full { get; } = new();
 
     /// <summary>
@@ -74,6 +96,8 @@ public sealed record ImageExperimentSettings
         if (!(Lambda > 0) || !(Sigma > 0) || !(InitialPi > 0 && InitialPi <= 1))
             throw new ArgumentException($"lambda and sigma must be positive and pi in (0, 1]; got {Lambda}, {Sigma}, {InitialPi}");
         if (EvaluationSteps < 1) throw new ArgumentException($"evaluation steps must be >= 1, got {EvaluationSteps}");
+        Formation?.Validate(Inference);
+        if (AveragingSteps < 0) throw new ArgumentException($"averaging steps must be >= 0, got {AveragingSteps}");
     }
 
     public JsonObject ToJson() => new()
@@ -88,7 +112,14 @@ public sealed record ImageExperimentSettings
         ["fit_patches"] = Preprocessing.FitPatches,
         ["target_rms"] = Preprocessing.TargetRms,
         ["inference"] = Inference.ToJson(),
+        ["formation"] = Formation?.ToJson(),
         ["learning"] = Learning.ToJson(),
+        ["until"] = Until is { } u ? new JsonObject
+        {
+            ["window_records"] = u.Window, ["activity_tolerance"] = u.ActivityTolerance, ["pi_tolerance"] = u.PiTolerance,
+            ["atom_tolerance"] = u.AtomTolerance, ["min_steps"] = u.MinSteps,
+        } : null,
+        ["averaging_steps"] = AveragingSteps,
         ["evaluation_steps"] = EvaluationSteps,
     };
 }
@@ -110,7 +141,15 @@ public sealed record ImageRunResult(
     /// <summary>P(s_k != 0) per unit in the evaluation run, for sorting atoms by use.</summary>
     double[] PActive,
     IReadOnlyList<LearningRecord> History,
-    double Seconds);
+    double Seconds,
+    /// <summary>Steps of the formation stage (pi fixed), 0 when there is none.</summary>
+    long FormationSteps = 0,
+    /// <summary>Steps of the pi-and-dictionary stage actually run (fewer than asked when it converged).</summary>
+    long LearningSteps = 0,
+    /// <summary>Whether the convergence criterion held (false: no criterion, or it ran out of steps).</summary>
+    bool Converged = false,
+    /// <summary>The criterion's last measurements: mean activity / mean pi, relative pi change and mean atom change (1 - cos) over its window; NaN when not measured.</summary>
+    double ActivityOverPi = double.NaN, double PiChange = double.NaN, double AtomChange = double.NaN);
 
 /// <summary>
 /// Learns a dictionary and pi on natural-image patches for one overcompleteness R (K = R D), then
@@ -148,8 +187,32 @@ public static class ImageExperiment
         };
         // Each R gets its own streams, so adding an R to the list does not change the others' results.
         long runSeed = seed * 100_000 + k;
-        LearningResult learned = Learner.Run(initial, data, settings.Inference, settings.Learning, runSeed,
-            progress: progress, cancellationToken: ct, stage: $"K={k}: learning");
+        var history = new List<LearningRecord>();
+        SparseCodingModel start = initial;
+        long formationSteps = 0;
+        if (settings.Formation is { } formation)
+        {
+            LearningResult formed = Learner.Run(initial, data, settings.Inference, formation with { LearnPi = false }, runSeed + 100,
+                progress: progress, cancellationToken: ct, stage: $"K={k}: forming atoms (pi fixed)");
+            Append(history, formed.History, 0, settings.Inference.Dt);
+            formationSteps = formed.History[^1].Step;
+            start = formed.Model;
+        }
+        Convergence.Tracker? tracker = settings.Until?.Start(k, d);
+        LearningResult learned = Learner.Run(start, data, settings.Inference, settings.Learning, runSeed,
+            progress: progress, cancellationToken: ct, stage: $"K={k}: learning", until: tracker);
+        long learningSteps = learned.History[^1].Step;
+        Append(history, learned.History, formationSteps, settings.Inference.Dt);
+        SparseCodingModel final = learned.Model;
+        if (settings.AveragingSteps > 0)
+        {
+            var averaging = settings.Learning with { LearnPi = false, Steps = settings.AveragingSteps };
+            LearningResult avg = Learner.Run(learned.Model, data, settings.Inference, averaging, runSeed + 200,
+                progress: progress, cancellationToken: ct, stage: $"K={k}: averaging the dictionary", averageFrom: 0);
+            Append(history, avg.History, formationSteps + learningSteps, settings.Inference.Dt);
+            final = learned.Model with { Dictionary = avg.AveragedDictionary! };
+        }
+        learned = learned with { Model = final };
 
         // Evaluation: the learned model held fixed, on patches the learning never saw. The chains start
         // at u = 0 (every unit below threshold, x unexplained), so the first datum's period is burn-in
@@ -170,7 +233,14 @@ public static class ImageExperiment
         return new ImageRunResult(overcompleteness, learned.Model, learned.Model.Pi,
             eval.Statistics.Activity * k, mse, meanSquare,
             Metrics.DictionaryMetrics.Median(Metrics.DictionaryMetrics.ColumnNorms(learned.Model.Dictionary)),
-            eval.Statistics.PActive, learned.History, clock.Elapsed.TotalSeconds);
+            eval.Statistics.PActive, history, clock.Elapsed.TotalSeconds, formationSteps, learningSteps, learned.Converged,
+            tracker?.ActivityRatio ?? double.NaN, tracker?.PiChange ?? double.NaN, tracker?.AtomChange ?? double.NaN);
+    }
+
+    /// <summary>Appends a stage's records to the whole run's history, shifted to start where the previous stage ended.</summary>
+    private static void Append(List<LearningRecord> history, IReadOnlyList<LearningRecord> stage, long offset, double dt)
+    {
+        foreach (var h in stage) history.Add(h with { Step = h.Step + offset, Time = h.Time + offset * dt });
     }
 
     /// <summary>Mean squared pixel value of 2000 fresh preprocessed patches (the scale the MSE is compared with).</summary>
@@ -248,4 +318,41 @@ public static class PiFixedPoint
 
     /// <summary>The default grid: 0.02 to 0.64, doubling (6 points).</summary>
     public static double[] DefaultGrid => [0.02, 0.04, 0.08, 0.16, 0.32, 0.64];
+}
+
+/// <summary>
+/// The paper's fixed-pi experiment: for each pi of a sweep the dictionary is learned with pi held
+/// fixed (the same stages and time scales as the pi-learning run, with u0 never moving), then the
+/// reconstruction error is measured on fresh patches. MSE is <see cref="ImageRunResult.ReconstructionMse"/>:
+/// the mean over samples and pixels of (x - A s)^2, s a posterior sample, on data with a mean square
+/// of about 1 per pixel (<see cref="ImageRunResult.DataMeanSquare"/> says exactly).
+/// </summary>
+public static class FixedPiSweep
+{
+    /// <summary>The default sweep: 0.05 to 0.5.</summary>
+    public static double[] DefaultPis => [0.05, 0.1, 0.15, 0.2, 0.3, 0.5];
+
+    /// <summary>The paper's figure: reconstruction MSE lowest, about 0.43, near pi = 0.2.</summary>
+    public const double PaperBestPi = 0.2, PaperBestMse = 0.43;
+
+    /// <summary>One run per pi, K = R D units, each with its own random streams.</summary>
+    public static IReadOnlyList<ImageRunResult> Run(IReadOnlyList<GrayImage> images, Preprocessing preprocessing, int overcompleteness,
+        IReadOnlyList<double> pis, ImageExperimentSettings settings, long seed, IProgress<RunProgress>? progress = null, CancellationToken ct = default)
+    {
+        var fixedPi = settings with { Learning = settings.Learning with { LearnPi = false }, Until = null };
+        var results = new List<ImageRunResult>();
+        for (int i = 0; i < pis.Count; i++)
+        {
+            if (!(pis[i] > 0 && pis[i] <= 1)) throw new ArgumentException($"pi must be in (0, 1], got {pis[i]}");
+            results.Add(ImageExperiment.Run(images, preprocessing, overcompleteness, fixedPi with { InitialPi = pis[i] }, seed * 1000 + 500 + i, progress, ct));
+        }
+        return results;
+    }
+
+    /// <summary>The pi with the lowest MSE, and that MSE.</summary>
+    public static (double Pi, double Mse) Best(IReadOnlyList<ImageRunResult> runs)
+    {
+        var best = runs.MinBy(r => r.ReconstructionMse)!;
+        return (best.LearnedPi, best.ReconstructionMse);
+    }
 }
