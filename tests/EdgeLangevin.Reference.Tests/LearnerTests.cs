@@ -107,3 +107,61 @@ public class LearnerTests
         Assert.True(Math.Abs(fine - 0.3) < Math.Abs(coarse - 0.3), $"pi {fine} at eps = 0.025, {coarse} at eps = 0.1");
     }
 }
+
+public class ConvergenceTests
+{
+    private static LearningRecord Record(long step, double activity, double pi) => new(step, step, activity, pi, [1.0], null, 0.5);
+
+    [Fact]
+    public void A_run_whose_activity_matches_pi_with_still_atoms_has_converged_after_a_full_window()
+    {
+        var tracker = new Convergence { Window = 3 }.Start(k: 2, d: 2);
+        double[] columns = [1, 0, 0, 1];
+        var history = new List<LearningRecord>();
+        var verdicts = new List<bool>();
+        for (int i = 1; i <= 5; i++)
+        {
+            history.Add(Record(i * 100, 0.2, 0.2));
+            verdicts.Add(tracker.Converged(history, columns));
+        }
+        // Needs Window + 1 records (a pi and a dictionary a full window back) before it can say yes.
+        Assert.Equal([false, false, false, true, true], verdicts);
+        Assert.Equal(1.0, tracker.ActivityRatio, 12);
+        Assert.Equal(0.0, tracker.AtomChange, 12);
+    }
+
+    [Theory]
+    [InlineData(0.17, 0.2, false, "activity 15% below pi")]
+    [InlineData(0.2, 0.2, true, "atoms keep rotating")]
+    public void Activity_off_pi_or_moving_atoms_are_not_convergence(double activity, double pi, bool rotate, string why)
+    {
+        var tracker = new Convergence { Window = 2 }.Start(k: 1, d: 2);
+        var history = new List<LearningRecord>();
+        bool last = false;
+        for (int i = 1; i <= 6; i++)
+        {
+            history.Add(Record(i * 100, activity, pi));
+            // Rotating: 0.3 rad per record, so 1 - cos over the window of two records is 0.17.
+            double angle = rotate ? 0.3 * i : 0;
+            double[] columns = [Math.Cos(angle), Math.Sin(angle)];
+            last = tracker.Converged(history, columns);
+        }
+        Assert.False(last, why);
+    }
+
+    [Fact]
+    public void A_pi_that_still_falls_is_not_convergence_even_when_activity_tracks_it()
+    {
+        var tracker = new Convergence { Window = 3, PiTolerance = 0.03 }.Start(k: 1, d: 1);
+        var history = new List<LearningRecord>();
+        bool last = false;
+        for (int i = 0; i < 8; i++)
+        {
+            double pi = 0.3 * Math.Pow(0.97, i); // 3% per record: 9% over the window
+            history.Add(Record((i + 1) * 100, pi, pi));
+            last = tracker.Converged(history, [1.0]);
+        }
+        Assert.False(last);
+        Assert.True(tracker.PiChange > 0.08);
+    }
+}
