@@ -213,13 +213,13 @@ public static class ImageCommands
             JsonOutput.Write(parse.GetValue(json), "reproduce images", seedValue, result, settings.ToJson());
 
             ctx.Out.WriteLine(PatchPreprocessor.Describe(pre));
-            ctx.Out.WriteLine(" R    K   learned pi  paper pi  active/patch  recon MSE  (data mean sq)  seconds  steps (form + learn)  converged  act/pi  dpi/pi  atom 1-cos");
+            ctx.Out.WriteLine(" R    K   learned pi  paper pi  active/patch  recon MSE  (data mean sq)  seconds    steps  converged  act/pi  dpi/pi  atom 1-cos");
             foreach (var r in runs)
             {
                 string paper = ImageExperiment.PaperPi.Where(p => p.R == r.Overcompleteness).Select(p => p.Pi.ToString("F3", Inv)).FirstOrDefault() ?? "  -  ";
-                ctx.Out.WriteLine(string.Format(Inv, "{0,2} {1,4}   {2,10:F3}  {3,8}  {4,12:F1}  {5,9:F3}  {6,14:F3}  {7,7:F0}  {8,9} + {9,-9}  {10,9}  {11,6:F3}  {12,6:F3}  {13,10:F4}",
+                ctx.Out.WriteLine(string.Format(Inv, "{0,2} {1,4}   {2,10:F3}  {3,8}  {4,12:F1}  {5,9:F3}  {6,14:F3}  {7,7:F0}  {8,7}  {9,9}  {10,6:F3}  {11,6:F3}  {12,10:F4}",
                     r.Overcompleteness, r.Model.K, r.LearnedPi, paper, r.ActiveUnitsPerPatch, r.ReconstructionMse, r.DataMeanSquare, r.Seconds,
-                    r.FormationSteps, r.LearningSteps, r.Converged ? "yes" : "no", r.ActivityOverPi, r.PiChange, r.AtomChange));
+                    r.LearningSteps, r.Converged ? "yes" : "no", r.ActivityOverPi, r.PiChange, r.AtomChange));
             }
             if (sweep)
                 for (int i = 0; i < runs.Count; i++)
@@ -307,7 +307,6 @@ public static class ImageCommands
                 ["data_mean_square"] = JsonOutput.Number(r.DataMeanSquare),
                 ["median_column_norm"] = JsonOutput.Number(r.MedianColumnNorm),
                 ["seconds"] = r.Seconds,
-                ["formation_steps"] = r.FormationSteps,
                 ["learning_steps"] = r.LearningSteps,
                 ["converged"] = r.Converged,
                 ["activity_over_pi"] = JsonOutput.Number(r.ActivityOverPi),

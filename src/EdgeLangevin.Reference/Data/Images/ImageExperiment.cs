@@ -33,34 +33,42 @@ public sealed record ImageExperimentSettings
     public InferenceSettings Inference { get; init; } = new() { Dt = 1, TauU = 20, Temperature = 1, Order = 1 };
 
     /// <summary>
-    /// The learning run (dictionary and pi together). The authors' tau_x = 400 is kept. Their tau_a = 4e4
-    /// and tau_u0 = 2e8 with batch 128 need millions of steps; on a shared 2-core machine (about 100
-    /// steps per second at R = 1) the default is batch 64, tau_a = 1e4 (4x faster) and tau_u0 = 2.5e7
-    /// (the same per-step rate of u0 as the authors' 2e8 at batch 128, times 4, because the u0 update
-    /// sums over the batch), for 40000 steps: four tau_a, 100 data periods. pi is still falling at the
-    /// end of such a run (see the report); --steps and --config give longer runs.
+    /// Stage 1, dictionary and pi together: the authors' protocol with both slow time scales 4x faster:
+    /// tau_u = 20 (dt = 1), tau_x = 400 (20 tau_u, the authors' value), tau_a = 1e4 (25 tau_x; the
+    /// authors' "4e4 x batch" is 4e4 in our mean-over-batch convention), tau_u0 = 5e7 (sum convention;
+    /// the authors' 2e8, so tau_u0 / tau_a = 5000 as theirs), batch 128 as theirs, 200000 steps.
+    /// This stage forms the atoms. Why not a shorter tau_x to see more patches per step: with
+    /// tau_x = 100 every switch leaves the chains a few tau_u of codes that belong to the previous patch,
+    /// and the learning rules see them: measured at R = 1, pi fixed at 0.2, 250000 steps, tau_x = 100 and
+    /// tau_a = 2500 gave pixel-noise atoms and MSE 0.57, tau_x = 400 and tau_a = 1e4 gave localised,
+    /// oriented atoms and MSE 0.33; with pi learned, tau_x = 100 made pi collapse (0.5 -> 0.026).
     /// </summary>
     public LearningSettings Learning { get; init; } = new()
     {
-        Batch = 64, TauX = 400, TauA = 1e4, TauU0 = 2.5e7, LearnPi = true, LearnDictionary = true,
-        Steps = 40_000, RecordEvery = 1000,
+        Batch = 128, TauX = 400, TauA = 1e4, TauU0 = 5e7, LearnPi = true, LearnDictionary = true,
+        Steps = 200_000, RecordEvery = 4000,
     };
+
+    /// <summary>
+    /// Optional stage 2, from where <see cref="Learning"/> ended, until <see cref="Until"/> holds (null: no such stage).
+    /// Why: a unit below threshold gets no data drive and reaches u0 by noise alone, in about tau_u / pi;
+    /// when that is not short against tau_x the posterior activity is underestimated, and the u0 rule,
+    /// whose zero is where activity equals pi, keeps lowering pi, which lengthens the escape time further.
+    /// Measured with a learned R = 1 dictionary held fixed at pi = 0.06: activity / pi = 0.92 with
+    /// tau_x = 400, 1.19 with tau_x = 1600; stage 1 alone (tau_x = 400) ran pi from 0.5 down to 0.063 in
+    /// 600000 steps with activity / pi 0.92 to 0.96 all the way, never settling. So the settling stage
+    /// shows each patch for 1600 (80 tau_u), with tau_a = 4e4 (the authors' value, 25 tau_x again) and
+    /// tau_u0 = 2.5e7.
+    /// </summary>
+    public LearningSettings? Settling { get; init; }
+
+    /// <summary>The stage whose time scales the convergence check, the averaging and the evaluation use.</summary>
+    public LearningSettings Last => Settling ?? Learning;
 
     /// <summary>Steps of the evaluation run after its burn-in (rounded up to whole data periods): the learned model held fixed, fresh patches, same dynamics.</summary>
     public long EvaluationSteps { get; init; } = 4_000;
 
-    /// <summary>
-    /// Optional first stage, before <see cref="Learning"/>: the dictionary alone, pi held at <see cref="InitialPi"/>,
-    /// usually with a shorter tau_x so that many more patches are seen per step (null: no such stage).
-    /// Why a separate stage: atoms need a few hundred thousand patches to form, while pi learning needs
-    /// each patch shown for many tau_u, because a unit below threshold gets no data drive and reaches u0
-    /// by noise alone (escape time about tau_u / pi); with a short tau_x the posterior activity is
-    /// underestimated, the u0 rule lowers pi, which lengthens the escape time further: pi collapses
-    /// (measured: R = 1, tau_x = 100, pi 0.5 -> 0.026 in 250000 steps, still falling).
-    /// </summary>
-    public LearningSettings? Formation { get; init; }
-
-    /// <summary>Stops <see cref="Learning"/> early once activity matches pi and pi and the atoms have stopped moving (null: run all its steps).</summary>
+    /// <summary>Stops the last pi-learning stage (<see cref="Last"/>) early once activity matches pi and pi and the atoms have stopped moving (null: run all its steps).</summary>
     public Convergence? Until { get; init; }
 
     /// <summary>
@@ -71,7 +79,21 @@ public sealed record ImageExperimentSettings
     /// </summary>
     public long AveragingSteps { get; init; }
 
-    public static ImageExperimentSettings Full { get; } = new();
+    /// <summary>
+    /// The full run: stage 1 (<see cref="Learning"/>, 200000 steps), then <see cref="Settling"/> until
+    /// <see cref="Until"/> holds over fifteen records (60000 steps, 37 data periods, 1.5 tau_a; not before
+    /// 80000 steps of it; at most 400000), then 40000 averaging steps.
+    /// </summary>
+    public static ImageExperimentSettings Full { get; } = new()
+    {
+        Settling = new LearningSettings
+        {
+            Batch = 128, TauX = 1600, TauA = 4e4, TauU0 = 2.5e7, LearnPi = true, LearnDictionary = true,
+            Steps = 400_000, RecordEvery = 4000,
+        },
+        Until = new Convergence { Window = 15, ActivityTolerance = 0.03, PiTolerance = 0.03, AtomTolerance = 0.02, MinSteps = 80_000 },
+        AveragingSteps = 40_000,
+    };
 
     /// <summary>
     /// tau_a and tau_u0 20x faster than the authors', batch 64, tau_x 200, 12000 steps: a smoke test of the
@@ -93,10 +115,10 @@ public sealed record ImageExperimentSettings
         Preprocessing.Validate();
         Inference.Validate();
         Learning.Validate(Inference);
+        Settling?.Validate(Inference);
         if (!(Lambda > 0) || !(Sigma > 0) || !(InitialPi > 0 && InitialPi <= 1))
             throw new ArgumentException($"lambda and sigma must be positive and pi in (0, 1]; got {Lambda}, {Sigma}, {InitialPi}");
         if (EvaluationSteps < 1) throw new ArgumentException($"evaluation steps must be >= 1, got {EvaluationSteps}");
-        Formation?.Validate(Inference);
         if (AveragingSteps < 0) throw new ArgumentException($"averaging steps must be >= 0, got {AveragingSteps}");
     }
 
@@ -112,8 +134,8 @@ public sealed record ImageExperimentSettings
         ["fit_patches"] = Preprocessing.FitPatches,
         ["target_rms"] = Preprocessing.TargetRms,
         ["inference"] = Inference.ToJson(),
-        ["formation"] = Formation?.ToJson(),
         ["learning"] = Learning.ToJson(),
+        ["settling"] = Settling?.ToJson(),
         ["until"] = Until is { } u ? new JsonObject
         {
             ["window_records"] = u.Window, ["activity_tolerance"] = u.ActivityTolerance, ["pi_tolerance"] = u.PiTolerance,
@@ -142,9 +164,7 @@ public sealed record ImageRunResult(
     double[] PActive,
     IReadOnlyList<LearningRecord> History,
     double Seconds,
-    /// <summary>Steps of the formation stage (pi fixed), 0 when there is none.</summary>
-    long FormationSteps = 0,
-    /// <summary>Steps of the pi-and-dictionary stage actually run (fewer than asked when it converged).</summary>
+    /// <summary>Steps of the pi-and-dictionary stage actually run (fewer than asked when it converged), averaging not included.</summary>
     long LearningSteps = 0,
     /// <summary>Whether the convergence criterion held (false: no criterion, or it ran out of steps).</summary>
     bool Converged = false,
@@ -188,28 +208,26 @@ public static class ImageExperiment
         // Each R gets its own streams, so adding an R to the list does not change the others' results.
         long runSeed = seed * 100_000 + k;
         var history = new List<LearningRecord>();
-        SparseCodingModel start = initial;
-        long formationSteps = 0;
-        if (settings.Formation is { } formation)
-        {
-            LearningResult formed = Learner.Run(initial, data, settings.Inference, formation with { LearnPi = false }, runSeed + 100,
-                progress: progress, cancellationToken: ct, stage: $"K={k}: forming atoms (pi fixed)");
-            Append(history, formed.History, 0, settings.Inference.Dt);
-            formationSteps = formed.History[^1].Step;
-            start = formed.Model;
-        }
         Convergence.Tracker? tracker = settings.Until?.Start(k, d);
-        LearningResult learned = Learner.Run(start, data, settings.Inference, settings.Learning, runSeed,
-            progress: progress, cancellationToken: ct, stage: $"K={k}: learning", until: tracker);
+        LearningResult learned = Learner.Run(initial, data, settings.Inference, settings.Learning, runSeed,
+            progress: progress, cancellationToken: ct, stage: $"K={k}: learning",
+            until: settings.Settling is null ? tracker : null);
         long learningSteps = learned.History[^1].Step;
-        Append(history, learned.History, formationSteps, settings.Inference.Dt);
+        Append(history, learned.History, 0, settings.Inference.Dt);
+        if (settings.Settling is { } settling)
+        {
+            learned = Learner.Run(learned.Model, data, settings.Inference, settling, runSeed + 300,
+                progress: progress, cancellationToken: ct, stage: $"K={k}: settling (tau_x = {settling.TauX:G4})", until: tracker);
+            Append(history, learned.History, learningSteps, settings.Inference.Dt);
+            learningSteps += learned.History[^1].Step;
+        }
         SparseCodingModel final = learned.Model;
         if (settings.AveragingSteps > 0)
         {
-            var averaging = settings.Learning with { LearnPi = false, Steps = settings.AveragingSteps };
+            var averaging = settings.Last with { LearnPi = false, Steps = settings.AveragingSteps };
             LearningResult avg = Learner.Run(learned.Model, data, settings.Inference, averaging, runSeed + 200,
                 progress: progress, cancellationToken: ct, stage: $"K={k}: averaging the dictionary", averageFrom: 0);
-            Append(history, avg.History, formationSteps + learningSteps, settings.Inference.Dt);
+            Append(history, avg.History, learningSteps, settings.Inference.Dt);
             final = learned.Model with { Dictionary = avg.AveragedDictionary! };
         }
         learned = learned with { Model = final };
@@ -218,9 +236,9 @@ public static class ImageExperiment
         // at u = 0 (every unit below threshold, x unexplained), so the first datum's period is burn-in
         // and left out; after that every step counts, a new datum's first few tau_u included, exactly
         // as the statistics during learning count them.
-        long perDatum = Math.Max(1, (long)Math.Round(settings.Learning.TauX / settings.Inference.Dt));
+        long perDatum = Math.Max(1, (long)Math.Round(settings.Last.TauX / settings.Inference.Dt));
         long evalSteps = Math.Max(2, (settings.EvaluationSteps + perDatum - 1) / perDatum + 1) * perDatum;
-        var evaluation = settings.Learning with
+        var evaluation = settings.Last with
         {
             LearnDictionary = false, LearnPi = false, Steps = evalSteps, RecordEvery = (int)Math.Min(int.MaxValue, perDatum),
             Switching = DataSwitching.Synchronous,
@@ -233,7 +251,7 @@ public static class ImageExperiment
         return new ImageRunResult(overcompleteness, learned.Model, learned.Model.Pi,
             eval.Statistics.Activity * k, mse, meanSquare,
             Metrics.DictionaryMetrics.Median(Metrics.DictionaryMetrics.ColumnNorms(learned.Model.Dictionary)),
-            eval.Statistics.PActive, history, clock.Elapsed.TotalSeconds, formationSteps, learningSteps, learned.Converged,
+            eval.Statistics.PActive, history, clock.Elapsed.TotalSeconds, learningSteps, learned.Converged,
             tracker?.ActivityRatio ?? double.NaN, tracker?.PiChange ?? double.NaN, tracker?.AtomChange ?? double.NaN);
     }
 
@@ -288,12 +306,12 @@ public static class PiFixedPoint
         ImageExperimentSettings settings, long seed, double[] grid, int periods = 6,
         IProgress<RunProgress>? progress = null, CancellationToken ct = default)
     {
-        long perDatum = Math.Max(1, (long)Math.Round(settings.Learning.TauX / settings.Inference.Dt));
+        long perDatum = Math.Max(1, (long)Math.Round(settings.Last.TauX / settings.Inference.Dt));
         var points = new List<Point>();
         foreach (double pi in grid)
         {
             var fixedModel = model with { Pi = pi };
-            var run = settings.Learning with
+            var run = settings.Last with
             {
                 LearnDictionary = false, LearnPi = false, Steps = (periods + 1) * perDatum,
                 RecordEvery = (int)Math.Min(int.MaxValue, perDatum), Switching = DataSwitching.Synchronous,
@@ -339,7 +357,8 @@ public static class FixedPiSweep
     public static IReadOnlyList<ImageRunResult> Run(IReadOnlyList<GrayImage> images, Preprocessing preprocessing, int overcompleteness,
         IReadOnlyList<double> pis, ImageExperimentSettings settings, long seed, IProgress<RunProgress>? progress = null, CancellationToken ct = default)
     {
-        var fixedPi = settings with { Learning = settings.Learning with { LearnPi = false }, Until = null };
+        // pi fixed: the settling stage exists to let pi reach equilibrium, so it is left out here.
+        var fixedPi = settings with { Learning = settings.Learning with { LearnPi = false }, Settling = null, Until = null };
         var results = new List<ImageRunResult>();
         for (int i = 0; i < pis.Count; i++)
         {
