@@ -115,14 +115,7 @@ public static class Learner
                     break;
                 }
             }
-            if (progress is not null && (t % reportEvery == 0 || t == learning.Steps - 1))
-            {
-                // While pi is learned, say where it is: a long run can then be judged (or stopped) before it ends.
-                string label = learning.LearnPi && history.Count > 0
-                    ? string.Format(System.Globalization.CultureInfo.InvariantCulture, "{0} (pi {1:F3}, activity/pi {2:F2})", stage, history[^1].Pi, history[^1].Activity / history[^1].Pi)
-                    : stage;
-                progress.Report(new RunProgress(label, t + 1, learning.Steps));
-            }
+            if (progress is not null && (t % reportEvery == 0 || t == learning.Steps - 1)) progress.Report(new RunProgress(stage, t + 1, learning.Steps));
         }
 
         var model = initial with { Dictionary = batch.GetDictionary(), Pi = SparseCodingModel.PiFromU0(batch.U0, initial.Lambda) };
