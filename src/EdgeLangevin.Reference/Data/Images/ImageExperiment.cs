@@ -91,7 +91,10 @@ public sealed record ImageExperimentSettings
             Batch = 128, TauX = 1600, TauA = 4e4, TauU0 = 2.5e7, LearnPi = true, LearnDictionary = true,
             Steps = 400_000, RecordEvery = 4000,
         },
-        Until = new Convergence { Window = 15, ActivityTolerance = 0.03, PiTolerance = 0.03, AtomTolerance = 0.02, MinSteps = 80_000 },
+        // Activity within 6% of pi, not closer: the u0 rule's zero is not exactly at activity = pi with a finite
+        // step (eps = 0.05). On bars data with the true dictionary it settles at activity / pi = 1.03 to 1.04
+        // (tau_x = 400 to 1600, seed 31), so a 3% tolerance would wait for a point the dynamics never reach.
+        Until = new Convergence { Window = 15, ActivityTolerance = 0.06, PiTolerance = 0.03, AtomTolerance = 0.02, MinSteps = 80_000 },
         AveragingSteps = 40_000,
     };
 
