@@ -212,14 +212,16 @@ public static class ImageExperiment
         long runSeed = seed * 100_000 + k;
         var history = new List<LearningRecord>();
         Convergence.Tracker? tracker = settings.Until?.Start(k, d);
-        LearningResult learned = Learner.Run(initial, data, settings.Inference, settings.Learning, runSeed,
+        // The learning stages' code statistics are never read (the evaluation measures the model), so they are not collected.
+        const long noStatistics = long.MaxValue;
+        LearningResult learned = Learner.Run(initial, data, settings.Inference, settings.Learning, runSeed, statisticsFrom: noStatistics,
             progress: progress, cancellationToken: ct, stage: $"K={k}: learning",
             until: settings.Settling is null ? tracker : null);
         long learningSteps = learned.History[^1].Step;
         Append(history, learned.History, 0, settings.Inference.Dt);
         if (settings.Settling is { } settling)
         {
-            learned = Learner.Run(learned.Model, data, settings.Inference, settling, runSeed + 300,
+            learned = Learner.Run(learned.Model, data, settings.Inference, settling, runSeed + 300, statisticsFrom: noStatistics,
                 progress: progress, cancellationToken: ct, stage: $"K={k}: settling (tau_x = {settling.TauX:G4})", until: tracker);
             Append(history, learned.History, learningSteps, settings.Inference.Dt);
             learningSteps += learned.History[^1].Step;
@@ -228,7 +230,7 @@ public static class ImageExperiment
         if (settings.AveragingSteps > 0)
         {
             var averaging = settings.Last with { LearnPi = false, Steps = settings.AveragingSteps };
-            LearningResult avg = Learner.Run(learned.Model, data, settings.Inference, averaging, runSeed + 200,
+            LearningResult avg = Learner.Run(learned.Model, data, settings.Inference, averaging, runSeed + 200, statisticsFrom: noStatistics,
                 progress: progress, cancellationToken: ct, stage: $"K={k}: averaging the dictionary", averageFrom: 0);
             Append(history, avg.History, learningSteps, settings.Inference.Dt);
             final = learned.Model with { Dictionary = avg.AveragedDictionary! };
