@@ -48,7 +48,7 @@ public static class ImageCommands
         DefaultValueFactory = _ => defaultValue,
     };
 
-    private static Option<long?> StepsOption() => new("--steps") { Description = "Learning steps per overcompleteness (default: 40000 full, 12000 --quick)" };
+    private static Option<long?> StepsOption() => new("--steps") { Description = "Steps of the first learning stage per overcompleteness (default: 200000 full, then the settling stage until converged; 12000 --quick)" };
 
     private static Option<double?> SigmaOption() => new("--sigma") { Description = "Observation noise sigma relative to the data's RMS per pixel of 1 (default 0.5)" };
 
@@ -138,7 +138,8 @@ public static class ImageCommands
         var cmd = new Command("images",
             "Learn a dictionary and pi on 8x8 natural-image patches for each overcompleteness (pi starts at 0.5, u0 is learned). " +
             "Writes the atoms as an image grid per R, the learned pi per R (JSON and a plot) and the model files. " +
-            "The paper: about 18.5 active units per patch whatever R (pi = 0.28, 0.14, 0.10, 0.079 at R = 1..4).\n" +
+            "The paper: about 18.5 active units per patch whatever R (pi = 0.28, 0.14, 0.10, 0.079 at R = 1..4). " +
+            "Full run: stage 1 at tau_x = 400 (200000 steps), stage 2 at tau_x = 1600 until activity, pi and atoms settle, then 40000 averaging steps (Data/Images/README.md).\n" +
             "Example: edgelangevin reproduce images --quick --out out/images --json out/images.json\n" +
             "Fixed-pi sweep: edgelangevin reproduce images --fixed-pi-sweep -r 1 --sweep-pi 0.1 0.2 0.3 --out out/sweep")
         {
