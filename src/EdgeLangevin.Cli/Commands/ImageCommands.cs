@@ -205,10 +205,8 @@ public static class ImageCommands
                 ImagePlots.PiVersusOvercompleteness(Path.Combine(dir, "pi_vs_overcompleteness.png"),
                     runs.Select(r => new ImagePlots.PiPoint(r.Overcompleteness, r.LearnedPi, r.ActiveUnitsPerPatch)).ToList(),
                     pre.PatchSize * pre.PatchSize, ImageExperiment.PaperPi);
-                double[] time = runs[0].History.Select(h => h.Time).ToArray();
-                if (runs.All(r => r.History.Count == time.Length))
-                    Charts.TimeSeries(Path.Combine(dir, "pi_over_time.png"), "Learned pi during learning", "time (steps x dt)", "pi",
-                        time, runs.Select(r => new Series($"R = {r.Overcompleteness}", r.History.Select(h => h.Pi).ToArray())).ToList());
+                ImagePlots.PiOverTime(Path.Combine(dir, "pi_over_time.png"), runs.Select(r => new ImagePlots.PiHistory(
+                    $"R = {r.Overcompleteness}", r.History.Select(h => h.Time).ToArray(), r.History.Select(h => h.Pi).ToArray())).ToList());
                 AtomicFile.WriteAllText(Path.Combine(dir, "result.json"), JsonOutput.ToText(JsonOutput.WithProvenance("reproduce images", seedValue, result, settings.ToJson())));
             });
             JsonOutput.Write(parse.GetValue(json), "reproduce images", seedValue, result, settings.ToJson());

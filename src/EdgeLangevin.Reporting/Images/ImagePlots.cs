@@ -28,6 +28,24 @@ public static class ImagePlots
         Charts.DictionaryAtoms(path, sorted, d, k, title);
     }
 
+    /// <summary>One run's pi over time, for <see cref="PiOverTime"/>; runs may differ in length (each stops when it converges).</summary>
+    public readonly record struct PiHistory(string Name, double[] Time, double[] Pi);
+
+    /// <summary>Learned pi against time, one line per run, each on its own time axis.</summary>
+    public static void PiOverTime(string path, IReadOnlyList<PiHistory> runs)
+    {
+        Plot plot = PngWriter.NewPlot("Learned pi during learning", "time (steps x dt)", "pi");
+        foreach (var run in runs)
+        {
+            if (run.Time.Length != run.Pi.Length) throw new ArgumentException($"{run.Name}: {run.Pi.Length} values for {run.Time.Length} times");
+            var line = plot.Add.ScatterLine(run.Time, run.Pi);
+            line.LineWidth = 2;
+            line.LegendText = run.Name;
+        }
+        plot.ShowLegend(Alignment.UpperRight);
+        PngWriter.Save(path, plot);
+    }
+
     /// <summary>One overcompleteness's learned result, for <see cref="PiVersusOvercompleteness"/>.</summary>
     public readonly record struct PiPoint(double Overcompleteness, double LearnedPi, double ActiveUnitsPerPatch);
 
