@@ -74,7 +74,8 @@ public sealed class ChainBatch
         _friction = _eps / settings.Mu;
         _theta = Lambda * Sigma * Sigma;
         // Blocks of chains for the two cores: enough blocks to balance, few enough to keep overhead low.
-        _blocks = Math.Min(chains, Math.Max(1, Environment.ProcessorCount * 4));
+        // One core: one block, so a step runs inline and allocates nothing (Parallel.For allocates per call).
+        _blocks = Environment.ProcessorCount == 1 ? 1 : Math.Min(chains, Environment.ProcessorCount * 4);
     }
 
     public InferenceSettings Settings { get; }

@@ -182,8 +182,9 @@ internal sealed class DictionaryUpdate
         _d = d;
         _chains = chains;
         _blocks = Math.Min(chains, ChainBlocks);
-        // Enough column chunks to balance two or more cores; each owns one D-long accumulator.
-        _columnChunks = Math.Min(k, Math.Max(1, Environment.ProcessorCount * 2));
+        // Enough column chunks to balance two or more cores; each owns one D-long accumulator. One core:
+        // one chunk, run inline without Parallel.For (which allocates per call). The bits do not depend on it.
+        _columnChunks = Environment.ProcessorCount == 1 ? 1 : Math.Min(k, Environment.ProcessorCount * 2);
         _scratch = new double[_columnChunks][];
         for (int i = 0; i < _columnChunks; i++) _scratch[i] = new double[d];
     }
