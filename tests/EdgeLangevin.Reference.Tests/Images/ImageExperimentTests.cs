@@ -61,6 +61,8 @@ public class ImageExperimentTests
         // At pi = 0.4 far more units are active per patch than at 0.1 (K = 64: about 26 against 6 by the prior).
         Assert.True(runs[1].ActiveUnitsPerPatch > 2 * runs[0].ActiveUnitsPerPatch);
         Assert.Equal(FixedPiSweep.Best(runs).Mse, runs.Min(r => r.ReconstructionMse));
+        // pi is fixed, so the settling stage (there for pi) is skipped: only stage 1 runs.
+        Assert.Equal(Tiny.Learning.Steps, runs[0].LearningSteps);
     }
 
     [Fact]

@@ -65,6 +65,15 @@ public sealed record ImageExperimentSettings
     /// <summary>The stage whose time scales the convergence check, the averaging and the evaluation use.</summary>
     public LearningSettings Last => Settling ?? Learning;
 
+    /// <summary>
+    /// How long each patch is shown in the evaluation run (null: the tau_x of <see cref="Last"/>). The
+    /// measured MSE and activity include each patch's first few tau_u, while the chains still carry the
+    /// previous patch's codes (and, at small pi, units wait about tau_u / pi to cross threshold), so they
+    /// depend on tau_x: compare runs only at the same evaluation tau_x. Measured at R = 1, pi = 0.1:
+    /// MSE 0.52 with tau_x = 400, 0.29 with tau_x = 1600.
+    /// </summary>
+    public double? EvaluationTauX { get; init; }
+
     /// <summary>Steps of the evaluation run after its burn-in (rounded up to whole data periods): the learned model held fixed, fresh patches, same dynamics.</summary>
     public long EvaluationSteps { get; init; } = 4_000;
 
@@ -122,6 +131,7 @@ public sealed record ImageExperimentSettings
         if (!(Lambda > 0) || !(Sigma > 0) || !(InitialPi > 0 && InitialPi <= 1))
             throw new ArgumentException($"lambda and sigma must be positive and pi in (0, 1]; got {Lambda}, {Sigma}, {InitialPi}");
         if (EvaluationSteps < 1) throw new ArgumentException($"evaluation steps must be >= 1, got {EvaluationSteps}");
+        if (EvaluationTauX is { } tx && !(tx >= Inference.Dt && double.IsFinite(tx))) throw new ArgumentException($"evaluation tau_x must be a finite number >= dt, got {tx}");
         if (AveragingSteps < 0) throw new ArgumentException($"averaging steps must be >= 0, got {AveragingSteps}");
     }
 
@@ -145,6 +155,7 @@ public sealed record ImageExperimentSettings
             ["atom_tolerance"] = u.AtomTolerance, ["min_steps"] = u.MinSteps,
         } : null,
         ["averaging_steps"] = AveragingSteps,
+        ["evaluation_tau_x"] = EvaluationTauX ?? Last.TauX,
         ["evaluation_steps"] = EvaluationSteps,
     };
 }
@@ -241,10 +252,12 @@ public static class ImageExperiment
         // at u = 0 (every unit below threshold, x unexplained), so the first datum's period is burn-in
         // and left out; after that every step counts, a new datum's first few tau_u included, exactly
         // as the statistics during learning count them.
-        long perDatum = Math.Max(1, (long)Math.Round(settings.Last.TauX / settings.Inference.Dt));
+        double evalTauX = settings.EvaluationTauX ?? settings.Last.TauX;
+        long perDatum = Math.Max(1, (long)Math.Round(evalTauX / settings.Inference.Dt));
         long evalSteps = Math.Max(2, (settings.EvaluationSteps + perDatum - 1) / perDatum + 1) * perDatum;
         var evaluation = settings.Last with
         {
+            TauX = evalTauX,
             LearnDictionary = false, LearnPi = false, Steps = evalSteps, RecordEvery = (int)Math.Min(int.MaxValue, perDatum),
             Switching = DataSwitching.Synchronous,
         };
@@ -363,7 +376,12 @@ public static class FixedPiSweep
         IReadOnlyList<double> pis, ImageExperimentSettings settings, long seed, IProgress<RunProgress>? progress = null, CancellationToken ct = default)
     {
         // pi fixed: the settling stage exists to let pi reach equilibrium, so it is left out here.
-        var fixedPi = settings with { Learning = settings.Learning with { LearnPi = false }, Settling = null, Until = null };
+        // The evaluation keeps the full run's tau_x, so these MSEs compare with the learned-pi runs' (see EvaluationTauX).
+        var fixedPi = settings with
+        {
+            Learning = settings.Learning with { LearnPi = false }, Settling = null, Until = null,
+            EvaluationTauX = settings.EvaluationTauX ?? settings.Last.TauX,
+        };
         var results = new List<ImageRunResult>();
         for (int i = 0; i < pis.Count; i++)
         {
