@@ -25,6 +25,10 @@ public sealed record LearningResult(SparseCodingModel Model, IReadOnlyList<Learn
 /// A += (dt / tau_a) (1/sigma^2) mean_b r_b s_b^T, then optional column normalisation;
 /// u0 += (dt / tau_u0) (1/sigma^2) sum_{b,k} (a_k . r_b) ds_k/du0, clamped at u0 >= 0 (pi &lt;= 1).
 /// Data are drawn on one thread from their own stream, so runs are reproducible whatever the thread count.
+/// Cost: the chain step and the dictionary step touch only active units (<see cref="DictionaryUpdate"/>),
+/// so a step is about 3 D x (active units) x batch multiply-adds plus K x batch Gaussians; nothing is
+/// allocated per step except at data switches and history records. The optional <c>until</c> tracker
+/// ends the run at the first history record where its <see cref="Convergence"/> criterion holds.
 /// </summary>
 public static class Learner
 {
