@@ -165,3 +165,19 @@ public class ConvergenceTests
         Assert.True(tracker.PiChange > 0.08);
     }
 }
+
+public class DivergenceTests
+{
+    [Fact]
+    public void A_step_too_large_for_sigma_is_reported_as_bad_settings_not_a_crash()
+    {
+        // sigma = 0.05 with eps = 0.05 and 16 unit bars all active at pi = 1: the data drive's gain per step is
+        // about eps x ||A||^2 / sigma^2 = 0.05 x 2 / 0.0025 = 40, far above 2, so u blows up within a few steps.
+        var data = new BarsData();
+        var model = data.TrueModel(1.0) with { Sigma = 0.05 };
+        var learning = new LearningSettings { Batch = 4, Steps = 2_000, RecordEvery = 100 };
+        var e = Assert.Throws<EdgeLangevin.Reference.Io.InvalidInputException>(() => Learner.Run(model, data, new InferenceSettings(), learning, 1));
+        Assert.Contains("diverged", e.Message);
+        Assert.Contains("sigma = 0.05", e.Message);
+    }
+}

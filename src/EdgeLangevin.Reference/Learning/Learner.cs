@@ -1,3 +1,4 @@
+using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Data;
 using EdgeLangevin.Reference.Inference;
 using EdgeLangevin.Reference.Metrics;
@@ -70,7 +71,15 @@ public static class Learner
                 for (int b = 0; b < chains; b++)
                     if (dataRng.NextDouble() < switchP) data.Draw(dataRng, batch.X, b * d);
 
-            batch.Step();
+            try
+            {
+                batch.Step();
+            }
+            catch (Exception e) when (e is ArithmeticException || (e is AggregateException ae && ae.InnerExceptions.Any(x => x is ArithmeticException)))
+            {
+                // Math.Sign(NaN) in the step: u has blown up. Say why instead of failing deep inside.
+                throw Diverged(t, inference, initial.Sigma, e);
+            }
 
             double[] s = batch.S, r = batch.R, g = batch.G;
             if (learning.LearnDictionary)
@@ -107,6 +116,7 @@ public static class Learner
             if ((t + 1) % learning.RecordEvery == 0 || t == learning.Steps - 1)
             {
                 Matrix a = batch.GetDictionary();
+                if (!double.IsFinite(batch.U0) || Array.Exists(a.Data, v => !double.IsFinite(v))) throw Diverged(t, inference, initial.Sigma, null);
                 double? cos = trueDictionary is null ? null : DictionaryMetrics.MatchedCosine(a, trueDictionary, ignoreSign);
                 history.Add(new LearningRecord(t + 1, (t + 1) * inference.Dt, (double)intervalActive / (intervalSamples * k),
                     SparseCodingModel.PiFromU0(batch.U0, initial.Lambda), DictionaryMetrics.ColumnNorms(a), cos, intervalSq / (intervalSamples * d)));
@@ -132,6 +142,21 @@ public static class Learner
                 for (int c = 0; c < k; c++) averaged[r, c] = average[c * d + r] / n;
         }
         return new LearningResult(model, history, stats, averaged, converged);
+    }
+
+    /// <summary>
+    /// The explicit step is stable only while eps ||A_active||^2 / sigma^2 stays below about 2 (the data
+    /// drive's gain over one step), where A_active holds the columns of the active units; a small sigma, a
+    /// large dt / tau_u or many large active atoms break it. Seen: sigma = 0.3, R = 4, eps = 0.05 with
+    /// pi starting at 0.5 (about 128 active random atoms) diverged in the first steps.
+    /// </summary>
+    private static InvalidInputException Diverged(long step, InferenceSettings inference, double sigma, Exception? inner)
+    {
+        string message = string.Format(System.Globalization.CultureInfo.InvariantCulture,
+            "learning diverged at step {0} (u, u0 or the dictionary became NaN or infinite): the explicit step is unstable when " +
+            "eps x ||A_active||^2 / sigma^2 exceeds about 2 (here eps = dt / tau_u = {1:G4}, sigma = {2:G4}); " +
+            "use a larger sigma, a smaller dt or a larger tau_u, or start with a smaller pi", step, inference.Eps, sigma);
+        return inner is null ? new InvalidInputException(message) : new InvalidInputException(message, inner);
     }
 
     public static void NormaliseColumns(double[] columns, int k, int d)
