@@ -48,7 +48,7 @@ public static class ImageCommands
         DefaultValueFactory = _ => defaultValue,
     };
 
-    private static Option<long?> StepsOption() => new("--steps") { Description = "Learning steps per overcompleteness (default: 40000 full, 12000 --quick)" };
+    private static Option<long?> StepsOption() => new("--steps") { Description = "Steps of the first learning stage per overcompleteness (default: 200000 full, then the settling stage until converged; 12000 --quick)" };
 
     private static Option<double?> SigmaOption() => new("--sigma") { Description = "Observation noise sigma relative to the data's RMS per pixel of 1 (default 0.5)" };
 
@@ -122,6 +122,15 @@ public static class ImageCommands
         {
             Description = "After learning, hold each dictionary fixed and measure activity at pi = 0.02 ... 0.64 to locate where pi learning is heading (activity = pi); adds about 40% to the run. Indicative only: with a short tau_x, activity at small pi is underestimated",
         };
+        var piSweep = new Option<bool>("--fixed-pi-sweep")
+        {
+            Description = "Instead of learning pi: learn the dictionary at each fixed pi of --sweep-pi (one R, default 1) and report the reconstruction MSE per pi (the paper: lowest, about 0.43, near pi = 0.2); writes mse_vs_pi.png and atoms per pi",
+        };
+        var sweepPis = new Option<double[]>("--sweep-pi")
+        {
+            Description = "The fixed pis of --fixed-pi-sweep (default 0.05 0.1 0.15 0.2 0.3 0.5)",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var config = CommonOptions.Config();
         var json = CommonOptions.Json();
         var seed = CommonOptions.Seed();
@@ -129,10 +138,12 @@ public static class ImageCommands
         var cmd = new Command("images",
             "Learn a dictionary and pi on 8x8 natural-image patches for each overcompleteness (pi starts at 0.5, u0 is learned). " +
             "Writes the atoms as an image grid per R, the learned pi per R (JSON and a plot) and the model files. " +
-            "The paper: about 18.5 active units per patch whatever R (pi = 0.28, 0.14, 0.10, 0.079 at R = 1..4).\n" +
-            "Example: edgelangevin reproduce images --quick --out out/images --json out/images.json")
+            "The paper: about 18.5 active units per patch whatever R (pi = 0.28, 0.14, 0.10, 0.079 at R = 1..4). " +
+            "Full run: stage 1 at tau_x = 400 (200000 steps), stage 2 at tau_x = 1600 until activity, pi and atoms settle, then 40000 averaging steps (Data/Images/README.md).\n" +
+            "Example: edgelangevin reproduce images --quick --out out/images --json out/images.json\n" +
+            "Fixed-pi sweep: edgelangevin reproduce images --fixed-pi-sweep -r 1 --sweep-pi 0.1 0.2 0.3 --out out/sweep")
         {
-            overcomplete, quick, data, steps, sigma, variant, epsilon, fixedPoint, config, output, json, seed,
+            overcomplete, quick, data, steps, sigma, variant, epsilon, fixedPoint, piSweep, sweepPis, config, output, json, seed,
         };
         cmd.SetAction(parse =>
         {
@@ -145,6 +156,15 @@ public static class ImageCommands
             var ctx = CliContext.From(parse);
 
             var images = ImageFolder.Load(dataDir, settings.Preprocessing.PatchSize);
+            if (parse.GetValue(piSweep))
+            {
+                if (rs.Length != 1 && parse.GetValue(overcomplete) is { Length: > 0 }) throw new InvalidInputException("--fixed-pi-sweep: give one --overcomplete R");
+                int r = parse.GetValue(overcomplete) is { Length: > 0 } given ? given[0] : 1;
+                double[] pis = parse.GetValue(sweepPis) is { Length: > 0 } gp ? gp : FixedPiSweep.DefaultPis;
+                foreach (double pi in pis)
+                    if (!(pi > 0 && pi <= 1)) throw new InvalidInputException($"--sweep-pi: each pi must be in (0, 1], got {pi.ToString(Inv)}");
+                return RunPiSweep(images, dataDir, r, pis, settings, seedValue, outDir, parse, ctx);
+            }
             bool sweep = parse.GetValue(fixedPoint);
             var (pre, runs, fixedPoints) = CliProgress.Run("reproduce images", (progress, ct) =>
             {
@@ -185,21 +205,20 @@ public static class ImageCommands
                 ImagePlots.PiVersusOvercompleteness(Path.Combine(dir, "pi_vs_overcompleteness.png"),
                     runs.Select(r => new ImagePlots.PiPoint(r.Overcompleteness, r.LearnedPi, r.ActiveUnitsPerPatch)).ToList(),
                     pre.PatchSize * pre.PatchSize, ImageExperiment.PaperPi);
-                double[] time = runs[0].History.Select(h => h.Time).ToArray();
-                if (runs.All(r => r.History.Count == time.Length))
-                    Charts.TimeSeries(Path.Combine(dir, "pi_over_time.png"), "Learned pi during learning", "time (steps x dt)", "pi",
-                        time, runs.Select(r => new Series($"R = {r.Overcompleteness}", r.History.Select(h => h.Pi).ToArray())).ToList());
+                ImagePlots.PiOverTime(Path.Combine(dir, "pi_over_time.png"), runs.Select(r => new ImagePlots.PiHistory(
+                    $"R = {r.Overcompleteness}", r.History.Select(h => h.Time).ToArray(), r.History.Select(h => h.Pi).ToArray())).ToList());
                 AtomicFile.WriteAllText(Path.Combine(dir, "result.json"), JsonOutput.ToText(JsonOutput.WithProvenance("reproduce images", seedValue, result, settings.ToJson())));
             });
             JsonOutput.Write(parse.GetValue(json), "reproduce images", seedValue, result, settings.ToJson());
 
             ctx.Out.WriteLine(PatchPreprocessor.Describe(pre));
-            ctx.Out.WriteLine(" R    K   learned pi  paper pi  active/patch  recon MSE  (data mean sq)  seconds");
+            ctx.Out.WriteLine(" R    K   learned pi  paper pi  active/patch  recon MSE  (data mean sq)  seconds    steps  converged  act/pi  dpi/pi  atom 1-cos");
             foreach (var r in runs)
             {
                 string paper = ImageExperiment.PaperPi.Where(p => p.R == r.Overcompleteness).Select(p => p.Pi.ToString("F3", Inv)).FirstOrDefault() ?? "  -  ";
-                ctx.Out.WriteLine(string.Format(Inv, "{0,2} {1,4}   {2,10:F3}  {3,8}  {4,12:F1}  {5,9:F3}  {6,14:F3}  {7,7:F0}",
-                    r.Overcompleteness, r.Model.K, r.LearnedPi, paper, r.ActiveUnitsPerPatch, r.ReconstructionMse, r.DataMeanSquare, r.Seconds));
+                ctx.Out.WriteLine(string.Format(Inv, "{0,2} {1,4}   {2,10:F3}  {3,8}  {4,12:F1}  {5,9:F3}  {6,14:F3}  {7,7:F0}  {8,7}  {9,9}  {10,6:F3}  {11,6:F3}  {12,10:F4}",
+                    r.Overcompleteness, r.Model.K, r.LearnedPi, paper, r.ActiveUnitsPerPatch, r.ReconstructionMse, r.DataMeanSquare, r.Seconds,
+                    r.LearningSteps, r.Converged ? "yes" : "no", r.ActivityOverPi, r.PiChange, r.AtomChange));
             }
             if (sweep)
                 for (int i = 0; i < runs.Count; i++)
@@ -211,6 +230,60 @@ public static class ImageCommands
             return ExitCodes.Success;
         });
         return cmd;
+    }
+
+    /// <summary>reproduce images --fixed-pi-sweep: one dictionary per fixed pi, MSE per pi, JSON and a plot.</summary>
+    private static int RunPiSweep(IReadOnlyList<GrayImage> images, string dataDir, int r, double[] pis, ImageExperimentSettings settings, int seedValue,
+        string outDir, ParseResult parse, CliContext ctx)
+    {
+        var (pre, runs) = CliProgress.Run("reproduce images --fixed-pi-sweep", (progress, ct) =>
+        {
+            Preprocessing p = PatchPreprocessor.Fit(images, settings.Preprocessing, seedValue);
+            return (p, FixedPiSweep.Run(images, p, r, pis, settings, seedValue, progress, ct));
+        });
+        var (bestPi, bestMse) = FixedPiSweep.Best(runs);
+        var points = new JsonArray();
+        foreach (var run in runs)
+            points.Add(new JsonObject
+            {
+                ["pi"] = run.LearnedPi,
+                ["reconstruction_mse"] = JsonOutput.Number(run.ReconstructionMse),
+                ["data_mean_square"] = JsonOutput.Number(run.DataMeanSquare),
+                ["active_units_per_patch"] = JsonOutput.Number(run.ActiveUnitsPerPatch),
+                ["median_column_norm"] = JsonOutput.Number(run.MedianColumnNorm),
+                ["seconds"] = run.Seconds,
+            });
+        var result = new JsonObject
+        {
+            ["experiment"] = "images, fixed-pi sweep",
+            ["data"] = dataDir,
+            ["preprocessing"] = PatchPreprocessor.Describe(pre),
+            ["overcompleteness"] = r,
+            ["k"] = runs[0].Model.K,
+            ["mse_definition"] = "mean over evaluation samples and pixels of (x - A s)^2, s a posterior sample (T = 1), x preprocessed to a mean square of about 1 per pixel",
+            ["paper"] = new JsonObject { ["best_pi"] = FixedPiSweep.PaperBestPi, ["best_mse"] = FixedPiSweep.PaperBestMse },
+            ["best_pi"] = bestPi,
+            ["best_mse"] = JsonOutput.Number(bestMse),
+            ["points"] = points,
+        };
+        AtomicFile.WriteDirectory(outDir, dir =>
+        {
+            foreach (var run in runs)
+                ImagePlots.AtomGrid(Path.Combine(dir, string.Format(Inv, "atoms_pi{0:0.###}.png", run.LearnedPi)), run.Model.Dictionary.Data, run.Model.D, run.Model.K, pre.PatchSize,
+                    string.Format(Inv, "pi fixed at {0:0.###}: K = {1}, {2:F1} active/patch, MSE {3:F3}", run.LearnedPi, run.Model.K, run.ActiveUnitsPerPatch, run.ReconstructionMse),
+                    ImageExperiment.OrderByUse(run.PActive));
+            FixedPiPlots.MseVersusPi(Path.Combine(dir, "mse_vs_pi.png"), runs.Select(q => (q.LearnedPi, q.ReconstructionMse)).ToList(), runs[0].Model.K,
+                FixedPiSweep.PaperBestPi, FixedPiSweep.PaperBestMse);
+            AtomicFile.WriteAllText(Path.Combine(dir, "result.json"), JsonOutput.ToText(JsonOutput.WithProvenance("reproduce images --fixed-pi-sweep", seedValue, result, settings.ToJson())));
+        });
+        JsonOutput.Write(parse.GetValue<FileInfo?>("--json"), "reproduce images --fixed-pi-sweep", seedValue, result, settings.ToJson());
+        ctx.Out.WriteLine(PatchPreprocessor.Describe(pre));
+        ctx.Out.WriteLine("  pi   recon MSE  (data mean sq)  active/patch  seconds");
+        foreach (var run in runs)
+            ctx.Out.WriteLine(string.Format(Inv, "{0,5:0.###}  {1,9:F3}  {2,14:F3}  {3,12:F1}  {4,7:F0}", run.LearnedPi, run.ReconstructionMse, run.DataMeanSquare, run.ActiveUnitsPerPatch, run.Seconds));
+        ctx.Out.WriteLine(string.Format(Inv, "lowest MSE {0:F3} at pi = {1:0.###} (paper: about {2} near pi = {3})", bestMse, bestPi, FixedPiSweep.PaperBestMse, FixedPiSweep.PaperBestPi));
+        ctx.Out.WriteLine($"wrote {outDir}");
+        return ExitCodes.Success;
     }
 
     private static JsonObject ReproduceJson(string dataDir, Preprocessing pre, IReadOnlyList<ImageRunResult> runs, ImageExperimentSettings settings)
@@ -233,6 +306,11 @@ public static class ImageCommands
                 ["data_mean_square"] = JsonOutput.Number(r.DataMeanSquare),
                 ["median_column_norm"] = JsonOutput.Number(r.MedianColumnNorm),
                 ["seconds"] = r.Seconds,
+                ["learning_steps"] = r.LearningSteps,
+                ["converged"] = r.Converged,
+                ["activity_over_pi"] = JsonOutput.Number(r.ActivityOverPi),
+                ["pi_change"] = JsonOutput.Number(r.PiChange),
+                ["atom_change"] = JsonOutput.Number(r.AtomChange),
                 ["history"] = history,
             });
         }

@@ -1,3 +1,4 @@
+using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Data;
 using EdgeLangevin.Reference.Inference;
 using EdgeLangevin.Reference.Metrics;
@@ -13,7 +14,8 @@ public sealed record LearningRecord(long Step, double Time, double Activity, dou
 /// <summary>What a learning run produced.</summary>
 /// <param name="AveragedDictionary">The dictionary averaged over the steps from averageFrom on (null when not asked):
 /// with a finite batch the learned A fluctuates around its fixed point, and the average shows where that point is.</param>
-public sealed record LearningResult(SparseCodingModel Model, IReadOnlyList<LearningRecord> History, CodeStatistics Statistics, Matrix? AveragedDictionary = null);
+/// <param name="Converged">Whether the run stopped because its <see cref="Convergence"/> criterion held (false: it ran all its steps).</param>
+public sealed record LearningResult(SparseCodingModel Model, IReadOnlyList<LearningRecord> History, CodeStatistics Statistics, Matrix? AveragedDictionary = null, bool Converged = false);
 
 /// <summary>
 /// Learning simultaneous with inference (shared/MODEL.md "Learning"). Every step:
@@ -24,12 +26,17 @@ public sealed record LearningResult(SparseCodingModel Model, IReadOnlyList<Learn
 /// A += (dt / tau_a) (1/sigma^2) mean_b r_b s_b^T, then optional column normalisation;
 /// u0 += (dt / tau_u0) (1/sigma^2) sum_{b,k} (a_k . r_b) ds_k/du0, clamped at u0 >= 0 (pi &lt;= 1).
 /// Data are drawn on one thread from their own stream, so runs are reproducible whatever the thread count.
+/// Cost: the chain step and the dictionary step touch only active units (<see cref="DictionaryUpdate"/>),
+/// so a step is about 3 D x (active units) x batch multiply-adds plus K x batch Gaussians; nothing is
+/// allocated per step except at data switches and history records. The optional <c>until</c> tracker
+/// ends the run at the first history record where its <see cref="Convergence"/> criterion holds.
 /// </summary>
 public static class Learner
 {
     public static LearningResult Run(SparseCodingModel initial, IDataSource data, InferenceSettings inference, LearningSettings learning,
         long seed, Matrix? trueDictionary = null, long statisticsFrom = 0,
-        IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default, string stage = "learning", long averageFrom = -1)
+        IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default, string stage = "learning", long averageFrom = -1,
+        Convergence.Tracker? until = null)
     {
         inference.Validate();
         learning.Validate(inference);
@@ -44,17 +51,16 @@ public static class Learner
         double switchP = inference.Dt / learning.TauX;
         bool signed = initial.Variant == Variant.Signed;
         bool ignoreSign = signed;
-        // A fixed number of partial sums (not one per core): the order of the floating-point additions,
-        // and so the learned dictionary to the last bit, is then the same on every machine.
-        int blocks = Math.Min(chains, 8);
-        var partial = new double[blocks][];
-        for (int i = 0; i < blocks; i++) partial[i] = new double[k * d];
+        var update = new DictionaryUpdate(k, d, chains);
         var stats = new CodeStatistics(k);
         var history = new List<LearningRecord>();
         long intervalActive = 0, intervalSamples = 0;
         double intervalSq = 0;
         long reportEvery = Math.Max(1, learning.Steps / 200);
         double[]? average = averageFrom >= 0 && averageFrom < learning.Steps ? new double[k * d] : null;
+        Convergence.Tracker? tracker = until;
+        bool converged = false;
+        long stepsRun = learning.Steps;
 
         for (long t = 0; t < learning.Steps; t++)
         {
@@ -65,31 +71,21 @@ public static class Learner
                 for (int b = 0; b < chains; b++)
                     if (dataRng.NextDouble() < switchP) data.Draw(dataRng, batch.X, b * d);
 
-            batch.Step();
+            try
+            {
+                batch.Step();
+            }
+            catch (Exception e) when (e is ArithmeticException || (e is AggregateException ae && ae.InnerExceptions.Any(x => x is ArithmeticException)))
+            {
+                // Math.Sign(NaN) in the step: u has blown up. Say why instead of failing deep inside.
+                throw Diverged(t, inference, initial.Sigma, e);
+            }
 
             double[] s = batch.S, r = batch.R, g = batch.G;
             if (learning.LearnDictionary)
             {
-                Parallel.For(0, blocks, blk =>
-                {
-                    double[] acc = partial[blk];
-                    Array.Clear(acc);
-                    int lo = (int)((long)chains * blk / blocks), hi = (int)((long)chains * (blk + 1) / blocks);
-                    for (int b = lo; b < hi; b++)
-                        for (int j = 0; j < k; j++)
-                        {
-                            double sv = s[b * k + j];
-                            if (sv == 0) continue;
-                            ChainBatch.Axpy(sv, r.AsSpan(b * d, d), acc.AsSpan(j * d, d));
-                        }
-                });
-                double[] cols = batch.Columns;
-                for (int blk = 0; blk < blocks; blk++)
-                {
-                    double[] acc = partial[blk];
-                    for (int i = 0; i < cols.Length; i++) cols[i] += aRate * acc[i];
-                }
-                if (learning.Normalise) NormaliseColumns(cols, k, d);
+                update.Apply(s, r, batch.Columns, aRate);
+                if (learning.Normalise) NormaliseColumns(batch.Columns, k, d);
             }
             if (learning.LearnPi && inference.Method == InferenceMethod.Langevin)
             {
@@ -106,8 +102,8 @@ public static class Learner
             for (int b = 0; b < chains; b++)
             {
                 intervalActive += batch.ActiveCount(b);
-                int ro = b * d;
-                for (int i = 0; i < d; i++) intervalSq += r[ro + i] * r[ro + i];
+                // A reported metric only (never fed back), so SIMD's different summation order is harmless.
+                intervalSq += ChainBatch.Dot(r.AsSpan(b * d, d), r.AsSpan(b * d, d));
             }
             intervalSamples += chains;
             if (t >= statisticsFrom) stats.Add(s, chains);
@@ -120,24 +116,47 @@ public static class Learner
             if ((t + 1) % learning.RecordEvery == 0 || t == learning.Steps - 1)
             {
                 Matrix a = batch.GetDictionary();
+                if (!double.IsFinite(batch.U0) || Array.Exists(a.Data, v => !double.IsFinite(v))) throw Diverged(t, inference, initial.Sigma, null);
                 double? cos = trueDictionary is null ? null : DictionaryMetrics.MatchedCosine(a, trueDictionary, ignoreSign);
                 history.Add(new LearningRecord(t + 1, (t + 1) * inference.Dt, (double)intervalActive / (intervalSamples * k),
                     SparseCodingModel.PiFromU0(batch.U0, initial.Lambda), DictionaryMetrics.ColumnNorms(a), cos, intervalSq / (intervalSamples * d)));
                 intervalActive = 0; intervalSamples = 0; intervalSq = 0;
+                if (tracker is not null && tracker.Converged(history, batch.Columns))
+                {
+                    converged = true;
+                    stepsRun = t + 1;
+                    if (progress is not null) progress.Report(new RunProgress(stage, learning.Steps, learning.Steps));
+                    break;
+                }
             }
             if (progress is not null && (t % reportEvery == 0 || t == learning.Steps - 1)) progress.Report(new RunProgress(stage, t + 1, learning.Steps));
         }
 
         var model = initial with { Dictionary = batch.GetDictionary(), Pi = SparseCodingModel.PiFromU0(batch.U0, initial.Lambda) };
         Matrix? averaged = null;
-        if (average is not null)
+        if (average is not null && stepsRun > averageFrom)
         {
             averaged = new Matrix(d, k);
-            double n = learning.Steps - averageFrom;
+            double n = stepsRun - averageFrom;
             for (int r = 0; r < d; r++)
                 for (int c = 0; c < k; c++) averaged[r, c] = average[c * d + r] / n;
         }
-        return new LearningResult(model, history, stats, averaged);
+        return new LearningResult(model, history, stats, averaged, converged);
+    }
+
+    /// <summary>
+    /// The explicit step is stable only while eps ||A_active||^2 / sigma^2 stays below about 2 (the data
+    /// drive's gain over one step), where A_active holds the columns of the active units; a small sigma, a
+    /// large dt / tau_u or many large active atoms break it. Seen: sigma = 0.3, R = 4, eps = 0.05 with
+    /// pi starting at 0.5 (about 128 active random atoms) diverged in the first steps.
+    /// </summary>
+    private static InvalidInputException Diverged(long step, InferenceSettings inference, double sigma, Exception? inner)
+    {
+        string message = string.Format(System.Globalization.CultureInfo.InvariantCulture,
+            "learning diverged at step {0} (u, u0 or the dictionary became NaN or infinite): the explicit step is unstable when " +
+            "eps x ||A_active||^2 / sigma^2 exceeds about 2 (here eps = dt / tau_u = {1:G4}, sigma = {2:G4}); " +
+            "use a larger sigma, a smaller dt or a larger tau_u, or start with a smaller pi", step, inference.Eps, sigma);
+        return inner is null ? new InvalidInputException(message) : new InvalidInputException(message, inner);
     }
 
     public static void NormaliseColumns(double[] columns, int k, int d)
@@ -163,5 +182,77 @@ public static class Learner
         NormaliseColumns(cols, k, d);
         for (int r = 0; r < d; r++) for (int c = 0; c < k; c++) a[r, c] = cols[c * d + r];
         return a;
+    }
+}
+
+/// <summary>
+/// The dictionary step A += rate * sum_b r_b s_b^T, event-driven: only the (chain, unit) pairs with
+/// s != 0 cost anything (about D x active units x chains multiply-adds, not D x K x chains), and
+/// nothing is allocated per step.
+/// <para>
+/// The additions happen in a fixed order, whatever the number of threads: the chains are cut into
+/// <see cref="ChainBlocks"/> fixed blocks; for every column, each block's sum_b s_bk r_b is formed in
+/// chain order (starting from zero), then added, block after block, as rate * sum. The work is shared
+/// among threads by columns, which touch disjoint memory, so the learned dictionary is the same to the
+/// last bit on every machine. A block in which no chain uses unit k contributes rate * 0 and is skipped.
+/// </para>
+/// </summary>
+internal sealed class DictionaryUpdate
+{
+    /// <summary>Fixed number of chain blocks (a constant, not the core count, so results do not depend on the machine).</summary>
+    public const int ChainBlocks = 8;
+
+    private readonly int _k, _d, _chains, _blocks, _columnChunks;
+    private readonly double[][] _scratch;
+
+    public DictionaryUpdate(int k, int d, int chains)
+    {
+        _k = k;
+        _d = d;
+        _chains = chains;
+        _blocks = Math.Min(chains, ChainBlocks);
+        // Enough column chunks to balance two or more cores; each owns one D-long accumulator. One core:
+        // one chunk, run inline without Parallel.For (which allocates per call). The bits do not depend on it.
+        _columnChunks = Environment.ProcessorCount == 1 ? 1 : Math.Min(k, Environment.ProcessorCount * 2);
+        _scratch = new double[_columnChunks][];
+        for (int i = 0; i < _columnChunks; i++) _scratch[i] = new double[d];
+    }
+
+    /// <summary>columns (a_k at k*D) += rate * sum_b s[b*K + k] r[b*D ..], for every k.</summary>
+    public void Apply(double[] s, double[] r, double[] columns, double rate)
+    {
+        if (_columnChunks == 1) ApplyColumns(0, _k, s, r, columns, rate, _scratch[0]);
+        else
+            Parallel.For(0, _columnChunks, c =>
+            {
+                int lo = (int)((long)_k * c / _columnChunks), hi = (int)((long)_k * (c + 1) / _columnChunks);
+                ApplyColumns(lo, hi, s, r, columns, rate, _scratch[c]);
+            });
+    }
+
+    private void ApplyColumns(int lo, int hi, double[] s, double[] r, double[] columns, double rate, double[] acc)
+    {
+        int k = _k, d = _d;
+        for (int j = lo; j < hi; j++)
+        {
+            Span<double> col = columns.AsSpan(j * d, d);
+            for (int blk = 0; blk < _blocks; blk++)
+            {
+                int b0 = (int)((long)_chains * blk / _blocks), b1 = (int)((long)_chains * (blk + 1) / _blocks);
+                bool any = false;
+                for (int b = b0; b < b1; b++)
+                {
+                    double sv = s[b * k + j];
+                    if (sv == 0) continue;
+                    if (!any)
+                    {
+                        Array.Clear(acc);
+                        any = true;
+                    }
+                    ChainBatch.Axpy(sv, r.AsSpan(b * d, d), acc);
+                }
+                if (any) ChainBatch.Axpy(rate, acc, col);
+            }
+        }
     }
 }

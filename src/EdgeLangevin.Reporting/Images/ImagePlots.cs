@@ -28,6 +28,24 @@ public static class ImagePlots
         Charts.DictionaryAtoms(path, sorted, d, k, title);
     }
 
+    /// <summary>One run's pi over time, for <see cref="PiOverTime"/>; runs may differ in length (each stops when it converges).</summary>
+    public readonly record struct PiHistory(string Name, double[] Time, double[] Pi);
+
+    /// <summary>Learned pi against time, one line per run, each on its own time axis.</summary>
+    public static void PiOverTime(string path, IReadOnlyList<PiHistory> runs)
+    {
+        Plot plot = PngWriter.NewPlot("Learned pi during learning", "time (steps x dt)", "pi");
+        foreach (var run in runs)
+        {
+            if (run.Time.Length != run.Pi.Length) throw new ArgumentException($"{run.Name}: {run.Pi.Length} values for {run.Time.Length} times");
+            var line = plot.Add.ScatterLine(run.Time, run.Pi);
+            line.LineWidth = 2;
+            line.LegendText = run.Name;
+        }
+        plot.ShowLegend(Alignment.UpperRight);
+        PngWriter.Save(path, plot);
+    }
+
     /// <summary>One overcompleteness's learned result, for <see cref="PiVersusOvercompleteness"/>.</summary>
     public readonly record struct PiPoint(double Overcompleteness, double LearnedPi, double ActiveUnitsPerPatch);
 
@@ -85,5 +103,27 @@ public static class ImagePlots
         right.ShowLegend(Alignment.LowerRight);
 
         PngWriter.Save(path, [left, right]);
+    }
+}
+
+/// <summary>The fixed-pi sweep's picture.</summary>
+public static class FixedPiPlots
+{
+    /// <summary>Reconstruction MSE against the fixed pi, with the paper's minimum (about 0.43 near pi = 0.2) marked.</summary>
+    public static void MseVersusPi(string path, IReadOnlyList<(double Pi, double Mse)> points, int k, double paperPi, double paperMse)
+    {
+        Plot plot = PngWriter.NewPlot($"Reconstruction MSE at fixed pi (K = {k})", "pi (held fixed while the dictionary is learned)", "MSE per pixel (data mean square about 1)");
+        var line = plot.Add.Scatter(points.Select(p => p.Pi).ToArray(), points.Select(p => p.Mse).ToArray());
+        line.MarkerSize = 10;
+        line.Color = Colors.C0;
+        line.LegendText = "this run";
+        var paper = plot.Add.Scatter(new[] { paperPi }, new[] { paperMse });
+        paper.LineWidth = 0;
+        paper.MarkerSize = 14;
+        paper.MarkerShape = MarkerShape.OpenCircle;
+        paper.Color = Colors.Black;
+        paper.LegendText = "paper: minimum about 0.43 near pi = 0.2";
+        plot.ShowLegend(Alignment.UpperRight);
+        PngWriter.Save(path, plot);
     }
 }

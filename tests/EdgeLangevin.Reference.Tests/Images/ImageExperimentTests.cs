@@ -46,6 +46,37 @@ public class ImageExperimentTests
     }
 
     [Fact]
+    public void TheFixedPiSweepKeepsEachPiExactlyAndMeasuresEachDictionaryOnItsOwn()
+    {
+        // Tiny runs with the settling stage and the convergence check of the full settings switched on:
+        // the sweep must still hold every pi exactly (u0 never moves) and learn one dictionary per pi.
+        var settings = Tiny with { Settling = Tiny.Learning, Until = new EdgeLangevin.Reference.Learning.Convergence() };
+        var p = PatchPreprocessor.Fit(Shipped, Tiny.Preprocessing, 1);
+        var runs = FixedPiSweep.Run(Shipped, p, 1, [0.1, 0.4], settings, seed: 2);
+        // pi is stored as u0 = -ln(pi) / lambda and read back: exact up to that round trip.
+        Assert.Equal(0.1, runs[0].LearnedPi, 1e-12);
+        Assert.Equal(0.4, runs[1].LearnedPi, 1e-12);
+        Assert.All(runs, r => Assert.True(r.ReconstructionMse > 0));
+        Assert.NotEqual(runs[0].Model.Dictionary.Data, runs[1].Model.Dictionary.Data);
+        // At pi = 0.4 far more units are active per patch than at 0.1 (K = 64: about 26 against 6 by the prior).
+        Assert.True(runs[1].ActiveUnitsPerPatch > 2 * runs[0].ActiveUnitsPerPatch);
+        Assert.Equal(FixedPiSweep.Best(runs).Mse, runs.Min(r => r.ReconstructionMse));
+        // pi is fixed, so the settling stage (there for pi) is skipped: only stage 1 runs.
+        Assert.Equal(Tiny.Learning.Steps, runs[0].LearningSteps);
+    }
+
+    [Fact]
+    public void TheSettlingStageContinuesFromStageOneAndItsStepsAreCounted()
+    {
+        var settings = Tiny with { Settling = Tiny.Learning with { TauX = 100, Steps = 300 } };
+        var p = PatchPreprocessor.Fit(Shipped, Tiny.Preprocessing, 1);
+        var run = ImageExperiment.Run(Shipped, p, 1, settings, seed: 4);
+        Assert.Equal(Tiny.Learning.Steps + 300, run.LearningSteps);
+        Assert.Equal(run.LearningSteps, run.History[^1].Step);
+        Assert.False(run.Converged);
+    }
+
+    [Fact]
     public void AtomsAreOrderedMostUsedFirst()
     {
         Assert.Equal([2, 0, 3, 1], ImageExperiment.OrderByUse([0.3, 0.1, 0.9, 0.3]));
