@@ -180,4 +180,17 @@ public class DivergenceTests
         Assert.Contains("diverged", e.Message);
         Assert.Contains("sigma = 0.05", e.Message);
     }
+
+    [Fact]
+    public void A_threshold_that_runs_away_until_pi_is_zero_is_reported_as_divergence_not_an_invalid_model()
+    {
+        // tau_u0 = 1e-12: the first step whose u0 gradient is positive moves u0 by ~1e11, so pi = exp(-u0) is 0
+        // (no unit can be active again and the gradient stays 0). Before, this surfaced as the model's own
+        // check "pi must be in (0, 1], got 0", which names no setting.
+        var data = new BarsData();
+        var model = data.TrueModel(0.5);
+        var learning = new LearningSettings { Batch = 8, Steps = 400, RecordEvery = 50, LearnPi = true, LearnDictionary = false, TauU0 = 1e-12 };
+        var e = Assert.Throws<EdgeLangevin.Reference.Io.InvalidInputException>(() => Learner.Run(model, data, new InferenceSettings(), learning, 1));
+        Assert.Contains("pi = exp(-lambda u0) fell to 0", e.Message);
+    }
 }

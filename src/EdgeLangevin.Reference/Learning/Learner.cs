@@ -116,7 +116,9 @@ public static class Learner
             if ((t + 1) % learning.RecordEvery == 0 || t == learning.Steps - 1)
             {
                 Matrix a = batch.GetDictionary();
-                if (!double.IsFinite(batch.U0) || Array.Exists(a.Data, v => !double.IsFinite(v))) throw Diverged(t, inference, initial.Sigma, null);
+                // pi = exp(-lambda u0) underflowing to 0 is u0 running away (no unit can ever be active again): divergence too.
+                if (!double.IsFinite(batch.U0) || !(SparseCodingModel.PiFromU0(batch.U0, initial.Lambda) > 0) || Array.Exists(a.Data, v => !double.IsFinite(v)))
+                    throw Diverged(t, inference, initial.Sigma, null);
                 double? cos = trueDictionary is null ? null : DictionaryMetrics.MatchedCosine(a, trueDictionary, ignoreSign);
                 history.Add(new LearningRecord(t + 1, (t + 1) * inference.Dt, (double)intervalActive / (intervalSamples * k),
                     SparseCodingModel.PiFromU0(batch.U0, initial.Lambda), DictionaryMetrics.ColumnNorms(a), cos, intervalSq / (intervalSamples * d)));
@@ -132,6 +134,7 @@ public static class Learner
             if (progress is not null && (t % reportEvery == 0 || t == learning.Steps - 1)) progress.Report(new RunProgress(stage, t + 1, learning.Steps));
         }
 
+        if (!(SparseCodingModel.PiFromU0(batch.U0, initial.Lambda) > 0)) throw Diverged(stepsRun - 1, inference, initial.Sigma, null);
         var model = initial with { Dictionary = batch.GetDictionary(), Pi = SparseCodingModel.PiFromU0(batch.U0, initial.Lambda) };
         Matrix? averaged = null;
         if (average is not null && stepsRun > averageFrom)
@@ -153,9 +156,9 @@ public static class Learner
     private static InvalidInputException Diverged(long step, InferenceSettings inference, double sigma, Exception? inner)
     {
         string message = string.Format(System.Globalization.CultureInfo.InvariantCulture,
-            "learning diverged at step {0} (u, u0 or the dictionary became NaN or infinite): the explicit step is unstable when " +
+            "learning diverged at step {0} (u, u0 or the dictionary became NaN or infinite, or u0 grew until pi = exp(-lambda u0) fell to 0): the explicit step is unstable when " +
             "eps x ||A_active||^2 / sigma^2 exceeds about 2 (here eps = dt / tau_u = {1:G4}, sigma = {2:G4}); " +
-            "use a larger sigma, a smaller dt or a larger tau_u, or start with a smaller pi", step, inference.Eps, sigma);
+            "use a larger sigma, a smaller dt or a larger tau_u, a larger tau_u0, or start with a smaller pi", step, inference.Eps, sigma);
         return inner is null ? new InvalidInputException(message) : new InvalidInputException(message, inner);
     }
 
