@@ -54,11 +54,10 @@ namespace EdgeLangevin.Core
         private readonly long _maxS, _minS, _maxM, _minM, _minA, _maxA;
         private readonly int _shiftSm, _shiftRecon, _shiftCorr, _shiftCoef, _shiftNoise;
         private readonly long _roundSm, _roundRecon, _roundCorr, _roundCoef, _roundNoise;
-        private long _u0;
         private StepParameters _parameters;
         private long _steps;
         private StepKernel _kernel;
-        private readonly UnitConstants _unit;
+        private readonly UnitConstants _unit; // also holds the threshold u0_q, which learning changes
 
         /// <summary>
         /// Builds a solver for <paramref name="chains"/> chains. The dictionary is row-major
@@ -94,7 +93,6 @@ namespace EdgeLangevin.Core
             }
             _nonNegative = parameters.Variant == FixedVariant.NonNegative;
             _order = parameters.Order;
-            _u0 = parameters.U0;
             _leak = parameters.Leak;
             _gain = parameters.Gain;
             _noiseScale = parameters.NoiseScale;
@@ -119,7 +117,7 @@ namespace EdgeLangevin.Core
             _kernel = new ScalarStepKernel();
             _unit = new UnitConstants
             {
-                U0 = _u0, Signed = !_nonNegative, ShiftSm = _shiftSm, RoundSm = _roundSm, MinM = _minM, MaxM = _maxM,
+                U0 = parameters.U0, Signed = !_nonNegative, ShiftSm = _shiftSm, RoundSm = _roundSm, MinM = _minM, MaxM = _maxM,
                 ShiftRecon = _shiftRecon, RoundRecon = _roundRecon, Leak = _leak, NoiseScale = _noiseScale, ShiftNoise = _shiftNoise, RoundNoise = _roundNoise, MinS = _minS, MaxS = _maxS,
             };
         }
@@ -150,7 +148,7 @@ namespace EdgeLangevin.Core
         {
             get
             {
-                if (_parameters.U0 != _u0) _parameters = _parameters.WithU0((int)_u0);
+                if (_parameters.U0 != _unit.U0) _parameters = _parameters.WithU0((int)_unit.U0);
                 return _parameters;
             }
         }
@@ -178,14 +176,13 @@ namespace EdgeLangevin.Core
         public bool EventDriven { get; set; }
 
         /// <summary>The current threshold u0_q (state format).</summary>
-        public int ThresholdQ { get { return (int)_u0; } }
+        public int ThresholdQ { get { return (int)_unit.U0; } }
 
         /// <summary>Sets the threshold u0_q (learning of u0); must be >= 0 and fit the state format. Allocates nothing.</summary>
         public void SetThreshold(int u0)
         {
             if (u0 < 0 || u0 > _maxS) throw new ArgumentException("u0_q = " + u0 + " is out of range: expected 0 to " + _maxS);
-            _u0 = u0;
-            _unit.U0 = u0;
+            _unit.U0 = u0; // the one copy of the threshold: the kernels read it from _unit
         }
 
         /// <summary>Dictionary entry (d, k), WA bits.</summary>
@@ -226,8 +223,8 @@ namespace EdgeLangevin.Core
         {
             long u = _ws.U[chain * _k + unit];
             long a = u < 0 ? -u : u;
-            if (a <= _u0) return 0;
-            long s = a - _u0;
+            if (a <= _unit.U0) return 0;
+            long s = a - _unit.U0;
             return (!_nonNegative && u < 0) ? -s : s;
         }
 
