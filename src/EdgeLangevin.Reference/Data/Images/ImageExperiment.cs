@@ -82,7 +82,7 @@ public sealed record ImageExperimentSettings
 
     /// <summary>
     /// Optional last stage: pi held at its learned value, the dictionary still learning with the
-    /// <see cref="Learning"/> time scales for this many steps, and its time average is the reported
+    /// time scales of <see cref="Last"/> for this many steps, and its time average is the reported
     /// dictionary (0: the final dictionary of <see cref="Learning"/> is reported). With a finite batch
     /// the dictionary fluctuates around its fixed point; the average shows where that point is.
     /// </summary>
