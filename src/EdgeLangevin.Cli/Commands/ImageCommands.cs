@@ -86,16 +86,28 @@ public static class ImageCommands
     }
 
     /// <summary>
-    /// --config: the "inference" and "learning" sections (the reference's settings records, snake_case)
-    /// bound over the image defaults, so a section may give only the fields it changes.
+    /// --config: the "inference", "learning" (stage 1) and "settling" (stage 2) sections (the reference's
+    /// settings records, snake_case) bound over the image defaults, so a section may give only the fields
+    /// it changes. All times are in time units and steps are steps, so a smaller dt (a smaller eps, for
+    /// a small sigma or a large R) needs proportionally more "steps" in both stages. --quick has no
+    /// settling stage; a "settling" section then adds one, bound over the full run's.
     /// </summary>
     private static ImageExperimentSettings ApplyConfig(ImageExperimentSettings settings, FileInfo? config)
     {
         if (config is null) return settings;
-        var cfg = ConfigFile.Load(config.FullName, ConfigSections.Inference, ConfigSections.Learning);
+        var cfg = ConfigFile.Load(config.FullName, ConfigSections.Inference, ConfigSections.Learning, ConfigSections.Settling);
         var inference = cfg.Section(ConfigSections.Inference, settings.Inference, (x, f) => x.Validate(f));
         var learning = cfg.Section(ConfigSections.Learning, settings.Learning, (x, f) => x.Validate(inference, f));
-        return settings with { Inference = inference, Learning = learning };
+        LearningSettings? settling = settings.Settling;
+        if (cfg.Has(ConfigSections.Settling))
+            settling = cfg.Section(ConfigSections.Settling, settings.Settling ?? ImageExperimentSettings.Full.Settling!, (x, f) => x.Validate(inference, f));
+        else
+            settling?.Validate(inference);
+        return settings with
+        {
+            Inference = inference, Learning = learning, Settling = settling,
+            Until = settling is null ? settings.Until : settings.Until ?? ImageExperimentSettings.Full.Until,
+        };
     }
 
     private static int[] CheckOvercompleteness(int[]? given, int[] fallback)

@@ -5,4 +5,7 @@ public static class ConfigSections
 {
     public const string Inference = "inference";
     public const string Learning = "learning";
+
+    /// <summary>`reproduce images` only: the second, settling stage (a learning section, run until converged).</summary>
+    public const string Settling = "settling";
 }
