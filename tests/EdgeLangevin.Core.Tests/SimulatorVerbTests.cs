@@ -95,6 +95,31 @@ public class SimulatorVerbTests
         }
     }
 
+    [Theory]
+    // Q4.11 holds |v| < 16, so 1.2 keeps the default. 17.5 needs 5 integer bits, plus the guard bit and the
+    // sign: 16 - 1 - 6 = 9 fractional bits. 40 would need 6 + 1: M = 16.8.
+    [InlineData("1.2", "A=16.13,S=32.16,M=16.11,C=16.14")]
+    [InlineData("17.5", "A=16.13,S=32.16,M=16.9,C=16.14")]
+    [InlineData("-40", "A=16.13,S=32.16,M=16.8,C=16.14")]
+    public void InferWithTheFixedEngineAndNoFormatWidensTheMacOperandsToTheInputs(string x, string expected)
+    {
+        string dir = TempDir();
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string model = Path.Combine(dir, "m.json"), input = Path.Combine(dir, "x.json"), output = Path.Combine(dir, "post.json");
+            File.WriteAllText(model, """{"variant": "signed", "lambda": 1, "pi": 0.3, "sigma": 0.5, "dictionary": {"rows": 2, "cols": 1, "data": [0.6, 0.8]}}""");
+            File.WriteAllText(input, $$"""{"inputs": [[0.5, 0.25], [{{x}}, 0.0]]}""");
+            var (code, _, err) = Run("infer", "--model", model, "--input", input, "--engine", "fixed", "--samples", "50", "--burn-in", "10", "--json", output, "-q");
+            Assert.True(code == 0, err);
+            Assert.Equal(expected, (string)JsonNode.Parse(File.ReadAllText(output))!["number_format"]!);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     [Fact]
     public void AMisspeltConfigFieldIsExitCode2WithTheNearestName()
     {

@@ -93,7 +93,10 @@ public static class ReferenceCommands
         var chains = new Option<int?>("--chains") { Description = "Independent chains per input (default 4)" };
         var engine = new Option<string>("--engine") { Description = "float (double-precision reference) or fixed (the fixed-point core)", DefaultValueFactory = _ => "float" };
         engine.AcceptOnlyFromAmong("float", "fixed");
-        var format = new Option<string?>("--format") { Description = "With --engine fixed: " + FormatSpec.Help };
+        var format = new Option<string?>("--format")
+        {
+            Description = "With --engine fixed: " + FormatSpec.Help + ". Without --format, M's fractional bits are narrowed if the inputs' largest |x| needs it (see FIXED_POINT.md), so image patches do not clip",
+        };
         var config = CommonOptions.Config();
         var json = CommonOptions.Json();
         json.Required = true;
@@ -122,7 +125,11 @@ public static class ReferenceCommands
             double[][] inputs = InputFile.Read(inputPath, m.D);
             string eng = parse.GetValue(engine)!;
             int s = parse.GetValue(seed);
-            FixedFormat fixedFormat = FormatSpec.Parse(parse.GetValue(format));
+            // Without --format: the default, its MAC operands widened to the inputs' range (the residual is x itself
+            // while no unit is active). Whitened image patches reach |x| ~ 18 and the default M = 16.11 holds < 16.
+            FixedFormat fixedFormat = parse.GetValue(format) is { } spec
+                ? FormatSpec.Parse(spec)
+                : FixedParameters.FitMacFormat(FormatSpec.Parse(null), inputs.Max(x => x.Max(Math.Abs)));
             PosteriorSummary[] result = CliProgress.Run(context, $"infer ({eng})", (p, ct) => RunEngine(eng, m, inputs, settings, s, p, ct, fixedFormat));
             var results = new JsonArray();
             foreach (var r in result)

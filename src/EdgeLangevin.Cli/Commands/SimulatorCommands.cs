@@ -25,7 +25,10 @@ public static class SimulatorCommands
     {
         var model = new Option<FileInfo?>("--model") { Description = "Model file: compare on data drawn from this model (its dictionary is the truth for the learning cosine)" };
         var bars = new Option<bool>("--bars") { Description = "Compare on the 8x8 bars (pi 0.3, sigma 0.5, true dictionary); the default when no --model is given" };
-        var format = new Option<string?>("--format") { Description = FormatSpec.Help };
+        var format = new Option<string?>("--format")
+        {
+            Description = FormatSpec.Help + ". Without --format, M's fractional bits are narrowed if the data's largest |x| (20000 draws) needs it, as the demo does",
+        };
         var quick = new Option<bool>("--quick") { Description = "Short runs (about a minute on bars) instead of the full lengths (several minutes)" };
         var profile = new Option<bool>("--profile") { Description = "Also profile precision: observed range of every state quantity and the narrowest A, state and MAC words that stay within tolerance" };
         var json = CommonOptions.Json();
@@ -40,7 +43,7 @@ public static class SimulatorCommands
             var context = CliContext.From(parse);
             FileInfo? modelFile = parse.GetValue(model);
             if (modelFile is not null && parse.GetValue(bars)) throw new InvalidInputException("give either --model or --bars, not both");
-            FixedFormat fixedFormat = FormatSpec.Parse(parse.GetValue(format));
+            string? formatText = parse.GetValue(format);
             int runSeed = parse.GetValue(seed);
             SparseCodingModel m;
             IDataSource data;
@@ -58,6 +61,10 @@ public static class SimulatorCommands
                 data = b;
                 problem = "bars";
             }
+            // Without --format: the default with its MAC operands widened to the data's range, as in the demo.
+            FixedFormat fixedFormat = formatText is not null
+                ? FormatSpec.Parse(formatText)
+                : FixedParameters.FitMacFormat(FormatSpec.Parse(null), FixedParameters.DataMaxAbs(data, 20_000, runSeed));
             ComparisonLengths lengths = parse.GetValue(quick) ? ComparisonLengths.Quick : ComparisonLengths.Full;
             bool doProfile = parse.GetValue(profile);
             JsonObject result = CliProgress.Run(context, "compare", (p, ct) => Comparison.Run(m, data, problem, fixedFormat, lengths, runSeed, doProfile, p, ct));
