@@ -1,4 +1,7 @@
 using System.Text.Json.Nodes;
+using EdgeLangevin.Cli.Infrastructure;
+using EdgeLangevin.Reference.Data.Images;
+using EdgeLangevin.Reference.Settings;
 
 namespace EdgeLangevin.Cli.Tests;
 
@@ -36,5 +39,27 @@ public class ImageConfigTests
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("field 'settling.stepz': unknown field; did you mean 'steps'?", run.Err);
         Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
+    public void The_shipped_half_step_config_halves_eps_and_keeps_every_stage_at_least_as_long_in_time_units()
+    {
+        // src/EdgeLangevin.Reference/Data/Images/dt-0.5.json is what Data/Images/README.md tells users to run for
+        // the pi-versus-R figure: half the step, the full run's time scales, and no stage cut short in time.
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "EdgeLangevin.sln"))) dir = dir.Parent;
+        Assert.NotNull(dir);
+        string path = Path.Combine(dir!.FullName, "src", "EdgeLangevin.Reference", "Data", "Images", "dt-0.5.json");
+        var full = ImageExperimentSettings.Full;
+        var cfg = ConfigFile.Load(path, ConfigSections.Inference, ConfigSections.Learning, ConfigSections.Settling);
+        var inference = cfg.Section(ConfigSections.Inference, full.Inference, (x, f) => x.Validate(f));
+        var learning = cfg.Section(ConfigSections.Learning, full.Learning, (x, f) => x.Validate(inference, f));
+        var settling = cfg.Section(ConfigSections.Settling, full.Settling!, (x, f) => x.Validate(inference, f));
+
+        Assert.Equal(full.Inference.Eps / 2, inference.Eps, 12);
+        Assert.Equal((full.Learning.TauX, full.Learning.TauA, full.Learning.TauU0), (learning.TauX, learning.TauA, learning.TauU0));
+        Assert.Equal((full.Settling!.TauX, full.Settling.TauA, full.Settling.TauU0), (settling.TauX, settling.TauA, settling.TauU0));
+        Assert.True(learning.Steps * inference.Dt >= full.Learning.Steps * full.Inference.Dt, "stage 1 shorter in time");
+        Assert.True(settling.Steps * inference.Dt >= full.Settling.Steps * full.Inference.Dt, "settling shorter in time");
     }
 }
