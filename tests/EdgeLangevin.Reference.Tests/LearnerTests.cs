@@ -110,6 +110,28 @@ public class LearnerTests
 
 public class ConvergenceTests
 {
+    private sealed class Recorder : IProgress<RunProgress>
+    {
+        public List<RunProgress> Reports { get; } = new();
+        public void Report(RunProgress value) => Reports.Add(value);
+    }
+
+    [Fact]
+    public void A_run_stopped_by_convergence_reports_the_steps_it_ran_as_done_not_its_planned_steps()
+    {
+        // Tolerances no run can miss, window of 2 records of 100 steps: the rule holds at the third record,
+        // step 300, long before the planned 5000 steps. The last progress report must say 300 of 300, so
+        // the console's "done, N in T (rate)" is true (it said 5000, with a rate 17x too high).
+        var data = new BarsData();
+        var until = new Convergence { Window = 2, ActivityTolerance = 10, PiTolerance = 10, AtomTolerance = 10 };
+        var learning = new LearningSettings { Batch = 8, Steps = 5_000, TauX = 200, TauA = 2_000, RecordEvery = 100 };
+        var progress = new Recorder();
+        var r = Learner.Run(data.TrueModel(), data, new InferenceSettings(), learning, 5, progress: progress, until: until.Start(16, 64));
+        Assert.True(r.Converged);
+        Assert.Equal(300, r.History[^1].Step);
+        Assert.Equal(new RunProgress("learning", 300, 300), progress.Reports[^1]);
+    }
+
     private static LearningRecord Record(long step, double activity, double pi) => new(step, step, activity, pi, [1.0], null, 0.5);
 
     [Fact]

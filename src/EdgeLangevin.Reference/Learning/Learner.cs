@@ -127,7 +127,8 @@ public static class Learner
                 {
                     converged = true;
                     stepsRun = t + 1;
-                    if (progress is not null) progress.Report(new RunProgress(stage, learning.Steps, learning.Steps));
+                    // Done at the steps actually run (the stage's total shrinks to them), so "done, N in T" and its rate are true.
+                    if (progress is not null) progress.Report(new RunProgress(stage, t + 1, t + 1));
                     break;
                 }
             }
