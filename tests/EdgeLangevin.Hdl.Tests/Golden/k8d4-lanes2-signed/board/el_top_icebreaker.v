@@ -115,7 +115,7 @@ module el_top_icebreaker #(
     reg [7:0] cmd_r;
     reg [2:0] nbytes_r;       // bytes per word of this command
     reg [2:0] bytes_left_r;   // bytes of the current word still to come, minus one
-    reg [31:0] left_r;        // words still to come
+    reg [LEFTW-1:0] left_r;   // words still to come
     reg last_word_r;          // left_r == 1, registered (bytes are far apart, so it is always current)
     reg word_done_r;          // a word was completed in the previous cycle
     reg is_load_r, is_seed_r, is_run_r;   // the command, decoded once
@@ -128,14 +128,37 @@ module el_top_icebreaker #(
     wire [31:0] code_word = {{(32-WS){out_rdata[WS-1]}}, out_rdata[WS-1:0]};
     wire [31:0] state_word = {{(32-WS){out_rdata[2*WS-1]}}, out_rdata[2*WS-1:WS]};
     wire [31:0] send_word = (send_half_r == 2'd0) ? code_word : state_word;
-    wire [31:0] assembled = {rx_byte, word_r[31:8]};
+    wire [31:0] assembled = {rxq_byte, word_r[31:8]};
     localparam integer LANES_M1 = LANES - 1;
     localparam integer K_M1 = K - 1;
     localparam [LBITS-1:0] LAST_LANE = LANES_M1[LBITS-1:0];
     localparam [KBITS-1:0] LAST_K = K_M1[KBITS-1:0];
     localparam [31:0] D_WORDS = D;
     localparam [31:0] K_WORDS = K;
+    localparam integer LEFTW = $clog2(DK_WORDS + 1);   // the longest command's word count
+    localparam [LEFTW-1:0] ONE_LEFT = 1;
     wire last_lane = (lane_r == LAST_LANE);
+
+    // The received byte once more registered, with the command it would be decoded beside
+    // it, and the last-code test of the reply: the FSM below then never waits for a compare
+    // behind another register. Its few-LUT paths, spread over the die, were the UP5K
+    // critical path on some placements (22.2 to 22.4 ns). Bytes are thousands of cycles
+    // apart, so the extra cycle costs nothing.
+    reg rxq_valid;
+    reg [7:0] rxq_byte;
+    reg rxq_a, rxq_x, rxq_u, rxq_s, rxq_r, rxq_other;
+    reg rd_k_last_r;          // rd_k_r == LAST_K (rd_k_r is steady for four bytes before it is used)
+    always @(posedge clk) begin
+        rxq_valid <= rx_valid & ~rst;
+        rxq_byte <= rx_byte;
+        rxq_a <= (rx_byte == 8'h41);
+        rxq_x <= (rx_byte == 8'h58);
+        rxq_u <= (rx_byte == 8'h55);
+        rxq_s <= (rx_byte == 8'h53);
+        rxq_r <= (rx_byte == 8'h52);
+        rxq_other <= (rx_byte != 8'h41) && (rx_byte != 8'h58) && (rx_byte != 8'h55) && (rx_byte != 8'h53) && (rx_byte != 8'h52);
+        rd_k_last_r <= (rd_k_r == LAST_K);
+    end
 
     always @(posedge clk) begin
         load_we_r <= 1'b0;
@@ -170,29 +193,33 @@ module el_top_icebreaker #(
                     k_r <= k_r + 1'b1;
                 end
             end
-            last_word_r <= (left_r == 32'd1);
+            last_word_r <= (left_r == ONE_LEFT);
             case (st_r)
-                C_CMD: if (rx_valid) begin
-                    cmd_r <= rx_byte;
-                    is_load_r <= (rx_byte == 8'h41) || (rx_byte == 8'h58) || (rx_byte == 8'h55);
-                    is_seed_r <= (rx_byte == 8'h53);
-                    is_run_r <= (rx_byte == 8'h52);
-                    bytes_left_r <= (rx_byte == 8'h41 || rx_byte == 8'h52) ? 3'd1 : 3'd3;
+                C_CMD: if (rxq_valid) begin
+                    cmd_r <= rxq_byte;
+                    is_load_r <= rxq_a | rxq_x | rxq_u;
+                    is_seed_r <= rxq_s;
+                    is_run_r <= rxq_r;
+                    bytes_left_r <= (rxq_a | rxq_r) ? 3'd1 : 3'd3;
                     word_r <= 32'd0;
                     lane_r <= 0; row_r <= 0; k_r <= 0;
                     st_r <= C_DATA;
-                    case (rx_byte)
-                        8'h41: begin nbytes_r <= 3'd2; left_r <= DK_WORDS; load_sel_r <= 2'd0; end  // 'A'
-                        8'h58: begin nbytes_r <= 3'd4; left_r <= D_WORDS;  load_sel_r <= 2'd1; end  // 'X'
-                        8'h55: begin nbytes_r <= 3'd4; left_r <= K_WORDS;  load_sel_r <= 2'd2; end  // 'U'
-                        8'h53: begin nbytes_r <= 3'd4; left_r <= 32'd1; end                        // 'S'
-                        8'h52: begin nbytes_r <= 3'd2; left_r <= 32'd1; end                        // 'R'
-                        default: begin ack_r <= 8'h3f; ack_pending_r <= 1'b1; st_r <= C_CMD; end
-                    endcase
+                    // left_r is loaded on every command byte, even one that is refused: its clock
+                    // enable then does not wait for the command decode. That enable reaches all
+                    // of left_r's flip-flops through a global buffer, and with the decode in front
+                    // it was the critical path on the UP5K (22.5 ns on bad seeds); the word count
+                    // is also only as wide as the longest command needs.
+                    left_r <= rxq_a ? DK_WORDS[LEFTW-1:0] : rxq_x ? D_WORDS[LEFTW-1:0]
+                            : rxq_u ? K_WORDS[LEFTW-1:0] : ONE_LEFT;
+                    // 'A' and 'R' words have 2 bytes, 'X', 'U', 'S' words 4; load_sel_r and nbytes_r
+                    // matter only for the commands that use them
+                    nbytes_r <= (rxq_a | rxq_r) ? 3'd2 : 3'd4;
+                    load_sel_r <= rxq_x ? 2'd1 : (rxq_u ? 2'd2 : 2'd0);
+                    if (rxq_other) begin ack_r <= 8'h3f; ack_pending_r <= 1'b1; st_r <= C_CMD; end
                 end
                 C_DATA: begin
                     // bytes are at least ten bit times apart: assemble in one cycle, act in the next
-                    if (rx_valid) begin
+                    if (rxq_valid) begin
                         word_r <= assembled;
                         if (bytes_left_r == 3'd0) begin
                             bytes_left_r <= nbytes_r - 3'd1;
@@ -202,7 +229,7 @@ module el_top_icebreaker #(
                         end
                     end
                     if (word_done_r) begin
-                        left_r <= left_r - 32'd1;
+                        left_r <= left_r - ONE_LEFT;
                         // a 2-byte word arrived in the top half: move it down
                         if (nbytes_r == 3'd2) word_r <= {{16{word_r[31]}}, word_r[31:16]};
                         if (is_load_r) load_we_r <= 1'b1;
@@ -245,7 +272,7 @@ module el_top_icebreaker #(
                         if (send_byte_r == 3'd3) begin
                             send_byte_r <= 3'd0;
                             send_wait_r <= 1'b1;
-                            if (rd_k_r == LAST_K) begin
+                            if (rd_k_last_r) begin
                                 rd_k_r <= 0;
                                 if (send_half_r == 2'd1) st_r <= C_CMD;
                                 send_half_r <= send_half_r + 2'd1;

@@ -6,6 +6,13 @@
 // 8N1 UART, CLKS_PER_BIT clock cycles per bit (the generator computes it from the
 // clock and the baud rate). The receiver samples the middle of every bit after a
 // two-flop synchroniser; a start bit that is not low at its middle is ignored.
+// Both keep "the bit counter is zero" and "busy" in flip-flops beside the counters they
+// describe, so that no decision waits for a wide compare, and reload a counter through
+// its decrement (value + 1, minus 1) rather than by a constant: yosys turns a constant
+// load into flip-flop set/reset lines, different for different bits, and nextpnr then cut
+// the decrement's carry chain into pieces joined by LUTs. At 48 MHz on the UP5K such
+// few-LUT paths of the receiver and of the board FSM were critical on some placements
+// (20.6 to 22.9 ns, mostly routing).
 `default_nettype none
 
 module el_uart_rx #(
@@ -19,27 +26,34 @@ module el_uart_rx #(
     localparam integer CW = $clog2(CLKS_PER_BIT + 1);
     localparam integer FULL_I = CLKS_PER_BIT - 1;
     localparam integer HALF_I = CLKS_PER_BIT / 2;
-    localparam [CW-1:0] FULL = FULL_I[CW-1:0];
-    localparam [CW-1:0] HALF = HALF_I[CW-1:0];
+    localparam integer FULL_P1_I = FULL_I + 1;
+    localparam integer HALF_P1_I = HALF_I + 1;
+    localparam [CW-1:0] FULL_P1 = FULL_P1_I[CW-1:0];   // fits: 2^CW > CLKS_PER_BIT
+    localparam [CW-1:0] HALF_P1 = HALF_P1_I[CW-1:0];
     reg [1:0] sync_r = 2'b11;
+    localparam [CW-1:0] ONE = 1;
     reg [CW-1:0] cnt_r = 0;
+    reg cnt_zero_r = 1'b1;     // cnt_r == 0
     reg [3:0] bit_r = 4'd0;
     reg busy_r = 1'b0;
     reg [7:0] shift_r = 8'd0;
     wire rx = sync_r[1];
+    // idle: (re)start at HALF when the start bit is seen; busy: count down, FULL again at 0
+    wire cnt_step = busy_r | ~rx;
+    wire [CW-1:0] cnt_base = !busy_r ? HALF_P1 : (cnt_zero_r ? FULL_P1 : cnt_r);
     always @(posedge i_clk) begin
         sync_r <= {sync_r[0], i_rx};
         o_valid <= 1'b0;
+        if (cnt_step) begin
+            cnt_r <= cnt_base - ONE;
+            cnt_zero_r <= (cnt_base == ONE);
+        end
         if (!busy_r) begin
             if (!rx) begin
                 busy_r <= 1'b1;
-                cnt_r <= HALF;
                 bit_r <= 4'd0;
             end
-        end else if (cnt_r != 0) begin
-            cnt_r <= cnt_r - 1'b1;
-        end else begin
-            cnt_r <= FULL;
+        end else if (cnt_zero_r) begin
             if (bit_r == 4'd0) begin
                 if (rx) busy_r <= 1'b0;          // glitch, not a start bit
                 bit_r <= 4'd1;
@@ -68,26 +82,35 @@ module el_uart_tx #(
 );
     localparam integer CW = $clog2(CLKS_PER_BIT + 1);
     localparam integer FULL_I = CLKS_PER_BIT - 1;
-    localparam [CW-1:0] FULL = FULL_I[CW-1:0];
+    localparam integer FULL_P1_I = FULL_I + 1;
+    localparam [CW-1:0] FULL_P1 = FULL_P1_I[CW-1:0];   // fits: 2^CW > CLKS_PER_BIT
+    localparam [CW-1:0] ONE = 1;
     reg [9:0] shift_r = 10'h3ff;
     reg [3:0] left_r = 4'd0;
+    reg busy_r = 1'b0;         // left_r != 0
     reg [CW-1:0] cnt_r = 0;
+    reg cnt_zero_r = 1'b1;     // cnt_r == 0
+    // idle: start at FULL with a byte; busy: count down, FULL again at 0
+    wire cnt_step = busy_r | i_valid;
+    wire [CW-1:0] cnt_base = (!busy_r || cnt_zero_r) ? FULL_P1 : cnt_r;
     always @(posedge i_clk) begin
-        if (left_r == 4'd0) begin
+        if (cnt_step) begin
+            cnt_r <= cnt_base - ONE;
+            cnt_zero_r <= (cnt_base == ONE);
+        end
+        if (!busy_r) begin
             if (i_valid) begin
                 shift_r <= {1'b1, i_byte, 1'b0};
                 left_r <= 4'd10;
-                cnt_r <= FULL;
+                busy_r <= 1'b1;
             end
-        end else if (cnt_r != 0) begin
-            cnt_r <= cnt_r - 1'b1;
-        end else begin
-            cnt_r <= FULL;
+        end else if (cnt_zero_r) begin
             shift_r <= {1'b1, shift_r[9:1]};
             left_r <= left_r - 4'd1;
+            busy_r <= (left_r != 4'd1);
         end
     end
-    assign o_busy = (left_r != 4'd0);
+    assign o_busy = busy_r;
     assign o_tx = shift_r[0];
 endmodule
 

@@ -120,9 +120,29 @@ module el_core #(
     wire walk_issue = walk_on_r;
     wire prep_issue = prep_on_r;
     wire walk_over  = (st_r == ST_STEP) && !walk_on_r && !mac_start_r;
-    wire act_fetch  = walk_over && (act_j_r != n_cur_r) && (act_j_r != drv_cnt);
+    // The MAC's count of issued drive entries, registered here: compared straight from the
+    // MAC (placed far away) it fed the fetch enable, which was the UP5K critical path on
+    // seed 1 once the MAC was pipelined (21.3 ns, 6.6 ns of it the route from the MAC). The
+    // MAC counts an entry one cycle before its write, so this copy costs no cycle. Cleared
+    // while a step begins, when the MAC's count is cleared too.
+    reg [JBITS-1:0] drv_cnt_r;
+    always @(posedge i_clk) drv_cnt_r <= (st_r == ST_BEGIN || mac_start_r) ? {JBITS{1'b0}} : drv_cnt;
+    wire act_fetch  = walk_over && (act_j_r != n_cur_r) && (act_j_r != drv_cnt_r);
     // everything issued (so nothing enters the unit pipeline) and the pipeline drained
     wire step_end   = walk_over && mac_done && (act_j_r == n_cur_r) && !a0_valid_r && unit_empty;
+
+    // The run request, registered with its "steps != 0" test before the FSM acts on it (a
+    // cycle later): that 16-bit test, behind the caller's register and in front of the FSM's
+    // enables, was the UP5K critical path on seeds 1, 3, 8 (19.5 to 20.1 ns). The generator
+    // still takes its seed in the cycle of i_start; it only moves when words are consumed.
+    reg start_q, steps_nz_q, seed_load_q;
+    reg [15:0] steps_q;
+    always @(posedge i_clk) begin
+        start_q <= i_start & ~i_rst;
+        steps_nz_q <= (i_steps != 16'd0);
+        steps_q <= i_steps;
+        seed_load_q <= i_seed_load;
+    end
 
     always @(posedge i_clk) begin
         o_done <= 1'b0;
@@ -146,12 +166,12 @@ module el_core #(
             if (act_fetch) act_j_r <= act_j_r + ONE_J;
             if (append) n_nxt_r <= n_nxt_r + ONE_J;
             case (st_r)
-                ST_IDLE: if (i_start && i_steps != 16'd0) begin
-                    steps_left_r <= i_steps;
+                ST_IDLE: if (start_q && steps_nz_q) begin
+                    steps_left_r <= steps_q;
                     issue_k_r <= 0;
                     n_nxt_r <= 0;
-                    st_r <= i_seed_load ? ST_SEED : ST_PREP;
-                    prep_on_r <= ~i_seed_load;
+                    st_r <= seed_load_q ? ST_SEED : ST_PREP;
+                    prep_on_r <= ~seed_load_q;
                 end
                 ST_SEED: if (noise_ready) begin
                     st_r <= ST_PREP;
@@ -281,11 +301,14 @@ module el_core #(
     wire signed [WS:0] p1_u_x = {p1_u[WS-1], p1_u};
     wire signed [WS:0] p1_above = p1_u_x - U0_P1_X;
     wire signed [WS:0] p1_below = p1_u_x + U0_X;
-    wire p1_was_active = ~p1_above[WS] | p1_below[WS];
     wire p1_prep = (p1_mode == MODE_PREP);
 
     // P2: gate, leak, operands of the noise product
-    reg        p2_v;  reg [1:0] p2_mode;  reg [KBITS-1:0] p2_k;  reg p2_was;
+    reg        p2_v;  reg [1:0] p2_mode;  reg [KBITS-1:0] p2_k;
+    // The two signs are registered apart and OR-ed in P3: with the OR (and the route to
+    // it) behind the 33-bit chain this was the UP5K critical path once the MAC's were
+    // shortened (20.4 ns on seeds 1, 3, 5-7 for the demo's K = 64 model).
+    reg        p2_above_neg, p2_below_neg;
     reg signed [WS-1:0] p2_u;
     reg signed [DRVW:0] p2_drv;     // after the non-negative gate, one bit wider
     reg signed [WS-1:0] p2_leak;    // -sign(u) * leak_q
@@ -295,7 +318,8 @@ module el_core #(
         p2_v <= p1_v & ~i_rst;
         p2_mode <= p1_mode;
         p2_k <= p1_k;
-        p2_was <= p1_was_active;
+        p2_above_neg <= p1_above[WS];
+        p2_below_neg <= p1_below[WS];
         p2_u <= p1_u;
         p2_drv <= (NONNEG != 0 && p1_u[WS-1]) ? -p1_drv_x : p1_drv_x;
         p2_leak <= (p1_prep || p1_u == {WS{1'b0}}) ? {WS{1'b0}} : (p1_u[WS-1] ? LEAK_Q : NEG_LEAK_Q);
@@ -315,7 +339,7 @@ module el_core #(
         p3_v <= p2_v & ~i_rst;
         p3_mode <= p2_mode;
         p3_k <= p2_k;
-        p3_was <= p2_was;
+        p3_was <= ~p2_above_neg | p2_below_neg;   // |u| > u0 before this update
         p3_nprod <= NOISE_Q * p2_eta;
         p3_sum <= p2_u_x + p2_drv_x;
         p3_leak <= p2_leak;

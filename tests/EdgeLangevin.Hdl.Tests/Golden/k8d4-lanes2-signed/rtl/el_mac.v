@@ -60,8 +60,20 @@ module el_mac #(
     localparam [RBITS:0] ROWS_LAST = ROWS_END - 1'b1;
     localparam [JBITS-1:0] ONE_J = 1;
     localparam integer PRODW = WA + WM;
-    localparam integer RECW = ACCW - SH_REC + 1;     // rshr(acc, SH_REC)
-    localparam integer RDW = (RECW > WS ? RECW : WS) + 1; // x - rec, exact
+    // r = x - rshr(acc, SH_REC) as one subtract (phase B tail): (x << SH_REC) + REC_BIAS - acc
+    localparam integer PW = WS + SH_REC;
+    localparam integer DIFFW = (PW > ACCW ? PW : ACCW) + 1;   // the subtract, exact
+    localparam integer RDW = DIFFW - SH_REC;                  // x - rec, exact
+    localparam integer HALFW = (DIFFW + 1) / 2;
+    // where the accumulator (M6 | M7), the residual subtract (B7 | B8) and the lane sum are
+    // cut. The high part keeps at least 3 bits (the lane sum adds up to 2 carry bits into it);
+    // SH_REC + 1 <= ACCW - 3 always (SH_REC = FA + FM - FS <= WA + WM - 2, ACCW >= WA + WM + 2),
+    // so some low bits survive the shift too.
+    localparam integer SPLIT0 = HALFW > SH_REC ? HALFW : SH_REC + 1;
+    localparam integer SPLIT = SPLIT0 < ACCW - 3 ? SPLIT0 : ACCW - 3;
+    localparam [DIFFW-1:0] ONE_D = 1;
+    // 2^(SH_REC-1) - 1 (0 for SH_REC = 0): below bit SH_REC, so OR-ed into x << SH_REC
+    localparam [DIFFW-1:0] REC_BIAS = (SH_REC == 0) ? {DIFFW{1'b0}} : (ONE_D << (SH_REC - 1)) - ONE_D;
     localparam integer GW = ACCW - SH_G + 1;         // rshr(acc, SH_G)
     localparam integer GPW = WC + WM;                // gain * gm
 
@@ -70,9 +82,19 @@ module el_mac #(
     reg [JBITS-1:0] j_r;        // active entry
     reg [RBITS:0] rows_done_r;  // residual rows written in phase B
 
-    reg [JBITS-1:0] n_m1_r;     // i_n - 1, taken at the start: an equality test, not an adder, decides the last entry
-    wire last_j = (j_r == n_m1_r);
-    wire last_i = (i_r == ROWS_LAST);
+    // last_j (j_r == i_n - 1) and last_i (i_r == ROWS - 1) are kept in flip-flops and set
+    // with the counters, from "one below the last" when a counter steps up: the compares
+    // then feed these flags instead of the FSM's enables. Compared on the fly they were the
+    // UP5K critical path on seeds 3, 4, 5, 8 (20.5 to 26.6 ns, mostly routing).
+    localparam [RBITS:0] ROWS_LAST_M1 = ROWS_LAST - 1'b1;  // unused (never reached) for ROWS = 1
+    localparam ONE_ROW = (ROWS == 1);
+    reg [JBITS-1:0] n_m2_r;     // i_n - 2, taken at the start
+    reg n_one_r;                // i_n == 1
+    reg last_j_r, last_i_r;
+    wire last_j = last_j_r;
+    wire last_i = last_i_r;
+    wire j_next_last = (j_r == n_m2_r);           // j_r + 1 will be the last entry
+    wire i_next_last = (i_r == ROWS_LAST_M1);     // i_r + 1 will be the last row group
     wire issue = (ph_r == PH_B) || (ph_r == PH_C);
     // phase B: i outer, j inner; phase C: j outer, i inner
     wire m0_first = (ph_r == PH_B) ? (j_r == {JBITS{1'b0}}) : (i_r == {(RBITS+1){1'b0}});
@@ -87,33 +109,52 @@ module el_mac #(
             ph_r <= PH_IDLE;
             i_r <= 0;
             j_r <= 0;
+            last_i_r <= 1'b0;
+            last_j_r <= 1'b0;
         end else begin
             case (ph_r)
                 PH_IDLE: if (i_start) begin
                     i_r <= 0;
                     j_r <= 0;
-                    n_m1_r <= i_n - ONE_J;
+                    n_m2_r <= i_n - ONE_J - ONE_J;
+                    n_one_r <= (i_n == ONE_J);
+                    last_i_r <= ONE_ROW;
+                    last_j_r <= (i_n == ONE_J);
                     ph_r <= (i_n == {JBITS{1'b0}}) ? PH_IDLE : PH_B;
                 end
                 PH_B: begin
                     if (last_j) begin
                         j_r <= 0;
-                        if (last_i) ph_r <= PH_BWAIT; else i_r <= i_r + 1'b1;
+                        last_j_r <= n_one_r;
+                        if (last_i) ph_r <= PH_BWAIT;
+                        else begin
+                            i_r <= i_r + 1'b1;
+                            last_i_r <= i_next_last;
+                        end
                     end else begin
                         j_r <= j_r + ONE_J;
+                        last_j_r <= j_next_last;
                     end
                 end
                 PH_BWAIT: if (rows_done_r == ROWS_END) begin
                     i_r <= 0;
                     j_r <= 0;
+                    last_i_r <= ONE_ROW;
+                    last_j_r <= n_one_r;
                     ph_r <= PH_C;
                 end
                 PH_C: begin
                     if (last_i) begin
                         i_r <= 0;
-                        if (last_j) ph_r <= PH_CWAIT; else j_r <= j_r + ONE_J;
+                        last_i_r <= ONE_ROW;
+                        if (last_j) ph_r <= PH_CWAIT;
+                        else begin
+                            j_r <= j_r + ONE_J;
+                            last_j_r <= j_next_last;
+                        end
                     end else begin
                         i_r <= i_r + 1'b1;
+                        last_i_r <= i_next_last;
                     end
                 end
                 PH_CWAIT: if (o_drv_cnt == i_n) ph_r <= PH_IDLE;
@@ -152,42 +193,58 @@ module el_mac #(
         m2_sm <= m1_sm;
     end
 
-    // M3: operands registered, M4: product, M5: accumulator
+    // M3: operands registered, M4: product (both registers inside the SB_MAC16), M5: the
+    // product copied into the fabric, M6: accumulator bits below SPLIT, M7: the bits above.
+    // Both for timing, measured on the UP5K with the demo's K = 64 model: the DSP tiles sit
+    // at the die's edge, and the route from the product register to the accumulator
+    // (~5 ns) in front of its 39-bit carry chain was the critical path once the residual
+    // subtract was split (19.4 to 19.9 ns); with M5 alone the 39-bit chain still took 19.6 ns
+    // on seed 1. M5 costs a cycle in each phase's tail; the split accumulator costs one in
+    // phase C only, because phase B's residual subtract is split at the same bit and takes
+    // the low half a cycle before the high half.
     reg m3_v, m3_first, m3_last, m3_phc;  reg [RBITS-1:0] m3_i;  reg [KBITS-1:0] m3_j, m3_k;
     reg m4_v, m4_first, m4_last, m4_phc;  reg [RBITS-1:0] m4_i;  reg [KBITS-1:0] m4_j, m4_k;
-    reg m5_v, m5_last, m5_phc;            reg [RBITS-1:0] m5_i;  reg [KBITS-1:0] m5_j, m5_k;
+    reg m5_v, m5_first, m5_last, m5_phc;  reg [RBITS-1:0] m5_i;  reg [KBITS-1:0] m5_j, m5_k;
+    reg m6_v, m6_first, m6_last, m6_phc;  reg [RBITS-1:0] m6_i;  reg [KBITS-1:0] m6_j, m6_k;
+    reg m7_v, m7_last, m7_phc;            reg [KBITS-1:0] m7_j, m7_k;
     always @(posedge i_clk) begin
         m3_v <= m2_v & ~i_rst;  m3_first <= m2_first;  m3_last <= m2_last;  m3_phc <= m2_phc;
         m3_i <= m2_i;  m3_j <= m2_j;  m3_k <= m2_k;
         m4_v <= m3_v & ~i_rst;  m4_first <= m3_first;  m4_last <= m3_last;  m4_phc <= m3_phc;
         m4_i <= m3_i;  m4_j <= m3_j;  m4_k <= m3_k;
-        m5_v <= m4_v & ~i_rst;  m5_last <= m4_last;  m5_phc <= m4_phc;
+        m5_v <= m4_v & ~i_rst;  m5_first <= m4_first;  m5_last <= m4_last;  m5_phc <= m4_phc;
         m5_i <= m4_i;  m5_j <= m4_j;  m5_k <= m4_k;
+        m6_v <= m5_v & ~i_rst;  m6_first <= m5_first;  m6_last <= m5_last;  m6_phc <= m5_phc;
+        m6_i <= m5_i;  m6_j <= m5_j;  m6_k <= m5_k;
+        m7_v <= m6_v & ~i_rst;  m7_last <= m6_last;  m7_phc <= m6_phc;
+        m7_j <= m6_j;  m7_k <= m6_k;
     end
-    // the accumulator holds a finished sum in the cycle after its last product
-    wire m5_out = m5_v & m5_last;
+    // the accumulator's low part holds a finished sum in the cycle after its last product,
+    // the high part one cycle later
+    wire m6_out = m6_v & m6_last;
+    wire m7_out = m7_v & m7_last;
 
     wire [LANES*ACCW-1:0] acc_flat;
     wire signed [WM-1:0] lane_rm [0:LANES-1];
     wire                 lane_rm_we;
     reg  [RBITS-1:0]     rb_row;
 
-    // phase B tail, stages B6..B9, common control for all lanes
-    reg b6_v, b7_v, b8_v, b9_v;
-    reg [RBITS-1:0] b6_i, b7_i, b8_i, b9_i;
+    // phase B tail, stages B7..B10, common control for all lanes
+    reg b7_v, b8_v, b9_v, b10_v;
+    reg [RBITS-1:0] b7_i, b8_i, b9_i, b10_i;
     always @(posedge i_clk) begin
-        b6_v <= m5_out & ~m5_phc & ~i_rst;  b6_i <= m5_i;
-        b7_v <= b6_v & ~i_rst;  b7_i <= b6_i;
+        b7_v <= m6_out & ~m6_phc & ~i_rst;  b7_i <= m6_i;
         b8_v <= b7_v & ~i_rst;  b8_i <= b7_i;
         b9_v <= b8_v & ~i_rst;  b9_i <= b8_i;
-        rb_row <= b9_i;
+        b10_v <= b9_v & ~i_rst;  b10_i <= b9_i;
+        rb_row <= b10_i;
     end
-    reg b10_v;
-    always @(posedge i_clk) b10_v <= b9_v & ~i_rst;
-    assign lane_rm_we = b10_v;
+    reg b11_v;
+    always @(posedge i_clk) b11_v <= b10_v & ~i_rst;
+    assign lane_rm_we = b11_v;
     always @(posedge i_clk) begin
         if (i_rst || i_start) rows_done_r <= 0;
-        else if (b10_v) rows_done_r <= rows_done_r + 1'b1;
+        else if (b11_v) rows_done_r <= rows_done_r + 1'b1;
     end
 
     genvar l;
@@ -195,18 +252,30 @@ module el_mac #(
         for (l = 0; l < LANES; l = l + 1) begin : g_lane
             wire sel = (i_load_lane == l[LBITS-1:0]);
             // dictionary: rows of this lane, address {row, k}
-            wire dict_we = i_load_dict & sel;
-            wire [RBITS+KBITS-1:0] dict_addr = dict_we ? {i_load_row, i_load_k} : {m1_i, m1_k};
+            // The load port is registered here, beside this lane's memory: on the UP5K the
+            // SPRAMs sit in the die's corners, and the route from the board top's load
+            // registers through the enable and address muxes was the critical path on some
+            // seeds (21.2 ns, 16 ns of it routing). A write lands one cycle later, long
+            // before any 'R' (the testbench loads u for K cycles after the dictionary).
+            reg dict_we_r;
+            reg [RBITS+KBITS-1:0] dict_waddr_r;
+            reg [WA-1:0] dict_wdata_r;
+            always @(posedge i_clk) begin
+                dict_we_r <= i_load_dict & sel & ~i_rst;
+                dict_waddr_r <= {i_load_row, i_load_k};
+                dict_wdata_r <= i_load_data[WA-1:0];
+            end
+            wire [RBITS+KBITS-1:0] dict_addr = dict_we_r ? dict_waddr_r : {m1_i, m1_k};
             wire [WA-1:0] dict_rdata;
             el_ram_sp #(.AW(RBITS + KBITS), .DW(WA), .RAM_STYLE(DICT_STYLE)) u_dict (
-                .i_clk(i_clk), .i_we(dict_we), .i_addr(dict_addr), .i_wdata(i_load_data[WA-1:0]),
+                .i_clk(i_clk), .i_we(dict_we_r), .i_addr(dict_addr), .i_wdata(dict_wdata_r),
                 .o_rdata(dict_rdata)
             );
-            // x of this lane's rows, read for the phase B tail (address at M4)
+            // x of this lane's rows, read for the phase B tail (address at M5)
             wire [WS-1:0] x_rdata;
             el_ram_sdp #(.AW(RBITS), .DW(WS)) u_x (
                 .i_clk(i_clk), .i_we(i_load_x & sel), .i_waddr(i_load_row), .i_wdata(i_load_data),
-                .i_raddr(m4_i), .o_rdata(x_rdata)
+                .i_raddr(m5_i), .o_rdata(x_rdata)
             );
             // narrowed residual of this lane's rows: written in phase B, read in phase C
             // (address at M1, word at M2 beside the dictionary word)
@@ -216,48 +285,80 @@ module el_mac #(
                 .i_raddr(m1_i), .o_rdata(rm_rdata)
             );
 
-            // M3..M5
+            // M3..M7
             reg signed [WA-1:0] a_m3;
             reg signed [WM-1:0] b_m3;
-            reg signed [PRODW-1:0] prod_m4;
-            reg signed [ACCW-1:0] acc_m5;
+            reg signed [PRODW-1:0] prod_m4, prod_m5;
             wire signed [ACCW-1:0] prod_x;
-            el_sext #(.IW(PRODW), .OW(ACCW)) u_sx_prod (.i_v(prod_m4), .o_v(prod_x));
+            // The accumulator in two parts: the low SPLIT bits with the carry out of their
+            // last add, and one cycle later the high bits, which take that carry in through
+            // an extra bit 0 (1 + c). Restarting on "first" clears the carry, so the high
+            // part restarts a cycle later with the delayed flag.
+            reg [SPLIT:0] acc_lo_m6;
+            reg [ACCW-SPLIT-1:0] prod_hi_m6, acc_hi_m7;
+            reg [SPLIT-1:0] acc_lo_m7;
+            wire [SPLIT:0] acc_lo_sum = {1'b0, acc_lo_m6[SPLIT-1:0]} + {1'b0, prod_x[SPLIT-1:0]};
+            wire [ACCW-SPLIT:0] acc_hi_sum = {acc_hi_m7, 1'b1} + {prod_hi_m6, acc_lo_m6[SPLIT]};
+            el_sext #(.IW(PRODW), .OW(ACCW)) u_sx_prod (.i_v(prod_m5), .o_v(prod_x));
             always @(posedge i_clk) begin
                 a_m3 <= dict_rdata;
                 b_m3 <= m2_phc ? rm_rdata : m2_sm;
                 prod_m4 <= a_m3 * b_m3;
-                acc_m5 <= m4_first ? prod_x : acc_m5 + prod_x;
+                // The reset is not needed by the logic: without it yosys 0.23's DSP packing
+                // takes this second register after the multiply for the SB_MAC16 and then
+                // drives it with a constant (the whole MAC disappears from the netlist).
+                prod_m5 <= i_rst ? {PRODW{1'b0}} : prod_m4;
+                acc_lo_m6 <= m5_first ? {1'b0, prod_x[SPLIT-1:0]} : acc_lo_sum;
+                prod_hi_m6 <= prod_x[ACCW-1:SPLIT];
+                acc_hi_m7 <= m6_first ? prod_hi_m6 : acc_hi_sum[ACCW-SPLIT:1];
+                acc_lo_m7 <= acc_lo_m6[SPLIT-1:0];
             end
-            assign acc_flat[l*ACCW +: ACCW] = acc_m5;
+            assign acc_flat[l*ACCW +: ACCW] = {acc_hi_m7, acc_lo_m7};
 
-            // phase B tail: B6 rounded reconstruction, B7 x - rec, B8 satS, B9 rshr, B10 satM
-            wire signed [RECW-1:0] rec;
-            el_rshr #(.IW(ACCW), .N(SH_REC)) u_rs_rec (.i_v(acc_m5), .o_v(rec));
-            reg signed [RECW-1:0] rec_b6;
-            reg signed [WS-1:0] x_b6;
-            reg signed [RDW-1:0] rd_b7;
-            wire signed [RDW-1:0] x_b6_x, rec_b6_x;
-            el_sext #(.IW(WS), .OW(RDW)) u_sx_x (.i_v(x_b6), .o_v(x_b6_x));
-            el_sext #(.IW(RECW), .OW(RDW)) u_sx_rec (.i_v(rec_b6), .o_v(rec_b6_x));
+            // phase B tail: B7 + B8 r = x - rshr(acc, SH_REC) (one subtract, split in two
+            // cycles), B9 satS, B10 rshr, B11 satM.
+            // The rounding shift and the subtract are folded into one subtract whose low
+            // SH_REC bits are dropped, by the identity (N = SH_REC > 0)
+            //   x - ((acc + 2^(N-1)) >> N) = ((x << N) + 2^(N-1) - 1 - acc) >> N
+            // (floor division throughout; N = 0 is plain x - acc), and that DIFFW-bit
+            // subtract is cut at bit SPLIT: B7 the low part and its carry, B8 the high part,
+            // each as soon as that part of the accumulator is finished (M6, M7).
+            // Why: the rounding add and the ~35-bit subtract behind it were, at 48 MHz on the
+            // UP5K, the critical path of the demo's K = 64 model (20.5 to 21.1 ns, a 35-bit
+            // carry chain behind a LUT, seeds 4-6); two ~21-bit chains take about 7 ns each.
+            // Exact integers, so the result is the same word as before, bit for bit.
+            wire signed [DIFFW-1:0] x_x;
+            el_sext #(.IW(WS), .OW(DIFFW)) u_sx_x (.i_v(x_rdata), .o_v(x_x));
+            wire signed [DIFFW-SPLIT-1:0] acc_hi_x;
+            el_sext #(.IW(ACCW - SPLIT), .OW(DIFFW - SPLIT)) u_sx_acc (.i_v(acc_hi_m7), .o_v(acc_hi_x));
+            wire [DIFFW-1:0] p_x = (x_x <<< SH_REC) | REC_BIAS;   // (x << N) + bias
+            // p - acc = p + ~acc + 1: the +1 enters as the carry out of an extra bit 0 (1 + 1)
+            wire [SPLIT+1:0] lo_sum = {1'b0, p_x[SPLIT-1:0], 1'b1} + {1'b0, ~acc_lo_m6[SPLIT-1:0], 1'b1};
+            reg lo_carry_b7;
+            reg [SPLIT-SH_REC-1:0] lo_b7;        // the low part's bits that survive the shift
+            reg [DIFFW-SPLIT-1:0] p_hi_b7;
+            // B8: the high part, the low part's carry entering through an extra bit 0 (1 + c)
+            wire [DIFFW-SPLIT:0] hi_sum = {p_hi_b7, 1'b1} + {~acc_hi_x, lo_carry_b7};
+            reg signed [RDW-1:0] rd_b8;
             wire signed [WS-1:0] r_sat;
-            el_sat #(.IW(RDW), .OW(WS)) u_sat_r (.i_v(rd_b7), .o_v(r_sat));
-            reg signed [WS-1:0] r_b8;
+            el_sat #(.IW(RDW), .OW(WS)) u_sat_r (.i_v(rd_b8), .o_v(r_sat));
+            reg signed [WS-1:0] r_b9;
             wire signed [WS-SH_SM:0] rmr;
-            el_rshr #(.IW(WS), .N(SH_SM)) u_rs_rm (.i_v(r_b8), .o_v(rmr));
-            reg signed [WS-SH_SM:0] rmr_b9;
+            el_rshr #(.IW(WS), .N(SH_SM)) u_rs_rm (.i_v(r_b9), .o_v(rmr));
+            reg signed [WS-SH_SM:0] rmr_b10;
             wire signed [WM-1:0] rm_sat;
-            el_sat #(.IW(WS - SH_SM + 1), .OW(WM)) u_sat_rm (.i_v(rmr_b9), .o_v(rm_sat));
-            reg signed [WM-1:0] rm_b10;
+            el_sat #(.IW(WS - SH_SM + 1), .OW(WM)) u_sat_rm (.i_v(rmr_b10), .o_v(rm_sat));
+            reg signed [WM-1:0] rm_b11;
             always @(posedge i_clk) begin
-                rec_b6 <= rec;
-                x_b6 <= x_rdata;
-                rd_b7 <= x_b6_x - rec_b6_x;
-                r_b8 <= r_sat;
-                rmr_b9 <= rmr;
-                rm_b10 <= rm_sat;
+                lo_carry_b7 <= lo_sum[SPLIT+1];
+                lo_b7 <= lo_sum[SPLIT:SH_REC+1];
+                p_hi_b7 <= p_x[DIFFW-1:SPLIT];
+                rd_b8 <= {hi_sum[DIFFW-SPLIT:1], lo_b7};
+                r_b9 <= r_sat;
+                rmr_b10 <= rmr;
+                rm_b11 <= rm_sat;
             end
-            assign lane_rm[l] = rm_b10;
+            assign lane_rm[l] = rm_b11;
         end
     endgenerate
 
@@ -267,14 +368,14 @@ module el_mac #(
     wire [KBITS-1:0] tree_j, tree_k;
     generate
         if (TREE == 0) begin : g_one_lane
-            assign tree_v = m5_out & m5_phc;
-            assign tree_j = m5_j;
-            assign tree_k = m5_k;
+            assign tree_v = m7_out & m7_phc;
+            assign tree_j = m7_j;
+            assign tree_k = m7_k;
             assign tree_out = acc_flat;
         end else begin : g_tree
-            el_lane_sum #(.LANES(LANES), .LEVELS(TREE), .ACCW(ACCW), .KBITS(KBITS)) u_tree (
+            el_lane_sum #(.LANES(LANES), .LEVELS(TREE), .ACCW(ACCW), .SPLIT(SPLIT), .KBITS(KBITS)) u_tree (
                 .i_clk(i_clk), .i_rst(i_rst),
-                .i_v(m5_out & m5_phc), .i_j(m5_j), .i_k(m5_k),
+                .i_v(m7_out & m7_phc), .i_j(m7_j), .i_k(m7_k),
                 .i_acc_flat(acc_flat),
                 .o_v(tree_v), .o_j(tree_j), .o_k(tree_k), .o_sum(tree_out)
             );
@@ -300,18 +401,27 @@ module el_mac #(
         o_drv_we <= c3_v & ~i_rst;
         o_drv_waddr <= c3_j;
         o_drv_wdata <= {c3_k, drv};
+        // counts an entry as it is issued to the drive memory (written at the end of the
+        // next cycle), so that the core, which registers this count once more, may read the
+        // entry as soon as its copy shows it
         if (i_rst || i_start) o_drv_cnt <= 0;
-        else if (o_drv_we) o_drv_cnt <= o_drv_cnt + ONE_J;
+        else if (c3_v) o_drv_cnt <= o_drv_cnt + ONE_J;
     end
 endmodule
 
-// Sum of the lanes' accumulators, LEVELS registered levels of pairwise adds
-// (LEVELS >= 1; one lane needs no tree). Sums never overflow ACCW: every
-// partial sum is a sum of at most D products.
+// Sum of the lanes' accumulators: LEVELS registered levels of pairwise adds, then one
+// registered stage that joins the two parts (LEVELS >= 1; one lane needs no tree).
+// Each accumulator is added as its two parts, the low SPLIT bits (unsigned, one bit wider
+// per level) and the high ACCW - SPLIT bits (modulo 2^(ACCW - SPLIT)), so no add is longer
+// than about ACCW / 2 bits: the 39-bit adds of the first level were the UP5K critical path
+// once the accumulators were split (20.3 ns on seeds 2 and 6). The join adds the low sum's
+// carries into the high sum. Everything is exact modulo 2^ACCW and the true sum of at most
+// D products fits ACCW bits, so the result is the plain sum.
 module el_lane_sum #(
     parameter integer LANES = 4,
     parameter integer LEVELS = 2,
     parameter integer ACCW = 40,
+    parameter integer SPLIT = 20,
     parameter integer KBITS = 7
 ) (
     input  wire                    i_clk,
@@ -320,47 +430,67 @@ module el_lane_sum #(
     input  wire        [KBITS-1:0] i_j,
     input  wire        [KBITS-1:0] i_k,
     input  wire [LANES*ACCW-1:0]   i_acc_flat,
-    output wire                    o_v,
-    output wire        [KBITS-1:0] o_j,
-    output wire        [KBITS-1:0] o_k,
-    output wire signed [ACCW-1:0]  o_sum
+    output reg                     o_v,
+    output reg         [KBITS-1:0] o_j,
+    output reg         [KBITS-1:0] o_k,
+    output reg  signed [ACCW-1:0]  o_sum
 );
+    localparam integer LOW = SPLIT + LEVELS;    // a sum of up to 2^LEVELS low parts
+    localparam integer HIW = ACCW - SPLIT;
     // level v holds LANES >> v sums; level 0 is the input
-    wire [LANES*ACCW-1:0] lvl [0:LEVELS];
+    wire [LANES*LOW-1:0]  lo [0:LEVELS];
+    wire [LANES*HIW-1:0]  hi [0:LEVELS];
     wire                  lv_v [0:LEVELS];
     wire [KBITS-1:0]      lv_j [0:LEVELS];
     wire [KBITS-1:0]      lv_k [0:LEVELS];
-    assign lvl[0] = i_acc_flat;
     assign lv_v[0] = i_v;
     assign lv_j[0] = i_j;
     assign lv_k[0] = i_k;
     genvar v, p;
     generate
+        for (p = 0; p < LANES; p = p + 1) begin : g_in
+            assign lo[0][p*LOW +: LOW] = {{LEVELS{1'b0}}, i_acc_flat[p*ACCW +: SPLIT]};
+            assign hi[0][p*HIW +: HIW] = i_acc_flat[p*ACCW + SPLIT +: HIW];
+        end
         for (v = 0; v < LEVELS; v = v + 1) begin : g_level
-            reg [LANES*ACCW-1:0] sums_r;
-            reg                  v_r;
-            reg [KBITS-1:0]      j_r, k_r;
+            reg [LANES*LOW-1:0] lo_r;
+            reg [LANES*HIW-1:0] hi_r;
+            reg                 v_r;
+            reg [KBITS-1:0]     j_r, k_r;
             for (p = 0; p < (LANES >> (v + 1)); p = p + 1) begin : g_pair
-                always @(posedge i_clk)
-                    sums_r[p*ACCW +: ACCW] <= $signed(lvl[v][(2*p)*ACCW +: ACCW]) + $signed(lvl[v][(2*p+1)*ACCW +: ACCW]);
+                always @(posedge i_clk) begin
+                    lo_r[p*LOW +: LOW] <= lo[v][(2*p)*LOW +: LOW] + lo[v][(2*p+1)*LOW +: LOW];
+                    hi_r[p*HIW +: HIW] <= hi[v][(2*p)*HIW +: HIW] + hi[v][(2*p+1)*HIW +: HIW];
+                end
             end
             if ((LANES >> (v + 1)) < LANES) begin : g_zero
-                always @(posedge i_clk) sums_r[LANES*ACCW-1:(LANES >> (v + 1))*ACCW] <= 0;
+                always @(posedge i_clk) begin
+                    lo_r[LANES*LOW-1:(LANES >> (v + 1))*LOW] <= 0;
+                    hi_r[LANES*HIW-1:(LANES >> (v + 1))*HIW] <= 0;
+                end
             end
             always @(posedge i_clk) begin
                 v_r <= lv_v[v] & ~i_rst;
                 j_r <= lv_j[v];
                 k_r <= lv_k[v];
             end
-            assign lvl[v+1] = sums_r;
+            assign lo[v+1] = lo_r;
+            assign hi[v+1] = hi_r;
             assign lv_v[v+1] = v_r;
             assign lv_j[v+1] = j_r;
             assign lv_k[v+1] = k_r;
         end
     endgenerate
-    assign o_v = lv_v[LEVELS];
-    assign o_j = lv_j[LEVELS];
-    assign o_k = lv_k[LEVELS];
-    assign o_sum = lvl[LEVELS][ACCW-1:0];
+    // the join: the low sum's bits from SPLIT up are carries into the high part
+    wire [LOW-1:0] lo_t = lo[LEVELS][LOW-1:0];
+    wire [HIW-1:0] hi_t = hi[LEVELS][HIW-1:0];
+    wire [HIW-1:0] lo_carries;
+    el_sext #(.IW(LEVELS + 1), .OW(HIW)) u_sx_carries (.i_v({1'b0, lo_t[LOW-1:SPLIT]}), .o_v(lo_carries));
+    always @(posedge i_clk) begin
+        o_v <= lv_v[LEVELS] & ~i_rst;
+        o_j <= lv_j[LEVELS];
+        o_k <= lv_k[LEVELS];
+        o_sum <= {hi_t + lo_carries, lo_t[SPLIT-1:0]};
+    end
 endmodule
 
