@@ -129,6 +129,9 @@ public sealed class FixedParameters
                 format.MacBits, fm, format.CoefficientBits, format.CoefficientFracBits);
     }
 
+    /// <summary>Draws <see cref="DataMaxAbs"/> takes when fitting a format to a data source (the demo, `compare`).</summary>
+    public const int FitSamples = 20_000;
+
     /// <summary>The largest |x| over <paramref name="samples"/> data drawn from <paramref name="data"/> with its own random stream (seed, stream -7), for <see cref="FitMacFormat"/>.</summary>
     public static double DataMaxAbs(EdgeLangevin.Reference.Data.IDataSource data, int samples, long seed)
     {

@@ -14,6 +14,18 @@ public static class FormatSpec
 {
     public const string Help = "Number formats as WORD=BITS.FRAC pairs, WORD one of A (dictionary), S (state), M (MAC operand), C (coefficient); e.g. A=16.13,S=32.16 (defaults A=16.13,S=32.16,M=16.11,C=16.14)";
 
+    /// <summary>
+    /// The formats a command runs in: <paramref name="text"/> parsed (and used as given) when the
+    /// option was given; without it, the defaults with M's fractional bits fitted to the data's
+    /// largest |x| (<see cref="FixedParameters.FitMacFormat"/>, FIXED_POINT.md). <paramref name="dataMaxAbs"/>
+    /// is only called in that case.
+    /// </summary>
+    public static FixedFormat ParseOrFit(string? text, Func<double> dataMaxAbs)
+    {
+        ArgumentNullException.ThrowIfNull(dataMaxAbs);
+        return text is not null ? Parse(text) : FixedParameters.FitMacFormat(FixedFormat.Default, dataMaxAbs());
+    }
+
     public static FixedFormat Parse(string? text)
     {
         FixedFormat def = FixedFormat.Default;

@@ -25,7 +25,7 @@ public class LearnerBenchmarks
     private const int StepsPerInvocation = 2000;
     private SparseCodingModel _model = null!;
     private ImagePatchSource _data = null!;
-    private readonly InferenceSettings _inference = new() { Dt = 1, TauU = 20, Temperature = 1, Order = 1 };
+    private readonly InferenceSettings _inference = ImageExperimentSettings.Full.Inference;
     private readonly LearningSettings _learning = ImageExperimentSettings.Full.Learning with { Steps = StepsPerInvocation, RecordEvery = StepsPerInvocation };
 
     [Params(64, 256)]

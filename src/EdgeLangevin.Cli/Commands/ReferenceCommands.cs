@@ -125,11 +125,8 @@ public static class ReferenceCommands
             double[][] inputs = InputFile.Read(inputPath, m.D);
             string eng = parse.GetValue(engine)!;
             int s = parse.GetValue(seed);
-            // Without --format: the default, its MAC operands widened to the inputs' range (the residual is x itself
-            // while no unit is active). Whitened image patches reach |x| ~ 18 and the default M = 16.11 holds < 16.
-            FixedFormat fixedFormat = parse.GetValue(format) is { } spec
-                ? FormatSpec.Parse(spec)
-                : FixedParameters.FitMacFormat(FormatSpec.Parse(null), inputs.Max(x => x.Max(Math.Abs)));
+            // Without --format, M fitted to the inputs (whitened image patches reach |x| ~ 18; the default M = 16.11 holds < 16).
+            FixedFormat fixedFormat = FormatSpec.ParseOrFit(parse.GetValue(format), () => inputs.Max(x => x.Max(Math.Abs)));
             PosteriorSummary[] result = CliProgress.Run(context, $"infer ({eng})", (p, ct) => RunEngine(eng, m, inputs, settings, s, p, ct, fixedFormat));
             var results = new JsonArray();
             foreach (var r in result)

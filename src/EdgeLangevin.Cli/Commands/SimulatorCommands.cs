@@ -61,10 +61,8 @@ public static class SimulatorCommands
                 data = b;
                 problem = "bars";
             }
-            // Without --format: the default with its MAC operands widened to the data's range, as in the demo.
-            FixedFormat fixedFormat = formatText is not null
-                ? FormatSpec.Parse(formatText)
-                : FixedParameters.FitMacFormat(FormatSpec.Parse(null), FixedParameters.DataMaxAbs(data, 20_000, runSeed));
+            // Without --format, M fitted to the data, as in the demo.
+            FixedFormat fixedFormat = FormatSpec.ParseOrFit(formatText, () => FixedParameters.DataMaxAbs(data, FixedParameters.FitSamples, runSeed));
             ComparisonLengths lengths = parse.GetValue(quick) ? ComparisonLengths.Quick : ComparisonLengths.Full;
             bool doProfile = parse.GetValue(profile);
             JsonObject result = CliProgress.Run(context, "compare", (p, ct) => Comparison.Run(m, data, problem, fixedFormat, lengths, runSeed, doProfile, p, ct));

@@ -131,7 +131,7 @@ public sealed class DemoPipeline
         _images = ImageFolder.Load(ImageFolder.ShippedName, PatchSize);
         Preprocessing pre = PatchPreprocessor.Fit(_images, _image.Preprocessing, _seed);
         _patches = new ImagePatchSource(_images, pre);
-        _fixedFormat = FixedParameters.FitMacFormat(FormatSpec.Parse(null), FixedParameters.DataMaxAbs(_patches, 20_000, _seed));
+        _fixedFormat = FixedParameters.FitMacFormat(FixedFormat.Default, FixedParameters.DataMaxAbs(_patches, FixedParameters.FitSamples, _seed));
         progress.Report(new RunProgress("images: whitening", 1, 1));
         _metrics["images"] = new JsonObject
         {
