@@ -23,6 +23,11 @@ public class BoardProjectTests
 
     private static string CoreDir => Path.Combine(Root, "src", "EdgeLangevin.Core");
 
+    /// <summary>The one exported model every board compiles (linked, not copied).</summary>
+    private static string SharedModelDir => Path.Combine(Root, "firmware", "models", "exported");
+
+    private static string SharedModelSource => Path.Combine(SharedModelDir, "ExportedModel.cs");
+
     /// <summary>Full paths of the Compile items of an MSBuild file (paths relative to <paramref name="baseDir"/>).</summary>
     private static List<string> Compiled(XDocument doc, XNamespace ns, string baseDir) =>
         doc.Descendants(ns + "Compile").Select(e => (string)e.Attribute("Include")!)
@@ -70,7 +75,7 @@ public class BoardProjectTests
         var compiled = NanoFrameworkCompileList();
         foreach (string common in Directory.EnumerateFiles(Path.Combine(Root, "firmware", "common"), "*.cs"))
             Assert.True(compiled.Contains(Path.GetFullPath(common)), $"firmware/common/{Path.GetFileName(common)} is not compiled by the .nfproj");
-        Assert.Contains(Path.Combine(NanoDir, "Model", "ExportedModel.cs"), compiled);
+        Assert.Contains(SharedModelSource, compiled);
         Assert.Contains(Path.Combine(NanoDir, "Program.cs"), compiled);
         var absent = compiled.Where(f => !File.Exists(f)).ToList();
         Assert.True(absent.Count == 0, "compiled by the .nfproj but missing:\n" + string.Join("\n", absent));
@@ -101,36 +106,65 @@ public class BoardProjectTests
     }
 
     [Fact]
-    public void The_shared_firmware_code_and_the_exported_models_stay_within_the_nanoframework_subset()
+    public void The_shared_firmware_code_and_the_exported_model_stay_within_the_nanoframework_subset()
     {
         // The core's own subset check (tests/EdgeLangevin.Core.Tests, linked into this project), applied to the
         // board-independent firmware code and the generated model tables that every board compiles.
-        var files = Directory.EnumerateFiles(Path.Combine(Root, "firmware", "common"), "*.cs")
-            .Concat(Directory.EnumerateFiles(Path.Combine(Root, "firmware"), "ExportedModel.cs", SearchOption.AllDirectories)
-                .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")))
-            .ToList();
-        Assert.True(files.Count >= 9, $"expected the common files and three exported models, found {files.Count}");
+        var files = Directory.EnumerateFiles(Path.Combine(Root, "firmware", "common"), "*.cs").Append(SharedModelSource).ToList();
+        Assert.True(files.Count >= 7, $"expected the common files and the exported model, found {files.Count}");
         var violations = files.SelectMany(f => NanoFrameworkSubsetTests.Violations(File.ReadAllText(f), Path.GetRelativePath(Root, f))).ToList();
         Assert.True(violations.Count == 0, string.Join("\n", violations));
     }
 
     [Theory]
-    [InlineData("iot/EdgeLangevin.Firmware.Iot/Model", FirmwareTarget.Iot)]
-    [InlineData("nanoframework/Model", FirmwareTarget.NanoFramework)]
-    [InlineData("meadow/Model", FirmwareTarget.Meadow)]
-    public void The_committed_default_model_of_each_board_is_what_the_exporter_writes_today(string folder, FirmwareTarget target)
+    [InlineData("iot/EdgeLangevin.Firmware.Iot/EdgeLangevin.Firmware.Iot.csproj")]
+    [InlineData("meadow/EdgeLangevin.Firmware.Meadow.csproj")]
+    [InlineData("nanoframework-check/EdgeLangevin.Firmware.NanoFrameworkCheck.csproj")]
+    [InlineData("nanoframework/EdgeLangevin.Firmware.NanoFramework.nfproj")]
+    public void Every_board_project_links_the_one_exported_model(string project)
     {
+        string path = Path.Combine(Root, "firmware", project);
+        var doc = XDocument.Load(path);
+        var compiled = Compiled(doc, doc.Root!.Name.Namespace, Path.GetDirectoryName(path)!);
+        Assert.Contains(SharedModelSource, compiled);
+    }
+
+    [Fact]
+    public void No_board_folder_holds_its_own_copy_of_an_exported_model()
+    {
+        var copies = Directory.EnumerateFiles(Path.Combine(Root, "firmware"), "ExportedModel.cs", SearchOption.AllDirectories)
+            .Where(f => !Path.GetRelativePath(Root, f).Split(Path.DirectorySeparatorChar).Any(p => p is "bin" or "obj"))
+            .Select(f => Path.GetRelativePath(Root, f)).ToList();
+        Assert.Equal([Path.GetRelativePath(Root, SharedModelSource)], copies);
+    }
+
+    [Fact]
+    public void The_committed_default_model_is_what_the_exporter_writes_today_for_the_smallest_budget()
+    {
+        // One copy for all three boards, exported for nanoframework: the smallest RAM budget, so it fits every board.
         // Golden files: regenerate with `edgelangevin firmware export --model firmware/models/bars8x8.json
-        // --target T --out firmware/FOLDER`, or set EDGELANGEVIN_UPDATE_GOLDEN=1 and run this test.
-        string dir = Path.Combine(Root, "firmware", folder);
+        // --target nanoframework --out firmware/models/exported`, or set EDGELANGEVIN_UPDATE_GOLDEN=1 and run this test.
+        FirmwareTarget smallest = Enum.GetValues<FirmwareTarget>().MinBy(FirmwareTargets.BudgetBytes);
+        Assert.Equal(FirmwareTarget.NanoFramework, smallest);
         var model = ModelFile.Read(Path.Combine(Root, "firmware", "models", "bars8x8.json"));
-        var export = FirmwareExporter.Build(model, "bars8x8", new FirmwareExportOptions { Target = target }, new Codegen.Templates.TemplateRenderer(Path.Combine(Root, "firmware", "templates")));
+        var options = new FirmwareExportOptions { Target = smallest };
+        var export = FirmwareExporter.Build(model, "bars8x8", options, new Codegen.Templates.TemplateRenderer(Path.Combine(Root, "firmware", "templates")));
         if (Environment.GetEnvironmentVariable("EDGELANGEVIN_UPDATE_GOLDEN") == "1")
         {
-            FirmwareExporter.Export(model, "bars8x8", new FirmwareExportOptions { Target = target }, dir, Path.Combine(Root, "firmware", "templates"));
+            FirmwareExporter.Export(model, "bars8x8", options, SharedModelDir, Path.Combine(Root, "firmware", "templates"));
             return;
         }
-        Assert.Equal(export.ModelSource, File.ReadAllText(Path.Combine(dir, "ExportedModel.cs")));
-        Assert.Equal(export.GoldenJson, File.ReadAllText(Path.Combine(dir, "golden.json")));
+        Assert.Equal(export.ModelSource, File.ReadAllText(SharedModelSource));
+        Assert.Equal(export.GoldenJson, File.ReadAllText(Path.Combine(SharedModelDir, "golden.json")));
+    }
+
+    [Fact]
+    public void The_committed_model_passes_the_boot_self_test_in_a_board_build()
+    {
+        // What the nanoFramework and Meadow projects compile (common code + the shared model), built here against
+        // the desktop core and run: the same self-test each board runs at boot (the IoT firmware's tests run it too).
+        var board = Export.BoardBuild.Compile(File.ReadAllText(SharedModelSource));
+        var (passed, message) = Export.BoardBuild.RunSelfTest(board, Export.BoardBuild.CreateModel(board));
+        Assert.True(passed, message);
     }
 }
