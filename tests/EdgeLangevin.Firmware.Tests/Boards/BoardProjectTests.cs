@@ -98,6 +98,19 @@ public class BoardProjectTests
     }
 
     [Fact]
+    public void The_firmware_readme_names_the_version_ci_compiles_against_and_the_versions_the_board_project_pins()
+    {
+        string central = XDocument.Load(Path.Combine(Root, "Directory.Packages.props")).Descendants("PackageVersion")
+            .Single(p => (string?)p.Attribute("Include") == "nanoFramework.CoreLibrary").Attribute("Version")!.Value;
+        var pinned = XDocument.Load(Path.Combine(NanoDir, "packages.config")).Descendants("package")
+            .ToDictionary(p => (string)p.Attribute("id")!, p => (string)p.Attribute("version")!);
+        string readme = File.ReadAllText(Path.Combine(Root, "firmware", "README.md"));
+        Assert.Contains($"CI compiles against nanoFramework.CoreLibrary **{central}**", readme);
+        Assert.Contains($"still pins CoreLibrary **{pinned["nanoFramework.CoreLibrary"]}**", readme);
+        Assert.Contains($"nanoFramework.System.Device.Adc **{pinned["nanoFramework.System.Device.Adc"]}**", readme);
+    }
+
+    [Fact]
     public void Neither_board_project_that_cannot_build_here_is_in_the_solution()
     {
         string sln = File.ReadAllText(Path.Combine(Root, "EdgeLangevin.sln"));
