@@ -23,9 +23,10 @@ internal sealed class NanoFrameworkIl
     /// nanoFramework's metadata processor (nanoframework/metadata-processor, MetadataProcessor.Shared/Tables/
     /// nanoSignaturesTable.cs) stores each static array's initial data in the assembly's signatures table
     /// (TBL_Signatures) as a 16-bit length and the bytes, and addresses every entry of that table (field,
-    /// method and local signatures too) by a 16-bit offset (the field record's ushort). So all of it must fit
-    /// in 65,535 bytes, and one array's data in 65,535 bytes; the offset counter is a ushort that wraps
-    /// silently past that, corrupting the .pe instead of failing the build.
+    /// method and local signatures too) by a 16-bit offset (the field record's ushort; the processor's offset
+    /// counter is a ushort too, so an entry past 64 KiB cannot be addressed). One array's data is limited to
+    /// 65,535 bytes by the length, and every entry must start below 65,536; this check holds the whole table
+    /// to 65,535 bytes, slightly stricter than the last entry's start.
     /// </summary>
     public const int SignatureTableLimitBytes = 0xFFFF;
 
