@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using EdgeLangevin.Cli.Commands;
 using EdgeLangevin.Cli.Infrastructure;
 using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Simulator;
 
 namespace EdgeLangevin.Cli;
 
@@ -78,6 +79,7 @@ public static class CliApp
             return ExitCodes.BadUsage;
         }
         using IDisposable scope = CliContext.Enter(new CliContext(stdout, stderr, CommonOptions.IsQuiet(parse), cancellation, args));
+        using SaturationLog saturations = SaturationLog.Begin();
         using AtomicFile.Session writes = AtomicFile.BeginSession(cancellation, commitDelay, commitDelay > TimeSpan.Zero ? stderr : null);
         try
         {
@@ -85,6 +87,9 @@ public static class CliApp
             if (parse.Action is not null && ReferenceEquals(parse.Action, parse.CommandResult.Command.Action))
                 OutputPaths.CheckBeforeWork(parse);
             int code = parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = stdout, Error = stderr });
+            if (saturations.Total > 0)
+                stderr.WriteLine($"warning: the fixed-point core clipped {saturations.Total} values ({saturations.Describe()}); " +
+                    "results are biased where it clipped: a format with more integer bits (--format) avoids it (counts by site: fixed_point_saturations in the JSON)");
             if (cancellation.IsCancellationRequested && code == ExitCodes.Success)
             {
                 // The signal came after the last output was in place: the results are complete, but say so.

@@ -19,6 +19,7 @@ public static class FloatEngine
         catch (ArgumentException e) { throw new InvalidInputException($"model: {e.Message}", e); }
         CheckInputs(model, inputs);
         int n = inputs.Length, c = settings.Chains, k = model.K;
+        MemoryBudget.CheckChains(ChainsAsked(n, c, model), (double)n * c, model.D, k, posterior: true, FewerChains);
         var batch = new ChainBatch(model, settings, n * c, seed);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < c; j++) batch.SetInput(i * c + j, inputs[i]);
@@ -41,6 +42,12 @@ public static class FloatEngine
 
         return posterior.Summarise();
     }
+
+    /// <summary>"2 input(s) x 200000000 chains (K = 16, D = 64)", for the memory estimate's message.</summary>
+    public static string ChainsAsked(int inputs, int chains, SparseCodingModel model) =>
+        $"{inputs} input(s) x {chains} chains (K = {model.K}, D = {model.D})";
+
+    public const string FewerChains = "give fewer chains (--chains, inference.chains) or fewer inputs";
 
     /// <summary>Every input must have D finite numbers.</summary>
     public static void CheckInputs(SparseCodingModel model, double[][] inputs, string? fileName = null)
