@@ -141,14 +141,22 @@ public sealed class JsonFieldReader
         catch (JsonException e)
         {
             string where = e.LineNumber is long line ? $" at line {line + 1}, column {(e.BytePositionInLine ?? 0) + 1}" : "";
-            throw new InvalidInputException($"{file}: not valid JSON{where}: {Plain(e.Message)}", e);
+            throw new InvalidInputException($"{file}: not valid JSON{where}: {PlainJsonMessage(e.Message)}", e);
         }
-        if (root is not JsonObject obj) throw new InvalidInputException($"{file}: expected {expected} at the top level, got {(root is null ? "null" : root.GetValueKind().ToString().ToLowerInvariant())}");
+        if (root is not JsonObject obj)
+            throw new InvalidInputException($"{file}: expected {expected} at the top level, got {root?.GetValueKind() switch
+            {
+                null or JsonValueKind.Null => "null",
+                JsonValueKind.Array => "an array",
+                JsonValueKind.String => "a string",
+                JsonValueKind.Number => $"the number {root.ToJsonString()}",
+                _ => root.ToJsonString(),
+            }}");
         return obj;
     }
 
     /// <summary>System.Text.Json's message in the user's words: no reader options, no byte positions, "field 'x' appears twice".</summary>
-    private static string Plain(string message)
+    public static string PlainJsonMessage(string message)
     {
         int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
         if (cut < 0) cut = message.IndexOf(" Path:", StringComparison.Ordinal);
