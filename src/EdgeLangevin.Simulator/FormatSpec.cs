@@ -31,10 +31,9 @@ public static class FormatSpec
         FixedFormat def = FixedFormat.Default;
         int wa = def.DictionaryBits, fa = def.DictionaryFracBits, ws = def.StateBits, fs = def.StateFracBits;
         int wm = def.MacBits, fm = def.MacFracBits, wc = def.CoefficientBits, fc = def.CoefficientFracBits;
-        if (text is not null)
+        if (!string.IsNullOrWhiteSpace(text)) // empty: the default (config files and the HDL project spell "no format" so)
         {
-            // Every word given acts: an empty spec, an empty entry or a word given twice is an error, never "the default" or "the last one wins".
-            if (string.IsNullOrWhiteSpace(text)) throw InvalidInputException.Field(null, "--format", "is empty: give WORD=BITS.FRAC entries (e.g. A=16.13,S=32.16), or leave --format out for the default");
+            // Every word given acts: an empty entry or a word given twice is an error, never skipped or "the last one wins".
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
             {

@@ -149,6 +149,25 @@ public class OutputPathTests
     }
 
     [Fact]
+    public void A_file_output_spelt_as_a_folder_or_with_a_name_too_long_is_refused_before_any_work()
+    {
+        using var tmp = new TempDir();
+        string model = Fixtures.Model(tmp), input = Fixtures.Input(tmp);
+        Refused(tmp, "--json expects a file name, this names a folder", Infer(model, input, Path.Combine(tmp.Path, "newdir") + "/"));
+        Refused(tmp, "longer than the 255 bytes", Infer(model, input, Path.Combine(tmp.Path, new string('n', 256) + ".json")));
+    }
+
+    [Fact]
+    public void A_long_but_valid_output_name_is_written()
+    {
+        using var tmp = new TempDir();
+        string target = Path.Combine(tmp.Path, new string('n', 240) + ".json"); // the temporary name must not exceed 255 bytes either
+        CliRun run = CliRun.Of(Infer(Fixtures.Model(tmp), Fixtures.Input(tmp), target));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.True(File.Exists(target));
+    }
+
+    [Fact]
     public void A_new_nested_output_path_is_created_and_written()
     {
         using var tmp = new TempDir();

@@ -123,6 +123,7 @@ public static class ReferenceCommands
             catch (InvalidInputException e) { throw new InvalidInputException($"command line: {e.Message}", e); }
             SparseCodingModel m = ModelFile.Read(modelPath);
             double[][] inputs = InputFile.Read(inputPath, m.D);
+            FloatEngine.CheckInputs(m, inputs, inputPath); // here, so that its errors name the file
             string eng = parse.GetValue(engine)!;
             if (eng != "fixed") CommonOptions.RefuseGiven(parse, "with --engine float (it sets the fixed-point format)", format);
             int s = parse.GetValue(seed);

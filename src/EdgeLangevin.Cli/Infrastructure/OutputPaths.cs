@@ -81,10 +81,17 @@ public static class OutputPaths
 
     private static void CheckOutput(PathOption o)
     {
+        if (!o.IsFolder && Path.EndsInDirectorySeparator(o.Given))
+            throw new InvalidInputException($"{o.Given}: {o.Option} expects a file name, this names a folder");
+        if (System.Text.Encoding.UTF8.GetByteCount(Path.GetFileName(o.Canonical)) > MaxNameBytes)
+            throw new InvalidInputException($"{o.Given}: {o.Option} cannot be written: the name is longer than the {MaxNameBytes} bytes a file system allows");
         // The path as given: its last component is examined, not followed (a link there is refused).
         AtomicFile.CheckReplaceable(Path.GetFullPath(o.Given).TrimEnd(Path.DirectorySeparatorChar), o.IsFolder, o.Option);
         CheckWritable(o, Path.GetDirectoryName(o.Canonical));
     }
+
+    /// <summary>NAME_MAX of Linux, macOS and Windows file systems.</summary>
+    private const int MaxNameBytes = 255;
 
     private static void CheckWork(PathOption w)
     {

@@ -49,7 +49,10 @@ public static class FloatEngine
 
     public const string FewerChains = "give fewer chains (--chains, inference.chains) or fewer inputs";
 
-    /// <summary>Every input must have D finite numbers.</summary>
+    /// <summary>Largest |x| / sigma the samplers accept (far from any real data; far enough from double's 1e308 that squares and sums stay finite).</summary>
+    public const double MaxInputOverSigma = 1e100;
+
+    /// <summary>Every input must have D finite numbers, each with |x| / sigma below <see cref="MaxInputOverSigma"/>.</summary>
     public static void CheckInputs(SparseCodingModel model, double[][] inputs, string? fileName = null)
     {
         if (inputs.Length == 0) throw InvalidInputException.Field(fileName, "inputs", "expected at least one input vector");
@@ -59,7 +62,12 @@ public static class FloatEngine
             if (inputs[i].Length != model.D)
                 throw InvalidInputException.Field(fileName, $"inputs[{i}]", $"expected {model.D} numbers (the dictionary has {model.D} rows), got {inputs[i].Length}");
             for (int d = 0; d < model.D; d++)
+            {
                 if (!double.IsFinite(inputs[i][d])) throw InvalidInputException.Field(fileName, $"inputs[{i}][{d}]", "must be a finite number");
+                // The energy has |x|^2 / sigma^2: beyond about 1e150 it overflows double precision and the sampler's state becomes NaN.
+                if (Math.Abs(inputs[i][d]) / model.Sigma > MaxInputOverSigma)
+                    throw InvalidInputException.Field(fileName, $"inputs[{i}][{d}]", $"|x| = {Math.Abs(inputs[i][d]).ToString("G4", System.Globalization.CultureInfo.InvariantCulture)} is too large: |x| / sigma must stay below {MaxInputOverSigma:G0} for double precision; scale the inputs");
+            }
         }
     }
 }

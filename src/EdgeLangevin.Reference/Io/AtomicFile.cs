@@ -24,10 +24,11 @@ public static class AtomicFile
     public static void Write(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
+        if (Path.GetFileName(full).Length == 0) throw new InvalidInputException($"{path}: output must be a file name, this names a folder");
         CheckReplaceable(full, folder: false);
         string dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string temp = TemporaryName(dir, full);
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
@@ -62,7 +63,7 @@ public static class AtomicFile
         CheckReplaceable(full, folder: true);
         string parent = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(parent);
-        string temp = Path.Combine(parent, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string temp = TemporaryName(parent, full);
         string old = temp + ".old";
         Directory.CreateDirectory(temp);
         bool wasInside = InsideTemporaryFolder.Value;
@@ -83,6 +84,16 @@ public static class AtomicFile
             if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
             if (Directory.Exists(old) && !Directory.Exists(full)) Directory.Move(old, full);
         }
+    }
+
+    /// <summary>
+    /// A hidden sibling name for the work in progress. The destination's name is cut to 64 characters so
+    /// that a long (valid) name does not make the temporary one exceed the file system's 255-byte limit.
+    /// </summary>
+    private static string TemporaryName(string dir, string full)
+    {
+        string name = Path.GetFileName(full);
+        return Path.Combine(dir, $".{(name.Length > 64 ? name[..64] : name)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
     }
 
     /// <summary>

@@ -23,6 +23,7 @@ public static class ModelFile
 
     public static SparseCodingModel Read(string path)
     {
+        if (Directory.Exists(path)) throw new InvalidInputException($"{path}: is a folder, expected a model file");
         if (!File.Exists(path)) throw new InvalidInputException($"{path}: model file not found");
         string text = File.ReadAllText(path);
         return Parse(text, path);
