@@ -1,7 +1,11 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 using EdgeLangevin.Cli.Commands;
 using EdgeLangevin.Cli.Infrastructure;
 using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Simulator;
 
 namespace EdgeLangevin.Cli;
 
@@ -25,6 +29,36 @@ public static class CliApp
         return root;
     }
 
+    /// <summary>Test hook: milliseconds to wait before each output is put in place (tests signal the process "while writing").</summary>
+    public const string CommitDelayVariable = "EDGELANGEVIN_TEST_COMMIT_DELAY_MS";
+
+    /// <summary>
+    /// The process entry point: SIGINT (Ctrl-C) and SIGTERM (timeouts, CI cancel, kill) cancel the verb,
+    /// which then stops, removes its temporary files and folders and exits 1 with "interrupted: ...";
+    /// a second signal ends the process at once (the default action).
+    /// </summary>
+    public static int RunProcess(string[] args)
+    {
+        using var stop = new CancellationTokenSource();
+        int signals = 0;
+        Action<PosixSignalContext> onSignal = context =>
+        {
+            if (Interlocked.Increment(ref signals) > 1) return; // the second one: default action, the process ends
+            context.Cancel = true;
+            stop.Cancel();
+        };
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, onSignal);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, onSignal);
+        TimeSpan commitDelay = int.TryParse(Environment.GetEnvironmentVariable(CommitDelayVariable), NumberStyles.None, CultureInfo.InvariantCulture, out int ms)
+            ? TimeSpan.FromMilliseconds(ms) : TimeSpan.Zero;
+        if (commitDelay > TimeSpan.Zero)
+        {
+            Console.Error.WriteLine("test hook: signal handlers installed");
+            Console.Error.Flush();
+        }
+        return Run(BuildRoot(), args, null, null, stop.Token, commitDelay);
+    }
+
     /// <summary>
     /// Parses and runs one command line. Tests call this in-process with their own writers and,
     /// to simulate Ctrl-C, a <paramref name="cancellation"/> token.
@@ -33,21 +67,36 @@ public static class CliApp
         Run(BuildRoot(), args, stdout, stderr, cancellation);
 
     /// <summary>Runs <paramref name="args"/> against a given command tree (tests add commands that fail on purpose).</summary>
-    internal static int Run(RootCommand root, string[] args, TextWriter? stdout, TextWriter? stderr, CancellationToken cancellation)
+    internal static int Run(RootCommand root, string[] args, TextWriter? stdout, TextWriter? stderr, CancellationToken cancellation, TimeSpan commitDelay = default)
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) stderr.WriteLine($"error: {error.Message}");
+            foreach (var error in parse.Errors) stderr.WriteLine($"error: {InProjectWords(error.Message)}");
             stderr.WriteLine("Run 'edgelangevin --help' (or '<verb> --help') for usage.");
             return ExitCodes.BadUsage;
         }
         using IDisposable scope = CliContext.Enter(new CliContext(stdout, stderr, CommonOptions.IsQuiet(parse), cancellation, args));
+        using SaturationLog saturations = SaturationLog.Begin();
+        using AtomicFile.Session writes = AtomicFile.BeginSession(cancellation, commitDelay, commitDelay > TimeSpan.Zero ? stderr : null);
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = stdout, Error = stderr });
+            // Every output path is checked before any work (a verb's own checks come after this one).
+            if (parse.Action is not null && ReferenceEquals(parse.Action, parse.CommandResult.Command.Action))
+                OutputPaths.CheckBeforeWork(parse);
+            int code = parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = stdout, Error = stderr });
+            if (saturations.Total > 0)
+                stderr.WriteLine($"warning: the fixed-point core clipped {saturations.Total} values ({saturations.Describe()}); " +
+                    "results are biased where it clipped: a format with more integer bits (--format) avoids it (counts by site: fixed_point_saturations in the JSON)");
+            if (cancellation.IsCancellationRequested && code == ExitCodes.Success)
+            {
+                // The signal came after the last output was in place: the results are complete, but say so.
+                stderr.WriteLine("interrupted after the results were written: they are complete");
+                return ExitCodes.JobFailed;
+            }
+            return code;
         }
         catch (Exception e) when (Unwrap(e) is InvalidInputException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {
@@ -56,7 +105,16 @@ public static class CliApp
         }
         catch (Exception e) when (Unwrap(e) is OperationCanceledException)
         {
-            stderr.WriteLine("interrupted: previous results were left as they were");
+            IReadOnlyList<string> written = writes.Written;
+            stderr.WriteLine(written.Count == 0
+                ? "interrupted: previous results were left as they were"
+                : $"interrupted: {string.Join(", ", written)} had already been written; the other outputs were left as they were");
+            return ExitCodes.JobFailed;
+        }
+        catch (Exception e) when (Unwrap(e) is OutOfMemoryException or InsufficientExecutionStackException)
+        {
+            // The up-front estimates (MemoryBudget) refuse the sizes we can predict; this is what remains.
+            stderr.WriteLine("failed: out of memory: the sizes given need more memory than this machine has; try smaller ones");
             return ExitCodes.JobFailed;
         }
         catch (Exception e) when (Unwrap(e) is JobFailedException)
@@ -75,6 +133,29 @@ public static class CliApp
             stderr.WriteLine($"internal error (please report it with the command line): {Unwrap(e)}");
             return ExitCodes.JobFailed;
         }
+    }
+
+    /// <summary>
+    /// System.CommandLine names the expected type as .NET spells it ("System.Nullable`1[System.Int32]");
+    /// the user gets "an integer".
+    /// </summary>
+    internal static string InProjectWords(string message) =>
+        Regex.Replace(message, @"(?: as)? expected type '([^']+)'", m => ": expected " + FriendlyType(m.Groups[1].Value));
+
+    private static string FriendlyType(string dotnetName)
+    {
+        string name = Regex.Match(dotnetName, @"^System\.Nullable`1\[(.+)\]$") is { Success: true } n ? n.Groups[1].Value : dotnetName;
+        if (name.EndsWith("[]", StringComparison.Ordinal)) return "a list of " + FriendlyType(name[..^2]).Replace("an ", "", StringComparison.Ordinal).Replace("a ", "", StringComparison.Ordinal) + "s";
+        return name switch
+        {
+            "System.Int32" or "System.Int64" or "System.Int16" or "System.Byte" => "an integer",
+            "System.Double" or "System.Single" or "System.Decimal" => "a number",
+            "System.Boolean" => "true or false",
+            "System.IO.FileInfo" => "a file path",
+            "System.IO.DirectoryInfo" => "a folder path",
+            "System.String" => "text",
+            _ => "a value of the kind the option's help describes",
+        };
     }
 
     private static Exception Unwrap(Exception e) =>

@@ -1,3 +1,3 @@
 using EdgeLangevin.Cli;
 
-return CliApp.Run(args);
+return CliApp.RunProcess(args);

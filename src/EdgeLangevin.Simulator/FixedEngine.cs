@@ -35,6 +35,7 @@ public static class FixedEngine
         try { model.Validate(); }
         catch (ArgumentException e) { throw new InvalidInputException($"model: {e.Message}", e); }
         FloatEngine.CheckInputs(model, inputs);
+        MemoryBudget.CheckChains(FloatEngine.ChainsAsked(inputs.Length, settings.Chains, model), (double)inputs.Length * settings.Chains, model.D, model.K, posterior: true, FloatEngine.FewerChains);
         FixedParameters p = FixedParameters.Create(model, format, settings.Eps, settings.Temperature, settings.Order, settings.Mu);
         int n = inputs.Length, c = settings.Chains, k = model.K, d = model.D;
         var solver = new LangevinSolver(p.Step, p.DictionaryRowMajor, d, k, n * c, unchecked((int)seed));
@@ -83,6 +84,7 @@ public static class FixedEngine
             if (progress is not null && (t % reportEvery == 0 || t == total - 1)) progress.Report(new RunProgress("sampling (fixed point)", t + 1, total));
         }
 
+        SaturationLog.Add(solver.Workspace.Saturations);
         PosteriorSummary[] result = posterior.Summarise();
         double seconds = watch.Elapsed.TotalSeconds;
         return new FixedInferenceResult(result, stats, solver.Workspace.SaturationTotal, (long[])solver.Workspace.Saturations.Clone(),

@@ -135,6 +135,7 @@ public static class FixedLearning
         Matrix final = Dequantize(solver, format, rowMajor);
         var model = initial with { Dictionary = final, Pi = SparseCodingModel.PiFromU0(solver.ThresholdQ * stateScale, initial.Lambda) };
         double seconds = watch.Elapsed.TotalSeconds;
+        SaturationLog.Add(solver.Workspace.Saturations, learner.DictionarySaturations);
         return new FixedLearningResult(model, history, stats, solver.Workspace.SaturationTotal, learner.DictionarySaturations,
             (double)allocated / learning.Steps, seconds > 0 ? learning.Steps / seconds : double.NaN, rounding, (long[])solver.Workspace.Saturations.Clone());
     }

@@ -31,16 +31,21 @@ public static class FormatSpec
         FixedFormat def = FixedFormat.Default;
         int wa = def.DictionaryBits, fa = def.DictionaryFracBits, ws = def.StateBits, fs = def.StateFracBits;
         int wm = def.MacBits, fm = def.MacFracBits, wc = def.CoefficientBits, fc = def.CoefficientFracBits;
-        if (!string.IsNullOrWhiteSpace(text))
+        if (!string.IsNullOrWhiteSpace(text)) // empty: the default (config files and the HDL project spell "no format" so)
         {
-            foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            // Every word given acts: an empty entry or a word given twice is an error, never skipped or "the last one wins".
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
             {
+                if (part.Length == 0) throw InvalidInputException.Field(null, "--format", $"'{text}' has an empty entry between commas");
                 int eq = part.IndexOf('=');
                 string key = eq < 0 ? "" : part[..eq].Trim().ToUpperInvariant();
                 string value = eq < 0 ? "" : part[(eq + 1)..].Trim();
                 string[] wf = value.Split('.');
                 if (wf.Length != 2 || !int.TryParse(wf[0], NumberStyles.None, CultureInfo.InvariantCulture, out int w) || !int.TryParse(wf[1], NumberStyles.None, CultureInfo.InvariantCulture, out int f))
                     throw InvalidInputException.Field(null, "--format", $"'{part}': expected WORD=BITS.FRAC, e.g. A=16.13");
+                if (key is "A" or "S" or "M" or "C" && !seen.Add(key))
+                    throw InvalidInputException.Field(null, "--format", $"'{text}' gives {key} twice: give each word once");
                 switch (key)
                 {
                     case "A": wa = w; fa = f; break;

@@ -151,6 +151,7 @@ public static class TestVectors
         }
         if (noiseGen.StateOf(0) != solver.Noise.StateOf(0))
             throw new InvalidOperationException("internal error: the solver did not draw exactly K noise words per step");
+        SaturationLog.Add(solver.Workspace.Saturations);
         return new VectorSet
         {
             Parameters = p, Steps = steps, RunSeed = seed, GeneratorSeed = generatorSeed, X = xq, UInit = uInit, MInit = mInit,

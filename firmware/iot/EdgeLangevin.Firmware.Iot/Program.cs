@@ -92,7 +92,9 @@ try
 {
     spi = replay is null
         ? SpiDevice.Create(new SpiConnectionSettings(bus, cs) { ClockFrequency = 1_000_000, Mode = SpiMode.Mode0 })
-        : new RecordedSpiDevice(RecordingFile.Read(Path.Combine(replay, "bars8x8-signal-ch0.txt")), RecordingFile.Read(Path.Combine(replay, "noise-ch1.txt")), options.SignalChannel, options.NoiseChannel);
+        : new RecordedSpiDevice(RecordingFile.Read(Path.Combine(replay, "bars8x8-signal-ch0.txt")),
+            RecordingFile.ReadNoise(Path.Combine(replay, "noise-ch1.txt"), EdgeLangevin.Core.HardwareNoise.NoiseHealthMonitor.CorrelationWindow),
+            options.SignalChannel, options.NoiseChannel, Path.Combine(replay, "bars8x8-signal-ch0.txt"), Path.Combine(replay, "noise-ch1.txt")) { Warnings = Console.Error };
 }
 catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
 {

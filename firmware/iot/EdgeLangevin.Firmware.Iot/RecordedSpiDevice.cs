@@ -5,7 +5,9 @@ namespace EdgeLangevin.Firmware.Iot;
 /// <summary>
 /// A recorded MCP3008 on a simulated SPI bus (the `--replay` mode and the tests): answers each 3-byte
 /// conversion request with the next recorded count of the requested channel (wrapping at the end of
-/// the recording), framed as the chip frames it (null bit low, B9 B8 in the second byte, B7..B0 in
+/// the recording, never silently: the first wrap of each channel is counted and written to
+/// <see cref="Warnings"/>, because from then on that channel repeats with the recording's period,
+/// which the noise health tests cannot see), framed as the chip frames it (null bit low, B9 B8 in the second byte, B7..B0 in
 /// the third). Faults on demand, for the tests of the error paths. It is a subclass of the real
 /// System.Device.Spi.SpiDevice, not a stand-in for it.
 /// </summary>
@@ -13,12 +15,22 @@ public sealed class RecordedSpiDevice : SpiDevice
 {
     private readonly int[][] _channels = new int[Mcp3008.Channels][];
     private readonly int[] _next = new int[Mcp3008.Channels];
+    private readonly long[] _wraps = new long[Mcp3008.Channels];
+    private readonly string[] _names = new string[Mcp3008.Channels];
 
-    public RecordedSpiDevice(int[] signal, int[] noise, int signalChannel = 0, int noiseChannel = 1)
+    public RecordedSpiDevice(int[] signal, int[] noise, int signalChannel = 0, int noiseChannel = 1, string signalName = "the signal recording", string noiseName = "the noise recording")
     {
         _channels[signalChannel] = signal;
         _channels[noiseChannel] = noise;
+        _names[signalChannel] = signalName;
+        _names[noiseChannel] = noiseName;
     }
+
+    /// <summary>Where the first wrap of each channel is reported (the console in --replay mode).</summary>
+    public TextWriter? Warnings { get; set; }
+
+    /// <summary>How many times <paramref name="channel"/>'s recording has been started over.</summary>
+    public long Wraps(int channel) => _wraps[channel];
 
     /// <summary>Transfers so far.</summary>
     public long Transfers { get; private set; }
@@ -48,6 +60,8 @@ public sealed class RecordedSpiDevice : SpiDevice
         int[] data = _channels[channel] ?? throw new InvalidOperationException($"nothing recorded on channel {channel}");
         int value = data[_next[channel]];
         _next[channel] = (_next[channel] + 1) % data.Length;
+        if (_next[channel] == 0 && _wraps[channel]++ == 0)
+            Warnings?.WriteLine($"warning: {_names[channel]} ({data.Length} counts) is used up; replaying it from the start, so channel {channel} now repeats with period {data.Length}");
         readBuffer[0] = 0;
         readBuffer[1] = (byte)((value >> 8) & 3);
         readBuffer[2] = (byte)(value & 0xFF);
@@ -77,5 +91,17 @@ public static class RecordingFile
         }
         if (values.Count == 0) throw new FormatException($"{path}: no counts");
         return values.ToArray();
+    }
+
+    /// <summary>
+    /// A noise recording for replay: at least <paramref name="minimumCounts"/> counts (one window of the
+    /// health tests), else a short loop would stand in for noise and pass them by repetition.
+    /// </summary>
+    public static int[] ReadNoise(string path, int minimumCounts)
+    {
+        int[] counts = Read(path);
+        if (counts.Length < minimumCounts)
+            throw new FormatException($"{path}: {counts.Length} counts; a noise recording needs at least {minimumCounts} (one health-test window), else it repeats with a period the health tests cannot see");
+        return counts;
     }
 }

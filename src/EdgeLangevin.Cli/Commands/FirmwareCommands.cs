@@ -48,6 +48,9 @@ public static class FirmwareCommands
             string learnText = parse.GetValue(learn)!.Trim().ToLowerInvariant();
             if (learnText is not ("none" or "pi" or "dictionary" or "both"))
                 throw InvalidInputException.Field(null, "--learn", $"expected none, pi, dictionary or both, got '{learnText}'");
+            if (parse.GetValue(order) != 2) CommonOptions.RefuseGiven(parse, "with --order 1 (the mass is for --order 2)", mu);
+            if (learnText is "none" or "pi") CommonOptions.RefuseGiven(parse, $"with --learn {learnText} (the dictionary is not learned)", tauA);
+            if (learnText is "none" or "dictionary") CommonOptions.RefuseGiven(parse, $"with --learn {learnText} (pi is not learned)", tauU0);
             var options = new FirmwareExportOptions
             {
                 Target = FirmwareTargets.Parse(parse.GetValue(target)!),

@@ -147,6 +147,7 @@ public static class ImageCommands
         var json = CommonOptions.Json();
         var seed = CommonOptions.Seed();
         var output = OutOption("Folder for the PNGs, the models and result.json (default out/reproduce-images)");
+        output.DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("out", "reproduce-images")); // a value, so it is checked before the run
         var cmd = new Command("images",
             "Learn a dictionary and pi on 8x8 natural-image patches for each overcompleteness (pi starts at 0.5, u0 is learned). " +
             "Writes the atoms as an image grid per R, the learned pi per R (JSON and a plot) and the model files. " +
@@ -367,7 +368,7 @@ public static class ImageCommands
         learn.SetAction(parse =>
         {
             string data = parse.GetValue<string>("--data") ?? "";
-            if (data == "bars") return original.Invoke(parse);
+            if (data == "bars") { CommonOptions.RefuseGiven(parse, "with --data bars (they set up image learning; bars have sigma 0.5 and K >= 16)", overcomplete, quick, sigma, variant, epsilon); return original.Invoke(parse); }
             var settings = Settings(parse.GetValue(quick), parse.GetValue<FileInfo?>("--config"), parse.GetValue<long?>("--steps"), parse.GetValue(sigma), parse.GetValue(variant), parse.GetValue(epsilon));
             if (parse.GetValue<bool>("--normalise")) settings = settings with { Learning = settings.Learning with { Normalise = true } };
             if (parse.GetValue<double?>("--pi") is { } pi)

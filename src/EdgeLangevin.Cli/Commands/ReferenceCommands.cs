@@ -45,7 +45,7 @@ public static class ReferenceCommands
     {
         var quick = new Option<bool>("--quick") { Description = "Shorter runs (about a minute on 2 cores); the numbers are noisier and learning has less time" };
         var json = CommonOptions.Json();
-        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Folder for the PNG plots and result.json, replaced atomically (default out/reproduce-bars)" };
+        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Folder for the PNG plots and result.json, replaced atomically (default out/reproduce-bars)", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("out", "reproduce-bars")) };
         var seed = CommonOptions.Seed();
         var cmd = new Command("bars",
             "DSC, LCA and Langevin sparse coding (LSC) on the 8x8 bars data with the paper's settings: activity, KL of the " +
@@ -123,7 +123,9 @@ public static class ReferenceCommands
             catch (InvalidInputException e) { throw new InvalidInputException($"command line: {e.Message}", e); }
             SparseCodingModel m = ModelFile.Read(modelPath);
             double[][] inputs = InputFile.Read(inputPath, m.D);
+            FloatEngine.CheckInputs(m, inputs, inputPath); // here, so that its errors name the file
             string eng = parse.GetValue(engine)!;
+            if (eng != "fixed") CommonOptions.RefuseGiven(parse, "with --engine float (it sets the fixed-point format)", format);
             int s = parse.GetValue(seed);
             // Without --format, M fitted to the inputs (whitened image patches reach |x| ~ 18; the default M = 16.11 holds < 16).
             FixedFormat fixedFormat = FormatSpec.ParseOrFit(parse.GetValue(format), () => inputs.Max(x => x.Max(Math.Abs)));

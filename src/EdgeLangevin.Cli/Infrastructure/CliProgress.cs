@@ -15,9 +15,10 @@ namespace EdgeLangevin.Cli.Infrastructure;
 /// <item>--quiet: only the line per finished stage.</item>
 /// </list>
 /// The job reports through <see cref="IProgress{RunProgress}"/>; a report only stores the latest numbers
-/// (no I/O on the job's thread), and the calling thread draws them. The first Ctrl-C cancels the token
-/// the job receives; work written through AtomicFile is then never half-written and earlier results
-/// stay in place. A second Ctrl-C ends the process at once.
+/// (no I/O on the job's thread), and the calling thread draws them. The job's token is the verb's
+/// cancellation (<see cref="CliContext.Cancellation"/>), which the first SIGINT (Ctrl-C) or SIGTERM
+/// triggers (<see cref="CliApp.RunProcess"/>); work written through AtomicFile is then never
+/// half-written and earlier results stay in place. A second signal ends the process at once.
 /// </summary>
 /// <example>
 /// <code>
@@ -43,41 +44,24 @@ public static class CliProgress
         if (ActiveTracker.Value is { } outer)
             return job(new PrefixedProgress(outer, title), outer.Token);
 
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.Cancellation);
-        var tracker = new Tracker(cts.Token);
-        int presses = 0;
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            if (Interlocked.Increment(ref presses) == 1)
-            {
-                e.Cancel = true; // keep the process alive so the job can stop cleanly
-                cts.Cancel();
-            }
-        };
-        Console.CancelKeyPress += onCancel;
+        CancellationToken token = context.Cancellation;
+        var tracker = new Tracker(token);
+        Task<T> task;
+        ActiveTracker.Value = tracker;
         try
         {
-            Task<T> task;
-            ActiveTracker.Value = tracker;
-            try
-            {
-                task = Task.Factory.StartNew(() => job(tracker, cts.Token), cts.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            }
-            finally
-            {
-                ActiveTracker.Value = null; // the job's thread captured it; this thread draws
-            }
-
-            if (context.Interactive) DrawBars(context, title, tracker, task);
-            else DrawLines(context, title, tracker, task, periodic: !context.Quiet);
-
-            if (task.IsCanceled) throw new OperationCanceledException(cts.Token);
-            return task.GetAwaiter().GetResult();
+            task = Task.Factory.StartNew(() => job(tracker, token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
         finally
         {
-            Console.CancelKeyPress -= onCancel;
+            ActiveTracker.Value = null; // the job's thread captured it; this thread draws
         }
+
+        if (context.Interactive) DrawBars(context, title, tracker, task);
+        else DrawLines(context, title, tracker, task, periodic: !context.Quiet);
+
+        if (task.IsCanceled) throw new OperationCanceledException(token);
+        return task.GetAwaiter().GetResult();
     }
 
     private static void DrawLines(CliContext context, string title, Tracker tracker, Task task, bool periodic)

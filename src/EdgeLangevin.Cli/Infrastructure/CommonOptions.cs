@@ -19,6 +19,18 @@ public static class CommonOptions
     /// <summary>--quiet, added once on the root and inherited by every verb.</summary>
     public static Option<bool> Quiet() => new(QuietName, "-q") { Description = "No progress bars or periodic progress lines (one line per finished stage)", Recursive = true };
 
+    /// <summary>
+    /// Every option given either acts or is an error: an option that means nothing in this case
+    /// (<paramref name="when"/>, e.g. "with --data bars") is refused, exit 2, naming each one given.
+    /// Options left at their defaults are not "given".
+    /// </summary>
+    public static void RefuseGiven(ParseResult parse, string when, params Option[] options)
+    {
+        string[] given = options.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToArray();
+        if (given.Length > 0)
+            throw new EdgeLangevin.Reference.Io.InvalidInputException($"{string.Join(", ", given)}: {(given.Length == 1 ? "has" : "have")} no effect {when}; leave {(given.Length == 1 ? "it" : "them")} out");
+    }
+
     /// <summary>Whether --quiet was given anywhere on the command line.</summary>
     public static bool IsQuiet(ParseResult parse) =>
         parse.GetResult(QuietName) is System.CommandLine.Parsing.OptionResult r && r.GetValueOrDefault<bool>();

@@ -34,9 +34,6 @@ namespace EdgeLangevin.Cli.Infrastructure;
 /// </example>
 public static class JsonConfig
 {
-    // A field given twice is an error, not "the last one wins": one of the two values is a mistake.
-    private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = false, AllowDuplicateProperties = false };
-
     /// <summary>Reads a file that must hold one JSON object.</summary>
     public static JsonObject ReadObject(string path)
     {
@@ -45,27 +42,8 @@ public static class JsonConfig
         return ParseObject(File.ReadAllText(path), path);
     }
 
-    /// <summary>Parses text that must be one JSON object; <paramref name="file"/> names it in errors.</summary>
-    public static JsonObject ParseObject(string json, string file)
-    {
-        JsonNode? node;
-        try
-        {
-            node = JsonNode.Parse(json, documentOptions: DocumentOptions);
-        }
-        catch (JsonException e)
-        {
-            string where = e.LineNumber is long line ? $" at line {line + 1}, column {(e.BytePositionInLine ?? 0) + 1}" : "";
-            throw new InvalidInputException($"{file}: not valid JSON{where}: {FirstSentence(e.Message)}", e);
-        }
-        catch (ArgumentException e) // a repeated field name
-        {
-            throw new InvalidInputException($"{file}: not a valid config: {e.Message}", e);
-        }
-        if (node is not JsonObject obj)
-            throw new InvalidInputException($"{file}: expected a JSON object {{...}} at the top level, got {Describe(node)}");
-        return obj;
-    }
+    /// <summary>Parses text that must be one JSON object; <paramref name="file"/> names it in errors (the readers' shared rules: no repeated fields, line and column of a syntax error).</summary>
+    public static JsonObject ParseObject(string json, string file) => JsonFieldReader.ParseObject(json, file, "a JSON object {...}");
 
     /// <summary>Reads a whole file as one settings object over <paramref name="defaults"/>, then validates it.</summary>
     public static T Load<T>(string path, T defaults, Action<T, string?>? validate = null, JsonSerializerOptions? options = null) =>
@@ -91,7 +69,7 @@ public static class JsonConfig
         {
             // CheckShape catches what it can name precisely; this is the backstop.
             string field = Join(fieldPrefix, (e.Path ?? "").TrimStart('$').TrimStart('.'));
-            throw Error(file, field.Length > 0 ? field : "(top level)", FirstSentence(e.Message));
+            throw Error(file, field.Length > 0 ? field : "(top level)", JsonFieldReader.PlainJsonMessage(e.Message));
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
@@ -274,18 +252,6 @@ public static class JsonConfig
     private static string Quoted(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"\"{n}\""));
 
     private static string Join(string prefix, string name) => prefix.Length == 0 ? name : name.Length == 0 ? prefix : $"{prefix}.{name}";
-
-    private static string FirstSentence(string message)
-    {
-        int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        if (cut < 0) cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        string text = (cut > 0 ? message[..cut] : message).Trim().TrimEnd('|').Trim();
-        // System.Text.Json speaks to programmers; the user cannot change reader options.
-        return text.Replace(" Change the reader options.", "", StringComparison.Ordinal)
-                   .Replace(" which is not supported in this mode.", ".", StringComparison.Ordinal)
-                   .Replace("Duplicate property '", "field '", StringComparison.Ordinal)
-                   .Replace("' encountered during deserialization.", "' appears twice", StringComparison.Ordinal);
-    }
 
     private static InvalidInputException Error(string file, string field, string problem) => InvalidInputException.Field(file, field, problem);
 

@@ -11,7 +11,9 @@ namespace EdgeLangevin.Cli.Infrastructure;
 /// atomically (or to stdout for <c>--json -</c>). Provenance fields, added unless the result already has them:
 /// <code>
 /// {"format": "edgelangevin-result", "command": "reproduce bars", "arguments": [...], "version": "0.1.0",
-///  "seed": 1, "configuration": {...}, ...the result's own fields...}
+///  "seed": 1, "configuration": {...},
+///  "fixed_point_saturations": {"total": N, "by_site": {"u": .., "s_m": .., "dictionary": ..}, "runs": R}  (verbs that ran the fixed-point core)
+///  ...the result's own fields...}
 /// </code>
 /// </summary>
 public static class JsonOutput
@@ -43,6 +45,8 @@ public static class JsonOutput
             ["seed"] = seed,
             ["configuration"] = configuration?.DeepClone(),
         };
+        // Every fixed-point run of the verb, so that no clipping goes unreported (null: none ran).
+        if (EdgeLangevin.Simulator.SaturationLog.Active is { Runs: > 0 } saturations) output["fixed_point_saturations"] = saturations.ToJson();
         foreach (var (name, value) in result)
             output[name] = value?.DeepClone();
         return output;

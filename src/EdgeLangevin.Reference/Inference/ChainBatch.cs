@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Model;
 using EdgeLangevin.Reference.Settings;
 using EdgeLangevin.Reference.Random;
@@ -48,6 +49,7 @@ public sealed class ChainBatch
         model.Validate();
         settings.Validate();
         if (chains < 1) throw new ArgumentOutOfRangeException(nameof(chains), "at least one chain");
+        MemoryBudget.CheckChains($"{chains} chains (K = {model.K}, D = {model.D})", chains, model.D, model.K, posterior: false, "give fewer chains (batch) or fewer units (K)");
         Settings = settings;
         Variant = model.Variant;
         Lambda = model.Lambda;

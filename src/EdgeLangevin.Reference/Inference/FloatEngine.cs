@@ -19,6 +19,7 @@ public static class FloatEngine
         catch (ArgumentException e) { throw new InvalidInputException($"model: {e.Message}", e); }
         CheckInputs(model, inputs);
         int n = inputs.Length, c = settings.Chains, k = model.K;
+        MemoryBudget.CheckChains(ChainsAsked(n, c, model), (double)n * c, model.D, k, posterior: true, FewerChains);
         var batch = new ChainBatch(model, settings, n * c, seed);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < c; j++) batch.SetInput(i * c + j, inputs[i]);
@@ -42,7 +43,16 @@ public static class FloatEngine
         return posterior.Summarise();
     }
 
-    /// <summary>Every input must have D finite numbers.</summary>
+    /// <summary>"2 input(s) x 200000000 chains (K = 16, D = 64)", for the memory estimate's message.</summary>
+    public static string ChainsAsked(int inputs, int chains, SparseCodingModel model) =>
+        $"{inputs} input(s) x {chains} chains (K = {model.K}, D = {model.D})";
+
+    public const string FewerChains = "give fewer chains (--chains, inference.chains) or fewer inputs";
+
+    /// <summary>Largest |x| / sigma the samplers accept (far from any real data; far enough from double's 1e308 that squares and sums stay finite).</summary>
+    public const double MaxInputOverSigma = 1e100;
+
+    /// <summary>Every input must have D finite numbers, each with |x| / sigma below <see cref="MaxInputOverSigma"/>.</summary>
     public static void CheckInputs(SparseCodingModel model, double[][] inputs, string? fileName = null)
     {
         if (inputs.Length == 0) throw InvalidInputException.Field(fileName, "inputs", "expected at least one input vector");
@@ -52,7 +62,12 @@ public static class FloatEngine
             if (inputs[i].Length != model.D)
                 throw InvalidInputException.Field(fileName, $"inputs[{i}]", $"expected {model.D} numbers (the dictionary has {model.D} rows), got {inputs[i].Length}");
             for (int d = 0; d < model.D; d++)
+            {
                 if (!double.IsFinite(inputs[i][d])) throw InvalidInputException.Field(fileName, $"inputs[{i}][{d}]", "must be a finite number");
+                // The energy has |x|^2 / sigma^2: beyond about 1e150 it overflows double precision and the sampler's state becomes NaN.
+                if (Math.Abs(inputs[i][d]) / model.Sigma > MaxInputOverSigma)
+                    throw InvalidInputException.Field(fileName, $"inputs[{i}][{d}]", $"|x| = {Math.Abs(inputs[i][d]).ToString("G4", System.Globalization.CultureInfo.InvariantCulture)} is too large: |x| / sigma must stay below {MaxInputOverSigma:G0} for double precision; scale the inputs");
+            }
         }
     }
 }

@@ -20,16 +20,7 @@ public static class InputFile
     public static double[][] Parse(string json, string? fileName = null, int? expectedDimension = null)
     {
         string file = fileName ?? "input";
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidInputException($"{file}: not valid JSON ({e.Message})", e);
-        }
-        if (root is not JsonObject obj) throw new InvalidInputException($"{file}: expected a JSON object {{\"inputs\": [[...], ...]}} at the top level");
+        JsonObject obj = JsonFieldReader.ParseObject(json, file, "a JSON object {\"inputs\": [[...], ...]}");
         if (!obj.TryGetPropertyValue("inputs", out JsonNode? node) || node is null) throw InvalidInputException.Field(file, "inputs", "is required but missing");
         if (node is not JsonArray rows) throw InvalidInputException.Field(file, "inputs", "expected an array of arrays of numbers");
         if (rows.Count == 0) throw InvalidInputException.Field(file, "inputs", "expected at least one input vector, got an empty array");

@@ -23,6 +23,7 @@ public static class ModelFile
 
     public static SparseCodingModel Read(string path)
     {
+        if (Directory.Exists(path)) throw new InvalidInputException($"{path}: is a folder, expected a model file");
         if (!File.Exists(path)) throw new InvalidInputException($"{path}: model file not found");
         string text = File.ReadAllText(path);
         return Parse(text, path);
@@ -30,16 +31,7 @@ public static class ModelFile
 
     public static SparseCodingModel Parse(string json, string? fileName = null)
     {
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Skip });
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidInputException($"{fileName ?? "model"}: not valid JSON ({e.Message})", e);
-        }
-        if (root is not JsonObject obj) throw new InvalidInputException($"{fileName ?? "model"}: expected a JSON object at the top level");
+        JsonObject obj = JsonFieldReader.ParseObject(json, fileName ?? "model", "a JSON object (a model file)");
 
         var r = new JsonFieldReader(fileName);
         string variantText = r.RequiredString(obj, "variant");
@@ -132,6 +124,54 @@ public sealed class JsonFieldReader
     private readonly string? _file;
 
     public JsonFieldReader(string? file) => _file = file;
+
+    // A field given twice is an error, not "the last one wins": one of the two values is a mistake.
+    private static readonly JsonDocumentOptions ReadOptions = new() { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Skip, AllowDuplicateProperties = false };
+
+    /// <summary>
+    /// Parses a file that must hold one JSON object; every problem (syntax, with line and column; a
+    /// repeated field; another top-level value) is an <see cref="InvalidInputException"/> naming <paramref name="file"/>.
+    /// </summary>
+    public static JsonObject ParseObject(string json, string file, string expected)
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(json, documentOptions: ReadOptions);
+        }
+        catch (JsonException e)
+        {
+            string where = e.LineNumber is long line ? $" at line {line + 1}, column {(e.BytePositionInLine ?? 0) + 1}" : "";
+            throw new InvalidInputException($"{file}: not valid JSON{where}: {PlainJsonMessage(e.Message)}", e);
+        }
+        if (root is not JsonObject obj)
+            throw new InvalidInputException($"{file}: expected {expected} at the top level, got {root?.GetValueKind() switch
+            {
+                null or JsonValueKind.Null => "null",
+                JsonValueKind.Array => "an array",
+                JsonValueKind.String => "a string",
+                JsonValueKind.Number => $"the number {root.ToJsonString()}",
+                _ => root.ToJsonString(),
+            }}");
+        return obj;
+    }
+
+    /// <summary>System.Text.Json's message in the user's words: no reader options, no byte positions, "field 'x' appears twice".</summary>
+    public static string PlainJsonMessage(string message)
+    {
+        int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (cut < 0) cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        string text = (cut > 0 ? message[..cut] : message).Trim().TrimEnd('|').Trim();
+        int duplicate = text.IndexOf("Duplicate property '", StringComparison.Ordinal);
+        if (duplicate >= 0)
+        {
+            int start = duplicate + "Duplicate property '".Length;
+            int end = text.IndexOf('\'', start);
+            if (end > start) return $"field '{text[start..end]}' appears twice";
+        }
+        return text.Replace(" Change the reader options.", "", StringComparison.Ordinal)
+                   .Replace(" which is not supported in this mode.", ".", StringComparison.Ordinal);
+    }
 
     private InvalidInputException Error(string field, string problem) => InvalidInputException.Field(_file, field, problem);
 

@@ -178,6 +178,9 @@ public static class Learner
     /// <summary>A random dictionary: i.i.d. Gaussian entries, every column scaled to unit norm.</summary>
     public static Matrix RandomDictionary(int d, int k, long seed)
     {
+        // The matrix, a column-major copy and the learner's own copies: a few D x K arrays of doubles.
+        MemoryBudget.CheckLength($"a {d} x {k} dictionary", (double)d * k, "give fewer units (K)");
+        MemoryBudget.Check($"a {d} x {k} dictionary", 4 * 8.0 * d * k, "give fewer units (K)");
         var rng = new Rng(seed, -2);
         var a = new Matrix(d, k);
         for (int i = 0; i < a.Data.Length; i++) a.Data[i] = rng.NextGaussian();

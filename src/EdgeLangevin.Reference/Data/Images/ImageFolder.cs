@@ -40,6 +40,9 @@ public static class ImageFolder
                 throw new InvalidInputException($"{f}: image is {img.Width}x{img.Height}, smaller than one {minSide}x{minSide} patch");
             if (images.Count > 0 && img.MaxValue != images[0].MaxValue)
                 throw new InvalidInputException($"{f}: maxval {img.MaxValue} differs from {images[0].MaxValue} in {images[0].Source}; all training images must share one bit depth");
+            // A blank image has nothing to learn and its patches only add round-off to the whitening statistics.
+            if (Array.TrueForAll(img.Samples, v => v == img.Samples[0]))
+                throw new InvalidInputException($"{f}: every pixel is {img.Samples[0]}: an image without variation cannot be learned from; remove it from the folder");
             images.Add(img);
         }
         return images;

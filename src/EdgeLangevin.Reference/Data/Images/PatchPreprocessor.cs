@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeLangevin.Reference.Model;
+using EdgeLangevin.Reference.Io;
 
 namespace EdgeLangevin.Reference.Data.Images;
 
@@ -101,6 +102,17 @@ public static class PatchPreprocessor
             ["fit_patches"] = options.FitPatches,
             ["fit_seed"] = seed,
         };
+        // Pixels are in units of full scale (1 / maxval per level): variance far below one level's is
+        // round-off, and whitening or rescaling it would blow it up by ~1e15. Refuse, naming the images.
+        double fitMeanSquare = 0;
+        foreach (double v in x) fitMeanSquare += v * v;
+        fitMeanSquare /= x.Length;
+        double oneLevel = 1.0 / divisor;
+        if (!(fitMeanSquare > 1e-6 * oneLevel * oneLevel))
+            throw new InvalidInputException(
+                $"{string.Join(", ", images.Select(i => i.Source).Take(5))}{(images.Count > 5 ? $" and {images.Count - 5} more" : "")}: " +
+                $"the {options.FitPatches} sampled {options.PatchSize}x{options.PatchSize} patches have no variation{(options.MeanRemoval ? " after mean removal" : "")} " +
+                $"(mean square {fitMeanSquare.ToString("0.###e0", CultureInfo.InvariantCulture)} of full scale): the images cannot support the preprocessing; use images with texture");
         if (options.Whitening == Zca)
         {
             double[] c = SecondMoment(x, d);

@@ -45,7 +45,13 @@ public static class PgmReader
         if ((long)width * height > MaxPixels) throw cursor.Error($"image size {width}x{height} is larger than the {MaxPixels} pixels this reader accepts");
         if (maxValue is < 1 or > 65535) throw cursor.Error($"maxval {maxValue} out of range (expected 1..65535)");
 
-        var samples = new int[width * height];
+        // The raster must be there before its array is allocated: a corrupt header in a 20-byte file
+        // would otherwise ask for up to 1 GB. Binary: the exact byte count (checked below); plain:
+        // at least one byte per pixel.
+        long pixels = (long)width * height;
+        if (!binary && bytes.Length - cursor.Position < pixels)
+            throw cursor.Error($"truncated: {bytes.Length - cursor.Position} bytes after the header cannot hold {width}x{height} = {pixels} plain-text pixels");
+        int[] samples;
         if (binary)
         {
             // Exactly one whitespace byte separates maxval from the raster; the raster may begin
@@ -54,10 +60,11 @@ public static class PgmReader
             if (!IsWhitespace(bytes[cursor.Position])) throw cursor.Error("expected a single whitespace byte after maxval");
             cursor.Position++;
             int bytesPerSample = maxValue < 256 ? 1 : 2;
-            long needed = (long)samples.Length * bytesPerSample;
+            long needed = pixels * bytesPerSample;
             long available = bytes.Length - cursor.Position;
             if (available < needed)
                 throw cursor.Error($"truncated: raster has {available} bytes, {width}x{height} pixels at {bytesPerSample} byte(s) each need {needed}");
+            samples = new int[pixels];
             int p = cursor.Position;
             for (int i = 0; i < samples.Length; i++)
             {
@@ -69,6 +76,7 @@ public static class PgmReader
         }
         else
         {
+            samples = new int[pixels];
             for (int i = 0; i < samples.Length; i++)
             {
                 if (!cursor.SkipWhitespaceAndComments())

@@ -1,0 +1,151 @@
+using System.CommandLine;
+using EdgeLangevin.Reference.Io;
+
+namespace EdgeLangevin.Cli.Infrastructure;
+
+/// <summary>
+/// Checks every path a verb will write before the verb does any work, so that no output problem is
+/// found after minutes of computing and nothing the tool did not create is destroyed.
+/// The roles come from the option names, the same in every verb (CONVENTIONS.md): an option named
+/// <c>--out</c> or <c>--json</c> is an output (a file for a FileInfo option, a folder replaced whole
+/// for a DirectoryInfo one; <c>--json -</c> is stdout); every other FileInfo or DirectoryInfo option
+/// is an input, except <c>--work</c>, a scratch folder that is written into but never replaced.
+/// Refused, exit 2, naming the option and the path:
+/// <list type="bullet">
+/// <item>an output that exists and is not what it would be replaced by: a symbolic link, a device node,
+/// FIFO or socket, a folder where a file goes or a file where a folder goes;</item>
+/// <item>an output (or --work folder) whose nearest existing parent is a file, or a folder this user cannot write;</item>
+/// <item>a --work folder that exists and is not a folder;</item>
+/// <item>two outputs on the same path, or one inside the other (a folder is replaced whole), after
+/// resolving relative paths and symbolic links;</item>
+/// <item>an output on the path of an input, or an output folder that contains an input.</item>
+/// </list>
+/// </summary>
+public static class OutputPaths
+{
+    /// <summary>Option names that are outputs in every verb.</summary>
+    public static readonly IReadOnlyList<string> OutputOptionNames = ["--out", "--json"];
+
+    /// <summary>Option names of scratch folders: written into, kept between runs, never replaced whole.</summary>
+    public static readonly IReadOnlyList<string> WorkOptionNames = ["--work"];
+
+    public sealed record PathOption(string Option, string Given, string Canonical, bool IsOutput, bool IsFolder, bool IsWork = false);
+
+    /// <summary>The file and folder options of the parsed command with their values (defaults included).</summary>
+    public static IReadOnlyList<PathOption> Collect(ParseResult parse)
+    {
+        var result = new List<PathOption>();
+        foreach (Option option in parse.CommandResult.Command.Options)
+        {
+            bool isFile = option.ValueType == typeof(FileInfo);
+            bool isFolder = option.ValueType == typeof(DirectoryInfo);
+            if (!isFile && !isFolder) continue;
+            FileSystemInfo? value = isFile ? parse.GetValue<FileInfo?>(option.Name) : parse.GetValue<DirectoryInfo?>(option.Name);
+            if (value is null) continue;
+            string given = value.ToString();
+            bool isOutput = OutputOptionNames.Contains(option.Name);
+            if (isOutput && option.Name == "--json" && given == "-") continue; // stdout
+            result.Add(new PathOption(option.Name, given, Canonical(value.FullName), isOutput, isFolder, WorkOptionNames.Contains(option.Name)));
+        }
+        return result;
+    }
+
+    /// <summary>Throws <see cref="InvalidInputException"/> for the first problem among the command's paths.</summary>
+    public static void CheckBeforeWork(ParseResult parse)
+    {
+        IReadOnlyList<PathOption> paths = Collect(parse);
+        var outputs = paths.Where(p => p.IsOutput).ToArray();
+        foreach (PathOption o in outputs) CheckOutput(o);
+        foreach (PathOption w in paths.Where(p => p.IsWork)) CheckWork(w);
+        for (int i = 0; i < outputs.Length; i++)
+            for (int j = i + 1; j < outputs.Length; j++)
+            {
+                PathOption a = outputs[i], b = outputs[j];
+                if (Same(a.Canonical, b.Canonical))
+                    throw new InvalidInputException($"{a.Option} and {b.Option} name the same path ({b.Given}): one output would overwrite the other");
+                if (a.IsFolder && Inside(b.Canonical, a.Canonical) || b.IsFolder && Inside(a.Canonical, b.Canonical))
+                {
+                    var (folder, inner) = a.IsFolder && Inside(b.Canonical, a.Canonical) ? (a, b) : (b, a);
+                    throw new InvalidInputException($"{inner.Option} {inner.Given} is inside the {folder.Option} folder {folder.Given}, which is replaced whole: give a path outside it");
+                }
+            }
+        foreach (PathOption o in outputs)
+            foreach (PathOption input in paths.Where(p => !p.IsOutput && !p.IsWork))
+            {
+                if (Same(o.Canonical, input.Canonical))
+                    throw new InvalidInputException($"{o.Option} {o.Given} is the input given by {input.Option}: writing it would replace the input; choose another output path");
+                if (o.IsFolder && Inside(input.Canonical, o.Canonical))
+                    throw new InvalidInputException($"{input.Option} {input.Given} is inside the {o.Option} folder {o.Given}, which is replaced whole: move the input or choose another output folder");
+            }
+    }
+
+    private static void CheckOutput(PathOption o)
+    {
+        if (!o.IsFolder && Path.EndsInDirectorySeparator(o.Given))
+            throw new InvalidInputException($"{o.Given}: {o.Option} expects a file name, this names a folder");
+        if (System.Text.Encoding.UTF8.GetByteCount(Path.GetFileName(o.Canonical)) > MaxNameBytes)
+            throw new InvalidInputException($"{o.Given}: {o.Option} cannot be written: the name is longer than the {MaxNameBytes} bytes a file system allows");
+        // The path as given: its last component is examined, not followed (a link there is refused).
+        AtomicFile.CheckReplaceable(Path.GetFullPath(o.Given).TrimEnd(Path.DirectorySeparatorChar), o.IsFolder, o.Option);
+        CheckWritable(o, Path.GetDirectoryName(o.Canonical));
+    }
+
+    /// <summary>NAME_MAX of Linux, macOS and Windows file systems.</summary>
+    private const int MaxNameBytes = 255;
+
+    private static void CheckWork(PathOption w)
+    {
+        FileKind kind = FileKinds.Of(w.Canonical);
+        if (kind is not (FileKind.Missing or FileKind.Directory))
+            throw new InvalidInputException($"{w.Given}: {w.Option} must be a folder (or a new path), this is {FileKinds.Describe(kind)}");
+        CheckWritable(w, w.Canonical); // written into: the folder itself, or where it will be created
+    }
+
+    private static void CheckWritable(PathOption o, string? parent)
+    {
+        // The nearest existing ancestor must be a folder we can write (missing folders below it are created).
+        while (parent is not null && FileKinds.Of(parent) == FileKind.Missing) parent = Path.GetDirectoryName(parent);
+        if (parent is null) return;
+        FileKind kind = FileKinds.Of(parent);
+        if (kind != FileKind.Directory)
+            throw new InvalidInputException($"{o.Given}: {o.Option} cannot be written: {parent} is {FileKinds.Describe(kind)}, not a folder");
+        string probe = Path.Combine(parent, $".edgelangevin-write-check.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new InvalidInputException($"{o.Given}: {o.Option} cannot be written: the folder {parent} is not writable ({e.Message})");
+        }
+    }
+
+    /// <summary>
+    /// The absolute path with every symbolic link on the way resolved (the final component too), so
+    /// that "m.json", "./m.json" and a link to it compare equal. Missing components are kept as given.
+    /// </summary>
+    public static string Canonical(string path, int depth = 0)
+    {
+        string full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
+        if (full.Length == 0) return Path.DirectorySeparatorChar.ToString();
+        if (depth > 40) return full; // a loop of links: the caller's own checks will fail on it
+        string root = Path.GetPathRoot(full)!;
+        string current = root;
+        foreach (string part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            string next = Path.Combine(current, part);
+            var info = new FileInfo(next);
+            if (info.LinkTarget is string target)
+                next = Canonical(Path.IsPathRooted(target) ? target : Path.Combine(current, target), depth + 1);
+            current = next;
+        }
+        return current;
+    }
+
+    private static bool Same(string a, string b) => string.Equals(a, b, PathComparison);
+
+    private static bool Inside(string path, string folder) =>
+        path.StartsWith(folder.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, PathComparison);
+
+    private static StringComparison PathComparison => OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+}
