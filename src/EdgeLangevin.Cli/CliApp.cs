@@ -2,6 +2,7 @@ using System.CommandLine;
 using EdgeLangevin.Cli.Commands;
 using EdgeLangevin.Cli.Infrastructure;
 using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Reference.Parallelism;
 
 namespace EdgeLangevin.Cli;
 
@@ -15,6 +16,7 @@ public static class CliApp
     {
         var root = new RootCommand("EdgeLangevin: Langevin-dynamics sparse coding for the edge (float reference, fixed-point core, Verilog, firmware).");
         root.Add(CommonOptions.Quiet());
+        root.Add(CommonOptions.Threads());
         // One file per area; each adds its verbs.
         DemoCommand.Add(root);
         ReferenceCommands.Add(root);
@@ -44,6 +46,7 @@ public static class CliApp
             stderr.WriteLine("Run 'edgelangevin --help' (or '<verb> --help') for usage.");
             return ExitCodes.BadUsage;
         }
+        WorkerPool.Threads = CommonOptions.ThreadsOf(parse); // every run sets it: the tests run many commands in one process
         using IDisposable scope = CliContext.Enter(new CliContext(stdout, stderr, CommonOptions.IsQuiet(parse), cancellation, args));
         try
         {
