@@ -95,7 +95,7 @@ namespace EdgeLangevin.Core
         public int[] Eta { get; private set; }
 
         /// <summary>The most chains whose noise words a kernel may draw together.</summary>
-        public const int MaxNoiseGroup = 16;
+        public const int MaxNoiseGroup = 32;
 
         /// <summary>Clip counts per site (SiteU..SiteMm), accumulated over every step since the last reset.</summary>
         public long[] Saturations { get; private set; }
