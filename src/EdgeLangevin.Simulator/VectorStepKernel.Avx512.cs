@@ -152,19 +152,21 @@ public sealed partial class VectorStepKernel
         // Chunks of 32-dimension blocks whose sum |r_m| stays within ChunkL1.
         int chunks = 0;
         long chunk = 0;
+        ref int resRef = ref MemoryMarshal.GetArrayDataReference(residual);
+        ref short r16Ref = ref MemoryMarshal.GetArrayDataReference(r16);
         for (int blk = 0; blk < blocks; blk++)
         {
-            long l1 = 0;
-            for (int d = 32 * blk; d < 32 * blk + 32; d++)
-            {
-                int v = residual[residualOffset + d];
-                r16[d] = (short)v; // r_m fits WM <= 16 bits: exact
-                l1 += Math.Abs(v);
-            }
+            int d = 32 * blk;
+            Vector512<int> v0 = Vector512.LoadUnsafe(ref resRef, (nuint)(residualOffset + d));
+            Vector512<int> v1 = Vector512.LoadUnsafe(ref resRef, (nuint)(residualOffset + d + 16));
+            // r_m fits WM <= 16 bits: the truncating narrow (vpmovdw) is exact.
+            Avx512F.ConvertToVector256Int16(v0).StoreUnsafe(ref r16Ref, (nuint)d);
+            Avx512F.ConvertToVector256Int16(v1).StoreUnsafe(ref r16Ref, (nuint)(d + 16));
+            long l1 = Vector512.Sum(Avx512F.Abs(v0) + Avx512F.Abs(v1)); // at most 32 * 2^15: no wrap
             if (l1 > ChunkL1) return false;
             if (blk > 0 && chunk + l1 > ChunkL1)
             {
-                _blockEnds[chunks++] = 32 * blk;
+                _blockEnds[chunks++] = d;
                 chunk = 0;
             }
             chunk += l1;
@@ -217,6 +219,51 @@ public sealed partial class VectorStepKernel
             else for (int i = 0; i < count; i++) sums[j + i] = total.GetElement(i);
         }
         return true;
+    }
+
+    // ---- rest of step 2 ------------------------------------------------------------------------------
+
+    // The residual eight dimensions per pass in 64-bit lanes (A s reaches 2^37), with AVX-512's own
+    // 64-bit arithmetic shift, min and max: the arithmetic of ScalarStepKernel.Residual lane by lane.
+    private void Residual512(UnitConstants c, long[] sums, int[] x, int[] r, int[] rm, int offset, int dimensions, long[] saturations)
+    {
+        var roundRecon = Vector512.Create(c.RoundRecon);
+        var roundSm = Vector512.Create(c.RoundSm);
+        int shiftRecon = c.ShiftRecon, shiftSm = c.ShiftSm;
+        var maxS = Vector512.Create(c.MaxS);
+        var minS = Vector512.Create(c.MinS);
+        var maxM = Vector512.Create(c.MaxM);
+        var minM = Vector512.Create(c.MinM);
+        ref long sum = ref MemoryMarshal.GetArrayDataReference(sums);
+        ref int xRef = ref MemoryMarshal.GetArrayDataReference(x);
+        ref int rRef = ref MemoryMarshal.GetArrayDataReference(r);
+        ref int rmRef = ref MemoryMarshal.GetArrayDataReference(rm);
+        long clipsR = 0, clipsRm = 0;
+        int d = 0;
+        for (; d + 8 <= dimensions; d += 8)
+        {
+            Vector512<long> v = Avx512F.ConvertToVector512Int64(Vector256.LoadUnsafe(ref xRef, (nuint)(offset + d)))
+                - ((Vector512.LoadUnsafe(ref sum, (nuint)d) + roundRecon) >> shiftRecon); // vpsraq
+            clipsR += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(v, maxS) | Vector512.LessThan(v, minS)));
+            v = Vector512.Min(Vector512.Max(v, minS), maxS);
+            Avx512F.ConvertToVector256Int32(v).StoreUnsafe(ref rRef, (nuint)(offset + d));
+            Vector512<long> w = (v + roundSm) >> shiftSm;
+            clipsRm += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(w, maxM) | Vector512.LessThan(w, minM)));
+            Avx512F.ConvertToVector256Int32(Vector512.Min(Vector512.Max(w, minM), maxM)).StoreUnsafe(ref rmRef, (nuint)(offset + d));
+        }
+        for (; d < dimensions; d++)
+        {
+            long v = x[offset + d] - ((sums[d] + c.RoundRecon) >> c.ShiftRecon);
+            if (v > c.MaxS) { v = c.MaxS; clipsR++; }
+            else if (v < c.MinS) { v = c.MinS; clipsR++; }
+            r[offset + d] = (int)v;
+            long w = (v + c.RoundSm) >> c.ShiftSm;
+            if (w > c.MaxM) { w = c.MaxM; clipsRm++; }
+            else if (w < c.MinM) { w = c.MinM; clipsRm++; }
+            rm[offset + d] = (int)w;
+        }
+        if (clipsR != 0) saturations[SolverWorkspace.SiteR] += clipsR;
+        if (clipsRm != 0) saturations[SolverWorkspace.SiteRm] += clipsRm;
     }
 
     // ---- step 1 -------------------------------------------------------------------------------------

@@ -398,6 +398,11 @@ public sealed partial class VectorStepKernel : StepKernel
             _scalar.Residual(c, sums, x, r, rm, offset, dimensions, saturations);
             return;
         }
+        if (UseAvx512)
+        {
+            Residual512(c, sums, x, r, rm, offset, dimensions, saturations);
+            return;
+        }
         var zero = Vector256<long>.Zero;
         var roundRecon = Vector256.Create(c.RoundRecon);
         var roundSm = Vector256.Create(c.RoundSm);
