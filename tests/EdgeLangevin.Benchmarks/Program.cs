@@ -78,6 +78,12 @@ if (args.Length > 0 && args[0] == "--cpu-time")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "--scalar-il")
+{
+    ScalarIlCount.Print();
+    return 0;
+}
+
 if (args.Length > 0 && args[0] == "--peers")
 {
     double seconds = args.Length > 2 && args[1] == "--seconds" ? double.Parse(args[2], invariant) : 2;
