@@ -102,6 +102,28 @@ public sealed partial class VectorStepKernel
             int last = first;
             long chunk = 0;
             while (last < pairs && chunk + l1[last] <= ChunkL1) chunk += l1[last++];
+            if (dVector == 64)
+            {
+                // The 8x8-patch case: both 32-dimension blocks in registers, each pair's offsets and codes read once.
+                Vector512<int> lo0 = default, hi0 = default, lo1 = default, hi1 = default;
+                for (int p = first; p < last; p++)
+                {
+                    int o0 = offsets[2 * p], o1 = offsets[2 * p + 1];
+                    Vector512<short> s = Vector512.Create(packed[p]).AsInt16();
+                    Vector512<short> a0 = Vector512.LoadUnsafe(ref a, (nuint)o0), b0 = Vector512.LoadUnsafe(ref a, (nuint)o1);
+                    Vector512<short> a1 = Vector512.LoadUnsafe(ref a, (nuint)(o0 + 32)), b1 = Vector512.LoadUnsafe(ref a, (nuint)(o1 + 32));
+                    lo0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackLow(a0, b0), s);
+                    hi0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackHigh(a0, b0), s);
+                    lo1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackLow(a1, b1), s);
+                    hi1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackHigh(a1, b1), s);
+                }
+                AddWidened(ref sum, 0, Avx512F.PermuteVar16x32x2(lo0, first16, hi0));
+                AddWidened(ref sum, 16, Avx512F.PermuteVar16x32x2(lo0, second16, hi0));
+                AddWidened(ref sum, 32, Avx512F.PermuteVar16x32x2(lo1, first16, hi1));
+                AddWidened(ref sum, 48, Avx512F.PermuteVar16x32x2(lo1, second16, hi1));
+                first = last;
+                continue;
+            }
             for (int d = 0; d < dVector; d += 32)
             {
                 Vector512<int> lo = default, hi = default;
