@@ -6,6 +6,7 @@ using EdgeLangevin.Cli.Commands;
 using EdgeLangevin.Cli.Infrastructure;
 using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Simulator;
+using EdgeLangevin.Reference.Parallelism;
 
 namespace EdgeLangevin.Cli;
 
@@ -19,6 +20,7 @@ public static class CliApp
     {
         var root = new RootCommand("EdgeLangevin: Langevin-dynamics sparse coding for the edge (float reference, fixed-point core, Verilog, firmware).");
         root.Add(CommonOptions.Quiet());
+        root.Add(CommonOptions.Threads());
         // One file per area; each adds its verbs.
         DemoCommand.Add(root);
         ReferenceCommands.Add(root);
@@ -78,6 +80,7 @@ public static class CliApp
             stderr.WriteLine("Run 'edgelangevin --help' (or '<verb> --help') for usage.");
             return ExitCodes.BadUsage;
         }
+        WorkerPool.Threads = CommonOptions.ThreadsOf(parse); // every run sets it: the tests run many commands in one process
         using IDisposable scope = CliContext.Enter(new CliContext(stdout, stderr, CommonOptions.IsQuiet(parse), cancellation, args));
         using SaturationLog saturations = SaturationLog.Begin();
         using AtomicFile.Session writes = AtomicFile.BeginSession(cancellation, commitDelay, commitDelay > TimeSpan.Zero ? stderr : null);

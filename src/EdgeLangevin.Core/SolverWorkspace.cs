@@ -89,13 +89,13 @@ namespace EdgeLangevin.Core
         public long[] CorrelationSums { get; private set; }
         /// <summary>
         /// Scratch: the noise words of the chains being stepped, drawn ahead of their steps:
-        /// up to <see cref="MaxNoiseGroup"/> chains, K words each, interleaved (word k of chain
-        /// c of a group of G at k * G + c; see <see cref="StepKernel.FillNoise"/>).
+        /// up to <see cref="MaxNoiseGroup"/> chains, K words each (word k of chain c of a group at
+        /// c * K + k; see <see cref="StepKernel.FillNoise"/>).
         /// </summary>
         public int[] Eta { get; private set; }
 
-        /// <summary>The most chains whose noise words a kernel may draw together.</summary>
-        public const int MaxNoiseGroup = 16;
+        /// <summary>The most chains whose noise words a kernel may draw together (the desktop AVX-512 kernel draws 32).</summary>
+        public const int MaxNoiseGroup = 32;
 
         /// <summary>Clip counts per site (SiteU..SiteMm), accumulated over every step since the last reset.</summary>
         public long[] Saturations { get; private set; }

@@ -5,6 +5,7 @@ using EdgeLangevin.Reference.Inference;
 using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Metrics;
 using EdgeLangevin.Reference.Model;
+using EdgeLangevin.Reference.Parallelism;
 using EdgeLangevin.Reference.Settings;
 
 namespace EdgeLangevin.Simulator;
@@ -24,11 +25,13 @@ public sealed record FixedInferenceResult(
 /// makes them: every input gets settings.Chains independent chains started at u = m = 0,
 /// run for burn_in steps, then settings.Samples steps each recorded as a sample of s.
 /// Chain c of input i is solver chain i * Chains + c (its noise seed follows FIXED_POINT.md).
+/// The chains are stepped on <see cref="WorkerPool.Threads"/> threads (<see cref="ParallelFixedSolver"/>):
+/// the same bits for any thread count.
 /// </summary>
 public static class FixedEngine
 {
     public static FixedInferenceResult Infer(SparseCodingModel model, double[][] inputs, InferenceSettings settings, long seed, FixedFormat format,
-        IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default, SolverProfile? profile = null)
+        IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default, SolverProfile? profile = null, int? threads = null)
     {
         settings.Validate();
         if (settings.Method != InferenceMethod.Langevin) throw InvalidInputException.Field(null, "method", "the fixed-point engine runs Langevin dynamics only (not LCA)");
@@ -38,8 +41,7 @@ public static class FixedEngine
         MemoryBudget.CheckChains(FloatEngine.ChainsAsked(inputs.Length, settings.Chains, model), (double)inputs.Length * settings.Chains, model.D, model.K, posterior: true, FloatEngine.FewerChains);
         FixedParameters p = FixedParameters.Create(model, format, settings.Eps, settings.Temperature, settings.Order, settings.Mu);
         int n = inputs.Length, c = settings.Chains, k = model.K, d = model.D;
-        var solver = new LangevinSolver(p.Step, p.DictionaryRowMajor, d, k, n * c, unchecked((int)seed));
-        VectorStepKernel.Install(solver); // same bits as the scalar kernel, faster
+        var solver = new ParallelFixedSolver(p.Step, p.DictionaryRowMajor, d, k, n * c, unchecked((int)seed), threads ?? WorkerPool.Threads);
         var xq = new int[d];
         for (int i = 0; i < n; i++)
         {
@@ -51,6 +53,7 @@ public static class FixedEngine
         int chains = n * c;
         var posterior = new PosteriorAccumulator(n, c, k);
         var codes = new double[chains * k];
+        var codesQ = new long[chains * k];
         var stats = new CodeStatistics(k);
         double scale = Math.ScaleB(1.0, -format.StateFracBits);
         long reportEvery = Math.Max(1, total / 100);
@@ -59,24 +62,20 @@ public static class FixedEngine
         for (long t = 0; t < total; t++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            long before = GC.GetAllocatedBytesForCurrentThread();
+            long before = WorkerPool.AllocatedBytes(solver.Parts.Count); // on every thread the step uses
             watch.Start();
             solver.Step();
             watch.Stop();
-            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
-            profile?.Observe(solver);
+            allocated += WorkerPool.AllocatedBytes(solver.Parts.Count) - before;
+            if (profile is not null) foreach (LangevinSolver part in solver.Parts) profile.Observe(part);
             if (t >= settings.BurnIn)
             {
-                for (int b = 0; b < chains; b++)
+                solver.CopyCodes(codesQ);
+                for (int idx = 0; idx < chains * k; idx++)
                 {
-                    for (int u = 0; u < k; u++)
-                    {
-                        int idx = b * k + u;
-                        long q = solver.CodeQ(b, u);
-                        double v = q * scale;
-                        codes[idx] = v;
-                        posterior.Add(idx, v);
-                    }
+                    double v = codesQ[idx] * scale;
+                    codes[idx] = v;
+                    posterior.Add(idx, v);
                 }
                 posterior.EndSample();
                 stats.Add(codes, chains);
@@ -87,7 +86,8 @@ public static class FixedEngine
         SaturationLog.Add(solver.Workspace.Saturations);
         PosteriorSummary[] result = posterior.Summarise();
         double seconds = watch.Elapsed.TotalSeconds;
-        return new FixedInferenceResult(result, stats, solver.Workspace.SaturationTotal, (long[])solver.Workspace.Saturations.Clone(),
+        long[] bySite = solver.SaturationsBySite();
+        return new FixedInferenceResult(result, stats, bySite.Sum(), bySite,
             (double)allocated / total, seconds > 0 ? total / seconds : double.NaN, p);
     }
 }

@@ -31,7 +31,7 @@ namespace EdgeLangevin.Simulator;
 /// </para>
 /// Holds scratch (the pair list, r_m as 16-bit words) and read-only tables: one instance per solver.
 /// </summary>
-public sealed class VectorStepKernel : StepKernel
+public sealed partial class VectorStepKernel : StepKernel
 {
     /// <summary>Unit pairs summed per int lane before the lane is widened (hi and lo stay below 2^31; see the class comment).</summary>
     public const int MaxPairsPerChunk = 1 << 15;
@@ -47,9 +47,14 @@ public sealed class VectorStepKernel : StepKernel
     private readonly int[] _compaction = new int[256 * 8];
     private readonly long[] _gateBytes = new long[256];
 
-    /// <summary>A kernel with scratch for up to <paramref name="units"/> units and <paramref name="dimensions"/> dimensions (it grows if a call needs more).</summary>
-    public VectorStepKernel(int units, int dimensions)
+    /// <summary>
+    /// A kernel with scratch for up to <paramref name="units"/> units and <paramref name="dimensions"/>
+    /// dimensions (it grows if a call needs more), running <paramref name="isa"/> (default: <see cref="BestIsa"/>).
+    /// </summary>
+    public VectorStepKernel(int units, int dimensions, VectorIsa? isa = null)
     {
+        Isa = isa ?? BestIsa;
+        if (Isa == VectorIsa.Avx512 && !Avx512Supported) throw new PlatformNotSupportedException("this CPU (or runtime) does not run AVX-512 F and BW with 512-bit vectors");
         Reserve(units, dimensions);
         for (int g = 0; g < 256; g++)
         {
@@ -68,12 +73,16 @@ public sealed class VectorStepKernel : StepKernel
     /// <summary>True when this machine runs the vector loops (AVX2).</summary>
     public static bool IsSupported => Avx2.IsSupported && Vector256.IsHardwareAccelerated;
 
-    /// <summary>Sets <paramref name="solver"/>'s kernel to a new vector kernel when <see cref="IsSupported"/>; returns whether it did (else the solver keeps its scalar kernel).</summary>
-    public static bool Install(LangevinSolver solver)
+    /// <summary>
+    /// Sets <paramref name="solver"/>'s kernel to a new vector kernel (<paramref name="isa"/>, default the
+    /// best this machine runs) when <see cref="IsSupported"/>; returns whether it did (else the solver
+    /// keeps its scalar kernel).
+    /// </summary>
+    public static bool Install(LangevinSolver solver, VectorIsa? isa = null)
     {
         ArgumentNullException.ThrowIfNull(solver);
         if (!IsSupported) return false;
-        solver.Kernel = new VectorStepKernel(solver.K, solver.D);
+        solver.Kernel = new VectorStepKernel(solver.K, solver.D, isa);
         return true;
     }
 
@@ -84,8 +93,13 @@ public sealed class VectorStepKernel : StepKernel
         {
             _pairOffsets = new int[2 * pairs];
             _pairCodes = new int[pairs];
+            _pairL1 = new long[pairs];
         }
-        if (_residual16.Length < dimensions) _residual16 = new short[dimensions];
+        if (_residual16.Length < dimensions)
+        {
+            _residual16 = new short[dimensions];
+            _blockEnds = new int[dimensions / 32 + 1];
+        }
     }
 
     /// <inheritdoc />
@@ -98,6 +112,7 @@ public sealed class VectorStepKernel : StepKernel
             _scalar.Reconstruct(columns, D, active, activeOffset, listed, codes, codeOffset, sums);
             return;
         }
+        if (UseAvx512 && Reconstruct512(columns, D, active, activeOffset, listed, codes, codeOffset, sums)) return;
         Array.Clear(sums, 0, D);
         int pairs = (listed + 1) / 2;
         Reserve(listed, D);
@@ -204,7 +219,7 @@ public sealed class VectorStepKernel : StepKernel
     }
 
     /// <summary>16 chains per noise group: two 8-lane vectors of generators stepped side by side (two independent dependency chains).</summary>
-    public override int NoiseGroup => IsSupported ? 16 : 4;
+    public override int NoiseGroup => !IsSupported ? 4 : UseAvx512 ? Avx512NoiseGroup : 16;
 
     /// <summary>
     /// The generators of chains firstChain .. firstChain + 15 in the lanes of two vectors, stepped
@@ -218,6 +233,11 @@ public sealed class VectorStepKernel : StepKernel
         if (!IsSupported)
         {
             noise.Fill4(firstChain, destination, 0, count);
+            return;
+        }
+        if (UseAvx512)
+        {
+            FillNoise512(noise, firstChain, count, destination);
             return;
         }
         ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, 16 * count, nameof(destination));
@@ -270,6 +290,7 @@ public sealed class VectorStepKernel : StepKernel
         int[] active, bool[] isActive, int[] drive, long[] saturations)
     {
         if (!IsSupported || units < 8) return _scalar.Threshold(c, listAll, u, sm, offset, units, active, isActive, drive, saturations);
+        if (UseAvx512 && units >= 16) return Threshold512(c, listAll, u, sm, offset, units, active, isActive, drive, saturations);
         var zero = Vector256<long>.Zero;
         var u0 = Vector256.Create(c.U0);
         var signedMask = Vector256.Create(c.Signed ? -1L : 0L);
@@ -309,8 +330,17 @@ public sealed class VectorStepKernel : StepKernel
             Unsafe.WriteUnaligned(ref Unsafe.Add(ref onRef, k), Unsafe.Add(ref bytes, gates));
             Vector256<int>.Zero.StoreUnsafe(ref driveRef, (nuint)k);
         }
-        long clipCount = -Vector256.Sum(clips);
-        // The last units % 8, one at a time (the scalar kernel's arithmetic).
+        long clipCount = -Vector256.Sum(clips) + ThresholdTail(c, listAll, u, sm, offset, k, units, active, isActive, drive, ref n);
+        if (clipCount != 0) saturations[SolverWorkspace.SiteSm] += clipCount;
+        return n;
+    }
+
+    // Step 1 for units k .. units - 1 one at a time (the scalar kernel's arithmetic), appending to the
+    // active list at n; returns the s_m clips.
+    private static long ThresholdTail(UnitConstants c, bool listAll, int[] u, int[] sm, int offset, int k, int units,
+        int[] active, bool[] isActive, int[] drive, ref int n)
+    {
+        long clipCount = 0;
         long u0s = c.U0, signedS = c.Signed ? -1 : 0, roundS = c.RoundSm, maxS = c.MaxM, minS = c.MinM;
         for (; k < units; k++)
         {
@@ -328,8 +358,7 @@ public sealed class VectorStepKernel : StepKernel
             isActive[k] = on != 0;
             drive[k] = 0;
         }
-        if (clipCount != 0) saturations[SolverWorkspace.SiteSm] += clipCount;
-        return n;
+        return clipCount;
     }
 
     // s_m of four units (64-bit lanes), their gates (-1 active) in "on", clips counted as -1 per lane in "clips".
@@ -367,6 +396,11 @@ public sealed class VectorStepKernel : StepKernel
         if (!IsSupported || dimensions < 8)
         {
             _scalar.Residual(c, sums, x, r, rm, offset, dimensions, saturations);
+            return;
+        }
+        if (UseAvx512)
+        {
+            Residual512(c, sums, x, r, rm, offset, dimensions, saturations);
             return;
         }
         var zero = Vector256<long>.Zero;
@@ -441,6 +475,7 @@ public sealed class VectorStepKernel : StepKernel
             _scalar.UpdateFirstOrder(c, u, offset, units, drive, eta, etaOffset, saturations);
             return;
         }
+        if (UseAvx512 && units >= 16 && UpdateFirstOrder512(c, u, offset, units, drive, eta, etaOffset, saturations)) return;
         var noiseQ = Vector256.Create((int)c.NoiseScale);
         var roundNoise = Vector256.Create((int)c.RoundNoise);
         int shiftNoise = c.ShiftNoise;
@@ -463,7 +498,14 @@ public sealed class VectorStepKernel : StepKernel
             Vector256<long> high = Sum4(x.GetUpper(), add.GetUpper(), noise.GetUpper(), positive.GetUpper(), negative.GetUpper(), leak, maxS, minS, ref clips);
             Narrow(low, high).StoreUnsafe(ref uRef, (nuint)(offset + k));
         }
-        long clipCount = -Vector256.Sum(clips);
+        long clipCount = -Vector256.Sum(clips) + UpdateTail(c, u, offset, k, units, drive, eta, etaOffset);
+        if (clipCount != 0) saturations[SolverWorkspace.SiteU] += clipCount;
+    }
+
+    // First-order step 4 for units k .. units - 1 one at a time (the scalar kernel's arithmetic); returns the u clips.
+    private static long UpdateTail(UnitConstants c, int[] u, int offset, int k, int units, int[] drive, int[] eta, int etaOffset)
+    {
+        long clipCount = 0;
         long leakQ = c.Leak, noiseS = c.NoiseScale, roundS = c.RoundNoise, maxSs = c.MaxS, minSs = c.MinS;
         for (; k < units; k++)
         {
@@ -474,7 +516,7 @@ public sealed class VectorStepKernel : StepKernel
             else if (v < minSs) { v = minSs; clipCount++; }
             u[offset + k] = (int)v;
         }
-        if (clipCount != 0) saturations[SolverWorkspace.SiteU] += clipCount;
+        return clipCount;
     }
 
     // satS(u + drv - sign(u) leak_q + noise) for four units in 64-bit lanes; clips counted as -1 per lane.
@@ -508,6 +550,7 @@ public sealed class VectorStepKernel : StepKernel
             _scalar.Correlate(columns, D, active, activeOffset, listed, residual, residualOffset, sums);
             return;
         }
+        if (UseAvx512 && Correlate512(columns, D, active, activeOffset, listed, residual, residualOffset, sums)) return;
         Reserve(listed, D);
         short[] r16 = _residual16;
         for (int d = 0; d < D; d++) r16[d] = (short)residual[residualOffset + d]; // r_m fits WM <= 16 bits: exact

@@ -28,7 +28,7 @@ public class LearnerBenchmarks
     private readonly InferenceSettings _inference = ImageExperimentSettings.Full.Inference;
     private readonly LearningSettings _learning = ImageExperimentSettings.Full.Learning with { Steps = StepsPerInvocation, RecordEvery = StepsPerInvocation };
 
-    [Params(64, 256)]
+    [Params(64, 128, 256)]
     public int K { get; set; }
 
     [GlobalSetup]

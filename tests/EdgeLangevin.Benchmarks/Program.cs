@@ -1,76 +1,255 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using EdgeLangevin.Benchmarks;
+using EdgeLangevin.Reference.Parallelism;
+using EdgeLangevin.Simulator;
 
 // Runs the benchmarks named by --filter; see README.md ("Benchmarks"). Release only.
 // In-process (no generated project to build), a short job: 1 launch, 3 warm-ups, 10 iterations.
-// `-- --cpu-time` instead times the single-threaded step benchmarks by process CPU time
-// (median of 9 rounds of about 0.2 s each, after a 2 s warm-up: 300 steps ended before the tiered JIT
-// had installed its final code, measured 1.8x slower): on a machine loaded far past its
-// core count, wall time mostly measures the scheduler, CPU time the code. Each case runs in a
-// child process of its own (`--cpu-time-case PI METHOD`): the solvers share methods, and the
-// tiered JIT's profile-guided code for them depends on which cases ran before in the same
-// process (measured: up to 2x on the same case), so one process per case is the fair
-// comparison. Ratios are float / case: above 1, the case is faster than the float reference.
-string[] cpuCases =
-[
-    nameof(StepBenchmarks.FloatOneThread), nameof(StepBenchmarks.Fixed), nameof(StepBenchmarks.FixedDense),
-    nameof(StepBenchmarks.FixedVector), nameof(StepBenchmarks.FixedVectorDense),
-];
-if (args.Length == 3 && args[0] == "--cpu-time-case")
+//
+// `-- --peers` is the one-command comparison with the peers (bench/peers/peer_bench.py: PyTorch and
+// numpy, installed by bench/peers/install.sh): it runs the peer script and our cases in the same run
+// and prints one table of chain-steps per second with our ratio against PyTorch on one thread.
+// One-thread cases (ours and the peers') are timed by process CPU time, two-thread cases by wall
+// clock (which on a loaded machine also measures the other jobs).
+//
+// `-- --cpu-time` times the single-threaded step benchmarks by process CPU time: on a machine
+// loaded far past its core count, wall time mostly measures the scheduler, CPU time the code.
+//
+// Both run each case in a child process of its own (`--case ...`) after a 2 s warm-up (300 steps
+// ended before the tiered JIT had installed its final code, measured 1.8x slower), median of 9
+// rounds of about 0.2 s: the solvers share methods, and the tiered JIT's profile-guided code for
+// them depends on which cases ran before in the same process (measured: up to 2x on the same case).
+var invariant = CultureInfo.InvariantCulture;
+string[] sizes = ["128x64", "512x256"];
+double[] pis = [0.1, 1.0];
+
+if (args.Length >= 1 && args[0] == "--case")
 {
-    var bench = new StepBenchmarks { Pi = double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) };
-    bench.Setup(args[2]);
-    var method = typeof(StepBenchmarks).GetMethod(args[2]) ?? throw new ArgumentException($"no benchmark {args[2]}");
+    // Child: "--case step PI SIZE METHOD CLOCK THREADS" or "--case learn K CLOCK THREADS", CLOCK wall or cpu.
+    // Prints "microseconds per step<TAB>description", then any report lines.
+    bool learn = args[1] == "learn";
+    bool wall = args[learn ? 3 : 5] == "wall";
+    WorkerPool.Threads = int.Parse(args[learn ? 4 : 6], invariant);
+    if (learn)
+    {
+        var learner = new LearnerBenchmarks { K = int.Parse(args[2], invariant) };
+        learner.Setup();
+        learner.LearningStep(); // JIT
+        const int perCall = 2000; // LearnerBenchmarks' steps per invocation
+        double us = Measure(() => learner.LearningStep(), wall, 0, 3, 1) / perCall;
+        Console.WriteLine(FormattableString.Invariant($"{us:F2}\tfloat learning step, batch 128"));
+        return 0;
+    }
+    var bench = new StepBenchmarks { Pi = double.Parse(args[2], invariant), Size = args[3] };
+    var method = typeof(StepBenchmarks).GetMethod(args[4]) ?? throw new ArgumentException($"no benchmark {args[4]}");
+    bench.Setup(args[4]);
     var step = method.CreateDelegate<Action>(bench);
     var attribute = (BenchmarkAttribute)Attribute.GetCustomAttribute(method, typeof(BenchmarkAttribute))!;
-    var process = Process.GetCurrentProcess();
-    var warm = Stopwatch.StartNew();
-    int warmSteps = 0;
-    for (; warm.ElapsedMilliseconds < 2000; warmSteps++) step(); // warm-up: 2 s, long enough for the tiered JIT to reach its final code
-    int perRound = Math.Max(20, warmSteps / 10); // rounds of about 0.2 s: a short burst of load on the shared core moves one round, not the median
-    var rounds = new double[9];
-    for (int r = 0; r < rounds.Length; r++)
-    {
-        process.Refresh();
-        var t0 = process.TotalProcessorTime;
-        for (int i = 0; i < perRound; i++) step();
-        process.Refresh();
-        rounds[r] = (process.TotalProcessorTime - t0).TotalMicroseconds / perRound;
-    }
-    Array.Sort(rounds);
-    Console.WriteLine(FormattableString.Invariant($"{rounds[rounds.Length / 2]:F1}\t{attribute.Description}"));
-    if (args[2] == nameof(StepBenchmarks.Fixed)) bench.Report();
-    return;
+    double perStep = Measure(step, wall, 2000, 9, 20);
+    Console.WriteLine(FormattableString.Invariant($"{perStep:F1}\t{attribute.Description}"));
+    if (args[4] == nameof(StepBenchmarks.Fixed)) bench.Report();
+    return 0;
 }
+
 if (args.Length > 0 && args[0] == "--cpu-time")
 {
-    foreach (double pi in new[] { 0.1, 1.0 })
+    string[] cases = [nameof(StepBenchmarks.Float), nameof(StepBenchmarks.Fixed), nameof(StepBenchmarks.FixedDense),
+        nameof(StepBenchmarks.FixedAvx2), nameof(StepBenchmarks.FixedAvx512), nameof(StepBenchmarks.FixedVectorDense)];
+    foreach (string size in sizes)
+    foreach (double pi in pis)
     {
         var us = new Dictionary<string, double>();
-        foreach (string name in cpuCases)
+        foreach (string name in cases)
         {
-            var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
-            if (Path.GetFileName(Environment.ProcessPath!) is "dotnet" or "dotnet.exe")
-                start.ArgumentList.Add(typeof(Program).Assembly.Location); // run through the dotnet host
-            foreach (string a in new[] { "--cpu-time-case", pi.ToString(System.Globalization.CultureInfo.InvariantCulture), name }) start.ArgumentList.Add(a);
-            using var child = Process.Start(start)!;
-            string[] lines = child.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            child.WaitForExit();
-            if (child.ExitCode != 0 || lines.Length == 0) throw new InvalidOperationException($"case {name} failed (exit {child.ExitCode})");
-            string[] fields = lines[0].Split('\t');
-            us[name] = double.Parse(fields[0], System.Globalization.CultureInfo.InvariantCulture);
-            Console.WriteLine($"pi = {pi}: {fields[1]}: {us[name]:F0} us CPU per step (median of 9), float/this = {us[cpuCases[0]] / us[name]:F2}");
-            foreach (string extra in lines.Skip(1)) Console.WriteLine(extra);
+            if (name == nameof(StepBenchmarks.FixedAvx512) && !VectorStepKernel.Avx512Supported) continue;
+            var (time, description, extra) = RunCase(["step", pi.ToString(invariant), size, name, "cpu", "1"]);
+            us[name] = time;
+            Console.WriteLine($"K x D = {size}, pi = {pi}: {description}: {time:F0} us CPU per step (median of 9), float/this = {us[cases[0]] / time:F2}");
+            foreach (string line in extra) Console.WriteLine(line);
         }
-        Console.WriteLine($"pi = {pi}: dense / event-driven: scalar kernel {us[nameof(StepBenchmarks.FixedDense)] / us[nameof(StepBenchmarks.Fixed)]:F2}, vector kernel {us[nameof(StepBenchmarks.FixedVectorDense)] / us[nameof(StepBenchmarks.FixedVector)]:F2}");
     }
-    return;
+    return 0;
 }
+
+if (args.Length > 0 && args[0] == "--scalar-il")
+{
+    ScalarIlCount.Print();
+    return 0;
+}
+
+if (args.Length > 0 && args[0] == "--peers")
+{
+    double seconds = args.Length > 2 && args[1] == "--seconds" ? double.Parse(args[2], invariant) : 2;
+    return Peers(seconds);
+}
+
 var config = DefaultConfig.Instance
     .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(10).WithLaunchCount(1));
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+return 0;
+
+// Median time per call of `step` in microseconds (wall or process CPU time) over `rounds` rounds.
+static double Measure(Action step, bool wall, int warmMilliseconds, int rounds, int minPerRound)
+{
+    var process = Process.GetCurrentProcess();
+    var warm = Stopwatch.StartNew();
+    int warmSteps = 0;
+    for (; warm.ElapsedMilliseconds < warmMilliseconds; warmSteps++) step();
+    int perRound = Math.Max(minPerRound, warmSteps / 10); // rounds of about 0.2 s: a burst of load moves one round, not the median
+    var times = new double[rounds];
+    for (int r = 0; r < rounds; r++)
+    {
+        process.Refresh();
+        var cpu0 = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < perRound; i++) step();
+        process.Refresh();
+        times[r] = (wall ? clock.Elapsed : process.TotalProcessorTime - cpu0).TotalMicroseconds / perRound;
+    }
+    Array.Sort(times);
+    return times[rounds / 2];
+}
+
+// Runs one case in a child process (see "--case"): its time in microseconds, description and extra lines.
+static (double Microseconds, string Description, string[] Extra) RunCase(string[] caseArgs)
+{
+    var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
+    if (Path.GetFileName(Environment.ProcessPath!) is "dotnet" or "dotnet.exe")
+        start.ArgumentList.Add(typeof(Program).Assembly.Location); // run through the dotnet host
+    start.ArgumentList.Add("--case");
+    foreach (string a in caseArgs) start.ArgumentList.Add(a);
+    using var child = Process.Start(start)!;
+    string[] lines = child.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    child.WaitForExit();
+    if (child.ExitCode != 0 || lines.Length == 0) throw new InvalidOperationException($"case {string.Join(' ', caseArgs)} failed (exit {child.ExitCode})");
+    string[] fields = lines[0].Split('\t');
+    return (double.Parse(fields[0], CultureInfo.InvariantCulture), fields[1], lines[1..]);
+}
+
+// The peer comparison: bench/peers/peer_bench.py on 1 and 2 threads, then our cases, one table.
+static int Peers(double seconds)
+{
+    var invariant = CultureInfo.InvariantCulture;
+    string? script = null;
+    for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null && script is null; dir = dir.Parent)
+        if (File.Exists(Path.Combine(dir.FullName, "bench", "peers", "peer_bench.py"))) script = Path.Combine(dir.FullName, "bench", "peers", "peer_bench.py");
+    if (script is null)
+    {
+        Console.Error.WriteLine("error: bench/peers/peer_bench.py not found above the current directory; run from the repository");
+        return 2;
+    }
+    // cell key: framework/case, threads, K, D, pi -> chain-steps per second (inference) or learning steps per second.
+    var results = new Dictionary<(string Name, int Threads, int K, int D, double Pi), double>();
+    foreach (int threads in new[] { 1, 2 })
+    {
+        string clock = Clock(threads);
+        Console.WriteLine($"// peers: {script} --threads {threads} --clock {clock} ...");
+        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true };
+        foreach (string a in new[] { script, "--json", "--threads", threads.ToString(invariant), "--seconds", seconds.ToString(invariant), "--clock", clock })
+            start.ArgumentList.Add(a);
+        using var python = Process.Start(start)!;
+        string output = python.StandardOutput.ReadToEnd();
+        python.WaitForExit();
+        if (python.ExitCode != 0)
+        {
+            Console.Error.WriteLine($"error: the peer benchmark failed (exit {python.ExitCode}); install it with: bash bench/peers/install.sh");
+            return 1;
+        }
+        foreach (string line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            using var doc = JsonDocument.Parse(line);
+            var row = doc.RootElement;
+            string name = row.GetProperty("framework").GetString()! + (row.GetProperty("case").GetString() == "learning" ? " learning" : "");
+            double pi = row.GetProperty("pi").ValueKind == JsonValueKind.Null ? 0 : row.GetProperty("pi").GetDouble();
+            double rate = row.TryGetProperty("chain_steps_per_second", out var c) ? c.GetDouble() : row.GetProperty("steps_per_second").GetDouble();
+            results[(name, threads, row.GetProperty("K").GetInt32(), row.GetProperty("D").GetInt32(), pi)] = rate;
+            if (name == "torch" && threads == 1 && !row.GetProperty("blas").GetString()!.Contains("openblas", StringComparison.Ordinal))
+                Console.WriteLine("// warning: torch did not load OpenBLAS");
+        }
+    }
+    (string Method, string Label, int Threads)[] ours =
+    [
+        (nameof(StepBenchmarks.Float), "float reference (double)", 1),
+        (nameof(StepBenchmarks.FloatTwoThreads), "float reference (double)", 2),
+        (nameof(StepBenchmarks.Fixed), "fixed, scalar kernel (the boards' code)", 1),
+        (nameof(StepBenchmarks.FixedAvx2), "fixed, AVX2 kernel", 1),
+        (nameof(StepBenchmarks.FixedAvx512), "fixed, AVX-512 kernel", 1),
+        (nameof(StepBenchmarks.FixedTwoThreads), $"fixed, {VectorStepKernel.BestIsa} kernel", 2),
+    ];
+    string[] sizes = ["128x64", "512x256"];
+    double[] pis = [0.1, 1.0];
+    foreach (var (method, label, threads) in ours)
+    {
+        if (method == nameof(StepBenchmarks.FixedAvx512) && !VectorStepKernel.Avx512Supported) continue;
+        foreach (string size in sizes)
+        foreach (double pi in pis)
+        {
+            var (us, _, _) = RunCase(["step", pi.ToString(invariant), size, method, Clock(threads), threads.ToString(invariant)]);
+            int k = int.Parse(size.Split('x')[0], invariant), d = int.Parse(size.Split('x')[1], invariant);
+            results[(label, threads, k, d, pi)] = StepBenchmarks.Batch * 1e6 / us;
+            Console.WriteLine(FormattableString.Invariant($"// {label}, {threads} thread(s), K x D = {size}, pi = {pi}: {us:F1} us per step of {StepBenchmarks.Batch} chains"));
+        }
+    }
+    foreach (int threads in new[] { 1 }) // each learning case first learns 20000 steps (LearnerBenchmarks): one thread only here
+    foreach (int k in new[] { 64, 128 })
+    {
+        var (us, _, _) = RunCase(["learn", k.ToString(invariant), Clock(threads), threads.ToString(invariant)]);
+        results[("float learning", threads, k, 64, 0)] = 1e6 / us;
+        Console.WriteLine(FormattableString.Invariant($"// float learning, {threads} thread(s), K = {k}: {us:F1} us per learning step"));
+    }
+
+    Console.WriteLine();
+    Console.WriteLine($"Chain-steps per second (128 chains per step, one run; 1 thread: per second of process CPU time, 2 threads: per second of wall clock; ratio = this / PyTorch on 1 thread in the same column). {Environment.ProcessorCount} cores, load average at the end {LoadAverage()}.");
+    Console.WriteLine();
+    var columns = new List<(int K, int D, double Pi)>();
+    foreach (string size in sizes)
+        foreach (double pi in pis) columns.Add((int.Parse(size.Split('x')[0], invariant), int.Parse(size.Split('x')[1], invariant), pi));
+    Console.WriteLine("| | threads | " + string.Join(" | ", columns.Select(c => FormattableString.Invariant($"K={c.K} D={c.D} pi={c.Pi}"))) + " |");
+    Console.WriteLine("|---|---|" + string.Concat(columns.Select(_ => "---|")));
+    var rows = new List<(string Name, int Threads)> { ("torch", 1), ("torch", 2), ("numpy", 1), ("numpy", 2) };
+    rows.AddRange(ours.Select(o => (o.Label, o.Threads)));
+    foreach (var (name, threads) in rows)
+    {
+        var cells = columns.Select(c =>
+        {
+            if (!results.TryGetValue((name, threads, c.K, c.D, c.Pi), out double rate)) return "-";
+            double torch = results[("torch", 1, c.K, c.D, c.Pi)];
+            return FormattableString.Invariant($"{Rate(rate)} ({rate / torch:F1}x)");
+        });
+        Console.WriteLine($"| {name} | {threads} | " + string.Join(" | ", cells) + " |");
+    }
+    Console.WriteLine();
+    Console.WriteLine("Learning steps per second of CPU time (dictionary and pi learned, batch 128, D = 64; ratio = this / PyTorch on 1 thread):");
+    Console.WriteLine();
+    Console.WriteLine("| | threads | K=64 | K=128 |");
+    Console.WriteLine("|---|---|---|---|");
+    foreach (string name in new[] { "torch learning", "float learning" })
+    foreach (int threads in new[] { 1, 2 })
+    {
+        var cells = new[] { 64, 128 }.Select(k =>
+            results.TryGetValue((name, threads, k, 64, 0), out double rate)
+                ? FormattableString.Invariant($"{rate:F0} ({rate / results[("torch learning", 1, k, 64, 0)]:F2}x)") : "-");
+        Console.WriteLine($"| {name} | {threads} | " + string.Join(" | ", cells) + " |");
+    }
+    return 0;
+}
+
+// One thread: CPU time (the code's cost, whatever else runs); two threads: wall clock (the speed-up).
+static string Clock(int threads) => threads == 1 ? "cpu" : "wall";
+
+static string Rate(double perSecond) => perSecond >= 1e6
+    ? FormattableString.Invariant($"{perSecond / 1e6:F2}M")
+    : FormattableString.Invariant($"{perSecond / 1e3:F0}k");
+
+static string LoadAverage()
+{
+    try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
+    catch (IOException) { return "unknown"; }
+}

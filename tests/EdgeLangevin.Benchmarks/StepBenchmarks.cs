@@ -3,6 +3,7 @@ using EdgeLangevin.Core;
 using EdgeLangevin.Reference.Inference;
 using EdgeLangevin.Reference.Learning;
 using EdgeLangevin.Reference.Model;
+using EdgeLangevin.Reference.Parallelism;
 using EdgeLangevin.Reference.Random;
 using EdgeLangevin.Reference.Settings;
 using EdgeLangevin.Simulator;
@@ -10,29 +11,36 @@ using EdgeLangevin.Simulator;
 namespace EdgeLangevin.Benchmarks;
 
 /// <summary>
-/// One step of a batch of 128 chains at K = 128, D = 64 (a 2x overcomplete 8x8 patch
-/// dictionary), float reference against the fixed-point core. Pi sets the sparsity: the
-/// data are drawn from the model with that pi and the model uses it too, so about
-/// pi K units are active (pi = 1: L1 coding, every unit active - the dense case;
-/// pi = 0.1: the realistic case, the natural-image models' learned pi at 2-3x
-/// overcompleteness). Like for like: float and fixed each on 1 thread (the float
-/// reference as 128 one-chain batches, which ChainBatch steps on the calling thread) and
-/// on 2 threads (ChainBatch's Parallel.For; ParallelFixedSolver's two chain ranges, the
-/// same bits as one solver). The fixed point runs with the core's default scalar MAC kernel
-/// (what a board runs) and with the simulator's AVX2 VectorStepKernel (same bits). Chains are burnt in
-/// for 300 steps before measuring, so the active counts are the stationary ones.
+/// One step of a batch of 128 chains, float reference against the fixed-point core, at
+/// K = 128, D = 64 (a 2x overcomplete 8x8 patch dictionary) and K = 512, D = 256 (the issue's
+/// large case). Pi sets the sparsity: the data are drawn from the model with that pi and the
+/// model uses it too, so about pi K units are active (pi = 1: L1 coding, every unit active -
+/// the dense case; pi = 0.1: the realistic case, the natural-image models' learned pi at 2-3x
+/// overcompleteness). Like for like: float and fixed each on 1 thread and on 2 threads (the
+/// worker pool: ChainBatch's blocks, ParallelFixedSolver's chain ranges; the same bits as one
+/// thread). The fixed point runs with the core's scalar kernel (what a board runs) and with the
+/// simulator's VectorStepKernel in AVX2 and AVX-512 (same bits). Chains are burnt in for 300
+/// steps before measuring, so the active counts are the stationary ones.
 /// </summary>
 [MemoryDiagnoser]
 public class StepBenchmarks
 {
-    private const int K = 128, D = 64, Batch = 128;
-    private ChainBatch _float = null!;
-    private ChainBatch[] _floatSingles = null!; // one chain each: ChainBatch runs a 1-chain batch on the calling thread
-    private LangevinSolver _fixed = null!, _dense = null!, _fixedVector = null!, _denseVector = null!;
+    /// <summary>Chains per step.</summary>
+    public const int Batch = 128;
+    private ChainBatch _float = null!, _float2 = null!;
+    private ChainBatch[] _floatSingles = null!; // one chain each: a 1-chain batch runs on the calling thread
+    private LangevinSolver _fixed = null!, _dense = null!, _avx2 = null!, _avx512 = null!, _denseVector = null!;
     private ParallelFixedSolver _fixed2 = null!;
 
     [Params(1.0, 0.1)]
     public double Pi { get; set; }
+
+    /// <summary>"K x D".</summary>
+    [Params("128x64", "512x256")]
+    public string Size { get; set; } = "128x64";
+
+    private int K => int.Parse(Size.Split('x')[0]);
+    private int D => int.Parse(Size.Split('x')[1]);
 
     [GlobalSetup]
     public void Setup() => Setup(null);
@@ -45,6 +53,7 @@ public class StepBenchmarks
     public void Setup(string? only)
     {
         bool Needs(string name) => only is null || only == name;
+        int K = this.K, D = this.D;
         var model = new SparseCodingModel { Variant = Variant.NonNegative, Lambda = 1, Pi = Pi, Sigma = 0.5, Dictionary = Learner.RandomDictionary(D, K, 1) };
         var settings = new InferenceSettings();
         var data = new ModelDataSource(model);
@@ -52,50 +61,56 @@ public class StepBenchmarks
         var x = new double[Batch * D];
         for (int b = 0; b < Batch; b++) data.Draw(rng, x, b * D);
         var p = FixedParameters.Create(model, FixedFormat.Default, settings.Eps, settings.Temperature, 1, 0);
-        LangevinSolver Make(int chains, int offset, bool vector)
+        var xq = new int[D];
+        LangevinSolver Make(VectorIsa? isa)
         {
-            var s = new LangevinSolver(p.Step, p.DictionaryRowMajor, D, K, chains, 3 + offset);
-            if (vector && !VectorStepKernel.Install(s)) throw new PlatformNotSupportedException("the vector kernel needs AVX2");
-            var xq = new int[D];
-            for (int b = 0; b < chains; b++)
+            var s = new LangevinSolver(p.Step, p.DictionaryRowMajor, D, K, Batch, 3);
+            if (isa is { } i && !VectorStepKernel.Install(s, i)) throw new PlatformNotSupportedException("the vector kernel needs AVX2");
+            for (int b = 0; b < Batch; b++)
             {
-                FixedParameters.QuantizeData(x.AsSpan((b + offset) * D, D), FixedFormat.Default, xq, 0);
+                FixedParameters.QuantizeData(x.AsSpan(b * D, D), FixedFormat.Default, xq, 0);
                 s.SetData(b, xq, 0);
             }
             for (int t = 0; t < 300; t++) s.Step();
             return s;
         }
         // The event-driven scalar solver is always built: Report reads its active counts.
-        _fixed = Make(Batch, 0, vector: false);
+        _fixed = Make(null);
         if (Needs(nameof(FixedDense)))
         {
-            _dense = Make(Batch, 0, vector: false);
+            _dense = Make(null);
             _dense.EventDriven = false;
         }
-        if (Needs(nameof(FixedVector))) _fixedVector = Make(Batch, 0, vector: true);
+        if (Needs(nameof(FixedAvx2))) _avx2 = Make(VectorIsa.Avx2);
+        if (Needs(nameof(FixedAvx512)) && VectorStepKernel.Avx512Supported) _avx512 = Make(VectorIsa.Avx512);
         if (Needs(nameof(FixedVectorDense)))
         {
-            _denseVector = Make(Batch, 0, vector: true);
+            _denseVector = Make(VectorStepKernel.BestIsa);
             _denseVector.EventDriven = false;
         }
         if (Needs(nameof(FixedTwoThreads)))
         {
             _fixed2 = new ParallelFixedSolver(p.Step, p.DictionaryRowMajor, D, K, Batch, 3, 2);
-            var xq2 = new int[D];
             for (int b = 0; b < Batch; b++)
             {
-                FixedParameters.QuantizeData(x.AsSpan(b * D, D), FixedFormat.Default, xq2, 0);
-                _fixed2.SetData(b, xq2, 0);
+                FixedParameters.QuantizeData(x.AsSpan(b * D, D), FixedFormat.Default, xq, 0);
+                _fixed2.SetData(b, xq, 0);
             }
             for (int t = 0; t < 300; t++) _fixed2.Step();
         }
-        if (Needs(nameof(Float)))
+        ChainBatch MakeFloat(int threads)
         {
-            _float = new ChainBatch(model, settings, Batch, 3);
-            for (int b = 0; b < Batch; b++) _float.SetInput(b, x.AsSpan(b * D, D));
-            for (int t = 0; t < 300; t++) _float.Step();
+            int saved = WorkerPool.Threads;
+            WorkerPool.Threads = threads; // read when the batch is built
+            var batch = new ChainBatch(model, settings, Batch, 3);
+            WorkerPool.Threads = saved;
+            for (int b = 0; b < Batch; b++) batch.SetInput(b, x.AsSpan(b * D, D));
+            for (int t = 0; t < 300; t++) batch.Step();
+            return batch;
         }
-        if (Needs(nameof(FloatOneThread)))
+        if (Needs(nameof(Float))) _float = MakeFloat(1);
+        if (Needs(nameof(FloatTwoThreads))) _float2 = MakeFloat(2);
+        if (Needs(nameof(FloatOneChainBatches)))
         {
             _floatSingles = new ChainBatch[Batch];
             for (int b = 0; b < Batch; b++)
@@ -113,14 +128,17 @@ public class StepBenchmarks
     {
         double active = 0;
         for (int b = 0; b < Batch; b++) active += _fixed.Workspace.ActiveCount[b];
-        Console.WriteLine($"// pi = {Pi}: mean active units per chain (fixed, event-driven) = {active / Batch:F1} of {K}");
+        Console.WriteLine($"// pi = {Pi}, K x D = {Size}: mean active units per chain (fixed, event-driven) = {active / Batch:F1} of {K}");
     }
 
-    [Benchmark(Baseline = true, Description = "float reference (2 threads)")]
+    [Benchmark(Baseline = true, Description = "float reference (1 thread)")]
     public void Float() => _float.Step();
 
-    [Benchmark(Description = "float reference (1 thread)")]
-    public void FloatOneThread()
+    [Benchmark(Description = "float reference (2 threads)")]
+    public void FloatTwoThreads() => _float2.Step();
+
+    [Benchmark(Description = "float reference, 128 one-chain batches (1 thread)")]
+    public void FloatOneChainBatches()
     {
         for (int b = 0; b < Batch; b++) _floatSingles[b].Step();
     }
@@ -131,12 +149,19 @@ public class StepBenchmarks
     [Benchmark(Description = "fixed point, scalar kernel, dense (1 thread)")]
     public void FixedDense() => _dense.Step();
 
-    [Benchmark(Description = "fixed point, vector kernel, event-driven (1 thread)")]
-    public void FixedVector() => _fixedVector.Step();
+    [Benchmark(Description = "fixed point, AVX2 kernel, event-driven (1 thread)")]
+    public void FixedAvx2() => _avx2.Step();
 
-    [Benchmark(Description = "fixed point, vector kernel, dense (1 thread)")]
+    [Benchmark(Description = "fixed point, AVX-512 kernel, event-driven (1 thread)")]
+    public void FixedAvx512()
+    {
+        if (_avx512 is null) throw new PlatformNotSupportedException("no AVX-512 on this machine");
+        _avx512.Step();
+    }
+
+    [Benchmark(Description = "fixed point, best vector kernel, dense (1 thread)")]
     public void FixedVectorDense() => _denseVector.Step();
 
-    [Benchmark(Description = "fixed point, vector kernel, event-driven (2 threads)")]
+    [Benchmark(Description = "fixed point, best vector kernel, event-driven (2 threads)")]
     public void FixedTwoThreads() => _fixed2.Step();
 }

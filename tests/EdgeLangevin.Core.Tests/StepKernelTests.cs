@@ -18,6 +18,9 @@ public class StepKernelTests
         Assert.True(VectorStepKernel.IsSupported, "AVX2 is not available: the vector kernel tests compare the scalar kernel with itself");
     }
 
+    /// <summary>The vector instruction sets this machine runs (AVX2 always here; AVX-512 where present), each compared with the scalar kernel.</summary>
+    internal static VectorIsa[] Isas => VectorStepKernel.Avx512Supported ? [VectorIsa.Avx2, VectorIsa.Avx512] : [VectorIsa.Avx2];
+
     // Column entries and operands: mostly random 16-bit words, with a share of the extreme
     // words -32768 and 32767 (the vpmaddwd corner is -32768 x -32768 twice in one lane).
     private static short Word(Random rng, double extremeShare) =>
@@ -42,13 +45,14 @@ public class StepKernelTests
         var residual = new int[5 + d];
         for (int i = 0; i < residual.Length; i++) residual[i] = Word(rng, extremes);
         var scalar = new ScalarStepKernel();
-        var vector = new VectorStepKernel(k, d);
+        foreach (VectorIsa isa in Isas)
         foreach (int listed in new[] { 0, 1, 2, 3, 4, 5, k / 2, k - 1, k }.Where(n => n >= 0 && n <= k).Distinct())
         {
             // A list in increasing unit order, as the solver builds it, at offset 2.
             var active = new int[2 + k];
             var units = Enumerable.Range(0, k).OrderBy(_ => rng.Next()).Take(listed).Order().ToArray();
             units.CopyTo(active, 2);
+            var vector = new VectorStepKernel(k, d, isa);
             var expectedR = new long[d];
             var actualR = Enumerable.Repeat(long.MinValue, d).ToArray(); // stale values must be overwritten
             scalar.Reconstruct(columns, d, active, 2, listed, codes, 3, expectedR);
@@ -70,6 +74,40 @@ public class StepKernelTests
     }
 
     [Theory]
+    [InlineData(256, 64, 4000, 20000)]
+    [InlineData(96, 45, 2500, 30000)]
+    [InlineData(70, 17, 6000, 32767)]
+    public void SumsCutIntoManyInt32ChunksEqualTheScalarSums(int d, int k, int residualMax, int codeMax)
+    {
+        // Operands of a few thousand LSB: 32-dimension blocks of r_m sum to about 16 residualMax in
+        // |r| and unit pairs to about codeMax in |s|, so the AVX-512 sums are cut into many chunks of
+        // at most 2^16 - 1 (a block or pair per chunk down to a few), with extreme dictionary words.
+        var rng = new Random(d + k);
+        var columns = new short[d * k];
+        for (int i = 0; i < columns.Length; i++) columns[i] = Word(rng, 0.3);
+        var codes = Enumerable.Range(0, k).Select(_ => rng.Next(-codeMax, codeMax + 1)).ToArray();
+        var residual = Enumerable.Range(0, d).Select(_ => rng.Next(-residualMax, residualMax + 1)).ToArray();
+        var active = Enumerable.Range(0, k).ToArray();
+        var scalar = new ScalarStepKernel();
+        var expectedR = new long[d];
+        var expectedC = new long[k];
+        scalar.Reconstruct(columns, d, active, 0, k, codes, 0, expectedR);
+        scalar.Correlate(columns, d, active, 0, k, residual, 0, expectedC);
+        foreach (VectorIsa isa in Isas)
+        {
+            var vector = new VectorStepKernel(k, d, isa);
+            var actualR = new long[d];
+            var actualC = new long[k];
+            vector.Reconstruct(columns, d, active, 0, k, codes, 0, actualR);
+            vector.Correlate(columns, d, active, 0, k, residual, 0, actualC);
+            Assert.Equal(expectedR, actualR);
+            Assert.Equal(expectedC, actualC);
+        }
+        // Guards the case: the sums really exceed the int range, so a single int32 chunk would have wrapped.
+        Assert.Contains(expectedR, v => Math.Abs(v) > int.MaxValue);
+    }
+
+    [Theory]
     [InlineData(16)]
     [InlineData(64)]
     [InlineData(70)]
@@ -82,13 +120,16 @@ public class StepKernelTests
         var codes = Enumerable.Repeat((int)short.MinValue, k).ToArray();
         var residual = Enumerable.Repeat((int)short.MinValue, d).ToArray();
         var active = Enumerable.Range(0, k).ToArray();
-        var vector = new VectorStepKernel(k, d);
+        foreach (VectorIsa isa in Isas)
+        {
+        var vector = new VectorStepKernel(k, d, isa);
         var recon = new long[d];
         vector.Reconstruct(columns, d, active, 0, k, codes, 0, recon);
         Assert.All(recon, v => Assert.Equal(k * (1L << 30), v));
         var corr = new long[k];
         vector.Correlate(columns, d, active, 0, k, residual, 0, corr);
         Assert.All(corr, v => Assert.Equal(d * (1L << 30), v));
+        }
     }
 
     public static TheoryData<int[], int, int, bool> SolverCases() => new()
@@ -107,12 +148,16 @@ public class StepKernelTests
 
     private static LangevinSolver[] ScalarAndVector(StepParameters p, short[] a, int d, int k, int chains, bool eventDriven, int[][] data)
     {
-        var scalar = new LangevinSolver(p, a, d, k, chains, 77) { EventDriven = eventDriven };
-        var vector = new LangevinSolver(p, a, d, k, chains, 77) { EventDriven = eventDriven };
-        Assert.True(VectorStepKernel.Install(vector));
-        Assert.IsType<ScalarStepKernel>(scalar.Kernel);
-        for (int b = 0; b < chains; b++) { scalar.SetData(b, data[b], 0); vector.SetData(b, data[b], 0); }
-        return [scalar, vector];
+        // [0] the scalar kernel, then one solver per vector instruction set (Isas).
+        var solvers = new LangevinSolver[1 + Isas.Length];
+        for (int i = 0; i < solvers.Length; i++)
+        {
+            solvers[i] = new LangevinSolver(p, a, d, k, chains, 77) { EventDriven = eventDriven };
+            if (i > 0) Assert.True(VectorStepKernel.Install(solvers[i], Isas[i - 1]));
+            for (int b = 0; b < chains; b++) solvers[i].SetData(b, data[b], 0);
+        }
+        Assert.IsType<ScalarStepKernel>(solvers[0].Kernel);
+        return solvers;
     }
 
     private static short[] ExtremeDictionary(Random rng, FixedFormat f, int d, int k, short[] a)
@@ -133,7 +178,7 @@ public class StepKernelTests
         int fm = w[5];
         var rng = new Random(w[0] + 100 * fm + 10 * variant + order);
         // Chain counts: whole noise groups of 16, a leftover group of 4, single leftovers.
-        foreach ((int d, int k, int chains) in new[] { (64, 128, 21), (23, 1, 5), (17, 9, 3), (40, 33, 32) })
+        foreach ((int d, int k, int chains) in new[] { (64, 128, 21), (23, 1, 5), (17, 9, 3), (40, 33, 32), (96, 47, 37) })
         {
             var (p, a, _) = SolverTests.RandomProblem(rng, f, d, k, (FixedVariant)variant, order, xScale: 4);
             a = ExtremeDictionary(rng, f, d, k, a);
@@ -142,14 +187,16 @@ public class StepKernelTests
             var pair = ScalarAndVector(p, a, d, k, chains, eventDriven, data);
             for (int step = 0; step < 150; step++)
             {
-                pair[0].Step();
-                pair[1].Step();
-                Assert.Equal(pair[0].Workspace.U, pair[1].Workspace.U);
-                Assert.Equal(pair[0].Workspace.M, pair[1].Workspace.M);
-                Assert.Equal(pair[0].Workspace.R, pair[1].Workspace.R);
-                Assert.Equal(pair[0].Workspace.Gm, pair[1].Workspace.Gm);
+                foreach (var s in pair) s.Step();
+                for (int i = 1; i < pair.Length; i++)
+                {
+                    Assert.Equal(pair[0].Workspace.U, pair[i].Workspace.U);
+                    Assert.Equal(pair[0].Workspace.M, pair[i].Workspace.M);
+                    Assert.Equal(pair[0].Workspace.R, pair[i].Workspace.R);
+                    Assert.Equal(pair[0].Workspace.Gm, pair[i].Workspace.Gm);
+                }
             }
-            Assert.Equal(pair[0].Workspace.Saturations, pair[1].Workspace.Saturations);
+            for (int i = 1; i < pair.Length; i++) Assert.Equal(pair[0].Workspace.Saturations, pair[i].Workspace.Saturations);
             if (fm == 15)
             {
                 // Guards the case: the MAC operands really saturated, so -32768 operands met -32768 entries.
@@ -159,11 +206,15 @@ public class StepKernelTests
     }
 
     [Theory]
-    [InlineData(0, 0)]
-    [InlineData(1, 0)]
-    [InlineData(0, 40000)]
-    [InlineData(1, 1 << 24)]
-    public void WithAStateThatSaturatesAt32BitsTheVectorKernelStepsLikeTheScalarOne(int variant, int u0)
+    [InlineData(0, 0, 32767)]
+    [InlineData(1, 0, 32767)]
+    [InlineData(0, 40000, 32767)]
+    [InlineData(1, 1 << 24, 32767)]
+    // A noise scale small enough for the AVX-512 update's int32 path (2^30 + leak + max noise < 2^31),
+    // so its overflow detection, not the AVX2 fallback, meets u at both ends of the range.
+    [InlineData(0, 0, 1000)]
+    [InlineData(1, 40000, 1000)]
+    public void WithAStateThatSaturatesAt32BitsTheVectorKernelStepsLikeTheScalarOne(int variant, int u0, int noiseScale)
     {
         // Coefficients Q9.6 (gain and noise up to ~512) drive u into both ends of the 32-bit state,
         // so |u| = 2^31 meets u0 = 0 (s = 2^31, which needs 33 bits) and the s_m, u and r sites clip.
@@ -172,7 +223,7 @@ public class StepKernelTests
         const int d = 20, k = 37, chains = 21;
         var a = new short[d * k];
         for (int i = 0; i < a.Length; i++) a[i] = (short)rng.Next(short.MinValue, short.MaxValue + 1);
-        var p = new StepParameters(f, (FixedVariant)variant, 1, u0, leak: 1 << 20, gain: 32767, noiseScale: 32767, half: 0, friction: 0);
+        var p = new StepParameters(f, (FixedVariant)variant, 1, u0, leak: 1 << 20, gain: 32767, noiseScale: noiseScale, half: 0, friction: 0);
         var data = new int[chains][];
         for (int b = 0; b < chains; b++) data[b] = Enumerable.Range(0, d).Select(_ => rng.Next(int.MinValue, int.MaxValue)).ToArray();
         foreach (bool eventDriven in new[] { true, false })
@@ -180,12 +231,14 @@ public class StepKernelTests
             var pair = ScalarAndVector(p, a, d, k, chains, eventDriven, data);
             for (int step = 0; step < 100; step++)
             {
-                pair[0].Step();
-                pair[1].Step();
-                Assert.Equal(pair[0].Workspace.U, pair[1].Workspace.U);
-                Assert.Equal(pair[0].Workspace.Sm, pair[1].Workspace.Sm);
+                foreach (var s in pair) s.Step();
+                for (int i = 1; i < pair.Length; i++)
+                {
+                    Assert.Equal(pair[0].Workspace.U, pair[i].Workspace.U);
+                    Assert.Equal(pair[0].Workspace.Sm, pair[i].Workspace.Sm);
+                }
             }
-            Assert.Equal(pair[0].Workspace.Saturations, pair[1].Workspace.Saturations);
+            for (int i = 1; i < pair.Length; i++) Assert.Equal(pair[0].Workspace.Saturations, pair[i].Workspace.Saturations);
             // Guards the case: u reached both ends of the state range, and s_m clipped.
             Assert.Contains(int.MinValue, pair[0].Workspace.U);
             Assert.Contains(int.MaxValue, pair[0].Workspace.U);
@@ -207,21 +260,24 @@ public class StepKernelTests
         var pair = ScalarAndVector(p, a, d, k, chains, eventDriven, data);
         // Large rates (mantissa 2^14, small shifts) so that the dictionary and u0 change every step.
         var lp = new LearningParameters(true, 16384, 20, true, 16384, 22, true, FixedSwitching.Asynchronous, 50, 1 << 28, LearningRounding.Stochastic);
-        var learners = new[] { new FixedLearner(pair[0], lp, 5), new FixedLearner(pair[1], lp, 5) };
+        var learners = pair.Select(s => new FixedLearner(s, lp, 5)).ToArray();
         int thresholdChanges = 0, previous = pair[0].ThresholdQ;
         var before = (short[])pair[0].DictionaryColumns.Clone();
         for (int step = 0; step < 200; step++)
         {
-            for (int i = 0; i < 2; i++)
+            for (int i = 0; i < pair.Length; i++)
             {
                 learners[i].DecideSwitching();
                 for (int b = 0; b < chains; b++)
                     if (learners[i].NeedsData[b]) pair[i].SetData(b, data[(b + step) % chains], 0);
                 learners[i].Step();
             }
-            Assert.Equal(pair[0].DictionaryColumns, pair[1].DictionaryColumns);
-            Assert.Equal(pair[0].ThresholdQ, pair[1].ThresholdQ);
-            Assert.Equal(pair[0].Workspace.U, pair[1].Workspace.U);
+            for (int i = 1; i < pair.Length; i++)
+            {
+                Assert.Equal(pair[0].DictionaryColumns, pair[i].DictionaryColumns);
+                Assert.Equal(pair[0].ThresholdQ, pair[i].ThresholdQ);
+                Assert.Equal(pair[0].Workspace.U, pair[i].Workspace.U);
+            }
             if (pair[0].ThresholdQ != previous) thresholdChanges++;
             previous = pair[0].ThresholdQ;
         }
@@ -235,10 +291,15 @@ public class StepKernelTests
     [InlineData(2)]
     public void AStepWithTheVectorKernelAllocatesNothing(int order)
     {
+        foreach (VectorIsa isa in StepKernelTests.Isas) StepAllocatesNothing(order, isa);
+    }
+
+    private static void StepAllocatesNothing(int order, VectorIsa isa)
+    {
         var (p, a, x) = SolverTests.RandomProblem(new Random(1), FixedFormat.Default, 64, 128, FixedVariant.NonNegative, order);
-        var solver = new LangevinSolver(p, a, 64, 128, 21, 1);
-        Assert.True(VectorStepKernel.Install(solver));
-        for (int b = 0; b < 21; b++) solver.SetData(b, x, 0);
+        var solver = new LangevinSolver(p, a, 64, 128, 37, 1);
+        Assert.True(VectorStepKernel.Install(solver, isa));
+        for (int b = 0; b < 37; b++) solver.SetData(b, x, 0);
         solver.Step(); // first call JIT-compiles
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 300; i++) solver.Step();
@@ -271,30 +332,34 @@ public class InterleavedNoiseTests
         for (int b = 0; b < 6; b++) Assert.Equal(oneByOne.StateOf(b), filled.StateOf(b));
     }
 
-    [Fact]
-    public void TheVectorNoiseGivesTheWordsOfNextInOrder()
+    [Theory]
+    [InlineData(VectorIsa.Avx2, 16, 33)]
+    [InlineData(VectorIsa.Avx512, 32, 33)] // two 16-draw blocks through the transpose, one draw left over
+    [InlineData(VectorIsa.Avx512, 32, 128)]
+    [InlineData(VectorIsa.Avx512, 32, 7)]
+    public void TheVectorNoiseGivesTheWordsOfNextInOrder(VectorIsa isa, int group, int count)
     {
-        var oneByOne = new GaussianNoise(20, -77);
-        var filled = new GaussianNoise(20, -77);
-        var kernel = new VectorStepKernel(8, 16);
-        Assert.Equal(16, kernel.NoiseGroup);
-        const int count = 33;
-        var buffer = new int[16 * count];
+        if (!StepKernelTests.Isas.Contains(isa)) return; // this CPU does not run it (the AVX2 case always runs here)
+        var oneByOne = new GaussianNoise(group + 4, -77);
+        var filled = new GaussianNoise(group + 4, -77);
+        var kernel = new VectorStepKernel(8, 16, isa);
+        Assert.Equal(group, kernel.NoiseGroup);
+        var buffer = new int[group * count];
         for (int round = 0; round < 3; round++)
         {
-            kernel.FillNoise(filled, 3, count, buffer); // chains 3..18
-            for (int c = 0; c < 16; c++)
+            kernel.FillNoise(filled, 3, count, buffer); // chains 3 .. 3 + group - 1
+            for (int c = 0; c < group; c++)
                 for (int i = 0; i < count; i++)
                     Assert.Equal(oneByOne.Next(3 + c), buffer[c * count + i]);
         }
-        for (int b = 0; b < 20; b++) Assert.Equal(oneByOne.StateOf(b), filled.StateOf(b));
+        for (int b = 0; b < group + 4; b++) Assert.Equal(oneByOne.StateOf(b), filled.StateOf(b));
     }
 
     [Theory]
     [InlineData(1, 9, false)]
     [InlineData(2, 6, false)]
     [InlineData(1, 3, false)]
-    [InlineData(1, 37, true)] // two vector groups of 16, one scalar group of 4, one chain alone
+    [InlineData(1, 37, true)] // vector groups (32 or 16 chains), then scalar groups of 4, then one chain alone
     [InlineData(2, 16, true)]
     public void StepWithInterleavedNoiseEqualsSteppingEachChainAlone(int order, int chains, bool vector)
     {

@@ -31,6 +31,36 @@ public static class CommonOptions
             throw new EdgeLangevin.Reference.Io.InvalidInputException($"{string.Join(", ", given)}: {(given.Length == 1 ? "has" : "have")} no effect {when}; leave {(given.Length == 1 ? "it" : "them")} out");
     }
 
+    public const string ThreadsName = "--threads";
+
+    /// <summary>
+    /// --threads N, added once on the root and inherited by every verb: the threads that step chains
+    /// (float and fixed inference, learning; <see cref="EdgeLangevin.Reference.Parallelism.WorkerPool"/>).
+    /// Default: every core. Results are the same bits for any N.
+    /// </summary>
+    public static Option<int?> Threads()
+    {
+        var option = new Option<int?>(ThreadsName)
+        {
+            Description = "Threads that step the chains (default: every core); the results do not depend on it",
+            HelpName = "N",
+            Recursive = true,
+        };
+        option.Validators.Add(r =>
+        {
+            int? n = r.GetValueOrDefault<int?>();
+            int max = EdgeLangevin.Reference.Parallelism.WorkerPool.MaxThreads;
+            if (n is < 1 || n > max) r.AddError($"--threads must be 1 to {max}, got {n}");
+        });
+        return option;
+    }
+
+    /// <summary>The thread count --threads asks for, or every core when it is not given.</summary>
+    public static int ThreadsOf(ParseResult parse) =>
+        parse.GetResult(ThreadsName) is System.CommandLine.Parsing.OptionResult { Implicit: false } r && r.GetValueOrDefault<int?>() is int n
+            ? n
+            : Math.Max(1, Environment.ProcessorCount);
+
     /// <summary>Whether --quiet was given anywhere on the command line.</summary>
     public static bool IsQuiet(ParseResult parse) =>
         parse.GetResult(QuietName) is System.CommandLine.Parsing.OptionResult r && r.GetValueOrDefault<bool>();

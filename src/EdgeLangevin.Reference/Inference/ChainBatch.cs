@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Model;
+using EdgeLangevin.Reference.Parallelism;
 using EdgeLangevin.Reference.Settings;
 using EdgeLangevin.Reference.Random;
 
@@ -43,6 +44,7 @@ public sealed class ChainBatch
     private readonly int[] _activeCount;
     private readonly double _eps, _noise, _half, _friction, _theta;
     private readonly int _blocks;
+    private readonly Action<int> _stepBlock;
 
     public ChainBatch(SparseCodingModel model, InferenceSettings settings, int chains, long seed)
     {
@@ -75,9 +77,10 @@ public sealed class ChainBatch
         _half = _eps / (2 * settings.Mu);
         _friction = _eps / settings.Mu;
         _theta = Lambda * Sigma * Sigma;
-        // Blocks of chains for the two cores: enough blocks to balance, few enough to keep overhead low.
-        // One core: one block, so a step runs inline and allocates nothing (Parallel.For allocates per call).
-        _blocks = Environment.ProcessorCount == 1 ? 1 : Math.Min(chains, Environment.ProcessorCount * 4);
+        // One block of chains per thread (WorkerPool.Threads, --threads); each chain has its own
+        // random stream, so the split does not change a bit. The delegate is made once: a step allocates nothing.
+        _blocks = Math.Min(chains, WorkerPool.Threads);
+        _stepBlock = StepBlock;
     }
 
     public InferenceSettings Settings { get; }
@@ -138,12 +141,10 @@ public sealed class ChainBatch
             StepRange(0, Chains);
             return;
         }
-        Parallel.For(0, _blocks, blk =>
-        {
-            int lo = (int)((long)Chains * blk / _blocks), hi = (int)((long)Chains * (blk + 1) / _blocks);
-            StepRange(lo, hi);
-        });
+        WorkerPool.Run(_blocks, _stepBlock);
     }
+
+    private void StepBlock(int blk) => StepRange((int)((long)Chains * blk / _blocks), (int)((long)Chains * (blk + 1) / _blocks));
 
     private void StepRange(int lo, int hi)
     {

@@ -3,6 +3,7 @@ using EdgeLangevin.Reference.Data;
 using EdgeLangevin.Reference.Inference;
 using EdgeLangevin.Reference.Metrics;
 using EdgeLangevin.Reference.Model;
+using EdgeLangevin.Reference.Parallelism;
 using EdgeLangevin.Reference.Random;
 using EdgeLangevin.Reference.Settings;
 
@@ -211,6 +212,9 @@ internal sealed class DictionaryUpdate
 
     private readonly int _k, _d, _chains, _blocks, _columnChunks;
     private readonly double[][] _scratch;
+    private readonly Action<int> _applyChunk;
+    private double[] _s = [], _r = [], _columns = [];
+    private double _rate;
 
     public DictionaryUpdate(int k, int d, int chains)
     {
@@ -218,9 +222,10 @@ internal sealed class DictionaryUpdate
         _d = d;
         _chains = chains;
         _blocks = Math.Min(chains, ChainBlocks);
-        // Enough column chunks to balance two or more cores; each owns one D-long accumulator. One core:
-        // one chunk, run inline without Parallel.For (which allocates per call). The bits do not depend on it.
-        _columnChunks = Environment.ProcessorCount == 1 ? 1 : Math.Min(k, Environment.ProcessorCount * 2);
+        // One column chunk per thread (WorkerPool.Threads, --threads); each owns one D-long accumulator.
+        // The bits do not depend on it; the delegate is made once, so an update allocates nothing.
+        _columnChunks = Math.Min(k, WorkerPool.Threads);
+        _applyChunk = ApplyChunk;
         _scratch = new double[_columnChunks][];
         for (int i = 0; i < _columnChunks; i++) _scratch[i] = new double[d];
     }
@@ -228,14 +233,17 @@ internal sealed class DictionaryUpdate
     /// <summary>columns (a_k at k*D) += rate * sum_b s[b*K + k] r[b*D ..], for every k.</summary>
     public void Apply(double[] s, double[] r, double[] columns, double rate)
     {
-        if (_columnChunks == 1) ApplyColumns(0, _k, s, r, columns, rate, _scratch[0]);
-        else
-            Parallel.For(0, _columnChunks, c =>
-            {
-                int lo = (int)((long)_k * c / _columnChunks), hi = (int)((long)_k * (c + 1) / _columnChunks);
-                ApplyColumns(lo, hi, s, r, columns, rate, _scratch[c]);
-            });
+        if (_columnChunks == 1)
+        {
+            ApplyColumns(0, _k, s, r, columns, rate, _scratch[0]);
+            return;
+        }
+        (_s, _r, _columns, _rate) = (s, r, columns, rate);
+        WorkerPool.Run(_columnChunks, _applyChunk);
     }
+
+    private void ApplyChunk(int c) =>
+        ApplyColumns((int)((long)_k * c / _columnChunks), (int)((long)_k * (c + 1) / _columnChunks), _s, _r, _columns, _rate, _scratch[c]);
 
     private void ApplyColumns(int lo, int hi, double[] s, double[] r, double[] columns, double rate, double[] acc)
     {

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what the peer benchmark (bench/peers/peer_bench.py) needs, from Debian's packages:
+# PyTorch (python3-torch), numpy (python3-numpy) and the multithreaded OpenBLAS
+# (libopenblas0-pthread). Debian's torch calls BLAS through the system's libblas.so.3
+# alternative; without OpenBLAS that is the reference BLAS and torch's matrix products are
+# about four times slower, which would make the comparison meaningless, so this script also
+# checks that the alternative points at OpenBLAS. Not run by CI (the benchmark is a
+# measurement, not a test). Does nothing when everything is present.
+set -euo pipefail
+
+packages=(python3-torch python3-numpy libopenblas0-pthread)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -ne 0 ]; then
+  echo "Installing ${missing[*]} from Debian's packages..."
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""
+  elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"
+  else echo "error: not root and no sudo; install them yourself: apt-get install ${packages[*]}" >&2; exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+fi
+blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true)
+case "$blas" in
+  *openblas*) echo "BLAS: $blas" ;;
+  *) echo "error: libblas.so.3 resolves to '$blas', not OpenBLAS (update-alternatives --config libblas.so.3-x86_64-linux-gnu)" >&2; exit 1 ;;
+esac
+/usr/bin/python3 -c 'import torch, numpy; print("torch", torch.__version__, "numpy", numpy.__version__)'

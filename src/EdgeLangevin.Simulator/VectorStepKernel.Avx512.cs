@@ -1,0 +1,487 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using EdgeLangevin.Core;
+
+namespace EdgeLangevin.Simulator;
+
+/// <summary>The instruction set a <see cref="VectorStepKernel"/> runs (every one gives the same bits).</summary>
+public enum VectorIsa
+{
+    /// <summary>256-bit AVX2: 16-bit products with a hi/lo split, per-unit work in 64-bit lanes.</summary>
+    Avx2,
+    /// <summary>512-bit AVX-512 (F, BW): int32 MAC sums in chunks that provably fit, per-unit work in 32-bit lanes.</summary>
+    Avx512,
+}
+
+/// <summary>
+/// The AVX-512 paths of <see cref="VectorStepKernel"/>. Same integers and clip counts as
+/// <see cref="ScalarStepKernel"/>, by these arguments:
+/// <para>
+/// MAC sums in int32 lanes, exact. Every dictionary word has |a| &lt;= 2^15 (StepKernel's
+/// operand contract), so a sum of products a_i b_i has |sum| &lt;= 2^15 sum |b_i|. The kernel
+/// cuts each sum into chunks whose sum |b_i| (|s_m| of the listed units for A s, |r_m| of
+/// 32-dimension blocks for A^T r) is at most 2^16 - 1: each chunk's exact total then lies in
+/// (-2^31, 2^31), and int32 addition (vpmaddwd and vpaddd, which wrap) is exact modulo 2^32,
+/// so the wrapped lane sums, and their wrapped horizontal sum, equal the chunk's exact total
+/// (the (-32768) x (-32768) pair that makes one vpmaddwd lane wrap is covered by the same
+/// argument). Chunk totals are added in long. A single unit pair or block above the bound (only
+/// possible for codes or residuals near full scale) sends the whole call to the AVX2 path.
+/// </para>
+/// <para>
+/// Per-unit work in int32 lanes (16 per vector instead of 4 in 64-bit lanes). Threshold:
+/// |u| is formed unsigned (|-2^31| = 2^31 fits a uint), a_k = |u| &gt; u0 unsigned, and
+/// rshr(s, n) = (s &gt;&gt; n) + ((s &gt;&gt; (n - 1)) &amp; 1), which is floor((s + 2^(n-1)) / 2^n) without forming
+/// s + 2^(n-1) (which could overflow); signed codes sign(u)(|u| - u0) fit an int, the
+/// non-negative ones (up to 2^31) a uint. Update: drv (|drv| &lt;= 2^30: |gain_q g_m| &lt; 2^30),
+/// the noise term and the leak are summed into t, which fits an int when
+/// 2^30 + leak_q + max|noise term| &lt; 2^31 (checked once per call; otherwise the AVX2 path runs);
+/// u + t is formed with wrapping and its overflow detected (operands of equal sign, result of
+/// the other sign), an overflowed lane being beyond the int range and so clipped to the side of t.
+/// </para>
+/// Noise: 32 chains per group, in two 16-lane vectors (two independent dependency chains); words
+/// are made 16 draws at a time and a 16 x 16 transpose in registers writes each chain's words contiguously.
+/// </summary>
+public sealed partial class VectorStepKernel
+{
+    /// <summary>True when this machine runs the AVX-512 paths (AVX-512 F and BW, 512-bit vectors accelerated).</summary>
+    public static bool Avx512Supported => IsSupported && Avx512F.IsSupported && Avx512BW.IsSupported && Vector512.IsHardwareAccelerated;
+
+    /// <summary>The fastest instruction set this machine runs.</summary>
+    public static VectorIsa BestIsa => Avx512Supported ? VectorIsa.Avx512 : VectorIsa.Avx2;
+
+    /// <summary>The instruction set this kernel runs.</summary>
+    public VectorIsa Isa { get; }
+
+    private bool UseAvx512 => Isa == VectorIsa.Avx512;
+
+    /// <summary>Largest sum of |operand| in one int32 chunk: 2^15 times it stays below 2^31.</summary>
+    private const int ChunkL1 = (1 << 16) - 1;
+
+    private long[] _pairL1 = []; // |s0| + |s1| of each unit pair (Reserve sizes it)
+    private int[] _blockEnds = []; // where each chunk of 32-dimension blocks ends (Reserve sizes it)
+
+    // ---- A s ----------------------------------------------------------------------------------------
+
+    private bool Reconstruct512(short[] columns, int D, int[] active, int activeOffset, int listed, int[] codes, int codeOffset, long[] sums)
+    {
+        int dVector = D & ~31;
+        if (dVector == 0) return false;
+        int pairs = (listed + 1) / 2;
+        Reserve(listed, D);
+        int[] offsets = _pairOffsets, packed = _pairCodes;
+        long[] l1 = _pairL1;
+        for (int p = 0; p < pairs; p++)
+        {
+            int j = activeOffset + 2 * p;
+            int k0 = active[j];
+            int s0 = codes[codeOffset + k0];
+            int k1 = k0, s1 = 0; // an odd list pairs its last unit with itself times 0
+            if (2 * p + 1 < listed)
+            {
+                k1 = active[j + 1];
+                s1 = codes[codeOffset + k1];
+            }
+            offsets[2 * p] = k0 * D;
+            offsets[2 * p + 1] = k1 * D;
+            packed[p] = (s0 & 0xFFFF) | (s1 << 16);
+            l1[p] = Math.Abs((long)s0) + Math.Abs((long)s1);
+            if (l1[p] > ChunkL1) return false; // (-32768, -32768): the AVX2 path's exact split
+        }
+        Array.Clear(sums, 0, D);
+        ref short a = ref MemoryMarshal.GetArrayDataReference(columns);
+        ref long sum = ref MemoryMarshal.GetArrayDataReference(sums);
+        // Lane L (128-bit) of the low accumulator holds d + 8L + 0..3, of the high one d + 8L + 4..7: these
+        // indices put them back in d order (16 + i picks lane i of the high one).
+        var first16 = Vector512.Create(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+        var second16 = Vector512.Create(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+        for (int first = 0; first < pairs;)
+        {
+            int last = first;
+            long chunk = 0;
+            while (last < pairs && chunk + l1[last] <= ChunkL1) chunk += l1[last++];
+            if (dVector == 64)
+            {
+                // The 8x8-patch case: both 32-dimension blocks in registers, each pair's offsets and codes read once.
+                Vector512<int> lo0 = default, hi0 = default, lo1 = default, hi1 = default;
+                for (int p = first; p < last; p++)
+                {
+                    int o0 = offsets[2 * p], o1 = offsets[2 * p + 1];
+                    Vector512<short> s = Vector512.Create(packed[p]).AsInt16();
+                    Vector512<short> a0 = Vector512.LoadUnsafe(ref a, (nuint)o0), b0 = Vector512.LoadUnsafe(ref a, (nuint)o1);
+                    Vector512<short> a1 = Vector512.LoadUnsafe(ref a, (nuint)(o0 + 32)), b1 = Vector512.LoadUnsafe(ref a, (nuint)(o1 + 32));
+                    lo0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackLow(a0, b0), s);
+                    hi0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackHigh(a0, b0), s);
+                    lo1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackLow(a1, b1), s);
+                    hi1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackHigh(a1, b1), s);
+                }
+                AddWidened(ref sum, 0, Avx512F.PermuteVar16x32x2(lo0, first16, hi0));
+                AddWidened(ref sum, 16, Avx512F.PermuteVar16x32x2(lo0, second16, hi0));
+                AddWidened(ref sum, 32, Avx512F.PermuteVar16x32x2(lo1, first16, hi1));
+                AddWidened(ref sum, 48, Avx512F.PermuteVar16x32x2(lo1, second16, hi1));
+                first = last;
+                continue;
+            }
+            for (int d = 0; d < dVector; d += 32)
+            {
+                Vector512<int> lo = default, hi = default;
+                for (int p = first; p < last; p++)
+                {
+                    Vector512<short> c0 = Vector512.LoadUnsafe(ref a, (nuint)(offsets[2 * p] + d));
+                    Vector512<short> c1 = Vector512.LoadUnsafe(ref a, (nuint)(offsets[2 * p + 1] + d));
+                    Vector512<short> s = Vector512.Create(packed[p]).AsInt16();
+                    lo += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackLow(c0, c1), s);
+                    hi += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackHigh(c0, c1), s);
+                }
+                Vector512<int> v0 = Avx512F.PermuteVar16x32x2(lo, first16, hi), v1 = Avx512F.PermuteVar16x32x2(lo, second16, hi);
+                AddWidened(ref sum, d, v0);
+                AddWidened(ref sum, d + 16, v1);
+            }
+            first = last;
+        }
+        for (int d = dVector; d < D; d++)
+        {
+            long acc = 0;
+            for (int j = 0; j < listed; j++)
+            {
+                int k = active[activeOffset + j];
+                acc += columns[k * D + d] * codes[codeOffset + k];
+            }
+            sums[d] = acc;
+        }
+        return true;
+    }
+
+    // sums[d..d+16) += v, lane by lane, in long.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddWidened(ref long sum, int d, Vector512<int> v)
+    {
+        (Vector512.LoadUnsafe(ref sum, (nuint)d) + Avx512F.ConvertToVector512Int64(v.GetLower())).StoreUnsafe(ref sum, (nuint)d);
+        (Vector512.LoadUnsafe(ref sum, (nuint)(d + 8)) + Avx512F.ConvertToVector512Int64(v.GetUpper())).StoreUnsafe(ref sum, (nuint)(d + 8));
+    }
+
+    // ---- A^T r --------------------------------------------------------------------------------------
+
+    private bool Correlate512(short[] columns, int D, int[] active, int activeOffset, int listed, int[] residual, int residualOffset, long[] sums)
+    {
+        int dVector = D & ~31;
+        if (dVector == 0) return false;
+        Reserve(listed, D);
+        short[] r16 = _residual16;
+        int blocks = dVector / 32;
+        // Chunks of 32-dimension blocks whose sum |r_m| stays within ChunkL1.
+        int chunks = 0;
+        long chunk = 0;
+        ref int resRef = ref MemoryMarshal.GetArrayDataReference(residual);
+        ref short r16Ref = ref MemoryMarshal.GetArrayDataReference(r16);
+        for (int blk = 0; blk < blocks; blk++)
+        {
+            int d = 32 * blk;
+            Vector512<int> v0 = Vector512.LoadUnsafe(ref resRef, (nuint)(residualOffset + d));
+            Vector512<int> v1 = Vector512.LoadUnsafe(ref resRef, (nuint)(residualOffset + d + 16));
+            // r_m fits WM <= 16 bits: the truncating narrow (vpmovdw) is exact.
+            Avx512F.ConvertToVector256Int16(v0).StoreUnsafe(ref r16Ref, (nuint)d);
+            Avx512F.ConvertToVector256Int16(v1).StoreUnsafe(ref r16Ref, (nuint)(d + 16));
+            long l1 = Vector512.Sum(Avx512F.Abs(v0) + Avx512F.Abs(v1)); // at most 32 * 2^15: no wrap
+            if (l1 > ChunkL1) return false;
+            if (blk > 0 && chunk + l1 > ChunkL1)
+            {
+                _blockEnds[chunks++] = d;
+                chunk = 0;
+            }
+            chunk += l1;
+        }
+        _blockEnds[chunks++] = dVector;
+        for (int d = dVector; d < D; d++) r16[d] = (short)residual[residualOffset + d];
+        ref short a = ref MemoryMarshal.GetArrayDataReference(columns);
+        ref short r = ref MemoryMarshal.GetArrayDataReference(r16);
+        for (int j = 0; j < listed; j += 4)
+        {
+            int count = Math.Min(4, listed - j);
+            int c0 = active[activeOffset + j] * D;
+            int c1 = count > 1 ? active[activeOffset + j + 1] * D : c0;
+            int c2 = count > 2 ? active[activeOffset + j + 2] * D : c0;
+            int c3 = count > 3 ? active[activeOffset + j + 3] * D : c0;
+            Vector256<long> total = Vector256<long>.Zero;
+            int start = 0;
+            for (int ch = 0; ch < chunks; ch++)
+            {
+                int end = _blockEnds[ch];
+                Vector512<int> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+                for (int d = start; d < end; d += 32)
+                {
+                    Vector512<short> rv = Vector512.LoadUnsafe(ref r, (nuint)d);
+                    acc0 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(c0 + d)), rv);
+                    acc1 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(c1 + d)), rv);
+                    acc2 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(c2 + d)), rv);
+                    acc3 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(c3 + d)), rv);
+                }
+                // Wrapped int32 horizontal sums: exact, because each chunk's total fits an int.
+                Vector128<int> t = Sum4(acc0.GetLower() + acc0.GetUpper(), acc1.GetLower() + acc1.GetUpper(),
+                    acc2.GetLower() + acc2.GetUpper(), acc3.GetLower() + acc3.GetUpper());
+                total += Avx2.ConvertToVector256Int64(t);
+                start = end;
+            }
+            if (dVector < D)
+            {
+                long t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+                for (int d = dVector; d < D; d++)
+                {
+                    int rd = r16[d];
+                    t0 += columns[c0 + d] * rd;
+                    t1 += columns[c1 + d] * rd;
+                    t2 += columns[c2 + d] * rd;
+                    t3 += columns[c3 + d] * rd;
+                }
+                total += Vector256.Create(t0, t1, t2, t3);
+            }
+            if (count == 4) total.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(sums), (nuint)j);
+            else for (int i = 0; i < count; i++) sums[j + i] = total.GetElement(i);
+        }
+        return true;
+    }
+
+    // ---- rest of step 2 ------------------------------------------------------------------------------
+
+    // The residual eight dimensions per pass in 64-bit lanes (A s reaches 2^37), with AVX-512's own
+    // 64-bit arithmetic shift, min and max: the arithmetic of ScalarStepKernel.Residual lane by lane.
+    private void Residual512(UnitConstants c, long[] sums, int[] x, int[] r, int[] rm, int offset, int dimensions, long[] saturations)
+    {
+        var roundRecon = Vector512.Create(c.RoundRecon);
+        var roundSm = Vector512.Create(c.RoundSm);
+        int shiftRecon = c.ShiftRecon, shiftSm = c.ShiftSm;
+        var maxS = Vector512.Create(c.MaxS);
+        var minS = Vector512.Create(c.MinS);
+        var maxM = Vector512.Create(c.MaxM);
+        var minM = Vector512.Create(c.MinM);
+        ref long sum = ref MemoryMarshal.GetArrayDataReference(sums);
+        ref int xRef = ref MemoryMarshal.GetArrayDataReference(x);
+        ref int rRef = ref MemoryMarshal.GetArrayDataReference(r);
+        ref int rmRef = ref MemoryMarshal.GetArrayDataReference(rm);
+        long clipsR = 0, clipsRm = 0;
+        int d = 0;
+        for (; d + 8 <= dimensions; d += 8)
+        {
+            Vector512<long> v = Avx512F.ConvertToVector512Int64(Vector256.LoadUnsafe(ref xRef, (nuint)(offset + d)))
+                - ((Vector512.LoadUnsafe(ref sum, (nuint)d) + roundRecon) >> shiftRecon); // vpsraq
+            clipsR += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(v, maxS) | Vector512.LessThan(v, minS)));
+            v = Vector512.Min(Vector512.Max(v, minS), maxS);
+            Avx512F.ConvertToVector256Int32(v).StoreUnsafe(ref rRef, (nuint)(offset + d));
+            Vector512<long> w = (v + roundSm) >> shiftSm;
+            clipsRm += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(w, maxM) | Vector512.LessThan(w, minM)));
+            Avx512F.ConvertToVector256Int32(Vector512.Min(Vector512.Max(w, minM), maxM)).StoreUnsafe(ref rmRef, (nuint)(offset + d));
+        }
+        for (; d < dimensions; d++)
+        {
+            long v = x[offset + d] - ((sums[d] + c.RoundRecon) >> c.ShiftRecon);
+            if (v > c.MaxS) { v = c.MaxS; clipsR++; }
+            else if (v < c.MinS) { v = c.MinS; clipsR++; }
+            r[offset + d] = (int)v;
+            long w = (v + c.RoundSm) >> c.ShiftSm;
+            if (w > c.MaxM) { w = c.MaxM; clipsRm++; }
+            else if (w < c.MinM) { w = c.MinM; clipsRm++; }
+            rm[offset + d] = (int)w;
+        }
+        if (clipsR != 0) saturations[SolverWorkspace.SiteR] += clipsR;
+        if (clipsRm != 0) saturations[SolverWorkspace.SiteRm] += clipsRm;
+    }
+
+    // ---- step 1 -------------------------------------------------------------------------------------
+
+    private int Threshold512(UnitConstants c, bool listAll, int[] u, int[] sm, int offset, int units,
+        int[] active, bool[] isActive, int[] drive, long[] saturations)
+    {
+        var u0 = Vector512.Create((uint)c.U0);
+        int shift = c.ShiftSm;
+        var maxM = Vector512.Create((int)c.MaxM);
+        var minM = Vector512.Create((int)c.MinM);
+        var one = Vector512.Create(1);
+        var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        bool signed = c.Signed;
+        ref int uRef = ref MemoryMarshal.GetArrayDataReference(u);
+        ref int smRef = ref MemoryMarshal.GetArrayDataReference(sm);
+        ref int actRef = ref MemoryMarshal.GetArrayDataReference(active);
+        ref byte onRef = ref Unsafe.As<bool, byte>(ref MemoryMarshal.GetArrayDataReference(isActive));
+        ref int driveRef = ref MemoryMarshal.GetArrayDataReference(drive);
+        long clipCount = 0;
+        int n = 0, k = 0;
+        for (; k + 16 <= units; k += 16)
+        {
+            Vector512<int> x = Vector512.LoadUnsafe(ref uRef, (nuint)(offset + k));
+            Vector512<uint> magnitude = Avx512F.Abs(x);
+            Vector512<int> on = Vector512.GreaterThan(magnitude, u0).AsInt32();
+            Vector512<uint> s = magnitude - u0; // 1 .. 2^31 where on; masked off elsewhere
+            Vector512<int> v, clipped;
+            if (signed)
+            {
+                Vector512<int> negative = x >> 31;
+                Vector512<int> t = (s.AsInt32() ^ negative) - negative; // sign(u)(|u| - u0): fits an int
+                if (shift > 0) t = (t >> shift) + ((t >> (shift - 1)) & one);
+                clipped = Vector512.GreaterThan(t, maxM) | Vector512.LessThan(t, minM);
+                v = Vector512.Min(Vector512.Max(t, minM), maxM);
+            }
+            else
+            {
+                Vector512<uint> t = s; // up to 2^31: unsigned
+                if (shift > 0) t = (t >>> shift) + ((t >>> (shift - 1)) & one.AsUInt32());
+                clipped = Vector512.GreaterThan(t, maxM.AsUInt32()).AsInt32(); // t >= 0 > minM
+                v = Vector512.Min(t, maxM.AsUInt32()).AsInt32();
+            }
+            (v & on).StoreUnsafe(ref smRef, (nuint)(offset + k));
+            clipCount += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(clipped & on));
+            Vector512<int> units16 = iota + Vector512.Create(k);
+            // Writes 16 list slots from n on (n <= k, so inside this chain's K slots); the first ones are the list.
+            if (listAll)
+            {
+                units16.StoreUnsafe(ref actRef, (nuint)(offset + n));
+                n += 16;
+            }
+            else
+            {
+                Avx512F.Compress(Vector512<int>.Zero, on, units16).StoreUnsafe(ref actRef, (nuint)(offset + n));
+                n += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(on));
+            }
+            Avx512F.ConvertToVector128Byte(on & one).StoreUnsafe(ref onRef, (nuint)k);
+            Vector512<int>.Zero.StoreUnsafe(ref driveRef, (nuint)k);
+        }
+        clipCount += ThresholdTail(c, listAll, u, sm, offset, k, units, active, isActive, drive, ref n);
+        if (clipCount != 0) saturations[SolverWorkspace.SiteSm] += clipCount;
+        return n;
+    }
+
+    // ---- step 4 -------------------------------------------------------------------------------------
+
+    private bool UpdateFirstOrder512(UnitConstants c, int[] u, int offset, int units, int[] drive, int[] eta, int etaOffset, long[] saturations)
+    {
+        // t = drv + noise - sign(u) leak must fit an int (see the class comment); |eta| < 2^15.
+        long maxNoise = (c.NoiseScale * 32768 + c.RoundNoise) >> c.ShiftNoise;
+        if ((1L << 30) + c.Leak + maxNoise > int.MaxValue) return false;
+        var noiseQ = Vector512.Create((int)c.NoiseScale);
+        var roundNoise = Vector512.Create((int)c.RoundNoise);
+        int shiftNoise = c.ShiftNoise;
+        var leak = Vector512.Create((int)c.Leak);
+        var maxS = Vector512.Create((int)c.MaxS);
+        var minS = Vector512.Create((int)c.MinS);
+        var zero = Vector512<int>.Zero;
+        ref int uRef = ref MemoryMarshal.GetArrayDataReference(u);
+        ref int driveRef = ref MemoryMarshal.GetArrayDataReference(drive);
+        ref int etaRef = ref MemoryMarshal.GetArrayDataReference(eta);
+        long clipCount = 0;
+        int k = 0;
+        for (; k + 16 <= units; k += 16)
+        {
+            Vector512<int> x = Vector512.LoadUnsafe(ref uRef, (nuint)(offset + k));
+            Vector512<int> noise = (Avx512F.MultiplyLow(noiseQ, Vector512.LoadUnsafe(ref etaRef, (nuint)(etaOffset + k))) + roundNoise) >> shiftNoise;
+            Vector512<int> t = Vector512.LoadUnsafe(ref driveRef, (nuint)k) + noise
+                - (leak & Vector512.GreaterThan(x, zero)) + (leak & Vector512.LessThan(x, zero));
+            Vector512<int> v = x + t;
+            Vector512<int> overflow = ((x ^ v) & (t ^ v)) >> 31; // -1 where u + t left the int range
+            Vector512<int> clipped = overflow | Vector512.GreaterThan(v, maxS) | Vector512.LessThan(v, minS);
+            Vector512<int> result = Vector512.ConditionalSelect(overflow,
+                Vector512.ConditionalSelect(Vector512.GreaterThan(t, zero), maxS, minS),
+                Vector512.Min(Vector512.Max(v, minS), maxS));
+            result.StoreUnsafe(ref uRef, (nuint)(offset + k));
+            clipCount += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(clipped));
+        }
+        clipCount += UpdateTail(c, u, offset, k, units, drive, eta, etaOffset);
+        if (clipCount != 0) saturations[SolverWorkspace.SiteU] += clipCount;
+        return true;
+    }
+
+    // ---- noise --------------------------------------------------------------------------------------
+
+    private const int Avx512NoiseGroup = 32;
+
+    private void FillNoise512(GaussianNoise noise, int firstChain, int count, int[] destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, Avx512NoiseGroup * count, nameof(destination));
+        Span<int> states = stackalloc int[Avx512NoiseGroup];
+        for (int c = 0; c < Avx512NoiseGroup; c++) states[c] = noise.StateOf(firstChain + c);
+        Vector512<int> x0 = Vector512.Create<int>(states[..16]), x1 = Vector512.Create<int>(states[16..]);
+        var outerMask = Vector512.Create(0x07FC01FF);
+        var middleMask = Vector512.Create(0x0003FE00);
+        var signMiddleMask = Vector512.Create(0x0803FE00); // bit 27 of w0 rides above the field-1 sum (below 2^20)
+        var low11 = Vector512.Create(0x7FF);
+        var field1 = Vector512.Create(0x000FFE00);
+        var offset = Vector512.Create(-6134);
+        var four = Vector512.Create(4);
+        // 16 draws of the 32 chains: row j of half h (chains 16h ..) at rows[256 h + 16 j].
+        Span<int> rows = stackalloc int[2 * 256];
+        ref int rowRef = ref MemoryMarshal.GetReference(rows);
+        ref int dest = ref MemoryMarshal.GetArrayDataReference(destination);
+        for (int i0 = 0; i0 < count; i0 += 16)
+        {
+            int m = Math.Min(16, count - i0);
+            for (int j = 0; j < m; j++)
+            {
+                x0 = Raw(x0); x1 = Raw(x1);
+                Vector512<int> m0 = x0 & signMiddleMask, m1 = x1 & signMiddleMask;
+                Vector512<int> e0 = x0 & outerMask, e1 = x1 & outerMask;
+                for (int w = 1; w < 4; w++)
+                {
+                    x0 = Raw(x0); x1 = Raw(x1);
+                    m0 += x0 & middleMask; m1 += x1 & middleMask;
+                    e0 += x0 & outerMask; e1 += x1 & outerMask;
+                }
+                Vector512<int> f0 = (e0 & low11) + (e0 >>> 18) + ((m0 & field1) >>> 9);
+                Vector512<int> f1 = (e1 & low11) + (e1 >>> 18) + ((m1 & field1) >>> 9);
+                (f0 + f0 + offset + ((m0 >>> 25) & four)).StoreUnsafe(ref rowRef, (nuint)(16 * j));
+                (f1 + f1 + offset + ((m1 >>> 25) & four)).StoreUnsafe(ref rowRef, (nuint)(256 + 16 * j));
+            }
+            if (m == 16)
+            {
+                Transpose16(ref rowRef, ref dest, i0, count);
+                Transpose16(ref Unsafe.Add(ref rowRef, 256), ref dest, 16 * count + i0, count);
+            }
+            else
+            {
+                for (int c = 0; c < Avx512NoiseGroup; c++)
+                    for (int j = 0; j < m; j++)
+                        Unsafe.Add(ref dest, c * count + i0 + j) = rows[256 * (c >> 4) + 16 * j + (c & 15)];
+            }
+        }
+        x0.CopyTo(states[..16]);
+        x1.CopyTo(states[16..]);
+        for (int c = 0; c < Avx512NoiseGroup; c++) noise.SetState(firstChain + c, states[c]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Raw(Vector512<int> x)
+    {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        return x ^ (x << 5);
+    }
+
+    /// <summary>
+    /// The 16 x 16 block rows[16 j + c] (draw j of lane c) written transposed: lane c's 16 words to
+    /// dest[first + c * stride ..]. Unpacks of 32- then 64-bit elements gather, in each 128-bit lane L,
+    /// element 4L + e of four rows; two 128-bit shuffles then collect the four lanes of a column.
+    /// </summary>
+    private static void Transpose16(ref int rows, ref int dest, int first, int stride)
+    {
+        Span<Vector512<int>> u = stackalloc Vector512<int>[16];
+        for (int g = 0; g < 4; g++)
+        {
+            Vector512<int> r0 = Vector512.LoadUnsafe(ref rows, (nuint)(64 * g)), r1 = Vector512.LoadUnsafe(ref rows, (nuint)(64 * g + 16));
+            Vector512<int> r2 = Vector512.LoadUnsafe(ref rows, (nuint)(64 * g + 32)), r3 = Vector512.LoadUnsafe(ref rows, (nuint)(64 * g + 48));
+            Vector512<long> t0 = Avx512F.UnpackLow(r0, r1).AsInt64(), t1 = Avx512F.UnpackHigh(r0, r1).AsInt64();
+            Vector512<long> t2 = Avx512F.UnpackLow(r2, r3).AsInt64(), t3 = Avx512F.UnpackHigh(r2, r3).AsInt64();
+            u[4 * g] = Avx512F.UnpackLow(t0, t2).AsInt32();
+            u[4 * g + 1] = Avx512F.UnpackHigh(t0, t2).AsInt32();
+            u[4 * g + 2] = Avx512F.UnpackLow(t1, t3).AsInt32();
+            u[4 * g + 3] = Avx512F.UnpackHigh(t1, t3).AsInt32();
+        }
+        for (int e = 0; e < 4; e++)
+        {
+            Vector512<int> v0 = Avx512F.Shuffle4x128(u[e], u[4 + e], 0x88), v1 = Avx512F.Shuffle4x128(u[e], u[4 + e], 0xDD);
+            Vector512<int> v2 = Avx512F.Shuffle4x128(u[8 + e], u[12 + e], 0x88), v3 = Avx512F.Shuffle4x128(u[8 + e], u[12 + e], 0xDD);
+            Avx512F.Shuffle4x128(v0, v2, 0x88).StoreUnsafe(ref dest, (nuint)(first + e * stride));
+            Avx512F.Shuffle4x128(v1, v3, 0x88).StoreUnsafe(ref dest, (nuint)(first + (4 + e) * stride));
+            Avx512F.Shuffle4x128(v0, v2, 0xDD).StoreUnsafe(ref dest, (nuint)(first + (8 + e) * stride));
+            Avx512F.Shuffle4x128(v1, v3, 0xDD).StoreUnsafe(ref dest, (nuint)(first + (12 + e) * stride));
+        }
+    }
+}
