@@ -83,10 +83,10 @@ public static class FixedEngine
             if (progress is not null && (t % reportEvery == 0 || t == total - 1)) progress.Report(new RunProgress("sampling (fixed point)", t + 1, total));
         }
 
-        SaturationLog.Add(solver.Workspace.Saturations);
         PosteriorSummary[] result = posterior.Summarise();
         double seconds = watch.Elapsed.TotalSeconds;
         long[] bySite = solver.SaturationsBySite();
+        SaturationLog.Add(bySite);
         return new FixedInferenceResult(result, stats, bySite.Sum(), bySite,
             (double)allocated / total, seconds > 0 ? total / seconds : double.NaN, p);
     }
