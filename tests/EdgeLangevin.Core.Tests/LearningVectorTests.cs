@@ -78,7 +78,10 @@ public class LearningVectorTests
             int every = (int)lm["switch_every"]!, prob = (int)lm["switch_probability"]!;
             int runSeed = (int)manifest["run_seed"]!;
 
-            long[] data = ReadHex(dir, "data.hex", ws);
+            int wm = (int)fm["WM"]!, shift = (int)fm["FS"]! - (int)fm["FM"]!;
+            Assert.Equal(wm, (int)lm["data_bits"]!);
+            Assert.Equal(shift, (int)lm["data_shift"]!);
+            long[] data = ReadHex(dir, "data.hex", wm).Select(v => v << shift).ToArray(); // x_q = x_mem << (FS - FM)
             short[] a = ReadHex(dir, "dictionary.hex", wa).Select(v => (short)v).ToArray(); // shared, row-major
             long[] uInit = ReadHex(dir, "u_init.hex", ws);
             long[] seeds = ReadHex(dir, "seeds.hex", 32);
