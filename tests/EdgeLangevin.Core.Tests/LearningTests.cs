@@ -60,6 +60,25 @@ public class LearningTests
     }
 
     [Fact]
+    public void LearningFromADataMemoryAllocatesNothing()
+    {
+        var solver = BarsSolver(8, out var data, out _);
+        var lp = new LearningParameters(true, 20000, 30, true, 20000, 35, false, FixedSwitching.Asynchronous, 20, 200_000_000, LearningRounding.Stochastic);
+        var learner = new FixedLearner(solver, lp, 1);
+        var rng = new Reference.Random.Rng(1);
+        var x = new double[64];
+        var words = new int[32 * 64];
+        for (int n = 0; n < 32; n++) { data.Draw(rng, x, 0); FixedParameters.QuantizeData(x, FixedFormat.Default, words, n * 64); }
+        var memory = new FixedDataMemory(words, 32, 64, 8);
+        learner.DecideSwitching(); memory.Feed(learner); learner.Step();
+        int switched = 0;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 200; i++) { learner.DecideSwitching(); switched += memory.Feed(learner); learner.Step(); }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(switched > 100, $"only {switched} switches"); // p = 0.093 per chain and step: ~150 expected
+    }
+
+    [Fact]
     public void NearestRoundingLosesSubLsbUpdatesThatStochasticRoundingKeeps()
     {
         // tau_a = 2e6: the per-step change of an entry is ~1e-3 of an LSB (Q2.13).
