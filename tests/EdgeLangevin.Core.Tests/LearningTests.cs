@@ -60,6 +60,25 @@ public class LearningTests
     }
 
     [Fact]
+    public void LearningFromADataMemoryAllocatesNothing()
+    {
+        var solver = BarsSolver(8, out var data, out _);
+        var lp = new LearningParameters(true, 20000, 30, true, 20000, 35, false, FixedSwitching.Asynchronous, 20, 200_000_000, LearningRounding.Stochastic);
+        var learner = new FixedLearner(solver, lp, 1);
+        var rng = new Reference.Random.Rng(1);
+        var x = new double[64];
+        var words = new int[32 * 64];
+        for (int n = 0; n < 32; n++) { data.Draw(rng, x, 0); FixedParameters.QuantizeData(x, FixedFormat.Default, words, n * 64); }
+        var memory = new FixedDataMemory(words, 32, 64, 8);
+        learner.DecideSwitching(); memory.Feed(learner); learner.Step();
+        int switched = 0;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 200; i++) { learner.DecideSwitching(); switched += memory.Feed(learner); learner.Step(); }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(switched > 100, $"only {switched} switches"); // p = 0.093 per chain and step: ~150 expected
+    }
+
+    [Fact]
     public void NearestRoundingLosesSubLsbUpdatesThatStochasticRoundingKeeps()
     {
         // tau_a = 2e6: the per-step change of an entry is ~1e-3 of an LSB (Q2.13).
@@ -153,5 +172,29 @@ public class LearningTests
             // about sqrt(64) / 2 LSB relative to a unit column: 4 / 8192.
             Assert.InRange(Math.Sqrt(sq), 1 - 4.0 / 8192, 1 + 4.0 / 8192);
         }
+    }
+}
+
+/// <summary>Learning rates that round to zero at the chosen formats are refused with the limit that works.</summary>
+public class LearningRateLimitTests
+{
+    [Fact]
+    public void TheDictionaryRateLimitIsWhereTheTypicalIncrementFallsBelowTheRoundingResolution()
+    {
+        // A Q1.10, M Q3.8, sigma 0.5, B = 4, dt = 1: c_A = dt / (tau 0.25 4) 2^(10 - 16) = 2^-6 / tau LSB per unit;
+        // one chain's s = r = 1 is a sum of 2^16, so the increment 2^10 / tau LSB reaches 2^-31 at tau = 2^41.
+        var format = Simulator.FormatSpec.Parse("A=12.10,S=24.12,M=12.8,C=12.10");
+        var model = new Reference.Data.BarsData().TrueModel();
+        var inference = Reference.Settings.InferenceSettings.Default with { Dt = 1 };
+        var learning = new Reference.Settings.LearningSettings { Batch = 4 };
+        double limit = Math.ScaleB(1.0, 41);
+        var ok = Simulator.FixedLearning.Convert(model, format, inference, learning with { TauA = limit * 0.99 });
+        Assert.True(ok.DictionaryRate > 0);
+        var e = Assert.Throws<Reference.Io.InvalidInputException>(() => Simulator.FixedLearning.Convert(model, format, inference, learning with { TauA = limit * 1.01 }));
+        Assert.Contains("tau_a", e.Message);
+        Assert.Contains("tau_a <= 2.199E+12", e.Message);
+        Assert.Contains("A Q1.10", e.Message);
+        // an unlearned dictionary's rate is not checked
+        Assert.Equal(0, Simulator.FixedLearning.Convert(model, format, inference, learning with { TauA = limit * 4, LearnDictionary = false }).DictionaryRate);
     }
 }
