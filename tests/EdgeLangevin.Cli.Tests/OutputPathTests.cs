@@ -35,6 +35,9 @@ public class OutputPathTests
         Assert.True(run.ExitCode == 2, run.ToString());
         Assert.Contains("/dev/null: --json must be a regular file", run.Err);
         Assert.Equal(FileKind.Special, FileKinds.Of("/dev/null"));
+        CliRun stdout = CliRun.Of(Infer(Fixtures.Model(tmp), Fixtures.Input(tmp), "/dev/stdout"));
+        Assert.True(stdout.ExitCode == 2, stdout.ToString());
+        Assert.Contains("give --json - to write the JSON to stdout", stdout.Err);
     }
 
     [Fact]

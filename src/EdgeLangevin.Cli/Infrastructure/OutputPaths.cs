@@ -81,6 +81,8 @@ public static class OutputPaths
 
     private static void CheckOutput(PathOption o)
     {
+        if (o.Option == "--json" && o.Given is "/dev/stdout" or "/dev/fd/1" or "/proc/self/fd/1")
+            throw new InvalidInputException($"{o.Given}: --json writes files atomically and never replaces a device or link; give --json - to write the JSON to stdout");
         if (!o.IsFolder && Path.EndsInDirectorySeparator(o.Given))
             throw new InvalidInputException($"{o.Given}: {o.Option} expects a file name, this names a folder");
         if (System.Text.Encoding.UTF8.GetByteCount(Path.GetFileName(o.Canonical)) > MaxNameBytes)
