@@ -194,10 +194,15 @@ public sealed class HealthTestVerifier
 /// <summary>What the entropy templates (el_health, its bench, el_entropy) read; snake_case in Scriban.</summary>
 public sealed class EntropyTemplateValues
 {
-    public EntropyTemplateValues(HealthTestSpec spec, int maxSamples)
+    public EntropyTemplateValues(HealthTestSpec spec, int maxSamples, EntropySettings? source = null)
     {
         GeneratorVersion = DatapathModel.GeneratorVersion;
-        Summary = "health tests: " + spec;
+        Summary = (source is null ? "" : string.Create(CultureInfo.InvariantCulture,
+            $"entropy source: {source.Rings} rings of {source.Stages} LUTs, a raw bit every {source.SampleDiv} clocks, parity of {source.CondRaw} raw bits per conditioned bit; ")) + "health tests: " + spec;
+        Rings = source?.Rings ?? 0;
+        Stages = source?.Stages ?? 0;
+        SampleDiv = source?.SampleDiv ?? 0;
+        CondRaw = source?.CondRaw ?? 0;
         Bits = spec.BitsPerSample;
         RctCutoff = spec.RepetitionCutoff;
         AptWindow = spec.ProportionWindow;
@@ -216,6 +221,10 @@ public sealed class EntropyTemplateValues
     public int AptCutoff { get; }
     public int MaxLag1Q15 { get; }
     public int MaxSamples { get; }
+    public int Rings { get; }
+    public int Stages { get; }
+    public int SampleDiv { get; }
+    public int CondRaw { get; }
 
     /// <summary>Writes <paramref name="files"/> under work/prefix-hash once (atomically) and returns the folder.</summary>
     internal static string WriteCached(string workRoot, string prefix, IReadOnlyList<GeneratedFile> files, ConcurrentDictionary<string, object> locks)
