@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using EdgeLangevin.Core.HardwareNoise;
 using EdgeLangevin.Reference.Io;
 
@@ -67,6 +68,7 @@ public sealed record EntropySettings
     public int MaxLag1Q15 { get; init; } = NoiseHealthMonitor.DefaultMaxLag1CorrelationQ15;
 
     /// <summary>The health tests these settings configure (1-bit raw samples).</summary>
+    [JsonIgnore]
     public HealthTestSpec Health => new(1, EntropyEighths, MaxLag1Q15);
 
     /// <summary>
@@ -75,6 +77,7 @@ public sealed record EntropySettings
     /// most (2p - 1)^n / 2 and min-entropy -log2(1/2 + (2p - 1)^n / 2). Independence is what the
     /// lag-1 correlation test watches; it is an assumption, not a proof (ENTROPY.md).
     /// </summary>
+    [JsonIgnore]
     public double ConditionedEntropyPerBit
     {
         get
@@ -95,6 +98,8 @@ public sealed record EntropySettings
         string F(string name) => "hdl.entropy." + name;
         if (!Enum.IsDefined(NoiseMode)) throw InvalidInputException.Field(file, F("noise_mode"), "expected \"deterministic\", \"seeded\" or \"physical\"");
         if (!Enum.IsDefined(Fallback)) throw InvalidInputException.Field(file, F("fallback"), "expected \"generator\" or \"halt\"");
+        if (NoiseMode == NoiseMode.Physical)
+            throw InvalidInputException.Field(file, F("noise_mode"), "\"physical\" (noise words drawn from the entropy source) is not built into the generated hardware yet; use \"seeded\" (the generator seeded from the entropy source) or \"deterministic\"");
         if (!Enabled && NoiseMode != NoiseMode.Deterministic)
             throw InvalidInputException.Field(file, F("noise_mode"), $"\"{Snake(NoiseMode)}\" needs the entropy source: set hdl.entropy.enabled to true");
         if (Stages < 3 || Stages > 31) throw InvalidInputException.Field(file, F("stages"), $"expected 3 to 31 LUTs per ring (a shorter ring runs faster than the iCE40 fabric can carry a clean signal), got {Stages}");

@@ -28,7 +28,7 @@ public static class HdlSynthesizer
     {
         string dir = Path.Combine(src, "synth-ice40");
         Directory.CreateDirectory(dir);
-        var rtl = HdlGenerator.CoreRtl.Concat(HdlGenerator.BoardRtl).Select(f => Path.Combine(src, f));
+        var rtl = HdlGenerator.CoreRtl.Select(f => Path.Combine(src, f)).Concat(HdlGenerator.BoardFiles(src, synthesis: true));
         string script = $"read_verilog {string.Join(" ", rtl)}; synth_ice40 -dsp -spram -top el_top_icebreaker -json {Path.Combine(dir, "top.json")}";
         ToolResult y = ToolRunner.Run("yosys", ["-q", "-l", Path.Combine(dir, "yosys.log"), "-p", script], dir, cancel);
         if (!y.Ok) return new Ice40Result(0, targetMhz, 0, 0, 0, 0, false, false, "yosys failed: " + y.Tail(5));
@@ -107,7 +107,7 @@ public static class HdlSynthesizer
         string dir = Path.Combine(src, "synth-ice40-cells");
         Directory.CreateDirectory(dir);
         string stat = Path.Combine(dir, "stat.txt");
-        var rtl = HdlGenerator.CoreRtl.Concat(HdlGenerator.BoardRtl).Select(f => Path.Combine(src, f));
+        var rtl = HdlGenerator.CoreRtl.Select(f => Path.Combine(src, f)).Concat(HdlGenerator.BoardFiles(src, synthesis: true));
         ToolResult y = ToolRunner.Run("yosys", ["-q", "-p", $"read_verilog {string.Join(" ", rtl)}; synth_ice40 -dsp -spram -top el_top_icebreaker; tee -q -o {stat} stat"], dir, cancel);
         if (!y.Ok || !File.Exists(stat)) throw new HdlToolException("yosys synth_ice40 failed: " + y.Tail(5));
         return Cells(File.ReadAllText(stat));

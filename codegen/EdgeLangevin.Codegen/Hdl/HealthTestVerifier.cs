@@ -199,6 +199,10 @@ public sealed class EntropyTemplateValues
         GeneratorVersion = DatapathModel.GeneratorVersion;
         Summary = (source is null ? "" : string.Create(CultureInfo.InvariantCulture,
             $"entropy source: {source.Rings} rings of {source.Stages} LUTs, a raw bit every {source.SampleDiv} clocks, parity of {source.CondRaw} raw bits per conditioned bit; ")) + "health tests: " + spec;
+        Enabled = source?.Enabled ?? false;
+        Fallback = source?.Fallback == NoiseFallback.Halt ? "halt" : "generator";
+        FallbackHalt = source?.Fallback == NoiseFallback.Halt;
+        ModeInit = source?.NoiseMode == NoiseMode.Seeded ? 1 : 0;
         Rings = source?.Rings ?? 0;
         Stages = source?.Stages ?? 0;
         SampleDiv = source?.SampleDiv ?? 0;
@@ -221,6 +225,11 @@ public sealed class EntropyTemplateValues
     public int AptCutoff { get; }
     public int MaxLag1Q15 { get; }
     public int MaxSamples { get; }
+    public bool Enabled { get; }
+    public string Fallback { get; }
+    public bool FallbackHalt { get; }
+    /// <summary>Noise mode after configuration: 0 deterministic, 1 seeded.</summary>
+    public int ModeInit { get; }
     public int Rings { get; }
     public int Stages { get; }
     public int SampleDiv { get; }
