@@ -119,5 +119,12 @@ public sealed record EntropySettings
                 $"{CondRaw} raw bits of {EntropyEighths}/8 bit give {ConditionedEntropyPerBit:0.0000} bit per conditioned bit, below the {MinConditionedEntropy} the {Snake(NoiseMode)} mode needs; raise cond_raw"));
     }
 
+    /// <summary>`hdl verify` compares every noise word with the C# core: only the deterministic mode can match.</summary>
+    public void RequireVerifiable(string? file)
+    {
+        if (NoiseMode != NoiseMode.Deterministic)
+            throw InvalidInputException.Field(file, "hdl.entropy.noise_mode", $"\"{Snake(NoiseMode)}\" noise cannot be verified word for word (its seeds or words come from the ring oscillators); verify with \"noise_mode\": \"deterministic\" (the same hardware: the mode is switchable at run time over the UART with 'N')");
+    }
+
     internal static string Snake(NoiseMode m) => m switch { NoiseMode.Seeded => "seeded", NoiseMode.Physical => "physical", _ => "deterministic" };
 }

@@ -61,12 +61,15 @@ public sealed class HdlGenerator
     /// </summary>
     public static IEnumerable<string> BoardFiles(string src, bool synthesis)
     {
-        bool entropy = File.Exists(System.IO.Path.Combine(src, EntropyRtl[^1]));
+        bool entropy = HasEntropySource(src);
         IEnumerable<string> rel = entropy
             ? EntropyRtl.Append(synthesis ? RingsForSynthesis : RingsForSimulation).Concat(BoardRtl)
             : BoardRtl;
         return rel.Select(f => System.IO.Path.Combine(src, f));
     }
+
+    /// <summary>Whether the generated folder <paramref name="src"/> holds the entropy source.</summary>
+    public static bool HasEntropySource(string src) => File.Exists(System.IO.Path.Combine(src, EntropyRtl[^1]));
 
     /// <summary>Renders and writes the folder atomically (all files or none).</summary>
     public IReadOnlyList<GeneratedFile> Write(DatapathModel model, string directory)

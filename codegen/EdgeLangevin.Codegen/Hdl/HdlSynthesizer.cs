@@ -69,7 +69,9 @@ public static class HdlSynthesizer
         string report = Path.Combine(dir, $"report-seed{seed}.json");
         ToolResult n = ToolRunner.Run("nextpnr-ice40", ["--up5k", "--package", "sg48", "--pcf", Path.Combine(src, HdlGenerator.Pcf),
             "--json", Path.Combine(dir, "top.json"), "--asc", Path.Combine(dir, $"top-seed{seed}.asc"), "--freq", targetMhz.ToString(CultureInfo.InvariantCulture),
-            "--timing-allow-fail", "--seed", seed.ToString(CultureInfo.InvariantCulture), "--report", report, "-l", Path.Combine(dir, $"nextpnr-seed{seed}.log")], dir, cancel);
+            "--timing-allow-fail", "--seed", seed.ToString(CultureInfo.InvariantCulture), "--report", report, "-l", Path.Combine(dir, $"nextpnr-seed{seed}.log"),
+            // the entropy source's ring oscillators are combinational loops on purpose: not timed
+            .. (HdlGenerator.HasEntropySource(src) ? ["--ignore-loops"] : Array.Empty<string>())], dir, cancel);
         string log = n.Stdout + n.Stderr;
         int lc = Used(log, "ICESTORM_LC"), dsp = Used(log, "ICESTORM_DSP"), bram = Used(log, "ICESTORM_RAM"), spram = Used(log, "ICESTORM_SPRAM");
         if (!n.Ok)
