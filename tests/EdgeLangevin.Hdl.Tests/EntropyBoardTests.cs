@@ -27,14 +27,16 @@ public sealed class EntropyBoardTests
         HdlProject p = EntropyProject(NoiseMode.Seeded);
         const int steps = 20;
         VectorSet v = TestVectors.Generate(p.Model, p.Parameters.Format, p.Config.Inference, steps, 21);
+        // the simulated host sends every byte at once; the board keeps one arg-less command ('H')
+        // that arrives while it is busy, so 'H' may follow 'R' at once, and the rest go in their own runs
         byte[] host = BoardProtocol.LoadDictionary(p.Parameters.DictionaryRowMajor)
             .Concat(BoardProtocol.LoadX(v.X)).Concat(BoardProtocol.LoadU(v.UInit))
             .Concat(BoardProtocol.Seed(v.GeneratorSeed)).Concat(BoardProtocol.Run(steps))
-            .Concat(EntropyProtocol.Health()).Concat(EntropyProtocol.Mode(3, false)).Concat(EntropyProtocol.ReadRaw(128))
-            .Concat(EntropyProtocol.Mode(0, true)).ToArray();
+            .Concat(EntropyProtocol.Health()).ToArray();
         int runReply = 5 + BoardProtocol.ReplyBytes(16);
         var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
-        byte[] reply = verifier.SimulateBoard(verifier.Sources(p.Datapath), host, runReply + 17 + 2 + 129 + 2);
+        string src = verifier.Sources(p.Datapath);
+        byte[] reply = verifier.SimulateBoard(src, host, runReply + 17);
 
         // seeded mode, but the host sent 'S': its seed wins and the run is bit for bit the core's
         Assert.Equal("axusr"u8.ToArray(), reply[..5]);
@@ -42,22 +44,25 @@ public sealed class EntropyBoardTests
         int last = (steps - 1) * 16;
         Assert.Equal(v.U.Skip(last).Take(16).ToArray(), states);
         Assert.Equal(v.S.Skip(last).Take(16).Select(s => (int)s).ToArray(), codes);
-
-        int at = runReply;
-        Assert.Equal((byte)'h', reply[at]);
-        BoardHealth h = BoardHealth.Parse(reply.AsSpan(at + 1, 16));
+        Assert.Equal((byte)'h', reply[runReply]);
+        BoardHealth h = BoardHealth.Parse(reply.AsSpan(runReply + 1, 16));
         Assert.Equal(NoiseHealthStatus.Ok, h.Status);
         Assert.Equal(1, h.Mode);
         Assert.True(h.RawBitsTested > 512, $"only {h.RawBitsTested} raw bits tested by the time of 'H'");
-        at += 17;
-        Assert.Equal(new byte[] { (byte)'n', 1 }, reply[at..(at + 2)]);   // mode 3 does not exist: unchanged
-        at += 2;
-        Assert.Equal((byte)'e', reply[at]);
-        int[] bits = EntropyProtocol.UnpackBits(reply.AsSpan(at + 1, 128));
+        Assert.Equal(0, h.Failures);
+
+        // a mode the design does not have leaves it unchanged; 0 selects deterministic
+        Assert.Equal(new byte[] { (byte)'n', 1 }, verifier.SimulateBoard(src, EntropyProtocol.Mode(3, false), 2));
+        Assert.Equal(new byte[] { (byte)'n', 0 }, verifier.SimulateBoard(src, EntropyProtocol.Mode(0, true), 2));
+
+        // raw bits, then the status behind them
+        byte[] raw = verifier.SimulateBoard(src, EntropyProtocol.ReadRaw(128).Concat(EntropyProtocol.Health()).ToArray(), 129 + 17);
+        Assert.Equal((byte)'e', raw[0]);
+        int[] bits = EntropyProtocol.UnpackBits(raw.AsSpan(1, 128));
         Assert.InRange(bits.Count(b => b == 1), 400, 624);                    // 1024 bits of a healthy model source
         Assert.Null(HealthTestVerifier.Expected(bits, p.Datapath.Settings.Entropy.Health).FirstDetection);
-        at += 129;
-        Assert.Equal(new byte[] { (byte)'n', 0 }, reply[at..(at + 2)]);
+        Assert.Equal((byte)'h', raw[129]);
+        Assert.True(BoardHealth.Parse(raw.AsSpan(130, 16)).RawBitsTested >= 1024);
     }
 
     [Fact]

@@ -39,6 +39,8 @@ public static partial class HdlCommands
             if (!es.Enabled) throw InvalidInputException.Field(configPath, "hdl.entropy.enabled", "the design has no entropy source; generate and load one with \"entropy\": {\"enabled\": true}");
             string portName = parse.GetValue(port)!;
             string outPath = parse.GetValue(outFile)!.FullName;
+            if (portName == "sim" && nBytes > EntropyProtocol.MaxRawBytesPerRead)
+                throw InvalidInputException.Field(null, "--bytes", $"the simulated board is read with one 'E' (its host sends every byte at once): at most {EntropyProtocol.MaxRawBytesPerRead} bytes, got {nBytes}");
 
             List<int[]> blocks;
             BoardHealth health;
