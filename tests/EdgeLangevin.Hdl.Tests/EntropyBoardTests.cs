@@ -66,6 +66,15 @@ public sealed class EntropyBoardTests
     }
 
     [Fact]
+    public void The_board_top_with_the_entropy_source_is_lint_clean()
+    {
+        HdlTestConfigs.RequireTools("verilator");
+        HdlProject p = EntropyProject(NoiseMode.Seeded);
+        ToolResult r = HdlVerifier.Lint(new HdlVerifier(HdlTestConfigs.WorkRoot).Sources(p.Datapath), "el_top_icebreaker");
+        Assert.True(r.Ok && !(r.Stdout + r.Stderr).Contains("%Warning", StringComparison.Ordinal), r.Tail(30));
+    }
+
+    [Fact]
     public void A_design_without_the_entropy_source_refuses_its_commands()
     {
         HdlTestConfigs.RequireTools("iverilog");
