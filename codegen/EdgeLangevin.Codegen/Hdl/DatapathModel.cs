@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeLangevin.Core;
 using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Reference.Settings;
 using EdgeLangevin.Simulator;
 
 namespace EdgeLangevin.Codegen.Hdl;
@@ -170,6 +171,8 @@ public sealed class DatapathModel
             ["u0_q"] = s.U0, ["leak_q"] = s.Leak, ["gain_q"] = s.Gain, ["noise_q"] = s.NoiseScale,
             ["clock_mhz"] = Settings.ClockMhz, ["baud"] = Settings.Baud, ["tb_max_steps"] = Settings.TbMaxSteps,
         };
+        // the entropy source changes the hash only when it is generated (designs without it keep theirs)
+        if (Settings.Entropy.Enabled) pairs["entropy"] = SettingsJson.ToJson(Settings.Entropy);
         var obj = new JsonObject();
         foreach (var kv in pairs) obj[kv.Key] = kv.Value;
         return obj;
@@ -225,6 +228,7 @@ public sealed class TemplateValues
         ClksPerBit = (int)Math.Round(pll.OutputMhz * 1e6 / m.Settings.Baud);
         DictionaryWords = (long)m.D * m.K;
         NoiseXorLines = NoiseXor.Lines();
+        Entropy = new EntropyTemplateValues(m.Settings.Entropy.Health, 0, m.Settings.Entropy);
         // dictionary (2 bytes a word), x, u (4 bytes), seed, run: every byte a load can send
         TopTbMaxBytes = (int)Math.Min(int.MaxValue, 2 * DictionaryWords + 4L * (m.D + m.K) + 64);
         // generous: the slowest step is about max(2 ROWS K, K + K) plus pipeline latency
@@ -234,6 +238,8 @@ public sealed class TemplateValues
     public string GeneratorVersion { get; }
     public string ConfigHash { get; }
     public string Summary { get; }
+    /// <summary>The entropy source's values (entropy.enabled false: not generated).</summary>
+    public EntropyTemplateValues Entropy { get; }
     public int K { get; }
     public int D { get; }
     public int Lanes { get; }

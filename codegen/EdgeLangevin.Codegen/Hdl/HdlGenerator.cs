@@ -20,6 +20,11 @@ public sealed class HdlGenerator
     public static readonly string[] CoreRtl = ["rtl/el_arith.v", "rtl/el_ram.v", "rtl/el_noise.v", "rtl/el_mac.v", "rtl/el_core.v"];
     /// <summary>RTL of the iCEBreaker board top (UART link), on top of <see cref="CoreRtl"/>.</summary>
     public static readonly string[] BoardRtl = ["board/el_uart.v", "board/el_top_icebreaker.v"];
+    /// <summary>The entropy source's RTL (only when hdl.entropy.enabled): health tests, sampler and conditioner, the board commands.</summary>
+    public static readonly string[] EntropyRtl = ["rtl/el_health.v", "rtl/el_entropy.v", "board/el_entropy_ctl.v"];
+    /// <summary>The rings for synthesis (SB_LUT4 primitives) and their behavioural model for simulators: the same module el_ro.</summary>
+    public const string RingsForSynthesis = "board/el_ro_ice40.v";
+    public const string RingsForSimulation = "sim/el_ro_model.v";
     public const string Testbench = "tb/el_tb.v";
     /// <summary>UART-level testbench of the board top (drives uart_in.hex, prints the reply).</summary>
     public const string BoardTestbench = "tb/el_top_tb.v";
@@ -39,11 +44,32 @@ public sealed class HdlGenerator
         var files = new List<GeneratedFile>();
         foreach (string path in CoreRtl.Concat(BoardRtl).Append(Testbench).Append(BoardTestbench).Append(Pcf))
             files.Add(new GeneratedFile(path, Lf(_renderer.Render(System.IO.Path.GetFileName(path) + ".sbn", v))));
+        if (model.Settings.Entropy.Enabled)
+        {
+            foreach (string path in EntropyRtl.Append(RingsForSynthesis).Append(RingsForSimulation))
+                files.Add(new GeneratedFile(path, Lf(_renderer.Render(System.IO.Path.GetFileName(path) + ".sbn", v.Entropy))));
+        }
         files.Add(new GeneratedFile(LintWaivers, Lf(File.ReadAllText(System.IO.Path.Combine(_renderer.TemplateDir, LintWaivers)))));
         files.Add(new GeneratedFile("mem/dictionary.hex", DictionaryHex(model)));
         files.Add(new GeneratedFile("config.json", ConfigText(model)));
         return files;
     }
+
+    /// <summary>
+    /// The board-level RTL of a generated folder: <see cref="BoardRtl"/>, plus the entropy source when
+    /// it was generated, with the rings for synthesis or their simulation model.
+    /// </summary>
+    public static IEnumerable<string> BoardFiles(string src, bool synthesis)
+    {
+        bool entropy = HasEntropySource(src);
+        IEnumerable<string> rel = entropy
+            ? EntropyRtl.Append(synthesis ? RingsForSynthesis : RingsForSimulation).Concat(BoardRtl)
+            : BoardRtl;
+        return rel.Select(f => System.IO.Path.Combine(src, f));
+    }
+
+    /// <summary>Whether the generated folder <paramref name="src"/> holds the entropy source.</summary>
+    public static bool HasEntropySource(string src) => File.Exists(System.IO.Path.Combine(src, EntropyRtl[^1]));
 
     /// <summary>Renders and writes the folder atomically (all files or none).</summary>
     public IReadOnlyList<GeneratedFile> Write(DatapathModel model, string directory)

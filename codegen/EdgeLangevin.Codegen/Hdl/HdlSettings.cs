@@ -44,6 +44,9 @@ public sealed record HdlSettings
     /// <summary>Longest vector run the generated testbench can hold.</summary>
     public int TbMaxSteps { get; init; } = 4096;
 
+    /// <summary>The ring-oscillator entropy source and its health tests (off by default; EntropySettings).</summary>
+    public EntropySettings Entropy { get; init; } = new();
+
     public void Validate(string? file)
     {
         if (Lanes is not (1 or 2 or 4 or 8)) throw InvalidInputException.Field(file, "hdl.lanes", $"expected 1, 2, 4 or 8 (a power of two: the lanes are summed by an adder tree), got {Lanes}");
@@ -51,6 +54,8 @@ public sealed record HdlSettings
         if (!(ClockMhz >= 12 && ClockMhz <= 200)) throw InvalidInputException.Field(file, "hdl.clock_mhz", $"expected 12 to 200 MHz, got {ClockMhz.ToString(CultureInfo.InvariantCulture)}");
         if (Baud < 1200 || Baud > 3_000_000) throw InvalidInputException.Field(file, "hdl.baud", $"expected 1200 to 3000000, got {Baud}");
         if (TbMaxSteps < 1 || TbMaxSteps > 65535) throw InvalidInputException.Field(file, "hdl.tb_max_steps", $"expected 1 to 65535, got {TbMaxSteps}");
+        if (Entropy is null) throw InvalidInputException.Field(file, "hdl.entropy", "expected an object");
+        Entropy.Validate(file);
     }
 
     public FixedFormat FixedFormat() => FormatSpec.Parse(Format);

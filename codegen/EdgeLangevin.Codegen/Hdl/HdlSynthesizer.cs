@@ -28,7 +28,7 @@ public static class HdlSynthesizer
     {
         string dir = Path.Combine(src, "synth-ice40");
         Directory.CreateDirectory(dir);
-        var rtl = HdlGenerator.CoreRtl.Concat(HdlGenerator.BoardRtl).Select(f => Path.Combine(src, f));
+        var rtl = HdlGenerator.CoreRtl.Select(f => Path.Combine(src, f)).Concat(HdlGenerator.BoardFiles(src, synthesis: true));
         string script = $"read_verilog {string.Join(" ", rtl)}; synth_ice40 -dsp -spram -top el_top_icebreaker -json {Path.Combine(dir, "top.json")}";
         ToolResult y = ToolRunner.Run("yosys", ["-q", "-l", Path.Combine(dir, "yosys.log"), "-p", script], dir, cancel);
         if (!y.Ok) return new Ice40Result(0, targetMhz, 0, 0, 0, 0, false, false, "yosys failed: " + y.Tail(5));
@@ -69,7 +69,9 @@ public static class HdlSynthesizer
         string report = Path.Combine(dir, $"report-seed{seed}.json");
         ToolResult n = ToolRunner.Run("nextpnr-ice40", ["--up5k", "--package", "sg48", "--pcf", Path.Combine(src, HdlGenerator.Pcf),
             "--json", Path.Combine(dir, "top.json"), "--asc", Path.Combine(dir, $"top-seed{seed}.asc"), "--freq", targetMhz.ToString(CultureInfo.InvariantCulture),
-            "--timing-allow-fail", "--seed", seed.ToString(CultureInfo.InvariantCulture), "--report", report, "-l", Path.Combine(dir, $"nextpnr-seed{seed}.log")], dir, cancel);
+            "--timing-allow-fail", "--seed", seed.ToString(CultureInfo.InvariantCulture), "--report", report, "-l", Path.Combine(dir, $"nextpnr-seed{seed}.log"),
+            // the entropy source's ring oscillators are combinational loops on purpose: not timed
+            .. (HdlGenerator.HasEntropySource(src) ? ["--ignore-loops"] : Array.Empty<string>())], dir, cancel);
         string log = n.Stdout + n.Stderr;
         int lc = Used(log, "ICESTORM_LC"), dsp = Used(log, "ICESTORM_DSP"), bram = Used(log, "ICESTORM_RAM"), spram = Used(log, "ICESTORM_SPRAM");
         if (!n.Ok)
@@ -107,7 +109,7 @@ public static class HdlSynthesizer
         string dir = Path.Combine(src, "synth-ice40-cells");
         Directory.CreateDirectory(dir);
         string stat = Path.Combine(dir, "stat.txt");
-        var rtl = HdlGenerator.CoreRtl.Concat(HdlGenerator.BoardRtl).Select(f => Path.Combine(src, f));
+        var rtl = HdlGenerator.CoreRtl.Select(f => Path.Combine(src, f)).Concat(HdlGenerator.BoardFiles(src, synthesis: true));
         ToolResult y = ToolRunner.Run("yosys", ["-q", "-p", $"read_verilog {string.Join(" ", rtl)}; synth_ice40 -dsp -spram -top el_top_icebreaker; tee -q -o {stat} stat"], dir, cancel);
         if (!y.Ok || !File.Exists(stat)) throw new HdlToolException("yosys synth_ice40 failed: " + y.Tail(5));
         return Cells(File.ReadAllText(stat));

@@ -101,9 +101,10 @@ public sealed class HdlVerifier
     /// <summary>verilator --lint-only -Wall over the datapath and the board top, with the waiver file.</summary>
     public static ToolResult Lint(string src, string top = "el_top_icebreaker")
     {
-        var args = new List<string> { "--lint-only", "-Wall", "--top-module", top, Path.Combine(src, HdlGenerator.LintWaivers) };
+        // --timing: the entropy source's behavioural rings (the simulation model lint reads) have delays
+        var args = new List<string> { "--lint-only", "-Wall", "--timing", "--top-module", top, Path.Combine(src, HdlGenerator.LintWaivers) };
         args.AddRange(RtlFiles(src));
-        if (top == "el_top_icebreaker") args.AddRange(HdlGenerator.BoardRtl.Select(f => Path.Combine(src, f)));
+        if (top == "el_top_icebreaker") args.AddRange(HdlGenerator.BoardFiles(src, synthesis: false));
         return ToolRunner.Run("verilator", args, src);
     }
 
@@ -154,7 +155,7 @@ public sealed class HdlVerifier
             if (!File.Exists(vvp))
             {
                 Directory.CreateDirectory(outDir);
-                var files = RtlFiles(src).Concat(HdlGenerator.BoardRtl.Select(f => Path.Combine(src, f))).Append(Path.Combine(src, HdlGenerator.BoardTestbench));
+                var files = RtlFiles(src).Concat(HdlGenerator.BoardFiles(src, synthesis: false)).Append(Path.Combine(src, HdlGenerator.BoardTestbench));
                 ToolResult b = ToolRunner.Run("iverilog", new[] { "-g2005", "-s", "el_top_tb", "-o", vvp + ".tmp" }.Concat(files), outDir, cancel);
                 if (!b.Ok) throw new HdlToolException($"board testbench build failed:\n{b.Tail()}");
                 File.Move(vvp + ".tmp", vvp, overwrite: true);

@@ -8,7 +8,7 @@ using EdgeLangevin.Reference.Io;
 namespace EdgeLangevin.Cli.Commands;
 
 /// <summary>The hdl verbs: generate, verify, synth, run (issue 4).</summary>
-public static class HdlCommands
+public static partial class HdlCommands
 {
     public static void Add(RootCommand root)
     {
@@ -17,6 +17,7 @@ public static class HdlCommands
         hdl.Subcommands.Add(Verify());
         hdl.Subcommands.Add(Synth());
         hdl.Subcommands.Add(RunOnBoard());
+        hdl.Subcommands.Add(EntropyCommand());   // HdlCommands.Entropy.cs
         root.Subcommands.Add(hdl);
     }
 
@@ -87,6 +88,7 @@ public static class HdlCommands
             var output = JsonOutput.HumanWriter(parse.GetValue(json));
             int s = parse.GetValue(seed);
             HdlProject project = Guard(() => HdlProject.Load(parse.GetValue(model)?.FullName, parse.GetValue(config)?.FullName, s));
+            project.Datapath.Settings.Entropy.RequireVerifiable(parse.GetValue(config)?.FullName);
             var simulators = ParseSimulators(parse.GetValue(sims)!);
             var verifier = new HdlVerifier(parse.GetValue(work)?.FullName ?? HdlVerifier.DefaultWorkRoot);
             string src = Guard(() => verifier.Sources(project.Datapath));
@@ -254,12 +256,17 @@ public static class HdlCommands
             ];
             string portName = parse.GetValue(port)!;
             int[] codes, states;
+            BoardHealth? health = null;
             if (portName == "sim")
             {
                 var verifier = new HdlVerifier(parse.GetValue(work)?.FullName ?? HdlVerifier.DefaultWorkRoot);
                 string src = Guard(() => verifier.Sources(dp));
                 byte[] all = commands.Append(BoardProtocol.Run(n)).SelectMany(c => c).ToArray();
-                byte[] reply = Guard(() => verifier.SimulateBoard(src, all, 5 + BoardProtocol.ReplyBytes(dp.K)));
+                int healthBytes = dp.Settings.Entropy.Enabled ? 1 + BoardHealth.ReplyBytes : 0;   // 'H' after the run
+                if (healthBytes > 0) all = all.Concat(EntropyProtocol.Health()).ToArray();
+                byte[] reply = Guard(() => verifier.SimulateBoard(src, all, 5 + BoardProtocol.ReplyBytes(dp.K) + healthBytes));
+                if (healthBytes > 0) health = ParseHealthReply(reply.AsSpan(5 + BoardProtocol.ReplyBytes(dp.K)));
+                reply = reply[..(5 + BoardProtocol.ReplyBytes(dp.K))];
                 if (reply[..5].SequenceEqual("axusr"u8.ToArray()) == false)
                     throw new JobFailedException($"the simulated board acknowledged '{System.Text.Encoding.ASCII.GetString(reply[..5])}', expected 'axusr'");
                 (codes, states) = BoardProtocol.ParseReply(reply.AsSpan(5), dp.K);
@@ -271,7 +278,9 @@ public static class HdlCommands
                 char[] acks = ['a', 'x', 'u', 's'];
                 for (int i = 0; i < commands.Length; i++) Guard(() => { link.Send(commands[i], acks[i]); return 0; });
                 (codes, states) = Guard(() => link.Run(n, dp.K));
+                if (dp.Settings.Entropy.Enabled) health = Guard(() => new EntropyLink(stream).Health());
             }
+            if (health is not null) output.WriteLine(health.ToString());
             int last = (n - 1) * dp.K;
             int firstBad = -1;
             for (int k = 0; k < dp.K && firstBad < 0; k++)
@@ -290,6 +299,7 @@ public static class HdlCommands
                     ["codes"] = new JsonArray(codes.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
                     ["config_hash"] = dp.ConfigHash,
                 };
+                if (health is not null) obj["entropy_health"] = HealthJson(health);
                 JsonOutput.Write(j, "hdl run", s, obj, dp.ConfigJson);
             }
             if (firstBad >= 0) throw new JobFailedException("the board's result differs from the C# core");

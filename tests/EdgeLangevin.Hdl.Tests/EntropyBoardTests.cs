@@ -1,0 +1,168 @@
+using EdgeLangevin.Cli;
+using EdgeLangevin.Codegen.Hdl;
+using EdgeLangevin.Core.HardwareNoise;
+using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Reference.Model;
+using EdgeLangevin.Simulator;
+
+namespace EdgeLangevin.Hdl.Tests;
+
+/// <summary>
+/// The entropy source in the board top (simulated with the behavioural rings), its settings'
+/// bad-input rules, and the host-side estimate.
+/// </summary>
+public sealed class EntropyBoardTests
+{
+    private static HdlProject EntropyProject(NoiseMode mode)
+    {
+        HdlProject plain = HdlTestConfigs.Project(16, 8, 2, Variant.Signed, seed: 21);
+        var config = plain.Config with { Hdl = plain.Config.Hdl with { Entropy = new EntropySettings { Enabled = true, NoiseMode = mode } } };
+        return HdlProject.Create(plain.Model, config, "test K=16 D=8 with the entropy source");
+    }
+
+    [Fact]
+    public void The_board_answers_health_mode_and_raw_bit_commands_and_a_host_seed_still_gives_the_cores_result()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        HdlProject p = EntropyProject(NoiseMode.Seeded);
+        const int steps = 20;
+        VectorSet v = TestVectors.Generate(p.Model, p.Parameters.Format, p.Config.Inference, steps, 21);
+        // the simulated host sends every byte at once; the board keeps one arg-less command ('H')
+        // that arrives while it is busy, so 'H' may follow 'R' at once, and the rest go in their own runs
+        byte[] host = BoardProtocol.LoadDictionary(p.Parameters.DictionaryRowMajor)
+            .Concat(BoardProtocol.LoadX(v.X)).Concat(BoardProtocol.LoadU(v.UInit))
+            .Concat(BoardProtocol.Seed(v.GeneratorSeed)).Concat(BoardProtocol.Run(steps))
+            .Concat(EntropyProtocol.Health()).ToArray();
+        int runReply = 5 + BoardProtocol.ReplyBytes(16);
+        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
+        string src = verifier.Sources(p.Datapath);
+        byte[] reply = verifier.SimulateBoard(src, host, runReply + 17);
+
+        // seeded mode, but the host sent 'S': its seed wins and the run is bit for bit the core's
+        Assert.Equal("axusr"u8.ToArray(), reply[..5]);
+        var (codes, states) = BoardProtocol.ParseReply(reply.AsSpan(5, BoardProtocol.ReplyBytes(16)), 16);
+        int last = (steps - 1) * 16;
+        Assert.Equal(v.U.Skip(last).Take(16).ToArray(), states);
+        Assert.Equal(v.S.Skip(last).Take(16).Select(s => (int)s).ToArray(), codes);
+        Assert.Equal((byte)'h', reply[runReply]);
+        BoardHealth h = BoardHealth.Parse(reply.AsSpan(runReply + 1, 16));
+        Assert.Equal(NoiseHealthStatus.Ok, h.Status);
+        Assert.Equal(1, h.Mode);
+        Assert.True(h.RawBitsTested > 512, $"only {h.RawBitsTested} raw bits tested by the time of 'H'");
+        Assert.Equal(0, h.Failures);
+
+        // a mode the design does not have leaves it unchanged; 0 selects deterministic
+        Assert.Equal(new byte[] { (byte)'n', 1 }, verifier.SimulateBoard(src, EntropyProtocol.Mode(3, false), 2));
+        Assert.Equal(new byte[] { (byte)'n', 0 }, verifier.SimulateBoard(src, EntropyProtocol.Mode(0, true), 2));
+
+        // raw bits, then the status behind them
+        byte[] raw = verifier.SimulateBoard(src, EntropyProtocol.ReadRaw(128).Concat(EntropyProtocol.Health()).ToArray(), 129 + 17);
+        Assert.Equal((byte)'e', raw[0]);
+        int[] bits = EntropyProtocol.UnpackBits(raw.AsSpan(1, 128));
+        Assert.InRange(bits.Count(b => b == 1), 400, 624);                    // 1024 bits of a healthy model source
+        Assert.Null(HealthTestVerifier.Expected(bits, p.Datapath.Settings.Entropy.Health).FirstDetection);
+        Assert.Equal((byte)'h', raw[129]);
+        Assert.True(BoardHealth.Parse(raw.AsSpan(130, 16)).RawBitsTested >= 1024);
+    }
+
+    [Fact]
+    public void The_board_top_with_the_entropy_source_is_lint_clean()
+    {
+        HdlTestConfigs.RequireTools("verilator");
+        HdlProject p = EntropyProject(NoiseMode.Seeded);
+        ToolResult r = HdlVerifier.Lint(new HdlVerifier(HdlTestConfigs.WorkRoot).Sources(p.Datapath), "el_top_icebreaker");
+        Assert.True(r.Ok && !(r.Stdout + r.Stderr).Contains("%Warning", StringComparison.Ordinal), r.Tail(30));
+    }
+
+    [Fact]
+    public void A_design_without_the_entropy_source_refuses_its_commands()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        HdlProject p = HdlTestConfigs.Project(16, 8, 2, Variant.Signed, seed: 21);
+        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
+        Assert.Equal((byte)'?', verifier.SimulateBoard(verifier.Sources(p.Datapath), "H"u8.ToArray(), 1)[0]);
+    }
+
+    public static TheoryData<string, string> BadEntropy() => new()
+    {
+        { """{"enabled": true, "noise_mode": "physical"}""", "not built" },
+        { """{"noise_mode": "seeded"}""", "hdl.entropy.enabled" },
+        { """{"enabled": true, "rings": 200, "stages": 3}""", "528" },
+        { """{"enabled": true, "stages": 1}""", "hdl.entropy.stages" },
+        { """{"enabled": true, "sample_div": 0}""", "hdl.entropy.sample_div" },
+        { """{"enabled": true, "sample_div": 256}""", "8-bit divider" },
+        { """{"enabled": true, "entropy_eighths": 4, "rct_cutoff": 21}""", "1 + ceil(20 / H) = 41" },
+        { """{"enabled": true, "entropy_eighths": 8, "apt_cutoff": 793}""", "589 of 1024" },
+        { """{"enabled": true, "noise_mode": "seeded", "cond_raw": 2}""", "raise cond_raw" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadEntropy))]
+    public void Impossible_entropy_settings_exit_2_naming_the_field_and_write_nothing(string entropy, string expected)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"el-ent-{Guid.NewGuid():N}");
+        string cfg = dir + ".json";
+        try
+        {
+            File.WriteAllText(cfg, """{"hdl": {"lanes": 2, "entropy": """ + entropy + """}, "vectors": {"k": 16, "d": 8}}""");
+            var o = new StringWriter();
+            var e = new StringWriter();
+            int code = CliApp.Run(["hdl", "generate", "--config", cfg, "--out", dir], o, e);
+            Assert.Equal(2, code);
+            Assert.Contains(expected, e.ToString());
+            Assert.False(Directory.Exists(dir));
+        }
+        finally
+        {
+            File.Delete(cfg);
+        }
+    }
+
+    [Fact]
+    public void Verify_refuses_a_seeded_design_and_says_which_mode_to_verify()
+    {
+        string cfg = Path.Combine(Path.GetTempPath(), $"el-ent-{Guid.NewGuid():N}.json");
+        try
+        {
+            File.WriteAllText(cfg, """{"hdl": {"lanes": 2, "entropy": {"enabled": true, "noise_mode": "seeded"}}, "vectors": {"k": 16, "d": 8}}""");
+            var o = new StringWriter();
+            var e = new StringWriter();
+            int code = CliApp.Run(["hdl", "verify", "--config", cfg, "--steps", "10", "--simulators", "icarus", "--work", HdlTestConfigs.WorkRoot], o, e);
+            Assert.Equal(2, code);
+            Assert.Contains("\"noise_mode\": \"deterministic\"", e.ToString());
+        }
+        finally
+        {
+            File.Delete(cfg);
+        }
+    }
+
+    [Fact]
+    public void The_most_common_value_estimate_follows_SP_800_90B_6_3_1()
+    {
+        // 600 ones in 1000: p = 0.6, p_u = 0.6 + 2.576 sqrt(0.24 / 999) = 0.6399272, H = 0.6440203 (computed by hand)
+        int[] samples = Enumerable.Range(0, 1000).Select(i => i < 600 ? 1 : 0).ToArray();
+        var mcv = MinEntropy.MostCommonValue(samples);
+        Assert.Equal(1, mcv.MostCommon);
+        Assert.Equal(0.6, mcv.PHat, 12);
+        Assert.Equal(0.6399272, mcv.PUpper, 6);
+        Assert.Equal(0.6440203, mcv.BitsPerSample, 6);
+    }
+
+    [Fact]
+    public void The_conditioned_entropy_claim_is_the_piling_up_bound()
+    {
+        // H = 0.5 bit per raw bit: p = 2^-0.5, bias e = 2p - 1 = 0.41421; parity of 8: -log2(1/2 + e^8 / 2) = 0.99875 (by hand)
+        Assert.Equal(0.9987504, new EntropySettings { CondRaw = 8, EntropyEighths = 4 }.ConditionedEntropyPerBit, 6);
+        Assert.Equal(0.5, new EntropySettings { CondRaw = 1, EntropyEighths = 4 }.ConditionedEntropyPerBit, 9);
+    }
+
+    [Fact]
+    public void Raw_bits_unpack_first_bit_in_bit_0_and_the_file_reads_back_as_the_recordings_format()
+    {
+        Assert.Equal(new[] { 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0 }, EntropyProtocol.UnpackBits(new byte[] { 0x81, 0x02 }));
+        string text = EntropyProtocol.RawFileText([[1, 0], [1]], "test");
+        int[] back = text.Split('\n').Where(l => l.Length > 0 && l[0] != '#').Select(int.Parse).ToArray();
+        Assert.Equal(new[] { 1, 0, 1 }, back);
+    }
+}
