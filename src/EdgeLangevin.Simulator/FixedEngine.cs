@@ -35,6 +35,7 @@ public static class FixedEngine
         try { model.Validate(); }
         catch (ArgumentException e) { throw new InvalidInputException($"model: {e.Message}", e); }
         FloatEngine.CheckInputs(model, inputs);
+        settings = StepPolicy.Resolve(model, settings).Settings;
         FixedParameters p = FixedParameters.Create(model, format, settings.Eps, settings.Temperature, settings.Order, settings.Mu);
         int n = inputs.Length, c = settings.Chains, k = model.K, d = model.D;
         var solver = new LangevinSolver(p.Step, p.DictionaryRowMajor, d, k, n * c, unchecked((int)seed));
@@ -46,7 +47,7 @@ public static class FixedEngine
             for (int j = 0; j < c; j++) solver.SetData(i * c + j, xq, 0);
         }
 
-        long total = (long)settings.BurnIn + settings.Samples;
+        long total = (long)settings.ResolvedBurnIn + settings.ResolvedSamples;
         int chains = n * c;
         var posterior = new PosteriorAccumulator(n, c, k);
         var codes = new double[chains * k];
@@ -64,7 +65,7 @@ public static class FixedEngine
             watch.Stop();
             allocated += GC.GetAllocatedBytesForCurrentThread() - before;
             profile?.Observe(solver);
-            if (t >= settings.BurnIn)
+            if (t >= settings.ResolvedBurnIn)
             {
                 for (int b = 0; b < chains; b++)
                 {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using EdgeLangevin.Core;
 using EdgeLangevin.Reference;
 using EdgeLangevin.Reference.Data;
+using EdgeLangevin.Reference.Inference;
 using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Learning;
 using EdgeLangevin.Reference.Metrics;
@@ -38,13 +39,14 @@ public static class FixedLearning
     public static LearningParameters Convert(SparseCodingModel model, FixedFormat format, InferenceSettings inference, LearningSettings learning, LearningRounding rounding = LearningRounding.Stochastic)
     {
         learning.Validate(inference);
+        double dt = StepPolicy.LearningDt(inference);
         double s2 = model.Sigma * model.Sigma;
-        double cA = inference.Dt / (learning.TauA * s2 * learning.Batch) * Math.ScaleB(1.0, format.DictionaryFracBits - 2 * format.MacFracBits);
-        double cU = inference.Dt / (learning.TauU0 * s2) * Math.ScaleB(1.0, format.StateFracBits - format.MacFracBits);
+        double cA = dt / (learning.TauA * s2 * learning.Batch) * Math.ScaleB(1.0, format.DictionaryFracBits - 2 * format.MacFracBits);
+        double cU = dt / (learning.TauU0 * s2) * Math.ScaleB(1.0, format.StateFracBits - format.MacFracBits);
         var (ma, sa) = Rate("tau_a", cA);
         var (mu, su) = Rate("tau_u0", cU);
-        int every = (int)Math.Max(1, Math.Min(int.MaxValue, Math.Round(learning.TauX / inference.Dt)));
-        int prob = (int)Math.Min(int.MaxValue, Math.Round(inference.Dt / learning.TauX * Math.ScaleB(1.0, 31)));
+        int every = (int)Math.Max(1, Math.Min(int.MaxValue, Math.Round(learning.TauX / dt)));
+        int prob = (int)Math.Min(int.MaxValue, Math.Round(dt / learning.TauX * Math.ScaleB(1.0, 31)));
         if (learning.Batch > 65536) throw InvalidInputException.Field(null, "batch", $"fixed-point learning supports at most 65536 chains, got {learning.Batch}");
         return new LearningParameters(learning.LearnDictionary, ma, sa, learning.LearnPi, mu, su, learning.Normalise,
             learning.Switching == DataSwitching.Synchronous ? FixedSwitching.Synchronous : FixedSwitching.Asynchronous, every, prob, rounding);
@@ -69,6 +71,7 @@ public static class FixedLearning
         learning.Validate(inference);
         if (inference.Method != InferenceMethod.Langevin) throw InvalidInputException.Field(null, "method", "the fixed-point core runs Langevin dynamics only");
         if (data.Dimension != initial.D) throw new InvalidInputException($"data have {data.Dimension} dimensions, the dictionary {initial.D} rows");
+        inference = StepPolicy.ResolveForLearning(initial, inference).Settings;
         FixedParameters p = FixedParameters.Create(initial, format, inference.Eps, inference.Temperature, inference.Order, inference.Mu);
         LearningParameters lp = Convert(initial, format, inference, learning, rounding);
         int chains = learning.Batch, d = initial.D, k = initial.K;
@@ -126,7 +129,7 @@ public static class FixedLearning
                 Matrix a = Dequantize(solver, format, rowMajor);
                 double? cos = trueDictionary is null ? null : DictionaryMetrics.MatchedCosine(a, trueDictionary, signed);
                 double u0 = solver.ThresholdQ * stateScale;
-                history.Add(new LearningRecord(t + 1, (t + 1) * inference.Dt, (double)intervalActive / (intervalSamples * k),
+                history.Add(new LearningRecord(t + 1, (t + 1) * inference.ResolvedDt, (double)intervalActive / (intervalSamples * k),
                     SparseCodingModel.PiFromU0(u0, initial.Lambda), DictionaryMetrics.ColumnNorms(a), cos, intervalSq / (intervalSamples * d)));
                 intervalActive = 0; intervalSamples = 0; intervalSq = 0;
             }

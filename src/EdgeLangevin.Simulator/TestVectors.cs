@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeLangevin.Core;
 using EdgeLangevin.Reference.Data;
+using EdgeLangevin.Reference.Inference;
 using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Model;
 using EdgeLangevin.Reference.Settings;
@@ -96,6 +97,7 @@ public static class TestVectors
     {
         settings.Validate(source);
         if (settings.Method != InferenceMethod.Langevin) throw InvalidInputException.Field(source, "method", "test vectors are for the Langevin core only");
+        settings = StepPolicy.Resolve(model, settings, source).Settings;
         var p = FixedParameters.Create(model, format, settings.Eps, settings.Temperature, settings.Order, settings.Mu, source);
         int k = model.K, d = model.D;
         var rng = new RefRng(seed, stream: 202);

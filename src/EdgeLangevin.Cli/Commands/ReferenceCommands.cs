@@ -88,8 +88,8 @@ public static class ReferenceCommands
     {
         var model = new Option<FileInfo>("--model") { Description = "Model file (JSON, see the README)", Required = true };
         var input = new Option<FileInfo>("--input") { Description = "Inputs: {\"inputs\": [[x_0, ..., x_{D-1}], ...]}", Required = true };
-        var samples = new Option<int?>("--samples") { Description = "Samples recorded per chain (default 2000)" };
-        var burnIn = new Option<int?>("--burn-in") { Description = "Steps discarded per chain first (default 1000)" };
+        var samples = new Option<int?>("--samples") { Description = "Samples recorded per chain (default: 100 tau_u worth of steps at the model's step, e.g. 2000 at eps = 0.05)" };
+        var burnIn = new Option<int?>("--burn-in") { Description = "Steps discarded per chain first (default: 50 tau_u worth of steps)" };
         var chains = new Option<int?>("--chains") { Description = "Independent chains per input (default 4)" };
         var engine = new Option<string>("--engine") { Description = "float (double-precision reference) or fixed (the fixed-point core)", DefaultValueFactory = _ => "float" };
         engine.AcceptOnlyFromAmong("float", "fixed");
@@ -102,7 +102,8 @@ public static class ReferenceCommands
         json.Required = true;
         var seed = CommonOptions.Seed();
         var cmd = new Command("infer",
-            "Posterior summary of s for each input: per unit p_active = P(s_k != 0 | x), mean = E[s_k | x], std, with standard errors from the spread across chains.\n" +
+            "Posterior summary of s for each input: per unit p_active = P(s_k != 0 | x), mean = E[s_k | x], std, with standard errors from the spread across chains. " +
+            "Unless --config sets inference.dt, the step is derived from the model (its curvature lambda_max(A^T A) / sigma^2 and the order) so that its bias on the posterior stays below 0.01.\n" +
             "Example: edgelangevin infer --model model.json --input x.json --samples 2000 --burn-in 1000 --json posterior.json")
         { model, input, samples, burnIn, chains, engine, format, config, json, seed };
         cmd.SetAction(parse =>
@@ -123,6 +124,7 @@ public static class ReferenceCommands
             catch (InvalidInputException e) { throw new InvalidInputException($"command line: {e.Message}", e); }
             SparseCodingModel m = ModelFile.Read(modelPath);
             double[][] inputs = InputFile.Read(inputPath, m.D);
+            settings = ResolveStep(m, settings, configFile?.ToString() ?? "command line");
             string eng = parse.GetValue(engine)!;
             int s = parse.GetValue(seed);
             // Without --format, M fitted to the inputs (whitened image patches reach |x| ~ 18; the default M = 16.11 holds < 16).
@@ -154,6 +156,18 @@ public static class ReferenceCommands
             return ExitCodes.Success;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// dt, samples and burn_in through the step policy (<see cref="StepPolicy"/>): the model's default step when dt is
+    /// unset, an error naming the stability limit for an unstable explicit dt, a warning on stderr for an explicit dt
+    /// expected to bias the posterior by more than 0.01.
+    /// </summary>
+    public static InferenceSettings ResolveStep(SparseCodingModel model, InferenceSettings settings, string source)
+    {
+        StepChoice step = StepPolicy.Resolve(model, settings, source);
+        if (step.Warning is not null) CliContext.Current.Error.WriteLine("warning: " + step.Warning);
+        return step.Settings;
     }
 
     /// <summary>

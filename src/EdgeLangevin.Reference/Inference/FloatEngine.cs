@@ -6,7 +6,8 @@ namespace EdgeLangevin.Reference.Inference;
 
 /// <summary>
 /// Posterior summaries from the double-precision sampler: every input gets
-/// settings.Chains independent chains started at u = 0 (m = 0), run for burn_in steps,
+/// settings.Chains independent chains started at u = 0 (m = 0), run for burn_in steps (dt, samples and burn_in
+/// left unset are chosen by <see cref="StepPolicy"/>),
 /// then settings.Samples steps each recorded as a sample of s = h(u).
 /// </summary>
 public static class FloatEngine
@@ -18,19 +19,20 @@ public static class FloatEngine
         try { model.Validate(); }
         catch (ArgumentException e) { throw new InvalidInputException($"model: {e.Message}", e); }
         CheckInputs(model, inputs);
+        settings = StepPolicy.Resolve(model, settings).Settings;
         int n = inputs.Length, c = settings.Chains, k = model.K;
         var batch = new ChainBatch(model, settings, n * c, seed);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < c; j++) batch.SetInput(i * c + j, inputs[i]);
 
-        long total = (long)settings.BurnIn + settings.Samples;
+        long total = (long)settings.ResolvedBurnIn + settings.ResolvedSamples;
         var posterior = new PosteriorAccumulator(n, c, k);
         long reportEvery = Math.Max(1, total / 100);
         for (long t = 0; t < total; t++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             batch.Step();
-            if (t >= settings.BurnIn)
+            if (t >= settings.ResolvedBurnIn)
             {
                 double[] s = batch.S;
                 for (int i = 0; i < s.Length; i++) posterior.Add(i, s[i]);
