@@ -35,8 +35,9 @@ public static class FixedEngine
         try { model.Validate(); }
         catch (ArgumentException e) { throw new InvalidInputException($"model: {e.Message}", e); }
         FloatEngine.CheckInputs(model, inputs);
-        settings = StepPolicy.Resolve(model, settings).Settings;
-        FixedParameters p = FixedParameters.Create(model, format, settings.Eps, settings.Temperature, settings.Order, settings.Mu);
+        StepChoice step = StepPolicy.Resolve(model, settings);
+        settings = step.Settings;
+        FixedParameters p = FixedParameters.Create(model, format, step);
         int n = inputs.Length, c = settings.Chains, k = model.K, d = model.D;
         var solver = new LangevinSolver(p.Step, p.DictionaryRowMajor, d, k, n * c, unchecked((int)seed));
         VectorStepKernel.Install(solver); // same bits as the scalar kernel, faster

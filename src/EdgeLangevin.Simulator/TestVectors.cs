@@ -97,8 +97,9 @@ public static class TestVectors
     {
         settings.Validate(source);
         if (settings.Method != InferenceMethod.Langevin) throw InvalidInputException.Field(source, "method", "test vectors are for the Langevin core only");
-        settings = StepPolicy.Resolve(model, settings, source).Settings;
-        var p = FixedParameters.Create(model, format, settings.Eps, settings.Temperature, settings.Order, settings.Mu, source);
+        StepChoice step = StepPolicy.Resolve(model, settings, source);
+        settings = step.Settings;
+        var p = FixedParameters.Create(model, format, step, source);
         int k = model.K, d = model.D;
         var rng = new RefRng(seed, stream: 202);
 

@@ -32,8 +32,9 @@ public sealed class HdlProject
         config.Hdl.Validate(configPath);
         var format = config.Hdl.FixedFormat();
         // The step policy (StepPolicy): the model's default step unless the config sets inference.dt.
-        config = config with { Inference = StepPolicy.Resolve(model, config.Inference, configPath ?? source).Settings };
-        FixedParameters p = FixedParameters.Create(model, format, config.Inference.Eps, config.Inference.Temperature, config.Inference.Order, config.Inference.Mu, source);
+        StepChoice step = StepPolicy.Resolve(model, config.Inference, configPath ?? source);
+        config = config with { Inference = step.Settings };
+        FixedParameters p = FixedParameters.Create(model, format, step, source);
         var datapath = new DatapathModel(p, config.Hdl, configPath ?? source);
         return new HdlProject { Model = model, Config = config, Parameters = p, Datapath = datapath, Source = source };
     }
