@@ -21,6 +21,12 @@ string[] cpuCases =
     nameof(StepBenchmarks.FloatOneThread), nameof(StepBenchmarks.Fixed), nameof(StepBenchmarks.FixedDense),
     nameof(StepBenchmarks.FixedVector), nameof(StepBenchmarks.FixedVectorDense),
 ];
+if (args.Length > 0 && args[0] == "--step-bias")
+{
+    StepBiasTable.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 256,
+        args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 300);
+    return;
+}
 if (args.Length == 3 && args[0] == "--cpu-time-case")
 {
     var bench = new StepBenchmarks { Pi = double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) };
