@@ -85,7 +85,7 @@ public static class FixedEngine
             if (progress is not null && (t % reportEvery == 0 || t == total - 1)) progress.Report(new RunProgress("sampling (fixed point)", t + 1, total));
         }
 
-        PosteriorSummary[] result = posterior.Summarise();
+        PosteriorSummary[] result = FloatEngine.CheckFinite(model, inputs, posterior.Summarise(), settings);
         double seconds = watch.Elapsed.TotalSeconds;
         return new FixedInferenceResult(result, stats, solver.Workspace.SaturationTotal, (long[])solver.Workspace.Saturations.Clone(),
             (double)allocated / total, seconds > 0 ? total / seconds : double.NaN, p);

@@ -41,7 +41,27 @@ public static class FloatEngine
             if (progress is not null && (t % reportEvery == 0 || t == total - 1)) progress.Report(new RunProgress("sampling", t + 1, total));
         }
 
-        return posterior.Summarise();
+        return CheckFinite(model, inputs, posterior.Summarise(), settings);
+    }
+
+    /// <summary>
+    /// The safety net behind the step policy's stability check: a summary that is not finite, or a mean beyond
+    /// 10 times the exact posterior's reach (<see cref="Exact.ExactPosterior.HalfWidth"/>: any plausible s plus 40 / lambda),
+    /// means the chains diverged; that is an <see cref="InvalidInputException"/> naming the step, never an output file.
+    /// </summary>
+    public static PosteriorSummary[] CheckFinite(SparseCodingModel model, double[][] inputs, PosteriorSummary[] summaries, InferenceSettings settings)
+    {
+        for (int i = 0; i < summaries.Length; i++)
+        {
+            double limit = 10 * Exact.ExactPosterior.HalfWidth(model, inputs[i]);
+            PosteriorSummary r = summaries[i];
+            for (int k = 0; k < r.K; k++)
+                if (!double.IsFinite(r.PActive[k]) || !double.IsFinite(r.Mean[k]) || !double.IsFinite(r.Std[k]) || Math.Abs(r.Mean[k]) > limit)
+                    throw new InvalidInputException(
+                        $"the chains diverged (input {i}, unit {k}: E[s] = {r.Mean[k]:G4}, beyond any plausible value {limit:G4}) at dt = {settings.ResolvedDt:G4} " +
+                        $"(eps = {settings.Eps:G4}), sigma = {model.Sigma:G4}; use a smaller dt or leave dt unset (README 'Step size')");
+        }
+        return summaries;
     }
 
     /// <summary>Every input must have D finite numbers.</summary>
