@@ -41,7 +41,10 @@ public static class FloatEngine
             if (progress is not null && (t % reportEvery == 0 || t == total - 1)) progress.Report(new RunProgress("sampling", t + 1, total));
         }
 
-        return CheckFinite(model, inputs, posterior.Summarise(), settings);
+        PosteriorSummary[] result = posterior.Summarise();
+        if (settings.Method == InferenceMethod.Mala)
+            for (int i = 0; i < n; i++) result[i] = result[i] with { AcceptanceRate = batch.AcceptanceRate(i * c, (i + 1) * c) };
+        return CheckFinite(model, inputs, result, settings);
     }
 
     /// <summary>

@@ -110,7 +110,8 @@ public static class StepPolicy
         settings.Validate(source);
         double curvature = Curvature(model);
         double stiffness = curvature + model.Lambda * model.Lambda;
-        bool sampler = settings.Method == InferenceMethod.Langevin && settings.Temperature > 0;
+        bool sampler = settings.Method is InferenceMethod.Langevin or InferenceMethod.Mala && settings.Temperature > 0;
+        bool mala = settings.Method == InferenceMethod.Mala; // exact at any step: no stability error, no bias
         double mu = settings.Order == 2 ? settings.Mu : 1;
         // LCA's step is eps (A^T r - u + s): its curvature is lambda_max(A^T A) + 1, without 1 / sigma^2.
         double limit = settings.Method == InferenceMethod.Lca
@@ -120,7 +121,7 @@ public static class StepPolicy
         double eps = chosen ? (sampler ? DefaultEps(stiffness, settings.Order, mu) : Math.Min(PaperEps, 0.5 * limit)) : settings.Eps;
         if (chosen && settings.Order == 2) eps = Math.Min(eps, mu); // the friction step needs eps / mu <= 1
         string at = $"sigma = {F(model.Sigma)}, lambda_max(A^T A) / sigma^2 = {F(curvature)}";
-        if (!(eps < limit))
+        if (!mala && !(eps < limit))
         {
             string limitText = settings.Method == InferenceMethod.Lca ? "2 / (lambda_max(A^T A) + 1)"
                 : settings.Order == 1 ? "2 sigma^2 / lambda_max(A^T A)" : "2 sqrt(mu sigma^2 / lambda_max(A^T A))";
@@ -129,7 +130,7 @@ public static class StepPolicy
                 $"{what} is at or beyond the explicit step's stability limit eps < {limitText} = {F(limit)} (dt < {F(limit * settings.TauU)}) at {at}: the chains would diverge; use a smaller dt or leave dt unset");
         }
         double dtValue = chosen ? eps * settings.TauU : settings.ResolvedDt;
-        double bias = sampler ? ExpectedBias(stiffness, eps, settings.Order, mu) : 0;
+        double bias = sampler && !mala ? ExpectedBias(stiffness, eps, settings.Order, mu) : 0;
         string? warning = null;
         if (!chosen && bias > BiasTolerance)
             warning = $"dt = {F(dtValue)} (eps = {F(eps)}) is expected to bias P(s != 0) and E[s] by about {F(bias)} (above {F(BiasTolerance)}) at {at}; " +

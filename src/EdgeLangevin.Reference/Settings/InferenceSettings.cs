@@ -11,6 +11,12 @@ public enum InferenceMethod
     Langevin,
     /// <summary>Rozell's LCA: tau du/dt = A^T (x - A s) - (u - s), s = soft threshold of u at lambda sigma^2; no noise.</summary>
     Lca,
+    /// <summary>
+    /// Metropolis-adjusted Langevin (MALA): the first-order Langevin step as a proposal, accepted with the
+    /// Metropolis-Hastings probability, so the chain samples the posterior exactly at any step (float reference only).
+    /// The reference against which the unadjusted sampler and the fixed-point core are judged.
+    /// </summary>
+    Mala,
 }
 
 /// <summary>
@@ -86,7 +92,7 @@ public sealed record InferenceSettings
     /// <summary>Throws <see cref="InvalidInputException"/> naming the first bad field (snake_case, as in the JSON).</summary>
     public void Validate(string? fileName = null)
     {
-        if (!Enum.IsDefined(Method)) throw InvalidInputException.Field(fileName, "method", "expected \"langevin\" or \"lca\"");
+        if (!Enum.IsDefined(Method)) throw InvalidInputException.Field(fileName, "method", "expected \"langevin\", \"lca\" or \"mala\"");
         if (Order is not (1 or 2)) throw InvalidInputException.Field(fileName, "order", $"expected 1 or 2, got {Order}");
         if (!(TauU > 0) || !double.IsFinite(TauU)) throw InvalidInputException.Field(fileName, "tau_u", $"must be a positive finite number, got {SettingsJson.F(TauU)}");
         if (Dt is double dt)
@@ -103,6 +109,8 @@ public sealed record InferenceSettings
             if (Dt is not null && !(Eps / Mu <= 1)) throw InvalidInputException.Field(fileName, "mu", $"eps / mu = {SettingsJson.F(Eps / Mu)} must be <= 1 (use a larger mu or a smaller dt)");
         }
         if (Method == InferenceMethod.Lca && Order != 1) throw InvalidInputException.Field(fileName, "order", "LCA is first order only");
+        if (Method == InferenceMethod.Mala && Order != 1) throw InvalidInputException.Field(fileName, "order", "MALA (the exact mode) is first order only");
+        if (Method == InferenceMethod.Mala && !(Temperature > 0)) throw InvalidInputException.Field(fileName, "temperature", "MALA samples at a temperature > 0");
         if (Chains < 1) throw InvalidInputException.Field(fileName, "chains", $"must be >= 1, got {Chains}");
         if (Samples is < 1) throw InvalidInputException.Field(fileName, "samples", $"must be >= 1, got {Samples}");
         if (BurnIn is < 0) throw InvalidInputException.Field(fileName, "burn_in", $"must be >= 0, got {BurnIn}");
