@@ -39,24 +39,27 @@ public static class Comparison
         var rng = new Rng(seed, 77);
         var inputs = new double[lengths.Inputs][];
         for (int i = 0; i < inputs.Length; i++) { inputs[i] = new double[model.D]; data.Draw(rng, inputs[i], 0); }
-        var settings = new InferenceSettings { Chains = lengths.Chains, Samples = lengths.Samples, BurnIn = lengths.BurnIn };
+        // The posteriors run at the model's default step (StepPolicy), their lengths kept in time (given in steps at
+        // eps = 0.05); the statistics and learning runs keep learning's step (the paper's).
+        var learningSettings = new InferenceSettings { Chains = lengths.Chains };
+        var settings = PosteriorSettings(model, lengths, lengths.Samples);
 
         var prof = profile ? new SolverProfile() : null;
         FixedInferenceResult fx = FixedEngine.Infer(model, inputs, settings, seed, format, progress, ct, prof);
         var watch = Stopwatch.StartNew();
         PosteriorSummary[] fl = FloatEngine.Infer(model, inputs, settings, seed + 1, progress, ct);
-        double floatSps = (settings.BurnIn + settings.Samples) / watch.Elapsed.TotalSeconds;
+        double floatSps = (settings.ResolvedBurnIn + settings.ResolvedSamples) / watch.Elapsed.TotalSeconds;
         var (pErr, pSe, mErr) = Errors(fx.Summaries, fl);
 
         var statSettings = new LearningSettings { Batch = lengths.StatisticsBatch, Steps = lengths.StatisticsSteps, LearnDictionary = false, RecordEvery = 1000 };
-        var flStats = Learner.Run(model, data, settings, statSettings, seed, null, 200, progress, ct, "float statistics");
-        var fxStats = FixedLearning.Run(model, data, settings, statSettings, format, seed, null, 200, LearningRounding.Stochastic, progress, ct, "fixed statistics");
+        var flStats = Learner.Run(model, data, learningSettings, statSettings, seed, null, 200, progress, ct, "float statistics");
+        var fxStats = FixedLearning.Run(model, data, learningSettings, statSettings, format, seed, null, 200, LearningRounding.Stochastic, progress, ct, "fixed statistics");
 
         Matrix random = Learner.RandomDictionary(model.D, model.K, seed);
         var start = model with { Dictionary = random };
         var learnSettings = new LearningSettings { Batch = lengths.LearningBatch, Steps = lengths.LearningSteps, RecordEvery = (int)Math.Max(1, lengths.LearningSteps / 20) };
-        var flLearn = Learner.Run(start, data, settings, learnSettings, seed, model.Dictionary, 0, progress, ct, "float learning");
-        var fxLearn = FixedLearning.Run(start, data, settings, learnSettings, format, seed, model.Dictionary, 0, LearningRounding.Stochastic, progress, ct, "fixed learning");
+        var flLearn = Learner.Run(start, data, learningSettings, learnSettings, seed, model.Dictionary, 0, progress, ct, "float learning");
+        var fxLearn = FixedLearning.Run(start, data, learningSettings, learnSettings, format, seed, model.Dictionary, 0, LearningRounding.Stochastic, progress, ct, "fixed learning");
 
         var result = new JsonObject
         {
@@ -121,6 +124,13 @@ public static class Comparison
 
     private static double Sq(double v) => v * v;
 
+    /// <summary>Posterior settings at the model's default step, <paramref name="samplesAtPaperEps"/> and the burn-in converted to the same time.</summary>
+    private static InferenceSettings PosteriorSettings(SparseCodingModel model, ComparisonLengths lengths, int samplesAtPaperEps)
+    {
+        InferenceSettings s = StepPolicy.Resolve(model, new InferenceSettings { Chains = lengths.Chains }).Settings;
+        return s with { Samples = StepPolicy.SameTime(samplesAtPaperEps, s.Eps), BurnIn = StepPolicy.SameTime(lengths.BurnIn, s.Eps) };
+    }
+
     /// <summary>
     /// Observed ranges, then the narrowest word of each kind (the others at the given format)
     /// whose posterior stays within tolerance: p_active within 0.01 and E[s] within 3 % (where
@@ -141,7 +151,7 @@ public static class Comparison
         double maxMac = Math.Max(prof.MaxAbsSm, Math.Max(prof.MaxAbsRm, prof.MaxAbsGm));
         int intA = SolverProfile.IntegerBits(maxA), intS = SolverProfile.IntegerBits(maxState) + 1, intM = SolverProfile.IntegerBits(maxMac) + 1;
         const double tolerance = 0.01, meanTolerance = 0.03;
-        var settings = new InferenceSettings { Chains = lengths.Chains, Samples = lengths.ProfileSamples, BurnIn = lengths.BurnIn };
+        var settings = PosteriorSettings(model, lengths, lengths.ProfileSamples);
         PosteriorSummary[] baseline = FixedEngine.Infer(model, inputs, settings, seed, format, progress, ct).Summaries;
         var trials = new JsonArray();
 

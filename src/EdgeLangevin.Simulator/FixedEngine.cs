@@ -38,8 +38,10 @@ public static class FixedEngine
         try { model.Validate(); }
         catch (ArgumentException e) { throw new InvalidInputException($"model: {e.Message}", e); }
         FloatEngine.CheckInputs(model, inputs);
+        StepChoice step = StepPolicy.Resolve(model, settings);
+        settings = step.Settings;
         MemoryBudget.CheckChains(FloatEngine.ChainsAsked(inputs.Length, settings.Chains, model), (double)inputs.Length * settings.Chains, model.D, model.K, posterior: true, FloatEngine.FewerChains);
-        FixedParameters p = FixedParameters.Create(model, format, settings.Eps, settings.Temperature, settings.Order, settings.Mu);
+        FixedParameters p = FixedParameters.Create(model, format, step);
         int n = inputs.Length, c = settings.Chains, k = model.K, d = model.D;
         var solver = new ParallelFixedSolver(p.Step, p.DictionaryRowMajor, d, k, n * c, unchecked((int)seed), threads ?? WorkerPool.Threads);
         var xq = new int[d];
@@ -49,7 +51,7 @@ public static class FixedEngine
             for (int j = 0; j < c; j++) solver.SetData(i * c + j, xq, 0);
         }
 
-        long total = (long)settings.BurnIn + settings.Samples;
+        long total = (long)settings.ResolvedBurnIn + settings.ResolvedSamples;
         int chains = n * c;
         var posterior = new PosteriorAccumulator(n, c, k);
         var codes = new double[chains * k];
@@ -68,7 +70,7 @@ public static class FixedEngine
             watch.Stop();
             allocated += WorkerPool.AllocatedBytes(solver.Parts.Count) - before;
             if (profile is not null) foreach (LangevinSolver part in solver.Parts) profile.Observe(part);
-            if (t >= settings.BurnIn)
+            if (t >= settings.ResolvedBurnIn)
             {
                 solver.CopyCodes(codesQ);
                 for (int idx = 0; idx < chains * k; idx++)
@@ -83,7 +85,7 @@ public static class FixedEngine
             if (progress is not null && (t % reportEvery == 0 || t == total - 1)) progress.Report(new RunProgress("sampling (fixed point)", t + 1, total));
         }
 
-        PosteriorSummary[] result = posterior.Summarise();
+        PosteriorSummary[] result = FloatEngine.CheckFinite(model, inputs, posterior.Summarise(), settings);
         double seconds = watch.Elapsed.TotalSeconds;
         long[] bySite = solver.SaturationsBySite();
         SaturationLog.Add(bySite);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using EdgeLangevin.Core;
 using EdgeLangevin.Reference;
 using EdgeLangevin.Reference.Data;
+using EdgeLangevin.Reference.Inference;
 using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Learning;
 using EdgeLangevin.Reference.Metrics;
@@ -41,21 +42,22 @@ public static class FixedLearning
         LearningRounding rounding = LearningRounding.Stochastic, string? source = null)
     {
         learning.Validate(inference, source);
+        double dt = StepPolicy.LearningDt(inference);
         if (learning.Batch > 65536) throw InvalidInputException.Field(source, "batch", $"fixed-point learning supports at most 65536 chains, got {learning.Batch}");
         double s2 = model.Sigma * model.Sigma;
         int fa = format.DictionaryFracBits, fm = format.MacFracBits, fs = format.StateFracBits;
-        double cA = inference.Dt / (learning.TauA * s2 * learning.Batch) * Math.ScaleB(1.0, fa - 2 * fm);
-        double cU = inference.Dt / (learning.TauU0 * s2) * Math.ScaleB(1.0, fs - fm);
+        double cA = dt / (learning.TauA * s2 * learning.Batch) * Math.ScaleB(1.0, fa - 2 * fm);
+        double cU = dt / (learning.TauU0 * s2) * Math.ScaleB(1.0, fs - fm);
         string formats = $"A {Q(format.DictionaryBits, fa)}, MAC operands {Q(format.MacBits, fm)}";
         // The increment of one chain's s = r = 1 (a sum of 2^(2 FM)) and of one unit's g = 1 (2^FM): what typical data give.
         var (ma, sa) = Rate(source, "tau_a", learning.TauA, cA, Math.ScaleB(1.0, 2 * fm), learning.LearnDictionary,
             $"the dictionary increment for s = r = 1 in one of the B = {learning.Batch} chains", "A", formats);
         var (mu, su) = Rate(source, "tau_u0", learning.TauU0, cU, Math.ScaleB(1.0, fm), learning.LearnPi,
             "the threshold increment for g = 1 in one unit", "u0", $"u0 {Q(format.StateBits, fs)}, MAC operands {Q(format.MacBits, fm)}");
-        int every = (int)Math.Max(1, Math.Min(int.MaxValue, Math.Round(learning.TauX / inference.Dt)));
-        int prob = (int)Math.Min(int.MaxValue, Math.Round(inference.Dt / learning.TauX * Math.ScaleB(1.0, 31)));
+        int every = (int)Math.Max(1, Math.Min(int.MaxValue, Math.Round(learning.TauX / dt)));
+        int prob = (int)Math.Min(int.MaxValue, Math.Round(dt / learning.TauX * Math.ScaleB(1.0, 31)));
         if (learning.Switching == DataSwitching.Asynchronous && prob == 0)
-            throw InvalidInputException.Field(source, "tau_x", $"{G(learning.TauX)}: the asynchronous switching probability dt / tau_x rounds to 0 in 31 bits, so no chain would ever take a new datum; use tau_x <= {G(inference.Dt * Math.ScaleB(1.0, 31))} (or synchronous switching)");
+            throw InvalidInputException.Field(source, "tau_x", $"{G(learning.TauX)}: the asynchronous switching probability dt / tau_x rounds to 0 in 31 bits, so no chain would ever take a new datum; use tau_x <= {G(dt * Math.ScaleB(1.0, 31))} (or synchronous switching)");
         return new LearningParameters(learning.LearnDictionary, ma, sa, learning.LearnPi, mu, su, learning.Normalise,
             learning.Switching == DataSwitching.Synchronous ? FixedSwitching.Synchronous : FixedSwitching.Asynchronous, every, prob, rounding);
     }
@@ -98,6 +100,7 @@ public static class FixedLearning
         learning.Validate(inference);
         if (inference.Method != InferenceMethod.Langevin) throw InvalidInputException.Field(null, "method", "the fixed-point core runs Langevin dynamics only");
         if (data.Dimension != initial.D) throw new InvalidInputException($"data have {data.Dimension} dimensions, the dictionary {initial.D} rows");
+        inference = StepPolicy.ResolveForLearning(initial, inference).Settings;
         FixedParameters p = FixedParameters.Create(initial, format, inference.Eps, inference.Temperature, inference.Order, inference.Mu);
         LearningParameters lp = Convert(initial, format, inference, learning, rounding);
         int chains = learning.Batch, d = initial.D, k = initial.K;
@@ -155,7 +158,7 @@ public static class FixedLearning
                 Matrix a = Dequantize(solver, format, rowMajor);
                 double? cos = trueDictionary is null ? null : DictionaryMetrics.MatchedCosine(a, trueDictionary, signed);
                 double u0 = solver.ThresholdQ * stateScale;
-                history.Add(new LearningRecord(t + 1, (t + 1) * inference.Dt, (double)intervalActive / (intervalSamples * k),
+                history.Add(new LearningRecord(t + 1, (t + 1) * inference.ResolvedDt, (double)intervalActive / (intervalSamples * k),
                     SparseCodingModel.PiFromU0(u0, initial.Lambda), DictionaryMetrics.ColumnNorms(a), cos, intervalSq / (intervalSamples * d)));
                 intervalActive = 0; intervalSamples = 0; intervalSq = 0;
             }

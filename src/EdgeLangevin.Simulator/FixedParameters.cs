@@ -1,6 +1,8 @@
 using System.Globalization;
 using EdgeLangevin.Core;
+using EdgeLangevin.Reference.Inference;
 using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Reference.Settings;
 using EdgeLangevin.Reference.Model;
 
 namespace EdgeLangevin.Simulator;
@@ -69,6 +71,28 @@ public sealed class FixedParameters
         var variant = model.Variant == Variant.Signed ? FixedVariant.Signed : FixedVariant.NonNegative;
         var step = new StepParameters(format, variant, order, u0, leak, gain, noise, half, fric);
         return new FixedParameters(format, step, a, model.D, model.K, eps, temperature, order == 2 ? mu : 0);
+    }
+
+    /// <summary>
+    /// <see cref="Create"/> for settings resolved by the step policy (<see cref="StepPolicy.Resolve"/>). When the policy
+    /// chose the step and a step word does not fit the formats (a leak or gain that rounds to 0, a coefficient too large)
+    /// the error names sigma, the curvature and the step: the model is too stiff for these formats at a step that keeps
+    /// the bias below 0.01 (FIXED_POINT.md "Host conversions").
+    /// </summary>
+    public static FixedParameters Create(SparseCodingModel model, FixedFormat format, StepChoice step, string? source = null)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        InferenceSettings s = step.Settings;
+        try
+        {
+            return Create(model, format, s.Eps, s.Temperature, s.Order, s.Mu, source);
+        }
+        catch (InvalidInputException e) when (step.DtChosen)
+        {
+            throw new InvalidInputException(
+                $"sigma = {F(model.Sigma)}, curvature lambda_max(A^T A) / sigma^2 = {F(step.Curvature)}: the default step eps = {F(s.Eps)} " +
+                $"(bias below {F(StepPolicy.BiasTolerance)}) cannot be held by the fixed-point formats: {e.Message}", e);
+        }
     }
 
     /// <summary>A_q = round(A 2^FA), WA bits; an entry outside the format is an error naming it.</summary>

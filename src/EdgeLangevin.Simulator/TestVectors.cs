@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeLangevin.Core;
 using EdgeLangevin.Reference.Data;
+using EdgeLangevin.Reference.Inference;
 using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Model;
 using EdgeLangevin.Reference.Settings;
@@ -123,7 +124,9 @@ public static class TestVectors
     {
         settings.Validate(source);
         if (settings.Method != InferenceMethod.Langevin) throw InvalidInputException.Field(source, "method", "test vectors are for the Langevin core only");
-        var p = FixedParameters.Create(model, format, settings.Eps, settings.Temperature, settings.Order, settings.Mu, source);
+        StepChoice step = StepPolicy.Resolve(model, settings, source);
+        settings = step.Settings;
+        var p = FixedParameters.Create(model, format, step, source);
         int k = model.K, d = model.D;
         var rng = new RefRng(seed, stream: 202);
 

@@ -99,7 +99,7 @@ public class DemoCommandTests
     [InlineData("""{"inference": {"tau_u": 0.5}}""", "section \"inference\": field 'dt': dt / tau_u must be below 1")]
     [InlineData("""{"demo": {"batch": 8,}}""", "not valid JSON at line 1")]
     [InlineData("""{"infrence": {}}""", "field 'infrence': unknown section; did you mean 'inference'?")]
-    [InlineData("""{"inference": {"method": "gibbs"}}""", "field 'inference.method': expected one of \"langevin\", \"lca\", got \"gibbs\"")]
+    [InlineData("""{"inference": {"method": "gibbs"}}""", "field 'inference.method': expected one of \"langevin\", \"lca\", \"mala\", got \"gibbs\"")]
     [InlineData("[1, 2, 3]", "expected a JSON object {...} at the top level, got an array")]
     [InlineData("""{"inference": {"method": "lca"}}""", "section \"inference\": field 'method': the demo runs Langevin dynamics")]
     public void Bad_configuration_files_exit_2_with_a_message_naming_the_file_and_the_problem(string content, string expected)

@@ -76,7 +76,8 @@ public class PosteriorAccuracyTests
         var rng = new Rng(7, 0);
         var inputs = new double[2][];
         for (int i = 0; i < inputs.Length; i++) { inputs[i] = new double[data.Dimension]; data.Draw(rng, inputs[i], 0); }
-        var settings = new InferenceSettings { Chains = 64, Samples = 30_000, BurnIn = 1_000 };
+        // dt = 1 (eps = 0.05) as measured: fixed against float at the same step; the step policy's smaller step would need more samples.
+        var settings = new InferenceSettings { Dt = 1, Chains = 64, Samples = 30_000, BurnIn = 1_000 };
         var fx = FixedEngine.Infer(model, inputs, settings, 1, FixedFormat.Default);
         var fl = FloatEngine.Infer(model, inputs, settings, 2);
         for (int i = 0; i < inputs.Length; i++)

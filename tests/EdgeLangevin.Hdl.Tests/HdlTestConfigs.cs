@@ -18,7 +18,10 @@ internal static class HdlTestConfigs
     {
         var config = new HdlConfig
         {
-            Inference = EdgeLangevin.Reference.Settings.InferenceSettings.Default with { Temperature = temperature },
+            // dt = 1 (eps = 0.05) explicitly: these tests check structure and bit-exactness, also in narrow formats
+            // (S = 16.8) that cannot hold the step policy's smaller default step for these models, and the golden
+            // files were made at this step.
+            Inference = EdgeLangevin.Reference.Settings.InferenceSettings.Default with { Temperature = temperature, Dt = 1 },
             Hdl = new HdlSettings { Lanes = lanes, DictionaryMemory = memory, Format = format, TbMaxSteps = tbMaxSteps },
             Vectors = new VectorSettings { Problem = "random", Variant = variant, K = k, D = d, Pi = pi, Sigma = 0.5, Lambda = 1 },
         };

@@ -198,8 +198,9 @@ public class DivergenceTests
         var data = new BarsData();
         var model = data.TrueModel(1.0) with { Sigma = 0.05 };
         var learning = new LearningSettings { Batch = 4, Steps = 2_000, RecordEvery = 100 };
+        // The step policy catches it before the first step, naming the limit (eps < 2 sigma^2 / lambda_max(A^T A)).
         var e = Assert.Throws<EdgeLangevin.Reference.Io.InvalidInputException>(() => Learner.Run(model, data, new InferenceSettings(), learning, 1));
-        Assert.Contains("diverged", e.Message);
+        Assert.Contains("stability limit", e.Message);
         Assert.Contains("sigma = 0.05", e.Message);
     }
 

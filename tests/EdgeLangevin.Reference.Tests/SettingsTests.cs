@@ -10,9 +10,13 @@ public class SettingsTests
     public void Defaults_follow_MODEL_md()
     {
         var i = InferenceSettings.Default;
-        Assert.Equal(1.0, i.Dt);
+        // dt, samples and burn-in are chosen per model by StepPolicy (tested in StepPolicyTests).
+        Assert.Null(i.Dt);
+        Assert.Null(i.Samples);
+        Assert.Null(i.BurnIn);
         Assert.Equal(20.0, i.TauU);
-        Assert.Equal(0.05, i.Eps, 1e-15);
+        Assert.Equal(0.05, (i with { Dt = 1 }).Eps, 1e-15);
+        Assert.Throws<InvalidOperationException>(() => i.Eps);
         var l = LearningSettings.Default;
         Assert.Equal(200.0, l.TauX);
         Assert.Equal(2000.0, l.TauA);
@@ -40,7 +44,7 @@ public class SettingsTests
     [InlineData("""{"dt": 30}""", "dt")]
     [InlineData("""{"order": 3}""", "order")]
     [InlineData("""{"temperature": -1}""", "temperature")]
-    [InlineData("""{"order": 2, "mu": 0.01}""", "mu")]
+    [InlineData("""{"order": 2, "mu": 0.01, "dt": 1}""", "mu")]
     [InlineData("""{"chains": 0}""", "chains")]
     [InlineData("""{"tau_uu": 3}""", "tau_uu")]
     [InlineData("""{"method": "gibbs"}""", "method")]

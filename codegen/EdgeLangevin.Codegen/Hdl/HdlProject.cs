@@ -1,3 +1,4 @@
+using EdgeLangevin.Reference.Inference;
 using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Model;
 using EdgeLangevin.Simulator;
@@ -30,7 +31,10 @@ public sealed class HdlProject
         config.Inference.Validate(configPath);
         config.Hdl.Validate(configPath);
         var format = config.Hdl.FixedFormat();
-        FixedParameters p = FixedParameters.Create(model, format, config.Inference.Eps, config.Inference.Temperature, config.Inference.Order, config.Inference.Mu, source);
+        // The step policy (StepPolicy): the model's default step unless the config sets inference.dt.
+        StepChoice step = StepPolicy.Resolve(model, config.Inference, configPath ?? source);
+        config = config with { Inference = step.Settings };
+        FixedParameters p = FixedParameters.Create(model, format, step, source);
         var datapath = new DatapathModel(p, config.Hdl, configPath ?? source);
         return new HdlProject { Model = model, Config = config, Parameters = p, Datapath = datapath, Source = source };
     }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using EdgeLangevin.Cli.Demo;
 using EdgeLangevin.Cli.Infrastructure;
 using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Reference.Inference;
 using EdgeLangevin.Reference.Settings;
 using EdgeLangevin.Reporting.Plots;
 
@@ -41,6 +42,8 @@ public static class DemoCommand
         InferenceSettings inference = config.Section("inference", InferenceSettings.Default, (s, f) =>
         {
             s.Validate(f);
+            // The demo learns at learning's dt (1 unless set): check that step here too, before minutes of work.
+            (s with { Dt = StepPolicy.LearningDt(s) }).Validate(f);
             // Checked here, not after minutes of float learning: the fixed-point core and the Verilog run Langevin dynamics only.
             if (s.Method != InferenceMethod.Langevin) throw InvalidInputException.Field(f, "method", "the demo runs Langevin dynamics (\"langevin\"); LCA has no fixed-point or hardware version");
         });

@@ -3,7 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeLangevin.Cli.Infrastructure;
 using EdgeLangevin.Codegen.Firmware;
+using EdgeLangevin.Reference.Inference;
 using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Reference.Settings;
 using EdgeLangevin.Simulator;
 
 namespace EdgeLangevin.Cli.Commands;
@@ -24,7 +26,7 @@ public static class FirmwareCommands
         var target = new Option<string>("--target") { Description = "Board: nanoframework (64 KiB budget), meadow (4 MiB) or iot (256 MiB)", Required = true };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder: ExportedModel.cs and golden.json (replaced atomically)", Required = true };
         var format = new Option<string?>("--format") { Description = FormatSpec.Help };
-        var eps = new Option<double>("--eps") { Description = "Step eps = dt / tau_u", DefaultValueFactory = _ => 0.05 };
+        var eps = new Option<double?>("--eps") { Description = "Step eps = dt / tau_u (default: with --learn none the model's default step, README 'Step size'; with learning on the board the paper's 0.05, which the learning time constants in steps assume)" };
         var temperature = new Option<double>("--temperature") { Description = "Temperature T (1 samples the posterior, 0 is MAP descent)", DefaultValueFactory = _ => 1.0 };
         var order = new Option<int>("--order") { Description = "1 (overdamped) or 2 (underdamped)", DefaultValueFactory = _ => 1 };
         var mu = new Option<double>("--mu") { Description = "Mass for --order 2", DefaultValueFactory = _ => 0.0 };
@@ -51,13 +53,23 @@ public static class FirmwareCommands
             if (parse.GetValue(order) != 2) CommonOptions.RefuseGiven(parse, "with --order 1 (the mass is for --order 2)", mu);
             if (learnText is "none" or "pi") CommonOptions.RefuseGiven(parse, $"with --learn {learnText} (the dictionary is not learned)", tauA);
             if (learnText is "none" or "dictionary") CommonOptions.RefuseGiven(parse, $"with --learn {learnText} (pi is not learned)", tauU0);
+            var sparseModel = ModelFile.Read(modelFile.FullName);
+            int orderValue = parse.GetValue(order);
+            // One step policy (StepPolicy): stability is checked for any eps; unset, inference-only boards get the model's
+            // default step and learning boards the paper's (their tau_a, tau_u0 and window are in steps).
+            var stepSettings = new InferenceSettings
+            {
+                TauU = 1, Dt = parse.GetValue(eps) ?? (learnText == "none" ? null : StepPolicy.PaperEps),
+                Order = orderValue, Mu = orderValue == 2 ? parse.GetValue(mu) : 1, Temperature = parse.GetValue(temperature),
+            };
+            double stepEps = ReferenceCommands.ResolveStep(sparseModel, stepSettings, "--eps").Eps;
             var options = new FirmwareExportOptions
             {
                 Target = FirmwareTargets.Parse(parse.GetValue(target)!),
                 Format = FormatSpec.Parse(parse.GetValue(format)),
-                Eps = parse.GetValue(eps),
+                Eps = stepEps,
                 Temperature = parse.GetValue(temperature),
-                Order = parse.GetValue(order),
+                Order = orderValue,
                 Mu = parse.GetValue(mu),
                 Seed = parse.GetValue(seed),
                 GoldenSteps = parse.GetValue(steps),
@@ -68,7 +80,6 @@ public static class FirmwareCommands
                 TauU0 = parse.GetValue(tauU0),
                 StepsPerWindow = parse.GetValue(window),
             };
-            var sparseModel = ModelFile.Read(modelFile.FullName);
             string name = Path.GetFileNameWithoutExtension(modelFile.Name);
             string outDir = parse.GetValue(output)!.FullName;
             FirmwareExport export = FirmwareExporter.Export(sparseModel, name, options, outDir);

@@ -88,9 +88,10 @@ public static class ReferenceCommands
     {
         var model = new Option<FileInfo>("--model") { Description = "Model file (JSON, see the README)", Required = true };
         var input = new Option<FileInfo>("--input") { Description = "Inputs: {\"inputs\": [[x_0, ..., x_{D-1}], ...]}", Required = true };
-        var samples = new Option<int?>("--samples") { Description = "Samples recorded per chain (default 2000)" };
-        var burnIn = new Option<int?>("--burn-in") { Description = "Steps discarded per chain first (default 1000)" };
+        var samples = new Option<int?>("--samples") { Description = "Samples recorded per chain (default: 100 tau_u worth of steps at the model's step, e.g. 2000 at eps = 0.05)" };
+        var burnIn = new Option<int?>("--burn-in") { Description = "Steps discarded per chain first (default: 50 tau_u worth of steps)" };
         var chains = new Option<int?>("--chains") { Description = "Independent chains per input (default 4)" };
+        var exact = new Option<bool>("--exact") { Description = "Float engine only: Metropolis-adjusted Langevin (MALA), the same proposal with an accept/reject step, which samples the posterior exactly at any step; reports acceptance_rate" };
         var engine = new Option<string>("--engine") { Description = "float (double-precision reference) or fixed (the fixed-point core)", DefaultValueFactory = _ => "float" };
         engine.AcceptOnlyFromAmong("float", "fixed");
         var format = new Option<string?>("--format")
@@ -102,9 +103,10 @@ public static class ReferenceCommands
         json.Required = true;
         var seed = CommonOptions.Seed();
         var cmd = new Command("infer",
-            "Posterior summary of s for each input: per unit p_active = P(s_k != 0 | x), mean = E[s_k | x], std, with standard errors from the spread across chains.\n" +
+            "Posterior summary of s for each input: per unit p_active = P(s_k != 0 | x), mean = E[s_k | x], std, with standard errors from the spread across chains. " +
+            "Unless --config sets inference.dt, the step is derived from the model (its curvature lambda_max(A^T A) / sigma^2 and the order) so that its bias on the posterior stays below 0.01.\n" +
             "Example: edgelangevin infer --model model.json --input x.json --samples 2000 --burn-in 1000 --json posterior.json")
-        { model, input, samples, burnIn, chains, engine, format, config, json, seed };
+        { model, input, samples, burnIn, chains, engine, exact, format, config, json, seed };
         cmd.SetAction(parse =>
         {
             var context = CliContext.From(parse);
@@ -119,11 +121,17 @@ public static class ReferenceCommands
                 BurnIn = parse.GetValue(burnIn) ?? settings.BurnIn,
                 Chains = parse.GetValue(chains) ?? settings.Chains,
             };
+            if (parse.GetValue(exact))
+            {
+                if (parse.GetValue(engine) != "float") throw new InvalidInputException("--exact: MALA is the float reference's exact mode; use it with --engine float");
+                settings = settings with { Method = InferenceMethod.Mala };
+            }
             try { settings.Validate(); }
             catch (InvalidInputException e) { throw new InvalidInputException($"command line: {e.Message}", e); }
             SparseCodingModel m = ModelFile.Read(modelPath);
             double[][] inputs = InputFile.Read(inputPath, m.D);
             FloatEngine.CheckInputs(m, inputs, inputPath); // here, so that its errors name the file
+            settings = ResolveStep(m, settings, configFile?.ToString() ?? "command line");
             string eng = parse.GetValue(engine)!;
             if (eng != "fixed") CommonOptions.RefuseGiven(parse, "with --engine float (it sets the fixed-point format)", format);
             int s = parse.GetValue(seed);
@@ -137,6 +145,7 @@ public static class ReferenceCommands
                     ["p_active"] = ToArray(r.PActive), ["mean"] = ToArray(r.Mean), ["std"] = ToArray(r.Std),
                     ["p_active_stderr"] = ToArray(r.PActiveStdError), ["mean_stderr"] = ToArray(r.MeanStdError),
                     ["samples"] = r.SampleCount,
+                    ["acceptance_rate"] = r.AcceptanceRate,
                 });
             var obj = new JsonObject
             {
@@ -156,6 +165,18 @@ public static class ReferenceCommands
             return ExitCodes.Success;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// dt, samples and burn_in through the step policy (<see cref="StepPolicy"/>): the model's default step when dt is
+    /// unset, an error naming the stability limit for an unstable explicit dt, a warning on stderr for an explicit dt
+    /// expected to bias the posterior by more than 0.01.
+    /// </summary>
+    public static InferenceSettings ResolveStep(SparseCodingModel model, InferenceSettings settings, string source)
+    {
+        StepChoice step = StepPolicy.Resolve(model, settings, source);
+        if (step.Warning is not null) CliContext.Current.Error.WriteLine("warning: " + step.Warning);
+        return step.Settings;
     }
 
     /// <summary>

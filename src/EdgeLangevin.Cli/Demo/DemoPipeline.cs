@@ -246,7 +246,7 @@ public sealed class DemoPipeline
             _heldOut[i] = new double[model.D];
             _patches!.Draw(rng, _heldOut[i], 0);
         }
-        InferenceSettings settings = PosteriorSettings();
+        InferenceSettings settings = PosteriorSettings(model);
         _floatPosterior = ReferenceCommands.RunEngine("float", model, _heldOut, settings, _seed, new StageProgress(progress, "posterior float"), ct);
         double meanActive = _floatPosterior.Average(p => p.PActive.Sum());
         double decided = _floatPosterior.SelectMany(p => p.PActive).Count(p => p < 0.05 || p > 0.95) / (double)(_floatPosterior.Length * model.K);
@@ -270,11 +270,11 @@ public sealed class DemoPipeline
         var batch = new ChainBatch(model, settings, chains, _seed + 1);
         for (int b = 0; b < chains; b++) batch.SetInput(b, _heldOut[b / settings.Chains]);
         var stats = new Reference.Metrics.CodeStatistics(model.K);
-        for (int t = 0; t < settings.BurnIn + settings.Samples; t++)
+        for (int t = 0; t < settings.ResolvedBurnIn + settings.ResolvedSamples; t++)
         {
             ct.ThrowIfCancellationRequested();
             batch.Step();
-            if (t >= settings.BurnIn) stats.Add(batch.S, chains);
+            if (t >= settings.ResolvedBurnIn) stats.Add(batch.S, chains);
         }
         double kl = stats.KlNonZero(model.Lambda);
         ((JsonObject)_metrics["posterior_float"]!)["kl_nonzero"] = JsonOutput.Number(kl);
@@ -284,12 +284,20 @@ public sealed class DemoPipeline
             "Histogram of |s| for the non-zero posterior samples of the held-out patches, against lambda e^(-lambda s): under the L0-sparse model the non-zero coefficients follow the slab.");
     }
 
-    private InferenceSettings PosteriorSettings() => _inference with { Samples = _settings.PosteriorSamples };
+    /// <summary>
+    /// The posteriors' settings: the step policy's step for the learned model (unless the config sets inference.dt),
+    /// posterior_samples (steps at the paper's eps = 0.05) converted to the same time at that step.
+    /// </summary>
+    private InferenceSettings PosteriorSettings(SparseCodingModel model)
+    {
+        InferenceSettings s = ReferenceCommands.ResolveStep(model, _inference, "demo inference");
+        return _inference.Samples is null ? s with { Samples = StepPolicy.SameTime(_settings.PosteriorSamples, s.Eps) } : s;
+    }
 
     private string Compare(string plots, IProgress<RunProgress> progress, CancellationToken ct)
     {
         SparseCodingModel model = _floatLearning!.Model;
-        InferenceSettings settings = PosteriorSettings();
+        InferenceSettings settings = PosteriorSettings(model);
         // The same dispatch point as `infer --engine fixed`, in the formats fitted to the patches (see _fixedFormat).
         PosteriorSummary[] fixedPosterior = ReferenceCommands.RunEngine("fixed", model, _heldOut!, settings, _seed, new StageProgress(progress, "posterior fixed"), ct, _fixedFormat);
         double[] pFloat = _floatPosterior!.SelectMany(p => p.PActive).ToArray(), pFixed = fixedPosterior.SelectMany(p => p.PActive).ToArray();
@@ -322,12 +330,17 @@ public sealed class DemoPipeline
         // at the configured step and at a quarter of it: the small step must match the exact posterior within
         // Monte Carlo error; the difference between the two shows the bias of the step used elsewhere.
         // Chains start at u = 0; at least 10 tau_u of burn-in, whatever the configured burn-in, so that what is compared is the stationary distribution.
-        int BurnIn(InferenceSettings s) => Math.Max(s.BurnIn, (int)Math.Ceiling(10 * s.TauU / s.Dt));
-        InferenceSettings coarseSettings = _inference with { BurnIn = BurnIn(_inference) };
-        InferenceSettings fine = _inference with { Dt = _inference.Dt / 4 };
+        // The configured step is the step policy's for this model unless the config sets inference.dt.
+        InferenceSettings configured = ReferenceCommands.ResolveStep(model, _inference, "demo inference");
+        int BurnIn(InferenceSettings s) => Math.Max(s.ResolvedBurnIn, (int)Math.Ceiling(10 * s.TauU / s.ResolvedDt));
+        InferenceSettings coarseSettings = configured with { BurnIn = BurnIn(configured) };
+        InferenceSettings fine = configured with { Dt = configured.ResolvedDt / 4 };
         fine = fine with { BurnIn = BurnIn(fine) };
-        K1Run coarse = SampleK1(model, x, coarseSettings, _settings.ExactSamples, "exact check, eps = " + F(_inference.Eps, 4), progress, ct);
-        K1Run small = SampleK1(model, x, fine, 4 * _settings.ExactSamples, "exact check, eps = " + F(fine.Eps, 4), progress, ct);
+        // exact_samples are steps at the paper's eps = 0.05: the configured step's run covers the same time; the quarter
+        // step's run twice as many steps (half that time: every sample is kept in memory for the plot).
+        int samples = StepPolicy.SameTime(_settings.ExactSamples, configured.Eps);
+        K1Run coarse = SampleK1(model, x, coarseSettings, samples, "exact check, eps = " + F(configured.Eps, 4), progress, ct);
+        K1Run small = SampleK1(model, x, fine, 2 * samples, "exact check, eps = " + F(fine.Eps, 4), progress, ct);
         double Z(double value, double se, double truth) => (value - truth) / se;
         double zP = Z(small.PZero, small.PZeroSe, exact.PZero[0]), zM = Z(small.Mean, small.MeanSe, exact.Mean[0]);
         double zPc = Z(coarse.PZero, coarse.PZeroSe, exact.PZero[0]), zMc = Z(coarse.Mean, coarse.MeanSe, exact.Mean[0]);
@@ -339,7 +352,7 @@ public sealed class DemoPipeline
         _metrics["exact_check"] = new JsonObject
         {
             ["p_zero_exact"] = exact.PZero[0], ["mean_exact"] = exact.Mean[0],
-            ["small_step"] = Run(small, fine), ["configured_step"] = Run(coarse, _inference),
+            ["small_step"] = Run(small, fine), ["configured_step"] = Run(coarse, configured),
         };
         (double[] grid, double[] density) = exact.MarginalDensity(0);
         Charts.PosteriorMarginal(Path.Combine(plots, "posterior_exact_k1.png"), $"Posterior of s, K = 1 (signed, x = 1.2, sigma = 0.5, pi = 0.3), eps = {F(fine.Eps, 4)}",
@@ -348,7 +361,7 @@ public sealed class DemoPipeline
             "The K = 1 worked case of shared/MODEL.md: the histogram of the sampled non-zero s (area = sampled P(s != 0)) against the exact density from grid integration (black).");
         string Line(K1Run r, double eps) => $"eps = {F(eps, 4)}: P(s=0|x) = {F(r.PZero, 3)} ± {F(r.PZeroSe, 3)}, E[s|x] = {F(r.Mean, 3)} ± {F(r.MeanSe, 3)}";
         string summary = $"exact P(s=0|x) = {F(exact.PZero[0], 3)}, E[s|x] = {F(exact.Mean[0], 3)}; {Line(small, fine.Eps)} ({F(zP, 1)} and {F(zM, 1)} standard errors off); " +
-                         $"{Line(coarse, _inference.Eps)} ({F(zPc, 1)} and {F(zMc, 1)} standard errors off)";
+                         $"{Line(coarse, configured.Eps)} ({F(zPc, 1)} and {F(zMc, 1)} standard errors off)";
         // 4 standard errors: two tested quantities, so a false alarm has probability about 1e-4.
         if (Math.Abs(zP) >= 4 || Math.Abs(zM) >= 4) throw new JobFailedException("Langevin disagrees with the exact posterior beyond Monte Carlo error: " + summary);
         return summary;
@@ -358,7 +371,7 @@ public sealed class DemoPipeline
 
     private K1Run SampleK1(SparseCodingModel model, double[] x, InferenceSettings settings, int samples, string stage, IProgress<RunProgress> progress, CancellationToken ct)
     {
-        int chains = _settings.ExactChains, burnIn = settings.BurnIn;
+        int chains = _settings.ExactChains, burnIn = settings.ResolvedBurnIn;
         var batch = new ChainBatch(model, settings, chains, _seed);
         for (int b = 0; b < chains; b++) batch.SetInput(b, x);
         var all = new double[(long)chains * samples];

@@ -45,6 +45,9 @@ public sealed class ChainBatch
     private readonly double _eps, _noise, _half, _friction, _theta;
     private readonly int _blocks;
     private readonly Action<int> _stepBlock;
+    // MALA only: the state, force and codes the step started from, and per-chain acceptance counts.
+    private readonly double[] _uOld, _fOld, _sOld;
+    private readonly long[] _accepted, _proposals;
 
     public ChainBatch(SparseCodingModel model, InferenceSettings settings, int chains, long seed)
     {
@@ -81,6 +84,12 @@ public sealed class ChainBatch
         // random stream, so the split does not change a bit. The delegate is made once: a step allocates nothing.
         _blocks = Math.Min(chains, WorkerPool.Threads);
         _stepBlock = StepBlock;
+        bool mala = settings.Method == InferenceMethod.Mala;
+        _uOld = mala ? new double[chains * K] : [];
+        _fOld = mala ? new double[chains * K] : [];
+        _sOld = mala ? new double[chains * K] : [];
+        _accepted = new long[chains];
+        _proposals = new long[chains];
     }
 
     public InferenceSettings Settings { get; }
@@ -151,6 +160,7 @@ public sealed class ChainBatch
         for (int b = lo; b < hi; b++)
         {
             if (Settings.Method == InferenceMethod.Lca) StepLca(b);
+            else if (Settings.Method == InferenceMethod.Mala) StepMala(b);
             else if (Settings.Order == 1) StepFirstOrder(b);
             else StepSecondOrder(b);
         }
@@ -278,6 +288,63 @@ public sealed class ChainBatch
             v = v > leak ? v - leak : v < -leak ? v + leak : 0;
             U[ko + k] = v;
         }
+    }
+
+    /// <summary>E(u) = ||r||^2 / (2 sigma^2) + lambda sum |u_k| of chain b from its evaluated residual.</summary>
+    private double Energy(int b)
+    {
+        int ko = b * K, xo = b * D;
+        double rr = Dot(R.AsSpan(xo, D), R.AsSpan(xo, D)), l1 = 0;
+        for (int k = 0; k < K; k++) l1 += Math.Abs(U[ko + k]);
+        return rr / (2 * Sigma * Sigma) + Lambda * l1;
+    }
+
+    /// <summary>
+    /// MALA: the first-order step from u as a proposal u' = u + eps F(u) + sqrt(2 T eps) xi, accepted with probability
+    /// min(1, exp(-(E(u') - E(u)) / T) q(u | u') / q(u' | u)), q the proposal's Gaussian density. S is left at the state the
+    /// step started from (as for the other methods); R and G at the proposal.
+    /// </summary>
+    private void StepMala(int b)
+    {
+        int ko = b * K;
+        Rng rng = _rngs[b];
+        double t = Settings.Temperature, var2 = 2 * t * _eps;
+        Evaluate(b);
+        double e0 = Energy(b);
+        for (int k = 0; k < K; k++)
+        {
+            double u = U[ko + k];
+            _uOld[ko + k] = u;
+            _fOld[ko + k] = Force(b, k, u);
+            _sOld[ko + k] = S[ko + k];
+        }
+        double forward = 0;
+        for (int k = 0; k < K; k++)
+        {
+            double xi = rng.NextGaussian();
+            U[ko + k] = _uOld[ko + k] + _eps * _fOld[ko + k] + _noise * xi;
+            forward += xi * xi; // ||u' - u - eps F(u)||^2 / (2 T eps) = ||xi||^2 / 2 (noise = sqrt(2 T eps))
+        }
+        Evaluate(b);
+        double e1 = Energy(b), backward = 0;
+        for (int k = 0; k < K; k++)
+        {
+            double d = _uOld[ko + k] - U[ko + k] - _eps * Force(b, k, U[ko + k]);
+            backward += d * d;
+        }
+        double logAccept = -(e1 - e0) / t - backward / (2 * var2) + forward / 2;
+        _proposals[b]++;
+        if (logAccept >= 0 || rng.NextDouble() < Math.Exp(logAccept)) _accepted[b]++;
+        else Array.Copy(_uOld, ko, U, ko, K);
+        Array.Copy(_sOld, ko, S, ko, K);
+    }
+
+    /// <summary>Fraction of MALA proposals accepted in chains [from, to) since the batch was made (NaN when none).</summary>
+    public double AcceptanceRate(int from, int to)
+    {
+        long a = 0, p = 0;
+        for (int b = from; b < to; b++) { a += _accepted[b]; p += _proposals[b]; }
+        return p == 0 ? double.NaN : (double)a / p;
     }
 
     private void StepSecondOrder(int b)

@@ -6,7 +6,8 @@ namespace EdgeLangevin.Reference.Inference;
 
 /// <summary>
 /// Posterior summaries from the double-precision sampler: every input gets
-/// settings.Chains independent chains started at u = 0 (m = 0), run for burn_in steps,
+/// settings.Chains independent chains started at u = 0 (m = 0), run for burn_in steps (dt, samples and burn_in
+/// left unset are chosen by <see cref="StepPolicy"/>),
 /// then settings.Samples steps each recorded as a sample of s = h(u).
 /// </summary>
 public static class FloatEngine
@@ -18,20 +19,21 @@ public static class FloatEngine
         try { model.Validate(); }
         catch (ArgumentException e) { throw new InvalidInputException($"model: {e.Message}", e); }
         CheckInputs(model, inputs);
+        settings = StepPolicy.Resolve(model, settings).Settings;
         int n = inputs.Length, c = settings.Chains, k = model.K;
         MemoryBudget.CheckChains(ChainsAsked(n, c, model), (double)n * c, model.D, k, posterior: true, FewerChains);
         var batch = new ChainBatch(model, settings, n * c, seed);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < c; j++) batch.SetInput(i * c + j, inputs[i]);
 
-        long total = (long)settings.BurnIn + settings.Samples;
+        long total = (long)settings.ResolvedBurnIn + settings.ResolvedSamples;
         var posterior = new PosteriorAccumulator(n, c, k);
         long reportEvery = Math.Max(1, total / 100);
         for (long t = 0; t < total; t++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             batch.Step();
-            if (t >= settings.BurnIn)
+            if (t >= settings.ResolvedBurnIn)
             {
                 double[] s = batch.S;
                 for (int i = 0; i < s.Length; i++) posterior.Add(i, s[i]);
@@ -40,7 +42,30 @@ public static class FloatEngine
             if (progress is not null && (t % reportEvery == 0 || t == total - 1)) progress.Report(new RunProgress("sampling", t + 1, total));
         }
 
-        return posterior.Summarise();
+        PosteriorSummary[] result = posterior.Summarise();
+        if (settings.Method == InferenceMethod.Mala)
+            for (int i = 0; i < n; i++) result[i] = result[i] with { AcceptanceRate = batch.AcceptanceRate(i * c, (i + 1) * c) };
+        return CheckFinite(model, inputs, result, settings);
+    }
+
+    /// <summary>
+    /// The safety net behind the step policy's stability check: a summary that is not finite, or a mean beyond
+    /// 10 times the exact posterior's reach (<see cref="Exact.ExactPosterior.HalfWidth"/>: any plausible s plus 40 / lambda),
+    /// means the chains diverged; that is an <see cref="InvalidInputException"/> naming the step, never an output file.
+    /// </summary>
+    public static PosteriorSummary[] CheckFinite(SparseCodingModel model, double[][] inputs, PosteriorSummary[] summaries, InferenceSettings settings)
+    {
+        for (int i = 0; i < summaries.Length; i++)
+        {
+            double limit = 10 * Exact.ExactPosterior.HalfWidth(model, inputs[i]);
+            PosteriorSummary r = summaries[i];
+            for (int k = 0; k < r.K; k++)
+                if (!double.IsFinite(r.PActive[k]) || !double.IsFinite(r.Mean[k]) || !double.IsFinite(r.Std[k]) || Math.Abs(r.Mean[k]) > limit)
+                    throw new InvalidInputException(
+                        $"the chains diverged (input {i}, unit {k}: E[s] = {r.Mean[k]:G4}, beyond any plausible value {limit:G4}) at dt = {settings.ResolvedDt:G4} " +
+                        $"(eps = {settings.Eps:G4}), sigma = {model.Sigma:G4}; use a smaller dt or leave dt unset (README 'Step size')");
+        }
+        return summaries;
     }
 
     /// <summary>"2 input(s) x 200000000 chains (K = 16, D = 64)", for the memory estimate's message.</summary>

@@ -16,5 +16,7 @@ public sealed record PosteriorSummary
     public required double[] MeanStdError { get; init; }
     /// <summary>Samples pooled per unit (chains x samples per chain).</summary>
     public required long SampleCount { get; init; }
+    /// <summary>MALA (the exact mode) only: the fraction of proposals accepted in this input's chains; null otherwise.</summary>
+    public double? AcceptanceRate { get; init; }
     public int K => PActive.Length;
 }

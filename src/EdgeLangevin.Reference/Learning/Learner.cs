@@ -41,15 +41,16 @@ public static class Learner
     {
         inference.Validate();
         learning.Validate(inference);
+        inference = StepPolicy.ResolveForLearning(initial, inference).Settings;
         if (data.Dimension != initial.D) throw new ArgumentException($"data have {data.Dimension} dimensions, the dictionary {initial.D} rows");
         int chains = learning.Batch, d = initial.D, k = initial.K;
         var batch = new ChainBatch(initial, inference, chains, seed);
         var dataRng = new Rng(seed, -1);
         double s2 = initial.Sigma * initial.Sigma;
-        double aRate = inference.Dt / learning.TauA / s2 / chains;
-        double u0Rate = inference.Dt / learning.TauU0 / s2;
-        long switchEvery = Math.Max(1, (long)Math.Round(learning.TauX / inference.Dt));
-        double switchP = inference.Dt / learning.TauX;
+        double aRate = inference.ResolvedDt / learning.TauA / s2 / chains;
+        double u0Rate = inference.ResolvedDt / learning.TauU0 / s2;
+        long switchEvery = Math.Max(1, (long)Math.Round(learning.TauX / inference.ResolvedDt));
+        double switchP = inference.ResolvedDt / learning.TauX;
         bool signed = initial.Variant == Variant.Signed;
         bool ignoreSign = signed;
         var update = new DictionaryUpdate(k, d, chains);
@@ -121,7 +122,7 @@ public static class Learner
                 if (!double.IsFinite(batch.U0) || !(SparseCodingModel.PiFromU0(batch.U0, initial.Lambda) > 0) || Array.Exists(a.Data, v => !double.IsFinite(v)))
                     throw Diverged(t, inference, initial.Sigma, null);
                 double? cos = trueDictionary is null ? null : DictionaryMetrics.MatchedCosine(a, trueDictionary, ignoreSign);
-                history.Add(new LearningRecord(t + 1, (t + 1) * inference.Dt, (double)intervalActive / (intervalSamples * k),
+                history.Add(new LearningRecord(t + 1, (t + 1) * inference.ResolvedDt, (double)intervalActive / (intervalSamples * k),
                     SparseCodingModel.PiFromU0(batch.U0, initial.Lambda), DictionaryMetrics.ColumnNorms(a), cos, intervalSq / (intervalSamples * d)));
                 intervalActive = 0; intervalSamples = 0; intervalSq = 0;
                 if (tracker is not null && tracker.Converged(history, batch.Columns))

@@ -64,11 +64,12 @@ public sealed record LearningSettings
     /// <summary>Throws <see cref="InvalidInputException"/> naming the first bad field (snake_case, as in the JSON).</summary>
     public void Validate(InferenceSettings inference, string? fileName = null)
     {
+        double dt = EdgeLangevin.Reference.Inference.StepPolicy.LearningDt(inference);
         if (Batch < 1) throw InvalidInputException.Field(fileName, "batch", $"must be >= 1, got {Batch}");
         if (Steps < 1) throw InvalidInputException.Field(fileName, "steps", $"must be >= 1, got {Steps}");
-        if (!(TauX >= inference.Dt) || !double.IsFinite(TauX)) throw InvalidInputException.Field(fileName, "tau_x", $"must be a finite number >= dt ({SettingsJson.F(inference.Dt)}), got {SettingsJson.F(TauX)}");
+        if (!(TauX >= dt) || !double.IsFinite(TauX)) throw InvalidInputException.Field(fileName, "tau_x", $"must be a finite number >= dt ({SettingsJson.F(dt)}), got {SettingsJson.F(TauX)}");
         if (!(TauA > 0) || !double.IsFinite(TauA)) throw InvalidInputException.Field(fileName, "tau_a", $"must be a positive finite number, got {SettingsJson.F(TauA)}");
-        if (!(TauA >= inference.Dt)) throw InvalidInputException.Field(fileName, "tau_a", $"must be >= dt ({SettingsJson.F(inference.Dt)}), got {SettingsJson.F(TauA)}");
+        if (!(TauA >= dt)) throw InvalidInputException.Field(fileName, "tau_a", $"must be >= dt ({SettingsJson.F(dt)}), got {SettingsJson.F(TauA)}");
         if (!(TauU0 > 0) || !double.IsFinite(TauU0)) throw InvalidInputException.Field(fileName, "tau_u0", $"must be a positive finite number, got {SettingsJson.F(TauU0)}");
         if (!Enum.IsDefined(Switching)) throw InvalidInputException.Field(fileName, "switching", "expected \"synchronous\" or \"asynchronous\"");
         if (RecordEvery < 1) throw InvalidInputException.Field(fileName, "record_every", $"must be >= 1, got {RecordEvery}");

@@ -1,3 +1,4 @@
+using EdgeLangevin.Reference.Inference;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using EdgeLangevin.Reference.Learning;
@@ -131,7 +132,7 @@ public sealed record ImageExperimentSettings
         if (!(Lambda > 0) || !(Sigma > 0) || !(InitialPi > 0 && InitialPi <= 1))
             throw new ArgumentException($"lambda and sigma must be positive and pi in (0, 1]; got {Lambda}, {Sigma}, {InitialPi}");
         if (EvaluationSteps < 1) throw new ArgumentException($"evaluation steps must be >= 1, got {EvaluationSteps}");
-        if (EvaluationTauX is { } tx && !(tx >= Inference.Dt && double.IsFinite(tx))) throw new ArgumentException($"evaluation tau_x must be a finite number >= dt, got {tx}");
+        if (EvaluationTauX is { } tx && !(tx >= StepPolicy.LearningDt(Inference) && double.IsFinite(tx))) throw new ArgumentException($"evaluation tau_x must be a finite number >= dt, got {tx}");
         if (AveragingSteps < 0) throw new ArgumentException($"averaging steps must be >= 0, got {AveragingSteps}");
     }
 
@@ -229,12 +230,12 @@ public static class ImageExperiment
             progress: progress, cancellationToken: ct, stage: $"K={k}: learning",
             until: settings.Settling is null ? tracker : null);
         long learningSteps = learned.History[^1].Step;
-        Append(history, learned.History, 0, settings.Inference.Dt);
+        Append(history, learned.History, 0, StepPolicy.LearningDt(settings.Inference));
         if (settings.Settling is { } settling)
         {
             learned = Learner.Run(learned.Model, data, settings.Inference, settling, runSeed + 300, statisticsFrom: noStatistics,
                 progress: progress, cancellationToken: ct, stage: $"K={k}: settling (tau_x = {settling.TauX:G4})", until: tracker);
-            Append(history, learned.History, learningSteps, settings.Inference.Dt);
+            Append(history, learned.History, learningSteps, StepPolicy.LearningDt(settings.Inference));
             learningSteps += learned.History[^1].Step;
         }
         SparseCodingModel final = learned.Model;
@@ -243,7 +244,7 @@ public static class ImageExperiment
             var averaging = settings.Last with { LearnPi = false, Steps = settings.AveragingSteps };
             LearningResult avg = Learner.Run(learned.Model, data, settings.Inference, averaging, runSeed + 200, statisticsFrom: noStatistics,
                 progress: progress, cancellationToken: ct, stage: $"K={k}: averaging the dictionary", averageFrom: 0);
-            Append(history, avg.History, learningSteps, settings.Inference.Dt);
+            Append(history, avg.History, learningSteps, StepPolicy.LearningDt(settings.Inference));
             final = learned.Model with { Dictionary = avg.AveragedDictionary! };
         }
         learned = learned with { Model = final };
@@ -253,7 +254,7 @@ public static class ImageExperiment
         // and left out; after that every step counts, a new datum's first few tau_u included, exactly
         // as the statistics during learning count them.
         double evalTauX = settings.EvaluationTauX ?? settings.Last.TauX;
-        long perDatum = Math.Max(1, (long)Math.Round(evalTauX / settings.Inference.Dt));
+        long perDatum = Math.Max(1, (long)Math.Round(evalTauX / StepPolicy.LearningDt(settings.Inference)));
         long evalSteps = Math.Max(2, (settings.EvaluationSteps + perDatum - 1) / perDatum + 1) * perDatum;
         var evaluation = settings.Last with
         {
@@ -324,7 +325,7 @@ public static class PiFixedPoint
         ImageExperimentSettings settings, long seed, double[] grid, int periods = 6,
         IProgress<RunProgress>? progress = null, CancellationToken ct = default)
     {
-        long perDatum = Math.Max(1, (long)Math.Round(settings.Last.TauX / settings.Inference.Dt));
+        long perDatum = Math.Max(1, (long)Math.Round(settings.Last.TauX / StepPolicy.LearningDt(settings.Inference)));
         var points = new List<Point>();
         foreach (double pi in grid)
         {

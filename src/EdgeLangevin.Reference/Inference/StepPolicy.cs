@@ -1,0 +1,172 @@
+using System.Globalization;
+using EdgeLangevin.Reference.Data.Images;
+using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Reference.Model;
+using EdgeLangevin.Reference.Settings;
+
+namespace EdgeLangevin.Reference.Inference;
+
+/// <summary>What <see cref="StepPolicy.Resolve"/> decided for one model.</summary>
+/// <param name="Settings">The settings with dt, samples and burn_in all set.</param>
+/// <param name="Curvature">lambda_max(A^T A) / sigma^2, the largest curvature of the data term.</param>
+/// <param name="Stiffness">Curvature + lambda^2, the scale of the squared force that sets the step's bias.</param>
+/// <param name="StabilityLimitEps">The largest stable eps of the explicit step (first order 2 / curvature, second order 2 sqrt(mu / curvature)).</param>
+/// <param name="ExpectedBias">The policy's estimate of the step's bias on P(s != 0) and E[s] at the chosen eps (0 at T = 0 and for LCA).</param>
+/// <param name="DtChosen">True when dt came from the policy, false when the user set it.</param>
+/// <param name="Warning">Set when an explicit dt is expected to bias the posterior by more than <see cref="StepPolicy.BiasTolerance"/>.</param>
+public sealed record StepChoice(InferenceSettings Settings, double Curvature, double Stiffness, double StabilityLimitEps, double ExpectedBias, bool DtChosen, string? Warning);
+
+/// <summary>
+/// The one step-size policy (README.md of this project, "Step size"; FIXED_POINT.md "Host conversions" for the
+/// fixed side). The explicit Euler-Maruyama step u += eps F(u) + sqrt(2 eps) xi has, on a quadratic energy of
+/// curvature c, the stationary variance 1 / (c (1 - eps c / 2)): it diverges for eps c &gt;= 2 and is biased by
+/// about eps c / 2 below. Here c is the data term's largest curvature lambda_max(A^T A) / sigma^2 (every unit
+/// active: the worst case), and the bias on P(s != 0) also grows with the prior's force lambda (the kinks at
+/// u = 0 and |u| = u0), so the step is set by the stiffness c + lambda^2:
+/// <list type="bullet">
+/// <item>first order: eps = <see cref="FirstOrderH"/> / (c + lambda^2) (0.04);</item>
+/// <item>second order (mass mu): the leapfrog-like half steps are stable for eps sqrt(c / mu) &lt; 2 and biased by
+/// O((eps sqrt(c / mu))^2): eps = <see cref="SecondOrderH"/> sqrt(mu / (c + lambda^2)) (0.1);</item>
+/// <item>never above the paper's eps = 0.05 (<see cref="PaperEps"/>).</item>
+/// </list>
+/// The constants come from runs against the exact grid posterior on K &lt;= 2 models with sigma 0.1 to 0.5 and
+/// atoms of cosine 0.9 (both variants, both orders; tests/EdgeLangevin.Reference.Tests/DefaultStepExactTests.cs):
+/// the bias on P(s != 0) was about 0.15 h to 0.24 h for first order (h = eps stiffness, larger h worse) and about
+/// 0.17 h^2 for second order (h = eps sqrt(stiffness / mu)). <see cref="ExpectedBias"/> uses the upper ends,
+/// 0.25 h and 0.2 h^2: the defaults give about 0.01 and 0.002 at most; the exact tests measure them.
+/// Samples and burn-in left unset are fixed lengths in units of tau_u (100 and 50 tau_u, the old
+/// 2000 and 1000 steps at eps = 0.05), so a smaller step does not shorten the run in time.
+/// An explicit dt at or beyond the stability limit is an error naming it; an explicit dt expected to bias
+/// the posterior by more than <see cref="BiasTolerance"/> gives a warning saying by how much.
+/// </summary>
+public static class StepPolicy
+{
+    /// <summary>The paper's eps = dt / tau_u = 1 / 20; the policy never exceeds it.</summary>
+    public const double PaperEps = 0.05;
+    /// <summary>The paper's dt = 1 time unit (with tau_u = 20), which learning keeps when dt is unset.</summary>
+    public const double PaperDt = 1;
+    /// <summary>First order: eps times the stiffness.</summary>
+    public const double FirstOrderH = 0.04;
+    /// <summary>Second order: eps times sqrt(stiffness / mu).</summary>
+    public const double SecondOrderH = 0.1;
+    /// <summary>The largest bias on P(s != 0) and E[s] the defaults aim for.</summary>
+    public const double BiasTolerance = 0.01;
+    /// <summary>Samples per chain left unset: this many tau_u.</summary>
+    public const double SampleTauU = 100;
+    /// <summary>Burn-in left unset: this many tau_u.</summary>
+    public const double BurnInTauU = 50;
+
+    /// <summary>lambda_max(A^T A) / sigma^2 (the largest eigenvalue of the smaller Gram matrix).</summary>
+    public static double Curvature(SparseCodingModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        int d = model.D, k = model.K, n = Math.Min(d, k);
+        double[] a = model.Dictionary.Data;
+        var g = new double[n * n];
+        for (int i = 0; i < n; i++)
+            for (int j = i; j < n; j++)
+            {
+                double s = 0;
+                if (k <= d) for (int r = 0; r < d; r++) s += a[r * k + i] * a[r * k + j];   // A^T A
+                else for (int c = 0; c < k; c++) s += a[i * k + c] * a[j * k + c];          // A A^T, same nonzero eigenvalues
+                g[i * n + j] = s;
+                g[j * n + i] = s;
+            }
+        double lmax = n == 1 ? g[0] : SymmetricEigen.Decompose(g, n).Values[0];
+        return Math.Max(0, lmax) / (model.Sigma * model.Sigma);
+    }
+
+    /// <summary>Curvature + lambda^2.</summary>
+    public static double Stiffness(SparseCodingModel model) => Curvature(model) + model.Lambda * model.Lambda;
+
+    /// <summary>The policy's eps for this model, order and mass (mu is ignored for order 1).</summary>
+    public static double DefaultEps(SparseCodingModel model, int order, double mu) => DefaultEps(Stiffness(model), order, mu);
+
+    private static double DefaultEps(double stiffness, int order, double mu) =>
+        Math.Min(PaperEps, order == 1 ? FirstOrderH / stiffness : SecondOrderH * Math.Sqrt(mu / stiffness));
+
+    /// <summary>The largest stable eps of the explicit step for a data curvature c (infinite when c = 0).</summary>
+    public static double StabilityLimitEps(double curvature, int order, double mu) =>
+        curvature <= 0 ? double.PositiveInfinity : order == 1 ? 2 / curvature : 2 * Math.Sqrt(mu / curvature);
+
+    /// <summary>Estimated bias of P(s != 0) (and E[s]) from the step (see the type's remarks): 0.25 h (order 1), 0.2 h^2 (order 2).</summary>
+    public static double ExpectedBias(double stiffness, double eps, int order, double mu)
+    {
+        double h = order == 1 ? eps * stiffness : eps * Math.Sqrt(stiffness / mu);
+        return order == 1 ? 0.25 * h : 0.2 * h * h;
+    }
+
+    /// <summary>
+    /// Fills in dt (when null: <see cref="DefaultEps(SparseCodingModel, int, double)"/> times tau_u), samples and burn_in
+    /// (when null: <see cref="SampleTauU"/> and <see cref="BurnInTauU"/> tau_u of steps), checks an explicit dt against the
+    /// stability limit (an <see cref="InvalidInputException"/> naming sigma, the curvature and the limit) and estimates its
+    /// bias. LCA and T = 0 runs keep the paper's step when dt is null (they are descents, not samplers; only stability
+    /// matters). <paramref name="source"/> names where the settings came from in messages (e.g. a config file).
+    /// </summary>
+    public static StepChoice Resolve(SparseCodingModel model, InferenceSettings settings, string? source = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate(source);
+        double curvature = Curvature(model);
+        double stiffness = curvature + model.Lambda * model.Lambda;
+        bool sampler = settings.Method is InferenceMethod.Langevin or InferenceMethod.Mala && settings.Temperature > 0;
+        bool mala = settings.Method == InferenceMethod.Mala; // exact at any step: no stability error, no bias
+        double mu = settings.Order == 2 ? settings.Mu : 1;
+        // LCA's step is eps (A^T r - u + s): its curvature is lambda_max(A^T A) + 1, without 1 / sigma^2.
+        double limit = settings.Method == InferenceMethod.Lca
+            ? 2 / (curvature * model.Sigma * model.Sigma + 1)
+            : StabilityLimitEps(curvature, settings.Order, mu);
+        bool chosen = settings.Dt is null;
+        double eps = chosen ? (sampler ? DefaultEps(stiffness, settings.Order, mu) : Math.Min(PaperEps, 0.5 * limit)) : settings.Eps;
+        if (chosen && settings.Order == 2) eps = Math.Min(eps, mu); // the friction step needs eps / mu <= 1
+        string at = $"sigma = {F(model.Sigma)}, lambda_max(A^T A) / sigma^2 = {F(curvature)}";
+        if (!mala && !(eps < limit))
+        {
+            string limitText = settings.Method == InferenceMethod.Lca ? "2 / (lambda_max(A^T A) + 1)"
+                : settings.Order == 1 ? "2 sigma^2 / lambda_max(A^T A)" : "2 sqrt(mu sigma^2 / lambda_max(A^T A))";
+            string what = chosen ? "the default step" : $"dt = {F(settings.ResolvedDt)} (eps = dt / tau_u = {F(eps)})";
+            throw InvalidInputException.Field(source, "dt",
+                $"{what} is at or beyond the explicit step's stability limit eps < {limitText} = {F(limit)} (dt < {F(limit * settings.TauU)}) at {at}: the chains would diverge; use a smaller dt or leave dt unset");
+        }
+        double dtValue = chosen ? eps * settings.TauU : settings.ResolvedDt;
+        double bias = sampler && !mala ? ExpectedBias(stiffness, eps, settings.Order, mu) : 0;
+        string? warning = null;
+        if (!chosen && bias > BiasTolerance)
+            warning = $"dt = {F(dtValue)} (eps = {F(eps)}) is expected to bias P(s != 0) and E[s] by about {F(bias)} (above {F(BiasTolerance)}) at {at}; " +
+                      $"the default step for this model is dt = {F(DefaultEps(stiffness, settings.Order, mu) * settings.TauU)}";
+        var resolved = settings with
+        {
+            Dt = dtValue,
+            Samples = settings.Samples ?? Steps(SampleTauU, eps),
+            BurnIn = settings.BurnIn ?? Steps(BurnInTauU, eps),
+        };
+        return new StepChoice(resolved, curvature, stiffness, limit, bias, chosen, warning);
+    }
+
+    /// <summary>
+    /// Learning's step: the learning schedules (tau_x, tau_a, tau_u0 in time units, and step counts) were set at the
+    /// paper's dt = 1, so when dt is null learning keeps dt = <see cref="PaperDt"/>, checked against the stability
+    /// limit like any explicit dt (an error for models too stiff for it: set inference.dt, and scale learning.steps by
+    /// the same factor to keep the learning time).
+    /// </summary>
+    public static StepChoice ResolveForLearning(SparseCodingModel model, InferenceSettings settings, string? source = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return Resolve(model, settings with { Dt = LearningDt(settings) }, source);
+    }
+
+    /// <summary>Learning's dt: the explicit one, else the paper's <see cref="PaperDt"/>.</summary>
+    public static double LearningDt(InferenceSettings settings) => settings.Dt ?? PaperDt;
+
+    /// <summary>
+    /// The number of steps at <paramref name="eps"/> that covers the same time as <paramref name="stepsAtPaperEps"/> steps at
+    /// <see cref="PaperEps"/>: run lengths written for the paper's step (e.g. `compare`'s) keep their length in time.
+    /// </summary>
+    public static int SameTime(int stepsAtPaperEps, double eps) => Steps(stepsAtPaperEps * PaperEps, eps);
+
+    /// <summary>Steps that cover <paramref name="tauU"/> tau_u at step eps (at least 1, at most int.MaxValue).</summary>
+    private static int Steps(double tauU, double eps) => (int)Math.Min(int.MaxValue, Math.Max(1, Math.Ceiling(tauU / eps - 1e-9)));
+
+    private static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+}
