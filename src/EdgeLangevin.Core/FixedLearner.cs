@@ -39,6 +39,8 @@ namespace EdgeLangevin.Core
         private readonly LangevinSolver _solver;
         private readonly LearningParameters _p;
         private readonly long[] _acc;
+        private readonly int[] _writes;
+        private int _writeCount;
         private readonly bool[] _needsData;
         private readonly long _maxA, _minA, _maxS;
         private readonly bool _signed;
@@ -54,6 +56,7 @@ namespace EdgeLangevin.Core
             _solver = solver;
             _p = parameters;
             _acc = new long[solver.K * solver.D];
+            _writes = new int[solver.K * solver.D];
             _needsData = new bool[solver.Chains];
             FixedFormat f = solver.Format;
             _maxA = FixedFormat.MaxOf(f.DictionaryBits);
@@ -68,6 +71,18 @@ namespace EdgeLangevin.Core
 
         /// <summary>Steps taken.</summary>
         public long StepCount { get { return _step; } }
+
+        /// <summary>The learner stream's xorshift32 state (the state before its next draw).</summary>
+        public int StreamState { get { return _random; } }
+
+        /// <summary>
+        /// The dictionary entries the last <see cref="Step"/> wrote (nonzero rounded increment), in
+        /// write order: column-major indices k * D + d, the first <see cref="WriteCount"/> of them.
+        /// </summary>
+        public int[] Writes { get { return _writes; } }
+
+        /// <summary>How many entries of <see cref="Writes"/> the last step filled.</summary>
+        public int WriteCount { get { return _writeCount; } }
 
         /// <summary>
         /// Which chains need a new datum before the next step. Call <see cref="DecideSwitching"/>
@@ -107,6 +122,7 @@ namespace EdgeLangevin.Core
         public void Step()
         {
             _solver.Step();
+            _writeCount = 0;
             if (_p.LearnDictionary) UpdateDictionary();
             if (_p.LearnThreshold) UpdateThreshold();
             _step++;
@@ -171,9 +187,10 @@ namespace EdgeLangevin.Core
             if (changed && _p.Normalise) NormaliseColumns();
         }
 
-        // A[i] = satA(A[i] + delta) (site a); returns true (the dictionary changed).
+        // A[i] = satA(A[i] + delta) (site a), logged in Writes; returns true (the dictionary changed).
         private bool Add(short[] a, int i, long delta)
         {
+            _writes[_writeCount++] = i;
             long v = a[i] + delta;
             if (v > _maxA) { v = _maxA; DictionarySaturations++; }
             else if (v < _minA) { v = _minA; DictionarySaturations++; }

@@ -35,27 +35,28 @@ public static class FixedLearning
     /// (LSBs of A per unit of s_m r_m), the threshold's c_u0 = dt / (tau_u0 sigma^2) 2^(FS - FM);
     /// mantissa = round(c 2^shift) with 15 significant bits.
     /// </summary>
-    public static LearningParameters Convert(SparseCodingModel model, FixedFormat format, InferenceSettings inference, LearningSettings learning, LearningRounding rounding = LearningRounding.Stochastic)
+    public static LearningParameters Convert(SparseCodingModel model, FixedFormat format, InferenceSettings inference, LearningSettings learning,
+        LearningRounding rounding = LearningRounding.Stochastic, string? source = null)
     {
-        learning.Validate(inference);
+        learning.Validate(inference, source);
         double s2 = model.Sigma * model.Sigma;
         double cA = inference.Dt / (learning.TauA * s2 * learning.Batch) * Math.ScaleB(1.0, format.DictionaryFracBits - 2 * format.MacFracBits);
         double cU = inference.Dt / (learning.TauU0 * s2) * Math.ScaleB(1.0, format.StateFracBits - format.MacFracBits);
-        var (ma, sa) = Rate("tau_a", cA);
-        var (mu, su) = Rate("tau_u0", cU);
+        var (ma, sa) = Rate(source, "tau_a", cA);
+        var (mu, su) = Rate(source, "tau_u0", cU);
         int every = (int)Math.Max(1, Math.Min(int.MaxValue, Math.Round(learning.TauX / inference.Dt)));
         int prob = (int)Math.Min(int.MaxValue, Math.Round(inference.Dt / learning.TauX * Math.ScaleB(1.0, 31)));
-        if (learning.Batch > 65536) throw InvalidInputException.Field(null, "batch", $"fixed-point learning supports at most 65536 chains, got {learning.Batch}");
+        if (learning.Batch > 65536) throw InvalidInputException.Field(source, "batch", $"fixed-point learning supports at most 65536 chains, got {learning.Batch}");
         return new LearningParameters(learning.LearnDictionary, ma, sa, learning.LearnPi, mu, su, learning.Normalise,
             learning.Switching == DataSwitching.Synchronous ? FixedSwitching.Synchronous : FixedSwitching.Asynchronous, every, prob, rounding);
     }
 
-    private static (int Mantissa, int Shift) Rate(string field, double c)
+    private static (int Mantissa, int Shift) Rate(string? source, string field, double c)
     {
-        if (!(c > 0) || !double.IsFinite(c)) throw InvalidInputException.Field(null, field, "gives a non-positive or non-finite learning rate");
+        if (!(c > 0) || !double.IsFinite(c)) throw InvalidInputException.Field(source, field, "gives a non-positive or non-finite learning rate");
         int shift = 14 - (int)Math.Floor(Math.Log2(c));
-        if (shift < 0) throw InvalidInputException.Field(null, field, $"learning rate {c:G3} LSB per unit is too large for the fixed-point learner (use a larger time constant)");
-        if (shift > LearningParameters.MaxShift) throw InvalidInputException.Field(null, field, $"learning rate {c:G3} LSB per unit is too small to represent (shift above {LearningParameters.MaxShift})");
+        if (shift < 0) throw InvalidInputException.Field(source, field, $"learning rate {c:G3} LSB per unit is too large for the fixed-point learner (use a larger time constant)");
+        if (shift > LearningParameters.MaxShift) throw InvalidInputException.Field(source, field, $"learning rate {c:G3} LSB per unit is too small to represent (shift above {LearningParameters.MaxShift})");
         long m = (long)Math.Round(c * Math.ScaleB(1.0, shift));
         if (m > LearningParameters.MaxMantissa) { m = (m + 1) >> 1; shift--; }
         return ((int)m, shift);

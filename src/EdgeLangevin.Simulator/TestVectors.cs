@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -31,6 +32,19 @@ public sealed record VectorSettings
     /// <summary>--format spec (empty: the defaults).</summary>
     public string Format { get; init; } = "";
 
+    // Learning vectors only (a "learning" section is present): the data memory and the records.
+    /// <summary>The data set in the data memory: "bars", "model" (draws from the model) or "images" (shipped photos); empty: bars for the bars problem, else model.</summary>
+    public string Data { get; init; } = "";
+    /// <summary>N, the number of data in the data memory.</summary>
+    public int DataCount { get; init; } = 256;
+    /// <summary>"random" (unit-norm Gaussian columns, seeded by --seed) or "model" (the model's dictionary).</summary>
+    public string DictionaryInit { get; init; } = "random";
+    /// <summary>The whole dictionary is recorded after every this many steps (and after the last).</summary>
+    public int CheckpointEvery { get; init; } = 100;
+
+    /// <summary>The data set name with the default applied.</summary>
+    public string ResolvedData() => Data.Length > 0 ? Data : Problem == "bars" ? "bars" : "model";
+
     public void Validate(string? file)
     {
         if (Problem is not ("random" or "bars")) throw InvalidInputException.Field(file, "problem", $"expected \"random\" or \"bars\", got \"{Problem}\"");
@@ -40,7 +54,14 @@ public sealed record VectorSettings
         if (!(Lambda > 0) || !double.IsFinite(Lambda)) throw InvalidInputException.Field(file, "lambda", "must be a positive finite number");
         if (!(Pi > 0 && Pi <= 1)) throw InvalidInputException.Field(file, "pi", "must be in (0, 1]");
         if (!(Sigma > 0) || !double.IsFinite(Sigma)) throw InvalidInputException.Field(file, "sigma", "must be a positive finite number");
+        if (Data is not ("" or "bars" or "model" or "images")) throw InvalidInputException.Field(file, "data", $"expected \"bars\", \"model\" or \"images\", got \"{Data}\"");
+        if (DataCount < 1 || DataCount > MaxDataCount) throw InvalidInputException.Field(file, "data_count", $"expected 1 to {MaxDataCount} data, got {DataCount}");
+        if (DictionaryInit is not ("random" or "model")) throw InvalidInputException.Field(file, "dictionary_init", $"expected \"random\" or \"model\", got \"{DictionaryInit}\"");
+        if (CheckpointEvery < 1) throw InvalidInputException.Field(file, "checkpoint_every", $"expected at least 1 step, got {CheckpointEvery}");
     }
+
+    /// <summary>Largest data memory the vectors write (a datum index must fit the 32-bit switch words; far above any chip's memory).</summary>
+    public const int MaxDataCount = 1 << 20;
 
     /// <summary>The model these settings describe; the dictionary and data come from <paramref name="seed"/>.</summary>
     public SparseCodingModel BuildModel(long seed)
@@ -165,41 +186,77 @@ public static class TestVectors
         return masked.ToString("x" + ((bits + 3) / 4).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
     }
 
-    private static string HexFile(IEnumerable<long> words, int bits)
-    {
-        var sb = new StringBuilder();
-        foreach (long w in words) sb.Append(Hex(w, bits)).Append('\n');
-        return sb.ToString();
-    }
-
-    /// <summary>Writes the folder atomically: the $readmemh files and manifest.json.</summary>
+    /// <summary>Writes the folder atomically: the $readmemh files and manifest.json with per-file checksums.</summary>
     public static void Write(string directory, VectorSet v)
     {
         FixedParameters p = v.Parameters;
         FixedFormat f = p.Format;
         bool second = p.Step.Order == 2;
-        var files = new JsonObject();
         AtomicFile.WriteDirectory(directory, dir =>
         {
-            void Put(string key, string name, IEnumerable<long> words, int bits)
-            {
-                File.WriteAllText(Path.Combine(dir, name), HexFile(words, bits));
-                files[key] = name;
-            }
-            Put("dictionary", "dictionary.hex", p.DictionaryRowMajor.Select(a => (long)a), f.DictionaryBits);
-            Put("x", "x.hex", v.X.Select(a => (long)a), f.StateBits);
-            Put("u_init", "u_init.hex", v.UInit.Select(a => (long)a), f.StateBits);
-            if (second) Put("m_init", "m_init.hex", v.MInit.Select(a => (long)a), f.StateBits);
-            Put("noise", "noise.hex", v.Noise.Select(a => (long)a), f.NoiseBits);
-            Put("u", "u.hex", v.U.Select(a => (long)a), f.StateBits);
-            if (second) Put("m", "m.hex", v.M.Select(a => (long)a), f.StateBits);
-            Put("s", "s.hex", v.S, f.StateBits);
+            var files = new VectorFileWriter(dir);
+            files.Put("dictionary", "dictionary.hex", p.DictionaryRowMajor.Select(a => (long)a), f.DictionaryBits);
+            files.Put("x", "x.hex", v.X.Select(a => (long)a), f.StateBits);
+            files.Put("u_init", "u_init.hex", v.UInit.Select(a => (long)a), f.StateBits);
+            if (second) files.Put("m_init", "m_init.hex", v.MInit.Select(a => (long)a), f.StateBits);
+            files.Put("noise", "noise.hex", v.Noise.Select(a => (long)a), f.NoiseBits);
+            files.Put("u", "u.hex", v.U.Select(a => (long)a), f.StateBits);
+            if (second) files.Put("m", "m.hex", v.M.Select(a => (long)a), f.StateBits);
+            files.Put("s", "s.hex", v.S, f.StateBits);
             JsonObject manifest = Manifest(v, files);
             File.WriteAllText(Path.Combine(dir, "manifest.json"), manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         });
     }
 
-    public static JsonObject Manifest(VectorSet v, JsonObject files)
+    /// <summary>
+    /// Checks every file the manifest of <paramref name="directory"/> lists against its "checksums"
+    /// entry (word count, digits per line, SHA-256), before a simulator reads them: a truncated,
+    /// edited or corrupted file is an <see cref="InvalidInputException"/> naming the file, so it is
+    /// never reported as an RTL mismatch. Returns the manifest.
+    /// </summary>
+    public static JsonObject CheckFiles(string directory)
+    {
+        string path = Path.Combine(directory, "manifest.json");
+        if (!File.Exists(path)) throw new InvalidInputException($"{directory}: no manifest.json (write vectors with 'edgelangevin vectors')");
+        JsonObject manifest;
+        try { manifest = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidInputException($"{path}: expected a JSON object"); }
+        catch (JsonException e) { throw new InvalidInputException($"{path}: not valid JSON ({e.Message})"); }
+        if (manifest["format"] is not JsonValue fmt || fmt.GetValueKind() != JsonValueKind.String || fmt.GetValue<string>() != FormatName)
+            throw InvalidInputException.Field(path, "format", $"expected \"{FormatName}\"");
+        if (manifest["checksums"] is not JsonObject sums)
+            throw InvalidInputException.Field(path, "checksums", "missing: the vectors were written by an older version without per-file checksums; write them again with 'edgelangevin vectors'");
+        if (manifest["files"] is not JsonObject files) throw InvalidInputException.Field(path, "files", "missing");
+        var reader = new JsonFieldReader(path);
+        foreach (var (key, node) in files)
+        {
+            if (node is not JsonValue nameValue || nameValue.GetValueKind() != JsonValueKind.String) throw InvalidInputException.Field(path, "files." + key, "expected a file name");
+            string name = nameValue.GetValue<string>();
+            if (sums[name] is not JsonObject sum) throw InvalidInputException.Field(path, "checksums." + name, "missing");
+            long words = (long)reader.RequiredNumber(sum, "words", $"checksums.{name}.");
+            int bits = reader.RequiredInt(sum, "bits", $"checksums.{name}.");
+            string sha = reader.RequiredString(sum, "sha256", $"checksums.{name}.");
+            string file = Path.Combine(directory, name);
+            if (!File.Exists(file)) throw new InvalidInputException($"{file}: missing (listed in {path})");
+            byte[] bytes = File.ReadAllBytes(file);
+            int digits = (bits + 3) / 4;
+            long lines = 0, start = 0;
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                if (bytes[i] != (byte)'\n') continue;
+                if (i - start != digits) throw new InvalidInputException($"{file}: line {lines + 1} has {i - start} characters, expected {digits} hex digits ({bits}-bit words)");
+                lines++;
+                start = i + 1;
+            }
+            if (start != bytes.Length) throw new InvalidInputException($"{file}: the last line is not terminated (file truncated?)");
+            if (lines != words) throw new InvalidInputException($"{file}: {lines} words, the manifest says {words} (file truncated or extended?)");
+            string actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            if (!string.Equals(actual, sha, StringComparison.OrdinalIgnoreCase))
+                throw new InvalidInputException($"{file}: SHA-256 {actual} differs from the manifest's {sha} (the file was changed or corrupted after it was written)");
+        }
+        return manifest;
+    }
+
+    public static JsonObject Manifest(VectorSet v, VectorFileWriter files)
     {
         FixedParameters p = v.Parameters;
         FixedFormat f = p.Format;
@@ -225,9 +282,47 @@ public static class TestVectors
             {
                 ["u0_q"] = s.U0, ["leak_q"] = s.Leak, ["gain_q"] = s.Gain, ["noise_q"] = s.NoiseScale, ["half_q"] = s.Half, ["fric_q"] = s.Friction,
             },
-            ["files"] = files,
+            ["files"] = files.Files,
+            ["checksums"] = files.Checksums,
             ["saturation_count"] = v.SaturationCount,
             ["settings"] = v.Settings.ToJson(),
         };
+    }
+}
+
+/// <summary>
+/// Writes $readmemh files into a vector folder (one word per line, two's complement, ceil(W/4)
+/// lower-case hex digits) and collects the manifest's "files" and "checksums" entries.
+/// </summary>
+public sealed class VectorFileWriter(string directory)
+{
+    public JsonObject Files { get; } = new();
+    public JsonObject Checksums { get; } = new();
+
+    public void Put(string key, string name, IEnumerable<long> words, int bits)
+    {
+        var sb = new StringBuilder();
+        long n = 0;
+        foreach (long w in words) { sb.Append(TestVectors.Hex(w, bits)).Append('\n'); n++; }
+        Save(key, name, sb.ToString(), n, bits);
+    }
+
+    /// <summary>Words wider than 64 bits (the learning vectors' dictionary write records).</summary>
+    public void PutWide(string key, string name, IEnumerable<UInt128> words, int bits)
+    {
+        var sb = new StringBuilder();
+        long n = 0;
+        UInt128 mask = (UInt128.One << bits) - 1;
+        string fmt = "x" + ((bits + 3) / 4).ToString(CultureInfo.InvariantCulture);
+        foreach (UInt128 w in words) { sb.Append((w & mask).ToString(fmt, CultureInfo.InvariantCulture)).Append('\n'); n++; }
+        Save(key, name, sb.ToString(), n, bits);
+    }
+
+    private void Save(string key, string name, string text, long words, int bits)
+    {
+        byte[] bytes = Encoding.ASCII.GetBytes(text);
+        File.WriteAllBytes(Path.Combine(directory, name), bytes);
+        Files[key] = name;
+        Checksums[name] = new JsonObject { ["words"] = words, ["bits"] = bits, ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(bytes)) };
     }
 }

@@ -94,7 +94,12 @@ public static class SimulatorCommands
 
     private static Command Vectors()
     {
-        var config = new Option<FileInfo?>("--config") { Description = "JSON with an optional \"inference\" section (order, dt, tau_u, temperature, mu) and an optional \"vectors\" section (problem: random|bars, variant, k, d, lambda, pi, sigma, steps, format)" };
+        var config = new Option<FileInfo?>("--config")
+        {
+            Description = "JSON with an optional \"inference\" section (order, dt, tau_u, temperature, mu), an optional \"vectors\" section (problem: random|bars, variant, k, d, lambda, pi, sigma, steps, format; " +
+                "with learning also data: bars|model|images, data_count, dictionary_init: random|model, checkpoint_every) and an optional \"learning\" section (batch = B chains, tau_x, tau_a, learn_dictionary, learn_pi, tau_u0, switching: synchronous|asynchronous; " +
+                "its steps and record_every are not used): with it, the vectors are a learning run of B chains on a data memory (FIXED_POINT.md \"Learning test vectors\")",
+        };
         var model = new Option<FileInfo?>("--model") { Description = "Model file: its dictionary and parameters are used instead of the config's problem" };
         var steps = new Option<int?>("--steps") { Description = "Steps to record (default: the config's, else 64)" };
         var format = new Option<string?>("--format") { Description = FormatSpec.Help };
@@ -112,11 +117,12 @@ public static class SimulatorCommands
             var modelFile = parse.GetValue(model);
             InferenceSettings inference = InferenceSettings.Default;
             VectorSettings vs = new();
+            LearningSettings? learning = null;
             string? source = null;
             if (cfgFile is not null)
             {
                 source = cfgFile.FullName;
-                (inference, vs) = ReadConfig(cfgFile.FullName);
+                (inference, vs, learning) = ReadConfig(cfgFile.FullName);
             }
             if (parse.GetValue(order) is int o) inference = inference with { Order = o };
             string? formatText = parse.GetValue(format) ?? (vs.Format.Length > 0 ? vs.Format : null);
@@ -125,21 +131,43 @@ public static class SimulatorCommands
             SparseCodingModel m = modelFile is not null ? ModelFile.Read(modelFile.FullName) : vs.BuildModel(runSeed);
             int n = parse.GetValue(steps) ?? vs.Steps;
             if (n < 1) throw InvalidInputException.Field(null, "--steps", $"expected at least 1, got {n}");
-            VectorSet set = TestVectors.Generate(m, fixedFormat, inference, n, runSeed, modelFile?.FullName ?? source);
             string dir = parse.GetValue(output)!.FullName;
-            TestVectors.Write(dir, set);
             var summary = new JsonObject
             {
                 ["out"] = dir,
                 ["K"] = m.K, ["D"] = m.D, ["steps"] = n, ["order"] = inference.Order, ["variant"] = m.Variant.ToJson(),
-                ["format"] = FormatSpec.ToSpec(fixedFormat), ["number_format"] = FormatSpec.ToSpec(fixedFormat), ["seed"] = runSeed, ["saturation_count"] = set.SaturationCount,
+                ["format"] = FormatSpec.ToSpec(fixedFormat), ["number_format"] = FormatSpec.ToSpec(fixedFormat), ["seed"] = runSeed,
             };
             FileInfo? jf = parse.GetValue(json);
-            JsonOutput.HumanWriter(jf).WriteLine($"wrote {dir}: K={m.K} D={m.D} steps={n} order={inference.Order} {m.Variant.ToJson()} format {fixedFormat} saturations {set.SaturationCount}");
+            if (learning is null)
+            {
+                VectorSet set = TestVectors.Generate(m, fixedFormat, inference, n, runSeed, modelFile?.FullName ?? source);
+                TestVectors.Write(dir, set);
+                summary["saturation_count"] = set.SaturationCount;
+                JsonOutput.HumanWriter(jf).WriteLine($"wrote {dir}: K={m.K} D={m.D} steps={n} order={inference.Order} {m.Variant.ToJson()} format {fixedFormat} saturations {set.SaturationCount}");
+            }
+            else
+            {
+                LearningVectorSet set = LearningVectors.Generate(m, fixedFormat, inference, learning, vs, n, runSeed, modelFile?.FullName ?? source);
+                LearningVectors.Write(dir, set);
+                LearningVectorSet.Checkpoint last = set.Checkpoints[^1];
+                summary["saturation_count"] = set.SaturationCount;
+                summary["chains"] = set.Chains;
+                summary["data"] = set.DataName;
+                summary["data_count"] = set.DataCount;
+                summary["dictionary_writes"] = set.Writes.Count;
+                summary["dictionary_saturations"] = set.DictionarySaturations;
+                summary["final_u0_q"] = last.U0Q;
+                summary["final_matched_cosine"] = last.MatchedCosine;
+                string cos = last.MatchedCosine is double c ? c.ToString("0.0000", CultureInfo.InvariantCulture) : "n/a";
+                JsonOutput.HumanWriter(jf).WriteLine($"wrote {dir}: learning, B={set.Chains} chains, {set.DataName} data memory N={set.DataCount}, K={m.K} D={m.D} steps={n} {m.Variant.ToJson()} format {fixedFormat}: " +
+                    $"{set.Writes.Count} dictionary writes, matched cosine after the last step {cos}, u0_q {last.U0Q}, saturations {set.SaturationCount} (dictionary {set.DictionarySaturations})");
+            }
             var vectorConfiguration = new JsonObject
             {
                 ["config_file"] = source, ["model_file"] = modelFile?.FullName,
                 ["inference"] = inference.ToJson(), ["vectors"] = EdgeLangevin.Reference.Settings.SettingsJson.ToJson(vs),
+                ["learning"] = learning?.ToJson(),
             };
             JsonOutput.Write(jf, "vectors", runSeed, summary, vectorConfiguration);
             return ExitCodes.Success;
@@ -148,14 +176,16 @@ public static class SimulatorCommands
     }
 
     /// <summary>
-    /// Reads {"inference": {...}, "vectors": {...}} through the CLI's config loader (both sections
-    /// optional, unknown fields named with the nearest valid one).
+    /// Reads {"inference": {...}, "vectors": {...}, "learning": {...}} through the CLI's config loader
+    /// (every section optional, unknown fields named with the nearest valid one); the learning
+    /// settings are null when the file has no "learning" section (inference vectors).
     /// </summary>
-    internal static (InferenceSettings, VectorSettings) ReadConfig(string path)
+    internal static (InferenceSettings, VectorSettings, LearningSettings?) ReadConfig(string path)
     {
-        var cfg = ConfigFile.Load(path, "inference", "vectors");
+        var cfg = ConfigFile.Load(path, "inference", "vectors", "learning");
         InferenceSettings inf = cfg.Section("inference", InferenceSettings.Default, (s, f) => s.Validate(f));
         VectorSettings v = cfg.Section("vectors", new VectorSettings(), (s, f) => s.Validate(f));
-        return (inf, v);
+        LearningSettings? learning = cfg.Has("learning") ? cfg.Section("learning", LearningSettings.Default, (s, f) => s.Validate(inf, f)) : null;
+        return (inf, v, learning);
     }
 }
