@@ -1,3 +1,4 @@
+using EdgeLangevin.Core;
 using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Model;
 using EdgeLangevin.Simulator;
@@ -31,7 +32,15 @@ public sealed class HdlProject
         config.Hdl.Validate(configPath);
         var format = config.Hdl.FixedFormat();
         FixedParameters p = FixedParameters.Create(model, format, config.Inference.Eps, config.Inference.Temperature, config.Inference.Order, config.Inference.Mu, source);
-        var datapath = new DatapathModel(p, config.Hdl, configPath ?? source);
+        HdlLearning? learning = null;
+        if (config.Learning is { } ls)
+        {
+            if (config.Inference.Order != 1)
+                throw InvalidInputException.Field(configPath ?? source, "inference.order", "learning in hardware runs first-order steps only (second order has no hardware)");
+            LearningParameters lp = FixedLearning.Convert(model, format, config.Inference, ls, LearningRounding.Stochastic, configPath ?? source);
+            learning = new HdlLearning(ls.Batch, config.Vectors.DataCount, lp);
+        }
+        var datapath = new DatapathModel(p, config.Hdl, configPath ?? source, learning);
         return new HdlProject { Model = model, Config = config, Parameters = p, Datapath = datapath, Source = source };
     }
 }
