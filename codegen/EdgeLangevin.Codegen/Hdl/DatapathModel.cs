@@ -334,8 +334,10 @@ public sealed class TemplateValues
         NoiseXorLines = NoiseXor.Lines();
         // dictionary (2 bytes a word), x, u (4 bytes), seed, run: every byte a load can send
         TopTbMaxBytes = (int)Math.Min(int.MaxValue, 2 * DictionaryWords + 4L * (m.D + m.K) + 64);
-        // generous: the slowest step is about max(2 ROWS K, K + K) plus pipeline latency
-        TbStepTimeout = 4 * m.Rows * m.K + 4 * m.K + 1000;
+        // generous: the slowest step is about max(2 ROWS K, K + K) plus pipeline latency per
+        // chain, and with learning phase L (K ROWS TSLOT) and a threshold pass per chain
+        TbStepTimeout = m.Chains * (4 * m.Rows * m.K + 4 * m.K + 100) + 1000
+            + (m.Learning is null ? 0 : m.K * m.Rows * m.TSlot + m.Chains * (m.K + 40) + 200);
     }
 
     public string GeneratorVersion { get; }

@@ -75,13 +75,14 @@ public static class HdlCommands
         var vectors = new Option<DirectoryInfo?>("--vectors") { Description = "Vector folder from 'edgelangevin vectors' (default: written now from the same model and config)" };
         var steps = new Option<int>("--steps") { Description = "Steps to simulate when the vectors are written now", DefaultValueFactory = _ => 2000 };
         var sims = new Option<string>("--simulators") { Description = "Comma-separated: icarus, verilator", DefaultValueFactory = _ => "icarus,verilator" };
+        var waves = new Option<DirectoryInfo?>("--waves") { Description = "On a mismatch, write <simulator>-mismatch.vcd here: every testbench signal from two steps before the first mismatch to it (GTKWave)" };
         var work = WorkOption();
         var seed = CommonOptions.Seed();
         var json = CommonOptions.Json();
         var cmd = new Command("verify",
-            "Run the generated testbench on vectors from the C# core under Icarus Verilog and Verilator; compares every noise word, every state word u_k and every code s_k after every step. Prints pass/fail per simulator with the first mismatching word; exit 1 on any mismatch.\n" +
+            "Run the generated testbench on vectors from the C# core under Icarus Verilog and Verilator; compares every noise word, every state word u_k and every code s_k after every step, and with a \"learning\" config section every chain's words, u0, the learner stream, every dictionary write (step, d, k, value) and the dictionary at checkpoints. Prints pass/fail per simulator with the first mismatching word; exit 1 on any mismatch.\n" +
             "Example: edgelangevin hdl verify --model model.json --steps 2000 --seed 3")
-        { model, config, vectors, steps, sims, work, seed, json };
+        { model, config, vectors, steps, sims, waves, work, seed, json };
         cmd.SetAction(parse =>
         {
             var output = JsonOutput.HumanWriter(parse.GetValue(json));
@@ -108,12 +109,17 @@ public static class HdlCommands
                 {
                     string stage = $"{SimulatorName(sim)}: build and simulate {vsteps} steps";
                     progress.Report(new RunProgress(stage, 0, 1));
-                    done.Add(Guard(() => verifier.Simulate(src, sim, vecDir, vsteps, gseed, ct)));
+                    string? vcd = parse.GetValue(waves) is { } wd ? Path.Combine(wd.FullName, $"{SimulatorName(sim)}-mismatch.vcd") : null;
+                    done.Add(Guard(() => verifier.Simulate(src, sim, vecDir, vsteps, gseed, ct, vcd)));
                     progress.Report(new RunProgress(stage, 1, 1));
                 }
                 return done;
             });
-            foreach (SimulationResult r in results) output.WriteLine(r.Summary());
+            foreach (SimulationResult r in results)
+            {
+                output.WriteLine(r.Summary());
+                if (r.Waves is not null) output.WriteLine($"waves around the first mismatch: {r.Waves}");
+            }
             if (parse.GetValue(json) is { } j)
             {
                 var obj = new JsonObject
