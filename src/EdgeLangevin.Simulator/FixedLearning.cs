@@ -33,30 +33,58 @@ public static class FixedLearning
     /// <summary>
     /// Rates as mantissa and shift: the dictionary's c_A = dt / (tau_a sigma^2 B) 2^(FA - 2 FM)
     /// (LSBs of A per unit of s_m r_m), the threshold's c_u0 = dt / (tau_u0 sigma^2) 2^(FS - FM);
-    /// mantissa = round(c 2^shift) with 15 significant bits.
+    /// mantissa = round(c 2^shift) with 15 significant bits. A learned rate that rounds to zero at
+    /// these formats, an asynchronous switching probability that rounds to zero, or more than
+    /// 65536 chains is an <see cref="InvalidInputException"/> naming the setting and its limit.
     /// </summary>
     public static LearningParameters Convert(SparseCodingModel model, FixedFormat format, InferenceSettings inference, LearningSettings learning,
         LearningRounding rounding = LearningRounding.Stochastic, string? source = null)
     {
         learning.Validate(inference, source);
+        if (learning.Batch > 65536) throw InvalidInputException.Field(source, "batch", $"fixed-point learning supports at most 65536 chains, got {learning.Batch}");
         double s2 = model.Sigma * model.Sigma;
-        double cA = inference.Dt / (learning.TauA * s2 * learning.Batch) * Math.ScaleB(1.0, format.DictionaryFracBits - 2 * format.MacFracBits);
-        double cU = inference.Dt / (learning.TauU0 * s2) * Math.ScaleB(1.0, format.StateFracBits - format.MacFracBits);
-        var (ma, sa) = Rate(source, "tau_a", cA);
-        var (mu, su) = Rate(source, "tau_u0", cU);
+        int fa = format.DictionaryFracBits, fm = format.MacFracBits, fs = format.StateFracBits;
+        double cA = inference.Dt / (learning.TauA * s2 * learning.Batch) * Math.ScaleB(1.0, fa - 2 * fm);
+        double cU = inference.Dt / (learning.TauU0 * s2) * Math.ScaleB(1.0, fs - fm);
+        string formats = $"A {Q(format.DictionaryBits, fa)}, MAC operands {Q(format.MacBits, fm)}";
+        // The increment of one chain's s = r = 1 (a sum of 2^(2 FM)) and of one unit's g = 1 (2^FM): what typical data give.
+        var (ma, sa) = Rate(source, "tau_a", learning.TauA, cA, Math.ScaleB(1.0, 2 * fm), learning.LearnDictionary,
+            $"the dictionary increment for s = r = 1 in one of the B = {learning.Batch} chains", "A", formats);
+        var (mu, su) = Rate(source, "tau_u0", learning.TauU0, cU, Math.ScaleB(1.0, fm), learning.LearnPi,
+            "the threshold increment for g = 1 in one unit", "u0", $"u0 {Q(format.StateBits, fs)}, MAC operands {Q(format.MacBits, fm)}");
         int every = (int)Math.Max(1, Math.Min(int.MaxValue, Math.Round(learning.TauX / inference.Dt)));
         int prob = (int)Math.Min(int.MaxValue, Math.Round(inference.Dt / learning.TauX * Math.ScaleB(1.0, 31)));
-        if (learning.Batch > 65536) throw InvalidInputException.Field(source, "batch", $"fixed-point learning supports at most 65536 chains, got {learning.Batch}");
+        if (learning.Switching == DataSwitching.Asynchronous && prob == 0)
+            throw InvalidInputException.Field(source, "tau_x", $"{G(learning.TauX)}: the asynchronous switching probability dt / tau_x rounds to 0 in 31 bits, so no chain would ever take a new datum; use tau_x <= {G(inference.Dt * Math.ScaleB(1.0, 31))} (or synchronous switching)");
         return new LearningParameters(learning.LearnDictionary, ma, sa, learning.LearnPi, mu, su, learning.Normalise,
             learning.Switching == DataSwitching.Synchronous ? FixedSwitching.Synchronous : FixedSwitching.Asynchronous, every, prob, rounding);
     }
 
-    private static (int Mantissa, int Shift) Rate(string? source, string field, double c)
+    private static string Q(int bits, int frac) => $"Q{bits - 1 - frac}.{frac}";
+    private static string G(double v) => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Smallest rate the learner resolves: the stochastic rounding keeps 2^-31 LSB of a product (FIXED_POINT.md "Learning").</summary>
+    public static readonly double RoundingResolution = Math.ScaleB(1.0, -31);
+
+    /// <summary>
+    /// c (LSB of the target per unit of the sum) as a 15-bit mantissa and a shift. A learned rate whose
+    /// increment for a typical sum is below <see cref="RoundingResolution"/> (every such increment would
+    /// round to 0), or that needs a shift above 62, is too small; a shift below 0 is too large. The error
+    /// names the time constant, the formats and the limit that works (the rate is dt / tau, so tau scales it).
+    /// An unlearned rate is not checked and is returned as 0.
+    /// </summary>
+    private static (int Mantissa, int Shift) Rate(string? source, string field, double tau, double c, double typicalSum, bool learned, string what, string target, string formats)
     {
+        if (!learned) return (0, 0);
         if (!(c > 0) || !double.IsFinite(c)) throw InvalidInputException.Field(source, field, "gives a non-positive or non-finite learning rate");
+        double smallest = Math.Max(RoundingResolution / typicalSum, Math.ScaleB(1.0, 14 - LearningParameters.MaxShift));
+        double largest = Math.ScaleB(1.0, 15);
+        if (c < smallest)
+            throw InvalidInputException.Field(source, field, $"{G(tau)}: {what} is {c * typicalSum:G3} LSB of {target} per step ({formats}), " +
+                $"below what the stochastic rounding resolves (2^-31 LSB of a product, a rate of at least {smallest:G3} LSB per unit), so learning would silently never happen; use {field} <= {G(tau * c / smallest)}");
+        if (c >= largest)
+            throw InvalidInputException.Field(source, field, $"{G(tau)}: the learning rate {c:G3} LSB of {target} per unit ({formats}) is too large for the 15-bit mantissa; use {field} > {G(tau * c / largest)}");
         int shift = 14 - (int)Math.Floor(Math.Log2(c));
-        if (shift < 0) throw InvalidInputException.Field(source, field, $"learning rate {c:G3} LSB per unit is too large for the fixed-point learner (use a larger time constant)");
-        if (shift > LearningParameters.MaxShift) throw InvalidInputException.Field(source, field, $"learning rate {c:G3} LSB per unit is too small to represent (shift above {LearningParameters.MaxShift})");
         long m = (long)Math.Round(c * Math.ScaleB(1.0, shift));
         if (m > LearningParameters.MaxMantissa) { m = (m + 1) >> 1; shift--; }
         return ((int)m, shift);

@@ -21,6 +21,8 @@ public sealed class LearningVectorSet
     public required LearningSettings LearningSettings { get; init; }
     public required InferenceSettings Settings { get; init; }
     public required int Steps { get; init; }
+    /// <summary>The first steps, recorded in noise, u, s and the dictionary writes (the others only in switch, u0, learner and the checkpoints).</summary>
+    public required int TracedSteps { get; init; }
     public required int Chains { get; init; }
     public required int RunSeed { get; init; }
     /// <summary>"bars", "model" or "images".</summary>
@@ -113,10 +115,11 @@ public static class LearningVectors
         int learnerSeed = learner.StreamState;
 
         int bk = chains * k;
+        int traced = vs.TraceSteps == 0 ? steps : Math.Min(steps, vs.TraceSteps);
         var sw = new int[steps * chains];
-        var noise = new int[steps * bk];
-        var u = new int[steps * bk];
-        var s = new long[steps * bk];
+        var noise = new int[traced * bk];
+        var u = new int[traced * bk];
+        var s = new long[traced * bk];
         var u0q = new int[steps];
         var lstate = new int[steps];
         var writes = new List<(int, int, int, short)>();
@@ -130,18 +133,26 @@ public static class LearningVectors
             learner.DecideSwitching();
             memory.Feed(learner);
             Array.Copy(memory.Taken, 0, sw, t * chains, chains);
+            bool trace = t < traced;
             for (int b = 0; b < chains; b++)
-                for (int j = 0; j < k; j++) noise[(t * chains + b) * k + j] = noiseGen.Next(b);
+                for (int j = 0; j < k; j++)
+                {
+                    int eta = noiseGen.Next(b);
+                    if (trace) noise[(t * chains + b) * k + j] = eta;
+                }
             learner.Step();
-            Array.Copy(solver.Workspace.U, 0, u, t * bk, bk);
-            for (int b = 0; b < chains; b++)
-                for (int j = 0; j < k; j++) s[t * bk + b * k + j] = solver.CodeQ(b, j);
             u0q[t] = solver.ThresholdQ;
             lstate[t] = learner.StreamState;
-            for (int w = 0; w < learner.WriteCount; w++)
+            if (trace)
             {
-                int i = learner.Writes[w];
-                writes.Add((t, i / d, i % d, columns[i]));
+                Array.Copy(solver.Workspace.U, 0, u, t * bk, bk);
+                for (int b = 0; b < chains; b++)
+                    for (int j = 0; j < k; j++) s[t * bk + b * k + j] = solver.CodeQ(b, j);
+                for (int w = 0; w < learner.WriteCount; w++)
+                {
+                    int i = learner.Writes[w];
+                    writes.Add((t, i / d, i % d, columns[i]));
+                }
             }
             if ((t + 1) % vs.CheckpointEvery == 0 || t == steps - 1)
             {
@@ -156,7 +167,7 @@ public static class LearningVectors
                 throw new InvalidOperationException("internal error: the solver did not draw exactly K noise words per chain and step");
         return new LearningVectorSet
         {
-            Parameters = p, Learning = lp, LearningSettings = learning, Settings = inference, Steps = steps, Chains = chains, RunSeed = seed,
+            Parameters = p, Learning = lp, LearningSettings = learning, Settings = inference, Steps = steps, TracedSteps = traced, Chains = chains, RunSeed = seed,
             DataName = vs.ResolvedData(), DataCount = n, Data = words, UInit = uInit, Seeds = seeds, LearnerSeed = learnerSeed, Switch = sw,
             Noise = noise, U = u, S = s, U0 = u0q, LearnerState = lstate, Writes = writes, Checkpoints = checkpoints, CheckpointWords = ckWords,
             SaturationCount = solver.Workspace.SaturationTotal, DictionarySaturations = learner.DictionarySaturations,
@@ -240,6 +251,7 @@ public static class LearningVectors
         m["learning"] = new JsonObject
         {
             ["chains"] = v.Chains,
+            ["traced_steps"] = v.TracedSteps,
             ["data_count"] = v.DataCount,
             ["data"] = v.DataName,
             ["switching"] = lp.Switching == FixedSwitching.Synchronous ? "synchronous" : "asynchronous",

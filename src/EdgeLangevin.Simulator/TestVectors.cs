@@ -41,6 +41,11 @@ public sealed record VectorSettings
     public string DictionaryInit { get; init; } = "random";
     /// <summary>The whole dictionary is recorded after every this many steps (and after the last).</summary>
     public int CheckpointEvery { get; init; } = 100;
+    /// <summary>
+    /// Steps recorded word by word (noise, u, s, dictionary writes); later steps only in switch, u0,
+    /// learner and the checkpoints, so a long run's folder stays small. 0: every step.
+    /// </summary>
+    public int TraceSteps { get; init; }
 
     /// <summary>The data set name with the default applied.</summary>
     public string ResolvedData() => Data.Length > 0 ? Data : Problem == "bars" ? "bars" : "model";
@@ -58,6 +63,7 @@ public sealed record VectorSettings
         if (DataCount < 1 || DataCount > MaxDataCount) throw InvalidInputException.Field(file, "data_count", $"expected 1 to {MaxDataCount} data, got {DataCount}");
         if (DictionaryInit is not ("random" or "model")) throw InvalidInputException.Field(file, "dictionary_init", $"expected \"random\" or \"model\", got \"{DictionaryInit}\"");
         if (CheckpointEvery < 1) throw InvalidInputException.Field(file, "checkpoint_every", $"expected at least 1 step, got {CheckpointEvery}");
+        if (TraceSteps < 0) throw InvalidInputException.Field(file, "trace_steps", $"expected 0 (every step) or a number of steps, got {TraceSteps}");
     }
 
     /// <summary>Largest data memory the vectors write (a datum index must fit the 32-bit switch words; far above any chip's memory).</summary>

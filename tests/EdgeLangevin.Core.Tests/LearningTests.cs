@@ -155,3 +155,27 @@ public class LearningTests
         }
     }
 }
+
+/// <summary>Learning rates that round to zero at the chosen formats are refused with the limit that works.</summary>
+public class LearningRateLimitTests
+{
+    [Fact]
+    public void TheDictionaryRateLimitIsWhereTheTypicalIncrementFallsBelowTheRoundingResolution()
+    {
+        // A Q1.10, M Q3.8, sigma 0.5, B = 4, dt = 1: c_A = dt / (tau 0.25 4) 2^(10 - 16) = 2^-6 / tau LSB per unit;
+        // one chain's s = r = 1 is a sum of 2^16, so the increment 2^10 / tau LSB reaches 2^-31 at tau = 2^41.
+        var format = Simulator.FormatSpec.Parse("A=12.10,S=24.12,M=12.8,C=12.10");
+        var model = new Reference.Data.BarsData().TrueModel();
+        var inference = Reference.Settings.InferenceSettings.Default with { Dt = 1 };
+        var learning = new Reference.Settings.LearningSettings { Batch = 4 };
+        double limit = Math.ScaleB(1.0, 41);
+        var ok = Simulator.FixedLearning.Convert(model, format, inference, learning with { TauA = limit * 0.99 });
+        Assert.True(ok.DictionaryRate > 0);
+        var e = Assert.Throws<Reference.Io.InvalidInputException>(() => Simulator.FixedLearning.Convert(model, format, inference, learning with { TauA = limit * 1.01 }));
+        Assert.Contains("tau_a", e.Message);
+        Assert.Contains("tau_a <= 2.199E+12", e.Message);
+        Assert.Contains("A Q1.10", e.Message);
+        // an unlearned dictionary's rate is not checked
+        Assert.Equal(0, Simulator.FixedLearning.Convert(model, format, inference, learning with { TauA = limit * 4, LearnDictionary = false }).DictionaryRate);
+    }
+}

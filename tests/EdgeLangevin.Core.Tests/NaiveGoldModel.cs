@@ -10,7 +10,10 @@ internal sealed class NaiveGoldModel
     public readonly int D, K, WA, FA, WS, FS, WM, FM, WC, FC;
     public readonly bool NonNegative;
     public readonly int Order;
-    public readonly long U0, Leak, Gain, NoiseQ, Half, Fric;
+    public readonly long Leak, Gain, NoiseQ, Half, Fric;
+    public long U0; // learning moves it
+    /// <summary>The MAC operands of the last step (for a learner): s_m, r_m and g_m (0 for an inactive unit).</summary>
+    public long[] LastSm = [], LastRm = [], LastGm = [];
     public readonly short[] A; // row-major
     public readonly long[] X;
     public long[] U, M;
@@ -78,12 +81,15 @@ internal sealed class NaiveGoldModel
             rm[d] = Sat(Rshr(r, FS - FM), WM);
         }
         var drv = new long[K];
+        var gms = new long[K];
+        LastSm = sm; LastRm = rm; LastGm = gms;
         for (int k = 0; k < K; k++)
         {
             if (Math.Abs(U[k]) <= U0) continue;
             long acc = 0;
             for (int d = 0; d < D; d++) acc += A[d * K + k] * rm[d];
             long gm = Sat(Rshr(acc, FA), WM);
+            gms[k] = gm;
             drv[k] = Rshr(Gain * gm, FC + FM - FS);
             if (NonNegative && U[k] < 0) drv[k] = -drv[k];
         }

@@ -145,4 +145,66 @@ public class SimulatorVerbTests
         Assert.Equal(2, code);
         Assert.Contains("either --model or --bars", err);
     }
+
+    private const string LearningConfig = """
+        {"inference": {"dt": 1, "tau_u": 5, "temperature": 1},
+         "vectors": {"problem": "bars", "variant": "non_negative", "steps": 30, "data_count": 16, "checkpoint_every": 10},
+         "learning": {"batch": 4, "tau_x": 20, "tau_a": 400, "switching": "asynchronous", "learn_pi": true, "tau_u0": 1e6}}
+        """;
+
+    private static (int Code, string Err, string Dir) RunLearningVectors(string config, params string[] extra)
+    {
+        string dir = TempDir();
+        string cfg = dir + ".config.json";
+        File.WriteAllText(cfg, config);
+        try
+        {
+            var (code, _, err) = Run(["vectors", "--config", cfg, "--out", dir, "-q", .. extra]);
+            return (code, err, dir);
+        }
+        finally
+        {
+            File.Delete(cfg);
+        }
+    }
+
+    [Fact]
+    public void VectorsWithALearningSectionWriteALearningRun()
+    {
+        var (code, err, dir) = RunLearningVectors(LearningConfig);
+        try
+        {
+            Assert.True(code == 0, err);
+            var manifest = EdgeLangevin.Simulator.TestVectors.CheckFiles(dir);
+            Assert.Equal(2, (int)manifest["version"]!);
+            Assert.Equal(4, (int)manifest["learning"]!["chains"]!);
+            Assert.Equal(16 * 64, File.ReadAllLines(Path.Combine(dir, "data.hex")).Length);
+            Assert.Equal(30 * 4 * 16, File.ReadAllLines(Path.Combine(dir, "u.hex")).Length);
+            Assert.Equal(3, manifest["learning"]!["checkpoints"]!.AsArray().Count);
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        }
+    }
+
+    [Theory]
+    [InlineData("\"normalise\": false", "\"normalise\": true", "normalise")]
+    [InlineData("\"temperature\": 1", "\"temperature\": 1, \"order\": 2", "order")]
+    [InlineData("\"tau_a\": 400", "\"tau_a\": 1e15", "tau_a <= ")]            // the dictionary rate rounds to zero
+    [InlineData("\"tau_u0\": 1e6", "\"tau_u0\": 1e16", "tau_u0 <= ")]          // the threshold rate rounds to zero
+    [InlineData("\"tau_x\": 20", "\"tau_x\": 1e10", "tau_x <= ")]              // async switching probability rounds to zero
+    [InlineData("\"batch\": 4", "\"batch\": 0", "batch")]
+    [InlineData("\"batch\": 4", "\"batch\": 70000", "batch")]
+    [InlineData("\"data_count\": 16", "\"data_count\": 0", "data_count")]
+    [InlineData("\"data_count\": 16", "\"data_count\": 16, \"data\": \"faces\"", "data")]
+    public void ABadLearningConfigurationIsExitCode2WithTheSettingNamedAndNothingWritten(string from, string to, string expected)
+    {
+        string config = LearningConfig.Replace("\"tau_u0\": 1e6}", "\"tau_u0\": 1e6, \"normalise\": false}");
+        Assert.Contains(from, config);
+        var (code, err, dir) = RunLearningVectors(config.Replace(from, to));
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+        Assert.False(Directory.Exists(dir), "nothing is written on bad input");
+    }
 }
