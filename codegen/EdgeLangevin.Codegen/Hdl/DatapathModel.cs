@@ -333,7 +333,8 @@ public sealed class TemplateValues
         DictionaryWords = (long)m.D * m.K;
         NoiseXorLines = NoiseXor.Lines();
         // dictionary (2 bytes a word), x, u (4 bytes), seed, run: every byte a load can send
-        TopTbMaxBytes = (int)Math.Min(int.MaxValue, 2 * DictionaryWords + 4L * (m.D + m.K) + 64);
+        // with learning also the data memory ('D') and every chain's u
+        TopTbMaxBytes = (int)Math.Min(int.MaxValue, 2 * DictionaryWords + 4L * (m.D + m.K * m.Chains) + 4L * m.D * m.DataCount + 64);
         // generous: the slowest step is about max(2 ROWS K, K + K) plus pipeline latency per
         // chain, and with learning phase L (K ROWS TSLOT) and a threshold pass per chain
         TbStepTimeout = m.Chains * (4 * m.Rows * m.K + 4 * m.K + 100) + 1000

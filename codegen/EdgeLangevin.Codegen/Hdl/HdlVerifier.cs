@@ -185,8 +185,9 @@ public sealed class HdlVerifier
         if (l["checkpoints"] is not JsonArray { Count: > 0 } cks || cks[0] is not JsonObject first)
             throw InvalidInputException.Field(path, "learning.checkpoints", "expected at least one checkpoint");
         int every = r.RequiredInt(first, "after_steps", "learning.checkpoints[0].");
+        int traced = l["traced_steps"] is null ? r.RequiredInt(m, "steps") : r.RequiredInt(l, "traced_steps", "learning.");
         return [$"+lseed={unchecked((int)lseed).ToString("x8", CultureInfo.InvariantCulture)}", $"+ckevery={every.ToString(CultureInfo.InvariantCulture)}",
-            $"+writes={writes.ToString(CultureInfo.InvariantCulture)}"];
+            $"+writes={writes.ToString(CultureInfo.InvariantCulture)}", $"+traced={traced.ToString(CultureInfo.InvariantCulture)}"];
     }
 
     /// <summary>
