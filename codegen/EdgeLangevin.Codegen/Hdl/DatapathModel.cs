@@ -87,9 +87,11 @@ public sealed class DatapathModel
         DictionaryWordsPerLane = Rows << KBits;
         DataWordsPerLane = Rows << PBits;
         // the data memory: block RAM when it is small, else two SPRAMs (16 bits each) per lane
-        int dataBram = Lanes * BramBlocks(PBits + RBits, f.StateBits);
-        DataInSpram = learning is not null && dataBram > Up5kBram / 2;
-        int bramWithoutDictionary = EstimateBram(includeDictionary: false);
+        // the data memory: in block RAM when it fits beside everything but the dictionary (which
+        // can move to SPRAM), else two SPRAMs (16 bits each) per lane
+        int bramWithData = EstimateBram(includeDictionary: false);
+        DataInSpram = learning is not null && bramWithData > Up5kBram;
+        int bramWithoutDictionary = DataInSpram ? EstimateBram(includeDictionary: false) : bramWithData;
         int dictionaryBram = Lanes * BramBlocks(RBits + KBits, f.DictionaryBits);
         int dataSpram = DataInSpram ? Lanes * ((f.StateBits + 15) / 16) : 0;
         if (DataInSpram && (DataWordsPerLane > SpramWords || dataSpram > Up5kSpram))

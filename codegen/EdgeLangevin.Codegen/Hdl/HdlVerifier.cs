@@ -192,9 +192,11 @@ public sealed class HdlVerifier
 
     /// <summary>
     /// Runs the board top under Icarus with <paramref name="hostBytes"/> on its UART input and
-    /// returns the bytes it sends back (the first <paramref name="replyBytes"/> of them).
+    /// returns the bytes it sends back (the first <paramref name="replyBytes"/> of them). With
+    /// <paramref name="holdAt"/>, byte holdAt is sent only after <paramref name="holdFor"/> bytes came
+    /// back, as a host does that waits for an answer (the board ignores bytes during a run).
     /// </summary>
-    public byte[] SimulateBoard(string src, byte[] hostBytes, int replyBytes, CancellationToken cancel = default)
+    public byte[] SimulateBoard(string src, byte[] hostBytes, int replyBytes, CancellationToken cancel = default, int holdAt = -1, int holdFor = 0)
     {
         string outDir = Path.Combine(src, "icarus-top");
         string vvp = Path.Combine(outDir, "el_top_tb.vvp");
@@ -214,7 +216,7 @@ public sealed class HdlVerifier
         try
         {
             File.WriteAllText(Path.Combine(run, "uart_in.hex"), string.Concat(hostBytes.Select(x => x.ToString("x2", CultureInfo.InvariantCulture) + "\n")));
-            ToolResult r = ToolRunner.Run("vvp", ["-n", vvp, $"+bytes={hostBytes.Length}", $"+reply={replyBytes}"], run, cancel);
+            ToolResult r = ToolRunner.Run("vvp", ["-n", vvp, $"+bytes={hostBytes.Length}", $"+reply={replyBytes}", $"+hold_at={holdAt}", $"+hold_for={holdFor}"], run, cancel);
             var got = Regex.Matches(r.Stdout, @"^RX ([0-9a-f]{2})$", RegexOptions.Multiline | RegexOptions.CultureInvariant)
                 .Select(m => Convert.ToByte(m.Groups[1].Value, 16)).ToArray();
             if (!r.Stdout.Contains("DONE ok", StringComparison.Ordinal))

@@ -331,7 +331,8 @@ public static class HdlCommands
             var verifier = new HdlVerifier(work ?? HdlVerifier.DefaultWorkRoot);
             string src = Guard(() => verifier.Sources(dp));
             byte[] all = commands.Append(BoardProtocol.Learn(n)).Append(BoardProtocol.Query()).SelectMany(c => c).ToArray();
-            byte[] reply = Guard(() => verifier.SimulateBoard(src, all, 6 + BoardProtocol.QueryBytes(dp.D, dp.K)));
+            // the 'Q' goes after the 'l' (the fifth answer), as BoardLink waits for it on a real board
+            byte[] reply = Guard(() => verifier.SimulateBoard(src, all, 6 + BoardProtocol.QueryBytes(dp.D, dp.K), default, holdAt: all.Length - 1, holdFor: 5));
             if (!reply[..6].SequenceEqual("adusl"u8.ToArray().Append((byte)'q')))
                 throw new JobFailedException($"the simulated board acknowledged '{System.Text.Encoding.ASCII.GetString(reply[..6])}', expected 'aduslq'");
             (got, u0) = BoardProtocol.ParseQuery(reply.AsSpan(6), dp.D, dp.K);
