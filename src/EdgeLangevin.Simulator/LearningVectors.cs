@@ -28,7 +28,7 @@ public sealed class LearningVectorSet
     /// <summary>"bars", "model" or "images".</summary>
     public required string DataName { get; init; }
     public required int DataCount { get; init; }
-    /// <summary>The data memory, N * D words (state format).</summary>
+    /// <summary>The data memory, N * D words x_mem in the MAC operand format (a chain gets x_mem &lt;&lt; (FS - FM)).</summary>
     public required int[] Data { get; init; }
     public required int[] UInit { get; init; }
     /// <summary>Chain b's generator state before its first draw.</summary>
@@ -81,14 +81,18 @@ public static class LearningVectors
 
         (IDataSource data, Matrix? truth) = DataSet(vs, model, seed, source);
         if (data.Dimension != d) throw InvalidInputException.Field(source, "data", $"\"{vs.ResolvedData()}\" data have {data.Dimension} dimensions, the model's dictionary {d} rows");
-        var words = new int[n * d];
+        var memoryWords = new int[n * d];
         var datum = new double[d];
         var dataRng = new RefRng(seed, stream: 303);
         for (int i = 0; i < n; i++)
         {
             data.Draw(dataRng, datum, 0);
-            FixedParameters.QuantizeData(datum, format, words, i * d, source);
+            QuantizeDatum(datum, format, memoryWords, i, source);
         }
+        // The C# data memory holds the words as the chains receive them, x_q = x_mem << (FS - FM).
+        var words = new int[n * d];
+        int dataShift = format.StateFracBits - format.MacFracBits;
+        for (int i = 0; i < words.Length; i++) words[i] = memoryWords[i] << dataShift;
 
         SparseCodingModel initial = vs.DictionaryInit == "model" ? model : model with { Dictionary = Learner.RandomDictionary(d, k, seed) };
         FixedParameters p = FixedParameters.Create(initial, format, inference.Eps, inference.Temperature, 1, 0, source);
@@ -168,10 +172,28 @@ public static class LearningVectors
         return new LearningVectorSet
         {
             Parameters = p, Learning = lp, LearningSettings = learning, Settings = inference, Steps = steps, TracedSteps = traced, Chains = chains, RunSeed = seed,
-            DataName = vs.ResolvedData(), DataCount = n, Data = words, UInit = uInit, Seeds = seeds, LearnerSeed = learnerSeed, Switch = sw,
+            DataName = vs.ResolvedData(), DataCount = n, Data = memoryWords, UInit = uInit, Seeds = seeds, LearnerSeed = learnerSeed, Switch = sw,
             Noise = noise, U = u, S = s, U0 = u0q, LearnerState = lstate, Writes = writes, Checkpoints = checkpoints, CheckpointWords = ckWords,
             SaturationCount = solver.Workspace.SaturationTotal, DictionarySaturations = learner.DictionarySaturations,
         };
+    }
+
+    /// <summary>
+    /// One datum into the data memory (FIXED_POINT.md "The data memory"): x_mem = round(x 2^FM), ties
+    /// away from zero, WM bits; a value outside the MAC operand range is an error naming the datum.
+    /// </summary>
+    public static void QuantizeDatum(ReadOnlySpan<double> x, FixedFormat format, int[] destination, int index, string? source = null)
+    {
+        double scale = Math.ScaleB(1.0, format.MacFracBits);
+        long min = FixedFormat.MinOf(format.MacBits), max = FixedFormat.MaxOf(format.MacBits);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = Math.Round(x[i] * scale, MidpointRounding.AwayFromZero);
+            if (!(v >= min && v <= max))
+                throw InvalidInputException.Field(source, "data",
+                    $"datum {index}, word {i} = {x[i].ToString("G6", System.Globalization.CultureInfo.InvariantCulture)} does not fit the MAC operand format Q{format.MacBits - 1 - format.MacFracBits}.{format.MacFracBits} that the data memory holds; give M fewer fractional bits (--format M=...)");
+            destination[index * x.Length + i] = (int)v;
+        }
     }
 
     /// <summary>The data source named by the settings and its true dictionary (null when unknown).</summary>
@@ -211,7 +233,7 @@ public static class LearningVectors
         AtomicFile.WriteDirectory(directory, dir =>
         {
             var files = new VectorFileWriter(dir);
-            files.Put("data", "data.hex", v.Data.Select(a => (long)a), f.StateBits);
+            files.Put("data", "data.hex", v.Data.Select(a => (long)a), f.MacBits);
             files.Put("dictionary", "dictionary.hex", p.DictionaryRowMajor.Select(a => (long)a), f.DictionaryBits);
             files.Put("u_init", "u_init.hex", v.UInit.Select(a => (long)a), f.StateBits);
             files.Put("seeds", "seeds.hex", v.Seeds.Select(a => (long)a), 32);
@@ -254,6 +276,8 @@ public static class LearningVectors
             ["traced_steps"] = v.TracedSteps,
             ["data_count"] = v.DataCount,
             ["data"] = v.DataName,
+            ["data_bits"] = v.Parameters.Format.MacBits,
+            ["data_shift"] = v.Parameters.Format.StateFracBits - v.Parameters.Format.MacFracBits,
             ["switching"] = lp.Switching == FixedSwitching.Synchronous ? "synchronous" : "asynchronous",
             ["switch_every"] = lp.SwitchEvery,
             ["switch_probability"] = lp.SwitchProbability,

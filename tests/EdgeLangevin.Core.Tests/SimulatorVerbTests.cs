@@ -197,6 +197,7 @@ public class SimulatorVerbTests
     [InlineData("\"batch\": 4", "\"batch\": 0", "batch")]
     [InlineData("\"batch\": 4", "\"batch\": 70000", "batch")]
     [InlineData("\"data_count\": 16", "\"data_count\": 0", "data_count")]
+    [InlineData("\"data_count\": 16", "\"data_count\": 16, \"format\": \"M=4.3\"", "does not fit the MAC operand format Q0.3")] // the data memory holds x at WM bits
     [InlineData("\"data_count\": 16", "\"data_count\": 16, \"data\": \"faces\"", "data")]
     public void ABadLearningConfigurationIsExitCode2WithTheSettingNamedAndNothingWritten(string from, string to, string expected)
     {
