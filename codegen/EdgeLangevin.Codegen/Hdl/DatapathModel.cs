@@ -86,6 +86,8 @@ public sealed class DatapathModel
             throw InvalidInputException.Field(source, "hdl.lanes", $"{Lanes} lanes need {DspEstimate} SB_MAC16 multipliers ({Lanes} + {FixedDsp}), the UP5K has {Up5kDsp}");
         DictionaryWordsPerLane = Rows << KBits;
         DataWordsPerLane = Rows << PBits;
+        // FIXED_POINT.md "The data memory": with learning x is kept in the MAC operand format
+        DataBits = learning is null ? f.StateBits : f.MacBits;
         // the data memory: block RAM when it is small, else two SPRAMs (16 bits each) per lane
         // the data memory: in block RAM when it fits beside everything but the dictionary (which
         // can move to SPRAM), else two SPRAMs (16 bits each) per lane
@@ -93,10 +95,11 @@ public sealed class DatapathModel
         DataInSpram = learning is not null && bramWithData > Up5kBram;
         int bramWithoutDictionary = DataInSpram ? EstimateBram(includeDictionary: false) : bramWithData;
         int dictionaryBram = Lanes * BramBlocks(RBits + KBits, f.DictionaryBits);
-        int dataSpram = DataInSpram ? Lanes * ((f.StateBits + 15) / 16) : 0;
-        if (DataInSpram && (DataWordsPerLane > SpramWords || dataSpram > Up5kSpram))
+        int spramPerLane = ((DataWordsPerLane + SpramWords - 1) / SpramWords) * ((DataBits + 15) / 16);
+        int dataSpram = DataInSpram ? Lanes * spramPerLane : 0;
+        if (DataInSpram && dataSpram > Up5kSpram)
             throw InvalidInputException.Field(source, "vectors.data_count",
-                $"a data memory of {DataCount} data x D = {D} words of {f.StateBits} bits needs {DataWordsPerLane} words per lane in {dataSpram} SPRAMs ({Lanes} lanes x {(f.StateBits + 15) / 16}), the UP5K has {Up5kSpram} of {SpramWords} words; use fewer data (data_count) or fewer lanes");
+                $"a data memory of {DataCount} data x D = {D} words of {DataBits} bits needs {DataWordsPerLane} words per lane, {dataSpram} SPRAMs ({Lanes} lanes x {spramPerLane} of {SpramWords} 16-bit words), the UP5K has {Up5kSpram}; use fewer data (data_count) or fewer lanes");
         bool spramFits = DictionaryWordsPerLane <= SpramWords && Lanes + dataSpram <= Up5kSpram;
         DictionaryMemory chosen = settings.DictionaryMemory;
         if (chosen == DictionaryMemory.Auto)
@@ -130,6 +133,8 @@ public sealed class DatapathModel
     public int ThresholdSumBits { get; }
     public int DataWordsPerLane { get; }
     public bool DataInSpram { get; }
+    /// <summary>Bits of a data memory word: WM with learning (x in the MAC operand format), else WS.</summary>
+    public int DataBits { get; }
     public FixedParameters Parameters { get; }
     public HdlSettings Settings { get; }
     public FixedFormat Format => Parameters.Format;
@@ -229,7 +234,7 @@ public sealed class DatapathModel
               + BramBlocks(CBits + KBits + 1, KBits + f.MacBits)   // two active lists per chain
               + BramBlocks(KBits, KBits + Drvw)                    // drives
               + Lanes * BramBlocks(CBits + RBits, f.MacBits)          // rm per lane
-              + (DataInSpram ? 0 : Lanes * BramBlocks(PBits + RBits, f.StateBits)); // data memory (x) per lane
+              + (DataInSpram ? 0 : Lanes * BramBlocks(PBits + RBits, DataBits)); // data memory (x) per lane
         if (Learning is not null)
             n += BramBlocks(CBits + KBits + 1, f.MacBits);            // every chain's codes, two banks
         if (includeDictionary) n += Lanes * BramBlocks(RBits + KBits, f.DictionaryBits);
@@ -318,6 +323,8 @@ public sealed class TemplateValues
         Learn = m.Learning is null ? 0 : 1;
         Tslot = m.TSlot; Tbits = m.TBits; Opw = m.OpWidth; Tsumw = m.ThresholdSumBits;
         DataStyle = m.DataInSpram ? "huge" : "block";
+        Xw = m.DataBits;
+        Xsh = m.Learning is null ? 0 : f.StateFracBits - f.MacFracBits;
         LearningParameters? lp = m.Learning?.Parameters;
         LearnA = lp is { LearnDictionary: true } ? 1 : 0;
         RateA = lp?.DictionaryRate ?? 0; PreA = Math.Max(0, (lp?.DictionaryShift ?? 0) - 31); ShA = Math.Min(31, lp?.DictionaryShift ?? 0);
@@ -385,6 +392,8 @@ public sealed class TemplateValues
     public int Opw { get; }
     public int Tsumw { get; }
     public string DataStyle { get; }
+    public int Xw { get; }
+    public int Xsh { get; }
     public int LearnA { get; }
     public int RateA { get; }
     public int PreA { get; }

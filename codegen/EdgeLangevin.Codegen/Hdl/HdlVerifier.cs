@@ -288,6 +288,8 @@ public sealed class HdlVerifier
             LearningParameters lp = hl.Parameters;
             Same("learning.chains", hl.Chains, r.RequiredInt(lm, "chains", "learning."));
             Same("learning.data_count", hl.DataCount, r.RequiredInt(lm, "data_count", "learning."));
+            Same("learning.data_bits", model.DataBits, r.RequiredInt(lm, "data_bits", "learning."));
+            Same("learning.data_shift", f.StateFracBits - f.MacFracBits, r.RequiredInt(lm, "data_shift", "learning."));
             Same("learning.rate_a", lp.DictionaryRate, r.RequiredInt(lm, "rate_a", "learning."));
             Same("learning.shift_a", lp.DictionaryShift, r.RequiredInt(lm, "shift_a", "learning."));
             Same("learning.rate_u0", lp.ThresholdRate, r.RequiredInt(lm, "rate_u0", "learning."));
