@@ -139,7 +139,7 @@ public sealed class LearningTests
         // name, config text, the field the error must name
         { "normalisation", BarsConfig().Replace("\"learn_pi\": true", "\"learn_pi\": true, \"normalise\": true", StringComparison.Ordinal), "learning.normalise" },
         { "second order", BarsConfig().Replace("\"temperature\": 1}", "\"temperature\": 1, \"order\": 2}", StringComparison.Ordinal), "order" },
-        { "data set larger than the UP5K's memory", BarsConfig(lanes: 4, dataCount: 256), "vectors.data_count" },
+        { "data set larger than the UP5K's memory", BarsConfig(lanes: 4, dataCount: 2048), "vectors.data_count" },
         { "dictionary rate that rounds to zero", BarsConfig().Replace("\"tau_a\": 2000", "\"tau_a\": 1e30", StringComparison.Ordinal), "tau_a" },
         { "more chains than the hardware multiplexes", BarsConfig().Replace("\"batch\": 4", "\"batch\": 65", StringComparison.Ordinal), "learning.batch" },
     };
