@@ -161,7 +161,6 @@ module el_top_icebreaker #(
     localparam [LBITS-1:0] LAST_LANE = LANES_M1[LBITS-1:0];
     localparam [KBITS-1:0] LAST_K = K_M1[KBITS-1:0];
     localparam [31:0] D_WORDS = D;
-    localparam [31:0] K_WORDS = K;
     localparam [31:0] UK_WORDS = K * CHAINS;
     localparam [31:0] LONGEST = (DK_WORDS > NDATA_WORDS ? DK_WORDS : NDATA_WORDS) > UK_WORDS
                               ? (DK_WORDS > NDATA_WORDS ? DK_WORDS : NDATA_WORDS) : UK_WORDS;

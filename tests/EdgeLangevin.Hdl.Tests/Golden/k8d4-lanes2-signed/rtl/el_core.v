@@ -130,7 +130,8 @@ module el_core #(
                      ST_LEARN = 4'd8, ST_LWAIT = 4'd9, ST_NLOAD = 4'd10, ST_NWAIT = 4'd11;
     // with several chains a step begins by loading the chain's generator state (ST_NLOAD)
     localparam [3:0] ST_CHAIN = (CHAINS > 1) ? ST_NLOAD : ST_BEGIN;
-    localparam [CBITS-1:0] B_LAST = CHAINS - 1;
+    localparam integer B_LAST_I = CHAINS - 1;
+    localparam [CBITS-1:0] B_LAST = B_LAST_I[CBITS-1:0];
     localparam [KBITS:0] K_END = K[KBITS:0];
     localparam [JBITS-1:0] ONE_J = 1;
     localparam integer UPIPE = 12;          // unit pipeline stages P1a, P1..P10 plus margin
@@ -707,7 +708,7 @@ module el_core #(
         .o_sm_raddr(sm_raddr), .i_sm_rdata(sm_rdata),
         .o_ldone(ldone), .o_u0_changed(u0_changed), .o_u0(mac_u0),
         .o_dw_valid(o_dw_valid), .o_dw_k(o_dw_k), .o_dw_row(o_dw_row), .o_dw_lane(o_dw_lane), .o_dw_data(o_dw_data),
-        .o_ptr(), .i_peek(idle & i_peek), .o_peek_data(o_peek_data)
+.i_peek(idle & i_peek), .o_peek_data(o_peek_data)
     );
 endmodule
 

@@ -115,7 +115,6 @@ module el_mac #(
     output reg        [RBITS-1:0] o_dw_row,
     output reg        [LBITS-1:0] o_dw_lane,
     output reg          [WA-1:0]  o_dw_data,
-    output wire   [CHAINS*PBITS-1:0] o_ptr,
     // read back one dictionary word while idle (the board's 'Q'): lane, row, k of the load port
     input  wire                   i_peek,
     output wire         [WA-1:0]  o_peek_data,
@@ -169,8 +168,10 @@ module el_mac #(
     wire j_next_last = (j_r == n_m2_r);           // j_r + 1 will be the last entry
     wire i_next_last = (i_r == ROWS_LAST_M1);     // i_r + 1 will be the last row group
     // phase L: unit lk_r (increasing over the units of i_union), row group i_r, chain slot t_r
-    localparam [TBITS-1:0] T_LAST = TSLOT - 1;
-    localparam [TBITS-1:0] T_CHAIN_LAST = CHAINS - 1;
+    localparam integer T_LAST_I = TSLOT - 1;
+    localparam integer T_CHAIN_LAST_I = CHAINS - 1;
+    localparam [TBITS-1:0] T_LAST = T_LAST_I[TBITS-1:0];
+    localparam [TBITS-1:0] T_CHAIN_LAST = T_CHAIN_LAST_I[TBITS-1:0];
     reg [TBITS-1:0] t_r;
     reg [KBITS-1:0] lk_r, lnext_k_r;
     reg [K-1:0] lrem_r;          // units of phase L not yet visited
@@ -629,8 +630,10 @@ module el_mac #(
     reg [CBITS-1:0] sw_b_r;
     reg [PBITS-1:0] dp_r;            // the next datum of the set
     reg [31:0] sync_cnt_r;           // steps since the last synchronous switch
-    localparam [CBITS-1:0] B_LAST = CHAINS - 1;
-    localparam [PBITS-1:0] P_LAST = NDATA - 1;
+    localparam integer B_LAST_I = CHAINS - 1;
+    localparam integer P_LAST_I = NDATA - 1;
+    localparam [CBITS-1:0] B_LAST = B_LAST_I[CBITS-1:0];
+    localparam [PBITS-1:0] P_LAST = P_LAST_I[PBITS-1:0];
     localparam [31:0] SWITCH_P_W = SWITCH_P;
     localparam [31:0] EVERY_LAST = SWITCH_EVERY - 1;
     wire sw_draw = sw_on_r && !sw_all_r && SYNC == 0;
@@ -643,7 +646,6 @@ module el_mac #(
                 if (i_rst || i_lseed_load) ptr_r[cb] <= {PBITS{1'b0}};
                 else if (sw_flag && sw_b_r == cb[CBITS-1:0]) ptr_r[cb] <= dp_r;
             end
-            assign o_ptr[cb*PBITS +: PBITS] = ptr_r[cb];
         end
     endgenerate
 
@@ -654,7 +656,8 @@ module el_mac #(
     reg [RBITS-1:0] hold_i_r;
     reg ser_on_r;
     reg [LBITS-1:0] ser_l_r;
-    localparam [LBITS-1:0] L_LAST = LANES - 1;
+    localparam integer L_LAST_I = LANES - 1;
+    localparam [LBITS-1:0] L_LAST = L_LAST_I[LBITS-1:0];
     wire capture = m7_out & m7_learn;
     always @(posedge i_clk) begin
         if (capture) begin
@@ -682,8 +685,9 @@ module el_mac #(
     end
     // S2: rate * sum; a nonzero sum draws the stream's next word (below)
     localparam integer PAW = ACCW + 16;
-    localparam signed [15:0] RATE_A_S = RATE_A;
-    localparam [31:0] RMASK_A = (SH_A == 0) ? 32'd0 : (((33'd1 << SH_A) - 33'd1) & 33'h7fffffff);
+    localparam signed [15:0] RATE_A_S = RATE_A[15:0];
+    localparam [32:0] RMASK_A_W = (SH_A == 0) ? 33'd0 : (((33'd1 << SH_A) - 33'd1) & 33'h7fffffff);
+    localparam [31:0] RMASK_A = RMASK_A_W[31:0];
     wire s1_draw = s1_v && s1_nz && SH_A != 0;
     reg s2_v, s2_nz;  reg [LBITS-1:0] s2_l;  reg [RBITS-1:0] s2_i;  reg [KBITS-1:0] s2_k;
     reg signed [PAW-1:0] s2_p;
@@ -697,7 +701,9 @@ module el_mac #(
         s2_a <= dict_flat[s1_l*WA +: WA];
     end
     // S3: delta = ((p >>> PRE_A) + R) >>> SH_A
-    wire signed [PAW:0] s2_q = (s2_p >>> PRE_A) + $signed({1'b0, s2_r});
+    wire signed [PAW:0] s2_p_x = {s2_p[PAW-1], s2_p};
+    wire signed [PAW:0] s2_r_x = $signed({{(PAW-31){1'b0}}, s2_r});
+    wire signed [PAW:0] s2_q = (s2_p_x >>> PRE_A) + s2_r_x;
     reg s3_v, s3_nz;  reg [LBITS-1:0] s3_l;  reg [RBITS-1:0] s3_i;  reg [KBITS-1:0] s3_k;
     reg signed [PAW:0] s3_delta;
     reg signed [WA-1:0] s3_a;
@@ -749,8 +755,9 @@ module el_mac #(
     // formed bit by bit over 16 cycles (shift and add: once a step, so it needs no DSP; the UP5K
     // has none to spare), TH2 rounding shift, TH3 u0 + change, clamped to [0, 2^(WS-1) - 1]
     localparam integer TPW = TSUMW + 16;
-    localparam signed [15:0] RATE_U0_S = RATE_U0;
-    localparam [31:0] RMASK_U0 = (SH_U0 == 0) ? 32'd0 : (((33'd1 << SH_U0) - 33'd1) & 33'h7fffffff);
+    localparam signed [15:0] RATE_U0_S = RATE_U0[15:0];
+    localparam [32:0] RMASK_U0_W = (SH_U0 == 0) ? 33'd0 : (((33'd1 << SH_U0) - 33'd1) & 33'h7fffffff);
+    localparam [31:0] RMASK_U0 = RMASK_U0_W[31:0];
     localparam integer UNW = (WS > TPW + 1 ? WS : TPW + 1) + 1;
     localparam signed [UNW-1:0] U0_MAX = (1 <<< (WS - 1)) - 1;
     reg [1:0] th_r;                  // 0 idle/waiting, 1..3 the stages
@@ -761,6 +768,9 @@ module el_mac #(
     reg [31:0] th_r32;
     reg signed [TPW:0] th_q;
     wire thr_done = (th_r == 2'd3);
+    // (signed wires: a concatenation inline would make the shift and the add unsigned)
+    wire signed [TPW:0] th_p_x = {th_p[TPW-1], th_p};
+    wire signed [TPW:0] th_r_x = $signed({{(TPW-31){1'b0}}, th_r32});
     wire th_draw = (ph_r == PH_LTAIL) && l_drained && th_r == 2'd0 && LEARN_U0 != 0 && thr_sum_r != {TSUMW{1'b0}} && SH_U0 != 0;
     wire signed [UNW-1:0] u0_x, th_q_x;
     el_sext #(.IW(WS), .OW(UNW)) u_sx_u0 (.i_v(o_u0), .o_v(u0_x));
@@ -830,7 +840,7 @@ module el_mac #(
                         th_addend <= th_addend <<< 1;
                         th_bit_r <= th_bit_r + 5'd1;
                     end else begin
-                        th_q <= ((th_p >>> PRE_U0) + $signed({1'b0, th_r32})) >>> SH_U0;
+                        th_q <= ((th_p_x >>> PRE_U0) + th_r_x) >>> SH_U0;
                         th_r <= 2'd2;
                     end
                 end
