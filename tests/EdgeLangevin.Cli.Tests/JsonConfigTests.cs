@@ -95,7 +95,7 @@ public class JsonConfigTests : IDisposable
     public void A_misspelt_enum_value_lists_the_allowed_values_and_the_nearest()
     {
         var e = LoadInferenceFails("""{"inference": {"method": "langevn"}}""");
-        Assert.Contains("field 'inference.method': expected one of \"langevin\", \"lca\", got \"langevn\"; did you mean \"langevin\"?", e.Message);
+        Assert.Contains("field 'inference.method': expected one of \"langevin\", \"lca\", \"mala\", got \"langevn\"; did you mean \"langevin\"?", e.Message);
     }
 
     [Fact]

@@ -35,6 +35,7 @@ public class JsonOutputTests
     {
         ["reproduce bars"] = ("runs three methods and a pi sweep: about a minute even with --quick", ["reproduce", "bars", "--quick", "--seed", "5", "--json", "{json}"]),
         ["hdl synth"] = ("yosys and nextpnr take minutes", ["hdl", "synth", "--steps", "4", "--work", "{dir}/work", "--seed", "5", "--json", "{json}"]),
+        ["hdl entropy"] = ("simulates the board top with the entropy source under Icarus: minutes", ["hdl", "entropy", "--port", "sim", "--config", "{dir}/entropy.json", "--bytes", "64", "--out", "{dir}/raw.txt", "--seed", "5", "--json", "{json}"]),
     };
 
     /// <summary>
@@ -71,6 +72,7 @@ public class JsonOutputTests
         string model = tmp.File("model.json", TinyModel);
         tmp.File("x.json", """{"inputs": [[1.2, 0.0], [0.0, 0.5]]}""");
         tmp.File("tiny.json", DemoCommandTests.TinyConfig);
+        tmp.File("entropy.json", """{"hdl": {"lanes": 2, "entropy": {"enabled": true}}, "vectors": {"k": 16, "d": 8}}""");
         string[] args = template.Select(a => a.Replace("{dir}", tmp.Path).Replace("{json}", json).Replace("{model}", model)).ToArray();
 
         var run = CliRun.Of(args);
