@@ -27,7 +27,7 @@ public class ThreadCountTests
         try
         {
             WorkerPool.Threads = threads; // read when the batch is built
-            var batch = new ChainBatch(Model, new InferenceSettings(), 13, 7);
+            var batch = new ChainBatch(Model, StepPolicy.Resolve(Model, new InferenceSettings()).Settings, 13, 7); // the model's default step
             var rng = new Random.Rng(1);
             for (int b = 0; b < 13; b++) batch.SetInput(b, Enumerable.Range(0, 16).Select(_ => rng.NextGaussian()).ToArray());
             return batch;
