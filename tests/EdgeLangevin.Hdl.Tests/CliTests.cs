@@ -112,10 +112,11 @@ public sealed class CliTests
             string u = Path.Combine(vec, "u.hex");
             string[] lines = File.ReadAllLines(u);
             lines[20 * 16 + 7] = lines[20 * 16 + 7] == "00000000" ? "00000001" : "00000000";
-            File.WriteAllLines(u, lines);
+            File.WriteAllText(u, string.Join("\n", lines) + "\n");
+            HdlTestConfigs.Reseal(vec, "u.hex");   // past the checksum check (exit 2): the testbench must catch it
             var (code, output, _) = Run("hdl", "verify", "--config", cfg, "--vectors", vec, "--simulators", "icarus", "--work", HdlTestConfigs.WorkRoot, "--seed", "4");
             Assert.Equal(1, code);
-            Assert.Contains("icarus: FAIL at step 20, unit 7, word u", output);
+            Assert.Contains("icarus: FAIL at step 20, chain 0, unit 7, word u", output);
         }
         finally
         {

@@ -29,6 +29,28 @@ internal static class HdlTestConfigs
         return HdlProject.Create(model, config, $"test K={k} D={d}");
     }
 
+    /// <summary>
+    /// The project of an hdl --config text (sections inference, hdl, vectors, learning), its
+    /// model drawn from <paramref name="seed"/> as the CLI does.
+    /// </summary>
+    public static HdlProject FromConfig(string json, int seed)
+    {
+        HdlConfig config = HdlConfig.Parse(json, "test config");
+        return HdlProject.Create(config.Vectors.BuildModel(seed), config, "test config");
+    }
+
+    /// <summary>
+    /// Writes <paramref name="file"/>'s new SHA-256 into the folder's manifest, so that a word a
+    /// test changed on purpose reaches the testbench instead of the checksum check.
+    /// </summary>
+    public static void Reseal(string dir, string file)
+    {
+        string manifest = Path.Combine(dir, "manifest.json");
+        var m = (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifest))!;
+        m["checksums"]![file]!["sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(dir, file))));
+        File.WriteAllText(manifest, m.ToJsonString());
+    }
+
     /// <summary>Skips a test when a tool is missing (CI installs them with codegen/install-hdl-tools.sh).</summary>
     public static void RequireTools(params string[] tools)
     {

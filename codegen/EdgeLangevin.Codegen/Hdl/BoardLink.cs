@@ -8,6 +8,8 @@ namespace EdgeLangevin.Codegen.Hdl;
 /// The iCEBreaker top's byte protocol (documented in el_top_icebreaker.v.sbn and README):
 /// 'A' + D*K 2-byte words -> 'a'; 'X' + D 4-byte words -> 'x'; 'U' + K 4-byte words -> 'u';
 /// 'S' + 4-byte generator state -> 's'; 'R' + 2-byte steps -> 'r', K codes, K states (4 bytes each).
+/// Learning: 'D' + N*D 4-byte words (the data memory) -> 'd'; 'U' takes B*K words (chain-major);
+/// 'L' + 2-byte steps -> 'l' when done; 'Q' -> 'q', D*K 2-byte dictionary words (row-major), u0 (4 bytes).
 /// Multi-byte words are little-endian two's complement.
 /// </summary>
 public static class BoardProtocol
@@ -21,6 +23,29 @@ public static class BoardProtocol
     }
 
     public static byte[] LoadX(IReadOnlyList<int> x) => Words((byte)'X', x);
+    /// <summary>'D': the data memory, datum n at n*D + d.</summary>
+    public static byte[] LoadData(IReadOnlyList<int> data) => Words((byte)'D', data);
+    /// <summary>'Q': read back the dictionary and u0.</summary>
+    public static byte[] Query() => [(byte)'Q'];
+
+    /// <summary>'L': run learning steps (the answer 'l' comes when they are done).</summary>
+    public static byte[] Learn(int steps)
+    {
+        if (steps < 1 || steps > 65535) throw InvalidInputException.Field(null, "--steps", $"expected 1 to 65535, got {steps}");
+        return [(byte)'L', (byte)steps, (byte)(steps >> 8)];
+    }
+
+    /// <summary>Bytes of the reply to 'Q' after the 'q': D*K dictionary words of 2 bytes, u0 in 4.</summary>
+    public static int QueryBytes(int d, int k) => 2 * d * k + 4;
+
+    /// <summary>Decodes a 'Q' reply: the dictionary row-major and u0.</summary>
+    public static (short[] RowMajor, int U0) ParseQuery(ReadOnlySpan<byte> reply, int d, int k)
+    {
+        if (reply.Length != QueryBytes(d, k)) throw new ArgumentException($"expected {QueryBytes(d, k)} reply bytes, got {reply.Length}");
+        var a = new short[d * k];
+        for (int i = 0; i < a.Length; i++) a[i] = BitConverter.ToInt16(reply.Slice(2 * i, 2));
+        return (a, BitConverter.ToInt32(reply.Slice(2 * a.Length, 4)));
+    }
     public static byte[] LoadU(IReadOnlyList<int> u) => Words((byte)'U', u);
     public static byte[] Seed(int generatorState) => Words((byte)'S', [generatorState]);
 
@@ -79,6 +104,37 @@ public sealed class BoardLink(Stream stream)
             n += r;
         }
         return BoardProtocol.ParseReply(reply, k);
+    }
+
+    /// <summary>'L': learning steps; the 'l' comes when they are done, so the wait is long.</summary>
+    public void Learn(int steps)
+    {
+        stream.Write(BoardProtocol.Learn(steps));
+        stream.Flush();
+        // a read times out after 5 s; a learning step takes well under a millisecond
+        int got = -1;
+        for (int tries = 0; tries < 10 + steps / 1000 && got < 0; tries++) got = stream.ReadByte();
+        if (got != 'l') throw new HdlToolException(got < 0 ? "no answer from the board to 'L'" : $"the board answered 0x{got:x2} to 'L', expected 'l'");
+    }
+
+    /// <summary>'Q': the dictionary (row-major) and u0.</summary>
+    public (short[] RowMajor, int U0) Query(int d, int k)
+    {
+        Send(BoardProtocol.Query(), 'q');
+        var reply = new byte[BoardProtocol.QueryBytes(d, k)];
+        ReadAll(reply);
+        return BoardProtocol.ParseQuery(reply, d, k);
+    }
+
+    private void ReadAll(byte[] reply)
+    {
+        int n = 0;
+        while (n < reply.Length)
+        {
+            int r = stream.Read(reply, n, reply.Length - n);
+            if (r <= 0) throw new HdlToolException($"the board stopped answering after {n} of {reply.Length} reply bytes");
+            n += r;
+        }
     }
 
     private int ReadByte()

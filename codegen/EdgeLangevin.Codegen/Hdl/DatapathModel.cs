@@ -27,7 +27,7 @@ public sealed class DatapathModel
     /// <summary>DSP multipliers outside the lanes: noise scale * eta and gain * g.</summary>
     public const int FixedDsp = 2;
 
-    public DatapathModel(FixedParameters parameters, HdlSettings settings, string? source = null)
+    public DatapathModel(FixedParameters parameters, HdlSettings settings, string? source = null, HdlLearning? learning = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(settings);
@@ -64,13 +64,44 @@ public sealed class DatapathModel
         if (Drvw > f.StateBits + 1 || Nzw > f.StateBits + 1)
             throw InvalidInputException.Field(source, "format", $"the drive ({Drvw} bits) or noise term ({Nzw} bits) is wider than the state ({f.StateBits} bits) + 1; use more state bits");
 
+        Learning = learning;
+        Chains = learning?.Chains ?? 1;
+        DataCount = learning?.DataCount ?? 1;
+        CBits = Math.Max(1, CeilLog2(Chains));
+        PBits = Math.Max(1, CeilLog2(DataCount));
+        OpWidth = Math.Max(f.DictionaryBits, f.MacBits);
+        TSlot = Math.Max(2, Math.Max(Chains, Lanes));
+        TBits = Math.Max(1, CeilLog2(TSlot));
+        if (learning is not null)
+        {
+            ValidateLearning(learning, source);
+            // phase L sums up to B products of two MAC operands
+            Accw = Math.Max(Accw, OpWidth + f.MacBits + CeilLog2(Chains) + 1);
+        }
+        // -sum of (+-)gm over B chains and K units, and 2 bits of margin; at least 18 bits so
+        // that rate (16 bits) * sum leaves room for a 31-bit rounding word
+        ThresholdSumBits = Math.Max(18, f.MacBits + CeilLog2(Chains) + KBits + 2);
+
         DspEstimate = Lanes + FixedDsp;
         if (DspEstimate > Up5kDsp)
             throw InvalidInputException.Field(source, "hdl.lanes", $"{Lanes} lanes need {DspEstimate} SB_MAC16 multipliers ({Lanes} + {FixedDsp}), the UP5K has {Up5kDsp}");
         DictionaryWordsPerLane = Rows << KBits;
-        int bramWithoutDictionary = EstimateBram(includeDictionary: false);
+        DataWordsPerLane = Rows << PBits;
+        // FIXED_POINT.md "The data memory": with learning x is kept in the MAC operand format
+        DataBits = learning is null ? f.StateBits : f.MacBits;
+        // the data memory: block RAM when it is small, else two SPRAMs (16 bits each) per lane
+        // the data memory: in block RAM when it fits beside everything but the dictionary (which
+        // can move to SPRAM), else two SPRAMs (16 bits each) per lane
+        int bramWithData = EstimateBram(includeDictionary: false);
+        DataInSpram = learning is not null && bramWithData > Up5kBram;
+        int bramWithoutDictionary = DataInSpram ? EstimateBram(includeDictionary: false) : bramWithData;
         int dictionaryBram = Lanes * BramBlocks(RBits + KBits, f.DictionaryBits);
-        bool spramFits = DictionaryWordsPerLane <= SpramWords && Lanes <= Up5kSpram;
+        int spramPerLane = ((DataWordsPerLane + SpramWords - 1) / SpramWords) * ((DataBits + 15) / 16);
+        int dataSpram = DataInSpram ? Lanes * spramPerLane : 0;
+        if (DataInSpram && dataSpram > Up5kSpram)
+            throw InvalidInputException.Field(source, "vectors.data_count",
+                $"a data memory of {DataCount} data x D = {D} words of {DataBits} bits needs {DataWordsPerLane} words per lane, {dataSpram} SPRAMs ({Lanes} lanes x {spramPerLane} of {SpramWords} 16-bit words), the UP5K has {Up5kSpram}; use fewer data (data_count) or fewer lanes");
+        bool spramFits = DictionaryWordsPerLane <= SpramWords && Lanes + dataSpram <= Up5kSpram;
         DictionaryMemory chosen = settings.DictionaryMemory;
         if (chosen == DictionaryMemory.Auto)
             chosen = bramWithoutDictionary + dictionaryBram <= Up5kBram ? DictionaryMemory.Bram : DictionaryMemory.Spram;
@@ -79,7 +110,7 @@ public sealed class DatapathModel
                 $"K = {K}, D = {D} with {Lanes} lanes needs {DictionaryWordsPerLane} dictionary words per lane (rows {Rows} x {1 << KBits} padded units) but one SPRAM holds {SpramWords} and the UP5K has {Up5kSpram}; the UP5K cannot hold this dictionary (use more lanes or a smaller K or D)");
         DictionaryMemory = chosen;
         BramEstimate = bramWithoutDictionary + (chosen == DictionaryMemory.Bram ? dictionaryBram : 0);
-        SpramEstimate = chosen == DictionaryMemory.Spram ? Lanes : 0;
+        SpramEstimate = (chosen == DictionaryMemory.Spram ? Lanes : 0) + dataSpram;
         if (BramEstimate > Up5kBram)
             throw InvalidInputException.Field(source, "dictionary", $"the design needs about {BramEstimate} block RAMs, the UP5K has {Up5kBram}; the UP5K cannot hold this configuration (use SPRAM for the dictionary, or a smaller K or D)");
 
@@ -87,6 +118,24 @@ public sealed class DatapathModel
         ConfigHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ConfigJson.ToJsonString())));
     }
 
+    /// <summary>Learning in hardware (null: inference only).</summary>
+    public HdlLearning? Learning { get; }
+    /// <summary>Chains time-multiplexed over the lanes (1 without learning).</summary>
+    public int Chains { get; }
+    /// <summary>Data in the data memory (1 without learning: x itself).</summary>
+    public int DataCount { get; }
+    public int CBits { get; }
+    public int PBits { get; }
+    /// <summary>max(WA, WM): the lanes' first operand (A, or r_m in phase L).</summary>
+    public int OpWidth { get; }
+    /// <summary>Cycles per row group in phase L: max(B, lanes, 2).</summary>
+    public int TSlot { get; }
+    public int TBits { get; }
+    public int ThresholdSumBits { get; }
+    public int DataWordsPerLane { get; }
+    public bool DataInSpram { get; }
+    /// <summary>Bits of a data memory word: WM with learning (x in the MAC operand format), else WS.</summary>
+    public int DataBits { get; }
     public FixedParameters Parameters { get; }
     public HdlSettings Settings { get; }
     public FixedFormat Format => Parameters.Format;
@@ -131,6 +180,41 @@ public sealed class DatapathModel
         }
     }
 
+    /// <summary>Most chains the generated hardware takes (the chain index of the memories).</summary>
+    public const int MaxChains = 64;
+
+    private void ValidateLearning(HdlLearning l, string? source)
+    {
+        LearningParameters p = l.Parameters;
+        FixedFormat f = Format;
+        if (l.Chains < 1 || l.Chains > MaxChains)
+            throw InvalidInputException.Field(source, "learning.batch", $"{l.Chains} chains: the hardware multiplexes 1 to {MaxChains} chains over its lanes");
+        if (l.DataCount < 1 || l.DataCount > 65536)
+            throw InvalidInputException.Field(source, "vectors.data_count", $"{l.DataCount} data: the data memory holds 1 to 65536 data");
+        if (p.Normalise)
+            throw InvalidInputException.Field(source, "learning.normalise", "column normalisation is not in the hardware: an integer square root and D divisions per column would cost more logic than the whole datapath, for a step the learning rule does not need; set \"normalise\": false");
+        if (p.Rounding != LearningRounding.Stochastic)
+            throw InvalidInputException.Field(source, "learning.rounding", "the hardware rounds stochastically only (nearest rounding is a C# comparison)");
+        // a rate whose every product is floored to 0 before the rounding never moves its word
+        long maxAcc = (long)l.Chains << (2 * (f.MacBits - 1));
+        if (p.LearnDictionary && RoundsToZero(p.DictionaryRate, p.DictionaryShift, maxAcc))
+            throw InvalidInputException.Field(source, "learning.tau_a", $"the dictionary rate {p.DictionaryRate} / 2^{p.DictionaryShift} rounds every possible increment (|sum| <= {maxAcc}) to zero at format {f}: the dictionary would never learn; use a smaller tau_a or more MAC fraction bits");
+        long maxSum = (long)l.Chains * K << (f.MacBits - 1);
+        if (p.LearnThreshold && RoundsToZero(p.ThresholdRate, p.ThresholdShift, maxSum))
+            throw InvalidInputException.Field(source, "learning.tau_u0", $"the threshold rate {p.ThresholdRate} / 2^{p.ThresholdShift} rounds every possible increment (|sum| <= {maxSum}) to zero at format {f}: u0 would never learn; use a smaller tau_u0");
+        if (p.Switching == FixedSwitching.Asynchronous && p.SwitchProbability == 0)
+            throw InvalidInputException.Field(source, "learning.tau_x", "the switching probability dt / tau_x rounds to 0 at 31 bits: no chain would ever take a new datum; use a smaller tau_x");
+    }
+
+    // Stochastic rounding keeps any nonzero (rate * sum) >> (shift - 31); it is 0 for every
+    // sum only when rate * max|sum| < 2^(shift - 31).
+    private static bool RoundsToZero(int rate, int shift, long maxSum)
+    {
+        if (rate == 0) return true;
+        int pre = Math.Max(0, shift - 31);
+        return (System.Numerics.BigInteger)rate * maxSum < (System.Numerics.BigInteger.One << pre);
+    }
+
     /// <summary>MAC-bound cycles of one step with <paramref name="active"/> active units: both products, ROWS cycles per active unit each.</summary>
     public long MacBoundCycles(int active) => 2L * Rows * active;
 
@@ -146,11 +230,14 @@ public sealed class DatapathModel
     private int EstimateBram(bool includeDictionary)
     {
         FixedFormat f = Format;
-        int n = BramBlocks(KBits, f.StateBits)                     // u
+        int n = BramBlocks(CBits + KBits, f.StateBits)             // u of every chain
               + BramBlocks(KBits, f.NoiseBits)                     // kept noise words
-              + BramBlocks(KBits + 1, KBits + f.MacBits)           // two active lists
+              + BramBlocks(CBits + KBits + 1, KBits + f.MacBits)   // two active lists per chain
               + BramBlocks(KBits, KBits + Drvw)                    // drives
-              + Lanes * (BramBlocks(RBits, f.StateBits) + BramBlocks(RBits, f.MacBits)); // x, rm per lane
+              + Lanes * BramBlocks(CBits + RBits, f.MacBits)          // rm per lane
+              + (DataInSpram ? 0 : Lanes * BramBlocks(PBits + RBits, DataBits)); // data memory (x) per lane
+        if (Learning is not null)
+            n += BramBlocks(CBits + KBits + 1, f.MacBits);            // every chain's codes, two banks
         if (includeDictionary) n += Lanes * BramBlocks(RBits + KBits, f.DictionaryBits);
         return n;
     }
@@ -173,6 +260,18 @@ public sealed class DatapathModel
         };
         // the entropy source changes the hash only when it is generated (designs without it keep theirs)
         if (Settings.Entropy.Enabled) pairs["entropy"] = SettingsJson.ToJson(Settings.Entropy);
+        if (Learning is { } l)
+        {
+            LearningParameters p = l.Parameters;
+            pairs["learning"] = new JsonObject
+            {
+                ["chains"] = l.Chains, ["data_count"] = l.DataCount,
+                ["learn_dictionary"] = p.LearnDictionary, ["rate_a"] = p.DictionaryRate, ["shift_a"] = p.DictionaryShift,
+                ["learn_u0"] = p.LearnThreshold, ["rate_u0"] = p.ThresholdRate, ["shift_u0"] = p.ThresholdShift,
+                ["switching"] = p.Switching == FixedSwitching.Synchronous ? "synchronous" : "asynchronous",
+                ["switch_every"] = p.SwitchEvery, ["switch_probability"] = p.SwitchProbability,
+            };
+        }
         var obj = new JsonObject();
         foreach (var kv in pairs) obj[kv.Key] = kv.Value;
         return obj;
@@ -195,6 +294,9 @@ public sealed class DatapathModel
         return log;
     }
 }
+
+/// <summary>Learning in the generated hardware: B chains, a data memory of N data, the host-converted rates.</summary>
+public sealed record HdlLearning(int Chains, int DataCount, LearningParameters Parameters);
 
 /// <summary>The template globals; property names become snake_case (TreeLevels is tree_levels).</summary>
 public sealed class TemplateValues
@@ -220,6 +322,20 @@ public sealed class TemplateValues
         NoiseLiteral = DatapathModel.Literal(s.NoiseScale, f.CoefficientBits);
         DictStyle = m.DictionaryMemory == DictionaryMemory.Spram ? "huge" : "block";
         TreeLevels = m.TreeLevels;
+        Chains = m.Chains; Cbits = m.CBits; Ndata = m.DataCount; Pbits = m.PBits;
+        Learn = m.Learning is null ? 0 : 1;
+        Tslot = m.TSlot; Tbits = m.TBits; Opw = m.OpWidth; Tsumw = m.ThresholdSumBits;
+        DataStyle = m.DataInSpram ? "huge" : "block";
+        Xw = m.DataBits;
+        Xsh = m.Learning is null ? 0 : f.StateFracBits - f.MacFracBits;
+        LearningParameters? lp = m.Learning?.Parameters;
+        LearnA = lp is { LearnDictionary: true } ? 1 : 0;
+        RateA = lp?.DictionaryRate ?? 0; PreA = Math.Max(0, (lp?.DictionaryShift ?? 0) - 31); ShA = Math.Min(31, lp?.DictionaryShift ?? 0);
+        LearnU0 = lp is { LearnThreshold: true } ? 1 : 0;
+        RateU0 = lp?.ThresholdRate ?? 0; PreU0 = Math.Max(0, (lp?.ThresholdShift ?? 0) - 31); ShU0 = Math.Min(31, lp?.ThresholdShift ?? 0);
+        Sync = lp is null || lp.Switching == FixedSwitching.Synchronous ? 1 : 0;
+        SwitchEvery = lp?.SwitchEvery ?? 1;
+        SwitchP = lp?.SwitchProbability ?? 0;
         TbMaxSteps = m.Settings.TbMaxSteps;
         IcePll pll = IcePll.For(m.Settings.ClockMhz);
         PllSummary = pll.ToString();
@@ -230,9 +346,12 @@ public sealed class TemplateValues
         NoiseXorLines = NoiseXor.Lines();
         Entropy = new EntropyTemplateValues(m.Settings.Entropy.Health, 0, m.Settings.Entropy);
         // dictionary (2 bytes a word), x, u (4 bytes), seed, run: every byte a load can send
-        TopTbMaxBytes = (int)Math.Min(int.MaxValue, 2 * DictionaryWords + 4L * (m.D + m.K) + 64);
-        // generous: the slowest step is about max(2 ROWS K, K + K) plus pipeline latency
-        TbStepTimeout = 4 * m.Rows * m.K + 4 * m.K + 1000;
+        // with learning also the data memory ('D') and every chain's u
+        TopTbMaxBytes = (int)Math.Min(int.MaxValue, 2 * DictionaryWords + 4L * (m.D + m.K * m.Chains) + 4L * m.D * m.DataCount + 64);
+        // generous: the slowest step is about max(2 ROWS K, K + K) plus pipeline latency per
+        // chain, and with learning phase L (K ROWS TSLOT) and a threshold pass per chain
+        TbStepTimeout = m.Chains * (4 * m.Rows * m.K + 4 * m.K + 100) + 1000
+            + (m.Learning is null ? 0 : m.K * m.Rows * m.TSlot + m.Chains * (m.K + 40) + 200);
     }
 
     public string GeneratorVersion { get; }
@@ -269,6 +388,29 @@ public sealed class TemplateValues
     public string NoiseLiteral { get; }
     public string DictStyle { get; }
     public int TreeLevels { get; }
+    public int Chains { get; }
+    public int Cbits { get; }
+    public int Ndata { get; }
+    public int Pbits { get; }
+    public int Learn { get; }
+    public int Tslot { get; }
+    public int Tbits { get; }
+    public int Opw { get; }
+    public int Tsumw { get; }
+    public string DataStyle { get; }
+    public int Xw { get; }
+    public int Xsh { get; }
+    public int LearnA { get; }
+    public int RateA { get; }
+    public int PreA { get; }
+    public int ShA { get; }
+    public int LearnU0 { get; }
+    public int RateU0 { get; }
+    public int PreU0 { get; }
+    public int ShU0 { get; }
+    public int Sync { get; }
+    public int SwitchEvery { get; }
+    public int SwitchP { get; }
     public int TbMaxSteps { get; }
     public int TbStepTimeout { get; }
     public string PllSummary { get; }

@@ -1,3 +1,4 @@
+using EdgeLangevin.Core;
 using EdgeLangevin.Reference.Inference;
 using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Model;
@@ -31,11 +32,22 @@ public sealed class HdlProject
         config.Inference.Validate(configPath);
         config.Hdl.Validate(configPath);
         var format = config.Hdl.FixedFormat();
-        // The step policy (StepPolicy): the model's default step unless the config sets inference.dt.
-        StepChoice step = StepPolicy.Resolve(model, config.Inference, configPath ?? source);
+        // The step policy (StepPolicy): the model's default step unless the config sets inference.dt; with learning,
+        // dt = 1 when unset (the learning time scales are in units of dt), checked against the stability limit.
+        StepChoice step = config.Learning is null
+            ? StepPolicy.Resolve(model, config.Inference, configPath ?? source)
+            : StepPolicy.ResolveForLearning(model, config.Inference, configPath ?? source);
         config = config with { Inference = step.Settings };
         FixedParameters p = FixedParameters.Create(model, format, step, source);
-        var datapath = new DatapathModel(p, config.Hdl, configPath ?? source);
+        HdlLearning? learning = null;
+        if (config.Learning is { } ls)
+        {
+            if (config.Inference.Order != 1)
+                throw InvalidInputException.Field(configPath ?? source, "inference.order", "learning in hardware runs first-order steps only (second order has no hardware)");
+            LearningParameters lp = FixedLearning.Convert(model, format, config.Inference, ls, LearningRounding.Stochastic, configPath ?? source);
+            learning = new HdlLearning(ls.Batch, config.Vectors.DataCount, lp);
+        }
+        var datapath = new DatapathModel(p, config.Hdl, configPath ?? source, learning);
         return new HdlProject { Model = model, Config = config, Parameters = p, Datapath = datapath, Source = source };
     }
 }

@@ -62,15 +62,19 @@ public sealed record HdlSettings
 }
 
 /// <summary>
-/// A whole --config file for the hdl verbs: {"inference": {...}, "hdl": {...}, "vectors": {...}},
-/// every section optional. "inference" sets eps, T and the order (InferenceSettings);
-/// "vectors" describes the problem used when no --model is given (VectorSettings).
+/// A whole --config file for the hdl verbs: {"inference": {...}, "hdl": {...}, "vectors": {...},
+/// "learning": {...}}, every section optional. "inference" sets eps, T and the order
+/// (InferenceSettings); "vectors" describes the problem used when no --model is given and, with
+/// learning, the data memory (VectorSettings); "learning" (LearningSettings: batch = chains,
+/// tau_x, tau_a, learn_pi, tau_u0, switching) puts learning into the hardware.
 /// </summary>
 public sealed record HdlConfig
 {
     public InferenceSettings Inference { get; init; } = InferenceSettings.Default;
     public HdlSettings Hdl { get; init; } = new();
     public VectorSettings Vectors { get; init; } = Up5kProblem;
+    /// <summary>Learning in the hardware (null: inference only, one chain).</summary>
+    public LearningSettings? Learning { get; init; }
 
     /// <summary>
     /// The problem the hdl verbs use without --model and without a "vectors" section: the UP5K
@@ -96,11 +100,13 @@ public sealed record HdlConfig
         catch (JsonException e) { throw new InvalidInputException($"{path ?? "config"}: not valid JSON ({e.Message})", e); }
         if (root is not JsonObject obj) throw new InvalidInputException($"{path ?? "config"}: expected a JSON object with \"inference\", \"hdl\" and/or \"vectors\" sections");
         foreach (var kv in obj)
-            if (kv.Key is not ("inference" or "hdl" or "vectors"))
-                throw InvalidInputException.Field(path, kv.Key, "unknown section; expected \"inference\", \"hdl\" or \"vectors\"");
+            if (kv.Key is not ("inference" or "hdl" or "vectors" or "learning"))
+                throw InvalidInputException.Field(path, kv.Key, "unknown section; expected \"inference\", \"hdl\", \"vectors\" or \"learning\"");
+        InferenceSettings inference = obj["inference"] is JsonNode i ? InferenceSettings.FromJson(i, path) : InferenceSettings.Default;
         return new HdlConfig
         {
-            Inference = obj["inference"] is JsonNode i ? InferenceSettings.FromJson(i, path) : InferenceSettings.Default,
+            Inference = inference,
+            Learning = obj["learning"] is JsonNode l ? LearningSettings.FromJson(l, inference, path) : null,
             Hdl = obj["hdl"] is JsonNode h ? SettingsJson.Parse<HdlSettings>(h, path, (s, f) => s.Validate(f)) : new HdlSettings(),
             Vectors = obj["vectors"] is JsonNode v ? SettingsJson.Parse<VectorSettings>(v, path, (s, f) => s.Validate(f)) : Up5kProblem,
         };

@@ -10,16 +10,26 @@ using EdgeLangevin.Simulator;
 
 namespace EdgeLangevin.Codegen.Hdl;
 
-/// <summary>The first word where the RTL and the C# core disagree.</summary>
-public sealed record Mismatch(int Step, int Unit, string Word, string Expected, string Got)
+/// <summary>
+/// The first word where the RTL and the C# core disagree: its step, chain (0 with one chain),
+/// unit and word; for a dictionary word also its (d, k) (<see cref="Dk"/>).
+/// </summary>
+public sealed record Mismatch(int Step, int Unit, string Word, string Expected, string Got, int Chain = 0, (int D, int K)? Dk = null)
 {
-    public override string ToString() => $"step {Step}, unit {Unit}, word {Word}: expected {Expected}, got {Got}";
+    public override string ToString() => Dk is { } dk
+        ? $"step {Step}, dictionary word A[d={dk.D}, k={dk.K}]: expected {Expected}, got {Got}"
+        : $"step {Step}, chain {Chain}, unit {Unit}, word {Word}: expected {Expected}, got {Got}";
 }
 
 /// <summary>One simulator's verdict on one vector set.</summary>
 public sealed record SimulationResult(string Simulator, bool Passed, string? Error, Mismatch? FirstMismatch,
     int Steps, long Cycles, long MacBound, long FirstStepCycles, long FirstStepBound)
 {
+    /// <summary>A learning run (the MAC bound then includes phase L: ROWS B per unit active in some chain).</summary>
+    public bool Learning { get; init; }
+    /// <summary>The VCD written around the first mismatch (--waves), else null.</summary>
+    public string? Waves { get; init; }
+
     /// <summary>Cycles per step after the first (which also primes the noise pipeline and thresholds the initial state).</summary>
     public double SteadyCyclesPerStep => Steps > 1 ? (double)(Cycles - FirstStepCycles) / (Steps - 1) : Cycles;
     /// <summary>MAC-bound cycles per step over the same steps: 2 * ROWS * (active units), summed.</summary>
@@ -31,8 +41,11 @@ public sealed record SimulationResult(string Simulator, bool Passed, string? Err
     {
         if (Error is not null) return $"{Simulator}: ERROR {Error}";
         if (!Passed) return $"{Simulator}: FAIL at {FirstMismatch}";
+        string what = Learning
+            ? "every chain's noise, u and s word, u0, the learner stream, every dictionary write and the checkpoints equal"
+            : "every noise word, u and s word equal";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{Simulator}: pass ({Steps} steps, every noise word, u and s word equal); cycles/step {SteadyCyclesPerStep:0.0} vs MAC bound {SteadyMacBoundPerStep:0.0} ({100 * OverheadFraction:+0.0;-0.0} %)");
+            $"{Simulator}: pass ({Steps} steps, {what}); cycles/step {SteadyCyclesPerStep:0.0} vs MAC bound {SteadyMacBoundPerStep:0.0} ({100 * OverheadFraction:+0.0;-0.0} %)");
     }
 
     public JsonObject ToJson() => new()
@@ -40,7 +53,8 @@ public sealed record SimulationResult(string Simulator, bool Passed, string? Err
         ["simulator"] = Simulator, ["passed"] = Passed, ["error"] = Error,
         ["first_mismatch"] = FirstMismatch is null ? null : new JsonObject
         {
-            ["step"] = FirstMismatch.Step, ["unit"] = FirstMismatch.Unit, ["word"] = FirstMismatch.Word,
+            ["step"] = FirstMismatch.Step, ["chain"] = FirstMismatch.Chain, ["unit"] = FirstMismatch.Unit, ["word"] = FirstMismatch.Word,
+            ["d"] = FirstMismatch.Dk?.D, ["k"] = FirstMismatch.Dk?.K,
             ["expected"] = FirstMismatch.Expected, ["got"] = FirstMismatch.Got,
         },
         ["steps"] = Steps, ["cycles"] = Cycles, ["mac_bound"] = MacBound,
@@ -122,7 +136,7 @@ public sealed class HdlVerifier
             var files = RtlFiles(src).Append(Path.Combine(src, HdlGenerator.Testbench)).ToList();
             ToolResult r = sim == HdlSimulator.Icarus
                 ? ToolRunner.Run("iverilog", new[] { "-g2005", "-s", "el_tb", "-o", Path.Combine(tmp, "el_tb.vvp") }.Concat(files), tmp, cancel)
-                : ToolRunner.Run("verilator", new[] { "--binary", "--timing", "-Wno-fatal", "-Wno-lint", "-Wno-style", "-j", "2",
+                : ToolRunner.Run("verilator", new[] { "--binary", "--timing", "--trace", "-Wno-fatal", "-Wno-lint", "-Wno-style", "-j", "2",
                     "--top-module", "el_tb", "-Mdir", Path.Combine(tmp, "obj_dir"), "-o", "el_tb_sim" }.Concat(files), tmp, cancel);
             if (!r.Ok) throw new HdlToolException($"{sim} build failed:\n{r.Tail()}");
             if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
@@ -131,22 +145,59 @@ public sealed class HdlVerifier
         }
     }
 
-    /// <summary>Runs the built testbench in <paramref name="vectorsDir"/> and parses its RESULT line.</summary>
-    public SimulationResult Simulate(string src, HdlSimulator sim, string vectorsDir, int steps, int generatorSeed, CancellationToken cancel = default)
+    /// <summary>
+    /// Runs the built testbench in <paramref name="vectorsDir"/> and parses its RESULT line. A
+    /// learning vector set (manifest "learning") adds the learner seed, the checkpoint interval
+    /// and the number of dictionary writes. With <paramref name="wavesPath"/>, a failing run is
+    /// repeated with a VCD dump from two steps before the first mismatch to it, written there.
+    /// </summary>
+    public SimulationResult Simulate(string src, HdlSimulator sim, string vectorsDir, int steps, int generatorSeed, CancellationToken cancel = default, string? wavesPath = null)
     {
         string exe = Build(src, sim, cancel);
-        string[] plus = [$"+steps={steps.ToString(CultureInfo.InvariantCulture)}", $"+seed={generatorSeed.ToString("x8", CultureInfo.InvariantCulture)}"];
-        ToolResult r = sim == HdlSimulator.Icarus
-            ? ToolRunner.Run("vvp", new[] { "-n", exe }.Concat(plus), vectorsDir, cancel)
-            : ToolRunner.Run(exe, plus, vectorsDir, cancel);
-        return Parse(sim == HdlSimulator.Icarus ? "icarus" : "verilator", r);
+        var plus = new List<string> { $"+steps={steps.ToString(CultureInfo.InvariantCulture)}", $"+seed={generatorSeed.ToString("x8", CultureInfo.InvariantCulture)}" };
+        bool learning = LearningPlusArgs(vectorsDir) is { } extra && AddAll(plus, extra);
+        ToolResult Run(IEnumerable<string> args) => sim == HdlSimulator.Icarus
+            ? ToolRunner.Run("vvp", new[] { "-n", exe }.Concat(args), vectorsDir, cancel)
+            : ToolRunner.Run(exe, args, vectorsDir, cancel);
+        string name = sim == HdlSimulator.Icarus ? "icarus" : "verilator";
+        SimulationResult result = Parse(name, Run(plus)) with { Learning = learning };
+        if (wavesPath is null || result.FirstMismatch is not { } m) return result;
+        string vcd = Path.GetFullPath(wavesPath);
+        Directory.CreateDirectory(Path.GetDirectoryName(vcd)!);
+        string from = Math.Max(0, m.Step - 2).ToString(CultureInfo.InvariantCulture);
+        Run(plus.Concat([$"+waves_from={from}", $"+waves={vcd}"]));
+        return File.Exists(vcd) ? result with { Waves = vcd } : result;
+    }
+
+    private static bool AddAll(List<string> list, IEnumerable<string> items)
+    {
+        list.AddRange(items);
+        return true;
+    }
+
+    /// <summary>The learning testbench's extra plusargs from a learning manifest, or null for inference vectors.</summary>
+    private static string[]? LearningPlusArgs(string vectorsDir)
+    {
+        string path = Path.Combine(vectorsDir, "manifest.json");
+        if (JsonNode.Parse(File.ReadAllText(path)) is not JsonObject m || m["learning"] is not JsonObject l) return null;
+        var r = new JsonFieldReader(path);
+        long lseed = (long)r.RequiredNumber(l, "learner_seed", "learning.");
+        int writes = r.RequiredInt(l, "dictionary_writes", "learning.");
+        if (l["checkpoints"] is not JsonArray { Count: > 0 } cks || cks[0] is not JsonObject first)
+            throw InvalidInputException.Field(path, "learning.checkpoints", "expected at least one checkpoint");
+        int every = r.RequiredInt(first, "after_steps", "learning.checkpoints[0].");
+        int traced = l["traced_steps"] is null ? r.RequiredInt(m, "steps") : r.RequiredInt(l, "traced_steps", "learning.");
+        return [$"+lseed={unchecked((int)lseed).ToString("x8", CultureInfo.InvariantCulture)}", $"+ckevery={every.ToString(CultureInfo.InvariantCulture)}",
+            $"+writes={writes.ToString(CultureInfo.InvariantCulture)}", $"+traced={traced.ToString(CultureInfo.InvariantCulture)}"];
     }
 
     /// <summary>
     /// Runs the board top under Icarus with <paramref name="hostBytes"/> on its UART input and
-    /// returns the bytes it sends back (the first <paramref name="replyBytes"/> of them).
+    /// returns the bytes it sends back (the first <paramref name="replyBytes"/> of them). With
+    /// <paramref name="holdAt"/>, byte holdAt is sent only after <paramref name="holdFor"/> bytes came
+    /// back, as a host does that waits for an answer (the board ignores bytes during a run).
     /// </summary>
-    public byte[] SimulateBoard(string src, byte[] hostBytes, int replyBytes, CancellationToken cancel = default)
+    public byte[] SimulateBoard(string src, byte[] hostBytes, int replyBytes, CancellationToken cancel = default, int holdAt = -1, int holdFor = 0)
     {
         string outDir = Path.Combine(src, "icarus-top");
         string vvp = Path.Combine(outDir, "el_top_tb.vvp");
@@ -166,7 +217,7 @@ public sealed class HdlVerifier
         try
         {
             File.WriteAllText(Path.Combine(run, "uart_in.hex"), string.Concat(hostBytes.Select(x => x.ToString("x2", CultureInfo.InvariantCulture) + "\n")));
-            ToolResult r = ToolRunner.Run("vvp", ["-n", vvp, $"+bytes={hostBytes.Length}", $"+reply={replyBytes}"], run, cancel);
+            ToolResult r = ToolRunner.Run("vvp", ["-n", vvp, $"+bytes={hostBytes.Length}", $"+reply={replyBytes}", $"+hold_at={holdAt}", $"+hold_for={holdFor}"], run, cancel);
             var got = Regex.Matches(r.Stdout, @"^RX ([0-9a-f]{2})$", RegexOptions.Multiline | RegexOptions.CultureInvariant)
                 .Select(m => Convert.ToByte(m.Groups[1].Value, 16)).ToArray();
             if (!r.Stdout.Contains("DONE ok", StringComparison.Ordinal))
@@ -179,7 +230,7 @@ public sealed class HdlVerifier
         }
     }
 
-    private static readonly Regex MismatchLine = new(@"MISMATCH step=(\d+) unit=(\d+) word=(\w+) expected=([0-9a-fA-FxXzZ]+) got=([0-9a-fA-FxXzZ]+)", RegexOptions.CultureInvariant);
+    private static readonly Regex MismatchLine = new(@"MISMATCH step=(\d+) (?:chain=(\d+) )?unit=(\d+) word=(\w+) expected=([0-9a-fA-FxXzZ]+) got=([0-9a-fA-FxXzZ]+)(?: d=(\d+) k=(\d+))?", RegexOptions.CultureInvariant);
     private static readonly Regex PassLine = new(@"RESULT pass steps=(\d+) cycles=(\d+) mac_bound=(\d+) first_step_cycles=(\d+) first_step_bound=(\d+)", RegexOptions.CultureInvariant);
     private static readonly Regex ErrorLine = new(@"RESULT error=""([^""]*)""", RegexOptions.CultureInvariant);
 
@@ -189,7 +240,8 @@ public sealed class HdlVerifier
         if (PassLine.Match(text) is { Success: true } p)
             return new SimulationResult(simulator, true, null, null, I(p, 1), L(p, 2), L(p, 3), L(p, 4), L(p, 5));
         if (MismatchLine.Match(text) is { Success: true } m)
-            return new SimulationResult(simulator, false, null, new Mismatch(I(m, 1), I(m, 2), m.Groups[3].Value, m.Groups[4].Value, m.Groups[5].Value), 0, 0, 0, 0, 0);
+            return new SimulationResult(simulator, false, null, new Mismatch(I(m, 1), I(m, 3), m.Groups[4].Value, m.Groups[5].Value, m.Groups[6].Value,
+                m.Groups[2].Success ? I(m, 2) : 0, m.Groups[7].Success ? (I(m, 7), I(m, 8)) : null), 0, 0, 0, 0, 0);
         string error = ErrorLine.Match(text) is { Success: true } e ? e.Groups[1].Value : $"no RESULT line (exit code {r.ExitCode}): {r.Tail(5)}";
         return new SimulationResult(simulator, false, error, null, 0, 0, 0, 0, 0);
     }
@@ -205,6 +257,7 @@ public sealed class HdlVerifier
     {
         string path = Path.Combine(vectorsDir, "manifest.json");
         if (!File.Exists(path)) throw new InvalidInputException($"{vectorsDir}: no manifest.json (write vectors with 'edgelangevin vectors')");
+        TestVectors.CheckFiles(vectorsDir);   // a truncated or altered file is named here, not reported as an RTL mismatch
         JsonObject m = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidInputException($"{path}: expected a JSON object");
         var r = new JsonFieldReader(path);
         void Same(string field, long expected, long actual)
@@ -228,19 +281,51 @@ public sealed class HdlVerifier
         Same("params.leak_q", s.Leak, r.RequiredInt(pm, "leak_q", "params."));
         Same("params.gain_q", s.Gain, r.RequiredInt(pm, "gain_q", "params."));
         Same("params.noise_q", s.NoiseScale, r.RequiredInt(pm, "noise_q", "params."));
+        bool learningVectors = m["learning"] is JsonObject;
+        if (model.Learning is { } hl)
+        {
+            if (m["learning"] is not JsonObject lm)
+                throw InvalidInputException.Field(path, "learning", "the generated hardware learns but these are inference vectors; write learning vectors with the same config (a \"learning\" section)");
+            LearningParameters lp = hl.Parameters;
+            Same("learning.chains", hl.Chains, r.RequiredInt(lm, "chains", "learning."));
+            Same("learning.data_count", hl.DataCount, r.RequiredInt(lm, "data_count", "learning."));
+            Same("learning.data_bits", model.DataBits, r.RequiredInt(lm, "data_bits", "learning."));
+            Same("learning.data_shift", f.StateFracBits - f.MacFracBits, r.RequiredInt(lm, "data_shift", "learning."));
+            Same("learning.rate_a", lp.DictionaryRate, r.RequiredInt(lm, "rate_a", "learning."));
+            Same("learning.shift_a", lp.DictionaryShift, r.RequiredInt(lm, "shift_a", "learning."));
+            Same("learning.rate_u0", lp.ThresholdRate, r.RequiredInt(lm, "rate_u0", "learning."));
+            Same("learning.shift_u0", lp.ThresholdShift, r.RequiredInt(lm, "shift_u0", "learning."));
+            Same("learning.switch_every", lp.SwitchEvery, r.RequiredInt(lm, "switch_every", "learning."));
+            Same("learning.switch_probability", lp.SwitchProbability, r.RequiredInt(lm, "switch_probability", "learning."));
+            Same("learning.switching (1 = synchronous)", lp.Switching == FixedSwitching.Synchronous ? 1 : 0, r.RequiredString(lm, "switching", "learning.") == "synchronous" ? 1 : 0);
+            Same("learning.learn_dictionary", lp.LearnDictionary ? 1 : 0, lm["learn_dictionary"]?.GetValue<bool>() == true ? 1 : 0);
+            Same("learning.learn_u0", lp.LearnThreshold ? 1 : 0, lm["learn_u0"]?.GetValue<bool>() == true ? 1 : 0);
+        }
+        else if (learningVectors)
+            throw InvalidInputException.Field(path, "learning", "these are learning vectors but the generated hardware does not learn; add the same \"learning\" section to the hdl config");
         int steps = r.RequiredInt(m, "steps");
-        if (steps > model.Settings.TbMaxSteps)
+        if (!learningVectors && steps > model.Settings.TbMaxSteps)
             throw InvalidInputException.Field(path, "steps", $"{steps} steps exceed the testbench's capacity hdl.tb_max_steps = {model.Settings.TbMaxSteps}");
         long seed = (long)r.RequiredNumber(m, "seed");
         return (steps, unchecked((int)seed));
     }
 
-    /// <summary>Writes vectors from the C# core for this project (the same model and settings as the hardware).</summary>
-    public static VectorSet WriteVectors(HdlProject project, int steps, int seed, string dir)
+    /// <summary>
+    /// Writes vectors from the C# core for this project (the same model and settings as the
+    /// hardware): with learning, a B-chain learning run on the config's data memory.
+    /// </summary>
+    public static void WriteVectors(HdlProject project, int steps, int seed, string dir)
     {
+        if (project.Config.Learning is { } learning)
+        {
+            if (steps > 65535) throw InvalidInputException.Field(null, "--steps", $"a learning testbench run takes at most 65535 steps, got {steps}");
+            LearningVectorSet lv = LearningVectors.Generate(project.Model, project.Parameters.Format, project.Config.Inference, learning,
+                project.Config.Vectors, steps, seed, project.Source);
+            LearningVectors.Write(dir, lv);
+            return;
+        }
         VectorSet v = TestVectors.Generate(project.Model, project.Parameters.Format, project.Config.Inference, steps, seed, project.Source);
         TestVectors.Write(dir, v);
-        return v;
     }
 }
 

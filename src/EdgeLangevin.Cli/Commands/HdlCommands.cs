@@ -76,13 +76,14 @@ public static partial class HdlCommands
         var vectors = new Option<DirectoryInfo?>("--vectors") { Description = "Vector folder from 'edgelangevin vectors' (default: written now from the same model and config)" };
         var steps = new Option<int>("--steps") { Description = "Steps to simulate when the vectors are written now", DefaultValueFactory = _ => 2000 };
         var sims = new Option<string>("--simulators") { Description = "Comma-separated: icarus, verilator", DefaultValueFactory = _ => "icarus,verilator" };
+        var waves = new Option<DirectoryInfo?>("--waves") { Description = "On a mismatch, write <simulator>-mismatch.vcd here: every testbench signal from two steps before the first mismatch to it (GTKWave)" };
         var work = WorkOption();
         var seed = CommonOptions.Seed();
         var json = CommonOptions.Json();
         var cmd = new Command("verify",
-            "Run the generated testbench on vectors from the C# core under Icarus Verilog and Verilator; compares every noise word, every state word u_k and every code s_k after every step. Prints pass/fail per simulator with the first mismatching word; exit 1 on any mismatch.\n" +
+            "Run the generated testbench on vectors from the C# core under Icarus Verilog and Verilator; compares every noise word, every state word u_k and every code s_k after every step, and with a \"learning\" config section every chain's words, u0, the learner stream, every dictionary write (step, d, k, value) and the dictionary at checkpoints. Prints pass/fail per simulator with the first mismatching word; exit 1 on any mismatch.\n" +
             "Example: edgelangevin hdl verify --model model.json --steps 2000 --seed 3")
-        { model, config, vectors, steps, sims, work, seed, json };
+        { model, config, vectors, steps, sims, waves, work, seed, json };
         cmd.SetAction(parse =>
         {
             var output = JsonOutput.HumanWriter(parse.GetValue(json));
@@ -110,12 +111,17 @@ public static partial class HdlCommands
                 {
                     string stage = $"{SimulatorName(sim)}: build and simulate {vsteps} steps";
                     progress.Report(new RunProgress(stage, 0, 1));
-                    done.Add(Guard(() => verifier.Simulate(src, sim, vecDir, vsteps, gseed, ct)));
+                    string? vcd = parse.GetValue(waves) is { } wd ? Path.Combine(wd.FullName, $"{SimulatorName(sim)}-mismatch.vcd") : null;
+                    done.Add(Guard(() => verifier.Simulate(src, sim, vecDir, vsteps, gseed, ct, vcd)));
                     progress.Report(new RunProgress(stage, 1, 1));
                 }
                 return done;
             });
-            foreach (SimulationResult r in results) output.WriteLine(r.Summary());
+            foreach (SimulationResult r in results)
+            {
+                output.WriteLine(r.Summary());
+                if (r.Waves is not null) output.WriteLine($"waves around the first mismatch: {r.Waves}");
+            }
             if (parse.GetValue(json) is { } j)
             {
                 var obj = new JsonObject
@@ -248,6 +254,7 @@ public static partial class HdlCommands
             if (n < 1 || n > 65535) throw InvalidInputException.Field(null, "--steps", $"expected 1 to 65535, got {n}");
             HdlProject project = Guard(() => HdlProject.Load(parse.GetValue(model)?.FullName, parse.GetValue(config)?.FullName, s));
             DatapathModel dp = project.Datapath;
+            if (dp.Learning is not null) return RunLearning(project, n, s, parse.GetValue(port)!, parse.GetValue(work)?.FullName, parse.GetValue(json));
             var v = EdgeLangevin.Simulator.TestVectors.Generate(project.Model, project.Parameters.Format, project.Config.Inference, n, s, project.Source);
             byte[][] commands =
             [
@@ -306,5 +313,71 @@ public static partial class HdlCommands
             return ExitCodes.Success;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// 'hdl run' with learning: loads the initial dictionary, the data memory, every chain's u and
+    /// the seed, runs the learning steps ('L'), reads the dictionary and u0 back ('Q') and compares
+    /// them with the C# learner's (FixedLearner on the same data memory) bit for bit.
+    /// </summary>
+    private static int RunLearning(HdlProject project, int n, int s, string portName, string? work, FileInfo? json)
+    {
+        var output = JsonOutput.HumanWriter(json);
+        DatapathModel dp = project.Datapath;
+        var lv = EdgeLangevin.Simulator.LearningVectors.Generate(project.Model, project.Parameters.Format, project.Config.Inference, project.Config.Learning!,
+            project.Config.Vectors, n, s, project.Source);
+        // 'S' seeds chain 0 with S and the learner with S ^ 0x5EED1E, which is the contract's seeding for S != 0
+        if ((lv.Seeds[0] ^ 0x5EED1E) != lv.LearnerSeed)
+            throw InvalidInputException.Field(null, "--seed", "the board derives the learner's seed from a nonzero run seed; use a nonzero --seed");
+        byte[][] commands =
+        [
+            BoardProtocol.LoadDictionary(lv.Parameters.DictionaryRowMajor), BoardProtocol.LoadData(lv.Data),
+            BoardProtocol.LoadU(lv.UInit), BoardProtocol.Seed(lv.Seeds[0]),
+        ];
+        short[] got;
+        int u0;
+        if (portName == "sim")
+        {
+            var verifier = new HdlVerifier(work ?? HdlVerifier.DefaultWorkRoot);
+            string src = Guard(() => verifier.Sources(dp));
+            byte[] all = commands.Append(BoardProtocol.Learn(n)).Append(BoardProtocol.Query()).SelectMany(c => c).ToArray();
+            // the 'Q' goes after the 'l' (the fifth answer), as BoardLink waits for it on a real board
+            byte[] reply = Guard(() => verifier.SimulateBoard(src, all, 6 + BoardProtocol.QueryBytes(dp.D, dp.K), default, holdAt: all.Length - 1, holdFor: 5));
+            if (!reply[..6].SequenceEqual("adusl"u8.ToArray().Append((byte)'q')))
+                throw new JobFailedException($"the simulated board acknowledged '{System.Text.Encoding.ASCII.GetString(reply[..6])}', expected 'aduslq'");
+            (got, u0) = BoardProtocol.ParseQuery(reply.AsSpan(6), dp.D, dp.K);
+        }
+        else
+        {
+            using var stream = Guard(() => SerialDevice.Open(portName, dp.Settings.Baud));
+            var link = new BoardLink(stream);
+            char[] acks = ['a', 'd', 'u', 's'];
+            for (int i = 0; i < commands.Length; i++) Guard(() => { link.Send(commands[i], acks[i]); return 0; });
+            Guard(() => { link.Learn(n); return 0; });
+            (got, u0) = Guard(() => link.Query(dp.D, dp.K));
+        }
+        short[] expected = lv.CheckpointWords.Skip(lv.CheckpointWords.Count - dp.D * dp.K).ToArray();
+        int firstBad = -1;
+        for (int i = 0; i < got.Length && firstBad < 0; i++) if (got[i] != expected[i]) firstBad = i;
+        bool same = firstBad < 0 && u0 == lv.U0[n - 1];
+        int moved = lv.Parameters.DictionaryRowMajor.Where((a, i) => a != expected[i]).Count();
+        string verdict = same
+            ? $"board: after {n} learning steps ({lv.Chains} chains) the dictionary ({moved} of {got.Length} words moved) and u0 = {u0} equal the C# learner's"
+            : firstBad >= 0
+                ? $"board: MISMATCH after {n} learning steps at A[d={firstBad / dp.K}, k={firstBad % dp.K}]: {got[firstBad]} (learner {expected[firstBad]})"
+                : $"board: MISMATCH after {n} learning steps: u0 {u0} (learner {lv.U0[n - 1]})";
+        output.WriteLine(verdict);
+        if (json is not null)
+        {
+            var obj = new JsonObject
+            {
+                ["command"] = "hdl run", ["seed"] = s, ["port"] = portName, ["steps"] = n, ["learning"] = true, ["matches_core"] = same,
+                ["chains"] = lv.Chains, ["dictionary_words_moved"] = moved, ["u0_q"] = u0, ["config_hash"] = dp.ConfigHash,
+                ["first_mismatch"] = firstBad < 0 ? null : new JsonObject { ["d"] = firstBad / dp.K, ["k"] = firstBad % dp.K },
+            };
+            JsonOutput.Write(json, "hdl run", s, obj, dp.ConfigJson);
+        }
+        if (!same) throw new JobFailedException("the board's learned dictionary or threshold differs from the C# learner's");
+        return ExitCodes.Success;
     }
 }

@@ -1,0 +1,161 @@
+using System.Globalization;
+using EdgeLangevin.Codegen.Hdl;
+using EdgeLangevin.Reference.Io;
+
+namespace EdgeLangevin.Hdl.Tests;
+
+/// <summary>
+/// Learning in the generated RTL against FixedLearner (the gold model, through the learning
+/// test vectors of FIXED_POINT.md): every chain's noise, u and s words, u0, the learner stream's
+/// state after every step, every dictionary write in order and the whole dictionary at the
+/// checkpoints, under Icarus Verilog and Verilator; and the configurations the hardware refuses.
+/// The runs are short enough for CI; the 2000-step runs are `hdl verify` commands (codegen/README.md).
+/// </summary>
+public sealed class LearningTests
+{
+    // dt = 1, tau_u = 10: eps = 0.1; fast learning so that hundreds of entries move per step
+    private const string Inference = "\"inference\": {\"dt\": 1, \"tau_u\": 10, \"temperature\": 1}";
+
+    /// <summary>Bars (K = 16, D = 64) from a random dictionary, B = 4 chains, asynchronous switching, u0 learned: the bars configuration.</summary>
+    public static string BarsConfig(int lanes = 2, int dataCount = 64, string switching = "asynchronous") =>
+        "{" + Inference + ", " +
+        "\"vectors\": {\"problem\": \"bars\", \"variant\": \"non_negative\", \"k\": 16, \"d\": 64, \"data_count\": " + dataCount.ToString(CultureInfo.InvariantCulture) + ", \"checkpoint_every\": 25}, " +
+        "\"learning\": {\"batch\": 4, \"tau_x\": 20, \"tau_a\": 2000, \"switching\": \"" + switching + "\", \"learn_pi\": true, \"tau_u0\": 1e5}, " +
+        "\"hdl\": {\"lanes\": " + lanes.ToString(CultureInfo.InvariantCulture) + "}}";
+
+    /// <summary>A signed random model, 3 chains (not a power of two), one lane, synchronous switching.</summary>
+    private static string SignedSyncConfig() =>
+        "{" + Inference + ", " +
+        "\"vectors\": {\"problem\": \"random\", \"variant\": \"signed\", \"k\": 12, \"d\": 8, \"pi\": 0.3, \"sigma\": 0.5, \"data_count\": 5, \"checkpoint_every\": 40}, " +
+        "\"learning\": {\"batch\": 3, \"tau_x\": 7, \"tau_a\": 300, \"switching\": \"synchronous\", \"learn_pi\": true, \"tau_u0\": 2000}, " +
+        "\"hdl\": {\"lanes\": 1}}";
+
+    private static SimulationResult Run(HdlProject project, HdlSimulator sim, int steps, int seed, out string vectors)
+    {
+        HdlTestConfigs.RequireTools(sim == HdlSimulator.Icarus ? "iverilog" : "verilator");
+        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
+        string src = verifier.Sources(project.Datapath);
+        vectors = Path.Combine(src, "vectors", $"seed{seed}-steps{steps}");
+        lock (string.Intern(vectors))
+        {
+            if (!File.Exists(Path.Combine(vectors, "manifest.json"))) HdlVerifier.WriteVectors(project, steps, seed, vectors);
+        }
+        var (n, generatorSeed) = HdlVerifier.CheckVectors(project.Datapath, vectors);
+        return verifier.Simulate(src, sim, vectors, n, generatorSeed);
+    }
+
+    [Theory]
+    [InlineData(HdlSimulator.Icarus)]
+    [InlineData(HdlSimulator.Verilator)]
+    public void Bars_learning_with_4_chains_and_asynchronous_switching_matches_the_learner_on_every_word(HdlSimulator sim)
+    {
+        HdlProject p = HdlTestConfigs.FromConfig(BarsConfig(), 21);
+        SimulationResult r = Run(p, sim, sim == HdlSimulator.Verilator ? 400 : 100, 21, out string vectors);
+        Assert.True(r.Passed, r.Summary());
+        // the run must actually learn: dictionary writes and a moving threshold
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(vectors, "manifest.json")))!;
+        Assert.True(manifest["learning"]!["dictionary_writes"]!.GetValue<int>() > 1000);
+        Assert.NotEqual(p.Parameters.Step.U0, manifest["learning"]!["checkpoints"]![0]!["u0_q"]!.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData(HdlSimulator.Icarus)]
+    [InlineData(HdlSimulator.Verilator)]
+    public void Signed_learning_with_3_chains_one_lane_and_synchronous_switching_matches_the_learner(HdlSimulator sim)
+    {
+        HdlProject p = HdlTestConfigs.FromConfig(SignedSyncConfig(), 22);
+        Assert.Equal(3, p.Datapath.Chains);
+        SimulationResult r = Run(p, sim, 300, 22, out _);
+        Assert.True(r.Passed, r.Summary());
+    }
+
+    [Fact]
+    public void An_image_sized_model_K64_D64_learns_bit_exactly_under_Verilator()
+    {
+        string json = "{" + Inference + ", " +
+            "\"vectors\": {\"problem\": \"random\", \"variant\": \"non_negative\", \"k\": 64, \"d\": 64, \"pi\": 0.1, \"sigma\": 0.5, \"data_count\": 32, \"checkpoint_every\": 50}, " +
+            "\"learning\": {\"batch\": 2, \"tau_x\": 20, \"tau_a\": 4000, \"switching\": \"asynchronous\", \"learn_pi\": true, \"tau_u0\": 1e5}, " +
+            "\"hdl\": {\"lanes\": 4}}";
+        HdlProject p = HdlTestConfigs.FromConfig(json, 23);
+        SimulationResult r = Run(p, HdlSimulator.Verilator, 150, 23, out _);
+        Assert.True(r.Passed, r.Summary());
+    }
+
+    [Fact]
+    public void A_changed_dictionary_write_is_reported_at_its_step_with_its_d_and_k()
+    {
+        HdlProject p = HdlTestConfigs.FromConfig(BarsConfig(), 21);
+        SimulationResult clean = Run(p, HdlSimulator.Icarus, 100, 21, out string vectors);
+        Assert.True(clean.Passed, clean.Summary());
+        string bad = Path.Combine(Path.GetTempPath(), "el-learn-corrupt-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(bad);
+        try
+        {
+            foreach (string f in Directory.GetFiles(vectors)) File.Copy(f, Path.Combine(bad, Path.GetFileName(f)));
+            string path = Path.Combine(bad, "dictionary_writes.hex");
+            string[] lines = File.ReadAllLines(path);
+            int index = lines.Length / 2;
+            // record: step (79..48), k (47..32), d (31..16), value (15..0); flip the value's low bit
+            string rec = lines[index];
+            int step = Convert.ToInt32(rec[..8], 16), k = Convert.ToInt32(rec[8..12], 16), d = Convert.ToInt32(rec[12..16], 16);
+            int value = Convert.ToInt32(rec[16..], 16) ^ 1;
+            lines[index] = rec[..16] + value.ToString("x4", CultureInfo.InvariantCulture);
+            File.WriteAllText(path, string.Join("\n", lines) + "\n");
+            HdlTestConfigs.Reseal(bad, "dictionary_writes.hex");
+
+            var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
+            string src = verifier.Sources(p.Datapath);
+            var (n, seed) = HdlVerifier.CheckVectors(p.Datapath, bad);
+            SimulationResult r = verifier.Simulate(src, HdlSimulator.Icarus, bad, n, seed, wavesPath: Path.Combine(bad, "waves.vcd"));
+            Assert.False(r.Passed, "the testbench did not notice the changed dictionary word");
+            Assert.Equal("dict", r.FirstMismatch!.Word);
+            Assert.Equal(step, r.FirstMismatch.Step);
+            Assert.Equal((d, k), r.FirstMismatch.Dk);
+            // --waves: a VCD around the mismatch
+            Assert.NotNull(r.Waves);
+            Assert.Contains("$enddefinitions", File.ReadAllText(r.Waves!));
+        }
+        finally
+        {
+            Directory.Delete(bad, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Learning_vectors_for_other_rates_are_refused_before_any_simulation()
+    {
+        HdlProject p = HdlTestConfigs.FromConfig(BarsConfig(), 21);
+        Run(p, HdlSimulator.Icarus, 100, 21, out string vectors);
+        HdlProject other = HdlTestConfigs.FromConfig(BarsConfig().Replace("\"tau_a\": 2000", "\"tau_a\": 3000", StringComparison.Ordinal), 21);
+        var e = Assert.Throws<InvalidInputException>(() => HdlVerifier.CheckVectors(other.Datapath, vectors));
+        Assert.Contains("learning.rate_a", e.Message, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, string, string> BadConfigs() => new()
+    {
+        // name, config text, the field the error must name
+        { "normalisation", BarsConfig().Replace("\"learn_pi\": true", "\"learn_pi\": true, \"normalise\": true", StringComparison.Ordinal), "learning.normalise" },
+        { "second order", BarsConfig().Replace("\"temperature\": 1}", "\"temperature\": 1, \"order\": 2}", StringComparison.Ordinal), "order" },
+        { "data set larger than the UP5K's memory", BarsConfig(lanes: 4, dataCount: 2048), "vectors.data_count" },
+        { "dictionary rate that rounds to zero", BarsConfig().Replace("\"tau_a\": 2000", "\"tau_a\": 1e30", StringComparison.Ordinal), "tau_a" },
+        { "more chains than the hardware multiplexes", BarsConfig().Replace("\"batch\": 4", "\"batch\": 65", StringComparison.Ordinal), "learning.batch" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadConfigs))]
+    public void A_configuration_the_hardware_cannot_learn_with_is_a_clear_error_naming_the_setting(string name, string json, string field)
+    {
+        var e = Assert.Throws<InvalidInputException>(() => HdlTestConfigs.FromConfig(json, 1));
+        Assert.True(e.Message.Contains(field, StringComparison.Ordinal), $"{name}: '{e.Message}' does not name {field}");
+    }
+
+    [Fact]
+    public void The_MAC_accumulator_holds_a_sum_over_the_chains_of_learning_products()
+    {
+        HdlProject p = HdlTestConfigs.FromConfig(BarsConfig(), 21);
+        var f = p.Parameters.Format;
+        // |s_m r_m| <= 2^(2 WM - 2), B of them, signed
+        Assert.True(p.Datapath.Accw >= 2 * f.MacBits - 1 + 2 + 1);
+        Assert.Equal(4, p.Datapath.TSlot);
+    }
+}
