@@ -84,7 +84,16 @@ module el_top_icebreaker #(
     reg [7:0] tx_byte_r;
     wire tx_busy;
     el_uart_rx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_rx (.i_clk(clk), .i_rx(i_uart_rx), .o_valid(rx_valid), .o_byte(rx_byte));
-    el_uart_tx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_tx (.i_clk(clk), .i_valid(tx_valid_r), .i_byte(tx_byte_r), .o_busy(tx_busy), .o_tx(o_uart_tx));
+    // the entropy source's side of the top (el_top_entropy.sbn; constants when it is not generated)
+    wire ent_tx_valid;
+    wire [7:0] ent_tx_byte;
+    wire ent_busy;            // el_entropy_ctl is handling 'N', 'H' or 'E'
+    wire ent_pending;         // an entropy command arrived while the top was busy: handle it next
+    wire ent_refuse;          // a run must be refused (health failure, fallback "halt")
+    wire ent_seed_now;        // seeded mode: seed this run from the entropy pool
+    wire [31:0] ent_seed;
+    el_uart_tx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_tx (.i_clk(clk), .i_valid(tx_valid_r | ent_tx_valid),
+        .i_byte(ent_tx_valid ? ent_tx_byte : tx_byte_r), .o_busy(tx_busy), .o_tx(o_uart_tx));
 
     // ------------------------------------------------------------------ datapath
     reg load_we_r;
@@ -130,7 +139,7 @@ module el_top_icebreaker #(
     // ------------------------------------------------------------------ command FSM
     // Acknowledgements leave through a one-byte mailbox so that the receiver never stops
     // listening between commands; only a run (and its reply) holds the link.
-    localparam [2:0] C_CMD = 3'd0, C_DATA = 3'd1, C_RUN = 3'd2, C_SEND = 3'd3, C_QUERY = 3'd4;
+    localparam [2:0] C_CMD = 3'd0, C_DATA = 3'd1, C_RUN = 3'd2, C_SEND = 3'd3, C_QUERY = 3'd4, C_ENT = 3'd5;
     reg [2:0] st_r;
     reg [7:0] cmd_r;
     reg [2:0] nbytes_r;       // bytes per word of this command
@@ -178,6 +187,7 @@ module el_top_icebreaker #(
     reg rxq_valid;
     reg [7:0] rxq_byte;
     reg rxq_a, rxq_x, rxq_u, rxq_s, rxq_r, rxq_other;
+    reg rxq_ent;              // 'N', 'H' or 'E': the entropy source's commands (el_entropy_ctl)
     reg rxq_d, rxq_l, rxq_q;   // learning: data memory, learning run, query
     reg rd_k_last_r;          // rd_k_r == LAST_K (rd_k_r is steady for four bytes before it is used)
     always @(posedge clk) begin
@@ -191,8 +201,11 @@ module el_top_icebreaker #(
         rxq_d <= (rx_byte == 8'h44);
         rxq_l <= (rx_byte == 8'h4c);
         rxq_q <= (rx_byte == 8'h51);
+
+        rxq_ent <= 1'b0;
         rxq_other <= (rx_byte != 8'h41) && (rx_byte != 8'h58) && (rx_byte != 8'h55) && (rx_byte != 8'h53) && (rx_byte != 8'h52)
                   && (rx_byte != 8'h44) && (rx_byte != 8'h4c) && (rx_byte != 8'h51);
+
         rd_k_last_r <= (rd_k_r == LAST_K);
     end
 
@@ -268,7 +281,9 @@ module el_top_icebreaker #(
                     nbytes_r <= (rxq_a | rxq_r | rxq_l) ? 3'd2 : 3'd4;
                     load_sel_r <= (rxq_x | rxq_d) ? 2'd1 : (rxq_u ? 2'd2 : 2'd0);
                     if (rxq_other) begin ack_r <= 8'h3f; ack_pending_r <= 1'b1; st_r <= C_CMD; end
-                end
+                    if (rxq_ent) st_r <= C_ENT;
+                end else if (ent_pending) st_r <= C_ENT;
+                C_ENT: if (!ent_busy) st_r <= C_CMD;   // el_entropy_ctl handles the command and its reply
                 C_DATA: begin
                     // bytes are at least ten bit times apart: assemble in one cycle, act in the next
                     if (rxq_valid) begin
@@ -291,7 +306,10 @@ module el_top_icebreaker #(
                         end
                         if (last_word_r) begin
                             ack_pending_r <= 1'b1;
-                            if (is_run_r) begin
+                            if (is_run_r && ent_refuse) begin
+                                ack_r <= 8'h21;       // '!': health failure and fallback "halt": no run
+                                st_r <= C_CMD;
+                            end else if (is_run_r) begin
                                 steps_r <= word_r[31:16];
                                 start_r <= (word_r[31:16] != 16'd0);
                                 led_done_r <= 1'b0;
@@ -300,6 +318,11 @@ module el_top_icebreaker #(
                                 if (is_learn_r) ack_pending_r <= (word_r[31:16] == 16'd0);
                                 if (is_learn_r) ack_r <= 8'h6c;
                                 st_r <= (word_r[31:16] != 16'd0) ? C_RUN : C_CMD;
+                                // seeded mode without a host seed: the entropy pool seeds this run
+                                if (ent_seed_now) begin
+                                    seed_r <= ent_seed;
+                                    seed_pending_r <= 1'b1;
+                                end
                             end else begin
                                 ack_r <= cmd_r | 8'h20;  // lower case
                                 st_r <= C_CMD;
@@ -381,5 +404,17 @@ module el_top_icebreaker #(
 
     assign o_led_busy = ~busy;
     assign o_led_done = ~led_done_r;
+
+
+    // no entropy source in this design (hdl.entropy.enabled is false)
+    assign ent_tx_valid = 1'b0;
+    assign ent_tx_byte = 8'd0;
+    assign ent_busy = 1'b0;
+    assign ent_pending = 1'b0;
+    assign ent_refuse = 1'b0;
+    assign ent_seed_now = 1'b0;
+    assign ent_seed = 32'd0;
+
+
 endmodule
 
