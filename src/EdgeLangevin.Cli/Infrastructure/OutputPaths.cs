@@ -26,8 +26,11 @@ public static class OutputPaths
     /// <summary>Option names that are outputs in every verb.</summary>
     public static readonly IReadOnlyList<string> OutputOptionNames = ["--out", "--json"];
 
-    /// <summary>Option names of scratch folders: written into, kept between runs, never replaced whole.</summary>
-    public static readonly IReadOnlyList<string> WorkOptionNames = ["--work"];
+    /// <summary>
+    /// Option names of folders written into, kept between runs, never replaced whole: the scratch folder
+    /// (--work) and the waveform dumps of `hdl verify --waves`.
+    /// </summary>
+    public static readonly IReadOnlyList<string> WorkOptionNames = ["--work", "--waves"];
 
     public sealed record PathOption(string Option, string Given, string Canonical, bool IsOutput, bool IsFolder, bool IsWork = false);
 
