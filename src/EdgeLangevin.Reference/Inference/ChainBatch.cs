@@ -45,6 +45,7 @@ public sealed class ChainBatch
     private readonly double _eps, _noise, _half, _friction, _theta;
     private readonly int _blocks;
     private readonly Action<int> _stepBlock;
+    private readonly double[][] _gaussians; // per block of chains: one chain's K noise draws (first order)
     // MALA only: the state, force and codes the step started from, and per-chain acceptance counts.
     private readonly double[] _uOld, _fOld, _sOld;
     private readonly long[] _accepted, _proposals;
@@ -84,6 +85,8 @@ public sealed class ChainBatch
         // random stream, so the split does not change a bit. The delegate is made once: a step allocates nothing.
         _blocks = Math.Min(chains, WorkerPool.Threads);
         _stepBlock = StepBlock;
+        _gaussians = new double[_blocks][];
+        for (int i = 0; i < _blocks; i++) _gaussians[i] = new double[K];
         bool mala = settings.Method == InferenceMethod.Mala;
         _uOld = mala ? new double[chains * K] : [];
         _fOld = mala ? new double[chains * K] : [];
@@ -147,21 +150,21 @@ public sealed class ChainBatch
     {
         if (_blocks == 1)
         {
-            StepRange(0, Chains);
+            StepRange(0, Chains, _gaussians[0]);
             return;
         }
         WorkerPool.Run(_blocks, _stepBlock);
     }
 
-    private void StepBlock(int blk) => StepRange((int)((long)Chains * blk / _blocks), (int)((long)Chains * (blk + 1) / _blocks));
+    private void StepBlock(int blk) => StepRange((int)((long)Chains * blk / _blocks), (int)((long)Chains * (blk + 1) / _blocks), _gaussians[blk]);
 
-    private void StepRange(int lo, int hi)
+    private void StepRange(int lo, int hi, double[] gaussians)
     {
         for (int b = lo; b < hi; b++)
         {
             if (Settings.Method == InferenceMethod.Lca) StepLca(b);
             else if (Settings.Method == InferenceMethod.Mala) StepMala(b);
-            else if (Settings.Order == 1) StepFirstOrder(b);
+            else if (Settings.Order == 1) StepFirstOrder(b, gaussians);
             else StepSecondOrder(b);
         }
     }
@@ -174,17 +177,19 @@ public sealed class ChainBatch
         bool open0 = u0 == 0;
         bool signed = Variant == Variant.Signed;
         int n = 0;
+        double[] uu = U, ss = S, gg = G;
+        int[] list = _activeList;
+        // Selects, not branches: which units are active is as good as random, and the branch
+        // mispredicted on a good share of them (the same values; slot n past the list is overwritten later).
         for (int k = 0; k < K; k++)
         {
-            double u = U[ko + k], au = Math.Abs(u);
-            G[ko + k] = 0;
-            if (au > u0 || open0)
-            {
-                double s = au - u0;
-                S[ko + k] = signed && u < 0 ? -s : s;
-                _activeList[ko + n++] = k;
-            }
-            else S[ko + k] = 0;
+            double u = uu[ko + k], au = Math.Abs(u);
+            gg[ko + k] = 0;
+            bool on = au > u0 || open0;
+            double s = au - u0;
+            ss[ko + k] = on ? (signed && u < 0 ? -s : s) : 0;
+            list[ko + n] = k;
+            n += on ? 1 : 0;
         }
         Residual(b, n);
         for (int i = 0; i < n; i++)
@@ -254,13 +259,14 @@ public sealed class ChainBatch
         return drive - Lambda * Math.Sign(u);
     }
 
-    private void StepFirstOrder(int b)
+    private void StepFirstOrder(int b, double[] gaussians)
     {
         Evaluate(b);
         int ko = b * K;
         Rng rng = _rngs[b];
         if (_noise > 0)
         {
+            rng.FillGaussianZiggurat(gaussians); // unit k's draw is gaussians[k], as K calls in order would give
             // Force(b, k, u) inlined with the loop invariants hoisted (same arithmetic, same bits). Units
             // below threshold have G = 0 exactly, so their drive is 0 without the division.
             double eps = _eps, noise = _noise, lambda = Lambda, s2 = Sigma * Sigma;
@@ -271,7 +277,10 @@ public sealed class ChainBatch
                 double u = uu[ko + k], g = gg[ko + k];
                 double drive = g == 0 ? 0 : g / s2;
                 if (negate && u < 0) drive = -drive;
-                uu[ko + k] = u + eps * (drive - lambda * Math.Sign(u)) + noise * rng.NextGaussian();
+                // lambda sign(u) as a select (Math.Sign(double) was a call per unit), throwing on NaN as Math.Sign
+                // does: the learner reports a blown-up u as divergence from that exception.
+                double signLambda = u > 0 ? lambda : u < 0 ? -lambda : u == 0 ? 0 : throw NaNState();
+                uu[ko + k] = u + eps * (drive - signLambda) + noise * gaussians[k];
             }
             return;
         }
@@ -289,6 +298,8 @@ public sealed class ChainBatch
             U[ko + k] = v;
         }
     }
+
+    private static ArithmeticException NaNState() => new("u became NaN (the step blew up)");
 
     /// <summary>E(u) = ||r||^2 / (2 sigma^2) + lambda sum |u_k| of chain b from its evaluated residual.</summary>
     private double Energy(int b)
@@ -321,7 +332,7 @@ public sealed class ChainBatch
         double forward = 0;
         for (int k = 0; k < K; k++)
         {
-            double xi = rng.NextGaussian();
+            double xi = rng.NextGaussianZiggurat();
             U[ko + k] = _uOld[ko + k] + _eps * _fOld[ko + k] + _noise * xi;
             forward += xi * xi; // ||u' - u - eps F(u)||^2 / (2 T eps) = ||xi||^2 / 2 (noise = sqrt(2 T eps))
         }
@@ -357,7 +368,7 @@ public sealed class ChainBatch
         {
             double u = U[ko + k], m = M[ko + k];
             m += -_friction * m + _eps * Force(b, k, u);
-            if (_noise > 0) m += _noise * rng.NextGaussian();
+            if (_noise > 0) m += _noise * rng.NextGaussianZiggurat();
             M[ko + k] = m;
             U[ko + k] = u + _half * m;
         }
