@@ -101,8 +101,13 @@ static double Measure(Action step, bool wall, int warmMilliseconds, int rounds, 
     var process = Process.GetCurrentProcess();
     var warm = Stopwatch.StartNew();
     int warmSteps = 0;
-    for (; warm.ElapsedMilliseconds < warmMilliseconds; warmSteps++) step();
-    int perRound = Math.Max(minPerRound, warmSteps / 10); // rounds of about 0.2 s: a burst of load moves one round, not the median
+    // Timed by CPU: the warm-up is CPU time too. On a machine loaded far past its cores, 2 s of wall
+    // clock gave a case a fraction of that on the CPU, and it was measured before the tiered JIT had
+    // installed its final code (seen: instrumented-tier code in the profile, the same case 1.3x slower).
+    TimeSpan cpuStart = process.TotalProcessorTime;
+    while (wall ? warm.ElapsedMilliseconds < warmMilliseconds : CpuSince(process, cpuStart) < warmMilliseconds)
+        for (int i = 0; i < 10; i++, warmSteps++) step();
+    int perRound = Math.Max(minPerRound, warmSteps / 10); // rounds of about 0.2 s (of the warm-up's clock): a burst of load moves one round, not the median
     var times = new double[rounds];
     for (int r = 0; r < rounds; r++)
     {
@@ -115,6 +120,12 @@ static double Measure(Action step, bool wall, int warmMilliseconds, int rounds, 
     }
     Array.Sort(times);
     return times[rounds / 2];
+}
+
+static double CpuSince(Process process, TimeSpan start)
+{
+    process.Refresh();
+    return (process.TotalProcessorTime - start).TotalMilliseconds;
 }
 
 // Runs one case in a child process (see "--case"): its time in microseconds, description and extra lines.

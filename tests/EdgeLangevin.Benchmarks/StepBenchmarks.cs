@@ -55,7 +55,9 @@ public class StepBenchmarks
         bool Needs(string name) => only is null || only == name;
         int K = this.K, D = this.D;
         var model = new SparseCodingModel { Variant = Variant.NonNegative, Lambda = 1, Pi = Pi, Sigma = 0.5, Dictionary = Learner.RandomDictionary(D, K, 1) };
-        var settings = new InferenceSettings();
+        // dt = 1 at tau_u = 20 (eps = 0.05), the peers' step (bench/peers/peer_bench.py): the comparison is
+        // like for like. Stable here (eps lambda_max(A^T A) / sigma^2 is about 1.2 for these random dictionaries).
+        var settings = new InferenceSettings { Dt = 1, Samples = 1, BurnIn = 0 };
         var data = new ModelDataSource(model);
         var rng = new Rng(2);
         var x = new double[Batch * D];

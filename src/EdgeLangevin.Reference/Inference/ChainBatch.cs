@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Model;
 using EdgeLangevin.Reference.Parallelism;
@@ -42,9 +43,11 @@ public sealed class ChainBatch
     private readonly Rng[] _rngs;
     private readonly int[] _activeList;
     private readonly int[] _activeCount;
+    private readonly int[] _listed; // length of each chain's list of the last Residual
     private readonly double _eps, _noise, _half, _friction, _theta;
     private readonly int _blocks;
     private readonly Action<int> _stepBlock;
+    private readonly double[][] _gaussians; // per block of chains: one chain's K noise draws (first order)
     // MALA only: the state, force and codes the step started from, and per-chain acceptance counts.
     private readonly double[] _uOld, _fOld, _sOld;
     private readonly long[] _accepted, _proposals;
@@ -73,6 +76,7 @@ public sealed class ChainBatch
         G = new double[chains * K];
         _activeList = new int[chains * K];
         _activeCount = new int[chains];
+        _listed = new int[chains];
         _rngs = new Rng[chains];
         for (int b = 0; b < chains; b++) _rngs[b] = new Rng(seed, b);
         _eps = settings.Eps;
@@ -84,6 +88,8 @@ public sealed class ChainBatch
         // random stream, so the split does not change a bit. The delegate is made once: a step allocates nothing.
         _blocks = Math.Min(chains, WorkerPool.Threads);
         _stepBlock = StepBlock;
+        _gaussians = new double[_blocks][];
+        for (int i = 0; i < _blocks; i++) _gaussians[i] = new double[K];
         bool mala = settings.Method == InferenceMethod.Mala;
         _uOld = mala ? new double[chains * K] : [];
         _fOld = mala ? new double[chains * K] : [];
@@ -142,26 +148,33 @@ public sealed class ChainBatch
     /// <summary>Number of units active (s != 0) in chain b at the state the last step started from.</summary>
     public int ActiveCount(int b) => _activeCount[b];
 
+    /// <summary>
+    /// The units chain b listed at the state the last step started from, increasing: every unit with
+    /// S != 0 among them (with u0 = 0 also units with S = 0; every unit for LCA). For MALA the list is the
+    /// proposal's while S is the start's: Langevin and LCA only.
+    /// </summary>
+    internal ReadOnlySpan<int> ListedUnits(int b) => _activeList.AsSpan(b * K, _listed[b]);
+
     /// <summary>Advances every chain by one step (in parallel over blocks of chains; results do not depend on the thread count).</summary>
     public void Step()
     {
         if (_blocks == 1)
         {
-            StepRange(0, Chains);
+            StepRange(0, Chains, _gaussians[0]);
             return;
         }
         WorkerPool.Run(_blocks, _stepBlock);
     }
 
-    private void StepBlock(int blk) => StepRange((int)((long)Chains * blk / _blocks), (int)((long)Chains * (blk + 1) / _blocks));
+    private void StepBlock(int blk) => StepRange((int)((long)Chains * blk / _blocks), (int)((long)Chains * (blk + 1) / _blocks), _gaussians[blk]);
 
-    private void StepRange(int lo, int hi)
+    private void StepRange(int lo, int hi, double[] gaussians)
     {
         for (int b = lo; b < hi; b++)
         {
             if (Settings.Method == InferenceMethod.Lca) StepLca(b);
             else if (Settings.Method == InferenceMethod.Mala) StepMala(b);
-            else if (Settings.Order == 1) StepFirstOrder(b);
+            else if (Settings.Order == 1) StepFirstOrder(b, gaussians);
             else StepSecondOrder(b);
         }
     }
@@ -173,24 +186,47 @@ public sealed class ChainBatch
         double u0 = U0;
         bool open0 = u0 == 0;
         bool signed = Variant == Variant.Signed;
-        int n = 0;
-        for (int k = 0; k < K; k++)
+        int n = 0, k = 0;
+        double[] uu = U, ss = S, gg = G;
+        int[] list = _activeList;
+        // Four units per pass in vector lanes, then one at a time: the gate as a mask, not a branch
+        // (which units are active is as good as random; the branch mispredicted on a good share of
+        // them). The same values as the scalar loop: s = |u| - u0 (negated for u < 0, signed) where
+        // active, +0 elsewhere; the active units listed in increasing k.
+        if (Vector256.IsHardwareAccelerated)
         {
-            double u = U[ko + k], au = Math.Abs(u);
-            G[ko + k] = 0;
-            if (au > u0 || open0)
+            var u0v = Vector256.Create(u0);
+            var zero = Vector256<double>.Zero;
+            ref double uRef = ref MemoryMarshal.GetArrayDataReference(uu);
+            ref double sRef = ref MemoryMarshal.GetArrayDataReference(ss);
+            ref double gRef = ref MemoryMarshal.GetArrayDataReference(gg);
+            for (; k + 4 <= K; k += 4)
             {
-                double s = au - u0;
-                S[ko + k] = signed && u < 0 ? -s : s;
-                _activeList[ko + n++] = k;
+                Vector256<double> u = Vector256.LoadUnsafe(ref uRef, (nuint)(ko + k)), au = Vector256.Abs(u);
+                Vector256<double> on = open0 ? Vector256<double>.AllBitsSet : Vector256.GreaterThan(au, u0v);
+                Vector256<double> s = au - u0v;
+                if (signed) s = Vector256.ConditionalSelect(Vector256.LessThan(u, zero), -s, s);
+                (s & on).StoreUnsafe(ref sRef, (nuint)(ko + k));
+                zero.StoreUnsafe(ref gRef, (nuint)(ko + k));
+                for (uint bits = on.ExtractMostSignificantBits(); bits != 0; bits &= bits - 1)
+                    list[ko + n++] = k + BitOperations.TrailingZeroCount(bits);
             }
-            else S[ko + k] = 0;
+        }
+        for (; k < K; k++)
+        {
+            double u = uu[ko + k], au = Math.Abs(u);
+            gg[ko + k] = 0;
+            bool on = au > u0 || open0;
+            double s = au - u0;
+            ss[ko + k] = on ? (signed && u < 0 ? -s : s) : 0;
+            list[ko + n] = k; // slot n past the list is overwritten later or never read
+            n += on ? 1 : 0;
         }
         Residual(b, n);
         for (int i = 0; i < n; i++)
         {
-            int k = _activeList[ko + i];
-            G[ko + k] = Dot(k, xo);
+            int unit = _activeList[ko + i];
+            G[ko + unit] = Dot(unit, xo);
         }
     }
 
@@ -209,6 +245,7 @@ public sealed class ChainBatch
             Axpy(-s, Columns.AsSpan(k * D, D), R.AsSpan(xo, D));
         }
         _activeCount[b] = nonzero;
+        _listed[b] = n;
     }
 
     private double Dot(int k, int xo) => Dot(Columns.AsSpan(k * D, D), R.AsSpan(xo, D));
@@ -254,13 +291,14 @@ public sealed class ChainBatch
         return drive - Lambda * Math.Sign(u);
     }
 
-    private void StepFirstOrder(int b)
+    private void StepFirstOrder(int b, double[] gaussians)
     {
         Evaluate(b);
         int ko = b * K;
         Rng rng = _rngs[b];
         if (_noise > 0)
         {
+            rng.FillGaussianZiggurat(gaussians); // unit k's draw is gaussians[k], as K calls in order would give
             // Force(b, k, u) inlined with the loop invariants hoisted (same arithmetic, same bits). Units
             // below threshold have G = 0 exactly, so their drive is 0 without the division.
             double eps = _eps, noise = _noise, lambda = Lambda, s2 = Sigma * Sigma;
@@ -269,9 +307,14 @@ public sealed class ChainBatch
             for (int k = 0; k < K; k++)
             {
                 double u = uu[ko + k], g = gg[ko + k];
-                double drive = g == 0 ? 0 : g / s2;
+                double drive = g / s2; // 0 (or -0, which the sum below makes the same) for an inactive unit: G = 0
                 if (negate && u < 0) drive = -drive;
-                uu[ko + k] = u + eps * (drive - lambda * Math.Sign(u)) + noise * rng.NextGaussian();
+                // lambda sign(u) without a branch on the sign (random for the signed code, it mispredicted often;
+                // Math.Sign(double) was also a call per unit). A NaN u throws ArithmeticException as Math.Sign did:
+                // the learner reports a blown-up u as divergence from it.
+                if (double.IsNaN(u)) throw NaNState();
+                double signLambda = u != 0 ? Math.CopySign(lambda, u) : 0;
+                uu[ko + k] = u + eps * (drive - signLambda) + noise * gaussians[k];
             }
             return;
         }
@@ -289,6 +332,8 @@ public sealed class ChainBatch
             U[ko + k] = v;
         }
     }
+
+    private static ArithmeticException NaNState() => new("u became NaN (the step blew up)");
 
     /// <summary>E(u) = ||r||^2 / (2 sigma^2) + lambda sum |u_k| of chain b from its evaluated residual.</summary>
     private double Energy(int b)
@@ -321,7 +366,7 @@ public sealed class ChainBatch
         double forward = 0;
         for (int k = 0; k < K; k++)
         {
-            double xi = rng.NextGaussian();
+            double xi = rng.NextGaussianZiggurat();
             U[ko + k] = _uOld[ko + k] + _eps * _fOld[ko + k] + _noise * xi;
             forward += xi * xi; // ||u' - u - eps F(u)||^2 / (2 T eps) = ||xi||^2 / 2 (noise = sqrt(2 T eps))
         }
@@ -357,7 +402,7 @@ public sealed class ChainBatch
         {
             double u = U[ko + k], m = M[ko + k];
             m += -_friction * m + _eps * Force(b, k, u);
-            if (_noise > 0) m += _noise * rng.NextGaussian();
+            if (_noise > 0) m += _noise * rng.NextGaussianZiggurat();
             M[ko + k] = m;
             U[ko + k] = u + _half * m;
         }

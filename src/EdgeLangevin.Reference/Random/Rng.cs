@@ -1,9 +1,15 @@
+using System.Runtime.CompilerServices;
+
 namespace EdgeLangevin.Reference.Random;
 
 /// <summary>
 /// The reference's seedable generator: xoshiro256** (Blackman and Vigna) seeded by
 /// SplitMix64 from (seed, stream), so that chain b of a run with seed S has its own
-/// stream whatever the number of threads. Gaussians by the Marsaglia polar method.
+/// stream whatever the number of threads. Gaussians by the Marsaglia polar method
+/// (<see cref="NextGaussian"/>: the data, dictionaries and test vectors drawn from a seed) and by
+/// the ziggurat (<see cref="NextGaussianZiggurat"/>: the Langevin noise of the float sampler, which
+/// draws one per unit per step and spent most of its noise time in the polar method's logarithm).
+/// Both are exact samplers of N(0, 1) up to double rounding; they give different numbers.
 /// The reference is not bit-compatible with the fixed-point core's generator (FIXED_POINT.md);
 /// the two are compared statistically.
 /// </summary>
@@ -30,16 +36,20 @@ public sealed class Rng
         return x ^ (x >> 31);
     }
 
-    public ulong NextUInt64()
+    public ulong NextUInt64() => Next(ref _s0, ref _s1, ref _s2, ref _s3);
+
+    // One xoshiro256** step on the state words given (fields, or locals that a loop keeps in registers).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Next(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3)
     {
-        ulong result = ulong.RotateLeft(_s1 * 5, 7) * 9;
-        ulong t = _s1 << 17;
-        _s2 ^= _s0;
-        _s3 ^= _s1;
-        _s1 ^= _s2;
-        _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = ulong.RotateLeft(_s3, 45);
+        ulong result = ulong.RotateLeft(s1 * 5, 7) * 9;
+        ulong t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = ulong.RotateLeft(s3, 45);
         return result;
     }
 
@@ -72,6 +82,92 @@ public sealed class Rng
         _spare = b * f;
         _hasSpare = true;
         return a * f;
+    }
+
+    // Ziggurat of Marsaglia and Tsang (2000), 128 layers of equal area V under f(x) = exp(-x^2 / 2), x >= 0.
+    // Layer i >= 1 is the box [0, X[i]] x [f(X[i]), f(X[i+1])]; layer 0 is the box [0, R] x [0, f(R)] plus
+    // the tail beyond R, drawn as the box [0, X[0]] with X[0] = V / f(R). X[128] = 0 (f = 1).
+    private const int ZigguratLayers = 128;
+    private const double ZigguratR = 3.442619855899; // the paper's R for 128 layers
+    private const double ZigguratV = 0.009912563035262167; // R f(R) + integral from R to infinity of f = R f(R) + sqrt(pi / 2) erfc(R / sqrt 2)
+    private static readonly double[] ZigguratX = ZigguratTable(out ZigguratF);
+    private static readonly double[] ZigguratF;
+
+    private static double[] ZigguratTable(out double[] f)
+    {
+        var x = new double[ZigguratLayers + 1];
+        f = new double[ZigguratLayers + 1];
+        x[0] = ZigguratV / Math.Exp(-0.5 * ZigguratR * ZigguratR);
+        x[1] = ZigguratR;
+        for (int i = 1; i < ZigguratLayers - 1; i++)
+            x[i + 1] = Math.Sqrt(-2 * Math.Log(ZigguratV / x[i] + Math.Exp(-0.5 * x[i] * x[i])));
+        x[ZigguratLayers] = 0; // the top layer's area differs from V by about 1e-9 relative (R and V to double precision)
+        for (int i = 0; i <= ZigguratLayers; i++) f[i] = Math.Exp(-0.5 * x[i] * x[i]);
+        return x;
+    }
+
+    /// <summary>
+    /// Standard normal N(0, 1) by the ziggurat: one 64-bit draw gives the layer (7 bits), the sign (1 bit)
+    /// and a uniform (53 bits); about 99 % of the draws end at the first comparison. Exact: a point uniform
+    /// in a layer is kept when under the density (by the box test, the density test or the tail's
+    /// exponential rejection), so the result has the density of N(0, 1) up to double rounding.
+    /// </summary>
+    public double NextGaussianZiggurat()
+    {
+        ulong bits = NextUInt64();
+        int i = (int)(bits & (ZigguratLayers - 1));
+        double x = (bits >> 11) * (1.0 / (1UL << 53)) * ZigguratX[i];
+        if (x < ZigguratX[i + 1]) return (bits & ZigguratLayers) == 0 ? x : -x; // inside the part of the layer under the density
+        return ZigguratRest(bits, x);
+    }
+
+    /// <summary>
+    /// destination.Length draws of <see cref="NextGaussianZiggurat"/>, the same numbers in the same order:
+    /// the state stays in registers for the common case (one call per draw kept it in memory, and each
+    /// draw waited for the last one's stores: most of the cost of a draw).
+    /// </summary>
+    public void FillGaussianZiggurat(Span<double> destination)
+    {
+        ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
+        double[] xs = ZigguratX;
+        for (int n = 0; n < destination.Length; n++)
+        {
+            ulong bits = Next(ref s0, ref s1, ref s2, ref s3);
+            int i = (int)(bits & (ZigguratLayers - 1));
+            double x = (bits >> 11) * (1.0 / (1UL << 53)) * xs[i];
+            if (x < xs[i + 1])
+            {
+                destination[n] = (bits & ZigguratLayers) == 0 ? x : -x;
+                continue;
+            }
+            (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+            destination[n] = ZigguratRest(bits, x);
+            (s0, s1, s2, s3) = (_s0, _s1, _s2, _s3);
+        }
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+    }
+
+    // The rest of a draw whose point x (layer and sign from bits) is outside the layer's box under the density:
+    // the tail (layer 0) or the density test; a rejected point starts a new draw.
+    private double ZigguratRest(ulong bits, double x)
+    {
+        int i = (int)(bits & (ZigguratLayers - 1));
+        double sign = (bits & ZigguratLayers) == 0 ? 1.0 : -1.0;
+        if (i == 0) return sign * ZigguratTail();
+        double y = ZigguratF[i] + NextDouble() * (ZigguratF[i + 1] - ZigguratF[i]);
+        return y < Math.Exp(-0.5 * x * x) ? sign * x : NextGaussianZiggurat();
+    }
+
+    // x > R with density proportional to f (Marsaglia 1964): R + a, a exponential with rate R, kept with probability exp(-a^2 / 2).
+    private double ZigguratTail()
+    {
+        double a, b;
+        do
+        {
+            a = -Math.Log(1 - NextDouble()) / ZigguratR;
+            b = -Math.Log(1 - NextDouble());
+        } while (2 * b < a * a);
+        return ZigguratR + a;
     }
 
     /// <summary>Exponential with rate <paramref name="lambda"/>.</summary>

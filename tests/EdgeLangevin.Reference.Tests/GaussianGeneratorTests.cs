@@ -1,0 +1,94 @@
+using EdgeLangevin.Reference.Random;
+
+namespace EdgeLangevin.Reference.Tests;
+
+/// <summary>
+/// The ziggurat Gaussian (the float sampler's noise) against the N(0, 1) density, integrated here
+/// by Simpson's rule (independent of the generator's tables): a chi-square over bins that split the
+/// layers' boxes, the tail beyond R = 3.4426 (the ziggurat's separate tail sampler) and the far tails.
+/// </summary>
+public class GaussianGeneratorTests
+{
+    private static double Density(double x) => Math.Exp(-0.5 * x * x) / Math.Sqrt(2 * Math.PI);
+
+    private static double Probability(double a, double b)
+    {
+        const int n = 400; // even; the error is below 1e-12 per bin here
+        double h = (b - a) / n, sum = Density(a) + Density(b);
+        for (int i = 1; i < n; i++) sum += (i % 2 == 1 ? 4 : 2) * Density(a + i * h);
+        return sum * h / 3;
+    }
+
+    [Fact]
+    public void Ziggurat_draws_follow_the_standard_normal_in_every_bin_and_both_tails()
+    {
+        const int draws = 4_000_000;
+        const double r = 3.442619855899;
+        // Edges: 0.1 apart on [-3, 3] (many per layer box near 0), the tail boundary R, 4 and 5 on each side.
+        var edges = new List<double> { -12, -5, -4, -r };
+        for (int i = -30; i <= 30; i++) edges.Add(i / 10.0);
+        edges.AddRange([r, 4, 5, 12]);
+        var counts = new long[edges.Count - 1];
+        var rng = new Rng(20261206, 3);
+        double sum = 0, sumSq = 0, sum4 = 0;
+        for (int t = 0; t < draws; t++)
+        {
+            double x = rng.NextGaussianZiggurat();
+            sum += x; sumSq += x * x; sum4 += x * x * x * x;
+            int lo = 0, hi = edges.Count - 1; // edges[lo] <= x < edges[hi]
+            Assert.InRange(x, -12.0, 12.0); // P(|x| > 12) is about 4e-33
+            while (hi - lo > 1)
+            {
+                int mid = (lo + hi) / 2;
+                if (x < edges[mid]) hi = mid; else lo = mid;
+            }
+            counts[lo]++;
+        }
+        double chi2 = 0;
+        for (int i = 0; i < counts.Length; i++)
+        {
+            double expected = draws * Probability(edges[i], edges[i + 1]);
+            chi2 += (counts[i] - expected) * (counts[i] - expected) / expected;
+        }
+        // 68 bins (67 degrees of freedom): mean 67, sd 11.6; 130 is p < 1e-6. A wrong layer width, a
+        // wrong tail or a wrong sign split moves thousands of counts in some bin (chi2 in the thousands).
+        Assert.InRange(chi2, 0, 130);
+        double mean = sum / draws, variance = sumSq / draws, kurtosis = sum4 / draws;
+        Assert.InRange(mean, -0.0025, 0.0025); // 5 standard errors (1 / sqrt(4e6) = 5e-4)
+        Assert.InRange(variance, 1 - 0.0035, 1 + 0.0035); // se sqrt(2 / 4e6) = 7e-4
+        Assert.InRange(kurtosis, 3 - 0.025, 3 + 0.025); // E x^4 = 3, se sqrt(96 / 4e6) = 4.9e-3
+        // Counts beyond R on both sides (the tail sampler): expected 2 x 2.88e-4 x 4e6 = 2305, sd 48.
+        long beyond = counts[0] + counts[1] + counts[2] + counts[^1] + counts[^2] + counts[^3];
+        Assert.InRange(beyond, 2305 - 250, 2305 + 250);
+    }
+
+    [Fact]
+    public void Fill_gives_the_draws_of_next_in_order_and_leaves_the_same_state()
+    {
+        // 200000 draws: about 2000 take the density test or the tail (the paths that leave the registers).
+        var one = new Rng(11, 2);
+        var many = new Rng(11, 2);
+        var filled = new double[200_000];
+        many.FillGaussianZiggurat(filled.AsSpan(0, 7)); // a short fill, then a long one: the state carries over
+        many.FillGaussianZiggurat(filled.AsSpan(7));
+        for (int i = 0; i < filled.Length; i++) Assert.Equal(one.NextGaussianZiggurat(), filled[i]);
+        Assert.Contains(filled, x => Math.Abs(x) > 3.442619855899); // the tail sampler ran
+        Assert.Equal(one.NextUInt64(), many.NextUInt64());
+    }
+
+    [Fact]
+    public void Ziggurat_stream_depends_only_on_seed_and_stream()
+    {
+        var a = new Rng(5, 7);
+        var b = new Rng(5, 7);
+        var c = new Rng(5, 8);
+        bool differs = false;
+        for (int i = 0; i < 1000; i++)
+        {
+            double x = a.NextGaussianZiggurat();
+            Assert.Equal(x, b.NextGaussianZiggurat());
+            differs |= x != c.NextGaussianZiggurat();
+        }
+        Assert.True(differs);
+    }
+}
