@@ -1,9 +1,11 @@
 #!/bin/bash
 # Cost of the entropy source alone on the UP5K: generates a design with hdl.entropy.enabled from
 # CONFIG (default: codegen/examples/k16d8-small.json plus the entropy section), then synthesises a
-# harness top holding only the source (rings, sampler, health tests, conditioner), its UART commands
-# and the UART, placed and routed by nextpnr at 48 MHz (rings excluded from timing: --ignore-loops).
-# Prints the logic cells, RAM, DSP and the achieved clock. Usage: bash codegen/measure-entropy-area.sh [WORKDIR] [SEED]
+# harness top holding only the source (rings, sampler, health tests, conditioner), the physical noise
+# word unit (el_phys_noise), the UART commands and the UART, placed and routed by nextpnr at 48 MHz
+# (rings excluded from timing: --ignore-loops). Prints the logic cells, RAM, DSP and the achieved
+# clock, then yosys's LUT and flip-flop counts per part (before packing into logic cells).
+# Usage: bash codegen/measure-entropy-area.sh [WORKDIR] [SEED]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$(mktemp -d)}
@@ -36,13 +38,25 @@ module entropy_harness (input wire i_clk12, input wire i_uart_rx, output wire o_
         .i_rx_valid(rx_valid), .i_rx_byte(rx_byte), .i_tx_busy(tx_busy), .o_tx_valid(ent_tx_valid), .o_tx_byte(ent_tx_byte),
         .o_busy(busy), .o_mode(mode), .o_clear(clear), .i_raw_valid(raw_valid), .i_raw_bit(raw_bit), .i_status(status),
         .i_failures(failures), .i_samples(samples), .i_fault_sample(fs), .i_fault_measure(fm), .i_last_lag1(lag1));
-    assign o_led_fault = (status != 3'd0) ^ (^seed) ^ cb ^ cv ^ seed_valid ^ (^mode) ^ pending;   // keep the outputs
+    wire phys_valid; wire signed [15:0] phys_eta;
+    el_phys_noise u_phys (.i_clk(clk), .i_clear(clear), .i_bit_valid(cv), .i_bit(cb), .o_valid(phys_valid), .o_eta(phys_eta));
+    assign o_led_fault = (status != 3'd0) ^ (^seed) ^ seed_valid ^ (^mode) ^ pending ^ phys_valid ^ (^phys_eta);   // keep the outputs
 endmodule
 V
 printf 'set_io -nowarn i_clk12 35\nset_io -nowarn i_uart_rx 6\nset_io -nowarn o_uart_tx 9\nset_io -nowarn o_led_fault 26\n' > "$work/harness.pcf"
 cd "$work"
-yosys -q -l yosys.log -p "read_verilog $g/rtl/el_ram.v $g/rtl/el_health.v $g/rtl/el_entropy.v $g/board/el_entropy_ctl.v $g/board/el_ro_ice40.v $g/board/el_uart.v harness.v; synth_ice40 -dsp -top entropy_harness -json harness.json; tee -q -o stat.txt stat"
+src="$g/rtl/el_ram.v $g/rtl/el_health.v $g/rtl/el_entropy.v $g/board/el_entropy_ctl.v $g/board/el_ro_ice40.v $g/board/el_uart.v harness.v"
+# yosys 0.23's ABC sometimes aborts in lutpack (an assertion, not a design error): try again
+for try in 1 2 3; do
+    yosys -q -l yosys.log -p "read_verilog $src; synth_ice40 -dsp -top entropy_harness -json harness.json; tee -q -o stat.txt stat" && break
+done
 nextpnr-ice40 --up5k --package sg48 --pcf harness.pcf --json harness.json --asc harness.asc --freq 48 --timing-allow-fail --ignore-loops --seed "$seed" -l nextpnr.log > /dev/null 2>&1
 grep -E "ICESTORM_(LC|RAM|DSP):" nextpnr.log | tail -3
 grep -E "Max frequency for clock" nextpnr.log | tail -1
 echo "ring LUTs kept by yosys: $(grep -c 'lut' <(grep -o 'ring\[[0-9]*\]\.u_ro\.stage\[[0-9]*\]\.lut' harness.json | sort -u))"
+# per part, from a hierarchical synthesis (LUTs and flip-flops; a logic cell holds one of each)
+for try in 1 2 3; do
+    yosys -q -p "read_verilog $src; synth_ice40 -dsp -noflatten -top entropy_harness; tee -q -o stat-parts.txt stat" > /dev/null 2>&1 && break
+done
+awk '/^=== /{m=$2; sub(/^\$paramod\$[0-9a-f]*\\/, "", m); sub(/^\$paramod\\/, "", m); sub(/\\.*/, "", m)} /SB_LUT4/{lut[m]+=$2} /SB_DFF/{ff[m]+=$2}
+     END {for (k in lut) if (k != "design") printf "  %-20s %5d LUT %5d FF\n", k, lut[k], ff[k]}' stat-parts.txt | sort

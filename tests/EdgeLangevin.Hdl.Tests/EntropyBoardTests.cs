@@ -85,7 +85,7 @@ public sealed class EntropyBoardTests
 
     public static TheoryData<string, string> BadEntropy() => new()
     {
-        { """{"enabled": true, "noise_mode": "physical"}""", "not built" },
+        { """{"enabled": true, "noise_mode": "physical"}""", "not wired into the generated datapath" },
         { """{"noise_mode": "seeded"}""", "hdl.entropy.enabled" },
         { """{"enabled": true, "rings": 200, "stages": 3}""", "528" },
         { """{"enabled": true, "stages": 1}""", "hdl.entropy.stages" },

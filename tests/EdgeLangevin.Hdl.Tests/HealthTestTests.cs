@@ -115,6 +115,42 @@ public sealed class HealthTestTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// The one-bit monitor computes rho from counts (el_health_bit): windows of every density and
+    /// lag-1 correlation, from strongly alternating (clamped at -32767) to long runs, checked against
+    /// the C# monitor's general formula. H = 1/8 bit (RCT 161, APT 979 of 1024) and no correlation
+    /// limit let the skewed windows reach their verdict; the bench clears after each RCT/APT failure.
+    /// </summary>
+    [Fact]
+    public void One_bit_monitor_matches_the_csharp_correlation_over_every_density_and_correlation()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        var spec = new HealthTestSpec(1, 1, 32767);
+        var r = new Random(11);
+        var bits = new List<int>();
+        foreach (double pOne in new[] { 0.02, 0.1, 0.3, 0.5, 0.7, 0.9, 0.98 })
+            foreach (double rho in new[] { -0.95, -0.5, 0.0, 0.5, 0.9 })
+            {
+                // rho > 0: keep the bit with probability rho; rho < 0: flip it with probability -rho; else a fresh draw
+                int b = 0;
+                for (int i = 0; i < 512; i++)
+                {
+                    double u = r.NextDouble();
+                    if (rho < 0 && u < -rho) b ^= 1;
+                    else if (rho <= 0 || u >= rho) b = r.NextDouble() < pOne ? 1 : 0;
+                    bits.Add(b);
+                }
+            }
+        bits.AddRange(Enumerable.Range(0, 1024).Select(i => i & 1));
+        HealthRun expected = HealthTestVerifier.Expected(bits, spec);
+        HealthRun got = new HealthTestVerifier(HdlTestConfigs.WorkRoot).Simulate(bits, spec, HdlSimulator.Icarus);
+        int[] rhos = expected.Events.Where(e => e.Kind == "WINDOW").Select(e => e.Measure).ToArray();
+        output.WriteLine($"{rhos.Length} windows, rho from {rhos.Min()} to {rhos.Max()}, {expected.FailuresOnly.Count()} failures");
+        Assert.True(expected.FirstDifference(got) is null, expected.FirstDifference(got));
+        // the sweep reaches the clamp, both signs and large positive correlation
+        Assert.True(rhos.Length >= 25 && rhos.Min() == -32767 && rhos.Count(x => x < -8192) >= 3 && rhos.Max() > 16384, string.Join(",", rhos));
+    }
+
     private static string Detection(HealthRun r) =>
         r.FailuresOnly.FirstOrDefault() is { } f ? $"{(NoiseHealthStatus)f.Status} at sample {f.N}" : "none";
 

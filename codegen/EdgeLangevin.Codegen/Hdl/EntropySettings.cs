@@ -99,7 +99,7 @@ public sealed record EntropySettings
         if (!Enum.IsDefined(NoiseMode)) throw InvalidInputException.Field(file, F("noise_mode"), "expected \"deterministic\", \"seeded\" or \"physical\"");
         if (!Enum.IsDefined(Fallback)) throw InvalidInputException.Field(file, F("fallback"), "expected \"generator\" or \"halt\"");
         if (NoiseMode == NoiseMode.Physical)
-            throw InvalidInputException.Field(file, F("noise_mode"), "\"physical\" (noise words drawn from the entropy source) is not built into the generated hardware yet; use \"seeded\" (the generator seeded from the entropy source) or \"deterministic\"");
+            throw InvalidInputException.Field(file, F("noise_mode"), "\"physical\" is not wired into the generated datapath yet (the noise-word unit el_phys_noise exists and is verified in simulation, ENTROPY.md; the core cannot take its words); use \"seeded\" (the generator seeded from the entropy source) or \"deterministic\"");
         if (!Enabled && NoiseMode != NoiseMode.Deterministic)
             throw InvalidInputException.Field(file, F("noise_mode"), $"\"{Snake(NoiseMode)}\" needs the entropy source: set hdl.entropy.enabled to true");
         if (Stages < 3 || Stages > 31) throw InvalidInputException.Field(file, F("stages"), $"expected 3 to 31 LUTs per ring (a shorter ring runs faster than the iCE40 fabric can carry a clean signal), got {Stages}");

@@ -9,8 +9,8 @@ namespace EdgeLangevin.Codegen.Hdl;
 /// <summary>A fault injected into the sampled raw bits (el_entropy's i_fault_mode).</summary>
 public enum EntropyFault { None = 0, Stuck = 1, Biased = 2, Correlated = 3 }
 
-/// <summary>One simulated run of the entropy source: the raw bits the health tests took, their events, the conditioner's output.</summary>
-public sealed record EntropyRun(int[] RawBits, HealthRun Health, int ConditionedBits, bool SeedValid, uint Seed);
+/// <summary>One simulated run of the entropy source: the raw bits the health tests took, their events, the conditioner's output and the physical noise words made from it (el_phys_noise).</summary>
+public sealed record EntropyRun(int[] RawBits, HealthRun Health, int ConditionedBits, bool SeedValid, uint Seed, int[] PhysicalWords);
 
 /// <summary>
 /// Simulates el_entropy with the behavioural rings (el_ro_model) under Icarus or Verilator,
@@ -75,9 +75,9 @@ public sealed class EntropyVerifier
             HealthRun health = HealthTestVerifier.Parse(r);
             Match c = CondLine.Match(r.Stdout);
             if (!c.Success) throw new HdlToolException($"the entropy bench printed no COND line: {r.Tail(5)}");
-            int[] raw = File.ReadLines(Path.Combine(run, "raw.txt")).Where(l => l.Length > 0).Select(l => int.Parse(l, CultureInfo.InvariantCulture)).ToArray();
+            int[] raw = ReadInts(Path.Combine(run, "raw.txt"));
             return new EntropyRun(raw, health, int.Parse(c.Groups[1].Value, CultureInfo.InvariantCulture), c.Groups[2].Value == "1",
-                uint.Parse(c.Groups[3].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+                uint.Parse(c.Groups[3].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture), ReadInts(Path.Combine(run, "eta.txt")));
         }
         finally
         {
@@ -96,6 +96,9 @@ public sealed class EntropyVerifier
         var events = firstFail < 0 ? all.Events : all.Events.Take(firstFail + 1).ToList();
         return new HealthRun(events, run.RawBits.Length, firstFail < 0 ? 0 : 1);
     }
+
+    private static int[] ReadInts(string file) =>
+        File.ReadLines(file).Where(l => l.Length > 0).Select(l => int.Parse(l, CultureInfo.InvariantCulture)).ToArray();
 
     private static readonly Regex CondLine = new(@"^COND (\d+) SEED (\d) ([0-9a-fA-F]{8}) ONES (\d+)$", RegexOptions.Multiline | RegexOptions.CultureInvariant);
 }

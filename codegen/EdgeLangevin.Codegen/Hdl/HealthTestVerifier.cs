@@ -207,6 +207,11 @@ public sealed class EntropyTemplateValues
         Stages = source?.Stages ?? 0;
         SampleDiv = source?.SampleDiv ?? 0;
         CondRaw = source?.CondRaw ?? 0;
+        PhysicalNoiseWords.Constants phys = PhysicalNoiseWords.HardwareConstants();
+        PhysBits = PhysicalNoiseWords.SampleBits;
+        PhysSamples = PhysicalNoiseWords.SamplesPerWord;
+        PhysOffset = phys.Offset;
+        PhysScaleLog2 = phys.ScaleLog2;
         Bits = spec.BitsPerSample;
         RctCutoff = spec.RepetitionCutoff;
         AptWindow = spec.ProportionWindow;
@@ -234,6 +239,11 @@ public sealed class EntropyTemplateValues
     public int Stages { get; }
     public int SampleDiv { get; }
     public int CondRaw { get; }
+    /// <summary>el_phys_noise's parameters (PhysicalNoiseWords).</summary>
+    public int PhysBits { get; }
+    public int PhysSamples { get; }
+    public int PhysOffset { get; }
+    public int PhysScaleLog2 { get; }
 
     /// <summary>Writes <paramref name="files"/> under work/prefix-hash once (atomically) and returns the folder.</summary>
     internal static string WriteCached(string workRoot, string prefix, IReadOnlyList<GeneratedFile> files, ConcurrentDictionary<string, object> locks)

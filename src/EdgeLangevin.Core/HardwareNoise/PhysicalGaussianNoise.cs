@@ -146,6 +146,32 @@ namespace EdgeLangevin.Core.HardwareNoise
             if (rho > _source.Health.MaxLag1CorrelationQ15 || -rho > _source.Health.MaxLag1CorrelationQ15)
                 throw new NoiseHealthException(NoiseHealthStatus.Lag1Correlation);
 
+            long meanOffsetQ16 = s1 >= 0
+                ? ((s1 << 16) + samples / 2) / samples
+                : -(((-s1) << 16) + samples / 2) / samples;
+            SetCalibration(((long)first << 16) + meanOffsetQ16, varianceQ16, rho, last);
+        }
+
+        /// <summary>
+        /// Calibration without reading the source, for samples that are uniform on 0..2^b - 1 and
+        /// independent by construction (b = BitsPerSample; conditioned entropy, such as the FPGA
+        /// source's parity bits packed b at a time): mean (2^b - 1) / 2, variance (4^b - 1) / 12 and
+        /// rho = 0 exactly, the values <see cref="Calibrate"/> estimates, then the same scale. With
+        /// b = 9 and 12 samples per word the words are exactly 2 * (sum of the 12 samples - 3066), the
+        /// twelve-field sum of the core's Gaussian generator (FIXED_POINT.md) without its +-2 term.
+        /// Throws nothing: the health of the bits is the source's business (<see cref="IsHealthy"/>).
+        /// </summary>
+        public void CalibrateUniform()
+        {
+            int bits = _source.Source.BitsPerSample;
+            long levelsMinusOne = (1L << bits) - 1;
+            // (4^b - 1) / 12 in Q.16 = ((4^b - 1) / 3) * 2^14, exact: 4^b - 1 is a multiple of 3
+            long varianceQ16 = (((1L << (2 * bits)) - 1) / 3) << 14;
+            SetCalibration(levelsMinusOne << 15, varianceQ16, 0, 0);
+        }
+
+        private void SetCalibration(long meanQ16, long varianceQ16, int rho, int last)
+        {
             // var(e) = var * (1 - rho^2), the product split so that it stays below 2^63.
             long oneMinusRho2Q15 = 32768 - (((long)rho * rho) >> 15);
             long innovationQ16 = (varianceQ16 >> 15) * oneMinusRho2Q15 + (((varianceQ16 & 0x7FFF) * oneMinusRho2Q15) >> 15);
@@ -156,10 +182,7 @@ namespace EdgeLangevin.Core.HardwareNoise
             while ((1L << (7 + shift)) < (sdQ12 << 20)) shift++;
             long mult = ((1L << (7 + shift)) + (sdQ12 >> 1)) / sdQ12;
 
-            long meanOffsetQ16 = s1 >= 0
-                ? ((s1 << 16) + samples / 2) / samples
-                : -(((-s1) << 16) + samples / 2) / samples;
-            _meanQ16 = ((long)first << 16) + meanOffsetQ16;
+            _meanQ16 = meanQ16;
             _meanQ15 = NoiseArithmetic.RoundShift(_meanQ16, 1);
             _varianceQ16 = varianceQ16;
             _innovationVarianceQ16 = innovationQ16;

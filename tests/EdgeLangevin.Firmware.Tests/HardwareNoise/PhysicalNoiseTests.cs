@@ -50,6 +50,37 @@ public class PhysicalNoiseTests
         Assert.InRange(noise.MeanQ16 / 65536.0, 2048.3 - 5 * sd * Math.Sqrt((1 + rho) / (1 - rho) / calibration), 2048.3 + 5 * sd * Math.Sqrt((1 + rho) / (1 - rho) / calibration));
     }
 
+    /// <summary>
+    /// The uniform calibration (the FPGA's conditioned bits, 9 per sample, 12 samples per word) gives
+    /// exactly the core generator's twelve-field sum 2 (sum - 3066) (FIXED_POINT.md, without the +-2),
+    /// and for every width the exact uniform variance (4^b - 1) / 12 and mean (2^b - 1) / 2.
+    /// </summary>
+    [Fact]
+    public void Uniform_calibration_of_9_bit_samples_gives_twice_the_centred_twelve_sample_sum()
+    {
+        var r = new Random(5);
+        int[] samples = Enumerable.Range(0, 12 * 2000).Select(_ => r.Next(512)).ToArray();
+        Array.Fill(samples, 0, 0, 12);      // the extreme words -6132 and +6132
+        Array.Fill(samples, 511, 12, 12);
+        var noise = new PhysicalGaussianNoise(new CheckedNoiseSource(new ReplaySource(9, 72, samples)), 12);
+        noise.CalibrateUniform();
+        Assert.Equal(0, noise.Lag1CorrelationQ15);
+        for (int w = 0; w < 2000; w++)
+        {
+            int sum = 0;
+            for (int j = 0; j < 12; j++) sum += samples[12 * w + j];
+            Assert.Equal(2 * (sum - 3066), noise.NextEta());
+        }
+        Assert.Equal(0, noise.Clips);
+        for (int bits = 1; bits <= 16; bits++)
+        {
+            var n = new PhysicalGaussianNoise(new CheckedNoiseSource(new ReplaySource(bits, 8, [0])), 1);
+            n.CalibrateUniform();
+            Assert.Equal(((1L << bits) - 1) * 32768, n.MeanQ16);
+            Assert.Equal((((1L << (2 * bits)) - 1) << 16) / 12.0, n.VarianceQ16);
+        }
+    }
+
     [Fact]
     public void Without_decorrelation_the_correlated_source_would_fail_the_lag1_check_above()
     {
