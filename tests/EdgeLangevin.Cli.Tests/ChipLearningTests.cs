@@ -56,6 +56,34 @@ public class ChipLearningTests
         Assert.Contains("equal", (string?)stage["detail"]);
     }
 
+    /// <summary>
+    /// `hdl run --port sim` with learning: the board top under Icarus is loaded over its UART (A, D, U, S),
+    /// learns ('L') and is queried ('Q'); its dictionary and u0 must equal FixedLearner's after the same steps.
+    /// A small signed model (K = 12, D = 8, 3 chains, one lane) keeps the UART traffic to seconds.
+    /// </summary>
+    [Fact]
+    public void Hdl_run_on_the_simulated_board_learns_the_learners_dictionary_and_threshold()
+    {
+        Assert.True(EdgeLangevin.Codegen.Hdl.ToolRunner.Exists("iverilog"), "iverilog is needed: bash codegen/install-hdl-tools.sh");
+        using var tmp = new TempDir();
+        string config = tmp.File("c.json", """
+            {"inference": {"dt": 1, "tau_u": 10, "temperature": 1},
+             "vectors": {"problem": "random", "variant": "signed", "k": 12, "d": 8, "pi": 0.3, "sigma": 0.5, "data_count": 5, "checkpoint_every": 40},
+             "learning": {"batch": 3, "tau_x": 7, "tau_a": 300, "switching": "synchronous", "learn_pi": true, "tau_u0": 2000},
+             "hdl": {"lanes": 1}}
+            """);
+        string json = tmp.File("run.json");
+        var run = CliRun.Of("hdl", "run", "--port", "sim", "--config", config, "--steps", "5", "--seed", "3", "--json", json);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        JsonNode result = JsonNode.Parse(File.ReadAllText(json))!;
+        Assert.True((bool)result["learning"]!);
+        Assert.True((bool)result["matches_core"]!);
+        Assert.Equal(3, (int)result["chains"]!);
+        // five steps at tau_a = 300 move most of the 96 entries: the comparison is not between two unchanged dictionaries
+        Assert.True((int)result["dictionary_words_moved"]! > 48, result.ToJsonString());
+        Assert.Contains("equal the C# learner's", run.Out);
+    }
+
     [Fact]
     public void Equal_dictionaries_have_no_difference()
     {
