@@ -14,12 +14,21 @@ public sealed class GeneratorTests
 
     private static string GoldenDir([CallerFilePath] string here = "") => Path.Combine(Path.GetDirectoryName(here)!, "Golden");
 
-    [Fact]
-    public void Generated_files_match_the_golden_files_byte_for_byte()
+    /// <summary>
+    /// k8d4-lanes2-signed is an inference design: its files are main's from before learning was
+    /// generated (commit 6437d93), so learning must leave every inference design's bytes alone.
+    /// k12d8-b3-learning is the learning design (signed, 3 chains, 1 lane, synchronous switching).
+    /// </summary>
+    [Theory]
+    [InlineData("k8d4-lanes2-signed")]
+    [InlineData("k12d8-b3-learning")]
+    public void Generated_files_match_the_golden_files_byte_for_byte(string name)
     {
-        HdlProject p = HdlTestConfigs.Project(8, 4, 2, Variant.Signed, seed: 1);
+        HdlProject p = name == "k8d4-lanes2-signed"
+            ? HdlTestConfigs.Project(8, 4, 2, Variant.Signed, seed: 1)
+            : HdlTestConfigs.FromConfig(LearningTests.SignedSyncConfig(), 22);
         IReadOnlyList<GeneratedFile> files = new HdlGenerator().Render(p.Datapath);
-        string root = Path.Combine(GoldenDir(), "k8d4-lanes2-signed");
+        string root = Path.Combine(GoldenDir(), name);
         if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
         {
             if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
@@ -34,6 +43,29 @@ public sealed class GeneratorTests
             string expected = File.ReadAllText(Path.Combine(root, f.Path));
             Assert.True(expected == f.Text, $"{f.Path} differs from its golden file (set {UpdateVariable}=1 to accept a deliberate change)");
         }
+    }
+
+    /// <summary>
+    /// Learning is generated only when it is configured: an inference design of any shape (one
+    /// to four lanes, block RAM or SPRAM, either variant) has no chain multiplexing, data memory,
+    /// phase L, learner stream or learning board commands (the golden file pins one shape's bytes).
+    /// </summary>
+    [Theory]
+    [InlineData(8, 4, 1, Variant.NonNegative, DictionaryMemory.Auto)]
+    [InlineData(16, 8, 2, Variant.Signed, DictionaryMemory.Bram)]
+    [InlineData(32, 16, 4, Variant.NonNegative, DictionaryMemory.Spram)]
+    public void An_inference_design_contains_none_of_the_learning_hardware(int k, int d, int lanes, Variant variant, DictionaryMemory memory)
+    {
+        HdlProject p = HdlTestConfigs.Project(k, d, lanes, variant, memory: memory);
+        string[] learningNames = ["PH_L", "CHAINS", "i_chain", "i_lseed", "ptr_r", "rnd_r", "thr_sum_r", "o_dw_", "i_peek", "rxq_l", "u0_word", "_tb_learn"];
+        foreach (GeneratedFile f in new HdlGenerator().Render(p.Datapath))
+            foreach (string name in learningNames)
+                Assert.False(f.Text.Contains(name, StringComparison.Ordinal), $"{f.Path} contains '{name}' without learning");
+        // and the learning design does contain them (the names above are the ones it uses)
+        string learningMac = new HdlGenerator().Render(HdlTestConfigs.FromConfig(LearningTests.SignedSyncConfig(), 22).Datapath)
+            .Single(f => f.Path == "rtl/el_mac.v").Text;
+        foreach (string name in new[] { "PH_L", "CHAINS", "i_chain", "i_lseed", "ptr_r", "rnd_r", "thr_sum_r", "o_dw_", "i_peek" })
+            Assert.Contains(name, learningMac, StringComparison.Ordinal);
     }
 
     [Fact]

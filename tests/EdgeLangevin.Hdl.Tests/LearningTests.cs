@@ -24,7 +24,7 @@ public sealed class LearningTests
         "\"hdl\": {\"lanes\": " + lanes.ToString(CultureInfo.InvariantCulture) + "}}";
 
     /// <summary>A signed random model, 3 chains (not a power of two), one lane, synchronous switching.</summary>
-    private static string SignedSyncConfig() =>
+    internal static string SignedSyncConfig() =>
         "{" + Inference + ", " +
         "\"vectors\": {\"problem\": \"random\", \"variant\": \"signed\", \"k\": 12, \"d\": 8, \"pi\": 0.3, \"sigma\": 0.5, \"data_count\": 5, \"checkpoint_every\": 40}, " +
         "\"learning\": {\"batch\": 3, \"tau_x\": 7, \"tau_a\": 300, \"switching\": \"synchronous\", \"learn_pi\": true, \"tau_u0\": 2000}, " +

@@ -230,14 +230,17 @@ public sealed class DatapathModel
     private int EstimateBram(bool includeDictionary)
     {
         FixedFormat f = Format;
-        int n = BramBlocks(CBits + KBits, f.StateBits)             // u of every chain
+        // the chain and datum address bits exist only in the learning design (inference: one chain, x itself)
+        int cb = Learning is null ? 0 : CBits;
+        int pb = Learning is null ? 0 : PBits;
+        int n = BramBlocks(cb + KBits, f.StateBits)                // u of every chain
               + BramBlocks(KBits, f.NoiseBits)                     // kept noise words
-              + BramBlocks(CBits + KBits + 1, KBits + f.MacBits)   // two active lists per chain
+              + BramBlocks(cb + KBits + 1, KBits + f.MacBits)      // two active lists per chain
               + BramBlocks(KBits, KBits + Drvw)                    // drives
-              + Lanes * BramBlocks(CBits + RBits, f.MacBits)          // rm per lane
-              + (DataInSpram ? 0 : Lanes * BramBlocks(PBits + RBits, DataBits)); // data memory (x) per lane
+              + Lanes * BramBlocks(cb + RBits, f.MacBits)          // rm per lane
+              + (DataInSpram ? 0 : Lanes * BramBlocks(pb + RBits, DataBits)); // data memory (x) per lane
         if (Learning is not null)
-            n += BramBlocks(CBits + KBits + 1, f.MacBits);            // every chain's codes, two banks
+            n += BramBlocks(CBits + KBits + 1, f.MacBits);         // every chain's codes, two banks
         if (includeDictionary) n += Lanes * BramBlocks(RBits + KBits, f.DictionaryBits);
         return n;
     }
@@ -345,13 +348,15 @@ public sealed class TemplateValues
         DictionaryWords = (long)m.D * m.K;
         NoiseXorLines = NoiseXor.Lines();
         Entropy = new EntropyTemplateValues(m.Settings.Entropy.Health, 0, m.Settings.Entropy);
-        // dictionary (2 bytes a word), x, u (4 bytes), seed, run: every byte a load can send
+        // dictionary (2 bytes a word), x, u (4 bytes), seed, run: every byte a load can send;
         // with learning also the data memory ('D') and every chain's u
-        TopTbMaxBytes = (int)Math.Min(int.MaxValue, 2 * DictionaryWords + 4L * (m.D + m.K * m.Chains) + 4L * m.D * m.DataCount + 64);
-        // generous: the slowest step is about max(2 ROWS K, K + K) plus pipeline latency per
-        // chain, and with learning phase L (K ROWS TSLOT) and a threshold pass per chain
-        TbStepTimeout = m.Chains * (4 * m.Rows * m.K + 4 * m.K + 100) + 1000
-            + (m.Learning is null ? 0 : m.K * m.Rows * m.TSlot + m.Chains * (m.K + 40) + 200);
+        TopTbMaxBytes = (int)Math.Min(int.MaxValue, 2 * DictionaryWords + 4L * (m.D + m.K) + 64
+            + (m.Learning is null ? 0 : 4L * m.K * (m.Chains - 1) + 4L * m.D * m.DataCount));
+        // generous: the slowest step is about max(2 ROWS K, K + K) plus pipeline latency; with
+        // learning that per chain, phase L (K ROWS TSLOT) and a threshold pass per chain
+        TbStepTimeout = 4 * m.Rows * m.K + 4 * m.K + 1000
+            + (m.Learning is null ? 0 : (m.Chains - 1) * (4 * m.Rows * m.K + 4 * m.K) + m.Chains * 100
+                + m.K * m.Rows * m.TSlot + m.Chains * (m.K + 40) + 200);
     }
 
     public string GeneratorVersion { get; }

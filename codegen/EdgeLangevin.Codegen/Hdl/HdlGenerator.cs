@@ -30,6 +30,8 @@ public sealed class HdlGenerator
     public const string BoardTestbench = "tb/el_top_tb.v";
     public const string Pcf = "board/icebreaker.pcf";
     public const string LintWaivers = "lint_waivers.vlt";
+    /// <summary>Template folder file appended to <see cref="LintWaivers"/> when the design learns.</summary>
+    public const string LearningLintWaivers = "lint_waivers_learn.vlt";
 
     private readonly TemplateRenderer _renderer;
 
@@ -49,7 +51,10 @@ public sealed class HdlGenerator
             foreach (string path in EntropyRtl.Append(RingsForSynthesis).Append(RingsForSimulation))
                 files.Add(new GeneratedFile(path, Lf(_renderer.Render(System.IO.Path.GetFileName(path) + ".sbn", v.Entropy))));
         }
-        files.Add(new GeneratedFile(LintWaivers, Lf(File.ReadAllText(System.IO.Path.Combine(_renderer.TemplateDir, LintWaivers)))));
+        // the learning design's own waivers follow the common ones (an inference design's file is unchanged by learning)
+        string waivers = File.ReadAllText(System.IO.Path.Combine(_renderer.TemplateDir, LintWaivers));
+        if (model.Learning is not null) waivers += File.ReadAllText(System.IO.Path.Combine(_renderer.TemplateDir, LearningLintWaivers));
+        files.Add(new GeneratedFile(LintWaivers, Lf(waivers)));
         files.Add(new GeneratedFile("mem/dictionary.hex", DictionaryHex(model)));
         files.Add(new GeneratedFile("config.json", ConfigText(model)));
         return files;

@@ -12,15 +12,7 @@
 //   'S' + 4 bytes (generator state, nonzero)                -> 's'  (used by the next 'R')
 //   'R' + 2 bytes (steps, 1..65535)                          -> 'r', then after the run
 //         K words of 4 bytes: the codes s_k after the last step,
-//         K words of 4 bytes: the state u_k after the last step (of chain 0)
-//   learning (1 chains, a data memory of 1 data; the core learns in every step
-//   when it was generated with learning):
-//   'D' + N*D words of 4 bytes (the data memory, datum n at n*D + d) -> 'd'
-//   'L' + 2 bytes (steps, 1..65535)                          -> 'l' when the steps are done
-//   'Q'                                                      -> 'q', D*K words of 2 bytes (A,
-//         row-major d*K + k), then u0 in 4 bytes
-//   'U' loads every chain's u: CHAINS*K words, chain b at b*K + k. 'S' also seeds the learner
-//   stream with S ^ 0x5EED1E (FIXED_POINT.md: SeedFor(S ^ 0x5EED1E, 0) for a nonzero S).
+//         K words of 4 bytes: the state u_k after the last step
 //   any other command byte                                   -> '?'
 // State words use the low WS bits (sign-extended on the way back); dictionary words the low WA bits.
 // The generator is reseeded only by an 'S' before an 'R'; otherwise its stream continues.
@@ -46,11 +38,6 @@ module el_top_icebreaker #(
     localparam integer WS = 32;
     localparam integer WE = 16;
     localparam [31:0] DK_WORDS = 32;
-    localparam integer CHAINS = 1;
-    localparam integer CBITS = 1;
-    localparam integer ROWS = 2;
-    localparam integer WA = 16;
-    localparam [31:0] NDATA_WORDS = 1 * 4;
 
     // ------------------------------------------------------------------ clock and reset
     wire clk;
@@ -106,12 +93,6 @@ module el_top_icebreaker #(
     reg [15:0] steps_r;
     reg seed_pending_r;
     reg [31:0] seed_r;
-    reg [15:0] idx_r;           // chain of a 'U' word, datum of a 'D' word
-    reg peek_r;
-    wire [WA-1:0] peek_data;
-    wire [WS-1:0] u0;
-    wire obs_prep;
-    wire [CBITS-1:0] obs_chain;
     wire busy, done, step_done, obs_valid, eta_valid;
     wire [JBITS-1:0] n_active;
     wire [KBITS-1:0] obs_k, eta_k;
@@ -120,26 +101,25 @@ module el_top_icebreaker #(
     el_core u_core (
         .i_clk(clk), .i_rst(rst),
         .i_load_we(load_we_r), .i_load_sel(load_sel_r), .i_load_lane(lane_r), .i_load_row(row_r),
-        .i_load_k(k_r), .i_load_data(word_r[WS-1:0]), .i_load_idx(idx_r), .i_peek(peek_r), .o_peek_data(peek_data),
-        .i_start(start_r), .i_steps(steps_r), .i_seed_load(seed_pending_r), .i_seed(seed_r), .i_lseed(seed_r ^ 32'h005EED1E),
+        .i_load_k(k_r), .i_load_data(word_r[WS-1:0]),
+        .i_start(start_r), .i_steps(steps_r), .i_seed_load(seed_pending_r), .i_seed(seed_r),
         .o_busy(busy), .o_done(done), .o_step_done(step_done), .o_n_active(n_active),
-        .o_obs_valid(obs_valid), .o_obs_chain(obs_chain), .o_obs_prep(obs_prep), .o_obs_k(obs_k), .o_obs_u(obs_u), .o_obs_s(obs_s),
-        .o_eta_valid(eta_valid), .o_eta_k(eta_k), .o_eta(eta),
-        .o_u0(u0), .o_dw_valid(), .o_dw_k(), .o_dw_row(), .o_dw_lane(), .o_dw_data()
+        .o_obs_valid(obs_valid), .o_obs_k(obs_k), .o_obs_u(obs_u), .o_obs_s(obs_s),
+        .o_eta_valid(eta_valid), .o_eta_k(eta_k), .o_eta(eta)
     );
 
     // the codes and states of the last step, kept for the reply
     reg [KBITS-1:0] rd_k_r;
     wire [2*WS-1:0] out_rdata;
     el_ram_sdp #(.AW(KBITS), .DW(2 * WS)) u_out (
-        .i_clk(clk), .i_we(obs_valid && obs_chain == {CBITS{1'b0}}), .i_waddr(obs_k), .i_wdata({obs_u, obs_s}),
+        .i_clk(clk), .i_we(obs_valid), .i_waddr(obs_k), .i_wdata({obs_u, obs_s}),
         .i_raddr(rd_k_r), .o_rdata(out_rdata)
     );
 
     // ------------------------------------------------------------------ command FSM
     // Acknowledgements leave through a one-byte mailbox so that the receiver never stops
     // listening between commands; only a run (and its reply) holds the link.
-    localparam [2:0] C_CMD = 3'd0, C_DATA = 3'd1, C_RUN = 3'd2, C_SEND = 3'd3, C_QUERY = 3'd4, C_ENT = 3'd5;
+    localparam [2:0] C_CMD = 3'd0, C_DATA = 3'd1, C_RUN = 3'd2, C_SEND = 3'd3, C_ENT = 3'd4;
     reg [2:0] st_r;
     reg [7:0] cmd_r;
     reg [2:0] nbytes_r;       // bytes per word of this command
@@ -148,12 +128,6 @@ module el_top_icebreaker #(
     reg last_word_r;          // left_r == 1, registered (bytes are far apart, so it is always current)
     reg word_done_r;          // a word was completed in the previous cycle
     reg is_load_r, is_seed_r, is_run_r;   // the command, decoded once
-    reg is_learn_r;           // 'L': a run whose reply is only its 'l'
-    // 'Q': the dictionary word by word (peek, wait, two bytes), then u0 (four bytes)
-    reg [15:0] q_word_r;
-    reg [2:0] q_phase_r;      // 0 peek, 1..2 wait, 3 byte 0, 4 byte 1
-    reg q_u0_r;               // sending u0
-    reg [1:0] q_byte_r;
     reg [7:0] ack_r;
     reg ack_pending_r;
     reg [1:0] send_half_r;    // 0: code, 1: state
@@ -163,19 +137,14 @@ module el_top_icebreaker #(
     wire [31:0] code_word = {{(32-WS){out_rdata[WS-1]}}, out_rdata[WS-1:0]};
     wire [31:0] state_word = {{(32-WS){out_rdata[2*WS-1]}}, out_rdata[2*WS-1:WS]};
     wire [31:0] send_word = (send_half_r == 2'd0) ? code_word : state_word;
-    wire [31:0] u0_word = {{(32-WS){u0[WS-1]}}, u0};
     wire [31:0] assembled = {rxq_byte, word_r[31:8]};
     localparam integer LANES_M1 = LANES - 1;
     localparam integer K_M1 = K - 1;
     localparam [LBITS-1:0] LAST_LANE = LANES_M1[LBITS-1:0];
     localparam [KBITS-1:0] LAST_K = K_M1[KBITS-1:0];
     localparam [31:0] D_WORDS = D;
-    localparam [31:0] UK_WORDS = K * CHAINS;
-    localparam [31:0] LONGEST = (DK_WORDS > NDATA_WORDS ? DK_WORDS : NDATA_WORDS) > UK_WORDS
-                              ? (DK_WORDS > NDATA_WORDS ? DK_WORDS : NDATA_WORDS) : UK_WORDS;
-    localparam integer LEFTW = $clog2(LONGEST + 1);   // the longest command's word count
-    localparam integer ROWS_M1 = ROWS - 1;
-    localparam [RBITS-1:0] LAST_ROW = ROWS_M1[RBITS-1:0];
+    localparam [31:0] K_WORDS = K;
+    localparam integer LEFTW = $clog2(DK_WORDS + 1);   // the longest command's word count
     localparam [LEFTW-1:0] ONE_LEFT = 1;
     wire last_lane = (lane_r == LAST_LANE);
 
@@ -188,7 +157,6 @@ module el_top_icebreaker #(
     reg [7:0] rxq_byte;
     reg rxq_a, rxq_x, rxq_u, rxq_s, rxq_r, rxq_other;
     reg rxq_ent;              // 'N', 'H' or 'E': the entropy source's commands (el_entropy_ctl)
-    reg rxq_d, rxq_l, rxq_q;   // learning: data memory, learning run, query
     reg rd_k_last_r;          // rd_k_r == LAST_K (rd_k_r is steady for four bytes before it is used)
     always @(posedge clk) begin
         rxq_valid <= rx_valid & ~rst;
@@ -198,13 +166,9 @@ module el_top_icebreaker #(
         rxq_u <= (rx_byte == 8'h55);
         rxq_s <= (rx_byte == 8'h53);
         rxq_r <= (rx_byte == 8'h52);
-        rxq_d <= (rx_byte == 8'h44);
-        rxq_l <= (rx_byte == 8'h4c);
-        rxq_q <= (rx_byte == 8'h51);
 
         rxq_ent <= 1'b0;
-        rxq_other <= (rx_byte != 8'h41) && (rx_byte != 8'h58) && (rx_byte != 8'h55) && (rx_byte != 8'h53) && (rx_byte != 8'h52)
-                  && (rx_byte != 8'h44) && (rx_byte != 8'h4c) && (rx_byte != 8'h51);
+        rxq_other <= (rx_byte != 8'h41) && (rx_byte != 8'h58) && (rx_byte != 8'h55) && (rx_byte != 8'h53) && (rx_byte != 8'h52);
 
         rd_k_last_r <= (rd_k_r == LAST_K);
     end
@@ -212,7 +176,6 @@ module el_top_icebreaker #(
     always @(posedge clk) begin
         load_we_r <= 1'b0;
         start_r <= 1'b0;
-        peek_r <= 1'b0;
         tx_valid_r <= 1'b0;
         word_done_r <= 1'b0;
         if (rst) begin
@@ -238,48 +201,33 @@ module el_top_icebreaker #(
                     end else k_r <= k_r + 1'b1;
                 end else if (load_sel_r == 2'd1) begin
                     lane_r <= last_lane ? {LBITS{1'b0}} : lane_r + 1'b1;
-                    if (last_lane) begin
-                        // 'D': after a datum's last row, the next datum
-                        row_r <= (row_r == LAST_ROW) ? {RBITS{1'b0}} : row_r + 1'b1;
-                        if (row_r == LAST_ROW) idx_r <= idx_r + 16'd1;
-                    end
+                    if (last_lane) row_r <= row_r + 1'b1;
                 end else begin
-                    k_r <= (k_r == LAST_K) ? {KBITS{1'b0}} : k_r + 1'b1;
-                    if (k_r == LAST_K) idx_r <= idx_r + 16'd1;   // 'U': the next chain
+                    k_r <= k_r + 1'b1;
                 end
             end
             last_word_r <= (left_r == ONE_LEFT);
             case (st_r)
                 C_CMD: if (rxq_valid) begin
                     cmd_r <= rxq_byte;
-                    is_load_r <= rxq_a | rxq_x | rxq_u | rxq_d;
+                    is_load_r <= rxq_a | rxq_x | rxq_u;
                     is_seed_r <= rxq_s;
-                    is_run_r <= rxq_r | rxq_l;
-                    is_learn_r <= rxq_l;
-                    bytes_left_r <= (rxq_a | rxq_r | rxq_l) ? 3'd1 : 3'd3;
+                    is_run_r <= rxq_r;
+                    bytes_left_r <= (rxq_a | rxq_r) ? 3'd1 : 3'd3;
                     word_r <= 32'd0;
-                    lane_r <= 0; row_r <= 0; k_r <= 0; idx_r <= 16'd0;
+                    lane_r <= 0; row_r <= 0; k_r <= 0;
                     st_r <= C_DATA;
-                    if (rxq_q) begin
-                        // 'Q' has no payload: answer 'q', then the dictionary and u0
-                        ack_r <= 8'h71;
-                        ack_pending_r <= 1'b1;
-                        q_phase_r <= 3'd0;
-                        q_u0_r <= 1'b0;
-                        q_byte_r <= 2'd0;
-                        st_r <= C_QUERY;
-                    end
                     // left_r is loaded on every command byte, even one that is refused: its clock
                     // enable then does not wait for the command decode. That enable reaches all
                     // of left_r's flip-flops through a global buffer, and with the decode in front
                     // it was the critical path on the UP5K (22.5 ns on bad seeds); the word count
                     // is also only as wide as the longest command needs.
-                    left_r <= (rxq_a | rxq_q) ? DK_WORDS[LEFTW-1:0] : rxq_x ? D_WORDS[LEFTW-1:0]
-                            : rxq_u ? UK_WORDS[LEFTW-1:0] : rxq_d ? NDATA_WORDS[LEFTW-1:0] : ONE_LEFT;
+                    left_r <= rxq_a ? DK_WORDS[LEFTW-1:0] : rxq_x ? D_WORDS[LEFTW-1:0]
+                            : rxq_u ? K_WORDS[LEFTW-1:0] : ONE_LEFT;
                     // 'A' and 'R' words have 2 bytes, 'X', 'U', 'S' words 4; load_sel_r and nbytes_r
                     // matter only for the commands that use them
-                    nbytes_r <= (rxq_a | rxq_r | rxq_l) ? 3'd2 : 3'd4;
-                    load_sel_r <= (rxq_x | rxq_d) ? 2'd1 : (rxq_u ? 2'd2 : 2'd0);
+                    nbytes_r <= (rxq_a | rxq_r) ? 3'd2 : 3'd4;
+                    load_sel_r <= rxq_x ? 2'd1 : (rxq_u ? 2'd2 : 2'd0);
                     if (rxq_other) begin ack_r <= 8'h3f; ack_pending_r <= 1'b1; st_r <= C_CMD; end
                     if (rxq_ent) st_r <= C_ENT;
                 end else if (ent_pending) st_r <= C_ENT;
@@ -314,9 +262,6 @@ module el_top_icebreaker #(
                                 start_r <= (word_r[31:16] != 16'd0);
                                 led_done_r <= 1'b0;
                                 ack_r <= 8'h72;       // 'r'
-                                // 'L' answers when its steps are done
-                                if (is_learn_r) ack_pending_r <= (word_r[31:16] == 16'd0);
-                                if (is_learn_r) ack_r <= 8'h6c;
                                 st_r <= (word_r[31:16] != 16'd0) ? C_RUN : C_CMD;
                                 // seeded mode without a host seed: the entropy pool seeds this run
                                 if (ent_seed_now) begin
@@ -332,12 +277,7 @@ module el_top_icebreaker #(
                 end
                 C_RUN: begin
                     if (start_r) seed_pending_r <= 1'b0;
-                    if (done && is_learn_r) begin
-                        led_done_r <= 1'b1;
-                        ack_r <= 8'h6c;       // 'l'
-                        ack_pending_r <= 1'b1;
-                        st_r <= C_CMD;
-                    end else if (done) begin
+                    if (done) begin
                         led_done_r <= 1'b1;
                         rd_k_r <= 0;
                         send_half_r <= 2'd0;
@@ -365,36 +305,6 @@ module el_top_icebreaker #(
                         end else begin
                             send_byte_r <= send_byte_r + 3'd1;
                         end
-                    end
-                end
-                C_QUERY: begin
-                    // A[d,k] in row-major order: k fastest, then the lane, then the row (d = row * LANES + lane)
-                    if (!ack_pending_r && !tx_valid_r) begin
-                        if (q_u0_r) begin
-                            if (!tx_busy) begin
-                                tx_byte_r <= u0_word[8*q_byte_r +: 8];
-                                tx_valid_r <= 1'b1;
-                                q_byte_r <= q_byte_r + 2'd1;
-                                if (q_byte_r == 2'd3) st_r <= C_CMD;
-                            end
-                        end else case (q_phase_r)
-                            3'd0: begin peek_r <= 1'b1; q_phase_r <= 3'd1; end
-                            3'd1: q_phase_r <= 3'd2;
-                            3'd2: begin q_word_r <= {{(16-WA){peek_data[WA-1]}}, peek_data}; q_phase_r <= 3'd3; end
-                            3'd3: if (!tx_busy) begin tx_byte_r <= q_word_r[7:0]; tx_valid_r <= 1'b1; q_phase_r <= 3'd4; end
-                            default: if (!tx_busy) begin
-                                tx_byte_r <= q_word_r[15:8];
-                                tx_valid_r <= 1'b1;
-                                q_phase_r <= 3'd0;
-                                left_r <= left_r - ONE_LEFT;
-                                if (last_word_r) q_u0_r <= 1'b1;
-                                if (k_r == LAST_K) begin
-                                    k_r <= 0;
-                                    lane_r <= last_lane ? {LBITS{1'b0}} : lane_r + 1'b1;
-                                    if (last_lane) row_r <= row_r + 1'b1;
-                                end else k_r <= k_r + 1'b1;
-                            end
-                        endcase
                     end
                 end
                 default: st_r <= C_CMD;

@@ -2,18 +2,11 @@
 // Configuration SHA-256: 780c050780241b3dc750bce4c119f2a25a4e34360aa5d54cb421e6207eb0e0e7
 // K=8 D=4 lanes=2 signed order=1 format A Q2.13, S Q15.16, M Q4.11, C Q1.14, E Q5.10 u0_q=78904 leak_q=3277 gain_q=3277 noise_q=5181 dictionary in block RAM
 
-// The Langevin datapath: first-order steps of FIXED_POINT.md for CHAINS chains,
-// bit-exact with the C# core (LangevinSolver, and with LEARN = 1 FixedLearner). What is
-// in hardware: inference (threshold, event-driven reconstruction and data drive over the
-// active units only, the gated update with leak and Gaussian noise), several chains
-// time-multiplexed over the same lanes (each with its own state, generator and active
-// lists), and with LEARN = 1 learning: data switching, the dictionary update by stochastic
-// rounding from the learner's own stream and the threshold update (el_mac, phase L).
-// Not in hardware: second order, column normalisation, nearest rounding.
-//
-// One step with CHAINS chains: [switching] chain 0's step, ..., chain CHAINS-1's step,
-// [phase L and the threshold; if u0 moved, a threshold pass over every chain's new state,
-// because the next lists were built with the old u0].
+// The Langevin datapath: first-order steps of FIXED_POINT.md for one chain,
+// bit-exact with the C# core (LangevinSolver). What is in hardware: inference
+// (threshold, event-driven reconstruction and data drive over the active units
+// only, the gated update with leak and Gaussian noise). Not in hardware: learning
+// of the dictionary and of the threshold, second order, several chains.
 //
 // Schedule of one step (the active list L of this step is ready at its start):
 //   * MAC engine, LANES lanes, dictionary row d in lane d % LANES:
@@ -57,30 +50,7 @@ module el_core #(
     parameter signed [WC-1:0] GAIN_Q   = 16'sh0ccd,
     parameter signed [WC-1:0] NOISE_Q  = 16'sh143d,
     parameter integer TREE   = 1,  // log2(LANES)
-    parameter DICT_STYLE = "block",
-    parameter DATA_STYLE = "block",
-    parameter integer XW     = 32,       // data memory word: WM bits with learning, else WS
-    parameter integer XSH    = 0,      // x = word << XSH: FS - FM with learning, else 0
-    parameter integer CHAINS = 1,
-    parameter integer CBITS  = 1,    // chain index bits (>= 1)
-    parameter integer NDATA  = 1,    // data in the data memory
-    parameter integer PBITS  = 1,    // datum index bits (>= 1)
-    parameter integer LEARN  = 0,
-    parameter integer TSLOT  = 2,    // max(CHAINS, LANES, 2)
-    parameter integer TBITS  = 1,
-    parameter integer OPW    = 16,      // max(WA, WM)
-    parameter integer LEARN_A = 0,
-    parameter integer RATE_A = 0,
-    parameter integer PRE_A  = 0,
-    parameter integer SH_A   = 0,
-    parameter integer LEARN_U0 = 0,
-    parameter integer RATE_U0 = 0,
-    parameter integer PRE_U0 = 0,
-    parameter integer SH_U0  = 0,
-    parameter integer TSUMW  = 21,
-    parameter integer SYNC   = 1,
-    parameter integer SWITCH_EVERY = 1,
-    parameter integer SWITCH_P = 0
+    parameter DICT_STYLE = "block"
 
 ) (
     input  wire                 i_clk,
@@ -92,46 +62,28 @@ module el_core #(
     input  wire     [RBITS-1:0] i_load_row,    // d / LANES
     input  wire     [KBITS-1:0] i_load_k,
     input  wire        [WS-1:0] i_load_data,   // dictionary words in the low WA bits
-    input  wire          [15:0] i_load_idx,    // the chain of a u load, the datum of an x load
-    input  wire                 i_peek,        // while idle: read A at (lane, row, k) of the load port
-    output wire        [WA-1:0] o_peek_data,   // ... one cycle later
     // run control: i_steps steps from the state in memory
     input  wire                 i_start,
     input  wire          [15:0] i_steps,
     input  wire                 i_seed_load,   // with i_start: reseed the generator
-    input  wire          [31:0] i_seed,        // chain 0's generator; chain b: i_seed ^ b * 0x9E3779B9
-    input  wire          [31:0] i_lseed,       // the learner stream's state (loaded with i_seed)
+    input  wire          [31:0] i_seed,
     output wire                 o_busy,
     output reg                  o_done,        // one cycle after the last step
     output reg                  o_step_done,   // one cycle after every step
     output wire     [JBITS-1:0] o_n_active,    // |L| of the step in progress
     // every unit update: the state after the step and its code s_k
     output reg                  o_obs_valid,
-    output reg      [CBITS-1:0] o_obs_chain,
-    output reg                  o_obs_prep,    // a threshold pass after u0 moved: only s_k is new
     output reg      [KBITS-1:0] o_obs_k,
     output reg  signed [WS-1:0] o_obs_u,
     output reg  signed [WS-1:0] o_obs_s,
     // every noise draw, in draw order (for the testbench)
     output wire                 o_eta_valid,
     output wire     [KBITS-1:0] o_eta_k,
-    output wire signed [WE-1:0] o_eta,
-    // learning: the threshold, every dictionary write of phase L (A[d,k], d = row * LANES + lane)
-    output wire signed [WS-1:0] o_u0,
-    output wire                 o_dw_valid,
-    output wire     [KBITS-1:0] o_dw_k,
-    output wire     [RBITS-1:0] o_dw_row,
-    output wire     [LBITS-1:0] o_dw_lane,
-    output wire        [WA-1:0] o_dw_data
+    output wire signed [WE-1:0] o_eta
 );
     localparam [1:0] MODE_PREP = 2'd0, MODE_WALK = 2'd1, MODE_ACT = 2'd2;
-    localparam [3:0] ST_IDLE = 4'd0, ST_SEED = 4'd1, ST_PREP = 4'd2, ST_DRAIN = 4'd3,
-                     ST_BEGIN = 4'd4, ST_STEP = 4'd5, ST_FIN = 4'd6, ST_SWITCH = 4'd7,
-                     ST_LEARN = 4'd8, ST_LWAIT = 4'd9, ST_NLOAD = 4'd10, ST_NWAIT = 4'd11;
-    // with several chains a step begins by loading the chain's generator state (ST_NLOAD)
-    localparam [3:0] ST_CHAIN = (CHAINS > 1) ? ST_NLOAD : ST_BEGIN;
-    localparam integer B_LAST_I = CHAINS - 1;
-    localparam [CBITS-1:0] B_LAST = B_LAST_I[CBITS-1:0];
+    localparam [2:0] ST_IDLE = 3'd0, ST_SEED = 3'd1, ST_PREP = 3'd2, ST_DRAIN = 3'd3,
+                     ST_BEGIN = 3'd4, ST_STEP = 3'd5;
     localparam [KBITS:0] K_END = K[KBITS:0];
     localparam [JBITS-1:0] ONE_J = 1;
     localparam integer UPIPE = 12;          // unit pipeline stages P1a, P1..P10 plus margin
@@ -139,13 +91,7 @@ module el_core #(
     localparam integer DRVEW = KBITS + DRVW; // drive entry {k, drv}
 
     // ------------------------------------------------------------------ control
-    reg  [3:0] st_r;
-    reg [CBITS-1:0] cb_r;          // the chain whose step (or threshold pass) runs
-    reg        reprep_r;           // this threshold pass follows a change of u0
-    reg        sw_start_r, learn_start_r;
-    wire       sw_done, ldone, u0_changed;
-    reg [JBITS-1:0] n_next_r [0:CHAINS-1];  // each chain's next list length
-    reg [K-1:0] union_r [0:1];     // units active in some chain, per list bank
+    reg  [2:0] st_r;
     reg [KBITS:0] issue_k_r;       // walk / prep position 0..K
     reg        walk_on_r;          // the walk is issuing (one flop: these gate the whole issue stage)
     reg        prep_on_r;          // the threshold pass is issuing
@@ -162,7 +108,6 @@ module el_core #(
     wire       unit_empty;
     wire       append;             // the unit pipeline adds {k, sm} to the next list
     wire [LISTW-1:0] append_entry;
-    wire [KBITS-1:0] append_k;      // the unit of that entry
 
     wire idle = (st_r == ST_IDLE);
     assign o_busy = ~idle;
@@ -203,12 +148,8 @@ module el_core #(
         o_done <= 1'b0;
         o_step_done <= 1'b0;
         mac_start_r <= 1'b0;
-        sw_start_r <= 1'b0;
-        learn_start_r <= 1'b0;
         if (i_rst) begin
             st_r <= ST_IDLE;
-            cb_r <= 0;
-            reprep_r <= 1'b0;
             issue_k_r <= 0;
             bank_r <= 1'b0;
             n_cur_r <= 0;
@@ -224,25 +165,18 @@ module el_core #(
             a0_valid_r <= act_fetch;
             if (act_fetch) act_j_r <= act_j_r + ONE_J;
             if (append) n_nxt_r <= n_nxt_r + ONE_J;
-            if (append) union_r[~bank_r][append_k] <= 1'b1;
             case (st_r)
                 ST_IDLE: if (start_q && steps_nz_q) begin
                     steps_left_r <= steps_q;
                     issue_k_r <= 0;
                     n_nxt_r <= 0;
-                    cb_r <= 0;
-                    reprep_r <= 1'b0;
-                    union_r[~bank_r] <= {K{1'b0}};
-                    // one chain: wait for the generator to prime after its seed; several: each
-                    // step's ST_NLOAD primes it
-                    st_r <= (seed_load_q && CHAINS == 1) ? ST_SEED : ST_PREP;
-                    prep_on_r <= ~(seed_load_q && CHAINS == 1);
+                    st_r <= seed_load_q ? ST_SEED : ST_PREP;
+                    prep_on_r <= ~seed_load_q;
                 end
                 ST_SEED: if (noise_ready) begin
                     st_r <= ST_PREP;
                     prep_on_r <= 1'b1;
                 end
-                // threshold pass of chain cb_r's state: its next list
                 ST_PREP: begin
                     if (issue_k_r == K_LAST) begin
                         prep_on_r <= 1'b0;
@@ -250,32 +184,10 @@ module el_core #(
                     end
                     issue_k_r <= issue_k_r + 1'b1;
                 end
-                ST_DRAIN: if (unit_empty) begin
-                    n_next_r[cb_r] <= n_nxt_r;
-                    n_nxt_r <= 0;
-                    issue_k_r <= 0;
-                    if (cb_r != B_LAST) begin
-                        cb_r <= cb_r + 1'b1;
-                        prep_on_r <= 1'b1;
-                        st_r <= ST_PREP;
-                    end else begin
-                        cb_r <= 0;
-                        if (reprep_r) st_r <= ST_FIN;
-                        else if (LEARN != 0) begin
-                            sw_start_r <= 1'b1;
-                            st_r <= ST_SWITCH;
-                        end else st_r <= ST_CHAIN;
-                    end
-                end
-                ST_SWITCH: if (sw_done) st_r <= ST_CHAIN;
-                ST_NLOAD: st_r <= ST_NWAIT;             // the generator takes chain cb_r's state
-                ST_NWAIT: if (noise_ready) st_r <= ST_BEGIN;
+                ST_DRAIN: if (unit_empty) st_r <= ST_BEGIN;
                 ST_BEGIN: begin
-                    if (cb_r == {CBITS{1'b0}}) begin
-                        bank_r <= ~bank_r;
-                        union_r[bank_r] <= {K{1'b0}};
-                    end
-                    n_cur_r <= n_next_r[cb_r];
+                    bank_r <= ~bank_r;
+                    n_cur_r <= n_nxt_r;
                     n_nxt_r <= 0;
                     issue_k_r <= 0;
                     act_j_r <= 0;
@@ -289,43 +201,14 @@ module el_core #(
                         if (issue_k_r == K_LAST) walk_on_r <= 1'b0;
                     end
                     if (step_end_r) begin
-                        n_next_r[cb_r] <= n_nxt_r;
-                        if (cb_r != B_LAST) begin
-                            cb_r <= cb_r + 1'b1;
-                            st_r <= ST_CHAIN;
+                        o_step_done <= 1'b1;
+                        steps_left_r <= steps_left_r - 16'd1;
+                        if (steps_left_r == 16'd1) begin
+                            st_r <= ST_IDLE;
+                            o_done <= 1'b1;
                         end else begin
-                            cb_r <= 0;
-                            st_r <= (LEARN != 0) ? ST_LEARN : ST_FIN;
+                            st_r <= ST_BEGIN;
                         end
-                    end
-                end
-                ST_LEARN: begin
-                    learn_start_r <= 1'b1;
-                    st_r <= ST_LWAIT;
-                end
-                // phase L and the threshold; a new u0 invalidates the next lists
-                ST_LWAIT: if (ldone) begin
-                    if (u0_changed) begin
-                        reprep_r <= 1'b1;
-                        n_nxt_r <= 0;
-                        issue_k_r <= 0;
-                        union_r[~bank_r] <= {K{1'b0}};
-                        prep_on_r <= 1'b1;
-                        st_r <= ST_PREP;
-                    end else st_r <= ST_FIN;
-                end
-                ST_FIN: begin
-                    o_step_done <= 1'b1;
-                    reprep_r <= 1'b0;
-                    steps_left_r <= steps_left_r - 16'd1;
-                    if (steps_left_r == 16'd1) begin
-                        st_r <= ST_IDLE;
-                        o_done <= 1'b1;
-                    end else if (LEARN != 0) begin
-                        sw_start_r <= 1'b1;
-                        st_r <= ST_SWITCH;
-                    end else begin
-                        st_r <= ST_CHAIN;
                     end
                 end
                 default: st_r <= ST_IDLE;
@@ -334,47 +217,8 @@ module el_core #(
     end
 
     // ------------------------------------------------------------------ noise
-    // One generator for all chains: each chain's generator state is kept here (nz_state_r)
-    // and loaded into el_noise before the chain's step (ST_NLOAD; el_noise then primes its
-    // pipeline again, ~7 cycles). The state after n words is xorshift^(4 n) of the seed, which
-    // nz_shadow_r follows word by word during the walk (four raw xorshift steps a word, as
-    // el_noise takes them) and hands back at the end of the step. A generator per chain cost
-    // about 600 logic cells each on the UP5K (the flattened XOR network and adder tree).
-    // Seeding (FIXED_POINT.md): chain b starts at seed ^ b * 0x9E3779B9, 0 replaced by 1.
-    function [31:0] xorshift4;
-        input [31:0] x;
-        reg [31:0] y;
-        integer r;
-        begin
-            y = x;
-            for (r = 0; r < 4; r = r + 1) begin
-                y = y ^ (y << 13);
-                y = y ^ (y >> 17);
-                y = y ^ (y << 5);
-            end
-            xorshift4 = y;
-        end
-    endfunction
-    reg [31:0] nz_state_r [0:CHAINS-1];
-    reg [31:0] nz_shadow_r;
-    genvar gb;
-    generate
-        for (gb = 0; gb < CHAINS; gb = gb + 1) begin : g_nzstate
-            localparam [31:0] SEED_MIX = 32'h9E3779B9 * gb;
-            wire [31:0] seed_b = i_seed ^ SEED_MIX;
-            always @(posedge i_clk) begin
-                if (idle & i_start & i_seed_load) nz_state_r[gb] <= (seed_b == 32'd0) ? 32'd1 : seed_b;
-                else if (st_r == ST_STEP && step_end_r && cb_r == gb[CBITS-1:0]) nz_state_r[gb] <= nz_shadow_r;
-            end
-        end
-    endgenerate
-    always @(posedge i_clk) begin
-        if (st_r == ST_NLOAD) nz_shadow_r <= nz_state_r[cb_r];
-        else if (walk_issue) nz_shadow_r <= xorshift4(nz_shadow_r);
-    end
-    wire nz_load = (CHAINS > 1) ? (st_r == ST_NLOAD) : (idle & i_start & i_seed_load);
     el_noise u_noise (
-        .i_clk(i_clk), .i_seed_load(nz_load), .i_seed((CHAINS > 1) ? nz_state_r[cb_r] : i_seed),
+        .i_clk(i_clk), .i_seed_load(idle & i_start & i_seed_load), .i_seed(i_seed),
         .i_next(walk_issue), .o_ready(noise_ready), .o_eta(noise_eta)
     );
     assign o_eta_valid = walk_issue;
@@ -383,13 +227,12 @@ module el_core #(
 
     // ------------------------------------------------------------------ memories
     // unit state u
-    // unit state u of every chain, {chain, k}
     wire            u_we;
-    wire [CBITS+KBITS-1:0] u_waddr;
+    wire [KBITS-1:0] u_waddr;
     wire   [WS-1:0] u_wdata;
-    wire [CBITS+KBITS-1:0] u_raddr;
+    wire [KBITS-1:0] u_raddr;
     wire   [WS-1:0] u_rdata;
-    el_ram_sdp #(.AW(CBITS + KBITS), .DW(WS)) u_umem (
+    el_ram_sdp #(.AW(KBITS), .DW(WS)) u_umem (
         .i_clk(i_clk), .i_we(u_we), .i_waddr(u_waddr), .i_wdata(u_wdata),
         .i_raddr(u_raddr), .o_rdata(u_rdata)
     );
@@ -400,11 +243,11 @@ module el_core #(
         .i_clk(i_clk), .i_we(walk_issue), .i_waddr(issue_k_r[KBITS-1:0]), .i_wdata(noise_eta),
         .i_raddr(nz_raddr), .o_rdata(nz_rdata)
     );
-    // active lists, two banks per chain: {chain, bank, j} -> {k, sm}
-    wire [CBITS+KBITS:0] list_raddr;
+    // active lists, two banks: {bank, j} -> {k, sm}
+    wire [KBITS:0]  list_raddr;
     wire [LISTW-1:0] list_rdata;
-    el_ram_sdp #(.AW(CBITS + KBITS + 1), .DW(LISTW)) u_listmem (
-        .i_clk(i_clk), .i_we(append), .i_waddr({cb_r, ~bank_r, n_nxt_r[KBITS-1:0]}), .i_wdata(append_entry),
+    el_ram_sdp #(.AW(KBITS + 1), .DW(LISTW)) u_listmem (
+        .i_clk(i_clk), .i_we(append), .i_waddr({~bank_r, n_nxt_r[KBITS-1:0]}), .i_wdata(append_entry),
         .i_raddr(list_raddr), .o_rdata(list_rdata)
     );
     // drives of the active units of this step: j -> {k, drv}
@@ -424,7 +267,7 @@ module el_core #(
     wire       p0_v    = walk_issue | prep_issue | a0_valid_r;
     wire [1:0] p0_mode = a0_valid_r ? MODE_ACT : (walk_issue ? MODE_WALK : MODE_PREP);
     wire [KBITS-1:0] p0_k = a0_valid_r ? a_k : issue_k_r[KBITS-1:0];
-    assign u_raddr  = {cb_r, p0_k};
+    assign u_raddr  = p0_k;
     assign nz_raddr = p0_k;
 
     // P1: the memories answer; their words are registered before any logic
@@ -453,33 +296,8 @@ module el_core #(
     end
     // |u| > u0 as two sign tests at WS + 1 bits (no overflow): u - (u0 + 1) >= 0 or u + u0 < 0.
     // A bare carry chain each; a signed comparison against a constant costs extra LUT levels.
-    // The threshold: the constant U0_Q, or with LEARN the learned u0 (registered copies,
-    // which change only between steps, while the unit pipeline is empty).
-    wire signed [WS-1:0] mac_u0;
-    assign o_u0 = mac_u0;
-    wire signed [WS:0] U0_X, U0_P1_X;
-    wire signed [WS-1:0] U0_CUR, ONE_MINUS_U0;
-    generate
-        if (LEARN != 0) begin : g_u0_learned
-            reg signed [WS:0] u0_x_r, u0_p1_x_r;
-            reg signed [WS-1:0] u0_r, one_minus_u0_r;
-            always @(posedge i_clk) begin
-                u0_r <= mac_u0;
-                u0_x_r <= {mac_u0[WS-1], mac_u0};
-                u0_p1_x_r <= {mac_u0[WS-1], mac_u0} + 1'b1;
-                one_minus_u0_r <= {{(WS-1){1'b0}}, 1'b1} - mac_u0;
-            end
-            assign U0_X = u0_x_r;
-            assign U0_P1_X = u0_p1_x_r;
-            assign U0_CUR = u0_r;
-            assign ONE_MINUS_U0 = one_minus_u0_r;
-        end else begin : g_u0_fixed
-            assign U0_X = {U0_Q[WS-1], U0_Q};
-            assign U0_P1_X = {U0_Q[WS-1], U0_Q} + 1'b1;
-            assign U0_CUR = U0_Q;
-            assign ONE_MINUS_U0 = {{(WS-1){1'b0}}, 1'b1} - U0_Q;
-        end
-    endgenerate
+    localparam signed [WS:0] U0_X = {U0_Q[WS-1], U0_Q};
+    localparam signed [WS:0] U0_P1_X = U0_X + 1'b1;
     wire signed [WS:0] p1_u_x = {p1_u[WS-1], p1_u};
     wire signed [WS:0] p1_above = p1_u_x - U0_P1_X;
     wire signed [WS:0] p1_below = p1_u_x + U0_X;
@@ -573,6 +391,7 @@ module el_core #(
     //   u > u0:  s = u - u0
     //   u < -u0: s = u + u0 (signed) or -u - u0 = ~u + (1 - u0) (non-negative)
     // widths: s is stored in WS bits like the core's int (it only wraps for u0 = 0, u = -2^(WS-1))
+    localparam signed [WS-1:0] ONE_MINUS_U0 = {{(WS-1){1'b0}}, 1'b1} - U0_Q;
     wire signed [WS:0] p6_u_x = {p6_u[WS-1], p6_u};
     wire signed [WS:0] p6_above = p6_u_x - U0_P1_X;
     wire signed [WS:0] p6_below = p6_u_x + U0_X;
@@ -588,8 +407,8 @@ module el_core #(
         p7_u <= p6_u;
         p7_pos <= ~p6_above[WS];
         p7_neg <= p6_below[WS];
-        p7_sp <= p6_u - U0_CUR;
-        p7_sn <= (NONNEG != 0) ? (~p6_u + ONE_MINUS_U0) : (p6_u + U0_CUR);
+        p7_sp <= p6_u - U0_Q;
+        p7_sn <= (NONNEG != 0) ? (~p6_u + ONE_MINUS_U0) : (p6_u + U0_Q);
     end
 
     // P8: the code s (WS bits, as the core stores it)
@@ -642,33 +461,12 @@ module el_core #(
     wire p10_update = p10_v && (p10_mode == MODE_ACT || (p10_mode == MODE_WALK && !p10_was));
     assign append = p10_v && p10_act && (p10_mode == MODE_PREP || p10_update);
     assign append_entry = {p10_k, p10_sm};
-    assign append_k = p10_k;
-    // learning: every chain's codes s_m of every unit (0 when inactive), two banks like the
-    // lists, {bank, chain, k}: phase L's operand s_m[b, k]
-    wire [CBITS+KBITS:0] sm_raddr;
-    wire [WM-1:0] sm_rdata;
-    wire sm_we;
-    wire [WM-1:0] sm_wdata;
-    generate
-        if (LEARN != 0) begin : g_smem
-            el_ram_sdp #(.AW(CBITS + KBITS + 1), .DW(WM)) u_smem (
-                .i_clk(i_clk), .i_we(sm_we), .i_waddr({~bank_r, cb_r, p10_k}), .i_wdata(sm_wdata),
-                .i_raddr(sm_raddr), .o_rdata(sm_rdata)
-            );
-        end else begin : g_no_smem
-            assign sm_rdata = {WM{1'b0}};
-        end
-    endgenerate
-    assign sm_we = p10_v && (p10_mode == MODE_PREP || p10_update);
-    assign sm_wdata = p10_act ? p10_sm : {WM{1'b0}};
     wire load_u = idle && i_load_we && (i_load_sel == 2'd2);
     assign u_we = p10_update || load_u;
-    assign u_waddr = load_u ? {i_load_idx[CBITS-1:0], i_load_k} : {cb_r, p10_k};
+    assign u_waddr = load_u ? i_load_k : p10_k;
     assign u_wdata = load_u ? i_load_data : p10_u;
     always @(posedge i_clk) begin
-        o_obs_valid <= (p10_update | (p10_v && p10_mode == MODE_PREP && reprep_r)) & ~i_rst;
-        o_obs_prep <= ~p10_update;
-        o_obs_chain <= cb_r;
+        o_obs_valid <= p10_update & ~i_rst;
         o_obs_k <= p10_k;
         o_obs_u <= p10_u;
         o_obs_s <= p10_s;
@@ -686,12 +484,7 @@ module el_core #(
 .LANES(LANES), .ROWS(ROWS), .KBITS(KBITS), .RBITS(RBITS), .LBITS(LBITS), .JBITS(JBITS),
         .WA(WA), .WS(WS), .WM(WM), .WC(WC), .ACCW(ACCW), .TREE(TREE),
         .SH_SM(SH_SM), .SH_REC(SH_REC), .SH_G(SH_G), .SH_DRV(SH_DRV), .DRVW(DRVW),
-        .GAIN_Q(GAIN_Q), .DICT_STYLE(DICT_STYLE), .DATA_STYLE(DATA_STYLE), .XW(XW), .XSH(XSH),
-        .K(K), .CHAINS(CHAINS), .CBITS(CBITS), .NDATA(NDATA), .PBITS(PBITS), .LEARN(LEARN),
-        .TSLOT(TSLOT), .TBITS(TBITS), .OPW(OPW), .NONNEG(NONNEG),
-        .LEARN_A(LEARN_A), .RATE_A(RATE_A), .PRE_A(PRE_A), .SH_A(SH_A),
-        .LEARN_U0(LEARN_U0), .RATE_U0(RATE_U0), .PRE_U0(PRE_U0), .SH_U0(SH_U0), .TSUMW(TSUMW),
-        .SYNC(SYNC), .SWITCH_EVERY(SWITCH_EVERY), .SWITCH_P(SWITCH_P), .U0_INIT(U0_Q)
+        .GAIN_Q(GAIN_Q), .DICT_STYLE(DICT_STYLE)
     ) u_mac (
         .i_clk(i_clk), .i_rst(i_rst),
         .i_load_dict(idle && i_load_we && i_load_sel == 2'd0),
@@ -700,15 +493,7 @@ module el_core #(
         .i_start(mac_start_r), .i_bank(bank_r), .i_n(n_cur_r),
         .o_list_raddr(list_raddr), .i_list_rdata(list_rdata),
         .o_drv_we(drv_we), .o_drv_waddr(drv_waddr), .o_drv_wdata(drv_wdata),
-        .o_drv_cnt(drv_cnt), .o_done(mac_done),
-        .i_chain(cb_r), .i_load_n(i_load_idx[PBITS-1:0]),
-        .i_lseed_load(idle & i_start & i_seed_load), .i_lseed(i_lseed),
-        .i_switch(sw_start_r), .o_switch_done(sw_done),
-        .i_learn(learn_start_r), .i_lbank(bank_r), .i_union(union_r[bank_r]),
-        .o_sm_raddr(sm_raddr), .i_sm_rdata(sm_rdata),
-        .o_ldone(ldone), .o_u0_changed(u0_changed), .o_u0(mac_u0),
-        .o_dw_valid(o_dw_valid), .o_dw_k(o_dw_k), .o_dw_row(o_dw_row), .o_dw_lane(o_dw_lane), .o_dw_data(o_dw_data),
-.i_peek(idle & i_peek), .o_peek_data(o_peek_data)
+        .o_drv_cnt(drv_cnt), .o_done(mac_done)
     );
 endmodule
 

@@ -13,21 +13,6 @@
 //            then the lanes are summed, gm = satM(rshr(acc, SH_G)),
 //            drv = rshr(GAIN_Q * gm, SH_DRV), written as entry j = {k_j, drv}
 // No bubbles inside a phase: the accumulators restart on a "first" flag.
-// With LEARN = 1 the same lanes also run the learning phase of FIXED_POINT.md, "Learning"
-// (after every chain's step, from the s_m and r_m those steps started from):
-//   phase L, for every unit k active in some chain (increasing k), for every row group i,
-//            for chain slot t = 0..TSLOT-1 (a product only for t < CHAINS):
-//            acc_l += rm[b = t, d] * sm[b, k]        (lane l: d = i * LANES + l)
-//            then the lanes' sums go one by one (d increasing) through the rounding
-//            unit: a nonzero sum draws the learner's next xorshift32 word R and
-//            A[d,k] = satA(A[d,k] + (((RATE_A * acc) >>> PRE_A) + R[SH_A-1:0]) >>> SH_A),
-//            read and written through the lane's dictionary port (a read and a write of
-//            one lane never fall in the same cycle: see WLAT);
-//   then the threshold: u0 = clamp(u0 + round(RATE_U0 * sum), 0, 2^(WS-1) - 1), where
-//            sum = -sum of (+-)gm over every chain's active units (gathered in phase C).
-// The data memory holds NDATA data (lane l: rows of lane l of datum n at {n, row}); chain b
-// reads datum ptr[b]. Data switching (before each step, the learner stream's draws in
-// increasing b) moves the pointers: every flagged chain takes the next datum of the set.
 `default_nettype none
 
 module el_mac #(
@@ -49,35 +34,7 @@ module el_mac #(
     parameter integer SH_DRV = 9,
     parameter integer DRVW = 24,
     parameter signed [WC-1:0] GAIN_Q = 0,
-    parameter DICT_STYLE = "block",
-    parameter DATA_STYLE = "block",
-    // the data memory's words: XW bits, x = word << XSH (learning: WM bits, FS - FM; else WS, 0)
-    parameter integer XW = 32,
-    parameter integer XSH = 0,
-    // several chains and learning (CHAINS = 1, LEARN = 0, NDATA = 1: inference of one chain)
-    parameter integer K = 16,
-    parameter integer CHAINS = 1,
-    parameter integer CBITS = 1,    // chain index bits (>= 1)
-    parameter integer NDATA = 1,    // data in the data memory
-    parameter integer PBITS = 1,    // datum index bits (>= 1)
-    parameter integer LEARN = 0,
-    parameter integer NONNEG = 1,   // the threshold rule's variant
-    parameter integer TSLOT = 2,    // max(CHAINS, LANES, 2): cycles per row group in phase L
-    parameter integer TBITS = 1,    // bits of a count 0..TSLOT-1
-    parameter integer OPW = 16,     // max(WA, WM): the lanes' first multiply operand
-    parameter integer LEARN_A = 0,
-    parameter integer RATE_A = 0,   // dictionary rate mantissa (15 bits)
-    parameter integer PRE_A = 0,    // max(0, shift - 31): floor shift before the rounding
-    parameter integer SH_A = 0,     // min(shift, 31): stochastic rounding shift (0: no draw)
-    parameter integer LEARN_U0 = 0,
-    parameter integer RATE_U0 = 0,
-    parameter integer PRE_U0 = 0,
-    parameter integer SH_U0 = 0,
-    parameter integer TSUMW = 24,   // threshold sum width
-    parameter integer SYNC = 1,     // 1: synchronous switching, 0: asynchronous
-    parameter integer SWITCH_EVERY = 1,
-    parameter integer SWITCH_P = 0, // asynchronous: switch when (word & 0x7FFFFFFF) < SWITCH_P
-    parameter signed [WS-1:0] U0_INIT = 0
+    parameter DICT_STYLE = "block"
 ) (
     input  wire                   i_clk,
     input  wire                   i_rst,
@@ -90,35 +47,7 @@ module el_mac #(
     input  wire                   i_start,
     input  wire                   i_bank,
     input  wire       [JBITS-1:0] i_n,
-    // several chains: the chain whose step runs; the datum index of a data load
-    input  wire       [CBITS-1:0] i_chain,
-    input  wire       [PBITS-1:0] i_load_n,
-    // learning: i_lseed_load (with the core's seed load) reseeds the learner stream, resets
-    // the data pointer and the step count; i_switch decides the switching of one step
-    // (CHAINS cycles); i_learn runs phase L and the threshold (units in i_union, codes from
-    // o_sm_raddr = {bank, chain, k}); o_u0 is the threshold, o_u0_changed pulses with o_ldone
-    input  wire                   i_lseed_load,
-    input  wire            [31:0] i_lseed,
-    input  wire                   i_switch,
-    output wire                   o_switch_done,
-    input  wire                   i_learn,
-    input  wire                   i_lbank,
-    input  wire           [K-1:0] i_union,
-    output wire [CBITS+KBITS:0]   o_sm_raddr,
-    input  wire          [WM-1:0] i_sm_rdata,
-    output reg                    o_ldone,
-    output reg                    o_u0_changed,
-    output reg  signed   [WS-1:0] o_u0,
-    // every dictionary write of phase L (for the testbench)
-    output reg                    o_dw_valid,
-    output reg        [KBITS-1:0] o_dw_k,
-    output reg        [RBITS-1:0] o_dw_row,
-    output reg        [LBITS-1:0] o_dw_lane,
-    output reg          [WA-1:0]  o_dw_data,
-    // read back one dictionary word while idle (the board's 'Q'): lane, row, k of the load port
-    input  wire                   i_peek,
-    output wire         [WA-1:0]  o_peek_data,
-    output wire [CBITS+KBITS:0]   o_list_raddr,
+    output wire         [KBITS:0] o_list_raddr,
     input  wire  [KBITS+WM-1:0]   i_list_rdata,
     output reg                    o_drv_we,
     output reg        [KBITS-1:0] o_drv_waddr,
@@ -126,12 +55,11 @@ module el_mac #(
     output reg        [JBITS-1:0] o_drv_cnt,
     output wire                   o_done
 );
-    localparam [2:0] PH_IDLE = 3'd0, PH_B = 3'd1, PH_BWAIT = 3'd2, PH_C = 3'd3, PH_CWAIT = 3'd4,
-                     PH_LSTART = 3'd5, PH_L = 3'd6, PH_LTAIL = 3'd7;
+    localparam [2:0] PH_IDLE = 3'd0, PH_B = 3'd1, PH_BWAIT = 3'd2, PH_C = 3'd3, PH_CWAIT = 3'd4;
     localparam [RBITS:0] ROWS_END = ROWS[RBITS:0];
     localparam [RBITS:0] ROWS_LAST = ROWS_END - 1'b1;
     localparam [JBITS-1:0] ONE_J = 1;
-    localparam integer PRODW = OPW + WM;
+    localparam integer PRODW = WA + WM;
     // r = x - rshr(acc, SH_REC) as one subtract (phase B tail): (x << SH_REC) + REC_BIAS - acc
     localparam integer PW = WS + SH_REC;
     localparam integer DIFFW = (PW > ACCW ? PW : ACCW) + 1;   // the subtract, exact
@@ -167,55 +95,14 @@ module el_mac #(
     wire last_i = last_i_r;
     wire j_next_last = (j_r == n_m2_r);           // j_r + 1 will be the last entry
     wire i_next_last = (i_r == ROWS_LAST_M1);     // i_r + 1 will be the last row group
-    // phase L: unit lk_r (increasing over the units of i_union), row group i_r, chain slot t_r
-    localparam integer T_LAST_I = TSLOT - 1;
-    localparam integer T_CHAIN_LAST_I = CHAINS - 1;
-    localparam [TBITS-1:0] T_LAST = T_LAST_I[TBITS-1:0];
-    localparam [TBITS-1:0] T_CHAIN_LAST = T_CHAIN_LAST_I[TBITS-1:0];
-    reg [TBITS-1:0] t_r;
-    reg [KBITS-1:0] lk_r, lnext_k_r;
-    reg [K-1:0] lrem_r;          // units of phase L not yet visited
-    reg lnext_v_r;
-    wire l_issue = (ph_r == PH_L) && (t_r <= T_CHAIN_LAST);
-    wire issue = (ph_r == PH_B) || (ph_r == PH_C) || l_issue;
-    // phase B: i outer, j inner; phase C: j outer, i inner; phase L: t inner
-    wire m0_first = (ph_r == PH_L) ? (t_r == {TBITS{1'b0}}) :
-                    (ph_r == PH_B) ? (j_r == {JBITS{1'b0}}) : (i_r == {(RBITS+1){1'b0}});
-    wire m0_last  = (ph_r == PH_L) ? (t_r == T_CHAIN_LAST) : (ph_r == PH_B) ? last_j : last_i;
+    wire issue = (ph_r == PH_B) || (ph_r == PH_C);
+    // phase B: i outer, j inner; phase C: j outer, i inner
+    wire m0_first = (ph_r == PH_B) ? (j_r == {JBITS{1'b0}}) : (i_r == {(RBITS+1){1'b0}});
+    wire m0_last  = (ph_r == PH_B) ? last_j : last_i;
     wire m0_phc   = (ph_r == PH_C);
-    wire m0_learn = (ph_r == PH_L);
-
-    // lowest set bit of a unit mask
-    function [KBITS-1:0] first_unit;
-        input [K-1:0] v;
-        integer q;
-        begin
-            first_unit = {KBITS{1'b0}};
-            for (q = K - 1; q >= 0; q = q - 1)
-                if (v[q]) first_unit = q[KBITS-1:0];
-        end
-    endfunction
-    function [K-1:0] unit_bit;
-        input [KBITS-1:0] u;
-        begin
-            unit_bit = {{(K-1){1'b0}}, 1'b1} << u;
-        end
-    endfunction
-    // the learner's xorshift32 stream (FIXED_POINT.md: shifts 13, 17 logical, 5)
-    function [31:0] xorshift;
-        input [31:0] x;
-        reg [31:0] y;
-        begin
-            y = x ^ (x << 13);
-            y = y ^ (y >> 17);
-            xorshift = y ^ (y << 5);
-        end
-    endfunction
 
     assign o_done = (ph_r == PH_IDLE);
-    assign o_list_raddr = {i_chain, i_bank, j_r[KBITS-1:0]};
-    assign o_sm_raddr = {i_lbank, t_r[CBITS-1:0], lk_r};
-    wire l_drained;             // phase L's products, sums and dictionary writes are all done
+    assign o_list_raddr = {i_bank, j_r[KBITS-1:0]};
 
     always @(posedge i_clk) begin
         if (i_rst) begin
@@ -224,14 +111,9 @@ module el_mac #(
             j_r <= 0;
             last_i_r <= 1'b0;
             last_j_r <= 1'b0;
-            t_r <= 0;
-            lrem_r <= {K{1'b0}};
         end else begin
             case (ph_r)
-                PH_IDLE: if (i_learn && LEARN != 0) begin
-                    lrem_r <= i_union;
-                    ph_r <= PH_LSTART;
-                end else if (i_start) begin
+                PH_IDLE: if (i_start) begin
                     i_r <= 0;
                     j_r <= 0;
                     n_m2_r <= i_n - ONE_J - ONE_J;
@@ -276,81 +158,39 @@ module el_mac #(
                     end
                 end
                 PH_CWAIT: if (o_drv_cnt == i_n) ph_r <= PH_IDLE;
-                PH_LSTART: begin
-                    // the first unit; no unit active in any chain: nothing to learn for A
-                    lk_r <= first_unit(lrem_r);
-                    lrem_r <= lrem_r & ~unit_bit(first_unit(lrem_r));
-                    i_r <= 0;
-                    t_r <= 0;
-                    last_i_r <= ONE_ROW;
-                    ph_r <= (lrem_r == {K{1'b0}} || LEARN_A == 0) ? PH_LTAIL : PH_L;
-                end
-                PH_L: begin
-                    t_r <= (t_r == T_LAST) ? {TBITS{1'b0}} : t_r + 1'b1;
-                    if (t_r == T_LAST) begin
-                        if (last_i) begin
-                            i_r <= 0;
-                            last_i_r <= ONE_ROW;
-                            if (lnext_v_r) begin
-                                lk_r <= lnext_k_r;
-                                lrem_r <= lrem_r & ~unit_bit(lnext_k_r);
-                            end else ph_r <= PH_LTAIL;
-                        end else begin
-                            i_r <= i_r + 1'b1;
-                            last_i_r <= i_next_last;
-                        end
-                    end
-                end
-                PH_LTAIL: if (l_drained && thr_done) ph_r <= PH_IDLE;
                 default: ph_r <= PH_IDLE;
             endcase
         end
     end
 
-    always @(posedge i_clk) begin
-        lnext_k_r <= first_unit(lrem_r);
-        lnext_v_r <= (lrem_r != {K{1'b0}});
-    end
-
-    // M1: the list entry (or in phase L the code s_m[b, k]) arrives; M2: the dictionary words and the operand
-    reg m1_v, m1_first, m1_last, m1_phc, m1_learn;
+    // M1: the list entry arrives; M2: the dictionary words and the operand
+    reg m1_v, m1_first, m1_last, m1_phc;
     reg [RBITS-1:0] m1_i;
-    reg [KBITS-1:0] m1_j, m1_lk;
-    reg [CBITS-1:0] m1_t;
+    reg [KBITS-1:0] m1_j;
     always @(posedge i_clk) begin
         m1_v <= issue & ~i_rst;
         m1_first <= m0_first;
         m1_last <= m0_last;
         m1_phc <= m0_phc;
-        m1_learn <= m0_learn;
         m1_i <= i_r[RBITS-1:0];
         m1_j <= j_r[KBITS-1:0];
-        m1_lk <= lk_r;
-        m1_t <= t_r[CBITS-1:0];
     end
-    wire [KBITS-1:0] m1_k = m1_learn ? m1_lk : i_list_rdata[KBITS+WM-1:WM];
-    wire signed [WM-1:0] m1_sm = m1_learn ? i_sm_rdata : i_list_rdata[WM-1:0];
-    // the residual memory's chain: the running chain, in phase L the chain slot
-    wire [CBITS-1:0] m1_b = m1_learn ? m1_t : i_chain;
-    // sign of the list entry's code, for the signed threshold rule (phase C)
-    wire [1:0] m1_sg = {m1_sm > 0, m1_sm < 0};
+    wire [KBITS-1:0] m1_k = i_list_rdata[KBITS+WM-1:WM];
+    wire signed [WM-1:0] m1_sm = i_list_rdata[WM-1:0];
 
-    reg m2_v, m2_first, m2_last, m2_phc, m2_learn;
+    reg m2_v, m2_first, m2_last, m2_phc;
     reg [RBITS-1:0] m2_i;
     reg [KBITS-1:0] m2_j, m2_k;
     reg signed [WM-1:0] m2_sm;
-    reg [1:0] m2_sg;
     always @(posedge i_clk) begin
         m2_v <= m1_v & ~i_rst;
         m2_first <= m1_first;
         m2_last <= m1_last;
         m2_phc <= m1_phc;
-        m2_learn <= m1_learn;
         m2_i <= m1_i;
         m2_j <= m1_j;
         m2_k <= m1_k;
         m2_sm <= m1_sm;
-        m2_sg <= m1_sg;
     end
 
     // M3: operands registered, M4: product (both registers inside the SB_MAC16), M5: the
@@ -362,22 +202,22 @@ module el_mac #(
     // on seed 1. M5 costs a cycle in each phase's tail; the split accumulator costs one in
     // phase C only, because phase B's residual subtract is split at the same bit and takes
     // the low half a cycle before the high half.
-    reg m3_v, m3_first, m3_last, m3_phc, m3_learn;  reg [RBITS-1:0] m3_i;  reg [KBITS-1:0] m3_j, m3_k;  reg [1:0] m3_sg;
-    reg m4_v, m4_first, m4_last, m4_phc, m4_learn;  reg [RBITS-1:0] m4_i;  reg [KBITS-1:0] m4_j, m4_k;  reg [1:0] m4_sg;
-    reg m5_v, m5_first, m5_last, m5_phc, m5_learn;  reg [RBITS-1:0] m5_i;  reg [KBITS-1:0] m5_j, m5_k;  reg [1:0] m5_sg;
-    reg m6_v, m6_first, m6_last, m6_phc, m6_learn;  reg [RBITS-1:0] m6_i;  reg [KBITS-1:0] m6_j, m6_k;  reg [1:0] m6_sg;
-    reg m7_v, m7_last, m7_phc, m7_learn;            reg [RBITS-1:0] m7_i;  reg [KBITS-1:0] m7_j, m7_k;  reg [1:0] m7_sg;
+    reg m3_v, m3_first, m3_last, m3_phc;  reg [RBITS-1:0] m3_i;  reg [KBITS-1:0] m3_j, m3_k;
+    reg m4_v, m4_first, m4_last, m4_phc;  reg [RBITS-1:0] m4_i;  reg [KBITS-1:0] m4_j, m4_k;
+    reg m5_v, m5_first, m5_last, m5_phc;  reg [RBITS-1:0] m5_i;  reg [KBITS-1:0] m5_j, m5_k;
+    reg m6_v, m6_first, m6_last, m6_phc;  reg [RBITS-1:0] m6_i;  reg [KBITS-1:0] m6_j, m6_k;
+    reg m7_v, m7_last, m7_phc;            reg [KBITS-1:0] m7_j, m7_k;
     always @(posedge i_clk) begin
-        m3_v <= m2_v & ~i_rst;  m3_first <= m2_first;  m3_last <= m2_last;  m3_phc <= m2_phc;  m3_learn <= m2_learn;
-        m3_i <= m2_i;  m3_j <= m2_j;  m3_k <= m2_k;  m3_sg <= m2_sg;
-        m4_v <= m3_v & ~i_rst;  m4_first <= m3_first;  m4_last <= m3_last;  m4_phc <= m3_phc;  m4_learn <= m3_learn;
-        m4_i <= m3_i;  m4_j <= m3_j;  m4_k <= m3_k;  m4_sg <= m3_sg;
-        m5_v <= m4_v & ~i_rst;  m5_first <= m4_first;  m5_last <= m4_last;  m5_phc <= m4_phc;  m5_learn <= m4_learn;
-        m5_i <= m4_i;  m5_j <= m4_j;  m5_k <= m4_k;  m5_sg <= m4_sg;
-        m6_v <= m5_v & ~i_rst;  m6_first <= m5_first;  m6_last <= m5_last;  m6_phc <= m5_phc;  m6_learn <= m5_learn;
-        m6_i <= m5_i;  m6_j <= m5_j;  m6_k <= m5_k;  m6_sg <= m5_sg;
-        m7_v <= m6_v & ~i_rst;  m7_last <= m6_last;  m7_phc <= m6_phc;  m7_learn <= m6_learn;
-        m7_i <= m6_i;  m7_j <= m6_j;  m7_k <= m6_k;  m7_sg <= m6_sg;
+        m3_v <= m2_v & ~i_rst;  m3_first <= m2_first;  m3_last <= m2_last;  m3_phc <= m2_phc;
+        m3_i <= m2_i;  m3_j <= m2_j;  m3_k <= m2_k;
+        m4_v <= m3_v & ~i_rst;  m4_first <= m3_first;  m4_last <= m3_last;  m4_phc <= m3_phc;
+        m4_i <= m3_i;  m4_j <= m3_j;  m4_k <= m3_k;
+        m5_v <= m4_v & ~i_rst;  m5_first <= m4_first;  m5_last <= m4_last;  m5_phc <= m4_phc;
+        m5_i <= m4_i;  m5_j <= m4_j;  m5_k <= m4_k;
+        m6_v <= m5_v & ~i_rst;  m6_first <= m5_first;  m6_last <= m5_last;  m6_phc <= m5_phc;
+        m6_i <= m5_i;  m6_j <= m5_j;  m6_k <= m5_k;
+        m7_v <= m6_v & ~i_rst;  m7_last <= m6_last;  m7_phc <= m6_phc;
+        m7_j <= m6_j;  m7_k <= m6_k;
     end
     // the accumulator's low part holds a finished sum in the cycle after its last product,
     // the high part one cycle later
@@ -386,22 +226,6 @@ module el_mac #(
 
     wire [LANES*ACCW-1:0] acc_flat;
     wire signed [WM-1:0] lane_rm [0:LANES-1];
-    wire [LANES*WA-1:0] dict_flat;   // every lane's dictionary read word (phase L's rounding unit)
-    // phase L's rounding unit: the lane it reads (S0) and the lane it writes (SW)
-    wire            lr_v;
-    wire [LBITS-1:0] lr_lane;
-    wire [RBITS+KBITS-1:0] lr_addr;
-    wire            lw_v;
-    wire [LBITS-1:0] lw_lane;
-    wire [RBITS+KBITS-1:0] lw_addr;
-    wire [WA-1:0]   lw_data;
-    reg [LBITS-1:0] peek_lane_r;
-    always @(posedge i_clk) peek_lane_r <= i_load_lane;
-    assign o_peek_data = dict_flat[peek_lane_r*WA +: WA];   // the word one cycle after i_peek
-    // the datum chain i_chain reads (stable through its step)
-    reg [PBITS-1:0] ptr_r [0:CHAINS-1];
-    reg [PBITS-1:0] cur_ptr_r;
-    always @(posedge i_clk) cur_ptr_r <= ptr_r[i_chain];
     wire                 lane_rm_we;
     reg  [RBITS-1:0]     rb_row;
 
@@ -409,7 +233,7 @@ module el_mac #(
     reg b7_v, b8_v, b9_v, b10_v;
     reg [RBITS-1:0] b7_i, b8_i, b9_i, b10_i;
     always @(posedge i_clk) begin
-        b7_v <= m6_out & ~m6_phc & ~m6_learn & ~i_rst;  b7_i <= m6_i;
+        b7_v <= m6_out & ~m6_phc & ~i_rst;  b7_i <= m6_i;
         b8_v <= b7_v & ~i_rst;  b8_i <= b7_i;
         b9_v <= b8_v & ~i_rst;  b9_i <= b8_i;
         b10_v <= b9_v & ~i_rst;  b10_i <= b9_i;
@@ -441,52 +265,28 @@ module el_mac #(
                 dict_waddr_r <= {i_load_row, i_load_k};
                 dict_wdata_r <= i_load_data[WA-1:0];
             end
-            // phase L: the rounding unit reads and writes this lane's words (never both in
-            // one cycle, see WLAT); otherwise the load port or the MAC's read
-            wire lw_here = lw_v && (lw_lane == l[LBITS-1:0]);
-            wire lr_here = lr_v && (lr_lane == l[LBITS-1:0]);
-            wire peek_here = i_peek && sel;
-            wire dict_we = dict_we_r | lw_here;
-            wire [RBITS+KBITS-1:0] dict_addr = dict_we_r ? dict_waddr_r : lw_here ? lw_addr : lr_here ? lr_addr
-                                             : peek_here ? {i_load_row, i_load_k} : {m1_i, m1_k};
+            wire [RBITS+KBITS-1:0] dict_addr = dict_we_r ? dict_waddr_r : {m1_i, m1_k};
             wire [WA-1:0] dict_rdata;
             el_ram_sp #(.AW(RBITS + KBITS), .DW(WA), .RAM_STYLE(DICT_STYLE)) u_dict (
-                .i_clk(i_clk), .i_we(dict_we), .i_addr(dict_addr), .i_wdata(dict_we_r ? dict_wdata_r : lw_data),
+                .i_clk(i_clk), .i_we(dict_we_r), .i_addr(dict_addr), .i_wdata(dict_wdata_r),
                 .o_rdata(dict_rdata)
             );
-            assign dict_flat[l*WA +: WA] = dict_rdata;
-            // the data memory: x of this lane's rows of every datum, read for the phase B
-            // tail at {datum of the running chain, row} (address at M5)
-            // (single-port: written only by loads, while idle, so it may live in SPRAM). With
-            // learning it holds x in the MAC operand format (FIXED_POINT.md "The data memory"):
-            // x_q = x_mem << (FS - FM), sign-extended to the state width here.
-            wire [XW-1:0] x_mem;
-            wire x_we = i_load_x & sel;
-            el_ram_sp #(.AW(PBITS + RBITS), .DW(XW), .RAM_STYLE(DATA_STYLE)) u_x (
-                .i_clk(i_clk), .i_we(x_we), .i_addr(x_we ? {i_load_n, i_load_row} : {cur_ptr_r, m5_i}),
-                .i_wdata(i_load_data[XW-1:0]), .o_rdata(x_mem)
-            );
-            wire signed [WS-XSH-1:0] x_mem_x;
-            el_sext #(.IW(XW), .OW(WS - XSH)) u_sx_xmem (.i_v(x_mem), .o_v(x_mem_x));
+            // x of this lane's rows, read for the phase B tail (address at M5)
             wire [WS-1:0] x_rdata;
-            if (XSH == 0) begin : g_x_state
-                assign x_rdata = x_mem_x;
-            end else begin : g_x_shift
-                assign x_rdata = {x_mem_x, {XSH{1'b0}}};
-            end
-            // narrowed residual of this lane's rows of every chain: written in phase B, read
-            // in phase C and phase L (address at M1, word at M2 beside the dictionary word)
+            el_ram_sdp #(.AW(RBITS), .DW(WS)) u_x (
+                .i_clk(i_clk), .i_we(i_load_x & sel), .i_waddr(i_load_row), .i_wdata(i_load_data),
+                .i_raddr(m5_i), .o_rdata(x_rdata)
+            );
+            // narrowed residual of this lane's rows: written in phase B, read in phase C
+            // (address at M1, word at M2 beside the dictionary word)
             wire [WM-1:0] rm_rdata;
-            el_ram_sdp #(.AW(CBITS + RBITS), .DW(WM)) u_rm (
-                .i_clk(i_clk), .i_we(lane_rm_we), .i_waddr({i_chain, rb_row}), .i_wdata(lane_rm[l]),
-                .i_raddr({m1_b, m1_i}), .o_rdata(rm_rdata)
+            el_ram_sdp #(.AW(RBITS), .DW(WM)) u_rm (
+                .i_clk(i_clk), .i_we(lane_rm_we), .i_waddr(rb_row), .i_wdata(lane_rm[l]),
+                .i_raddr(m1_i), .o_rdata(rm_rdata)
             );
 
             // M3..M7
-            reg signed [OPW-1:0] a_m3;
-            wire signed [OPW-1:0] dict_op, rm_op;
-            el_sext #(.IW(WA), .OW(OPW)) u_sx_dop (.i_v(dict_rdata), .o_v(dict_op));
-            el_sext #(.IW(WM), .OW(OPW)) u_sx_rop (.i_v(rm_rdata), .o_v(rm_op));
+            reg signed [WA-1:0] a_m3;
             reg signed [WM-1:0] b_m3;
             reg signed [PRODW-1:0] prod_m4, prod_m5;
             wire signed [ACCW-1:0] prod_x;
@@ -501,7 +301,7 @@ module el_mac #(
             wire [ACCW-SPLIT:0] acc_hi_sum = {acc_hi_m7, 1'b1} + {prod_hi_m6, acc_lo_m6[SPLIT]};
             el_sext #(.IW(PRODW), .OW(ACCW)) u_sx_prod (.i_v(prod_m5), .o_v(prod_x));
             always @(posedge i_clk) begin
-                a_m3 <= m2_learn ? rm_op : dict_op;   // phase L: r_m[b, d] * s_m[b, k]
+                a_m3 <= dict_rdata;
                 b_m3 <= m2_phc ? rm_rdata : m2_sm;
                 prod_m4 <= a_m3 * b_m3;
                 // The reset is not needed by the logic: without it yosys 0.23's DSP packing
@@ -563,21 +363,19 @@ module el_mac #(
     endgenerate
 
     // phase C tail: sum over lanes (a registered adder tree), then gm, gain, drv
-    // (the unit's index travels with the code's sign, {sg, k}, for the threshold rule)
     wire signed [ACCW-1:0] tree_out;
     wire tree_v;
-    wire [KBITS-1:0] tree_j;
-    wire [KBITS+1:0] tree_k;
+    wire [KBITS-1:0] tree_j, tree_k;
     generate
         if (TREE == 0) begin : g_one_lane
             assign tree_v = m7_out & m7_phc;
             assign tree_j = m7_j;
-            assign tree_k = {m7_sg, m7_k};
+            assign tree_k = m7_k;
             assign tree_out = acc_flat;
         end else begin : g_tree
-            el_lane_sum #(.LANES(LANES), .LEVELS(TREE), .ACCW(ACCW), .SPLIT(SPLIT), .KBITS(KBITS), .KW(KBITS + 2)) u_tree (
+            el_lane_sum #(.LANES(LANES), .LEVELS(TREE), .ACCW(ACCW), .SPLIT(SPLIT), .KBITS(KBITS)) u_tree (
                 .i_clk(i_clk), .i_rst(i_rst),
-                .i_v(m7_out & m7_phc), .i_j(m7_j), .i_k({m7_sg, m7_k}),
+                .i_v(m7_out & m7_phc), .i_j(m7_j), .i_k(m7_k),
                 .i_acc_flat(acc_flat),
                 .o_v(tree_v), .o_j(tree_j), .o_k(tree_k), .o_sum(tree_out)
             );
@@ -585,17 +383,17 @@ module el_mac #(
     endgenerate
     wire signed [GW-1:0] g_round;
     el_rshr #(.IW(ACCW), .N(SH_G)) u_rs_g (.i_v(tree_out), .o_v(g_round));
-    reg c1_v;  reg [KBITS-1:0] c1_j;  reg [KBITS+1:0] c1_k;  reg signed [GW-1:0] c1_g;
+    reg c1_v;  reg [KBITS-1:0] c1_j, c1_k;  reg signed [GW-1:0] c1_g;
     always @(posedge i_clk) begin
         c1_v <= tree_v & ~i_rst;  c1_j <= tree_j;  c1_k <= tree_k;  c1_g <= g_round;
     end
     wire signed [WM-1:0] gm_sat;
     el_sat #(.IW(GW), .OW(WM)) u_sat_gm (.i_v(c1_g), .o_v(gm_sat));
-    reg c2_v;  reg [KBITS-1:0] c2_j;  reg [KBITS+1:0] c2_k;  reg signed [WM-1:0] c2_gm;
+    reg c2_v;  reg [KBITS-1:0] c2_j, c2_k;  reg signed [WM-1:0] c2_gm;
     reg c3_v;  reg [KBITS-1:0] c3_j, c3_k;  reg signed [GPW-1:0] c3_p;
     always @(posedge i_clk) begin
         c2_v <= c1_v & ~i_rst;  c2_j <= c1_j;  c2_k <= c1_k;  c2_gm <= gm_sat;
-        c3_v <= c2_v & ~i_rst;  c3_j <= c2_j;  c3_k <= c2_k[KBITS-1:0];  c3_p <= GAIN_Q * c2_gm;
+        c3_v <= c2_v & ~i_rst;  c3_j <= c2_j;  c3_k <= c2_k;  c3_p <= GAIN_Q * c2_gm;
     end
     wire signed [GPW-SH_DRV:0] drv;
     el_rshr #(.IW(GPW), .N(SH_DRV)) u_rs_drv (.i_v(c3_p), .o_v(drv));
@@ -608,252 +406,6 @@ module el_mac #(
         // entry as soon as its copy shows it
         if (i_rst || i_start) o_drv_cnt <= 0;
         else if (c3_v) o_drv_cnt <= o_drv_cnt + ONE_J;
-    end
-
-    // ------------------------------------------------------------------ learning (LEARN = 1)
-    // The learner's stream: one xorshift32 word per switching decision (asynchronous), per
-    // nonzero dictionary sum and per nonzero threshold sum, in that order within a step,
-    // exactly as FixedLearner draws them.
-    reg [31:0] rnd_r;
-    wire [31:0] rnd_next = xorshift(rnd_r);
-
-    // threshold sum of the step: sum = -sum over chains and active units of (+-)gm
-    reg signed [TSUMW-1:0] thr_sum_r;
-    wire signed [TSUMW-1:0] c2_gm_x;
-    el_sext #(.IW(WM), .OW(TSUMW)) u_sx_gm (.i_v(c2_gm), .o_v(c2_gm_x));
-    // c2_k = {s_m > 0, s_m < 0, k}: the signed rule skips a unit whose s_m rounded to 0
-    wire c2_sub = (NONNEG != 0) ? 1'b1 : c2_k[KBITS+1];
-    wire c2_add = (NONNEG != 0) ? 1'b0 : c2_k[KBITS];
-
-    // data switching: CHAINS cycles, chain sw_b_r in each
-    reg sw_on_r, sw_all_r, first_r, sw_done_r;
-    reg [CBITS-1:0] sw_b_r;
-    reg [PBITS-1:0] dp_r;            // the next datum of the set
-    reg [31:0] sync_cnt_r;           // steps since the last synchronous switch
-    localparam integer B_LAST_I = CHAINS - 1;
-    localparam integer P_LAST_I = NDATA - 1;
-    localparam [CBITS-1:0] B_LAST = B_LAST_I[CBITS-1:0];
-    localparam [PBITS-1:0] P_LAST = P_LAST_I[PBITS-1:0];
-    localparam [31:0] SWITCH_P_W = SWITCH_P;
-    localparam [31:0] EVERY_LAST = SWITCH_EVERY - 1;
-    wire sw_draw = sw_on_r && !sw_all_r && SYNC == 0;
-    wire sw_flag = sw_on_r && (sw_all_r || (sw_draw && ({1'b0, rnd_next[30:0]} < SWITCH_P_W)));
-    assign o_switch_done = sw_done_r;
-    genvar cb;
-    generate
-        for (cb = 0; cb < CHAINS; cb = cb + 1) begin : g_ptr
-            always @(posedge i_clk) begin
-                if (i_rst || i_lseed_load) ptr_r[cb] <= {PBITS{1'b0}};
-                else if (sw_flag && sw_b_r == cb[CBITS-1:0]) ptr_r[cb] <= dp_r;
-            end
-        end
-    endgenerate
-
-    // phase L tail: the lanes' sums captured after their last product, then one a cycle
-    // (lane 0 first: d increasing) through the rounding unit.
-    reg [LANES*ACCW-1:0] hold_r;
-    reg [KBITS-1:0] hold_k_r;
-    reg [RBITS-1:0] hold_i_r;
-    reg ser_on_r;
-    reg [LBITS-1:0] ser_l_r;
-    localparam integer L_LAST_I = LANES - 1;
-    localparam [LBITS-1:0] L_LAST = L_LAST_I[LBITS-1:0];
-    wire capture = m7_out & m7_learn;
-    always @(posedge i_clk) begin
-        if (capture) begin
-            hold_r <= acc_flat;
-            hold_k_r <= m7_k;
-            hold_i_r <= m7_i;
-        end
-        if (i_rst) ser_on_r <= 1'b0;
-        else if (capture) ser_on_r <= 1'b1;
-        else if (ser_l_r == L_LAST) ser_on_r <= 1'b0;
-        if (capture) ser_l_r <= {LBITS{1'b0}};
-        else if (ser_on_r && ser_l_r != L_LAST) ser_l_r <= ser_l_r + 1'b1;
-    end
-    // S0: the sum and the dictionary read of lane ser_l_r
-    assign lr_v = ser_on_r;
-    assign lr_lane = ser_l_r;
-    assign lr_addr = {hold_i_r, hold_k_r};
-    wire signed [ACCW-1:0] s0_acc = hold_r[ser_l_r*ACCW +: ACCW];
-    // S1: is the sum nonzero; the dictionary word arrives
-    reg s1_v, s1_nz;  reg [LBITS-1:0] s1_l;  reg [RBITS-1:0] s1_i;  reg [KBITS-1:0] s1_k;
-    reg signed [ACCW-1:0] s1_acc;
-    always @(posedge i_clk) begin
-        s1_v <= ser_on_r & ~i_rst;  s1_nz <= (s0_acc != {ACCW{1'b0}});
-        s1_l <= ser_l_r;  s1_i <= hold_i_r;  s1_k <= hold_k_r;  s1_acc <= s0_acc;
-    end
-    // S2: rate * sum; a nonzero sum draws the stream's next word (below)
-    localparam integer PAW = ACCW + 16;
-    localparam signed [15:0] RATE_A_S = RATE_A[15:0];
-    localparam [32:0] RMASK_A_W = (SH_A == 0) ? 33'd0 : (((33'd1 << SH_A) - 33'd1) & 33'h7fffffff);
-    localparam [31:0] RMASK_A = RMASK_A_W[31:0];
-    wire s1_draw = s1_v && s1_nz && SH_A != 0;
-    reg s2_v, s2_nz;  reg [LBITS-1:0] s2_l;  reg [RBITS-1:0] s2_i;  reg [KBITS-1:0] s2_k;
-    reg signed [PAW-1:0] s2_p;
-    reg [31:0] s2_r;
-    reg signed [WA-1:0] s2_a;
-    always @(posedge i_clk) begin
-        s2_v <= s1_v & ~i_rst;  s2_nz <= s1_nz;
-        s2_l <= s1_l;  s2_i <= s1_i;  s2_k <= s1_k;
-        s2_p <= s1_acc * RATE_A_S;
-        s2_r <= rnd_next & RMASK_A;
-        s2_a <= dict_flat[s1_l*WA +: WA];
-    end
-    // S3: delta = ((p >>> PRE_A) + R) >>> SH_A
-    wire signed [PAW:0] s2_p_x = {s2_p[PAW-1], s2_p};
-    wire signed [PAW:0] s2_r_x = $signed({{(PAW-31){1'b0}}, s2_r});
-    wire signed [PAW:0] s2_q = (s2_p_x >>> PRE_A) + s2_r_x;
-    reg s3_v, s3_nz;  reg [LBITS-1:0] s3_l;  reg [RBITS-1:0] s3_i;  reg [KBITS-1:0] s3_k;
-    reg signed [PAW:0] s3_delta;
-    reg signed [WA-1:0] s3_a;
-    always @(posedge i_clk) begin
-        s3_v <= s2_v & ~i_rst;  s3_nz <= s2_nz;
-        s3_l <= s2_l;  s3_i <= s2_i;  s3_k <= s2_k;
-        s3_delta <= s2_q >>> SH_A;
-        s3_a <= s2_a;
-    end
-    // S4: A + delta, saturated; written when delta != 0 (an unchanged entry is never written)
-    wire signed [PAW+1:0] s3_a_x, s3_d_x;
-    el_sext #(.IW(WA), .OW(PAW + 2)) u_sx_a (.i_v(s3_a), .o_v(s3_a_x));
-    el_sext #(.IW(PAW + 1), .OW(PAW + 2)) u_sx_d (.i_v(s3_delta), .o_v(s3_d_x));
-    wire signed [PAW+1:0] s3_sum = s3_a_x + s3_d_x;
-    wire signed [WA-1:0] s3_anew;
-    el_sat #(.IW(PAW + 2), .OW(WA)) u_sat_a (.i_v(s3_sum), .o_v(s3_anew));
-    reg s4_we;  reg [LBITS-1:0] s4_l;  reg [RBITS-1:0] s4_i;  reg [KBITS-1:0] s4_k;
-    reg [WA-1:0] s4_a;
-    always @(posedge i_clk) begin
-        s4_we <= s3_v & s3_nz & (s3_delta != {(PAW+1){1'b0}}) & ~i_rst;
-        s4_l <= s3_l;  s4_i <= s3_i;  s4_k <= s3_k;  s4_a <= s3_anew;
-    end
-    // WLAT: lane l is read in S0 at cycles c + 1 + l (c: a capture, captures TSLOT cycles
-    // apart) and written WLAT cycles later; WLAT = 4, or 5 where TSLOT divides 4, so that
-    // a write never meets the next read of its lane.
-    localparam integer WPAD = (4 % TSLOT == 0) ? 1 : 0;
-    generate
-        if (WPAD != 0) begin : g_wpad
-            reg s5_we;  reg [LBITS-1:0] s5_l;  reg [RBITS-1:0] s5_i;  reg [KBITS-1:0] s5_k;
-            reg [WA-1:0] s5_a;
-            always @(posedge i_clk) begin
-                s5_we <= s4_we & ~i_rst;  s5_l <= s4_l;  s5_i <= s4_i;  s5_k <= s4_k;  s5_a <= s4_a;
-            end
-            assign lw_v = s5_we;  assign lw_lane = s5_l;  assign lw_addr = {s5_i, s5_k};  assign lw_data = s5_a;
-        end else begin : g_wnopad
-            assign lw_v = s4_we;  assign lw_lane = s4_l;  assign lw_addr = {s4_i, s4_k};  assign lw_data = s4_a;
-        end
-    endgenerate
-    always @(posedge i_clk) begin
-        o_dw_valid <= lw_v & ~i_rst;
-        o_dw_k <= lw_addr[KBITS-1:0];
-        o_dw_row <= lw_addr[RBITS+KBITS-1:KBITS];
-        o_dw_lane <= lw_lane;
-        o_dw_data <= lw_data;
-    end
-    assign l_drained = !(m1_v | m2_v | m3_v | m4_v | m5_v | m6_v | m7_v | ser_on_r | s1_v | s2_v | s3_v | s4_we | lw_v);
-
-    // threshold, after phase L has drained: TH1 draw and the start of rate * sum, which is
-    // formed bit by bit over 16 cycles (shift and add: once a step, so it needs no DSP; the UP5K
-    // has none to spare), TH2 rounding shift, TH3 u0 + change, clamped to [0, 2^(WS-1) - 1]
-    localparam integer TPW = TSUMW + 16;
-    localparam signed [15:0] RATE_U0_S = RATE_U0[15:0];
-    localparam [32:0] RMASK_U0_W = (SH_U0 == 0) ? 33'd0 : (((33'd1 << SH_U0) - 33'd1) & 33'h7fffffff);
-    localparam [31:0] RMASK_U0 = RMASK_U0_W[31:0];
-    localparam integer UNW = (WS > TPW + 1 ? WS : TPW + 1) + 1;
-    localparam signed [UNW-1:0] U0_MAX = (1 <<< (WS - 1)) - 1;
-    reg [1:0] th_r;                  // 0 idle/waiting, 1..3 the stages
-    reg [4:0] th_bit_r;              // the rate's bit being added (1: the multiply runs)
-    reg signed [TPW-1:0] th_addend;  // sum << th_bit_r
-    reg th_nz;
-    reg signed [TPW-1:0] th_p;
-    reg [31:0] th_r32;
-    reg signed [TPW:0] th_q;
-    wire thr_done = (th_r == 2'd3);
-    // (signed wires: a concatenation inline would make the shift and the add unsigned)
-    wire signed [TPW:0] th_p_x = {th_p[TPW-1], th_p};
-    wire signed [TPW:0] th_r_x = $signed({{(TPW-31){1'b0}}, th_r32});
-    wire th_draw = (ph_r == PH_LTAIL) && l_drained && th_r == 2'd0 && LEARN_U0 != 0 && thr_sum_r != {TSUMW{1'b0}} && SH_U0 != 0;
-    wire signed [UNW-1:0] u0_x, th_q_x;
-    el_sext #(.IW(WS), .OW(UNW)) u_sx_u0 (.i_v(o_u0), .o_v(u0_x));
-    el_sext #(.IW(TPW + 1), .OW(UNW)) u_sx_thq (.i_v(th_q), .o_v(th_q_x));
-    wire signed [UNW-1:0] u0_new = u0_x + th_q_x;
-    wire signed [WS-1:0] u0_clamped = (u0_new < 0) ? {WS{1'b0}} : (u0_new > U0_MAX) ? U0_MAX[WS-1:0] : u0_new[WS-1:0];
-
-    always @(posedge i_clk) begin
-        o_ldone <= 1'b0;
-        o_u0_changed <= 1'b0;
-        sw_done_r <= 1'b0;
-        if (i_rst) begin
-            rnd_r <= 32'd1;
-            thr_sum_r <= {TSUMW{1'b0}};
-            sw_on_r <= 1'b0;
-            first_r <= 1'b1;
-            dp_r <= {PBITS{1'b0}};
-            sync_cnt_r <= 32'd0;
-            th_r <= 2'd0;
-            o_u0 <= U0_INIT;
-        end else begin
-            if (i_lseed_load) begin
-                rnd_r <= (i_lseed == 32'd0) ? 32'd1 : i_lseed;
-                first_r <= 1'b1;
-                dp_r <= {PBITS{1'b0}};
-                sync_cnt_r <= 32'd0;
-                thr_sum_r <= {TSUMW{1'b0}};
-            end
-            // switching
-            if (i_switch && LEARN != 0) begin
-                sw_on_r <= 1'b1;
-                sw_b_r <= {CBITS{1'b0}};
-                sw_all_r <= first_r || (SYNC != 0 && sync_cnt_r == 32'd0);
-            end else if (sw_on_r) begin
-                if (sw_draw) rnd_r <= rnd_next;
-                if (sw_flag) dp_r <= (dp_r == P_LAST) ? {PBITS{1'b0}} : dp_r + 1'b1;
-                sw_b_r <= sw_b_r + 1'b1;
-                if (sw_b_r == B_LAST) begin
-                    sw_on_r <= 1'b0;
-                    sw_done_r <= 1'b1;
-                    first_r <= 1'b0;
-                    sync_cnt_r <= (sync_cnt_r == EVERY_LAST) ? 32'd0 : sync_cnt_r + 32'd1;
-                end
-            end
-            // the threshold sum over every chain's phase C
-            if (c2_v && LEARN_U0 != 0) begin
-                if (c2_sub) thr_sum_r <= thr_sum_r - c2_gm_x;
-                else if (c2_add) thr_sum_r <= thr_sum_r + c2_gm_x;
-            end
-            // the dictionary's draws
-            if (s1_draw) rnd_r <= rnd_next;
-            // the threshold update
-            case (th_r)
-                2'd0: if (ph_r == PH_LTAIL && l_drained) begin
-                    th_nz <= LEARN_U0 != 0 && thr_sum_r != {TSUMW{1'b0}};
-                    th_p <= {TPW{1'b0}};
-                    th_addend <= {{(TPW-TSUMW){thr_sum_r[TSUMW-1]}}, thr_sum_r};
-                    th_bit_r <= 5'd0;
-                    th_r32 <= th_draw ? (rnd_next & RMASK_U0) : 32'd0;
-                    if (th_draw) rnd_r <= rnd_next;
-                    th_r <= 2'd1;
-                end
-                2'd1: begin
-                    // p = sum * RATE_U0: bit th_bit_r of the rate adds sum << th_bit_r
-                    if (th_bit_r != 5'd16) begin
-                        if (RATE_U0_S[th_bit_r[3:0]]) th_p <= th_p + th_addend;
-                        th_addend <= th_addend <<< 1;
-                        th_bit_r <= th_bit_r + 5'd1;
-                    end else begin
-                        th_q <= ((th_p_x >>> PRE_U0) + th_r_x) >>> SH_U0;
-                        th_r <= 2'd2;
-                    end
-                end
-                2'd2: th_r <= 2'd3;
-                default: begin   // 3: the new threshold; phase L ends in this cycle
-                    if (th_nz) o_u0 <= u0_clamped;
-                    o_u0_changed <= th_nz && (u0_clamped != o_u0);
-                    o_ldone <= 1'b1;
-                    thr_sum_r <= {TSUMW{1'b0}};
-                    th_r <= 2'd0;
-                end
-            endcase
-        end
     end
 endmodule
 
@@ -870,18 +422,17 @@ module el_lane_sum #(
     parameter integer LEVELS = 2,
     parameter integer ACCW = 40,
     parameter integer SPLIT = 20,
-    parameter integer KBITS = 7,
-    parameter integer KW = 7        // width of the unit tag i_k
+    parameter integer KBITS = 7
 ) (
     input  wire                    i_clk,
     input  wire                    i_rst,
     input  wire                    i_v,
     input  wire        [KBITS-1:0] i_j,
-    input  wire           [KW-1:0] i_k,
+    input  wire        [KBITS-1:0] i_k,
     input  wire [LANES*ACCW-1:0]   i_acc_flat,
     output reg                     o_v,
     output reg         [KBITS-1:0] o_j,
-    output reg            [KW-1:0] o_k,
+    output reg         [KBITS-1:0] o_k,
     output reg  signed [ACCW-1:0]  o_sum
 );
     localparam integer LOW = SPLIT + LEVELS;    // a sum of up to 2^LEVELS low parts
@@ -891,7 +442,7 @@ module el_lane_sum #(
     wire [LANES*HIW-1:0]  hi [0:LEVELS];
     wire                  lv_v [0:LEVELS];
     wire [KBITS-1:0]      lv_j [0:LEVELS];
-    wire [KW-1:0]         lv_k [0:LEVELS];
+    wire [KBITS-1:0]      lv_k [0:LEVELS];
     assign lv_v[0] = i_v;
     assign lv_j[0] = i_j;
     assign lv_k[0] = i_k;
@@ -905,8 +456,7 @@ module el_lane_sum #(
             reg [LANES*LOW-1:0] lo_r;
             reg [LANES*HIW-1:0] hi_r;
             reg                 v_r;
-            reg [KBITS-1:0]     j_r;
-            reg [KW-1:0]        k_r;
+            reg [KBITS-1:0]     j_r, k_r;
             for (p = 0; p < (LANES >> (v + 1)); p = p + 1) begin : g_pair
                 always @(posedge i_clk) begin
                     lo_r[p*LOW +: LOW] <= lo[v][(2*p)*LOW +: LOW] + lo[v][(2*p+1)*LOW +: LOW];

@@ -12,7 +12,7 @@
 
 module el_top_tb;
     localparam integer CLKS_PER_BIT = 8;
-    localparam integer MAX_BYTES = 192;
+    localparam integer MAX_BYTES = 176;
 
     reg clk = 1'b0;
     always #5 clk = ~clk;
@@ -25,7 +25,6 @@ module el_top_tb;
 
     reg [7:0] bytes_v [0:MAX_BYTES-1];
     integer nbytes, nreply, i, b, rb, got, timeout;   // b: sender's bit, rb: receiver's bit
-    integer hold_at, hold_for;   // like a host that waits for an answer: byte hold_at goes once hold_for bytes came back
 
     // receiver: sample each bit in its middle
     reg [7:0] rbyte;
@@ -47,18 +46,9 @@ module el_top_tb;
     initial begin
         if (!$value$plusargs("bytes=%d", nbytes)) nbytes = 0;
         if (!$value$plusargs("reply=%d", nreply)) nreply = 0;
-        if (!$value$plusargs("hold_at=%d", hold_at)) hold_at = -1;
-        if (!$value$plusargs("hold_for=%d", hold_for)) hold_for = 0;
         $readmemh("uart_in.hex", bytes_v, 0, nbytes - 1);
         repeat (400) @(posedge clk);     // power-on reset
         for (i = 0; i < nbytes; i = i + 1) begin
-            if (i == hold_at) begin
-                timeout = 0;
-                while (got < hold_for && timeout < 50000000) begin
-                    @(posedge clk);
-                    timeout = timeout + 1;
-                end
-            end
             rx <= 1'b0;
             repeat (CLKS_PER_BIT) @(posedge clk);
             for (b = 0; b < 8; b = b + 1) begin
