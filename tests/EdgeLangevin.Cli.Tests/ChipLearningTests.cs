@@ -84,6 +84,52 @@ public class ChipLearningTests
         Assert.Contains("equal the C# learner's", run.Out);
     }
 
+    private const string BarsLearning = """
+        {"inference": {"dt": 1, "tau_u": 10, "temperature": 1},
+         "vectors": {"problem": "bars", "variant": "non_negative", "data_count": 64, "checkpoint_every": 25},
+         "learning": {"batch": 4, "tau_x": 20, "tau_a": 2000, "switching": "asynchronous", "learn_pi": true, "tau_u0": 1e5},
+         "hdl": {"lanes": 2}}
+        """;
+
+    /// <summary>The learning settings the hardware refuses, and what the message must name: the setting and its limit.</summary>
+    public static TheoryData<string, string, string, string> RefusedLearning() => new()
+    {
+        { "second order", "\"temperature\": 1}", "\"temperature\": 1, \"order\": 2}", "field 'inference.order': learning in hardware runs first-order steps only" },
+        { "dictionary rate that rounds to zero", "\"tau_a\": 2000", "\"tau_a\": 1e30", "field 'tau_a': 1E+30: the dictionary increment" },
+        { "threshold rate that rounds to zero", "\"tau_u0\": 1e5", "\"tau_u0\": 1e30", "use tau_u0 <= " },
+        { "switching probability that rounds to zero", "\"tau_x\": 20", "\"tau_x\": 1e12", "field 'tau_x': 1E+12: the asynchronous switching probability dt / tau_x rounds to 0" },
+        { "data set larger than the data memory", "\"data_count\": 64", "\"data_count\": 4096", "field 'vectors.data_count': a data memory of 4096 data" },
+        { "more chains than the hardware multiplexes", "\"batch\": 4", "\"batch\": 65", "field 'learning.batch': 65 chains: the hardware multiplexes 1 to 64 chains" },
+        { "lanes beyond the DSPs", "\"lanes\": 2", "\"lanes\": 8", "field 'hdl.lanes': 8 lanes need 10 SB_MAC16 multipliers (8 + 2), the UP5K has 8" },
+        { "column normalisation", "\"learn_pi\": true", "\"learn_pi\": true, \"normalise\": true", "field 'learning.normalise': column normalisation is not in the hardware" },
+    };
+
+    [Theory]
+    [MemberData(nameof(RefusedLearning))]
+    public void A_learning_configuration_the_hardware_refuses_exits_2_naming_the_setting_and_writes_nothing(string name, string from, string to, string expected)
+    {
+        using var tmp = new TempDir();
+        string config = tmp.File("c.json", BarsLearning.Replace(from, to, StringComparison.Ordinal));
+        Assert.NotEqual(BarsLearning, File.ReadAllText(config));
+        string out_ = Path.Combine(tmp.Path, "hdl");
+        var run = CliRun.Of("hdl", "generate", "--config", config, "--out", out_);
+        Assert.True(run.ExitCode == 2, $"{name}: {run}");
+        Assert.Contains(config, run.Err);
+        Assert.Contains(expected, run.Err);
+        Assert.False(Directory.Exists(out_), $"{name}: the output folder was written");
+        Assert.Equal([config], Directory.GetFileSystemEntries(tmp.Path));
+    }
+
+    [Fact]
+    public void The_unchanged_learning_configuration_is_accepted()
+    {
+        using var tmp = new TempDir();
+        string out_ = Path.Combine(tmp.Path, "hdl");
+        var run = CliRun.Of("hdl", "generate", "--config", tmp.File("c.json", BarsLearning), "--out", out_);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.True(File.Exists(Path.Combine(out_, "tb", "el_tb.v")));
+    }
+
     [Fact]
     public void Equal_dictionaries_have_no_difference()
     {

@@ -62,7 +62,7 @@ public sealed record DemoSettings
     /// <summary>
     /// Learning steps of the chip stage (bars learned by the simulated Verilog beside the C# learner); 0 turns
     /// the stage off. The full demo runs the long run's configuration for 12000 steps, within which its C#
-    /// learner passes matched cosine 0.95 on seeds 1 and 2 (11500, 8500; not on every seed); --quick runs 20 steps of a 4-chain configuration in Icarus, enough to show the
+    /// learner passes matched cosine 0.95 on seeds 1 and 2 (11500, 8500; not on every seed); --quick runs 8 steps of a 4-chain configuration in Icarus, enough to show the
     /// chip's dictionary moving and equal to the C# learner's, not to learn the bars.
     /// </summary>
     public int ChipSteps { get; init; } = 12_000;
@@ -86,7 +86,7 @@ public sealed record DemoSettings
         HdlSteps = 32,
         Simulators = ["icarus"],
         Synthesis = false,
-        ChipSteps = 20,
+        ChipSteps = 8,
         ChipConfig = "learning-bars-k16d64-b4",
     };
 
