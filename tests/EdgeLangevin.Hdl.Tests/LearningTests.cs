@@ -75,7 +75,7 @@ public sealed class LearningTests
         string json = "{" + Inference + ", " +
             "\"vectors\": {\"problem\": \"random\", \"variant\": \"non_negative\", \"k\": 64, \"d\": 64, \"pi\": 0.1, \"sigma\": 0.5, \"data_count\": 32, \"checkpoint_every\": 50}, " +
             "\"learning\": {\"batch\": 2, \"tau_x\": 20, \"tau_a\": 4000, \"switching\": \"asynchronous\", \"learn_pi\": true, \"tau_u0\": 1e5}, " +
-            "\"hdl\": {\"lanes\": 4}}";
+            "\"hdl\": {\"lanes\": 2}}";   // 4 lanes + 2 + 3 for the rounding unit would need 9 of the UP5K's 8 DSPs
         HdlProject p = HdlTestConfigs.FromConfig(json, 23);
         SimulationResult r = Run(p, HdlSimulator.Verilator, 150, 23, out _);
         Assert.True(r.Passed, r.Summary());
@@ -136,7 +136,10 @@ public sealed class LearningTests
         // name, config text, the field the error must name
         { "normalisation", BarsConfig().Replace("\"learn_pi\": true", "\"learn_pi\": true, \"normalise\": true", StringComparison.Ordinal), "learning.normalise" },
         { "second order", BarsConfig().Replace("\"temperature\": 1}", "\"temperature\": 1, \"order\": 2}", StringComparison.Ordinal), "order" },
-        { "data set larger than the UP5K's memory", BarsConfig(lanes: 4, dataCount: 2048), "vectors.data_count" },
+        { "data set larger than the UP5K's memory", BarsConfig(lanes: 2, dataCount: 2048), "vectors.data_count" },
+        // 4 lanes + noise and gain + 3 slices of the rounding unit's multiply: 9 SB_MAC16, the UP5K has 8
+        { "more lanes than the DSPs allow beside the rounding unit", BarsConfig(lanes: 4), "hdl.lanes" },
+        { "... and the error names the lane count that fits", BarsConfig(lanes: 4), "use 2 lanes" },
         { "dictionary rate that rounds to zero", BarsConfig().Replace("\"tau_a\": 2000", "\"tau_a\": 1e30", StringComparison.Ordinal), "tau_a" },
         { "more chains than the hardware multiplexes", BarsConfig().Replace("\"batch\": 4", "\"batch\": 65", StringComparison.Ordinal), "learning.batch" },
     };

@@ -82,9 +82,19 @@ public sealed class DatapathModel
         // that rate (16 bits) * sum leaves room for a 31-bit rounding word
         ThresholdSumBits = Math.Max(18, f.MacBits + CeilLog2(Chains) + KBits + 2);
 
-        DspEstimate = Lanes + FixedDsp;
+        // with learning, phase L's rounding unit multiplies an ACCW-bit sum by the 16-bit rate:
+        // yosys cuts it into 16-bit slices, one SB_MAC16 each (3 for the bars design's 39 bits)
+        RoundingDsp = learning is null ? 0 : (Accw + 15) / 16;
+        DspEstimate = Lanes + FixedDsp + RoundingDsp;
         if (DspEstimate > Up5kDsp)
-            throw InvalidInputException.Field(source, "hdl.lanes", $"{Lanes} lanes need {DspEstimate} SB_MAC16 multipliers ({Lanes} + {FixedDsp}), the UP5K has {Up5kDsp}");
+        {
+            if (learning is null)
+                throw InvalidInputException.Field(source, "hdl.lanes", $"{Lanes} lanes need {DspEstimate} SB_MAC16 multipliers ({Lanes} + {FixedDsp}), the UP5K has {Up5kDsp}");
+            int fit = Enumerable.Range(1, Math.Max(0, Up5kDsp - FixedDsp - RoundingDsp)).LastOrDefault(l => D % l == 0);
+            throw InvalidInputException.Field(source, "hdl.lanes",
+                $"{Lanes} lanes with learning need {DspEstimate} SB_MAC16 multipliers ({Lanes} lanes + {FixedDsp} + {RoundingDsp} for the dictionary's rounding unit), the UP5K has {Up5kDsp}; "
+                + (fit > 0 ? $"use {fit} lanes (\"hdl\": {{\"lanes\": {fit}}})" : "no lane count fits"));
+        }
         DictionaryWordsPerLane = Rows << KBits;
         DataWordsPerLane = Rows << PBits;
         // FIXED_POINT.md "The data memory": with learning x is kept in the MAC operand format
@@ -164,6 +174,8 @@ public sealed class DatapathModel
     public int DictionaryWordsPerLane { get; }
     public DictionaryMemory DictionaryMemory { get; }
     public int BramEstimate { get; }
+    /// <summary>SB_MAC16 blocks of phase L's rounding unit (0 without learning).</summary>
+    public int RoundingDsp { get; }
     public int SpramEstimate { get; }
     public int DspEstimate { get; }
     /// <summary>The canonical configuration (sorted keys, no whitespace); its SHA-256 is <see cref="ConfigHash"/>.</summary>
@@ -239,8 +251,13 @@ public sealed class DatapathModel
               + BramBlocks(KBits, KBits + Drvw)                    // drives
               + Lanes * BramBlocks(cb + RBits, f.MacBits)          // rm per lane
               + (DataInSpram ? 0 : Lanes * BramBlocks(pb + RBits, DataBits)); // data memory (x) per lane
+        // The board top keeps u and s of the last step (2 WS bits per unit). The learning design
+        // counts it; the inference estimate leaves it out (4 block RAMs for K <= 256) as it
+        // always has, so that the automatic dictionary memory, and with it the Verilog, of
+        // inference designs stays what it was.
         if (Learning is not null)
-            n += BramBlocks(CBits + KBits + 1, f.MacBits);         // every chain's codes, two banks
+            n += BramBlocks(CBits + KBits + 1, f.MacBits)          // every chain's codes, two banks
+               + BramBlocks(KBits, 2 * f.StateBits);               // the board top's u and s
         if (includeDictionary) n += Lanes * BramBlocks(RBits + KBits, f.DictionaryBits);
         return n;
     }

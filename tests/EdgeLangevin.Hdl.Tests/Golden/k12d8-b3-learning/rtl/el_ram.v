@@ -20,10 +20,19 @@ module el_ram_sdp #(
     input  wire [AW-1:0] i_raddr,
     output reg  [DW-1:0] o_rdata
 );
-    reg [DW-1:0] mem_r [0:(1<<AW)-1];
+    // The learning design never uses a word read in the cycle its address is written, so
+    // yosys is told not to emulate "old data" on such a collision (no_rw_check): the emulation
+    // costs about 2 DW + AW flip-flops and DW LUTs per memory (~700 cells in the bars
+    // learning design). Simulators return X for a colliding read instead, so a testbench
+    // that compared a word depending on one would fail (Icarus keeps the X).
+    (* no_rw_check *) reg [DW-1:0] mem_r [0:(1<<AW)-1];
     always @(posedge i_clk) begin
         if (i_we) mem_r[i_waddr] <= i_wdata;
+`ifdef SYNTHESIS
         o_rdata <= mem_r[i_raddr];
+`else
+        o_rdata <= (i_we && i_waddr == i_raddr) ? {DW{1'bx}} : mem_r[i_raddr];
+`endif
     end
 endmodule
 
