@@ -150,12 +150,22 @@ public sealed class HdlVerifier
     /// learning vector set (manifest "learning") adds the learner seed, the checkpoint interval
     /// and the number of dictionary writes. With <paramref name="wavesPath"/>, a failing run is
     /// repeated with a VCD dump from two steps before the first mismatch to it, written there.
+    /// With <paramref name="dictionaryOut"/> (learning only), the learning testbench writes there the
+    /// dictionary its memories hold at the end ($readmemh format, D*K words row-major, see
+    /// <see cref="ReadDictionary"/>): what the chip learned, read from the RTL, not from the vectors.
     /// </summary>
-    public SimulationResult Simulate(string src, HdlSimulator sim, string vectorsDir, int steps, int generatorSeed, CancellationToken cancel = default, string? wavesPath = null)
+    public SimulationResult Simulate(string src, HdlSimulator sim, string vectorsDir, int steps, int generatorSeed, CancellationToken cancel = default, string? wavesPath = null,
+        string? dictionaryOut = null)
     {
         string exe = Build(src, sim, cancel);
         var plus = new List<string> { $"+steps={steps.ToString(CultureInfo.InvariantCulture)}", $"+seed={generatorSeed.ToString("x8", CultureInfo.InvariantCulture)}" };
         bool learning = LearningPlusArgs(vectorsDir) is { } extra && AddAll(plus, extra);
+        if (dictionaryOut is not null)
+        {
+            if (!learning) throw new ArgumentException("only the learning testbench writes its dictionary", nameof(dictionaryOut));
+            if (File.Exists(dictionaryOut)) File.Delete(dictionaryOut);   // a stale file must not pass for this run's
+            plus.Add("+dict_out=" + Path.GetFullPath(dictionaryOut));
+        }
         ToolResult Run(IEnumerable<string> args) => sim == HdlSimulator.Icarus
             ? ToolRunner.Run("vvp", new[] { "-n", exe }.Concat(args), vectorsDir, cancel)
             : ToolRunner.Run(exe, args, vectorsDir, cancel);
@@ -167,6 +177,27 @@ public sealed class HdlVerifier
         string from = Math.Max(0, m.Step - 2).ToString(CultureInfo.InvariantCulture);
         Run(plus.Concat([$"+waves_from={from}", $"+waves={vcd}"]));
         return File.Exists(vcd) ? result with { Waves = vcd } : result;
+    }
+
+    /// <summary>
+    /// The dictionary words a learning testbench wrote with <c>dictionaryOut</c>: D*K signed WA-bit
+    /// words, row-major d*K + k. A missing, short or unreadable file is an <see cref="HdlToolException"/>.
+    /// </summary>
+    public static short[] ReadDictionary(string path, int d, int k, int dictionaryBits)
+    {
+        if (!File.Exists(path)) throw new HdlToolException($"the testbench did not write the dictionary file {path}");
+        var words = new List<short>(d * k);
+        foreach (string raw in File.ReadLines(path))
+        {
+            string line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith("//", StringComparison.Ordinal)) continue;   // Icarus and Verilator may add address comments
+            if (line.StartsWith('@')) throw new HdlToolException($"{path}: unexpected address line '{line}'");
+            if (!long.TryParse(line, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out long v) || v >> dictionaryBits != 0)
+                throw new HdlToolException($"{path}: '{line}' is not a {dictionaryBits}-bit hex word");
+            words.Add(unchecked((short)(v << (64 - dictionaryBits) >> (64 - dictionaryBits))));
+        }
+        if (words.Count != d * k) throw new HdlToolException($"{path}: {words.Count} words, expected D*K = {d * k}");
+        return words.ToArray();
     }
 
     private static bool AddAll(List<string> list, IEnumerable<string> items)

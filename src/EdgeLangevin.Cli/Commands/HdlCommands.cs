@@ -359,12 +359,13 @@ public static partial class HdlCommands
         short[] expected = lv.CheckpointWords.Skip(lv.CheckpointWords.Count - dp.D * dp.K).ToArray();
         int firstBad = -1;
         for (int i = 0; i < got.Length && firstBad < 0; i++) if (got[i] != expected[i]) firstBad = i;
-        bool same = firstBad < 0 && u0 == lv.U0[n - 1];
+        string? difference = Demo.ChipLearning.Difference(got, expected, dp.D, dp.K);
+        bool same = difference is null && u0 == lv.U0[n - 1];
         int moved = lv.Parameters.DictionaryRowMajor.Where((a, i) => a != expected[i]).Count();
         string verdict = same
             ? $"board: after {n} learning steps ({lv.Chains} chains) the dictionary ({moved} of {got.Length} words moved) and u0 = {u0} equal the C# learner's"
-            : firstBad >= 0
-                ? $"board: MISMATCH after {n} learning steps at A[d={firstBad / dp.K}, k={firstBad % dp.K}]: {got[firstBad]} (learner {expected[firstBad]})"
+            : difference is not null
+                ? $"board: MISMATCH after {n} learning steps: {difference}"
                 : $"board: MISMATCH after {n} learning steps: u0 {u0} (learner {lv.U0[n - 1]})";
         output.WriteLine(verdict);
         if (json is not null)

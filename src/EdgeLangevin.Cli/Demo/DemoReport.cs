@@ -74,6 +74,7 @@ public static class DemoReport
             "`summary.json`: every number above, with the seed, version and configuration",
             "`model_float.json`, `model_fixed.json`: the learned models (dictionary, pi, preprocessing), readable by `edgelangevin infer --model` and `edgelangevin hdl generate --model`",
             "`hdl/`: the generated Verilog (datapath, iCEBreaker top, testbench, memory images); `hdl_config.json`: the settings it was generated with",
+            "`chip_dictionary.hex` (as the testbench wrote it from the RTL's memories), `chip_dictionary.json`: the dictionary the simulated chip learned, the C# learner's and the initial one, as 16-bit words",
             "`plots/`: the PNGs above",
         ]);
         return md.ToString();
@@ -108,6 +109,13 @@ public static class DemoReport
             yield return ["Verilog vs C# core, bit for bit", (bool?)hv["passed"] == true ? "match" : "MISMATCH", $"{hv["steps"]} steps, every state word"];
         if (m["hdl_synth"] is JsonObject hs)
             yield return ["iCE40 UP5K: fmax, logic cells, DSP, BRAM", $"{N(hs["fmax_mhz"], 4)} MHz (clock {N(hs["target_mhz"], 4)}), {hs["logic_cells"]}, {hs["dsp"]}, {hs["bram"]}", "5280 logic cells, 8 DSP, 30 BRAM on the device"];
+        if (m["chip_learn"] is JsonObject cl)
+        {
+            yield return ["bars learned on the simulated chip: matched cosine to the true bars", N(cl["matched_cosine_chip"]),
+                $"{cl["steps"]} steps from {N(cl["matched_cosine_initial"])}; 0.95 is the issue's target for the long run"];
+            yield return ["chip dictionary vs C# learner's, word for word", (bool?)cl["chip_equals_learner"] == true ? "equal" : "DIFFERENT",
+                $"{cl["dictionary_words_moved"]} words moved; {N(cl["simulated_steps_per_second"], 4)} simulated steps/s ({cl["simulator"]})"];
+        }
         if (m["exact_check"] is JsonObject ec)
         {
             foreach (string run in new[] { "small_step", "configured_step" })

@@ -7,6 +7,9 @@ namespace EdgeLangevin.Reporting.Plots;
 /// <summary>A named line for <see cref="Charts.TimeSeries"/>.</summary>
 public sealed record Series(string Name, double[] Values);
 
+/// <summary>One labelled dictionary (row-major D x K) for <see cref="Charts.DictionaryAtomPanels"/>.</summary>
+public sealed record AtomPanel(string Label, double[] DictionaryRowMajor);
+
 /// <summary>
 /// The project's plots. Each takes plain arrays and writes one PNG atomically (a crash leaves the
 /// previous PNG, or none). Axes are labelled, titles say what is shown, and every reference curve
@@ -23,11 +26,20 @@ public static class Charts
     /// symmetrically so that zero is mid-grey, white positive, black negative. A column of length
     /// D = p*p is shown as p x p pixels; otherwise as a 1 x D strip.
     /// </summary>
-    public static void DictionaryAtoms(string path, double[] dictionaryRowMajor, int rows, int cols, string title, int pixelsPerCell = 6)
+    public static void DictionaryAtoms(string path, double[] dictionaryRowMajor, int rows, int cols, string title, int pixelsPerCell = 6) =>
+        DictionaryAtomPanels(path, title, [new AtomPanel("", dictionaryRowMajor)], rows, cols, pixelsPerCell);
+
+    /// <summary>
+    /// Several dictionaries of the same shape side by side, one labelled atom grid each (as
+    /// <see cref="DictionaryAtoms"/>), so that atom j of every panel sits at the same place.
+    /// </summary>
+    public static void DictionaryAtomPanels(string path, string title, IReadOnlyList<AtomPanel> panels, int rows, int cols, int pixelsPerCell = 6)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(cols, 1);
-        if (dictionaryRowMajor.Length != rows * cols) throw new ArgumentException($"expected {rows}*{cols} values, got {dictionaryRowMajor.Length}", nameof(dictionaryRowMajor));
+        if (panels.Count == 0) throw new ArgumentException("nothing to draw", nameof(panels));
+        foreach (AtomPanel p in panels)
+            if (p.DictionaryRowMajor.Length != rows * cols) throw new ArgumentException($"panel '{p.Label}': expected {rows}*{cols} values, got {p.DictionaryRowMajor.Length}", nameof(panels));
         int side = (int)Math.Round(Math.Sqrt(rows));
         (int atomW, int atomH) = side * side == rows ? (side, side) : (rows, 1);
         int gridCols = (int)Math.Ceiling(Math.Sqrt(cols * (double)atomH / atomW));
@@ -37,14 +49,18 @@ public static class Charts
         // Small atoms (8x8) need enlarging to be seen; large grids must stay a sensible size.
         while (gridCols * atomW * cell < 360 && cell < 16) cell++;
         int gap = Math.Max(2, cell / 2), margin = 16, titleHeight = 40;
+        bool labelled = panels.Any(p => p.Label.Length > 0);
+        int labelHeight = labelled ? 24 : 0;
         PlotFonts.EnsureRegistered();
         using var font = new SKFont(PlotFonts.Typeface, 18);
         using var small = new SKFont(PlotFonts.Typeface, 12);
+        using var label = new SKFont(PlotFonts.Typeface, 15);
         string footnote = $"{cols} atoms, {atomW}x{atomH} each; grey = 0, white > 0, black < 0 (each scaled to its own max |value|)";
         int gridWidth = gridCols * (atomW * cell + gap) - gap;
-        // Wide enough for the grid and for both lines of text, so nothing is clipped.
-        int width = (int)Math.Ceiling(Math.Max(Math.Max(gridWidth, font.MeasureText(title)), small.MeasureText(footnote))) + 2 * margin;
-        int height = titleHeight + 2 * margin + gridRows * (atomH * cell + gap) - gap + 20;
+        int panelWidth = (int)Math.Ceiling(Math.Max(gridWidth, panels.Max(p => label.MeasureText(p.Label)))) + 2 * margin;
+        // Wide enough for the grids and for both lines of text, so nothing is clipped.
+        int width = (int)Math.Ceiling(Math.Max(Math.Max(panels.Count * panelWidth, font.MeasureText(title)), small.MeasureText(footnote))) + 2 * margin;
+        int height = titleHeight + labelHeight + 2 * margin + gridRows * (atomH * cell + gap) - gap + 20;
 
         using SKSurface surface = SKSurface.Create(new SKImageInfo(width, height));
         SKCanvas canvas = surface.Canvas;
@@ -53,20 +69,27 @@ public static class Charts
         canvas.DrawText(title, width / 2f, 28, SKTextAlign.Center, font, paint);
         canvas.DrawText(footnote, width / 2f, height - 8, SKTextAlign.Center, small, paint);
 
-        int left = (width - (gridCols * (atomW * cell + gap) - gap)) / 2;
+        int firstPanel = (width - panels.Count * panelWidth) / 2;
         using var pixel = new SKPaint { IsAntialias = false };
-        for (int k = 0; k < cols; k++)
+        for (int p = 0; p < panels.Count; p++)
         {
-            double maxAbs = 0;
-            for (int d = 0; d < rows; d++) maxAbs = Math.Max(maxAbs, Math.Abs(dictionaryRowMajor[d * cols + k]));
-            int x0 = left + k % gridCols * (atomW * cell + gap);
-            int y0 = titleHeight + margin + k / gridCols * (atomH * cell + gap);
-            for (int d = 0; d < rows; d++)
+            double[] a = panels[p].DictionaryRowMajor;
+            int panelLeft = firstPanel + p * panelWidth;
+            if (labelled) canvas.DrawText(panels[p].Label, panelLeft + panelWidth / 2f, titleHeight + 18, SKTextAlign.Center, label, paint);
+            int left = panelLeft + (panelWidth - gridWidth) / 2;
+            for (int k = 0; k < cols; k++)
             {
-                double v = maxAbs > 0 ? dictionaryRowMajor[d * cols + k] / maxAbs : 0;
-                byte g = (byte)Math.Clamp((int)Math.Round(127.5 + 127.5 * v), 0, 255);
-                pixel.Color = new SKColor(g, g, g);
-                canvas.DrawRect(x0 + d % atomW * cell, y0 + d / atomW * cell, cell, cell, pixel);
+                double maxAbs = 0;
+                for (int d = 0; d < rows; d++) maxAbs = Math.Max(maxAbs, Math.Abs(a[d * cols + k]));
+                int x0 = left + k % gridCols * (atomW * cell + gap);
+                int y0 = titleHeight + labelHeight + margin + k / gridCols * (atomH * cell + gap);
+                for (int d = 0; d < rows; d++)
+                {
+                    double v = maxAbs > 0 ? a[d * cols + k] / maxAbs : 0;
+                    byte g = (byte)Math.Clamp((int)Math.Round(127.5 + 127.5 * v), 0, 255);
+                    pixel.Color = new SKColor(g, g, g);
+                    canvas.DrawRect(x0 + d % atomW * cell, y0 + d / atomW * cell, cell, cell, pixel);
+                }
             }
         }
         EdgeLangevin.Reference.Io.AtomicFile.WriteAllBytes(path, PngWriter.Encode(surface));

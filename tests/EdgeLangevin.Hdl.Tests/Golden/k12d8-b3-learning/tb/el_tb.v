@@ -192,6 +192,7 @@ module el_tb;
     reg [WS-1:0] uinit_v [0:B*K-1];
     reg [WA-1:0] ck_word;
     integer n_union, q;
+    reg [8*1024-1:0] dict_out;   // +dict_out=PATH (a string of at most 1024 characters)
 
     initial begin
         failed = 0;
@@ -310,6 +311,13 @@ module el_tb;
                 read_step;
                 step = step - 1;
             end
+        end
+        // +dict_out=PATH: the dictionary the lanes' memories hold now (after the last step, or at the first
+        // mismatch) as D*K words, row-major d*K + k, for the host to read what the chip learned (the demo plots it)
+        if ($value$plusargs("dict_out=%s", dict_out)) begin
+            peek = ~peek;
+            #1;
+            $writememh(dict_out, dict_got);
         end
         if (failed == 0)
             $display("RESULT pass steps=%0d cycles=%0d mac_bound=%0d first_step_cycles=%0d first_step_bound=%0d units=%0d rows_per_lane=%0d chains=%0d",
