@@ -375,8 +375,8 @@ public sealed class DemoPipeline
         var batch = new ChainBatch(model, settings, chains, _seed);
         for (int b = 0; b < chains; b++) batch.SetInput(b, x);
         var all = new double[(long)chains * samples];
-        var zeroPerChain = new double[chains];
-        var sumPerChain = new double[chains];
+        // The same estimate and standard errors as infer's (effective sample size over the chains' block means).
+        var posterior = new PosteriorAccumulator(1, chains, 1, samples);
         long total = burnIn + samples;
         for (long t = 0; t < total; t++)
         {
@@ -389,15 +389,13 @@ public sealed class DemoPipeline
             {
                 double s = batch.S[b];
                 all[row + b] = s;
-                if (s == 0) zeroPerChain[b]++;
-                sumPerChain[b] += s;
+                posterior.Add(b, s);
             }
+            posterior.EndSample();
         }
         progress.Report(new RunProgress(stage, total, total));
-        // Chains are independent, so the standard error of the pooled estimate is the spread of the
-        // per-chain estimates over sqrt(chains); this accounts for the autocorrelation within a chain.
-        (double pZero, double pZeroSe) = MeanAndStandardError(zeroPerChain.Select(z => z / samples).ToArray());
-        (double mean, double meanSe) = MeanAndStandardError(sumPerChain.Select(v => v / samples).ToArray());
+        PosteriorSummary r = posterior.Summarise()[0];
+        (double pZero, double pZeroSe, double mean, double meanSe) = (1 - r.PActive[0], r.PActiveStdError[0], r.Mean[0], r.MeanStdError[0]);
         return new K1Run(all, samples, pZero, pZeroSe, mean, meanSe);
     }
 
@@ -522,13 +520,6 @@ public sealed class DemoPipeline
         new("seed", _seed),
         new("version", JsonOutput.Version),
     ];
-
-    private static (double Mean, double StandardError) MeanAndStandardError(double[] values)
-    {
-        double mean = values.Average();
-        double variance = values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1);
-        return (mean, Math.Sqrt(variance / values.Length));
-    }
 
     internal static string F(double v, int digits) => double.IsNaN(v) ? "n/a" : v.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
