@@ -19,10 +19,7 @@ public class DefaultStepFixedExactTests
     public static TheoryData<string, Variant, int> Cases()
     {
         var data = new TheoryData<string, Variant, int>();
-        foreach (string name in StiffCases.Names.Where(n => !n.Contains("sigma0.1")))
-            foreach (Variant v in new[] { Variant.Signed, Variant.NonNegative })
-                foreach (int order in new[] { 1, 2 })
-                    data.Add(name, v, order);
+        foreach (var (name, variant, order) in StiffCases.DefaultStepCases()) data.Add(name, variant, order);
         return data;
     }
 
@@ -32,8 +29,7 @@ public class DefaultStepFixedExactTests
     {
         ExactCase c = StiffCases.Get(name, variant);
         var exact = new ExactPosterior(c.Model, c.X, 200);
-        InferenceSettings s = StepPolicy.Resolve(c.Model, new InferenceSettings { Order = order, Chains = 256 }).Settings;
-        s = s with { Samples = (int)Math.Ceiling((order == 1 ? 300 : 1200) / s.Eps) }; // as in the float test
+        InferenceSettings s = StiffCases.AtDefaultStep(c.Model, order, 256); // as in the float test
         FixedInferenceResult run = FixedEngine.Infer(c.Model, [c.X], s, 23, FixedFormat.Default);
         PosteriorSummary mc = run.Summaries[0];
         Assert.Equal(0, run.SaturationCount);

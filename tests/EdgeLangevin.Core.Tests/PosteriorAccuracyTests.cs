@@ -12,7 +12,7 @@ namespace EdgeLangevin.Core.Tests;
 /// <summary>
 /// The fixed-point sampler against the exact posterior (K = 1, 2, grid integration by the
 /// reference) and against the float reference on the bars posterior. Tolerances are Monte
-/// Carlo standard errors from the spread across independent chains (PosteriorSummary),
+/// Carlo standard errors from the effective sample size (PosteriorSummary),
 /// at a step small enough (dt = 0.25, eps = 0.0125) that the Euler-Maruyama bias, which
 /// float and fixed share, is below them: at dt = 1 both are off by about 0.015 on the
 /// non-negative example (measured), which is the discretisation, not the arithmetic.

@@ -20,22 +20,8 @@ public class DefaultStepExactTests
     public static TheoryData<string, Variant, int> Cases()
     {
         var data = new TheoryData<string, Variant, int>();
-        foreach (string name in StiffCases.Names.Where(n => !n.Contains("sigma0.1")))
-            foreach (Variant v in new[] { Variant.Signed, Variant.NonNegative })
-                foreach (int order in new[] { 1, 2 })
-                    data.Add(name, v, order);
+        foreach (var (name, variant, order) in StiffCases.DefaultStepCases()) data.Add(name, variant, order);
         return data;
-    }
-
-    /// <summary>
-    /// The default step for the model and order, with <paramref name="chains"/> chains and 300 tau_u of samples (first
-    /// order) or 1200 (second order: its larger step makes that cheap, and with mass mu = 1 its P(s != 0) decorrelates
-    /// more slowly: 300 tau_u left standard errors of 0.005 to 0.006).
-    /// </summary>
-    internal static InferenceSettings AtDefaultStep(SparseCodingModel model, int order, int chains)
-    {
-        InferenceSettings s = StepPolicy.Resolve(model, new InferenceSettings { Order = order, Chains = chains }).Settings;
-        return s with { Samples = (int)Math.Ceiling((order == 1 ? 300 : 1200) / s.Eps) };
     }
 
     [Theory]
@@ -44,7 +30,7 @@ public class DefaultStepExactTests
     {
         ExactCase c = StiffCases.Get(name, variant);
         var exact = new ExactPosterior(c.Model, c.X, 200);
-        PosteriorSummary mc = FloatEngine.Infer(c.Model, [c.X], AtDefaultStep(c.Model, order, 256), 17)[0];
+        PosteriorSummary mc = FloatEngine.Infer(c.Model, [c.X], StiffCases.AtDefaultStep(c.Model, order, 256), 17)[0];
         for (int k = 0; k < c.Model.K; k++)
         {
             Assert.True(mc.PActiveStdError[k] <= 0.005 && mc.MeanStdError[k] <= 0.005, $"{c.Name}: standard errors {mc.PActiveStdError[k]}, {mc.MeanStdError[k]} too large to test 0.01");

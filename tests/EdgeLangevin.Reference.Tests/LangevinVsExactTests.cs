@@ -7,8 +7,8 @@ namespace EdgeLangevin.Reference.Tests;
 
 /// <summary>
 /// Long Langevin runs against the grid posterior. Monte Carlo error: 800 independent chains per
-/// case; the standard error is the spread of the per-chain averages across chains divided by
-/// sqrt(chains), which already includes the autocorrelation within each chain. Tolerance: 4 standard
+/// case; the standard error comes from the effective sample size (PosteriorAccumulator: the autocorrelation
+/// within each chain and the spread between chains; StandardErrorTests checks it). Tolerance: 4 standard
 /// errors. The Euler-Maruyama bias is O(eps) and pushes P(s = 0) up (the gate makes the drift jump at
 /// the threshold): measured on the worked case, non-negative first order, +0.02 at the paper's eps = 0.05
 /// and +0.0044 (2.7 SE) at eps = 0.01; so these tests use eps = 0.005 (dt = 0.1), where it is about one SE.

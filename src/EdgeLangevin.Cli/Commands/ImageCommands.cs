@@ -56,10 +56,16 @@ public static class ImageCommands
 
     private static Option<double?> EpsilonOption() => new("--zca-epsilon") { Description = "ZCA regulariser as a fraction of the largest eigenvalue (default 0.01)" };
 
+    private static Option<string?> WhiteningOption() => new("--whitening")
+    {
+        Description = "zca (patches, the default), olshausen_field (whole images: R(f) = f exp(-(f/0.4)^4), f in cycles/pixel, then unit variance; " +
+                      "Olshausen and Field 1997) or none; stored in the model's preprocessing",
+    };
+
     private static Option<DirectoryInfo?> OutOption(string what) => new("--out", "-o") { Description = what };
 
     /// <summary>The defaults (full or quick), then the --config sections, then the command-line options (which win).</summary>
-    private static ImageExperimentSettings Settings(bool quick, FileInfo? config, long? steps, double? sigma, string? variant, double? epsilon)
+    private static ImageExperimentSettings Settings(bool quick, FileInfo? config, long? steps, double? sigma, string? variant, double? epsilon, string? whitening)
     {
         var s = ApplyConfig(quick ? ImageExperimentSettings.Quick : ImageExperimentSettings.Full, config);
         if (steps is { } n)
@@ -81,6 +87,12 @@ public static class ImageCommands
         {
             if (!(e > 0) || !double.IsFinite(e)) throw new InvalidInputException($"--zca-epsilon: must be a positive fraction, got {e.ToString(Inv)}");
             s = s with { Preprocessing = s.Preprocessing with { ZcaEpsilonRelative = e } };
+        }
+        if (whitening is not null)
+        {
+            if (!PatchPreprocessor.Methods.Contains(whitening)) throw new InvalidInputException($"--whitening: expected {PatchPreprocessor.MethodList}, got \"{whitening}\"");
+            if (epsilon is not null && whitening != PatchPreprocessor.Zca) throw new InvalidInputException($"--zca-epsilon: only with --whitening zca, not {whitening}");
+            s = s with { Preprocessing = s.Preprocessing with { Whitening = whitening } };
         }
         return s;
     }
@@ -130,6 +142,7 @@ public static class ImageCommands
         var sigma = SigmaOption();
         var variant = VariantOption();
         var epsilon = EpsilonOption();
+        var whitening = WhiteningOption();
         var fixedPoint = new Option<bool>("--fixed-point")
         {
             Description = "After learning, hold each dictionary fixed and measure activity at pi = 0.02 ... 0.64 to locate where pi learning is heading (activity = pi); adds about 40% to the run. Indicative only: with a short tau_x, activity at small pi is underestimated",
@@ -156,13 +169,13 @@ public static class ImageCommands
             "Example: edgelangevin reproduce images --quick --out out/images --json out/images.json\n" +
             "Fixed-pi sweep: edgelangevin reproduce images --fixed-pi-sweep -r 1 --sweep-pi 0.1 0.2 0.3 --out out/sweep")
         {
-            overcomplete, quick, data, steps, sigma, variant, epsilon, fixedPoint, piSweep, sweepPis, config, output, json, seed,
+            overcomplete, quick, data, steps, sigma, variant, epsilon, whitening, fixedPoint, piSweep, sweepPis, config, output, json, seed,
         };
         cmd.SetAction(parse =>
         {
             bool isQuick = parse.GetValue(quick);
             int[] rs = CheckOvercompleteness(parse.GetValue(overcomplete), isQuick ? [1, 2] : [1, 2, 3, 4]);
-            var settings = Settings(isQuick, parse.GetValue(config), parse.GetValue(steps), parse.GetValue(sigma), parse.GetValue(variant), parse.GetValue(epsilon));
+            var settings = Settings(isQuick, parse.GetValue(config), parse.GetValue(steps), parse.GetValue(sigma), parse.GetValue(variant), parse.GetValue(epsilon), parse.GetValue(whitening));
             int seedValue = parse.GetValue(seed);
             string outDir = parse.GetValue(output)?.FullName ?? Path.GetFullPath(Path.Combine("out", "reproduce-images"));
             string dataDir = parse.GetValue(data)!;
@@ -361,15 +374,16 @@ public static class ImageCommands
         var sigma = SigmaOption();
         var variant = VariantOption();
         var epsilon = EpsilonOption();
-        foreach (Option o in new Option[] { overcomplete, quick, sigma, variant, epsilon })
+        var whitening = WhiteningOption();
+        foreach (Option o in new Option[] { overcomplete, quick, sigma, variant, epsilon, whitening })
             if (!learn.Options.Any(existing => existing.Name == o.Name)) learn.Add(o);
         learn.Description += "\nImages: edgelangevin learn --data images --out image-model.json --quick " +
             "(a folder of .pgm files, or 'images' for the shipped photos; pi starts at 0.5 unless --pi and is learned; the model file carries the preprocessing).";
         learn.SetAction(parse =>
         {
             string data = parse.GetValue<string>("--data") ?? "";
-            if (data == "bars") { CommonOptions.RefuseGiven(parse, "with --data bars (they set up image learning; bars have sigma 0.5 and K >= 16)", overcomplete, quick, sigma, variant, epsilon); return original.Invoke(parse); }
-            var settings = Settings(parse.GetValue(quick), parse.GetValue<FileInfo?>("--config"), parse.GetValue<long?>("--steps"), parse.GetValue(sigma), parse.GetValue(variant), parse.GetValue(epsilon));
+            if (data == "bars") { CommonOptions.RefuseGiven(parse, "with --data bars (they set up image learning; bars have sigma 0.5 and K >= 16)", overcomplete, quick, sigma, variant, epsilon, whitening); return original.Invoke(parse); }
+            var settings = Settings(parse.GetValue(quick), parse.GetValue<FileInfo?>("--config"), parse.GetValue<long?>("--steps"), parse.GetValue(sigma), parse.GetValue(variant), parse.GetValue(epsilon), parse.GetValue(whitening));
             if (parse.GetValue<bool>("--normalise")) settings = settings with { Learning = settings.Learning with { Normalise = true } };
             if (parse.GetValue<double?>("--pi") is { } pi)
             {

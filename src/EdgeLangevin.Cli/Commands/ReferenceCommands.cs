@@ -103,7 +103,7 @@ public static class ReferenceCommands
         json.Required = true;
         var seed = CommonOptions.Seed();
         var cmd = new Command("infer",
-            "Posterior summary of s for each input: per unit p_active = P(s_k != 0 | x), mean = E[s_k | x], std, with standard errors from the spread across chains. " +
+            "Posterior summary of s for each input: per unit p_active = P(s_k != 0 | x), mean = E[s_k | x], std, with Monte Carlo standard errors (p_active_stderr, mean_stderr) from the effective sample size (p_active_ess, mean_ess: autocorrelation within and disagreement between chains). " +
             "Unless --config sets inference.dt, the step is derived from the model (its curvature lambda_max(A^T A) / sigma^2 and the order) so that its bias on the posterior stays below 0.01.\n" +
             "Example: edgelangevin infer --model model.json --input x.json --samples 2000 --burn-in 1000 --json posterior.json")
         { model, input, samples, burnIn, chains, engine, exact, format, config, json, seed };
@@ -144,6 +144,7 @@ public static class ReferenceCommands
                 {
                     ["p_active"] = ToArray(r.PActive), ["mean"] = ToArray(r.Mean), ["std"] = ToArray(r.Std),
                     ["p_active_stderr"] = ToArray(r.PActiveStdError), ["mean_stderr"] = ToArray(r.MeanStdError),
+                    ["p_active_ess"] = ToArray(r.PActiveEss), ["mean_ess"] = ToArray(r.MeanEss),
                     ["samples"] = r.SampleCount,
                     ["acceptance_rate"] = r.AcceptanceRate,
                 });

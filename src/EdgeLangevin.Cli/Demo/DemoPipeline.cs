@@ -64,7 +64,6 @@ public sealed class DemoPipeline
     private FixedLearningResult? _fixedLearning;
     private string? _modelPath;
     private double[][]? _heldOut;
-    private PosteriorSummary[]? _floatPosterior;
     private HdlProject? _hdl;
     private string? _hdlSources;
 
@@ -249,9 +248,9 @@ public sealed class DemoPipeline
             _patches!.Draw(rng, _heldOut[i], 0);
         }
         InferenceSettings settings = PosteriorSettings(model);
-        _floatPosterior = ReferenceCommands.RunEngine("float", model, _heldOut, settings, _seed, new StageProgress(progress, "posterior float"), ct);
-        double meanActive = _floatPosterior.Average(p => p.PActive.Sum());
-        double decided = _floatPosterior.SelectMany(p => p.PActive).Count(p => p < 0.05 || p > 0.95) / (double)(_floatPosterior.Length * model.K);
+        PosteriorSummary[] floatPosterior = ReferenceCommands.RunEngine("float", model, _heldOut, settings, _seed, new StageProgress(progress, "posterior float"), ct);
+        double meanActive = floatPosterior.Average(p => p.PActive.Sum());
+        double decided = floatPosterior.SelectMany(p => p.PActive).Count(p => p < 0.05 || p > 0.95) / (double)(floatPosterior.Length * model.K);
         _metrics["posterior_float"] = new JsonObject
         {
             ["patches"] = _heldOut.Length,
@@ -299,27 +298,58 @@ public sealed class DemoPipeline
     private string Compare(string plots, IProgress<RunProgress> progress, CancellationToken ct)
     {
         SparseCodingModel model = _floatLearning!.Model;
-        InferenceSettings settings = PosteriorSettings(model);
+        // A few held-out patches with many chains each, float and fixed alike (demo.compare_patches, compare_chains).
+        double[][] patches = _heldOut!.Take(_settings.ComparePatches).ToArray();
+        InferenceSettings settings = PosteriorSettings(model) with { Chains = _settings.CompareChains };
+        PosteriorSummary[] floatPosterior = ReferenceCommands.RunEngine("float", model, patches, settings, _seed + 2, new StageProgress(progress, "compare: float"), ct);
         // The same dispatch point as `infer --engine fixed`, in the formats fitted to the patches (see _fixedFormat).
-        PosteriorSummary[] fixedPosterior = ReferenceCommands.RunEngine("fixed", model, _heldOut!, settings, _seed, new StageProgress(progress, "posterior fixed"), ct, _fixedFormat);
-        double[] pFloat = _floatPosterior!.SelectMany(p => p.PActive).ToArray(), pFixed = fixedPosterior.SelectMany(p => p.PActive).ToArray();
-        double[] mFloat = _floatPosterior!.SelectMany(p => p.Mean).ToArray(), mFixed = fixedPosterior.SelectMany(p => p.Mean).ToArray();
-        // The Monte Carlo error of a difference of two independent estimates, per value, for the honest yardstick.
-        double[] pSe = _floatPosterior!.SelectMany(p => p.PActiveStdError).Zip(fixedPosterior.SelectMany(p => p.PActiveStdError), (a, b) => Math.Sqrt(a * a + b * b)).ToArray();
-        double pMax = pFloat.Zip(pFixed, (a, b) => Math.Abs(a - b)).Max();
-        double mMax = mFloat.Zip(mFixed, (a, b) => Math.Abs(a - b)).Max();
-        double pRms = Math.Sqrt(pFloat.Zip(pFixed, (a, b) => (a - b) * (a - b)).Average());
-        double seRms = Math.Sqrt(pSe.Average(x => x * x));
+        PosteriorSummary[] fixedPosterior = ReferenceCommands.RunEngine("fixed", model, patches, settings, _seed + 3, new StageProgress(progress, "compare: fixed"), ct, _fixedFormat);
+        CompareScatter p = CompareScatter.Of(floatPosterior, fixedPosterior, s => s.PActive, s => s.PActiveStdError);
+        CompareScatter m = CompareScatter.Of(floatPosterior, fixedPosterior, s => s.Mean, s => s.MeanStdError);
         _metrics["compare"] = new JsonObject
         {
-            ["p_active_max_abs_error"] = pMax, ["p_active_rms_error"] = pRms, ["p_active_rms_monte_carlo_error"] = seRms,
-            ["mean_max_abs_error"] = mMax, ["values"] = pFloat.Length, ["format"] = FormatSpec.ToSpec(_fixedFormat!),
+            ["patches"] = patches.Length, ["chains"] = settings.Chains, ["samples_per_chain"] = settings.Samples, ["burn_in"] = settings.BurnIn,
+            ["p_active_max_abs_error"] = p.Max, ["p_active_rms_error"] = p.Rms, ["p_active_rms_monte_carlo_error"] = p.MonteCarloRms,
+            ["p_active_monte_carlo_share"] = p.MonteCarloShare, ["p_active_engine_rms_difference"] = p.EngineRms,
+            ["mean_max_abs_error"] = m.Max, ["mean_rms_error"] = m.Rms, ["mean_rms_monte_carlo_error"] = m.MonteCarloRms,
+            ["mean_monte_carlo_share"] = m.MonteCarloShare, ["mean_engine_rms_difference"] = m.EngineRms,
+            ["values"] = p.Float.Length, ["format"] = FormatSpec.ToSpec(_fixedFormat!),
         };
-        Charts.FixedVsFloat(Path.Combine(plots, "fixed_vs_float_p_active.png"), "P(s_k != 0 | x): fixed point against float", "P(s != 0 | x)", pFloat, pFixed);
-        AddPlot("fixed_vs_float_p_active.png", "Posterior activity: fixed point against float", "Every unit of every held-out patch; the y = x line is perfect agreement. Both are samplers, so points scatter by their Monte Carlo error.");
-        Charts.FixedVsFloat(Path.Combine(plots, "fixed_vs_float_mean.png"), "E[s_k | x]: fixed point against float", "E[s | x]", mFloat, mFixed);
-        AddPlot("fixed_vs_float_mean.png", "Posterior means: fixed point against float", "Every unit of every held-out patch; the y = x line is perfect agreement.");
-        return $"{pFloat.Length} unit posteriors: P(s != 0) max |fixed - float| = {F(pMax, 3)}, RMS {F(pRms, 3)} (Monte Carlo RMS {F(seRms, 3)}); E[s] max |fixed - float| = {F(mMax, 3)}";
+        string runs = $"{patches.Length} held-out patches x {model.K} units, {settings.Chains} chains x {settings.Samples} samples per engine";
+        Charts.FixedVsFloat(Path.Combine(plots, "fixed_vs_float_p_active.png"), "P(s_k != 0 | x): fixed point against float", "P(s != 0 | x)", p.Float, p.Fixed);
+        AddPlot("fixed_vs_float_p_active.png", "Posterior activity: fixed point against float",
+            $"Every unit of {runs}; the y = x line is perfect agreement. {p.Verdict("P(s != 0)")}");
+        Charts.FixedVsFloat(Path.Combine(plots, "fixed_vs_float_mean.png"), "E[s_k | x]: fixed point against float", "E[s | x]", m.Float, m.Fixed);
+        AddPlot("fixed_vs_float_mean.png", "Posterior means: fixed point against float", $"Every unit of {runs}. {m.Verdict("E[s]")}");
+        return $"{runs}: P(s != 0) max |fixed - float| = {F(p.Max, 3)}, RMS {F(p.Rms, 4)} (Monte Carlo RMS {F(p.MonteCarloRms, 4)}: {p.Verdict("P(s != 0)")}); " +
+               $"E[s] max |fixed - float| = {F(m.Max, 3)}, RMS {F(m.Rms, 4)} (Monte Carlo RMS {F(m.MonteCarloRms, 4)})";
+    }
+
+    /// <summary>
+    /// One quantity of the fixed-vs-float scatter: the RMS of the differences against the RMS their Monte Carlo error
+    /// alone would give (the two runs are independent, so per value SE = sqrt(SE_float^2 + SE_fixed^2)). The share of the
+    /// mean squared difference that Monte Carlo noise explains says what the scatter shows; what is left over estimates
+    /// the engines' own RMS difference.
+    /// </summary>
+    private sealed record CompareScatter(double[] Float, double[] Fixed, double Max, double Rms, double MonteCarloRms)
+    {
+        public static CompareScatter Of(PosteriorSummary[] fl, PosteriorSummary[] fx, Func<PosteriorSummary, double[]> value, Func<PosteriorSummary, double[]> se)
+        {
+            double[] a = fl.SelectMany(value).ToArray(), b = fx.SelectMany(value).ToArray();
+            double[] s = fl.SelectMany(se).Zip(fx.SelectMany(se), (x, y) => x * x + y * y).ToArray();
+            double[] d = a.Zip(b, (x, y) => x - y).ToArray();
+            return new CompareScatter(a, b, d.Max(Math.Abs), Math.Sqrt(d.Average(x => x * x)), Math.Sqrt(s.Average()));
+        }
+
+        /// <summary>Monte Carlo variance over the mean squared difference (about 1 when the scatter is noise alone).</summary>
+        public double MonteCarloShare => Rms > 0 ? MonteCarloRms * MonteCarloRms / (Rms * Rms) : double.NaN;
+
+        /// <summary>sqrt(RMS^2 - Monte Carlo RMS^2), 0 when the noise explains everything.</summary>
+        public double EngineRms => Math.Sqrt(Math.Max(0, Rms * Rms - MonteCarloRms * MonteCarloRms));
+
+        public string Verdict(string what) => MonteCarloShare >= 0.5
+            ? $"The scatter is mostly Monte Carlo noise ({F(100 * Math.Min(1, MonteCarloShare), 0)} % of its mean square): the engines' own difference in {what} is below what these runs resolve, about {F(MonteCarloRms, 4)} RMS (estimate {F(EngineRms, 4)})."
+            : $"The scatter is mostly the engines' difference: Monte Carlo noise is {F(100 * MonteCarloShare, 0)} % of its mean square, and the fixed point differs from float by about {F(EngineRms, 4)} RMS in {what}.";
     }
 
     private string ExactCheck(string plots, IProgress<RunProgress> progress, CancellationToken ct)
@@ -377,8 +407,8 @@ public sealed class DemoPipeline
         var batch = new ChainBatch(model, settings, chains, _seed);
         for (int b = 0; b < chains; b++) batch.SetInput(b, x);
         var all = new double[(long)chains * samples];
-        var zeroPerChain = new double[chains];
-        var sumPerChain = new double[chains];
+        // The same estimate and standard errors as infer's (effective sample size over the chains' block means).
+        var posterior = new PosteriorAccumulator(1, chains, 1, samples);
         long total = burnIn + samples;
         for (long t = 0; t < total; t++)
         {
@@ -391,15 +421,13 @@ public sealed class DemoPipeline
             {
                 double s = batch.S[b];
                 all[row + b] = s;
-                if (s == 0) zeroPerChain[b]++;
-                sumPerChain[b] += s;
+                posterior.Add(b, s);
             }
+            posterior.EndSample();
         }
         progress.Report(new RunProgress(stage, total, total));
-        // Chains are independent, so the standard error of the pooled estimate is the spread of the
-        // per-chain estimates over sqrt(chains); this accounts for the autocorrelation within a chain.
-        (double pZero, double pZeroSe) = MeanAndStandardError(zeroPerChain.Select(z => z / samples).ToArray());
-        (double mean, double meanSe) = MeanAndStandardError(sumPerChain.Select(v => v / samples).ToArray());
+        PosteriorSummary r = posterior.Summarise()[0];
+        (double pZero, double pZeroSe, double mean, double meanSe) = (1 - r.PActive[0], r.PActiveStdError[0], r.Mean[0], r.MeanStdError[0]);
         return new K1Run(all, samples, pZero, pZeroSe, mean, meanSe);
     }
 
@@ -599,13 +627,6 @@ public sealed class DemoPipeline
         new("seed", _seed),
         new("version", JsonOutput.Version),
     ];
-
-    private static (double Mean, double StandardError) MeanAndStandardError(double[] values)
-    {
-        double mean = values.Average();
-        double variance = values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1);
-        return (mean, Math.Sqrt(variance / values.Length));
-    }
 
     internal static string F(double v, int digits) => double.IsNaN(v) ? "n/a" : v.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 

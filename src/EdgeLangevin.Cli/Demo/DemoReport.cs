@@ -102,8 +102,9 @@ public static class DemoReport
         }
         if (m["compare"] is JsonObject cp)
         {
-            yield return ["P(s != 0 | x): max / RMS |fixed - float|", $"{N(cp["p_active_max_abs_error"])} / {N(cp["p_active_rms_error"])}", $"Monte Carlo RMS {N(cp["p_active_rms_monte_carlo_error"])}"];
-            yield return ["E[s | x]: max |fixed - float|", N(cp["mean_max_abs_error"]), ""];
+            string Share(JsonNode? v) => v is null ? "" : $" ({MarkdownReport.Number(100 * Math.Min(1, (double)v), 3)} % of the mean square is Monte Carlo noise)";
+            yield return ["P(s != 0 | x): max / RMS |fixed - float|", $"{N(cp["p_active_max_abs_error"])} / {N(cp["p_active_rms_error"])}", $"Monte Carlo RMS {N(cp["p_active_rms_monte_carlo_error"])}{Share(cp["p_active_monte_carlo_share"])}"];
+            yield return ["E[s | x]: max / RMS |fixed - float|", $"{N(cp["mean_max_abs_error"])} / {N(cp["mean_rms_error"])}", $"Monte Carlo RMS {N(cp["mean_rms_monte_carlo_error"])}{Share(cp["mean_monte_carlo_share"])}"];
         }
         if (m["hdl_verify"] is JsonObject hv)
             yield return ["Verilog vs C# core, bit for bit", (bool?)hv["passed"] == true ? "match" : "MISMATCH", $"{hv["steps"]} steps, every state word"];

@@ -3,9 +3,10 @@ namespace EdgeLangevin.Reference.Inference;
 /// <summary>
 /// The posterior of s given one input, summarised per unit k from the samples of every
 /// chain run on that input: P(s_k != 0 | x), E[s_k | x] and the standard deviation of s_k.
-/// The standard errors come from the spread of the per-chain averages across the
-/// independent chains (so they include the autocorrelation within a chain); they are NaN
-/// with a single chain. The fixed-point engine returns the same type.
+/// The standard errors are Monte Carlo standard errors from an effective sample size that counts the
+/// autocorrelation within each chain and any disagreement between the chains (<see cref="PosteriorAccumulator"/>,
+/// <see cref="EffectiveSampleSize"/>); 0 when every sample of the quantity was the same. The fixed-point engine
+/// returns the same type.
 /// </summary>
 public sealed record PosteriorSummary
 {
@@ -14,6 +15,10 @@ public sealed record PosteriorSummary
     public required double[] Std { get; init; }
     public required double[] PActiveStdError { get; init; }
     public required double[] MeanStdError { get; init; }
+    /// <summary>Effective sample size of P(s_k != 0 | x): p (1 - p) / SE^2, the number of independent samples worth as much; NaN when every sample was the same.</summary>
+    public required double[] PActiveEss { get; init; }
+    /// <summary>Effective sample size of E[s_k | x]: std^2 / SE^2; NaN when every sample was the same.</summary>
+    public required double[] MeanEss { get; init; }
     /// <summary>Samples pooled per unit (chains x samples per chain).</summary>
     public required long SampleCount { get; init; }
     /// <summary>MALA (the exact mode) only: the fraction of proposals accepted in this input's chains; null otherwise.</summary>

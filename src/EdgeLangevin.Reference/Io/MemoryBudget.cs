@@ -42,12 +42,13 @@ public static class MemoryBudget
     /// <summary>
     /// The double-precision and fixed-point samplers: <paramref name="chains"/> chains of K units over
     /// D dimensions, each with data, residual (2 D) and u, m, s, drive (4 K) doubles, an active list (K ints),
-    /// a generator, and for inference the posterior sums (3 K).
+    /// a generator, and for inference the posterior's block sums (<see cref="Inference.PosteriorAccumulator.BytesPerChainUnit"/> per unit).
     /// </summary>
     public static void CheckChains(string what, double chains, int d, int k, bool posterior, string remedy)
     {
         CheckLength(what, chains * Math.Max(d, k), remedy);
-        double perChain = 8.0 * (2 * d + 4 * k) + 4.0 * (k + 1) + 64 + (posterior ? 24.0 * k : 0);
+        if (posterior) CheckLength(what, chains * k * Inference.PosteriorAccumulator.Blocks, remedy);
+        double perChain = 8.0 * (2 * d + 4 * k) + 4.0 * (k + 1) + 64 + (posterior ? (double)Inference.PosteriorAccumulator.BytesPerChainUnit * k : 0);
         Check(what, chains * perChain, remedy);
     }
 

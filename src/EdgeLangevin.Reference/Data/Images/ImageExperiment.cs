@@ -145,6 +145,7 @@ public sealed record ImageExperimentSettings
         ["patch_size"] = Preprocessing.PatchSize,
         ["whitening"] = Preprocessing.Whitening,
         ["zca_epsilon_relative"] = Preprocessing.ZcaEpsilonRelative,
+        ["f0_cycles_per_pixel"] = Preprocessing.F0,
         ["fit_patches"] = Preprocessing.FitPatches,
         ["target_rms"] = Preprocessing.TargetRms,
         ["inference"] = Inference.ToJson(),

@@ -5,11 +5,14 @@ namespace EdgeLangevin.Reference.Data.Images;
 
 /// <summary>
 /// Natural-image patches for the learner: each draw takes a fresh patch at a random position
-/// (an endless stream, so no patch set is memorised) and applies the stored preprocessing.
+/// (an endless stream, so no patch set is memorised) and applies the stored preprocessing. With
+/// Olshausen-Field whitening the images are whitened whole first (<see cref="OlshausenFieldWhitening"/>, with the
+/// stored f0) and patches are cut from the whitened images; the per-patch transform then does the rest.
 /// </summary>
 public sealed class ImagePatchSource : IDataSource
 {
     private readonly IReadOnlyList<GrayImage> _images;
+    private readonly IReadOnlyList<ImagePlane>? _whitened;
     private readonly PatchTransform _transform;
     private readonly double[] _raw;
 
@@ -19,6 +22,8 @@ public sealed class ImagePatchSource : IDataSource
         _images = images;
         Preprocessing = preprocessing;
         _transform = new PatchTransform(preprocessing);
+        if (preprocessing.Whitening == OlshausenFieldWhitening.Name)
+            _whitened = OlshausenFieldWhitening.WhitenAll(images, PatchTransform.F0(preprocessing));
         _raw = new double[_transform.D];
         Name = name;
     }
@@ -31,7 +36,8 @@ public sealed class ImagePatchSource : IDataSource
 
     public void Draw(Rng rng, double[] destination, int offset)
     {
-        PatchSampler.Draw(_images, Preprocessing.PatchSize, rng.NextInt, _raw);
+        if (_whitened is not null) PatchSampler.Draw(_whitened, Preprocessing.PatchSize, rng.NextInt, _raw);
+        else PatchSampler.Draw(_images, Preprocessing.PatchSize, rng.NextInt, _raw);
         _transform.Apply(_raw, destination.AsSpan(offset, Dimension));
     }
 }

@@ -13,8 +13,11 @@ public sealed record PreprocessingOptions
     /// <summary>Remove each patch's own mean (its DC component) before whitening.</summary>
     public bool MeanRemoval { get; init; } = true;
 
-    /// <summary>"zca" or "none".</summary>
+    /// <summary>"zca", "olshausen_field" (whole images, <see cref="OlshausenFieldWhitening"/>) or "none".</summary>
     public string Whitening { get; init; } = PatchPreprocessor.Zca;
+
+    /// <summary>Olshausen-Field whitening only: the roll-off frequency f0 of R(f) = f exp(-(f / f0)^4), cycles per pixel (Nyquist is 0.5).</summary>
+    public double F0 { get; init; } = OlshausenFieldWhitening.DefaultF0;
 
     /// <summary>
     /// ZCA regulariser epsilon as a fraction of the largest eigenvalue of the patch covariance:
@@ -40,8 +43,9 @@ public sealed record PreprocessingOptions
     public void Validate()
     {
         if (PatchSize is < 2 or > 32) throw new ArgumentException($"patch size must be 2..32 pixels, got {PatchSize}");
-        if (Whitening != PatchPreprocessor.Zca && Whitening != PatchPreprocessor.None)
-            throw new ArgumentException($"whitening must be \"{PatchPreprocessor.Zca}\" or \"{PatchPreprocessor.None}\", got \"{Whitening}\"");
+        if (!PatchPreprocessor.Methods.Contains(Whitening))
+            throw new ArgumentException($"whitening must be {PatchPreprocessor.MethodList}, got \"{Whitening}\"");
+        if (!(F0 > 0 && F0 <= 1)) throw new ArgumentException($"f0 must be in (0, 1] cycles per pixel, got {F0}");
         if (!(ZcaEpsilonRelative > 0) || !double.IsFinite(ZcaEpsilonRelative)) throw new ArgumentException($"ZCA epsilon must be a positive fraction, got {ZcaEpsilonRelative}");
         if (FitPatches < 10 * PatchSize * PatchSize) throw new ArgumentException($"need at least 10 x D = {10 * PatchSize * PatchSize} patches to estimate a {PatchSize * PatchSize}-pixel covariance, got {FitPatches}");
         if (!(TargetRms > 0) || !double.IsFinite(TargetRms)) throw new ArgumentException($"target RMS must be positive, got {TargetRms}");
@@ -70,11 +74,25 @@ public sealed record PreprocessingOptions
 /// has no place for an offset, and after mean removal the ensemble mean of every pixel is zero anyway
 /// for stationary images.
 /// </para>
+/// <para>
+/// The alternative "olshausen_field" is the authors' lab convention (Olshausen and Field 1997): whole images are
+/// filtered by R(f) = f exp(-(f/f0)^4) and scaled to unit variance (<see cref="OlshausenFieldWhitening"/>), then
+/// patches are cut, their mean removed (if set) and scaled as above; the pixel divisor is 1 (the whitened image has
+/// unit variance) and there is no matrix. The model stores f0, and <see cref="ImagePatchSource"/> applies the same
+/// whitening to the images of any later run, so new data are whitened exactly as the training data were. It is
+/// defined on whole images only: a single new patch cannot be whitened on its own.
+/// </para>
 /// </summary>
 public static class PatchPreprocessor
 {
     public const string Zca = "zca";
     public const string None = "none";
+
+    /// <summary>Every whitening method's name.</summary>
+    public static readonly string[] Methods = [Zca, OlshausenFieldWhitening.Name, None];
+
+    /// <summary>"\"zca\", \"olshausen_field\" or \"none\"", for messages.</summary>
+    public static string MethodList => string.Join(", ", Methods.Take(Methods.Length - 1).Select(m => $"\"{m}\"")) + $" or \"{Methods[^1]}\"";
 
     /// <summary>Fits the transform on <see cref="PreprocessingOptions.FitPatches"/> random patches drawn with <paramref name="seed"/>.</summary>
     public static Preprocessing Fit(IReadOnlyList<GrayImage> images, PreprocessingOptions options, int seed)
@@ -82,9 +100,13 @@ public static class PatchPreprocessor
         options.Validate();
         if (images.Count == 0) throw new ArgumentException("no images to fit the preprocessing on");
         int d = options.PatchSize * options.PatchSize;
-        var sampler = new PatchSampler(images, options.PatchSize, seed);
+        bool wholeImages = options.Whitening == OlshausenFieldWhitening.Name;
+        // Olshausen-Field: patches of the whitened (unit-variance) images, so no pixel divisor.
+        var sampler = wholeImages
+            ? new PatchSampler(OlshausenFieldWhitening.WhitenAll(images, options.F0), options.PatchSize, seed)
+            : new PatchSampler(images, options.PatchSize, seed);
         double[] raw = sampler.NextMany(options.FitPatches);
-        double divisor = images[0].MaxValue;
+        double divisor = wholeImages ? 1.0 : images[0].MaxValue;
 
         // Stage 1: divide and remove the mean; the whitening statistics are taken after it.
         var pre = new Preprocessing
@@ -107,8 +129,8 @@ public static class PatchPreprocessor
         double fitMeanSquare = 0;
         foreach (double v in x) fitMeanSquare += v * v;
         fitMeanSquare /= x.Length;
-        double oneLevel = 1.0 / divisor;
-        if (!(fitMeanSquare > 1e-6 * oneLevel * oneLevel))
+        double oneLevel = 1.0 / images[0].MaxValue;
+        if (!wholeImages && !(fitMeanSquare > 1e-6 * oneLevel * oneLevel))
             throw new InvalidInputException(
                 $"{string.Join(", ", images.Select(i => i.Source).Take(5))}{(images.Count > 5 ? $" and {images.Count - 5} more" : "")}: " +
                 $"the {options.FitPatches} sampled {options.PatchSize}x{options.PatchSize} patches have no variation{(options.MeanRemoval ? " after mean removal" : "")} " +
@@ -134,6 +156,7 @@ public static class PatchPreprocessor
             var white = new PatchTransform(pre with { Whitening = Zca, WhiteningMatrix = w });
             for (int n = 0; n < options.FitPatches; n++) white.Apply(raw.AsSpan(n * d, d), x.AsSpan(n * d, d));
         }
+        if (wholeImages) parameters[OlshausenFieldWhitening.F0Key] = options.F0;
 
         double meanSquare = 0;
         foreach (double v in x) meanSquare += v * v;
@@ -177,6 +200,8 @@ public static class PatchPreprocessor
         var inv = CultureInfo.InvariantCulture;
         string white = p.Whitening == Zca && p.WhiteningParameters.TryGetValue("epsilon_relative", out double e)
             ? string.Format(inv, "ZCA whitening (epsilon = {0:G3} x largest eigenvalue)", e)
+            : p.Whitening == OlshausenFieldWhitening.Name && p.WhiteningParameters.TryGetValue(OlshausenFieldWhitening.F0Key, out double f0)
+            ? string.Format(inv, "Olshausen-Field whitening of whole images (R(f) = f exp(-(f/f0)^4), f0 = {0:G3} cycles/pixel, unit variance)", f0)
             : p.Whitening == None ? "no whitening" : p.Whitening;
         return string.Format(inv, "{0}x{0} patches, pixels / {1}, {2}, {3}, scale {4:G4}",
             p.PatchSize, p.PixelDivisor, p.MeanRemoval ? "per-patch mean removed" : "mean kept", white, p.Scale);
@@ -200,13 +225,23 @@ public sealed class PatchTransform
             throw new ArgumentException($"whitening matrix is {w.Rows}x{w.Cols}, expected {D}x{D} for {preprocessing.PatchSize}x{preprocessing.PatchSize} patches");
         if (preprocessing.Whitening == PatchPreprocessor.Zca && preprocessing.WhiteningMatrix is null)
             throw new ArgumentException("whitening is \"zca\" but no whitening matrix is given");
-        if (preprocessing.Whitening != PatchPreprocessor.Zca && preprocessing.Whitening != PatchPreprocessor.None)
-            throw new ArgumentException($"unknown whitening \"{preprocessing.Whitening}\" (expected \"zca\" or \"none\")");
+        if (!PatchPreprocessor.Methods.Contains(preprocessing.Whitening))
+            throw new ArgumentException($"unknown whitening \"{preprocessing.Whitening}\" (expected {PatchPreprocessor.MethodList})");
+        if (preprocessing.Whitening == OlshausenFieldWhitening.Name)
+        {
+            if (preprocessing.WhiteningMatrix is not null) throw new ArgumentException("Olshausen-Field whitening acts on whole images: a whitening matrix is not expected");
+            F0(preprocessing);
+        }
         if (!(preprocessing.PixelDivisor > 0)) throw new ArgumentException($"pixel divisor must be positive, got {preprocessing.PixelDivisor}");
         _scratch = new double[D];
     }
 
     public int D { get; }
+
+    /// <summary>The stored f0 of Olshausen-Field whitening (whitening_parameters.f0_cycles_per_pixel), checked.</summary>
+    public static double F0(Preprocessing p) =>
+        p.WhiteningParameters.TryGetValue(OlshausenFieldWhitening.F0Key, out double f0) && f0 > 0 && f0 <= 1 ? f0
+        : throw new ArgumentException($"Olshausen-Field whitening needs whitening_parameters.{OlshausenFieldWhitening.F0Key} in (0, 1] cycles per pixel");
 
     /// <summary>x = Scale * W * (raw / PixelDivisor - mean), as documented on <see cref="PatchPreprocessor"/>.</summary>
     public void Apply(ReadOnlySpan<double> raw, Span<double> x)
