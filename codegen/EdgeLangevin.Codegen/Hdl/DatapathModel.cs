@@ -115,6 +115,9 @@ public sealed class DatapathModel
         DictionaryMemory chosen = settings.DictionaryMemory;
         if (chosen == DictionaryMemory.Auto)
             chosen = bramWithoutDictionary + dictionaryBram <= Up5kBram ? DictionaryMemory.Bram : DictionaryMemory.Spram;
+        if (chosen == DictionaryMemory.Spram && !spramFits && DictionaryWordsPerLane <= SpramWords)
+            throw InvalidInputException.Field(source, "vectors.data_count",
+                $"the data memory ({DataCount} data x D = {D}) takes {dataSpram} of the UP5K's {Up5kSpram} SPRAMs, and the dictionary needs {Lanes} more (one per lane) because it does not fit the block RAMs beside everything else; use fewer data (data_count), or fewer lanes");
         if (chosen == DictionaryMemory.Spram && !spramFits)
             throw InvalidInputException.Field(source, "dictionary",
                 $"K = {K}, D = {D} with {Lanes} lanes needs {DictionaryWordsPerLane} dictionary words per lane (rows {Rows} x {1 << KBits} padded units) but one SPRAM holds {SpramWords} and the UP5K has {Up5kSpram}; the UP5K cannot hold this dictionary (use more lanes or a smaller K or D)");
