@@ -100,7 +100,7 @@ public class ChipLearningTests
         { "switching probability that rounds to zero", "\"tau_x\": 20", "\"tau_x\": 1e12", "field 'tau_x': 1E+12: the asynchronous switching probability dt / tau_x rounds to 0" },
         { "data set larger than the data memory", "\"data_count\": 64", "\"data_count\": 4096", "field 'vectors.data_count': a data memory of 4096 data" },
         { "more chains than the hardware multiplexes", "\"batch\": 4", "\"batch\": 65", "field 'learning.batch': 65 chains: the hardware multiplexes 1 to 64 chains" },
-        { "lanes beyond the DSPs", "\"lanes\": 2", "\"lanes\": 8", "field 'hdl.lanes': 8 lanes need 10 SB_MAC16 multipliers (8 + 2), the UP5K has 8" },
+        { "lanes beyond the DSPs", "\"lanes\": 2", "\"lanes\": 8", "field 'hdl.lanes': 8 lanes with learning need 13 SB_MAC16 multipliers (8 lanes + 2 + 3 for the dictionary's rounding unit), the UP5K has 8; use 2 lanes" },
         { "column normalisation", "\"learn_pi\": true", "\"learn_pi\": true, \"normalise\": true", "field 'learning.normalise': column normalisation is not in the hardware" },
     };
 
