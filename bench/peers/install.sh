@@ -8,21 +8,8 @@
 # measurement, not a test). Does nothing when everything is present.
 set -euo pipefail
 
-packages=(python3-torch python3-numpy libopenblas0-pthread)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -ne 0 ]; then
-  echo "Installing ${missing[*]} from Debian's packages..."
-  if [ "$(id -u)" -eq 0 ]; then SUDO=""
-  elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"
-  else echo "error: not root and no sudo; install them yourself: apt-get install ${packages[*]}" >&2; exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/../debian-packages.sh"
+install_debian_packages python3-torch python3-numpy libopenblas0-pthread
 blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true)
 case "$blas" in
   *openblas*) echo "BLAS: $blas" ;;
