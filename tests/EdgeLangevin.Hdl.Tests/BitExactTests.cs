@@ -10,20 +10,6 @@ namespace EdgeLangevin.Hdl.Tests;
 /// </summary>
 public sealed class BitExactTests
 {
-    private static SimulationResult Run(HdlProject project, HdlSimulator sim, int steps, int seed, out string vectors)
-    {
-        HdlTestConfigs.RequireTools(sim == HdlSimulator.Icarus ? "iverilog" : "verilator");
-        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
-        string src = verifier.Sources(project.Datapath);
-        vectors = Path.Combine(src, "vectors", $"seed{seed}-steps{steps}");
-        lock (string.Intern(vectors))
-        {
-            if (!File.Exists(Path.Combine(vectors, "manifest.json"))) HdlVerifier.WriteVectors(project, steps, seed, vectors);
-        }
-        var (n, generatorSeed) = HdlVerifier.CheckVectors(project.Datapath, vectors);
-        return verifier.Simulate(src, sim, vectors, n, generatorSeed);
-    }
-
     public static TheoryData<string, int, int, int, Variant, int, int> Configurations() => new()
     {
         // name, K, D, lanes, variant, steps, seed
@@ -36,7 +22,7 @@ public sealed class BitExactTests
     [MemberData(nameof(Configurations))]
     public void Icarus_matches_the_core_on_every_word_of_every_step(string name, int k, int d, int lanes, Variant variant, int steps, int seed)
     {
-        SimulationResult r = Run(HdlTestConfigs.Project(k, d, lanes, variant, seed: seed), HdlSimulator.Icarus, steps, seed, out _);
+        SimulationResult r = HdlTestConfigs.Simulate(HdlTestConfigs.Project(k, d, lanes, variant, seed: seed), HdlSimulator.Icarus, steps, seed, out _);
         Assert.True(r.Passed, $"{name}: {r.Summary()}");
         Assert.Equal(steps, r.Steps);
     }
@@ -45,7 +31,7 @@ public sealed class BitExactTests
     [MemberData(nameof(Configurations))]
     public void Verilator_matches_the_core_on_every_word_of_every_step(string name, int k, int d, int lanes, Variant variant, int steps, int seed)
     {
-        SimulationResult r = Run(HdlTestConfigs.Project(k, d, lanes, variant, seed: seed), HdlSimulator.Verilator, steps, seed, out _);
+        SimulationResult r = HdlTestConfigs.Simulate(HdlTestConfigs.Project(k, d, lanes, variant, seed: seed), HdlSimulator.Verilator, steps, seed, out _);
         Assert.True(r.Passed, $"{name}: {r.Summary()}");
         Assert.Equal(steps, r.Steps);
     }
@@ -55,7 +41,7 @@ public sealed class BitExactTests
     {
         HdlProject p = HdlTestConfigs.Project(128, 64, 4, Variant.NonNegative, seed: 7);
         Assert.Equal(DictionaryMemory.Spram, p.Datapath.DictionaryMemory);
-        SimulationResult r = Run(p, HdlSimulator.Verilator, 1000, 7, out _);
+        SimulationResult r = HdlTestConfigs.Simulate(p, HdlSimulator.Verilator, 1000, 7, out _);
         Assert.True(r.Passed, r.Summary());
         // The bound is 2 * (D / lanes) * (active units) cycles per step; the design overlaps the
         // per-unit work with the products, so only pipeline latency should remain on top.
@@ -68,7 +54,7 @@ public sealed class BitExactTests
     {
         // T = 0 gives noise_q = 0: the noise words are still drawn (and checked) but add nothing.
         HdlProject p = HdlTestConfigs.Project(16, 8, 2, Variant.NonNegative, seed: 5, temperature: 0.0);
-        SimulationResult r = Run(p, HdlSimulator.Icarus, 1000, 5, out _);
+        SimulationResult r = HdlTestConfigs.Simulate(p, HdlSimulator.Icarus, 1000, 5, out _);
         Assert.True(r.Passed, r.Summary());
     }
 
@@ -80,7 +66,7 @@ public sealed class BitExactTests
     {
         HdlProject p = HdlTestConfigs.Project(16, 8, 2, Variant.Signed, seed: 11);
         // First make sure the clean vectors pass (the corruption must be what fails).
-        SimulationResult clean = Run(p, HdlSimulator.Icarus, 2000, 11, out string vectors);
+        SimulationResult clean = HdlTestConfigs.Simulate(p, HdlSimulator.Icarus, 2000, 11, out string vectors);
         Assert.True(clean.Passed, clean.Summary());
 
         string bad = Path.Combine(Path.GetTempPath(), "el-corrupt-" + Guid.NewGuid().ToString("N"));

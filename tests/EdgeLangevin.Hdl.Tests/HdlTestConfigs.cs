@@ -52,6 +52,25 @@ internal static class HdlTestConfigs
     }
 
     /// <summary>Skips a test when a tool is missing (CI installs them with codegen/install-hdl-tools.sh).</summary>
+    /// <summary>
+    /// Compiles (once per configuration and simulator, shared under <see cref="WorkRoot"/>) and simulates
+    /// the design against its test vectors for <paramref name="steps"/> steps from <paramref name="seed"/>;
+    /// the vectors are written once and shared by the tests that ask for the same run.
+    /// </summary>
+    public static SimulationResult Simulate(HdlProject project, HdlSimulator sim, int steps, int seed, out string vectors)
+    {
+        RequireTools(sim == HdlSimulator.Icarus ? "iverilog" : "verilator");
+        var verifier = new HdlVerifier(WorkRoot);
+        string src = verifier.Sources(project.Datapath);
+        vectors = Path.Combine(src, "vectors", $"seed{seed}-steps{steps}");
+        lock (string.Intern(vectors))
+        {
+            if (!File.Exists(Path.Combine(vectors, "manifest.json"))) HdlVerifier.WriteVectors(project, steps, seed, vectors);
+        }
+        var (n, generatorSeed) = HdlVerifier.CheckVectors(project.Datapath, vectors);
+        return verifier.Simulate(src, sim, vectors, n, generatorSeed);
+    }
+
     public static void RequireTools(params string[] tools)
     {
         foreach (string t in tools)

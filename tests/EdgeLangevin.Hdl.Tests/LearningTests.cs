@@ -30,27 +30,13 @@ public sealed class LearningTests
         "\"learning\": {\"batch\": 3, \"tau_x\": 7, \"tau_a\": 300, \"switching\": \"synchronous\", \"learn_pi\": true, \"tau_u0\": 2000}, " +
         "\"hdl\": {\"lanes\": 1}}";
 
-    private static SimulationResult Run(HdlProject project, HdlSimulator sim, int steps, int seed, out string vectors)
-    {
-        HdlTestConfigs.RequireTools(sim == HdlSimulator.Icarus ? "iverilog" : "verilator");
-        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
-        string src = verifier.Sources(project.Datapath);
-        vectors = Path.Combine(src, "vectors", $"seed{seed}-steps{steps}");
-        lock (string.Intern(vectors))
-        {
-            if (!File.Exists(Path.Combine(vectors, "manifest.json"))) HdlVerifier.WriteVectors(project, steps, seed, vectors);
-        }
-        var (n, generatorSeed) = HdlVerifier.CheckVectors(project.Datapath, vectors);
-        return verifier.Simulate(src, sim, vectors, n, generatorSeed);
-    }
-
     [Theory]
     [InlineData(HdlSimulator.Icarus)]
     [InlineData(HdlSimulator.Verilator)]
     public void Bars_learning_with_4_chains_and_asynchronous_switching_matches_the_learner_on_every_word(HdlSimulator sim)
     {
         HdlProject p = HdlTestConfigs.FromConfig(BarsConfig(), 21);
-        SimulationResult r = Run(p, sim, sim == HdlSimulator.Verilator ? 400 : 100, 21, out string vectors);
+        SimulationResult r = HdlTestConfigs.Simulate(p, sim, sim == HdlSimulator.Verilator ? 400 : 100, 21, out string vectors);
         Assert.True(r.Passed, r.Summary());
         // the run must actually learn: dictionary writes and a moving threshold
         var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(vectors, "manifest.json")))!;
@@ -65,7 +51,7 @@ public sealed class LearningTests
     {
         HdlProject p = HdlTestConfigs.FromConfig(SignedSyncConfig(), 22);
         Assert.Equal(3, p.Datapath.Chains);
-        SimulationResult r = Run(p, sim, 300, 22, out _);
+        SimulationResult r = HdlTestConfigs.Simulate(p, sim, 300, 22, out _);
         Assert.True(r.Passed, r.Summary());
     }
 
@@ -77,7 +63,7 @@ public sealed class LearningTests
             "\"learning\": {\"batch\": 2, \"tau_x\": 20, \"tau_a\": 4000, \"switching\": \"asynchronous\", \"learn_pi\": true, \"tau_u0\": 1e5}, " +
             "\"hdl\": {\"lanes\": 2}}";   // 4 lanes + 2 + 3 for the rounding unit would need 9 of the UP5K's 8 DSPs
         HdlProject p = HdlTestConfigs.FromConfig(json, 23);
-        SimulationResult r = Run(p, HdlSimulator.Verilator, 150, 23, out _);
+        SimulationResult r = HdlTestConfigs.Simulate(p, HdlSimulator.Verilator, 150, 23, out _);
         Assert.True(r.Passed, r.Summary());
     }
 
@@ -85,7 +71,7 @@ public sealed class LearningTests
     public void A_changed_dictionary_write_is_reported_at_its_step_with_its_d_and_k()
     {
         HdlProject p = HdlTestConfigs.FromConfig(BarsConfig(), 21);
-        SimulationResult clean = Run(p, HdlSimulator.Icarus, 100, 21, out string vectors);
+        SimulationResult clean = HdlTestConfigs.Simulate(p, HdlSimulator.Icarus, 100, 21, out string vectors);
         Assert.True(clean.Passed, clean.Summary());
         string bad = Path.Combine(Path.GetTempPath(), "el-learn-corrupt-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(bad);
@@ -125,7 +111,7 @@ public sealed class LearningTests
     public void Learning_vectors_for_other_rates_are_refused_before_any_simulation()
     {
         HdlProject p = HdlTestConfigs.FromConfig(BarsConfig(), 21);
-        Run(p, HdlSimulator.Icarus, 100, 21, out string vectors);
+        HdlTestConfigs.Simulate(p, HdlSimulator.Icarus, 100, 21, out string vectors);
         HdlProject other = HdlTestConfigs.FromConfig(BarsConfig().Replace("\"tau_a\": 2000", "\"tau_a\": 3000", StringComparison.Ordinal), 21);
         var e = Assert.Throws<InvalidInputException>(() => HdlVerifier.CheckVectors(other.Datapath, vectors));
         Assert.Contains("learning.rate_a", e.Message, StringComparison.Ordinal);
