@@ -99,7 +99,6 @@ public sealed class DatapathModel
         DataWordsPerLane = Rows << PBits;
         // FIXED_POINT.md "The data memory": with learning x is kept in the MAC operand format
         DataBits = learning is null ? f.StateBits : f.MacBits;
-        // the data memory: block RAM when it is small, else two SPRAMs (16 bits each) per lane
         // the data memory: in block RAM when it fits beside everything but the dictionary (which
         // can move to SPRAM), else two SPRAMs (16 bits each) per lane
         int bramWithData = EstimateBram(includeDictionary: false);
