@@ -17,11 +17,11 @@ namespace EdgeLangevin.Cli.Demo;
 /// read out of the RTL's memories at the end, compared word for word with the C# learner's
 /// (FixedLearner on the same data memory) and with the true bars.
 /// <para>
-/// The settings are one of the shipped hdl learning configurations (embedded in the tool): the long
-/// run's, codegen/examples/learning-bars-long.json (16 chains, 1024 data), for the full demo, or the
-/// 2000-step verification's, codegen/examples/learning-bars-k16d64-b4.json (4 chains, 256 data), for
-/// --quick, whose Icarus run must take seconds (Icarus needs ~45 s just to load the long run's data
-/// memory and run 4 of its steps on a loaded two-core machine).
+/// The settings are one of the shipped hdl learning configurations (embedded in the tool): the
+/// 2000-step verification's, codegen/examples/learning-bars-k16d64-b4.json (4 chains, 256 data), used
+/// by the full demo (2000 steps, Verilator) and --quick (8 steps, Icarus), or the long run's,
+/// codegen/examples/learning-bars-long.json (32 chains, 1024 data), which the UP5K memory model now
+/// refuses (its data and dictionary would need 6 SPRAMs; exit 2 naming vectors.data_count).
 /// </para>
 /// </summary>
 public static class ChipLearning

@@ -70,14 +70,17 @@ public sealed record DemoSettings
 
     /// <summary>
     /// Learning steps of the chip stage (bars learned by the simulated Verilog beside the C# learner); 0 turns
-    /// the stage off. The full demo runs the long run's configuration for 12000 steps, within which its C#
-    /// learner passes matched cosine 0.95 on seeds 1 and 2 (11500, 8500; not on every seed); --quick runs 8 steps of a 4-chain configuration in Icarus, enough to show the
-    /// chip's dictionary moving and equal to the C# learner's, not to learn the bars.
+    /// the stage off. The full demo runs 2000 steps of the 4-chain, 256-data bars configuration in Verilator (the
+    /// 2000-step verification's; about a minute): the chip's dictionary equal to the C# learner's word for word, the
+    /// bars partly learned. The long run's configuration (learning-bars-long, 1024 data) is refused by the UP5K
+    /// memory model since its block RAM estimate was corrected (the data and the dictionary would need 6 SPRAMs);
+    /// --quick runs 8 steps of the 4-chain configuration in Icarus, enough to show the chip's dictionary moving and
+    /// equal to the C# learner's, not to learn the bars.
     /// </summary>
-    public int ChipSteps { get; init; } = 12_000;
+    public int ChipSteps { get; init; } = 2_000;
 
     /// <summary>The chip stage's configuration: one of ChipLearning.ConfigNames (codegen/examples/NAME.json).</summary>
-    public string ChipConfig { get; init; } = "learning-bars-long";
+    public string ChipConfig { get; init; } = "learning-bars-k16d64-b4";
 
     /// <summary>A few minutes on two cores.</summary>
     public static DemoSettings Full { get; } = new();
