@@ -20,8 +20,8 @@ namespace EdgeLangevin.Cli.Demo;
 /// The settings are one of the shipped hdl learning configurations (embedded in the tool): the
 /// 2000-step verification's, codegen/examples/learning-bars-k16d64-b4.json (4 chains, 256 data), used
 /// by the full demo (2000 steps, Verilator) and --quick (8 steps, Icarus), or the long run's,
-/// codegen/examples/learning-bars-long.json (32 chains, 1024 data), which the UP5K memory model now
-/// refuses (its data and dictionary would need 6 SPRAMs; exit 2 naming vectors.data_count).
+/// codegen/examples/learning-bars-long.json (16 chains, 1024 data, 30000 steps: too long for the demo;
+/// its data memory takes the 4 SPRAMs and the dictionary stays in block RAM).
 /// </para>
 /// </summary>
 public static class ChipLearning

@@ -72,9 +72,8 @@ public sealed record DemoSettings
     /// Learning steps of the chip stage (bars learned by the simulated Verilog beside the C# learner); 0 turns
     /// the stage off. The full demo runs 2000 steps of the 4-chain, 256-data bars configuration in Verilator (the
     /// 2000-step verification's; about a minute): the chip's dictionary equal to the C# learner's word for word, the
-    /// bars partly learned. The long run's configuration (learning-bars-long, 1024 data) is refused by the UP5K
-    /// memory model since its block RAM estimate was corrected (the data and the dictionary would need 6 SPRAMs);
-    /// --quick runs 8 steps of the 4-chain configuration in Icarus, enough to show the chip's dictionary moving and
+    /// bars partly learned (the long run's configuration, learning-bars-long, needs 30000 steps to pass cosine 0.95:
+    /// too long for a demo); --quick runs 8 steps of the 4-chain configuration in Icarus, enough to show the chip's dictionary moving and
     /// equal to the C# learner's, not to learn the bars.
     /// </summary>
     public int ChipSteps { get; init; } = 2_000;
