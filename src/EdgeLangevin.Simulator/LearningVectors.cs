@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using EdgeLangevin.Core;
 using EdgeLangevin.Reference.Data;
 using EdgeLangevin.Reference.Data.Images;
+using EdgeLangevin.Reference.Inference;
 using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Learning;
 using EdgeLangevin.Reference.Metrics;
@@ -77,6 +78,9 @@ public static class LearningVectors
         if (inference.Order != 1) throw InvalidInputException.Field(source, "order", $"learning runs with the first-order step only (the hardware has no second-order learning), got order {inference.Order}");
         if (learning.Normalise) throw InvalidInputException.Field(source, "normalise", "column normalisation is not in the hardware (an integer square root and a division per column); set \"normalise\": false");
         if (steps < 1) throw InvalidInputException.Field(source, "steps", $"expected at least 1, got {steps}");
+        // The step policy as every hdl verb applies it (HdlProject): learning's dt (the paper's 1 when unset),
+        // refused beyond the model's stability limit -- so `vectors` and `hdl verify` accept the same configs.
+        inference = StepPolicy.ResolveForLearning(model, inference, source).Settings;
         int k = model.K, d = model.D, chains = learning.Batch, n = vs.DataCount;
 
         (IDataSource data, Matrix? truth) = DataSet(vs, model, seed, source);

@@ -56,4 +56,28 @@ public class StepPolicyCliTests
         Assert.Contains("warning: dt = 1", run.Err);
         Assert.Contains("about 0.0625", run.Err);
     }
+
+    /// <summary>
+    /// `vectors` with a learning section applies the step policy as the hdl verbs do: the previous long-run
+    /// configuration's eps = 0.4 on the bars (stability limit 0.25, 2 sigma^2 / lambda_max) is refused by
+    /// both, where `vectors` used to write it.
+    /// </summary>
+    [Fact]
+    public void Learning_vectors_beyond_the_stability_limit_are_exit_2_like_the_hdl_verbs()
+    {
+        using var dir = new TempDir();
+        string config = dir.File("c.json", """
+            {"inference": {"dt": 1, "tau_u": 2.5},
+             "vectors": {"problem": "bars", "variant": "non_negative", "pi": 0.3, "sigma": 0.5, "steps": 10, "data": "bars", "data_count": 64, "dictionary_init": "random"},
+             "learning": {"batch": 4, "tau_x": 20, "tau_a": 2000, "switching": "asynchronous", "learn_dictionary": true, "learn_pi": false}}
+            """);
+        string output = Path.Combine(dir.Path, "vectors");
+        CliRun run = CliRun.Of("vectors", "--config", config, "--out", output, "--seed", "2");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("stability limit", run.Err);
+        Assert.False(Directory.Exists(output));
+        CliRun hdl = CliRun.Of("hdl", "generate", "--config", config, "--out", Path.Combine(dir.Path, "hdl"), "--seed", "2");
+        Assert.Equal(2, hdl.ExitCode);
+        Assert.Contains("stability limit", hdl.Err);
+    }
 }
