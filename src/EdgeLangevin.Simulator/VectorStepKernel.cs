@@ -100,6 +100,7 @@ public sealed partial class VectorStepKernel : StepKernel
             _listCodes16 = new short[units + 32];
             _listSigns = new int[units + 16];
             _listDrive = new int[units + 8];
+            _pairChunkEnds = new int[(units + 1) / 2 + 1];
         }
         if (_residual16.Length < dimensions)
         {
