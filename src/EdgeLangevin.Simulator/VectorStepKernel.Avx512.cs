@@ -303,13 +303,30 @@ public sealed partial class VectorStepKernel
     private int Threshold512(UnitConstants c, bool listAll, int[] u, int[] sm, int offset, int units,
         int[] active, bool[] isActive, int[] drive, long[] saturations, out long listedL1)
     {
+        // One loop per (listAll, signed), each with its constants in registers and no branch inside.
+        int n;
+        if (listAll) n = c.Signed ? Threshold512(c, true, true, u, sm, offset, units, active, isActive, drive, saturations, out listedL1)
+            : Threshold512(c, true, false, u, sm, offset, units, active, isActive, drive, saturations, out listedL1);
+        else n = c.Signed ? Threshold512(c, false, true, u, sm, offset, units, active, isActive, drive, saturations, out listedL1)
+            : Threshold512(c, false, false, u, sm, offset, units, active, isActive, drive, saturations, out listedL1);
+        _listCodes16[n] = 0; // an odd list's last pair takes its second code from here
+        return n;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Threshold512(UnitConstants c, bool listAll, bool signed, int[] u, int[] sm, int offset, int units,
+        int[] active, bool[] isActive, int[] drive, long[] saturations, out long listedL1)
+    {
         var u0 = Vector512.Create((uint)c.U0);
+        // rshr(t, n) = (t >> n) + ((t >> (n - 1)) & 1); for n = 0 the second term is masked off.
         int shift = c.ShiftSm;
+        var shiftV = Vector512.Create((uint)shift);
+        var shiftRoundV = Vector512.Create((uint)Math.Max(shift - 1, 0));
+        var roundBit = Vector512.Create(shift > 0 ? 1 : 0);
         var maxM = Vector512.Create((int)c.MaxM);
         var minM = Vector512.Create((int)c.MinM);
         var one = Vector512.Create(1);
         var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        bool signed = c.Signed;
         ref int uRef = ref MemoryMarshal.GetArrayDataReference(u);
         ref int smRef = ref MemoryMarshal.GetArrayDataReference(sm);
         ref int actRef = ref MemoryMarshal.GetArrayDataReference(active);
@@ -332,14 +349,14 @@ public sealed partial class VectorStepKernel
             {
                 Vector512<int> negative = x >> 31;
                 Vector512<int> t = (s.AsInt32() ^ negative) - negative; // sign(u)(|u| - u0): fits an int
-                if (shift > 0) t = (t >> shift) + ((t >> (shift - 1)) & one);
+                t = Avx512F.ShiftRightArithmeticVariable(t, shiftV) + (Avx512F.ShiftRightArithmeticVariable(t, shiftRoundV) & roundBit);
                 clipped = Vector512.GreaterThan(t, maxM) | Vector512.LessThan(t, minM);
                 v = Vector512.Min(Vector512.Max(t, minM), maxM);
             }
             else
             {
                 Vector512<uint> t = s; // up to 2^31: unsigned
-                if (shift > 0) t = (t >>> shift) + ((t >>> (shift - 1)) & one.AsUInt32());
+                t = Avx512F.ShiftRightLogicalVariable(t, shiftV) + (Avx512F.ShiftRightLogicalVariable(t, shiftRoundV) & roundBit.AsUInt32());
                 clipped = Vector512.GreaterThan(t, maxM.AsUInt32()).AsInt32(); // t >= 0 > minM
                 v = Vector512.Min(t, maxM.AsUInt32()).AsInt32();
             }
@@ -367,7 +384,6 @@ public sealed partial class VectorStepKernel
         clipCount += ThresholdTail(c, listAll, u, sm, offset, k, units, active, isActive, drive, ref n);
         if (clipCount != 0) saturations[SolverWorkspace.SiteSm] += clipCount;
         listedL1 = Vector512.Sum(l1);
-        _listCodes16[n] = 0; // an odd list's last pair takes its second code from here
         return n;
     }
 
@@ -385,7 +401,7 @@ public sealed partial class VectorStepKernel
         if (!UpdateFitsInt32(c)) return false;
         var noiseQ = Vector512.Create((int)c.NoiseScale);
         var roundNoise = Vector512.Create((int)c.RoundNoise);
-        int shiftNoise = c.ShiftNoise;
+        var shiftNoise = Vector512.Create((uint)c.ShiftNoise); // a count vector: no count move per pass
         var leak = Vector512.Create((int)c.Leak);
         var maxS = Vector512.Create((int)c.MaxS);
         var minS = Vector512.Create((int)c.MinS);
@@ -398,7 +414,7 @@ public sealed partial class VectorStepKernel
         for (; k + 16 <= units; k += 16)
         {
             Vector512<int> x = Vector512.LoadUnsafe(ref uRef, (nuint)(offset + k));
-            Vector512<int> noise = (Avx512F.MultiplyLow(noiseQ, Vector512.LoadUnsafe(ref etaRef, (nuint)(etaOffset + k))) + roundNoise) >> shiftNoise;
+            Vector512<int> noise = Avx512F.ShiftRightArithmeticVariable(Avx512F.MultiplyLow(noiseQ, Vector512.LoadUnsafe(ref etaRef, (nuint)(etaOffset + k))) + roundNoise, shiftNoise);
             Vector512<int> t = Vector512.LoadUnsafe(ref driveRef, (nuint)k) + noise
                 - (leak & Vector512.GreaterThan(x, zero)) + (leak & Vector512.LessThan(x, zero));
             Vector512<int> v = x + t;
