@@ -119,6 +119,7 @@ namespace EdgeLangevin.Core
             {
                 U0 = parameters.U0, Signed = !_nonNegative, ShiftSm = _shiftSm, RoundSm = _roundSm, MinM = _minM, MaxM = _maxM,
                 ShiftRecon = _shiftRecon, RoundRecon = _roundRecon, Leak = _leak, NoiseScale = _noiseScale, ShiftNoise = _shiftNoise, RoundNoise = _roundNoise, MinS = _minS, MaxS = _maxS,
+                ShiftCorr = _shiftCorr, RoundCorr = _roundCorr, Gain = _gain, ShiftCoef = _shiftCoef, RoundCoef = _roundCoef,
             };
         }
 
@@ -287,9 +288,11 @@ namespace EdgeLangevin.Core
         }
 
         // One step of a chain whose noise word for unit k is eta[etaOffset + k]. Step 1, the sums
-        // and the residual of steps 2 and 3, and the first-order step 4 run in the kernel.
+        // and the residual of steps 2 and 3, and the first-order step 4 run in the kernel; a kernel
+        // may run the whole event-driven first-order step in one call (StepKernel.StepFirstOrder).
         private void StepChainWith(int chain, int[] eta, int etaOffset)
         {
+            if (_order == 1 && EventDriven && _kernel.StepFirstOrder(_unit, _columns, _ws, chain, eta, etaOffset)) return;
             if (_order == 2) HalfStepPosition(chain);
             int baseK = chain * _k;
             int active = _kernel.Threshold(_unit, !EventDriven, _ws.U, _ws.Sm, baseK, _k, _ws.Active, _ws.IsActive, _ws.Drive, _ws.Saturations);

@@ -86,5 +86,19 @@ namespace EdgeLangevin.Core
         /// </summary>
         public abstract void UpdateFirstOrder(UnitConstants c, int[] u, int offset, int units, int[] drive,
             int[] eta, int etaOffset, long[] saturations);
+
+        /// <summary>
+        /// Optionally one whole event-driven first-order step of chain <paramref name="chain"/>
+        /// (steps 1 to 4 in one call, unit k taking the noise word eta[etaOffset + k]), leaving in
+        /// <paramref name="ws"/> what the solver's stages leave: u, s_m, the active list and its
+        /// length, r, r_m, g_m and the clip counts (the scratch buffers Drive, IsActive,
+        /// Accumulator and CorrelationSums may differ). Returns false, having changed nothing,
+        /// when this kernel does not fuse the step for these sizes or constants; the solver then
+        /// runs the stages. The default (every board) returns false.
+        /// </summary>
+        public virtual bool StepFirstOrder(UnitConstants c, short[] columns, SolverWorkspace ws, int chain, int[] eta, int etaOffset)
+        {
+            return false;
+        }
     }
 }

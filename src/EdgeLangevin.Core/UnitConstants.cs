@@ -2,7 +2,7 @@ namespace EdgeLangevin.Core
 {
     /// <summary>
     /// The constants of the element-wise steps (FIXED_POINT.md step 1, the threshold; the residual
-    /// of step 2; first-order step 4, the update) in the form a <see cref="StepKernel"/> uses them: the solver's
+    /// of step 2; the drive of step 3; first-order step 4, the update) in the form a <see cref="StepKernel"/> uses them: the solver's
     /// parameters with every rshr written as (v + Round) &gt;&gt; Shift and every sat as a range.
     /// Owned by one <see cref="LangevinSolver"/>, which changes <see cref="U0"/> when the threshold
     /// is learned; kernels only read it.
@@ -37,5 +37,15 @@ namespace EdgeLangevin.Core
         public long MinS { get; internal set; }
         /// <summary>The state range: 2^(WS-1) - 1.</summary>
         public long MaxS { get; internal set; }
+        /// <summary>FA and its rounding constant: g_m = satM((A^T r_m + RoundCorr) &gt;&gt; ShiftCorr).</summary>
+        public int ShiftCorr { get; internal set; }
+        /// <summary>See <see cref="ShiftCorr"/>.</summary>
+        public long RoundCorr { get; internal set; }
+        /// <summary>gain_q (coefficient format).</summary>
+        public long Gain { get; internal set; }
+        /// <summary>FC + FM - FS and its rounding constant: drv = (gain_q g_m + RoundCoef) &gt;&gt; ShiftCoef.</summary>
+        public int ShiftCoef { get; internal set; }
+        /// <summary>See <see cref="ShiftCoef"/>.</summary>
+        public long RoundCoef { get; internal set; }
     }
 }

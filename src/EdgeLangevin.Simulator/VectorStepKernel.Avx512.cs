@@ -263,16 +263,8 @@ public sealed partial class VectorStepKernel
         long clipsR = 0, clipsRm = 0;
         int d = 0;
         for (; d + 8 <= dimensions; d += 8)
-        {
-            Vector512<long> v = Avx512F.ConvertToVector512Int64(Vector256.LoadUnsafe(ref xRef, (nuint)(offset + d)))
-                - ((Vector512.LoadUnsafe(ref sum, (nuint)d) + roundRecon) >> shiftRecon); // vpsraq
-            clipsR += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(v, maxS) | Vector512.LessThan(v, minS)));
-            v = Vector512.Min(Vector512.Max(v, minS), maxS);
-            Avx512F.ConvertToVector256Int32(v).StoreUnsafe(ref rRef, (nuint)(offset + d));
-            Vector512<long> w = (v + roundSm) >> shiftSm;
-            clipsRm += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(w, maxM) | Vector512.LessThan(w, minM)));
-            Avx512F.ConvertToVector256Int32(Vector512.Min(Vector512.Max(w, minM), maxM)).StoreUnsafe(ref rmRef, (nuint)(offset + d));
-        }
+            Residual8(Vector512.LoadUnsafe(ref sum, (nuint)d), ref xRef, ref rRef, ref rmRef, offset + d,
+                roundRecon, shiftRecon, roundSm, shiftSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
         for (; d < dimensions; d++)
         {
             long v = x[offset + d] - ((sums[d] + c.RoundRecon) >> c.ShiftRecon);
@@ -288,23 +280,62 @@ public sealed partial class VectorStepKernel
         if (clipsRm != 0) saturations[SolverWorkspace.SiteRm] += clipsRm;
     }
 
+    // r and r_m of the eight dimensions at x[at ..] from their sums A s (long lanes); clips counted per site.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Residual8(Vector512<long> sum, ref int xRef, ref int rRef, ref int rmRef, int at,
+        Vector512<long> roundRecon, int shiftRecon, Vector512<long> roundSm, int shiftSm,
+        Vector512<long> minS, Vector512<long> maxS, Vector512<long> minM, Vector512<long> maxM, ref long clipsR, ref long clipsRm)
+    {
+        Vector512<long> v = Avx512F.ConvertToVector512Int64(Vector256.LoadUnsafe(ref xRef, (nuint)at)) - ((sum + roundRecon) >> shiftRecon); // vpsraq
+        clipsR += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(v, maxS) | Vector512.LessThan(v, minS)));
+        v = Vector512.Min(Vector512.Max(v, minS), maxS);
+        Avx512F.ConvertToVector256Int32(v).StoreUnsafe(ref rRef, (nuint)at);
+        Vector512<long> w = (v + roundSm) >> shiftSm;
+        clipsRm += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(w, maxM) | Vector512.LessThan(w, minM)));
+        Avx512F.ConvertToVector256Int32(Vector512.Min(Vector512.Max(w, minM), maxM)).StoreUnsafe(ref rmRef, (nuint)at);
+    }
+
     // ---- step 1 -------------------------------------------------------------------------------------
 
+    // Also leaves, for the fused step (event-driven only), the listed units' codes as 16-bit words
+    // (_listCodes16, list order, a 0 after the last) and their signs (_listSigns, -1 where u < 0),
+    // and returns the sum of their |s_m| in listedL1.
     private int Threshold512(UnitConstants c, bool listAll, int[] u, int[] sm, int offset, int units,
-        int[] active, bool[] isActive, int[] drive, long[] saturations)
+        int[] active, bool[] isActive, int[] drive, long[] saturations, out long listedL1)
+    {
+        // One loop per (listAll, signed), each with its constants in registers and no branch inside.
+        int n;
+        if (listAll) n = c.Signed ? Threshold512(c, true, true, u, sm, offset, units, active, isActive, drive, saturations, out listedL1)
+            : Threshold512(c, true, false, u, sm, offset, units, active, isActive, drive, saturations, out listedL1);
+        else n = c.Signed ? Threshold512(c, false, true, u, sm, offset, units, active, isActive, drive, saturations, out listedL1)
+            : Threshold512(c, false, false, u, sm, offset, units, active, isActive, drive, saturations, out listedL1);
+        _listCodes16[n] = 0; // an odd list's last pair takes its second code from here
+        return n;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Threshold512(UnitConstants c, bool listAll, bool signed, int[] u, int[] sm, int offset, int units,
+        int[] active, bool[] isActive, int[] drive, long[] saturations, out long listedL1)
     {
         var u0 = Vector512.Create((uint)c.U0);
+        // rshr(t, n) = (t >> n) + ((t >> (n - 1)) & 1); for n = 0 the second term is masked off.
         int shift = c.ShiftSm;
+        var shiftV = Vector512.Create((uint)shift);
+        var shiftRoundV = Vector512.Create((uint)Math.Max(shift - 1, 0));
+        var roundBit = Vector512.Create(shift > 0 ? 1 : 0);
         var maxM = Vector512.Create((int)c.MaxM);
         var minM = Vector512.Create((int)c.MinM);
         var one = Vector512.Create(1);
         var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        bool signed = c.Signed;
         ref int uRef = ref MemoryMarshal.GetArrayDataReference(u);
         ref int smRef = ref MemoryMarshal.GetArrayDataReference(sm);
         ref int actRef = ref MemoryMarshal.GetArrayDataReference(active);
         ref byte onRef = ref Unsafe.As<bool, byte>(ref MemoryMarshal.GetArrayDataReference(isActive));
         ref int driveRef = ref MemoryMarshal.GetArrayDataReference(drive);
+        Reserve(units, 0);
+        ref short codesRef = ref MemoryMarshal.GetArrayDataReference(_listCodes16);
+        ref int signsRef = ref MemoryMarshal.GetArrayDataReference(_listSigns);
+        Vector512<int> l1 = Vector512<int>.Zero; // lane sums of |s_m| <= 2^15 each: below 2^31 for K < 2^20
         long clipCount = 0;
         int n = 0, k = 0;
         for (; k + 16 <= units; k += 16)
@@ -318,14 +349,14 @@ public sealed partial class VectorStepKernel
             {
                 Vector512<int> negative = x >> 31;
                 Vector512<int> t = (s.AsInt32() ^ negative) - negative; // sign(u)(|u| - u0): fits an int
-                if (shift > 0) t = (t >> shift) + ((t >> (shift - 1)) & one);
+                t = Avx512F.ShiftRightArithmeticVariable(t, shiftV) + (Avx512F.ShiftRightArithmeticVariable(t, shiftRoundV) & roundBit);
                 clipped = Vector512.GreaterThan(t, maxM) | Vector512.LessThan(t, minM);
                 v = Vector512.Min(Vector512.Max(t, minM), maxM);
             }
             else
             {
                 Vector512<uint> t = s; // up to 2^31: unsigned
-                if (shift > 0) t = (t >>> shift) + ((t >>> (shift - 1)) & one.AsUInt32());
+                t = Avx512F.ShiftRightLogicalVariable(t, shiftV) + (Avx512F.ShiftRightLogicalVariable(t, shiftRoundV) & roundBit.AsUInt32());
                 clipped = Vector512.GreaterThan(t, maxM.AsUInt32()).AsInt32(); // t >= 0 > minM
                 v = Vector512.Min(t, maxM.AsUInt32()).AsInt32();
             }
@@ -341,6 +372,10 @@ public sealed partial class VectorStepKernel
             else
             {
                 Avx512F.Compress(Vector512<int>.Zero, on, units16).StoreUnsafe(ref actRef, (nuint)(offset + n));
+                // s_m fits WM <= 16 bits: the truncating narrow (vpmovdw) is exact.
+                Avx512F.ConvertToVector256Int16(Avx512F.Compress(Vector512<int>.Zero, on, v)).StoreUnsafe(ref codesRef, (nuint)n);
+                Avx512F.Compress(Vector512<int>.Zero, on, x >> 31).StoreUnsafe(ref signsRef, (nuint)n);
+                l1 += Avx512F.Abs(v & on).AsInt32();
                 n += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(on));
             }
             Avx512F.ConvertToVector128Byte(on & one).StoreUnsafe(ref onRef, (nuint)k);
@@ -348,19 +383,25 @@ public sealed partial class VectorStepKernel
         }
         clipCount += ThresholdTail(c, listAll, u, sm, offset, k, units, active, isActive, drive, ref n);
         if (clipCount != 0) saturations[SolverWorkspace.SiteSm] += clipCount;
+        listedL1 = Vector512.Sum(l1);
         return n;
     }
 
     // ---- step 4 -------------------------------------------------------------------------------------
 
+    // t = drv + noise - sign(u) leak fits an int (see the class comment); |drv| <= 2^30, |eta| <= 2^15.
+    private static bool UpdateFitsInt32(UnitConstants c)
+    {
+        long maxNoise = (c.NoiseScale * 32768 + c.RoundNoise) >> c.ShiftNoise;
+        return (1L << 30) + c.Leak + maxNoise <= int.MaxValue;
+    }
+
     private bool UpdateFirstOrder512(UnitConstants c, int[] u, int offset, int units, int[] drive, int[] eta, int etaOffset, long[] saturations)
     {
-        // t = drv + noise - sign(u) leak must fit an int (see the class comment); |eta| < 2^15.
-        long maxNoise = (c.NoiseScale * 32768 + c.RoundNoise) >> c.ShiftNoise;
-        if ((1L << 30) + c.Leak + maxNoise > int.MaxValue) return false;
+        if (!UpdateFitsInt32(c)) return false;
         var noiseQ = Vector512.Create((int)c.NoiseScale);
         var roundNoise = Vector512.Create((int)c.RoundNoise);
-        int shiftNoise = c.ShiftNoise;
+        var shiftNoise = Vector512.Create((uint)c.ShiftNoise); // a count vector: no count move per pass
         var leak = Vector512.Create((int)c.Leak);
         var maxS = Vector512.Create((int)c.MaxS);
         var minS = Vector512.Create((int)c.MinS);
@@ -373,7 +414,7 @@ public sealed partial class VectorStepKernel
         for (; k + 16 <= units; k += 16)
         {
             Vector512<int> x = Vector512.LoadUnsafe(ref uRef, (nuint)(offset + k));
-            Vector512<int> noise = (Avx512F.MultiplyLow(noiseQ, Vector512.LoadUnsafe(ref etaRef, (nuint)(etaOffset + k))) + roundNoise) >> shiftNoise;
+            Vector512<int> noise = Avx512F.ShiftRightArithmeticVariable(Avx512F.MultiplyLow(noiseQ, Vector512.LoadUnsafe(ref etaRef, (nuint)(etaOffset + k))) + roundNoise, shiftNoise);
             Vector512<int> t = Vector512.LoadUnsafe(ref driveRef, (nuint)k) + noise
                 - (leak & Vector512.GreaterThan(x, zero)) + (leak & Vector512.LessThan(x, zero));
             Vector512<int> v = x + t;

@@ -137,6 +137,7 @@ public class StepKernelTests
         // {WA FA WS FS WM FM WC FC}, variant (0 signed, 1 nonneg), order, event-driven
         { [16, 13, 32, 16, 16, 11, 16, 14], 0, 1, true },
         { [16, 13, 32, 16, 16, 11, 16, 14], 1, 1, false },
+        { [16, 13, 32, 16, 16, 11, 16, 14], 1, 1, true },
         { [16, 13, 32, 16, 16, 11, 16, 14], 0, 2, false },
         { [16, 13, 32, 16, 16, 11, 16, 14], 1, 2, true },
         // MAC operands in Q0.15: every |r|, |s| >= 1 saturates to -32768 or 32767, with a dictionary
@@ -178,7 +179,8 @@ public class StepKernelTests
         int fm = w[5];
         var rng = new Random(w[0] + 100 * fm + 10 * variant + order);
         // Chain counts: whole noise groups of 16, a leftover group of 4, single leftovers.
-        foreach ((int d, int k, int chains) in new[] { (64, 128, 21), (23, 1, 5), (17, 9, 3), (40, 33, 32), (96, 47, 37) })
+        // K a multiple of 16 and D of 32 (64 x 128, 96 x 64, 32 x 16): the AVX-512 kernel's fused step.
+        foreach ((int d, int k, int chains) in new[] { (64, 128, 21), (23, 1, 5), (17, 9, 3), (40, 33, 32), (96, 47, 37), (96, 64, 19), (32, 16, 33) })
         {
             var (p, a, _) = SolverTests.RandomProblem(rng, f, d, k, (FixedVariant)variant, order, xScale: 4);
             a = ExtremeDictionary(rng, f, d, k, a);
@@ -194,9 +196,17 @@ public class StepKernelTests
                     Assert.Equal(pair[0].Workspace.M, pair[i].Workspace.M);
                     Assert.Equal(pair[0].Workspace.R, pair[i].Workspace.R);
                     Assert.Equal(pair[0].Workspace.Gm, pair[i].Workspace.Gm);
+                    Assert.Equal(pair[0].Workspace.Rm, pair[i].Workspace.Rm);
+                    Assert.Equal(pair[0].Workspace.Sm, pair[i].Workspace.Sm);
+                    Assert.Equal(pair[0].Workspace.ActiveCount, pair[i].Workspace.ActiveCount);
                 }
             }
             for (int i = 1; i < pair.Length; i++) Assert.Equal(pair[0].Workspace.Saturations, pair[i].Workspace.Saturations);
+            if (order == 1 && eventDriven && k % 16 == 0 && d % 32 == 0 && VectorStepKernel.Avx512Supported)
+            {
+                // Guards the case: the AVX-512 solver really ran its fused step.
+                Assert.True(((VectorStepKernel)pair[^1].Kernel).FusedSteps > 0);
+            }
             if (fm == 15)
             {
                 // Guards the case: the MAC operands really saturated, so -32768 operands met -32768 entries.
@@ -220,7 +230,14 @@ public class StepKernelTests
         // so |u| = 2^31 meets u0 = 0 (s = 2^31, which needs 33 bits) and the s_m, u and r sites clip.
         var f = new FixedFormat(16, 13, 32, 16, 16, 11, 16, 6);
         var rng = new Random(90 + variant);
-        const int d = 20, k = 37, chains = 21;
+        // 20 x 37, and 32 x 48 (K a multiple of 16, D of 32: the AVX-512 kernel's fused step when the noise scale lets it).
+        foreach ((int d, int k) in new[] { (20, 37), (32, 48) })
+            SaturatingStateCase(f, rng, variant, u0, noiseScale, d, k);
+    }
+
+    private static void SaturatingStateCase(FixedFormat f, Random rng, int variant, int u0, int noiseScale, int d, int k)
+    {
+        const int chains = 21;
         var a = new short[d * k];
         for (int i = 0; i < a.Length; i++) a[i] = (short)rng.Next(short.MinValue, short.MaxValue + 1);
         var p = new StepParameters(f, (FixedVariant)variant, 1, u0, leak: 1 << 20, gain: 32767, noiseScale: noiseScale, half: 0, friction: 0);
@@ -236,9 +253,13 @@ public class StepKernelTests
                 {
                     Assert.Equal(pair[0].Workspace.U, pair[i].Workspace.U);
                     Assert.Equal(pair[0].Workspace.Sm, pair[i].Workspace.Sm);
+                    Assert.Equal(pair[0].Workspace.R, pair[i].Workspace.R);
+                    Assert.Equal(pair[0].Workspace.Gm, pair[i].Workspace.Gm);
                 }
             }
             for (int i = 1; i < pair.Length; i++) Assert.Equal(pair[0].Workspace.Saturations, pair[i].Workspace.Saturations);
+            if (eventDriven && k % 16 == 0 && noiseScale == 1000 && VectorStepKernel.Avx512Supported)
+                Assert.True(((VectorStepKernel)pair[^1].Kernel).FusedSteps > 0); // the fused step met both ends of the range
             // Guards the case: u reached both ends of the state range, and s_m clipped.
             Assert.Contains(int.MinValue, pair[0].Workspace.U);
             Assert.Contains(int.MaxValue, pair[0].Workspace.U);
