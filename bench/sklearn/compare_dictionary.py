@@ -18,6 +18,7 @@ Install: bash bench/sklearn/install.sh (Debian's python3-sklearn). Run:
 Not run by CI: it is a measurement.
 """
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -96,6 +97,19 @@ def omp_snr(atoms, x, nonzeros):
     return 10 * np.log10(np.sum(x * x) / np.sum((x - recon) ** 2))
 
 
+def atom_statistics(atoms, x):
+    """atoms: K x D. (mean |cosine| between distinct atoms, share of the atoms' energy in the data's 8 largest principal
+    directions): two signs of a dictionary that crowds its atoms into the high-variance directions instead of tiling."""
+    norms = np.linalg.norm(atoms, axis=1)
+    u = atoms[norms > 1e-12] / norms[norms > 1e-12, None]
+    cos = np.abs(u @ u.T)
+    k = len(u)
+    mean_cos = (cos.sum() - k) / (k * (k - 1)) if k > 1 else 0.0
+    _, vectors = np.linalg.eigh(x.T @ x / len(x))  # ascending
+    energy = (u @ vectors[:, ::-1]) ** 2  # K x D, by data direction, largest variance first
+    return mean_cos, energy[:, :8].sum() / energy.sum()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", action="append", required=True, metavar="NAME=PATH", help="an EdgeLangevin model file learned from images")
@@ -107,6 +121,8 @@ def main():
     ap.add_argument("--alpha", type=float, default=1.0, help="MiniBatchDictionaryLearning's L1 weight while learning")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--cache", metavar="DIR", help="keep scikit-learn's fitted atoms here (one .npy per preprocessing, K and fit "
+                    "settings) and reuse them: many models can then be measured against one fit")
     args = ap.parse_args()
 
     images = load_images(args.images)
@@ -129,12 +145,24 @@ def main():
         test = whiten(raw_patches(images, side, args.test_patches, np.random.default_rng([args.seed, 2])), pre)
         key = (json.dumps(pre, sort_keys=True), k)
         if key not in fitted:
-            t0 = time.time()
-            learner = MiniBatchDictionaryLearning(n_components=k, alpha=args.alpha, batch_size=256,
-                                                  n_iter=args.epochs * max(1, args.train_patches // 256),
-                                                  random_state=args.seed, n_jobs=1)
-            learner.fit(train)
-            fitted[key] = (learner.components_, time.time() - t0)
+            import sklearn
+            fit = [key[0], k, args.train_patches, args.epochs, args.alpha, args.seed, sklearn.__version__]
+            cached = None
+            if args.cache:
+                os.makedirs(args.cache, exist_ok=True)
+                digest = hashlib.sha256(json.dumps(fit).encode()).hexdigest()[:16]
+                cached = os.path.join(args.cache, f"sklearn-k{k}-{digest}.npy")
+            if cached and os.path.exists(cached):
+                fitted[key] = (np.load(cached), 0.0)
+            else:
+                t0 = time.time()
+                learner = MiniBatchDictionaryLearning(n_components=k, alpha=args.alpha, batch_size=256,
+                                                      n_iter=args.epochs * max(1, args.train_patches // 256),
+                                                      random_state=args.seed, n_jobs=1)
+                learner.fit(train)
+                fitted[key] = (learner.components_, time.time() - t0)
+                if cached:
+                    np.save(cached, learner.components_)
         sk_atoms, sk_seconds = fitted[key]
         rand = np.random.default_rng([args.seed, 3]).standard_normal((k, d))
         for nz in args.nonzeros:
@@ -146,10 +174,14 @@ def main():
                 "sklearn_seconds": round(sk_seconds, 1),
             }
             row["ours_minus_sklearn_db"] = row["snr_db_ours"] - row["snr_db_sklearn"]
+            (row["mean_abs_cosine_ours"], row["top8_energy_ours"]) = atom_statistics(a.T, test)
+            (row["mean_abs_cosine_sklearn"], row["top8_energy_sklearn"]) = atom_statistics(sk_atoms, test)
             results.append(row)
             print(f"{name:>12}  K = {k:3d}  OMP {nz:2d} non-zeros:  ours {row['snr_db_ours']:6.2f} dB   "
                   f"scikit-learn {row['snr_db_sklearn']:6.2f} dB   (ours - sklearn {row['ours_minus_sklearn_db']:+.2f} dB; "
-                  f"random {row['snr_db_random']:5.2f} dB; sklearn fit {sk_seconds:.0f} s)", flush=True)
+                  f"random {row['snr_db_random']:5.2f} dB; sklearn fit {'cached' if sk_seconds == 0 else f'{sk_seconds:.0f} s'})  "
+                  f"atoms' mean |cos| {row['mean_abs_cosine_ours']:.3f} vs {row['mean_abs_cosine_sklearn']:.3f}, "
+                  f"energy in the data's top 8 directions {row['top8_energy_ours']:.2f} vs {row['top8_energy_sklearn']:.2f}", flush=True)
     if args.json:
         import sklearn
         out = {"train_patches": args.train_patches, "test_patches": args.test_patches, "epochs": args.epochs,

@@ -31,17 +31,19 @@ public sealed record LearningResult(SparseCodingModel Model, IReadOnlyList<Learn
 /// so a step is about 3 D x (active units) x batch multiply-adds plus K x batch Gaussians; nothing is
 /// allocated per step except at data switches and history records. The optional <c>until</c> tracker
 /// ends the run at the first history record where its <see cref="Convergence"/> criterion holds.
+/// <c>continuing</c>: the initial model was learned at this dt by an earlier stage of the same run
+/// (<see cref="StepPolicy.ResolveForLearning"/> says why the all-units-active stability bound is then not enforced).
 /// </summary>
 public static class Learner
 {
     public static LearningResult Run(SparseCodingModel initial, IDataSource data, InferenceSettings inference, LearningSettings learning,
         long seed, Matrix? trueDictionary = null, long statisticsFrom = 0,
         IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default, string stage = "learning", long averageFrom = -1,
-        Convergence.Tracker? until = null)
+        Convergence.Tracker? until = null, bool continuing = false)
     {
         inference.Validate();
         learning.Validate(inference);
-        inference = StepPolicy.ResolveForLearning(initial, inference).Settings;
+        inference = StepPolicy.ResolveForLearning(initial, inference, continuing: continuing).Settings;
         if (data.Dimension != initial.D) throw new ArgumentException($"data have {data.Dimension} dimensions, the dictionary {initial.D} rows");
         int chains = learning.Batch, d = initial.D, k = initial.K;
         var batch = new ChainBatch(initial, inference, chains, seed);

@@ -235,7 +235,7 @@ public static class ImageExperiment
         if (settings.Settling is { } settling)
         {
             learned = Learner.Run(learned.Model, data, settings.Inference, settling, runSeed + 300, statisticsFrom: noStatistics,
-                progress: progress, cancellationToken: ct, stage: $"K={k}: settling (tau_x = {settling.TauX:G4})", until: tracker);
+                progress: progress, cancellationToken: ct, stage: $"K={k}: settling (tau_x = {settling.TauX:G4})", until: tracker, continuing: true);
             Append(history, learned.History, learningSteps, StepPolicy.LearningDt(settings.Inference));
             learningSteps += learned.History[^1].Step;
         }
@@ -244,7 +244,7 @@ public static class ImageExperiment
         {
             var averaging = settings.Last with { LearnPi = false, Steps = settings.AveragingSteps };
             LearningResult avg = Learner.Run(learned.Model, data, settings.Inference, averaging, runSeed + 200, statisticsFrom: noStatistics,
-                progress: progress, cancellationToken: ct, stage: $"K={k}: averaging the dictionary", averageFrom: 0);
+                progress: progress, cancellationToken: ct, stage: $"K={k}: averaging the dictionary", averageFrom: 0, continuing: true);
             Append(history, avg.History, learningSteps, StepPolicy.LearningDt(settings.Inference));
             final = learned.Model with { Dictionary = avg.AveragedDictionary! };
         }
@@ -264,7 +264,7 @@ public static class ImageExperiment
             Switching = DataSwitching.Synchronous,
         };
         LearningResult eval = Learner.Run(learned.Model, data, settings.Inference, evaluation, runSeed + 500,
-            statisticsFrom: perDatum, progress: progress, cancellationToken: ct, stage: $"K={k}: evaluation");
+            statisticsFrom: perDatum, progress: progress, cancellationToken: ct, stage: $"K={k}: evaluation", continuing: true);
         double mse = eval.History.Skip(1).Average(h => h.ReconstructionMse);
 
         double meanSquare = MeanSquare(data, seed);
