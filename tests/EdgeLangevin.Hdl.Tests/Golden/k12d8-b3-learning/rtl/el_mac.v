@@ -614,8 +614,12 @@ module el_mac #(
     // The learner's stream: one xorshift32 word per switching decision (asynchronous), per
     // nonzero dictionary sum and per nonzero threshold sum, in that order within a step,
     // exactly as FixedLearner draws them.
-    reg [31:0] rnd_r;
-    wire [31:0] rnd_next = xorshift(rnd_r);
+    // rnd_nx_r is the next word, xorshift(rnd_r), kept a draw ahead: every draw takes a
+    // register, so the xorshift network is on no draw's path (the switching draw through it,
+    // its 31-bit compare and the data pointer was the 1-lane UP5K critical path, ~35 ns).
+    reg [31:0] rnd_r, rnd_nx_r;
+    wire [31:0] rnd_next = rnd_nx_r;
+    localparam [31:0] RND_RESET_NEXT = 32'h00042021;   // xorshift(1)
 
     // threshold sum of the step: sum = -sum over chains and active units of (+-)gm
     reg signed [TSUMW-1:0] thr_sum_r;
@@ -638,13 +642,22 @@ module el_mac #(
     localparam [31:0] EVERY_LAST = SWITCH_EVERY - 1;
     wire sw_draw = sw_on_r && !sw_all_r && SYNC == 0;
     wire sw_flag = sw_on_r && (sw_all_r || (sw_draw && ({1'b0, rnd_next[30:0]} < SWITCH_P_W)));
+    // the decision is registered and applied a cycle later (chain sw_fb_r takes datum dp_r),
+    // so that the compare does not also drive the pointers' enables and dp_r's increment
+    reg sw_flag_r, sw_last_r;
+    reg [CBITS-1:0] sw_fb_r;
+    always @(posedge i_clk) begin
+        sw_flag_r <= sw_flag & ~i_rst & ~i_lseed_load;
+        sw_fb_r <= sw_b_r;
+        sw_last_r <= sw_on_r && !i_switch && sw_b_r == B_LAST && !i_rst;
+    end
     assign o_switch_done = sw_done_r;
     genvar cb;
     generate
         for (cb = 0; cb < CHAINS; cb = cb + 1) begin : g_ptr
             always @(posedge i_clk) begin
                 if (i_rst || i_lseed_load) ptr_r[cb] <= {PBITS{1'b0}};
-                else if (sw_flag && sw_b_r == cb[CBITS-1:0]) ptr_r[cb] <= dp_r;
+                else if (sw_flag_r && sw_fb_r == cb[CBITS-1:0]) ptr_r[cb] <= dp_r;
             end
         end
     endgenerate
@@ -790,6 +803,7 @@ module el_mac #(
         sw_done_r <= 1'b0;
         if (i_rst) begin
             rnd_r <= 32'd1;
+            rnd_nx_r <= RND_RESET_NEXT;
             thr_sum_r <= {TSUMW{1'b0}};
             sw_on_r <= 1'b0;
             first_r <= 1'b1;
@@ -800,6 +814,7 @@ module el_mac #(
         end else begin
             if (i_lseed_load) begin
                 rnd_r <= (i_lseed == 32'd0) ? 32'd1 : i_lseed;
+                rnd_nx_r <= (i_lseed == 32'd0) ? RND_RESET_NEXT : xorshift(i_lseed);
                 first_r <= 1'b1;
                 dp_r <= {PBITS{1'b0}};
                 sync_cnt_r <= 32'd0;
@@ -811,23 +826,24 @@ module el_mac #(
                 sw_b_r <= {CBITS{1'b0}};
                 sw_all_r <= first_r || (SYNC != 0 && sync_cnt_r == 32'd0);
             end else if (sw_on_r) begin
-                if (sw_draw) rnd_r <= rnd_next;
-                if (sw_flag) dp_r <= (dp_r == P_LAST) ? {PBITS{1'b0}} : dp_r + 1'b1;
+                if (sw_draw) begin rnd_r <= rnd_next; rnd_nx_r <= xorshift(rnd_next); end
                 sw_b_r <= sw_b_r + 1'b1;
                 if (sw_b_r == B_LAST) begin
                     sw_on_r <= 1'b0;
-                    sw_done_r <= 1'b1;
                     first_r <= 1'b0;
                     sync_cnt_r <= (sync_cnt_r == EVERY_LAST) ? 32'd0 : sync_cnt_r + 32'd1;
                 end
             end
+            // the registered decisions, a cycle behind the draws; done after the last chain's
+            if (sw_flag_r) dp_r <= (dp_r == P_LAST) ? {PBITS{1'b0}} : dp_r + 1'b1;
+            if (sw_last_r) sw_done_r <= 1'b1;
             // the threshold sum over every chain's phase C
             if (c2_v && LEARN_U0 != 0) begin
                 if (c2_sub) thr_sum_r <= thr_sum_r - c2_gm_x;
                 else if (c2_add) thr_sum_r <= thr_sum_r + c2_gm_x;
             end
             // the dictionary's draws
-            if (s1_draw) rnd_r <= rnd_next;
+            if (s1_draw) begin rnd_r <= rnd_next; rnd_nx_r <= xorshift(rnd_next); end
             // the threshold update
             case (th_r)
                 2'd0: if (ph_r == PH_LTAIL && l_drained) begin
@@ -836,7 +852,7 @@ module el_mac #(
                     th_addend <= {{(TPW-TSUMW){thr_sum_r[TSUMW-1]}}, thr_sum_r};
                     th_bit_r <= 5'd0;
                     th_r32 <= th_draw ? (rnd_next & RMASK_U0) : 32'd0;
-                    if (th_draw) rnd_r <= rnd_next;
+                    if (th_draw) begin rnd_r <= rnd_next; rnd_nx_r <= xorshift(rnd_next); end
                     th_r <= 2'd1;
                 end
                 2'd1: begin
