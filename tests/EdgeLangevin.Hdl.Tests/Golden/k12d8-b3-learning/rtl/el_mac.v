@@ -703,8 +703,8 @@ module el_mac #(
     end
     // S2..S2c: p = rate * sum, pipelined: the sum is cut into 16-bit slices (lo and mid
     // unsigned, hi signed), one SB_MAC16 each with its product registered (S2), then the
-    // shifted products are added in two registered steps (S2b, S2c). One cycle for the
-    // whole ACCW x 16 product and its adders was too slow for 48 MHz on the UP5K.
+    // shifted products are added in two registered steps (S2b, S2c), so that no SB_MAC16
+    // output feeds a wide adder in the same cycle (pipelined ahead, not measured alone).
     // A nonzero sum draws the stream's next word in S1 (below); it travels with the sum.
     localparam integer PAW = ACCW + 16;
     localparam [15:0] RATE_A_U = RATE_A[15:0];    // the 15-bit mantissa: positive
