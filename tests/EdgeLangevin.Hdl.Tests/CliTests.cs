@@ -59,6 +59,60 @@ public sealed class CliTests
         }
     }
 
+    /// <summary>
+    /// A learning design beyond the UP5K's 5280 logic cells is refused by `hdl synth` before yosys
+    /// runs (the logic-cell model, DatapathModel.EstimateLearningLogicCells): exit 2, the estimate,
+    /// the setting that fits, and no work folder. Bars K = 16, D = 64, B = 4 with 2 lanes measured
+    /// 5772 cells (random model, nextpnr packing); 1 lane, 5235, fits.
+    /// </summary>
+    [Fact]
+    public void Synth_refuses_a_learning_design_beyond_the_UP5K_logic_cells_naming_the_lanes_that_fit()
+    {
+        string work = Temp("synth");
+        string cfg = Temp("cfg") + ".json";
+        try
+        {
+            File.WriteAllText(cfg, LearningTests.BarsConfig(lanes: 2));
+            var (code, _, err) = Run("hdl", "synth", "--config", cfg, "--work", work);
+            Assert.Equal(2, code);
+            Assert.Contains("hdl.lanes", err);
+            Assert.Contains("logic cells", err);
+            Assert.Contains("use 1 lane", err);
+            Assert.False(Directory.Exists(work));
+        }
+        finally
+        {
+            File.Delete(cfg);
+        }
+    }
+
+    /// <summary>K = 64, D = 64 learning fits at no lane count or batch (1 lane, 1 chain measured 5467 cells): the refusal names the K that fits.</summary>
+    [Fact]
+    public void Synth_refuses_K64_learning_naming_the_largest_K_that_fits()
+    {
+        string work = Temp("synth");
+        string cfg = Temp("cfg") + ".json";
+        try
+        {
+            // codegen/examples/hdl-k64-learning-b2.json
+            File.WriteAllText(cfg, """
+                {"inference": {"dt": 1, "tau_u": 10, "temperature": 1},
+                 "vectors": {"problem": "random", "variant": "non_negative", "k": 64, "d": 64, "pi": 0.1, "sigma": 0.5, "data_count": 32, "checkpoint_every": 50},
+                 "learning": {"batch": 2, "tau_x": 20, "tau_a": 4000, "switching": "asynchronous", "learn_pi": true, "tau_u0": 100000.0},
+                 "hdl": {"lanes": 2}}
+                """);
+            var (code, _, err) = Run("hdl", "synth", "--config", cfg, "--work", work);
+            Assert.Equal(2, code);
+            Assert.Contains("vectors.k", err);
+            Assert.Contains("with 1 lane and 1 chain K <=", err);
+            Assert.False(Directory.Exists(work));
+        }
+        finally
+        {
+            File.Delete(cfg);
+        }
+    }
+
     [Fact]
     public void A_misspelt_hdl_setting_exits_2_naming_the_field()
     {

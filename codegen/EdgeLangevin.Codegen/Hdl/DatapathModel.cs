@@ -126,8 +126,71 @@ public sealed class DatapathModel
         if (BramEstimate > Up5kBram)
             throw InvalidInputException.Field(source, "dictionary", $"the design needs about {BramEstimate} block RAMs, the UP5K has {Up5kBram}; the UP5K cannot hold this configuration (use SPRAM for the dictionary, or a smaller K or D)");
 
+        _source = source;
+        LogicCellEstimate = learning is null ? null : EstimateLearningLogicCells(K, Lanes, Chains);
+
         ConfigJson = BuildConfigJson();
         ConfigHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ConfigJson.ToJsonString())));
+    }
+
+    private readonly string? _source;
+
+    /// <summary>
+    /// Logic cells (nextpnr's packed ICESTORM_LC) of the learning board top on the UP5K, from
+    /// <see cref="EstimateLearningLogicCells"/>; null for an inference design, whose fit is
+    /// nextpnr's to judge as before (K = 128, D = 64, 4 lanes: 5136 of 5280).
+    /// </summary>
+    public int? LogicCellEstimate { get; }
+
+    /// <summary>
+    /// The logic cells of a learning design (board top, yosys synth_ice40 -dsp -spram + nextpnr
+    /// packing) as a least-squares fit to measured shapes (three more, left out of the fit, are within 1.0 %); the learning hardware grows with the
+    /// lanes (MAC datapath, phase L sums), K (active-unit sets, list widths) and the chains
+    /// (per-chain generator state, pointers, list lengths, and their B-way multiplexers, hence
+    /// the log2 term). Measured (`hdl generate --config C --seed 7`, random non-negative model,
+    /// tau_x 20, tau_a 4000, async, then yosys and `nextpnr-ice40 --pack-only`), LC measured / fit:
+    /// | K | D | lanes | B | measured | fit |
+    /// |---|---|---|---|---|---|
+    /// | 16 | 64 | 1 | 1 | 4757 | 4730 |
+    /// | 16 | 64 | 1 | 4 | 5235 | 5261 |
+    /// | 16 | 64 | 1 | 8 | 5634 | 5639 |
+    /// | 16 | 64 | 1 | 16 | 6202 | 6198 |
+    /// | 16 | 64 | 2 | 4 | 5772 | 5772 |
+    /// | 64 | 64 | 1 | 1 | 5467 | 5517 |
+    /// | 64 | 64 | 1 | 2 | 5810 | 5760 |
+    /// The fit's largest error on these points is 0.9 % (50 cells); D changes it little (the
+    /// dictionary and data are in RAM). tests/EdgeLangevin.Hdl.Tests SynthTests holds these
+    /// points and shapes left out of the fit. The bars design (K = 16, D = 64, B = 4, 1 lane)
+    /// is 99 % full: the estimate is a guide at that margin, nextpnr has the last word.
+    /// </summary>
+    public static int EstimateLearningLogicCells(int k, int lanes, int chains) =>
+        (int)Math.Round(3911.7 + 511.1 * lanes + 16.4 * k + 45.1 * chains + 197.6 * CeilLog2(chains));
+
+    /// <summary>
+    /// Refuses (exit 2) a learning design whose estimated logic cells exceed the UP5K's, before
+    /// any tool runs, naming the estimate and the nearest setting that fits: fewer lanes first
+    /// (only throughput is lost), then fewer chains (a noisier dictionary). Inference designs pass.
+    /// </summary>
+    public void RequireUp5kLogicCells()
+    {
+        if (LogicCellEstimate is not int lc || lc <= Up5kLogicCells) return;
+        string what = string.Create(CultureInfo.InvariantCulture,
+            $"learning with K = {K}, D = {D}, {Lanes} lane{(Lanes == 1 ? "" : "s")} and {Chains} chain{(Chains == 1 ? "" : "s")} needs about {lc} logic cells (estimate from measured syntheses, DatapathModel.EstimateLearningLogicCells), the UP5K has {Up5kLogicCells}; ");
+        for (int b = Chains; b >= 1; b--)
+            for (int l = Lanes; l >= 1; l--)
+            {
+                if (D % l != 0 || EstimateLearningLogicCells(K, l, b) > Up5kLogicCells) continue;
+                int est = EstimateLearningLogicCells(K, l, b);
+                if (b == Chains)
+                    throw InvalidInputException.Field(_source, "hdl.lanes", what + string.Create(CultureInfo.InvariantCulture,
+                        $"use {l} lane{(l == 1 ? "" : "s")} (\"hdl\": {{\"lanes\": {l}}}, about {est} cells)"));
+                throw InvalidInputException.Field(_source, "learning.batch", what + string.Create(CultureInfo.InvariantCulture,
+                    $"use {b} chain{(b == 1 ? "" : "s")} (\"learning\": {{\"batch\": {b}}}) with {l} lane{(l == 1 ? "" : "s")} (\"hdl\": {{\"lanes\": {l}}}), about {est} cells"));
+            }
+        int kFit = Enumerable.Range(1, K - 1).LastOrDefault(k => EstimateLearningLogicCells(k, 1, 1) <= Up5kLogicCells);
+        throw InvalidInputException.Field(_source, "vectors.k", what + (kFit > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"no lane count or batch fits K = {K}: with 1 lane and 1 chain K <= {kFit} fits")
+            : "no lane count, batch or K fits"));
     }
 
     /// <summary>Learning in hardware (null: inference only).</summary>

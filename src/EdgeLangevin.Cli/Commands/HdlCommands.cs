@@ -172,6 +172,8 @@ public static partial class HdlCommands
             int s = parse.GetValue(seed);
             HdlProject project = Guard(() => HdlProject.Load(parse.GetValue(model)?.FullName, parse.GetValue(config)?.FullName, s));
             DatapathModel dp = project.Datapath;
+            // a learning design the UP5K's logic cells cannot hold: exit 2 before anything is written or run
+            dp.RequireUp5kLogicCells();
             var verifier = new HdlVerifier(parse.GetValue(work)?.FullName ?? HdlVerifier.DefaultWorkRoot);
             string src = Guard(() => verifier.Sources(dp));
             double target = IcePll.For(dp.Settings.ClockMhz).OutputMhz;

@@ -185,22 +185,25 @@ module el_mac #(
     wire m0_phc   = (ph_r == PH_C);
     wire m0_learn = (ph_r == PH_L);
 
-    // lowest set bit of a unit mask
-    function [KBITS-1:0] first_unit;
+    // The lowest unit left in lrem_r by arithmetic, not by a priority chain: with
+    // dec = lrem_r - 1, lrem_r & ~dec is its lowest set bit (one-hot) and lrem_r & dec is
+    // lrem_r without it; the index is an OR tree over the one-hot bits. (The K-deep priority
+    // chain feeding lrem_r's own update was the 1-lane UP5K critical path once the switching
+    // draw was registered: 33.5 ns, 28.9 MHz, seed 1.)
+    function [KBITS-1:0] onehot_index;
         input [K-1:0] v;
-        integer q;
+        integer q, b;
         begin
-            first_unit = {KBITS{1'b0}};
-            for (q = K - 1; q >= 0; q = q - 1)
-                if (v[q]) first_unit = q[KBITS-1:0];
+            for (b = 0; b < KBITS; b = b + 1) begin
+                onehot_index[b] = 1'b0;
+                for (q = 0; q < K; q = q + 1)
+                    if (((q >> b) & 1) != 0) onehot_index[b] = onehot_index[b] | v[q];
+            end
         end
     endfunction
-    function [K-1:0] unit_bit;
-        input [KBITS-1:0] u;
-        begin
-            unit_bit = {{(K-1){1'b0}}, 1'b1} << u;
-        end
-    endfunction
+    wire [K-1:0] lrem_dec = lrem_r - {{(K-1){1'b0}}, 1'b1};
+    wire [K-1:0] lrem_rest = lrem_r & lrem_dec;
+    wire [KBITS-1:0] lrem_first = onehot_index(lrem_r & ~lrem_dec);
     // the learner's xorshift32 stream (FIXED_POINT.md: shifts 13, 17 logical, 5)
     function [31:0] xorshift;
         input [31:0] x;
@@ -278,8 +281,8 @@ module el_mac #(
                 PH_CWAIT: if (o_drv_cnt == i_n) ph_r <= PH_IDLE;
                 PH_LSTART: begin
                     // the first unit; no unit active in any chain: nothing to learn for A
-                    lk_r <= first_unit(lrem_r);
-                    lrem_r <= lrem_r & ~unit_bit(first_unit(lrem_r));
+                    lk_r <= lrem_first;
+                    lrem_r <= lrem_rest;
                     i_r <= 0;
                     t_r <= 0;
                     last_i_r <= ONE_ROW;
@@ -292,8 +295,10 @@ module el_mac #(
                             i_r <= 0;
                             last_i_r <= ONE_ROW;
                             if (lnext_v_r) begin
+                                // lnext_k_r is lrem_r's lowest unit: lrem_r has not changed
+                                // since the cycle before (events are TSLOT >= 2 cycles apart)
                                 lk_r <= lnext_k_r;
-                                lrem_r <= lrem_r & ~unit_bit(lnext_k_r);
+                                lrem_r <= lrem_rest;
                             end else ph_r <= PH_LTAIL;
                         end else begin
                             i_r <= i_r + 1'b1;
@@ -308,7 +313,7 @@ module el_mac #(
     end
 
     always @(posedge i_clk) begin
-        lnext_k_r <= first_unit(lrem_r);
+        lnext_k_r <= lrem_first;
         lnext_v_r <= (lrem_r != {K{1'b0}});
     end
 
@@ -614,8 +619,12 @@ module el_mac #(
     // The learner's stream: one xorshift32 word per switching decision (asynchronous), per
     // nonzero dictionary sum and per nonzero threshold sum, in that order within a step,
     // exactly as FixedLearner draws them.
-    reg [31:0] rnd_r;
-    wire [31:0] rnd_next = xorshift(rnd_r);
+    // rnd_nx_r is the next word, xorshift(rnd_r), kept a draw ahead: every draw takes a
+    // register, so the xorshift network is on no draw's path (the switching draw through it,
+    // its 31-bit compare and the data pointer was the 1-lane UP5K critical path, ~35 ns).
+    reg [31:0] rnd_r, rnd_nx_r;
+    wire [31:0] rnd_next = rnd_nx_r;
+    localparam [31:0] RND_RESET_NEXT = 32'h00042021;   // xorshift(1)
 
     // threshold sum of the step: sum = -sum over chains and active units of (+-)gm
     reg signed [TSUMW-1:0] thr_sum_r;
@@ -638,13 +647,22 @@ module el_mac #(
     localparam [31:0] EVERY_LAST = SWITCH_EVERY - 1;
     wire sw_draw = sw_on_r && !sw_all_r && SYNC == 0;
     wire sw_flag = sw_on_r && (sw_all_r || (sw_draw && ({1'b0, rnd_next[30:0]} < SWITCH_P_W)));
+    // the decision is registered and applied a cycle later (chain sw_fb_r takes datum dp_r),
+    // so that the compare does not also drive the pointers' enables and dp_r's increment
+    reg sw_flag_r, sw_last_r;
+    reg [CBITS-1:0] sw_fb_r;
+    always @(posedge i_clk) begin
+        sw_flag_r <= sw_flag & ~i_rst & ~i_lseed_load;
+        sw_fb_r <= sw_b_r;
+        sw_last_r <= sw_on_r && !i_switch && sw_b_r == B_LAST && !i_rst;
+    end
     assign o_switch_done = sw_done_r;
     genvar cb;
     generate
         for (cb = 0; cb < CHAINS; cb = cb + 1) begin : g_ptr
             always @(posedge i_clk) begin
                 if (i_rst || i_lseed_load) ptr_r[cb] <= {PBITS{1'b0}};
-                else if (sw_flag && sw_b_r == cb[CBITS-1:0]) ptr_r[cb] <= dp_r;
+                else if (sw_flag_r && sw_fb_r == cb[CBITS-1:0]) ptr_r[cb] <= dp_r;
             end
         end
     endgenerate
@@ -683,53 +701,121 @@ module el_mac #(
         s1_v <= ser_on_r & ~i_rst;  s1_nz <= (s0_acc != {ACCW{1'b0}});
         s1_l <= ser_l_r;  s1_i <= hold_i_r;  s1_k <= hold_k_r;  s1_acc <= s0_acc;
     end
-    // S2: rate * sum; a nonzero sum draws the stream's next word (below)
+    // S2..S2c: p = rate * sum, pipelined: the sum is cut into 16-bit slices (lo and mid
+    // unsigned, hi signed), one SB_MAC16 each with its product registered (S2), then the
+    // shifted products are added in two registered steps (S2b, S2c), so that no SB_MAC16
+    // output feeds a wide adder in the same cycle (pipelined ahead, not measured alone).
+    // A nonzero sum draws the stream's next word in S1 (below); it travels with the sum.
     localparam integer PAW = ACCW + 16;
+    localparam [15:0] RATE_A_U = RATE_A[15:0];    // the 15-bit mantissa: positive
     localparam signed [15:0] RATE_A_S = RATE_A[15:0];
     localparam [32:0] RMASK_A_W = (SH_A == 0) ? 33'd0 : (((33'd1 << SH_A) - 33'd1) & 33'h7fffffff);
     localparam [31:0] RMASK_A = RMASK_A_W[31:0];
     wire s1_draw = s1_v && s1_nz && SH_A != 0;
     reg s2_v, s2_nz;  reg [LBITS-1:0] s2_l;  reg [RBITS-1:0] s2_i;  reg [KBITS-1:0] s2_k;
-    reg signed [PAW-1:0] s2_p;
     reg [31:0] s2_r;
     reg signed [WA-1:0] s2_a;
     always @(posedge i_clk) begin
         s2_v <= s1_v & ~i_rst;  s2_nz <= s1_nz;
         s2_l <= s1_l;  s2_i <= s1_i;  s2_k <= s1_k;
-        s2_p <= s1_acc * RATE_A_S;
         s2_r <= rnd_next & RMASK_A;
         s2_a <= dict_flat[s1_l*WA +: WA];
     end
-    // S3: delta = ((p >>> PRE_A) + R) >>> SH_A
-    wire signed [PAW:0] s2_p_x = {s2_p[PAW-1], s2_p};
-    wire signed [PAW:0] s2_r_x = $signed({{(PAW-31){1'b0}}, s2_r});
-    wire signed [PAW:0] s2_q = (s2_p_x >>> PRE_A) + s2_r_x;
-    reg s3_v, s3_nz;  reg [LBITS-1:0] s3_l;  reg [RBITS-1:0] s3_i;  reg [KBITS-1:0] s3_k;
-    reg signed [PAW:0] s3_delta;
-    reg signed [WA-1:0] s3_a;
+    reg s2b_v, s2b_nz;  reg [LBITS-1:0] s2b_l;  reg [RBITS-1:0] s2b_i;  reg [KBITS-1:0] s2b_k;
+    reg [31:0] s2b_r;
+    reg signed [WA-1:0] s2b_a;
+    reg s2c_v, s2c_nz;  reg [LBITS-1:0] s2c_l;  reg [RBITS-1:0] s2c_i;  reg [KBITS-1:0] s2c_k;
+    reg [31:0] s2c_r;
+    reg signed [WA-1:0] s2c_a;
     always @(posedge i_clk) begin
-        s3_v <= s2_v & ~i_rst;  s3_nz <= s2_nz;
-        s3_l <= s2_l;  s3_i <= s2_i;  s3_k <= s2_k;
-        s3_delta <= s2_q >>> SH_A;
-        s3_a <= s2_a;
+        s2b_v <= s2_v & ~i_rst;  s2b_nz <= s2_nz;
+        s2b_l <= s2_l;  s2b_i <= s2_i;  s2b_k <= s2_k;  s2b_r <= s2_r;  s2b_a <= s2_a;
+        s2c_v <= s2b_v & ~i_rst;  s2c_nz <= s2b_nz;
+        s2c_l <= s2b_l;  s2c_i <= s2b_i;  s2c_k <= s2b_k;  s2c_r <= s2b_r;  s2c_a <= s2b_a;
+    end
+    wire signed [PAW-1:0] s2c_p;       // rate * the S1 sum, in S2c
+    generate
+        if (ACCW > 32) begin : g_rmul_sliced
+            // S2: lo * rate, mid * rate (unsigned), hi * rate (signed), each an SB_MAC16
+            reg [31:0] q0, q1;
+            reg signed [ACCW-17:0] q2;
+            always @(posedge i_clk) begin
+                q0 <= s1_acc[15:0] * RATE_A_U;
+                q1 <= s1_acc[31:16] * RATE_A_U;
+                q2 <= $signed(s1_acc[ACCW-1:32]) * RATE_A_S;
+            end
+            // S2b: t = (q0 >> 16) + q1 (< 2^32), the low 16 bits of p are q0's
+            reg [15:0] lo;
+            reg [31:0] t;
+            reg signed [ACCW-17:0] q2b;
+            always @(posedge i_clk) begin
+                lo <= q0[15:0];
+                t <= {16'd0, q0[31:16]} + q1;
+                q2b <= q2;
+            end
+            // S2c: p = {(q2 << 16) + t, lo}; p >> 16 fits ACCW bits
+            wire signed [ACCW-1:0] hi_x, t_x;
+            el_sext #(.IW(ACCW - 16), .OW(ACCW)) u_sx_hi (.i_v(q2b), .o_v(hi_x));
+            el_sext #(.IW(33), .OW(ACCW)) u_sx_t (.i_v({1'b0, t}), .o_v(t_x));
+            reg signed [PAW-1:0] p;
+            always @(posedge i_clk) p <= {(hi_x <<< 16) + t_x, lo};
+            assign s2c_p = p;
+        end else begin : g_rmul_whole
+            // a sum of at most 32 bits: two SB_MAC16s and one adder, then two more registers
+            reg signed [PAW-1:0] p2, p2b, p2c;
+            always @(posedge i_clk) begin
+                p2 <= s1_acc * RATE_A_S;
+                p2b <= p2;
+                p2c <= p2b;
+            end
+            assign s2c_p = p2c;
+        end
+    endgenerate
+    // S3: delta = ((p >>> PRE_A) + R) >>> SH_A = ph + c, where ph = p >>> (PRE_A + SH_A) and
+    // c is the carry out of the low SH_A bits of p >>> PRE_A plus R (R < 2^SH_A). S4 adds
+    // ph + c to A with saturation; a ph beyond WA + 2 bits saturates A whatever A and c are,
+    // so only its low WA + 2 bits and two "beyond" flags travel on.
+    localparam integer QW = PAW + 1;
+    wire signed [QW-1:0] s2c_p_x = {s2c_p[PAW-1], s2c_p};
+    wire signed [QW-1:0] s2c_pp = s2c_p_x >>> PRE_A;
+    wire signed [QW-1:0] s2c_ph = s2c_pp >>> SH_A;
+    wire [32:0] s2c_low = {1'b0, s2c_pp[31:0] & RMASK_A} + {1'b0, s2c_r};
+    wire s2c_c = s2c_low[SH_A];        // SH_A = 0: R = 0 and the low part is empty, so 0
+    reg s3_v, s3_nz;  reg [LBITS-1:0] s3_l;  reg [RBITS-1:0] s3_i;  reg [KBITS-1:0] s3_k;
+    reg signed [WA-1:0] s3_a;
+    reg signed [WA+1:0] s3_ph;
+    reg s3_c, s3_big_pos, s3_big_neg, s3_ph_zero, s3_ph_m1;
+    always @(posedge i_clk) begin
+        s3_v <= s2c_v & ~i_rst;  s3_nz <= s2c_nz;
+        s3_l <= s2c_l;  s3_i <= s2c_i;  s3_k <= s2c_k;  s3_a <= s2c_a;
+        s3_ph <= s2c_ph[WA+1:0];
+        s3_c <= s2c_c;
+        s3_big_pos <= ~s2c_ph[QW-1] & (|s2c_ph[QW-2:WA+1]);
+        s3_big_neg <= s2c_ph[QW-1] & ~(&s2c_ph[QW-2:WA+1]);
+        s3_ph_zero <= (s2c_ph == {QW{1'b0}});
+        s3_ph_m1 <= (&s2c_ph);
     end
     // S4: A + delta, saturated; written when delta != 0 (an unchanged entry is never written)
-    wire signed [PAW+1:0] s3_a_x, s3_d_x;
-    el_sext #(.IW(WA), .OW(PAW + 2)) u_sx_a (.i_v(s3_a), .o_v(s3_a_x));
-    el_sext #(.IW(PAW + 1), .OW(PAW + 2)) u_sx_d (.i_v(s3_delta), .o_v(s3_d_x));
-    wire signed [PAW+1:0] s3_sum = s3_a_x + s3_d_x;
-    wire signed [WA-1:0] s3_anew;
-    el_sat #(.IW(PAW + 2), .OW(WA)) u_sat_a (.i_v(s3_sum), .o_v(s3_anew));
+    localparam signed [WA-1:0] A_MAX = {1'b0, {(WA-1){1'b1}}};
+    localparam signed [WA-1:0] A_MIN = {1'b1, {(WA-1){1'b0}}};
+    wire signed [WA+2:0] s3_a_x = {{3{s3_a[WA-1]}}, s3_a};
+    wire signed [WA+2:0] s3_ph_x = {s3_ph[WA+1], s3_ph};
+    wire signed [WA+2:0] s3_c_x = {{(WA+2){1'b0}}, s3_c};
+    wire signed [WA+2:0] s3_sum = s3_a_x + s3_ph_x + s3_c_x;
+    wire signed [WA-1:0] s3_sat;
+    el_sat #(.IW(WA + 3), .OW(WA)) u_sat_a (.i_v(s3_sum), .o_v(s3_sat));
+    wire s3_delta_zero = (s3_ph_zero & ~s3_c) | (s3_ph_m1 & s3_c);
     reg s4_we;  reg [LBITS-1:0] s4_l;  reg [RBITS-1:0] s4_i;  reg [KBITS-1:0] s4_k;
     reg [WA-1:0] s4_a;
     always @(posedge i_clk) begin
-        s4_we <= s3_v & s3_nz & (s3_delta != {(PAW+1){1'b0}}) & ~i_rst;
-        s4_l <= s3_l;  s4_i <= s3_i;  s4_k <= s3_k;  s4_a <= s3_anew;
+        s4_we <= s3_v & s3_nz & ~s3_delta_zero & ~i_rst;
+        s4_l <= s3_l;  s4_i <= s3_i;  s4_k <= s3_k;
+        s4_a <= s3_big_pos ? A_MAX : s3_big_neg ? A_MIN : s3_sat;
     end
     // WLAT: lane l is read in S0 at cycles c + 1 + l (c: a capture, captures TSLOT cycles
-    // apart) and written WLAT cycles later; WLAT = 4, or 5 where TSLOT divides 4, so that
+    // apart) and written WLAT cycles later; WLAT = 6, or 7 where TSLOT divides 6, so that
     // a write never meets the next read of its lane.
-    localparam integer WPAD = (4 % TSLOT == 0) ? 1 : 0;
+    localparam integer WPAD = (6 % TSLOT == 0) ? 1 : 0;
     generate
         if (WPAD != 0) begin : g_wpad
             reg s5_we;  reg [LBITS-1:0] s5_l;  reg [RBITS-1:0] s5_i;  reg [KBITS-1:0] s5_k;
@@ -749,7 +835,7 @@ module el_mac #(
         o_dw_lane <= lw_lane;
         o_dw_data <= lw_data;
     end
-    assign l_drained = !(m1_v | m2_v | m3_v | m4_v | m5_v | m6_v | m7_v | ser_on_r | s1_v | s2_v | s3_v | s4_we | lw_v);
+    assign l_drained = !(m1_v | m2_v | m3_v | m4_v | m5_v | m6_v | m7_v | ser_on_r | s1_v | s2_v | s2b_v | s2c_v | s3_v | s4_we | lw_v);
 
     // threshold, after phase L has drained: TH1 draw and the start of rate * sum, which is
     // formed bit by bit over 16 cycles (shift and add: once a step, so it needs no DSP; the UP5K
@@ -760,26 +846,27 @@ module el_mac #(
     localparam [31:0] RMASK_U0 = RMASK_U0_W[31:0];
     localparam integer UNW = (WS > TPW + 1 ? WS : TPW + 1) + 1;
     localparam signed [UNW-1:0] U0_MAX = (1 <<< (WS - 1)) - 1;
-    reg [1:0] th_r;                  // 0 idle/waiting, 1..3 the stages
+    reg [2:0] th_r;                  // 0 idle/waiting, 1..4 the stages
     reg [4:0] th_bit_r;              // the rate's bit being added (1: the multiply runs)
     reg signed [TPW-1:0] th_addend;  // sum << th_bit_r
     reg th_nz;
     reg signed [TPW-1:0] th_p;
     reg [31:0] th_r32;
     reg signed [TPW:0] th_q;
-    wire thr_done = (th_r == 2'd3);
+    wire thr_done = (th_r == 3'd4);
     // (signed wires: a concatenation inline would make the shift and the add unsigned)
     wire signed [TPW:0] th_p_x = {th_p[TPW-1], th_p};
     wire signed [TPW:0] th_r_x = $signed({{(TPW-31){1'b0}}, th_r32});
-    wire th_draw = (ph_r == PH_LTAIL) && l_drained && th_r == 2'd0 && LEARN_U0 != 0 && thr_sum_r != {TSUMW{1'b0}} && SH_U0 != 0;
+    wire th_draw = (ph_r == PH_LTAIL) && l_drained && th_r == 3'd0 && LEARN_U0 != 0 && thr_sum_r != {TSUMW{1'b0}} && SH_U0 != 0;
     wire signed [UNW-1:0] u0_x, th_q_x;
     el_sext #(.IW(WS), .OW(UNW)) u_sx_u0 (.i_v(o_u0), .o_v(u0_x));
     el_sext #(.IW(TPW + 1), .OW(UNW)) u_sx_thq (.i_v(th_q), .o_v(th_q_x));
-    wire signed [UNW-1:0] u0_new = u0_x + th_q_x;
-    // the clamp to [0, U0_MAX] by the sign bit and the bits above U0_MAX's (no magnitude
-    // comparators), registered in stage 2 so that stage 3 only compares and writes: o_u0 and th_q
-    // hold still from the end of stage 1 until stage 3 writes o_u0 (one cycle for the add, clamp,
-    // compare and write was ~41 ns, 18.7 MHz on the UP5K)
+    // the sum u0 + change registered in stage 2, its clamp to [0, U0_MAX] by the sign bit and the
+    // bits above U0_MAX's (no magnitude comparators) in stage 3, so that stage 4 only compares and
+    // writes: o_u0 and th_q hold still from the end of stage 1 until stage 4 writes o_u0 (the add,
+    // clamp, compare and write in one cycle was ~41 ns, 18.7 MHz on the UP5K; the add and the
+    // clamp in one, 33.6 ns once the switching and the unit scan were pipelined)
+    reg signed [UNW-1:0] u0_new;
     wire u0_neg = u0_new[UNW-1];
     wire u0_over = |u0_new[UNW-2:WS-1];
     reg signed [WS-1:0] u0_clamped;
@@ -790,16 +877,18 @@ module el_mac #(
         sw_done_r <= 1'b0;
         if (i_rst) begin
             rnd_r <= 32'd1;
+            rnd_nx_r <= RND_RESET_NEXT;
             thr_sum_r <= {TSUMW{1'b0}};
             sw_on_r <= 1'b0;
             first_r <= 1'b1;
             dp_r <= {PBITS{1'b0}};
             sync_cnt_r <= 32'd0;
-            th_r <= 2'd0;
+            th_r <= 3'd0;
             o_u0 <= U0_INIT;
         end else begin
             if (i_lseed_load) begin
                 rnd_r <= (i_lseed == 32'd0) ? 32'd1 : i_lseed;
+                rnd_nx_r <= (i_lseed == 32'd0) ? RND_RESET_NEXT : xorshift(i_lseed);
                 first_r <= 1'b1;
                 dp_r <= {PBITS{1'b0}};
                 sync_cnt_r <= 32'd0;
@@ -811,35 +900,36 @@ module el_mac #(
                 sw_b_r <= {CBITS{1'b0}};
                 sw_all_r <= first_r || (SYNC != 0 && sync_cnt_r == 32'd0);
             end else if (sw_on_r) begin
-                if (sw_draw) rnd_r <= rnd_next;
-                if (sw_flag) dp_r <= (dp_r == P_LAST) ? {PBITS{1'b0}} : dp_r + 1'b1;
+                if (sw_draw) begin rnd_r <= rnd_next; rnd_nx_r <= xorshift(rnd_next); end
                 sw_b_r <= sw_b_r + 1'b1;
                 if (sw_b_r == B_LAST) begin
                     sw_on_r <= 1'b0;
-                    sw_done_r <= 1'b1;
                     first_r <= 1'b0;
                     sync_cnt_r <= (sync_cnt_r == EVERY_LAST) ? 32'd0 : sync_cnt_r + 32'd1;
                 end
             end
+            // the registered decisions, a cycle behind the draws; done after the last chain's
+            if (sw_flag_r) dp_r <= (dp_r == P_LAST) ? {PBITS{1'b0}} : dp_r + 1'b1;
+            if (sw_last_r) sw_done_r <= 1'b1;
             // the threshold sum over every chain's phase C
             if (c2_v && LEARN_U0 != 0) begin
                 if (c2_sub) thr_sum_r <= thr_sum_r - c2_gm_x;
                 else if (c2_add) thr_sum_r <= thr_sum_r + c2_gm_x;
             end
             // the dictionary's draws
-            if (s1_draw) rnd_r <= rnd_next;
+            if (s1_draw) begin rnd_r <= rnd_next; rnd_nx_r <= xorshift(rnd_next); end
             // the threshold update
             case (th_r)
-                2'd0: if (ph_r == PH_LTAIL && l_drained) begin
+                3'd0: if (ph_r == PH_LTAIL && l_drained) begin
                     th_nz <= LEARN_U0 != 0 && thr_sum_r != {TSUMW{1'b0}};
                     th_p <= {TPW{1'b0}};
                     th_addend <= {{(TPW-TSUMW){thr_sum_r[TSUMW-1]}}, thr_sum_r};
                     th_bit_r <= 5'd0;
                     th_r32 <= th_draw ? (rnd_next & RMASK_U0) : 32'd0;
-                    if (th_draw) rnd_r <= rnd_next;
-                    th_r <= 2'd1;
+                    if (th_draw) begin rnd_r <= rnd_next; rnd_nx_r <= xorshift(rnd_next); end
+                    th_r <= 3'd1;
                 end
-                2'd1: begin
+                3'd1: begin
                     // p = sum * RATE_U0: bit th_bit_r of the rate adds sum << th_bit_r
                     if (th_bit_r != 5'd16) begin
                         if (RATE_U0_S[th_bit_r[3:0]]) th_p <= th_p + th_addend;
@@ -847,16 +937,17 @@ module el_mac #(
                         th_bit_r <= th_bit_r + 5'd1;
                     end else begin
                         th_q <= ((th_p_x >>> PRE_U0) + th_r_x) >>> SH_U0;
-                        th_r <= 2'd2;
+                        th_r <= 3'd2;
                     end
                 end
-                2'd2: begin u0_clamped <= u0_neg ? {WS{1'b0}} : u0_over ? U0_MAX[WS-1:0] : u0_new[WS-1:0]; th_r <= 2'd3; end
-                default: begin   // 3: the new threshold; phase L ends in this cycle
+                3'd2: begin u0_new <= u0_x + th_q_x; th_r <= 3'd3; end
+                3'd3: begin u0_clamped <= u0_neg ? {WS{1'b0}} : u0_over ? U0_MAX[WS-1:0] : u0_new[WS-1:0]; th_r <= 3'd4; end
+                default: begin   // 4: the new threshold; phase L ends in this cycle
                     if (th_nz) o_u0 <= u0_clamped;
                     o_u0_changed <= th_nz && (u0_clamped != o_u0);
                     o_ldone <= 1'b1;
                     thr_sum_r <= {TSUMW{1'b0}};
-                    th_r <= 2'd0;
+                    th_r <= 3'd0;
                 end
             endcase
         end
