@@ -128,6 +128,8 @@ public sealed class LearningTests
         { "... and the error names the lane count that fits", BarsConfig(lanes: 4), "use 2 lanes" },
         { "dictionary rate that rounds to zero", BarsConfig().Replace("\"tau_a\": 2000", "\"tau_a\": 1e30", StringComparison.Ordinal), "tau_a" },
         { "more chains than the hardware multiplexes", BarsConfig().Replace("\"batch\": 4", "\"batch\": 65", StringComparison.Ordinal), "learning.batch" },
+        // 48 chains' u, codes and active lists need ~49 block RAMs: the chain count is the setting to change
+        { "more chains than the block RAMs hold", BarsConfig().Replace("\"batch\": 4", "\"batch\": 48", StringComparison.Ordinal), "learning.batch" },
     };
 
     [Theory]

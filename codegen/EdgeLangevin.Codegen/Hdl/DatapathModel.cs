@@ -116,13 +116,15 @@ public sealed class DatapathModel
             chosen = bramWithoutDictionary + dictionaryBram <= Up5kBram ? DictionaryMemory.Bram : DictionaryMemory.Spram;
         if (chosen == DictionaryMemory.Spram && !spramFits && DictionaryWordsPerLane <= SpramWords)
             throw InvalidInputException.Field(source, "vectors.data_count",
-                $"the data memory ({DataCount} data x D = {D}) takes {dataSpram} of the UP5K's {Up5kSpram} SPRAMs, and the dictionary needs {Lanes} more (one per lane) because it does not fit the block RAMs beside everything else; use fewer data (data_count), or fewer lanes");
+                $"the data memory ({DataCount} data x D = {D}) takes {dataSpram} of the UP5K's {Up5kSpram} SPRAMs, and the dictionary needs {Lanes} more (one per lane) because it does not fit the block RAMs beside everything else; use fewer data (data_count), fewer lanes, or fewer chains (learning.batch: every chain's u, codes and active lists are block RAM, {Chains} chains now)");
         if (chosen == DictionaryMemory.Spram && !spramFits)
             throw InvalidInputException.Field(source, "dictionary",
                 $"K = {K}, D = {D} with {Lanes} lanes needs {DictionaryWordsPerLane} dictionary words per lane (rows {Rows} x {1 << KBits} padded units) but one SPRAM holds {SpramWords} and the UP5K has {Up5kSpram}; the UP5K cannot hold this dictionary (use more lanes or a smaller K or D)");
         DictionaryMemory = chosen;
         BramEstimate = bramWithoutDictionary + (chosen == DictionaryMemory.Bram ? dictionaryBram : 0);
         SpramEstimate = (chosen == DictionaryMemory.Spram ? Lanes : 0) + dataSpram;
+        if (BramEstimate > Up5kBram && learning is not null)
+            throw InvalidInputException.Field(source, "learning.batch", $"the design needs about {BramEstimate} block RAMs, the UP5K has {Up5kBram}: every chain's u, codes and active lists are block RAM ({Chains} chains); use fewer chains{(chosen == DictionaryMemory.Bram ? ", SPRAM for the dictionary" : "")} or a smaller K");
         if (BramEstimate > Up5kBram)
             throw InvalidInputException.Field(source, "dictionary", $"the design needs about {BramEstimate} block RAMs, the UP5K has {Up5kBram}; the UP5K cannot hold this configuration (use SPRAM for the dictionary, or a smaller K or D)");
 
