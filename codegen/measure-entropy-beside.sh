@@ -30,7 +30,7 @@ for seed in "$@"; do
     nextpnr-ice40 --up5k --package sg48 --pcf "$g/board/icebreaker.pcf" --json top.json --asc "top-$seed.asc" --freq 48 \
         --timing-allow-fail $loops --seed "$seed" -l "nextpnr-$seed.log" > /dev/null 2>&1
     echo "== $mode seed $seed: $(grep -E 'ICESTORM_LC:' "nextpnr-$seed.log" | tail -1 | awk '{print $3 $4}') LC," \
-        "$(grep -E 'ICESTORM_RAM:' "nextpnr-$seed.log" | tail -1 | awk '{print $3}') BRAM, $(grep -E 'ICESTORM_DSP:' "nextpnr-$seed.log" | tail -1 | awk '{print $3}') DSP;" \
+        "$(grep -E 'ICESTORM_RAM:' "nextpnr-$seed.log" | tail -1 | awk '{print $3 $4}') BRAM, $(grep -E 'ICESTORM_DSP:' "nextpnr-$seed.log" | tail -1 | awk '{print $3 $4}') DSP;" \
         "$(grep -E 'Max frequency for clock' "nextpnr-$seed.log" | tail -1 | sed 's/.*: //')"
     # the critical path's first and last cell (nextpnr's report)
     awk '/Critical path report for clock/{on=1} on && /Source|Setup/{print} /Setup/{if (on) exit}' "nextpnr-$seed.log" | sed -n '1p;$p' | sed 's/Info: */   /'
