@@ -1,9 +1,12 @@
+using System.Globalization;
 using EdgeLangevin.Cli;
+using EdgeLangevin.Core;
 using EdgeLangevin.Codegen.Hdl;
 using EdgeLangevin.Core.HardwareNoise;
 using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Model;
 using EdgeLangevin.Simulator;
+using Xunit.Abstractions;
 
 namespace EdgeLangevin.Hdl.Tests;
 
@@ -11,13 +14,103 @@ namespace EdgeLangevin.Hdl.Tests;
 /// The entropy source in the board top (simulated with the behavioural rings), its settings'
 /// bad-input rules, and the host-side estimate.
 /// </summary>
-public sealed class EntropyBoardTests
+public sealed class EntropyBoardTests(ITestOutputHelper output)
 {
-    private static HdlProject EntropyProject(NoiseMode mode)
+    private static HdlProject EntropyProject(NoiseMode mode, int sampleDiv = 4)
     {
         HdlProject plain = HdlTestConfigs.Project(16, 8, 2, Variant.Signed, seed: 21);
-        var config = plain.Config with { Hdl = plain.Config.Hdl with { Entropy = new EntropySettings { Enabled = true, NoiseMode = mode } } };
+        var config = plain.Config with { Hdl = plain.Config.Hdl with { Entropy = new EntropySettings { Enabled = true, NoiseMode = mode, SampleDiv = sampleDiv } } };
         return HdlProject.Create(plain.Model, config, "test K=16 D=8 with the entropy source");
+    }
+
+    /// <summary>
+    /// Physical mode on the simulated board (Icarus, behavioural rings, a raw bit every 2 clocks): the
+    /// core draws every noise word from the source, and each step's 16 words are 16 consecutive words of
+    /// the C# PhysicalGaussianNoise mapping applied to the raw bits the board logged (the first step the
+    /// first 16); the run's result is the C# core's with those words. Then the same run with the raw
+    /// bits stuck at 0 from just after the first step: the health tests fail (RCT), the LED and 'H' say
+    /// so, and the later steps draw the generator's words from the host's seed (fallback "generator").
+    /// </summary>
+    [Fact]
+    public void Physical_mode_draws_the_csharp_mapping_of_the_raw_bits_and_a_fault_falls_back_to_the_generator()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        HdlProject p = EntropyProject(NoiseMode.Physical, sampleDiv: 2);
+        const int steps = 3, k = 16;
+        VectorSet v = TestVectors.Generate(p.Model, p.Parameters.Format, p.Config.Inference, steps, 21);
+        byte[] host = BoardProtocol.LoadDictionary(p.Parameters.DictionaryRowMajor)
+            .Concat(BoardProtocol.LoadX(v.X)).Concat(BoardProtocol.LoadU(v.UInit))
+            .Concat(BoardProtocol.Seed(v.GeneratorSeed)).Concat(BoardProtocol.Run(steps))
+            .Concat(EntropyProtocol.Health()).ToArray();
+        int runReply = 5 + BoardProtocol.ReplyBytes(k);
+        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
+        string src = verifier.Sources(p.Datapath);
+
+        var (reply, log) = verifier.SimulateBoardLog(src, host, runReply + 17, ["+log_noise=1"]);
+        int[] raw = LogValues(log, "RAW").Select(x => (int)x[0]).ToArray();
+        long[][] drawn = LogValues(log, "ETA");
+        int[] words = PhysicalNoiseWords.Words(PhysicalNoiseWords.Condition(raw, p.Datapath.Settings.Entropy.CondRaw));
+        Assert.Equal(steps * k, drawn.Length);
+        int[] eta = drawn.Select(x => (int)x[0]).ToArray();
+        int from = 0;
+        for (int t = 0; t < steps; t++)
+        {
+            int at = IndexOfBlock(words, eta.AsSpan(t * k, k), from);
+            Assert.True(at >= 0, $"step {t}: its words {string.Join(", ", eta.Skip(t * k).Take(k))} are not 16 consecutive words of the C# mapping after word {from} ({words.Length} words)");
+            if (t == 0) Assert.Equal(0, at);
+            output.WriteLine($"step {t}: C# words {at}..{at + k - 1}, first drawn at clock {drawn[t * k][1]}");
+            from = at + k;
+        }
+        output.WriteLine($"{raw.Length} raw bits logged, {words.Length} C# words from them");
+        AssertCoreResult(p, v, steps, eta, reply.AsSpan(0, runReply));
+        BoardHealth h = BoardHealth.Parse(reply.AsSpan(runReply + 1, 16));
+        Assert.Equal((NoiseHealthStatus.Ok, 2, 0), (h.Status, h.Mode, h.Failures));
+        Assert.Contains("LED fault=0", log);
+
+        // stuck at 0 from 200 clocks after the first step's walk
+        long faultAt = drawn[0][1] + 200;
+        var (faultReply, faultLog) = verifier.SimulateBoardLog(src, host, runReply + 17, ["+log_noise=1", $"+fault_at={faultAt}"]);
+        int[] faultEta = LogValues(faultLog, "ETA").Select(x => (int)x[0]).ToArray();
+        Assert.Equal(eta.Take(k), faultEta.Take(k));
+        Assert.Equal(v.Noise.Take((steps - 1) * k), faultEta.Skip(k));
+        AssertCoreResult(p, v, steps, faultEta, faultReply.AsSpan(0, runReply));
+        BoardHealth f = BoardHealth.Parse(faultReply.AsSpan(runReply + 1, 16));
+        Assert.Equal((NoiseHealthStatus.RepetitionCount, 2, 1), (f.Status, f.Mode, f.Failures));
+        Assert.Equal(p.Datapath.Settings.Entropy.Health.RepetitionCutoff, f.FaultMeasure);
+        Assert.Contains("LED fault=1", faultLog);
+    }
+
+    private static long[][] LogValues(string log, string tag) =>
+        log.Split('\n').Where(l => l.StartsWith(tag + " ", StringComparison.Ordinal))
+            .Select(l => l[(tag.Length + 1)..].Trim().Split(' ').Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray()).ToArray();
+
+    private static int IndexOfBlock(int[] words, ReadOnlySpan<int> block, int from)
+    {
+        for (int i = from; i + block.Length <= words.Length; i++)
+            if (words.AsSpan(i, block.Length).SequenceEqual(block)) return i;
+        return -1;
+    }
+
+    /// <summary>The board's reply to the run equals the C# core (LangevinSolver) run with <paramref name="eta"/> as its noise words.</summary>
+    private static void AssertCoreResult(HdlProject p, VectorSet v, int steps, int[] eta, ReadOnlySpan<byte> reply)
+    {
+        int k = p.Model.K;
+        var solver = new LangevinSolver(v.Parameters.Step, v.Parameters.DictionaryRowMajor, p.Model.D, k, 1, v.RunSeed);
+        solver.SetData(0, v.X, 0);
+        Array.Copy(v.UInit, solver.Workspace.U, k);
+        Array.Copy(v.MInit, solver.Workspace.M, k);
+        solver.ExternalNoise = new Replay(eta);
+        for (int t = 0; t < steps; t++) solver.Step();
+        Assert.Equal("axusr"u8.ToArray(), reply[..5].ToArray());
+        var (codes, states) = BoardProtocol.ParseReply(reply[5..], k);
+        Assert.Equal(solver.Workspace.U.Take(k).ToArray(), states);
+        Assert.Equal(Enumerable.Range(0, k).Select(j => (int)solver.CodeQ(0, j)).ToArray(), codes);
+    }
+
+    private sealed class Replay(int[] words) : INoiseWordSource
+    {
+        private int _next;
+        public int NextEta() => words[_next++];
     }
 
     [Fact]
@@ -65,11 +158,13 @@ public sealed class EntropyBoardTests
         Assert.True(BoardHealth.Parse(raw.AsSpan(130, 16)).RawBitsTested >= 1024);
     }
 
-    [Fact]
-    public void The_board_top_with_the_entropy_source_is_lint_clean()
+    [Theory]
+    [InlineData(NoiseMode.Seeded)]
+    [InlineData(NoiseMode.Physical)]
+    public void The_board_top_with_the_entropy_source_is_lint_clean(NoiseMode mode)
     {
         HdlTestConfigs.RequireTools("verilator");
-        HdlProject p = EntropyProject(NoiseMode.Seeded);
+        HdlProject p = EntropyProject(mode);
         ToolResult r = HdlVerifier.Lint(new HdlVerifier(HdlTestConfigs.WorkRoot).Sources(p.Datapath), "el_top_icebreaker");
         Assert.True(r.Ok && !(r.Stdout + r.Stderr).Contains("%Warning", StringComparison.Ordinal), r.Tail(30));
     }
@@ -85,7 +180,8 @@ public sealed class EntropyBoardTests
 
     public static TheoryData<string, string> BadEntropy() => new()
     {
-        { """{"enabled": true, "noise_mode": "physical"}""", "not wired into the generated datapath" },
+        { """{"noise_mode": "physical"}""", "hdl.entropy.enabled" },
+        { """{"enabled": true, "noise_mode": "physical", "cond_raw": 2}""", "the physical mode needs" },
         { """{"noise_mode": "seeded"}""", "hdl.entropy.enabled" },
         { """{"enabled": true, "rings": 200, "stages": 3}""", "528" },
         { """{"enabled": true, "stages": 1}""", "hdl.entropy.stages" },
@@ -118,18 +214,42 @@ public sealed class EntropyBoardTests
         }
     }
 
-    [Fact]
-    public void Verify_refuses_a_seeded_design_and_says_which_mode_to_verify()
+    [Theory]
+    [InlineData("seeded")]
+    [InlineData("physical")]
+    public void Verify_refuses_a_seeded_or_physical_design_and_says_which_mode_to_verify(string mode)
     {
         string cfg = Path.Combine(Path.GetTempPath(), $"el-ent-{Guid.NewGuid():N}.json");
         try
         {
-            File.WriteAllText(cfg, """{"hdl": {"lanes": 2, "entropy": {"enabled": true, "noise_mode": "seeded"}}, "vectors": {"k": 16, "d": 8}}""");
+            File.WriteAllText(cfg, $$$"""{"hdl": {"lanes": 2, "entropy": {"enabled": true, "noise_mode": "{{{mode}}}"}}, "vectors": {"k": 16, "d": 8}}""");
             var o = new StringWriter();
             var e = new StringWriter();
             int code = CliApp.Run(["hdl", "verify", "--config", cfg, "--steps", "10", "--simulators", "icarus", "--work", HdlTestConfigs.WorkRoot], o, e);
             Assert.Equal(2, code);
             Assert.Contains("\"noise_mode\": \"deterministic\"", e.ToString());
+            Assert.Contains($"\"{mode}\" noise cannot be verified", e.ToString());
+        }
+        finally
+        {
+            File.Delete(cfg);
+        }
+    }
+
+    [Fact]
+    public void Hdl_run_in_physical_mode_prints_the_health_status_and_counts_and_compares_nothing()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        string cfg = Path.Combine(Path.GetTempPath(), $"el-ent-{Guid.NewGuid():N}.json");
+        try
+        {
+            File.WriteAllText(cfg, """{"hdl": {"lanes": 2, "entropy": {"enabled": true, "noise_mode": "physical", "sample_div": 2}}, "vectors": {"k": 16, "d": 8}}""");
+            var o = new StringWriter();
+            var e = new StringWriter();
+            int code = CliApp.Run(["hdl", "run", "--port", "sim", "--config", cfg, "--steps", "1", "--work", HdlTestConfigs.WorkRoot], o, e);
+            Assert.True(code == 0, e.ToString());
+            Assert.Matches(@"entropy source: .*; noise mode physical; [1-9][0-9]+ raw bits tested, 0 failures", o.ToString());
+            Assert.Contains("not compared with the C# core", o.ToString());
         }
         finally
         {

@@ -18,7 +18,7 @@ public sealed record BoardHealth(NoiseHealthStatus Status, int Mode, int Failure
             BitConverter.ToUInt32(b[8..12]), BitConverter.ToInt16(b[12..14]), BitConverter.ToInt16(b[14..16]));
     }
 
-    public string ModeName => Mode switch { 0 => "deterministic", 1 => "seeded", _ => $"unknown ({Mode})" };
+    public string ModeName => Mode switch { 0 => "deterministic", 1 => "seeded", 2 => "physical", _ => $"unknown ({Mode})" };
 
     public override string ToString() =>
         FormattableString.Invariant($"entropy source: {NoiseHealth.Describe(Status)}; noise mode {ModeName}; {RawBitsTested} raw bits tested, {Failures} failures") +

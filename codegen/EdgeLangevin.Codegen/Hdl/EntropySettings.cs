@@ -12,7 +12,7 @@ public enum NoiseMode
     Deterministic,
     /// <summary>The same generator, seeded from the entropy source at every run (unless the host sends a seed).</summary>
     Seeded,
-    /// <summary>Noise words from conditioned entropy through PhysicalGaussianNoise's integer mapping.</summary>
+    /// <summary>Noise words from conditioned entropy through PhysicalGaussianNoise's integer mapping (el_phys_noise into the core through el_noise_phys); the design also has the other two modes ('N' switches).</summary>
     Physical,
 }
 
@@ -98,8 +98,6 @@ public sealed record EntropySettings
         string F(string name) => "hdl.entropy." + name;
         if (!Enum.IsDefined(NoiseMode)) throw InvalidInputException.Field(file, F("noise_mode"), "expected \"deterministic\", \"seeded\" or \"physical\"");
         if (!Enum.IsDefined(Fallback)) throw InvalidInputException.Field(file, F("fallback"), "expected \"generator\" or \"halt\"");
-        if (NoiseMode == NoiseMode.Physical)
-            throw InvalidInputException.Field(file, F("noise_mode"), "\"physical\" is not wired into the generated datapath yet (the noise-word unit el_phys_noise exists and is verified in simulation, ENTROPY.md; the core cannot take its words); use \"seeded\" (the generator seeded from the entropy source) or \"deterministic\"");
         if (!Enabled && NoiseMode != NoiseMode.Deterministic)
             throw InvalidInputException.Field(file, F("noise_mode"), $"\"{Snake(NoiseMode)}\" needs the entropy source: set hdl.entropy.enabled to true");
         if (Stages < 3 || Stages > 31) throw InvalidInputException.Field(file, F("stages"), $"expected 3 to 31 LUTs per ring (a shorter ring runs faster than the iCE40 fabric can carry a clean signal), got {Stages}");

@@ -229,6 +229,10 @@ public sealed class HdlVerifier
     /// back, as a host does that waits for an answer (the board ignores bytes during a run).
     /// </summary>
     public byte[] SimulateBoard(string src, byte[] hostBytes, int replyBytes, CancellationToken cancel = default, int holdAt = -1, int holdFor = 0)
+        => SimulateBoardLog(src, hostBytes, replyBytes, [], cancel, holdAt, holdFor).Reply;
+
+    /// <summary><see cref="SimulateBoard"/> with extra plusargs for the board testbench; also returns its output (the physical-noise log, ENTROPY.md).</summary>
+    public (byte[] Reply, string Stdout) SimulateBoardLog(string src, byte[] hostBytes, int replyBytes, IEnumerable<string> plusargs, CancellationToken cancel = default, int holdAt = -1, int holdFor = 0)
     {
         string outDir = Path.Combine(src, "icarus-top");
         string vvp = Path.Combine(outDir, "el_top_tb.vvp");
@@ -248,12 +252,12 @@ public sealed class HdlVerifier
         try
         {
             File.WriteAllText(Path.Combine(run, "uart_in.hex"), string.Concat(hostBytes.Select(x => x.ToString("x2", CultureInfo.InvariantCulture) + "\n")));
-            ToolResult r = ToolRunner.Run("vvp", ["-n", vvp, $"+bytes={hostBytes.Length}", $"+reply={replyBytes}", $"+hold_at={holdAt}", $"+hold_for={holdFor}"], run, cancel);
+            ToolResult r = ToolRunner.Run("vvp", new[] { "-n", vvp, $"+bytes={hostBytes.Length}", $"+reply={replyBytes}", $"+hold_at={holdAt}", $"+hold_for={holdFor}" }.Concat(plusargs), run, cancel);
             var got = Regex.Matches(r.Stdout, @"^RX ([0-9a-f]{2})$", RegexOptions.Multiline | RegexOptions.CultureInvariant)
                 .Select(m => Convert.ToByte(m.Groups[1].Value, 16)).ToArray();
             if (!r.Stdout.Contains("DONE ok", StringComparison.Ordinal))
                 throw new HdlToolException($"the simulated board answered {got.Length} of {replyBytes} bytes: {r.Tail(5)}");
-            return got;
+            return (got, r.Stdout);
         }
         finally
         {

@@ -202,7 +202,9 @@ public sealed class EntropyTemplateValues
         Enabled = source?.Enabled ?? false;
         Fallback = source?.Fallback == NoiseFallback.Halt ? "halt" : "generator";
         FallbackHalt = source?.Fallback == NoiseFallback.Halt;
-        ModeInit = source?.NoiseMode == NoiseMode.Seeded ? 1 : 0;
+        ModeInit = source?.NoiseMode switch { NoiseMode.Seeded => 1, NoiseMode.Physical => 2, _ => 0 };
+        Physical = source is { Enabled: true, NoiseMode: NoiseMode.Physical };
+        ModeMax = Physical ? 2 : 1;
         Rings = source?.Rings ?? 0;
         Stages = source?.Stages ?? 0;
         SampleDiv = source?.SampleDiv ?? 0;
@@ -233,8 +235,12 @@ public sealed class EntropyTemplateValues
     public bool Enabled { get; }
     public string Fallback { get; }
     public bool FallbackHalt { get; }
-    /// <summary>Noise mode after configuration: 0 deterministic, 1 seeded.</summary>
+    /// <summary>Noise mode after configuration: 0 deterministic, 1 seeded, 2 physical.</summary>
     public int ModeInit { get; }
+    /// <summary>The physical mode is generated (el_phys_noise feeds the core through el_noise_phys; 'N' accepts mode 2).</summary>
+    public bool Physical { get; }
+    /// <summary>Highest mode 'N' accepts: 2 with the physical mode, else 1.</summary>
+    public int ModeMax { get; }
     public int Rings { get; }
     public int Stages { get; }
     public int SampleDiv { get; }

@@ -1,0 +1,37 @@
+#!/bin/bash
+# The entropy source beside a datapath on the UP5K: generates the iCEBreaker top for K = 16, D = 64,
+# 2 lanes (random signed model, seed 1; env K, D, LANES change them) with hdl.entropy {"enabled": true, "noise_mode": MODE}
+# (MODE "physical" or "seeded"), or without the source (MODE "none"), then runs yosys synth_ice40 and
+# nextpnr-ice40 at 48 MHz (rings excluded from timing: --ignore-loops) for each placement SEED.
+# Prints per seed: logic cells, block RAM, DSP, the achieved clock and the critical path's ends.
+# Usage: bash codegen/measure-entropy-beside.sh WORKDIR MODE SEED...
+# (EDGELANGEVIN_CLI, if set, is the edgelangevin command to generate with instead of dotnet run)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$1; mode=$2; shift 2
+mkdir -p "$work"
+if [ "$mode" = none ]; then entropy='{"enabled": false}'; else entropy="{\"enabled\": true, \"noise_mode\": \"$mode\"}"; fi
+cat > "$work/config.json" <<JSON
+{"hdl": {"lanes": ${LANES:-2}, "entropy": $entropy},
+ "vectors": {"problem": "random", "variant": "signed", "k": ${K:-16}, "d": ${D:-64}, "lambda": 1, "pi": 0.3, "sigma": 0.5}}
+JSON
+${EDGELANGEVIN_CLI:-dotnet run --project $root/src/EdgeLangevin.Cli -c Release --} hdl generate --config "$work/config.json" --out "$work/gen" > /dev/null
+g="$work/gen"
+cd "$work"
+src="$g/rtl/el_arith.v $g/rtl/el_ram.v $g/rtl/el_noise.v $g/rtl/el_mac.v $g/rtl/el_core.v"
+if [ "$mode" != none ]; then src="$src $g/rtl/el_health.v $g/rtl/el_entropy.v $g/board/el_entropy_ctl.v $g/board/el_ro_ice40.v"; fi
+src="$src $g/board/el_uart.v $g/board/el_top_icebreaker.v"
+# yosys 0.23's ABC sometimes aborts in lutpack (an assertion, not a design error): try again
+for try in 1 2 3; do
+    yosys -q -l yosys.log -p "read_verilog $src; synth_ice40 -dsp -spram -top el_top_icebreaker -json top.json" && break
+done
+loops=""; [ "$mode" != none ] && loops="--ignore-loops"
+for seed in "$@"; do
+    nextpnr-ice40 --up5k --package sg48 --pcf "$g/board/icebreaker.pcf" --json top.json --asc "top-$seed.asc" --freq 48 \
+        --timing-allow-fail $loops --seed "$seed" -l "nextpnr-$seed.log" > /dev/null 2>&1
+    echo "== $mode seed $seed: $(grep -E 'ICESTORM_LC:' "nextpnr-$seed.log" | tail -1 | awk '{print $3 $4}') LC," \
+        "$(grep -E 'ICESTORM_RAM:' "nextpnr-$seed.log" | tail -1 | awk '{print $3 $4}') BRAM, $(grep -E 'ICESTORM_DSP:' "nextpnr-$seed.log" | tail -1 | awk '{print $3 $4}') DSP;" \
+        "$(grep -E 'Max frequency for clock' "nextpnr-$seed.log" | tail -1 | sed 's/.*: //')"
+    # the critical path's first and last cell (nextpnr's report)
+    awk '/Critical path report for clock/{on=1} on && /Source|Setup/{print} /Setup/{if (on) exit}' "nextpnr-$seed.log" | sed -n '1p;$p' | sed 's/Info: */   /'
+done
