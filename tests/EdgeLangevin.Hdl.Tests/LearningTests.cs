@@ -42,6 +42,11 @@ public sealed class LearningTests
         var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(vectors, "manifest.json")))!;
         Assert.True(manifest["learning"]!["dictionary_writes"]!.GetValue<int>() > 1000);
         Assert.NotEqual(p.Parameters.Step.U0, manifest["learning"]!["checkpoints"]![0]!["u0_q"]!.GetValue<int>());
+        // the phase split: a MAC bound is a lower bound, so each phase takes at least its bound, and phase L
+        // (B chains' sums over every row for each unit active in some chain) does MAC work every step here
+        long lc = r.LearnCycles!.Value, lb = r.LearnBound!.Value;
+        Assert.True(lb > 0 && lc >= lb, $"phase L: {lc} cycles vs bound {lb}");
+        Assert.True(r.Cycles - lc >= r.MacBound - lb && r.MacBound - lb > 0, $"inference: {r.Cycles - lc} cycles vs bound {r.MacBound - lb}");
     }
 
     [Theory]

@@ -29,6 +29,10 @@ public sealed record SimulationResult(string Simulator, bool Passed, string? Err
     public bool Learning { get; init; }
     /// <summary>The VCD written around the first mismatch (--waves), else null.</summary>
     public string? Waves { get; init; }
+    /// <summary>Learning runs: clocks spent in phase L (el_core's ST_LEARN and ST_LWAIT) over all steps, else null.</summary>
+    public long? LearnCycles { get; init; }
+    /// <summary>Learning runs: phase L's MAC bound over all steps (ROWS B per unit active in some chain), else null.</summary>
+    public long? LearnBound { get; init; }
 
     /// <summary>Cycles per step after the first (which also primes the noise pipeline and thresholds the initial state).</summary>
     public double SteadyCyclesPerStep => Steps > 1 ? (double)(Cycles - FirstStepCycles) / (Steps - 1) : Cycles;
@@ -44,9 +48,16 @@ public sealed record SimulationResult(string Simulator, bool Passed, string? Err
         string what = Learning
             ? "every chain's noise, u and s word, u0, the learner stream, every dictionary write and the checkpoints equal"
             : "every noise word, u and s word equal";
+        string phases = LearnCycles is long lc && LearnBound is long lb && Steps > 0
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"; per step over all steps, inference phase {(double)(Cycles - lc) / Steps:0.0} vs its MAC bound {(double)(MacBound - lb) / Steps:0.0} ({Above(Cycles - lc, MacBound - lb)}), learning phase {(double)lc / Steps:0.0} vs {(double)lb / Steps:0.0} ({Above(lc, lb)})")
+            : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{Simulator}: pass ({Steps} steps, {what}); cycles/step {SteadyCyclesPerStep:0.0} vs MAC bound {SteadyMacBoundPerStep:0.0} ({100 * OverheadFraction:+0.0;-0.0} %)");
+            $"{Simulator}: pass ({Steps} steps, {what}); cycles/step {SteadyCyclesPerStep:0.0} vs MAC bound {SteadyMacBoundPerStep:0.0} ({100 * OverheadFraction:+0.0;-0.0} %){phases}");
     }
+
+    private static string Above(long cycles, long bound) =>
+        bound > 0 ? string.Create(CultureInfo.InvariantCulture, $"{100.0 * cycles / bound - 100:+0.0;-0.0} %") : "no MAC work";
 
     public JsonObject ToJson() => new()
     {
@@ -60,6 +71,7 @@ public sealed record SimulationResult(string Simulator, bool Passed, string? Err
         ["steps"] = Steps, ["cycles"] = Cycles, ["mac_bound"] = MacBound,
         ["cycles_per_step"] = Round(SteadyCyclesPerStep), ["mac_bound_per_step"] = Round(SteadyMacBoundPerStep),
         ["overhead_fraction"] = double.IsFinite(OverheadFraction) ? Round(OverheadFraction) : null,
+        ["learn_cycles"] = LearnCycles, ["learn_mac_bound"] = LearnBound,
     };
 
     private static double Round(double v) => Math.Round(v, 4);
@@ -266,14 +278,18 @@ public sealed class HdlVerifier
     }
 
     private static readonly Regex MismatchLine = new(@"MISMATCH step=(\d+) (?:chain=(\d+) )?unit=(\d+) word=(\w+) expected=([0-9a-fA-FxXzZ]+) got=([0-9a-fA-FxXzZ]+)(?: d=(\d+) k=(\d+))?", RegexOptions.CultureInvariant);
-    private static readonly Regex PassLine = new(@"RESULT pass steps=(\d+) cycles=(\d+) mac_bound=(\d+) first_step_cycles=(\d+) first_step_bound=(\d+)", RegexOptions.CultureInvariant);
+    private static readonly Regex PassLine = new(@"RESULT pass steps=(\d+) cycles=(\d+) mac_bound=(\d+) first_step_cycles=(\d+) first_step_bound=(\d+)(?:.* learn_cycles=(\d+) learn_bound=(\d+))?", RegexOptions.CultureInvariant);
     private static readonly Regex ErrorLine = new(@"RESULT error=""([^""]*)""", RegexOptions.CultureInvariant);
 
     public static SimulationResult Parse(string simulator, ToolResult r)
     {
         string text = r.Stdout;
         if (PassLine.Match(text) is { Success: true } p)
-            return new SimulationResult(simulator, true, null, null, I(p, 1), L(p, 2), L(p, 3), L(p, 4), L(p, 5));
+            return new SimulationResult(simulator, true, null, null, I(p, 1), L(p, 2), L(p, 3), L(p, 4), L(p, 5))
+            {
+                LearnCycles = p.Groups[6].Success ? L(p, 6) : null,
+                LearnBound = p.Groups[7].Success ? L(p, 7) : null,
+            };
         if (MismatchLine.Match(text) is { Success: true } m)
             return new SimulationResult(simulator, false, null, new Mismatch(I(m, 1), I(m, 3), m.Groups[4].Value, m.Groups[5].Value, m.Groups[6].Value,
                 m.Groups[2].Success ? I(m, 2) : 0, m.Groups[7].Success ? (I(m, 7), I(m, 8)) : null), 0, 0, 0, 0, 0);

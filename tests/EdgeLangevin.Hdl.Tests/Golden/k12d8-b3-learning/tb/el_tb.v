@@ -86,6 +86,7 @@ module el_tb;
     integer f_noise, f_u, f_s, f_u0, f_learner, f_writes, f_ck, rc;
     integer steps, step, d, k, b, i, failed, cycles, step_cycles, mac_bound, ckevery;
     integer first_cycles, first_bound, traced;
+    integer learn_cycles, learn_bound;   // phase L alone: its cycles and its MAC bound
 
     task fail;
         input [8*8-1:0] word;
@@ -200,6 +201,8 @@ module el_tb;
         steps = 0;
         cycles = 0;
         mac_bound = 0;
+        learn_cycles = 0;
+        learn_bound = 0;
         ckevery = 0;
         writes_left = 0;
         if (!$value$plusargs("steps=%d", steps)) begin
@@ -320,20 +323,25 @@ module el_tb;
             $writememh(dict_out, dict_got);
         end
         if (failed == 0)
-            $display("RESULT pass steps=%0d cycles=%0d mac_bound=%0d first_step_cycles=%0d first_step_bound=%0d units=%0d rows_per_lane=%0d chains=%0d",
-                     steps, cycles, mac_bound, first_cycles, first_bound, K, ROWS, B);
+            $display("RESULT pass steps=%0d cycles=%0d mac_bound=%0d first_step_cycles=%0d first_step_bound=%0d units=%0d rows_per_lane=%0d chains=%0d learn_cycles=%0d learn_bound=%0d",
+                     steps, cycles, mac_bound, first_cycles, first_bound, K, ROWS, B, learn_cycles, learn_bound);
         else
             $display("RESULT fail mismatches=%0d", failed);
         $finish;
     end
 
-    // the MAC bound: 2 ROWS n per chain step, ROWS B per unit active in some chain in phase L
+    // the MAC bound: 2 ROWS n per chain step, ROWS B per unit active in some chain in phase L.
+    // Phase L's own cycles are the clocks el_core spends in ST_LEARN (4'd8) and ST_LWAIT (4'd9):
+    // the dictionary sums, their rounding and writes, and the threshold update; a re-threshold
+    // after u0 changed (ST_PREP) counts with the inference phase.
     always @(posedge clk) begin
         if (dut.mac_start_r) mac_bound = mac_bound + 2 * ROWS * dut.n_cur_r;
+        if (dut.st_r == 4'd8 || dut.st_r == 4'd9) learn_cycles = learn_cycles + 1;
         if (dut.learn_start_r) begin
             n_union = 0;
             for (q = 0; q < K; q = q + 1) n_union = n_union + dut.union_r[dut.bank_r][q];
             mac_bound = mac_bound + ROWS * B * n_union;
+            learn_bound = learn_bound + ROWS * B * n_union;
         end
     end
 endmodule
