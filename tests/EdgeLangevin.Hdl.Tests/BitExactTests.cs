@@ -69,19 +69,16 @@ public sealed class BitExactTests
         SimulationResult clean = HdlTestConfigs.Simulate(p, HdlSimulator.Icarus, 2000, 11, out string vectors);
         Assert.True(clean.Passed, clean.Summary());
 
-        string bad = Path.Combine(Path.GetTempPath(), "el-corrupt-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(bad);
+        string bad = HdlTestConfigs.CopyVectors(vectors);
         try
         {
-            foreach (string f in Directory.GetFiles(vectors)) File.Copy(f, Path.Combine(bad, Path.GetFileName(f)));
-            string path = Path.Combine(bad, file);
-            string[] lines = File.ReadAllLines(path);
+            string[] lines = File.ReadAllLines(Path.Combine(bad, file));
             int index = step * p.Datapath.K + unit;
             // s words of inactive units are 0, so flip a bit rather than add: any change must be caught
             long value = Convert.ToInt64(lines[index], 16) ^ 1;
-            lines[index] = value.ToString("x" + lines[index].Length.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
-            File.WriteAllText(path, string.Join("\n", lines) + "\n");
-            HdlTestConfigs.Reseal(bad, file);   // past the checksum check: the testbench must catch it
+            // resealed past the checksum check: the testbench must catch it
+            HdlTestConfigs.RewriteLine(bad, file, index,
+                value.ToString("x" + lines[index].Length.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture));
 
             var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
             string src = verifier.Sources(p.Datapath);

@@ -39,6 +39,25 @@ internal static class HdlTestConfigs
         return HdlProject.Create(config.Vectors.BuildModel(seed), config, "test config");
     }
 
+    /// <summary>A fresh temporary copy of a vector folder, for a test that changes a word in it (the caller deletes it).</summary>
+    public static string CopyVectors(string vectors)
+    {
+        string copy = Path.Combine(Path.GetTempPath(), "el-corrupt-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(copy);
+        foreach (string f in Directory.GetFiles(vectors)) File.Copy(f, Path.Combine(copy, Path.GetFileName(f)));
+        return copy;
+    }
+
+    /// <summary>Replaces line <paramref name="index"/> of a vector file and reseals it (<see cref="Reseal"/>).</summary>
+    public static void RewriteLine(string dir, string file, int index, string line)
+    {
+        string path = Path.Combine(dir, file);
+        string[] lines = File.ReadAllLines(path);
+        lines[index] = line;
+        File.WriteAllText(path, string.Join("\n", lines) + "\n");
+        Reseal(dir, file);
+    }
+
     /// <summary>
     /// Writes <paramref name="file"/>'s new SHA-256 into the folder's manifest, so that a word a
     /// test changed on purpose reaches the testbench instead of the checksum check.

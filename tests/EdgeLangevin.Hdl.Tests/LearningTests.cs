@@ -78,21 +78,16 @@ public sealed class LearningTests
         HdlProject p = HdlTestConfigs.FromConfig(BarsConfig(), 21);
         SimulationResult clean = HdlTestConfigs.Simulate(p, HdlSimulator.Icarus, 100, 21, out string vectors);
         Assert.True(clean.Passed, clean.Summary());
-        string bad = Path.Combine(Path.GetTempPath(), "el-learn-corrupt-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(bad);
+        string bad = HdlTestConfigs.CopyVectors(vectors);
         try
         {
-            foreach (string f in Directory.GetFiles(vectors)) File.Copy(f, Path.Combine(bad, Path.GetFileName(f)));
-            string path = Path.Combine(bad, "dictionary_writes.hex");
-            string[] lines = File.ReadAllLines(path);
+            string[] lines = File.ReadAllLines(Path.Combine(bad, "dictionary_writes.hex"));
             int index = lines.Length / 2;
             // record: step (79..48), k (47..32), d (31..16), value (15..0); flip the value's low bit
             string rec = lines[index];
             int step = Convert.ToInt32(rec[..8], 16), k = Convert.ToInt32(rec[8..12], 16), d = Convert.ToInt32(rec[12..16], 16);
             int value = Convert.ToInt32(rec[16..], 16) ^ 1;
-            lines[index] = rec[..16] + value.ToString("x4", CultureInfo.InvariantCulture);
-            File.WriteAllText(path, string.Join("\n", lines) + "\n");
-            HdlTestConfigs.Reseal(bad, "dictionary_writes.hex");
+            HdlTestConfigs.RewriteLine(bad, "dictionary_writes.hex", index, rec[..16] + value.ToString("x4", CultureInfo.InvariantCulture));
 
             var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
             string src = verifier.Sources(p.Datapath);
