@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Data;
 using EdgeLangevin.Reference.Inference;
@@ -252,16 +255,31 @@ internal sealed class DictionaryUpdate
         _userCount = new int[k];
     }
 
-    // One pass over s in memory order; branch-free (an entry is always written, the count moves only when s != 0).
+    // One pass over s in memory order. Four units at a time: the units with s != 0 come out of a compare mask
+    // (no branch per unit, and nothing done for the zeros), then one at a time, branch-free (an entry is always
+    // written, the count moves only when s != 0).
     private void ListUsers(double[] s)
     {
         int k = _k, chains = _chains;
         int[] users = _users, count = _userCount;
         Array.Clear(count);
+        ref double sRef = ref MemoryMarshal.GetArrayDataReference(s);
         for (int b = 0; b < chains; b++)
         {
-            int row = b * k;
-            for (int j = 0; j < k; j++)
+            int row = b * k, j = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; j + 4 <= k; j += 4)
+                {
+                    Vector256<double> v = Vector256.LoadUnsafe(ref sRef, (nuint)(row + j));
+                    for (uint bits = (~Vector256.Equals(v, Vector256<double>.Zero)).ExtractMostSignificantBits(); bits != 0; bits &= bits - 1)
+                    {
+                        int unit = j + BitOperations.TrailingZeroCount(bits);
+                        users[unit * chains + count[unit]++] = b;
+                    }
+                }
+            }
+            for (; j < k; j++)
             {
                 int n = count[j];
                 users[j * chains + n] = b;
@@ -288,23 +306,76 @@ internal sealed class DictionaryUpdate
 
     private void ApplyColumns(int lo, int hi, double[] s, double[] r, double[] columns, double rate, double[] acc)
     {
-        int k = _k, d = _d, chains = _chains;
-        int[] users = _users;
+        int d = _d, e = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; e + 16 <= d; e += 16) ApplyColumns16(lo, hi, e, s, r, columns, rate);
+        if (e < d) ApplyColumnsFrom(lo, hi, e, s, r, columns, rate, acc);
+    }
+
+    // Elements [e, e + 16) of columns lo .. hi - 1: element by element the operations of ApplyColumnsFrom (the same
+    // additions in the same order, so the same bits), with the block sum and the column's 16 elements held in registers.
+    private void ApplyColumns16(int lo, int hi, int e, double[] s, double[] r, double[] columns, double rate)
+    {
+        int k = _k, d = _d, chains = _chains, blocks = _blocks;
+        int[] users = _users, userCount = _userCount;
+        ref double rRef = ref MemoryMarshal.GetArrayDataReference(r);
+        ref double cRef = ref MemoryMarshal.GetArrayDataReference(columns);
+        var rateV = Vector256.Create(rate);
         for (int j = lo; j < hi; j++)
         {
-            Span<double> col = columns.AsSpan(j * d, d);
-            int e = j * chains, end = e + _userCount[j];
-            for (int blk = 0; blk < _blocks && e < end; blk++)
+            int u = j * chains, end = u + userCount[j];
+            if (u == end) continue;
+            nuint o = (nuint)(j * d + e);
+            Vector256<double> c0 = Vector256.LoadUnsafe(ref cRef, o), c1 = Vector256.LoadUnsafe(ref cRef, o + 4);
+            Vector256<double> c2 = Vector256.LoadUnsafe(ref cRef, o + 8), c3 = Vector256.LoadUnsafe(ref cRef, o + 12);
+            for (int blk = 0; blk < blocks && u < end; blk++)
+            {
+                int b1 = (int)((long)chains * (blk + 1) / blocks);
+                if (users[u] >= b1) continue; // no chain of this block uses unit j
+                Vector256<double> a0 = Vector256<double>.Zero, a1 = a0, a2 = a0, a3 = a0;
+                for (; u < end && users[u] < b1; u++)
+                {
+                    int b = users[u];
+                    var sb = Vector256.Create(s[b * k + j]);
+                    nuint ro = (nuint)(b * d + e);
+                    a0 += sb * Vector256.LoadUnsafe(ref rRef, ro);
+                    a1 += sb * Vector256.LoadUnsafe(ref rRef, ro + 4);
+                    a2 += sb * Vector256.LoadUnsafe(ref rRef, ro + 8);
+                    a3 += sb * Vector256.LoadUnsafe(ref rRef, ro + 12);
+                }
+                c0 += rateV * a0;
+                c1 += rateV * a1;
+                c2 += rateV * a2;
+                c3 += rateV * a3;
+            }
+            c0.StoreUnsafe(ref cRef, o);
+            c1.StoreUnsafe(ref cRef, o + 4);
+            c2.StoreUnsafe(ref cRef, o + 8);
+            c3.StoreUnsafe(ref cRef, o + 12);
+        }
+    }
+
+    // Elements [e, D) of columns lo .. hi - 1, the block sums formed in acc (at least D - e long).
+    private void ApplyColumnsFrom(int lo, int hi, int e, double[] s, double[] r, double[] columns, double rate, double[] acc)
+    {
+        int k = _k, d = _d, chains = _chains, n = d - e;
+        int[] users = _users;
+        Span<double> sum = acc.AsSpan(0, n);
+        for (int j = lo; j < hi; j++)
+        {
+            Span<double> col = columns.AsSpan(j * d + e, n);
+            int u = j * chains, end = u + _userCount[j];
+            for (int blk = 0; blk < _blocks && u < end; blk++)
             {
                 int b1 = (int)((long)chains * (blk + 1) / _blocks);
-                if (users[e] >= b1) continue; // no chain of this block uses unit j
-                Array.Clear(acc);
-                for (; e < end && users[e] < b1; e++)
+                if (users[u] >= b1) continue; // no chain of this block uses unit j
+                sum.Clear();
+                for (; u < end && users[u] < b1; u++)
                 {
-                    int b = users[e];
-                    ChainBatch.Axpy(s[b * k + j], r.AsSpan(b * d, d), acc);
+                    int b = users[u];
+                    ChainBatch.Axpy(s[b * k + j], r.AsSpan(b * d + e, n), sum);
                 }
-                ChainBatch.Axpy(rate, acc, col);
+                ChainBatch.Axpy(rate, sum, col);
             }
         }
     }
