@@ -47,7 +47,7 @@ public sealed class ChainBatch
     private readonly double _eps, _noise, _half, _friction, _theta;
     private readonly int _blocks;
     private readonly Action<int> _stepBlock;
-    private readonly double[][] _gaussians; // per block of chains: one chain's K noise draws (first order)
+    private readonly double[][] _gaussians; // per block of chains: four chains' K noise draws each (first order)
     // MALA only: the state, force and codes the step started from, and per-chain acceptance counts.
     private readonly double[] _uOld, _fOld, _sOld;
     private readonly long[] _accepted, _proposals;
@@ -89,7 +89,7 @@ public sealed class ChainBatch
         _blocks = Math.Min(chains, WorkerPool.Threads);
         _stepBlock = StepBlock;
         _gaussians = new double[_blocks][];
-        for (int i = 0; i < _blocks; i++) _gaussians[i] = new double[K];
+        for (int i = 0; i < _blocks; i++) _gaussians[i] = new double[4 * K]; // four chains' draws (StepRange)
         bool mala = settings.Method == InferenceMethod.Mala;
         _uOld = mala ? new double[chains * K] : [];
         _fOld = mala ? new double[chains * K] : [];
@@ -170,11 +170,29 @@ public sealed class ChainBatch
 
     private void StepRange(int lo, int hi, double[] gaussians)
     {
+        if (Settings.Method == InferenceMethod.Langevin && Settings.Order == 1)
+        {
+            // Each chain's K draws come from its own stream whatever the grouping: four chains' streams are
+            // advanced side by side (Rng.FillGaussianZiggurat4, the same numbers), then each chain steps.
+            int b = lo, k = K;
+            if (_noise > 0)
+                for (; b + 4 <= hi; b += 4)
+                {
+                    Rng.FillGaussianZiggurat4(_rngs[b], _rngs[b + 1], _rngs[b + 2], _rngs[b + 3],
+                        gaussians.AsSpan(0, k), gaussians.AsSpan(k, k), gaussians.AsSpan(2 * k, k), gaussians.AsSpan(3 * k, k));
+                    for (int c = 0; c < 4; c++) StepFirstOrder(b + c, gaussians, c * k);
+                }
+            for (; b < hi; b++)
+            {
+                if (_noise > 0) _rngs[b].FillGaussianZiggurat(gaussians.AsSpan(0, k));
+                StepFirstOrder(b, gaussians, 0);
+            }
+            return;
+        }
         for (int b = lo; b < hi; b++)
         {
             if (Settings.Method == InferenceMethod.Lca) StepLca(b);
             else if (Settings.Method == InferenceMethod.Mala) StepMala(b);
-            else if (Settings.Order == 1) StepFirstOrder(b, gaussians);
             else StepSecondOrder(b);
         }
     }
@@ -379,14 +397,13 @@ public sealed class ChainBatch
         return drive - Lambda * Math.Sign(u);
     }
 
-    private void StepFirstOrder(int b, double[] gaussians)
+    /// <summary>One first-order step of chain b; with noise, unit k's draw is gaussians[g0 + k] (drawn by StepRange, in order from the chain's stream).</summary>
+    private void StepFirstOrder(int b, double[] gaussians, int g0)
     {
         Evaluate(b);
         int ko = b * K;
-        Rng rng = _rngs[b];
         if (_noise > 0)
         {
-            rng.FillGaussianZiggurat(gaussians); // unit k's draw is gaussians[k], as K calls in order would give
             // Force(b, k, u) inlined with the loop invariants hoisted (same arithmetic, same bits). Units
             // below threshold have G = 0 exactly, so their drive is 0 without the division.
             double eps = _eps, noise = _noise, lambda = Lambda, s2 = Sigma * Sigma;
@@ -415,7 +432,7 @@ public sealed class ChainBatch
                     drive ^= Vector256.LessThan(u, zero) & negateV & signBit; // -drive: the sign bit flipped, as scalar negation does
                     // CopySign(lambda, u) where u != 0, else +0.
                     Vector256<double> signLambda = (lambdaV | (u & signBit)) & ~Vector256.Equals(u, zero);
-                    (u + epsV * (drive - signLambda) + noiseV * Vector256.LoadUnsafe(ref nRef, (nuint)k)).StoreUnsafe(ref uRef, (nuint)(ko + k));
+                    (u + epsV * (drive - signLambda) + noiseV * Vector256.LoadUnsafe(ref nRef, (nuint)(g0 + k))).StoreUnsafe(ref uRef, (nuint)(ko + k));
                 }
             }
             for (; k < K; k++)
@@ -428,7 +445,7 @@ public sealed class ChainBatch
                 // the learner reports a blown-up u as divergence from it.
                 if (double.IsNaN(u)) throw NaNState();
                 double signLambda = u != 0 ? Math.CopySign(lambda, u) : 0;
-                uu[ko + k] = u + eps * (drive - signLambda) + noise * gaussians[k];
+                uu[ko + k] = u + eps * (drive - signLambda) + noise * gaussians[g0 + k];
             }
             return;
         }
