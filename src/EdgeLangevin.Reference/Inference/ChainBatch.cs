@@ -197,6 +197,18 @@ public sealed class ChainBatch
         }
     }
 
+    // For each 4-bit mask m, the indices of its set bits in increasing order at SetLanes[4 m ..], the rest 0.
+    private static readonly int[] SetLanes = MakeSetLanes();
+
+    private static int[] MakeSetLanes()
+    {
+        var table = new int[64];
+        for (int m = 0; m < 16; m++)
+            for (int bit = 0, n = 0; bit < 4; bit++)
+                if ((m & (1 << bit)) != 0) table[4 * m + n++] = bit;
+        return table;
+    }
+
     /// <summary>Codes, active list, residual and data drive of chain b at its current u (Langevin).</summary>
     private void Evaluate(int b)
     {
@@ -218,6 +230,8 @@ public sealed class ChainBatch
             ref double uRef = ref MemoryMarshal.GetArrayDataReference(uu);
             ref double sRef = ref MemoryMarshal.GetArrayDataReference(ss);
             ref double gRef = ref MemoryMarshal.GetArrayDataReference(gg);
+            ref int listRef = ref MemoryMarshal.GetArrayDataReference(list);
+            ref int compress = ref MemoryMarshal.GetArrayDataReference(SetLanes);
             for (; k + 4 <= K; k += 4)
             {
                 Vector256<double> u = Vector256.LoadUnsafe(ref uRef, (nuint)(ko + k)), au = Vector256.Abs(u);
@@ -226,8 +240,12 @@ public sealed class ChainBatch
                 if (signed) s = Vector256.ConditionalSelect(Vector256.LessThan(u, zero), -s, s);
                 (s & on).StoreUnsafe(ref sRef, (nuint)(ko + k));
                 zero.StoreUnsafe(ref gRef, (nuint)(ko + k));
-                for (uint bits = on.ExtractMostSignificantBits(); bits != 0; bits &= bits - 1)
-                    list[ko + n++] = k + BitOperations.TrailingZeroCount(bits);
+                // The active lanes' units appended without a branch per unit: four entries always written (those
+                // past the new end are overwritten later or never read, and stay inside the chain's K slots,
+                // since n <= k), the count moved by the number of active lanes.
+                uint bits = on.ExtractMostSignificantBits();
+                (Vector128.LoadUnsafe(ref compress, 4 * bits) + Vector128.Create(k)).StoreUnsafe(ref listRef, (nuint)(ko + n));
+                n += BitOperations.PopCount(bits);
             }
         }
         for (; k < K; k++)
@@ -269,19 +287,21 @@ public sealed class ChainBatch
         _activeCount[b] = nonzero;
         _listed[b] = n;
         // Element by element the operations of Axpy(-s_k, a_k, r) over the listed units with s_k != 0, in list
-        // order (so the same bits), but 16 elements of r at a time kept in registers across the units instead of
-        // loaded and stored once per unit; the elements past the last whole 16 by Axpy itself.
+        // order (so the same bits), but 32 elements of r at a time kept in registers across the units instead of
+        // loaded and stored once per unit; the elements past the last whole 32 by Axpy itself.
         int e = 0;
         if (Vector256.IsHardwareAccelerated)
         {
             ref double xRef = ref MemoryMarshal.GetArrayDataReference(x);
             ref double rRef = ref MemoryMarshal.GetArrayDataReference(r);
             ref double aRef = ref MemoryMarshal.GetArrayDataReference(cols);
-            for (; e + 16 <= d; e += 16)
+            for (; e + 32 <= d; e += 32)
             {
                 nuint o = (nuint)(xo + e);
                 Vector256<double> r0 = Vector256.LoadUnsafe(ref xRef, o), r1 = Vector256.LoadUnsafe(ref xRef, o + 4);
                 Vector256<double> r2 = Vector256.LoadUnsafe(ref xRef, o + 8), r3 = Vector256.LoadUnsafe(ref xRef, o + 12);
+                Vector256<double> r4 = Vector256.LoadUnsafe(ref xRef, o + 16), r5 = Vector256.LoadUnsafe(ref xRef, o + 20);
+                Vector256<double> r6 = Vector256.LoadUnsafe(ref xRef, o + 24), r7 = Vector256.LoadUnsafe(ref xRef, o + 28);
                 for (int i = 0; i < n; i++)
                 {
                     int k = list[ko + i];
@@ -293,11 +313,19 @@ public sealed class ChainBatch
                     r1 += c * Vector256.LoadUnsafe(ref aRef, a + 4);
                     r2 += c * Vector256.LoadUnsafe(ref aRef, a + 8);
                     r3 += c * Vector256.LoadUnsafe(ref aRef, a + 12);
+                    r4 += c * Vector256.LoadUnsafe(ref aRef, a + 16);
+                    r5 += c * Vector256.LoadUnsafe(ref aRef, a + 20);
+                    r6 += c * Vector256.LoadUnsafe(ref aRef, a + 24);
+                    r7 += c * Vector256.LoadUnsafe(ref aRef, a + 28);
                 }
                 r0.StoreUnsafe(ref rRef, o);
                 r1.StoreUnsafe(ref rRef, o + 4);
                 r2.StoreUnsafe(ref rRef, o + 8);
                 r3.StoreUnsafe(ref rRef, o + 12);
+                r4.StoreUnsafe(ref rRef, o + 16);
+                r5.StoreUnsafe(ref rRef, o + 20);
+                r6.StoreUnsafe(ref rRef, o + 24);
+                r7.StoreUnsafe(ref rRef, o + 28);
             }
         }
         if (e == d) return;
