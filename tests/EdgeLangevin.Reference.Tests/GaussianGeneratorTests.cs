@@ -77,6 +77,27 @@ public class GaussianGeneratorTests
     }
 
     [Fact]
+    public void Four_streams_filled_side_by_side_give_each_stream_its_own_draws_and_state()
+    {
+        // 50000 draws per stream: about 500 per lane leave the vector path (density test or tail) at different
+        // positions in each lane, and a lane's extra draws must come from its own stream only.
+        const int n = 50_000;
+        var single = Enumerable.Range(0, 4).Select(j => new Rng(21, j)).ToArray();
+        var lanes = Enumerable.Range(0, 4).Select(j => new Rng(21, j)).ToArray();
+        var filled = new double[4 * n];
+        Rng.FillGaussianZiggurat4(lanes[0], lanes[1], lanes[2], lanes[3],
+            filled.AsSpan(0, 5), filled.AsSpan(n, 5), filled.AsSpan(2 * n, 5), filled.AsSpan(3 * n, 5)); // a short fill, then the rest
+        Rng.FillGaussianZiggurat4(lanes[0], lanes[1], lanes[2], lanes[3],
+            filled.AsSpan(5, n - 5), filled.AsSpan(n + 5, n - 5), filled.AsSpan(2 * n + 5, n - 5), filled.AsSpan(3 * n + 5, n - 5));
+        for (int j = 0; j < 4; j++)
+        {
+            for (int i = 0; i < n; i++) Assert.Equal(single[j].NextGaussianZiggurat(), filled[j * n + i]);
+            Assert.Equal(single[j].NextUInt64(), lanes[j].NextUInt64());
+        }
+        Assert.Contains(filled, x => Math.Abs(x) > 3.442619855899); // the tail sampler ran
+    }
+
+    [Fact]
     public void Ziggurat_stream_depends_only_on_seed_and_stream()
     {
         var a = new Rng(5, 7);

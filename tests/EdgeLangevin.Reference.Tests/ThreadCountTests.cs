@@ -58,4 +58,47 @@ public class ThreadCountTests
         for (int t = 0; t < 200; t++) batch.Step();
         Assert.Equal(0, WorkerPool.AllocatedBytes(2) - before);
     }
+
+    // Learning (dictionary and pi) at 1, 2 and 3 threads: the chain step splits chains, the dictionary update splits
+    // columns, so every thread count must leave the same dictionary and threshold to the last bit.
+    private static Learning.LearningResult Learn(int threads, long steps)
+    {
+        int saved = WorkerPool.Threads;
+        try
+        {
+            WorkerPool.Threads = threads; // read when the learner builds its batch and update
+            var data = new Data.BarsData();
+            var model = data.TrueModel() with { Dictionary = Learner.RandomDictionary(64, 16, 3) };
+            var learning = new LearningSettings { Batch = 21, Steps = steps, RecordEvery = (int)steps, TauX = 20, LearnPi = true, TauU0 = 1e4 };
+            return Learner.Run(model, data, new InferenceSettings(), learning, 5);
+        }
+        finally { WorkerPool.Threads = saved; }
+    }
+
+    [Fact]
+    public void Learning_gives_the_same_bits_for_any_thread_count()
+    {
+        var one = Learn(1, 400);
+        foreach (int threads in new[] { 2, 3 })
+        {
+            var many = Learn(threads, 400);
+            Assert.Equal(one.Model.Dictionary.Data, many.Model.Dictionary.Data);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(one.Model.Pi), BitConverter.DoubleToInt64Bits(many.Model.Pi));
+        }
+        Assert.NotEqual(new Data.BarsData().Pi, one.Model.Pi); // the threshold was learned (it starts at the data's pi)
+    }
+
+    [Fact]
+    public void A_multithreaded_learning_step_allocates_nothing_on_any_thread()
+    {
+        // A run's own allocations (batch, update, one history record) do not depend on its length, so the
+        // bytes of a 400-step run minus those of a 200-step run are what 200 steps allocated (data switches included).
+        Learn(2, 10);
+        long start = WorkerPool.AllocatedBytes(2);
+        Learn(2, 200);
+        long middle = WorkerPool.AllocatedBytes(2);
+        Learn(2, 400);
+        long end = WorkerPool.AllocatedBytes(2);
+        Assert.Equal(middle - start, end - middle);
+    }
 }

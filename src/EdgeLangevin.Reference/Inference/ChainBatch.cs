@@ -47,7 +47,7 @@ public sealed class ChainBatch
     private readonly double _eps, _noise, _half, _friction, _theta;
     private readonly int _blocks;
     private readonly Action<int> _stepBlock;
-    private readonly double[][] _gaussians; // per block of chains: one chain's K noise draws (first order)
+    private readonly double[][] _gaussians; // per block of chains: four chains' K noise draws each (first order)
     // MALA only: the state, force and codes the step started from, and per-chain acceptance counts.
     private readonly double[] _uOld, _fOld, _sOld;
     private readonly long[] _accepted, _proposals;
@@ -89,7 +89,7 @@ public sealed class ChainBatch
         _blocks = Math.Min(chains, WorkerPool.Threads);
         _stepBlock = StepBlock;
         _gaussians = new double[_blocks][];
-        for (int i = 0; i < _blocks; i++) _gaussians[i] = new double[K];
+        for (int i = 0; i < _blocks; i++) _gaussians[i] = new double[4 * K]; // four chains' draws (StepRange)
         bool mala = settings.Method == InferenceMethod.Mala;
         _uOld = mala ? new double[chains * K] : [];
         _fOld = mala ? new double[chains * K] : [];
@@ -170,13 +170,43 @@ public sealed class ChainBatch
 
     private void StepRange(int lo, int hi, double[] gaussians)
     {
+        if (Settings.Method == InferenceMethod.Langevin && Settings.Order == 1)
+        {
+            // Each chain's K draws come from its own stream whatever the grouping: four chains' streams are
+            // advanced side by side (Rng.FillGaussianZiggurat4, the same numbers), then each chain steps.
+            int b = lo, k = K;
+            if (_noise > 0)
+                for (; b + 4 <= hi; b += 4)
+                {
+                    Rng.FillGaussianZiggurat4(_rngs[b], _rngs[b + 1], _rngs[b + 2], _rngs[b + 3],
+                        gaussians.AsSpan(0, k), gaussians.AsSpan(k, k), gaussians.AsSpan(2 * k, k), gaussians.AsSpan(3 * k, k));
+                    for (int c = 0; c < 4; c++) StepFirstOrder(b + c, gaussians, c * k);
+                }
+            for (; b < hi; b++)
+            {
+                if (_noise > 0) _rngs[b].FillGaussianZiggurat(gaussians.AsSpan(0, k));
+                StepFirstOrder(b, gaussians, 0);
+            }
+            return;
+        }
         for (int b = lo; b < hi; b++)
         {
             if (Settings.Method == InferenceMethod.Lca) StepLca(b);
             else if (Settings.Method == InferenceMethod.Mala) StepMala(b);
-            else if (Settings.Order == 1) StepFirstOrder(b, gaussians);
             else StepSecondOrder(b);
         }
+    }
+
+    // For each 4-bit mask m, the indices of its set bits in increasing order at SetLanes[4 m ..], the rest 0.
+    private static readonly int[] SetLanes = MakeSetLanes();
+
+    private static int[] MakeSetLanes()
+    {
+        var table = new int[64];
+        for (int m = 0; m < 16; m++)
+            for (int bit = 0, n = 0; bit < 4; bit++)
+                if ((m & (1 << bit)) != 0) table[4 * m + n++] = bit;
+        return table;
     }
 
     /// <summary>Codes, active list, residual and data drive of chain b at its current u (Langevin).</summary>
@@ -200,6 +230,8 @@ public sealed class ChainBatch
             ref double uRef = ref MemoryMarshal.GetArrayDataReference(uu);
             ref double sRef = ref MemoryMarshal.GetArrayDataReference(ss);
             ref double gRef = ref MemoryMarshal.GetArrayDataReference(gg);
+            ref int listRef = ref MemoryMarshal.GetArrayDataReference(list);
+            ref int compress = ref MemoryMarshal.GetArrayDataReference(SetLanes);
             for (; k + 4 <= K; k += 4)
             {
                 Vector256<double> u = Vector256.LoadUnsafe(ref uRef, (nuint)(ko + k)), au = Vector256.Abs(u);
@@ -208,8 +240,12 @@ public sealed class ChainBatch
                 if (signed) s = Vector256.ConditionalSelect(Vector256.LessThan(u, zero), -s, s);
                 (s & on).StoreUnsafe(ref sRef, (nuint)(ko + k));
                 zero.StoreUnsafe(ref gRef, (nuint)(ko + k));
-                for (uint bits = on.ExtractMostSignificantBits(); bits != 0; bits &= bits - 1)
-                    list[ko + n++] = k + BitOperations.TrailingZeroCount(bits);
+                // The active lanes' units appended without a branch per unit: four entries always written (those
+                // past the new end are overwritten later or never read, and stay inside the chain's K slots,
+                // since n <= k), the count moved by the number of active lanes.
+                uint bits = on.ExtractMostSignificantBits();
+                (Vector128.LoadUnsafe(ref compress, 4 * bits) + Vector128.Create(k)).StoreUnsafe(ref listRef, (nuint)(ko + n));
+                n += BitOperations.PopCount(bits);
             }
         }
         for (; k < K; k++)
@@ -223,29 +259,84 @@ public sealed class ChainBatch
             n += on ? 1 : 0;
         }
         Residual(b, n);
-        for (int i = 0; i < n; i++)
+        // Four units at a time (Dot4: the same bits as Dot, four sums in flight instead of one chain of dependent additions).
+        ReadOnlySpan<double> r = R.AsSpan(xo, D);
+        int i = 0;
+        for (; i + 4 <= n; i += 4)
         {
-            int unit = _activeList[ko + i];
-            G[ko + unit] = Dot(unit, xo);
+            int k0 = list[ko + i], k1 = list[ko + i + 1], k2 = list[ko + i + 2], k3 = list[ko + i + 3];
+            Dot4(Column(k0), Column(k1), Column(k2), Column(k3), r, out gg[ko + k0], out gg[ko + k1], out gg[ko + k2], out gg[ko + k3]);
+        }
+        for (; i < n; i++)
+        {
+            int unit = list[ko + i];
+            gg[ko + unit] = Dot(unit, xo);
         }
     }
+
+    private ReadOnlySpan<double> Column(int k) => Columns.AsSpan(k * D, D);
 
     /// <summary>r = x - sum over the first n listed units of s_k a_k; counts the non-zero codes.</summary>
     private void Residual(int b, int n)
     {
-        int ko = b * K, xo = b * D;
-        Array.Copy(X, xo, R, xo, D);
+        int ko = b * K, xo = b * D, d = D;
+        int[] list = _activeList;
+        double[] s = S, cols = Columns, x = X, r = R;
         int nonzero = 0;
-        for (int i = 0; i < n; i++)
-        {
-            int k = _activeList[ko + i];
-            double s = S[ko + k];
-            if (s == 0) continue;
-            nonzero++;
-            Axpy(-s, Columns.AsSpan(k * D, D), R.AsSpan(xo, D));
-        }
+        for (int i = 0; i < n; i++) nonzero += s[ko + list[ko + i]] != 0 ? 1 : 0;
         _activeCount[b] = nonzero;
         _listed[b] = n;
+        // Element by element the operations of Axpy(-s_k, a_k, r) over the listed units with s_k != 0, in list
+        // order (so the same bits), but 32 elements of r at a time kept in registers across the units instead of
+        // loaded and stored once per unit; the elements past the last whole 32 by Axpy itself.
+        int e = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref double xRef = ref MemoryMarshal.GetArrayDataReference(x);
+            ref double rRef = ref MemoryMarshal.GetArrayDataReference(r);
+            ref double aRef = ref MemoryMarshal.GetArrayDataReference(cols);
+            for (; e + 32 <= d; e += 32)
+            {
+                nuint o = (nuint)(xo + e);
+                Vector256<double> r0 = Vector256.LoadUnsafe(ref xRef, o), r1 = Vector256.LoadUnsafe(ref xRef, o + 4);
+                Vector256<double> r2 = Vector256.LoadUnsafe(ref xRef, o + 8), r3 = Vector256.LoadUnsafe(ref xRef, o + 12);
+                Vector256<double> r4 = Vector256.LoadUnsafe(ref xRef, o + 16), r5 = Vector256.LoadUnsafe(ref xRef, o + 20);
+                Vector256<double> r6 = Vector256.LoadUnsafe(ref xRef, o + 24), r7 = Vector256.LoadUnsafe(ref xRef, o + 28);
+                for (int i = 0; i < n; i++)
+                {
+                    int k = list[ko + i];
+                    double sk = s[ko + k];
+                    if (sk == 0) continue;
+                    var c = Vector256.Create(-sk);
+                    nuint a = (nuint)(k * d + e);
+                    r0 += c * Vector256.LoadUnsafe(ref aRef, a);
+                    r1 += c * Vector256.LoadUnsafe(ref aRef, a + 4);
+                    r2 += c * Vector256.LoadUnsafe(ref aRef, a + 8);
+                    r3 += c * Vector256.LoadUnsafe(ref aRef, a + 12);
+                    r4 += c * Vector256.LoadUnsafe(ref aRef, a + 16);
+                    r5 += c * Vector256.LoadUnsafe(ref aRef, a + 20);
+                    r6 += c * Vector256.LoadUnsafe(ref aRef, a + 24);
+                    r7 += c * Vector256.LoadUnsafe(ref aRef, a + 28);
+                }
+                r0.StoreUnsafe(ref rRef, o);
+                r1.StoreUnsafe(ref rRef, o + 4);
+                r2.StoreUnsafe(ref rRef, o + 8);
+                r3.StoreUnsafe(ref rRef, o + 12);
+                r4.StoreUnsafe(ref rRef, o + 16);
+                r5.StoreUnsafe(ref rRef, o + 20);
+                r6.StoreUnsafe(ref rRef, o + 24);
+                r7.StoreUnsafe(ref rRef, o + 28);
+            }
+        }
+        if (e == d) return;
+        Array.Copy(x, xo + e, r, xo + e, d - e);
+        for (int i = 0; i < n; i++)
+        {
+            int k = list[ko + i];
+            double sk = s[ko + k];
+            if (sk == 0) continue;
+            Axpy(-sk, cols.AsSpan(k * d + e, d - e), r.AsSpan(xo + e, d - e));
+        }
     }
 
     private double Dot(int k, int xo) => Dot(Columns.AsSpan(k * D, D), R.AsSpan(xo, D));
@@ -266,6 +357,49 @@ public sealed class ChainBatch
         }
         for (; i < n; i++) acc += a[i] * b[i];
         return acc;
+    }
+
+    /// <summary>
+    /// Dot(a0, b) .. Dot(a3, b), each with exactly the operations of <see cref="Dot"/> in the same order (so the
+    /// same bits): the four sums are independent, so four additions are in flight where Dot waits for each.
+    /// </summary>
+    internal static void Dot4(ReadOnlySpan<double> a0, ReadOnlySpan<double> a1, ReadOnlySpan<double> a2, ReadOnlySpan<double> a3,
+        ReadOnlySpan<double> b, out double d0, out double d1, out double d2, out double d3)
+    {
+        int n = b.Length, i = 0;
+        if (a0.Length != n || a1.Length != n || a2.Length != n || a3.Length != n) throw new ArgumentException("the five vectors differ in length");
+        double acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
+        if (Vector.IsHardwareAccelerated && n >= Vector<double>.Count)
+        {
+            var vb = MemoryMarshal.Cast<double, Vector<double>>(b);
+            var v0 = MemoryMarshal.Cast<double, Vector<double>>(a0);
+            var v1 = MemoryMarshal.Cast<double, Vector<double>>(a1);
+            var v2 = MemoryMarshal.Cast<double, Vector<double>>(a2);
+            var v3 = MemoryMarshal.Cast<double, Vector<double>>(a3);
+            Vector<double> sum0 = Vector<double>.Zero, sum1 = sum0, sum2 = sum0, sum3 = sum0;
+            for (int v = 0; v < vb.Length; v++)
+            {
+                Vector<double> x = vb[v];
+                sum0 += v0[v] * x;
+                sum1 += v1[v] * x;
+                sum2 += v2[v] * x;
+                sum3 += v3[v] * x;
+            }
+            acc0 = Vector.Sum(sum0);
+            acc1 = Vector.Sum(sum1);
+            acc2 = Vector.Sum(sum2);
+            acc3 = Vector.Sum(sum3);
+            i = vb.Length * Vector<double>.Count;
+        }
+        for (; i < n; i++)
+        {
+            double x = b[i];
+            acc0 += a0[i] * x;
+            acc1 += a1[i] * x;
+            acc2 += a2[i] * x;
+            acc3 += a3[i] * x;
+        }
+        (d0, d1, d2, d3) = (acc0, acc1, acc2, acc3);
     }
 
     /// <summary>y += alpha x, with SIMD lanes.</summary>
@@ -291,14 +425,13 @@ public sealed class ChainBatch
         return drive - Lambda * Math.Sign(u);
     }
 
-    private void StepFirstOrder(int b, double[] gaussians)
+    /// <summary>One first-order step of chain b; with noise, unit k's draw is gaussians[g0 + k] (drawn by StepRange, in order from the chain's stream).</summary>
+    private void StepFirstOrder(int b, double[] gaussians, int g0)
     {
         Evaluate(b);
         int ko = b * K;
-        Rng rng = _rngs[b];
         if (_noise > 0)
         {
-            rng.FillGaussianZiggurat(gaussians); // unit k's draw is gaussians[k], as K calls in order would give
             // Force(b, k, u) inlined with the loop invariants hoisted (same arithmetic, same bits). Units
             // below threshold have G = 0 exactly, so their drive is 0 without the division.
             double eps = _eps, noise = _noise, lambda = Lambda, s2 = Sigma * Sigma;
@@ -327,7 +460,7 @@ public sealed class ChainBatch
                     drive ^= Vector256.LessThan(u, zero) & negateV & signBit; // -drive: the sign bit flipped, as scalar negation does
                     // CopySign(lambda, u) where u != 0, else +0.
                     Vector256<double> signLambda = (lambdaV | (u & signBit)) & ~Vector256.Equals(u, zero);
-                    (u + epsV * (drive - signLambda) + noiseV * Vector256.LoadUnsafe(ref nRef, (nuint)k)).StoreUnsafe(ref uRef, (nuint)(ko + k));
+                    (u + epsV * (drive - signLambda) + noiseV * Vector256.LoadUnsafe(ref nRef, (nuint)(g0 + k))).StoreUnsafe(ref uRef, (nuint)(ko + k));
                 }
             }
             for (; k < K; k++)
@@ -340,7 +473,7 @@ public sealed class ChainBatch
                 // the learner reports a blown-up u as divergence from it.
                 if (double.IsNaN(u)) throw NaNState();
                 double signLambda = u != 0 ? Math.CopySign(lambda, u) : 0;
-                uu[ko + k] = u + eps * (drive - signLambda) + noise * gaussians[k];
+                uu[ko + k] = u + eps * (drive - signLambda) + noise * gaussians[g0 + k];
             }
             return;
         }

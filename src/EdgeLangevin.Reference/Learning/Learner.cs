@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Data;
 using EdgeLangevin.Reference.Inference;
@@ -88,12 +91,13 @@ public static class Learner
             double[] s = batch.S, r = batch.R, g = batch.G;
             if (learning.LearnDictionary)
             {
-                update.Apply(s, r, batch.Columns, aRate);
+                update.Apply(batch, aRate);
                 if (learning.Normalise) NormaliseColumns(batch.Columns, k, d);
             }
             if (learning.LearnPi && inference.Method == InferenceMethod.Langevin)
             {
                 double sum = 0;
+                long signOf = signed ? long.MinValue : 0; // the sign bit of s, or nothing
                 // Over each chain's listed units (every unit with s != 0 is listed, in increasing k), so the
                 // terms are added in the order of a pass over all of s, skipping the zeros: the same sum,
                 // without a test of every unit (a mispredicted branch on a good share of them).
@@ -105,7 +109,9 @@ public static class Learner
                         int i = row + unit;
                         if (s[i] == 0) continue;
                         // ds/du0 = -sign(u) (signed; sign(s) = sign(u)) or -1 (non-negative), active units only.
-                        sum -= signed ? (s[i] > 0 ? g[i] : -g[i]) : g[i]; // sign(s) g as a select (a NaN s reaches u0, which the record check reports)
+                        // sign(s) g as s's sign bit copied onto g's (signed; s != 0 here): no branch on the sign,
+                        // which is as good as random. A NaN s reaches u0 (its g is NaN too), which the record check reports.
+                        sum -= BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(g[i]) ^ (BitConverter.DoubleToInt64Bits(s[i]) & signOf));
                     }
                 }
                 batch.U0 = Math.Max(0, batch.U0 + u0Rate * sum);
@@ -232,7 +238,7 @@ internal sealed class DictionaryUpdate
     private readonly double[][] _scratch;
     private readonly Action<int> _applyChunk;
     // Unit k's chains with s_bk != 0, increasing: _users[k * chains ..], _userCount[k] of them (rebuilt by every Apply).
-    private readonly int[] _users, _userCount;
+    private readonly int[] _users, _userCount, _allUnits;
     private double[] _s = [], _r = [], _columns = [];
     private double _rate;
 
@@ -250,10 +256,13 @@ internal sealed class DictionaryUpdate
         for (int i = 0; i < _columnChunks; i++) _scratch[i] = new double[d];
         _users = new int[k * chains];
         _userCount = new int[k];
+        _allUnits = Enumerable.Range(0, k).ToArray();
     }
 
-    // One pass over s in memory order; branch-free (an entry is always written, the count moves only when s != 0).
-    private void ListUsers(double[] s)
+    // One pass over s in memory order, branch-free (an entry is always written, the count moves only when s != 0).
+    // Chain b's candidates are the units its step listed (every unit with s != 0 is among them, increasing), or
+    // every unit when no batch is given: the same lists either way, without a look at every zero.
+    private void ListUsers(double[] s, ChainBatch? batch)
     {
         int k = _k, chains = _chains;
         int[] users = _users, count = _userCount;
@@ -261,7 +270,7 @@ internal sealed class DictionaryUpdate
         for (int b = 0; b < chains; b++)
         {
             int row = b * k;
-            for (int j = 0; j < k; j++)
+            foreach (int j in batch is null ? _allUnits : batch.ListedUnits(b))
             {
                 int n = count[j];
                 users[j * chains + n] = b;
@@ -270,10 +279,16 @@ internal sealed class DictionaryUpdate
         }
     }
 
+    /// <summary>The update from a batch's last step: its S, R and Columns (the chains' listed units say where S may be non-zero).</summary>
+    public void Apply(ChainBatch batch, double rate) =>
+        Apply(batch.S, batch.R, batch.Columns, rate, batch.Settings.Method == InferenceMethod.Mala ? null : batch); // MALA lists the proposal's units, S is the start's
+
     /// <summary>columns (a_k at k*D) += rate * sum_b s[b*K + k] r[b*D ..], for every k.</summary>
-    public void Apply(double[] s, double[] r, double[] columns, double rate)
+    public void Apply(double[] s, double[] r, double[] columns, double rate) => Apply(s, r, columns, rate, null);
+
+    private void Apply(double[] s, double[] r, double[] columns, double rate, ChainBatch? batch)
     {
-        ListUsers(s);
+        ListUsers(s, batch);
         if (_columnChunks == 1)
         {
             ApplyColumns(0, _k, s, r, columns, rate, _scratch[0]);
@@ -288,23 +303,90 @@ internal sealed class DictionaryUpdate
 
     private void ApplyColumns(int lo, int hi, double[] s, double[] r, double[] columns, double rate, double[] acc)
     {
-        int k = _k, d = _d, chains = _chains;
-        int[] users = _users;
+        int d = _d, e = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; e + 32 <= d; e += 32) ApplyColumns32(lo, hi, e, s, r, columns, rate);
+        if (e < d) ApplyColumnsFrom(lo, hi, e, s, r, columns, rate, acc);
+    }
+
+    // Elements [e, e + 32) of columns lo .. hi - 1: element by element the operations of ApplyColumnsFrom (the same
+    // additions in the same order, so the same bits), with the block sum and the column's 32 elements held in registers.
+    private void ApplyColumns32(int lo, int hi, int e, double[] s, double[] r, double[] columns, double rate)
+    {
+        int k = _k, d = _d, chains = _chains, blocks = _blocks;
+        int[] users = _users, userCount = _userCount;
+        ref double rRef = ref MemoryMarshal.GetArrayDataReference(r);
+        ref double cRef = ref MemoryMarshal.GetArrayDataReference(columns);
+        var rateV = Vector256.Create(rate);
         for (int j = lo; j < hi; j++)
         {
-            Span<double> col = columns.AsSpan(j * d, d);
-            int e = j * chains, end = e + _userCount[j];
-            for (int blk = 0; blk < _blocks && e < end; blk++)
+            int u = j * chains, end = u + userCount[j];
+            if (u == end) continue;
+            nuint o = (nuint)(j * d + e);
+            Vector256<double> c0 = Vector256.LoadUnsafe(ref cRef, o), c1 = Vector256.LoadUnsafe(ref cRef, o + 4);
+            Vector256<double> c2 = Vector256.LoadUnsafe(ref cRef, o + 8), c3 = Vector256.LoadUnsafe(ref cRef, o + 12);
+            Vector256<double> c4 = Vector256.LoadUnsafe(ref cRef, o + 16), c5 = Vector256.LoadUnsafe(ref cRef, o + 20);
+            Vector256<double> c6 = Vector256.LoadUnsafe(ref cRef, o + 24), c7 = Vector256.LoadUnsafe(ref cRef, o + 28);
+            for (int blk = 0; blk < blocks && u < end; blk++)
+            {
+                int b1 = (int)((long)chains * (blk + 1) / blocks);
+                if (users[u] >= b1) continue; // no chain of this block uses unit j
+                Vector256<double> a0 = Vector256<double>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+                for (; u < end && users[u] < b1; u++)
+                {
+                    int b = users[u];
+                    var sb = Vector256.Create(s[b * k + j]);
+                    nuint ro = (nuint)(b * d + e);
+                    a0 += sb * Vector256.LoadUnsafe(ref rRef, ro);
+                    a1 += sb * Vector256.LoadUnsafe(ref rRef, ro + 4);
+                    a2 += sb * Vector256.LoadUnsafe(ref rRef, ro + 8);
+                    a3 += sb * Vector256.LoadUnsafe(ref rRef, ro + 12);
+                    a4 += sb * Vector256.LoadUnsafe(ref rRef, ro + 16);
+                    a5 += sb * Vector256.LoadUnsafe(ref rRef, ro + 20);
+                    a6 += sb * Vector256.LoadUnsafe(ref rRef, ro + 24);
+                    a7 += sb * Vector256.LoadUnsafe(ref rRef, ro + 28);
+                }
+                c0 += rateV * a0;
+                c1 += rateV * a1;
+                c2 += rateV * a2;
+                c3 += rateV * a3;
+                c4 += rateV * a4;
+                c5 += rateV * a5;
+                c6 += rateV * a6;
+                c7 += rateV * a7;
+            }
+            c0.StoreUnsafe(ref cRef, o);
+            c1.StoreUnsafe(ref cRef, o + 4);
+            c2.StoreUnsafe(ref cRef, o + 8);
+            c3.StoreUnsafe(ref cRef, o + 12);
+            c4.StoreUnsafe(ref cRef, o + 16);
+            c5.StoreUnsafe(ref cRef, o + 20);
+            c6.StoreUnsafe(ref cRef, o + 24);
+            c7.StoreUnsafe(ref cRef, o + 28);
+        }
+    }
+
+    // Elements [e, D) of columns lo .. hi - 1, the block sums formed in acc (at least D - e long).
+    private void ApplyColumnsFrom(int lo, int hi, int e, double[] s, double[] r, double[] columns, double rate, double[] acc)
+    {
+        int k = _k, d = _d, chains = _chains, n = d - e;
+        int[] users = _users;
+        Span<double> sum = acc.AsSpan(0, n);
+        for (int j = lo; j < hi; j++)
+        {
+            Span<double> col = columns.AsSpan(j * d + e, n);
+            int u = j * chains, end = u + _userCount[j];
+            for (int blk = 0; blk < _blocks && u < end; blk++)
             {
                 int b1 = (int)((long)chains * (blk + 1) / _blocks);
-                if (users[e] >= b1) continue; // no chain of this block uses unit j
-                Array.Clear(acc);
-                for (; e < end && users[e] < b1; e++)
+                if (users[u] >= b1) continue; // no chain of this block uses unit j
+                sum.Clear();
+                for (; u < end && users[u] < b1; u++)
                 {
-                    int b = users[e];
-                    ChainBatch.Axpy(s[b * k + j], r.AsSpan(b * d, d), acc);
+                    int b = users[u];
+                    ChainBatch.Axpy(s[b * k + j], r.AsSpan(b * d + e, n), sum);
                 }
-                ChainBatch.Axpy(rate, acc, col);
+                ChainBatch.Axpy(rate, sum, col);
             }
         }
     }
