@@ -381,7 +381,7 @@ public static class ImageCommands
         var objective = new Option<string?>("--objective")
         {
             Description = "Images: how the dictionary is learned. sample: the paper's sampler rule only; map: then an L1 MAP finish " +
-                          "(the paper's DSC: pi = 1, T = 0, unit-norm atoms, alpha = 1) and pi learned again by the sampler with that dictionary held " +
+                          "(the paper's DSC: pi = 1, T = 0, unit-norm atoms, alpha = 1; 120000 steps at tau_a 2000, --quick 30000 at tau_a 500) and pi learned again by the sampler with that dictionary held " +
                           "(codes held-out patches about as well as scikit-learn; bench/sklearn/README.md). Default: sample",
         };
         foreach (Option o in new Option[] { overcomplete, quick, sigma, variant, epsilon, whitening, objective })
@@ -397,7 +397,7 @@ public static class ImageCommands
             {
                 null => settings,
                 "sample" => settings with { Map = null },
-                "map" => settings with { Map = settings.Map ?? new MapFinish() },
+                "map" => settings with { Map = settings.Map ?? (parse.GetValue(quick) ? MapFinish.Quick : new MapFinish()) },
                 string other => throw new InvalidInputException($"--objective: expected sample or map, got \"{other}\""),
             };
             if (parse.GetValue<bool>("--normalise")) settings = settings with { Learning = settings.Learning with { Normalise = true } };

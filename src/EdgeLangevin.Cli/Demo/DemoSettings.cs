@@ -36,13 +36,13 @@ public sealed record DemoSettings
     /// Why: the sampler's own dictionary rule codes held-out patches about 2 dB worse than scikit-learn's dictionary learning;
     /// with this finish the demo's dictionary is within 0.4 dB of it (bench/sklearn/README.md).
     /// </summary>
-    public long MapSteps { get; init; } = 30_000;
+    public long MapSteps { get; init; } = MapFinish.Quick.Dictionary.Steps;
 
-    /// <summary>tau_a of the MAP finish (time units): 500, 4x the sampler stage's rate, measured to reach in 30000 steps what tau_a 2000 needs about 100000 for.</summary>
-    public double MapTauA { get; init; } = 500;
+    /// <summary>tau_a of the MAP finish (time units): 500, 4x the sampler stage's rate; at K = 64, 30000 MAP steps from a random start reach 5.87 dB at tau_a 500 against 4.98 dB at tau_a 2000 (bench/sklearn/README.md).</summary>
+    public double MapTauA { get; init; } = MapFinish.Quick.Dictionary.TauA;
 
     /// <summary>Steps of the sampler learning pi again with the MAP dictionary held (the model the posterior stages sample).</summary>
-    public long MapPiSteps { get; init; } = 20_000;
+    public long MapPiSteps { get; init; } = MapFinish.Quick.PiSteps;
 
     /// <summary>Steps of the evaluation run of the float-learned model on fresh patches.</summary>
     public long EvaluationSteps { get; init; } = 4_000;
@@ -159,9 +159,9 @@ public sealed record DemoSettings
             TauU0 = TauU0 ?? ImageExperimentSettings.Quick.Learning.TauU0,
         },
         EvaluationSteps = EvaluationSteps,
-        Map = MapSteps == 0 ? null : new MapFinish
+        Map = MapSteps == 0 ? null : MapFinish.Quick with
         {
-            Dictionary = new MapFinish().Dictionary with
+            Dictionary = MapFinish.Quick.Dictionary with
             {
                 Steps = MapSteps, Batch = Batch, TauA = MapTauA, TauX = TauX ?? ImageExperimentSettings.Quick.Learning.TauX,
                 RecordEvery = (int)Math.Max(1, MapSteps / 50),
