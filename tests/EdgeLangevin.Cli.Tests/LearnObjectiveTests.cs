@@ -12,11 +12,12 @@ public class LearnObjectiveTests
         """;
 
     [Fact]
-    public void Objective_map_writes_unit_norm_atoms_and_reports_the_finish_sample_does_not()
+    public void The_default_objective_map_writes_unit_norm_atoms_and_reports_the_finish_sample_does_not()
     {
         using var dir = new TempDir();
         string config = dir.File("c.json", Small);
-        var map = CliRun.Of("learn", "--data", "images", "--quick", "--k", "16", "--steps", "200", "--config", config, "--objective", "map",
+        // No --objective: learn's default is map.
+        var map = CliRun.Of("learn", "--data", "images", "--quick", "--k", "16", "--steps", "200", "--config", config,
             "--out", dir.File("map.json"), "--json", dir.File("map.out.json"), "--seed", "2");
         Assert.True(map.ExitCode == 0, map.ToString());
         var sample = CliRun.Of("learn", "--data", "images", "--quick", "--k", "16", "--steps", "200", "--config", config, "--objective", "sample",
