@@ -10,7 +10,7 @@ public class DemoCommandTests
 {
     internal const string TinyConfig = """
         {
-          "demo": {"learn_steps": 200, "batch": 8, "posterior_patches": 2, "posterior_samples": 20,
+          "demo": {"learn_steps": 200, "map_steps": 200, "map_pi_steps": 100, "batch": 8, "posterior_patches": 2, "posterior_samples": 20,
                    "exact_chains": 16, "exact_samples": 100, "noise_samples": 5000, "hdl_steps": 8, "chip_steps": 0},
           "inference": {"samples": 20, "burn_in": 10}
         }

@@ -23,7 +23,7 @@ public static class DemoCommand
         var seed = CommonOptions.Seed();
         var json = CommonOptions.Json();
         var config = CommonOptions.Config();
-        config.Description = "JSON with optional sections \"demo\" (overcomplete, batch, learn_steps, tau_x, tau_a, tau_u0, evaluation_steps, learn_fixed, posterior_patches, posterior_samples, compare_patches, compare_chains, exact_chains, exact_samples, noise_samples, hdl_steps, simulators, synthesis, chip_steps, chip_config) and \"inference\" (order, dt, tau_u, temperature, mu, chains, samples, burn_in)";
+        config.Description = "JSON with optional sections \"demo\" (overcomplete, batch, learn_steps, tau_x, tau_a, tau_u0, map_steps, map_tau_a, map_pi_steps, evaluation_steps, learn_fixed, posterior_patches, posterior_samples, compare_patches, compare_chains, exact_chains, exact_samples, noise_samples, hdl_steps, simulators, synthesis, chip_steps, chip_config) and \"inference\" (order, dt, tau_u, temperature, mu, chains, samples, burn_in)";
         var cmd = new Command("demo",
             "Run the whole pipeline on built-in defaults: learn a dictionary on the shipped natural images (float and fixed point), sample posteriors, " +
             "compare fixed point against float, generate the Verilog, verify it in the simulators and synthesise it; write a report folder " +

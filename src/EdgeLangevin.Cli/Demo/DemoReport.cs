@@ -85,14 +85,16 @@ public static class DemoReport
         string N(JsonNode? v, int digits = 3) => v is null ? "n/a" : MarkdownReport.Number((double)v, digits);
         if (m["learn_float"] is JsonObject lf)
         {
-            yield return ["learned pi (float)", N(lf["learned_pi"]), "paper, overcompleteness 1: 0.28"];
+            yield return ["learned pi (float)", N(lf["learned_pi"]), lf["learned_pi_sampler_stage"] is null
+                ? "paper, overcompleteness 1: 0.28"
+                : $"refitted by the sampler for the MAP-finished dictionary; sampler stage: {N(lf["learned_pi_sampler_stage"])}; paper, overcompleteness 1: 0.28"];
             yield return ["active units per patch (float)", N(lf["active_units_per_patch"]), "paper: about 18.5 at any overcompleteness"];
             yield return ["reconstruction MSE per pixel (float)", N(lf["reconstruction_mse"]), $"data mean square {N(lf["data_mean_square"])}; paper: about 0.43 near pi = 0.2"];
         }
         if (m["learn_fixed"] is JsonObject lx)
         {
-            yield return ["learned pi (fixed point)", N(lx["learned_pi"]), $"float: {N(lx["learned_pi_float"])}"];
-            yield return ["fixed-point dictionary vs float dictionary (matched cosine)", N(lx["matched_cosine_to_float_dictionary"]), "1 = the same atoms"];
+            yield return ["learned pi (fixed point)", N(lx["learned_pi"]), $"float (sampler stage): {N(lx["learned_pi_float"])}"];
+            yield return ["fixed-point dictionary vs float dictionary, sampler stage (matched cosine)", N(lx["matched_cosine_to_float_dictionary"]), "1 = the same atoms"];
             yield return ["fixed-point saturations / bytes allocated per step", $"{lx["saturation_count"]} / {N(lx["allocated_bytes_per_step"])}", "0 / 0"];
         }
         if (m["posterior_float"] is JsonObject pf)

@@ -8,4 +8,7 @@ public static class ConfigSections
 
     /// <summary>`reproduce images` only: the second, settling stage (a learning section, run until converged).</summary>
     public const string Settling = "settling";
+
+    /// <summary>Image learning only: the MAP finish (Data.Images.MapFinish: "sigma", "pi_steps", "dictionary").</summary>
+    public const string MapFinish = "map_finish";
 }

@@ -90,6 +90,12 @@ public sealed record ImageExperimentSettings
     public long AveragingSteps { get; init; }
 
     /// <summary>
+    /// Optional last dictionary stage, after the sampler's stages: the dictionary learned by L1 MAP (null: the
+    /// sampler's dictionary is the result). See <see cref="MapFinish"/> for what it runs and why.
+    /// </summary>
+    public MapFinish? Map { get; init; }
+
+    /// <summary>
     /// The full run: stage 1 (<see cref="Learning"/>, 200000 steps), then <see cref="Settling"/> until
     /// <see cref="Until"/> holds over fifteen records (60000 steps, 37 data periods, 1.5 tau_a; not before
     /// 80000 steps of it; at most 400000), then 40000 averaging steps.
@@ -129,6 +135,7 @@ public sealed record ImageExperimentSettings
         Inference.Validate();
         Learning.Validate(Inference);
         Settling?.Validate(Inference);
+        Map?.Validate(Inference);
         if (!(Lambda > 0) || !(Sigma > 0) || !(InitialPi > 0 && InitialPi <= 1))
             throw new ArgumentException($"lambda and sigma must be positive and pi in (0, 1]; got {Lambda}, {Sigma}, {InitialPi}");
         if (EvaluationSteps < 1) throw new ArgumentException($"evaluation steps must be >= 1, got {EvaluationSteps}");
@@ -157,6 +164,7 @@ public sealed record ImageExperimentSettings
             ["atom_tolerance"] = u.AtomTolerance, ["min_steps"] = u.MinSteps,
         } : null,
         ["averaging_steps"] = AveragingSteps,
+        ["map_finish"] = Map?.ToJson(),
         ["evaluation_tau_x"] = EvaluationTauX ?? Last.TauX,
         ["evaluation_steps"] = EvaluationSteps,
     };
@@ -185,7 +193,9 @@ public sealed record ImageRunResult(
     /// <summary>Whether the convergence criterion held (false: no criterion, or it ran out of steps).</summary>
     bool Converged = false,
     /// <summary>The criterion's last measurements: mean activity / mean pi, relative pi change and mean atom change (1 - cos) over its window; NaN when not measured.</summary>
-    double ActivityOverPi = double.NaN, double PiChange = double.NaN, double AtomChange = double.NaN);
+    double ActivityOverPi = double.NaN, double PiChange = double.NaN, double AtomChange = double.NaN,
+    /// <summary>With a <see cref="MapFinish"/>: the model the sampler's stages learned, before it (null without one).</summary>
+    SparseCodingModel? SamplerModel = null);
 
 /// <summary>
 /// Learns a dictionary and pi on natural-image patches for one overcompleteness R (K = R D), then
@@ -248,6 +258,18 @@ public static class ImageExperiment
             Append(history, avg.History, learningSteps, StepPolicy.LearningDt(settings.Inference));
             final = learned.Model with { Dictionary = avg.AveragedDictionary! };
         }
+        SparseCodingModel? samplerModel = null;
+        if (settings.Map is { } map)
+        {
+            samplerModel = final;
+            var piStage = settings.Last with { RecordEvery = (int)Math.Max(1, Math.Min(settings.Last.RecordEvery, Math.Max(1, map.PiSteps) / 10)) };
+            MapFinish.Result m = map.Run(final, data, settings.Inference, piStage, runSeed + 600, progress, ct);
+            Append(history, m.MapHistory, learningSteps, StepPolicy.LearningDt(settings.Inference));
+            learningSteps += m.MapHistory[^1].Step;
+            Append(history, m.PiHistory, learningSteps, StepPolicy.LearningDt(settings.Inference));
+            learningSteps += m.PiHistory.Count == 0 ? 0 : m.PiHistory[^1].Step;
+            final = m.Model;
+        }
         learned = learned with { Model = final };
 
         // Evaluation: the learned model held fixed, on patches the learning never saw. The chains start
@@ -272,7 +294,7 @@ public static class ImageExperiment
             eval.Statistics.Activity * k, mse, meanSquare,
             Metrics.DictionaryMetrics.Median(Metrics.DictionaryMetrics.ColumnNorms(learned.Model.Dictionary)),
             eval.Statistics.PActive, history, clock.Elapsed.TotalSeconds, learningSteps, learned.Converged,
-            tracker?.ActivityRatio ?? double.NaN, tracker?.PiChange ?? double.NaN, tracker?.AtomChange ?? double.NaN);
+            tracker?.ActivityRatio ?? double.NaN, tracker?.PiChange ?? double.NaN, tracker?.AtomChange ?? double.NaN, samplerModel);
     }
 
     /// <summary>Appends a stage's records to the whole run's history, shifted to start where the previous stage ended.</summary>
