@@ -392,7 +392,7 @@ module el_mac #(
     wire [LANES*ACCW-1:0] acc_flat;
     wire signed [WM-1:0] lane_rm [0:LANES-1];
     wire [LANES*WA-1:0] dict_flat;   // every lane's dictionary read word (phase L's rounding unit)
-    // phase L's rounding unit: the lane it reads (S0) and the lane it writes (SW)
+    // phase L's rounding unit: the lane it reads (S2b) and the lane it writes (SW)
     wire            lr_v;
     wire [LBITS-1:0] lr_lane;
     wire [RBITS+KBITS-1:0] lr_addr;
@@ -689,12 +689,9 @@ module el_mac #(
         if (capture) ser_l_r <= {LBITS{1'b0}};
         else if (ser_on_r && ser_l_r != L_LAST) ser_l_r <= ser_l_r + 1'b1;
     end
-    // S0: the sum and the dictionary read of lane ser_l_r
-    assign lr_v = ser_on_r;
-    assign lr_lane = ser_l_r;
-    assign lr_addr = {hold_i_r, hold_k_r};
+    // S0: the sum of lane ser_l_r
     wire signed [ACCW-1:0] s0_acc = hold_r[ser_l_r*ACCW +: ACCW];
-    // S1: is the sum nonzero; the dictionary word arrives
+    // S1: is the sum nonzero
     // The threshold's product rate_u0 * sum takes the same multiplier once a step, after phase L
     // has drained (th_go, below): s1_acc then holds the threshold sum and s1_th selects RATE_U0;
     // s1_v stays 0, so nothing is drawn or written for it (a shift-and-add unit of its own
@@ -720,22 +717,23 @@ module el_mac #(
     localparam [32:0] RMASK_A_W = (SH_A == 0) ? 33'd0 : (((33'd1 << SH_A) - 33'd1) & 33'h7fffffff);
     localparam [31:0] RMASK_A = RMASK_A_W[31:0];
     reg s2_v, s2_nz;  reg [LBITS-1:0] s2_l;  reg [RBITS-1:0] s2_i;  reg [KBITS-1:0] s2_k;
-    reg signed [WA-1:0] s2_a;
     always @(posedge i_clk) begin
         s2_v <= s1_v & ~i_rst;  s2_nz <= s1_nz;
         s2_l <= s1_l;  s2_i <= s1_i;  s2_k <= s1_k;
-        s2_a <= dict_flat[s1_l*WA +: WA];
     end
+    // S2b reads the dictionary word, which arrives in S2c, beside the product: read in S0 it
+    // took three 16-bit register stages to meet it (48 flip-flops per design)
     reg s2b_v, s2b_nz;  reg [LBITS-1:0] s2b_l;  reg [RBITS-1:0] s2b_i;  reg [KBITS-1:0] s2b_k;
-    reg signed [WA-1:0] s2b_a;
     reg s2c_v, s2c_nz;  reg [LBITS-1:0] s2c_l;  reg [RBITS-1:0] s2c_i;  reg [KBITS-1:0] s2c_k;
-    reg signed [WA-1:0] s2c_a;
     always @(posedge i_clk) begin
         s2b_v <= s2_v & ~i_rst;  s2b_nz <= s2_nz;
-        s2b_l <= s2_l;  s2b_i <= s2_i;  s2b_k <= s2_k;  s2b_a <= s2_a;
+        s2b_l <= s2_l;  s2b_i <= s2_i;  s2b_k <= s2_k;
         s2c_v <= s2b_v & ~i_rst;  s2c_nz <= s2b_nz;
-        s2c_l <= s2b_l;  s2c_i <= s2b_i;  s2c_k <= s2b_k;  s2c_a <= s2b_a;
+        s2c_l <= s2b_l;  s2c_i <= s2b_i;  s2c_k <= s2b_k;
     end
+    assign lr_v = s2b_v;
+    assign lr_lane = s2b_l;
+    assign lr_addr = {s2b_i, s2b_k};
     wire s2c_draw = s2c_v && s2c_nz && SH_A != 0;
     wire signed [PAW-1:0] s2c_p;       // rate * the S1 sum, in S2c
     generate
@@ -791,7 +789,7 @@ module el_mac #(
     reg s3_c, s3_big_pos, s3_big_neg, s3_ph_zero, s3_ph_m1;
     always @(posedge i_clk) begin
         s3_v <= s2c_v & ~i_rst;  s3_nz <= s2c_nz;
-        s3_l <= s2c_l;  s3_i <= s2c_i;  s3_k <= s2c_k;  s3_a <= s2c_a;
+        s3_l <= s2c_l;  s3_i <= s2c_i;  s3_k <= s2c_k;  s3_a <= dict_flat[s2c_l*WA +: WA];
         s3_ph <= s2c_ph[WA+1:0];
         s3_c <= s2c_c;
         s3_big_pos <= ~s2c_ph[QW-1] & (|s2c_ph[QW-2:WA+1]);
@@ -816,10 +814,10 @@ module el_mac #(
         s4_l <= s3_l;  s4_i <= s3_i;  s4_k <= s3_k;
         s4_a <= s3_big_pos ? A_MAX : s3_big_neg ? A_MIN : s3_sat;
     end
-    // WLAT: lane l is read in S0 at cycles c + 1 + l (c: a capture, captures TSLOT cycles
-    // apart) and written WLAT cycles later; WLAT = 6, or 7 where TSLOT divides 6, so that
-    // a write never meets the next read of its lane.
-    localparam integer WPAD = (6 % TSLOT == 0) ? 1 : 0;
+    // WLAT: lane l is read in S2b at cycles c + 4 + l (c: a capture, captures TSLOT cycles
+    // apart) and written WLAT cycles later, in S4; WLAT = 3, or 4 (S5) where TSLOT divides 3,
+    // so that a write never meets the next read of its lane.
+    localparam integer WPAD = (3 % TSLOT == 0) ? 1 : 0;
     generate
         if (WPAD != 0) begin : g_wpad
             reg s5_we;  reg [LBITS-1:0] s5_l;  reg [RBITS-1:0] s5_i;  reg [KBITS-1:0] s5_k;
