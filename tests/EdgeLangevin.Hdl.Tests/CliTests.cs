@@ -63,7 +63,7 @@ public sealed class CliTests
     /// A learning design beyond the UP5K's 5280 logic cells is refused by `hdl synth` before yosys
     /// runs (the logic-cell model, DatapathModel.EstimateLearningLogicCells): exit 2, the estimate,
     /// the setting that fits, and no work folder. Bars K = 16, D = 64, B = 4 with 2 lanes measured
-    /// 5772 cells (random model, nextpnr packing); 1 lane, 5235, fits.
+    /// 5544 cells (random model, nextpnr packing); 1 lane, 5012, fits.
     /// </summary>
     [Fact]
     public void Synth_refuses_a_learning_design_beyond_the_UP5K_logic_cells_naming_the_lanes_that_fit()
@@ -86,9 +86,9 @@ public sealed class CliTests
         }
     }
 
-    /// <summary>K = 64, D = 64 learning fits at no lane count or batch (1 lane, 1 chain measured 5467 cells): the refusal names the K that fits.</summary>
+    /// <summary>K = 64, D = 64 learning with 2 lanes and 2 chains does not fit; 1 lane and 1 chain does (measured 5219 cells): the refusal names the batch and the lanes.</summary>
     [Fact]
-    public void Synth_refuses_K64_learning_naming_the_largest_K_that_fits()
+    public void Synth_refuses_K64_learning_with_2_chains_naming_1_chain_and_1_lane()
     {
         string work = Temp("synth");
         string cfg = Temp("cfg") + ".json";
@@ -103,8 +103,9 @@ public sealed class CliTests
                 """);
             var (code, _, err) = Run("hdl", "synth", "--config", cfg, "--work", work);
             Assert.Equal(2, code);
-            Assert.Contains("vectors.k", err);
-            Assert.Contains("with 1 lane and 1 chain K <=", err);
+            Assert.Contains("learning.batch", err);
+            Assert.Contains("use 1 chain", err);
+            Assert.Contains("with 1 lane", err);
             Assert.False(Directory.Exists(work));
         }
         finally

@@ -392,7 +392,7 @@ module el_mac #(
     wire [LANES*ACCW-1:0] acc_flat;
     wire signed [WM-1:0] lane_rm [0:LANES-1];
     wire [LANES*WA-1:0] dict_flat;   // every lane's dictionary read word (phase L's rounding unit)
-    // phase L's rounding unit: the lane it reads (S0) and the lane it writes (SW)
+    // phase L's rounding unit: the lane it reads (S2b) and the lane it writes (SW)
     wire            lr_v;
     wire [LBITS-1:0] lr_lane;
     wire [RBITS+KBITS-1:0] lr_addr;
@@ -689,50 +689,52 @@ module el_mac #(
         if (capture) ser_l_r <= {LBITS{1'b0}};
         else if (ser_on_r && ser_l_r != L_LAST) ser_l_r <= ser_l_r + 1'b1;
     end
-    // S0: the sum and the dictionary read of lane ser_l_r
-    assign lr_v = ser_on_r;
-    assign lr_lane = ser_l_r;
-    assign lr_addr = {hold_i_r, hold_k_r};
+    // S0: the sum of lane ser_l_r
     wire signed [ACCW-1:0] s0_acc = hold_r[ser_l_r*ACCW +: ACCW];
-    // S1: is the sum nonzero; the dictionary word arrives
-    reg s1_v, s1_nz;  reg [LBITS-1:0] s1_l;  reg [RBITS-1:0] s1_i;  reg [KBITS-1:0] s1_k;
+    // S1: is the sum nonzero
+    // The threshold's product rate_u0 * sum takes the same multiplier once a step, after phase L
+    // has drained (th_go, below): s1_acc then holds the threshold sum and s1_th selects RATE_U0;
+    // s1_v stays 0, so nothing is drawn or written for it (a shift-and-add unit of its own
+    // cost ~120 logic cells).
+    wire th_go;
+    wire signed [ACCW-1:0] thr_sum_acc;
+    reg s1_v, s1_nz, s1_th;  reg [LBITS-1:0] s1_l;  reg [RBITS-1:0] s1_i;  reg [KBITS-1:0] s1_k;
     reg signed [ACCW-1:0] s1_acc;
     always @(posedge i_clk) begin
-        s1_v <= ser_on_r & ~i_rst;  s1_nz <= (s0_acc != {ACCW{1'b0}});
-        s1_l <= ser_l_r;  s1_i <= hold_i_r;  s1_k <= hold_k_r;  s1_acc <= s0_acc;
+        s1_v <= ser_on_r & ~i_rst;  s1_nz <= (s0_acc != {ACCW{1'b0}});  s1_th <= th_go;
+        s1_l <= ser_l_r;  s1_i <= hold_i_r;  s1_k <= hold_k_r;  s1_acc <= th_go ? thr_sum_acc : s0_acc;
     end
     // S2..S2c: p = rate * sum, pipelined: the sum is cut into 16-bit slices (lo and mid
     // unsigned, hi signed), one SB_MAC16 each with its product registered (S2), then the
     // shifted products are added in two registered steps (S2b, S2c), so that no SB_MAC16
     // output feeds a wide adder in the same cycle (pipelined ahead, not measured alone).
-    // A nonzero sum draws the stream's next word in S1 (below); it travels with the sum.
+    // A nonzero sum draws the stream's next word in S2c, where it is added (below): the draws
+    // keep their order, and the word needs no register stages beside the product (96 flip-flops).
     localparam integer PAW = ACCW + 16;
-    localparam [15:0] RATE_A_U = RATE_A[15:0];    // the 15-bit mantissa: positive
-    localparam signed [15:0] RATE_A_S = RATE_A[15:0];
+    // the rate of the product in S1: a 15-bit mantissa, positive (RATE_A, or RATE_U0 for the threshold)
+    wire [15:0] rate_s1_u = s1_th ? RATE_U0[15:0] : RATE_A[15:0];
+    wire signed [15:0] rate_s1_s = rate_s1_u;
     localparam [32:0] RMASK_A_W = (SH_A == 0) ? 33'd0 : (((33'd1 << SH_A) - 33'd1) & 33'h7fffffff);
     localparam [31:0] RMASK_A = RMASK_A_W[31:0];
-    wire s1_draw = s1_v && s1_nz && SH_A != 0;
     reg s2_v, s2_nz;  reg [LBITS-1:0] s2_l;  reg [RBITS-1:0] s2_i;  reg [KBITS-1:0] s2_k;
-    reg [31:0] s2_r;
-    reg signed [WA-1:0] s2_a;
     always @(posedge i_clk) begin
         s2_v <= s1_v & ~i_rst;  s2_nz <= s1_nz;
         s2_l <= s1_l;  s2_i <= s1_i;  s2_k <= s1_k;
-        s2_r <= rnd_next & RMASK_A;
-        s2_a <= dict_flat[s1_l*WA +: WA];
     end
+    // S2b reads the dictionary word, which arrives in S2c, beside the product: read in S0 it
+    // took three 16-bit register stages to meet it (48 flip-flops per design)
     reg s2b_v, s2b_nz;  reg [LBITS-1:0] s2b_l;  reg [RBITS-1:0] s2b_i;  reg [KBITS-1:0] s2b_k;
-    reg [31:0] s2b_r;
-    reg signed [WA-1:0] s2b_a;
     reg s2c_v, s2c_nz;  reg [LBITS-1:0] s2c_l;  reg [RBITS-1:0] s2c_i;  reg [KBITS-1:0] s2c_k;
-    reg [31:0] s2c_r;
-    reg signed [WA-1:0] s2c_a;
     always @(posedge i_clk) begin
         s2b_v <= s2_v & ~i_rst;  s2b_nz <= s2_nz;
-        s2b_l <= s2_l;  s2b_i <= s2_i;  s2b_k <= s2_k;  s2b_r <= s2_r;  s2b_a <= s2_a;
+        s2b_l <= s2_l;  s2b_i <= s2_i;  s2b_k <= s2_k;
         s2c_v <= s2b_v & ~i_rst;  s2c_nz <= s2b_nz;
-        s2c_l <= s2b_l;  s2c_i <= s2b_i;  s2c_k <= s2b_k;  s2c_r <= s2b_r;  s2c_a <= s2b_a;
+        s2c_l <= s2b_l;  s2c_i <= s2b_i;  s2c_k <= s2b_k;
     end
+    assign lr_v = s2b_v;
+    assign lr_lane = s2b_l;
+    assign lr_addr = {s2b_i, s2b_k};
+    wire s2c_draw = s2c_v && s2c_nz && SH_A != 0;
     wire signed [PAW-1:0] s2c_p;       // rate * the S1 sum, in S2c
     generate
         if (ACCW > 32) begin : g_rmul_sliced
@@ -740,9 +742,9 @@ module el_mac #(
             reg [31:0] q0, q1;
             reg signed [ACCW-17:0] q2;
             always @(posedge i_clk) begin
-                q0 <= s1_acc[15:0] * RATE_A_U;
-                q1 <= s1_acc[31:16] * RATE_A_U;
-                q2 <= $signed(s1_acc[ACCW-1:32]) * RATE_A_S;
+                q0 <= s1_acc[15:0] * rate_s1_u;
+                q1 <= s1_acc[31:16] * rate_s1_u;
+                q2 <= $signed(s1_acc[ACCW-1:32]) * rate_s1_s;
             end
             // S2b: t = (q0 >> 16) + q1 (< 2^32), the low 16 bits of p are q0's
             reg [15:0] lo;
@@ -764,7 +766,7 @@ module el_mac #(
             // a sum of at most 32 bits: two SB_MAC16s and one adder, then two more registers
             reg signed [PAW-1:0] p2, p2b, p2c;
             always @(posedge i_clk) begin
-                p2 <= s1_acc * RATE_A_S;
+                p2 <= s1_acc * rate_s1_s;
                 p2b <= p2;
                 p2c <= p2b;
             end
@@ -779,7 +781,7 @@ module el_mac #(
     wire signed [QW-1:0] s2c_p_x = {s2c_p[PAW-1], s2c_p};
     wire signed [QW-1:0] s2c_pp = s2c_p_x >>> PRE_A;
     wire signed [QW-1:0] s2c_ph = s2c_pp >>> SH_A;
-    wire [32:0] s2c_low = {1'b0, s2c_pp[31:0] & RMASK_A} + {1'b0, s2c_r};
+    wire [32:0] s2c_low = {1'b0, s2c_pp[31:0] & RMASK_A} + {1'b0, rnd_next & RMASK_A};
     wire s2c_c = s2c_low[SH_A];        // SH_A = 0: R = 0 and the low part is empty, so 0
     reg s3_v, s3_nz;  reg [LBITS-1:0] s3_l;  reg [RBITS-1:0] s3_i;  reg [KBITS-1:0] s3_k;
     reg signed [WA-1:0] s3_a;
@@ -787,7 +789,7 @@ module el_mac #(
     reg s3_c, s3_big_pos, s3_big_neg, s3_ph_zero, s3_ph_m1;
     always @(posedge i_clk) begin
         s3_v <= s2c_v & ~i_rst;  s3_nz <= s2c_nz;
-        s3_l <= s2c_l;  s3_i <= s2c_i;  s3_k <= s2c_k;  s3_a <= s2c_a;
+        s3_l <= s2c_l;  s3_i <= s2c_i;  s3_k <= s2c_k;  s3_a <= dict_flat[s2c_l*WA +: WA];
         s3_ph <= s2c_ph[WA+1:0];
         s3_c <= s2c_c;
         s3_big_pos <= ~s2c_ph[QW-1] & (|s2c_ph[QW-2:WA+1]);
@@ -812,10 +814,10 @@ module el_mac #(
         s4_l <= s3_l;  s4_i <= s3_i;  s4_k <= s3_k;
         s4_a <= s3_big_pos ? A_MAX : s3_big_neg ? A_MIN : s3_sat;
     end
-    // WLAT: lane l is read in S0 at cycles c + 1 + l (c: a capture, captures TSLOT cycles
-    // apart) and written WLAT cycles later; WLAT = 6, or 7 where TSLOT divides 6, so that
-    // a write never meets the next read of its lane.
-    localparam integer WPAD = (6 % TSLOT == 0) ? 1 : 0;
+    // WLAT: lane l is read in S2b at cycles c + 4 + l (c: a capture, captures TSLOT cycles
+    // apart) and written WLAT cycles later, in S4; WLAT = 3, or 4 (S5) where TSLOT divides 3,
+    // so that a write never meets the next read of its lane.
+    localparam integer WPAD = (3 % TSLOT == 0) ? 1 : 0;
     generate
         if (WPAD != 0) begin : g_wpad
             reg s5_we;  reg [LBITS-1:0] s5_l;  reg [RBITS-1:0] s5_i;  reg [KBITS-1:0] s5_k;
@@ -837,33 +839,31 @@ module el_mac #(
     end
     assign l_drained = !(m1_v | m2_v | m3_v | m4_v | m5_v | m6_v | m7_v | ser_on_r | s1_v | s2_v | s2b_v | s2c_v | s3_v | s4_we | lw_v);
 
-    // threshold, after phase L has drained: TH1 draw and the start of rate * sum, which is
-    // formed bit by bit over 16 cycles (shift and add: once a step, so it needs no DSP; the UP5K
-    // has none to spare), TH2 rounding shift, TH3 u0 + change, clamped to [0, 2^(WS-1) - 1]
-    localparam integer TPW = TSUMW + 16;
-    localparam signed [15:0] RATE_U0_S = RATE_U0[15:0];
+    // threshold, after phase L has drained: state 0 sends the sum into the rounding unit's
+    // multiplier (th_go), states 1-3 wait for its product p = RATE_U0 * sum (in S2c in state 4),
+    // state 4 draws and rounds, 5 adds u0 + change, 6 clamps to [0, 2^(WS-1) - 1], 7 writes
+    localparam integer TPW = TSUMW + 16;   // p fits TPW bits (signed)
     localparam [32:0] RMASK_U0_W = (SH_U0 == 0) ? 33'd0 : (((33'd1 << SH_U0) - 33'd1) & 33'h7fffffff);
     localparam [31:0] RMASK_U0 = RMASK_U0_W[31:0];
     localparam integer UNW = (WS > TPW + 1 ? WS : TPW + 1) + 1;
     localparam signed [UNW-1:0] U0_MAX = (1 <<< (WS - 1)) - 1;
-    reg [2:0] th_r;                  // 0 idle/waiting, 1..4 the stages
-    reg [4:0] th_bit_r;              // the rate's bit being added (1: the multiply runs)
-    reg signed [TPW-1:0] th_addend;  // sum << th_bit_r
+    reg [2:0] th_r;                  // 0 idle/waiting, 1..7 the stages
     reg th_nz;
-    reg signed [TPW-1:0] th_p;
-    reg [31:0] th_r32;
     reg signed [TPW:0] th_q;
-    wire thr_done = (th_r == 3'd4);
+    wire thr_done = (th_r == 3'd7);
+    assign th_go = (ph_r == PH_LTAIL) && l_drained && th_r == 3'd0;
+    // TSUMW <= ACCW: the sum has MacBits + log2 B + KBITS + 2 bits, ACCW at least OPW + MacBits + log2 B + 1
+    el_sext #(.IW(TSUMW), .OW(ACCW)) u_sx_thr (.i_v(thr_sum_r), .o_v(thr_sum_acc));
     // (signed wires: a concatenation inline would make the shift and the add unsigned)
-    wire signed [TPW:0] th_p_x = {th_p[TPW-1], th_p};
-    wire signed [TPW:0] th_r_x = $signed({{(TPW-31){1'b0}}, th_r32});
-    wire th_draw = (ph_r == PH_LTAIL) && l_drained && th_r == 3'd0 && LEARN_U0 != 0 && thr_sum_r != {TSUMW{1'b0}} && SH_U0 != 0;
+    wire signed [TPW:0] th_p_x = {s2c_p[TPW-1], s2c_p[TPW-1:0]};
+    wire th_draw = th_nz && SH_U0 != 0;
+    wire signed [TPW:0] th_r_x = $signed({{(TPW-31){1'b0}}, th_draw ? (rnd_next & RMASK_U0) : 32'd0});
     wire signed [UNW-1:0] u0_x, th_q_x;
     el_sext #(.IW(WS), .OW(UNW)) u_sx_u0 (.i_v(o_u0), .o_v(u0_x));
     el_sext #(.IW(TPW + 1), .OW(UNW)) u_sx_thq (.i_v(th_q), .o_v(th_q_x));
-    // the sum u0 + change registered in stage 2, its clamp to [0, U0_MAX] by the sign bit and the
-    // bits above U0_MAX's (no magnitude comparators) in stage 3, so that stage 4 only compares and
-    // writes: o_u0 and th_q hold still from the end of stage 1 until stage 4 writes o_u0 (the add,
+    // the sum u0 + change registered in state 5, its clamp to [0, U0_MAX] by the sign bit and the
+    // bits above U0_MAX's (no magnitude comparators) in state 6, so that state 7 only compares and
+    // writes: o_u0 and th_q hold still from the end of state 4 until state 7 writes o_u0 (the add,
     // clamp, compare and write in one cycle was ~41 ns, 18.7 MHz on the UP5K; the add and the
     // clamp in one, 33.6 ns once the switching and the unit scan were pipelined)
     reg signed [UNW-1:0] u0_new;
@@ -917,32 +917,23 @@ module el_mac #(
                 else if (c2_add) thr_sum_r <= thr_sum_r + c2_gm_x;
             end
             // the dictionary's draws
-            if (s1_draw) begin rnd_r <= rnd_next; rnd_nx_r <= xorshift(rnd_next); end
+            if (s2c_draw) begin rnd_r <= rnd_next; rnd_nx_r <= xorshift(rnd_next); end
             // the threshold update
             case (th_r)
-                3'd0: if (ph_r == PH_LTAIL && l_drained) begin
+                3'd0: if (th_go) begin
                     th_nz <= LEARN_U0 != 0 && thr_sum_r != {TSUMW{1'b0}};
-                    th_p <= {TPW{1'b0}};
-                    th_addend <= {{(TPW-TSUMW){thr_sum_r[TSUMW-1]}}, thr_sum_r};
-                    th_bit_r <= 5'd0;
-                    th_r32 <= th_draw ? (rnd_next & RMASK_U0) : 32'd0;
-                    if (th_draw) begin rnd_r <= rnd_next; rnd_nx_r <= xorshift(rnd_next); end
                     th_r <= 3'd1;
                 end
-                3'd1: begin
-                    // p = sum * RATE_U0: bit th_bit_r of the rate adds sum << th_bit_r
-                    if (th_bit_r != 5'd16) begin
-                        if (RATE_U0_S[th_bit_r[3:0]]) th_p <= th_p + th_addend;
-                        th_addend <= th_addend <<< 1;
-                        th_bit_r <= th_bit_r + 5'd1;
-                    end else begin
-                        th_q <= ((th_p_x >>> PRE_U0) + th_r_x) >>> SH_U0;
-                        th_r <= 3'd2;
-                    end
+                3'd1, 3'd2, 3'd3: th_r <= th_r + 3'd1;
+                3'd4: begin
+                    // the draw comes after every dictionary draw of the step (phase L has drained)
+                    th_q <= ((th_p_x >>> PRE_U0) + th_r_x) >>> SH_U0;
+                    if (th_draw) begin rnd_r <= rnd_next; rnd_nx_r <= xorshift(rnd_next); end
+                    th_r <= 3'd5;
                 end
-                3'd2: begin u0_new <= u0_x + th_q_x; th_r <= 3'd3; end
-                3'd3: begin u0_clamped <= u0_neg ? {WS{1'b0}} : u0_over ? U0_MAX[WS-1:0] : u0_new[WS-1:0]; th_r <= 3'd4; end
-                default: begin   // 4: the new threshold; phase L ends in this cycle
+                3'd5: begin u0_new <= u0_x + th_q_x; th_r <= 3'd6; end
+                3'd6: begin u0_clamped <= u0_neg ? {WS{1'b0}} : u0_over ? U0_MAX[WS-1:0] : u0_new[WS-1:0]; th_r <= 3'd7; end
+                default: begin   // 7: the new threshold; phase L ends in this cycle
                     if (th_nz) o_u0 <= u0_clamped;
                     o_u0_changed <= th_nz && (u0_clamped != o_u0);
                     o_ldone <= 1'b1;
