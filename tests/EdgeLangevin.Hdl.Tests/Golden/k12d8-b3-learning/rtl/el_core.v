@@ -334,48 +334,46 @@ module el_core #(
     end
 
     // ------------------------------------------------------------------ noise
-    // One generator for all chains: each chain's generator state is kept here (nz_state_r)
-    // and loaded into el_noise before the chain's step (ST_NLOAD; el_noise then primes its
-    // pipeline again, ~7 cycles). The state after n words is xorshift^(4 n) of the seed, which
-    // nz_shadow_r follows word by word during the walk (four raw xorshift steps a word, as
-    // el_noise takes them) and hands back at the end of the step. A generator per chain cost
-    // about 600 logic cells each on the UP5K (the flattened XOR network and adder tree).
+    // One generator for all chains: each chain's generator state is kept here and loaded
+    // into el_noise before the chain's step (ST_NLOAD; el_noise then primes its pipeline
+    // again, ~7 cycles). A generator per chain cost about 600 logic cells each on the UP5K
+    // (the flattened XOR network and adder tree).
+    // A step draws exactly K words, so what the chain's next step needs is the state after
+    // K words. el_noise's state (o_state) runs NZ_AHEAD words ahead of the word it shows, so
+    // it holds that state at walk position K - NZ_AHEAD, or (K < NZ_AHEAD) on the K-th cycle
+    // of its priming; it is copied from there. (A shadow generator following the walk, one
+    // 4-round xorshift per cycle, was the UP5K critical path: 27.9 ns on seed 1.)
+    // The states wait in a ring in chain order: the head (nz_ring_r[0]) is the state of the
+    // chain whose step comes next, and each chain's new state enters at the tail as the ring
+    // moves on by one, so no CHAINS-way multiplexer picks a state. Every step runs chains
+    // 0..CHAINS-1 once each, so the ring is back at chain 0 at the end of every step.
     // Seeding (FIXED_POINT.md): chain b starts at seed ^ b * 0x9E3779B9, 0 replaced by 1.
-    function [31:0] xorshift4;
-        input [31:0] x;
-        reg [31:0] y;
-        integer r;
-        begin
-            y = x;
-            for (r = 0; r < 4; r = r + 1) begin
-                y = y ^ (y << 13);
-                y = y ^ (y >> 17);
-                y = y ^ (y << 5);
-            end
-            xorshift4 = y;
-        end
-    endfunction
-    reg [31:0] nz_state_r [0:CHAINS-1];
-    reg [31:0] nz_shadow_r;
+    localparam integer NZ_AHEAD = 6;        // el_noise's DEPTH
+    localparam integer NZ_CAP_I = (K >= NZ_AHEAD) ? K - NZ_AHEAD : K;
+    localparam [KBITS:0] NZ_CAP = NZ_CAP_I[KBITS:0];
+    localparam [2:0] NZ_CAP_PRIME = NZ_CAP_I[2:0];
+    wire [31:0] nz_state;                   // el_noise's o_state
+    reg   [2:0] nz_prime_r;                 // cycles of ST_NWAIT so far (K < NZ_AHEAD)
+    always @(posedge i_clk) nz_prime_r <= (st_r == ST_NWAIT) ? nz_prime_r + 3'd1 : 3'd0;
+    wire nz_cap = (K >= NZ_AHEAD) ? (walk_issue && issue_k_r == NZ_CAP)
+                                  : (st_r == ST_NWAIT && nz_prime_r == NZ_CAP_PRIME);
+    reg [31:0] nz_ring_r [0:CHAINS-1];
     genvar gb;
     generate
         for (gb = 0; gb < CHAINS; gb = gb + 1) begin : g_nzstate
             localparam [31:0] SEED_MIX = 32'h9E3779B9 * gb;
             wire [31:0] seed_b = i_seed ^ SEED_MIX;
             always @(posedge i_clk) begin
-                if (idle & i_start & i_seed_load) nz_state_r[gb] <= (seed_b == 32'd0) ? 32'd1 : seed_b;
-                else if (st_r == ST_STEP && step_end_r && cb_r == gb[CBITS-1:0]) nz_state_r[gb] <= nz_shadow_r;
+                if (idle & i_start & i_seed_load) nz_ring_r[gb] <= (seed_b == 32'd0) ? 32'd1 : seed_b;
+                else if (nz_cap) nz_ring_r[gb] <= (gb == CHAINS - 1) ? nz_state : nz_ring_r[(gb + 1) % CHAINS];
             end
         end
     endgenerate
-    always @(posedge i_clk) begin
-        if (st_r == ST_NLOAD) nz_shadow_r <= nz_state_r[cb_r];
-        else if (walk_issue) nz_shadow_r <= xorshift4(nz_shadow_r);
-    end
     wire nz_load = (CHAINS > 1) ? (st_r == ST_NLOAD) : (idle & i_start & i_seed_load);
     el_noise u_noise (
-        .i_clk(i_clk), .i_seed_load(nz_load), .i_seed((CHAINS > 1) ? nz_state_r[cb_r] : i_seed),
+        .i_clk(i_clk), .i_seed_load(nz_load), .i_seed((CHAINS > 1) ? nz_ring_r[0] : i_seed),
         .i_next(walk_issue), .o_ready(noise_ready), .o_eta(noise_eta)
+        , .o_state(nz_state)
     );
     assign o_eta_valid = walk_issue;
     assign o_eta_k = issue_k_r[KBITS-1:0];

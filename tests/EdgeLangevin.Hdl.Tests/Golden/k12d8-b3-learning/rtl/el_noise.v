@@ -20,6 +20,10 @@ module el_noise (
     input  wire        [31:0] i_seed,
     input  wire               i_next,
     output wire               o_ready,
+    // x_r runs DEPTH words ahead of o_eta (el_core's NZ_AHEAD): after a seed load and
+    // n words handed out it is the state after n + DEPTH words (el_core saves each chain's
+    // state from here)
+    output wire        [31:0] o_state,
     output wire signed [15:0] o_eta
 );
     localparam integer DEPTH = 6;
@@ -194,5 +198,6 @@ module el_noise (
 
     assign o_ready = (prime_r == 3'd0);
     assign o_eta = eta_r;
+    assign o_state = x_r;
 endmodule
 
