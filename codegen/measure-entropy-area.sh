@@ -6,6 +6,7 @@
 # (rings excluded from timing: --ignore-loops). Prints the logic cells, RAM, DSP and the achieved
 # clock, then yosys's LUT and flip-flop counts per part (before packing into logic cells).
 # Usage: bash codegen/measure-entropy-area.sh [WORKDIR] [SEED]
+# (EDGELANGEVIN_CLI, if set, is the edgelangevin command to generate with instead of dotnet run)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$(mktemp -d)}
@@ -15,7 +16,7 @@ cat > "$work/config.json" <<'JSON'
 {"hdl": {"lanes": 2, "entropy": {"enabled": true, "noise_mode": "seeded"}},
  "vectors": {"problem": "random", "variant": "signed", "k": 16, "d": 8, "lambda": 1, "pi": 0.3, "sigma": 0.5}}
 JSON
-dotnet run --project "$root/src/EdgeLangevin.Cli" -c Release -- hdl generate --config "$work/config.json" --out "$work/gen" > /dev/null
+${EDGELANGEVIN_CLI:-dotnet run --project $root/src/EdgeLangevin.Cli -c Release --} hdl generate --config "$work/config.json" --out "$work/gen" > /dev/null
 g="$work/gen"
 # harness: the source and its commands behind the UART, the datapath left out
 cat > "$work/harness.v" <<'V'

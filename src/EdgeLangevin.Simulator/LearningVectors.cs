@@ -67,10 +67,12 @@ public static class LearningVectors
     /// Runs the learning and records it. The data memory holds <see cref="VectorSettings.DataCount"/> data
     /// drawn from <see cref="VectorSettings.Data"/>; the dictionary starts random (unit-norm Gaussian
     /// columns) or at the model's, as <see cref="VectorSettings.DictionaryInit"/> says; u starts from the
-    /// Laplace prior; u0 from the model's pi.
+    /// Laplace prior; u0 from the model's pi. With <paramref name="externalNoise"/> the chains draw their noise
+    /// words from it instead (K per chain in chain order, as a chip in physical noise mode draws them); the
+    /// recorded Noise is then still the generators' words, the ones the chains would have drawn without it.
     /// </summary>
     public static LearningVectorSet Generate(SparseCodingModel model, FixedFormat format, InferenceSettings inference, LearningSettings learning,
-        VectorSettings vs, int steps, int seed, string? source = null)
+        VectorSettings vs, int steps, int seed, string? source = null, INoiseWordSource? externalNoise = null)
     {
         inference.Validate(source);
         learning.Validate(inference, source);
@@ -114,6 +116,7 @@ public static class LearningVectors
 
         var solver = new LangevinSolver(p.Step, p.DictionaryRowMajor, d, k, chains, seed);
         VectorStepKernel.Install(solver);
+        solver.ExternalNoise = externalNoise;
         Array.Copy(uInit, solver.Workspace.U, uInit.Length);
         var learner = new FixedLearner(solver, lp, seed);
         var memory = new FixedDataMemory(words, n, d, chains);
@@ -170,7 +173,7 @@ public static class LearningVectors
                 checkpoints.Add(new LearningVectorSet.Checkpoint(t + 1, solver.ThresholdQ, cos));
             }
         }
-        for (int b = 0; b < chains; b++)
+        for (int b = 0; b < chains && externalNoise is null; b++)
             if (noiseGen.StateOf(b) != solver.Noise.StateOf(b))
                 throw new InvalidOperationException("internal error: the solver did not draw exactly K noise words per chain and step");
         return new LearningVectorSet

@@ -80,6 +80,91 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         Assert.Contains("LED fault=1", faultLog);
     }
 
+    /// <summary>
+    /// Physical mode in a learning design (Icarus board top, behavioural rings, a raw bit every 2 clocks;
+    /// K = 8, D = 8, 2 chains, 3 learning steps; a claimed 1 bit per raw bit and 2 raw bits per conditioned
+    /// bit, so that a word takes 432 clocks instead of 1728 and the test stays short): every chain's step draws 8 consecutive words of the C#
+    /// PhysicalGaussianNoise mapping of the logged raw bits, and the dictionary and u0 that 'Q' reads back
+    /// equal the C# learner's (FixedLearner through LearningVectors) run with the words the chip drew.
+    /// Then the raw bits stuck at 0 from just after the first chain-step: the RCT fails, 'H' and the LED say
+    /// so, and every later chain-step draws its own generator's words at that step (each chain's generator
+    /// state follows its walks in physical mode too), which are the deterministic run's noise words there;
+    /// the result again equals the learner's with the words drawn.
+    /// </summary>
+    [Fact]
+    public void Physical_mode_in_a_learning_design_learns_with_the_csharp_mapping_and_falls_back_to_each_chains_generator()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        HdlProject p = HdlTestConfigs.FromConfig("""
+            {"inference": {"dt": 1, "tau_u": 10, "temperature": 1},
+             "vectors": {"problem": "random", "variant": "signed", "k": 8, "d": 8, "pi": 0.3, "sigma": 0.5, "data_count": 4, "checkpoint_every": 40},
+             "learning": {"batch": 2, "tau_x": 2, "tau_a": 300, "switching": "synchronous", "learn_pi": true, "tau_u0": 2000},
+             "hdl": {"lanes": 1, "entropy": {"enabled": true, "noise_mode": "physical", "sample_div": 2, "cond_raw": 2, "entropy_eighths": 8}}}
+            """, 24);
+        const int steps = 3, seed = 24;
+        int k = p.Model.K, chains = p.Datapath.Chains, d = p.Model.D;
+        Assert.Equal(2, chains);
+        var cfg = p.Config;
+        LearningVectorSet det = LearningVectors.Generate(p.Model, p.Parameters.Format, cfg.Inference, cfg.Learning!, cfg.Vectors, steps, seed, p.Source);
+        byte[] host = BoardProtocol.LoadDictionary(det.Parameters.DictionaryRowMajor).Concat(BoardProtocol.LoadData(det.Data))
+            .Concat(BoardProtocol.LoadU(det.UInit)).Concat(BoardProtocol.Seed(det.Seeds[0])).Concat(BoardProtocol.Learn(steps)).ToArray();
+        int query = host.Length;
+        host = host.Concat(BoardProtocol.Query()).Concat(EntropyProtocol.Health()).ToArray();
+        int replyBytes = 6 + BoardProtocol.QueryBytes(d, k) + 17;
+        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
+        string src = verifier.Sources(p.Datapath);
+
+        // 'Q' (and the 'H' behind it) only after the 'l'
+        (byte[] Reply, string Log) Run(params string[] plusargs) =>
+            verifier.SimulateBoardLog(src, host, replyBytes, ["+log_noise=1", .. plusargs], default, holdAt: query, holdFor: 5);
+        // chain-steps before physicalUntil draw K consecutive words of the C# mapping (the index of the
+        // first returned), the later ones their chain's generator words at that step (-1)
+        int[] Check(byte[] reply, string log, int physicalUntil)
+        {
+            Assert.Equal("aduslq"u8.ToArray(), reply[..6]);
+            int[] raw = LogValues(log, "RAW").Select(x => (int)x[0]).ToArray();
+            int[] words = PhysicalNoiseWords.Words(PhysicalNoiseWords.Condition(raw, p.Datapath.Settings.Entropy.CondRaw));
+            int[] eta = LogValues(log, "ETA").Select(x => (int)x[0]).ToArray();
+            Assert.Equal(steps * chains * k, eta.Length);
+            var at = new int[steps * chains];
+            int from = 0;
+            for (int c = 0; c < at.Length; c++)
+            {
+                at[c] = c < physicalUntil ? IndexOfBlock(words, eta.AsSpan(c * k, k), from) : -1;
+                if (c < physicalUntil) Assert.True(at[c] >= 0, $"chain-step {c}: its words {string.Join(", ", eta.Skip(c * k).Take(k))} are not {k} consecutive words of the C# mapping after word {from}");
+                if (at[c] >= 0) from = at[c] + k;
+                else Assert.Equal(det.Noise.Skip(c * k).Take(k), eta.Skip(c * k).Take(k));   // chain c % B's generator at step c / B
+                output.WriteLine($"chain-step {c} (step {c / chains}, chain {c % chains}): {(at[c] >= 0 ? $"C# physical words {at[c]}..{at[c] + k - 1}" : "its generator's words")}");
+            }
+            LearningVectorSet withWords = LearningVectors.Generate(p.Model, p.Parameters.Format, cfg.Inference, cfg.Learning!, cfg.Vectors, steps, seed, p.Source, new Replay(eta));
+            var (dict, u0) = BoardProtocol.ParseQuery(reply.AsSpan(6, BoardProtocol.QueryBytes(d, k)), d, k);
+            Assert.Equal(withWords.CheckpointWords.Skip(withWords.CheckpointWords.Count - d * k), dict);
+            Assert.Equal(withWords.U0[steps - 1], u0);
+            Assert.NotEqual(det.Parameters.DictionaryRowMajor, dict);                     // it learned
+            Assert.NotEqual(det.CheckpointWords.Skip(det.CheckpointWords.Count - d * k), dict);   // not with the generator's words
+            Assert.Equal((byte)'h', reply[6 + BoardProtocol.QueryBytes(d, k)]);
+            return at;
+        }
+
+        var (reply, log) = Run();
+        int[] at = Check(reply, log, steps * chains);
+        Assert.Equal(0, at[0]);
+        BoardHealth h = BoardHealth.Parse(reply.AsSpan(replyBytes - 16, 16));
+        Assert.Equal((NoiseHealthStatus.Ok, 2, 0), (h.Status, h.Mode, h.Failures));
+        Assert.Contains("LED fault=0", log);
+
+        // stuck at 0 from 200 clocks after the first chain-step's first word: the RCT (cutoff 21) fails ~50
+        // clocks later, long before the second chain-step's K words can arrive (432 clocks each), so that
+        // chain-step and all later ones draw their generators' words
+        long faultAt = LogValues(log, "ETA")[0][1] + 200;
+        var (faultReply, faultLog) = Run($"+fault_at={faultAt}");
+        int[] fat = Check(faultReply, faultLog, 1);
+        Assert.Equal(0, fat[0]);
+        BoardHealth f = BoardHealth.Parse(faultReply.AsSpan(replyBytes - 16, 16));
+        Assert.Equal((NoiseHealthStatus.RepetitionCount, 2, 1), (f.Status, f.Mode, f.Failures));
+        Assert.Contains("LED fault=1", faultLog);
+    }
+
     private static long[][] LogValues(string log, string tag) =>
         log.Split('\n').Where(l => l.StartsWith(tag + " ", StringComparison.Ordinal))
             .Select(l => l[(tag.Length + 1)..].Trim().Split(' ').Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray()).ToArray();
