@@ -17,10 +17,10 @@ public sealed class LearningTests
     private const string Inference = "\"inference\": {\"dt\": 1, \"tau_u\": 10, \"temperature\": 1}";
 
     /// <summary>Bars (K = 16, D = 64) from a random dictionary, B = 4 chains, asynchronous switching, u0 learned: the bars configuration.</summary>
-    public static string BarsConfig(int lanes = 2, int dataCount = 64, string switching = "asynchronous") =>
+    public static string BarsConfig(int lanes = 2, int dataCount = 64, string switching = "asynchronous", int batch = 4) =>
         "{" + Inference + ", " +
         "\"vectors\": {\"problem\": \"bars\", \"variant\": \"non_negative\", \"k\": 16, \"d\": 64, \"data_count\": " + dataCount.ToString(CultureInfo.InvariantCulture) + ", \"checkpoint_every\": 25}, " +
-        "\"learning\": {\"batch\": 4, \"tau_x\": 20, \"tau_a\": 2000, \"switching\": \"" + switching + "\", \"learn_pi\": true, \"tau_u0\": 1e5}, " +
+        "\"learning\": {\"batch\": " + batch.ToString(CultureInfo.InvariantCulture) + ", \"tau_x\": 20, \"tau_a\": 2000, \"switching\": \"" + switching + "\", \"learn_pi\": true, \"tau_u0\": 1e5}, " +
         "\"hdl\": {\"lanes\": " + lanes.ToString(CultureInfo.InvariantCulture) + "}}";
 
     /// <summary>A signed random model, 3 chains (not a power of two), one lane, synchronous switching.</summary>

@@ -149,30 +149,31 @@ public sealed class DatapathModel
     /// packing) as a least-squares fit to measured shapes; the learning hardware grows with the
     /// lanes (MAC datapath, phase L sums), K (active-unit sets, list widths) and the chains
     /// (per-chain generator state, pointers, list lengths, and their B-way multiplexers, hence
-    /// the log2 term). Measured (`hdl generate --config C --seed 7`, random non-negative model,
-    /// pi 0.1, sigma 0.5, 32 data, tau_x 20, tau_a 4000, async, then yosys and
-    /// `nextpnr-ice40 --pack-only`), RTL of issue-11b (the threshold on the rounding unit's
-    /// SB_MAC16s, no register stages for the learner's word and the dictionary word: about 230
-    /// cells fewer than the a58a3b2 fit, 3911.7 + 511.1 lanes + 16.4 K + 45.1 B + 197.6 log2 B),
+    /// the log2 term). Measured by codegen/measure-learning-lc.sh (`hdl generate --config C --seed 7`,
+    /// random non-negative model, pi 0.1, sigma 0.5, tau_x 20, tau_a 4000, async, then yosys and
+    /// `nextpnr-ice40 --pack-only`) on the RTL of main after issue-11b (the threshold on the
+    /// rounding unit's SB_MAC16s, fewer register stages) and issue-11-rtl (no generator shadow,
+    /// the chains' generator states in a ring): 250-600 cells fewer than issue-11b's fit
+    /// (3706.8 + 502.7 lanes + 15.8 K + 43.1 B + 203.6 log2 B) and a58a3b2's before it.
     /// LC measured / fit:
     /// | K | D | lanes | B | measured | fit |
     /// |---|---|---|---|---|---|
-    /// | 16 | 64 | 1 | 1 | 4529 | 4505 |
-    /// | 16 | 64 | 1 | 4 | 5012 | 5042 |
-    /// | 16 | 64 | 1 | 8 | 5421 | 5418 |
-    /// | 16 | 64 | 1 | 16 | 5967 | 5966 |
-    /// | 16 | 64 | 2 | 4 | 5544 | 5545 |
-    /// | 64 | 64 | 1 | 1 | 5219 | 5264 |
-    /// | 64 | 64 | 1 | 2 | 5550 | 5510 |
-    /// The fit's largest error on these points is 0.9 % (45 cells); three shapes left out of the
-    /// fit (K32 D64 1 lane B4: 5283, K32 D32 2 lanes B2: 5538, K64 D64 2 lanes B4: 6275) are
-    /// predicted within 0.5 %. D changes it little (the
+    /// | 16 | 64 | 1 | 1 | 4547 | 4545 |
+    /// | 16 | 64 | 1 | 4 | 4761 | 4781 |
+    /// | 16 | 64 | 1 | 8 | 5023 | 4998 |
+    /// | 16 | 64 | 1 | 16 | 5364 | 5371 |
+    /// | 16 | 64 | 2 | 4 | 5228 | 5228 |
+    /// | 64 | 64 | 1 | 1 | 5236 | 5230 |
+    /// | 64 | 64 | 1 | 2 | 5323 | 5329 |
+    /// The fit's largest error on these points is 0.5 % (25 cells); three shapes left out of the
+    /// fit (K32 D64 1 lane B4: 4984, K32 D32 2 lanes B2: 5333, K64 D64 2 lanes B4: 6008) are
+    /// predicted within 1.6 % (the last under-estimated by 94 cells). D changes it little (the
     /// dictionary and data are in RAM). tests/EdgeLangevin.Hdl.Tests SynthTests holds these
-    /// points. K = 64, D = 64 now fits with 1 lane and 1 chain (5219 measured, 99 %): the
-    /// estimate is a guide at that margin, nextpnr has the last word.
+    /// points. Bars with 2 lanes and 4 chains now fits (5228, 99 %) as does K = 64 with 1 lane and
+    /// 1 chain (5236): the estimate is a guide at that margin, nextpnr has the last word.
     /// </summary>
     public static int EstimateLearningLogicCells(int k, int lanes, int chains) =>
-        (int)Math.Round(3706.8 + 502.7 * lanes + 15.8 * k + 43.1 * chains + 203.6 * CeilLog2(chains));
+        (int)Math.Round(3830.1 + 446.7 * lanes + 14.3 * k + 39.3 * chains + 59.4 * CeilLog2(chains));
 
     /// <summary>
     /// Refuses (exit 2) a learning design whose estimated logic cells exceed the UP5K's, before
