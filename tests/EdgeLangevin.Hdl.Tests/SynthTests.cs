@@ -18,6 +18,22 @@ public sealed class SynthTests
         Assert.Null(cells["SB_SPRAM256KA"]);
     }
 
+    /// <summary>
+    /// The learning design's rounding unit (ACCW &gt; 32: three sliced products) keeps all its
+    /// SB_MAC16s through synthesis. yosys 0.23 once packed the hi-slice product and its two
+    /// registers into one SB_MAC16 and then resolved its output to a constant (one SB_MAC16 short,
+    /// "Driver-driver conflict" warnings) while every RTL simulation passed.
+    /// </summary>
+    [Fact]
+    public void Yosys_keeps_every_multiply_of_a_learning_design_as_an_SB_MAC16()
+    {
+        HdlTestConfigs.RequireTools("yosys");
+        HdlProject p = HdlTestConfigs.FromConfig(LearningTests.SignedSyncConfig(), 22);
+        Assert.True(p.Datapath.Accw > 32, $"ACCW {p.Datapath.Accw}: this configuration no longer uses the sliced rounding multiply");
+        var cells = HdlSynthesizer.Ice40Cells(new HdlVerifier(HdlTestConfigs.WorkRoot).Sources(p.Datapath));
+        Assert.Equal(p.Datapath.DspEstimate, (int)cells["SB_MAC16"]!);
+    }
+
     /// <summary>About four minutes on two cores: yosys, nextpnr-ice40 and a Verilator run.</summary>
     [Fact]
     [Trait("Category", "Slow")]

@@ -738,22 +738,29 @@ module el_mac #(
     wire signed [PAW-1:0] s2c_p;       // rate * the S1 sum, in S2c
     generate
         if (ACCW > 32) begin : g_rmul_sliced
-            // S2: lo * rate, mid * rate (unsigned), hi * rate (signed), each an SB_MAC16
+            // S2: lo * rate, mid * rate (unsigned), each an SB_MAC16; the hi slice (signed) and
+            // the rate only wait here, their product is taken in S2b. Written as product -> q2 ->
+            // q2b, yosys 0.23's ice40_dsp packed q2 and q2b as the SB_MAC16's two pipeline
+            // registers yet left q2b's old flip-flop driving it too, and opt_clean then resolved
+            // q2b to a constant 'x (warnings "Driver-driver conflict for ...q2b"): the chip lost
+            // hi * rate (a gate-level simulation of that pattern disagreed with its RTL).
             reg [31:0] q0, q1;
-            reg signed [ACCW-17:0] q2;
+            reg signed [ACCW-33:0] hi2;
+            reg signed [15:0] rate2;
             always @(posedge i_clk) begin
                 q0 <= s1_acc[15:0] * rate_s1_u;
                 q1 <= s1_acc[31:16] * rate_s1_u;
-                q2 <= $signed(s1_acc[ACCW-1:32]) * rate_s1_s;
+                hi2 <= $signed(s1_acc[ACCW-1:32]);
+                rate2 <= rate_s1_s;
             end
-            // S2b: t = (q0 >> 16) + q1 (< 2^32), the low 16 bits of p are q0's
+            // S2b: t = (q0 >> 16) + q1 (< 2^32), the low 16 bits of p are q0's; q2b = hi * rate
             reg [15:0] lo;
             reg [31:0] t;
             reg signed [ACCW-17:0] q2b;
             always @(posedge i_clk) begin
                 lo <= q0[15:0];
                 t <= {16'd0, q0[31:16]} + q1;
-                q2b <= q2;
+                q2b <= hi2 * rate2;
             end
             // S2c: p = {(q2 << 16) + t, lo}; p >> 16 fits ACCW bits
             wire signed [ACCW-1:0] hi_x, t_x;
