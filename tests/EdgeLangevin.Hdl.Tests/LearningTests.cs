@@ -60,6 +60,36 @@ public sealed class LearningTests
         Assert.True(r.Passed, r.Summary());
     }
 
+    /// <summary>
+    /// Small K (issue 11, K = 4): a chain with no active unit skips phases B and C, so its residual rows
+    /// are not written in that step (before its first write they are undefined, X under Icarus); phase L
+    /// multiplies them by that chain's codes s_m = 0. The product must be 0 (under Icarus too), not X,
+    /// which made the learner stream skip its draws and u0 and the codes miss by one LSB.
+    /// </summary>
+    [Theory]
+    [InlineData("signed", 4)]
+    [InlineData("non_negative", 2)]
+    public void A_chain_with_no_active_unit_contributes_nothing_to_phase_L_under_Icarus(string variant, int k)
+    {
+        string json = "{" + Inference + ", " +
+            "\"vectors\": {\"problem\": \"random\", \"variant\": \"" + variant + "\", \"k\": " + k.ToString(CultureInfo.InvariantCulture) +
+            ", \"d\": 8, \"pi\": 0.3, \"sigma\": 0.5, \"data_count\": 5, \"checkpoint_every\": 10}, " +
+            "\"learning\": {\"batch\": 3, \"tau_x\": 7, \"tau_a\": 300, \"switching\": \"asynchronous\", \"learn_pi\": true, \"tau_u0\": 2000}, " +
+            "\"hdl\": {\"lanes\": 1}}";
+        const int Steps = 20;
+        HdlProject p = HdlTestConfigs.FromConfig(json, 22);
+        SimulationResult r = HdlTestConfigs.Simulate(p, HdlSimulator.Icarus, Steps, 22, out string vectors);
+        // the case must occur: some chain ends a step (other than the last) with every code 0
+        // (s.hex: every step's B * K codes, chain-major), so the next step skips its phase B
+        string[] s = File.ReadAllLines(Path.Combine(vectors, "s.hex"));
+        bool emptyChain = false;
+        for (int t = 0; t < Steps - 1; t++)
+            for (int b = 0; b < 3; b++)
+                emptyChain |= Enumerable.Range(0, k).All(i => Convert.ToInt32(s[(t * 3 + b) * k + i], 16) == 0);
+        Assert.True(emptyChain, "no chain without an active unit in this run");
+        Assert.True(r.Passed, r.Summary());
+    }
+
     [Fact]
     public void An_image_sized_model_K64_D64_learns_bit_exactly_under_Verilator()
     {

@@ -345,6 +345,7 @@ module el_mac #(
     reg [KBITS-1:0] m2_j, m2_k;
     reg signed [WM-1:0] m2_sm;
     reg [1:0] m2_sg;
+    reg m2_zero_l;     // phase L: s_m = 0 (a NOR, not m2_sg: its compares are trimmed when unused)
     always @(posedge i_clk) begin
         m2_v <= m1_v & ~i_rst;
         m2_first <= m1_first;
@@ -356,6 +357,7 @@ module el_mac #(
         m2_k <= m1_k;
         m2_sm <= m1_sm;
         m2_sg <= m1_sg;
+        m2_zero_l <= m1_learn && (m1_sm == {WM{1'b0}});
     end
 
     // M3: operands registered, M4: product (both registers inside the SB_MAC16), M5: the
@@ -506,7 +508,12 @@ module el_mac #(
             wire [ACCW-SPLIT:0] acc_hi_sum = {acc_hi_m7, 1'b1} + {prod_hi_m6, acc_lo_m6[SPLIT]};
             el_sext #(.IW(PRODW), .OW(ACCW)) u_sx_prod (.i_v(prod_m5), .o_v(prod_x));
             always @(posedge i_clk) begin
-                a_m3 <= m2_learn ? rm_op : dict_op;   // phase L: r_m[b, d] * s_m[b, k]
+                // phase L: r_m[b, d] * s_m[b, k]. A chain with no active unit skipped phases B
+                // and C, so its residual rows were not written this step (before their first write
+                // they are undefined) while its s_m is 0: the product is 0 in hardware whatever the
+                // rows hold, but X * 0 is X in a 4-state simulator (Icarus), so the operand is zeroed
+                // (a zero on top of the mux: yosys can take it as the flip-flops' synchronous reset).
+                a_m3 <= m2_zero_l ? {OPW{1'b0}} : m2_learn ? rm_op : dict_op;
                 b_m3 <= m2_phc ? rm_rdata : m2_sm;
                 prod_m4 <= a_m3 * b_m3;
                 // The reset is not needed by the logic: without it yosys 0.23's DSP packing
