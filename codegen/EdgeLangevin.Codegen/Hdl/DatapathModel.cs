@@ -152,28 +152,28 @@ public sealed class DatapathModel
     /// the log2 term). Measured by codegen/measure-learning-lc.sh (`hdl generate --config C --seed 7`,
     /// random non-negative model, pi 0.1, sigma 0.5, tau_x 20, tau_a 4000, async, then yosys and
     /// `nextpnr-ice40 --pack-only`) on the RTL of main after issue-11b (the threshold on the
-    /// rounding unit's SB_MAC16s, fewer register stages) and issue-11-rtl (no generator shadow,
-    /// the chains' generator states in a ring): 250-600 cells fewer than issue-11b's fit
-    /// (3706.8 + 502.7 lanes + 15.8 K + 43.1 B + 203.6 log2 B) and a58a3b2's before it.
+    /// rounding unit's SB_MAC16s, fewer register stages), issue-11-rtl (no generator shadow, the
+    /// chains' generator states in a ring), issue-11gl (the rounding unit's hi-slice product kept:
+    /// yosys 0.23 had replaced it by a constant, so earlier syntheses were about 50 cells and one
+    /// SB_MAC16 short) and issue-11k4 (phase L's operand forced to 0 for a zero code).
     /// LC measured / fit:
     /// | K | D | lanes | B | measured | fit |
     /// |---|---|---|---|---|---|
-    /// | 16 | 64 | 1 | 1 | 4547 | 4545 |
-    /// | 16 | 64 | 1 | 4 | 4761 | 4781 |
-    /// | 16 | 64 | 1 | 8 | 5023 | 4998 |
-    /// | 16 | 64 | 1 | 16 | 5364 | 5371 |
-    /// | 16 | 64 | 2 | 4 | 5228 | 5228 |
-    /// | 64 | 64 | 1 | 1 | 5236 | 5230 |
-    /// | 64 | 64 | 1 | 2 | 5323 | 5329 |
-    /// The fit's largest error on these points is 0.5 % (25 cells); three shapes left out of the
-    /// fit (K32 D64 1 lane B4: 4984, K32 D32 2 lanes B2: 5333, K64 D64 2 lanes B4: 6008) are
-    /// predicted within 1.6 % (the last under-estimated by 94 cells). D changes it little (the
-    /// dictionary and data are in RAM). tests/EdgeLangevin.Hdl.Tests SynthTests holds these
-    /// points. Bars with 2 lanes and 4 chains now fits (5228, 99 %) as does K = 64 with 1 lane and
-    /// 1 chain (5236): the estimate is a guide at that margin, nextpnr has the last word.
+    /// | 16 | 64 | 1 | 1 | 4574 | 4574 |
+    /// | 16 | 64 | 1 | 4 | 4810 | 4826 |
+    /// | 16 | 64 | 1 | 8 | 5083 | 5060 |
+    /// | 16 | 64 | 1 | 16 | 5462 | 5469 |
+    /// | 16 | 64 | 2 | 4 | 5308 | 5308 |
+    /// | 64 | 64 | 1 | 1 | 5305 | 5296 |
+    /// | 64 | 64 | 1 | 2 | 5391 | 5400 |
+    /// The fit's largest error on these points is 0.4 % (23 cells); three shapes left out of the
+    /// fit (K32 D64 1 lane B4: 5047, K32 D32 2 lanes B2: 5407, K64 D64 2 lanes B4: 6051) are
+    /// predicted within 0.4 %. D changes it little (the dictionary and data are in RAM).
+    /// tests/EdgeLangevin.Hdl.Tests SynthTests holds these points. Bars with 2 lanes and 4 chains
+    /// (5308) and K = 64 with 1 lane and 1 chain (5305) are just over the 5280 cells.
     /// </summary>
     public static int EstimateLearningLogicCells(int k, int lanes, int chains) =>
-        (int)Math.Round(3830.1 + 446.7 * lanes + 14.3 * k + 39.3 * chains + 59.4 * CeilLog2(chains));
+        (int)Math.Round(3807.7 + 482.2 * lanes + 15.0 * k + 43.5 * chains + 60.7 * CeilLog2(chains));
 
     /// <summary>
     /// Refuses (exit 2) a learning design whose estimated logic cells exceed the UP5K's, before
