@@ -137,7 +137,13 @@ public static class ReferenceCommands
             int s = parse.GetValue(seed);
             // Without --format, M fitted to the inputs (whitened image patches reach |x| ~ 18; the default M = 16.11 holds < 16).
             FixedFormat fixedFormat = FormatSpec.ParseOrFit(parse.GetValue(format), () => inputs.Max(x => x.Max(Math.Abs)));
-            PosteriorSummary[] result = CliProgress.Run(context, $"infer ({eng})", (p, ct) => RunEngine(eng, m, inputs, settings, s, p, ct, fixedFormat));
+            PosteriorSummary[] result;
+            try { result = CliProgress.Run(context, $"infer ({eng})", (p, ct) => RunEngine(eng, m, inputs, settings, s, p, ct, fixedFormat)); }
+            catch (InvalidInputException e) when (e.Message.StartsWith(FloatEngine.Diverged, StringComparison.Ordinal))
+            {
+                // the settings (dt, temperature) that diverged came from here: name it, as the step policy's errors do
+                throw new InvalidInputException($"{configFile?.ToString() ?? "command line"}: {e.Message}", e);
+            }
             var results = new JsonArray();
             foreach (var r in result)
                 results.Add(new JsonObject

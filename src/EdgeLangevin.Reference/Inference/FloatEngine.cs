@@ -53,6 +53,9 @@ public static class FloatEngine
     /// 10 times the exact posterior's reach (<see cref="Exact.ExactPosterior.HalfWidth"/>: any plausible s plus 40 / lambda),
     /// means the chains diverged; that is an <see cref="InvalidInputException"/> naming the step, never an output file.
     /// </summary>
+    /// <summary>How <see cref="CheckFinite"/>'s message starts, so a verb can name where the settings came from.</summary>
+    public const string Diverged = "the chains diverged";
+
     public static PosteriorSummary[] CheckFinite(SparseCodingModel model, double[][] inputs, PosteriorSummary[] summaries, InferenceSettings settings)
     {
         for (int i = 0; i < summaries.Length; i++)
@@ -62,8 +65,8 @@ public static class FloatEngine
             for (int k = 0; k < r.K; k++)
                 if (!double.IsFinite(r.PActive[k]) || !double.IsFinite(r.Mean[k]) || !double.IsFinite(r.Std[k]) || Math.Abs(r.Mean[k]) > limit)
                     throw new InvalidInputException(
-                        $"the chains diverged (input {i}, unit {k}: E[s] = {r.Mean[k]:G4}, beyond any plausible value {limit:G4}) at dt = {settings.ResolvedDt:G4} " +
-                        $"(eps = {settings.Eps:G4}), sigma = {model.Sigma:G4}; use a smaller dt or leave dt unset (README 'Step size')");
+                        $"{Diverged} (input {i}, unit {k}: E[s] = {r.Mean[k]:G4}, beyond any plausible value {limit:G4}) at dt = {settings.ResolvedDt:G4} " +
+                        $"(eps = {settings.Eps:G4}), temperature = {settings.Temperature:G4}, sigma = {model.Sigma:G4}; use a smaller dt or leave dt unset (README 'Step size')");
         }
         return summaries;
     }
