@@ -48,19 +48,20 @@ public static class FloatEngine
         return CheckFinite(model, inputs, result, settings);
     }
 
-    /// <summary>
-    /// The safety net behind the step policy's stability check: a summary that is not finite, or a mean beyond
-    /// 10 times the exact posterior's reach (<see cref="Exact.ExactPosterior.HalfWidth"/>: any plausible s plus 40 / lambda),
-    /// means the chains diverged; that is an <see cref="InvalidInputException"/> naming the step, never an output file.
-    /// </summary>
     /// <summary>How <see cref="CheckFinite"/>'s message starts, so a verb can name where the settings came from.</summary>
     public const string Diverged = "the chains diverged";
+
+    /// <summary>
+    /// The safety net behind the step policy's stability check: a summary that is not finite, or a mean beyond
+    /// 10 times the posterior's reach (<see cref="PlausibleReach"/>), means the chains diverged; that is an
+    /// <see cref="InvalidInputException"/> naming the step, never an output file.
+    /// </summary>
 
     public static PosteriorSummary[] CheckFinite(SparseCodingModel model, double[][] inputs, PosteriorSummary[] summaries, InferenceSettings settings)
     {
         for (int i = 0; i < summaries.Length; i++)
         {
-            double limit = 10 * Exact.ExactPosterior.HalfWidth(model, inputs[i]);
+            double limit = 10 * PlausibleReach(model, inputs[i], settings.Temperature);
             PosteriorSummary r = summaries[i];
             for (int k = 0; k < r.K; k++)
                 if (!double.IsFinite(r.PActive[k]) || !double.IsFinite(r.Mean[k]) || !double.IsFinite(r.Std[k]) || Math.Abs(r.Mean[k]) > limit)
@@ -69,6 +70,18 @@ public static class FloatEngine
                         $"(eps = {settings.Eps:G4}), temperature = {settings.Temperature:G4}, sigma = {model.Sigma:G4}; use a smaller dt or leave dt unset (README 'Step size')");
         }
         return summaries;
+    }
+
+    /// <summary>
+    /// How far from 0 the sampled posterior can plausibly reach: the exact posterior's half-width
+    /// (<see cref="Exact.ExactPosterior.HalfWidth"/>: the likelihood's range plus 40 / lambda) widened for a temperature T > 1,
+    /// which samples exp(-E / T): its Gaussian part is sqrt(T) wider and its Laplace tail T times longer. Without the
+    /// widening, a run at temperature 1e12 (a legitimate, if odd, setting) was refused as diverged.
+    /// </summary>
+    public static double PlausibleReach(SparseCodingModel model, double[] x, double temperature)
+    {
+        double t = Math.Max(1, temperature);
+        return Exact.ExactPosterior.Reach(model, x) * Math.Sqrt(t) + 40 * t / model.Lambda;
     }
 
     /// <summary>"2 input(s) x 200000000 chains (K = 16, D = 64)", for the memory estimate's message.</summary>
