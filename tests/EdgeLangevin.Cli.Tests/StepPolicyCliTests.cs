@@ -45,6 +45,26 @@ public class StepPolicyCliTests
         Assert.False(File.Exists(output));
     }
 
+    /// <summary>
+    /// sigma 1e-9 (stiffness 1e18): the default step is tiny, and the default lengths in tau_u came out as int.MaxValue
+    /// steps per chain -- `infer` ran for hours without a word under --quiet. Now it is exit 2 naming the stiffness and
+    /// what to set; explicit samples and burn_in still run as given.
+    /// </summary>
+    [Theory]
+    [InlineData("float")]
+    [InlineData("fixed")]
+    public void A_model_too_stiff_for_the_default_lengths_is_exit_2_naming_the_stiffness(string engine)
+    {
+        using var dir = new TempDir();
+        string model = dir.File("m.json", Model(1e-9)), input = dir.File("x.json", """{"inputs": [[0.3]]}"""), output = dir.File("p.json");
+        CliRun run = CliRun.Of("infer", "--model", model, "--input", input, "--engine", engine, "--json", output, "--quiet");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("too stiff to sample at default settings", run.Err);
+        Assert.Contains("stiffness lambda_max(A^T A) / sigma^2 + lambda^2 = 1E+18", run.Err);
+        Assert.Contains("set samples and burn_in", run.Err);
+        Assert.False(File.Exists(output));
+    }
+
     [Fact]
     public void Explicit_dt_expected_to_bias_is_a_warning_saying_by_how_much()
     {

@@ -55,6 +55,12 @@ public static class StepPolicy
     public const double SampleTauU = 100;
     /// <summary>Burn-in left unset: this many tau_u.</summary>
     public const double BurnInTauU = 50;
+    /// <summary>
+    /// The most steps per chain the policy chooses on its own: a model stiffer than about 27000 (e.g. sigma 1e-9) would
+    /// otherwise get int.MaxValue steps and run for days without a word; such a model is refused, naming its stiffness.
+    /// Explicit samples and burn_in are run as given.
+    /// </summary>
+    public const long MaxDefaultStepsPerChain = 100_000_000;
 
     /// <summary>lambda_max(A^T A) / sigma^2 (the largest eigenvalue of the smaller Gram matrix).</summary>
     public static double Curvature(SparseCodingModel model)
@@ -144,6 +150,12 @@ public static class StepPolicy
             Samples = settings.Samples ?? Steps(SampleTauU, eps),
             BurnIn = settings.BurnIn ?? Steps(BurnInTauU, eps),
         };
+        long lengthsChosen = (settings.Samples is null ? (long)resolved.ResolvedSamples : 0) + (settings.BurnIn is null ? (long)resolved.ResolvedBurnIn : 0);
+        if (chosen && sampler && lengthsChosen > MaxDefaultStepsPerChain)
+            throw InvalidInputException.Field(source, "dt",
+                $"the default step for this model, eps = {F(eps)} (dt = {F(dtValue)}), needs {F(lengthsChosen)} steps per chain for the default " +
+                $"{F(BurnInTauU)} tau_u of burn-in and {F(SampleTauU)} tau_u of samples (more than {F(MaxDefaultStepsPerChain)}): the model is too stiff to sample at default settings " +
+                $"(stiffness lambda_max(A^T A) / sigma^2 + lambda^2 = {F(stiffness)} at {at}, lambda = {F(model.Lambda)}); check sigma and lambda, or set samples and burn_in (and dt) explicitly");
         return new StepChoice(resolved, curvature, stiffness, limit, bias, chosen, warning);
     }
 
