@@ -110,9 +110,10 @@ public static class StepPolicy
     /// matters). <paramref name="source"/> names where the settings came from in messages (e.g. a config file).
     /// </summary>
     public static StepChoice Resolve(SparseCodingModel model, InferenceSettings settings, string? source = null) =>
-        Resolve(model, settings, source, continuing: false);
+        Resolve(model, settings, source, continuing: false, learningPaperDt: false);
 
-    private static StepChoice Resolve(SparseCodingModel model, InferenceSettings settings, string? source, bool continuing)
+    /// <param name="learningPaperDt">learning runs at the paper's dt because dt was left unset: "leave dt unset" is then no advice.</param>
+    private static StepChoice Resolve(SparseCodingModel model, InferenceSettings settings, string? source, bool continuing, bool learningPaperDt)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(settings);
@@ -134,9 +135,14 @@ public static class StepPolicy
         {
             string limitText = settings.Method == InferenceMethod.Lca ? "2 / (lambda_max(A^T A) + 1)"
                 : settings.Order == 1 ? "2 sigma^2 / lambda_max(A^T A)" : "2 sqrt(mu sigma^2 / lambda_max(A^T A))";
-            string what = chosen ? "the default step" : $"dt = {F(settings.ResolvedDt)} (eps = dt / tau_u = {F(eps)})";
+            string what = chosen ? "the default step"
+                : learningPaperDt ? $"learning's dt = {F(settings.ResolvedDt)} (the paper's, used when inference.dt is unset; eps = dt / tau_u = {F(eps)})"
+                : $"dt = {F(settings.ResolvedDt)} (eps = dt / tau_u = {F(eps)})";
+            string advice = learningPaperDt
+                ? "set a smaller inference.dt (and scale learning.steps and the time constants by the same factor to keep the learning time)"
+                : "use a smaller dt or leave dt unset";
             throw InvalidInputException.Field(source, "dt",
-                $"{what} is at or beyond the explicit step's stability limit eps < {limitText} = {F(limit)} (dt < {F(limit * settings.TauU)}) at {at}: the chains would diverge; use a smaller dt or leave dt unset");
+                $"{what} is at or beyond the explicit step's stability limit eps < {limitText} = {F(limit)} (dt < {F(limit * settings.TauU)}) at {at}: the chains would diverge; {advice}");
         }
         double dtValue = chosen ? eps * settings.TauU : settings.ResolvedDt;
         double bias = sampler && !mala ? ExpectedBias(stiffness, eps, settings.Order, mu) : 0;
@@ -179,7 +185,7 @@ public static class StepPolicy
     public static StepChoice ResolveForLearning(SparseCodingModel model, InferenceSettings settings, string? source = null, bool continuing = false)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return Resolve(model, settings with { Dt = LearningDt(settings) }, source, continuing);
+        return Resolve(model, settings with { Dt = LearningDt(settings) }, source, continuing, learningPaperDt: settings.Dt is null);
     }
 
     /// <summary>Learning's dt: the explicit one, else the paper's <see cref="PaperDt"/>.</summary>
