@@ -129,6 +129,22 @@ public sealed record ImageExperimentSettings
         EvaluationSteps = 2_000,
     };
 
+    /// <summary>
+    /// `learn --data`'s default (objective map): stage 1 of <see cref="Full"/> for 10000 steps only, no settling and no
+    /// averaging, then the <see cref="MapFinish"/> (its own pi stage settles pi for the MAP dictionary). Why so short a sampler
+    /// stage: the MAP stage sets the dictionary (the sampler's stage before it added about 0.1 dB at K = 64,
+    /// bench/sklearn/README.md) and refits pi, so the full sampler schedule (up to 640000 steps at batch 128) would only
+    /// multiply the run time. Evaluated at tau_x 1600, as <see cref="Full"/>.
+    /// </summary>
+    public static ImageExperimentSettings FullMap { get; } = Full with
+    {
+        Learning = Full.Learning with { Steps = 10_000, RecordEvery = 1000 },
+        Settling = null, Until = null, AveragingSteps = 0, EvaluationTauX = 1600, Map = new MapFinish(),
+    };
+
+    /// <summary>`learn --quick`'s default (objective map) and the demo's: <see cref="Quick"/>, then <see cref="MapFinish.Quick"/>.</summary>
+    public static ImageExperimentSettings QuickMap { get; } = Quick with { Map = MapFinish.Quick };
+
     public void Validate()
     {
         Preprocessing.Validate();
