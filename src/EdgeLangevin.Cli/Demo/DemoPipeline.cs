@@ -202,10 +202,11 @@ public sealed class DemoPipeline
         var initial = new SparseCodingModel
         {
             Variant = _image.Variant, Lambda = _image.Lambda, Pi = _image.InitialPi, Sigma = _image.Sigma,
-            Dictionary = Learner.RandomDictionary(d, k, _seed + r), Preprocessing = _patches!.Preprocessing,
+            Dictionary = ImageExperiment.StartDictionary(d, k, _seed), Preprocessing = _patches!.Preprocessing,
         };
         FixedFormat format = _fixedFormat!;
-        FixedLearningResult result = FixedLearning.Run(initial, _patches, _image.Inference, _image.Learning, format, _seed * 1000 + r,
+        // Its data stream is Rng(seed, -1), as the float learner's: so the same seed gives the same patches in the same order.
+        FixedLearningResult result = FixedLearning.Run(initial, _patches, _image.Inference, _image.Learning, format, ImageExperiment.RunSeed(_seed, k),
             statisticsFrom: _image.Learning.Steps / 2, progress: progress, cancellationToken: ct, stage: "fixed: learning");
         _fixedLearning = result;
         ModelFile.Write(Path.Combine(folder, "model_fixed.json"), result.Model, Provenance($"learned by the demo (fixed point, {FormatSpec.ToSpec(format)})"));

@@ -232,6 +232,12 @@ public static class ImageExperiment
         return RunUnits(images, preprocessing, overcompleteness * preprocessing.PatchSize * preprocessing.PatchSize, settings, seed, progress, ct);
     }
 
+    /// <summary>The random start of a run with <paramref name="k"/> units (unit-norm Gaussian columns): one place, so that another learner (the demo's fixed-point one) can start where this one does.</summary>
+    public static Matrix StartDictionary(int d, int k, long seed) => Learner.RandomDictionary(d, k, seed + k);
+
+    /// <summary>The seed of the first learning stage's streams (its data stream is Rng(RunSeed, -1)). Each K gets its own, so adding an R to the list does not change the others' results.</summary>
+    public static long RunSeed(long seed, int k) => seed * 100_000 + k;
+
     /// <summary>Runs with <paramref name="k"/> units (any K >= 1; R = K / D is reported).</summary>
     public static ImageRunResult RunUnits(IReadOnlyList<GrayImage> images, Preprocessing preprocessing, int k,
         ImageExperimentSettings settings, long seed, IProgress<RunProgress>? progress = null, CancellationToken ct = default)
@@ -245,10 +251,9 @@ public static class ImageExperiment
         var initial = new SparseCodingModel
         {
             Variant = settings.Variant, Lambda = settings.Lambda, Pi = settings.InitialPi, Sigma = settings.Sigma,
-            Dictionary = Learner.RandomDictionary(d, k, seed + k), Preprocessing = preprocessing,
+            Dictionary = StartDictionary(d, k, seed), Preprocessing = preprocessing,
         };
-        // Each R gets its own streams, so adding an R to the list does not change the others' results.
-        long runSeed = seed * 100_000 + k;
+        long runSeed = RunSeed(seed, k);
         var history = new List<LearningRecord>();
         Convergence.Tracker? tracker = settings.Until?.Start(k, d);
         // The learning stages' code statistics are never read (the evaluation measures the model), so they are not collected.
