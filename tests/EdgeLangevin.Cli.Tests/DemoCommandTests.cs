@@ -96,6 +96,7 @@ public class DemoCommandTests
     [Theory]
     [InlineData("""{"demo": {"batch": "eight"}}""", "field 'demo.batch': expected an integer, got the string \"eight\"")]
     [InlineData("""{"demo": {"batch": 0}}""", "section \"demo\": field 'batch': must be >= 1, got 0")]
+    [InlineData("""{"demo": {"map_steps": 2}}""", "section \"demo\": field 'map_steps': must be 0 (no MAP finish) or at least 3 (one step per part of the decaying rate), got 2")]
     [InlineData("""{"inference": {"tau_u": 0.5}}""", "section \"inference\": field 'dt': dt / tau_u must be below 1")]
     [InlineData("""{"demo": {"batch": 8,}}""", "not valid JSON at line 1")]
     [InlineData("""{"infrence": {}}""", "field 'infrence': unknown section; did you mean 'inference'?")]

@@ -48,7 +48,7 @@ public static class ImageCommands
         DefaultValueFactory = _ => defaultValue,
     };
 
-    private static Option<long?> StepsOption() => new("--steps") { Description = "Steps of the first learning stage per overcompleteness (default: 200000 full, then the settling stage until converged; 12000 --quick)" };
+    private static Option<long?> StepsOption() => new("--steps") { Description = "Steps of the first learning stage per overcompleteness (default: 200000, then the settling stage until converged; `learn --data` with its default MAP finish: 10000; 12000 --quick)" };
 
     private static Option<double?> SigmaOption() => new("--sigma") { Description = "Observation noise sigma relative to the data's RMS per pixel of 1 (default 0.5)" };
 
@@ -65,9 +65,17 @@ public static class ImageCommands
     private static Option<DirectoryInfo?> OutOption(string what) => new("--out", "-o") { Description = what };
 
     /// <summary>The defaults (full or quick), then the --config sections, then the command-line options (which win).</summary>
-    private static ImageExperimentSettings Settings(bool quick, FileInfo? config, long? steps, double? sigma, string? variant, double? epsilon, string? whitening)
+    private static ImageExperimentSettings Settings(bool quick, FileInfo? config, long? steps, double? sigma, string? variant, double? epsilon, string? whitening,
+        bool map = false)
     {
-        var s = ApplyConfig(quick ? ImageExperimentSettings.Quick : ImageExperimentSettings.Full, config);
+        var defaults = (quick, map) switch
+        {
+            (true, false) => ImageExperimentSettings.Quick,
+            (true, true) => ImageExperimentSettings.QuickMap,
+            (false, false) => ImageExperimentSettings.Full,
+            (false, true) => ImageExperimentSettings.FullMap,
+        };
+        var s = ApplyConfig(defaults, config);
         if (steps is { } n)
         {
             if (n < 1) throw new InvalidInputException($"--steps: must be >= 1, got {n}");
@@ -392,14 +400,15 @@ public static class ImageCommands
         {
             string data = parse.GetValue<string>("--data") ?? "";
             if (data == "bars") { CommonOptions.RefuseGiven(parse, "with --data bars (they set up image learning; bars have sigma 0.5 and K >= 16)", overcomplete, quick, sigma, variant, epsilon, whitening, objective); return original.Invoke(parse); }
-            var settings = Settings(parse.GetValue(quick), parse.GetValue<FileInfo?>("--config"), parse.GetValue<long?>("--steps"), parse.GetValue(sigma), parse.GetValue(variant), parse.GetValue(epsilon), parse.GetValue(whitening));
             // map is the default for learn (reproduce keeps the paper's sampler objective): measured on par with scikit-learn.
-            settings = (parse.GetValue(objective) ?? "map") switch
+            bool map = (parse.GetValue(objective) ?? "map") switch
             {
-                "sample" => settings with { Map = null },
-                "map" => settings with { Map = settings.Map ?? (parse.GetValue(quick) ? MapFinish.Quick : new MapFinish()) },
+                "sample" => false,
+                "map" => true,
                 string other => throw new InvalidInputException($"--objective: expected sample or map, got \"{other}\""),
             };
+            var settings = Settings(parse.GetValue(quick), parse.GetValue<FileInfo?>("--config"), parse.GetValue<long?>("--steps"), parse.GetValue(sigma), parse.GetValue(variant), parse.GetValue(epsilon), parse.GetValue(whitening), map);
+            if (!map) settings = settings with { Map = null };
             if (parse.GetValue<bool>("--normalise")) settings = settings with { Learning = settings.Learning with { Normalise = true } };
             if (parse.GetValue<double?>("--pi") is { } pi)
             {

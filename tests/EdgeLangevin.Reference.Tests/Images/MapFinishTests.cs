@@ -23,7 +23,7 @@ public class MapFinishTests
     private static readonly MapFinish TinyMap = new()
     {
         Dictionary = new MapFinish().Dictionary with { Batch = 8, TauX = 50, TauA = 200, Steps = 3000, RecordEvery = 500 },
-        PiSteps = 400,
+        PiSteps = 400, TauADoublings = 0, PiTauX = null, PiTauU0 = null,
     };
 
     [Fact]
@@ -87,7 +87,7 @@ public class MapFinishTests
         {
             Sigma = bars.Sigma,
             Dictionary = new MapFinish().Dictionary with { Batch = 128, TauX = 200, TauA = 2000, Steps = 4000, RecordEvery = 1000 },
-            PiSteps = 6000,
+            PiSteps = 6000, TauADoublings = 0, PiTauX = null, PiTauU0 = null,
         };
         var piStage = new LearningSettings { Batch = 32, TauX = 200, TauA = 2000, TauU0 = 1e5, RecordEvery = 1000 };
         MapFinish.Result result = map.Run(start, bars, sampler, piStage, seed: 4);

@@ -129,6 +129,22 @@ public sealed record ImageExperimentSettings
         EvaluationSteps = 2_000,
     };
 
+    /// <summary>
+    /// `learn --data`'s default (objective map): stage 1 of <see cref="Full"/> for 10000 steps only, no settling and no
+    /// averaging, then the <see cref="MapFinish"/> (its own pi stage settles pi for the MAP dictionary). Why so short a sampler
+    /// stage: the MAP stage sets the dictionary (the sampler's stage before it added about 0.1 dB at K = 64,
+    /// bench/sklearn/README.md) and refits pi, so the full sampler schedule (up to 640000 steps at batch 128) would only
+    /// multiply the run time. Evaluated at tau_x 1600, as <see cref="Full"/>.
+    /// </summary>
+    public static ImageExperimentSettings FullMap { get; } = Full with
+    {
+        Learning = Full.Learning with { Steps = 10_000, RecordEvery = 1000 },
+        Settling = null, Until = null, AveragingSteps = 0, EvaluationTauX = 1600, Map = new MapFinish(),
+    };
+
+    /// <summary>`learn --quick`'s default (objective map) and the demo's: <see cref="Quick"/>, then <see cref="MapFinish.Quick"/>.</summary>
+    public static ImageExperimentSettings QuickMap { get; } = Quick with { Map = MapFinish.Quick };
+
     public void Validate()
     {
         Preprocessing.Validate();
@@ -216,6 +232,12 @@ public static class ImageExperiment
         return RunUnits(images, preprocessing, overcompleteness * preprocessing.PatchSize * preprocessing.PatchSize, settings, seed, progress, ct);
     }
 
+    /// <summary>The random start of a run with <paramref name="k"/> units (unit-norm Gaussian columns): one place, so that another learner (the demo's fixed-point one) can start where this one does.</summary>
+    public static Matrix StartDictionary(int d, int k, long seed) => Learner.RandomDictionary(d, k, seed + k);
+
+    /// <summary>The seed of the first learning stage's streams (its data stream is Rng(RunSeed, -1)). Each K gets its own, so adding an R to the list does not change the others' results.</summary>
+    public static long RunSeed(long seed, int k) => seed * 100_000 + k;
+
     /// <summary>Runs with <paramref name="k"/> units (any K >= 1; R = K / D is reported).</summary>
     public static ImageRunResult RunUnits(IReadOnlyList<GrayImage> images, Preprocessing preprocessing, int k,
         ImageExperimentSettings settings, long seed, IProgress<RunProgress>? progress = null, CancellationToken ct = default)
@@ -229,10 +251,9 @@ public static class ImageExperiment
         var initial = new SparseCodingModel
         {
             Variant = settings.Variant, Lambda = settings.Lambda, Pi = settings.InitialPi, Sigma = settings.Sigma,
-            Dictionary = Learner.RandomDictionary(d, k, seed + k), Preprocessing = preprocessing,
+            Dictionary = StartDictionary(d, k, seed), Preprocessing = preprocessing,
         };
-        // Each R gets its own streams, so adding an R to the list does not change the others' results.
-        long runSeed = seed * 100_000 + k;
+        long runSeed = RunSeed(seed, k);
         var history = new List<LearningRecord>();
         Convergence.Tracker? tracker = settings.Until?.Start(k, d);
         // The learning stages' code statistics are never read (the evaluation measures the model), so they are not collected.
