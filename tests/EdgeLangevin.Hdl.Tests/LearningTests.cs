@@ -47,6 +47,13 @@ public sealed class LearningTests
         long lc = r.LearnCycles!.Value, lb = r.LearnBound!.Value;
         Assert.True(lb > 0 && lc >= lb, $"phase L: {lc} cycles vs bound {lb}");
         Assert.True(r.Cycles - lc >= r.MacBound - lb && r.MacBound - lb > 0, $"inference: {r.Cycles - lc} cycles vs bound {r.MacBound - lb}");
+        // the inference phase's cycle account (clocks per el_core state and el_mac phase): the MAC's phases B
+        // and C take exactly ROWS n cycles each per chain step, the testbench's bound summed from n at each
+        // MAC start; and the account adds up to the inference clocks that the step loop counts apart (which
+        // also count the clock on which the run starts, el_core still idle)
+        var account = r.CycleAccount!;
+        Assert.Equal(r.MacBound - lb, account.Single(kv => kv.Key == "mac_products").Value);
+        Assert.InRange(r.Cycles - lc - account.Sum(kv => kv.Value), 0, 2);
     }
 
     [Theory]

@@ -33,6 +33,11 @@ public sealed record SimulationResult(string Simulator, bool Passed, string? Err
     public long? LearnCycles { get; init; }
     /// <summary>Learning runs: phase L's MAC bound over all steps (ROWS B per unit active in some chain), else null.</summary>
     public long? LearnBound { get; init; }
+    /// <summary>
+    /// Learning runs: where the inference phase's clocks went over all steps (the testbench's ACCOUNT line: el_core's
+    /// state, and el_mac's phase during a chain's step), in the testbench's order, else null.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, long>>? CycleAccount { get; init; }
 
     /// <summary>Cycles per step after the first (which also primes the noise pipeline and thresholds the initial state).</summary>
     public double SteadyCyclesPerStep => Steps > 1 ? (double)(Cycles - FirstStepCycles) / (Steps - 1) : Cycles;
@@ -52,8 +57,11 @@ public sealed record SimulationResult(string Simulator, bool Passed, string? Err
             ? string.Create(CultureInfo.InvariantCulture,
                 $"; per step over all steps, inference phase {(double)(Cycles - lc) / Steps:0.0} vs its MAC bound {(double)(MacBound - lb) / Steps:0.0} ({Above(Cycles - lc, MacBound - lb)}), learning phase {(double)lc / Steps:0.0} vs {(double)lb / Steps:0.0} ({Above(lc, lb)})")
             : "";
+        string account = CycleAccount is { Count: > 0 } a && Steps > 0
+            ? "; inference phase clocks per step: " + string.Join(", ", a.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key.Replace('_', ' ')} {(double)kv.Value / Steps:0.0}")))
+            : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{Simulator}: pass ({Steps} steps, {what}); cycles/step {SteadyCyclesPerStep:0.0} vs MAC bound {SteadyMacBoundPerStep:0.0} ({100 * OverheadFraction:+0.0;-0.0} %){phases}");
+            $"{Simulator}: pass ({Steps} steps, {what}); cycles/step {SteadyCyclesPerStep:0.0} vs MAC bound {SteadyMacBoundPerStep:0.0} ({100 * OverheadFraction:+0.0;-0.0} %){phases}{account}");
     }
 
     private static string Above(long cycles, long bound) =>
@@ -72,6 +80,7 @@ public sealed record SimulationResult(string Simulator, bool Passed, string? Err
         ["cycles_per_step"] = Round(SteadyCyclesPerStep), ["mac_bound_per_step"] = Round(SteadyMacBoundPerStep),
         ["overhead_fraction"] = double.IsFinite(OverheadFraction) ? Round(OverheadFraction) : null,
         ["learn_cycles"] = LearnCycles, ["learn_mac_bound"] = LearnBound,
+        ["inference_cycle_account"] = CycleAccount is null ? null : new JsonObject(CycleAccount.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
     };
 
     private static double Round(double v) => Math.Round(v, 4);
@@ -279,6 +288,8 @@ public sealed class HdlVerifier
 
     private static readonly Regex MismatchLine = new(@"MISMATCH step=(\d+) (?:chain=(\d+) )?unit=(\d+) word=(\w+) expected=([0-9a-fA-FxXzZ]+) got=([0-9a-fA-FxXzZ]+)(?: d=(\d+) k=(\d+))?", RegexOptions.CultureInvariant);
     private static readonly Regex PassLine = new(@"RESULT pass steps=(\d+) cycles=(\d+) mac_bound=(\d+) first_step_cycles=(\d+) first_step_bound=(\d+)(?:.* learn_cycles=(\d+) learn_bound=(\d+))?", RegexOptions.CultureInvariant);
+    private static readonly Regex AccountLine = new(@"^ACCOUNT ((?:\w+=\d+ ?)+)$", RegexOptions.CultureInvariant | RegexOptions.Multiline);
+    private static readonly Regex PairRegex = new(@"(\w+)=(\d+)", RegexOptions.CultureInvariant);
     private static readonly Regex ErrorLine = new(@"RESULT error=""([^""]*)""", RegexOptions.CultureInvariant);
 
     public static SimulationResult Parse(string simulator, ToolResult r)
@@ -289,6 +300,9 @@ public sealed class HdlVerifier
             {
                 LearnCycles = p.Groups[6].Success ? L(p, 6) : null,
                 LearnBound = p.Groups[7].Success ? L(p, 7) : null,
+                CycleAccount = AccountLine.Match(text) is { Success: true } a
+                    ? PairRegex.Matches(a.Groups[1].Value).Select(x => KeyValuePair.Create(x.Groups[1].Value, long.Parse(x.Groups[2].Value, CultureInfo.InvariantCulture))).ToList()
+                    : null,
             };
         if (MismatchLine.Match(text) is { Success: true } m)
             return new SimulationResult(simulator, false, null, new Mismatch(I(m, 1), I(m, 3), m.Groups[4].Value, m.Groups[5].Value, m.Groups[6].Value,

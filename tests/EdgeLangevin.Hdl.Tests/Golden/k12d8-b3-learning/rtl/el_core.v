@@ -128,8 +128,14 @@ module el_core #(
     localparam [3:0] ST_IDLE = 4'd0, ST_SEED = 4'd1, ST_PREP = 4'd2, ST_DRAIN = 4'd3,
                      ST_BEGIN = 4'd4, ST_STEP = 4'd5, ST_FIN = 4'd6, ST_SWITCH = 4'd7,
                      ST_LEARN = 4'd8, ST_LWAIT = 4'd9, ST_NLOAD = 4'd10, ST_NWAIT = 4'd11;
-    // with several chains a step begins by loading the chain's generator state (ST_NLOAD)
-    localparam [3:0] ST_CHAIN = (CHAINS > 1) ? ST_NLOAD : ST_BEGIN;
+    // With several chains each chain's step needs its own generator state in el_noise. For
+    // K >= NZ_AHEAD it is loaded early, on the clock after the previous chain's walk (and at
+    // the start of a run), and primes while that chain's MAC work and unit pipeline finish,
+    // so a chain's step begins at once (ST_BEGIN); for K < NZ_AHEAD the state is copied
+    // during the priming itself, so a step begins by loading it (ST_NLOAD, ST_NWAIT).
+    localparam integer NZ_AHEAD = 6;        // el_noise's DEPTH
+    localparam integer NZ_EARLY = (CHAINS > 1 && K >= NZ_AHEAD) ? 1 : 0;
+    localparam [3:0] ST_CHAIN = (CHAINS > 1 && NZ_EARLY == 0) ? ST_NLOAD : ST_BEGIN;
     localparam integer B_LAST_I = CHAINS - 1;
     localparam [CBITS-1:0] B_LAST = B_LAST_I[CBITS-1:0];
     localparam [KBITS:0] K_END = K[KBITS:0];
@@ -146,6 +152,9 @@ module el_core #(
     wire       sw_done, ldone, u0_changed;
     reg [JBITS-1:0] n_next_r [0:CHAINS-1];  // each chain's next list length
     reg [K-1:0] union_r [0:1];     // units active in some chain, per list bank
+    reg [CBITS-1:0] cbw_r;         // the chain of the unit at P10 (retiring), see p9_first
+    wire       p9_first;           // P9 holds the first unit of a chain's walk or threshold pass
+    reg        nz_walk_end_r;      // the clock after a walk: the next chain's generator state loads
     reg [KBITS:0] issue_k_r;       // walk / prep position 0..K
     reg        walk_on_r;          // the walk is issuing (one flop: these gate the whole issue stage)
     reg        prep_on_r;          // the threshold pass is issuing
@@ -183,8 +192,12 @@ module el_core #(
     reg [JBITS-1:0] drv_cnt_r;
     always @(posedge i_clk) drv_cnt_r <= (st_r == ST_BEGIN || mac_start_r) ? {JBITS{1'b0}} : drv_cnt;
     wire act_fetch  = walk_over && (act_j_r != n_cur_r) && (act_j_r != drv_cnt_r);
-    // everything issued (so nothing enters the unit pipeline) and the pipeline drained
-    wire step_end   = walk_over && mac_done && (act_j_r == n_cur_r) && !a0_valid_r && unit_empty;
+    // everything issued (so nothing enters the unit pipeline); the last chain's step also waits
+    // for the pipeline to drain (phase L reads the codes), the others overlap their pipeline's
+    // tail with the next chain's step, whose generator state must have primed (NZ_EARLY loads it
+    // on the clock after this walk; el_noise's o_ready falls only on the clock after that)
+    wire step_end   = walk_over && mac_done && (act_j_r == n_cur_r) && !a0_valid_r &&
+                      (unit_empty || (cb_r != B_LAST && noise_ready && !nz_walk_end_r));
 
     // The run request, registered with its "steps != 0" test before the FSM acts on it (a
     // cycle later): that 16-bit test, behind the caller's register and in front of the FSM's
@@ -208,6 +221,7 @@ module el_core #(
         if (i_rst) begin
             st_r <= ST_IDLE;
             cb_r <= 0;
+            cbw_r <= B_LAST;
             reprep_r <= 1'b0;
             issue_k_r <= 0;
             bank_r <= 1'b0;
@@ -225,6 +239,15 @@ module el_core #(
             if (act_fetch) act_j_r <= act_j_r + ONE_J;
             if (append) n_nxt_r <= n_nxt_r + ONE_J;
             if (append) union_r[~bank_r][append_k] <= 1'b1;
+            // a new chain's first unit reaches P10 on the next clock: the previous chain's count
+            // (with this clock's append, its last) is final; the last chain's is stored once the
+            // pipeline has drained (ST_DRAIN, the last step end). Chains follow each other in
+            // order 0..CHAINS-1 in every sequence of walks or threshold passes.
+            if (p9_first) begin
+                if (cbw_r != B_LAST) n_next_r[cbw_r] <= append ? n_nxt_r + ONE_J : n_nxt_r;
+                n_nxt_r <= 0;
+                cbw_r <= (cbw_r == B_LAST) ? {CBITS{1'b0}} : cbw_r + 1'b1;
+            end
             case (st_r)
                 ST_IDLE: if (start_q && steps_nz_q) begin
                     steps_left_r <= steps_q;
@@ -233,8 +256,8 @@ module el_core #(
                     cb_r <= 0;
                     reprep_r <= 1'b0;
                     union_r[~bank_r] <= {K{1'b0}};
-                    // one chain: wait for the generator to prime after its seed; several: each
-                    // step's ST_NLOAD primes it
+                    // one chain: wait for the generator to prime after its seed; several: it
+                    // primes during the threshold passes (NZ_EARLY) or in each step's ST_NLOAD
                     st_r <= (seed_load_q && CHAINS == 1) ? ST_SEED : ST_PREP;
                     prep_on_r <= ~(seed_load_q && CHAINS == 1);
                 end
@@ -242,30 +265,30 @@ module el_core #(
                     st_r <= ST_PREP;
                     prep_on_r <= 1'b1;
                 end
-                // threshold pass of chain cb_r's state: its next list
+                // threshold passes of chains 0..CHAINS-1 (their next lists), each right after the
+                // one before (P10 knows its chain from p9_first); the last one drains
                 ST_PREP: begin
                     if (issue_k_r == K_LAST) begin
-                        prep_on_r <= 1'b0;
-                        st_r <= ST_DRAIN;
-                    end
-                    issue_k_r <= issue_k_r + 1'b1;
+                        if (cb_r != B_LAST) begin
+                            cb_r <= cb_r + 1'b1;
+                            issue_k_r <= 0;
+                        end else begin
+                            prep_on_r <= 1'b0;
+                            st_r <= ST_DRAIN;
+                            issue_k_r <= issue_k_r + 1'b1;
+                        end
+                    end else issue_k_r <= issue_k_r + 1'b1;
                 end
                 ST_DRAIN: if (unit_empty) begin
                     n_next_r[cb_r] <= n_nxt_r;
                     n_nxt_r <= 0;
                     issue_k_r <= 0;
-                    if (cb_r != B_LAST) begin
-                        cb_r <= cb_r + 1'b1;
-                        prep_on_r <= 1'b1;
-                        st_r <= ST_PREP;
-                    end else begin
-                        cb_r <= 0;
-                        if (reprep_r) st_r <= ST_FIN;
-                        else if (LEARN != 0) begin
-                            sw_start_r <= 1'b1;
-                            st_r <= ST_SWITCH;
-                        end else st_r <= ST_CHAIN;
-                    end
+                    cb_r <= 0;
+                    if (reprep_r) st_r <= ST_FIN;
+                    else if (LEARN != 0) begin
+                        sw_start_r <= 1'b1;
+                        st_r <= ST_SWITCH;
+                    end else st_r <= ST_CHAIN;
                 end
                 ST_SWITCH: if (sw_done) st_r <= ST_CHAIN;
                 ST_NLOAD: st_r <= ST_NWAIT;             // the generator takes chain cb_r's state
@@ -276,7 +299,8 @@ module el_core #(
                         union_r[bank_r] <= {K{1'b0}};
                     end
                     n_cur_r <= n_next_r[cb_r];
-                    n_nxt_r <= 0;
+                    // (n_nxt_r restarts at this chain's first unit, see p9_first: the chain
+                    // before may still be retiring)
                     issue_k_r <= 0;
                     act_j_r <= 0;
                     mac_start_r <= 1'b1;
@@ -289,11 +313,11 @@ module el_core #(
                         if (issue_k_r == K_LAST) walk_on_r <= 1'b0;
                     end
                     if (step_end_r) begin
-                        n_next_r[cb_r] <= n_nxt_r;
                         if (cb_r != B_LAST) begin
                             cb_r <= cb_r + 1'b1;
                             st_r <= ST_CHAIN;
                         end else begin
+                            n_next_r[cb_r] <= n_nxt_r;   // drained: the last chain's count is final
                             cb_r <= 0;
                             st_r <= (LEARN != 0) ? ST_LEARN : ST_FIN;
                         end
@@ -335,8 +359,8 @@ module el_core #(
 
     // ------------------------------------------------------------------ noise
     // One generator for all chains: each chain's generator state is kept here and loaded
-    // into el_noise before the chain's step (ST_NLOAD; el_noise then primes its pipeline
-    // again, ~7 cycles). A generator per chain cost about 600 logic cells each on the UP5K
+    // into el_noise before the chain's step (el_noise then primes its pipeline again, 6
+    // cycles: hidden behind the previous chain's tail with NZ_EARLY). A generator per chain cost about 600 logic cells each on the UP5K
     // (the flattened XOR network and adder tree).
     // A step draws exactly K words, so what the chain's next step needs is the state after
     // K words. el_noise's state (o_state) runs NZ_AHEAD words ahead of the word it shows, so
@@ -348,7 +372,6 @@ module el_core #(
     // moves on by one, so no CHAINS-way multiplexer picks a state. Every step runs chains
     // 0..CHAINS-1 once each, so the ring is back at chain 0 at the end of every step.
     // Seeding (FIXED_POINT.md): chain b starts at seed ^ b * 0x9E3779B9, 0 replaced by 1.
-    localparam integer NZ_AHEAD = 6;        // el_noise's DEPTH
     localparam integer NZ_CAP_I = (K >= NZ_AHEAD) ? K - NZ_AHEAD : K;
     localparam [KBITS:0] NZ_CAP = NZ_CAP_I[KBITS:0];
     localparam [2:0] NZ_CAP_PRIME = NZ_CAP_I[2:0];
@@ -369,7 +392,13 @@ module el_core #(
             end
         end
     endgenerate
-    wire nz_load = (CHAINS > 1) ? (st_r == ST_NLOAD) : (idle & i_start & i_seed_load);
+    // NZ_EARLY: the next chain's state is the ring's head from the walk position NZ_CAP on,
+    // so it is loaded on the clock after the walk (el_noise does not advance then); at the
+    // start of a run the ring was seeded (if at all) on the clock before start_q.
+    always @(posedge i_clk) nz_walk_end_r <= walk_issue && (issue_k_r == K_LAST);
+    wire nz_load = (CHAINS == 1) ? (idle & i_start & i_seed_load)
+                 : (NZ_EARLY != 0) ? (nz_walk_end_r | (idle & start_q & steps_nz_q))
+                 : (st_r == ST_NLOAD);
     el_noise u_noise (
         .i_clk(i_clk), .i_seed_load(nz_load), .i_seed((CHAINS > 1) ? nz_ring_r[0] : i_seed),
         .i_next(walk_issue), .o_ready(noise_ready), .o_eta(noise_eta)
@@ -402,7 +431,7 @@ module el_core #(
     wire [CBITS+KBITS:0] list_raddr;
     wire [LISTW-1:0] list_rdata;
     el_ram_sdp #(.AW(CBITS + KBITS + 1), .DW(LISTW)) u_listmem (
-        .i_clk(i_clk), .i_we(append), .i_waddr({cb_r, ~bank_r, n_nxt_r[KBITS-1:0]}), .i_wdata(append_entry),
+        .i_clk(i_clk), .i_we(append), .i_waddr({cbw_r, ~bank_r, n_nxt_r[KBITS-1:0]}), .i_wdata(append_entry),
         .i_raddr(list_raddr), .o_rdata(list_rdata)
     );
     // drives of the active units of this step: j -> {k, drv}
@@ -650,7 +679,7 @@ module el_core #(
     generate
         if (LEARN != 0) begin : g_smem
             el_ram_sdp #(.AW(CBITS + KBITS + 1), .DW(WM)) u_smem (
-                .i_clk(i_clk), .i_we(sm_we), .i_waddr({~bank_r, cb_r, p10_k}), .i_wdata(sm_wdata),
+                .i_clk(i_clk), .i_we(sm_we), .i_waddr({~bank_r, cbw_r, p10_k}), .i_wdata(sm_wdata),
                 .i_raddr(sm_raddr), .o_rdata(sm_rdata)
             );
         end else begin : g_no_smem
@@ -661,12 +690,12 @@ module el_core #(
     assign sm_wdata = p10_act ? p10_sm : {WM{1'b0}};
     wire load_u = idle && i_load_we && (i_load_sel == 2'd2);
     assign u_we = p10_update || load_u;
-    assign u_waddr = load_u ? {i_load_idx[CBITS-1:0], i_load_k} : {cb_r, p10_k};
+    assign u_waddr = load_u ? {i_load_idx[CBITS-1:0], i_load_k} : {cbw_r, p10_k};
     assign u_wdata = load_u ? i_load_data : p10_u;
     always @(posedge i_clk) begin
         o_obs_valid <= (p10_update | (p10_v && p10_mode == MODE_PREP && reprep_r)) & ~i_rst;
         o_obs_prep <= ~p10_update;
-        o_obs_chain <= cb_r;
+        o_obs_chain <= cbw_r;
         o_obs_k <= p10_k;
         o_obs_u <= p10_u;
         o_obs_s <= p10_s;
@@ -678,6 +707,11 @@ module el_core #(
     end
     // used only once nothing is being issued, so p0_v need not be part of it
     assign unit_empty = (upipe_busy_r == {UPIPE{1'b0}});
+    // the first unit of each walk or threshold pass, followed down to P9 (P1a, P1, P2, .., P9):
+    // chains retire in order, so P10's chain (cbw_r) moves on by one when it gets there
+    reg [9:0] first_r;
+    always @(posedge i_clk) first_r <= {first_r[8:0], (walk_issue | prep_issue) & (issue_k_r == {(KBITS+1){1'b0}}) & ~i_rst};
+    assign p9_first = first_r[9];
 
     // ------------------------------------------------------------------ MAC engine
     el_mac #(

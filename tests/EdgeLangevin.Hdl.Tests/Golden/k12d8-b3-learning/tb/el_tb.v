@@ -87,6 +87,12 @@ module el_tb;
     integer steps, step, d, k, b, i, failed, cycles, step_cycles, mac_bound, ckevery;
     integer first_cycles, first_bound, traced;
     integer learn_cycles, learn_bound;   // phase L alone: its cycles and its MAC bound
+    // where the inference phase's clocks go (el_core's state, and in ST_STEP el_mac's phase):
+    // threshold passes (at the start of the run and after u0 moved), generator loads, step
+    // starts, the MAC's products (phases B and C), its B->C and drive latencies, the clocks of
+    // a chain's step with the MAC idle (its start, and the unit pipeline's tail), switching and
+    // the end of a step
+    integer ac_prep, ac_nload, ac_begin, ac_prod, ac_bwait, ac_cwait, ac_idle, ac_switch, ac_fin;
 
     task fail;
         input [8*8-1:0] word;
@@ -202,6 +208,8 @@ module el_tb;
         cycles = 0;
         mac_bound = 0;
         learn_cycles = 0;
+        ac_prep = 0; ac_nload = 0; ac_begin = 0; ac_prod = 0; ac_bwait = 0; ac_cwait = 0; ac_idle = 0;
+        ac_switch = 0; ac_fin = 0;
         learn_bound = 0;
         ckevery = 0;
         writes_left = 0;
@@ -322,6 +330,8 @@ module el_tb;
             #1;
             $writememh(dict_out, dict_got);
         end
+        $display("ACCOUNT threshold_passes=%0d generator_loads=%0d step_starts=%0d mac_products=%0d mac_b_to_c=%0d mac_drive_latency=%0d mac_idle=%0d switching=%0d step_end=%0d",
+                 ac_prep, ac_nload, ac_begin, ac_prod, ac_bwait, ac_cwait, ac_idle, ac_switch, ac_fin);
         if (failed == 0)
             $display("RESULT pass steps=%0d cycles=%0d mac_bound=%0d first_step_cycles=%0d first_step_bound=%0d units=%0d rows_per_lane=%0d chains=%0d learn_cycles=%0d learn_bound=%0d",
                      steps, cycles, mac_bound, first_cycles, first_bound, K, ROWS, B, learn_cycles, learn_bound);
@@ -337,6 +347,20 @@ module el_tb;
     always @(posedge clk) begin
         if (dut.mac_start_r) mac_bound = mac_bound + 2 * ROWS * dut.n_cur_r;
         if (dut.st_r == 4'd8 || dut.st_r == 4'd9) learn_cycles = learn_cycles + 1;
+        case (dut.st_r)
+            4'd2, 4'd3: ac_prep = ac_prep + 1;
+            4'd10, 4'd11: ac_nload = ac_nload + 1;
+            4'd4: ac_begin = ac_begin + 1;
+            4'd7: ac_switch = ac_switch + 1;
+            4'd6: ac_fin = ac_fin + 1;
+            4'd5: case (dut.u_mac.ph_r)
+                      3'd1, 3'd3: ac_prod = ac_prod + 1;
+                      3'd2: ac_bwait = ac_bwait + 1;
+                      3'd4: ac_cwait = ac_cwait + 1;
+                      default: ac_idle = ac_idle + 1;
+                  endcase
+            default: ;
+        endcase
         if (dut.learn_start_r) begin
             n_union = 0;
             for (q = 0; q < K; q = q + 1) n_union = n_union + dut.union_r[dut.bank_r][q];
