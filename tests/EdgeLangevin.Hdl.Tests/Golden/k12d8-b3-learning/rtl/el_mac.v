@@ -175,7 +175,8 @@ module el_mac #(
     reg [TBITS-1:0] t_r;
     reg [KBITS-1:0] lk_r, lnext_k_r;
     reg [K-1:0] lrem_r;          // units of phase L not yet visited
-    reg lnext_v_r;
+    reg [K-1:0] lrest_r;         // lrem_r without its lowest unit (a cycle behind lrem_r)
+    reg lnext_v_r, lwait_r;
     wire l_issue = (ph_r == PH_L) && (t_r <= T_CHAIN_LAST);
     wire issue = (ph_r == PH_B) || (ph_r == PH_C) || l_issue;
     // phase B: i outer, j inner; phase C: j outer, i inner; phase L: t inner
@@ -233,6 +234,7 @@ module el_mac #(
             case (ph_r)
                 PH_IDLE: if (i_learn && LEARN != 0) begin
                     lrem_r <= i_union;
+                    lwait_r <= 1'b1;
                     ph_r <= PH_LSTART;
                 end else if (i_start) begin
                     i_r <= 0;
@@ -279,14 +281,15 @@ module el_mac #(
                     end
                 end
                 PH_CWAIT: if (o_drv_cnt == i_n) ph_r <= PH_IDLE;
-                PH_LSTART: begin
+                PH_LSTART: if (lwait_r) lwait_r <= 1'b0;   // lnext_*_r take lrem_r in this cycle
+                else begin
                     // the first unit; no unit active in any chain: nothing to learn for A
-                    lk_r <= lrem_first;
-                    lrem_r <= lrem_rest;
+                    lk_r <= lnext_k_r;
+                    lrem_r <= lrest_r;
                     i_r <= 0;
                     t_r <= 0;
                     last_i_r <= ONE_ROW;
-                    ph_r <= (lrem_r == {K{1'b0}} || LEARN_A == 0) ? PH_LTAIL : PH_L;
+                    ph_r <= (!lnext_v_r || LEARN_A == 0) ? PH_LTAIL : PH_L;
                 end
                 PH_L: begin
                     t_r <= (t_r == T_LAST) ? {TBITS{1'b0}} : t_r + 1'b1;
@@ -298,7 +301,7 @@ module el_mac #(
                                 // lnext_k_r is lrem_r's lowest unit: lrem_r has not changed
                                 // since the cycle before (events are TSLOT >= 2 cycles apart)
                                 lk_r <= lnext_k_r;
-                                lrem_r <= lrem_rest;
+                                lrem_r <= lrest_r;
                             end else ph_r <= PH_LTAIL;
                         end else begin
                             i_r <= i_r + 1'b1;
@@ -312,9 +315,14 @@ module el_mac #(
         end
     end
 
+    // lrem_r's lowest unit, the rest and "any left", registered: every use of them comes at
+    // least a cycle after lrem_r changed (PH_LSTART waits one cycle for them). Taken on the
+    // fly, the K-bit decrement, the index's OR tree and the route to lk_r were the 1-lane UP5K
+    // critical path (seed 1, 28.0 ns, 35.71 MHz).
     always @(posedge i_clk) begin
         lnext_k_r <= lrem_first;
         lnext_v_r <= (lrem_r != {K{1'b0}});
+        lrest_r <= lrem_rest;
     end
 
     // M1: the list entry (or in phase L the code s_m[b, k]) arrives; M2: the dictionary words and the operand
@@ -653,15 +661,27 @@ module el_mac #(
     localparam [31:0] SWITCH_P_W = SWITCH_P;
     localparam [31:0] EVERY_LAST = SWITCH_EVERY - 1;
     wire sw_draw = sw_on_r && !sw_all_r && SYNC == 0;
-    wire sw_flag = sw_on_r && (sw_all_r || (sw_draw && ({1'b0, rnd_next[30:0]} < SWITCH_P_W)));
-    // the decision is registered and applied a cycle later (chain sw_fb_r takes datum dp_r),
-    // so that the compare does not also drive the pointers' enables and dp_r's increment
+    // The decision (word & 0x7FFFFFFF) < SWITCH_P takes two cycles: the word's high and low
+    // 16 bits are compared with SWITCH_P's in the cycle of the draw (two 16-bit compares),
+    // the halves are joined in the next (sw_flag_r), and the chain sw_fb_r takes datum dp_r
+    // in the one after. The 32-bit compare in the draw's cycle was the 1-lane UP5K critical
+    // path (seed 2, 23.9 ns, 41.82 MHz: a 32-bit carry chain from rnd_nx_r).
+    wire [31:0] sw_word = {1'b0, rnd_next[30:0]};
+    reg sw_all_q, sw_draw_q, sw_hi_lt_q, sw_hi_eq_q, sw_lo_lt_q, sw_last_q;
+    reg [CBITS-1:0] sw_b_q;
     reg sw_flag_r, sw_last_r;
     reg [CBITS-1:0] sw_fb_r;
     always @(posedge i_clk) begin
-        sw_flag_r <= sw_flag & ~i_rst & ~i_lseed_load;
-        sw_fb_r <= sw_b_r;
-        sw_last_r <= sw_on_r && !i_switch && sw_b_r == B_LAST && !i_rst;
+        sw_all_q <= sw_on_r & sw_all_r & ~i_rst & ~i_lseed_load;
+        sw_draw_q <= sw_draw & ~i_rst & ~i_lseed_load;
+        sw_hi_lt_q <= sw_word[31:16] < SWITCH_P_W[31:16];
+        sw_hi_eq_q <= sw_word[31:16] == SWITCH_P_W[31:16];
+        sw_lo_lt_q <= sw_word[15:0] < SWITCH_P_W[15:0];
+        sw_b_q <= sw_b_r;
+        sw_last_q <= sw_on_r && !i_switch && sw_b_r == B_LAST && !i_rst;
+        sw_flag_r <= (sw_all_q | (sw_draw_q & (sw_hi_lt_q | (sw_hi_eq_q & sw_lo_lt_q)))) & ~i_rst & ~i_lseed_load;
+        sw_fb_r <= sw_b_q;
+        sw_last_r <= sw_last_q & ~i_rst;
     end
     assign o_switch_done = sw_done_r;
     genvar cb;
