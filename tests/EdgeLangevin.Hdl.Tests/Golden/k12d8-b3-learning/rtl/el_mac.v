@@ -897,10 +897,21 @@ module el_mac #(
     // (signed wires: a concatenation inline would make the shift and the add unsigned)
     wire signed [TPW:0] th_p_x = {s2c_p[TPW-1], s2c_p[TPW-1:0]};
     wire th_draw = th_nz && SH_U0 != 0;
-    wire signed [TPW:0] th_r_x = $signed({{(TPW-31){1'b0}}, th_draw ? (rnd_next & RMASK_U0) : 32'd0});
+    // The change ((p >>> PRE_U0) + R) >>> SH_U0 (R < 2^SH_U0) is taken as ph + c, as in the
+    // dictionary's S3: ph = p >>> (PRE_U0 + SH_U0) (wiring), c the carry out of the low SH_U0
+    // bits of p >>> PRE_U0 plus R (an SH_U0-bit add); state 4 registers both (th_q = ph, th_c)
+    // and state 5 adds u0 + ph + c in one carry chain. The TPW-bit add of R in state 4 behind
+    // th_nz's gating was the 1-lane UP5K critical path (seeds 1-2, 25.1 / 25.7 ns). R is
+    // not gated by th_nz: with a zero sum (th_nz = 0) the new u0 is not used.
+    wire signed [TPW:0] th_pp = th_p_x >>> PRE_U0;
+    wire signed [TPW:0] th_ph = th_pp >>> SH_U0;
+    wire [32:0] th_low = {1'b0, th_pp[31:0] & RMASK_U0} + {1'b0, rnd_next & RMASK_U0};
+    reg th_c;
     wire signed [UNW-1:0] u0_x, th_q_x;
     el_sext #(.IW(WS), .OW(UNW)) u_sx_u0 (.i_v(o_u0), .o_v(u0_x));
     el_sext #(.IW(TPW + 1), .OW(UNW)) u_sx_thq (.i_v(th_q), .o_v(th_q_x));
+    // u0 + ph + c: c enters as the carry out of an extra bit 0 (1 + c)
+    wire [UNW:0] u0_sum2 = {u0_x, 1'b1} + {th_q_x, th_c};
     // the sum u0 + change registered in state 5, its clamp to [0, U0_MAX] by the sign bit and the
     // bits above U0_MAX's (no magnitude comparators) in state 6, so that state 7 only compares and
     // writes: o_u0 and th_q hold still from the end of state 4 until state 7 writes o_u0 (the add,
@@ -967,11 +978,12 @@ module el_mac #(
                 3'd1, 3'd2, 3'd3: th_r <= th_r + 3'd1;
                 3'd4: begin
                     // the draw comes after every dictionary draw of the step (phase L has drained)
-                    th_q <= ((th_p_x >>> PRE_U0) + th_r_x) >>> SH_U0;
+                    th_q <= th_ph;
+                    th_c <= th_low[SH_U0];   // SH_U0 = 0: the mask is 0, so 0
                     if (th_draw) begin rnd_r <= rnd_next; rnd_nx_r <= xorshift(rnd_next); end
                     th_r <= 3'd5;
                 end
-                3'd5: begin u0_new <= u0_x + th_q_x; th_r <= 3'd6; end
+                3'd5: begin u0_new <= u0_sum2[UNW:1]; th_r <= 3'd6; end
                 3'd6: begin u0_clamped <= u0_neg ? {WS{1'b0}} : u0_over ? U0_MAX[WS-1:0] : u0_new[WS-1:0]; th_r <= 3'd7; end
                 default: begin   // 7: the new threshold; phase L ends in this cycle
                     if (th_nz) o_u0 <= u0_clamped;
