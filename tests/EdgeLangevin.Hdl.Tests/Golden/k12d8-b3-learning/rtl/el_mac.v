@@ -153,6 +153,7 @@ module el_mac #(
     reg [RBITS:0] i_r;          // row group
     reg [JBITS-1:0] j_r;        // active entry
     reg [RBITS:0] rows_done_r;  // residual rows written in phase B
+    reg rows_all_r;             // rows_done_r == ROWS, set with the last row's write
 
     // last_j (j_r == i_n - 1) and last_i (i_r == ROWS - 1) are kept in flip-flops and set
     // with the counters, from "one below the last" when a counter steps up: the compares
@@ -175,7 +176,8 @@ module el_mac #(
     reg [TBITS-1:0] t_r;
     reg [KBITS-1:0] lk_r, lnext_k_r;
     reg [K-1:0] lrem_r;          // units of phase L not yet visited
-    reg lnext_v_r;
+    reg [K-1:0] lrest_r;         // lrem_r without its lowest unit (a cycle behind lrem_r)
+    reg lnext_v_r, lwait_r;
     wire l_issue = (ph_r == PH_L) && (t_r <= T_CHAIN_LAST);
     wire issue = (ph_r == PH_B) || (ph_r == PH_C) || l_issue;
     // phase B: i outer, j inner; phase C: j outer, i inner; phase L: t inner
@@ -233,6 +235,7 @@ module el_mac #(
             case (ph_r)
                 PH_IDLE: if (i_learn && LEARN != 0) begin
                     lrem_r <= i_union;
+                    lwait_r <= 1'b1;
                     ph_r <= PH_LSTART;
                 end else if (i_start) begin
                     i_r <= 0;
@@ -257,7 +260,7 @@ module el_mac #(
                         last_j_r <= j_next_last;
                     end
                 end
-                PH_BWAIT: if (rows_done_r == ROWS_END) begin
+                PH_BWAIT: if (rows_all_r) begin
                     i_r <= 0;
                     j_r <= 0;
                     last_i_r <= ONE_ROW;
@@ -279,14 +282,15 @@ module el_mac #(
                     end
                 end
                 PH_CWAIT: if (o_drv_cnt == i_n) ph_r <= PH_IDLE;
-                PH_LSTART: begin
+                PH_LSTART: if (lwait_r) lwait_r <= 1'b0;   // lnext_*_r take lrem_r in this cycle
+                else begin
                     // the first unit; no unit active in any chain: nothing to learn for A
-                    lk_r <= lrem_first;
-                    lrem_r <= lrem_rest;
+                    lk_r <= lnext_k_r;
+                    lrem_r <= lrest_r;
                     i_r <= 0;
                     t_r <= 0;
                     last_i_r <= ONE_ROW;
-                    ph_r <= (lrem_r == {K{1'b0}} || LEARN_A == 0) ? PH_LTAIL : PH_L;
+                    ph_r <= (!lnext_v_r || LEARN_A == 0) ? PH_LTAIL : PH_L;
                 end
                 PH_L: begin
                     t_r <= (t_r == T_LAST) ? {TBITS{1'b0}} : t_r + 1'b1;
@@ -298,7 +302,7 @@ module el_mac #(
                                 // lnext_k_r is lrem_r's lowest unit: lrem_r has not changed
                                 // since the cycle before (events are TSLOT >= 2 cycles apart)
                                 lk_r <= lnext_k_r;
-                                lrem_r <= lrem_rest;
+                                lrem_r <= lrest_r;
                             end else ph_r <= PH_LTAIL;
                         end else begin
                             i_r <= i_r + 1'b1;
@@ -312,9 +316,14 @@ module el_mac #(
         end
     end
 
+    // lrem_r's lowest unit, the rest and "any left", registered: every use of them comes at
+    // least a cycle after lrem_r changed (PH_LSTART waits one cycle for them). Taken on the
+    // fly, the K-bit decrement, the index's OR tree and the route to lk_r were the 1-lane UP5K
+    // critical path (seed 1, 28.0 ns, 35.71 MHz).
     always @(posedge i_clk) begin
         lnext_k_r <= lrem_first;
         lnext_v_r <= (lrem_r != {K{1'b0}});
+        lrest_r <= lrem_rest;
     end
 
     // M1: the list entry (or in phase L the code s_m[b, k]) arrives; M2: the dictionary words and the operand
@@ -428,6 +437,11 @@ module el_mac #(
     always @(posedge i_clk) begin
         if (i_rst || i_start) rows_done_r <= 0;
         else if (b11_v) rows_done_r <= rows_done_r + 1'b1;
+        // a flag set with the count, so that PH_BWAIT's exit (which enables the counters and
+        // flags of phase C) does not wait for a compare (rows_done_r == ROWS and the FSM's
+        // decode behind it were the 1-lane learning design's UP5K critical path, seed 3, 25.8 ns)
+        if (i_rst || i_start) rows_all_r <= 1'b0;
+        else if (b11_v && rows_done_r == ROWS_LAST) rows_all_r <= 1'b1;
     end
 
     genvar l;
@@ -653,15 +667,27 @@ module el_mac #(
     localparam [31:0] SWITCH_P_W = SWITCH_P;
     localparam [31:0] EVERY_LAST = SWITCH_EVERY - 1;
     wire sw_draw = sw_on_r && !sw_all_r && SYNC == 0;
-    wire sw_flag = sw_on_r && (sw_all_r || (sw_draw && ({1'b0, rnd_next[30:0]} < SWITCH_P_W)));
-    // the decision is registered and applied a cycle later (chain sw_fb_r takes datum dp_r),
-    // so that the compare does not also drive the pointers' enables and dp_r's increment
+    // The decision (word & 0x7FFFFFFF) < SWITCH_P takes two cycles: the word's high and low
+    // 16 bits are compared with SWITCH_P's in the cycle of the draw (two 16-bit compares),
+    // the halves are joined in the next (sw_flag_r), and the chain sw_fb_r takes datum dp_r
+    // in the one after. The 32-bit compare in the draw's cycle was the 1-lane UP5K critical
+    // path (seed 2, 23.9 ns, 41.82 MHz: a 32-bit carry chain from rnd_nx_r).
+    wire [31:0] sw_word = {1'b0, rnd_next[30:0]};
+    reg sw_all_q, sw_draw_q, sw_hi_lt_q, sw_hi_eq_q, sw_lo_lt_q, sw_last_q;
+    reg [CBITS-1:0] sw_b_q;
     reg sw_flag_r, sw_last_r;
     reg [CBITS-1:0] sw_fb_r;
     always @(posedge i_clk) begin
-        sw_flag_r <= sw_flag & ~i_rst & ~i_lseed_load;
-        sw_fb_r <= sw_b_r;
-        sw_last_r <= sw_on_r && !i_switch && sw_b_r == B_LAST && !i_rst;
+        sw_all_q <= sw_on_r & sw_all_r & ~i_rst & ~i_lseed_load;
+        sw_draw_q <= sw_draw & ~i_rst & ~i_lseed_load;
+        sw_hi_lt_q <= sw_word[31:16] < SWITCH_P_W[31:16];
+        sw_hi_eq_q <= sw_word[31:16] == SWITCH_P_W[31:16];
+        sw_lo_lt_q <= sw_word[15:0] < SWITCH_P_W[15:0];
+        sw_b_q <= sw_b_r;
+        sw_last_q <= sw_on_r && !i_switch && sw_b_r == B_LAST && !i_rst;
+        sw_flag_r <= (sw_all_q | (sw_draw_q & (sw_hi_lt_q | (sw_hi_eq_q & sw_lo_lt_q)))) & ~i_rst & ~i_lseed_load;
+        sw_fb_r <= sw_b_q;
+        sw_last_r <= sw_last_q & ~i_rst;
     end
     assign o_switch_done = sw_done_r;
     genvar cb;
@@ -871,10 +897,21 @@ module el_mac #(
     // (signed wires: a concatenation inline would make the shift and the add unsigned)
     wire signed [TPW:0] th_p_x = {s2c_p[TPW-1], s2c_p[TPW-1:0]};
     wire th_draw = th_nz && SH_U0 != 0;
-    wire signed [TPW:0] th_r_x = $signed({{(TPW-31){1'b0}}, th_draw ? (rnd_next & RMASK_U0) : 32'd0});
+    // The change ((p >>> PRE_U0) + R) >>> SH_U0 (R < 2^SH_U0) is taken as ph + c, as in the
+    // dictionary's S3: ph = p >>> (PRE_U0 + SH_U0) (wiring), c the carry out of the low SH_U0
+    // bits of p >>> PRE_U0 plus R (an SH_U0-bit add); state 4 registers both (th_q = ph, th_c)
+    // and state 5 adds u0 + ph + c in one carry chain. The TPW-bit add of R in state 4 behind
+    // th_nz's gating was the 1-lane UP5K critical path (seeds 1-2, 25.1 / 25.7 ns). R is
+    // not gated by th_nz: with a zero sum (th_nz = 0) the new u0 is not used.
+    wire signed [TPW:0] th_pp = th_p_x >>> PRE_U0;
+    wire signed [TPW:0] th_ph = th_pp >>> SH_U0;
+    wire [32:0] th_low = {1'b0, th_pp[31:0] & RMASK_U0} + {1'b0, rnd_next & RMASK_U0};
+    reg th_c;
     wire signed [UNW-1:0] u0_x, th_q_x;
     el_sext #(.IW(WS), .OW(UNW)) u_sx_u0 (.i_v(o_u0), .o_v(u0_x));
     el_sext #(.IW(TPW + 1), .OW(UNW)) u_sx_thq (.i_v(th_q), .o_v(th_q_x));
+    // u0 + ph + c: c enters as the carry out of an extra bit 0 (1 + c)
+    wire [UNW:0] u0_sum2 = {u0_x, 1'b1} + {th_q_x, th_c};
     // the sum u0 + change registered in state 5, its clamp to [0, U0_MAX] by the sign bit and the
     // bits above U0_MAX's (no magnitude comparators) in state 6, so that state 7 only compares and
     // writes: o_u0 and th_q hold still from the end of state 4 until state 7 writes o_u0 (the add,
@@ -941,11 +978,12 @@ module el_mac #(
                 3'd1, 3'd2, 3'd3: th_r <= th_r + 3'd1;
                 3'd4: begin
                     // the draw comes after every dictionary draw of the step (phase L has drained)
-                    th_q <= ((th_p_x >>> PRE_U0) + th_r_x) >>> SH_U0;
+                    th_q <= th_ph;
+                    th_c <= th_low[SH_U0];   // SH_U0 = 0: the mask is 0, so 0
                     if (th_draw) begin rnd_r <= rnd_next; rnd_nx_r <= xorshift(rnd_next); end
                     th_r <= 3'd5;
                 end
-                3'd5: begin u0_new <= u0_x + th_q_x; th_r <= 3'd6; end
+                3'd5: begin u0_new <= u0_sum2[UNW:1]; th_r <= 3'd6; end
                 3'd6: begin u0_clamped <= u0_neg ? {WS{1'b0}} : u0_over ? U0_MAX[WS-1:0] : u0_new[WS-1:0]; th_r <= 3'd7; end
                 default: begin   // 7: the new threshold; phase L ends in this cycle
                     if (th_nz) o_u0 <= u0_clamped;
