@@ -777,7 +777,13 @@ module el_mac #(
             // registers yet left q2b's old flip-flop driving it too, and opt_clean then resolved
             // q2b to a constant 'x (warnings "Driver-driver conflict for ...q2b"): the chip lost
             // hi * rate (a gate-level simulation of that pattern disagreed with its RTL).
-            reg [31:0] q0, q1;
+            // q0 is kept: without it, yosys 0.23 absorbed q0's flip-flops twice -- as the lo
+            // SB_MAC16's product register and as the D input register of the SB_MAC16 that adds
+            // q0 >> 16 to q1 -- and the second one's D was left reading the first one's vanished
+            // product ('x, no warning): a gate-level run of a learning board top lost lo * rate from
+            // every dictionary and threshold update (hdl run --port sim --netlist; NetlistTests).
+            (* keep *) reg [31:0] q0;
+            reg [31:0] q1;
             reg signed [ACCW-33:0] hi2;
             reg signed [15:0] rate2;
             always @(posedge i_clk) begin
