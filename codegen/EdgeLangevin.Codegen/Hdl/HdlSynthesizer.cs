@@ -36,7 +36,7 @@ public static class HdlSynthesizer
         string log = Path.Combine(dir, "yosys.log");
         ToolResult y = ToolRunner.Run("yosys", ["-q", "-l", log, "-p", script], dir, cancel);
         if (!y.Ok) return new Ice40Result(0, targetMhz, 0, 0, 0, 0, false, false, "yosys failed: " + y.Tail(5));
-        try { YosysLogCheck.Require(log); }
+        try { YosysLogCheck.Require(log, pending); }
         catch (InvalidInputException)
         {
             File.Delete(pending);

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using EdgeLangevin.Reference.Io;
 
@@ -74,20 +75,54 @@ public static class YosysLogCheck
 
     /// <summary>
     /// Throws an <see cref="InvalidInputException"/> (exit 2) naming the signals when the yosys log at
-    /// <paramref name="logPath"/> has a warning of <see cref="Find"/>: the synthesised chip would differ
+    /// <paramref name="logPath"/> has a warning of <see cref="Find"/>, or the JSON netlist
+    /// <paramref name="jsonNetlist"/> a cell of <see cref="FindUndefinedDspAddends"/>: the synthesised chip would differ
     /// from the simulated one, so nothing may be placed, routed or simulated from that netlist.
     /// </summary>
-    public static void Require(string logPath)
+    public static void Require(string logPath, string? jsonNetlist = null)
     {
         if (!File.Exists(logPath)) throw new HdlToolException($"yosys wrote no log at {logPath}");
         IReadOnlyList<NetlistWarning> bad = Find(File.ReadAllText(logPath));
+        if (jsonNetlist is not null) bad = [.. bad, .. FindUndefinedDspAddends(jsonNetlist)];
         if (bad.Count == 0) return;
         const int shown = 5;
         string list = string.Join("; ", bad.Take(shown)) + (bad.Count > shown ? $"; and {bad.Count - shown} more" : "");
         throw new InvalidInputException(
-            $"yosys warned {list}: the netlist does not do what the RTL does, so the synthesised chip would differ from the simulated one " +
+            $"yosys's netlist has {list}: it does not do what the RTL does, so the synthesised chip would differ from the simulated one " +
             $"(every RTL simulation can pass while the chip is wrong). The netlist was refused and not placed; the full log is {logPath}");
     }
+
+    /// <summary>
+    /// The SB_MAC16 cells of a yosys JSON netlist whose adder reads an input tied to an undefined
+    /// constant: D with BOTADDSUB_UPPERINPUT = 1 or C with TOPADDSUB_UPPERINPUT = 1 (cells_sim.v: the
+    /// adder's upper input is then D, resp. C) and an 'x' bit on that port. yosys 0.23 made one such
+    /// cell of el_mac's rounding add t = {16'd0, q0[31:16]} + q1 (D = 16'b0xxxxxxxxxxxxxxx: the addend
+    /// lost) without any warning in its log; the gate-level simulation found it.
+    /// </summary>
+    public static IReadOnlyList<NetlistWarning> FindUndefinedDspAddends(string jsonPath)
+    {
+        var found = new List<NetlistWarning>();
+        if (JsonNode.Parse(File.ReadAllText(jsonPath))?["modules"] is not JsonObject modules) return found;
+        foreach (var (_, module) in modules)
+        {
+            if (module?["cells"] is not JsonObject cells) continue;
+            foreach (var (name, cell) in cells)
+            {
+                if (cell?["type"]?.GetValue<string>() != "SB_MAC16" || cell["connections"] is not JsonObject conn) continue;
+                foreach (var (port, select) in new[] { ("D", "BOTADDSUB_UPPERINPUT"), ("C", "TOPADDSUB_UPPERINPUT") })
+                {
+                    if (!IsOne(cell["parameters"]?[select])) continue;
+                    int undefined = conn[port] is JsonArray bits ? bits.Count(b => b is JsonValue bv && bv.TryGetValue(out string? t) && t == "x") : 0;
+                    if (undefined > 0) found.Add(new NetlistWarning($"SB_MAC16 adder input {port} tied to an undefined constant", Name(name), undefined));
+                }
+            }
+        }
+        return found;
+    }
+
+    /// <summary>A yosys JSON parameter equal to 1: a binary string ("1", "00...01") or a number.</summary>
+    private static bool IsOne(JsonNode? v) => v is JsonValue jv
+        && (jv.TryGetValue(out string? text) ? text.TrimStart('0') == "1" : jv.TryGetValue(out long n) && n == 1);
 
     /// <summary>A yosys signal name without its escape and bit index: "\u_core.q2b [15]" -> "u_core.q2b".</summary>
     private static string Name(string raw)
