@@ -70,6 +70,8 @@ public static class NetlistBoard
                 $"write_verilog -noattr {Path.Combine(tmp, NetlistFile)}");
             ToolResult y = ToolRunner.Run("yosys", ["-q", "-l", Path.Combine(tmp, "yosys.log"), "-p", script], tmp, cancel);
             if (!y.Ok) throw new HdlToolException("yosys synth_ice40 of the board top failed: " + y.Tail(5));
+            string net = Path.Combine(tmp, NetlistFile);
+            File.WriteAllText(net, TieUnconnectedDspInputs(File.ReadAllText(net)));
             File.WriteAllText(Path.Combine(tmp, ShimFile), Shim);
             if (Directory.Exists(dir) && !File.Exists(netlist)) Directory.Delete(dir, recursive: true);
             try { Directory.Move(tmp, dir); }
@@ -80,6 +82,27 @@ public static class NetlistBoard
         {
             if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// write_verilog leaves out the SB_MAC16 inputs yosys did not connect (a lane's plain multiply has
+    /// only A, B and O); cells_sim.v has no defaults for them, so a simulator would read them as z.
+    /// They are tied here as the iCE40 ties an unused DSP input: low, the clock enable high.
+    /// </summary>
+    private static string TieUnconnectedDspInputs(string netlist)
+    {
+        string[] ports = ["CLK", "CE", "C", "D", "AHOLD", "BHOLD", "CHOLD", "DHOLD", "IRSTTOP", "IRSTBOT", "ORSTTOP", "ORSTBOT",
+            "OLOADTOP", "OLOADBOT", "ADDSUBTOP", "ADDSUBBOT", "OHOLDTOP", "OHOLDBOT", "CI", "ACCUMCI", "SIGNEXTIN"];
+        return System.Text.RegularExpressions.Regex.Replace(netlist,
+            @"(\n  SB_MAC16 (?:#\((?:.|\n)*?\n  \) )?\S+ +\(\n)((?:.|\n)*?)(\n  \);)",
+            m =>
+            {
+                var have = System.Text.RegularExpressions.Regex.Matches(m.Groups[2].Value, @"^\s*\.(\w+)\(", System.Text.RegularExpressions.RegexOptions.Multiline)
+                    .Select(p => p.Groups[1].Value).ToHashSet();
+                string added = string.Concat(ports.Where(p => !have.Contains(p))
+                    .Select(p => $",\n    .{p}({(p == "CE" ? "1'b1" : p is "C" or "D" ? "16'h0000" : "1'b0")})"));
+                return m.Groups[1].Value + m.Groups[2].Value + added + m.Groups[3].Value;
+            });
     }
 
     /// <summary>The Verilog files the simulator compiles with the board testbench, netlist first.</summary>
