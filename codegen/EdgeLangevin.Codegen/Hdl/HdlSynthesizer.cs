@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using EdgeLangevin.Reference.Io;
 
 namespace EdgeLangevin.Codegen.Hdl;
 
@@ -29,9 +30,20 @@ public static class HdlSynthesizer
         string dir = Path.Combine(src, "synth-ice40");
         Directory.CreateDirectory(dir);
         var rtl = HdlGenerator.CoreRtl.Select(f => Path.Combine(src, f)).Concat(HdlGenerator.BoardFiles(src, synthesis: true));
-        string script = $"read_verilog {string.Join(" ", rtl)}; synth_ice40 -dsp -spram -top el_top_icebreaker -json {Path.Combine(dir, "top.json")}";
-        ToolResult y = ToolRunner.Run("yosys", ["-q", "-l", Path.Combine(dir, "yosys.log"), "-p", script], dir, cancel);
+        // the netlist goes to a temporary name and becomes top.json only once the log shows that it is the RTL
+        string pending = Path.Combine(dir, "top.pending.json"), netlist = Path.Combine(dir, "top.json");
+        string script = $"read_verilog {string.Join(" ", rtl)}; synth_ice40 -dsp -spram -top el_top_icebreaker -json {pending}";
+        string log = Path.Combine(dir, "yosys.log");
+        ToolResult y = ToolRunner.Run("yosys", ["-q", "-l", log, "-p", script], dir, cancel);
         if (!y.Ok) return new Ice40Result(0, targetMhz, 0, 0, 0, 0, false, false, "yosys failed: " + y.Tail(5));
+        try { YosysLogCheck.Require(log, pending); }
+        catch (InvalidInputException)
+        {
+            File.Delete(pending);
+            File.Delete(netlist);   // an earlier run's: nothing placed from this folder may pass for this one
+            throw;
+        }
+        File.Move(pending, netlist, overwrite: true);
         // Placement is seeded and the achieved fmax varies by a few per cent between seeds; a design
         // this close to its clock closes timing on one seed and misses on another. Try the seeds in
         // order, stop at the first that meets the clock, else keep the fastest; the bitstream and the
@@ -110,8 +122,11 @@ public static class HdlSynthesizer
         Directory.CreateDirectory(dir);
         string stat = Path.Combine(dir, "stat.txt");
         var rtl = HdlGenerator.CoreRtl.Select(f => Path.Combine(src, f)).Concat(HdlGenerator.BoardFiles(src, synthesis: true));
-        ToolResult y = ToolRunner.Run("yosys", ["-q", "-p", $"read_verilog {string.Join(" ", rtl)}; synth_ice40 -dsp -spram -top el_top_icebreaker; tee -q -o {stat} stat"], dir, cancel);
+        string log = Path.Combine(dir, "yosys.log");
+        if (File.Exists(stat)) File.Delete(stat);
+        ToolResult y = ToolRunner.Run("yosys", ["-q", "-l", log, "-p", $"read_verilog {string.Join(" ", rtl)}; synth_ice40 -dsp -spram -top el_top_icebreaker; tee -q -o {stat} stat"], dir, cancel);
         if (!y.Ok || !File.Exists(stat)) throw new HdlToolException("yosys synth_ice40 failed: " + y.Tail(5));
+        YosysLogCheck.Require(log);   // counts of a netlist that is not the RTL would measure the wrong chip
         return Cells(File.ReadAllText(stat));
     }
 

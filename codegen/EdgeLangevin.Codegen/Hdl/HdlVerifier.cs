@@ -248,24 +248,33 @@ public sealed class HdlVerifier
     /// returns the bytes it sends back (the first <paramref name="replyBytes"/> of them). With
     /// <paramref name="holdAt"/>, byte holdAt is sent only after <paramref name="holdFor"/> bytes came
     /// back, as a host does that waits for an answer (the board ignores bytes during a run).
+    /// With <paramref name="netlist"/>, the board top is the gate-level netlist yosys synthesises for
+    /// the UP5K (<see cref="NetlistBoard"/>) instead of the RTL: same testbench, same bytes.
     /// </summary>
-    public byte[] SimulateBoard(string src, byte[] hostBytes, int replyBytes, CancellationToken cancel = default, int holdAt = -1, int holdFor = 0)
-        => SimulateBoardLog(src, hostBytes, replyBytes, [], cancel, holdAt, holdFor).Reply;
+    public byte[] SimulateBoard(string src, byte[] hostBytes, int replyBytes, CancellationToken cancel = default, int holdAt = -1, int holdFor = 0, bool netlist = false)
+        => SimulateBoardLog(src, hostBytes, replyBytes, [], cancel, holdAt, holdFor, netlist).Reply;
 
     /// <summary><see cref="SimulateBoard"/> with extra plusargs for the board testbench; also returns its output (the physical-noise log, ENTROPY.md).</summary>
-    public (byte[] Reply, string Stdout) SimulateBoardLog(string src, byte[] hostBytes, int replyBytes, IEnumerable<string> plusargs, CancellationToken cancel = default, int holdAt = -1, int holdFor = 0)
+    public (byte[] Reply, string Stdout) SimulateBoardLog(string src, byte[] hostBytes, int replyBytes, IEnumerable<string> plusargs, CancellationToken cancel = default, int holdAt = -1, int holdFor = 0,
+        bool netlist = false)
     {
-        string outDir = Path.Combine(src, "icarus-top");
-        string vvp = Path.Combine(outDir, "el_top_tb.vvp");
+        // the netlist runs under Verilator: Icarus takes yosys's cell models too, but runs the ~7000
+        // cells of a learning design at some hundred clocks a second (a 20-step run: most of an hour)
+        string outDir = Path.Combine(src, netlist ? "verilator-netlist" : "icarus-top");
+        string exe = Path.Combine(outDir, netlist ? "obj_dir/el_top_tb_sim" : "el_top_tb.vvp");
         lock (BuildLocks.GetOrAdd(outDir, _ => new object()))
         {
-            if (!File.Exists(vvp))
+            if (!File.Exists(exe))
             {
-                Directory.CreateDirectory(outDir);
-                var files = RtlFiles(src).Concat(HdlGenerator.BoardFiles(src, synthesis: false)).Append(Path.Combine(src, HdlGenerator.BoardTestbench));
-                ToolResult b = ToolRunner.Run("iverilog", new[] { "-g2005", "-s", "el_top_tb", "-o", vvp + ".tmp" }.Concat(files), outDir, cancel);
-                if (!b.Ok) throw new HdlToolException($"board testbench build failed:\n{b.Tail()}");
-                File.Move(vvp + ".tmp", vvp, overwrite: true);
+                if (netlist) BuildNetlistBoard(src, outDir, cancel);
+                else
+                {
+                    Directory.CreateDirectory(outDir);
+                    var files = RtlFiles(src).Concat(HdlGenerator.BoardFiles(src, synthesis: false)).Append(Path.Combine(src, HdlGenerator.BoardTestbench));
+                    ToolResult b = ToolRunner.Run("iverilog", new[] { "-g2005", "-s", "el_top_tb", "-o", exe + ".tmp" }.Concat(files), outDir, cancel);
+                    if (!b.Ok) throw new HdlToolException($"board testbench build failed:\n{b.Tail()}");
+                    File.Move(exe + ".tmp", exe, overwrite: true);
+                }
             }
         }
         string run = Path.Combine(outDir, "run-" + Guid.NewGuid().ToString("N"));
@@ -273,7 +282,8 @@ public sealed class HdlVerifier
         try
         {
             File.WriteAllText(Path.Combine(run, "uart_in.hex"), string.Concat(hostBytes.Select(x => x.ToString("x2", CultureInfo.InvariantCulture) + "\n")));
-            ToolResult r = ToolRunner.Run("vvp", new[] { "-n", vvp, $"+bytes={hostBytes.Length}", $"+reply={replyBytes}", $"+hold_at={holdAt}", $"+hold_for={holdFor}" }.Concat(plusargs), run, cancel);
+            string[] args = [$"+bytes={hostBytes.Length}", $"+reply={replyBytes}", $"+hold_at={holdAt}", $"+hold_for={holdFor}", .. plusargs];
+            ToolResult r = netlist ? ToolRunner.Run(exe, args, run, cancel) : ToolRunner.Run("vvp", ["-n", exe, .. args], run, cancel);
             var got = Regex.Matches(r.Stdout, @"^RX ([0-9a-f]{2})$", RegexOptions.Multiline | RegexOptions.CultureInvariant)
                 .Select(m => Convert.ToByte(m.Groups[1].Value, 16)).ToArray();
             if (!r.Stdout.Contains("DONE ok", StringComparison.Ordinal))
@@ -284,6 +294,21 @@ public sealed class HdlVerifier
         {
             Directory.Delete(run, recursive: true);
         }
+    }
+
+    /// <summary>Verilator build of the board testbench on the synthesised netlist (<see cref="NetlistBoard"/>), put in place whole.</summary>
+    private static void BuildNetlistBoard(string src, string outDir, CancellationToken cancel)
+    {
+        var files = NetlistBoard.SimulationFiles(NetlistBoard.Synthesize(src, cancel)).Append(Path.Combine(src, HdlGenerator.BoardTestbench));
+        string tmp = outDir + ".tmp";
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+        Directory.CreateDirectory(tmp);
+        // cells_sim.v's port defaults (SystemVerilog) are left out: write_verilog connects every port of the cells yosys made
+        ToolResult b = ToolRunner.Run("verilator", new[] { "--binary", "--timing", "-Wno-fatal", "-Wno-lint", "-Wno-style", "-DNO_ICE40_DEFAULT_ASSIGNMENTS", "-j", "2",
+            "--top-module", "el_top_tb", "-Mdir", Path.Combine(tmp, "obj_dir"), "-o", "el_top_tb_sim" }.Concat(files), tmp, cancel);
+        if (!b.Ok) throw new HdlToolException($"netlist testbench build (Verilator) failed:\n{b.Tail()}");
+        if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
+        Directory.Move(tmp, outDir);
     }
 
     private static readonly Regex MismatchLine = new(@"MISMATCH step=(\d+) (?:chain=(\d+) )?unit=(\d+) word=(\w+) expected=([0-9a-fA-FxXzZ]+) got=([0-9a-fA-FxXzZ]+)(?: d=(\d+) k=(\d+))?", RegexOptions.CultureInvariant);

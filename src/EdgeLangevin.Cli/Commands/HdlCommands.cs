@@ -240,23 +240,33 @@ public static partial class HdlCommands
         var config = ConfigOption();
         var port = new Option<string>("--port") { Description = "Serial device of the iCEBreaker's UART (FTDI channel B), e.g. /dev/ttyUSB1; 'sim' runs the generated board top under Icarus instead", Required = true };
         var steps = new Option<int>("--steps") { Description = "Steps to run on the board (1..65535)", DefaultValueFactory = _ => 100 };
+        var netlist = new Option<bool>("--netlist")
+        {
+            Description = "With --port sim: simulate the gate-level netlist that yosys synth_ice40 makes of the board top (Verilator with yosys's iCE40 cell models) instead of the RTL, to check that the synthesised chip is the simulated one. The UART divider is synthesised for the testbench's bit time and the PLL is a wire; no entropy source",
+        };
         var work = WorkOption();
         var seed = CommonOptions.Seed();
         var json = CommonOptions.Json();
         var cmd = new Command("run",
             "Load the dictionary, a datum x and an initial state over the UART of an iCEBreaker running the bitstream that 'hdl synth' builds for the same model and config (it prints its path), run the steps, read the codes and states back and compare them with the C# core bit for bit. " +
             "The datum and initial state are the ones 'edgelangevin vectors' draws from --seed. With the entropy source it prints the board's health status and counts ('H'); with \"noise_mode\": \"physical\" the result is printed, not compared (its noise words are the ring oscillators'). Uses stty and the device file (System.IO.Ports is not served here).\n" +
-            "Example: edgelangevin hdl run --port /dev/ttyUSB1 --model model.json --steps 1000 --seed 2")
-        { model, config, port, steps, work, seed, json };
+            "Example: edgelangevin hdl run --port /dev/ttyUSB1 --model model.json --steps 1000 --seed 2\n" +
+            "Example (gate level): edgelangevin hdl run --port sim --netlist --config learning.json --steps 20 --seed 2")
+        { model, config, port, steps, netlist, work, seed, json };
         cmd.SetAction(parse =>
         {
             var output = JsonOutput.HumanWriter(parse.GetValue(json));
             int s = parse.GetValue(seed);
             int n = parse.GetValue(steps);
             if (n < 1 || n > 65535) throw InvalidInputException.Field(null, "--steps", $"expected 1 to 65535, got {n}");
+            if (parse.GetValue(port) != "sim") CommonOptions.RefuseGiven(parse, "with a serial --port (the netlist is simulated with --port sim)", netlist);
+            bool gates = parse.GetValue(netlist);
             HdlProject project = Guard(() => HdlProject.Load(parse.GetValue(model)?.FullName, parse.GetValue(config)?.FullName, s));
             DatapathModel dp = project.Datapath;
-            if (dp.Learning is not null) return RunLearning(project, n, s, parse.GetValue(port)!, parse.GetValue(work)?.FullName, parse.GetValue(json));
+            if (gates && dp.Settings.Entropy.Enabled)
+                throw InvalidInputException.Field(parse.GetValue(config)?.FullName, "hdl.entropy.enabled", "--netlist simulates designs without the entropy source (its ring oscillators are loops of LUTs that only real gates make oscillate)");
+            string simulated = gates ? "netlist" : "board";
+            if (dp.Learning is not null) return RunLearning(project, n, s, parse.GetValue(port)!, parse.GetValue(work)?.FullName, parse.GetValue(json), gates);
             var v = EdgeLangevin.Simulator.TestVectors.Generate(project.Model, project.Parameters.Format, project.Config.Inference, n, s, project.Source);
             byte[][] commands =
             [
@@ -273,7 +283,7 @@ public static partial class HdlCommands
                 byte[] all = commands.Append(BoardProtocol.Run(n)).SelectMany(c => c).ToArray();
                 int healthBytes = dp.Settings.Entropy.Enabled ? 1 + BoardHealth.ReplyBytes : 0;   // 'H' after the run
                 if (healthBytes > 0) all = all.Concat(EntropyProtocol.Health()).ToArray();
-                byte[] reply = Guard(() => verifier.SimulateBoard(src, all, 5 + BoardProtocol.ReplyBytes(dp.K) + healthBytes));
+                byte[] reply = Guard(() => verifier.SimulateBoard(src, all, 5 + BoardProtocol.ReplyBytes(dp.K) + healthBytes, netlist: gates));
                 if (healthBytes > 0) health = ParseHealthReply(reply.AsSpan(5 + BoardProtocol.ReplyBytes(dp.K)));
                 reply = reply[..(5 + BoardProtocol.ReplyBytes(dp.K))];
                 if (reply[..5].SequenceEqual("axusr"u8.ToArray()) == false)
@@ -300,14 +310,14 @@ public static partial class HdlCommands
             string verdict = physical
                 ? $"board: {n} steps with physical noise, {active} of {dp.K} units active at the end; not compared with the C# core (its noise words are the ring oscillators'; compare in mode \"deterministic\")"
                 : firstBad < 0
-                ? $"board: after {n} steps all {dp.K} codes and states equal the C# core's ({active} active units)"
-                : $"board: MISMATCH after {n} steps at unit {firstBad}: code {codes[firstBad]} (core {v.S[last + firstBad]}), state {states[firstBad]} (core {v.U[last + firstBad]})";
+                ? $"{simulated}: after {n} steps all {dp.K} codes and states equal the C# core's ({active} active units)"
+                : $"{simulated}: MISMATCH after {n} steps at unit {firstBad}: code {codes[firstBad]} (core {v.S[last + firstBad]}), state {states[firstBad]} (core {v.U[last + firstBad]})";
             output.WriteLine(verdict);
             if (parse.GetValue(json) is { } j)
             {
                 var obj = new JsonObject
                 {
-                    ["command"] = "hdl run", ["seed"] = s, ["port"] = portName, ["steps"] = n, ["matches_core"] = physical ? null : firstBad < 0,
+                    ["command"] = "hdl run", ["seed"] = s, ["port"] = portName, ["netlist"] = gates, ["steps"] = n, ["matches_core"] = physical ? null : firstBad < 0,
                     ["first_mismatch_unit"] = firstBad < 0 ? null : firstBad, ["active_units"] = active,
                     ["codes"] = new JsonArray(codes.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
                     ["config_hash"] = dp.ConfigHash,
@@ -326,8 +336,9 @@ public static partial class HdlCommands
     /// the seed, runs the learning steps ('L'), reads the dictionary and u0 back ('Q') and compares
     /// them with the C# learner's (FixedLearner on the same data memory) bit for bit.
     /// </summary>
-    private static int RunLearning(HdlProject project, int n, int s, string portName, string? work, FileInfo? json)
+    private static int RunLearning(HdlProject project, int n, int s, string portName, string? work, FileInfo? json, bool netlist)
     {
+        string simulated = netlist ? "netlist" : "board";
         var output = JsonOutput.HumanWriter(json);
         DatapathModel dp = project.Datapath;
         var lv = EdgeLangevin.Simulator.LearningVectors.Generate(project.Model, project.Parameters.Format, project.Config.Inference, project.Config.Learning!,
@@ -348,7 +359,7 @@ public static partial class HdlCommands
             string src = Guard(() => verifier.Sources(dp));
             byte[] all = commands.Append(BoardProtocol.Learn(n)).Append(BoardProtocol.Query()).SelectMany(c => c).ToArray();
             // the 'Q' goes after the 'l' (the fifth answer), as BoardLink waits for it on a real board
-            byte[] reply = Guard(() => verifier.SimulateBoard(src, all, 6 + BoardProtocol.QueryBytes(dp.D, dp.K), default, holdAt: all.Length - 1, holdFor: 5));
+            byte[] reply = Guard(() => verifier.SimulateBoard(src, all, 6 + BoardProtocol.QueryBytes(dp.D, dp.K), default, holdAt: all.Length - 1, holdFor: 5, netlist: netlist));
             if (!reply[..6].SequenceEqual("adusl"u8.ToArray().Append((byte)'q')))
                 throw new JobFailedException($"the simulated board acknowledged '{System.Text.Encoding.ASCII.GetString(reply[..6])}', expected 'aduslq'");
             (got, u0) = BoardProtocol.ParseQuery(reply.AsSpan(6), dp.D, dp.K);
@@ -369,16 +380,16 @@ public static partial class HdlCommands
         bool same = difference is null && u0 == lv.U0[n - 1];
         int moved = lv.Parameters.DictionaryRowMajor.Where((a, i) => a != expected[i]).Count();
         string verdict = same
-            ? $"board: after {n} learning steps ({lv.Chains} chains) the dictionary ({moved} of {got.Length} words moved) and u0 = {u0} equal the C# learner's"
+            ? $"{simulated}: after {n} learning steps ({lv.Chains} chains) the dictionary ({moved} of {got.Length} words moved) and u0 = {u0} equal the C# learner's"
             : difference is not null
-                ? $"board: MISMATCH after {n} learning steps: {difference}"
-                : $"board: MISMATCH after {n} learning steps: u0 {u0} (learner {lv.U0[n - 1]})";
+                ? $"{simulated}: MISMATCH after {n} learning steps: {difference}"
+                : $"{simulated}: MISMATCH after {n} learning steps: u0 {u0} (learner {lv.U0[n - 1]})";
         output.WriteLine(verdict);
         if (json is not null)
         {
             var obj = new JsonObject
             {
-                ["command"] = "hdl run", ["seed"] = s, ["port"] = portName, ["steps"] = n, ["learning"] = true, ["matches_core"] = same,
+                ["command"] = "hdl run", ["seed"] = s, ["port"] = portName, ["netlist"] = netlist, ["steps"] = n, ["learning"] = true, ["matches_core"] = same,
                 ["chains"] = lv.Chains, ["dictionary_words_moved"] = moved, ["u0_q"] = u0, ["config_hash"] = dp.ConfigHash,
                 ["first_mismatch"] = firstBad < 0 ? null : new JsonObject { ["d"] = firstBad / dp.K, ["k"] = firstBad % dp.K },
             };
