@@ -30,11 +30,14 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
     /// first 16); the run's result is the C# core's with those words. Then the same run with the raw
     /// bits stuck at 0 from just after the first step: the health tests fail (RCT), the LED and 'H' say
     /// so, and the later steps draw the generator's words from the host's seed (fallback "generator").
+    /// Under Icarus and Verilator.
     /// </summary>
-    [Fact]
-    public void Physical_mode_draws_the_csharp_mapping_of_the_raw_bits_and_a_fault_falls_back_to_the_generator()
+    [Theory]
+    [InlineData(HdlSimulator.Icarus)]
+    [InlineData(HdlSimulator.Verilator)]
+    public void Physical_mode_draws_the_csharp_mapping_of_the_raw_bits_and_a_fault_falls_back_to_the_generator(HdlSimulator sim)
     {
-        HdlTestConfigs.RequireTools("iverilog");
+        HdlTestConfigs.RequireTools(sim == HdlSimulator.Icarus ? "iverilog" : "verilator");
         HdlProject p = EntropyProject(NoiseMode.Physical, sampleDiv: 2);
         const int steps = 3, k = 16;
         VectorSet v = TestVectors.Generate(p.Model, p.Parameters.Format, p.Config.Inference, steps, 21);
@@ -46,7 +49,7 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
         string src = verifier.Sources(p.Datapath);
 
-        var (reply, log) = verifier.SimulateBoardLog(src, host, runReply + 17, ["+log_noise=1"]);
+        var (reply, log) = verifier.SimulateBoardLog(src, host, runReply + 17, ["+log_noise=1"], sim: sim);
         int[] raw = LogValues(log, "RAW").Select(x => (int)x[0]).ToArray();
         long[][] drawn = LogValues(log, "ETA");
         int[] words = PhysicalNoiseWords.Words(PhysicalNoiseWords.Condition(raw, p.Datapath.Settings.Entropy.CondRaw));
@@ -69,7 +72,7 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
 
         // stuck at 0 from 200 clocks after the first step's walk
         long faultAt = drawn[0][1] + 200;
-        var (faultReply, faultLog) = verifier.SimulateBoardLog(src, host, runReply + 17, ["+log_noise=1", $"+fault_at={faultAt}"]);
+        var (faultReply, faultLog) = verifier.SimulateBoardLog(src, host, runReply + 17, ["+log_noise=1", $"+fault_at={faultAt}"], sim: sim);
         int[] faultEta = LogValues(faultLog, "ETA").Select(x => (int)x[0]).ToArray();
         Assert.Equal(eta.Take(k), faultEta.Take(k));
         Assert.Equal(v.Noise.Take((steps - 1) * k), faultEta.Skip(k));

@@ -243,20 +243,32 @@ public sealed class HdlVerifier
     public byte[] SimulateBoard(string src, byte[] hostBytes, int replyBytes, CancellationToken cancel = default, int holdAt = -1, int holdFor = 0)
         => SimulateBoardLog(src, hostBytes, replyBytes, [], cancel, holdAt, holdFor).Reply;
 
-    /// <summary><see cref="SimulateBoard"/> with extra plusargs for the board testbench; also returns its output (the physical-noise log, ENTROPY.md).</summary>
-    public (byte[] Reply, string Stdout) SimulateBoardLog(string src, byte[] hostBytes, int replyBytes, IEnumerable<string> plusargs, CancellationToken cancel = default, int holdAt = -1, int holdFor = 0)
+    /// <summary>
+    /// <see cref="SimulateBoard"/> with extra plusargs for the board testbench; also returns its output (the
+    /// physical-noise log, ENTROPY.md). Icarus by default; <paramref name="sim"/> Verilator builds the same
+    /// testbench with --binary --timing (once per source folder).
+    /// </summary>
+    public (byte[] Reply, string Stdout) SimulateBoardLog(string src, byte[] hostBytes, int replyBytes, IEnumerable<string> plusargs, CancellationToken cancel = default, int holdAt = -1, int holdFor = 0,
+        HdlSimulator sim = HdlSimulator.Icarus)
     {
-        string outDir = Path.Combine(src, "icarus-top");
-        string vvp = Path.Combine(outDir, "el_top_tb.vvp");
+        bool icarus = sim == HdlSimulator.Icarus;
+        string outDir = Path.Combine(src, icarus ? "icarus-top" : "verilator-top");
+        string exe = Path.Combine(outDir, icarus ? "el_top_tb.vvp" : "obj_dir/el_top_tb_sim");
         lock (BuildLocks.GetOrAdd(outDir, _ => new object()))
         {
-            if (!File.Exists(vvp))
+            if (!File.Exists(exe))
             {
-                Directory.CreateDirectory(outDir);
+                string tmp = outDir + ".tmp";
+                if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+                Directory.CreateDirectory(tmp);
                 var files = RtlFiles(src).Concat(HdlGenerator.BoardFiles(src, synthesis: false)).Append(Path.Combine(src, HdlGenerator.BoardTestbench));
-                ToolResult b = ToolRunner.Run("iverilog", new[] { "-g2005", "-s", "el_top_tb", "-o", vvp + ".tmp" }.Concat(files), outDir, cancel);
-                if (!b.Ok) throw new HdlToolException($"board testbench build failed:\n{b.Tail()}");
-                File.Move(vvp + ".tmp", vvp, overwrite: true);
+                ToolResult b = icarus
+                    ? ToolRunner.Run("iverilog", new[] { "-g2005", "-s", "el_top_tb", "-o", Path.Combine(tmp, "el_top_tb.vvp") }.Concat(files), tmp, cancel)
+                    : ToolRunner.Run("verilator", new[] { "--binary", "--timing", "-Wno-fatal", "-Wno-lint", "-Wno-style", "-j", "2",
+                        "--top-module", "el_top_tb", "-Mdir", Path.Combine(tmp, "obj_dir"), "-o", "el_top_tb_sim" }.Concat(files), tmp, cancel);
+                if (!b.Ok) throw new HdlToolException($"{sim} board testbench build failed:\n{b.Tail()}");
+                if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
+                Directory.Move(tmp, outDir);
             }
         }
         string run = Path.Combine(outDir, "run-" + Guid.NewGuid().ToString("N"));
@@ -264,7 +276,8 @@ public sealed class HdlVerifier
         try
         {
             File.WriteAllText(Path.Combine(run, "uart_in.hex"), string.Concat(hostBytes.Select(x => x.ToString("x2", CultureInfo.InvariantCulture) + "\n")));
-            ToolResult r = ToolRunner.Run("vvp", new[] { "-n", vvp, $"+bytes={hostBytes.Length}", $"+reply={replyBytes}", $"+hold_at={holdAt}", $"+hold_for={holdFor}" }.Concat(plusargs), run, cancel);
+            string[] args = [$"+bytes={hostBytes.Length}", $"+reply={replyBytes}", $"+hold_at={holdAt}", $"+hold_for={holdFor}", .. plusargs];
+            ToolResult r = icarus ? ToolRunner.Run("vvp", new[] { "-n", exe }.Concat(args), run, cancel) : ToolRunner.Run(exe, args, run, cancel);
             var got = Regex.Matches(r.Stdout, @"^RX ([0-9a-f]{2})$", RegexOptions.Multiline | RegexOptions.CultureInvariant)
                 .Select(m => Convert.ToByte(m.Groups[1].Value, 16)).ToArray();
             if (!r.Stdout.Contains("DONE ok", StringComparison.Ordinal))
