@@ -30,11 +30,14 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
     /// first 16); the run's result is the C# core's with those words. Then the same run with the raw
     /// bits stuck at 0 from just after the first step: the health tests fail (RCT), the LED and 'H' say
     /// so, and the later steps draw the generator's words from the host's seed (fallback "generator").
+    /// Under Icarus and Verilator.
     /// </summary>
-    [Fact]
-    public void Physical_mode_draws_the_csharp_mapping_of_the_raw_bits_and_a_fault_falls_back_to_the_generator()
+    [Theory]
+    [InlineData(HdlSimulator.Icarus)]
+    [InlineData(HdlSimulator.Verilator)]
+    public void Physical_mode_draws_the_csharp_mapping_of_the_raw_bits_and_a_fault_falls_back_to_the_generator(HdlSimulator sim)
     {
-        HdlTestConfigs.RequireTools("iverilog");
+        HdlTestConfigs.RequireTools(sim == HdlSimulator.Icarus ? "iverilog" : "verilator");
         HdlProject p = EntropyProject(NoiseMode.Physical, sampleDiv: 2);
         const int steps = 3, k = 16;
         VectorSet v = TestVectors.Generate(p.Model, p.Parameters.Format, p.Config.Inference, steps, 21);
@@ -46,7 +49,7 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
         string src = verifier.Sources(p.Datapath);
 
-        var (reply, log) = verifier.SimulateBoardLog(src, host, runReply + 17, ["+log_noise=1"]);
+        var (reply, log) = verifier.SimulateBoardLog(src, host, runReply + 17, ["+log_noise=1"], sim: sim);
         int[] raw = LogValues(log, "RAW").Select(x => (int)x[0]).ToArray();
         long[][] drawn = LogValues(log, "ETA");
         int[] words = PhysicalNoiseWords.Words(PhysicalNoiseWords.Condition(raw, p.Datapath.Settings.Entropy.CondRaw));
@@ -69,7 +72,7 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
 
         // stuck at 0 from 200 clocks after the first step's walk
         long faultAt = drawn[0][1] + 200;
-        var (faultReply, faultLog) = verifier.SimulateBoardLog(src, host, runReply + 17, ["+log_noise=1", $"+fault_at={faultAt}"]);
+        var (faultReply, faultLog) = verifier.SimulateBoardLog(src, host, runReply + 17, ["+log_noise=1", $"+fault_at={faultAt}"], sim: sim);
         int[] faultEta = LogValues(faultLog, "ETA").Select(x => (int)x[0]).ToArray();
         Assert.Equal(eta.Take(k), faultEta.Take(k));
         Assert.Equal(v.Noise.Take((steps - 1) * k), faultEta.Skip(k));
@@ -163,6 +166,56 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         BoardHealth f = BoardHealth.Parse(faultReply.AsSpan(replyBytes - 16, 16));
         Assert.Equal((NoiseHealthStatus.RepetitionCount, 2, 1), (f.Status, f.Mode, f.Failures));
         Assert.Contains("LED fault=1", faultLog);
+    }
+
+    /// <summary>
+    /// A 1-chain learning design in physical mode that the host never seeds ('L' with no 'S' before it):
+    /// the first run seeds the generator with 1, as if the host had sent 'S' 1 (before, the generator's
+    /// state was its flip-flops' power-up value: x in Icarus, where the core waited forever in ST_BEGIN
+    /// for the generator's priming, and 0 on the iCE40, a constant word after a fallback). Checked with
+    /// the raw bits stuck at 0 after the first step's first word: step 0 draws the C# mapping's words
+    /// 0..7, step 1 (after the RCT failure) words 8..15 of the C# generator seeded with 1 (the generator
+    /// advances with every word drawn in a learning design).
+    /// </summary>
+    [Fact]
+    public void An_unseeded_one_chain_learning_design_in_physical_mode_runs_and_falls_back_to_the_generator_seeded_with_1()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        HdlProject p = HdlTestConfigs.FromConfig("""
+            {"inference": {"dt": 1, "tau_u": 10, "temperature": 1},
+             "vectors": {"problem": "random", "variant": "signed", "k": 8, "d": 8, "pi": 0.3, "sigma": 0.5, "data_count": 2, "checkpoint_every": 40},
+             "learning": {"batch": 1, "tau_x": 2, "tau_a": 300, "switching": "synchronous", "learn_pi": true, "tau_u0": 2000},
+             "hdl": {"lanes": 1, "entropy": {"enabled": true, "noise_mode": "physical", "sample_div": 2, "cond_raw": 2, "entropy_eighths": 8}}}
+            """, 25);
+        const int steps = 2;
+        int k = p.Model.K;
+        Assert.Equal(1, p.Datapath.Chains);
+        var cfg = p.Config;
+        LearningVectorSet det = LearningVectors.Generate(p.Model, p.Parameters.Format, cfg.Inference, cfg.Learning!, cfg.Vectors, steps, 25, p.Source);
+        byte[] host = BoardProtocol.LoadDictionary(det.Parameters.DictionaryRowMajor).Concat(BoardProtocol.LoadData(det.Data))
+            .Concat(BoardProtocol.LoadU(det.UInit)).Concat(BoardProtocol.Learn(steps)).ToArray();   // no 'S'
+        int health = host.Length;
+        host = host.Concat(EntropyProtocol.Health()).ToArray();
+        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
+        string src = verifier.Sources(p.Datapath);
+        // the stuck raw bits from between the steps: the bytes up to 'L' take 80 clocks each (after 400 of
+        // reset), step 0 draws the 8 words buffered by then ~1800 clocks later, and step 1 waits for 8 new
+        // words, 432 clocks each
+        long faultAt = 400 + 80L * health + 2500;
+        var (reply, log) = verifier.SimulateBoardLog(src, host, 4 + 17, ["+log_noise=1", $"+fault_at={faultAt}"], default, holdAt: health, holdFor: 4);
+        Assert.Equal("adul"u8.ToArray(), reply[..4]);
+        long[][] drawn = LogValues(log, "ETA");
+        Assert.Equal(steps * k, drawn.Length);
+        Assert.True(drawn[0][1] < faultAt && drawn[k][1] > faultAt, $"the fault (clock {faultAt}) must fall between the steps: words drawn at clocks {drawn[0][1]} and {drawn[k][1]}");
+        int[] eta = drawn.Select(x => (int)x[0]).ToArray();
+        int[] raw = LogValues(log, "RAW").Select(x => (int)x[0]).ToArray();
+        int[] words = PhysicalNoiseWords.Words(PhysicalNoiseWords.Condition(raw, p.Datapath.Settings.Entropy.CondRaw));
+        Assert.Equal(words.Take(k), eta.Take(k));
+        var generator = new GaussianNoise(1, 1);
+        int[] seeded1 = Enumerable.Range(0, 2 * k).Select(_ => generator.Next(0)).ToArray();
+        Assert.Equal(seeded1.Skip(k), eta.Skip(k));
+        BoardHealth f = BoardHealth.Parse(reply.AsSpan(5, 16));
+        Assert.Equal((NoiseHealthStatus.RepetitionCount, 2, 1), (f.Status, f.Mode, f.Failures));
     }
 
     private static long[][] LogValues(string log, string tag) =>

@@ -254,14 +254,20 @@ public sealed class HdlVerifier
     public byte[] SimulateBoard(string src, byte[] hostBytes, int replyBytes, CancellationToken cancel = default, int holdAt = -1, int holdFor = 0, bool netlist = false)
         => SimulateBoardLog(src, hostBytes, replyBytes, [], cancel, holdAt, holdFor, netlist).Reply;
 
-    /// <summary><see cref="SimulateBoard"/> with extra plusargs for the board testbench; also returns its output (the physical-noise log, ENTROPY.md).</summary>
+    /// <summary>
+    /// <see cref="SimulateBoard"/> with extra plusargs for the board testbench; also returns its output (the
+    /// physical-noise log, ENTROPY.md). The RTL under Icarus by default, or under Verilator (<paramref name="sim"/>: the
+    /// same testbench built with --binary --timing, once per source folder); with <paramref name="netlist"/> the gate-level
+    /// netlist under Verilator.
+    /// </summary>
     public (byte[] Reply, string Stdout) SimulateBoardLog(string src, byte[] hostBytes, int replyBytes, IEnumerable<string> plusargs, CancellationToken cancel = default, int holdAt = -1, int holdFor = 0,
-        bool netlist = false)
+        bool netlist = false, HdlSimulator sim = HdlSimulator.Icarus)
     {
         // the netlist runs under Verilator: Icarus takes yosys's cell models too, but runs the ~7000
         // cells of a learning design at some hundred clocks a second (a 20-step run: most of an hour)
-        string outDir = Path.Combine(src, netlist ? "verilator-netlist" : "icarus-top");
-        string exe = Path.Combine(outDir, netlist ? "obj_dir/el_top_tb_sim" : "el_top_tb.vvp");
+        bool icarus = !netlist && sim == HdlSimulator.Icarus;
+        string outDir = Path.Combine(src, netlist ? "verilator-netlist" : icarus ? "icarus-top" : "verilator-top");
+        string exe = Path.Combine(outDir, icarus ? "el_top_tb.vvp" : "obj_dir/el_top_tb_sim");
         lock (BuildLocks.GetOrAdd(outDir, _ => new object()))
         {
             if (!File.Exists(exe))
@@ -269,11 +275,17 @@ public sealed class HdlVerifier
                 if (netlist) BuildNetlistBoard(src, outDir, cancel);
                 else
                 {
-                    Directory.CreateDirectory(outDir);
+                    string tmp = outDir + ".tmp";
+                    if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+                    Directory.CreateDirectory(tmp);
                     var files = RtlFiles(src).Concat(HdlGenerator.BoardFiles(src, synthesis: false)).Append(Path.Combine(src, HdlGenerator.BoardTestbench));
-                    ToolResult b = ToolRunner.Run("iverilog", new[] { "-g2005", "-s", "el_top_tb", "-o", exe + ".tmp" }.Concat(files), outDir, cancel);
-                    if (!b.Ok) throw new HdlToolException($"board testbench build failed:\n{b.Tail()}");
-                    File.Move(exe + ".tmp", exe, overwrite: true);
+                    ToolResult b = icarus
+                        ? ToolRunner.Run("iverilog", new[] { "-g2005", "-s", "el_top_tb", "-o", Path.Combine(tmp, "el_top_tb.vvp") }.Concat(files), tmp, cancel)
+                        : ToolRunner.Run("verilator", new[] { "--binary", "--timing", "-Wno-fatal", "-Wno-lint", "-Wno-style", "-j", "2",
+                            "--top-module", "el_top_tb", "-Mdir", Path.Combine(tmp, "obj_dir"), "-o", "el_top_tb_sim" }.Concat(files), tmp, cancel);
+                    if (!b.Ok) throw new HdlToolException($"{sim} board testbench build failed:\n{b.Tail()}");
+                    if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
+                    Directory.Move(tmp, outDir);
                 }
             }
         }
@@ -283,7 +295,7 @@ public sealed class HdlVerifier
         {
             File.WriteAllText(Path.Combine(run, "uart_in.hex"), string.Concat(hostBytes.Select(x => x.ToString("x2", CultureInfo.InvariantCulture) + "\n")));
             string[] args = [$"+bytes={hostBytes.Length}", $"+reply={replyBytes}", $"+hold_at={holdAt}", $"+hold_for={holdFor}", .. plusargs];
-            ToolResult r = netlist ? ToolRunner.Run(exe, args, run, cancel) : ToolRunner.Run("vvp", ["-n", exe, .. args], run, cancel);
+            ToolResult r = icarus ? ToolRunner.Run("vvp", new[] { "-n", exe }.Concat(args), run, cancel) : ToolRunner.Run(exe, args, run, cancel);
             var got = Regex.Matches(r.Stdout, @"^RX ([0-9a-f]{2})$", RegexOptions.Multiline | RegexOptions.CultureInvariant)
                 .Select(m => Convert.ToByte(m.Groups[1].Value, 16)).ToArray();
             if (!r.Stdout.Contains("DONE ok", StringComparison.Ordinal))

@@ -134,6 +134,12 @@ module el_top_icebreaker #(
     reg [2:0] send_byte_r;
     reg send_wait_r;
     reg led_done_r;
+    // The transmitter takes a byte now: a register (the UART's busy flag, placed far away, through the
+    // reply's conditions into its counters' enables was the UP5K critical path beside the entropy
+    // source, 38.4 MHz). It is low on the clock after it was high, whether a byte went or not, so a
+    // byte sent on a clock it was high (tx_valid_r, busy a clock later) is never followed by a second.
+    reg tx_free_r = 1'b0;
+    always @(posedge clk) tx_free_r <= !rst && !tx_busy && !tx_valid_r && !ent_tx_valid && !tx_free_r;   // rst: no x loop in simulation
     wire [31:0] code_word = {{(32-WS){out_rdata[WS-1]}}, out_rdata[WS-1:0]};
     wire [31:0] state_word = {{(32-WS){out_rdata[2*WS-1]}}, out_rdata[2*WS-1:WS]};
     wire [31:0] send_word = (send_half_r == 2'd0) ? code_word : state_word;
@@ -186,7 +192,7 @@ module el_top_icebreaker #(
             rd_k_r <= 0;
             ack_pending_r <= 1'b0;
         end else begin
-            if (ack_pending_r && !tx_busy && !tx_valid_r) begin
+            if (ack_pending_r && tx_free_r) begin
                 tx_byte_r <= ack_r;
                 tx_valid_r <= 1'b1;
                 ack_pending_r <= 1'b0;
@@ -289,7 +295,7 @@ module el_top_icebreaker #(
                 C_SEND: begin
                     if (send_wait_r || ack_pending_r) begin
                         send_wait_r <= 1'b0;         // the output memory's read latency (and the 'r' first)
-                    end else if (!tx_busy && !tx_valid_r) begin
+                    end else if (tx_free_r) begin
                         tx_byte_r <= send_word[8*send_byte_r +: 8];
                         tx_valid_r <= 1'b1;
                         if (send_byte_r == 3'd3) begin

@@ -8,14 +8,14 @@
 // to CLKS_PER_BIT clocks. Plusargs: +bytes=N (bytes to send), +reply=N (bytes to
 // wait for before finishing).
 `default_nettype none
-`timescale 1ns/1ps
+`timescale 1ps/1ps
 
 module el_top_tb;
     localparam integer CLKS_PER_BIT = 8;
     localparam integer MAX_BYTES = 176;
 
     reg clk = 1'b0;
-    always #5 clk = ~clk;
+    always #5000 clk = ~clk;           // 100 MHz; in ps like the ring model's delays (Verilator 5.006 scaled those by this module's unit)
     reg rx = 1'b1;
     wire tx, led_busy, led_done;
 
