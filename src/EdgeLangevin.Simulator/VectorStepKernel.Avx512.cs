@@ -393,7 +393,7 @@ public sealed partial class VectorStepKernel
     private bool UpdateFirstOrder512(UnitConstants c, int[] u, int offset, int units, int[] drive, int[] eta, int etaOffset, long[] saturations)
     {
         if (!UpdateFitsInt32(c)) return false;
-        var noiseQ = Vector512.Create((int)c.NoiseScale);
+        var noiseQ = NoiseWords(c);
         var roundNoise = Vector512.Create((int)c.RoundNoise);
         var shiftNoise = Vector512.Create((uint)c.ShiftNoise); // a count vector: no count move per pass
         var leak = Vector512.Create((int)c.Leak);
@@ -412,6 +412,10 @@ public sealed partial class VectorStepKernel
         return true;
     }
 
+    // noise_q in the low 16-bit word of every int lane, 0 in the high one (Update16's vpmaddwd operand);
+    // noise_q fits WC <= 16 bits as a signed word (StepParameters checks it), which vpmaddwd reads signed.
+    private static Vector512<int> NoiseWords(UnitConstants c) => Vector512.Create((int)c.NoiseScale & 0xFFFF);
+
     // satS(u + drv + rshr(noise_q eta, FC + FE - FS) - sign(u) leak_q) for 16 units in int32 lanes
     // (UpdateFitsInt32: the three terms t fit an int; u + t is formed with wrapping and an overflowed
     // lane, beyond the int range, is clipped to the side of t); adds the clips to clipCount.
@@ -420,8 +424,12 @@ public sealed partial class VectorStepKernel
         Vector512<uint> shiftNoise, Vector512<int> leak, Vector512<int> minS, Vector512<int> maxS, ref long clipCount)
     {
         var zero = Vector512<int>.Zero;
-        Vector512<int> noise = Avx512F.ShiftRightArithmeticVariable(Avx512F.MultiplyLow(noiseQ, eta) + roundNoise, shiftNoise);
-        Vector512<int> t = drive + noise - (leak & Vector512.GreaterThan(x, zero)) + (leak & Vector512.LessThan(x, zero));
+        // noise_q eta with vpmaddwd: eta fits 16 bits (StepKernel's contract), so its lane's low word is
+        // eta and its high word eta's sign, which meets the 0 high word of noiseQ (noise_q in the low word).
+        Vector512<int> noise = Avx512F.ShiftRightArithmeticVariable(Avx512BW.MultiplyAddAdjacent(eta.AsInt16(), noiseQ.AsInt16()) + roundNoise, shiftNoise);
+        Vector512<int> t = drive + noise;
+        t = Vector512.ConditionalSelect(Vector512.GreaterThan(x, zero), t - leak, t); // masked vpsubd/vpaddd: - sign(u) leak_q
+        t = Vector512.ConditionalSelect(Vector512.LessThan(x, zero), t + leak, t);
         Vector512<int> v = x + t;
         Vector512<int> overflow = ((x ^ v) & (t ^ v)) >> 31; // -1 where u + t left the int range
         Vector512<int> clipped = overflow | Vector512.GreaterThan(v, maxS) | Vector512.LessThan(v, minS);

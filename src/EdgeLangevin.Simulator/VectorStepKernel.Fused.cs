@@ -481,7 +481,7 @@ public sealed partial class VectorStepKernel
     {
         var u0 = Vector512.Create((uint)c.U0);
         var negate = Vector512.Create(c.Signed ? 0 : -1);
-        var noiseQ = Vector512.Create((int)c.NoiseScale);
+        var noiseQ = NoiseWords(c);
         var roundNoise = Vector512.Create((int)c.RoundNoise);
         var shiftNoise = Vector512.Create((uint)c.ShiftNoise);
         var leak = Vector512.Create((int)c.Leak);
