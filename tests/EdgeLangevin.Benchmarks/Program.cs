@@ -78,11 +78,8 @@ if (args.Length > 0 && args[0] == "--cpu-time")
     return 0;
 }
 
-if (args.Length > 0 && args[0] == "--scalar-il")
-{
-    ScalarIlCount.Print();
-    return 0;
-}
+if (args.Length > 0 && args[0] == "--scalar-il") return ScalarIlCount.Print();
+if (args.Length == 3 && args[0] == "--il-steps") return ScalarIlCount.Child(double.Parse(args[1], invariant), int.Parse(args[2], invariant));
 
 if (args.Length > 0 && args[0] == "--peers")
 {
