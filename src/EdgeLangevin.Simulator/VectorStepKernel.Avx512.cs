@@ -164,29 +164,27 @@ public sealed partial class VectorStepKernel
 
     // ---- A^T r --------------------------------------------------------------------------------------
 
-    private bool Correlate512(short[] columns, int D, int[] active, int activeOffset, int listed, int[] residual, int residualOffset, long[] sums)
+    // r_m as 16-bit words into _residual16 (r_m fits WM <= 16 bits: the truncating narrow, vpmovdw, is
+    // exact), and the chunks of 32-dimension blocks whose sum |r_m| stays within ChunkL1, their ends
+    // in _blockEnds; returns the chunk count, or 0 when one block alone exceeds the bound (the caller
+    // then takes the AVX2 path). Dimensions past the last whole block are narrowed too.
+    private int NarrowResidual(int[] residual, int residualOffset, int D)
     {
         int dVector = D & ~31;
-        if (dVector == 0) return false;
-        Reserve(listed, D);
         short[] r16 = _residual16;
-        int blocks = dVector / 32;
-        // Chunks of 32-dimension blocks whose sum |r_m| stays within ChunkL1.
-        int chunks = 0;
-        long chunk = 0;
         ref int resRef = ref MemoryMarshal.GetArrayDataReference(residual);
         ref short r16Ref = ref MemoryMarshal.GetArrayDataReference(r16);
-        for (int blk = 0; blk < blocks; blk++)
+        int chunks = 0;
+        long chunk = 0;
+        for (int d = 0; d < dVector; d += 32)
         {
-            int d = 32 * blk;
             Vector512<int> v0 = Vector512.LoadUnsafe(ref resRef, (nuint)(residualOffset + d));
             Vector512<int> v1 = Vector512.LoadUnsafe(ref resRef, (nuint)(residualOffset + d + 16));
-            // r_m fits WM <= 16 bits: the truncating narrow (vpmovdw) is exact.
             Avx512F.ConvertToVector256Int16(v0).StoreUnsafe(ref r16Ref, (nuint)d);
             Avx512F.ConvertToVector256Int16(v1).StoreUnsafe(ref r16Ref, (nuint)(d + 16));
             long l1 = Vector512.Sum(Avx512F.Abs(v0) + Avx512F.Abs(v1)); // at most 32 * 2^15: no wrap
-            if (l1 > ChunkL1) return false;
-            if (blk > 0 && chunk + l1 > ChunkL1)
+            if (l1 > ChunkL1) return 0;
+            if (d > 0 && chunk + l1 > ChunkL1)
             {
                 _blockEnds[chunks++] = d;
                 chunk = 0;
@@ -195,6 +193,17 @@ public sealed partial class VectorStepKernel
         }
         _blockEnds[chunks++] = dVector;
         for (int d = dVector; d < D; d++) r16[d] = (short)residual[residualOffset + d];
+        return chunks;
+    }
+
+    private bool Correlate512(short[] columns, int D, int[] active, int activeOffset, int listed, int[] residual, int residualOffset, long[] sums)
+    {
+        int dVector = D & ~31;
+        if (dVector == 0) return false;
+        Reserve(listed, D);
+        int chunks = NarrowResidual(residual, residualOffset, D);
+        if (chunks == 0) return false;
+        short[] r16 = _residual16;
         ref short a = ref MemoryMarshal.GetArrayDataReference(columns);
         ref short r = ref MemoryMarshal.GetArrayDataReference(r16);
         for (int j = 0; j < listed; j += 4)
@@ -297,25 +306,19 @@ public sealed partial class VectorStepKernel
 
     // ---- step 1 -------------------------------------------------------------------------------------
 
-    // Also leaves, for the fused step (event-driven only), the listed units' codes as 16-bit words
-    // (_listCodes16, list order, a 0 after the last) and their signs (_listSigns, -1 where u < 0),
-    // and returns the sum of their |s_m| in listedL1.
     private int Threshold512(UnitConstants c, bool listAll, int[] u, int[] sm, int offset, int units,
-        int[] active, bool[] isActive, int[] drive, long[] saturations, out long listedL1)
+        int[] active, bool[] isActive, int[] drive, long[] saturations)
     {
         // One loop per (listAll, signed), each with its constants in registers and no branch inside.
-        int n;
-        if (listAll) n = c.Signed ? Threshold512(c, true, true, u, sm, offset, units, active, isActive, drive, saturations, out listedL1)
-            : Threshold512(c, true, false, u, sm, offset, units, active, isActive, drive, saturations, out listedL1);
-        else n = c.Signed ? Threshold512(c, false, true, u, sm, offset, units, active, isActive, drive, saturations, out listedL1)
-            : Threshold512(c, false, false, u, sm, offset, units, active, isActive, drive, saturations, out listedL1);
-        _listCodes16[n] = 0; // an odd list's last pair takes its second code from here
-        return n;
+        if (listAll) return c.Signed ? Threshold512(c, true, true, u, sm, offset, units, active, isActive, drive, saturations)
+            : Threshold512(c, true, false, u, sm, offset, units, active, isActive, drive, saturations);
+        return c.Signed ? Threshold512(c, false, true, u, sm, offset, units, active, isActive, drive, saturations)
+            : Threshold512(c, false, false, u, sm, offset, units, active, isActive, drive, saturations);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Threshold512(UnitConstants c, bool listAll, bool signed, int[] u, int[] sm, int offset, int units,
-        int[] active, bool[] isActive, int[] drive, long[] saturations, out long listedL1)
+        int[] active, bool[] isActive, int[] drive, long[] saturations)
     {
         var u0 = Vector512.Create((uint)c.U0);
         // rshr(t, n) = (t >> n) + ((t >> (n - 1)) & 1); for n = 0 the second term is masked off.
@@ -332,10 +335,6 @@ public sealed partial class VectorStepKernel
         ref int actRef = ref MemoryMarshal.GetArrayDataReference(active);
         ref byte onRef = ref Unsafe.As<bool, byte>(ref MemoryMarshal.GetArrayDataReference(isActive));
         ref int driveRef = ref MemoryMarshal.GetArrayDataReference(drive);
-        Reserve(units, 0);
-        ref short codesRef = ref MemoryMarshal.GetArrayDataReference(_listCodes16);
-        ref int signsRef = ref MemoryMarshal.GetArrayDataReference(_listSigns);
-        Vector512<int> l1 = Vector512<int>.Zero; // lane sums of |s_m| <= 2^15 each: below 2^31 for K < 2^20
         long clipCount = 0;
         int n = 0, k = 0;
         for (; k + 16 <= units; k += 16)
@@ -372,10 +371,6 @@ public sealed partial class VectorStepKernel
             else
             {
                 Avx512F.Compress(Vector512<int>.Zero, on, units16).StoreUnsafe(ref actRef, (nuint)(offset + n));
-                // s_m fits WM <= 16 bits: the truncating narrow (vpmovdw) is exact.
-                Avx512F.ConvertToVector256Int16(Avx512F.Compress(Vector512<int>.Zero, on, v)).StoreUnsafe(ref codesRef, (nuint)n);
-                Avx512F.Compress(Vector512<int>.Zero, on, x >> 31).StoreUnsafe(ref signsRef, (nuint)n);
-                l1 += Avx512F.Abs(v & on).AsInt32();
                 n += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(on));
             }
             Avx512F.ConvertToVector128Byte(on & one).StoreUnsafe(ref onRef, (nuint)k);
@@ -383,7 +378,6 @@ public sealed partial class VectorStepKernel
         }
         clipCount += ThresholdTail(c, listAll, u, sm, offset, k, units, active, isActive, drive, ref n);
         if (clipCount != 0) saturations[SolverWorkspace.SiteSm] += clipCount;
-        listedL1 = Vector512.Sum(l1);
         return n;
     }
 
@@ -399,36 +393,49 @@ public sealed partial class VectorStepKernel
     private bool UpdateFirstOrder512(UnitConstants c, int[] u, int offset, int units, int[] drive, int[] eta, int etaOffset, long[] saturations)
     {
         if (!UpdateFitsInt32(c)) return false;
-        var noiseQ = Vector512.Create((int)c.NoiseScale);
+        var noiseQ = NoiseWords(c);
         var roundNoise = Vector512.Create((int)c.RoundNoise);
         var shiftNoise = Vector512.Create((uint)c.ShiftNoise); // a count vector: no count move per pass
         var leak = Vector512.Create((int)c.Leak);
         var maxS = Vector512.Create((int)c.MaxS);
         var minS = Vector512.Create((int)c.MinS);
-        var zero = Vector512<int>.Zero;
         ref int uRef = ref MemoryMarshal.GetArrayDataReference(u);
         ref int driveRef = ref MemoryMarshal.GetArrayDataReference(drive);
         ref int etaRef = ref MemoryMarshal.GetArrayDataReference(eta);
         long clipCount = 0;
         int k = 0;
         for (; k + 16 <= units; k += 16)
-        {
-            Vector512<int> x = Vector512.LoadUnsafe(ref uRef, (nuint)(offset + k));
-            Vector512<int> noise = Avx512F.ShiftRightArithmeticVariable(Avx512F.MultiplyLow(noiseQ, Vector512.LoadUnsafe(ref etaRef, (nuint)(etaOffset + k))) + roundNoise, shiftNoise);
-            Vector512<int> t = Vector512.LoadUnsafe(ref driveRef, (nuint)k) + noise
-                - (leak & Vector512.GreaterThan(x, zero)) + (leak & Vector512.LessThan(x, zero));
-            Vector512<int> v = x + t;
-            Vector512<int> overflow = ((x ^ v) & (t ^ v)) >> 31; // -1 where u + t left the int range
-            Vector512<int> clipped = overflow | Vector512.GreaterThan(v, maxS) | Vector512.LessThan(v, minS);
-            Vector512<int> result = Vector512.ConditionalSelect(overflow,
-                Vector512.ConditionalSelect(Vector512.GreaterThan(t, zero), maxS, minS),
-                Vector512.Min(Vector512.Max(v, minS), maxS));
-            result.StoreUnsafe(ref uRef, (nuint)(offset + k));
-            clipCount += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(clipped));
-        }
+            Update16(Vector512.LoadUnsafe(ref uRef, (nuint)(offset + k)), Vector512.LoadUnsafe(ref driveRef, (nuint)k), Vector512.LoadUnsafe(ref etaRef, (nuint)(etaOffset + k)),
+                noiseQ, roundNoise, shiftNoise, leak, minS, maxS, ref clipCount).StoreUnsafe(ref uRef, (nuint)(offset + k));
         clipCount += UpdateTail(c, u, offset, k, units, drive, eta, etaOffset);
         if (clipCount != 0) saturations[SolverWorkspace.SiteU] += clipCount;
         return true;
+    }
+
+    // noise_q in the low 16-bit word of every int lane, 0 in the high one (Update16's vpmaddwd operand);
+    // noise_q fits WC <= 16 bits as a signed word (StepParameters checks it), which vpmaddwd reads signed.
+    private static Vector512<int> NoiseWords(UnitConstants c) => Vector512.Create((int)c.NoiseScale & 0xFFFF);
+
+    // satS(u + drv + rshr(noise_q eta, FC + FE - FS) - sign(u) leak_q) for 16 units in int32 lanes
+    // (UpdateFitsInt32: the three terms t fit an int; u + t is formed with wrapping and an overflowed
+    // lane, beyond the int range, is clipped to the side of t); adds the clips to clipCount.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Update16(Vector512<int> x, Vector512<int> drive, Vector512<int> eta, Vector512<int> noiseQ, Vector512<int> roundNoise,
+        Vector512<uint> shiftNoise, Vector512<int> leak, Vector512<int> minS, Vector512<int> maxS, ref long clipCount)
+    {
+        var zero = Vector512<int>.Zero;
+        // noise_q eta with vpmaddwd: eta fits 16 bits (StepKernel's contract), so its lane's low word is
+        // eta and its high word eta's sign, which meets the 0 high word of noiseQ (noise_q in the low word).
+        Vector512<int> noise = Avx512F.ShiftRightArithmeticVariable(Avx512BW.MultiplyAddAdjacent(eta.AsInt16(), noiseQ.AsInt16()) + roundNoise, shiftNoise);
+        Vector512<int> t = drive + noise;
+        t = Vector512.ConditionalSelect(Vector512.GreaterThan(x, zero), t - leak, t); // masked vpsubd/vpaddd: - sign(u) leak_q
+        t = Vector512.ConditionalSelect(Vector512.LessThan(x, zero), t + leak, t);
+        Vector512<int> v = x + t;
+        Vector512<int> overflow = ((x ^ v) & (t ^ v)) >> 31; // -1 where u + t left the int range
+        Vector512<int> clipped = overflow | Vector512.GreaterThan(v, maxS) | Vector512.LessThan(v, minS);
+        clipCount += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(clipped));
+        return Vector512.ConditionalSelect(overflow, Vector512.ConditionalSelect(Vector512.GreaterThan(t, zero), maxS, minS),
+            Vector512.Min(Vector512.Max(v, minS), maxS));
     }
 
     // ---- noise --------------------------------------------------------------------------------------

@@ -10,19 +10,26 @@ namespace EdgeLangevin.Simulator;
 /// <summary>
 /// The fused AVX-512 first-order step (<see cref="StepKernel.StepFirstOrder"/>): one call per
 /// chain instead of the solver's six stage calls, for K a multiple of 16 and D a multiple of 32.
-/// What it saves over the stages: the threshold leaves the listed codes as 16-bit words in list
-/// order, so A s reads its pair codes straight from them (no pair table); A s is summed in int32
-/// chunks exact by the argument of the AVX-512 class comment (one chunk when the listed |s_m| sum
-/// to at most <see cref="ChunkL1"/>, the usual case at pi = 0.1), widened into long accumulators
-/// held in registers and fed to the residual from there (no long sums in memory); and the drive
-/// of step 3 (g_m, gain_q g_m, the non-negative variant's sign) is formed eight listed units at a time, the signs of u coming from the threshold in list order too. The
-/// rest are the stage methods themselves, so the integers and clip counts are theirs.
+/// Everything per unit runs in 16 int32 lanes and only the listed units' work is done:
+/// <list type="bullet">
+/// <item>the threshold (one loop per variant, no branch inside) leaves the listed units' column
+/// offsets k D and codes (16-bit words) in list order, so A s reads its pairs straight from them;</item>
+/// <item>A s is summed in int32 chunks exact by the argument of the AVX-512 class comment (one chunk
+/// when the listed |s_m| sum to at most <see cref="ChunkL1"/>, the usual case at pi = 0.1); with one
+/// chunk the residual is formed in int32 lanes (<see cref="Residual16"/>), else the sums are widened
+/// into long accumulators held in registers;</item>
+/// <item>A^T r is summed for 16 listed units at a time (16 accumulators, reduced to one vector of 16
+/// sums) and step 3's drive formed for the 16 in int32 lanes, in list order;</item>
+/// <item>the update expands the list-order drive into its 16-unit blocks (vpexpandd), applying the
+/// non-negative variant's sign of u there.</item>
+/// </list>
+/// The arithmetic is the stage methods' (and the scalar kernel's), so the integers and clip counts are theirs.
 /// </summary>
 public sealed partial class VectorStepKernel
 {
-    private short[] _listCodes16 = []; // s_m of the listed units, list order (Threshold512 writes it)
-    private int[] _listSigns = []; // -1 where the listed unit's u < 0, list order (Threshold512 writes it)
-    private int[] _listDrive = []; // drv of the listed units, list order
+    private short[] _listCodes16 = []; // s_m of the listed units, list order, then a 0 (the fused threshold writes it)
+    private int[] _listOffsets = []; // k D of the listed units, list order, then 16 zeros (column 0: valid padding)
+    private int[] _listDrive = []; // drv of the listed units, list order (before the non-negative variant's sign)
     private int[] _pairChunkEnds = []; // where each chunk of unit pairs ends (ChunkPairs)
 
     /// <summary>True (default): run <see cref="StepFirstOrder"/> fused where it applies; false: the stages (same bits; for comparison).</summary>
@@ -36,26 +43,135 @@ public sealed partial class VectorStepKernel
     {
         int K = ws.K, D = ws.D;
         if (!Fuse || !UseAvx512 || (K & 15) != 0 || (D & 31) != 0 || !UpdateFitsInt32(c) || !DriveFitsInt32(c)) return false;
+        Reserve(K, D);
         int baseK = chain * K, baseD = chain * D;
         long[] saturations = ws.Saturations;
-        int n = Threshold512(c, false, ws.U, ws.Sm, baseK, K, ws.Active, ws.IsActive, ws.Drive, saturations, out long listedL1);
+        long listedL1;
+        int n = c.Signed ? ThresholdSigned(c, ws.U, ws.Sm, ws.Active, baseK, K, D, saturations, out listedL1)
+            : ThresholdNonNegative(c, ws.U, ws.Sm, ws.Active, baseK, K, D, saturations, out listedL1);
         ws.ActiveCount[chain] = n;
         int chunks = ChunkPairs(n, listedL1);
-        if (chunks > 0) ReconstructResidual(c, columns, D, ws.Active, baseK, n, chunks, ws.X, ws.R, ws.Rm, baseD, saturations);
+        if (chunks == 1 && c.RoundRecon <= 1 << 15) ReconstructResidual32(c, columns, D, n, ws.X, ws.R, ws.Rm, baseD, saturations);
+        else if (chunks > 0) ReconstructResidual(c, columns, D, n, chunks, ws.X, ws.R, ws.Rm, baseD, saturations);
         else
         {
             Reconstruct(columns, D, ws.Active, baseK, n, ws.Sm, baseK, ws.Accumulator);
             Residual512(c, ws.Accumulator, ws.X, ws.R, ws.Rm, baseD, D, saturations);
         }
-        Correlate(columns, D, ws.Active, baseK, n, ws.Rm, baseD, ws.CorrelationSums);
-        DriveListed(c, ws.CorrelationSums, n, ws.Active, baseK, ws.Gm, ws.Drive, saturations);
-        UpdateFirstOrder512(c, ws.U, baseK, K, ws.Drive, eta, etaOffset, saturations);
+        CorrelateDrive(c, columns, D, n, ws.Active, baseK, ws.Rm, baseD, ws.CorrelationSums, ws.Gm, saturations);
+        UpdateFused(c, ws.U, baseK, K, eta, etaOffset, saturations);
         FusedSteps++;
         return true;
     }
 
     // drv = (gain_q g_m + RoundCoef) >> ShiftCoef in int32 lanes: |g_m| <= 2^15, so |gain_q g_m| <= 2^30.
     private static bool DriveFitsInt32(UnitConstants c) => Math.Abs(c.Gain) * 32768 + c.RoundCoef <= int.MaxValue;
+
+    // ---- step 1 -------------------------------------------------------------------------------------
+
+    // Non-negative variant: s = |u| - u0 (1 .. 2^31 on the active lanes) and s + 2^(n-1) (n = FS - FM
+    // <= 31) stay below 2^32, so rshr is (s + round) >>> n in uint lanes; s_m >= 0 clips only above.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int ThresholdNonNegative(UnitConstants c, int[] u, int[] sm, int[] active, int baseK, int units, int D, long[] saturations, out long listedL1)
+    {
+        var u0 = Vector512.Create((uint)c.U0);
+        var round = Vector512.Create((uint)c.RoundSm);
+        var shift = Vector512.Create((uint)c.ShiftSm);
+        var maxM = Vector512.Create((uint)c.MaxM);
+        var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var columnStep = Vector512.Create(D);
+        ref int uRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(u), baseK);
+        ref int smRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(sm), baseK);
+        ref int actRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(active), baseK);
+        ref int offRef = ref MemoryMarshal.GetArrayDataReference(_listOffsets);
+        ref short codesRef = ref MemoryMarshal.GetArrayDataReference(_listCodes16);
+        Vector512<uint> l1 = Vector512<uint>.Zero; // lane sums of s_m <= 2^15 each: below 2^32 for K < 2^21
+        long clips = 0;
+        int n = 0;
+        for (int k = 0; k < units; k += 16)
+        {
+            Vector512<int> x = Vector512.LoadUnsafe(ref uRef, (nuint)k);
+            Vector512<uint> magnitude = Avx512F.Abs(x);
+            Vector512<uint> on = Vector512.GreaterThan(magnitude, u0);
+            Vector512<uint> t = Avx512F.ShiftRightLogicalVariable(magnitude - u0 + round, shift);
+            Vector512<uint> v = Vector512.Min(t, maxM) & on;
+            v.AsInt32().StoreUnsafe(ref smRef, (nuint)k);
+            clips += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(t, maxM) & on));
+            l1 += v;
+            n = List16(ref actRef, ref offRef, ref codesRef, n, on.AsInt32(), v.AsInt32(), iota + Vector512.Create(k), columnStep);
+        }
+        return EndList(n, clips, saturations, SumWidened(l1), out listedL1);
+    }
+
+    // Signed variant: sign(u)(|u| - u0) fits an int; rshr(t, n) = (t >> n) + ((t >> (n - 1)) & 1),
+    // which never forms t + 2^(n-1) (it could overflow); for n = 0 the second term is masked off.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int ThresholdSigned(UnitConstants c, int[] u, int[] sm, int[] active, int baseK, int units, int D, long[] saturations, out long listedL1)
+    {
+        var u0 = Vector512.Create((uint)c.U0);
+        int n0 = c.ShiftSm;
+        var shift = Vector512.Create((uint)n0);
+        var shiftRound = Vector512.Create((uint)Math.Max(n0 - 1, 0));
+        var roundBit = Vector512.Create(n0 > 0 ? 1 : 0);
+        var maxM = Vector512.Create((int)c.MaxM);
+        var minM = Vector512.Create((int)c.MinM);
+        var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var columnStep = Vector512.Create(D);
+        ref int uRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(u), baseK);
+        ref int smRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(sm), baseK);
+        ref int actRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(active), baseK);
+        ref int offRef = ref MemoryMarshal.GetArrayDataReference(_listOffsets);
+        ref short codesRef = ref MemoryMarshal.GetArrayDataReference(_listCodes16);
+        Vector512<int> l1 = Vector512<int>.Zero; // lane sums of |s_m| <= 2^15 each: below 2^32 for K < 2^21
+        long clips = 0;
+        int n = 0;
+        for (int k = 0; k < units; k += 16)
+        {
+            Vector512<int> x = Vector512.LoadUnsafe(ref uRef, (nuint)k);
+            Vector512<uint> magnitude = Avx512F.Abs(x);
+            Vector512<int> on = Vector512.GreaterThan(magnitude, u0).AsInt32();
+            Vector512<int> negative = x >> 31;
+            Vector512<int> s = ((magnitude - u0).AsInt32() ^ negative) - negative;
+            Vector512<int> t = Avx512F.ShiftRightArithmeticVariable(s, shift) + (Avx512F.ShiftRightArithmeticVariable(s, shiftRound) & roundBit);
+            Vector512<int> v = Vector512.Min(Vector512.Max(t, minM), maxM) & on;
+            v.StoreUnsafe(ref smRef, (nuint)k);
+            clips += BitOperations.PopCount(Vector512.ExtractMostSignificantBits((Vector512.GreaterThan(t, maxM) | Vector512.LessThan(t, minM)) & on));
+            l1 += Vector512.Abs(v);
+            n = List16(ref actRef, ref offRef, ref codesRef, n, on, v, iota + Vector512.Create(k), columnStep);
+        }
+        return EndList(n, clips, saturations, SumWidened(l1.AsUInt32()), out listedL1);
+    }
+
+    // Appends the active units of a 16-unit block (ids, column offsets k D, codes as 16-bit words)
+    // at list slot n; returns the new length. Each store writes 16 slots from n <= k: inside the
+    // chain's K slots of the active list, and inside the scratch lists (K + 32 slots).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int List16(ref int actRef, ref int offRef, ref short codesRef, int n, Vector512<int> on, Vector512<int> v,
+        Vector512<int> units16, Vector512<int> columnStep)
+    {
+        Vector512<int> ids = Avx512F.Compress(Vector512<int>.Zero, on, units16);
+        ids.StoreUnsafe(ref actRef, (nuint)n);
+        Avx512F.MultiplyLow(ids, columnStep).StoreUnsafe(ref offRef, (nuint)n);
+        // s_m fits WM <= 16 bits: the truncating narrow (vpmovdw) is exact.
+        Avx512F.ConvertToVector256Int16(Avx512F.Compress(Vector512<int>.Zero, on, v)).StoreUnsafe(ref codesRef, (nuint)n);
+        return n + BitOperations.PopCount(Vector512.ExtractMostSignificantBits(on));
+    }
+
+    // The sum of 16 uint lanes, in 64 bits.
+    private static long SumWidened(Vector512<uint> v) =>
+        (long)Vector512.Sum(Avx512F.ConvertToVector512UInt64(v.GetLower()) + Avx512F.ConvertToVector512UInt64(v.GetUpper()));
+
+    // Ends the lists: a 0 code after the last (an odd list's last pair takes its second code from
+    // there) and 16 zero offsets (column 0, a valid column whose result is dropped) for the
+    // 16-wide correlation's padding; adds the s_m clips.
+    private int EndList(int n, long clips, long[] saturations, long l1, out long listedL1)
+    {
+        _listCodes16[n] = 0;
+        Vector512<int>.Zero.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(_listOffsets), (nuint)n);
+        if (clips != 0) saturations[SolverWorkspace.SiteSm] += clips;
+        listedL1 = l1;
+        return n;
+    }
 
     // Cuts the listed units' pairs (codes from _listCodes16) into chunks whose |s_m| sum to at most
     // ChunkL1 (the AVX-512 class comment's exactness bound), ends in _pairChunkEnds; returns the chunk
@@ -88,7 +204,7 @@ public sealed partial class VectorStepKernel
 
     // A s over the listed units, int32 lane sums per chunk of pairs (ChunkPairs) widened into long
     // accumulators kept in registers, 64 dimensions per pass over the pairs; then r and r_m.
-    private void ReconstructResidual(UnitConstants c, short[] columns, int D, int[] active, int baseK, int listed, int chunks,
+    private void ReconstructResidual(UnitConstants c, short[] columns, int D, int listed, int chunks,
         int[] x, int[] r, int[] rm, int baseD, long[] saturations)
     {
         var roundRecon = Vector512.Create(c.RoundRecon);
@@ -98,12 +214,9 @@ public sealed partial class VectorStepKernel
         var minS = Vector512.Create(c.MinS);
         var maxM = Vector512.Create(c.MaxM);
         var minM = Vector512.Create(c.MinM);
-        // See Reconstruct512: puts the unpacked lanes back in d order.
-        var first16 = Vector512.Create(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
-        var second16 = Vector512.Create(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
         ref short a = ref MemoryMarshal.GetArrayDataReference(columns);
         ref byte codes = ref Unsafe.As<short, byte>(ref MemoryMarshal.GetArrayDataReference(_listCodes16));
-        ref int act = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(active), baseK);
+        ref int off = ref MemoryMarshal.GetArrayDataReference(_listOffsets);
         ref int xRef = ref MemoryMarshal.GetArrayDataReference(x);
         ref int rRef = ref MemoryMarshal.GetArrayDataReference(r);
         ref int rmRef = ref MemoryMarshal.GetArrayDataReference(rm);
@@ -118,36 +231,15 @@ public sealed partial class VectorStepKernel
             for (int ch = 0; ch < chunks; ch++)
             {
                 int last = ends[ch];
-                Vector512<int> lo0 = default, hi0 = default, lo1 = default, hi1 = default;
-                for (int p = first; p < last; p++)
-                {
-                    int o0 = Unsafe.Add(ref act, 2 * p) * D + d;
-                    int o1 = 2 * p + 1 < listed ? Unsafe.Add(ref act, 2 * p + 1) * D + d : o0; // an odd list's last code pairs with 0
-                    // Codes (s0, s1) as one int: vpmaddwd forms c0 s0 + c1 s1.
-                    Vector512<short> s = Vector512.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref codes, 4 * p))).AsInt16();
-                    Vector512<short> a0 = Vector512.LoadUnsafe(ref a, (nuint)o0), b0 = Vector512.LoadUnsafe(ref a, (nuint)o1);
-                    lo0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackLow(a0, b0), s);
-                    hi0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackHigh(a0, b0), s);
-                    if (two)
-                    {
-                        Vector512<short> a1 = Vector512.LoadUnsafe(ref a, (nuint)(o0 + 32)), b1 = Vector512.LoadUnsafe(ref a, (nuint)(o1 + 32));
-                        lo1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackLow(a1, b1), s);
-                        hi1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackHigh(a1, b1), s);
-                    }
-                }
-                Vector512<int> v0 = Avx512F.PermuteVar16x32x2(lo0, first16, hi0), v1 = Avx512F.PermuteVar16x32x2(lo0, second16, hi0);
+                SumPairs(ref a, ref off, ref codes, first, last, d, two, out Vector512<int> v0, out Vector512<int> v1, out Vector512<int> w0, out Vector512<int> w1);
                 s0 += Avx512F.ConvertToVector512Int64(v0.GetLower());
                 s1 += Avx512F.ConvertToVector512Int64(v0.GetUpper());
                 s2 += Avx512F.ConvertToVector512Int64(v1.GetLower());
                 s3 += Avx512F.ConvertToVector512Int64(v1.GetUpper());
-                if (two)
-                {
-                    Vector512<int> w0 = Avx512F.PermuteVar16x32x2(lo1, first16, hi1), w1 = Avx512F.PermuteVar16x32x2(lo1, second16, hi1);
-                    s4 += Avx512F.ConvertToVector512Int64(w0.GetLower());
-                    s5 += Avx512F.ConvertToVector512Int64(w0.GetUpper());
-                    s6 += Avx512F.ConvertToVector512Int64(w1.GetLower());
-                    s7 += Avx512F.ConvertToVector512Int64(w1.GetUpper());
-                }
+                s4 += Avx512F.ConvertToVector512Int64(w0.GetLower());
+                s5 += Avx512F.ConvertToVector512Int64(w0.GetUpper());
+                s6 += Avx512F.ConvertToVector512Int64(w1.GetLower());
+                s7 += Avx512F.ConvertToVector512Int64(w1.GetUpper());
                 first = last;
             }
             int at = baseD + d;
@@ -167,40 +259,250 @@ public sealed partial class VectorStepKernel
         if (clipsRm != 0) saturations[SolverWorkspace.SiteRm] += clipsRm;
     }
 
-    /// <summary>
-    /// Step 3's drive of the listed units, eight per pass (the arithmetic of the solver's stage,
-    /// event-driven: every listed unit is active): g_m = satM((sums[j] + RoundCorr) &gt;&gt; ShiftCorr)
-    /// in long lanes, to gm[baseK + j]; drv = (gain_q g_m + RoundCoef) &gt;&gt; ShiftCoef in int lanes
-    /// (<see cref="DriveFitsInt32"/>), negated for the non-negative variant where u &lt; 0, to
-    /// drive[k_j]. sums[j ..] is read in whole vectors (slots past the list are computed and dropped).
-    /// </summary>
-    private void DriveListed(UnitConstants c, long[] sums, int listed, int[] active, int baseK, int[] gm, int[] drive, long[] saturations)
+    // A s in one int32 chunk (every listed pair; ChunkPairs found one), so each sum is exact in its
+    // int32 lane (|sum| <= 2^15 ChunkL1 = 2^31 - 2^15), and the residual runs in 16 int32 lanes
+    // (Residual16; the caller checked RoundRecon <= 2^15, so sum + RoundRecon does not wrap).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReconstructResidual32(UnitConstants c, short[] columns, int D, int listed, int[] x, int[] r, int[] rm, int baseD, long[] saturations)
     {
+        var roundRecon = Vector512.Create((int)c.RoundRecon);
+        var shiftRecon = Vector512.Create((uint)c.ShiftRecon);
+        int n = c.ShiftSm;
+        var shiftSm = Vector512.Create((uint)n);
+        var shiftSmRound = Vector512.Create((uint)Math.Max(n - 1, 0));
+        var roundBitSm = Vector512.Create(n > 0 ? 1 : 0);
+        var maxS = Vector512.Create((int)c.MaxS);
+        var minS = Vector512.Create((int)c.MinS);
+        var maxM = Vector512.Create((int)c.MaxM);
+        var minM = Vector512.Create((int)c.MinM);
+        ref short a = ref MemoryMarshal.GetArrayDataReference(columns);
+        ref byte codes = ref Unsafe.As<short, byte>(ref MemoryMarshal.GetArrayDataReference(_listCodes16));
+        ref int off = ref MemoryMarshal.GetArrayDataReference(_listOffsets);
+        ref int xRef = ref MemoryMarshal.GetArrayDataReference(x);
+        ref int rRef = ref MemoryMarshal.GetArrayDataReference(r);
+        ref int rmRef = ref MemoryMarshal.GetArrayDataReference(rm);
+        int pairs = (listed + 1) / 2;
+        long clipsR = 0, clipsRm = 0;
+        for (int d = 0; d < D; d += 64)
+        {
+            bool two = d + 64 <= D;
+            SumPairs(ref a, ref off, ref codes, 0, pairs, d, two, out Vector512<int> v0, out Vector512<int> v1, out Vector512<int> w0, out Vector512<int> w1);
+            int at = baseD + d;
+            Residual16(v0, ref xRef, ref rRef, ref rmRef, at, roundRecon, shiftRecon, shiftSm, shiftSmRound, roundBitSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
+            Residual16(v1, ref xRef, ref rRef, ref rmRef, at + 16, roundRecon, shiftRecon, shiftSm, shiftSmRound, roundBitSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
+            if (two)
+            {
+                Residual16(w0, ref xRef, ref rRef, ref rmRef, at + 32, roundRecon, shiftRecon, shiftSm, shiftSmRound, roundBitSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
+                Residual16(w1, ref xRef, ref rRef, ref rmRef, at + 48, roundRecon, shiftRecon, shiftSm, shiftSmRound, roundBitSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
+            }
+        }
+        if (clipsR != 0) saturations[SolverWorkspace.SiteR] += clipsR;
+        if (clipsRm != 0) saturations[SolverWorkspace.SiteRm] += clipsRm;
+    }
+
+    // The int32 lane sums of A s over the unit pairs [first, last) of the list (column offsets from
+    // _listOffsets, codes from _listCodes16), in d order: dimensions d .. d + 31 in v0, v1 and, when
+    // two, d + 32 .. d + 63 in w0, w1 (else zero).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumPairs(ref short a, ref int off, ref byte codes, int first, int last, int d, bool two,
+        out Vector512<int> v0, out Vector512<int> v1, out Vector512<int> w0, out Vector512<int> w1)
+    {
+        // See Reconstruct512: puts the unpacked lanes back in d order.
+        var first16 = Vector512.Create(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+        var second16 = Vector512.Create(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+        Vector512<int> lo0 = default, hi0 = default, lo1 = default, hi1 = default;
+        for (int p = first; p < last; p++)
+        {
+            // An odd list's last code pairs with the 0 code after it (and column 0, the padding offset).
+            int o0 = Unsafe.Add(ref off, 2 * p) + d, o1 = Unsafe.Add(ref off, 2 * p + 1) + d;
+            // Codes (s0, s1) as one int: vpmaddwd forms c0 s0 + c1 s1.
+            Vector512<short> s = Vector512.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref codes, 4 * p))).AsInt16();
+            Vector512<short> a0 = Vector512.LoadUnsafe(ref a, (nuint)o0), b0 = Vector512.LoadUnsafe(ref a, (nuint)o1);
+            lo0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackLow(a0, b0), s);
+            hi0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackHigh(a0, b0), s);
+            if (two)
+            {
+                Vector512<short> a1 = Vector512.LoadUnsafe(ref a, (nuint)(o0 + 32)), b1 = Vector512.LoadUnsafe(ref a, (nuint)(o1 + 32));
+                lo1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackLow(a1, b1), s);
+                hi1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackHigh(a1, b1), s);
+            }
+        }
+        v0 = Avx512F.PermuteVar16x32x2(lo0, first16, hi0);
+        v1 = Avx512F.PermuteVar16x32x2(lo0, second16, hi0);
+        w0 = Avx512F.PermuteVar16x32x2(lo1, first16, hi1);
+        w1 = Avx512F.PermuteVar16x32x2(lo1, second16, hi1);
+    }
+
+    // r and r_m of the 16 dimensions at x[at ..] from their exact int32 sums A s (see
+    // ReconstructResidual32): q = (sum + RoundRecon) >> ShiftRecon, r = satS(x - q). x - q can leave
+    // the int range; that is detected (x and q of opposite signs and x - q wrapped to the other sign
+    // than x) and clipped to x's side, beyond which the true value lies. r_m = satM(rshr(r, FS - FM))
+    // with the threshold's two-shift rshr (r + 2^(n-1) could wrap).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Residual16(Vector512<int> sum, ref int xRef, ref int rRef, ref int rmRef, int at,
+        Vector512<int> roundRecon, Vector512<uint> shiftRecon, Vector512<uint> shiftSm, Vector512<uint> shiftSmRound, Vector512<int> roundBitSm,
+        Vector512<int> minS, Vector512<int> maxS, Vector512<int> minM, Vector512<int> maxM, ref long clipsR, ref long clipsRm)
+    {
+        Vector512<int> x = Vector512.LoadUnsafe(ref xRef, (nuint)at);
+        Vector512<int> q = Avx512F.ShiftRightArithmeticVariable(sum + roundRecon, shiftRecon);
+        Vector512<int> v = x - q;
+        Vector512<int> overflow = ((x ^ q) & (x ^ v)) >> 31;
+        clipsR += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(overflow | Vector512.GreaterThan(v, maxS) | Vector512.LessThan(v, minS)));
+        v = Vector512.ConditionalSelect(overflow, Vector512.ConditionalSelect(x >> 31, minS, maxS), Vector512.Min(Vector512.Max(v, minS), maxS));
+        v.StoreUnsafe(ref rRef, (nuint)at);
+        Vector512<int> w = Avx512F.ShiftRightArithmeticVariable(v, shiftSm) + (Avx512F.ShiftRightArithmeticVariable(v, shiftSmRound) & roundBitSm);
+        clipsRm += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(w, maxM) | Vector512.LessThan(w, minM)));
+        Vector512.Min(Vector512.Max(w, minM), maxM).StoreUnsafe(ref rmRef, (nuint)at);
+    }
+
+    // ---- step 3 -------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Step 3 for the listed units, 16 at a time: A^T r_m (<see cref="Correlate16"/>, or the stage
+    /// <see cref="Correlate"/> into <paramref name="sums"/> when a single 32-dimension block exceeds the
+    /// int32 bound), then g_m and the drive (<see cref="Drive16"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CorrelateDrive(UnitConstants c, short[] columns, int D, int listed, int[] active, int baseK, int[] rm, int baseD,
+        long[] sums, int[] gm, long[] saturations)
+    {
+        int chunks = NarrowResidual(rm, baseD, D);
+        if (chunks == 0) Correlate(columns, D, active, baseK, listed, rm, baseD, sums);
         var roundCorr = Vector512.Create(c.RoundCorr);
-        int shiftCorr = c.ShiftCorr, shiftCoef = c.ShiftCoef;
+        int shiftCorr = c.ShiftCorr;
         var maxM = Vector512.Create(c.MaxM);
         var minM = Vector512.Create(c.MinM);
-        var gain = Vector256.Create((int)c.Gain);
-        var roundCoef = Vector256.Create((int)c.RoundCoef);
-        var negate = Vector256.Create(c.Signed ? 0 : -1);
+        var gain = Vector512.Create((int)c.Gain);
+        var roundCoef = Vector512.Create((int)c.RoundCoef);
+        var shiftCoef = Vector512.Create((uint)c.ShiftCoef);
+        ref short a = ref MemoryMarshal.GetArrayDataReference(columns);
+        ref short r16 = ref MemoryMarshal.GetArrayDataReference(_residual16);
         ref long sumRef = ref MemoryMarshal.GetArrayDataReference(sums);
-        ref int signs = ref MemoryMarshal.GetArrayDataReference(_listSigns);
-        ref int drv = ref MemoryMarshal.GetArrayDataReference(_listDrive);
         ref int gmRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(gm), baseK);
+        ref int drv = ref MemoryMarshal.GetArrayDataReference(_listDrive);
         long clips = 0;
-        for (int j = 0; j < listed; j += 8)
+        for (int j = 0; j < listed; j += 16)
         {
-            Vector512<long> g = (Vector512.LoadUnsafe(ref sumRef, (nuint)j) + roundCorr) >> shiftCorr;
-            ulong clipped = Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(g, maxM) | Vector512.LessThan(g, minM));
-            int valid = Math.Min(8, listed - j);
+            Vector512<long> lo, hi;
+            if (chunks > 0) Correlate16(ref a, ref r16, ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_listOffsets), j), _blockEnds, chunks, out lo, out hi);
+            else
+            {
+                lo = Vector512.LoadUnsafe(ref sumRef, (nuint)j); // the sums buffer holds K >= j + 16 slots
+                hi = Vector512.LoadUnsafe(ref sumRef, (nuint)(j + 8));
+            }
+            // g_m = satM((sum + RoundCorr) >> ShiftCorr) in long lanes (vpsraq), clips of the real slots only.
+            Vector512<long> gLo = (lo + roundCorr) >> shiftCorr, gHi = (hi + roundCorr) >> shiftCorr;
+            ulong clipped = Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(gLo, maxM) | Vector512.LessThan(gLo, minM))
+                | Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(gHi, maxM) | Vector512.LessThan(gHi, minM)) << 8;
+            int valid = Math.Min(16, listed - j);
             clips += BitOperations.PopCount(clipped & ((1UL << valid) - 1));
-            Vector256<int> g32 = Avx512F.ConvertToVector256Int32(Vector512.Min(Vector512.Max(g, minM), maxM));
-            Vector256<int> flip = Vector256.LoadUnsafe(ref signs, (nuint)j) & negate;
-            ((((gain * g32 + roundCoef) >> shiftCoef) ^ flip) - flip).StoreUnsafe(ref drv, (nuint)j);
-            if (valid == 8) g32.StoreUnsafe(ref gmRef, (nuint)j);
-            else for (int i = 0; i < valid; i++) Unsafe.Add(ref gmRef, j + i) = g32.GetElement(i);
+            Vector512<int> g = Vector512.Create(Avx512F.ConvertToVector256Int32(Vector512.Min(Vector512.Max(gLo, minM), maxM)),
+                Avx512F.ConvertToVector256Int32(Vector512.Min(Vector512.Max(gHi, minM), maxM)));
+            // drv = (gain_q g_m + RoundCoef) >> ShiftCoef in int lanes (DriveFitsInt32); the sign of the
+            // non-negative variant is applied by the update, which has u at hand.
+            Avx512F.ShiftRightArithmeticVariable(Avx512F.MultiplyLow(gain, g) + roundCoef, shiftCoef).StoreUnsafe(ref drv, (nuint)j);
+            if (valid == 16) g.StoreUnsafe(ref gmRef, (nuint)j);
+            else for (int i = 0; i < valid; i++) Unsafe.Add(ref gmRef, j + i) = g.GetElement(i);
         }
-        for (int j = 0; j < listed; j++) drive[active[baseK + j]] = _listDrive[j];
         if (clips != 0) saturations[SolverWorkspace.SiteGm] += clips;
+    }
+
+    // A^T r_m for the 16 listed units whose column offsets start at off (padding slots hold column 0),
+    // in long lanes: units 0..7 in lo, 8..15 in hi. Per chunk of 32-dimension blocks (NarrowResidual's
+    // ends) the 16 columns' products are summed in int32 lanes, exact because each chunk's total fits
+    // an int (the AVX-512 class comment), and the 16 accumulators reduced to one vector of 16 sums.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Correlate16(ref short a, ref short r16, ref int off, int[] ends, int chunks, out Vector512<long> lo, out Vector512<long> hi)
+    {
+        int o0 = off, o1 = Unsafe.Add(ref off, 1), o2 = Unsafe.Add(ref off, 2), o3 = Unsafe.Add(ref off, 3);
+        int o4 = Unsafe.Add(ref off, 4), o5 = Unsafe.Add(ref off, 5), o6 = Unsafe.Add(ref off, 6), o7 = Unsafe.Add(ref off, 7);
+        int o8 = Unsafe.Add(ref off, 8), o9 = Unsafe.Add(ref off, 9), o10 = Unsafe.Add(ref off, 10), o11 = Unsafe.Add(ref off, 11);
+        int o12 = Unsafe.Add(ref off, 12), o13 = Unsafe.Add(ref off, 13), o14 = Unsafe.Add(ref off, 14), o15 = Unsafe.Add(ref off, 15);
+        lo = Vector512<long>.Zero;
+        hi = Vector512<long>.Zero;
+        int start = 0;
+        for (int ch = 0; ch < chunks; ch++)
+        {
+            int end = ends[ch];
+            Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            Vector512<int> a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
+            for (int d = start; d < end; d += 32)
+            {
+                Vector512<short> rv = Vector512.LoadUnsafe(ref r16, (nuint)d);
+                a0 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o0 + d)), rv);
+                a1 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o1 + d)), rv);
+                a2 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o2 + d)), rv);
+                a3 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o3 + d)), rv);
+                a4 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o4 + d)), rv);
+                a5 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o5 + d)), rv);
+                a6 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o6 + d)), rv);
+                a7 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o7 + d)), rv);
+                a8 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o8 + d)), rv);
+                a9 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o9 + d)), rv);
+                a10 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o10 + d)), rv);
+                a11 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o11 + d)), rv);
+                a12 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o12 + d)), rv);
+                a13 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o13 + d)), rv);
+                a14 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o14 + d)), rv);
+                a15 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o15 + d)), rv);
+            }
+            // Lane sums (wrapping int32, exact: each unit's chunk total fits an int), a tree of
+            // interleaves: 32-bit pairs, then 64-bit pairs (each 128-bit lane then holds four units'
+            // partial sums), then two levels of 128-bit lane pairs; lane i ends with unit i's sum.
+            Vector512<int> u0 = Pair32(a0, a1), u1 = Pair32(a2, a3), u2 = Pair32(a4, a5), u3 = Pair32(a6, a7);
+            Vector512<int> u4 = Pair32(a8, a9), u5 = Pair32(a10, a11), u6 = Pair32(a12, a13), u7 = Pair32(a14, a15);
+            Vector512<int> s = Pair128(Pair128(Pair64(u0, u1), Pair64(u2, u3)), Pair128(Pair64(u4, u5), Pair64(u6, u7)));
+            lo += Avx512F.ConvertToVector512Int64(s.GetLower());
+            hi += Avx512F.ConvertToVector512Int64(s.GetUpper());
+            start = end;
+        }
+    }
+
+    // Per 128-bit lane: [a0 + a2, b0 + b2, a1 + a3, b1 + b3].
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Pair32(Vector512<int> a, Vector512<int> b) => Avx512F.UnpackLow(a, b) + Avx512F.UnpackHigh(a, b);
+
+    // Per 128-bit lane, from two Pair32 results: [a's two partials summed, b's, c's, d's] for the four units.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Pair64(Vector512<int> a, Vector512<int> b) =>
+        Avx512F.UnpackLow(a.AsInt64(), b.AsInt64()).AsInt32() + Avx512F.UnpackHigh(a.AsInt64(), b.AsInt64()).AsInt32();
+
+    // 128-bit lanes [a0 + a1, a2 + a3, b0 + b1, b2 + b3].
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Pair128(Vector512<int> a, Vector512<int> b) => Avx512F.Shuffle4x128(a, b, 0x88) + Avx512F.Shuffle4x128(a, b, 0xDD);
+
+    // ---- step 4 -------------------------------------------------------------------------------------
+
+    // First-order step 4 with the list-order drive expanded into each 16-unit block (vpexpandd over
+    // the block's gate |u| > u0, the threshold's, u being unchanged since), negated where u < 0 for the
+    // non-negative variant; the rest is UpdateFirstOrder512's arithmetic (Update16).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void UpdateFused(UnitConstants c, int[] u, int baseK, int units, int[] eta, int etaOffset, long[] saturations)
+    {
+        var u0 = Vector512.Create((uint)c.U0);
+        var negate = Vector512.Create(c.Signed ? 0 : -1);
+        var noiseQ = NoiseWords(c);
+        var roundNoise = Vector512.Create((int)c.RoundNoise);
+        var shiftNoise = Vector512.Create((uint)c.ShiftNoise);
+        var leak = Vector512.Create((int)c.Leak);
+        var maxS = Vector512.Create((int)c.MaxS);
+        var minS = Vector512.Create((int)c.MinS);
+        ref int uRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(u), baseK);
+        ref int etaRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(eta), etaOffset);
+        ref int drvRef = ref MemoryMarshal.GetArrayDataReference(_listDrive);
+        long clips = 0;
+        int listed = 0;
+        for (int k = 0; k < units; k += 16)
+        {
+            Vector512<int> x = Vector512.LoadUnsafe(ref uRef, (nuint)k);
+            Vector512<int> on = Vector512.GreaterThan(Avx512F.Abs(x), u0).AsInt32();
+            Vector512<int> drive = Avx512F.Expand(Vector512<int>.Zero, on, Vector512.LoadUnsafe(ref drvRef, (nuint)listed)); // the scratch holds K + 16 slots
+            listed += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(on));
+            Vector512<int> flip = (x >> 31) & negate;
+            drive = (drive ^ flip) - flip;
+            Update16(x, drive, Vector512.LoadUnsafe(ref etaRef, (nuint)k), noiseQ, roundNoise, shiftNoise, leak, minS, maxS, ref clips)
+                .StoreUnsafe(ref uRef, (nuint)k);
+        }
+        if (clips != 0) saturations[SolverWorkspace.SiteU] += clips;
     }
 }

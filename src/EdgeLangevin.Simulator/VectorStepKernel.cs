@@ -95,11 +95,11 @@ public sealed partial class VectorStepKernel : StepKernel
             _pairCodes = new int[pairs];
             _pairL1 = new long[pairs];
         }
-        if (_listSigns.Length < units + 16)
+        if (_listOffsets.Length < units + 32)
         {
             _listCodes16 = new short[units + 32];
-            _listSigns = new int[units + 16];
-            _listDrive = new int[units + 8];
+            _listOffsets = new int[units + 32];
+            _listDrive = new int[units + 16];
             _pairChunkEnds = new int[(units + 1) / 2 + 1];
         }
         if (_residual16.Length < dimensions)
@@ -297,7 +297,7 @@ public sealed partial class VectorStepKernel : StepKernel
         int[] active, bool[] isActive, int[] drive, long[] saturations)
     {
         if (!IsSupported || units < 8) return _scalar.Threshold(c, listAll, u, sm, offset, units, active, isActive, drive, saturations);
-        if (UseAvx512 && units >= 16) return Threshold512(c, listAll, u, sm, offset, units, active, isActive, drive, saturations, out _);
+        if (UseAvx512 && units >= 16) return Threshold512(c, listAll, u, sm, offset, units, active, isActive, drive, saturations);
         var zero = Vector256<long>.Zero;
         var u0 = Vector256.Create(c.U0);
         var signedMask = Vector256.Create(c.Signed ? -1L : 0L);

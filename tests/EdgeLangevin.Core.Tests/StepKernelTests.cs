@@ -216,6 +216,69 @@ public class StepKernelTests
     }
 
     [Theory]
+    [InlineData(0, 128, 64)]
+    [InlineData(1, 128, 64)]
+    [InlineData(1, 512, 256)]
+    public void AtAModelsOwnScaleTheVectorKernelStepsLikeTheScalarOne(int variant, int k, int d)
+    {
+        // The benchmark's problem (pi = 0.1, sigma = 0.5, a random unit-norm dictionary, data drawn from
+        // the model, the parameters converted from it): codes and residuals of realistic size, so the
+        // fused AVX-512 step's one-chunk int32 paths run (A s and the residual in int32 lanes, A^T r in
+        // one chunk), where the saturating cases above take the chunked and long paths.
+        var model = new EdgeLangevin.Reference.Model.SparseCodingModel
+        {
+            Variant = variant == 0 ? EdgeLangevin.Reference.Model.Variant.Signed : EdgeLangevin.Reference.Model.Variant.NonNegative,
+            Lambda = 1, Pi = 0.1, Sigma = 0.5, Dictionary = EdgeLangevin.Reference.Learning.Learner.RandomDictionary(d, k, 1),
+        };
+        var settings = new EdgeLangevin.Reference.Settings.InferenceSettings { Dt = 1, Samples = 1, BurnIn = 0 };
+        var p = FixedParameters.Create(model, FixedFormat.Default, settings.Eps, settings.Temperature, 1, 0);
+        var source = new ModelDataSource(model);
+        var rng = new EdgeLangevin.Reference.Random.Rng(2);
+        const int chains = 35; // a 32-chain noise group and three more
+        var data = new int[chains][];
+        var x = new double[d];
+        for (int b = 0; b < chains; b++)
+        {
+            source.Draw(rng, x, 0);
+            data[b] = new int[d];
+            FixedParameters.QuantizeData(x, FixedFormat.Default, data[b], 0);
+        }
+        var solvers = ScalarAndVector(p.Step, p.DictionaryRowMajor, d, k, chains, true, data);
+        int oneChunk = 0, manyChunks = 0, partialGroups = 0;
+        for (int step = 0; step < 120; step++)
+        {
+            foreach (var s in solvers) s.Step();
+            var ws = solvers[0].Workspace;
+            for (int i = 1; i < solvers.Length; i++)
+            {
+                Assert.Equal(ws.U, solvers[i].Workspace.U);
+                Assert.Equal(ws.Sm, solvers[i].Workspace.Sm);
+                Assert.Equal(ws.R, solvers[i].Workspace.R);
+                Assert.Equal(ws.Rm, solvers[i].Workspace.Rm);
+                Assert.Equal(ws.Gm, solvers[i].Workspace.Gm);
+                Assert.Equal(ws.ActiveCount, solvers[i].Workspace.ActiveCount);
+                Assert.Equal(ws.Saturations, solvers[i].Workspace.Saturations);
+            }
+            for (int b = 0; b < chains; b++)
+            {
+                // The one-chunk condition of both MAC sums, from the step's own s_m and r_m.
+                long sL1 = 0, rL1 = 0;
+                for (int j = 0; j < k; j++) sL1 += Math.Abs((long)ws.Sm[b * k + j]);
+                for (int j = 0; j < d; j++) rL1 += Math.Abs((long)ws.Rm[b * d + j]);
+                if (sL1 <= ushort.MaxValue && rL1 <= ushort.MaxValue) oneChunk++;
+                if (rL1 > ushort.MaxValue) manyChunks++;
+                if (ws.ActiveCount[b] % 16 != 0) partialGroups++;
+            }
+        }
+        // Guards the case: the one-chunk paths (D = 64) or A^T r cut into chunks (D = 256), and the padded
+        // last group of 16 units, really ran, fused.
+        if (d == 64) Assert.True(oneChunk > 0, "no chain-step had both MAC sums in one int32 chunk");
+        else Assert.True(manyChunks > 0, "no chain-step had A^T r in more than one int32 chunk");
+        Assert.True(partialGroups > 0);
+        if (VectorStepKernel.Avx512Supported) Assert.Equal(120L * chains, ((VectorStepKernel)solvers[^1].Kernel).FusedSteps);
+    }
+
+    [Theory]
     [InlineData(0, 0, 32767)]
     [InlineData(1, 0, 32767)]
     [InlineData(0, 40000, 32767)]
