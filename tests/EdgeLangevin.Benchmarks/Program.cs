@@ -43,8 +43,14 @@ if (args.Length >= 1 && args[0] == "--case")
         learner.Setup();
         learner.LearningStep(); // JIT
         const int perCall = 2000; // LearnerBenchmarks' steps per invocation
-        double us = Measure(() => learner.LearningStep(), wall, 0, 3, 1) / perCall;
+        // EDGELANGEVIN_BENCH_ROUNDS: more rounds for A/B comparisons with EDGELANGEVIN_BENCH_STAT=min (default 3).
+        int rounds = int.TryParse(Environment.GetEnvironmentVariable("EDGELANGEVIN_BENCH_ROUNDS"), invariant, out int n) && n > 0 ? n : 3;
+        double us = Measure(() => learner.LearningStep(), wall, 0, rounds, 1) / perCall;
         Console.WriteLine(FormattableString.Invariant($"{us:F2}\tfloat learning step, batch 128"));
+        // The run's result, to compare code changes that must keep the same bits (the invocation is deterministic).
+        var result = learner.Run();
+        Console.WriteLine(FormattableString.Invariant(
+            $"// learned dictionary and pi: hash {LearnerBenchmarks.Fingerprint(result.Model):X16}, active fraction {result.History[^1].Activity:F3}"));
         return 0;
     }
     var bench = new StepBenchmarks { Pi = double.Parse(args[2], invariant), Size = args[3] };
