@@ -85,7 +85,7 @@ namespace EdgeLangevin.Core
             int[] active, bool[] isActive, int[] drive, long[] saturations)
         {
             int n = 0;
-            long u0 = c.U0;
+            long u0 = c.U0, minusU0 = -c.U0;
             bool signed = c.Signed;
             long roundSm = c.RoundSm, maxM = c.MaxM, minM = c.MinM;
             int shiftSm = c.ShiftSm;
@@ -93,26 +93,26 @@ namespace EdgeLangevin.Core
             for (int k = 0; k < units; k++)
             {
                 long v0 = u[offset + k];
-                long a = v0 < 0 ? -v0 : v0;
                 drive[k] = 0;
-                if (a > u0)
-                {
-                    long s = a - u0;
-                    if (signed && v0 < 0) s = -s;
-                    long v = (s + roundSm) >> shiftSm;
-                    if (v > maxM) { v = maxM; clips++; }
-                    else if (v < minM) { v = minM; clips++; }
-                    sm[offset + k] = (int)v;
-                    active[offset + n] = k;
-                    n++;
-                    isActive[k] = true;
-                }
+                // |v0| > u0 as two comparisons (v0 > u0 or v0 < -u0, exact in long), without forming |v0|:
+                // the inactive units, most of them at a realistic pi, cost the interpreter five fewer instructions.
+                long s;
+                if (v0 > u0) s = v0 - u0;
+                else if (v0 < minusU0) s = signed ? v0 + u0 : -v0 - u0; // (|v0| - u0), negated when signed
                 else
                 {
                     sm[offset + k] = 0;
                     isActive[k] = false;
                     if (listAll) { active[offset + n] = k; n++; }
+                    continue;
                 }
+                long v = (s + roundSm) >> shiftSm;
+                if (v > maxM) { v = maxM; clips++; }
+                else if (v < minM) { v = minM; clips++; }
+                sm[offset + k] = (int)v;
+                active[offset + n] = k;
+                n++;
+                isActive[k] = true;
             }
             if (clips != 0) saturations[SolverWorkspace.SiteSm] += clips;
             return n;
@@ -152,9 +152,11 @@ namespace EdgeLangevin.Core
             long clips = 0;
             for (int k = 0; k < units; k++)
             {
-                long v0 = u[offset + k];
-                long leak = v0 > 0 ? leakQ : (v0 < 0 ? -leakQ : 0);
-                long v = v0 + drive[k] - leak + ((noiseQ * eta[etaOffset + k] + roundNoise) >> shiftNoise);
+                int v0 = u[offset + k];
+                // The sum is exact in long, so the leak may come last: a branch per sign, no temporary (fewer instructions).
+                long v = (long)v0 + drive[k] + ((noiseQ * eta[etaOffset + k] + roundNoise) >> shiftNoise);
+                if (v0 > 0) v -= leakQ;
+                else if (v0 < 0) v += leakQ;
                 if (v > maxS) { v = maxS; clips++; }
                 else if (v < minS) { v = minS; clips++; }
                 u[offset + k] = (int)v;

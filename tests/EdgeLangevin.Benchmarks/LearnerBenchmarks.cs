@@ -46,5 +46,19 @@ public class LearnerBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = StepsPerInvocation, Description = "learning step, batch 128 (float reference)")]
-    public SparseCodingModel LearningStep() => Learner.Run(_model, _data, _inference, _learning, 13, statisticsFrom: long.MaxValue).Model;
+    public SparseCodingModel LearningStep() => Run().Model;
+
+    public LearningResult Run() => Learner.Run(_model, _data, _inference, _learning, 13, statisticsFrom: long.MaxValue);
+
+    /// <summary>FNV-1a over the bits of the dictionary and pi: equal before and after a change that must keep the bits.</summary>
+    public static ulong Fingerprint(SparseCodingModel model)
+    {
+        ulong h = 14695981039346656037UL;
+        foreach (double v in model.Dictionary.Data.Append(model.Pi))
+        {
+            h ^= (ulong)BitConverter.DoubleToInt64Bits(v);
+            h *= 1099511628211UL;
+        }
+        return h;
+    }
 }

@@ -43,8 +43,14 @@ if (args.Length >= 1 && args[0] == "--case")
         learner.Setup();
         learner.LearningStep(); // JIT
         const int perCall = 2000; // LearnerBenchmarks' steps per invocation
-        double us = Measure(() => learner.LearningStep(), wall, 0, 3, 1) / perCall;
+        // EDGELANGEVIN_BENCH_ROUNDS: more rounds for A/B comparisons with EDGELANGEVIN_BENCH_STAT=min (default 3).
+        int rounds = int.TryParse(Environment.GetEnvironmentVariable("EDGELANGEVIN_BENCH_ROUNDS"), invariant, out int n) && n > 0 ? n : 3;
+        double us = Measure(() => learner.LearningStep(), wall, 0, rounds, 1) / perCall;
         Console.WriteLine(FormattableString.Invariant($"{us:F2}\tfloat learning step, batch 128"));
+        // The run's result, to compare code changes that must keep the same bits (the invocation is deterministic).
+        var result = learner.Run();
+        Console.WriteLine(FormattableString.Invariant(
+            $"// learned dictionary and pi: hash {LearnerBenchmarks.Fingerprint(result.Model):X16}, active fraction {result.History[^1].Activity:F3}"));
         return 0;
     }
     var bench = new StepBenchmarks { Pi = double.Parse(args[2], invariant), Size = args[3] };
@@ -207,7 +213,7 @@ static int Peers(double seconds)
             Console.WriteLine(FormattableString.Invariant($"// {label}, {threads} thread(s), K x D = {size}, pi = {pi}: {us:F1} us per step of {StepBenchmarks.Batch} chains"));
         }
     }
-    foreach (int threads in new[] { 1 }) // each learning case first learns 20000 steps (LearnerBenchmarks): one thread only here
+    foreach (int threads in new[] { 1, 2 }) // each learning case first learns 20000 steps (LearnerBenchmarks)
     foreach (int k in new[] { 64, 128 })
     {
         var (us, _, _) = RunCase(["learn", k.ToString(invariant), Clock(threads), threads.ToString(invariant)]);
@@ -236,7 +242,7 @@ static int Peers(double seconds)
         Console.WriteLine($"| {name} | {threads} | " + string.Join(" | ", cells) + " |");
     }
     Console.WriteLine();
-    Console.WriteLine("Learning steps per second of CPU time (dictionary and pi learned, batch 128, D = 64; ratio = this / PyTorch on 1 thread):");
+    Console.WriteLine("Learning steps per second (dictionary and pi learned, batch 128, D = 64; 1 thread: per second of process CPU time, 2 threads: of wall clock; ratio = this / PyTorch on 1 thread):");
     Console.WriteLine();
     Console.WriteLine("| | threads | K=64 | K=128 |");
     Console.WriteLine("|---|---|---|---|");
