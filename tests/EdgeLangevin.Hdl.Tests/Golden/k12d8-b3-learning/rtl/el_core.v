@@ -13,7 +13,11 @@
 //
 // One step with CHAINS chains: [switching] chain 0's step, ..., chain CHAINS-1's step,
 // [phase L and the threshold; if u0 moved, a threshold pass over every chain's new state,
-// because the next lists were built with the old u0].
+// because the next lists were built with the old u0]. The threshold passes run in the unit
+// pipeline's free issue slots (the prep engine below): chain b's pass must only be over when
+// chain b's next step begins, so from chain 1 on they hide behind the previous chain's MAC
+// work; only chain 0's pass (K units and the pipeline) delays the next step, and the last
+// step of a run waits for all of them.
 //
 // Schedule of one step (the active list L of this step is ready at its start):
 //   * MAC engine, LANES lanes, dictionary row d in lane d % LANES:
@@ -125,7 +129,8 @@ module el_core #(
     output wire        [WA-1:0] o_dw_data
 );
     localparam [1:0] MODE_PREP = 2'd0, MODE_WALK = 2'd1, MODE_ACT = 2'd2;
-    localparam [3:0] ST_IDLE = 4'd0, ST_SEED = 4'd1, ST_PREP = 4'd2, ST_DRAIN = 4'd3,
+    // (4'd3 is unused: the threshold passes drain in the prep engine)
+    localparam [3:0] ST_IDLE = 4'd0, ST_SEED = 4'd1, ST_PREP = 4'd2,
                      ST_BEGIN = 4'd4, ST_STEP = 4'd5, ST_FIN = 4'd6, ST_SWITCH = 4'd7,
                      ST_LEARN = 4'd8, ST_LWAIT = 4'd9, ST_NLOAD = 4'd10, ST_NWAIT = 4'd11;
     // With several chains each chain's step needs its own generator state in el_noise. For
@@ -147,7 +152,6 @@ module el_core #(
     // ------------------------------------------------------------------ control
     reg  [3:0] st_r;
     reg [CBITS-1:0] cb_r;          // the chain whose step (or threshold pass) runs
-    reg        reprep_r;           // this threshold pass follows a change of u0
     reg        sw_start_r, learn_start_r;
     wire       sw_done, ldone, u0_changed;
     reg [JBITS-1:0] n_next_r [0:CHAINS-1];  // each chain's next list length
@@ -155,6 +159,20 @@ module el_core #(
     reg [CBITS-1:0] cbw_r;         // the chain of the unit at P10 (retiring), see p9_first
     wire       p9_first;           // P9 holds the first unit of a chain's walk or threshold pass
     reg        nz_walk_end_r;      // the clock after a walk: the next chain's generator state loads
+    // the prep engine: threshold passes of chains 0..CHAINS-1, one at a time, each issuing in the
+    // cycles the walks and drive fetches leave free; chain b's next list is ready (lready_r[b])
+    // once its pass has left the pipeline, and chain b's step begins only then
+    reg [KBITS:0] pk_r;            // pass position 0..K
+    reg [CBITS-1:0] pcb_r;         // the chain of the pass
+    reg        prun_r;             // passes still to finish (up to chain CHAINS-1)
+    reg        pbank_r;            // the list bank the passes fill: the one the next step reads
+    reg        pobs_r;             // the passes follow a change of u0: their codes are observed
+    reg [JBITS-1:0] n_prep_r;      // appends of the pass
+    localparam integer PDEPTH = 11;         // stages P1a, P1, .., P10 after the issue
+    reg [PDEPTH-1:0] pbusy_r;      // pass units in P1a..P10 (a unit that has left P10 is counted)
+    reg [CHAINS-1:0] lready_r;
+    wire       prep_go;            // start the passes (ST_IDLE, or phase L moved u0)
+    wire       p10_prep;           // P10 retires a pass unit
     reg [KBITS:0] issue_k_r;       // walk / prep position 0..K
     reg        walk_on_r;          // the walk is issuing (one flop: these gate the whole issue stage)
     reg        prep_on_r;          // the threshold pass is issuing
@@ -182,7 +200,8 @@ module el_core #(
 
     localparam [KBITS:0] K_LAST = K_END - 1'b1;
     wire walk_issue = walk_on_r;
-    wire prep_issue = prep_on_r;
+    // a pass unit issues when neither the walk nor a drive entry does (they come first)
+    wire prep_issue = prep_on_r & ~walk_on_r & ~a0_valid_r;
     wire walk_over  = (st_r == ST_STEP) && !walk_on_r && !mac_start_r;
     // The MAC's count of issued drive entries, registered here: compared straight from the
     // MAC (placed far away) it fed the fetch enable, which was the UP5K critical path on
@@ -192,12 +211,27 @@ module el_core #(
     reg [JBITS-1:0] drv_cnt_r;
     always @(posedge i_clk) drv_cnt_r <= (st_r == ST_BEGIN || mac_start_r) ? {JBITS{1'b0}} : drv_cnt;
     wire act_fetch  = walk_over && (act_j_r != n_cur_r) && (act_j_r != drv_cnt_r);
-    // everything issued (so nothing enters the unit pipeline); the last chain's step also waits
-    // for the pipeline to drain (phase L reads the codes), the others overlap their pipeline's
-    // tail with the next chain's step, whose generator state must have primed (NZ_EARLY loads it
-    // on the clock after this walk; el_noise's o_ready falls only on the clock after that)
-    wire step_end   = walk_over && mac_done && (act_j_r == n_cur_r) && !a0_valid_r &&
-                      (unit_empty || (cb_r != B_LAST && noise_ready && !nz_walk_end_r));
+    // everything issued (so nothing enters the unit pipeline); a chain's step overlaps its
+    // pipeline's tail with the next chain's step, whose generator state must have primed (NZ_EARLY
+    // loads it on the clock after this walk; el_noise's o_ready falls only on the clock after
+    // that), the last chain's with phase L. Phase L reads none of what the tail writes (it reads
+    // the bank of codes and the union this step started from, and r and g from the MAC); the tail
+    // must only be out before u0 moves, which is at least 12 clocks after this (ST_LEARN, el_mac's
+    // PH_LSTART and PH_LTAIL, the threshold's 7 stages), while the last unit, issued before this
+    // clock, leaves P6 (the last stage that compares with u0) within 6 and P10 within 11. Without
+    // learning the last chain's tail drains here (the next step's chain 0 flips the list bank).
+    // (a drive entry issuing on this clock, a0_valid_r, still reads the u of chain cb_r, which
+    // moves on two clocks later; only the drained case must wait for it to enter the pipeline)
+    wire step_end   = walk_over && mac_done && (act_j_r == n_cur_r) &&
+                      ((!a0_valid_r && unit_empty) || (cb_r != B_LAST && noise_ready && !nz_walk_end_r) ||
+                       (cb_r == B_LAST && LEARN != 0));
+    // the next chain's step begins straight from its predecessor's end when it can (what ST_BEGIN
+    // does, for chains 1..CHAINS-1: no bank flip): its generator state is loaded and primed
+    // (NZ_EARLY) and its threshold pass, if one runs, has retired
+    wire [CBITS-1:0] cb_next = cb_r + 1'b1;
+    wire [JBITS-1:0] n_next_nb = n_next_r[cb_next];
+    wire next_ready = (ST_CHAIN == ST_BEGIN) && lready_r[cb_next];
+
 
     // The run request, registered with its "steps != 0" test before the FSM acts on it (a
     // cycle later): that 16-bit test, behind the caller's register and in front of the FSM's
@@ -222,7 +256,10 @@ module el_core #(
             st_r <= ST_IDLE;
             cb_r <= 0;
             cbw_r <= B_LAST;
-            reprep_r <= 1'b0;
+            pk_r <= 0;
+            prun_r <= 1'b0;
+            pobs_r <= 1'b0;
+            lready_r <= {CHAINS{1'b0}};
             issue_k_r <= 0;
             bank_r <= 1'b0;
             n_cur_r <= 0;
@@ -237,16 +274,44 @@ module el_core #(
             step_end_r <= step_end && !step_end_r;
             a0_valid_r <= act_fetch;
             if (act_fetch) act_j_r <= act_j_r + ONE_J;
-            if (append) n_nxt_r <= n_nxt_r + ONE_J;
-            if (append) union_r[~bank_r][append_k] <= 1'b1;
+            if (append & ~p10_prep) n_nxt_r <= n_nxt_r + ONE_J;
+            if (append & ~p10_prep) union_r[~bank_r][append_k] <= 1'b1;
+            if (append & p10_prep) union_r[pbank_r][append_k] <= 1'b1;
             // a new chain's first unit reaches P10 on the next clock: the previous chain's count
             // (with this clock's append, its last) is final; the last chain's is stored once the
-            // pipeline has drained (ST_DRAIN, the last step end). Chains follow each other in
-            // order 0..CHAINS-1 in every sequence of walks or threshold passes.
+            // pipeline has drained (the last chain's step end). Walks follow each other in
+            // chain order 0..CHAINS-1.
             if (p9_first) begin
-                if (cbw_r != B_LAST) n_next_r[cbw_r] <= append ? n_nxt_r + ONE_J : n_nxt_r;
+                if (cbw_r != B_LAST) n_next_r[cbw_r] <= (append & ~p10_prep) ? n_nxt_r + ONE_J : n_nxt_r;
                 n_nxt_r <= 0;
                 cbw_r <= (cbw_r == B_LAST) ? {CBITS{1'b0}} : cbw_r + 1'b1;
+            end
+            // the prep engine
+            if (append & p10_prep) n_prep_r <= n_prep_r + ONE_J;
+            if (prep_issue) begin
+                pk_r <= pk_r + 1'b1;
+                if (pk_r == K_LAST) prep_on_r <= 1'b0;
+            end
+            if (prun_r && !prep_on_r && pbusy_r == {PDEPTH{1'b0}}) begin
+                // chain pcb_r's pass has retired: its count is final, its step may begin
+                n_next_r[pcb_r] <= n_prep_r;
+                lready_r[pcb_r] <= 1'b1;
+                n_prep_r <= 0;
+                pk_r <= 0;
+                if (pcb_r != B_LAST) begin
+                    pcb_r <= pcb_r + 1'b1;
+                    prep_on_r <= 1'b1;
+                end else prun_r <= 1'b0;
+            end
+            if (prep_go) begin
+                pcb_r <= 0;
+                pk_r <= 0;
+                n_prep_r <= 0;
+                prep_on_r <= 1'b1;
+                prun_r <= 1'b1;
+                pbank_r <= ~bank_r;
+                pobs_r <= (st_r != ST_IDLE);
+                lready_r <= {CHAINS{1'b0}};
             end
             case (st_r)
                 ST_IDLE: if (start_q && steps_nz_q) begin
@@ -254,38 +319,17 @@ module el_core #(
                     issue_k_r <= 0;
                     n_nxt_r <= 0;
                     cb_r <= 0;
-                    reprep_r <= 1'b0;
                     union_r[~bank_r] <= {K{1'b0}};
-                    // one chain: wait for the generator to prime after its seed; several: it
-                    // primes during the threshold passes (NZ_EARLY) or in each step's ST_NLOAD
+                    // the threshold passes start (prep_go); one chain: wait for the generator to
+                    // prime after its seed as well; several: it primes during the passes (NZ_EARLY)
+                    // or in each step's ST_NLOAD
                     st_r <= (seed_load_q && CHAINS == 1) ? ST_SEED : ST_PREP;
-                    prep_on_r <= ~(seed_load_q && CHAINS == 1);
                 end
-                ST_SEED: if (noise_ready) begin
-                    st_r <= ST_PREP;
-                    prep_on_r <= 1'b1;
-                end
-                // threshold passes of chains 0..CHAINS-1 (their next lists), each right after the
-                // one before (P10 knows its chain from p9_first); the last one drains
-                ST_PREP: begin
-                    if (issue_k_r == K_LAST) begin
-                        if (cb_r != B_LAST) begin
-                            cb_r <= cb_r + 1'b1;
-                            issue_k_r <= 0;
-                        end else begin
-                            prep_on_r <= 1'b0;
-                            st_r <= ST_DRAIN;
-                            issue_k_r <= issue_k_r + 1'b1;
-                        end
-                    end else issue_k_r <= issue_k_r + 1'b1;
-                end
-                ST_DRAIN: if (unit_empty) begin
-                    n_next_r[cb_r] <= n_nxt_r;
-                    n_nxt_r <= 0;
-                    issue_k_r <= 0;
-                    cb_r <= 0;
-                    if (reprep_r) st_r <= ST_FIN;
-                    else if (LEARN != 0) begin
+                ST_SEED: if (noise_ready) st_r <= ST_PREP;
+                // the run's first threshold passes (the prep engine) must be over: every chain's
+                // first step may begin at once
+                ST_PREP: if (!prun_r) begin
+                    if (LEARN != 0) begin
                         sw_start_r <= 1'b1;
                         st_r <= ST_SWITCH;
                     end else st_r <= ST_CHAIN;
@@ -293,7 +337,8 @@ module el_core #(
                 ST_SWITCH: if (sw_done) st_r <= ST_CHAIN;
                 ST_NLOAD: st_r <= ST_NWAIT;             // the generator takes chain cb_r's state
                 ST_NWAIT: if (noise_ready) st_r <= ST_BEGIN;
-                ST_BEGIN: begin
+                // a chain's step begins once its threshold pass (if one runs) has retired
+                ST_BEGIN: if (lready_r[cb_r]) begin
                     if (cb_r == {CBITS{1'b0}}) begin
                         bank_r <= ~bank_r;
                         union_r[bank_r] <= {K{1'b0}};
@@ -314,10 +359,16 @@ module el_core #(
                     end
                     if (step_end_r) begin
                         if (cb_r != B_LAST) begin
-                            cb_r <= cb_r + 1'b1;
-                            st_r <= ST_CHAIN;
+                            cb_r <= cb_next;
+                            if (next_ready) begin
+                                n_cur_r <= n_next_nb;
+                                issue_k_r <= 0;
+                                act_j_r <= 0;
+                                mac_start_r <= 1'b1;
+                                walk_on_r <= 1'b1;
+                            end else st_r <= ST_CHAIN;
                         end else begin
-                            n_next_r[cb_r] <= n_nxt_r;   // drained: the last chain's count is final
+                            if (LEARN == 0) n_next_r[cb_r] <= n_nxt_r;   // drained: the count is final
                             cb_r <= 0;
                             st_r <= (LEARN != 0) ? ST_LEARN : ST_FIN;
                         end
@@ -328,19 +379,15 @@ module el_core #(
                     st_r <= ST_LWAIT;
                 end
                 // phase L and the threshold; a new u0 invalidates the next lists
+                // (with the passes started by prep_go; they run on into the next step)
                 ST_LWAIT: if (ldone) begin
-                    if (u0_changed) begin
-                        reprep_r <= 1'b1;
-                        n_nxt_r <= 0;
-                        issue_k_r <= 0;
-                        union_r[~bank_r] <= {K{1'b0}};
-                        prep_on_r <= 1'b1;
-                        st_r <= ST_PREP;
-                    end else st_r <= ST_FIN;
+                    n_next_r[B_LAST] <= n_nxt_r;   // the last chain's tail has retired
+                    if (u0_changed) union_r[~bank_r] <= {K{1'b0}};
+                    st_r <= ST_FIN;
                 end
-                ST_FIN: begin
+                // the run's last step waits for its threshold passes: the state is then final
+                ST_FIN: if (steps_left_r != 16'd1 || !prun_r) begin
                     o_step_done <= 1'b1;
-                    reprep_r <= 1'b0;
                     steps_left_r <= steps_left_r - 16'd1;
                     if (steps_left_r == 16'd1) begin
                         st_r <= ST_IDLE;
@@ -430,8 +477,12 @@ module el_core #(
     // active lists, two banks per chain: {chain, bank, j} -> {k, sm}
     wire [CBITS+KBITS:0] list_raddr;
     wire [LISTW-1:0] list_rdata;
+    // a walk or drive update appends to its chain's list for the step after this one; a pass
+    // unit to its chain's list for the next step
+    wire [CBITS+KBITS:0] list_waddr = p10_prep ? {pcb_r, pbank_r, n_prep_r[KBITS-1:0]}
+                                               : {cbw_r, ~bank_r, n_nxt_r[KBITS-1:0]};
     el_ram_sdp #(.AW(CBITS + KBITS + 1), .DW(LISTW)) u_listmem (
-        .i_clk(i_clk), .i_we(append), .i_waddr({cbw_r, ~bank_r, n_nxt_r[KBITS-1:0]}), .i_wdata(append_entry),
+        .i_clk(i_clk), .i_we(append), .i_waddr(list_waddr), .i_wdata(append_entry),
         .i_raddr(list_raddr), .o_rdata(list_rdata)
     );
     // drives of the active units of this step: j -> {k, drv}
@@ -450,8 +501,8 @@ module el_core #(
     wire signed [DRVW-1:0] a_drv = drv_rdata[DRVW-1:0];
     wire       p0_v    = walk_issue | prep_issue | a0_valid_r;
     wire [1:0] p0_mode = a0_valid_r ? MODE_ACT : (walk_issue ? MODE_WALK : MODE_PREP);
-    wire [KBITS-1:0] p0_k = a0_valid_r ? a_k : issue_k_r[KBITS-1:0];
-    assign u_raddr  = {cb_r, p0_k};
+    wire [KBITS-1:0] p0_k = a0_valid_r ? a_k : (walk_issue ? issue_k_r[KBITS-1:0] : pk_r[KBITS-1:0]);
+    assign u_raddr  = {(a0_valid_r | walk_issue) ? cb_r : pcb_r, p0_k};
     assign nz_raddr = p0_k;
 
     // P1: the memories answer; their words are registered before any logic
@@ -679,7 +730,7 @@ module el_core #(
     generate
         if (LEARN != 0) begin : g_smem
             el_ram_sdp #(.AW(CBITS + KBITS + 1), .DW(WM)) u_smem (
-                .i_clk(i_clk), .i_we(sm_we), .i_waddr({~bank_r, cbw_r, p10_k}), .i_wdata(sm_wdata),
+                .i_clk(i_clk), .i_we(sm_we), .i_waddr(p10_prep ? {pbank_r, pcb_r, p10_k} : {~bank_r, cbw_r, p10_k}), .i_wdata(sm_wdata),
                 .i_raddr(sm_raddr), .o_rdata(sm_rdata)
             );
         end else begin : g_no_smem
@@ -693,9 +744,9 @@ module el_core #(
     assign u_waddr = load_u ? {i_load_idx[CBITS-1:0], i_load_k} : {cbw_r, p10_k};
     assign u_wdata = load_u ? i_load_data : p10_u;
     always @(posedge i_clk) begin
-        o_obs_valid <= (p10_update | (p10_v && p10_mode == MODE_PREP && reprep_r)) & ~i_rst;
+        o_obs_valid <= (p10_update | (p10_prep && pobs_r)) & ~i_rst;
         o_obs_prep <= ~p10_update;
-        o_obs_chain <= cbw_r;
+        o_obs_chain <= p10_prep ? pcb_r : cbw_r;
         o_obs_k <= p10_k;
         o_obs_u <= p10_u;
         o_obs_s <= p10_s;
@@ -707,11 +758,19 @@ module el_core #(
     end
     // used only once nothing is being issued, so p0_v need not be part of it
     assign unit_empty = (upipe_busy_r == {UPIPE{1'b0}});
-    // the first unit of each walk or threshold pass, followed down to P9 (P1a, P1, P2, .., P9):
-    // chains retire in order, so P10's chain (cbw_r) moves on by one when it gets there
+    // the first unit of each walk, followed down to P9 (P1a, P1, P2, .., P9): walks retire in
+    // chain order, so P10's chain (cbw_r) moves on by one when it gets there (a threshold pass
+    // unit's chain is pcb_r: one pass is in the pipeline at a time)
     reg [9:0] first_r;
-    always @(posedge i_clk) first_r <= {first_r[8:0], (walk_issue | prep_issue) & (issue_k_r == {(KBITS+1){1'b0}}) & ~i_rst};
+    always @(posedge i_clk) first_r <= {first_r[8:0], walk_issue & (issue_k_r == {(KBITS+1){1'b0}}) & ~i_rst};
     assign p9_first = first_r[9];
+    assign p10_prep = p10_v && (p10_mode == MODE_PREP);
+    always @(posedge i_clk) begin
+        if (i_rst) pbusy_r <= {PDEPTH{1'b0}};
+        else pbusy_r <= {pbusy_r[PDEPTH-2:0], prep_issue};
+    end
+    // the run's first passes, and the passes after phase L moved u0
+    assign prep_go = (st_r == ST_IDLE && start_q && steps_nz_q) || (st_r == ST_LWAIT && ldone && u0_changed);
 
     // ------------------------------------------------------------------ MAC engine
     el_mac #(
