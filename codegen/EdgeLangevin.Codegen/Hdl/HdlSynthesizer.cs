@@ -25,6 +25,20 @@ public sealed record Ice40Result(double FmaxMhz, double TargetMhz, int LogicCell
 /// </summary>
 public static class HdlSynthesizer
 {
+    /// <summary>
+    /// The yosys commands that synthesise the board top for the UP5K (synth_ice40 -dsp -spram), with
+    /// yosys's `check` run once more right after the coarse stage, where ice40_dsp has packed the
+    /// multipliers and their registers into SB_MAC16s. Why: yosys 0.23's ice40_dsp deletes a product
+    /// register it packs as a whole, so register bits above the product it packed (copies of the
+    /// product's sign when the register is wider) lose their driver; `check` names them there ("is
+    /// used but has no driver", which <see cref="YosysLogCheck"/> refuses), while synth_ice40's later
+    /// `opt -undriven` turns them into constants without a word (issue 11: the noise terms and drives
+    /// of every chip were wrong for negative values). <paramref name="output"/>: synth_ice40's output
+    /// options, e.g. "-json top.json"; <paramref name="top"/>: the top module.
+    /// </summary>
+    public static string Ice40SynthCommands(string output = "", string top = "el_top_icebreaker") =>
+        $"synth_ice40 -dsp -spram -top {top} -run :map_ram; check; synth_ice40 -dsp -spram -top {top} -run map_ram: {output}".TrimEnd();
+
     public static Ice40Result Ice40(string src, double targetMhz, CancellationToken cancel = default)
     {
         string dir = Path.Combine(src, "synth-ice40");
@@ -32,7 +46,7 @@ public static class HdlSynthesizer
         var rtl = HdlGenerator.CoreRtl.Select(f => Path.Combine(src, f)).Concat(HdlGenerator.BoardFiles(src, synthesis: true));
         // the netlist goes to a temporary name and becomes top.json only once the log shows that it is the RTL
         string pending = Path.Combine(dir, "top.pending.json"), netlist = Path.Combine(dir, "top.json");
-        string script = $"read_verilog {string.Join(" ", rtl)}; synth_ice40 -dsp -spram -top el_top_icebreaker -json {pending}";
+        string script = $"read_verilog {string.Join(" ", rtl)}; {Ice40SynthCommands($"-json {pending}")}";
         string log = Path.Combine(dir, "yosys.log");
         ToolResult y = ToolRunner.Run("yosys", ["-q", "-l", log, "-p", script], dir, cancel);
         if (!y.Ok) return new Ice40Result(0, targetMhz, 0, 0, 0, 0, false, false, "yosys failed: " + y.Tail(5));
@@ -124,7 +138,7 @@ public static class HdlSynthesizer
         var rtl = HdlGenerator.CoreRtl.Select(f => Path.Combine(src, f)).Concat(HdlGenerator.BoardFiles(src, synthesis: true));
         string log = Path.Combine(dir, "yosys.log");
         if (File.Exists(stat)) File.Delete(stat);
-        ToolResult y = ToolRunner.Run("yosys", ["-q", "-l", log, "-p", $"read_verilog {string.Join(" ", rtl)}; synth_ice40 -dsp -spram -top el_top_icebreaker; tee -q -o {stat} stat"], dir, cancel);
+        ToolResult y = ToolRunner.Run("yosys", ["-q", "-l", log, "-p", $"read_verilog {string.Join(" ", rtl)}; {Ice40SynthCommands()}; tee -q -o {stat} stat"], dir, cancel);
         if (!y.Ok || !File.Exists(stat)) throw new HdlToolException("yosys synth_ice40 failed: " + y.Tail(5));
         YosysLogCheck.Require(log);   // counts of a netlist that is not the RTL would measure the wrong chip
         return Cells(File.ReadAllText(stat));

@@ -64,7 +64,7 @@ public static class NetlistBoard
             string script = string.Join("; ",
                 $"read_verilog {string.Join(" ", rtl)}",
                 $"chparam -set CLKS_PER_BIT {ClksPerBit.ToString(CultureInfo.InvariantCulture)} el_top_icebreaker",
-                "synth_ice40 -dsp -spram -top el_top_icebreaker",
+                HdlSynthesizer.Ice40SynthCommands(),
                 "rename el_top_icebreaker el_top_netlist",
                 "chtype -map SB_PLL40_PAD el_sim_pll",
                 $"write_verilog -noattr {Path.Combine(tmp, NetlistFile)}");

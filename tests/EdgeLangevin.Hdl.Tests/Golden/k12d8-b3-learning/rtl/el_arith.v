@@ -4,7 +4,7 @@
 
 
 // Fixed-point helpers shared by the datapath, one per operation of FIXED_POINT.md.
-// Combinational; callers register their outputs.
+// Combinational (callers register their outputs), except el_kmul.
 `default_nettype none
 
 // rshr(v, N): round to nearest, ties toward +infinity, (v + 2^(N-1)) >>> N.
@@ -64,5 +64,39 @@ module el_sext #(
             assign o_v = {{(OW-IW){i_v[IW-1]}}, i_v};
         end
     endgenerate
+endmodule
+
+// Registered product of a signed constant and a signed operand: o_p = K * i_x one clock later,
+// OW bits. The register holds only the bits the product can have (XW + the bits K needs as a
+// signed number) and the sign extension to OW is wired AFTER it. Why: yosys 0.23's ice40_dsp
+// takes a product register into the SB_MAC16 and deletes the register cell whole; where the
+// register is wider than the product yosys narrowed the multiply to, its upper bits (copies of
+// the product's sign) are left without a driver and the chip reads x there (issue 11: every
+// negative noise term and drive was wrong in the -dsp netlist). Same value as a plain
+// `p <= K * i_x` into OW bits.
+module el_kmul #(
+    parameter integer KW = 16,
+    parameter signed [KW-1:0] K = 0,
+    parameter integer XW = 16,
+    parameter integer OW = KW + XW
+) (
+    input  wire i_clk,
+    input  wire signed [XW-1:0] i_x,
+    output wire signed [OW-1:0] o_p
+);
+    // bits a two's complement number needs: KW less its redundant sign bits
+    function integer sbits;
+        input signed [KW-1:0] v;
+        integer n;
+        begin
+            sbits = KW;
+            for (n = KW - 1; n >= 1; n = n - 1)
+                if (sbits == n + 1 && v[n] == v[n-1]) sbits = n;
+        end
+    endfunction
+    localparam integer PW = sbits(K) + XW;
+    reg signed [PW-1:0] p_r;
+    always @(posedge i_clk) p_r <= K * i_x;
+    el_sext #(.IW(PW), .OW(OW)) u_sx (.i_v(p_r), .o_v(o_p));
 endmodule
 

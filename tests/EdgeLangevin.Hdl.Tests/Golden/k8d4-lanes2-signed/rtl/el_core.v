@@ -329,7 +329,7 @@ module el_core #(
     // P3: noise product (DSP), u + drive
     localparam integer SUMW = WS + 3;   // u + drv - leak + noise, exact (widths checked in C#)
     reg        p3_v;  reg [1:0] p3_mode;  reg [KBITS-1:0] p3_k;  reg p3_was;
-    reg signed [WC+WE-1:0] p3_nprod;
+    wire signed [WC+WE-1:0] p3_nprod;   // NOISE_Q * p2_eta, registered (in the DSP; el_kmul says why so)
     reg signed [SUMW-1:0] p3_sum;
     reg signed [WS-1:0] p3_leak;
     wire signed [SUMW-1:0] p2_u_x, p2_drv_x, p3_leak_x;
@@ -340,10 +340,10 @@ module el_core #(
         p3_mode <= p2_mode;
         p3_k <= p2_k;
         p3_was <= ~p2_above_neg | p2_below_neg;   // |u| > u0 before this update
-        p3_nprod <= NOISE_Q * p2_eta;
         p3_sum <= p2_u_x + p2_drv_x;
         p3_leak <= p2_leak;
     end
+    el_kmul #(.KW(WC), .K(NOISE_Q), .XW(WE), .OW(WC + WE)) u_nprod (.i_clk(i_clk), .i_x(p2_eta), .o_p(p3_nprod));
 
     // P4: rounded noise term, + leak
     wire signed [WC+WE-SH_NZ:0] p3_nz;

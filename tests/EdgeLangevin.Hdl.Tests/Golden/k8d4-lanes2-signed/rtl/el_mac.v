@@ -390,10 +390,12 @@ module el_mac #(
     wire signed [WM-1:0] gm_sat;
     el_sat #(.IW(GW), .OW(WM)) u_sat_gm (.i_v(c1_g), .o_v(gm_sat));
     reg c2_v;  reg [KBITS-1:0] c2_j, c2_k;  reg signed [WM-1:0] c2_gm;
-    reg c3_v;  reg [KBITS-1:0] c3_j, c3_k;  reg signed [GPW-1:0] c3_p;
+    reg c3_v;  reg [KBITS-1:0] c3_j, c3_k;
+    wire signed [GPW-1:0] c3_p;   // GAIN_Q * c2_gm, registered (in the DSP; el_kmul says why so)
+    el_kmul #(.KW(WC), .K(GAIN_Q), .XW(WM), .OW(GPW)) u_gprod (.i_clk(i_clk), .i_x(c2_gm), .o_p(c3_p));
     always @(posedge i_clk) begin
         c2_v <= c1_v & ~i_rst;  c2_j <= c1_j;  c2_k <= c1_k;  c2_gm <= gm_sat;
-        c3_v <= c2_v & ~i_rst;  c3_j <= c2_j;  c3_k <= c2_k;  c3_p <= GAIN_Q * c2_gm;
+        c3_v <= c2_v & ~i_rst;  c3_j <= c2_j;  c3_k <= c2_k;
     end
     wire signed [GPW-SH_DRV:0] drv;
     el_rshr #(.IW(GPW), .N(SH_DRV)) u_rs_drv (.i_v(c3_p), .o_v(drv));
