@@ -150,8 +150,11 @@ module el_core #(
     reg        reprep_r;           // this threshold pass follows a change of u0
     reg        sw_start_r, learn_start_r;
     wire       sw_done, ldone, u0_changed;
+    reg        u0_changed_r;       // the MAC's u0_changed (valid a clock before ldone), a local flop
+    always @(posedge i_clk) u0_changed_r <= u0_changed;
     reg [JBITS-1:0] n_next_r [0:CHAINS-1];  // each chain's next list length
     reg [K-1:0] union_r [0:1];     // units active in some chain, per list bank
+    reg   [1:0] uclr_r;            // the banks of union_r the FSM clears, cleared on the next clock
     reg [CBITS-1:0] cbw_r;         // the chain of the unit at P10 (retiring), see p9_first
     wire       p9_first;           // P9 holds the first unit of a chain's walk or threshold pass
     reg        nz_walk_end_r;      // the clock after a walk: the next chain's generator state loads
@@ -223,6 +226,7 @@ module el_core #(
             cb_r <= 0;
             cbw_r <= B_LAST;
             reprep_r <= 1'b0;
+            uclr_r <= 2'b00;
             issue_k_r <= 0;
             bank_r <= 1'b0;
             n_cur_r <= 0;
@@ -239,6 +243,11 @@ module el_core #(
             if (act_fetch) act_j_r <= act_j_r + ONE_J;
             if (append) n_nxt_r <= n_nxt_r + ONE_J;
             if (append) union_r[~bank_r][append_k] <= 1'b1;
+            // a clear registered first (the FSM's decode fed every union_r enable, the 1-lane
+            // UP5K critical path); no append comes on that clock: the pipeline is empty then
+            uclr_r <= 2'b00;
+            if (uclr_r[0]) union_r[0] <= {K{1'b0}};
+            if (uclr_r[1]) union_r[1] <= {K{1'b0}};
             // a new chain's first unit reaches P10 on the next clock: the previous chain's count
             // (with this clock's append, its last) is final; the last chain's is stored once the
             // pipeline has drained (ST_DRAIN, the last step end). Chains follow each other in
@@ -255,7 +264,7 @@ module el_core #(
                     n_nxt_r <= 0;
                     cb_r <= 0;
                     reprep_r <= 1'b0;
-                    union_r[~bank_r] <= {K{1'b0}};
+                    uclr_r[~bank_r] <= 1'b1;
                     // one chain: wait for the generator to prime after its seed; several: it
                     // primes during the threshold passes (NZ_EARLY) or in each step's ST_NLOAD
                     st_r <= (seed_load_q && CHAINS == 1) ? ST_SEED : ST_PREP;
@@ -296,7 +305,7 @@ module el_core #(
                 ST_BEGIN: begin
                     if (cb_r == {CBITS{1'b0}}) begin
                         bank_r <= ~bank_r;
-                        union_r[bank_r] <= {K{1'b0}};
+                        uclr_r[bank_r] <= 1'b1;
                     end
                     n_cur_r <= n_next_r[cb_r];
                     // (n_nxt_r restarts at this chain's first unit, see p9_first: the chain
@@ -329,11 +338,11 @@ module el_core #(
                 end
                 // phase L and the threshold; a new u0 invalidates the next lists
                 ST_LWAIT: if (ldone) begin
-                    if (u0_changed) begin
+                    if (u0_changed_r) begin
                         reprep_r <= 1'b1;
                         n_nxt_r <= 0;
                         issue_k_r <= 0;
-                        union_r[~bank_r] <= {K{1'b0}};
+                        uclr_r[~bank_r] <= 1'b1;
                         prep_on_r <= 1'b1;
                         st_r <= ST_PREP;
                     end else st_r <= ST_FIN;
@@ -705,8 +714,11 @@ module el_core #(
         if (i_rst) upipe_busy_r <= {UPIPE{1'b0}};
         else upipe_busy_r <= {upipe_busy_r[UPIPE-2:0], p0_v};
     end
-    // used only once nothing is being issued, so p0_v need not be part of it
-    assign unit_empty = (upipe_busy_r == {UPIPE{1'b0}});
+    // (upipe_busy_r == 0) as a flop, from upipe_busy_r's next value: the 12-bit compare fed
+    // the FSM's enables (issue_k_r ...), a 1-lane UP5K critical path
+    reg unit_empty_r;
+    always @(posedge i_clk) unit_empty_r <= i_rst | ((upipe_busy_r[UPIPE-2:0] == {(UPIPE-1){1'b0}}) & ~p0_v);
+    assign unit_empty = unit_empty_r;
     // the first unit of each walk or threshold pass, followed down to P9 (P1a, P1, P2, .., P9):
     // chains retire in order, so P10's chain (cbw_r) moves on by one when it gets there
     reg [9:0] first_r;
