@@ -151,29 +151,27 @@ public sealed class DatapathModel
     /// (per-chain generator state, pointers, list lengths, and their B-way multiplexers, hence
     /// the log2 term). Measured by codegen/measure-learning-lc.sh (`hdl generate --config C --seed 7`,
     /// random non-negative model, pi 0.1, sigma 0.5, tau_x 20, tau_a 4000, async, then yosys and
-    /// `nextpnr-ice40 --pack-only`) on the RTL of main after issue-11b (the threshold on the
-    /// rounding unit's SB_MAC16s, fewer register stages), issue-11-rtl (no generator shadow, the
-    /// chains' generator states in a ring), issue-11gl (the rounding unit's hi-slice product kept:
-    /// yosys 0.23 had replaced it by a constant, so earlier syntheses were about 50 cells and one
-    /// SB_MAC16 short) and issue-11k4 (phase L's operand forced to 0 for a zero code).
+    /// `nextpnr-ice40 --pack-only`) on the RTL of issue-11t2 (main 3c8ec75 with the timing fixes of
+    /// that branch: a registered u0 change and list clears in the core, the chains' generator state
+    /// from a copy of the generator's register; before them, e.g. K16 1 lane B4 was 4810).
     /// LC measured / fit:
     /// | K | D | lanes | B | measured | fit |
     /// |---|---|---|---|---|---|
-    /// | 16 | 64 | 1 | 1 | 4574 | 4574 |
-    /// | 16 | 64 | 1 | 4 | 4810 | 4826 |
-    /// | 16 | 64 | 1 | 8 | 5083 | 5060 |
-    /// | 16 | 64 | 1 | 16 | 5462 | 5469 |
-    /// | 16 | 64 | 2 | 4 | 5308 | 5308 |
-    /// | 64 | 64 | 1 | 1 | 5305 | 5296 |
-    /// | 64 | 64 | 1 | 2 | 5391 | 5400 |
-    /// The fit's largest error on these points is 0.4 % (23 cells); three shapes left out of the
-    /// fit (K32 D64 1 lane B4: 5047, K32 D32 2 lanes B2: 5407, K64 D64 2 lanes B4: 6051) are
-    /// predicted within 0.4 %. D changes it little (the dictionary and data are in RAM).
+    /// | 16 | 64 | 1 | 1 | 4641 | 4643 |
+    /// | 16 | 64 | 1 | 4 | 4945 | 4944 |
+    /// | 16 | 64 | 1 | 8 | 5234 | 5234 |
+    /// | 16 | 64 | 1 | 16 | 5747 | 5747 |
+    /// | 16 | 64 | 2 | 4 | 5450 | 5450 |
+    /// | 64 | 64 | 1 | 1 | 5398 | 5396 |
+    /// | 64 | 64 | 1 | 2 | 5515 | 5519 |
+    /// The fit's largest error on these points is 0.1 % (4 cells); three shapes left out of the
+    /// fit (K32 D64 1 lane B4: 5250, K32 D32 2 lanes B2: 5555, K64 D64 2 lanes B4: 6208) are
+    /// predicted within 1.1 %. D changes it little (the dictionary and data are in RAM).
     /// tests/EdgeLangevin.Hdl.Tests SynthTests holds these points. Bars with 2 lanes and 4 chains
-    /// (5308) and K = 64 with 1 lane and 1 chain (5305) are just over the 5280 cells.
+    /// (5450) and K = 64 with 1 lane and 1 chain (5398) are over the 5280 cells.
     /// </summary>
     public static int EstimateLearningLogicCells(int k, int lanes, int chains) =>
-        (int)Math.Round(3807.7 + 482.2 * lanes + 15.0 * k + 43.5 * chains + 60.7 * CeilLog2(chains));
+        (int)Math.Round(3829.3 + 506.4 * lanes + 15.7 * k + 55.8 * chains + 66.8 * CeilLog2(chains));
 
     /// <summary>
     /// Refuses (exit 2) a learning design whose estimated logic cells exceed the UP5K's, before

@@ -154,8 +154,11 @@ module el_core #(
     reg [CBITS-1:0] cb_r;          // the chain whose step (or threshold pass) runs
     reg        sw_start_r, learn_start_r;
     wire       sw_done, ldone, u0_changed;
+    reg        u0_changed_r;       // the MAC's u0_changed (valid a clock before ldone), a local flop
+    always @(posedge i_clk) u0_changed_r <= u0_changed;
     reg [JBITS-1:0] n_next_r [0:CHAINS-1];  // each chain's next list length
     reg [K-1:0] union_r [0:1];     // units active in some chain, per list bank
+    reg   [1:0] uclr_r;            // the banks of union_r the FSM clears, cleared on the next clock
     reg [CBITS-1:0] cbw_r;         // the chain of the unit at P10 (retiring), see p9_first
     wire       p9_first;           // P9 holds the first unit of a chain's walk or threshold pass
     reg        nz_walk_end_r;      // the clock after a walk: the next chain's generator state loads
@@ -260,6 +263,7 @@ module el_core #(
             prun_r <= 1'b0;
             pobs_r <= 1'b0;
             lready_r <= {CHAINS{1'b0}};
+            uclr_r <= 2'b00;
             issue_k_r <= 0;
             bank_r <= 1'b0;
             n_cur_r <= 0;
@@ -274,6 +278,13 @@ module el_core #(
             step_end_r <= step_end && !step_end_r;
             a0_valid_r <= act_fetch;
             if (act_fetch) act_j_r <= act_j_r + ONE_J;
+            // a clear registered first (the FSM's decode fed every union_r enable, the 1-lane
+            // UP5K critical path); it lands a clock after the FSM asks for it, before any append
+            // to that bank (a walk's or pass's first append is >= 12 clocks after its start), and
+            // an append on the same clock is kept (the appends below come after it)
+            uclr_r <= 2'b00;
+            if (uclr_r[0]) union_r[0] <= {K{1'b0}};
+            if (uclr_r[1]) union_r[1] <= {K{1'b0}};
             if (append & ~p10_prep) n_nxt_r <= n_nxt_r + ONE_J;
             if (append & ~p10_prep) union_r[~bank_r][append_k] <= 1'b1;
             if (append & p10_prep) union_r[pbank_r][append_k] <= 1'b1;
@@ -319,7 +330,7 @@ module el_core #(
                     issue_k_r <= 0;
                     n_nxt_r <= 0;
                     cb_r <= 0;
-                    union_r[~bank_r] <= {K{1'b0}};
+                    uclr_r[~bank_r] <= 1'b1;
                     // the threshold passes start (prep_go); one chain: wait for the generator to
                     // prime after its seed as well; several: it primes during the passes (NZ_EARLY)
                     // or in each step's ST_NLOAD
@@ -341,7 +352,7 @@ module el_core #(
                 ST_BEGIN: if (lready_r[cb_r]) begin
                     if (cb_r == {CBITS{1'b0}}) begin
                         bank_r <= ~bank_r;
-                        union_r[bank_r] <= {K{1'b0}};
+                        uclr_r[bank_r] <= 1'b1;
                     end
                     n_cur_r <= n_next_r[cb_r];
                     // (n_nxt_r restarts at this chain's first unit, see p9_first: the chain
@@ -382,7 +393,7 @@ module el_core #(
                 // (with the passes started by prep_go; they run on into the next step)
                 ST_LWAIT: if (ldone) begin
                     n_next_r[B_LAST] <= n_nxt_r;   // the last chain's tail has retired
-                    if (u0_changed) union_r[~bank_r] <= {K{1'b0}};
+                    if (u0_changed_r) uclr_r[~bank_r] <= 1'b1;
                     st_r <= ST_FIN;
                 end
                 // the run's last step waits for its threshold passes: the state is then final
@@ -756,8 +767,11 @@ module el_core #(
         if (i_rst) upipe_busy_r <= {UPIPE{1'b0}};
         else upipe_busy_r <= {upipe_busy_r[UPIPE-2:0], p0_v};
     end
-    // used only once nothing is being issued, so p0_v need not be part of it
-    assign unit_empty = (upipe_busy_r == {UPIPE{1'b0}});
+    // (upipe_busy_r == 0) as a flop, from upipe_busy_r's next value: the 12-bit compare fed
+    // the FSM's enables (issue_k_r ...), a 1-lane UP5K critical path
+    reg unit_empty_r;
+    always @(posedge i_clk) unit_empty_r <= i_rst | ((upipe_busy_r[UPIPE-2:0] == {(UPIPE-1){1'b0}}) & ~p0_v);
+    assign unit_empty = unit_empty_r;
     // the first unit of each walk, followed down to P9 (P1a, P1, P2, .., P9): walks retire in
     // chain order, so P10's chain (cbw_r) moves on by one when it gets there (a threshold pass
     // unit's chain is pcb_r: one pass is in the pipeline at a time)
@@ -770,7 +784,7 @@ module el_core #(
         else pbusy_r <= {pbusy_r[PDEPTH-2:0], prep_issue};
     end
     // the run's first passes, and the passes after phase L moved u0
-    assign prep_go = (st_r == ST_IDLE && start_q && steps_nz_q) || (st_r == ST_LWAIT && ldone && u0_changed);
+    assign prep_go = (st_r == ST_IDLE && start_q && steps_nz_q) || (st_r == ST_LWAIT && ldone && u0_changed_r);
 
     // ------------------------------------------------------------------ MAC engine
     el_mac #(

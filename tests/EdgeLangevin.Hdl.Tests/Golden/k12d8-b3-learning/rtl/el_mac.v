@@ -96,7 +96,9 @@ module el_mac #(
     // learning: i_lseed_load (with the core's seed load) reseeds the learner stream, resets
     // the data pointer and the step count; i_switch decides the switching of one step
     // (CHAINS cycles); i_learn runs phase L and the threshold (units in i_union, codes from
-    // o_sm_raddr = {bank, chain, k}); o_u0 is the threshold, o_u0_changed pulses with o_ldone
+    // o_sm_raddr = {bank, chain, k}); o_u0 is the threshold; o_u0_changed says whether the
+    // pass changes it, valid from the clock before o_ldone's pulse until the next pass (the core
+    // registers it: its enables are then fed from a local flop, not from the MAC)
     input  wire                   i_lseed_load,
     input  wire            [31:0] i_lseed,
     input  wire                   i_switch,
@@ -412,7 +414,7 @@ module el_mac #(
     wire [RBITS+KBITS-1:0] lw_addr;
     wire [WA-1:0]   lw_data;
     reg [LBITS-1:0] peek_lane_r;
-    always @(posedge i_clk) peek_lane_r <= i_load_lane;
+    always @(posedge i_clk) if (i_peek) peek_lane_r <= i_load_lane;
     assign o_peek_data = dict_flat[peek_lane_r*WA +: WA];   // the word one cycle after i_peek
     // the datum chain i_chain reads (stable through its step)
     reg [PBITS-1:0] ptr_r [0:CHAINS-1];
@@ -463,13 +465,16 @@ module el_mac #(
                 dict_wdata_r <= i_load_data[WA-1:0];
             end
             // phase L: the rounding unit reads and writes this lane's words (never both in
-            // one cycle, see WLAT); otherwise the load port or the MAC's read
+            // one cycle, see WLAT); otherwise the load port or the MAC's read. When the MAC
+            // does not read (m1_v low) the memory reads at the load port's address, so the
+            // board's peek (only while idle) needs no select of its own: selected by the
+            // core's idle & i_peek, it was the 1-lane UP5K critical path (25.6 ns, 18.7 of it
+            // routing). A read nobody asked for is ignored (m2 and phase L have valid bits).
             wire lw_here = lw_v && (lw_lane == l[LBITS-1:0]);
             wire lr_here = lr_v && (lr_lane == l[LBITS-1:0]);
-            wire peek_here = i_peek && sel;
             wire dict_we = dict_we_r | lw_here;
             wire [RBITS+KBITS-1:0] dict_addr = dict_we_r ? dict_waddr_r : lw_here ? lw_addr : lr_here ? lr_addr
-                                             : peek_here ? {i_load_row, i_load_k} : {m1_i, m1_k};
+                                             : m1_v ? {m1_i, m1_k} : {i_load_row, i_load_k};
             wire [WA-1:0] dict_rdata;
             el_ram_sp #(.AW(RBITS + KBITS), .DW(WA), .RAM_STYLE(DICT_STYLE)) u_dict (
                 .i_clk(i_clk), .i_we(dict_we), .i_addr(dict_addr), .i_wdata(dict_we_r ? dict_wdata_r : lw_data),
@@ -921,7 +926,7 @@ module el_mac #(
     // u0 + ph + c: c enters as the carry out of an extra bit 0 (1 + c)
     wire [UNW:0] u0_sum2 = {u0_x, 1'b1} + {th_q_x, th_c};
     // the sum u0 + change registered in state 5, its clamp to [0, U0_MAX] by the sign bit and the
-    // bits above U0_MAX's (no magnitude comparators) in state 6, so that state 7 only compares and
+    // bits above U0_MAX's (no magnitude comparators) in state 6, so that state 7 only
     // writes: o_u0 and th_q hold still from the end of state 4 until state 7 writes o_u0 (the add,
     // clamp, compare and write in one cycle was ~41 ns, 18.7 MHz on the UP5K; the add and the
     // clamp in one, 33.6 ns once the switching and the unit scan were pipelined)
@@ -930,9 +935,15 @@ module el_mac #(
     wire u0_over = |u0_new[UNW-2:WS-1];
     reg signed [WS-1:0] u0_clamped;
 
+    // the change, decided in state 6 beside the clamp (clamp(u0_new) != o_u0 without the
+    // clamped value), so that it is a flop one clock before o_ldone: compared in state 7 it fed
+    // the core's list enables straight from here, the 1-lane UP5K critical path (seeds 1-2,
+    // 24.7 / 24.3 ns, 19 ns of it routing)
+    wire u0_chg6 = th_nz && (u0_neg ? (o_u0 != {WS{1'b0}}) : u0_over ? (o_u0 != U0_MAX[WS-1:0])
+                                                            : (u0_new[WS-1:0] != o_u0));
+
     always @(posedge i_clk) begin
         o_ldone <= 1'b0;
-        o_u0_changed <= 1'b0;
         sw_done_r <= 1'b0;
         if (i_rst) begin
             rnd_r <= 32'd1;
@@ -944,6 +955,7 @@ module el_mac #(
             sync_cnt_r <= 32'd0;
             th_r <= 3'd0;
             o_u0 <= U0_INIT;
+            o_u0_changed <= 1'b0;
         end else begin
             if (i_lseed_load) begin
                 rnd_r <= (i_lseed == 32'd0) ? 32'd1 : i_lseed;
@@ -992,10 +1004,13 @@ module el_mac #(
                     th_r <= 3'd5;
                 end
                 3'd5: begin u0_new <= u0_sum2[UNW:1]; th_r <= 3'd6; end
-                3'd6: begin u0_clamped <= u0_neg ? {WS{1'b0}} : u0_over ? U0_MAX[WS-1:0] : u0_new[WS-1:0]; th_r <= 3'd7; end
+                3'd6: begin
+                    u0_clamped <= u0_neg ? {WS{1'b0}} : u0_over ? U0_MAX[WS-1:0] : u0_new[WS-1:0];
+                    o_u0_changed <= u0_chg6;
+                    th_r <= 3'd7;
+                end
                 default: begin   // 7: the new threshold; phase L ends in this cycle
                     if (th_nz) o_u0 <= u0_clamped;
-                    o_u0_changed <= th_nz && (u0_clamped != o_u0);
                     o_ldone <= 1'b1;
                     thr_sum_r <= {TSUMW{1'b0}};
                     th_r <= 3'd0;

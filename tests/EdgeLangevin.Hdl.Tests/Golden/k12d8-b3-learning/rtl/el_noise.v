@@ -198,6 +198,16 @@ module el_noise (
 
     assign o_ready = (prime_r == 3'd0);
     assign o_eta = eta_r;
-    assign o_state = x_r;
+    // o_state from a copy of x_r: the chains' state ring in el_core (read here, and feeding the
+    // seed mux) pulled x_r away from its XOR trees, and the x_r -> w3 -> x_r loop was the
+    // 1-lane UP5K critical path (25.2 ns, 17.7 of it routing). The copy's power-up value only
+    // keeps yosys from merging it back into x_r (opt_merge keeps flops of unlike init apart);
+    // the UP5K's flops all power up 0, so on the chip the copy equals x_r from power-up on.
+    reg [31:0] x_copy_r = 32'd0;
+    always @(posedge i_clk) begin
+        if (i_seed_load) x_copy_r <= (i_seed == 32'd0) ? 32'd1 : i_seed;
+        else if (advance) x_copy_r <= w3;
+    end
+    assign o_state = x_copy_r;
 endmodule
 

@@ -476,8 +476,11 @@ module el_core #(
         if (i_rst) upipe_busy_r <= {UPIPE{1'b0}};
         else upipe_busy_r <= {upipe_busy_r[UPIPE-2:0], p0_v};
     end
-    // used only once nothing is being issued, so p0_v need not be part of it
-    assign unit_empty = (upipe_busy_r == {UPIPE{1'b0}});
+    // (upipe_busy_r == 0) as a flop, from upipe_busy_r's next value: the 12-bit compare fed
+    // the FSM's enables (issue_k_r ...), a 1-lane UP5K critical path
+    reg unit_empty_r;
+    always @(posedge i_clk) unit_empty_r <= i_rst | ((upipe_busy_r[UPIPE-2:0] == {(UPIPE-1){1'b0}}) & ~p0_v);
+    assign unit_empty = unit_empty_r;
 
     // ------------------------------------------------------------------ MAC engine
     el_mac #(
