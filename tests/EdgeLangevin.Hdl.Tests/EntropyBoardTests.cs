@@ -296,6 +296,54 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         Assert.True(BoardHealth.Parse(raw.AsSpan(130, 16)).RawBitsTested >= 1024);
     }
 
+    /// <summary>
+    /// The acknowledgement mailbox and el_entropy_ctl share the transmitter. An 'H' kept while a run replies,
+    /// and an unknown command byte timed (+delay_clks) to reach the top's registered receiver on the very
+    /// clock its FSM is back in C_CMD after the run's reply: the top answers '?' (the acknowledgement waits:
+    /// the reply's last byte is still on the line) and then, in C_ENT, lets the kept 'H' be answered. Both
+    /// reach the host, '?' first. (Before: el_entropy_ctl started the 'H' from that same clock while the
+    /// top stayed in C_CMD, and sent its 'h' on the clock the transmitter became free, one clock before
+    /// the acknowledgement, which the busy transmitter then dropped.)
+    /// </summary>
+    [Fact]
+    public void An_acknowledgement_and_a_kept_health_reply_due_on_the_same_clock_both_reach_the_host()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        HdlProject p = EntropyProject(NoiseMode.Seeded);
+        const int steps = 2;
+        VectorSet v = TestVectors.Generate(p.Model, p.Parameters.Format, p.Config.Inference, steps, 21);
+        byte[] host = BoardProtocol.LoadDictionary(p.Parameters.DictionaryRowMajor)
+            .Concat(BoardProtocol.LoadX(v.X)).Concat(BoardProtocol.LoadU(v.UInit))
+            .Concat(BoardProtocol.Seed(v.GeneratorSeed)).Concat(BoardProtocol.Run(steps))
+            .Concat(EntropyProtocol.Health()).Append((byte)'Z').ToArray();
+        int z = host.Length - 1;
+        int runReply = 5 + BoardProtocol.ReplyBytes(16);
+        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
+        string src = verifier.Sources(p.Datapath);
+
+        // without a delay the 'Z' comes during the run and is lost (as the protocol says); find the clock of
+        // its registered byte and the first clock in C_CMD (0) after the reply (C_SEND, 3)
+        var (probe, probeLog) = verifier.SimulateBoardLog(src, host, runReply + 17, ["+log_link=1"]);
+        Assert.Equal((byte)'h', probe[runReply]);
+        long zClock = LogValues(probeLog, "RXQ")[^1][0];
+        long[][] states = LogValues(probeLog, "ST");
+        int send = Array.FindLastIndex(states, s => s[1] == 3);
+        Assert.True(send >= 0 && send + 1 < states.Length && states[send + 1][1] == 0, "the run's reply did not end in C_CMD");
+        long cmdClock = states[send + 1][0];
+        Assert.True(cmdClock > zClock, $"the 'Z' ({zClock}) came after the reply ended ({cmdClock})");
+
+        var (reply, log) = verifier.SimulateBoardLog(src, host, runReply + 18,
+            ["+log_link=1", $"+delay_at={z}", $"+delay_clks={cmdClock - zClock}", "+max_wait=100000"]);
+        Assert.Equal(cmdClock, LogValues(log, "RXQ")[^1][0]);   // the window was hit
+        Assert.Equal(probe[..runReply], reply[..Math.Min(runReply, reply.Length)]);
+        Assert.True(reply.Length == runReply + 18, $"{reply.Length - runReply} bytes after the run's reply, not 18 ('?', 'h' and 16)");
+        Assert.Equal((byte)'?', reply[runReply]);
+        Assert.Equal((byte)'h', reply[runReply + 1]);
+        Assert.Equal(1, BoardHealth.Parse(reply.AsSpan(runReply + 2, 16)).Mode);
+        // the top waited in C_ENT (4) while the 'H' was answered
+        Assert.Contains(LogValues(log, "ST"), s => s[0] > cmdClock && s[1] == 4);
+    }
+
     [Theory]
     [InlineData(NoiseMode.Seeded)]
     [InlineData(NoiseMode.Physical)]
