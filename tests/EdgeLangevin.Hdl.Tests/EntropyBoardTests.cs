@@ -218,6 +218,27 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         Assert.Equal((NoiseHealthStatus.RepetitionCount, 2, 1), (f.Status, f.Mode, f.Failures));
     }
 
+    /// <summary>
+    /// A design without the entropy source whose host never sends 'S': the first run draws the words of the
+    /// generator seeded with 1 (as if 'S' 1 had come), the C# core's result with those words. (Before, the
+    /// generator ran from its power-up state: x in Icarus, 0 on the iCE40, where xorshift stays at 0.)
+    /// </summary>
+    [Fact]
+    public void A_design_never_seeded_runs_from_the_generator_seeded_with_1()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        HdlProject p = HdlTestConfigs.Project(16, 8, 2, Variant.Signed, seed: 21);
+        const int steps = 3;
+        VectorSet v = TestVectors.Generate(p.Model, p.Parameters.Format, p.Config.Inference, steps, 21);
+        byte[] host = BoardProtocol.LoadDictionary(p.Parameters.DictionaryRowMajor)
+            .Concat(BoardProtocol.LoadX(v.X)).Concat(BoardProtocol.LoadU(v.UInit)).Concat(BoardProtocol.Run(steps)).ToArray();   // no 'S'
+        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
+        var (reply, _) = verifier.SimulateBoardLog(verifier.Sources(p.Datapath), host, 4 + BoardProtocol.ReplyBytes(16), ["+max_wait=1000000"]);
+        var generator = new GaussianNoise(1, 1);
+        int[] seeded1 = Enumerable.Range(0, steps * 16).Select(_ => generator.Next(0)).ToArray();
+        AssertCoreResult(p, v, steps, seeded1, reply, "axur");
+    }
+
     private static long[][] LogValues(string log, string tag) =>
         log.Split('\n').Where(l => l.StartsWith(tag + " ", StringComparison.Ordinal))
             .Select(l => l[(tag.Length + 1)..].Trim().Split(' ').Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray()).ToArray();
@@ -230,7 +251,7 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
     }
 
     /// <summary>The board's reply to the run equals the C# core (LangevinSolver) run with <paramref name="eta"/> as its noise words.</summary>
-    private static void AssertCoreResult(HdlProject p, VectorSet v, int steps, int[] eta, ReadOnlySpan<byte> reply)
+    private static void AssertCoreResult(HdlProject p, VectorSet v, int steps, int[] eta, ReadOnlySpan<byte> reply, string acks = "axusr")
     {
         int k = p.Model.K;
         var solver = new LangevinSolver(v.Parameters.Step, v.Parameters.DictionaryRowMajor, p.Model.D, k, 1, v.RunSeed);
@@ -239,8 +260,8 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         Array.Copy(v.MInit, solver.Workspace.M, k);
         solver.ExternalNoise = new Replay(eta);
         for (int t = 0; t < steps; t++) solver.Step();
-        Assert.Equal("axusr"u8.ToArray(), reply[..5].ToArray());
-        var (codes, states) = BoardProtocol.ParseReply(reply[5..], k);
+        Assert.Equal(acks, System.Text.Encoding.ASCII.GetString(reply[..acks.Length]));
+        var (codes, states) = BoardProtocol.ParseReply(reply[acks.Length..], k);
         Assert.Equal(solver.Workspace.U.Take(k).ToArray(), states);
         Assert.Equal(Enumerable.Range(0, k).Select(j => (int)solver.CodeQ(0, j)).ToArray(), codes);
     }
