@@ -84,7 +84,7 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Physical mode in a learning design (Icarus board top, behavioural rings, a raw bit every 2 clocks;
+    /// Physical mode in a learning design (the board top under Icarus and Verilator, behavioural rings, a raw bit every 2 clocks;
     /// K = 8, D = 8, 2 chains, 3 learning steps; a claimed 1 bit per raw bit and 2 raw bits per conditioned
     /// bit, so that a word takes 432 clocks instead of 1728 and the test stays short): every chain's step draws 8 consecutive words of the C#
     /// PhysicalGaussianNoise mapping of the logged raw bits, and the dictionary and u0 that 'Q' reads back
@@ -94,10 +94,12 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
     /// state follows its walks in physical mode too), which are the deterministic run's noise words there;
     /// the result again equals the learner's with the words drawn.
     /// </summary>
-    [Fact]
-    public void Physical_mode_in_a_learning_design_learns_with_the_csharp_mapping_and_falls_back_to_each_chains_generator()
+    [Theory]
+    [InlineData(HdlSimulator.Icarus)]
+    [InlineData(HdlSimulator.Verilator)]
+    public void Physical_mode_in_a_learning_design_learns_with_the_csharp_mapping_and_falls_back_to_each_chains_generator(HdlSimulator sim)
     {
-        HdlTestConfigs.RequireTools("iverilog");
+        HdlTestConfigs.RequireTools(sim == HdlSimulator.Icarus ? "iverilog" : "verilator");
         HdlProject p = HdlTestConfigs.FromConfig("""
             {"inference": {"dt": 1, "tau_u": 10, "temperature": 1},
              "vectors": {"problem": "random", "variant": "signed", "k": 8, "d": 8, "pi": 0.3, "sigma": 0.5, "data_count": 4, "checkpoint_every": 40},
@@ -119,7 +121,7 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
 
         // 'Q' (and the 'H' behind it) only after the 'l'
         (byte[] Reply, string Log) Run(params string[] plusargs) =>
-            verifier.SimulateBoardLog(src, host, replyBytes, ["+log_noise=1", .. plusargs], default, holdAt: query, holdFor: 5);
+            verifier.SimulateBoardLog(src, host, replyBytes, ["+log_noise=1", .. plusargs], default, holdAt: query, holdFor: 5, sim: sim);
         // chain-steps before physicalUntil draw K consecutive words of the C# mapping (the index of the
         // first returned), the later ones their chain's generator words at that step (-1)
         int[] Check(byte[] reply, string log, int physicalUntil)
