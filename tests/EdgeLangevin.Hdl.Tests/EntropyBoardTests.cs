@@ -41,10 +41,7 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         HdlProject p = EntropyProject(NoiseMode.Physical, sampleDiv: 2);
         const int steps = 3, k = 16;
         VectorSet v = TestVectors.Generate(p.Model, p.Parameters.Format, p.Config.Inference, steps, 21);
-        byte[] host = BoardProtocol.LoadDictionary(p.Parameters.DictionaryRowMajor)
-            .Concat(BoardProtocol.LoadX(v.X)).Concat(BoardProtocol.LoadU(v.UInit))
-            .Concat(BoardProtocol.Seed(v.GeneratorSeed)).Concat(BoardProtocol.Run(steps))
-            .Concat(EntropyProtocol.Health()).ToArray();
+        byte[] host = HostRunThenHealth(p, v, steps);
         int runReply = 5 + BoardProtocol.ReplyBytes(k);
         var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
         string src = verifier.Sources(p.Datapath);
@@ -241,6 +238,13 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         AssertCoreResult(p, v, steps, seeded1, reply, "axur");
     }
 
+    /// <summary>The host's bytes for an inference run: A, X, U, 'S' with the vectors' seed, 'R', then 'H'.</summary>
+    private static byte[] HostRunThenHealth(HdlProject p, VectorSet v, int steps) =>
+        BoardProtocol.LoadDictionary(p.Parameters.DictionaryRowMajor)
+            .Concat(BoardProtocol.LoadX(v.X)).Concat(BoardProtocol.LoadU(v.UInit))
+            .Concat(BoardProtocol.Seed(v.GeneratorSeed)).Concat(BoardProtocol.Run(steps))
+            .Concat(EntropyProtocol.Health()).ToArray();
+
     private static long[][] LogValues(string log, string tag) =>
         log.Split('\n').Where(l => l.StartsWith(tag + " ", StringComparison.Ordinal))
             .Select(l => l[(tag.Length + 1)..].Trim().Split(' ').Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray()).ToArray();
@@ -283,10 +287,7 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         VectorSet v = TestVectors.Generate(p.Model, p.Parameters.Format, p.Config.Inference, steps, 21);
         // the simulated host sends every byte at once; the board keeps one arg-less command ('H')
         // that arrives while it is busy, so 'H' may follow 'R' at once, and the rest go in their own runs
-        byte[] host = BoardProtocol.LoadDictionary(p.Parameters.DictionaryRowMajor)
-            .Concat(BoardProtocol.LoadX(v.X)).Concat(BoardProtocol.LoadU(v.UInit))
-            .Concat(BoardProtocol.Seed(v.GeneratorSeed)).Concat(BoardProtocol.Run(steps))
-            .Concat(EntropyProtocol.Health()).ToArray();
+        byte[] host = HostRunThenHealth(p, v, steps);
         int runReply = 5 + BoardProtocol.ReplyBytes(16);
         var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
         string src = verifier.Sources(p.Datapath);
@@ -335,10 +336,7 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         HdlProject p = EntropyProject(NoiseMode.Seeded);
         const int steps = 2;
         VectorSet v = TestVectors.Generate(p.Model, p.Parameters.Format, p.Config.Inference, steps, 21);
-        byte[] host = BoardProtocol.LoadDictionary(p.Parameters.DictionaryRowMajor)
-            .Concat(BoardProtocol.LoadX(v.X)).Concat(BoardProtocol.LoadU(v.UInit))
-            .Concat(BoardProtocol.Seed(v.GeneratorSeed)).Concat(BoardProtocol.Run(steps))
-            .Concat(EntropyProtocol.Health()).Append((byte)'Z').ToArray();
+        byte[] host = HostRunThenHealth(p, v, steps).Append((byte)'Z').ToArray();
         int z = host.Length - 1;
         int runReply = 5 + BoardProtocol.ReplyBytes(16);
         var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
