@@ -41,10 +41,7 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         HdlProject p = EntropyProject(NoiseMode.Physical, sampleDiv: 2);
         const int steps = 3, k = 16;
         VectorSet v = TestVectors.Generate(p.Model, p.Parameters.Format, p.Config.Inference, steps, 21);
-        byte[] host = BoardProtocol.LoadDictionary(p.Parameters.DictionaryRowMajor)
-            .Concat(BoardProtocol.LoadX(v.X)).Concat(BoardProtocol.LoadU(v.UInit))
-            .Concat(BoardProtocol.Seed(v.GeneratorSeed)).Concat(BoardProtocol.Run(steps))
-            .Concat(EntropyProtocol.Health()).ToArray();
+        byte[] host = HostRunThenHealth(p, v, steps);
         int runReply = 5 + BoardProtocol.ReplyBytes(k);
         var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
         string src = verifier.Sources(p.Datapath);
@@ -84,7 +81,7 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Physical mode in a learning design (Icarus board top, behavioural rings, a raw bit every 2 clocks;
+    /// Physical mode in a learning design (the board top under Icarus and Verilator, behavioural rings, a raw bit every 2 clocks;
     /// K = 8, D = 8, 2 chains, 3 learning steps; a claimed 1 bit per raw bit and 2 raw bits per conditioned
     /// bit, so that a word takes 432 clocks instead of 1728 and the test stays short): every chain's step draws 8 consecutive words of the C#
     /// PhysicalGaussianNoise mapping of the logged raw bits, and the dictionary and u0 that 'Q' reads back
@@ -94,10 +91,12 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
     /// state follows its walks in physical mode too), which are the deterministic run's noise words there;
     /// the result again equals the learner's with the words drawn.
     /// </summary>
-    [Fact]
-    public void Physical_mode_in_a_learning_design_learns_with_the_csharp_mapping_and_falls_back_to_each_chains_generator()
+    [Theory]
+    [InlineData(HdlSimulator.Icarus)]
+    [InlineData(HdlSimulator.Verilator)]
+    public void Physical_mode_in_a_learning_design_learns_with_the_csharp_mapping_and_falls_back_to_each_chains_generator(HdlSimulator sim)
     {
-        HdlTestConfigs.RequireTools("iverilog");
+        HdlTestConfigs.RequireTools(sim == HdlSimulator.Icarus ? "iverilog" : "verilator");
         HdlProject p = HdlTestConfigs.FromConfig("""
             {"inference": {"dt": 1, "tau_u": 10, "temperature": 1},
              "vectors": {"problem": "random", "variant": "signed", "k": 8, "d": 8, "pi": 0.3, "sigma": 0.5, "data_count": 4, "checkpoint_every": 40},
@@ -119,7 +118,7 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
 
         // 'Q' (and the 'H' behind it) only after the 'l'
         (byte[] Reply, string Log) Run(params string[] plusargs) =>
-            verifier.SimulateBoardLog(src, host, replyBytes, ["+log_noise=1", .. plusargs], default, holdAt: query, holdFor: 5);
+            verifier.SimulateBoardLog(src, host, replyBytes, ["+log_noise=1", .. plusargs], default, holdAt: query, holdFor: 5, sim: sim);
         // chain-steps before physicalUntil draw K consecutive words of the C# mapping (the index of the
         // first returned), the later ones their chain's generator words at that step (-1)
         int[] Check(byte[] reply, string log, int physicalUntil)
@@ -218,6 +217,34 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         Assert.Equal((NoiseHealthStatus.RepetitionCount, 2, 1), (f.Status, f.Mode, f.Failures));
     }
 
+    /// <summary>
+    /// A design without the entropy source whose host never sends 'S': the first run draws the words of the
+    /// generator seeded with 1 (as if 'S' 1 had come), the C# core's result with those words. (Before, the
+    /// generator ran from its power-up state: x in Icarus, 0 on the iCE40, where xorshift stays at 0.)
+    /// </summary>
+    [Fact]
+    public void A_design_never_seeded_runs_from_the_generator_seeded_with_1()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        HdlProject p = HdlTestConfigs.Project(16, 8, 2, Variant.Signed, seed: 21);
+        const int steps = 3;
+        VectorSet v = TestVectors.Generate(p.Model, p.Parameters.Format, p.Config.Inference, steps, 21);
+        byte[] host = BoardProtocol.LoadDictionary(p.Parameters.DictionaryRowMajor)
+            .Concat(BoardProtocol.LoadX(v.X)).Concat(BoardProtocol.LoadU(v.UInit)).Concat(BoardProtocol.Run(steps)).ToArray();   // no 'S'
+        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
+        var (reply, _) = verifier.SimulateBoardLog(verifier.Sources(p.Datapath), host, 4 + BoardProtocol.ReplyBytes(16), ["+max_wait=1000000"]);
+        var generator = new GaussianNoise(1, 1);
+        int[] seeded1 = Enumerable.Range(0, steps * 16).Select(_ => generator.Next(0)).ToArray();
+        AssertCoreResult(p, v, steps, seeded1, reply, "axur");
+    }
+
+    /// <summary>The host's bytes for an inference run: A, X, U, 'S' with the vectors' seed, 'R', then 'H'.</summary>
+    private static byte[] HostRunThenHealth(HdlProject p, VectorSet v, int steps) =>
+        BoardProtocol.LoadDictionary(p.Parameters.DictionaryRowMajor)
+            .Concat(BoardProtocol.LoadX(v.X)).Concat(BoardProtocol.LoadU(v.UInit))
+            .Concat(BoardProtocol.Seed(v.GeneratorSeed)).Concat(BoardProtocol.Run(steps))
+            .Concat(EntropyProtocol.Health()).ToArray();
+
     private static long[][] LogValues(string log, string tag) =>
         log.Split('\n').Where(l => l.StartsWith(tag + " ", StringComparison.Ordinal))
             .Select(l => l[(tag.Length + 1)..].Trim().Split(' ').Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray()).ToArray();
@@ -230,7 +257,7 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
     }
 
     /// <summary>The board's reply to the run equals the C# core (LangevinSolver) run with <paramref name="eta"/> as its noise words.</summary>
-    private static void AssertCoreResult(HdlProject p, VectorSet v, int steps, int[] eta, ReadOnlySpan<byte> reply)
+    private static void AssertCoreResult(HdlProject p, VectorSet v, int steps, int[] eta, ReadOnlySpan<byte> reply, string acks = "axusr")
     {
         int k = p.Model.K;
         var solver = new LangevinSolver(v.Parameters.Step, v.Parameters.DictionaryRowMajor, p.Model.D, k, 1, v.RunSeed);
@@ -239,8 +266,8 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         Array.Copy(v.MInit, solver.Workspace.M, k);
         solver.ExternalNoise = new Replay(eta);
         for (int t = 0; t < steps; t++) solver.Step();
-        Assert.Equal("axusr"u8.ToArray(), reply[..5].ToArray());
-        var (codes, states) = BoardProtocol.ParseReply(reply[5..], k);
+        Assert.Equal(acks, System.Text.Encoding.ASCII.GetString(reply[..acks.Length]));
+        var (codes, states) = BoardProtocol.ParseReply(reply[acks.Length..], k);
         Assert.Equal(solver.Workspace.U.Take(k).ToArray(), states);
         Assert.Equal(Enumerable.Range(0, k).Select(j => (int)solver.CodeQ(0, j)).ToArray(), codes);
     }
@@ -260,10 +287,7 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         VectorSet v = TestVectors.Generate(p.Model, p.Parameters.Format, p.Config.Inference, steps, 21);
         // the simulated host sends every byte at once; the board keeps one arg-less command ('H')
         // that arrives while it is busy, so 'H' may follow 'R' at once, and the rest go in their own runs
-        byte[] host = BoardProtocol.LoadDictionary(p.Parameters.DictionaryRowMajor)
-            .Concat(BoardProtocol.LoadX(v.X)).Concat(BoardProtocol.LoadU(v.UInit))
-            .Concat(BoardProtocol.Seed(v.GeneratorSeed)).Concat(BoardProtocol.Run(steps))
-            .Concat(EntropyProtocol.Health()).ToArray();
+        byte[] host = HostRunThenHealth(p, v, steps);
         int runReply = 5 + BoardProtocol.ReplyBytes(16);
         var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
         string src = verifier.Sources(p.Datapath);
@@ -294,6 +318,51 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         Assert.Null(HealthTestVerifier.Expected(bits, p.Datapath.Settings.Entropy.Health).FirstDetection);
         Assert.Equal((byte)'h', raw[129]);
         Assert.True(BoardHealth.Parse(raw.AsSpan(130, 16)).RawBitsTested >= 1024);
+    }
+
+    /// <summary>
+    /// The acknowledgement mailbox and el_entropy_ctl share the transmitter. An 'H' kept while a run replies,
+    /// and an unknown command byte timed (+delay_clks) to reach the top's registered receiver on the very
+    /// clock its FSM is back in C_CMD after the run's reply: the top answers '?' (the acknowledgement waits:
+    /// the reply's last byte is still on the line) and then, in C_ENT, lets the kept 'H' be answered. Both
+    /// reach the host, '?' first. (Before: el_entropy_ctl started the 'H' from that same clock while the
+    /// top stayed in C_CMD, and sent its 'h' on the clock the transmitter became free, one clock before
+    /// the acknowledgement, which the busy transmitter then dropped.)
+    /// </summary>
+    [Fact]
+    public void An_acknowledgement_and_a_kept_health_reply_due_on_the_same_clock_both_reach_the_host()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        HdlProject p = EntropyProject(NoiseMode.Seeded);
+        const int steps = 2;
+        VectorSet v = TestVectors.Generate(p.Model, p.Parameters.Format, p.Config.Inference, steps, 21);
+        byte[] host = HostRunThenHealth(p, v, steps).Append((byte)'Z').ToArray();
+        int z = host.Length - 1;
+        int runReply = 5 + BoardProtocol.ReplyBytes(16);
+        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
+        string src = verifier.Sources(p.Datapath);
+
+        // without a delay the 'Z' comes during the run and is lost (as the protocol says); find the clock of
+        // its registered byte and the first clock in C_CMD (0) after the reply (C_SEND, 3)
+        var (probe, probeLog) = verifier.SimulateBoardLog(src, host, runReply + 17, ["+log_link=1"]);
+        Assert.Equal((byte)'h', probe[runReply]);
+        long zClock = LogValues(probeLog, "RXQ")[^1][0];
+        long[][] states = LogValues(probeLog, "ST");
+        int send = Array.FindLastIndex(states, s => s[1] == 3);
+        Assert.True(send >= 0 && send + 1 < states.Length && states[send + 1][1] == 0, "the run's reply did not end in C_CMD");
+        long cmdClock = states[send + 1][0];
+        Assert.True(cmdClock > zClock, $"the 'Z' ({zClock}) came after the reply ended ({cmdClock})");
+
+        var (reply, log) = verifier.SimulateBoardLog(src, host, runReply + 18,
+            ["+log_link=1", $"+delay_at={z}", $"+delay_clks={cmdClock - zClock}", "+max_wait=100000"]);
+        Assert.Equal(cmdClock, LogValues(log, "RXQ")[^1][0]);   // the window was hit
+        Assert.Equal(probe[..runReply], reply[..Math.Min(runReply, reply.Length)]);
+        Assert.True(reply.Length == runReply + 18, $"{reply.Length - runReply} bytes after the run's reply, not 18 ('?', 'h' and 16)");
+        Assert.Equal((byte)'?', reply[runReply]);
+        Assert.Equal((byte)'h', reply[runReply + 1]);
+        Assert.Equal(1, BoardHealth.Parse(reply.AsSpan(runReply + 2, 16)).Mode);
+        // the top waited in C_ENT (4) while the 'H' was answered
+        Assert.Contains(LogValues(log, "ST"), s => s[0] > cmdClock && s[1] == 4);
     }
 
     [Theory]

@@ -25,6 +25,27 @@ module el_top_tb;
 
     reg [7:0] bytes_v [0:MAX_BYTES-1];
     integer nbytes, nreply, i, b, rb, got, timeout;   // b: sender's bit, rb: receiver's bit
+
+    // +delay_at=I +delay_clks=N: byte I starts N clocks late (a test times a byte to a chosen clock);
+    // +log_link=1 prints "RXQ c" on each clock c the top's registered receiver holds a byte and "ST c s"
+    // when its command FSM enters state s (clocks counted from the start)
+    // +max_wait=N: clocks to wait for the reply after the last byte (50000000 unless told)
+    integer delay_at, delay_clks, log_link, link_clk, max_wait;
+    reg [2:0] link_st;
+    initial begin
+        if (!$value$plusargs("delay_at=%d", delay_at)) delay_at = -1;
+        if (!$value$plusargs("delay_clks=%d", delay_clks)) delay_clks = 0;
+        if (!$value$plusargs("log_link=%d", log_link)) log_link = 0;
+        if (!$value$plusargs("max_wait=%d", max_wait)) max_wait = 50000000;
+        link_clk = 0;
+        link_st = 3'd0;
+    end
+    always @(posedge clk) begin
+        link_clk <= link_clk + 1;
+        link_st <= dut.st_r;
+        if (log_link != 0 && dut.rxq_valid) $display("RXQ %0d", link_clk);
+        if (log_link != 0 && dut.st_r != link_st) $display("ST %0d %0d", link_clk, dut.st_r);
+    end
     integer hold_at, hold_for;   // like a host that waits for an answer: byte hold_at goes once hold_for bytes came back
 
     // receiver: sample each bit in its middle
@@ -59,6 +80,7 @@ module el_top_tb;
                     timeout = timeout + 1;
                 end
             end
+            if (i == delay_at) repeat (delay_clks) @(posedge clk);
             rx <= 1'b0;
             repeat (CLKS_PER_BIT) @(posedge clk);
             for (b = 0; b < 8; b = b + 1) begin
@@ -69,7 +91,7 @@ module el_top_tb;
             repeat (2 * CLKS_PER_BIT) @(posedge clk);
         end
         timeout = 0;
-        while (got < nreply && timeout < 50000000) begin
+        while (got < nreply && timeout < max_wait) begin
             @(posedge clk);
             timeout = timeout + 1;
         end

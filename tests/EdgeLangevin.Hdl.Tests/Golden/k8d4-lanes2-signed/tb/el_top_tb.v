@@ -26,6 +26,27 @@ module el_top_tb;
     reg [7:0] bytes_v [0:MAX_BYTES-1];
     integer nbytes, nreply, i, b, rb, got, timeout;   // b: sender's bit, rb: receiver's bit
 
+    // +delay_at=I +delay_clks=N: byte I starts N clocks late (a test times a byte to a chosen clock);
+    // +log_link=1 prints "RXQ c" on each clock c the top's registered receiver holds a byte and "ST c s"
+    // when its command FSM enters state s (clocks counted from the start)
+    // +max_wait=N: clocks to wait for the reply after the last byte (50000000 unless told)
+    integer delay_at, delay_clks, log_link, link_clk, max_wait;
+    reg [2:0] link_st;
+    initial begin
+        if (!$value$plusargs("delay_at=%d", delay_at)) delay_at = -1;
+        if (!$value$plusargs("delay_clks=%d", delay_clks)) delay_clks = 0;
+        if (!$value$plusargs("log_link=%d", log_link)) log_link = 0;
+        if (!$value$plusargs("max_wait=%d", max_wait)) max_wait = 50000000;
+        link_clk = 0;
+        link_st = 3'd0;
+    end
+    always @(posedge clk) begin
+        link_clk <= link_clk + 1;
+        link_st <= dut.st_r;
+        if (log_link != 0 && dut.rxq_valid) $display("RXQ %0d", link_clk);
+        if (log_link != 0 && dut.st_r != link_st) $display("ST %0d %0d", link_clk, dut.st_r);
+    end
+
     // receiver: sample each bit in its middle
     reg [7:0] rbyte;
     initial begin
@@ -49,6 +70,7 @@ module el_top_tb;
         $readmemh("uart_in.hex", bytes_v, 0, nbytes - 1);
         repeat (400) @(posedge clk);     // power-on reset
         for (i = 0; i < nbytes; i = i + 1) begin
+            if (i == delay_at) repeat (delay_clks) @(posedge clk);
             rx <= 1'b0;
             repeat (CLKS_PER_BIT) @(posedge clk);
             for (b = 0; b < 8; b = b + 1) begin
@@ -59,7 +81,7 @@ module el_top_tb;
             repeat (2 * CLKS_PER_BIT) @(posedge clk);
         end
         timeout = 0;
-        while (got < nreply && timeout < 50000000) begin
+        while (got < nreply && timeout < max_wait) begin
             @(posedge clk);
             timeout = timeout + 1;
         end
