@@ -115,6 +115,8 @@ public static class NetlistBoard
         // tb/el_top_tb.v instantiates.
         `default_nettype none
         `timescale 1ns/1ps
+        // read by tb/el_top_tb.v (compiled after this file): leave out what probes the RTL's internals
+        `define EL_GATE_LEVEL
 
         // The UP5K PLL for simulation: the board clock passes through and the PLL is locked at once
         // (SB_PLL40_PAD is a black box in cells_sim.v; the netlist's PLL was renamed to this).

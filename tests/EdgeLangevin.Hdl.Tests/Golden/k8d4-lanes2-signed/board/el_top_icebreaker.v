@@ -93,16 +93,6 @@ module el_top_icebreaker #(
     reg [15:0] steps_r;
     reg seed_pending_r;
     reg [31:0] seed_r;
-    // No run has started since reset: the generator is loaded with seed_r (1 until an 'S') until the first
-    // starts, as if the host had sent 'S' 1 (seeded mode's entropy seed, chosen at the 'R', still wins).
-    // Without a seed the generator's state is what its flip-flops power up with: 0 on the iCE40, a state
-    // xorshift never leaves (every noise word -6134, a constant push), and x in simulation (a 1-chain
-    // learning core waited forever for the generator's priming).
-    reg unseeded_r;
-    always @(posedge clk) begin
-        if (rst) unseeded_r <= 1'b1;
-        else if (start_r) unseeded_r <= 1'b0;
-    end
     wire busy, done, step_done, obs_valid, eta_valid;
     wire [JBITS-1:0] n_active;
     wire [KBITS-1:0] obs_k, eta_k;
@@ -112,7 +102,7 @@ module el_top_icebreaker #(
         .i_clk(clk), .i_rst(rst),
         .i_load_we(load_we_r), .i_load_sel(load_sel_r), .i_load_lane(lane_r), .i_load_row(row_r),
         .i_load_k(k_r), .i_load_data(word_r[WS-1:0]),
-        .i_start(start_r), .i_steps(steps_r), .i_seed_load(seed_pending_r | unseeded_r), .i_seed(seed_r),
+        .i_start(start_r), .i_steps(steps_r), .i_seed_load(seed_pending_r), .i_seed(seed_r),
         .o_busy(busy), .o_done(done), .o_step_done(step_done), .o_n_active(n_active),
         .o_obs_valid(obs_valid), .o_obs_k(obs_k), .o_obs_u(obs_u), .o_obs_s(obs_s),
         .o_eta_valid(eta_valid), .o_eta_k(eta_k), .o_eta(eta)
@@ -196,7 +186,14 @@ module el_top_icebreaker #(
         word_done_r <= 1'b0;
         if (rst) begin
             st_r <= C_CMD;
-            seed_pending_r <= 1'b0;
+            // No run has started since reset: the first run loads the generator with seed_r (1 until an
+            // 'S'), as if the host had sent 'S' 1 (seeded mode's entropy seed, chosen at the 'R', still
+            // wins). Without a seed the generator's state is what its flip-flops power up with: 0 on the
+            // iCE40, a state xorshift never leaves (every noise word -6134, a constant push), and x in
+            // simulation (a 1-chain learning core waited forever for the generator's priming). Kept in
+            // seed_pending_r itself, not ORed in beside it: i_seed_load fans out to the generator's
+            // load muxes, and a LUT in front of it cost the K = 128 inference design 48 MHz.
+            seed_pending_r <= 1'b1;
             seed_r <= 32'd1;
             led_done_r <= 1'b0;
             rd_k_r <= 0;

@@ -104,7 +104,8 @@ module el_core #(
     reg        mac_start_r;
     wire       mac_done;
     wire [JBITS-1:0] drv_cnt;
-    reg [UPIPE-1:0] upipe_busy_r;  // valid bits of the unit pipeline, for draining
+    reg [UPIPE-2:0] upipe_busy_r;  // valid bits of the unit pipeline's first UPIPE-1 stages, for draining
+                                   // (the last stage's bit is only ever compared: unit_empty_r reads it ahead)
     wire       unit_empty;
     wire       append;             // the unit pipeline adds {k, sm} to the next list
     wire [LISTW-1:0] append_entry;
@@ -473,13 +474,13 @@ module el_core #(
     end
 
     always @(posedge i_clk) begin
-        if (i_rst) upipe_busy_r <= {UPIPE{1'b0}};
-        else upipe_busy_r <= {upipe_busy_r[UPIPE-2:0], p0_v};
+        if (i_rst) upipe_busy_r <= {(UPIPE-1){1'b0}};
+        else upipe_busy_r <= {upipe_busy_r[UPIPE-3:0], p0_v};
     end
     // (upipe_busy_r == 0) as a flop, from upipe_busy_r's next value: the 12-bit compare fed
     // the FSM's enables (issue_k_r ...), a 1-lane UP5K critical path
     reg unit_empty_r;
-    always @(posedge i_clk) unit_empty_r <= i_rst | ((upipe_busy_r[UPIPE-2:0] == {(UPIPE-1){1'b0}}) & ~p0_v);
+    always @(posedge i_clk) unit_empty_r <= i_rst | ((upipe_busy_r == {(UPIPE-1){1'b0}}) & ~p0_v);
     assign unit_empty = unit_empty_r;
 
     // ------------------------------------------------------------------ MAC engine
