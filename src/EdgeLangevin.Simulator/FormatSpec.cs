@@ -26,7 +26,11 @@ public static class FormatSpec
         return text is not null ? Parse(text) : FixedParameters.FitMacFormat(FixedFormat.Default, dataMaxAbs());
     }
 
-    public static FixedFormat Parse(string? text)
+    /// <summary>
+    /// The format <paramref name="text"/> spells; errors name <paramref name="field"/> (the --format option,
+    /// or a config file's field, with <paramref name="file"/>).
+    /// </summary>
+    public static FixedFormat Parse(string? text, string? file = null, string field = "--format")
     {
         FixedFormat def = FixedFormat.Default;
         int wa = def.DictionaryBits, fa = def.DictionaryFracBits, ws = def.StateBits, fs = def.StateFracBits;
@@ -37,22 +41,22 @@ public static class FormatSpec
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
             {
-                if (part.Length == 0) throw InvalidInputException.Field(null, "--format", $"'{text}' has an empty entry between commas");
+                if (part.Length == 0) throw InvalidInputException.Field(file, field, $"'{text}' has an empty entry between commas");
                 int eq = part.IndexOf('=');
                 string key = eq < 0 ? "" : part[..eq].Trim().ToUpperInvariant();
                 string value = eq < 0 ? "" : part[(eq + 1)..].Trim();
                 string[] wf = value.Split('.');
                 if (wf.Length != 2 || !int.TryParse(wf[0], NumberStyles.None, CultureInfo.InvariantCulture, out int w) || !int.TryParse(wf[1], NumberStyles.None, CultureInfo.InvariantCulture, out int f))
-                    throw InvalidInputException.Field(null, "--format", $"'{part}': expected WORD=BITS.FRAC, e.g. A=16.13");
+                    throw InvalidInputException.Field(file, field, $"'{part}': expected WORD=BITS.FRAC, e.g. A=16.13");
                 if (key is "A" or "S" or "M" or "C" && !seen.Add(key))
-                    throw InvalidInputException.Field(null, "--format", $"'{text}' gives {key} twice: give each word once");
+                    throw InvalidInputException.Field(file, field, $"'{text}' gives {key} twice: give each word once");
                 switch (key)
                 {
                     case "A": wa = w; fa = f; break;
                     case "S": ws = w; fs = f; break;
                     case "M": wm = w; fm = f; break;
                     case "C": wc = w; fc = f; break;
-                    default: throw InvalidInputException.Field(null, "--format", $"'{part}': unknown word '{key}', expected A, S, M or C");
+                    default: throw InvalidInputException.Field(file, field, $"'{part}': unknown word '{key}', expected A, S, M or C");
                 }
             }
         }
@@ -62,7 +66,7 @@ public static class FormatSpec
         }
         catch (ArgumentException e)
         {
-            throw InvalidInputException.Field(null, "--format", e.Message);
+            throw InvalidInputException.Field(file, field, e.Message);
         }
     }
 

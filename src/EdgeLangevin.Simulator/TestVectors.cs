@@ -18,7 +18,7 @@ namespace EdgeLangevin.Simulator;
 /// a --config file; snake_case JSON, unknown fields rejected):
 /// {"problem": "random" | "bars", "variant": "signed", "k": 4, "d": 8, "lambda": 1, "pi": 0.3,
 ///  "sigma": 0.5, "steps": 64, "format": "A=16.13,S=32.16"}.
-/// "random": K unit-norm columns with Gaussian entries; "bars": the 8x8 bars (k and d ignored).
+/// "random": K unit-norm columns with Gaussian entries; "bars": the 8x8 bars (K = 16, D = 64; a k or d that says otherwise is an error).
 /// </summary>
 public sealed record VectorSettings
 {
@@ -56,6 +56,10 @@ public sealed record VectorSettings
         if (Problem is not ("random" or "bars")) throw InvalidInputException.Field(file, "problem", $"expected \"random\" or \"bars\", got \"{Problem}\"");
         if (K < 1 || K > 4096) throw InvalidInputException.Field(file, "k", $"expected 1 to 4096 units, got {K}");
         if (D < 1 || D > 4096) throw InvalidInputException.Field(file, "d", $"expected 1 to 4096 dimensions, got {D}");
+        // Bars is the 8x8 problem: its K and D are fixed, so a k or d that contradicts them is the user's
+        // mistake, not something to ignore silently (4 and 8 are the record's defaults, i.e. "not given").
+        if (Problem == "bars" && K is not (4 or BarsUnits)) throw InvalidInputException.Field(file, "k", $"the bars problem has {BarsUnits} units (8 horizontal + 8 vertical bars), got {K}: leave k out or set it to {BarsUnits}");
+        if (Problem == "bars" && D is not (8 or BarsDimensions)) throw InvalidInputException.Field(file, "d", $"the bars problem has {BarsDimensions} dimensions (8x8 pixels), got {D}: leave d out or set it to {BarsDimensions}");
         if (Steps < 1 || Steps > 1_000_000) throw InvalidInputException.Field(file, "steps", $"expected 1 to 1000000, got {Steps}");
         if (!(Lambda > 0) || !double.IsFinite(Lambda)) throw InvalidInputException.Field(file, "lambda", "must be a positive finite number");
         if (!(Pi > 0 && Pi <= 1)) throw InvalidInputException.Field(file, "pi", "must be in (0, 1]");
@@ -65,7 +69,10 @@ public sealed record VectorSettings
         if (DictionaryInit is not ("random" or "model")) throw InvalidInputException.Field(file, "dictionary_init", $"expected \"random\" or \"model\", got \"{DictionaryInit}\"");
         if (CheckpointEvery < 1) throw InvalidInputException.Field(file, "checkpoint_every", $"expected at least 1 step, got {CheckpointEvery}");
         if (TraceSteps < 0) throw InvalidInputException.Field(file, "trace_steps", $"expected 0 (every step) or a number of steps, got {TraceSteps}");
+        FormatSpec.Parse(Format, file, "format");
     }
+
+    private const int BarsUnits = 16, BarsDimensions = 64;
 
     /// <summary>Largest data memory the vectors write (a datum index must fit the 32-bit switch words; far above any chip's memory).</summary>
     public const int MaxDataCount = 1 << 20;

@@ -175,5 +175,5 @@ public class JsonConfigTests : IDisposable
     [InlineData("Samples", "samples")]
     [InlineData("temprature", "temperature")]
     public void Nearest_finds_the_intended_name_for_common_typos(string typo, string intended) =>
-        Assert.Equal(intended, JsonConfig.Nearest(typo, ["method", "order", "dt", "tau_u", "temperature", "mu", "chains", "samples", "burn_in"]));
+        Assert.Equal(intended, JsonShape.Nearest(typo, ["method", "order", "dt", "tau_u", "temperature", "mu", "chains", "samples", "burn_in"]));
 }

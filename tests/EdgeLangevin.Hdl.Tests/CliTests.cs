@@ -60,6 +60,42 @@ public sealed class CliTests
     }
 
     /// <summary>
+    /// The hdl verbs' --config is read against the settings types' JSON contract (JsonShape), as the other verbs'
+    /// --config is: a wrong type, an enum spelling, an unknown field, a bad format or a bars size that contradicts
+    /// the 8x8 problem is exit 2 with the dotted field and what it accepts -- not a .NET type name, not ignored.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"hdl": {"lanes": "two"}}""", "field 'hdl.lanes': expected an integer, got the string \"two\"")]
+    [InlineData("""{"hdl": {"lanes": 2.5}}""", "field 'hdl.lanes': expected an integer, got 2.5")]
+    [InlineData("""{"learning": {"batch": 4, "switching": "sometimes"}, "vectors": {"problem": "bars"}, "hdl": {"lanes": 1}}""", "field 'learning.switching': expected one of \"synchronous\", \"asynchronous\"")]
+    [InlineData("""{"hdl": {"entropy": {"enabled": true, "noise_mode": "quantum"}}}""", "field 'hdl.entropy.noise_mode': expected one of \"deterministic\", \"seeded\", \"physical\"")]
+    [InlineData("""{"hdl": {"entropy": {"enabled": true, "oscillators": 8}}}""", "field 'hdl.entropy.oscillators': unknown field")]
+    [InlineData("""{"inference": {"tau_uu": 3}}""", "field 'inference.tau_uu': unknown field; did you mean 'tau_u'?")]
+    [InlineData("""{"vectors": {"sigma": "NaN"}}""", "field 'vectors.sigma': expected a number, got the string \"NaN\"")]
+    [InlineData("""{"hdl": {"format": "A=16.13,S=99.1"}}""", "field 'hdl.format': StateBits (WS) = 99 is out of range")]
+    [InlineData("""{"vectors": {"problem": "bars", "d": 63}}""", "field 'd': the bars problem has 64 dimensions")]
+    [InlineData("""{"vectors": {"problem": "bars", "k": 20, "d": 64}}""", "field 'k': the bars problem has 16 units")]
+    public void Generate_refuses_a_bad_config_field_naming_it_and_what_it_accepts(string config, string expected)
+    {
+        string dir = Temp("badcfg");
+        string cfg = Temp("cfg") + ".json";
+        try
+        {
+            File.WriteAllText(cfg, config);
+            var (code, _, err) = Run("hdl", "generate", "--config", cfg, "--out", dir);
+            Assert.Equal(2, code);
+            Assert.Contains(cfg, err);
+            Assert.Contains(expected, err);
+            Assert.DoesNotContain("EdgeLangevin.", err); // no .NET type names
+            Assert.False(Directory.Exists(dir));
+        }
+        finally
+        {
+            File.Delete(cfg);
+        }
+    }
+
+    /// <summary>
     /// A learning design beyond the UP5K's 5280 logic cells is refused by `hdl synth` before yosys
     /// runs (the logic-cell model, DatapathModel.EstimateLearningLogicCells): exit 2, the estimate,
     /// the setting that fits, and no work folder. Bars K = 16, D = 64, B = 8 with 2 lanes: the model

@@ -56,6 +56,7 @@ public sealed record HdlSettings
         if (TbMaxSteps < 1 || TbMaxSteps > 65535) throw InvalidInputException.Field(file, "hdl.tb_max_steps", $"expected 1 to 65535, got {TbMaxSteps}");
         if (Entropy is null) throw InvalidInputException.Field(file, "hdl.entropy", "expected an object");
         Entropy.Validate(file);
+        FormatSpec.Parse(Format, file, "hdl.format"); // a bad format is the config's error, named here, not a later --format one
     }
 
     public FixedFormat FixedFormat() => FormatSpec.Parse(Format);
@@ -102,13 +103,13 @@ public sealed record HdlConfig
         foreach (var kv in obj)
             if (kv.Key is not ("inference" or "hdl" or "vectors" or "learning"))
                 throw InvalidInputException.Field(path, kv.Key, "unknown section; expected \"inference\", \"hdl\", \"vectors\" or \"learning\"");
-        InferenceSettings inference = obj["inference"] is JsonNode i ? InferenceSettings.FromJson(i, path) : InferenceSettings.Default;
+        InferenceSettings inference = obj["inference"] is JsonNode i ? InferenceSettings.FromJson(i, path, "inference") : InferenceSettings.Default;
         return new HdlConfig
         {
             Inference = inference,
-            Learning = obj["learning"] is JsonNode l ? LearningSettings.FromJson(l, inference, path) : null,
-            Hdl = obj["hdl"] is JsonNode h ? SettingsJson.Parse<HdlSettings>(h, path, (s, f) => s.Validate(f)) : new HdlSettings(),
-            Vectors = obj["vectors"] is JsonNode v ? SettingsJson.Parse<VectorSettings>(v, path, (s, f) => s.Validate(f)) : Up5kProblem,
+            Learning = obj["learning"] is JsonNode l ? LearningSettings.FromJson(l, inference, path, "learning") : null,
+            Hdl = obj["hdl"] is JsonNode h ? SettingsJson.Parse<HdlSettings>(h, path, (s, f) => s.Validate(f), "hdl") : new HdlSettings(),
+            Vectors = obj["vectors"] is JsonNode v ? SettingsJson.Parse<VectorSettings>(v, path, (s, f) => s.Validate(f), "vectors") : Up5kProblem,
         };
     }
 }

@@ -118,6 +118,7 @@ public sealed record InferenceSettings
 
     public JsonObject ToJson() => SettingsJson.ToJson(this);
 
-    public static InferenceSettings FromJson(JsonNode? node, string? fileName = null) =>
-        SettingsJson.Parse<InferenceSettings>(node, fileName, (s, f) => s.Validate(f));
+    /// <summary>Reads the settings from JSON (<paramref name="section"/>: where they sit in the file, for error messages).</summary>
+    public static InferenceSettings FromJson(JsonNode? node, string? fileName = null, string section = "") =>
+        SettingsJson.Parse<InferenceSettings>(node, fileName, (s, f) => s.Validate(f), section);
 }

@@ -77,6 +77,7 @@ public sealed record LearningSettings
 
     public JsonObject ToJson() => SettingsJson.ToJson(this);
 
-    public static LearningSettings FromJson(JsonNode? node, InferenceSettings inference, string? fileName = null) =>
-        SettingsJson.Parse<LearningSettings>(node, fileName, (s, f) => s.Validate(inference, f));
+    /// <summary>Reads the settings from JSON (<paramref name="section"/>: where they sit in the file, for error messages).</summary>
+    public static LearningSettings FromJson(JsonNode? node, InferenceSettings inference, string? fileName = null, string section = "") =>
+        SettingsJson.Parse<LearningSettings>(node, fileName, (s, f) => s.Validate(inference, f), section);
 }

@@ -26,11 +26,14 @@ public static class SettingsJson
 
     /// <summary>
     /// Reads a settings record from JSON; errors are <see cref="InvalidInputException"/>s
-    /// naming the file and the field. Missing fields keep their defaults. Validates.
+    /// naming the file and the field (dotted from <paramref name="section"/>, e.g. "learning.switching")
+    /// with what was expected (<see cref="JsonShape"/>). Missing fields keep their defaults. Validates.
     /// </summary>
-    public static T Parse<T>(JsonNode? node, string? fileName, Action<T, string?> validate)
+    public static T Parse<T>(JsonNode? node, string? fileName, Action<T, string?> validate, string section = "")
     {
-        if (node is not JsonObject) throw new InvalidInputException($"{fileName ?? "settings"}: expected a JSON object");
+        string file = fileName ?? "settings";
+        if (node is not JsonObject) throw new InvalidInputException($"{file}: {(section.Length > 0 ? $"section '{section}': " : "")}expected a JSON object {{...}}");
+        JsonShape.Check(node, typeof(T), file, section, Options);
         T? value;
         try
         {
@@ -38,10 +41,11 @@ public static class SettingsJson
         }
         catch (JsonException e)
         {
-            string field = string.IsNullOrEmpty(e.Path) ? "" : e.Path.TrimStart('$', '.');
-            throw new InvalidInputException($"{fileName ?? "settings"}: {(field.Length > 0 ? $"field '{field}': " : "")}{e.Message}", e);
+            // JsonShape names what it can precisely; this is the backstop.
+            string field = JsonShape.Join(section, string.IsNullOrEmpty(e.Path) ? "" : e.Path.TrimStart('$', '.'));
+            throw new InvalidInputException($"{file}: {(field.Length > 0 ? $"field '{field}': " : "")}{JsonFieldReader.PlainJsonMessage(e.Message)}", e);
         }
-        if (value is null) throw new InvalidInputException($"{fileName ?? "settings"}: expected a JSON object, got null");
+        if (value is null) throw new InvalidInputException($"{file}: expected a JSON object, got null");
         validate(value, fileName);
         return value;
     }
