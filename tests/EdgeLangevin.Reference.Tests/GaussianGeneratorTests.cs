@@ -98,30 +98,6 @@ public class GaussianGeneratorTests
     }
 
     [Fact]
-    public void Eight_streams_filled_side_by_side_give_each_stream_its_own_draws_and_state()
-    {
-        // As the four-lane test, in the eight lanes of a 512-bit vector where the machine has them (else the fallback, one
-        // stream after another): 20001 draws per stream in fills of 5 (a partial block of eight) and 19996, so the
-        // transposed blocks and the partial ones both run, and about 550 draws per lane leave the vector path.
-        const int n = 20_001, first = 5;
-        var single = Enumerable.Range(0, 10).Select(j => new Rng(23, j)).ToArray();
-        var lanes = Enumerable.Range(0, 10).Select(j => new Rng(23, j)).ToArray(); // streams 2 .. 9 are filled
-        var shortFill = new double[8 * first];
-        var longFill = new double[8 * (n - first)];
-        Rng.FillGaussianZiggurat8(lanes, 2, shortFill, first);
-        Rng.FillGaussianZiggurat8(lanes, 2, longFill, n - first);
-        for (int c = 0; c < 8; c++)
-        {
-            for (int i = 0; i < first; i++) Assert.Equal(single[2 + c].NextGaussianZiggurat(), shortFill[c * first + i]);
-            for (int i = 0; i < n - first; i++) Assert.Equal(single[2 + c].NextGaussianZiggurat(), longFill[c * (n - first) + i]);
-            Assert.Equal(single[2 + c].NextUInt64(), lanes[2 + c].NextUInt64());
-        }
-        Assert.Equal(single[0].NextUInt64(), lanes[0].NextUInt64()); // the streams outside the eight are untouched
-        Assert.Equal(single[1].NextUInt64(), lanes[1].NextUInt64());
-        Assert.Contains(longFill, x => Math.Abs(x) > 3.442619855899); // the tail sampler ran
-    }
-
-    [Fact]
     public void Ziggurat_stream_depends_only_on_seed_and_stream()
     {
         var a = new Rng(5, 7);

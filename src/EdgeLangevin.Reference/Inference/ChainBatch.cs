@@ -47,7 +47,7 @@ public sealed class ChainBatch
     private readonly double _eps, _noise, _half, _friction, _theta;
     private readonly int _blocks;
     private readonly Action<int> _stepBlock;
-    private readonly double[][] _gaussians; // per block of chains: eight chains' K noise draws each (first order)
+    private readonly double[][] _gaussians; // per block of chains: four chains' K noise draws each (first order)
     // MALA only: the state, force and codes the step started from, and per-chain acceptance counts.
     private readonly double[] _uOld, _fOld, _sOld;
     private readonly long[] _accepted, _proposals;
@@ -89,7 +89,7 @@ public sealed class ChainBatch
         _blocks = Math.Min(chains, WorkerPool.Threads);
         _stepBlock = StepBlock;
         _gaussians = new double[_blocks][];
-        for (int i = 0; i < _blocks; i++) _gaussians[i] = new double[8 * K]; // up to eight chains' draws (StepRange)
+        for (int i = 0; i < _blocks; i++) _gaussians[i] = new double[4 * K]; // four chains' draws (StepRange)
         bool mala = settings.Method == InferenceMethod.Mala;
         _uOld = mala ? new double[chains * K] : [];
         _fOld = mala ? new double[chains * K] : [];
@@ -172,15 +172,9 @@ public sealed class ChainBatch
     {
         if (Settings.Method == InferenceMethod.Langevin && Settings.Order == 1)
         {
-            // Each chain's K draws come from its own stream whatever the grouping: eight (AVX-512) or four chains'
-            // streams are advanced side by side (Rng.FillGaussianZiggurat8 / 4, the same numbers), then each chain steps.
+            // Each chain's K draws come from its own stream whatever the grouping: four chains' streams are
+            // advanced side by side (Rng.FillGaussianZiggurat4, the same numbers), then each chain steps.
             int b = lo, k = K;
-            if (_noise > 0 && Rng.EightLanes)
-                for (; b + 8 <= hi; b += 8)
-                {
-                    Rng.FillGaussianZiggurat8(_rngs, b, gaussians, k);
-                    for (int c = 0; c < 8; c++) StepFirstOrder(b + c, gaussians, c * k);
-                }
             if (_noise > 0)
                 for (; b + 4 <= hi; b += 4)
                 {

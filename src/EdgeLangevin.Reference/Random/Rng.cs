@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace EdgeLangevin.Reference.Random;
 
@@ -226,149 +225,8 @@ public sealed class Rng
         }
     }
 
-    /// <summary>Whether <see cref="FillGaussianZiggurat8"/> runs in 512-bit vectors (else it fills the eight streams one by one).</summary>
-    public static bool EightLanes => Avx512F.IsSupported && Avx512DQ.IsSupported && Vector512.IsHardwareAccelerated;
-
-    /// <summary>
-    /// rngs[first + c].FillGaussianZiggurat(destination[c * n .. (c + 1) * n)) for c = 0 .. 7 (the same numbers: each
-    /// stream its own), the eight streams advanced side by side in the eight lanes of a 512-bit vector, as
-    /// <see cref="FillGaussianZiggurat4"/> does in four: about 2.8 % of draws leave the box and finish on their own stream
-    /// (<see cref="ZigguratRest"/>). Eight draws of a lane are collected and written with an 8 x 8 transpose, not one by one.
-    /// </summary>
-    public static void FillGaussianZiggurat8(Rng[] rngs, int first, double[] destination, int n)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(n);
-        if (first < 0 || first + 8 > rngs.Length || destination.Length < 8 * n) throw new ArgumentException("eight streams and 8 n destination slots expected");
-        if (!EightLanes)
-        {
-            for (int c = 0; c < 8; c++) rngs[first + c].FillGaussianZiggurat(destination.AsSpan(c * n, n));
-            return;
-        }
-        Span<ulong> state = stackalloc ulong[32];
-        for (int c = 0; c < 8; c++)
-        {
-            Rng r = rngs[first + c];
-            (state[c], state[8 + c], state[16 + c], state[24 + c]) = (r._s0, r._s1, r._s2, r._s3);
-        }
-        ref ulong stateRef = ref MemoryMarshal.GetReference(state);
-        Vector512<ulong> s0 = Vector512.LoadUnsafe(ref stateRef), s1 = Vector512.LoadUnsafe(ref stateRef, 8);
-        Vector512<ulong> s2 = Vector512.LoadUnsafe(ref stateRef, 16), s3 = Vector512.LoadUnsafe(ref stateRef, 24);
-        Span<double> block = stackalloc double[64]; // draw j of the current eight at block[8 j ..], lane c = stream c
-        ref double blockRef = ref MemoryMarshal.GetReference(block);
-        ref ulong laneMasks = ref MemoryMarshal.GetArrayDataReference(LaneMasks8);
-        ref double xs = ref MemoryMarshal.GetArrayDataReference(ZigguratX);
-        var unit = Vector512.Create(1.0 / (1UL << 53));
-        var signBit = Vector512.Create(0x8000_0000_0000_0000UL);
-        var layerMask = Vector512.Create((ulong)(ZigguratLayers - 1));
-        for (int k = 0; k < n; k += 8)
-        {
-            int m = Math.Min(8, n - k);
-            for (int j = 0; j < m; j++)
-            {
-                // Next(ref s0, ref s1, ref s2, ref s3) in every lane.
-                Vector512<ulong> bits = Avx512F.RotateLeft((s1 << 2) + s1, 7);
-                bits = (bits << 3) + bits;
-                Vector512<ulong> t = s1 << 17;
-                s2 ^= s0;
-                s3 ^= s1;
-                s1 ^= s2;
-                s0 ^= s3;
-                s2 ^= t;
-                s3 = Avx512F.RotateLeft(s3, 45);
-                // The layers taken out of the register lane by lane (a store of the vector and eight loads stalled:
-                // a store of 64 bytes is not forwarded to loads of its upper half, perf showed ~8 % of a step there).
-                Vector512<ulong> layers = bits & layerMask;
-                int i0 = (int)layers.GetElement(0), i1 = (int)layers.GetElement(1), i2 = (int)layers.GetElement(2), i3 = (int)layers.GetElement(3);
-                int i4 = (int)layers.GetElement(4), i5 = (int)layers.GetElement(5), i6 = (int)layers.GetElement(6), i7 = (int)layers.GetElement(7);
-                // Table reads without bounds checks: every layer is below 128 and the table has 129 entries.
-                Vector512<double> x = Vector512.ConvertToDouble(bits >>> 11) * unit * Vector512.Create(
-                    Unsafe.Add(ref xs, i0), Unsafe.Add(ref xs, i1), Unsafe.Add(ref xs, i2), Unsafe.Add(ref xs, i3),
-                    Unsafe.Add(ref xs, i4), Unsafe.Add(ref xs, i5), Unsafe.Add(ref xs, i6), Unsafe.Add(ref xs, i7));
-                Vector512<double> inside = Vector512.LessThan(x, Vector512.Create(
-                    Unsafe.Add(ref xs, i0 + 1), Unsafe.Add(ref xs, i1 + 1), Unsafe.Add(ref xs, i2 + 1), Unsafe.Add(ref xs, i3 + 1),
-                    Unsafe.Add(ref xs, i4 + 1), Unsafe.Add(ref xs, i5 + 1), Unsafe.Add(ref xs, i6 + 1), Unsafe.Add(ref xs, i7 + 1)));
-                Vector512<double> y = x ^ ((bits << 56) & signBit).AsDouble(); // -x where bit 7 (the sign bit of the draw) is set
-                ulong accepted = inside.ExtractMostSignificantBits();
-                if (accepted != 0xFF)
-                {
-                    for (int lane = 0; lane < 8; lane++)
-                    {
-                        if ((accepted & (1UL << lane)) != 0) continue;
-                        Rng rng = rngs[first + lane];
-                        // The lane's words by a permute in registers (GetElement with a variable lane stored the vector and
-                        // loaded the element back: a failed store forwarding for lanes 4 to 7, each time).
-                        var at = Vector512.Create((ulong)lane);
-                        (rng._s0, rng._s1) = (Avx512F.PermuteVar8x64(s0, at).ToScalar(), Avx512F.PermuteVar8x64(s1, at).ToScalar());
-                        (rng._s2, rng._s3) = (Avx512F.PermuteVar8x64(s2, at).ToScalar(), Avx512F.PermuteVar8x64(s3, at).ToScalar());
-                        double rest = rng.ZigguratRest(Avx512F.PermuteVar8x64(bits, at).ToScalar(), Avx512F.PermuteVar8x64(x, at.AsInt64()).ToScalar());
-                        Vector512<ulong> mask = Vector512.LoadUnsafe(ref laneMasks, (nuint)(8 * lane)); // broadcast and blend: see FillGaussianZiggurat4
-                        y = Vector512.ConditionalSelect(mask.AsDouble(), Vector512.Create(rest), y);
-                        s0 = Vector512.ConditionalSelect(mask, Vector512.Create(rng._s0), s0);
-                        s1 = Vector512.ConditionalSelect(mask, Vector512.Create(rng._s1), s1);
-                        s2 = Vector512.ConditionalSelect(mask, Vector512.Create(rng._s2), s2);
-                        s3 = Vector512.ConditionalSelect(mask, Vector512.Create(rng._s3), s3);
-                    }
-                }
-                y.StoreUnsafe(ref blockRef, (nuint)(8 * j));
-            }
-            if (m == 8) Transpose8(block, destination, k, n);
-            else
-                for (int c = 0; c < 8; c++)
-                    for (int j = 0; j < m; j++) destination[c * n + k + j] = block[8 * j + c];
-        }
-        s0.StoreUnsafe(ref stateRef);
-        s1.StoreUnsafe(ref stateRef, 8);
-        s2.StoreUnsafe(ref stateRef, 16);
-        s3.StoreUnsafe(ref stateRef, 24);
-        for (int c = 0; c < 8; c++)
-        {
-            Rng r = rngs[first + c];
-            (r._s0, r._s1, r._s2, r._s3) = (state[c], state[8 + c], state[16 + c], state[24 + c]);
-        }
-    }
-
-    // block[8 j + c] (draw j of stream c) to destination[c * n + k + j], j, c = 0 .. 7: an 8 x 8 transpose in registers
-    // (unpack pairs, then 128-bit lanes twice), eight stores of eight draws each.
-    private static void Transpose8(ReadOnlySpan<double> block, double[] destination, int k, int n)
-    {
-        ref double b = ref MemoryMarshal.GetReference(block);
-        Vector512<double> y0 = Vector512.LoadUnsafe(ref b), y1 = Vector512.LoadUnsafe(ref b, 8);
-        Vector512<double> y2 = Vector512.LoadUnsafe(ref b, 16), y3 = Vector512.LoadUnsafe(ref b, 24);
-        Vector512<double> y4 = Vector512.LoadUnsafe(ref b, 32), y5 = Vector512.LoadUnsafe(ref b, 40);
-        Vector512<double> y6 = Vector512.LoadUnsafe(ref b, 48), y7 = Vector512.LoadUnsafe(ref b, 56);
-        // t0 = (y0_0 y1_0 | y0_2 y1_2 | y0_4 y1_4 | y0_6 y1_6), t1 the same for the odd lanes, ...
-        Vector512<double> t0 = Avx512F.UnpackLow(y0, y1), t1 = Avx512F.UnpackHigh(y0, y1);
-        Vector512<double> t2 = Avx512F.UnpackLow(y2, y3), t3 = Avx512F.UnpackHigh(y2, y3);
-        Vector512<double> t4 = Avx512F.UnpackLow(y4, y5), t5 = Avx512F.UnpackHigh(y4, y5);
-        Vector512<double> t6 = Avx512F.UnpackLow(y6, y7), t7 = Avx512F.UnpackHigh(y6, y7);
-        // 0x88: 128-bit lanes 0, 2 of the left, then 0, 2 of the right; 0xDD: lanes 1, 3 of each.
-        Vector512<double> u0 = Avx512F.Shuffle4x128(t0, t2, 0x88), u1 = Avx512F.Shuffle4x128(t0, t2, 0xDD); // lanes 0, 4 | 2, 6 of y0 .. y3
-        Vector512<double> u2 = Avx512F.Shuffle4x128(t1, t3, 0x88), u3 = Avx512F.Shuffle4x128(t1, t3, 0xDD); // lanes 1, 5 | 3, 7
-        Vector512<double> u4 = Avx512F.Shuffle4x128(t4, t6, 0x88), u5 = Avx512F.Shuffle4x128(t4, t6, 0xDD);
-        Vector512<double> u6 = Avx512F.Shuffle4x128(t5, t7, 0x88), u7 = Avx512F.Shuffle4x128(t5, t7, 0xDD);
-        ref double d = ref MemoryMarshal.GetArrayDataReference(destination);
-        Avx512F.Shuffle4x128(u0, u4, 0x88).StoreUnsafe(ref d, (nuint)k); // stream 0's draws k .. k + 7
-        Avx512F.Shuffle4x128(u2, u6, 0x88).StoreUnsafe(ref d, (nuint)(n + k));
-        Avx512F.Shuffle4x128(u1, u5, 0x88).StoreUnsafe(ref d, (nuint)(2 * n + k));
-        Avx512F.Shuffle4x128(u3, u7, 0x88).StoreUnsafe(ref d, (nuint)(3 * n + k));
-        Avx512F.Shuffle4x128(u0, u4, 0xDD).StoreUnsafe(ref d, (nuint)(4 * n + k));
-        Avx512F.Shuffle4x128(u2, u6, 0xDD).StoreUnsafe(ref d, (nuint)(5 * n + k));
-        Avx512F.Shuffle4x128(u1, u5, 0xDD).StoreUnsafe(ref d, (nuint)(6 * n + k));
-        Avx512F.Shuffle4x128(u3, u7, 0xDD).StoreUnsafe(ref d, (nuint)(7 * n + k));
-    }
-
-    // LaneMasks8[8 lane ..]: all bits set in that lane of eight, zero in the others.
-    private static readonly ulong[] LaneMasks8 = MakeLaneMasks(8);
-
     // LaneMasks[4 lane ..]: all bits set in that lane, zero in the other three.
-    private static readonly ulong[] LaneMasks = MakeLaneMasks(4);
-
-    private static ulong[] MakeLaneMasks(int lanes)
-    {
-        var masks = new ulong[lanes * lanes];
-        for (int lane = 0; lane < lanes; lane++) masks[lane * lanes + lane] = ~0UL;
-        return masks;
-    }
+    private static readonly ulong[] LaneMasks = [~0UL, 0, 0, 0, 0, ~0UL, 0, 0, 0, 0, ~0UL, 0, 0, 0, 0, ~0UL];
 
     // The rest of a draw whose point x (layer and sign from bits) is outside the layer's box under the density:
     // the tail (layer 0) or the density test; a rejected point starts a new draw.
