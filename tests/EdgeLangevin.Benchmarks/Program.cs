@@ -84,6 +84,26 @@ if (args.Length > 0 && args[0] == "--cpu-time")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "--ziggurat")
+{
+    // The float sampler's noise alone: 128 streams x K = 128 draws per "step" (a learning step's noise), the streams
+    // advanced one or four side by side; CPU time per step (median of 9 rounds, EDGELANGEVIN_BENCH_STAT=min: the
+    // fastest, for A/B under load: medians misled here). An A/B tool for the generator.
+    const int k = 128, chains = 128;
+    var rngs = Enumerable.Range(0, chains).Select(b => new EdgeLangevin.Reference.Random.Rng(13, b)).ToArray();
+    var buffer = new double[4 * k];
+    Action one = () => { foreach (var r in rngs) r.FillGaussianZiggurat(buffer.AsSpan(0, k)); };
+    Action four = () =>
+    {
+        for (int b = 0; b < chains; b += 4)
+            EdgeLangevin.Reference.Random.Rng.FillGaussianZiggurat4(rngs[b], rngs[b + 1], rngs[b + 2], rngs[b + 3],
+                buffer.AsSpan(0, k), buffer.AsSpan(k, k), buffer.AsSpan(2 * k, k), buffer.AsSpan(3 * k, k));
+    };
+    foreach (var (name, fill) in new[] { ("1 lane", one), ("4 lanes", four) })
+        Console.WriteLine(FormattableString.Invariant($"{name}: {Measure(fill, false, 1000, 9, 20):F1} us CPU per 128 x 128 draws"));
+    return 0;
+}
+
 if (args.Length > 0 && args[0] == "--scalar-il") return ScalarIlCount.Print();
 if (args.Length == 3 && args[0] == "--il-steps") return ScalarIlCount.Child(double.Parse(args[1], invariant), int.Parse(args[2], invariant));
 
