@@ -57,14 +57,14 @@ public sealed class GeneratorTests
     public void An_inference_design_contains_none_of_the_learning_hardware(int k, int d, int lanes, Variant variant, DictionaryMemory memory)
     {
         HdlProject p = HdlTestConfigs.Project(k, d, lanes, variant, memory: memory);
-        string[] learningNames = ["PH_L", "CHAINS", "i_chain", "i_lseed", "ptr_r", "rnd_r", "thr_sum_r", "o_dw_", "i_peek", "rxq_l", "u0_word", "_tb_learn"];
+        string[] learningNames = ["PH_L", "CHAINS", "i_chain", "i_lseed", "ptr_r", "rnd_r", "thr_lo_r", "o_dw_", "i_peek", "rxq_l", "u0_word", "_tb_learn"];
         foreach (GeneratedFile f in new HdlGenerator().Render(p.Datapath))
             foreach (string name in learningNames)
                 Assert.False(f.Text.Contains(name, StringComparison.Ordinal), $"{f.Path} contains '{name}' without learning");
         // and the learning design does contain them (the names above are the ones it uses)
         string learningMac = new HdlGenerator().Render(HdlTestConfigs.FromConfig(LearningTests.SignedSyncConfig(), 22).Datapath)
             .Single(f => f.Path == "rtl/el_mac.v").Text;
-        foreach (string name in new[] { "PH_L", "CHAINS", "i_chain", "i_lseed", "ptr_r", "rnd_r", "thr_sum_r", "o_dw_", "i_peek" })
+        foreach (string name in new[] { "PH_L", "CHAINS", "i_chain", "i_lseed", "ptr_r", "rnd_r", "thr_lo_r", "o_dw_", "i_peek" })
             Assert.Contains(name, learningMac, StringComparison.Ordinal);
     }
 

@@ -94,7 +94,8 @@ module el_mac #(
     input  wire       [CBITS-1:0] i_chain,
     input  wire       [PBITS-1:0] i_load_n,
     // learning: i_lseed_load (with the core's seed load) reseeds the learner stream, resets
-    // the data pointer and the step count; i_switch decides the switching of one step
+    // the data pointer and the step count, a clock later (i_lseed must still hold then: the
+    // board's seed register, a testbench constant); i_switch decides the switching of one step
     // (CHAINS cycles); i_learn runs phase L and the threshold (units in i_union, codes from
     // o_sm_raddr = {bank, chain, k}); o_u0 is the threshold; o_u0_changed says whether the
     // pass changes it, valid from the clock before o_ldone's pulse until the next pass (the core
@@ -176,6 +177,10 @@ module el_mac #(
     localparam [TBITS-1:0] T_LAST = T_LAST_I[TBITS-1:0];
     localparam [TBITS-1:0] T_CHAIN_LAST = T_CHAIN_LAST_I[TBITS-1:0];
     reg [TBITS-1:0] t_r;
+    // t_r == T_LAST, kept in a flop (set a clock ahead): the compare fed phase L's enables of
+    // i_r, last_i_r, lk_r and lrem_r (1-lane UP5K, 21.5 to 22.5 ns). TSLOT >= 2, so T_LAST >= 1.
+    localparam [TBITS-1:0] T_LAST_M1 = T_LAST - 1'b1;
+    reg t_last_r;
     reg [KBITS-1:0] lk_r, lnext_k_r;
     reg [K-1:0] lrem_r;          // units of phase L not yet visited
     reg [K-1:0] lrest_r;         // lrem_r without its lowest unit (a cycle behind lrem_r)
@@ -291,12 +296,14 @@ module el_mac #(
                     lrem_r <= lrest_r;
                     i_r <= 0;
                     t_r <= 0;
+                    t_last_r <= 1'b0;
                     last_i_r <= ONE_ROW;
                     ph_r <= (!lnext_v_r || LEARN_A == 0) ? PH_LTAIL : PH_L;
                 end
                 PH_L: begin
-                    t_r <= (t_r == T_LAST) ? {TBITS{1'b0}} : t_r + 1'b1;
-                    if (t_r == T_LAST) begin
+                    t_r <= t_last_r ? {TBITS{1'b0}} : t_r + 1'b1;
+                    t_last_r <= (t_r == T_LAST_M1);
+                    if (t_last_r) begin
                         if (last_i) begin
                             i_r <= 0;
                             last_i_r <= ONE_ROW;
@@ -420,6 +427,8 @@ module el_mac #(
     reg [PBITS-1:0] ptr_r [0:CHAINS-1];
     reg [PBITS-1:0] cur_ptr_r;
     always @(posedge i_clk) cur_ptr_r <= ptr_r[i_chain];
+    reg x_idle_r;               // the data memory's address select (see u_x)
+    always @(posedge i_clk) x_idle_r <= (ph_r == PH_IDLE);
     wire                 lane_rm_we;
     reg  [RBITS-1:0]     rb_row;
 
@@ -473,8 +482,13 @@ module el_mac #(
             wire lw_here = lw_v && (lw_lane == l[LBITS-1:0]);
             wire lr_here = lr_v && (lr_lane == l[LBITS-1:0]);
             wire dict_we = dict_we_r | lw_here;
-            wire [RBITS+KBITS-1:0] dict_addr = dict_we_r ? dict_waddr_r : lw_here ? lw_addr : lr_here ? lr_addr
-                                             : m1_v ? {m1_i, m1_k} : {i_load_row, i_load_k};
+            // The list memory's word (m1_k outside phase L) arrives late in the cycle, so it
+            // enters last, through one mux: in the priority chain it passed four LUTs from the
+            // block RAM to this one's address (1-lane UP5K, 23.4 ns).
+            wire use_list = !dict_we_r && !lw_here && !lr_here && m1_v && !m1_learn;
+            wire [RBITS+KBITS-1:0] addr_early = dict_we_r ? dict_waddr_r : lw_here ? lw_addr : lr_here ? lr_addr
+                                              : m1_v ? {m1_i, m1_lk} : {i_load_row, i_load_k};
+            wire [RBITS+KBITS-1:0] dict_addr = use_list ? {m1_i, i_list_rdata[KBITS+WM-1:WM]} : addr_early;
             wire [WA-1:0] dict_rdata;
             el_ram_sp #(.AW(RBITS + KBITS), .DW(WA), .RAM_STYLE(DICT_STYLE)) u_dict (
                 .i_clk(i_clk), .i_we(dict_we), .i_addr(dict_addr), .i_wdata(dict_we_r ? dict_wdata_r : lw_data),
@@ -487,9 +501,13 @@ module el_mac #(
             // learning it holds x in the MAC operand format (FIXED_POINT.md "The data memory"):
             // x_q = x_mem << (FS - FM), sign-extended to the state width here.
             wire [XW-1:0] x_mem;
+            // The address is the load port's while the MAC is idle (x_idle_r): loads come only
+            // then, and phase B's first read (M5) comes clocks after the start. Selected by
+            // the load's write enable, the board's command decode reached this memory's
+            // address through two more LUTs (1-lane UP5K, 21.4 ns).
             wire x_we = i_load_x & sel;
             el_ram_sp #(.AW(PBITS + RBITS), .DW(XW), .RAM_STYLE(DATA_STYLE)) u_x (
-                .i_clk(i_clk), .i_we(x_we), .i_addr(x_we ? {i_load_n, i_load_row} : {cur_ptr_r, m5_i}),
+                .i_clk(i_clk), .i_we(x_we), .i_addr(x_idle_r ? {i_load_n, i_load_row} : {cur_ptr_r, m5_i}),
                 .i_wdata(i_load_data[XW-1:0]), .o_rdata(x_mem)
             );
             wire signed [WS-XSH-1:0] x_mem_x;
@@ -651,16 +669,37 @@ module el_mac #(
     // register, so the xorshift network is on no draw's path (the switching draw through it,
     // its 31-bit compare and the data pointer was the 1-lane UP5K critical path, ~35 ns).
     reg [31:0] rnd_r, rnd_nx_r;
+    // The seed load registered here: the core's start decode in front of the stream's, the
+    // pointers' and the switching flags' enables was a 1-lane UP5K critical path (25.7 ns).
+    // The core's first switch or phase comes clocks after its start (threshold passes first).
+    reg lseed_load_r;
+    always @(posedge i_clk) lseed_load_r <= i_lseed_load & ~i_rst;
     wire [31:0] rnd_next = rnd_nx_r;
     localparam [31:0] RND_RESET_NEXT = 32'h00042021;   // xorshift(1)
 
     // threshold sum of the step: sum = -sum over chains and active units of (+-)gm
-    reg signed [TSUMW-1:0] thr_sum_r;
+    // Accumulated over three clocks behind c2: T1 registers the operand (gm, or ~gm and a
+    // carry in of 1 for -gm), T2 adds its low TLO bits into thr_lo_r and registers the carry
+    // out, T3 adds the high bits and that carry into thr_hi_r. Exact modulo 2^TSUMW, so
+    // {thr_hi_r, thr_lo_r} is the plain sum once the last T3 is done, at most three clocks
+    // after phase C's last c2_v (th_go, its only reader, comes many clocks later: the step
+    // ends, then phase L starts). One TSUMW-bit add/subtract from c2_gm was the 1-lane UP5K
+    // critical path (a 24-bit carry chain behind the operand's mux, 12.9 ns of logic).
+    localparam integer TLO = TSUMW / 2;
+    localparam integer THI = TSUMW - TLO;
     wire signed [TSUMW-1:0] c2_gm_x;
     el_sext #(.IW(WM), .OW(TSUMW)) u_sx_gm (.i_v(c2_gm), .o_v(c2_gm_x));
     // c2_k = {s_m > 0, s_m < 0, k}: the signed rule skips a unit whose s_m rounded to 0
     wire c2_sub = (NONNEG != 0) ? 1'b1 : c2_k[KBITS+1];
     wire c2_add = (NONNEG != 0) ? 1'b0 : c2_k[KBITS];
+    reg t1_v, t1_cin, t2_v, t2_c;
+    reg [TSUMW-1:0] t1_op;
+    reg [THI-1:0] t2_op_hi, thr_hi_r;
+    reg [TLO-1:0] thr_lo_r;
+    wire signed [TSUMW-1:0] thr_sum = {thr_hi_r, thr_lo_r};
+    // a + b + c as one carry chain: c enters as the carry out of an extra bit 0 (1 + c)
+    wire [TLO+1:0] thr_lo_sum = {1'b0, thr_lo_r, 1'b1} + {1'b0, t1_op[TLO-1:0], t1_cin};
+    wire [THI:0] thr_hi_sum = {thr_hi_r, 1'b1} + {t2_op_hi, t2_c};
 
     // data switching: CHAINS cycles, chain sw_b_r in each
     reg sw_on_r, sw_all_r, first_r, sw_done_r;
@@ -685,14 +724,14 @@ module el_mac #(
     reg sw_flag_r, sw_last_r;
     reg [CBITS-1:0] sw_fb_r;
     always @(posedge i_clk) begin
-        sw_all_q <= sw_on_r & sw_all_r & ~i_rst & ~i_lseed_load;
-        sw_draw_q <= sw_draw & ~i_rst & ~i_lseed_load;
+        sw_all_q <= sw_on_r & sw_all_r & ~i_rst & ~lseed_load_r;
+        sw_draw_q <= sw_draw & ~i_rst & ~lseed_load_r;
         sw_hi_lt_q <= sw_word[31:16] < SWITCH_P_W[31:16];
         sw_hi_eq_q <= sw_word[31:16] == SWITCH_P_W[31:16];
         sw_lo_lt_q <= sw_word[15:0] < SWITCH_P_W[15:0];
         sw_b_q <= sw_b_r;
         sw_last_q <= sw_on_r && !i_switch && sw_b_r == B_LAST && !i_rst;
-        sw_flag_r <= (sw_all_q | (sw_draw_q & (sw_hi_lt_q | (sw_hi_eq_q & sw_lo_lt_q)))) & ~i_rst & ~i_lseed_load;
+        sw_flag_r <= (sw_all_q | (sw_draw_q & (sw_hi_lt_q | (sw_hi_eq_q & sw_lo_lt_q)))) & ~i_rst & ~lseed_load_r;
         sw_fb_r <= sw_b_q;
         sw_last_r <= sw_last_q & ~i_rst;
     end
@@ -701,7 +740,7 @@ module el_mac #(
     generate
         for (cb = 0; cb < CHAINS; cb = cb + 1) begin : g_ptr
             always @(posedge i_clk) begin
-                if (i_rst || i_lseed_load) ptr_r[cb] <= {PBITS{1'b0}};
+                if (i_rst || lseed_load_r) ptr_r[cb] <= {PBITS{1'b0}};
                 else if (sw_flag_r && sw_fb_r == cb[CBITS-1:0]) ptr_r[cb] <= dp_r;
             end
         end
@@ -904,12 +943,23 @@ module el_mac #(
     reg th_nz;
     reg signed [TPW:0] th_q;
     wire thr_done = (th_r == 3'd7);
-    assign th_go = (ph_r == PH_LTAIL) && l_drained && th_r == 3'd0;
+    // The threshold's start th_go is a flop, decided a clock ahead from "drained": nothing
+    // enters the pipeline in PH_LTAIL, so drained on the clock before in PH_LTAIL is drained
+    // now, and ph_r stays PH_LTAIL until the threshold is done (th_r = 0 until th_go). It costs
+    // a clock a step. The 15-input NOR and the phase/state decode in front of th_go, whose
+    // fan-out reaches the rounding unit's multiplier operand, th_r's and th_nz's enables, were
+    // the 1-lane UP5K critical paths in el_mac (24.8 ns, then 23.1 ns).
+    reg th_go_r;
+    always @(posedge i_clk) th_go_r <= l_drained && (ph_r == PH_LTAIL) && th_r == 3'd0 && !th_go_r && !i_rst;
+    assign th_go = th_go_r;
     // TSUMW <= ACCW: the sum has MacBits + log2 B + KBITS + 2 bits, ACCW at least OPW + MacBits + log2 B + 1
-    el_sext #(.IW(TSUMW), .OW(ACCW)) u_sx_thr (.i_v(thr_sum_r), .o_v(thr_sum_acc));
+    el_sext #(.IW(TSUMW), .OW(ACCW)) u_sx_thr (.i_v(thr_sum), .o_v(thr_sum_acc));
     // (signed wires: a concatenation inline would make the shift and the add unsigned)
     wire signed [TPW:0] th_p_x = {s2c_p[TPW-1], s2c_p[TPW-1:0]};
-    wire th_draw = th_nz && SH_U0 != 0;
+    // the draw of state 4, a flop set in state 3 (the state decode and th_nz in front of the
+    // stream's register were a 1-lane UP5K path, 23.4 ns)
+    reg th_draw4_r;
+    always @(posedge i_clk) th_draw4_r <= th_r == 3'd3 && th_nz && SH_U0 != 0 && !i_rst;
     // The change ((p >>> PRE_U0) + R) >>> SH_U0 (R < 2^SH_U0) is taken as ph + c, as in the
     // dictionary's S3: ph = p >>> (PRE_U0 + SH_U0) (wiring), c the carry out of the low SH_U0
     // bits of p >>> PRE_U0 plus R (an SH_U0-bit add); state 4 registers both (th_q = ph, th_c)
@@ -948,7 +998,10 @@ module el_mac #(
         if (i_rst) begin
             rnd_r <= 32'd1;
             rnd_nx_r <= RND_RESET_NEXT;
-            thr_sum_r <= {TSUMW{1'b0}};
+            thr_lo_r <= {TLO{1'b0}};
+            thr_hi_r <= {THI{1'b0}};
+            t1_v <= 1'b0;
+            t2_v <= 1'b0;
             sw_on_r <= 1'b0;
             first_r <= 1'b1;
             dp_r <= {PBITS{1'b0}};
@@ -957,13 +1010,14 @@ module el_mac #(
             o_u0 <= U0_INIT;
             o_u0_changed <= 1'b0;
         end else begin
-            if (i_lseed_load) begin
+            if (lseed_load_r) begin
                 rnd_r <= (i_lseed == 32'd0) ? 32'd1 : i_lseed;
                 rnd_nx_r <= (i_lseed == 32'd0) ? RND_RESET_NEXT : xorshift(i_lseed);
                 first_r <= 1'b1;
                 dp_r <= {PBITS{1'b0}};
                 sync_cnt_r <= 32'd0;
-                thr_sum_r <= {TSUMW{1'b0}};
+                thr_lo_r <= {TLO{1'b0}};
+                thr_hi_r <= {THI{1'b0}};
             end
             // switching
             if (i_switch && LEARN != 0) begin
@@ -983,16 +1037,20 @@ module el_mac #(
             if (sw_flag_r) dp_r <= (dp_r == P_LAST) ? {PBITS{1'b0}} : dp_r + 1'b1;
             if (sw_last_r) sw_done_r <= 1'b1;
             // the threshold sum over every chain's phase C
-            if (c2_v && LEARN_U0 != 0) begin
-                if (c2_sub) thr_sum_r <= thr_sum_r - c2_gm_x;
-                else if (c2_add) thr_sum_r <= thr_sum_r + c2_gm_x;
-            end
-            // the dictionary's draws
-            if (s2c_draw) begin rnd_r <= rnd_next; rnd_nx_r <= xorshift(rnd_next); end
+            t1_v <= c2_v && LEARN_U0 != 0 && (c2_sub || c2_add);
+            t1_op <= c2_sub ? ~c2_gm_x : c2_gm_x;
+            t1_cin <= c2_sub;
+            t2_v <= t1_v;
+            t2_c <= thr_lo_sum[TLO+1];
+            t2_op_hi <= t1_op[TSUMW-1:TLO];
+            if (t1_v) thr_lo_r <= thr_lo_sum[TLO:1];
+            if (t2_v) thr_hi_r <= thr_hi_sum[THI:1];
+            // the dictionary's draws, the threshold's (in state 4)
+            if (s2c_draw || th_draw4_r) begin rnd_r <= rnd_next; rnd_nx_r <= xorshift(rnd_next); end
             // the threshold update
             case (th_r)
                 3'd0: if (th_go) begin
-                    th_nz <= LEARN_U0 != 0 && thr_sum_r != {TSUMW{1'b0}};
+                    th_nz <= LEARN_U0 != 0 && thr_sum != {TSUMW{1'b0}};
                     th_r <= 3'd1;
                 end
                 3'd1, 3'd2, 3'd3: th_r <= th_r + 3'd1;
@@ -1000,7 +1058,6 @@ module el_mac #(
                     // the draw comes after every dictionary draw of the step (phase L has drained)
                     th_q <= th_ph;
                     th_c <= th_low[SH_U0];   // SH_U0 = 0: the mask is 0, so 0
-                    if (th_draw) begin rnd_r <= rnd_next; rnd_nx_r <= xorshift(rnd_next); end
                     th_r <= 3'd5;
                 end
                 3'd5: begin u0_new <= u0_sum2[UNW:1]; th_r <= 3'd6; end
@@ -1012,7 +1069,8 @@ module el_mac #(
                 default: begin   // 7: the new threshold; phase L ends in this cycle
                     if (th_nz) o_u0 <= u0_clamped;
                     o_ldone <= 1'b1;
-                    thr_sum_r <= {TSUMW{1'b0}};
+                    thr_lo_r <= {TLO{1'b0}};
+                    thr_hi_r <= {THI{1'b0}};
                     th_r <= 3'd0;
                 end
             endcase
