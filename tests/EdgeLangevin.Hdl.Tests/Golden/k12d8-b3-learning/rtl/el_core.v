@@ -172,10 +172,29 @@ module el_core #(
     reg        pobs_r;             // the passes follow a change of u0: their codes are observed
     reg [JBITS-1:0] n_prep_r;      // appends of the pass
     localparam integer PDEPTH = 11;         // stages P1a, P1, .., P10 after the issue
-    reg [PDEPTH-1:0] pbusy_r;      // pass units in P1a..P10 (a unit that has left P10 is counted)
+    reg [PDEPTH-2:0] pbusy_r;      // pass units in P1a..P9 (P10's is in pdone_r's test a clock ahead)
     reg [CHAINS-1:0] lready_r;
+    // chain pcb_r's pass has retired (prun_r, not issuing, its units out of the pipeline),
+    // a flop decided a clock ahead: the 11-bit test fed n_next_r's and lready_r's enables,
+    // the 1-lane UP5K critical path. Once the pass stops issuing only this flop moves prun_r
+    // and prep_on_r, and pbusy_r only shifts; prep_go never comes while prun_r (it comes in
+    // ST_IDLE and ST_LWAIT, when every chain's step has begun, so every pass retired).
+    reg        pdone_r;
+    // lready_r of the chain after cb_r (with a pass retiring on this clock), a flop: read
+    // only on step_end_r, which never comes within K clocks of cb_r moving on
+    reg        nxt_rdy_r;
+    // lready_r of the chain cb_r has on the next clock, a flop (ST_BEGIN's test; the 4-way
+    // select fed the step start's enables)
+    reg        cur_rdy_r;
+    wire [CBITS-1:0] cb_n;
+    // steps_left_r == 1, a flop (its 16-bit test fed ST_FIN's enables): steps_left_r moves only
+    // when a run starts and in ST_FIN, which is entered from ST_LWAIT or ST_STEP
+    reg        last_step_r;
+    always @(posedge i_clk) last_step_r <= (steps_left_r == 16'd1);
     wire       prep_go;            // start the passes (ST_IDLE, or phase L moved u0)
     wire       p10_prep;           // P10 retires a pass unit
+    reg        p10_app_walk;       // P10 appends an updated unit to the list of the step after this one
+    reg        p10_app_prep;       // P10 appends a pass unit to its chain's list for the next step
     reg [KBITS:0] issue_k_r;       // walk / prep position 0..K
     reg        walk_on_r;          // the walk is issuing (one flop: these gate the whole issue stage)
     reg        prep_on_r;          // the threshold pass is issuing
@@ -233,18 +252,25 @@ module el_core #(
     // does, for chains 1..CHAINS-1: no bank flip): its generator state is loaded and primed
     // (NZ_EARLY) and its threshold pass, if one runs, has retired
     wire [CBITS-1:0] cb_next = cb_r + 1'b1;
+    // cb_r's next value: it moves on at a step end (step_end_r comes only in ST_STEP) and is 0
+    // from a run's start on (run_go: cur_rdy_r is read >= 2 clocks later)
+    assign cb_n = !step_end_r ? cb_r : (cb_r == B_LAST) ? {CBITS{1'b0}} : cb_next;
     wire [JBITS-1:0] n_next_nb = n_next_r[cb_next];
-    wire next_ready = (ST_CHAIN == ST_BEGIN) && lready_r[cb_next];
+    wire next_ready = (ST_CHAIN == ST_BEGIN) && nxt_rdy_r;
 
 
     // The run request, registered with its "steps != 0" test before the FSM acts on it (a
     // cycle later): that 16-bit test, behind the caller's register and in front of the FSM's
     // enables, was the UP5K critical path on seeds 1, 3, 8 (19.5 to 20.1 ns). The generator
     // still takes its seed in the cycle of i_start; it only moves when words are consumed.
+    // start_q is a start while idle (and not on the clock a run starts): with it a run starts
+    // (run_go) without the FSM's state decode, which fed the run's first enables (the prep
+    // engine's, the generator load's) on the 1-lane UP5K critical path.
     reg start_q, steps_nz_q, seed_load_q;
     reg [15:0] steps_q;
+    wire run_go = start_q & steps_nz_q;
     always @(posedge i_clk) begin
-        start_q <= i_start & ~i_rst;
+        start_q <= i_start & ~i_rst & idle & ~run_go;
         steps_nz_q <= (i_steps != 16'd0);
         steps_q <= i_steps;
         seed_load_q <= i_seed_load;
@@ -262,6 +288,9 @@ module el_core #(
             cbw_r <= B_LAST;
             pk_r <= 0;
             prun_r <= 1'b0;
+            pdone_r <= 1'b0;
+            nxt_rdy_r <= 1'b0;
+            cur_rdy_r <= 1'b0;
             pobs_r <= 1'b0;
             lready_r <= {CHAINS{1'b0}};
             uclr_r <= 2'b00;
@@ -286,25 +315,28 @@ module el_core #(
             uclr_r <= 2'b00;
             if (uclr_r[0]) union_r[0] <= {K{1'b0}};
             if (uclr_r[1]) union_r[1] <= {K{1'b0}};
-            if (append & ~p10_prep) n_nxt_r <= n_nxt_r + ONE_J;
-            if (append & ~p10_prep) union_r[~bank_r][append_k] <= 1'b1;
-            if (append & p10_prep) union_r[pbank_r][append_k] <= 1'b1;
+            if (p10_app_walk) n_nxt_r <= n_nxt_r + ONE_J;
+            if (p10_app_walk) union_r[~bank_r][append_k] <= 1'b1;
+            if (p10_app_prep) union_r[pbank_r][append_k] <= 1'b1;
             // a new chain's first unit reaches P10 on the next clock: the previous chain's count
             // (with this clock's append, its last) is final; the last chain's is stored once the
             // pipeline has drained (the last chain's step end). Walks follow each other in
             // chain order 0..CHAINS-1.
             if (p9_first) begin
-                if (cbw_r != B_LAST) n_next_r[cbw_r] <= (append & ~p10_prep) ? n_nxt_r + ONE_J : n_nxt_r;
+                if (cbw_r != B_LAST) n_next_r[cbw_r] <= p10_app_walk ? n_nxt_r + ONE_J : n_nxt_r;
                 n_nxt_r <= 0;
                 cbw_r <= (cbw_r == B_LAST) ? {CBITS{1'b0}} : cbw_r + 1'b1;
             end
             // the prep engine
-            if (append & p10_prep) n_prep_r <= n_prep_r + ONE_J;
+            if (p10_app_prep) n_prep_r <= n_prep_r + ONE_J;
             if (prep_issue) begin
                 pk_r <= pk_r + 1'b1;
                 if (pk_r == K_LAST) prep_on_r <= 1'b0;
             end
-            if (prun_r && !prep_on_r && pbusy_r == {PDEPTH{1'b0}}) begin
+            pdone_r <= prun_r && !prep_on_r && pbusy_r == {(PDEPTH-1){1'b0}} && !pdone_r;
+            nxt_rdy_r <= lready_r[cb_next] || (pdone_r && pcb_r == cb_next);
+            cur_rdy_r <= lready_r[cb_n] || (pdone_r && pcb_r == cb_n);
+            if (pdone_r) begin
                 // chain pcb_r's pass has retired: its count is final, its step may begin
                 n_next_r[pcb_r] <= n_prep_r;
                 lready_r[pcb_r] <= 1'b1;
@@ -326,17 +358,7 @@ module el_core #(
                 lready_r <= {CHAINS{1'b0}};
             end
             case (st_r)
-                ST_IDLE: if (start_q && steps_nz_q) begin
-                    steps_left_r <= steps_q;
-                    issue_k_r <= 0;
-                    n_nxt_r <= 0;
-                    cb_r <= 0;
-                    uclr_r[~bank_r] <= 1'b1;
-                    // the threshold passes start (prep_go); one chain: wait for the generator to
-                    // prime after its seed as well; several: it primes during the passes (NZ_EARLY)
-                    // or in each step's ST_NLOAD
-                    st_r <= (seed_load_q && CHAINS == 1) ? ST_SEED : ST_PREP;
-                end
+                ST_IDLE: ;   // run_go, below
                 ST_SEED: if (noise_ready) st_r <= ST_PREP;
                 // the run's first threshold passes (the prep engine) must be over: every chain's
                 // first step may begin at once
@@ -350,7 +372,7 @@ module el_core #(
                 ST_NLOAD: st_r <= ST_NWAIT;             // the generator takes chain cb_r's state
                 ST_NWAIT: if (noise_ready) st_r <= ST_BEGIN;
                 // a chain's step begins once its threshold pass (if one runs) has retired
-                ST_BEGIN: if (lready_r[cb_r]) begin
+                ST_BEGIN: if (cur_rdy_r) begin
                     if (cb_r == {CBITS{1'b0}}) begin
                         bank_r <= ~bank_r;
                         uclr_r[bank_r] <= 1'b1;
@@ -398,10 +420,10 @@ module el_core #(
                     st_r <= ST_FIN;
                 end
                 // the run's last step waits for its threshold passes: the state is then final
-                ST_FIN: if (steps_left_r != 16'd1 || !prun_r) begin
+                ST_FIN: if (!last_step_r || !prun_r) begin
                     o_step_done <= 1'b1;
                     steps_left_r <= steps_left_r - 16'd1;
-                    if (steps_left_r == 16'd1) begin
+                    if (last_step_r) begin
                         st_r <= ST_IDLE;
                         o_done <= 1'b1;
                     end else if (LEARN != 0) begin
@@ -413,6 +435,17 @@ module el_core #(
                 end
                 default: st_r <= ST_IDLE;
             endcase
+            if (run_go) begin   // (in ST_IDLE only)
+                steps_left_r <= steps_q;
+                issue_k_r <= 0;
+                n_nxt_r <= 0;
+                cb_r <= 0;
+                uclr_r[~bank_r] <= 1'b1;
+                // the threshold passes start (prep_go); one chain: wait for the generator to
+                // prime after its seed as well; several: it primes during the passes (NZ_EARLY)
+                // or in each step's ST_NLOAD
+                st_r <= (seed_load_q && CHAINS == 1) ? ST_SEED : ST_PREP;
+            end
         end
     end
 
@@ -456,7 +489,7 @@ module el_core #(
     // start of a run the ring was seeded (if at all) on the clock before start_q.
     always @(posedge i_clk) nz_walk_end_r <= walk_issue && (issue_k_r == K_LAST);
     wire nz_load = (CHAINS == 1) ? (idle & i_start & i_seed_load)
-                 : (NZ_EARLY != 0) ? (nz_walk_end_r | (idle & start_q & steps_nz_q))
+                 : (NZ_EARLY != 0) ? (nz_walk_end_r | run_go)
                  : (st_r == ST_NLOAD);
     el_noise u_noise (
         .i_clk(i_clk), .i_seed_load(nz_load), .i_seed((CHAINS > 1) ? nz_ring_r[0] : i_seed),
@@ -714,23 +747,37 @@ module el_core #(
     end
     wire signed [WM-1:0] p9_sm;
     el_sat #(.IW(WS - SH_SM + 1), .OW(WM)) u_sat_sm (.i_v(p9_smr), .o_v(p9_sm));
-    reg        p10_v;  reg [1:0] p10_mode;  reg [KBITS-1:0] p10_k;  reg p10_was;  reg p10_act;
+    // P10's decisions are decoded from P9 and registered (the same values as decoding P10's
+    // valid, mode, was and act flops): they enable the list, count, union and memory writes,
+    // which fan out across the core, and with the decode behind P10 they were on the 1-lane
+    // UP5K critical paths
+    wire p9_update = p9_v && (p9_mode == MODE_ACT || (p9_mode == MODE_WALK && !p9_was));
+    wire p9_prep = p9_v && (p9_mode == MODE_PREP);
+    reg        p10_update;         // an update (u written, observed)
+    reg        p10_append;         // an update or a pass unit appends {k, sm} to a list
+    reg [KBITS-1:0] p10_k;
     reg signed [WS-1:0] p10_u, p10_s;
     reg signed [WM-1:0] p10_sm;
     always @(posedge i_clk) begin
-        p10_v <= p9_v & ~i_rst;
-        p10_mode <= p9_mode;
+        p10_update <= p9_update & ~i_rst;
+        p10_append <= (p9_update | p9_prep) & p9_act & ~i_rst;
         p10_k <= p9_k;
-        p10_was <= p9_was;
-        p10_act <= p9_act;
         p10_u <= p9_u;
         p10_s <= p9_s;
         p10_sm <= p9_sm;
     end
+    reg        p10_isprep;         // a threshold-pass unit
+    reg        p10_act;
+    always @(posedge i_clk) begin
+        p10_isprep <= p9_prep & ~i_rst;
+        p10_app_walk <= p9_update & p9_act & ~i_rst;
+        p10_app_prep <= p9_prep & p9_act & ~i_rst;
+        p10_act <= p9_act;
+    end
+
 
     // P10: retire. A walk visit of an active unit only kept its noise word.
-    wire p10_update = p10_v && (p10_mode == MODE_ACT || (p10_mode == MODE_WALK && !p10_was));
-    assign append = p10_v && p10_act && (p10_mode == MODE_PREP || p10_update);
+    assign append = p10_append;
     assign append_entry = {p10_k, p10_sm};
     assign append_k = p10_k;
     // learning: every chain's codes s_m of every unit (0 when inactive), two banks like the
@@ -749,7 +796,7 @@ module el_core #(
             assign sm_rdata = {WM{1'b0}};
         end
     endgenerate
-    assign sm_we = p10_v && (p10_mode == MODE_PREP || p10_update);
+    assign sm_we = p10_isprep | p10_update;
     assign sm_wdata = p10_act ? p10_sm : {WM{1'b0}};
     wire load_u = idle && i_load_we && (i_load_sel == 2'd2);
     assign u_we = p10_update || load_u;
@@ -779,13 +826,14 @@ module el_core #(
     reg [9:0] first_r;
     always @(posedge i_clk) first_r <= {first_r[8:0], walk_issue & (issue_k_r == {(KBITS+1){1'b0}}) & ~i_rst};
     assign p9_first = first_r[9];
-    assign p10_prep = p10_v && (p10_mode == MODE_PREP);
+    assign p10_prep = p10_isprep;
     always @(posedge i_clk) begin
-        if (i_rst) pbusy_r <= {PDEPTH{1'b0}};
-        else pbusy_r <= {pbusy_r[PDEPTH-2:0], prep_issue};
+        if (i_rst) pbusy_r <= {(PDEPTH-1){1'b0}};
+        else pbusy_r <= {pbusy_r[PDEPTH-3:0], prep_issue};
     end
     // the run's first passes, and the passes after phase L moved u0
-    assign prep_go = (st_r == ST_IDLE && start_q && steps_nz_q) || (st_r == ST_LWAIT && ldone && u0_changed_r);
+    // (el_mac's ldone only comes in ST_LWAIT: phase L starts from ST_LEARN only)
+    assign prep_go = run_go || (ldone && u0_changed_r);
 
     // ------------------------------------------------------------------ MAC engine
     el_mac #(

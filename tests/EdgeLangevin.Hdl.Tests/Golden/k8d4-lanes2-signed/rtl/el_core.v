@@ -136,10 +136,14 @@ module el_core #(
     // cycle later): that 16-bit test, behind the caller's register and in front of the FSM's
     // enables, was the UP5K critical path on seeds 1, 3, 8 (19.5 to 20.1 ns). The generator
     // still takes its seed in the cycle of i_start; it only moves when words are consumed.
+    // start_q is a start while idle (and not on the clock a run starts): with it a run starts
+    // (run_go) without the FSM's state decode, which fed the run's first enables (the prep
+    // engine's, the generator load's) on the 1-lane UP5K critical path.
     reg start_q, steps_nz_q, seed_load_q;
     reg [15:0] steps_q;
+    wire run_go = start_q & steps_nz_q;
     always @(posedge i_clk) begin
-        start_q <= i_start & ~i_rst;
+        start_q <= i_start & ~i_rst & idle & ~run_go;
         steps_nz_q <= (i_steps != 16'd0);
         steps_q <= i_steps;
         seed_load_q <= i_seed_load;
@@ -167,13 +171,7 @@ module el_core #(
             if (act_fetch) act_j_r <= act_j_r + ONE_J;
             if (append) n_nxt_r <= n_nxt_r + ONE_J;
             case (st_r)
-                ST_IDLE: if (start_q && steps_nz_q) begin
-                    steps_left_r <= steps_q;
-                    issue_k_r <= 0;
-                    n_nxt_r <= 0;
-                    st_r <= seed_load_q ? ST_SEED : ST_PREP;
-                    prep_on_r <= ~seed_load_q;
-                end
+                ST_IDLE: ;   // run_go, below
                 ST_SEED: if (noise_ready) begin
                     st_r <= ST_PREP;
                     prep_on_r <= 1'b1;
@@ -214,6 +212,13 @@ module el_core #(
                 end
                 default: st_r <= ST_IDLE;
             endcase
+            if (run_go) begin   // (in ST_IDLE only)
+                steps_left_r <= steps_q;
+                issue_k_r <= 0;
+                n_nxt_r <= 0;
+                st_r <= seed_load_q ? ST_SEED : ST_PREP;
+                prep_on_r <= ~seed_load_q;
+            end
         end
     end
 
@@ -444,23 +449,29 @@ module el_core #(
     end
     wire signed [WM-1:0] p9_sm;
     el_sat #(.IW(WS - SH_SM + 1), .OW(WM)) u_sat_sm (.i_v(p9_smr), .o_v(p9_sm));
-    reg        p10_v;  reg [1:0] p10_mode;  reg [KBITS-1:0] p10_k;  reg p10_was;  reg p10_act;
+    // P10's decisions are decoded from P9 and registered (the same values as decoding P10's
+    // valid, mode, was and act flops): they enable the list, count, union and memory writes,
+    // which fan out across the core, and with the decode behind P10 they were on the 1-lane
+    // UP5K critical paths
+    wire p9_update = p9_v && (p9_mode == MODE_ACT || (p9_mode == MODE_WALK && !p9_was));
+    wire p9_prep = p9_v && (p9_mode == MODE_PREP);
+    reg        p10_update;         // an update (u written, observed)
+    reg        p10_append;         // an update or a pass unit appends {k, sm} to a list
+    reg [KBITS-1:0] p10_k;
     reg signed [WS-1:0] p10_u, p10_s;
     reg signed [WM-1:0] p10_sm;
     always @(posedge i_clk) begin
-        p10_v <= p9_v & ~i_rst;
-        p10_mode <= p9_mode;
+        p10_update <= p9_update & ~i_rst;
+        p10_append <= (p9_update | p9_prep) & p9_act & ~i_rst;
         p10_k <= p9_k;
-        p10_was <= p9_was;
-        p10_act <= p9_act;
         p10_u <= p9_u;
         p10_s <= p9_s;
         p10_sm <= p9_sm;
     end
 
+
     // P10: retire. A walk visit of an active unit only kept its noise word.
-    wire p10_update = p10_v && (p10_mode == MODE_ACT || (p10_mode == MODE_WALK && !p10_was));
-    assign append = p10_v && p10_act && (p10_mode == MODE_PREP || p10_update);
+    assign append = p10_append;
     assign append_entry = {p10_k, p10_sm};
     wire load_u = idle && i_load_we && (i_load_sel == 2'd2);
     assign u_we = p10_update || load_u;
