@@ -236,7 +236,7 @@ public sealed class NetlistTests
 
     [Theory]
     [InlineData("""{"hdl": {"lanes": 1}, "vectors": {"k": 16, "d": 8}}""", "/dev/ttyUSB1", "--netlist")]
-    [InlineData("""{"hdl": {"lanes": 1, "entropy": {"enabled": true}}, "vectors": {"k": 16, "d": 8}}""", "sim", "hdl.entropy.enabled")]
+    [InlineData("""{"hdl": {"lanes": 1, "entropy": {"enabled": true, "noise_mode": "physical", "sample_div": 2, "cond_raw": 2, "entropy_eighths": 8}}, "vectors": {"k": 16, "d": 8}}""", "sim", "hdl.entropy.noise_mode")]
     public void Netlist_where_it_cannot_run_exits_2_naming_the_option(string json, string port, string named)
     {
         string cfg = WriteConfig(json);
