@@ -161,7 +161,7 @@ public static partial class HdlCommands
         var steps = new Option<int>("--steps") { Description = "Steps of the Verilator run that measures cycles per step", DefaultValueFactory = _ => 200 };
         var netlistOnly = new Option<bool>("--netlist-only")
         {
-            Description = "Stop after yosys: write the iCE40 netlist of the board top (the checked flow that 'hdl synth' places; refused, exit 2, when yosys's log says it is not the RTL) and print its path and the generated sources' folder; no place and route, no other families, no simulation. For scripts that place it themselves (codegen/measure-entropy-beside.sh)",
+            Description = "Stop after yosys: write the iCE40 netlist of the board top (the checked flow that 'hdl synth' places; refused, exit 2, when yosys's log says it is not the RTL) and print its path and the generated sources' folder; no place and route, no other families, no simulation; made also for a learning design larger than the UP5K. For scripts that place it themselves (codegen/measure-entropy-beside.sh, measure-learning-lc.sh)",
         };
         var work = WorkOption();
         var seed = CommonOptions.Seed();
@@ -177,8 +177,9 @@ public static partial class HdlCommands
             if (parse.GetValue(netlistOnly)) CommonOptions.RefuseGiven(parse, "with --netlist-only (nothing is simulated)", steps);
             HdlProject project = Guard(() => HdlProject.Load(parse.GetValue(model)?.FullName, parse.GetValue(config)?.FullName, s));
             DatapathModel dp = project.Datapath;
-            // a learning design the UP5K's logic cells cannot hold: exit 2 before anything is written or run
-            dp.RequireUp5kLogicCells();
+            // a learning design the UP5K's logic cells cannot hold: exit 2 before anything is written or run; a netlist alone
+            // is still made (codegen/measure-learning-lc.sh counts the cells of shapes larger than the UP5K for the estimate's fit)
+            if (!parse.GetValue(netlistOnly)) dp.RequireUp5kLogicCells();
             var verifier = new HdlVerifier(parse.GetValue(work)?.FullName ?? HdlVerifier.DefaultWorkRoot);
             string src = Guard(() => verifier.Sources(dp));
             if (parse.GetValue(netlistOnly)) return SynthNetlistOnly(src, dp, s, output, parse.GetValue(json));
