@@ -414,7 +414,7 @@ public static partial class HdlCommands
         bool same = difference is null && u0 == lv.U0[n - 1];
         int moved = lv.Parameters.DictionaryRowMajor.Where((a, i) => a != expected[i]).Count();
         string verdict = same
-            ? $"{simulated}: after {n} learning steps ({lv.Chains} chains) the dictionary ({moved} of {got.Length} words moved) and u0 = {u0} equal the C# learner's"
+            ? $"{simulated}: after {n} learning steps ({lv.Chains} chain{(lv.Chains == 1 ? "" : "s")}) the dictionary ({moved} of {got.Length} words moved) and u0 = {u0} equal the C# learner's"
             : difference is not null
                 ? $"{simulated}: MISMATCH after {n} learning steps: {difference}"
                 : $"{simulated}: MISMATCH after {n} learning steps: u0 {u0} (learner {lv.U0[n - 1]})";
