@@ -60,17 +60,20 @@ public static class NetlistBoard
         Directory.CreateDirectory(tmp);
         try
         {
+            bool entropy = HdlGenerator.HasEntropySource(src);
             string rings = Path.Combine(src, HdlGenerator.RingsForSynthesis);
             var rtl = HdlGenerator.CoreRtl.Select(f => Path.Combine(src, f)).Concat(HdlGenerator.BoardFiles(src, synthesis: true)).Where(f => f != rings);
-            bool entropy = HdlGenerator.HasEntropySource(src);
-            string script = string.Join("; ",
-                (entropy ? [$"read_verilog -lib {rings}"] : Array.Empty<string>()).Append(
-                $"read_verilog {string.Join(" ", rtl)}").Concat([
+            var commands = new List<string>();
+            // the rings as a black box (ports and parameters only): the netlist keeps el_ro instances for the behavioural model
+            if (entropy) commands.Add($"read_verilog -lib {rings}");
+            commands.AddRange([
+                $"read_verilog {string.Join(" ", rtl)}",
                 $"chparam -set CLKS_PER_BIT {ClksPerBit.ToString(CultureInfo.InvariantCulture)} el_top_icebreaker",
                 HdlSynthesizer.Ice40SynthCommands(),
                 "rename el_top_icebreaker el_top_netlist",
                 "chtype -map SB_PLL40_PAD el_sim_pll",
-                $"write_verilog -noattr {Path.Combine(tmp, NetlistFile)}"]));
+                $"write_verilog -noattr {Path.Combine(tmp, NetlistFile)}"]);
+            string script = string.Join("; ", commands);
             ToolResult y = ToolRunner.Run("yosys", ["-q", "-l", Path.Combine(tmp, "yosys.log"), "-p", script], tmp, cancel);
             if (!y.Ok) throw new HdlToolException("yosys synth_ice40 of the board top failed: " + y.Tail(5));
             string net = Path.Combine(tmp, NetlistFile);
