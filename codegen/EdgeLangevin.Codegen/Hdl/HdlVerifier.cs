@@ -311,7 +311,7 @@ public sealed class HdlVerifier
     /// <summary>Verilator build of the board testbench on the synthesised netlist (<see cref="NetlistBoard"/>), put in place whole.</summary>
     private static void BuildNetlistBoard(string src, string outDir, CancellationToken cancel)
     {
-        var files = NetlistBoard.SimulationFiles(NetlistBoard.Synthesize(src, cancel)).Append(Path.Combine(src, HdlGenerator.BoardTestbench));
+        var files = NetlistBoard.SimulationFiles(src, NetlistBoard.Synthesize(src, cancel)).Append(Path.Combine(src, HdlGenerator.BoardTestbench));
         string tmp = outDir + ".tmp";
         if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
         Directory.CreateDirectory(tmp);

@@ -45,14 +45,14 @@ public static class NetlistBoard
     /// Synthesises the board top of the generated folder <paramref name="src"/> (yosys synth_ice40
     /// -dsp -spram, as 'hdl synth') once per folder and writes the gate-level netlist and its shim;
     /// returns the netlist folder. The netlist is simulated as yosys made it, even where 'hdl synth'
-    /// would refuse it (<see cref="YosysLogCheck"/>): showing what such a chip does is the point. A
-    /// design with the entropy source is refused: its ring oscillators are combinational loops a
-    /// zero-delay simulation cannot run.
+    /// would refuse it (<see cref="YosysLogCheck"/>): showing what such a chip does is the point. With
+    /// the entropy source, the ring oscillators (el_ro: SB_LUT4 loops, which a zero-delay simulation
+    /// cannot make oscillate) are read as a black box and stay el_ro instances in the netlist, which
+    /// the simulation fills with the RTL runs' behavioural rings (<see cref="SimulationFiles"/>);
+    /// everything behind the rings (sampling, conditioner, health tests, el_entropy_ctl) is gates.
     /// </summary>
     public static string Synthesize(string src, CancellationToken cancel = default)
     {
-        if (HdlGenerator.HasEntropySource(src))
-            throw InvalidInputException.Field(null, "hdl.entropy.enabled", "the gate-level netlist simulation (--netlist) runs designs without the entropy source: its ring oscillators are loops of LUTs that only real gates make oscillate");
         string dir = Path.Combine(src, Folder);
         string netlist = Path.Combine(dir, NetlistFile);
         if (File.Exists(netlist)) return dir;
@@ -60,19 +60,25 @@ public static class NetlistBoard
         Directory.CreateDirectory(tmp);
         try
         {
-            var rtl = HdlGenerator.CoreRtl.Select(f => Path.Combine(src, f)).Concat(HdlGenerator.BoardFiles(src, synthesis: true));
-            string script = string.Join("; ",
+            bool entropy = HdlGenerator.HasEntropySource(src);
+            string rings = Path.Combine(src, HdlGenerator.RingsForSynthesis);
+            var rtl = HdlGenerator.CoreRtl.Select(f => Path.Combine(src, f)).Concat(HdlGenerator.BoardFiles(src, synthesis: true)).Where(f => f != rings);
+            var commands = new List<string>();
+            // the rings as a black box (ports and parameters only): the netlist keeps el_ro instances for the behavioural model
+            if (entropy) commands.Add($"read_verilog -lib {rings}");
+            commands.AddRange([
                 $"read_verilog {string.Join(" ", rtl)}",
                 $"chparam -set CLKS_PER_BIT {ClksPerBit.ToString(CultureInfo.InvariantCulture)} el_top_icebreaker",
                 HdlSynthesizer.Ice40SynthCommands(),
                 "rename el_top_icebreaker el_top_netlist",
                 "chtype -map SB_PLL40_PAD el_sim_pll",
-                $"write_verilog -noattr {Path.Combine(tmp, NetlistFile)}");
+                $"write_verilog -noattr {Path.Combine(tmp, NetlistFile)}"]);
+            string script = string.Join("; ", commands);
             ToolResult y = ToolRunner.Run("yosys", ["-q", "-l", Path.Combine(tmp, "yosys.log"), "-p", script], tmp, cancel);
             if (!y.Ok) throw new HdlToolException("yosys synth_ice40 of the board top failed: " + y.Tail(5));
             string net = Path.Combine(tmp, NetlistFile);
             File.WriteAllText(net, TieUnconnectedDspInputs(File.ReadAllText(net)));
-            File.WriteAllText(Path.Combine(tmp, ShimFile), Shim);
+            File.WriteAllText(Path.Combine(tmp, ShimFile), Shim(entropy));
             if (Directory.Exists(dir) && !File.Exists(netlist)) Directory.Delete(dir, recursive: true);
             try { Directory.Move(tmp, dir); }
             catch (IOException) when (File.Exists(netlist)) { }   // a concurrent run put the same netlist in place
@@ -105,11 +111,16 @@ public static class NetlistBoard
             });
     }
 
-    /// <summary>The Verilog files the simulator compiles with the board testbench, netlist first.</summary>
-    public static IEnumerable<string> SimulationFiles(string netlistDir) =>
-        [Path.Combine(netlistDir, NetlistFile), Path.Combine(netlistDir, ShimFile), CellModels];
+    /// <summary>
+    /// The Verilog files the simulator compiles with the board testbench of the generated folder
+    /// <paramref name="src"/>, netlist first; with the entropy source the behavioural rings too.
+    /// </summary>
+    public static IEnumerable<string> SimulationFiles(string src, string netlistDir) =>
+        new[] { Path.Combine(netlistDir, NetlistFile), Path.Combine(netlistDir, ShimFile), CellModels }
+            .Concat(HdlGenerator.HasEntropySource(src) ? [Path.Combine(src, HdlGenerator.RingsForSimulation)] : Array.Empty<string>());
 
-    private static readonly string Shim = $$"""
+    /// <summary>The shim; with the entropy source the top also has the fault LED.</summary>
+    private static string Shim(bool entropy) => $$"""
         // Written by EdgeLangevin.Codegen (NetlistBoard): makes the gate-level netlist of the board top
         // (module el_top_netlist, yosys synth_ice40 + write_verilog) the el_top_icebreaker that
         // tb/el_top_tb.v instantiates.
@@ -144,7 +155,7 @@ public static class NetlistBoard
             input  wire i_uart_rx,
             output wire o_uart_tx,
             output wire o_led_busy,
-            output wire o_led_done
+            output wire o_led_done{{(entropy ? ",\n    output wire o_led_fault" : "")}}
         );
             // the netlist's UART divider is fixed at synthesis: a testbench with another bit time cannot talk to it
             initial if (CLKS_PER_BIT != {{ClksPerBit}}) begin
@@ -152,7 +163,7 @@ public static class NetlistBoard
                 $finish;
             end
             el_top_netlist u_netlist (
-                .i_clk12(i_clk12), .i_uart_rx(i_uart_rx), .o_uart_tx(o_uart_tx), .o_led_busy(o_led_busy), .o_led_done(o_led_done)
+                .i_clk12(i_clk12), .i_uart_rx(i_uart_rx), .o_uart_tx(o_uart_tx), .o_led_busy(o_led_busy), .o_led_done(o_led_done){{(entropy ? ", .o_led_fault(o_led_fault)" : "")}}
             );
         endmodule
 

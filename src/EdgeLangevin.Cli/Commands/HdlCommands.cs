@@ -159,23 +159,30 @@ public static partial class HdlCommands
         var model = ModelOption();
         var config = ConfigOption();
         var steps = new Option<int>("--steps") { Description = "Steps of the Verilator run that measures cycles per step", DefaultValueFactory = _ => 200 };
+        var netlistOnly = new Option<bool>("--netlist-only")
+        {
+            Description = "Stop after yosys: write the iCE40 netlist of the board top (the checked flow that 'hdl synth' places; refused, exit 2, when yosys's log says it is not the RTL) and print its path and the generated sources' folder; no place and route, no other families, no simulation; made also for a learning design larger than the UP5K. For scripts that place it themselves (codegen/measure-entropy-beside.sh, measure-learning-lc.sh)",
+        };
         var work = WorkOption();
         var seed = CommonOptions.Seed();
         var json = CommonOptions.Json();
         var cmd = new Command("synth",
             "Synthesise for the iCE40 UP5K (yosys synth_ice40 + nextpnr-ice40: fmax, logic cells, DSP, block RAM, SPRAM, fits), count resources for Xilinx 7-series and ECP5 (yosys), and measure cycles per step in simulation against the MAC bound. Exit 1 when the design does not fit or misses the clock.\n" +
             "Example: edgelangevin hdl synth --model model.json --json synth.json")
-        { model, config, steps, work, seed, json };
+        { model, config, steps, netlistOnly, work, seed, json };
         cmd.SetAction(parse =>
         {
             var output = JsonOutput.HumanWriter(parse.GetValue(json));
             int s = parse.GetValue(seed);
+            if (parse.GetValue(netlistOnly)) CommonOptions.RefuseGiven(parse, "with --netlist-only (nothing is simulated)", steps);
             HdlProject project = Guard(() => HdlProject.Load(parse.GetValue(model)?.FullName, parse.GetValue(config)?.FullName, s));
             DatapathModel dp = project.Datapath;
-            // a learning design the UP5K's logic cells cannot hold: exit 2 before anything is written or run
-            dp.RequireUp5kLogicCells();
+            // a learning design the UP5K's logic cells cannot hold: exit 2 before anything is written or run; a netlist alone
+            // is still made (codegen/measure-learning-lc.sh counts the cells of shapes larger than the UP5K for the estimate's fit)
+            if (!parse.GetValue(netlistOnly)) dp.RequireUp5kLogicCells();
             var verifier = new HdlVerifier(parse.GetValue(work)?.FullName ?? HdlVerifier.DefaultWorkRoot);
             string src = Guard(() => verifier.Sources(dp));
+            if (parse.GetValue(netlistOnly)) return SynthNetlistOnly(src, dp, s, output, parse.GetValue(json));
             double target = IcePll.For(dp.Settings.ClockMhz).OutputMhz;
             int n = parse.GetValue(steps);
             string vecDir = Path.Combine(src, "vectors", $"seed{s}-steps{n}");
@@ -231,6 +238,32 @@ public static partial class HdlCommands
         return cmd;
     }
 
+    /// <summary>`hdl synth --netlist-only`: the checked yosys flow of <see cref="HdlSynthesizer.Ice40Netlist"/>, nothing placed.</summary>
+    private static int SynthNetlistOnly(string src, DatapathModel dp, int seed, TextWriter output, FileInfo? json)
+    {
+        string? netlist = CliProgress.Run("hdl synth --netlist-only", (progress, ct) =>
+        {
+            const string stage = "iCE40 UP5K: yosys synth_ice40 (checked)";
+            progress.Report(new RunProgress(stage, 0, 1));
+            var (path, error) = Guard(() => HdlSynthesizer.Ice40Netlist(src, ct));
+            if (path is null) throw new JobFailedException(error!);
+            progress.Report(new RunProgress(stage, 1, 1));
+            return path;
+        });
+        output.WriteLine($"netlist: {netlist}");
+        output.WriteLine($"sources: {src}");
+        if (json is not null)
+        {
+            var obj = new JsonObject
+            {
+                ["command"] = "hdl synth", ["seed"] = seed, ["config_hash"] = dp.ConfigHash, ["config"] = dp.ConfigJson.DeepClone(),
+                ["netlist"] = netlist, ["sources"] = src, ["entropy_source"] = HdlGenerator.HasEntropySource(src),
+            };
+            JsonOutput.Write(json, "hdl synth", seed, obj, dp.ConfigJson);
+        }
+        return ExitCodes.Success;
+    }
+
     private static string Cells(JsonObject family) =>
         family["cells"] is JsonObject c ? string.Join(", ", c.Where(kv => kv.Key != "cells").Select(kv => $"{kv.Key} {kv.Value}")) : family["error"]?.ToString() ?? "?";
 
@@ -242,7 +275,7 @@ public static partial class HdlCommands
         var steps = new Option<int>("--steps") { Description = "Steps to run on the board (1..65535)", DefaultValueFactory = _ => 100 };
         var netlist = new Option<bool>("--netlist")
         {
-            Description = "With --port sim: simulate the gate-level netlist that yosys synth_ice40 makes of the board top (Verilator with yosys's iCE40 cell models) instead of the RTL, to check that the synthesised chip is the simulated one. The UART divider is synthesised for the testbench's bit time and the PLL is a wire; no entropy source",
+            Description = "With --port sim: simulate the gate-level netlist that yosys synth_ice40 makes of the board top (Verilator with yosys's iCE40 cell models) instead of the RTL, to check that the synthesised chip is the simulated one. The UART divider is synthesised for the testbench's bit time and the PLL is a wire; the entropy source's rings are the RTL runs' behavioural model (everything behind them is gates), its noise mode \"physical\" is refused",
         };
         var work = WorkOption();
         var seed = CommonOptions.Seed();
@@ -263,8 +296,9 @@ public static partial class HdlCommands
             bool gates = parse.GetValue(netlist);
             HdlProject project = Guard(() => HdlProject.Load(parse.GetValue(model)?.FullName, parse.GetValue(config)?.FullName, s));
             DatapathModel dp = project.Datapath;
-            if (gates && dp.Settings.Entropy.Enabled)
-                throw InvalidInputException.Field(parse.GetValue(config)?.FullName, "hdl.entropy.enabled", "--netlist simulates designs without the entropy source (its ring oscillators are loops of LUTs that only real gates make oscillate)");
+            // the physical mode's testbench logs the source's internal signals, which a netlist does not have, and its result is not compared
+            if (gates && dp.Settings.Entropy is { Enabled: true, NoiseMode: NoiseMode.Physical })
+                throw InvalidInputException.Field(parse.GetValue(config)?.FullName, "hdl.entropy.noise_mode", "--netlist runs the entropy source's \"deterministic\" and \"seeded\" modes (\"physical\" noise is not compared with the C# core)");
             string simulated = gates ? "netlist" : "board";
             if (dp.Learning is not null) return RunLearning(project, n, s, parse.GetValue(port)!, parse.GetValue(work)?.FullName, parse.GetValue(json), gates);
             var v = EdgeLangevin.Simulator.TestVectors.Generate(project.Model, project.Parameters.Format, project.Config.Inference, n, s, project.Source);
@@ -380,7 +414,7 @@ public static partial class HdlCommands
         bool same = difference is null && u0 == lv.U0[n - 1];
         int moved = lv.Parameters.DictionaryRowMajor.Where((a, i) => a != expected[i]).Count();
         string verdict = same
-            ? $"{simulated}: after {n} learning steps ({lv.Chains} chains) the dictionary ({moved} of {got.Length} words moved) and u0 = {u0} equal the C# learner's"
+            ? $"{simulated}: after {n} learning steps ({lv.Chains} chain{(lv.Chains == 1 ? "" : "s")}) the dictionary ({moved} of {got.Length} words moved) and u0 = {u0} equal the C# learner's"
             : difference is not null
                 ? $"{simulated}: MISMATCH after {n} learning steps: {difference}"
                 : $"{simulated}: MISMATCH after {n} learning steps: u0 {u0} (learner {lv.U0[n - 1]})";
