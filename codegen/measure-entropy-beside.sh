@@ -1,11 +1,12 @@
 #!/bin/bash
 # The entropy source beside a datapath on the UP5K: generates the iCEBreaker top for K = 16, D = 64,
 # 2 lanes (random signed model, seed 1; env K, D, LANES change them) with hdl.entropy {"enabled": true, "noise_mode": MODE}
-# (MODE "physical" or "seeded"), or without the source (MODE "none"), then runs yosys synth_ice40 and
-# nextpnr-ice40 at 48 MHz (rings excluded from timing: --ignore-loops) for each placement SEED.
+# (MODE "physical" or "seeded"), or without the source (MODE "none"), then synthesises it with `hdl synth
+# --netlist-only` (yosys, the checked flow of `hdl synth`) and places and routes it with nextpnr-ice40
+# at 48 MHz (rings excluded from timing: --ignore-loops) for each placement SEED.
 # Prints per seed: logic cells, block RAM, DSP, the achieved clock and the critical path's ends.
 # Usage: bash codegen/measure-entropy-beside.sh WORKDIR MODE SEED...
-# (EDGELANGEVIN_CLI, if set, is the edgelangevin command to generate with instead of dotnet run)
+# (EDGELANGEVIN_CLI, if set, is the edgelangevin command to run instead of dotnet run)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$1; mode=$2; shift 2
@@ -15,19 +16,21 @@ cat > "$work/config.json" <<JSON
 {"hdl": {"lanes": ${LANES:-2}, "entropy": $entropy},
  "vectors": {"problem": "random", "variant": "signed", "k": ${K:-16}, "d": ${D:-64}, "lambda": 1, "pi": 0.3, "sigma": 0.5}}
 JSON
-${EDGELANGEVIN_CLI:-dotnet run --project $root/src/EdgeLangevin.Cli -c Release --} hdl generate --config "$work/config.json" --out "$work/gen" > /dev/null
-g="$work/gen"
-cd "$work"
-src="$g/rtl/el_arith.v $g/rtl/el_ram.v $g/rtl/el_noise.v $g/rtl/el_mac.v $g/rtl/el_core.v"
-if [ "$mode" != none ]; then src="$src $g/rtl/el_health.v $g/rtl/el_entropy.v $g/board/el_entropy_ctl.v $g/board/el_ro_ice40.v"; fi
-src="$src $g/board/el_uart.v $g/board/el_top_icebreaker.v"
-# yosys 0.23's ABC sometimes aborts in lutpack (an assertion, not a design error): try again
+cli=${EDGELANGEVIN_CLI:-dotnet run --project $root/src/EdgeLangevin.Cli -c Release --}
+# The netlist comes from `hdl synth --netlist-only`: the flow `hdl synth` places (synth_ice40 with yosys's
+# `check` after the coarse stage, HdlSynthesizer.Ice40SynthCommands) and its refusal of a netlist that is
+# not the RTL (YosysLogCheck: "used but has no driver", driver conflicts, ...: exit 2, nothing measured).
+# yosys 0.23's ABC sometimes aborts in lutpack (an assertion, not a design error: exit 1): try again.
 for try in 1 2 3; do
-    yosys -q -l yosys.log -p "read_verilog $src; synth_ice40 -dsp -spram -top el_top_icebreaker -json top.json" && break
+    rc=0; $cli hdl synth --config "$work/config.json" --work "$work/hdl" --netlist-only > "$work/netlist.txt" || rc=$?
+    [ $rc -eq 0 ] && break
+    if [ $rc -eq 2 ] || [ $try -eq 3 ]; then echo "hdl synth --netlist-only failed (exit $rc): nothing measured" >&2; exit $rc; fi
 done
+netlist=$(sed -n 's/^netlist: //p' "$work/netlist.txt"); g=$(sed -n 's/^sources: //p' "$work/netlist.txt")
+cd "$work"
 loops=""; [ "$mode" != none ] && loops="--ignore-loops"
 for seed in "$@"; do
-    nextpnr-ice40 --up5k --package sg48 --pcf "$g/board/icebreaker.pcf" --json top.json --asc "top-$seed.asc" --freq 48 \
+    nextpnr-ice40 --up5k --package sg48 --pcf "$g/board/icebreaker.pcf" --json "$netlist" --asc "top-$seed.asc" --freq 48 \
         --timing-allow-fail $loops --seed "$seed" -l "nextpnr-$seed.log" > /dev/null 2>&1
     echo "== $mode seed $seed: $(grep -E 'ICESTORM_LC:' "nextpnr-$seed.log" | tail -1 | awk '{print $3 $4}') LC," \
         "$(grep -E 'ICESTORM_RAM:' "nextpnr-$seed.log" | tail -1 | awk '{print $3 $4}') BRAM, $(grep -E 'ICESTORM_DSP:' "nextpnr-$seed.log" | tail -1 | awk '{print $3 $4}') DSP;" \

@@ -114,6 +114,30 @@ public sealed class CliTests
         }
     }
 
+    /// <summary>
+    /// `hdl synth --netlist-only` simulates nothing, so a --steps given with it is refused (exit 2,
+    /// naming it) before anything is generated or run: no work folder.
+    /// </summary>
+    [Fact]
+    public void Synth_netlist_only_refuses_steps_before_writing_anything()
+    {
+        string work = Temp("synth");
+        string cfg = Temp("cfg") + ".json";
+        try
+        {
+            File.WriteAllText(cfg, """{"vectors": {"k": 8, "d": 4}}""");
+            var (code, _, err) = Run("hdl", "synth", "--config", cfg, "--work", work, "--netlist-only", "--steps", "5");
+            Assert.Equal(2, code);
+            Assert.Contains("--steps", err);
+            Assert.Contains("--netlist-only", err);
+            Assert.False(Directory.Exists(work));
+        }
+        finally
+        {
+            File.Delete(cfg);
+        }
+    }
+
     [Fact]
     public void A_misspelt_hdl_setting_exits_2_naming_the_field()
     {

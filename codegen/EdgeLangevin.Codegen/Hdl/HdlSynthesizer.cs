@@ -39,7 +39,15 @@ public static class HdlSynthesizer
     public static string Ice40SynthCommands(string output = "", string top = "el_top_icebreaker") =>
         $"synth_ice40 -dsp -spram -top {top} -run :map_ram; check; synth_ice40 -dsp -spram -top {top} -run map_ram: {output}".TrimEnd();
 
-    public static Ice40Result Ice40(string src, double targetMhz, CancellationToken cancel = default)
+    /// <summary>
+    /// yosys with <see cref="Ice40SynthCommands"/> on the board top of the generated folder
+    /// <paramref name="src"/>: the netlist src/synth-ice40/top.json, written only when
+    /// <see cref="YosysLogCheck.Require"/> finds the log and the netlist to be the RTL (else it throws,
+    /// exit 2, and no top.json is left). Returns the netlist's path, or null and yosys's error.
+    /// `hdl synth` places it; `hdl synth --netlist-only` stops here for scripts that place it
+    /// themselves (codegen/measure-entropy-beside.sh), so there is one flow and one check.
+    /// </summary>
+    public static (string? Netlist, string? Error) Ice40Netlist(string src, CancellationToken cancel = default)
     {
         string dir = Path.Combine(src, "synth-ice40");
         Directory.CreateDirectory(dir);
@@ -49,7 +57,7 @@ public static class HdlSynthesizer
         string script = $"read_verilog {string.Join(" ", rtl)}; {Ice40SynthCommands($"-json {pending}")}";
         string log = Path.Combine(dir, "yosys.log");
         ToolResult y = ToolRunner.Run("yosys", ["-q", "-l", log, "-p", script], dir, cancel);
-        if (!y.Ok) return new Ice40Result(0, targetMhz, 0, 0, 0, 0, false, false, "yosys failed: " + y.Tail(5));
+        if (!y.Ok) return (null, "yosys failed: " + y.Tail(5));
         try { YosysLogCheck.Require(log, pending); }
         catch (InvalidInputException)
         {
@@ -58,6 +66,14 @@ public static class HdlSynthesizer
             throw;
         }
         File.Move(pending, netlist, overwrite: true);
+        return (netlist, null);
+    }
+
+    public static Ice40Result Ice40(string src, double targetMhz, CancellationToken cancel = default)
+    {
+        var (netlist, error) = Ice40Netlist(src, cancel);
+        if (netlist is null) return new Ice40Result(0, targetMhz, 0, 0, 0, 0, false, false, error);
+        string dir = Path.GetDirectoryName(netlist)!;
         // Placement is seeded and the achieved fmax varies by a few per cent between seeds; a design
         // this close to its clock closes timing on one seed and misses on another. Try the seeds in
         // order, stop at the first that meets the clock, else keep the fastest; the bitstream and the

@@ -159,23 +159,29 @@ public static partial class HdlCommands
         var model = ModelOption();
         var config = ConfigOption();
         var steps = new Option<int>("--steps") { Description = "Steps of the Verilator run that measures cycles per step", DefaultValueFactory = _ => 200 };
+        var netlistOnly = new Option<bool>("--netlist-only")
+        {
+            Description = "Stop after yosys: write the iCE40 netlist of the board top (the checked flow that 'hdl synth' places; refused, exit 2, when yosys's log says it is not the RTL) and print its path and the generated sources' folder; no place and route, no other families, no simulation. For scripts that place it themselves (codegen/measure-entropy-beside.sh)",
+        };
         var work = WorkOption();
         var seed = CommonOptions.Seed();
         var json = CommonOptions.Json();
         var cmd = new Command("synth",
             "Synthesise for the iCE40 UP5K (yosys synth_ice40 + nextpnr-ice40: fmax, logic cells, DSP, block RAM, SPRAM, fits), count resources for Xilinx 7-series and ECP5 (yosys), and measure cycles per step in simulation against the MAC bound. Exit 1 when the design does not fit or misses the clock.\n" +
             "Example: edgelangevin hdl synth --model model.json --json synth.json")
-        { model, config, steps, work, seed, json };
+        { model, config, steps, netlistOnly, work, seed, json };
         cmd.SetAction(parse =>
         {
             var output = JsonOutput.HumanWriter(parse.GetValue(json));
             int s = parse.GetValue(seed);
+            if (parse.GetValue(netlistOnly)) CommonOptions.RefuseGiven(parse, "with --netlist-only (nothing is simulated)", steps);
             HdlProject project = Guard(() => HdlProject.Load(parse.GetValue(model)?.FullName, parse.GetValue(config)?.FullName, s));
             DatapathModel dp = project.Datapath;
             // a learning design the UP5K's logic cells cannot hold: exit 2 before anything is written or run
             dp.RequireUp5kLogicCells();
             var verifier = new HdlVerifier(parse.GetValue(work)?.FullName ?? HdlVerifier.DefaultWorkRoot);
             string src = Guard(() => verifier.Sources(dp));
+            if (parse.GetValue(netlistOnly)) return SynthNetlistOnly(src, dp, s, output, parse.GetValue(json));
             double target = IcePll.For(dp.Settings.ClockMhz).OutputMhz;
             int n = parse.GetValue(steps);
             string vecDir = Path.Combine(src, "vectors", $"seed{s}-steps{n}");
@@ -229,6 +235,32 @@ public static partial class HdlCommands
             return ExitCodes.Success;
         });
         return cmd;
+    }
+
+    /// <summary>`hdl synth --netlist-only`: the checked yosys flow of <see cref="HdlSynthesizer.Ice40Netlist"/>, nothing placed.</summary>
+    private static int SynthNetlistOnly(string src, DatapathModel dp, int seed, TextWriter output, FileInfo? json)
+    {
+        string? netlist = CliProgress.Run("hdl synth --netlist-only", (progress, ct) =>
+        {
+            const string stage = "iCE40 UP5K: yosys synth_ice40 (checked)";
+            progress.Report(new RunProgress(stage, 0, 1));
+            var (path, error) = Guard(() => HdlSynthesizer.Ice40Netlist(src, ct));
+            if (path is null) throw new JobFailedException(error!);
+            progress.Report(new RunProgress(stage, 1, 1));
+            return path;
+        });
+        output.WriteLine($"netlist: {netlist}");
+        output.WriteLine($"sources: {src}");
+        if (json is not null)
+        {
+            var obj = new JsonObject
+            {
+                ["command"] = "hdl synth", ["seed"] = seed, ["config_hash"] = dp.ConfigHash, ["config"] = dp.ConfigJson.DeepClone(),
+                ["netlist"] = netlist, ["sources"] = src, ["entropy_source"] = HdlGenerator.HasEntropySource(src),
+            };
+            JsonOutput.Write(json, "hdl synth", seed, obj, dp.ConfigJson);
+        }
+        return ExitCodes.Success;
     }
 
     private static string Cells(JsonObject family) =>
