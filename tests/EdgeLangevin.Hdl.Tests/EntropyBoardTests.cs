@@ -365,6 +365,51 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         Assert.Contains(LogValues(log, "ST"), s => s[0] > cmdClock && s[1] == 4);
     }
 
+    /// <summary>
+    /// An 'H' kept while a run replies, and a second 'H' timed (+delay_clks) to reach the top's registered
+    /// receiver on the very clock its FSM is back in C_CMD after the run's reply: the kept 'H' is answered
+    /// first and the new one is kept in its place and answered next, as it would be a clock later (the top
+    /// is then in C_ENT, so el_entropy_ctl keeps it). Two 'h' replies reach the host. (Before: the kept
+    /// command started on that clock and its start cleared the pending flag, so the new byte was dropped:
+    /// one 'h'.)
+    /// </summary>
+    [Fact]
+    public void A_kept_health_command_and_a_new_one_on_the_same_clock_are_both_answered()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        HdlProject p = EntropyProject(NoiseMode.Seeded);
+        const int steps = 2;
+        VectorSet v = TestVectors.Generate(p.Model, p.Parameters.Format, p.Config.Inference, steps, 21);
+        byte[] host = HostRunThenHealth(p, v, steps).Concat(EntropyProtocol.Health()).ToArray();
+        int second = host.Length - 1;
+        int runReply = 5 + BoardProtocol.ReplyBytes(16);
+        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
+        string src = verifier.Sources(p.Datapath);
+
+        // without a delay the second 'H' comes during the run, while the first is kept, and is lost (one
+        // command is kept); find the clock of its registered byte and the first clock in C_CMD (0) after the
+        // reply (C_SEND, 3)
+        var (probe, probeLog) = verifier.SimulateBoardLog(src, host, runReply + 17, ["+log_link=1"]);
+        Assert.Equal((byte)'h', probe[runReply]);
+        long hClock = LogValues(probeLog, "RXQ")[^1][0];
+        long[][] states = LogValues(probeLog, "ST");
+        int send = Array.FindLastIndex(states, s => s[1] == 3);
+        Assert.True(send >= 0 && send + 1 < states.Length && states[send + 1][1] == 0, "the run's reply did not end in C_CMD");
+        long cmdClock = states[send + 1][0];
+        Assert.True(cmdClock > hClock, $"the second 'H' ({hClock}) came after the reply ended ({cmdClock})");
+
+        var (reply, log) = verifier.SimulateBoardLog(src, host, runReply + 34,
+            ["+log_link=1", $"+delay_at={second}", $"+delay_clks={cmdClock - hClock}", "+max_wait=100000"]);
+        Assert.Equal(cmdClock, LogValues(log, "RXQ")[^1][0]);   // the window was hit
+        Assert.Equal(probe[..runReply], reply[..Math.Min(runReply, reply.Length)]);
+        Assert.True(reply.Length == runReply + 34, $"{reply.Length - runReply} bytes after the run's reply, not 34 (two 'h' and 16)");
+        Assert.Equal((byte)'h', reply[runReply]);
+        Assert.Equal((byte)'h', reply[runReply + 17]);
+        BoardHealth first = BoardHealth.Parse(reply.AsSpan(runReply + 1, 16)), then = BoardHealth.Parse(reply.AsSpan(runReply + 18, 16));
+        Assert.Equal(1, then.Mode);
+        Assert.True(then.RawBitsTested > first.RawBitsTested, $"the second reply's raw bit count {then.RawBitsTested} is not after the first's {first.RawBitsTested}");
+    }
+
     [Theory]
     [InlineData(NoiseMode.Seeded)]
     [InlineData(NoiseMode.Physical)]
