@@ -410,6 +410,32 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         Assert.True(then.RawBitsTested > first.RawBitsTested, $"the second reply's raw bit count {then.RawBitsTested} is not after the first's {first.RawBitsTested}");
     }
 
+    /// <summary>
+    /// 'N' with bit 7 clears a latched health failure on the board (a physical design, switched to seeded mode;
+    /// the board testbench's +fault_at is in physical designs): raw bits stuck at 0 from the first clock latch an
+    /// RCT failure within ~200 clocks; 'N' 0x81 a thousand clocks later, then 'H': status ok, 1 failure counted. The same bytes with 'N' 0x01 (no clear): the RCT failure still latched.
+    /// </summary>
+    [Fact]
+    public void A_mode_command_with_the_clear_bit_clears_a_latched_failure_on_the_board()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        HdlProject p = EntropyProject(NoiseMode.Physical);   // the board testbench's +fault_at is in physical designs
+        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
+        string src = verifier.Sources(p.Datapath);
+        string[] args = ["+fault_at=1", "+delay_at=0", "+delay_clks=1000"];
+        BoardHealth Health(bool clear)
+        {
+            byte[] reply = verifier.SimulateBoardLog(src, EntropyProtocol.Mode(1, clear).Concat(EntropyProtocol.Health()).ToArray(), 2 + 17, args).Reply;
+            Assert.Equal(new byte[] { (byte)'n', 1, (byte)'h' }, reply[..3]);
+            return BoardHealth.Parse(reply.AsSpan(3, 16));
+        }
+        BoardHealth kept = Health(clear: false), cleared = Health(clear: true);
+        Assert.Equal((NoiseHealthStatus.RepetitionCount, 1), (kept.Status, kept.Failures));
+        // cleared: status and count frozen when 'H' came (the stuck bits fail the RCT again during the reply,
+        // whose evidence bytes, read as they go, then show that new failure: ENTROPY.md)
+        Assert.Equal((NoiseHealthStatus.Ok, 1), (cleared.Status, cleared.Failures));
+    }
+
     [Theory]
     [InlineData(NoiseMode.Seeded)]
     [InlineData(NoiseMode.Physical)]
