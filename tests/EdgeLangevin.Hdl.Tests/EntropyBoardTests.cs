@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using EdgeLangevin.Cli;
 using EdgeLangevin.Core;
 using EdgeLangevin.Codegen.Hdl;
@@ -236,6 +237,39 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         var generator = new GaussianNoise(1, 1);
         int[] seeded1 = Enumerable.Range(0, steps * 16).Select(_ => generator.Next(0)).ToArray();
         AssertCoreResult(p, v, steps, seeded1, reply, "axur");
+    }
+
+    /// <summary>
+    /// Seeded mode after reset: the first run without an 'S' takes its seed from the entropy pool (full long
+    /// before the 'R': the dictionary's bytes alone take ~20,000 clocks), so its 16 noise words are not those
+    /// of the generator seeded with 1; with 'S' 1 before the 'R' they are exactly those (the host seed wins).
+    /// (From 86f19dd to issue-16f the reset's seed_pending_r counted as a host seed and the first run drew
+    /// seed 1's words.) A physical design switched to seeded mode: its testbench logs the words drawn.
+    /// </summary>
+    [Fact]
+    public void The_first_seeded_mode_run_after_reset_takes_the_pools_seed_unless_the_host_seeds()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        HdlProject p = EntropyProject(NoiseMode.Physical);
+        VectorSet v = TestVectors.Generate(p.Model, p.Parameters.Format, p.Config.Inference, 1, 21);
+        byte[] load = BoardProtocol.LoadDictionary(p.Parameters.DictionaryRowMajor)
+            .Concat(BoardProtocol.LoadX(v.X)).Concat(BoardProtocol.LoadU(v.UInit)).ToArray();
+        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
+        string src = verifier.Sources(p.Datapath);
+        var generator = new GaussianNoise(1, 1);
+        int[] seeded1 = Enumerable.Range(0, 16).Select(_ => generator.Next(0)).ToArray();
+        int[] Drawn(bool hostSeed, string acks)
+        {
+            byte[] host = EntropyProtocol.Mode(1, false).Concat(load)
+                .Concat(hostSeed ? BoardProtocol.Seed(1) : []).Concat(BoardProtocol.Run(1)).ToArray();
+            var (reply, log) = verifier.SimulateBoardLog(src, host, acks.Length + BoardProtocol.ReplyBytes(16), ["+log_noise=1", "+max_wait=1000000"]);
+            Assert.Equal(Encoding.ASCII.GetBytes(acks), reply[..acks.Length]);
+            return LogValues(log, "ETA").Select(x => (int)x[0]).ToArray();
+        }
+        int[] pool = Drawn(hostSeed: false, "n\u0001axur"), host1 = Drawn(hostSeed: true, "n\u0001axusr");
+        Assert.Equal(seeded1, host1);
+        Assert.Equal(16, pool.Length);
+        Assert.NotEqual(seeded1, pool);
     }
 
     /// <summary>The host's bytes for an inference run: A, X, U, 'S' with the vectors' seed, 'R', then 'H'.</summary>
