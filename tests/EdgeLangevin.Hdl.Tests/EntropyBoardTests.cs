@@ -283,6 +283,28 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         log.Split('\n').Where(l => l.StartsWith(tag + " ", StringComparison.Ordinal))
             .Select(l => l[(tag.Length + 1)..].Trim().Split(' ').Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray()).ToArray();
 
+    /// <summary>
+    /// Runs <paramref name="host"/> once to find the clock at which its byte <paramref name="at"/> reaches the
+    /// top's registered receiver (it comes during the run) and the first clock in C_CMD (0) after the run's
+    /// reply (C_SEND, 3), then again with that byte delayed (+delay_clks) onto exactly that clock. Returns the
+    /// first run's reply (<paramref name="probeBytes"/>), the second's (<paramref name="replyBytes"/>) and log,
+    /// and the clock.
+    /// </summary>
+    private static (byte[] Probe, byte[] Reply, string Log, long CmdClock) ByteOntoTheReplysEnd(HdlVerifier verifier, string src, byte[] host, int at, int probeBytes, int replyBytes)
+    {
+        var (probe, probeLog) = verifier.SimulateBoardLog(src, host, probeBytes, ["+log_link=1"]);
+        long byteClock = LogValues(probeLog, "RXQ")[^1][0];
+        long[][] states = LogValues(probeLog, "ST");
+        int send = Array.FindLastIndex(states, s => s[1] == 3);
+        Assert.True(send >= 0 && send + 1 < states.Length && states[send + 1][1] == 0, "the run's reply did not end in C_CMD");
+        long cmdClock = states[send + 1][0];
+        Assert.True(cmdClock > byteClock, $"byte {at} ({byteClock}) came after the reply ended ({cmdClock})");
+        var (reply, log) = verifier.SimulateBoardLog(src, host, replyBytes,
+            ["+log_link=1", $"+delay_at={at}", $"+delay_clks={cmdClock - byteClock}", "+max_wait=100000"]);
+        Assert.Equal(cmdClock, LogValues(log, "RXQ")[^1][0]);   // the window was hit
+        return (probe, reply, log, cmdClock);
+    }
+
     private static int IndexOfBlock(int[] words, ReadOnlySpan<int> block, int from)
     {
         for (int i = from; i + block.Length <= words.Length; i++)
@@ -376,20 +398,9 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
         string src = verifier.Sources(p.Datapath);
 
-        // without a delay the 'Z' comes during the run and is lost (as the protocol says); find the clock of
-        // its registered byte and the first clock in C_CMD (0) after the reply (C_SEND, 3)
-        var (probe, probeLog) = verifier.SimulateBoardLog(src, host, runReply + 17, ["+log_link=1"]);
+        // without a delay the 'Z' comes during the run and is lost (as the protocol says)
+        var (probe, reply, log, cmdClock) = ByteOntoTheReplysEnd(verifier, src, host, z, runReply + 17, runReply + 18);
         Assert.Equal((byte)'h', probe[runReply]);
-        long zClock = LogValues(probeLog, "RXQ")[^1][0];
-        long[][] states = LogValues(probeLog, "ST");
-        int send = Array.FindLastIndex(states, s => s[1] == 3);
-        Assert.True(send >= 0 && send + 1 < states.Length && states[send + 1][1] == 0, "the run's reply did not end in C_CMD");
-        long cmdClock = states[send + 1][0];
-        Assert.True(cmdClock > zClock, $"the 'Z' ({zClock}) came after the reply ended ({cmdClock})");
-
-        var (reply, log) = verifier.SimulateBoardLog(src, host, runReply + 18,
-            ["+log_link=1", $"+delay_at={z}", $"+delay_clks={cmdClock - zClock}", "+max_wait=100000"]);
-        Assert.Equal(cmdClock, LogValues(log, "RXQ")[^1][0]);   // the window was hit
         Assert.Equal(probe[..runReply], reply[..Math.Min(runReply, reply.Length)]);
         Assert.True(reply.Length == runReply + 18, $"{reply.Length - runReply} bytes after the run's reply, not 18 ('?', 'h' and 16)");
         Assert.Equal((byte)'?', reply[runReply]);
@@ -420,21 +431,9 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
         string src = verifier.Sources(p.Datapath);
 
-        // without a delay the second 'H' comes during the run, while the first is kept, and is lost (one
-        // command is kept); find the clock of its registered byte and the first clock in C_CMD (0) after the
-        // reply (C_SEND, 3)
-        var (probe, probeLog) = verifier.SimulateBoardLog(src, host, runReply + 17, ["+log_link=1"]);
+        // without a delay the second 'H' comes during the run, while the first is kept, and is lost (one command is kept)
+        var (probe, reply, _, _) = ByteOntoTheReplysEnd(verifier, src, host, second, runReply + 17, runReply + 34);
         Assert.Equal((byte)'h', probe[runReply]);
-        long hClock = LogValues(probeLog, "RXQ")[^1][0];
-        long[][] states = LogValues(probeLog, "ST");
-        int send = Array.FindLastIndex(states, s => s[1] == 3);
-        Assert.True(send >= 0 && send + 1 < states.Length && states[send + 1][1] == 0, "the run's reply did not end in C_CMD");
-        long cmdClock = states[send + 1][0];
-        Assert.True(cmdClock > hClock, $"the second 'H' ({hClock}) came after the reply ended ({cmdClock})");
-
-        var (reply, log) = verifier.SimulateBoardLog(src, host, runReply + 34,
-            ["+log_link=1", $"+delay_at={second}", $"+delay_clks={cmdClock - hClock}", "+max_wait=100000"]);
-        Assert.Equal(cmdClock, LogValues(log, "RXQ")[^1][0]);   // the window was hit
         Assert.Equal(probe[..runReply], reply[..Math.Min(runReply, reply.Length)]);
         Assert.True(reply.Length == runReply + 34, $"{reply.Length - runReply} bytes after the run's reply, not 34 (two 'h' and 16)");
         Assert.Equal((byte)'h', reply[runReply]);
