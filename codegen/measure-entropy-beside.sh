@@ -22,7 +22,7 @@ cli=${EDGELANGEVIN_CLI:-dotnet run --project $root/src/EdgeLangevin.Cli -c Relea
 # not the RTL (YosysLogCheck: "used but has no driver", driver conflicts, ...: exit 2, nothing measured).
 # yosys 0.23's ABC sometimes aborts in lutpack (an assertion, not a design error: exit 1): try again.
 for try in 1 2 3; do
-    rc=0; $cli hdl synth --config "$work/config.json" --work "$work/hdl" --netlist-only > "$work/netlist.txt" || rc=$?
+    rc=0; $cli hdl synth --config "$work/config.json" --work "$work/hdl" --netlist-only --quiet > "$work/netlist.txt" || rc=$?
     [ $rc -eq 0 ] && break
     if [ $rc -eq 2 ] || [ $try -eq 3 ]; then echo "hdl synth --netlist-only failed (exit $rc): nothing measured" >&2; exit $rc; fi
 done

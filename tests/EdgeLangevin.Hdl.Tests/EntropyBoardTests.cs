@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using EdgeLangevin.Cli;
 using EdgeLangevin.Core;
 using EdgeLangevin.Codegen.Hdl;
@@ -238,6 +239,39 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         AssertCoreResult(p, v, steps, seeded1, reply, "axur");
     }
 
+    /// <summary>
+    /// Seeded mode after reset: the first run without an 'S' takes its seed from the entropy pool (full long
+    /// before the 'R': the dictionary's bytes alone take ~20,000 clocks), so its 16 noise words are not those
+    /// of the generator seeded with 1; with 'S' 1 before the 'R' they are exactly those (the host seed wins).
+    /// (From 86f19dd to issue-16f the reset's seed_pending_r counted as a host seed and the first run drew
+    /// seed 1's words.) A physical design switched to seeded mode: its testbench logs the words drawn.
+    /// </summary>
+    [Fact]
+    public void The_first_seeded_mode_run_after_reset_takes_the_pools_seed_unless_the_host_seeds()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        HdlProject p = EntropyProject(NoiseMode.Physical);
+        VectorSet v = TestVectors.Generate(p.Model, p.Parameters.Format, p.Config.Inference, 1, 21);
+        byte[] load = BoardProtocol.LoadDictionary(p.Parameters.DictionaryRowMajor)
+            .Concat(BoardProtocol.LoadX(v.X)).Concat(BoardProtocol.LoadU(v.UInit)).ToArray();
+        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
+        string src = verifier.Sources(p.Datapath);
+        var generator = new GaussianNoise(1, 1);
+        int[] seeded1 = Enumerable.Range(0, 16).Select(_ => generator.Next(0)).ToArray();
+        int[] Drawn(bool hostSeed, string acks)
+        {
+            byte[] host = EntropyProtocol.Mode(1, false).Concat(load)
+                .Concat(hostSeed ? BoardProtocol.Seed(1) : []).Concat(BoardProtocol.Run(1)).ToArray();
+            var (reply, log) = verifier.SimulateBoardLog(src, host, acks.Length + BoardProtocol.ReplyBytes(16), ["+log_noise=1", "+max_wait=1000000"]);
+            Assert.Equal(Encoding.ASCII.GetBytes(acks), reply[..acks.Length]);
+            return LogValues(log, "ETA").Select(x => (int)x[0]).ToArray();
+        }
+        int[] pool = Drawn(hostSeed: false, "n\u0001axur"), host1 = Drawn(hostSeed: true, "n\u0001axusr");
+        Assert.Equal(seeded1, host1);
+        Assert.Equal(16, pool.Length);
+        Assert.NotEqual(seeded1, pool);
+    }
+
     /// <summary>The host's bytes for an inference run: A, X, U, 'S' with the vectors' seed, 'R', then 'H'.</summary>
     private static byte[] HostRunThenHealth(HdlProject p, VectorSet v, int steps) =>
         BoardProtocol.LoadDictionary(p.Parameters.DictionaryRowMajor)
@@ -248,6 +282,28 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
     private static long[][] LogValues(string log, string tag) =>
         log.Split('\n').Where(l => l.StartsWith(tag + " ", StringComparison.Ordinal))
             .Select(l => l[(tag.Length + 1)..].Trim().Split(' ').Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray()).ToArray();
+
+    /// <summary>
+    /// Runs <paramref name="host"/> once to find the clock at which its byte <paramref name="at"/> reaches the
+    /// top's registered receiver (it comes during the run) and the first clock in C_CMD (0) after the run's
+    /// reply (C_SEND, 3), then again with that byte delayed (+delay_clks) onto exactly that clock. Returns the
+    /// first run's reply (<paramref name="probeBytes"/>), the second's (<paramref name="replyBytes"/>) and log,
+    /// and the clock.
+    /// </summary>
+    private static (byte[] Probe, byte[] Reply, string Log, long CmdClock) ByteOntoTheReplysEnd(HdlVerifier verifier, string src, byte[] host, int at, int probeBytes, int replyBytes)
+    {
+        var (probe, probeLog) = verifier.SimulateBoardLog(src, host, probeBytes, ["+log_link=1"]);
+        long byteClock = LogValues(probeLog, "RXQ")[^1][0];
+        long[][] states = LogValues(probeLog, "ST");
+        int send = Array.FindLastIndex(states, s => s[1] == 3);
+        Assert.True(send >= 0 && send + 1 < states.Length && states[send + 1][1] == 0, "the run's reply did not end in C_CMD");
+        long cmdClock = states[send + 1][0];
+        Assert.True(cmdClock > byteClock, $"byte {at} ({byteClock}) came after the reply ended ({cmdClock})");
+        var (reply, log) = verifier.SimulateBoardLog(src, host, replyBytes,
+            ["+log_link=1", $"+delay_at={at}", $"+delay_clks={cmdClock - byteClock}", "+max_wait=100000"]);
+        Assert.Equal(cmdClock, LogValues(log, "RXQ")[^1][0]);   // the window was hit
+        return (probe, reply, log, cmdClock);
+    }
 
     private static int IndexOfBlock(int[] words, ReadOnlySpan<int> block, int from)
     {
@@ -342,20 +398,9 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
         string src = verifier.Sources(p.Datapath);
 
-        // without a delay the 'Z' comes during the run and is lost (as the protocol says); find the clock of
-        // its registered byte and the first clock in C_CMD (0) after the reply (C_SEND, 3)
-        var (probe, probeLog) = verifier.SimulateBoardLog(src, host, runReply + 17, ["+log_link=1"]);
+        // without a delay the 'Z' comes during the run and is lost (as the protocol says)
+        var (probe, reply, log, cmdClock) = ByteOntoTheReplysEnd(verifier, src, host, z, runReply + 17, runReply + 18);
         Assert.Equal((byte)'h', probe[runReply]);
-        long zClock = LogValues(probeLog, "RXQ")[^1][0];
-        long[][] states = LogValues(probeLog, "ST");
-        int send = Array.FindLastIndex(states, s => s[1] == 3);
-        Assert.True(send >= 0 && send + 1 < states.Length && states[send + 1][1] == 0, "the run's reply did not end in C_CMD");
-        long cmdClock = states[send + 1][0];
-        Assert.True(cmdClock > zClock, $"the 'Z' ({zClock}) came after the reply ended ({cmdClock})");
-
-        var (reply, log) = verifier.SimulateBoardLog(src, host, runReply + 18,
-            ["+log_link=1", $"+delay_at={z}", $"+delay_clks={cmdClock - zClock}", "+max_wait=100000"]);
-        Assert.Equal(cmdClock, LogValues(log, "RXQ")[^1][0]);   // the window was hit
         Assert.Equal(probe[..runReply], reply[..Math.Min(runReply, reply.Length)]);
         Assert.True(reply.Length == runReply + 18, $"{reply.Length - runReply} bytes after the run's reply, not 18 ('?', 'h' and 16)");
         Assert.Equal((byte)'?', reply[runReply]);
@@ -363,6 +408,65 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
         Assert.Equal(1, BoardHealth.Parse(reply.AsSpan(runReply + 2, 16)).Mode);
         // the top waited in C_ENT (4) while the 'H' was answered
         Assert.Contains(LogValues(log, "ST"), s => s[0] > cmdClock && s[1] == 4);
+    }
+
+    /// <summary>
+    /// An 'H' kept while a run replies, and a second 'H' timed (+delay_clks) to reach the top's registered
+    /// receiver on the very clock its FSM is back in C_CMD after the run's reply: the kept 'H' is answered
+    /// first and the new one is kept in its place and answered next, as it would be a clock later (the top
+    /// is then in C_ENT, so el_entropy_ctl keeps it). Two 'h' replies reach the host. (Before: the kept
+    /// command started on that clock and its start cleared the pending flag, so the new byte was dropped:
+    /// one 'h'.)
+    /// </summary>
+    [Fact]
+    public void A_kept_health_command_and_a_new_one_on_the_same_clock_are_both_answered()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        HdlProject p = EntropyProject(NoiseMode.Seeded);
+        const int steps = 2;
+        VectorSet v = TestVectors.Generate(p.Model, p.Parameters.Format, p.Config.Inference, steps, 21);
+        byte[] host = HostRunThenHealth(p, v, steps).Concat(EntropyProtocol.Health()).ToArray();
+        int second = host.Length - 1;
+        int runReply = 5 + BoardProtocol.ReplyBytes(16);
+        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
+        string src = verifier.Sources(p.Datapath);
+
+        // without a delay the second 'H' comes during the run, while the first is kept, and is lost (one command is kept)
+        var (probe, reply, _, _) = ByteOntoTheReplysEnd(verifier, src, host, second, runReply + 17, runReply + 34);
+        Assert.Equal((byte)'h', probe[runReply]);
+        Assert.Equal(probe[..runReply], reply[..Math.Min(runReply, reply.Length)]);
+        Assert.True(reply.Length == runReply + 34, $"{reply.Length - runReply} bytes after the run's reply, not 34 (two 'h' and 16)");
+        Assert.Equal((byte)'h', reply[runReply]);
+        Assert.Equal((byte)'h', reply[runReply + 17]);
+        BoardHealth first = BoardHealth.Parse(reply.AsSpan(runReply + 1, 16)), then = BoardHealth.Parse(reply.AsSpan(runReply + 18, 16));
+        Assert.Equal(1, then.Mode);
+        Assert.True(then.RawBitsTested > first.RawBitsTested, $"the second reply's raw bit count {then.RawBitsTested} is not after the first's {first.RawBitsTested}");
+    }
+
+    /// <summary>
+    /// 'N' with bit 7 clears a latched health failure on the board (a physical design, switched to seeded mode;
+    /// the board testbench's +fault_at is in physical designs): raw bits stuck at 0 from the first clock latch an
+    /// RCT failure within ~200 clocks; 'N' 0x81 a thousand clocks later, then 'H': status ok, 1 failure counted. The same bytes with 'N' 0x01 (no clear): the RCT failure still latched.
+    /// </summary>
+    [Fact]
+    public void A_mode_command_with_the_clear_bit_clears_a_latched_failure_on_the_board()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        HdlProject p = EntropyProject(NoiseMode.Physical);   // the board testbench's +fault_at is in physical designs
+        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
+        string src = verifier.Sources(p.Datapath);
+        string[] args = ["+fault_at=1", "+delay_at=0", "+delay_clks=1000"];
+        BoardHealth Health(bool clear)
+        {
+            byte[] reply = verifier.SimulateBoardLog(src, EntropyProtocol.Mode(1, clear).Concat(EntropyProtocol.Health()).ToArray(), 2 + 17, args).Reply;
+            Assert.Equal(new byte[] { (byte)'n', 1, (byte)'h' }, reply[..3]);
+            return BoardHealth.Parse(reply.AsSpan(3, 16));
+        }
+        BoardHealth kept = Health(clear: false), cleared = Health(clear: true);
+        Assert.Equal((NoiseHealthStatus.RepetitionCount, 1), (kept.Status, kept.Failures));
+        // cleared: status and count frozen when 'H' came (the stuck bits fail the RCT again during the reply,
+        // whose evidence bytes, read as they go, then show that new failure: ENTROPY.md)
+        Assert.Equal((NoiseHealthStatus.Ok, 1), (cleared.Status, cleared.Failures));
     }
 
     [Theory]
