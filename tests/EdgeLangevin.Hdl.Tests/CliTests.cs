@@ -98,9 +98,8 @@ public sealed class CliTests
     /// <summary>
     /// A learning design beyond the UP5K's 5280 logic cells is refused by `hdl synth` before yosys
     /// runs (the logic-cell model, DatapathModel.EstimateLearningLogicCells): exit 2, the estimate,
-    /// the setting that fits, and no work folder. Bars K = 16, D = 64, B = 8 with 2 lanes: the model
-    /// says about 5740 cells (B = 4 with 2 lanes measured 5450, already over); 1 lane and B = 8
-    /// measured 5234 (random model, nextpnr packing), which fits.
+    /// the setting that fits, and no work folder. Bars K = 16, D = 64, B = 4 with 2 lanes: measured
+    /// 5612 cells (random model, nextpnr packing), 332 over; 1 lane and B = 4 measured 5112, which fits.
     /// </summary>
     [Fact]
     public void Synth_refuses_a_learning_design_beyond_the_UP5K_logic_cells_naming_the_lanes_that_fit()
@@ -109,7 +108,7 @@ public sealed class CliTests
         string cfg = Temp("cfg") + ".json";
         try
         {
-            File.WriteAllText(cfg, LearningTests.BarsConfig(lanes: 2, batch: 8));
+            File.WriteAllText(cfg, LearningTests.BarsConfig(lanes: 2, batch: 4));
             var (code, _, err) = Run("hdl", "synth", "--config", cfg, "--work", work);
             Assert.Equal(2, code);
             Assert.Contains("hdl.lanes", err);
@@ -123,7 +122,31 @@ public sealed class CliTests
         }
     }
 
-    /// <summary>K = 64, D = 64 learning fits at no lane count or batch (1 lane and 1 chain measured 5398 cells): the refusal names the K that fits.</summary>
+    /// <summary>
+    /// Already at 1 lane, the refusal names fewer chains instead: bars with 1 lane and B = 8 measured
+    /// 5411 cells (random model, nextpnr packing), over the 5280; B = 4 measured 5112.
+    /// </summary>
+    [Fact]
+    public void Synth_refuses_a_one_lane_learning_design_beyond_the_UP5K_naming_the_chains_that_fit()
+    {
+        string work = Temp("synth");
+        string cfg = Temp("cfg") + ".json";
+        try
+        {
+            File.WriteAllText(cfg, LearningTests.BarsConfig(lanes: 1, batch: 8));
+            var (code, _, err) = Run("hdl", "synth", "--config", cfg, "--work", work);
+            Assert.Equal(2, code);
+            Assert.Contains("learning.batch", err);
+            Assert.Contains("with 1 lane", err);
+            Assert.False(Directory.Exists(work));
+        }
+        finally
+        {
+            File.Delete(cfg);
+        }
+    }
+
+    /// <summary>K = 64, D = 64 learning fits at no lane count or batch (1 lane and 1 chain measured 5591 cells): the refusal names the K that fits.</summary>
     [Fact]
     public void Synth_refuses_K64_learning_naming_the_largest_K_that_fits()
     {

@@ -149,29 +149,30 @@ public sealed class DatapathModel
     /// packing) as a least-squares fit to measured shapes; the learning hardware grows with the
     /// lanes (MAC datapath, phase L sums), K (active-unit sets, list widths) and the chains
     /// (per-chain generator state, pointers, list lengths, and their B-way multiplexers, hence
-    /// the log2 term). Measured by codegen/measure-learning-lc.sh (`hdl generate --config C --seed 7`,
-    /// random non-negative model, pi 0.1, sigma 0.5, tau_x 20, tau_a 4000, async, then yosys and
-    /// `nextpnr-ice40 --pack-only`) on the RTL of issue-11t2 (main 3c8ec75 with the timing fixes of
-    /// that branch: a registered u0 change and list clears in the core, the chains' generator state
-    /// from a copy of the generator's register; before them, e.g. K16 1 lane B4 was 4810).
+    /// the log2 term). Measured by codegen/measure-learning-lc.sh (`hdl synth --netlist-only --config C
+    /// --seed 7`, the checked yosys flow, of a random non-negative model, pi 0.1, sigma 0.5, tau_x 20,
+    /// tau_a 4000, async, then `nextpnr-ice40 --pack-only`) on main a517f7c (session 10: the el_core
+    /// prep engine and the el_mac / el_core timing registers; the previous fit, on issue-11t2's RTL,
+    /// was 3829.3 + 506.4 lanes + 15.7 K + 55.8 B + 66.8 ceil(log2 B), about 3 % low on this RTL).
     /// LC measured / fit:
     /// | K | D | lanes | B | measured | fit |
     /// |---|---|---|---|---|---|
-    /// | 16 | 64 | 1 | 1 | 4641 | 4643 |
-    /// | 16 | 64 | 1 | 4 | 4945 | 4944 |
-    /// | 16 | 64 | 1 | 8 | 5234 | 5234 |
-    /// | 16 | 64 | 1 | 16 | 5747 | 5747 |
-    /// | 16 | 64 | 2 | 4 | 5450 | 5450 |
-    /// | 64 | 64 | 1 | 1 | 5398 | 5396 |
-    /// | 64 | 64 | 1 | 2 | 5515 | 5519 |
-    /// The fit's largest error on these points is 0.1 % (4 cells); three shapes left out of the
-    /// fit (K32 D64 1 lane B4: 5250, K32 D32 2 lanes B2: 5555, K64 D64 2 lanes B4: 6208) are
-    /// predicted within 1.1 %. D changes it little (the dictionary and data are in RAM).
-    /// tests/EdgeLangevin.Hdl.Tests SynthTests holds these points. Bars with 2 lanes and 4 chains
-    /// (5450) and K = 64 with 1 lane and 1 chain (5398) are over the 5280 cells.
+    /// | 16 | 64 | 1 | 1 | 4795 | 4786 |
+    /// | 16 | 64 | 1 | 4 | 5112 | 5116 |
+    /// | 16 | 64 | 1 | 8 | 5411 | 5420 |
+    /// | 16 | 64 | 1 | 16 | 5952 | 5948 |
+    /// | 16 | 64 | 2 | 4 | 5612 | 5612 |
+    /// | 64 | 64 | 1 | 1 | 5591 | 5611 |
+    /// | 64 | 64 | 1 | 2 | 5768 | 5748 |
+    /// The fit's largest error on these points is 0.4 % (20 cells); three shapes left out of the
+    /// fit (K32 D64 1 lane B4: 5425, K32 D32 2 lanes B2: 5719, K64 D64 2 lanes B4: 6440) are
+    /// predicted within 0.6 %. D changes it little (the dictionary and data are in RAM).
+    /// tests/EdgeLangevin.Hdl.Tests SynthTests holds these points. Bars with 1 lane fits up to
+    /// 5 chains; 2 lanes and 4 chains (5612) and K = 64 with 1 lane and 1 chain (5591) are over
+    /// the 5280 cells.
     /// </summary>
     public static int EstimateLearningLogicCells(int k, int lanes, int chains) =>
-        (int)Math.Round(3829.3 + 506.4 * lanes + 15.7 * k + 55.8 * chains + 66.8 * CeilLog2(chains));
+        (int)Math.Round(3958.5 + 496.4 * lanes + 17.2 * k + 55.9 * chains + 81.0 * CeilLog2(chains));
 
     /// <summary>
     /// Refuses (exit 2) a learning design whose estimated logic cells exceed the UP5K's, before
