@@ -70,6 +70,7 @@ public sealed class CliTests
     [InlineData("""{"learning": {"batch": 4, "switching": "sometimes"}, "vectors": {"problem": "bars"}, "hdl": {"lanes": 1}}""", "field 'learning.switching': expected one of \"synchronous\", \"asynchronous\"")]
     [InlineData("""{"hdl": {"entropy": {"enabled": true, "noise_mode": "quantum"}}}""", "field 'hdl.entropy.noise_mode': expected one of \"deterministic\", \"seeded\", \"physical\"")]
     [InlineData("""{"hdl": {"entropy": {"enabled": true, "oscillators": 8}}}""", "field 'hdl.entropy.oscillators': unknown field")]
+    [InlineData("""{"vectors": {"variant": "non-negative"}}""", "field 'vectors.variant': expected one of \"signed\", \"non_negative\", got \"non-negative\"")]
     [InlineData("""{"inference": {"tau_uu": 3}}""", "field 'inference.tau_uu': unknown field; did you mean 'tau_u'?")]
     [InlineData("""{"vectors": {"sigma": "NaN"}}""", "field 'vectors.sigma': expected a number, got the string \"NaN\"")]
     [InlineData("""{"hdl": {"format": "A=16.13,S=99.1"}}""", "field 'hdl.format': StateBits (WS) = 99 is out of range")]

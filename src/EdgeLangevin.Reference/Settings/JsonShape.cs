@@ -104,6 +104,10 @@ public static class JsonShape
         if (node.GetValueKind() != JsonValueKind.String || node.GetValue<string>() is not string text)
             throw Error(file, field, $"expected one of {Quoted(names)}, got {Describe(node)}");
         if (Array.IndexOf(names, text) >= 0) return;
+        // System.Text.Json's string-enum converter also reads the C# member name in any case ("nonnegative",
+        // the model files' spelling, for Variant.NonNegative); a spelling it reads is not an error.
+        foreach (string member in Enum.GetNames(type))
+            if (string.Equals(member, text, StringComparison.OrdinalIgnoreCase)) return;
         string? near = Nearest(text, names);
         throw Error(file, field, $"expected one of {Quoted(names)}, got \"{text}\"{(near is null ? "" : $"; did you mean \"{near}\"?")}");
     }
