@@ -57,8 +57,7 @@ public static class JsonConfig
     public static T Bind<T>(JsonNode? node, string file, string fieldPrefix, T defaults, Action<T, string?>? validate = null, JsonSerializerOptions? options = null)
     {
         options ??= SettingsJson.Options;
-        options.MakeReadOnly(populateMissingResolver: true);
-        JsonShape.Check(node, typeof(T), file, fieldPrefix, options);
+        JsonShape.Check(node, typeof(T), file, fieldPrefix, options); // also makes the options read-only with their resolver
         JsonNode merged = Overlay(JsonSerializer.SerializeToNode(defaults, options), node);
         T? value;
         try
@@ -67,7 +66,7 @@ public static class JsonConfig
         }
         catch (JsonException e)
         {
-            // CheckShape catches what it can name precisely; this is the backstop.
+            // JsonShape.Check names what it can precisely; this is the backstop.
             string field = JsonShape.Join(fieldPrefix, (e.Path ?? "").TrimStart('$').TrimStart('.'));
             throw InvalidInputException.Field(file, field.Length > 0 ? field : "(top level)", JsonFieldReader.PlainJsonMessage(e.Message));
         }
