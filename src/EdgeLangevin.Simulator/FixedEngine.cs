@@ -61,14 +61,11 @@ public static class FixedEngine
         long reportEvery = Math.Max(1, total / 100);
         long allocated = 0;
         var watch = new Stopwatch();
+        Action timedStep = () => { watch.Start(); solver.Step(); watch.Stop(); }; // created once: the loop allocates nothing
         for (long t = 0; t < total; t++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            long before = WorkerPool.AllocatedBytes(solver.Parts.Count); // on every thread the step uses
-            watch.Start();
-            solver.Step();
-            watch.Stop();
-            allocated += WorkerPool.AllocatedBytes(solver.Parts.Count) - before;
+            allocated += WorkerPool.AllocatedBytesDuring(solver.Parts.Count, timedStep); // on every thread the step uses
             if (profile is not null) foreach (LangevinSolver part in solver.Parts) profile.Observe(part);
             if (t >= settings.ResolvedBurnIn)
             {

@@ -69,11 +69,12 @@ public class MultithreadedStepTests
         var solver = new ParallelFixedSolver(p, a, 64, 128, 37, 1, threads);
         for (int b = 0; b < 37; b++) solver.SetData(b, x, 0);
         for (int i = 0; i < 5; i++) solver.Step(); // JIT, worker threads started
-        long before = Reference.Parallelism.WorkerPool.AllocatedBytes(threads);
-        for (int i = 0; i < 300; i++) solver.Step();
-        solver.EventDriven = false;
-        for (int i = 0; i < 100; i++) solver.Step();
-        long allocated = Reference.Parallelism.WorkerPool.AllocatedBytes(threads) - before;
+        long allocated = Reference.Parallelism.WorkerPool.AllocatedBytesDuring(threads, () =>
+        {
+            for (int i = 0; i < 300; i++) solver.Step();
+            solver.EventDriven = false;
+            for (int i = 0; i < 100; i++) solver.Step();
+        });
         Assert.Equal(0, allocated);
     }
 
@@ -84,9 +85,7 @@ public class MultithreadedStepTests
         object?[] sink = new object?[2];
         Action<int> allocate = part => sink[part] = new byte[1000];
         Reference.Parallelism.WorkerPool.Run(2, allocate);
-        long before = Reference.Parallelism.WorkerPool.AllocatedBytes(2);
-        Reference.Parallelism.WorkerPool.Run(2, allocate);
-        long allocated = Reference.Parallelism.WorkerPool.AllocatedBytes(2) - before;
+        long allocated = Reference.Parallelism.WorkerPool.AllocatedBytesDuring(2, () => Reference.Parallelism.WorkerPool.Run(2, allocate));
         Assert.InRange(allocated, 2000, 2200);
         Assert.NotNull(sink[1]);
     }
