@@ -57,4 +57,37 @@ public class LearnObjectiveTests
         Assert.Contains("--objective", bars.Err);
         Assert.False(File.Exists(outFile));
     }
+
+    [Fact]
+    public void A_small_image_folder_whose_map_dictionary_is_stiff_is_learned_not_refused_at_the_pi_stage()
+    {
+        // One 12 x 9 crop of a shipped photo: ten distinct 8 x 8 patches for 64 unit-norm atoms, so the MAP finish's
+        // atoms are nearly alike and lambda_max(A^T A) / sigma^2 passes the all-units-active bound 2 / eps = 40 at the
+        // learning dt. The pi stage used to refuse that dictionary with exit 2 ("field 'dt': dt = 1 ... the chains would
+        // diverge"), after the MAP stage, naming a dt the user never set; a stage continuing this run's dictionary at the
+        // same dt is not held to that bound (StepPolicy.ResolveForLearning), and its codes stay sparse.
+        using var dir = new TempDir();
+        string folder = Path.Combine(dir.Path, "tiny");
+        Directory.CreateDirectory(folder);
+        byte[] photo = File.ReadAllBytes(Path.Combine(RepoRoot(), "src", "EdgeLangevin.Reference", "Data", "images", "astronaut.pgm"));
+        int raster = photo.Length - 256 * 256; // P5, 256 x 256, maxval 255
+        var crop = new List<byte>(System.Text.Encoding.ASCII.GetBytes("P5 12 9 255\n"));
+        for (int r = 0; r < 9; r++) crop.AddRange(photo.AsSpan(raster + r * 256, 12).ToArray());
+        File.WriteAllBytes(Path.Combine(folder, "tiny.pgm"), crop.ToArray());
+
+        string modelFile = dir.File("m.json");
+        var run = CliRun.Of("learn", "--data", folder, "--quick", "--out", modelFile, "--seed", "2", "--threads", "1", "--quiet");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var model = ModelFile.Read(modelFile);
+        // The case this test is about: the learned dictionary is past the all-active bound at the learning step.
+        Assert.True(Reference.Inference.StepPolicy.Curvature(model) > 40, $"curvature {Reference.Inference.StepPolicy.Curvature(model)}: not the stiff case");
+        Assert.InRange(model.Pi, 1e-3, 0.5);
+    }
+
+    private static string RepoRoot()
+    {
+        string dir = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(dir, "EdgeLangevin.sln"))) dir = Path.GetDirectoryName(dir) ?? throw new InvalidOperationException("repository root not found");
+        return dir;
+    }
 }

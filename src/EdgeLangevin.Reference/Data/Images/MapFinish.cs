@@ -128,8 +128,12 @@ public sealed record MapFinish
         {
             LearnDictionary = false, LearnPi = true, Steps = PiSteps, TauX = PiTauX ?? piStage.TauX, TauU0 = PiTauU0 ?? piStage.TauU0,
         };
+        // continuing: the MAP dictionary was just learned at this dt by this run (StepPolicy.ResolveForLearning says why
+        // the all-units-active bound is then not enforced). Unit-norm atoms on few or alike patches can put
+        // lambda_max(A^T A) / sigma^2 past 2 / eps although sparse codes keep few units active; without this, `learn`
+        // refused its own dictionary here after the MAP stage, naming a dt the user never set.
         LearningResult refit = Learner.Run(model, data, sampler, pi, seed + 100, statisticsFrom: noStatistics,
-            progress: progress, cancellationToken: ct, stage: $"K={k}: pi for the MAP dictionary (sampler, dictionary held)");
+            progress: progress, cancellationToken: ct, stage: $"K={k}: pi for the MAP dictionary (sampler, dictionary held)", continuing: true);
         return new Result(refit.Model, mapHistory, refit.History);
     }
 
