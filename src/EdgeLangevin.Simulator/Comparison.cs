@@ -33,6 +33,20 @@ public sealed record ComparisonLengths(int Inputs, int Chains, int Samples, int 
 /// </summary>
 public static class Comparison
 {
+    /// <summary>
+    /// The step of the statistics and learning runs: learning's (the paper's dt = 1, dt left unset) when the model is
+    /// inside the explicit step's stability limit there; otherwise the model's default sampler step. A model given to
+    /// `compare` may be stiffer than dt = 1 allows (lambda_max(A^T A) / sigma^2 >= 2 / 0.05, e.g. one learned long or on
+    /// few patches); `infer` samples it at its default step, and `compare` used to refuse it in the statistics run, after
+    /// the posteriors had run, naming a dt the user never set. Both engines run the same step, so they stay comparable.
+    /// </summary>
+    public static InferenceSettings StatisticsAndLearningStep(SparseCodingModel model, int chains)
+    {
+        var paper = new InferenceSettings { Chains = chains };
+        if (StepPolicy.PaperEps < StepPolicy.StabilityLimitEps(StepPolicy.Curvature(model), order: 1, mu: 1)) return paper;
+        return paper with { Dt = StepPolicy.Resolve(model, paper).Settings.Dt };
+    }
+
     public static JsonObject Run(SparseCodingModel model, IDataSource data, string problem, FixedFormat format, ComparisonLengths lengths, long seed,
         bool profile, IProgress<RunProgress>? progress = null, CancellationToken ct = default)
     {
@@ -40,8 +54,8 @@ public static class Comparison
         var inputs = new double[lengths.Inputs][];
         for (int i = 0; i < inputs.Length; i++) { inputs[i] = new double[model.D]; data.Draw(rng, inputs[i], 0); }
         // The posteriors run at the model's default step (StepPolicy), their lengths kept in time (given in steps at
-        // eps = 0.05); the statistics and learning runs keep learning's step (the paper's).
-        var learningSettings = new InferenceSettings { Chains = lengths.Chains };
+        // eps = 0.05); the statistics and learning runs keep learning's step (the paper's) where the model is stable there.
+        var learningSettings = StatisticsAndLearningStep(model, lengths.Chains);
         var settings = PosteriorSettings(model, lengths, lengths.Samples);
 
         var prof = profile ? new SolverProfile() : null;
@@ -93,6 +107,7 @@ public static class Comparison
                 ["learning_batch"] = lengths.LearningBatch, ["learning_steps"] = lengths.LearningSteps,
             },
             ["inference"] = settings.ToJson(),
+            ["statistics_and_learning_dt"] = learningSettings.Dt ?? StepPolicy.PaperDt,
         };
         if (prof is not null)
             result["profile"] = Profile(model, inputs, fl, prof, format, lengths, seed, progress, ct);
