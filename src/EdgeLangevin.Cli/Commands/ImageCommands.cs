@@ -253,9 +253,11 @@ public static class ImageCommands
             foreach (var r in runs)
             {
                 string paper = ImageExperiment.PaperPi.Where(p => p.R == r.Overcompleteness).Select(p => p.Pi.ToString("F3", Inv)).FirstOrDefault() ?? "  -  ";
-                ctx.Out.WriteLine(string.Format(Inv, "{0,2} {1,4}   {2,10:F3}  {3,8}  {4,12:F1}  {5,9:F3}  {6,14:F3}  {7,7:F0}  {8,7}  {9,9}  {10,6:F3}  {11,6:F3}  {12,10:F4}",
+                // The convergence measures are NaN when the run had no settling stage to measure them (--quick): print "-".
+                static string Measured(double v, string format) => double.IsNaN(v) ? "-" : v.ToString(format, Inv);
+                ctx.Out.WriteLine(string.Format(Inv, "{0,2} {1,4}   {2,10:F3}  {3,8}  {4,12:F1}  {5,9:F3}  {6,14:F3}  {7,7:F0}  {8,7}  {9,9}  {10,6}  {11,6}  {12,10}",
                     r.Overcompleteness, r.Model.K, r.LearnedPi, paper, r.ActiveUnitsPerPatch, r.ReconstructionMse, r.DataMeanSquare, r.Seconds,
-                    r.LearningSteps, r.Converged ? "yes" : "no", r.ActivityOverPi, r.PiChange, r.AtomChange));
+                    r.LearningSteps, r.Converged ? "yes" : "no", Measured(r.ActivityOverPi, "F3"), Measured(r.PiChange, "F3"), Measured(r.AtomChange, "F4")));
             }
             if (sweep)
                 for (int i = 0; i < runs.Count; i++)
