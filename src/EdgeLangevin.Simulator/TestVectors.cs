@@ -225,6 +225,9 @@ public static class TestVectors
         });
     }
 
+    /// <summary>A manifest.json read with the readers' one parse (a repeated field, a syntax error: named with the file).</summary>
+    public static JsonObject ReadManifest(string path) => JsonFieldReader.ReadObjectFile(path, "a vectors manifest");
+
     /// <summary>
     /// Checks every file the manifest of <paramref name="directory"/> lists against its "checksums"
     /// entry (word count, digits per line, SHA-256), before a simulator reads them: a truncated,
@@ -235,9 +238,7 @@ public static class TestVectors
     {
         string path = Path.Combine(directory, "manifest.json");
         if (!File.Exists(path)) throw new InvalidInputException($"{directory}: no manifest.json (write vectors with 'edgelangevin vectors')");
-        JsonObject manifest;
-        try { manifest = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidInputException($"{path}: expected a JSON object"); }
-        catch (JsonException e) { throw new InvalidInputException($"{path}: not valid JSON ({e.Message})"); }
+        JsonObject manifest = ReadManifest(path);
         if (manifest["format"] is not JsonValue fmt || fmt.GetValueKind() != JsonValueKind.String || fmt.GetValue<string>() != FormatName)
             throw InvalidInputException.Field(path, "format", $"expected \"{FormatName}\"");
         if (manifest["checksums"] is not JsonObject sums)
@@ -248,8 +249,12 @@ public static class TestVectors
         {
             if (node is not JsonValue nameValue || nameValue.GetValueKind() != JsonValueKind.String) throw InvalidInputException.Field(path, "files." + key, "expected a file name");
             string name = nameValue.GetValue<string>();
+            // The files sit beside the manifest: a path ("../model.json", "/etc/x") is not a vector file of this folder.
+            if (name.Length == 0 || name != Path.GetFileName(name) || name is "." or "..")
+                throw InvalidInputException.Field(path, "files." + key, $"expected a file name in {directory}, got \"{name}\"");
             if (sums[name] is not JsonObject sum) throw InvalidInputException.Field(path, "checksums." + name, "missing");
-            long words = (long)reader.RequiredNumber(sum, "words", $"checksums.{name}.");
+            long words = reader.RequiredInt(sum, "words", $"checksums.{name}.");
+            if (words < 0) throw InvalidInputException.Field(path, $"checksums.{name}.words", $"expected a word count >= 0, got {words}");
             int bits = reader.RequiredInt(sum, "bits", $"checksums.{name}.");
             string sha = reader.RequiredString(sum, "sha256", $"checksums.{name}.");
             string file = Path.Combine(directory, name);

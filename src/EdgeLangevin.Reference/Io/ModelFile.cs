@@ -129,6 +129,18 @@ public sealed class JsonFieldReader
     private static readonly JsonDocumentOptions ReadOptions = new() { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Skip, AllowDuplicateProperties = false };
 
     /// <summary>
+    /// Reads a file that must hold one JSON object (<paramref name="what"/>: "a JSON config file", "a vectors manifest"):
+    /// a folder or a missing file is named as such, then <see cref="ParseObject"/>. Every JSON file the tools read
+    /// goes through here or <see cref="ParseObject"/>, so a repeated field or a syntax error reads the same everywhere.
+    /// </summary>
+    public static JsonObject ReadObjectFile(string path, string what)
+    {
+        if (Directory.Exists(path)) throw new InvalidInputException($"{path}: is a folder, expected {what}");
+        if (!File.Exists(path)) throw new InvalidInputException($"{path}: not found, expected {what}");
+        return ParseObject(File.ReadAllText(path), path, $"{what}: a JSON object {{...}}");
+    }
+
+    /// <summary>
     /// Parses a file that must hold one JSON object; every problem (syntax, with line and column; a
     /// repeated field; another top-level value) is an <see cref="InvalidInputException"/> naming <paramref name="file"/>.
     /// </summary>
