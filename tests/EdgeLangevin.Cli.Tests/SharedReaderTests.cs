@@ -115,6 +115,26 @@ public class SharedReaderTests
         Assert.False(File.Exists(output + ".json") || Directory.Exists(output));
     }
 
+    // ----- a validator's error in an hdl config names the field as the shape check does: 'learning.steps', not 'steps' -----
+
+    [Theory]
+    [InlineData("""{"vectors": {"k": 16, "d": 8}, "hdl": {"lanes": 2}, "learning": {"batch": 2, "steps": -5}}""", "field 'learning.steps': must be >= 1, got -5")]
+    [InlineData("""{"vectors": {"k": 16, "d": 8}, "hdl": {"lanes": 2}, "learning": {"batch": 2, "tau_u0": -0.0, "learn_pi": true}}""", "field 'learning.tau_u0': must be a positive finite number, got -0")]
+    [InlineData("""{"vectors": {"k": 16, "d": 8}, "hdl": {"lanes": 2}, "learning": {"batch": 2, "tau_a": 1e308}}""", "field 'learning.tau_a': 1E+308")]
+    [InlineData("""{"vectors": {"k": 16, "d": 8, "data_count": 0}}""", "field 'vectors.data_count': expected 1 to")]
+    [InlineData("""{"vectors": {"k": 5000, "d": 8}}""", "field 'vectors.k': expected 1 to 4096 units")]
+    [InlineData("""{"vectors": {"k": 16, "d": 8}, "inference": {"tau_u": -1}}""", "field 'inference.tau_u': must be a positive finite number")]
+    [InlineData("""{"vectors": {"k": 16, "d": 8}, "inference": {"dt": 5}}""", "field 'inference.dt': dt = 5")]
+    [InlineData("""{"vectors": {"k": 16, "d": 8}, "hdl": {"lanes": 3}}""", "field 'hdl.lanes': expected 1, 2, 4 or 8")]
+    public void A_settings_error_in_an_hdl_config_names_the_dotted_field(string json, string expected)
+    {
+        using var tmp = new TempDir();
+        string config = tmp.File("c.json", json);
+        string output = Path.Combine(tmp.Path, "out");
+        BadInput(CliRun.Of("hdl", "generate", "--threads", "1", "--config", config, "--out", output), $"{config}: {expected}");
+        Assert.False(Directory.Exists(output));
+    }
+
     // ----- model files: what they claim is checked (format, preprocessing, a dictionary A^T A can be formed from) -----
 
     private const string Dictionary = "\"dictionary\": {\"rows\": 4, \"cols\": 2, \"data\": [0.5, 0.5, 0.5, -0.5, 0.5, 0.5, 0.5, -0.5]}";
