@@ -135,6 +135,11 @@ public static class TestVectors
         settings = step.Settings;
         var p = FixedParameters.Create(model, format, step, source);
         int k = model.K, d = model.D;
+        // Four arrays of steps x K words (noise, u, m; s as longs) and their hex files: --steps 2^31-1 overflowed steps * k
+        // (an internal error with a stack trace); refuse with the numbers before allocating.
+        string what = $"{steps} steps x K = {k} units of test vectors";
+        MemoryBudget.CheckLength(what, (double)steps * k, "give fewer --steps");
+        MemoryBudget.Check(what, (double)steps * k * (4 + 4 + 4 + 8), "give fewer --steps");
         var rng = new RefRng(seed, stream: 202);
 
         // The datum: spike-and-slab codes through the dictionary plus Gaussian noise.

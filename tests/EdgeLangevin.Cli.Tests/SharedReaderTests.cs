@@ -135,6 +135,25 @@ public class SharedReaderTests
         Assert.False(Directory.Exists(output));
     }
 
+    // ----- vectors: sizes are checked before allocating (steps x K, data_count x D overflowed an int: internal errors) -----
+
+    [Theory]
+    [InlineData("""{"vectors": {"k": 16, "d": 8}}""", "2147483647", "needs arrays of")]
+    [InlineData("""{"vectors": {"k": 16, "d": 8}}""", "500000000", "needs arrays of")]
+    [InlineData("""{"vectors": {"k": 16, "d": 4096, "data_count": 1048576}, "learning": {"batch": 2}}""", "3", "data memory 1048576 x D = 4096")]
+    [InlineData("""{"vectors": {"k": 16, "d": 8}, "learning": {"batch": 64}}""", "2147483647", "needs arrays of")]
+    [InlineData("""{"vectors": {"k": 16, "d": 8, "trace_steps": 0}, "learning": {"batch": 64}}""", "40000000", "needs arrays of")]
+    public void Vectors_too_large_to_hold_are_refused_with_the_numbers_before_any_work(string json, string steps, string expected)
+    {
+        using var tmp = new TempDir();
+        string config = tmp.File("c.json", json);
+        string output = Path.Combine(tmp.Path, "v");
+        var run = CliRun.Of("vectors", "--threads", "1", "--config", config, "--steps", steps, "--out", output);
+        BadInput(run, expected, "give fewer --steps");
+        Assert.DoesNotContain("internal error", run.Err);
+        Assert.False(Directory.Exists(output));
+    }
+
     // ----- model files: what they claim is checked (format, preprocessing, a dictionary A^T A can be formed from) -----
 
     private const string Dictionary = "\"dictionary\": {\"rows\": 4, \"cols\": 2, \"data\": [0.5, 0.5, 0.5, -0.5, 0.5, 0.5, 0.5, -0.5]}";
