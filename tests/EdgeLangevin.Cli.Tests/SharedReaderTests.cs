@@ -154,6 +154,31 @@ public class SharedReaderTests
         Assert.False(Directory.Exists(output));
     }
 
+    // ----- --port: a path that is not a serial device is the user's input (exit 2), not a failed tool (stty's exit 1) -----
+
+    [Theory]
+    [InlineData("file", "is a file, not a serial device")]
+    [InlineData("folder", "is a folder, not a serial device")]
+    [InlineData("/dev/null", "not a serial device")]
+    [InlineData("link to /dev/null", "not a serial device")]
+    public void A_port_that_is_not_a_serial_device_is_refused_naming_it(string what, string expected)
+    {
+        using var tmp = new TempDir();
+        string config = tmp.File("c.json", """{"vectors": {"k": 16, "d": 8}, "hdl": {"lanes": 2}}""");
+        string port = what switch
+        {
+            "file" => tmp.File("recording.txt", "0\n1\n"),
+            "folder" => Directory.CreateDirectory(Path.Combine(tmp.Path, "ttyUSB1")).FullName,
+            "/dev/null" => "/dev/null",
+            _ => Path.Combine(tmp.Path, "ttyLINK"),
+        };
+        if (what == "link to /dev/null") File.CreateSymbolicLink(port, "/dev/null");
+        string before = Fixtures.Snapshot(tmp.Path);
+        var run = CliRun.Of("hdl", "run", "--threads", "1", "--port", port, "--config", config, "--steps", "2");
+        BadInput(run, port, expected);
+        Assert.Equal(before, Fixtures.Snapshot(tmp.Path));
+    }
+
     // ----- model files: what they claim is checked (format, preprocessing, a dictionary A^T A can be formed from) -----
 
     private const string Dictionary = "\"dictionary\": {\"rows\": 4, \"cols\": 2, \"data\": [0.5, 0.5, 0.5, -0.5, 0.5, 0.5, 0.5, -0.5]}";
