@@ -135,6 +135,11 @@ public static class TestVectors
         settings = step.Settings;
         var p = FixedParameters.Create(model, format, step, source);
         int k = model.K, d = model.D;
+        // Four arrays of steps x K words (noise, u, m; s as longs) and their hex files: --steps 2^31-1 overflowed steps * k
+        // (an internal error with a stack trace); refuse with the numbers before allocating.
+        string what = $"{steps} steps x K = {k} units of test vectors";
+        MemoryBudget.CheckLength(what, (double)steps * k, "give fewer --steps");
+        MemoryBudget.Check(what, (double)steps * k * (4 + 4 + 4 + 8), "give fewer --steps");
         var rng = new RefRng(seed, stream: 202);
 
         // The datum: spike-and-slab codes through the dictionary plus Gaussian noise.
@@ -225,6 +230,9 @@ public static class TestVectors
         });
     }
 
+    /// <summary>A manifest.json read with the readers' one parse (a repeated field, a syntax error: named with the file).</summary>
+    public static JsonObject ReadManifest(string path) => JsonFieldReader.ReadObjectFile(path, "a vectors manifest");
+
     /// <summary>
     /// Checks every file the manifest of <paramref name="directory"/> lists against its "checksums"
     /// entry (word count, digits per line, SHA-256), before a simulator reads them: a truncated,
@@ -235,9 +243,7 @@ public static class TestVectors
     {
         string path = Path.Combine(directory, "manifest.json");
         if (!File.Exists(path)) throw new InvalidInputException($"{directory}: no manifest.json (write vectors with 'edgelangevin vectors')");
-        JsonObject manifest;
-        try { manifest = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidInputException($"{path}: expected a JSON object"); }
-        catch (JsonException e) { throw new InvalidInputException($"{path}: not valid JSON ({e.Message})"); }
+        JsonObject manifest = ReadManifest(path);
         if (manifest["format"] is not JsonValue fmt || fmt.GetValueKind() != JsonValueKind.String || fmt.GetValue<string>() != FormatName)
             throw InvalidInputException.Field(path, "format", $"expected \"{FormatName}\"");
         if (manifest["checksums"] is not JsonObject sums)
@@ -248,8 +254,12 @@ public static class TestVectors
         {
             if (node is not JsonValue nameValue || nameValue.GetValueKind() != JsonValueKind.String) throw InvalidInputException.Field(path, "files." + key, "expected a file name");
             string name = nameValue.GetValue<string>();
+            // The files sit beside the manifest: a path ("../model.json", "/etc/x") is not a vector file of this folder.
+            if (name.Length == 0 || name != Path.GetFileName(name) || name is "." or "..")
+                throw InvalidInputException.Field(path, "files." + key, $"expected a file name in {directory}, got \"{name}\"");
             if (sums[name] is not JsonObject sum) throw InvalidInputException.Field(path, "checksums." + name, "missing");
-            long words = (long)reader.RequiredNumber(sum, "words", $"checksums.{name}.");
+            long words = reader.RequiredInt(sum, "words", $"checksums.{name}.");
+            if (words < 0) throw InvalidInputException.Field(path, $"checksums.{name}.words", $"expected a word count >= 0, got {words}");
             int bits = reader.RequiredInt(sum, "bits", $"checksums.{name}.");
             string sha = reader.RequiredString(sum, "sha256", $"checksums.{name}.");
             string file = Path.Combine(directory, name);

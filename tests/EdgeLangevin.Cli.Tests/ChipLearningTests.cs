@@ -95,9 +95,9 @@ public class ChipLearningTests
     public static TheoryData<string, string, string, string> RefusedLearning() => new()
     {
         { "second order", "\"temperature\": 1}", "\"temperature\": 1, \"order\": 2}", "field 'inference.order': learning in hardware runs first-order steps only" },
-        { "dictionary rate that rounds to zero", "\"tau_a\": 2000", "\"tau_a\": 1e30", "field 'tau_a': 1E+30: the dictionary increment" },
+        { "dictionary rate that rounds to zero", "\"tau_a\": 2000", "\"tau_a\": 1e30", "field 'learning.tau_a': 1E+30: the dictionary increment" },
         { "threshold rate that rounds to zero", "\"tau_u0\": 1e5", "\"tau_u0\": 1e30", "use tau_u0 <= " },
-        { "switching probability that rounds to zero", "\"tau_x\": 20", "\"tau_x\": 1e12", "field 'tau_x': 1E+12: the asynchronous switching probability dt / tau_x rounds to 0" },
+        { "switching probability that rounds to zero", "\"tau_x\": 20", "\"tau_x\": 1e12", "field 'learning.tau_x': 1E+12: the asynchronous switching probability dt / tau_x rounds to 0" },
         { "data set larger than the data memory", "\"data_count\": 64", "\"data_count\": 4096", "field 'vectors.data_count': a data memory of 4096 data" },
         { "more chains than the hardware multiplexes", "\"batch\": 4", "\"batch\": 65", "field 'learning.batch': 65 chains: the hardware multiplexes 1 to 64 chains" },
         { "lanes beyond the DSPs", "\"lanes\": 2", "\"lanes\": 8", "field 'hdl.lanes': 8 lanes with learning need 13 SB_MAC16 multipliers (8 lanes + 2 + 3 for the dictionary's rounding unit), the UP5K has 8; use 2 lanes" },

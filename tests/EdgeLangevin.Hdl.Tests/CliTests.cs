@@ -74,8 +74,8 @@ public sealed class CliTests
     [InlineData("""{"inference": {"tau_uu": 3}}""", "field 'inference.tau_uu': unknown field; did you mean 'tau_u'?")]
     [InlineData("""{"vectors": {"sigma": "NaN"}}""", "field 'vectors.sigma': expected a number, got the string \"NaN\"")]
     [InlineData("""{"hdl": {"format": "A=16.13,S=99.1"}}""", "field 'hdl.format': StateBits (WS) = 99 is out of range")]
-    [InlineData("""{"vectors": {"problem": "bars", "d": 63}}""", "field 'd': the bars problem has 64 dimensions")]
-    [InlineData("""{"vectors": {"problem": "bars", "k": 20, "d": 64}}""", "field 'k': the bars problem has 16 units")]
+    [InlineData("""{"vectors": {"problem": "bars", "d": 63}}""", "field 'vectors.d': the bars problem has 64 dimensions")]
+    [InlineData("""{"vectors": {"problem": "bars", "k": 20, "d": 64}}""", "field 'vectors.k': the bars problem has 16 units")]
     public void Generate_refuses_a_bad_config_field_naming_it_and_what_it_accepts(string config, string expected)
     {
         string dir = Temp("badcfg");

@@ -154,7 +154,13 @@ public static class SerialDevice
 {
     public static FileStream Open(string path, int baud)
     {
-        if (!File.Exists(path)) throw new InvalidInputException($"{path}: serial device not found (the iCEBreaker's UART is usually /dev/ttyUSB1)");
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new InvalidInputException($"{path}: serial device not found (the iCEBreaker's UART is usually /dev/ttyUSB1)");
+        // A port given by mistake (a config, a recording) is the user's input, not a failed tool: refuse it before stty
+        // (whose "Inappropriate ioctl for device" was exit 1). /dev/serial/by-id links are followed.
+        string device = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
+        FileKind kind = FileKinds.Of(device);
+        if (kind is FileKind.RegularFile or FileKind.Directory)
+            throw new InvalidInputException($"{path}: is {FileKinds.Describe(kind)}, not a serial device (the iCEBreaker's UART is usually /dev/ttyUSB1; --port sim simulates the board)");
         var psi = new ProcessStartInfo("stty") { RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in new[] { "-F", path, baud.ToString(CultureInfo.InvariantCulture), "raw", "-echo", "-ixon", "-ixoff", "-crtscts", "cs8", "-cstopb", "-parenb", "min", "0", "time", "50" })
             psi.ArgumentList.Add(a);
@@ -162,6 +168,8 @@ public static class SerialDevice
         {
             string err = p.StandardError.ReadToEnd();
             p.WaitForExit();
+            if (p.ExitCode != 0 && err.Contains("Inappropriate ioctl", StringComparison.Ordinal))
+                throw new InvalidInputException($"{path}: not a serial device (stty: {err.Trim()}); the iCEBreaker's UART is usually /dev/ttyUSB1");
             if (p.ExitCode != 0) throw new HdlToolException($"stty could not set up {path}: {err.Trim()}");
         }
         return new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, bufferSize: 1);

@@ -34,9 +34,15 @@ public sealed class HdlProject
         var format = config.Hdl.FixedFormat();
         // The step policy (StepPolicy): the model's default step unless the config sets inference.dt; with learning,
         // dt = 1 when unset (the learning time scales are in units of dt), checked against the stability limit.
-        StepChoice step = config.Learning is null
+        // Errors about a config's settings name them as the config reader does ('learning.tau_a', not 'tau_a').
+        T InSection<T>(string section, Func<T> read)
+        {
+            try { return read(); }
+            catch (InvalidInputException e) when (configPath is not null) { throw e.InSection(section); }
+        }
+        StepChoice step = InSection("inference", () => config.Learning is null
             ? StepPolicy.Resolve(model, config.Inference, configPath ?? source)
-            : StepPolicy.ResolveForLearning(model, config.Inference, configPath ?? source);
+            : StepPolicy.ResolveForLearning(model, config.Inference, configPath ?? source));
         config = config with { Inference = step.Settings };
         FixedParameters p = FixedParameters.Create(model, format, step, source);
         HdlLearning? learning = null;
@@ -44,7 +50,7 @@ public sealed class HdlProject
         {
             if (config.Inference.Order != 1)
                 throw InvalidInputException.Field(configPath ?? source, "inference.order", "learning in hardware runs first-order steps only (second order has no hardware)");
-            LearningParameters lp = FixedLearning.Convert(model, format, config.Inference, ls, LearningRounding.Stochastic, configPath ?? source);
+            LearningParameters lp = InSection("learning", () => FixedLearning.Convert(model, format, config.Inference, ls, LearningRounding.Stochastic, configPath ?? source));
             learning = new HdlLearning(ls.Batch, config.Vectors.DataCount, lp);
         }
         var datapath = new DatapathModel(p, config.Hdl, configPath ?? source, learning);

@@ -90,16 +90,16 @@ public sealed record HdlConfig
     public static HdlConfig Read(string? path)
     {
         if (path is null) return Default;
+        if (Directory.Exists(path)) throw new InvalidInputException($"{path}: is a folder, expected a JSON config file");
         if (!File.Exists(path)) throw new InvalidInputException($"{path}: config file not found");
         return Parse(File.ReadAllText(path), path);
     }
 
     public static HdlConfig Parse(string json, string? path)
     {
-        JsonNode? root;
-        try { root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip }); }
-        catch (JsonException e) { throw new InvalidInputException($"{path ?? "config"}: not valid JSON ({e.Message})", e); }
-        if (root is not JsonObject obj) throw new InvalidInputException($"{path ?? "config"}: expected a JSON object with \"inference\", \"hdl\" and/or \"vectors\" sections");
+        // The readers' one parse (JsonFieldReader): a repeated section or field is an error naming the file (JsonNode.Parse
+        // alone let it through to a .NET "An item with the same key has already been added"), syntax errors with line and column.
+        JsonObject obj = JsonFieldReader.ParseObject(json, path ?? "config", "a JSON object with \"inference\", \"hdl\", \"vectors\" and/or \"learning\" sections");
         foreach (var kv in obj)
             if (kv.Key is not ("inference" or "hdl" or "vectors" or "learning"))
                 throw InvalidInputException.Field(path, kv.Key, "unknown section; expected \"inference\", \"hdl\", \"vectors\" or \"learning\"");

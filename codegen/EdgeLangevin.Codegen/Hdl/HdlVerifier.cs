@@ -231,7 +231,7 @@ public sealed class HdlVerifier
     private static string[]? LearningPlusArgs(string vectorsDir)
     {
         string path = Path.Combine(vectorsDir, "manifest.json");
-        if (JsonNode.Parse(File.ReadAllText(path)) is not JsonObject m || m["learning"] is not JsonObject l) return null;
+        if (TestVectors.ReadManifest(path) is not JsonObject m || m["learning"] is not JsonObject l) return null;
         var r = new JsonFieldReader(path);
         long lseed = (long)r.RequiredNumber(l, "learner_seed", "learning.");
         int writes = r.RequiredInt(l, "dictionary_writes", "learning.");
@@ -360,7 +360,7 @@ public sealed class HdlVerifier
         string path = Path.Combine(vectorsDir, "manifest.json");
         if (!File.Exists(path)) throw new InvalidInputException($"{vectorsDir}: no manifest.json (write vectors with 'edgelangevin vectors')");
         TestVectors.CheckFiles(vectorsDir);   // a truncated or altered file is named here, not reported as an RTL mismatch
-        JsonObject m = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidInputException($"{path}: expected a JSON object");
+        JsonObject m = TestVectors.ReadManifest(path);
         var r = new JsonFieldReader(path);
         void Same(string field, long expected, long actual)
         {
@@ -406,6 +406,12 @@ public sealed class HdlVerifier
         else if (learningVectors)
             throw InvalidInputException.Field(path, "learning", "these are learning vectors but the generated hardware does not learn; add the same \"learning\" section to the hdl config");
         int steps = r.RequiredInt(m, "steps");
+        // The simulators run the manifest's step count: one that disagrees with the files would be reported as an RTL mismatch.
+        if (steps < 1) throw InvalidInputException.Field(path, "steps", $"expected at least 1 step, got {steps}");
+        if (!learningVectors && m["checksums"] is JsonObject sums)
+            foreach (string file in new[] { "u.hex", "s.hex" })
+                if (sums[file] is JsonObject sum && r.RequiredInt(sum, "words", $"checksums.{file}.") is int words && words != (long)steps * model.K)
+                    throw InvalidInputException.Field(path, "steps", $"{steps} steps of K = {model.K} units need {(long)steps * model.K} words in {file}, the manifest lists {words}");
         if (!learningVectors && steps > model.Settings.TbMaxSteps)
             throw InvalidInputException.Field(path, "steps", $"{steps} steps exceed the testbench's capacity hdl.tb_max_steps = {model.Settings.TbMaxSteps}");
         long seed = (long)r.RequiredNumber(m, "seed");

@@ -34,6 +34,35 @@ public sealed record IotFirmwareOptions
     public bool PhysicalNoise { get; init; }
     /// <summary>Generator seed when there is no hardware RNG (and the run must be reproducible).</summary>
     public int Seed { get; init; } = 1;
+
+    /// <summary>Most chains one process steps (a window's solver holds chains x K words; more is not an SBC's job).</summary>
+    public const int MaxChains = 65536;
+
+    /// <summary>
+    /// Every option's limit in one place, checked before any device is opened: a bad value is a
+    /// <see cref="FormatException"/> naming the command-line option (exit 2), not an ArgumentException
+    /// from a constructor deep in the firmware (a stack trace, exit 134). The limits are those of the parts
+    /// that use them (MCP3008 channels and counts, InferenceLoop, WindowController, NoiseHealthMonitor).
+    /// </summary>
+    public void Validate()
+    {
+        static void Range(string option, int value, int min, int max, string why = "")
+        {
+            if (value < min || value > max)
+                throw new FormatException($"--{option}: expected {min} to {max}{why}, got {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        }
+        Range("signal-channel", SignalChannel, 0, Mcp3008.Channels - 1, " (an MCP3008 channel)");
+        Range("noise-channel", NoiseChannel, 0, Mcp3008.Channels - 1, " (an MCP3008 channel)");
+        if (SignalChannel == NoiseChannel)
+            throw new FormatException($"--noise-channel: is the signal channel ({SignalChannel}); the noise must come from another channel, else the signal is taken for noise");
+        Range("noise-entropy", NoiseEntropyEighths, 1, 8 * 10, " eighths of a bit (a conversion has 10 bits)");
+        Range("chains", Chains, 1, MaxChains);
+        Range("steps-per-window", StepsPerWindow, 1, int.MaxValue);
+        Range("report-every", ReportEvery, 1, int.MaxValue, " windows");
+        Range("reseed-every", ReseedEvery, 0, int.MaxValue, " windows (0: never)");
+        Range("zero-count", ZeroCount, 0, Mcp3008.MaxValue, " counts");
+        Range("counts-per-unit-log2", CountsPerUnitLog2, 0, 24);
+    }
 }
 
 /// <summary>

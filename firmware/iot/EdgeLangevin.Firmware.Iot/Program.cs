@@ -70,6 +70,10 @@ try
             : noiseMode is null or "prng" ? false : throw new FormatException($"--noise: expected prng or physical, got '{noiseMode}'"),
     };
     if (values.Count > 0) throw new FormatException($"unknown option --{values.Keys.First()} (try --help)");
+    if (windows < 0) throw new FormatException($"--windows: expected 0 (until Ctrl-C) or more, got {windows}");
+    options.Validate();
+    if (replay is not null && !Directory.Exists(replay))
+        throw new FormatException($"--replay {replay}: {(File.Exists(replay) ? "is a file" : "not found")}, expected a folder with bars8x8-signal-ch0.txt and noise-ch1.txt");
 }
 catch (FormatException e)
 {
@@ -102,7 +106,15 @@ catch (Exception e) when (e is IOException or FormatException or UnauthorizedAcc
     return 2;
 }
 using var spiDevice = spi;
-var firmware = new IotFirmware(ExportedModel.Create(), spi, hwrng, Console.Out, options);
+IotFirmware firmware;
+try { firmware = new IotFirmware(ExportedModel.Create(), spi, hwrng, Console.Out, options); }
+catch (ArgumentException e)
+{
+    // Options.Validate checks each option alone; a combination the parts refuse (physical noise with a window too long
+    // for its buffer) is still the user's input: exit 2 with the part's reason, no stack trace.
+    Console.Error.WriteLine("error: these options do not work together: " + e.Message);
+    return 2;
+}
 if (!firmware.Boot()) return 1;
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };

@@ -48,6 +48,9 @@ public static class CommonOptions
         };
         option.Validators.Add(r =>
         {
+            // Validators run even when the token did not convert ("abc", "99999999999"); asking for the value
+            // then throws from inside the parser (a stack trace, exit 134). The converter's own error reports those.
+            if (r.Tokens.Count != 1 || !int.TryParse(r.Tokens[0].Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out _)) return;
             int? n = r.GetValueOrDefault<int?>();
             int max = EdgeLangevin.Reference.Parallelism.WorkerPool.MaxThreads;
             if (n is < 1 || n > max) r.AddError($"--threads must be 1 to {max}, got {n}");

@@ -34,6 +34,10 @@ public static class ModelFile
         JsonObject obj = JsonFieldReader.ParseObject(json, fileName ?? "model", "a JSON object (a model file)");
 
         var r = new JsonFieldReader(fileName);
+        // A file that says it is something else (a vectors manifest, a --json result) is not read as a model because
+        // it happens to carry model-like fields; a hand-written model may leave "format" out.
+        if (obj["format"] is JsonNode formatNode && (formatNode.GetValueKind() != JsonValueKind.String || formatNode.GetValue<string>() != FormatName))
+            throw InvalidInputException.Field(fileName, "format", $"expected \"{FormatName}\" (or no format field), got {formatNode.ToJsonString()}: this is not a model file");
         string variantText = r.RequiredString(obj, "variant");
         if (!VariantNames.TryParse(variantText, out Variant variant))
             throw InvalidInputException.Field(fileName, "variant", $"expected \"signed\" or \"nonnegative\", got \"{variantText}\"");
@@ -44,12 +48,22 @@ public static class ModelFile
         if (!(pi > 0 && pi <= 1)) throw InvalidInputException.Field(fileName, "pi", $"must be in (0, 1], got {pi.ToString(CultureInfo.InvariantCulture)}");
         if (!(sigma > 0)) throw InvalidInputException.Field(fileName, "sigma", $"must be > 0, got {sigma.ToString(CultureInfo.InvariantCulture)}");
         Matrix dictionary = r.RequiredMatrix(obj, "dictionary");
+        // Finite entries can still overflow A^T A (every engine's curvature and step size start there): an entry of 1e300
+        // then surfaced as a step-size error about 'dt' on the command line. Refuse it here, naming the column.
+        for (int k = 0; k < dictionary.Cols; k++)
+        {
+            double sum = 0;
+            for (int d = 0; d < dictionary.Rows; d++) sum += dictionary[d, k] * dictionary[d, k];
+            if (!double.IsFinite(sum))
+                throw InvalidInputException.Field(fileName, "dictionary.data", $"column {k}'s squared norm overflows a double (entries too large to form A^T A); a dictionary's columns are about unit norm");
+        }
 
         Preprocessing? pre = null;
         if (obj["preprocessing"] is JsonNode preNode && preNode is not null)
         {
             if (preNode is not JsonObject p) throw InvalidInputException.Field(fileName, "preprocessing", "expected an object");
             int patch = r.RequiredInt(p, "patch_size", "preprocessing.");
+            if (patch < 1) throw InvalidInputException.Field(fileName, "preprocessing.patch_size", $"must be >= 1, got {patch}");
             if (patch * patch != dictionary.Rows)
                 throw InvalidInputException.Field(fileName, "preprocessing.patch_size", $"patch {patch}x{patch} has {patch * patch} pixels but the dictionary has {dictionary.Rows} rows");
             var parameters = new Dictionary<string, double>();
@@ -58,15 +72,22 @@ public static class ModelFile
             Matrix? wm = p["whitening_matrix"] is null ? null : r.RequiredMatrix(p, "whitening_matrix", "preprocessing.");
             if (wm is not null && (wm.Rows != dictionary.Rows || wm.Cols != dictionary.Rows))
                 throw InvalidInputException.Field(fileName, "preprocessing.whitening_matrix", $"expected {dictionary.Rows}x{dictionary.Rows}, got {wm.Rows}x{wm.Cols}");
+            string whitening = r.RequiredString(p, "whitening", "preprocessing.");
+            if (!EdgeLangevin.Reference.Data.Images.PatchPreprocessor.Methods.Contains(whitening))
+                throw InvalidInputException.Field(fileName, "preprocessing.whitening", $"expected {EdgeLangevin.Reference.Data.Images.PatchPreprocessor.MethodList}, got \"{whitening}\"");
+            double scale = r.RequiredNumber(p, "scale", "preprocessing.");
+            if (!(scale > 0)) throw InvalidInputException.Field(fileName, "preprocessing.scale", $"must be > 0, got {scale.ToString(CultureInfo.InvariantCulture)}");
+            double divisor = p["pixel_divisor"] is null ? 255.0 : r.RequiredNumber(p, "pixel_divisor", "preprocessing.");
+            if (!(divisor > 0)) throw InvalidInputException.Field(fileName, "preprocessing.pixel_divisor", $"must be > 0, got {divisor.ToString(CultureInfo.InvariantCulture)}");
             pre = new Preprocessing
             {
                 PatchSize = patch,
                 MeanRemoval = r.RequiredBool(p, "mean_removal", "preprocessing."),
-                Whitening = r.RequiredString(p, "whitening", "preprocessing."),
+                Whitening = whitening,
                 WhiteningParameters = parameters,
                 WhiteningMatrix = wm,
-                Scale = r.RequiredNumber(p, "scale", "preprocessing."),
-                PixelDivisor = p["pixel_divisor"] is null ? 255.0 : r.RequiredNumber(p, "pixel_divisor", "preprocessing."),
+                Scale = scale,
+                PixelDivisor = divisor,
             };
         }
 
@@ -127,6 +148,18 @@ public sealed class JsonFieldReader
 
     // A field given twice is an error, not "the last one wins": one of the two values is a mistake.
     private static readonly JsonDocumentOptions ReadOptions = new() { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Skip, AllowDuplicateProperties = false };
+
+    /// <summary>
+    /// Reads a file that must hold one JSON object (<paramref name="what"/>: "a JSON config file", "a vectors manifest"):
+    /// a folder or a missing file is named as such, then <see cref="ParseObject"/>. Every JSON file the tools read
+    /// goes through here or <see cref="ParseObject"/>, so a repeated field or a syntax error reads the same everywhere.
+    /// </summary>
+    public static JsonObject ReadObjectFile(string path, string what)
+    {
+        if (Directory.Exists(path)) throw new InvalidInputException($"{path}: is a folder, expected {what}");
+        if (!File.Exists(path)) throw new InvalidInputException($"{path}: not found, expected {what}");
+        return ParseObject(File.ReadAllText(path), path, $"{what}: a JSON object {{...}}");
+    }
 
     /// <summary>
     /// Parses a file that must hold one JSON object; every problem (syntax, with line and column; a

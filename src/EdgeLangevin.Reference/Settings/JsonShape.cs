@@ -123,6 +123,11 @@ public static class JsonShape
         (double min, double max) = IntegerRange(type);
         if (d < min || d > max)
             throw Error(file, field, $"expected an integer from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}, got {Describe(node)}");
+        // The deserializer reads an integer field only from digits: 1e3 or 2.0 (whole numbers by value) would pass this
+        // check and then fail there with "could not be converted to System.Int64". Say what to write instead.
+        string text = node.ToJsonString();
+        if (text.AsSpan().IndexOfAny('.', 'e', 'E') >= 0)
+            throw Error(file, field, $"expected an integer written with digits only, got {text}; write {d.ToString("0", CultureInfo.InvariantCulture)}");
     }
 
     private static string[] EnumNames(Type type, JsonSerializerOptions options)

@@ -46,7 +46,8 @@ public static class SettingsJson
             throw new InvalidInputException($"{file}: {(field.Length > 0 ? $"field '{field}': " : "")}{JsonFieldReader.PlainJsonMessage(e.Message)}", e);
         }
         if (value is null) throw new InvalidInputException($"{file}: expected a JSON object, got null");
-        validate(value, fileName);
+        try { validate(value, fileName); }
+        catch (InvalidInputException e) { throw e.InSection(section); } // 'learning.steps', as JsonShape names fields, not a bare 'steps'
         return value;
     }
 
