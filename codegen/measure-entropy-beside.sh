@@ -4,8 +4,8 @@
 # (MODE "physical" or "seeded"), or without the source (MODE "none"), then synthesises it with `hdl synth
 # --netlist-only` (yosys, the checked flow of `hdl synth`) and places and routes it with nextpnr-ice40
 # at 48 MHz (rings excluded from timing: --ignore-loops) for each placement SEED.
-# Prints per seed: logic cells, block RAM, DSP, the achieved clock and the critical path's ends.
-# Usage: bash codegen/measure-entropy-beside.sh WORKDIR MODE SEED...
+# Prints per seed: logic cells, block RAM, DSP, the achieved clock and the paths above 20.8 ns (pnr-SEED.sdf kept).
+# Usage: [PARALLEL=1] [LANES=1] bash codegen/measure-entropy-beside.sh WORKDIR MODE SEED...
 # (EDGELANGEVIN_CLI, if set, is the edgelangevin command to run instead of dotnet run)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,12 +29,21 @@ done
 netlist=$(sed -n 's/^netlist: //p' "$work/netlist.txt"); g=$(sed -n 's/^sources: //p' "$work/netlist.txt")
 cd "$work"
 loops=""; [ "$mode" != none ] && loops="--ignore-loops"
+# One nextpnr per seed; with PARALLEL=1 all seeds at once (placement results do not depend on it, only wall time).
+# --sdf: every path above the 48 MHz period from codegen/timing-paths.py (nextpnr 0.4's log gives only the worst).
+pnr() {
+    nextpnr-ice40 --up5k --package sg48 --pcf "$g/board/icebreaker.pcf" --json "$netlist" --freq 48 \
+        --timing-allow-fail $loops --seed "$1" --sdf "pnr-$1.sdf" -l "nextpnr-$1.log" > /dev/null 2>&1
+}
+if [ "${PARALLEL:-0}" = 1 ]; then
+    pids=(); for seed in "$@"; do pnr "$seed" & pids+=($!); done
+    for pid in "${pids[@]}"; do wait "$pid"; done
+fi
 for seed in "$@"; do
-    nextpnr-ice40 --up5k --package sg48 --pcf "$g/board/icebreaker.pcf" --json "$netlist" --asc "top-$seed.asc" --freq 48 \
-        --timing-allow-fail $loops --seed "$seed" -l "nextpnr-$seed.log" > /dev/null 2>&1
+    [ "${PARALLEL:-0}" = 1 ] || pnr "$seed"
     echo "== $mode seed $seed: $(grep -E 'ICESTORM_LC:' "nextpnr-$seed.log" | tail -1 | awk '{print $3 $4}') LC," \
         "$(grep -E 'ICESTORM_RAM:' "nextpnr-$seed.log" | tail -1 | awk '{print $3 $4}') BRAM, $(grep -E 'ICESTORM_DSP:' "nextpnr-$seed.log" | tail -1 | awk '{print $3 $4}') DSP;" \
         "$(grep -E 'Max frequency for clock' "nextpnr-$seed.log" | tail -1 | sed 's/.*: //')"
-    # the critical path's first and last cell (nextpnr's report)
-    awk '/Critical path report for clock/{on=1} on && /Source|Setup/{print} /Setup/{if (on) exit}' "nextpnr-$seed.log" | sed -n '1p;$p' | sed 's/Info: */   /'
+    # the paths above the 48 MHz period (20.833 ns), worst first (at most PATHS lines, default 6)
+    /usr/bin/python3 "$root/codegen/timing-paths.py" "pnr-$seed.sdf" 20.8 | head -n "${PATHS:-6}" | sed 's/^/   /'
 done
