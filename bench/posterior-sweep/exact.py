@@ -71,7 +71,7 @@ def posterior(variant, lam, pi, sigma, A, x, n_grid=40001):
             li, mt = _half_line(Q[j, j], sg * r[j] - lam)
             act = [0] * K; act[j] = 1
             mean = [0.0] * K; mean[j] = sg * float(mt)
-            terms.append((float(li) + logc + (K - 1) * log0, tuple(act), tuple(mean)))
+            terms.append((float(li) + logc + (log0 if K == 2 else 0.0), tuple(act), tuple(mean)))  # 0 * -inf would be NaN at pi = 1
     if K == 2:
         for s0 in signs:
             for s1 in signs:
