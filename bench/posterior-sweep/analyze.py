@@ -20,35 +20,40 @@ def exact_for(cell):
     return cache[cell]
 
 
-rows = [json.loads(l) for l in open(sys.argv[1])]
-show_cells = "--cells" in sys.argv
-byeng = {}
-for r in rows:
-    e = byeng.setdefault(r["engine"], dict(z=[], perr=[], merr=[], fail=[], n=0))
-    e["n"] += 1
-    if "got" not in r:
-        e["fail"].append(f"{r['cell']}: exit {r['exit']} {r.get('stderr', '')[:160]}")
-        continue
-    ex = exact_for(r["cell"])
-    pe, me, zs = [], [], []
-    for xi, ((ep, em), g) in enumerate(zip(ex, r["got"])):
-        for k in range(len(ep)):
-            p, m, sp, sm = g[0][k], g[1][k], g[2][k], g[3][k]
-            if any(v is None or not math.isfinite(v) for v in (p, m, sp, sm)):
-                e["fail"].append(f"{r['cell']} x{xi}: non-finite output {g}"); continue
-            dp, dm = p - ep[k], m - em[k]
-            pe.append(abs(dp)); me.append(abs(dm))
-            for d, sd in ((dp, sp), (dm, sm)):
-                z = d / sd if sd > 0 else (0.0 if abs(d) < 1e-12 else math.inf)
-                zs.append(abs(z))
-                if abs(z) > 4:
-                    e["fail"].append(f"{r['cell']} x{xi} k{k}: {'p' if sd is sp else 'mean'} {p if sd is sp else m:.5f} +- {sd:.2g} vs exact {(ep if sd is sp else em)[k]:.5f} (z {z:.1f})")
-    e["z"] += zs; e["perr"].append(max(pe, default=0)); e["merr"].append(max(me, default=0))
-    if show_cells:
-        print(f"{r['cell']:44s} {r['engine']:6s} perr {max(pe, default=0):.4f} merr {max(me, default=0):.4f} zmax {max(zs, default=0):.2f} sat {r.get('sat')} {r.get('stderr', '')[:120]}")
-for name, e in byeng.items():
-    z = np.array(e["z"])
-    print(f"\n== {name}: {e['n']} cells, {len(z)} z-scores: |z|>2 {np.mean(z > 2):.3f} (N(0,1): 0.046), |z|>3 {np.mean(z > 3):.4f} (0.0027), |z|>4 {np.sum(z > 4)}, "
-          f"max |p err| {max(e['perr'], default=0):.4f}, median cell max |p err| {np.median(e['perr']) if e['perr'] else 0:.4f}")
-    for f in e["fail"][:40]: print("   ", f)
-    if len(e["fail"]) > 40: print(f"    ... {len(e['fail']) - 40} more")
+def main():
+    rows = [json.loads(l) for l in open(sys.argv[1])]
+    show_cells = "--cells" in sys.argv
+    byeng = {}
+    for r in rows:
+        e = byeng.setdefault(r["engine"], dict(z=[], perr=[], merr=[], fail=[], n=0))
+        e["n"] += 1
+        if "got" not in r:
+            e["fail"].append(f"{r['cell']}: exit {r['exit']} {r.get('stderr', '')[:160]}")
+            continue
+        ex = exact_for(r["cell"])
+        pe, me, zs = [], [], []
+        for xi, ((ep, em), g) in enumerate(zip(ex, r["got"])):
+            for k in range(len(ep)):
+                p, m, sp, sm = g[0][k], g[1][k], g[2][k], g[3][k]
+                if any(v is None or not math.isfinite(v) for v in (p, m, sp, sm)):
+                    e["fail"].append(f"{r['cell']} x{xi}: non-finite output {g}"); continue
+                dp, dm = p - ep[k], m - em[k]
+                pe.append(abs(dp)); me.append(abs(dm))
+                for d, sd in ((dp, sp), (dm, sm)):
+                    z = d / sd if sd > 0 else (0.0 if abs(d) < 1e-12 else math.inf)
+                    zs.append(abs(z))
+                    if abs(z) > 4:
+                        e["fail"].append(f"{r['cell']} x{xi} k{k}: {'p' if sd is sp else 'mean'} {p if sd is sp else m:.5f} +- {sd:.2g} vs exact {(ep if sd is sp else em)[k]:.5f} (z {z:.1f})")
+        e["z"] += zs; e["perr"].append(max(pe, default=0)); e["merr"].append(max(me, default=0))
+        if show_cells:
+            print(f"{r['cell']:44s} {r['engine']:6s} perr {max(pe, default=0):.4f} merr {max(me, default=0):.4f} zmax {max(zs, default=0):.2f} sat {r.get('sat')} {r.get('stderr', '')[:120]}")
+    for name, e in byeng.items():
+        z = np.array(e["z"])
+        print(f"\n== {name}: {e['n']} cells, {len(z)} z-scores: |z|>2 {np.mean(z > 2):.3f} (N(0,1): 0.046), |z|>3 {np.mean(z > 3):.4f} (0.0027), |z|>4 {np.sum(z > 4)}, "
+              f"max |p err| {max(e['perr'], default=0):.4f}, median cell max |p err| {np.median(e['perr']) if e['perr'] else 0:.4f}")
+        for f in e["fail"][:40]: print("   ", f)
+        if len(e["fail"]) > 40: print(f"    ... {len(e['fail']) - 40} more")
+
+
+if __name__ == "__main__":
+    main()

@@ -41,8 +41,10 @@ public class RareSwitchStandardErrorTests(ITestOutputHelper output)
         var settings = new InferenceSettings { Order = order, Method = method == "mala" ? InferenceMethod.Mala : InferenceMethod.Langevin };
         PosteriorSummary r = FloatEngine.Infer(model, [[x]], settings, 3)[0];
         double z = (r.PActive[0] - exact.PActive[0]) / r.PActiveStdError[0];
-        output.WriteLine($"sigma {sigma} x {x} {variant} order {order} {method}: p_active {r.PActive[0]:F5} +- {r.PActiveStdError[0]:F5}, exact {exact.PActive[0]:F5}, z {z:F2}");
+        output.WriteLine($"sigma {sigma} x {x} {variant} order {order} {method}: p_active {r.PActive[0]:F5} +- {r.PActiveStdError[0]:F5}, exact {exact.PActive[0]:F5}, z {z:F2}; mean {r.Mean[0]:F5} +- {r.MeanStdError[0]:F5}, exact {exact.Mean[0]:F5}");
         Assert.True(Math.Abs(z) <= 4, $"p_active {r.PActive[0]:F5} +- {r.PActiveStdError[0]:G3} vs exact {exact.PActive[0]:F5}: {z:F1} standard errors");
+        double zMean = (r.Mean[0] - exact.Mean[0]) / r.MeanStdError[0];
+        Assert.True(Math.Abs(zMean) <= 4, $"mean {r.Mean[0]:F5} +- {r.MeanStdError[0]:G3} vs exact {exact.Mean[0]:F5}: {zMean:F1} standard errors");
     }
 
     [Fact]

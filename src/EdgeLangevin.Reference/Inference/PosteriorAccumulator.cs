@@ -26,6 +26,8 @@ namespace EdgeLangevin.Reference.Inference;
 /// sqrt((1 - m_b / B) / m_b), and the minority mass, (occupied blocks) x (mass per occupied block), cannot be known
 /// better. The mass is taken at least one block's share, 1 / B (what one unseen excursion as long as a block would
 /// weigh), and m_b + 1 counts that unseen one: SE(P(s != 0)) &gt;= max(p_min, 1 / B) sqrt((1 - m_b / B) / (m_b + 1)).
+/// E[s] = P(s != 0) E[s | s != 0] moves with it: its standard error is at least that floor times |E[s | s != 0]|
+/// (the sweep: a missed zero mass of 0.05 left E[s] 10 standard errors off).
 /// Well-mixed units have the minority state in nearly every block (m_b -&gt; B), and the floor vanishes;
 /// StandardErrorTests checks their z spread is still 1.
 /// </para>
@@ -154,8 +156,10 @@ public sealed class PosteriorAccumulator
                 // Per-block means, so the standard error of the mean of all the block means; the blocks' lengths differ
                 // by at most one sample, which makes that mean the pooled mean to within 1 / (samples per block).
                 EffectiveSampleSize.Estimate p = EffectiveSampleSize.Analyse(pSeries, c, nb), m = EffectiveSampleSize.Analyse(mSeries, c, nb);
-                paSe[u] = _stochastic ? Math.Max(p.StandardError, RareSwitchFloor(pa[u], blocksWithActive, blocksWithZero, c * nb)) : p.StandardError;
-                meanSe[u] = m.StandardError;
+                double floor = _stochastic ? RareSwitchFloor(pa[u], blocksWithActive, blocksWithZero, c * nb) : 0;
+                paSe[u] = Math.Max(p.StandardError, floor);
+                // E[s] = P(s != 0) E[s | s != 0]: an unseen or undersampled state moves it by the same share of the active mean.
+                meanSe[u] = Math.Max(m.StandardError, pa[u] > 0 ? floor * Math.Abs(mean[u] / pa[u]) : 0);
                 paEss[u] = SampleEss(pa[u] * (1 - pa[u]), paSe[u]);
                 meanEss[u] = SampleEss(variance, meanSe[u]);
             }
