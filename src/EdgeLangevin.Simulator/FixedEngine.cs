@@ -53,7 +53,7 @@ public static class FixedEngine
 
         long total = (long)settings.ResolvedBurnIn + settings.ResolvedSamples;
         int chains = n * c;
-        var posterior = new PosteriorAccumulator(n, c, k, settings.ResolvedSamples);
+        var posterior = new PosteriorAccumulator(n, c, k, settings.ResolvedSamples, PosteriorAccumulator.Samples(settings));
         var codes = new double[chains * k];
         var codesQ = new long[chains * k];
         var stats = new CodeStatistics(k);

@@ -27,7 +27,7 @@ public static class FloatEngine
             for (int j = 0; j < c; j++) batch.SetInput(i * c + j, inputs[i]);
 
         long total = (long)settings.ResolvedBurnIn + settings.ResolvedSamples;
-        var posterior = new PosteriorAccumulator(n, c, k, settings.ResolvedSamples);
+        var posterior = new PosteriorAccumulator(n, c, k, settings.ResolvedSamples, PosteriorAccumulator.Samples(settings));
         long reportEvery = Math.Max(1, total / 100);
         for (long t = 0; t < total; t++)
         {

@@ -27,7 +27,13 @@ public sealed record StepChoice(InferenceSettings Settings, double Curvature, do
 /// <item>first order: eps = <see cref="FirstOrderH"/> / (c + lambda^2) (0.04);</item>
 /// <item>second order (mass mu): the leapfrog-like half steps are stable for eps sqrt(c / mu) &lt; 2 and biased by
 /// O((eps sqrt(c / mu))^2): eps = <see cref="SecondOrderH"/> sqrt(mu / (c + lambda^2)) (0.1);</item>
-/// <item>never above the paper's eps = 0.05 (<see cref="PaperEps"/>).</item>
+/// <item>never above the paper's eps = 0.05 (<see cref="PaperEps"/>);</item>
+/// <item>never above <see cref="MaxGain"/> sigma^2, so that the fixed-point core's data gain eps / sigma^2 fits its
+/// coefficient word at the default formats (FIXED_POINT.md: gain_q in Q1.14, below 2). Without it the default
+/// second-order step of a model with small atoms at small sigma (a = 0.3, sigma = 0.1: eps = 0.032, gain 3.2) made
+/// `infer --engine fixed` refuse the model at default settings while the float engine ran it: the posterior sweep
+/// (bench/posterior-sweep) found it on small-norm and near-zero atoms. A smaller step only lowers the bias; the float
+/// engine takes the same step so that the two engines stay comparable at default settings.</item>
 /// </list>
 /// The constants come from runs against the exact grid posterior on K &lt;= 2 models with sigma 0.1 to 0.5 and
 /// atoms of cosine 0.9 (both variants, both orders; tests/EdgeLangevin.Reference.Tests/DefaultStepExactTests.cs):
@@ -43,6 +49,11 @@ public static class StepPolicy
 {
     /// <summary>The paper's eps = dt / tau_u = 1 / 20; the policy never exceeds it.</summary>
     public const double PaperEps = 0.05;
+    /// <summary>
+    /// The largest data gain eps / sigma^2 the default step gives: the fixed core's coefficient word (FIXED_POINT.md, WC.FC
+    /// = 16.14 by default, Q1.14) holds values below 2 - 2^-14; 1.99 leaves the rounding room.
+    /// </summary>
+    public const double MaxGain = 1.99;
     /// <summary>The paper's dt = 1 time unit (with tau_u = 20), which learning keeps when dt is unset.</summary>
     public const double PaperDt = 1;
     /// <summary>First order: eps times the stiffness.</summary>
@@ -86,10 +97,10 @@ public static class StepPolicy
     public static double Stiffness(SparseCodingModel model) => Curvature(model) + model.Lambda * model.Lambda;
 
     /// <summary>The policy's eps for this model, order and mass (mu is ignored for order 1).</summary>
-    public static double DefaultEps(SparseCodingModel model, int order, double mu) => DefaultEps(Stiffness(model), order, mu);
+    public static double DefaultEps(SparseCodingModel model, int order, double mu) => DefaultEps(Stiffness(model), model.Sigma, order, mu);
 
-    private static double DefaultEps(double stiffness, int order, double mu) =>
-        Math.Min(PaperEps, order == 1 ? FirstOrderH / stiffness : SecondOrderH * Math.Sqrt(mu / stiffness));
+    private static double DefaultEps(double stiffness, double sigma, int order, double mu) =>
+        Math.Min(Math.Min(PaperEps, MaxGain * sigma * sigma), order == 1 ? FirstOrderH / stiffness : SecondOrderH * Math.Sqrt(mu / stiffness));
 
     /// <summary>The largest stable eps of the explicit step for a data curvature c (infinite when c = 0).</summary>
     public static double StabilityLimitEps(double curvature, int order, double mu) =>
@@ -128,7 +139,7 @@ public static class StepPolicy
             ? 2 / (curvature * model.Sigma * model.Sigma + 1)
             : StabilityLimitEps(curvature, settings.Order, mu);
         bool chosen = settings.Dt is null;
-        double eps = chosen ? (sampler ? DefaultEps(stiffness, settings.Order, mu) : Math.Min(PaperEps, 0.5 * limit)) : settings.Eps;
+        double eps = chosen ? (sampler ? DefaultEps(stiffness, model.Sigma, settings.Order, mu) : Math.Min(PaperEps, 0.5 * limit)) : settings.Eps;
         if (chosen && settings.Order == 2) eps = Math.Min(eps, mu); // the friction step needs eps / mu <= 1
         string at = $"sigma = {F(model.Sigma)}, lambda_max(A^T A) / sigma^2 = {F(curvature)}";
         if (!mala && !(eps < limit) && !(continuing && !chosen))
@@ -149,7 +160,7 @@ public static class StepPolicy
         string? warning = null;
         if (!chosen && bias > BiasTolerance)
             warning = $"dt = {F(dtValue)} (eps = {F(eps)}) is expected to bias P(s != 0) and E[s] by about {F(bias)} (above {F(BiasTolerance)}) at {at}; " +
-                      $"the default step for this model is dt = {F(DefaultEps(stiffness, settings.Order, mu) * settings.TauU)}";
+                      $"the default step for this model is dt = {F(DefaultEps(stiffness, model.Sigma, settings.Order, mu) * settings.TauU)}";
         var resolved = settings with
         {
             Dt = dtValue,
