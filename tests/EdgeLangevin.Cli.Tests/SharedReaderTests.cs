@@ -198,6 +198,11 @@ public class SharedReaderTests
         { $$"""{"variant": "signed", "lambda": 1, "pi": 0.3, "sigma": 0.5, {{Dictionary}}{{Preprocessing(divisor: "-1")}}}""", "field 'preprocessing.pixel_divisor': must be > 0" },
         { """{"variant": "signed", "lambda": 1, "pi": 0.3, "sigma": 0.5, "dictionary": {"rows": 4, "cols": 2, "data": [1e300, 0.5, 0.5, -0.5, 0.5, 0.5, 0.5, -0.5]}}""", "column 0's squared norm overflows" },
         { """{"variant": "signed", "lambda": 1, "pi": 0.3, "sigma": 0.5, "dictionary": {"rows": 4, "cols": 2, "data": [0.5, 0.5, 0.5, -0.5, 1e160, 1e160, 0.5, -0.5]}}""", "column 0's squared norm overflows" },
+        // Finite parameters whose stiffness lambda_max(A^T A) / sigma^2 + lambda^2 overflows (was "field 'dt': ... got 0", no file)
+        { $$"""{"variant": "signed", "lambda": 1e308, "pi": 0.3, "sigma": 0.5, {{Dictionary}}}""", "field 'lambda': lambda = 1E+308 is too large" },
+        { $$"""{"variant": "signed", "lambda": 1e200, "pi": 0.3, "sigma": 0.5, {{Dictionary}}}""", "field 'lambda'" },
+        { $$"""{"variant": "signed", "lambda": 1, "pi": 0.3, "sigma": 1e-200, {{Dictionary}}}""", "field 'sigma': sigma = 1E-200 is too small" },
+        { $$"""{"variant": "signed", "lambda": 1, "pi": 0.3, "sigma": 5e-324, {{Dictionary}}}""", "field 'sigma'" },
     };
 
     [Theory]

@@ -57,6 +57,14 @@ public static class ModelFile
             if (!double.IsFinite(sum))
                 throw InvalidInputException.Field(fileName, "dictionary.data", $"column {k}'s squared norm overflows a double (entries too large to form A^T A); a dictionary's columns are about unit norm");
         }
+        // The step size of every engine comes from the stiffness lambda_max(A^T A) / sigma^2 + lambda^2: finite values can
+        // still overflow it (lambda 1e308 gave a default step of 0 and "field 'dt': ... got 0" without the file's name).
+        if (!double.IsFinite(lambda * lambda))
+            throw InvalidInputException.Field(fileName, "lambda", $"lambda = {lambda.ToString("G4", CultureInfo.InvariantCulture)} is too large: lambda^2 overflows a double, and every step size starts from lambda_max(A^T A) / sigma^2 + lambda^2");
+        double trace = 0; // an upper bound of lambda_max(A^T A)
+        for (int k = 0; k < dictionary.Cols; k++) trace += dictionary.ColumnNorm(k) * dictionary.ColumnNorm(k);
+        if (!double.IsFinite(trace / (sigma * sigma)))
+            throw InvalidInputException.Field(fileName, "sigma", $"sigma = {sigma.ToString("G4", CultureInfo.InvariantCulture)} is too small for this dictionary: lambda_max(A^T A) / sigma^2 overflows a double, and every step size starts from it");
 
         Preprocessing? pre = null;
         if (obj["preprocessing"] is JsonNode preNode && preNode is not null)
