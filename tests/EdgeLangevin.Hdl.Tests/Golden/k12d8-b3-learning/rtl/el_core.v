@@ -398,6 +398,10 @@ module el_core #(
             end
             // the FSM, one-hot: each state flop from its own exits and entries (st_r's old case
             // statement: the conditions below name the state they were under)
+            // a run starts with the threshold passes (prep_go); one chain: it waits for the generator
+            // to prime after its seed as well (ST_SEED); several: it primes during the passes
+            // (NZ_EARLY) or in each step's ST_NLOAD. ST_PREP: the run's first passes must be over,
+            // then every chain's first step may begin at once.
             s_seed_r   <= (run_go && seed_load_q && CHAINS == 1) || (s_seed_r && !noise_ready);
             s_prep_r   <= (run_go && !(seed_load_q && CHAINS == 1)) || seed_go || (s_prep_r && prun_r);
             s_switch_r <= (LEARN != 0 && (prep_done || fin_more)) || (s_switch_r && !sw_done);
