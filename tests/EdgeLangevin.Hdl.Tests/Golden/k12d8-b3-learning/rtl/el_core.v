@@ -150,7 +150,20 @@ module el_core #(
     localparam integer DRVEW = KBITS + DRVW; // drive entry {k, drv}
 
     // ------------------------------------------------------------------ control
-    reg  [3:0] st_r;
+    // The FSM one-hot, a flop per state (yosys leaves the binary st_r binary: "users of register
+    // don't seem to benefit from recoding"). The binary st_r's enable was the OR of every state's
+    // decode and transition, the 1-lane UP5K critical path (26.5-28.1 ns from ST_LEARN's decode);
+    // one-hot, each flop is its own entry and exit conditions. Idle is no state flop but busy_r's
+    // complement, so that all flops 0 (power-up, reset) is idle as ST_IDLE = 0 was.
+    reg        busy_r;
+    reg        s_seed_r, s_prep_r, s_switch_r, s_nload_r, s_nwait_r;
+    reg        s_begin_r, s_step_r, s_learn_r, s_lwait_r, s_fin_r;
+    // the binary state, for the testbench's accounts only (no logic reads it; synthesis drops it)
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [3:0] st_r = !busy_r ? ST_IDLE : s_seed_r ? ST_SEED : s_prep_r ? ST_PREP : s_switch_r ? ST_SWITCH :
+                      s_nload_r ? ST_NLOAD : s_nwait_r ? ST_NWAIT : s_begin_r ? ST_BEGIN : s_step_r ? ST_STEP :
+                      s_learn_r ? ST_LEARN : s_lwait_r ? ST_LWAIT : ST_FIN;
+    /* verilator lint_on UNUSEDSIGNAL */
     reg [CBITS-1:0] cb_r;          // the chain whose step (or threshold pass) runs
     reg        sw_start_r, learn_start_r;
     wire       sw_done, ldone, u0_changed;
@@ -180,9 +193,13 @@ module el_core #(
     // and prep_on_r, and pbusy_r only shifts; prep_go never comes while prun_r (it comes in
     // ST_IDLE and ST_LWAIT, when every chain's step has begun, so every pass retired).
     reg        pdone_r;
-    // lready_r of the chain after cb_r (with a pass retiring on this clock), a flop: read
-    // only on step_end_r, which never comes within K clocks of cb_r moving on
+    // lready_r of the chain after cb_r (with a pass retiring on this clock), 0 for the last
+    // chain (no chain after it in this step), a flop: read only on step_end_r, which never
+    // comes within K clocks of cb_r moving on
     reg        nxt_rdy_r;
+    // cb_r == B_LAST, a flop: also read only on step_end_r (the FSM's exit from ST_STEP)
+    reg        cb_last_r;
+    always @(posedge i_clk) cb_last_r <= (cb_r == B_LAST);
     // lready_r of the chain cb_r has on the next clock, a flop (ST_BEGIN's test; the 4-way
     // select fed the step start's enables)
     reg        cur_rdy_r;
@@ -214,7 +231,7 @@ module el_core #(
     wire [LISTW-1:0] append_entry;
     wire [KBITS-1:0] append_k;      // the unit of that entry
 
-    wire idle = (st_r == ST_IDLE);
+    wire idle = ~busy_r;
     assign o_busy = ~idle;
     assign o_n_active = n_cur_r;
 
@@ -225,14 +242,14 @@ module el_core #(
     wire walk_issue = walk_on_r;
     // a pass unit issues when neither the walk nor a drive entry does (they come first)
     wire prep_issue = prep_on_r & ~walk_on_r & ~a0_valid_r;
-    wire walk_over  = (st_r == ST_STEP) && !walk_on_r && !mac_start_r;
+    wire walk_over  = s_step_r && !walk_on_r && !mac_start_r;
     // The MAC's count of issued drive entries, registered here: compared straight from the
     // MAC (placed far away) it fed the fetch enable, which was the UP5K critical path on
     // seed 1 once the MAC was pipelined (21.3 ns, 6.6 ns of it the route from the MAC). The
     // MAC counts an entry one cycle before its write, so this copy costs no cycle. Cleared
     // while a step begins, when the MAC's count is cleared too.
     reg [JBITS-1:0] drv_cnt_r;
-    always @(posedge i_clk) drv_cnt_r <= (st_r == ST_BEGIN || mac_start_r) ? {JBITS{1'b0}} : drv_cnt;
+    always @(posedge i_clk) drv_cnt_r <= (s_begin_r || mac_start_r) ? {JBITS{1'b0}} : drv_cnt;
     wire act_fetch  = walk_over && (act_j_r != n_cur_r) && (act_j_r != drv_cnt_r);
     // everything issued (so nothing enters the unit pipeline); a chain's step overlaps its
     // pipeline's tail with the next chain's step, whose generator state must have primed (NZ_EARLY
@@ -257,6 +274,26 @@ module el_core #(
     assign cb_n = !step_end_r ? cb_r : (cb_r == B_LAST) ? {CBITS{1'b0}} : cb_next;
     wire [JBITS-1:0] n_next_nb = n_next_r[cb_next];
     wire next_ready = (ST_CHAIN == ST_BEGIN) && nxt_rdy_r;
+    // The FSM's transitions, each from its state's flop and flops decided a clock ahead
+    // (ldone and sw_done come only in ST_LWAIT and ST_SWITCH, step_end_r only in ST_STEP)
+    wire seed_go   = s_seed_r && noise_ready;                  // ST_SEED -> ST_PREP
+    wire prep_done = s_prep_r && !prun_r;                      // ST_PREP -> ST_SWITCH / ST_CHAIN
+    wire begin_go  = s_begin_r && cur_rdy_r;                   // ST_BEGIN -> ST_STEP: a step begins
+    wire chain_go  = step_end_r && next_ready;                 // ST_STEP: the next chain's step begins
+    wire step_last = step_end_r && cb_last_r;                  // ST_STEP -> ST_LEARN / ST_FIN
+    wire fin_go    = s_fin_r && (!last_step_r || !prun_r);     // ST_FIN: a step is over
+    wire fin_idle  = fin_go && last_step_r;                    // ST_FIN -> ST_IDLE: the run is over
+    wire fin_more  = fin_go && !last_step_r;                   // ST_FIN -> ST_SWITCH / ST_CHAIN
+    wire to_chain  = (LEARN == 0 && (prep_done || fin_more)) || (s_switch_r && sw_done) ||
+                     (step_end_r && !cb_last_r && !next_ready);
+    // the walk's last position (issue_k_r == K_LAST while walk_on_r), a flop decided a clock
+    // ahead: it ends the walk (walk_on_r's enable) and loads the next chain's generator state
+    localparam integer K_LAST_M1_I = K - 2;
+    localparam [KBITS:0] K_LAST_M1 = K_LAST_M1_I[KBITS:0];   // (K = 1: not used)
+    reg        walk_last_r;
+    always @(posedge i_clk)
+        walk_last_r <= ~i_rst & ((K == 1) ? (begin_go || chain_go) : (walk_on_r && issue_k_r == K_LAST_M1));
+
 
 
     // The run request, registered with its "steps != 0" test before the FSM acts on it (a
@@ -283,7 +320,9 @@ module el_core #(
         sw_start_r <= 1'b0;
         learn_start_r <= 1'b0;
         if (i_rst) begin
-            st_r <= ST_IDLE;
+            busy_r <= 1'b0;
+            {s_seed_r, s_prep_r, s_switch_r, s_nload_r, s_nwait_r} <= 5'b0;
+            {s_begin_r, s_step_r, s_learn_r, s_lwait_r, s_fin_r} <= 5'b0;
             cb_r <= 0;
             cbw_r <= B_LAST;
             pk_r <= 0;
@@ -334,7 +373,7 @@ module el_core #(
                 if (pk_r == K_LAST) prep_on_r <= 1'b0;
             end
             pdone_r <= prun_r && !prep_on_r && pbusy_r == {(PDEPTH-1){1'b0}} && !pdone_r;
-            nxt_rdy_r <= lready_r[cb_next] || (pdone_r && pcb_r == cb_next);
+            nxt_rdy_r <= (cb_r != B_LAST) && (lready_r[cb_next] || (pdone_r && pcb_r == cb_next));
             cur_rdy_r <= lready_r[cb_n] || (pdone_r && pcb_r == cb_n);
             if (pdone_r) begin
                 // chain pcb_r's pass has retired: its count is final, its step may begin
@@ -354,97 +393,76 @@ module el_core #(
                 prep_on_r <= 1'b1;
                 prun_r <= 1'b1;
                 pbank_r <= ~bank_r;
-                pobs_r <= (st_r != ST_IDLE);
+                pobs_r <= busy_r;
                 lready_r <= {CHAINS{1'b0}};
             end
-            case (st_r)
-                ST_IDLE: ;   // run_go, below
-                ST_SEED: if (noise_ready) st_r <= ST_PREP;
-                // the run's first threshold passes (the prep engine) must be over: every chain's
-                // first step may begin at once
-                ST_PREP: if (!prun_r) begin
-                    if (LEARN != 0) begin
-                        sw_start_r <= 1'b1;
-                        st_r <= ST_SWITCH;
-                    end else st_r <= ST_CHAIN;
+            // the FSM, one-hot: each state flop from its own exits and entries (st_r's old case
+            // statement: the conditions below name the state they were under)
+            // a run starts with the threshold passes (prep_go); one chain: it waits for the generator
+            // to prime after its seed as well (ST_SEED); several: it primes during the passes
+            // (NZ_EARLY) or in each step's ST_NLOAD. ST_PREP: the run's first passes must be over,
+            // then every chain's first step may begin at once.
+            s_seed_r   <= (run_go && seed_load_q && CHAINS == 1) || (s_seed_r && !noise_ready);
+            s_prep_r   <= (run_go && !(seed_load_q && CHAINS == 1)) || seed_go || (s_prep_r && prun_r);
+            s_switch_r <= (LEARN != 0 && (prep_done || fin_more)) || (s_switch_r && !sw_done);
+            s_nload_r  <= (ST_CHAIN == ST_NLOAD) && to_chain;
+            s_nwait_r  <= s_nload_r || (s_nwait_r && !noise_ready);
+            s_begin_r  <= ((ST_CHAIN == ST_BEGIN) && to_chain) || (s_nwait_r && noise_ready) || (s_begin_r && !begin_go);
+            s_step_r   <= begin_go || chain_go || (s_step_r && !step_end_r);
+            s_learn_r  <= (LEARN != 0) && step_last;
+            s_lwait_r  <= s_learn_r || (s_lwait_r && !ldone);
+            s_fin_r    <= (LEARN == 0 && step_last) || ldone || (s_fin_r && !fin_go);
+            busy_r     <= run_go || (busy_r && !fin_idle);
+            if (LEARN != 0 && (prep_done || fin_more)) sw_start_r <= 1'b1;
+            if (s_learn_r) learn_start_r <= 1'b1;
+            // ST_BEGIN: a chain's step begins once its threshold pass (if one runs) has retired
+            if (begin_go) begin
+                if (cb_r == {CBITS{1'b0}}) begin
+                    bank_r <= ~bank_r;
+                    uclr_r[bank_r] <= 1'b1;
                 end
-                ST_SWITCH: if (sw_done) st_r <= ST_CHAIN;
-                ST_NLOAD: st_r <= ST_NWAIT;             // the generator takes chain cb_r's state
-                ST_NWAIT: if (noise_ready) st_r <= ST_BEGIN;
-                // a chain's step begins once its threshold pass (if one runs) has retired
-                ST_BEGIN: if (cur_rdy_r) begin
-                    if (cb_r == {CBITS{1'b0}}) begin
-                        bank_r <= ~bank_r;
-                        uclr_r[bank_r] <= 1'b1;
-                    end
-                    n_cur_r <= n_next_r[cb_r];
-                    // (n_nxt_r restarts at this chain's first unit, see p9_first: the chain
-                    // before may still be retiring)
-                    issue_k_r <= 0;
-                    act_j_r <= 0;
-                    mac_start_r <= 1'b1;
-                    walk_on_r <= 1'b1;
-                    st_r <= ST_STEP;
+                n_cur_r <= n_next_r[cb_r];
+                // (n_nxt_r restarts at this chain's first unit, see p9_first: the chain
+                // before may still be retiring)
+            end
+            // ST_STEP (the walk runs only there)
+            if (walk_on_r) begin
+                issue_k_r <= issue_k_r + 1'b1;
+                if (walk_last_r) walk_on_r <= 1'b0;
+            end
+            if (step_end_r) begin
+                if (!cb_last_r) begin
+                    cb_r <= cb_next;
+                    if (next_ready) n_cur_r <= n_next_nb;
+                end else begin
+                    if (LEARN == 0) n_next_r[cb_r] <= n_nxt_r;   // drained: the count is final
+                    cb_r <= 0;
                 end
-                ST_STEP: begin
-                    if (walk_on_r) begin
-                        issue_k_r <= issue_k_r + 1'b1;
-                        if (issue_k_r == K_LAST) walk_on_r <= 1'b0;
-                    end
-                    if (step_end_r) begin
-                        if (cb_r != B_LAST) begin
-                            cb_r <= cb_next;
-                            if (next_ready) begin
-                                n_cur_r <= n_next_nb;
-                                issue_k_r <= 0;
-                                act_j_r <= 0;
-                                mac_start_r <= 1'b1;
-                                walk_on_r <= 1'b1;
-                            end else st_r <= ST_CHAIN;
-                        end else begin
-                            if (LEARN == 0) n_next_r[cb_r] <= n_nxt_r;   // drained: the count is final
-                            cb_r <= 0;
-                            st_r <= (LEARN != 0) ? ST_LEARN : ST_FIN;
-                        end
-                    end
-                end
-                ST_LEARN: begin
-                    learn_start_r <= 1'b1;
-                    st_r <= ST_LWAIT;
-                end
-                // phase L and the threshold; a new u0 invalidates the next lists
-                // (with the passes started by prep_go; they run on into the next step)
-                ST_LWAIT: if (ldone) begin
-                    n_next_r[B_LAST] <= n_nxt_r;   // the last chain's tail has retired
-                    if (u0_changed_r) uclr_r[~bank_r] <= 1'b1;
-                    st_r <= ST_FIN;
-                end
-                // the run's last step waits for its threshold passes: the state is then final
-                ST_FIN: if (!last_step_r || !prun_r) begin
-                    o_step_done <= 1'b1;
-                    steps_left_r <= steps_left_r - 16'd1;
-                    if (last_step_r) begin
-                        st_r <= ST_IDLE;
-                        o_done <= 1'b1;
-                    end else if (LEARN != 0) begin
-                        sw_start_r <= 1'b1;
-                        st_r <= ST_SWITCH;
-                    end else begin
-                        st_r <= ST_CHAIN;
-                    end
-                end
-                default: st_r <= ST_IDLE;
-            endcase
+            end
+            if (begin_go || chain_go) begin
+                issue_k_r <= 0;
+                act_j_r <= 0;
+                mac_start_r <= 1'b1;
+                walk_on_r <= 1'b1;
+            end
+            // ST_LWAIT: phase L and the threshold; a new u0 invalidates the next lists
+            // (with the passes started by prep_go; they run on into the next step)
+            if (ldone) begin
+                n_next_r[B_LAST] <= n_nxt_r;   // the last chain's tail has retired
+                if (u0_changed_r) uclr_r[~bank_r] <= 1'b1;
+            end
+            // ST_FIN: the run's last step waits for its threshold passes: the state is then final
+            if (fin_go) begin
+                o_step_done <= 1'b1;
+                steps_left_r <= steps_left_r - 16'd1;
+            end
+            if (fin_idle) o_done <= 1'b1;
             if (run_go) begin   // (in ST_IDLE only)
                 steps_left_r <= steps_q;
                 issue_k_r <= 0;
                 n_nxt_r <= 0;
                 cb_r <= 0;
                 uclr_r[~bank_r] <= 1'b1;
-                // the threshold passes start (prep_go); one chain: wait for the generator to
-                // prime after its seed as well; several: it primes during the passes (NZ_EARLY)
-                // or in each step's ST_NLOAD
-                st_r <= (seed_load_q && CHAINS == 1) ? ST_SEED : ST_PREP;
             end
         end
     end
@@ -469,9 +487,9 @@ module el_core #(
     localparam [2:0] NZ_CAP_PRIME = NZ_CAP_I[2:0];
     wire [31:0] nz_state;                   // el_noise's o_state
     reg   [2:0] nz_prime_r;                 // cycles of ST_NWAIT so far (K < NZ_AHEAD)
-    always @(posedge i_clk) nz_prime_r <= (st_r == ST_NWAIT) ? nz_prime_r + 3'd1 : 3'd0;
+    always @(posedge i_clk) nz_prime_r <= s_nwait_r ? nz_prime_r + 3'd1 : 3'd0;
     wire nz_cap = (K >= NZ_AHEAD) ? (walk_issue && issue_k_r == NZ_CAP)
-                                  : (st_r == ST_NWAIT && nz_prime_r == NZ_CAP_PRIME);
+                                  : (s_nwait_r && nz_prime_r == NZ_CAP_PRIME);
     reg [31:0] nz_ring_r [0:CHAINS-1];
     genvar gb;
     generate
@@ -487,10 +505,10 @@ module el_core #(
     // NZ_EARLY: the next chain's state is the ring's head from the walk position NZ_CAP on,
     // so it is loaded on the clock after the walk (el_noise does not advance then); at the
     // start of a run the ring was seeded (if at all) on the clock before start_q.
-    always @(posedge i_clk) nz_walk_end_r <= walk_issue && (issue_k_r == K_LAST);
+    always @(posedge i_clk) nz_walk_end_r <= walk_last_r;
     wire nz_load = (CHAINS == 1) ? (idle & i_start & i_seed_load)
                  : (NZ_EARLY != 0) ? (nz_walk_end_r | run_go)
-                 : (st_r == ST_NLOAD);
+                 : s_nload_r;
     el_noise u_noise (
         .i_clk(i_clk), .i_seed_load(nz_load), .i_seed((CHAINS > 1) ? nz_ring_r[0] : i_seed),
         .i_next(walk_issue), .o_ready(noise_ready), .o_eta(noise_eta)
