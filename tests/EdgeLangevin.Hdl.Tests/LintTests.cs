@@ -37,6 +37,32 @@ public sealed class LintTests
         }
     }
 
+    /// <summary>
+    /// Learning designs build what inference designs do not (the learner's stream, the threshold
+    /// update, the data memory, phase L): the 1-lane bars chip of the UP5K timing work (K16 D64, 4
+    /// chains, asynchronous switching) and one chain with synchronous switching.
+    /// </summary>
+    public static TheoryData<string, string> LearningMatrix() => new()
+    {
+        { "bars K16 D64 1 lane B4 asynchronous", LearningTests.BarsConfig(lanes: 1) },
+        { "bars K16 D64 1 lane B1 synchronous", LearningTests.BarsConfig(lanes: 1, switching: "synchronous", batch: 1) },
+    };
+
+    [Theory]
+    [MemberData(nameof(LearningMatrix))]
+    public void Verilator_lint_with_all_warnings_is_clean_on_learning_designs(string name, string json)
+    {
+        HdlTestConfigs.RequireTools("verilator");
+        HdlProject p = HdlTestConfigs.FromConfig(json, 7);
+        string src = new HdlVerifier(HdlTestConfigs.WorkRoot).Sources(p.Datapath);
+        foreach (string top in new[] { "el_core", "el_top_icebreaker" })
+        {
+            ToolResult r = HdlVerifier.Lint(src, top);
+            Assert.True(r.Ok && !r.Stderr.Contains("%Warning", StringComparison.Ordinal) && !r.Stdout.Contains("%Warning", StringComparison.Ordinal),
+                $"{name} top {top}:\n{r.Tail(30)}");
+        }
+    }
+
     [Fact]
     public void Lint_does_report_a_real_problem_so_the_clean_result_means_something()
     {

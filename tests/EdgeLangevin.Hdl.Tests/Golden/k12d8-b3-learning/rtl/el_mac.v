@@ -319,7 +319,10 @@ module el_mac #(
                         end
                     end
                 end
-                PH_LTAIL: if (l_drained && thr_done) ph_r <= PH_IDLE;
+                // thr_done implies drained: the threshold starts (th_go) only once phase L has
+                // drained and nothing enters the pipeline in PH_LTAIL (the 15-input NOR of
+                // l_drained in front of ph_r's enable was a 1-lane UP5K path)
+                PH_LTAIL: if (thr_done) ph_r <= PH_IDLE;
                 default: ph_r <= PH_IDLE;
             endcase
         end
@@ -933,15 +936,22 @@ module el_mac #(
 
     // threshold, after phase L has drained: state 0 sends the sum into the rounding unit's
     // multiplier (th_go), states 1-3 wait for its product p = RATE_U0 * sum (in S2c in state 4),
-    // state 4 draws and rounds, 5 adds u0 + change, 6 clamps to [0, 2^(WS-1) - 1], 7 writes
+    // state 4 draws and rounds, 5 adds u0 + change, 6 decides the clamp to [0, 2^(WS-1) - 1],
+    // 7 clamps and writes
     localparam integer TPW = TSUMW + 16;   // p fits TPW bits (signed)
     localparam [32:0] RMASK_U0_W = (SH_U0 == 0) ? 33'd0 : (((33'd1 << SH_U0) - 33'd1) & 33'h7fffffff);
     localparam [31:0] RMASK_U0 = RMASK_U0_W[31:0];
-    localparam integer UNW = (WS > TPW + 1 ? WS : TPW + 1) + 1;
+    // ph = p >>> (PRE_U0 + SH_U0) of a TPW + 1-bit signed p fits THW bits (signed): th_q keeps
+    // those, and u0 + ph + c (u0 in [0, U0_MAX], c in {0, 1}) fits UNW bits, so no adder or
+    // register bit of states 5-7 only copies a sign (TPW + 2 bits wide they were ~8 cells more
+    // on the bars chip)
+    localparam integer THW_I = TPW + 1 - PRE_U0 - SH_U0;
+    localparam integer THW = THW_I > 1 ? THW_I : 1;
+    localparam integer UNW = (WS > THW ? WS : THW) + 1;
     localparam signed [UNW-1:0] U0_MAX = (1 <<< (WS - 1)) - 1;
     reg [2:0] th_r;                  // 0 idle/waiting, 1..7 the stages
     reg th_nz;
-    reg signed [TPW:0] th_q;
+    reg signed [THW-1:0] th_q;
     wire thr_done = (th_r == 3'd7);
     // The threshold's start th_go is a flop, decided a clock ahead from "drained": nothing
     // enters the pipeline in PH_LTAIL, so drained on the clock before in PH_LTAIL is drained
@@ -972,25 +982,32 @@ module el_mac #(
     reg th_c;
     wire signed [UNW-1:0] u0_x, th_q_x;
     el_sext #(.IW(WS), .OW(UNW)) u_sx_u0 (.i_v(o_u0), .o_v(u0_x));
-    el_sext #(.IW(TPW + 1), .OW(UNW)) u_sx_thq (.i_v(th_q), .o_v(th_q_x));
+    el_sext #(.IW(THW), .OW(UNW)) u_sx_thq (.i_v(th_q), .o_v(th_q_x));
     // u0 + ph + c: c enters as the carry out of an extra bit 0 (1 + c)
     wire [UNW:0] u0_sum2 = {u0_x, 1'b1} + {th_q_x, th_c};
-    // the sum u0 + change registered in state 5, its clamp to [0, U0_MAX] by the sign bit and the
-    // bits above U0_MAX's (no magnitude comparators) in state 6, so that state 7 only
-    // writes: o_u0 and th_q hold still from the end of state 4 until state 7 writes o_u0 (the add,
+    // the sum u0 + change registered in state 5, its clamp to [0, U0_MAX] decided by the sign bit
+    // and the bits above U0_MAX's (no magnitude comparators) in state 6, so that state 7 only
+    // selects and writes: o_u0 and th_q hold still from the end of state 4 until state 7 writes o_u0 (the add,
     // clamp, compare and write in one cycle was ~41 ns, 18.7 MHz on the UP5K; the add and the
     // clamp in one, 33.6 ns once the switching and the unit scan were pipelined)
     reg signed [UNW-1:0] u0_new;
     wire u0_neg = u0_new[UNW-1];
     wire u0_over = |u0_new[UNW-2:WS-1];
-    reg signed [WS-1:0] u0_clamped;
+    // the clamp's two cases as flops set in state 6, so that state 7 writes o_u0 from u0_new
+    // through one LUT a bit (a registered clamped copy of u0 cost WS flip-flops, ~WS cells)
+    reg u0_neg6_r, u0_over6_r;
 
     // the change, decided in state 6 beside the clamp (clamp(u0_new) != o_u0 without the
     // clamped value), so that it is a flop one clock before o_ldone: compared in state 7 it fed
     // the core's list enables straight from here, the 1-lane UP5K critical path (seeds 1-2,
-    // 24.7 / 24.3 ns, 19 ns of it routing)
-    wire u0_chg6 = th_nz && (u0_neg ? (o_u0 != {WS{1'b0}}) : u0_over ? (o_u0 != U0_MAX[WS-1:0])
-                                                            : (u0_new[WS-1:0] != o_u0));
+    // 24.7 / 24.3 ns, 19 ns of it routing). Its three cases are flops too, so that state 6 only
+    // selects one by u0_new's sign and high bits (the WS-bit compares of o_u0 with u0_new, 0 and
+    // U0_MAX in state 6 were a 1-lane UP5K path, 22.4-23.7 ns): state 4 registers ph == 0 and
+    // ph == -1 beside th_q; state 5 registers "u0 + ph + c = u0" (ph + c = 0: ph = 0 and c = 0,
+    // or ph = -1 and c = 1; within [0, U0_MAX], where both are, u0_new equals o_u0 exactly then)
+    // and o_u0 != 0, o_u0 != U0_MAX (o_u0 holds still from state 4 until state 7 writes it).
+    reg th_ph0_r, th_phm1_r, u0_same5_r, u0_nz5_r, u0_nmax5_r;
+    wire u0_chg6 = th_nz && (u0_neg ? u0_nz5_r : u0_over ? u0_nmax5_r : !u0_same5_r);
 
     always @(posedge i_clk) begin
         o_ldone <= 1'b0;
@@ -1056,18 +1073,27 @@ module el_mac #(
                 3'd1, 3'd2, 3'd3: th_r <= th_r + 3'd1;
                 3'd4: begin
                     // the draw comes after every dictionary draw of the step (phase L has drained)
-                    th_q <= th_ph;
+                    th_q <= th_ph[THW-1:0];   // the bits above are copies of its sign
                     th_c <= th_low[SH_U0];   // SH_U0 = 0: the mask is 0, so 0
+                    th_ph0_r <= th_ph == {(TPW+1){1'b0}};
+                    th_phm1_r <= &th_ph;
                     th_r <= 3'd5;
                 end
-                3'd5: begin u0_new <= u0_sum2[UNW:1]; th_r <= 3'd6; end
+                3'd5: begin
+                    u0_new <= u0_sum2[UNW:1];
+                    u0_same5_r <= th_c ? th_phm1_r : th_ph0_r;
+                    u0_nz5_r <= o_u0 != {WS{1'b0}};
+                    u0_nmax5_r <= o_u0 != U0_MAX[WS-1:0];
+                    th_r <= 3'd6;
+                end
                 3'd6: begin
-                    u0_clamped <= u0_neg ? {WS{1'b0}} : u0_over ? U0_MAX[WS-1:0] : u0_new[WS-1:0];
+                    u0_neg6_r <= u0_neg;
+                    u0_over6_r <= u0_over;
                     o_u0_changed <= u0_chg6;
                     th_r <= 3'd7;
                 end
                 default: begin   // 7: the new threshold; phase L ends in this cycle
-                    if (th_nz) o_u0 <= u0_clamped;
+                    if (th_nz) o_u0 <= u0_neg6_r ? {WS{1'b0}} : u0_over6_r ? U0_MAX[WS-1:0] : u0_new[WS-1:0];
                     o_ldone <= 1'b1;
                     thr_lo_r <= {TLO{1'b0}};
                     thr_hi_r <= {THI{1'b0}};

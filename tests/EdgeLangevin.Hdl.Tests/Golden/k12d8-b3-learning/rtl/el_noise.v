@@ -169,10 +169,15 @@ module el_noise (
     reg        b5_r;
     reg signed [15:0] eta_r;
 
+    // a zero seed becomes 1: only bit 0 depends on the 32-bit zero test (as "zero ? 1 : seed" the
+    // test sat in front of every bit of x_r and x_copy_r: the seed ring -> x_r path was the 1-lane
+    // UP5K critical path, seed 1, 23.4 ns)
+    wire [31:0] seed_x = {i_seed[31:1], i_seed[0] | (i_seed[31:1] == 31'd0)};
+
     integer i;
     always @(posedge i_clk) begin
         if (i_seed_load) begin
-            x_r <= (i_seed == 32'd0) ? 32'd1 : i_seed;
+            x_r <= seed_x;
             prime_r <= DEPTH[2:0];
         end else if (advance) begin
             x_r <= w3;
@@ -205,7 +210,7 @@ module el_noise (
     // the UP5K's flops all power up 0, so on the chip the copy equals x_r from power-up on.
     reg [31:0] x_copy_r = 32'd0;
     always @(posedge i_clk) begin
-        if (i_seed_load) x_copy_r <= (i_seed == 32'd0) ? 32'd1 : i_seed;
+        if (i_seed_load) x_copy_r <= seed_x;
         else if (advance) x_copy_r <= w3;
     end
     assign o_state = x_copy_r;

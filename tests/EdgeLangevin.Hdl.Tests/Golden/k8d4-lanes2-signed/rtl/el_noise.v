@@ -165,10 +165,15 @@ module el_noise (
     reg        b5_r;
     reg signed [15:0] eta_r;
 
+    // a zero seed becomes 1: only bit 0 depends on the 32-bit zero test (as "zero ? 1 : seed" the
+    // test sat in front of every bit of x_r and x_copy_r: the seed ring -> x_r path was the 1-lane
+    // UP5K critical path, seed 1, 23.4 ns)
+    wire [31:0] seed_x = {i_seed[31:1], i_seed[0] | (i_seed[31:1] == 31'd0)};
+
     integer i;
     always @(posedge i_clk) begin
         if (i_seed_load) begin
-            x_r <= (i_seed == 32'd0) ? 32'd1 : i_seed;
+            x_r <= seed_x;
             prime_r <= DEPTH[2:0];
         end else if (advance) begin
             x_r <= w3;
