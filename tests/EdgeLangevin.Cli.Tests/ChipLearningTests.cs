@@ -171,7 +171,7 @@ public class ChipLearningTests
     [InlineData("learning-bars-k16d64-b4")]
     public void The_embedded_chip_configurations_are_the_shipped_files(string name)
     {
-        string path = Path.Combine(RepoRoot(), "codegen", "examples", name + ".json");
+        string path = Path.Combine(Fixtures.RepoRoot(), "codegen", "examples", name + ".json");
         HdlConfig shipped = HdlConfig.Read(path);
         HdlConfig embedded = ChipLearning.Config(name);
         Assert.Equal(shipped.Learning, embedded.Learning);
@@ -187,17 +187,10 @@ public class ChipLearningTests
     [Fact]
     public void The_long_runs_hdl_configuration_learns_with_the_shipped_long_run_settings()
     {
-        JsonObject hdl = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(RepoRoot(), "codegen", "examples", "learning-bars-long.json")))!;
-        JsonObject sim = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(RepoRoot(), "src", "EdgeLangevin.Simulator", "Configs", "bars-learning-long.json")))!;
+        JsonObject hdl = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(Fixtures.RepoRoot(), "codegen", "examples", "learning-bars-long.json")))!;
+        JsonObject sim = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(Fixtures.RepoRoot(), "src", "EdgeLangevin.Simulator", "Configs", "bars-learning-long.json")))!;
         foreach (string section in new[] { "inference", "vectors", "learning" })
             Assert.True(JsonNode.DeepEquals(sim[section], hdl[section]), $"section \"{section}\" differs");
         Assert.Equal(["hdl", "inference", "learning", "vectors"], hdl.Select(kv => kv.Key).Order(StringComparer.Ordinal).ToArray());
-    }
-
-    private static string RepoRoot()
-    {
-        string dir = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(dir, "EdgeLangevin.sln"))) dir = Path.GetDirectoryName(dir) ?? throw new InvalidOperationException("repository root not found");
-        return dir;
     }
 }

@@ -14,6 +14,14 @@ internal static class Fixtures
         return path;
     }
 
+    /// <summary>The repository's root (the folder with EdgeLangevin.sln), for the shipped examples and images.</summary>
+    public static string RepoRoot()
+    {
+        string dir = AppContext.BaseDirectory;
+        while (!File.Exists(System.IO.Path.Combine(dir, "EdgeLangevin.sln"))) dir = System.IO.Path.GetDirectoryName(dir) ?? throw new InvalidOperationException("repository root not found");
+        return dir;
+    }
+
     public static string Input(TempDir tmp, string name = "x.json") =>
         tmp.File(name, "{\"inputs\": [[0.5, -0.25, 1.0, 0.0], [1.5, 0.5, -1.0, 0.25]]}");
 

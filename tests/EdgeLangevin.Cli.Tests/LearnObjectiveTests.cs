@@ -69,7 +69,7 @@ public class LearnObjectiveTests
         using var dir = new TempDir();
         string folder = Path.Combine(dir.Path, "tiny");
         Directory.CreateDirectory(folder);
-        byte[] photo = File.ReadAllBytes(Path.Combine(RepoRoot(), "src", "EdgeLangevin.Reference", "Data", "images", "astronaut.pgm"));
+        byte[] photo = File.ReadAllBytes(Path.Combine(Fixtures.RepoRoot(), "src", "EdgeLangevin.Reference", "Data", "images", "astronaut.pgm"));
         int raster = photo.Length - 256 * 256; // P5, 256 x 256, maxval 255
         var crop = new List<byte>(System.Text.Encoding.ASCII.GetBytes("P5 12 9 255\n"));
         for (int r = 0; r < 9; r++) crop.AddRange(photo.AsSpan(raster + r * 256, 12).ToArray());
@@ -82,12 +82,5 @@ public class LearnObjectiveTests
         // The case this test is about: the learned dictionary is past the all-active bound at the learning step.
         Assert.True(Reference.Inference.StepPolicy.Curvature(model) > 40, $"curvature {Reference.Inference.StepPolicy.Curvature(model)}: not the stiff case");
         Assert.InRange(model.Pi, 1e-3, 0.5);
-    }
-
-    private static string RepoRoot()
-    {
-        string dir = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(dir, "EdgeLangevin.sln"))) dir = Path.GetDirectoryName(dir) ?? throw new InvalidOperationException("repository root not found");
-        return dir;
     }
 }
