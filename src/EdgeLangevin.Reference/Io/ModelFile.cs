@@ -50,19 +50,19 @@ public static class ModelFile
         Matrix dictionary = r.RequiredMatrix(obj, "dictionary");
         // Finite entries can still overflow A^T A (every engine's curvature and step size start there): an entry of 1e300
         // then surfaced as a step-size error about 'dt' on the command line. Refuse it here, naming the column.
+        double trace = 0; // the columns' squared norms summed: an upper bound of lambda_max(A^T A)
         for (int k = 0; k < dictionary.Cols; k++)
         {
             double sum = 0;
             for (int d = 0; d < dictionary.Rows; d++) sum += dictionary[d, k] * dictionary[d, k];
-            if (!double.IsFinite(sum))
+            trace += sum;
+            if (!double.IsFinite(sum) || !double.IsFinite(trace))
                 throw InvalidInputException.Field(fileName, "dictionary.data", $"column {k}'s squared norm overflows a double (entries too large to form A^T A); a dictionary's columns are about unit norm");
         }
         // The step size of every engine comes from the stiffness lambda_max(A^T A) / sigma^2 + lambda^2: finite values can
         // still overflow it (lambda 1e308 gave a default step of 0 and "field 'dt': ... got 0" without the file's name).
         if (!double.IsFinite(lambda * lambda))
             throw InvalidInputException.Field(fileName, "lambda", $"lambda = {lambda.ToString("G4", CultureInfo.InvariantCulture)} is too large: lambda^2 overflows a double, and every step size starts from lambda_max(A^T A) / sigma^2 + lambda^2");
-        double trace = 0; // an upper bound of lambda_max(A^T A)
-        for (int k = 0; k < dictionary.Cols; k++) trace += dictionary.ColumnNorm(k) * dictionary.ColumnNorm(k);
         if (!double.IsFinite(trace / (sigma * sigma)))
             throw InvalidInputException.Field(fileName, "sigma", $"sigma = {sigma.ToString("G4", CultureInfo.InvariantCulture)} is too small for this dictionary: lambda_max(A^T A) / sigma^2 overflows a double, and every step size starts from it");
 
