@@ -231,7 +231,7 @@ public static class TestVectors
     }
 
     /// <summary>A manifest.json read with the readers' one parse (a repeated field, a syntax error: named with the file).</summary>
-    public static JsonObject ReadManifest(string path) => JsonFieldReader.ReadObjectFile(path, "a vectors manifest");
+    public static JsonObject ReadManifest(string path) => JsonFieldReader.ReadObjectFile(path, "vectors manifest");
 
     /// <summary>
     /// Checks every file the manifest of <paramref name="directory"/> lists against its "checksums"

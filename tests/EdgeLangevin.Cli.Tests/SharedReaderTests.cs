@@ -46,6 +46,37 @@ public class SharedReaderTests
         BadInput(CliRun.Of("hdl", "generate", "--config", config, "--out", Path.Combine(tmp.Path, "out")), config, "is a folder");
     }
 
+    /// <summary>
+    /// Every JSON file a verb reads says the same two things about a wrong path, with the same words: "PATH: KIND not
+    /// found" and "PATH: is a folder, expected a KIND" (one reader, JsonFieldReader.ReadFileText; the config, model and
+    /// input readers each had their own wording, and the manifest reader a third one).
+    /// </summary>
+    [Theory]
+    [InlineData("infer --config", "config file")]
+    [InlineData("hdl --config", "config file")]
+    [InlineData("infer --model", "model file")]
+    [InlineData("infer --input", "input file")]
+    public void A_missing_or_folder_file_is_named_with_its_kind_the_same_way_by_every_reader(string where, string kind)
+    {
+        foreach (bool folder in new[] { false, true })
+        {
+            using var tmp = new TempDir();
+            string path = Path.Combine(tmp.Path, "given.json");
+            if (folder) Directory.CreateDirectory(path);
+            string model = where == "infer --model" ? path : Fixtures.Model(tmp);
+            string input = where == "infer --input" ? path : Fixtures.Input(tmp);
+            string json = Path.Combine(tmp.Path, "p.json");
+            string[] args = where switch
+            {
+                "hdl --config" => ["hdl", "generate", "--config", path, "--out", Path.Combine(tmp.Path, "out")],
+                "infer --config" => ["infer", "--model", model, "--input", input, "--config", path, "--json", json],
+                _ => ["infer", "--model", model, "--input", input, "--json", json],
+            };
+            BadInput(CliRun.Of(args), folder ? $"{path}: is a folder, expected a {kind}" : $"{path}: {kind} not found");
+            Assert.False(File.Exists(json));
+        }
+    }
+
     /// <summary>Writes inference vectors for K = 16, D = 8 (3 steps), lets <paramref name="edit"/> change the manifest, runs hdl verify on them.</summary>
     private static CliRun VerifyEditedVectors(TempDir tmp, Func<string, string> edit, out string manifest)
     {

@@ -90,9 +90,7 @@ public sealed record HdlConfig
     public static HdlConfig Read(string? path)
     {
         if (path is null) return Default;
-        if (Directory.Exists(path)) throw new InvalidInputException($"{path}: is a folder, expected a JSON config file");
-        if (!File.Exists(path)) throw new InvalidInputException($"{path}: config file not found");
-        return Parse(File.ReadAllText(path), path);
+        return Parse(JsonFieldReader.ReadFileText(path, "config file"), path);
     }
 
     public static HdlConfig Parse(string json, string? path)

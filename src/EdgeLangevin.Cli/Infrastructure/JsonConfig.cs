@@ -35,12 +35,7 @@ namespace EdgeLangevin.Cli.Infrastructure;
 public static class JsonConfig
 {
     /// <summary>Reads a file that must hold one JSON object.</summary>
-    public static JsonObject ReadObject(string path)
-    {
-        if (Directory.Exists(path)) throw new InvalidInputException($"{path}: is a folder, expected a JSON config file");
-        if (!File.Exists(path)) throw new InvalidInputException($"{path}: config file not found");
-        return ParseObject(File.ReadAllText(path), path);
-    }
+    public static JsonObject ReadObject(string path) => ParseObject(JsonFieldReader.ReadFileText(path, "config file"), path);
 
     /// <summary>Parses text that must be one JSON object; <paramref name="file"/> names it in errors (the readers' shared rules: no repeated fields, line and column of a syntax error).</summary>
     public static JsonObject ParseObject(string json, string file) => JsonFieldReader.ParseObject(json, file, "a JSON object {...}");

@@ -12,9 +12,7 @@ public static class InputFile
 {
     public static double[][] Read(string path, int? expectedDimension = null)
     {
-        if (Directory.Exists(path)) throw new InvalidInputException($"{path}: is a folder, expected an input JSON file");
-        if (!File.Exists(path)) throw new InvalidInputException($"{path}: input file not found");
-        return Parse(File.ReadAllText(path), path, expectedDimension);
+        return Parse(JsonFieldReader.ReadFileText(path, "input file"), path, expectedDimension);
     }
 
     public static double[][] Parse(string json, string? fileName = null, int? expectedDimension = null)

@@ -23,10 +23,7 @@ public static class ModelFile
 
     public static SparseCodingModel Read(string path)
     {
-        if (Directory.Exists(path)) throw new InvalidInputException($"{path}: is a folder, expected a model file");
-        if (!File.Exists(path)) throw new InvalidInputException($"{path}: model file not found");
-        string text = File.ReadAllText(path);
-        return Parse(text, path);
+        return Parse(JsonFieldReader.ReadFileText(path, "model file"), path);
     }
 
     public static SparseCodingModel Parse(string json, string? fileName = null)
@@ -158,16 +155,21 @@ public sealed class JsonFieldReader
     private static readonly JsonDocumentOptions ReadOptions = new() { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Skip, AllowDuplicateProperties = false };
 
     /// <summary>
-    /// Reads a file that must hold one JSON object (<paramref name="what"/>: "a JSON config file", "a vectors manifest"):
-    /// a folder or a missing file is named as such, then <see cref="ParseObject"/>. Every JSON file the tools read
-    /// goes through here or <see cref="ParseObject"/>, so a repeated field or a syntax error reads the same everywhere.
+    /// The text of a JSON file the tools read (<paramref name="kind"/>: "config file", "model file", "input file",
+    /// "vectors manifest"): a folder or a missing file is named as such ("PATH: config file not found"), the one
+    /// wording for every reader. Its text then goes to <see cref="ParseObject"/>, so a repeated field or a syntax error
+    /// also reads the same everywhere.
     /// </summary>
-    public static JsonObject ReadObjectFile(string path, string what)
+    public static string ReadFileText(string path, string kind)
     {
-        if (Directory.Exists(path)) throw new InvalidInputException($"{path}: is a folder, expected {what}");
-        if (!File.Exists(path)) throw new InvalidInputException($"{path}: not found, expected {what}");
-        return ParseObject(File.ReadAllText(path), path, $"{what}: a JSON object {{...}}");
+        if (Directory.Exists(path)) throw new InvalidInputException($"{path}: is a folder, expected a {kind}");
+        if (!File.Exists(path)) throw new InvalidInputException($"{path}: {kind} not found");
+        return File.ReadAllText(path);
     }
+
+    /// <summary>A file that must hold one JSON object: <see cref="ReadFileText"/>, then <see cref="ParseObject"/>.</summary>
+    public static JsonObject ReadObjectFile(string path, string kind) =>
+        ParseObject(ReadFileText(path, kind), path, $"a {kind}: a JSON object {{...}}");
 
     /// <summary>
     /// Parses a file that must hold one JSON object; every problem (syntax, with line and column; a
