@@ -95,14 +95,14 @@ public class DemoCommandTests
 
     [Theory]
     [InlineData("""{"demo": {"batch": "eight"}}""", "field 'demo.batch': expected an integer, got the string \"eight\"")]
-    [InlineData("""{"demo": {"batch": 0}}""", "section \"demo\": field 'batch': must be >= 1, got 0")]
-    [InlineData("""{"demo": {"map_steps": 2}}""", "section \"demo\": field 'map_steps': must be 0 (no MAP finish) or at least 3 (one step per part of the decaying rate), got 2")]
-    [InlineData("""{"inference": {"tau_u": 0.5}}""", "section \"inference\": field 'dt': dt / tau_u must be below 1")]
+    [InlineData("""{"demo": {"batch": 0}}""", "field 'demo.batch': must be >= 1, got 0")]
+    [InlineData("""{"demo": {"map_steps": 2}}""", "field 'demo.map_steps': must be 0 (no MAP finish) or at least 3 (one step per part of the decaying rate), got 2")]
+    [InlineData("""{"inference": {"tau_u": 0.5}}""", "field 'inference.dt': dt / tau_u must be below 1")]
     [InlineData("""{"demo": {"batch": 8,}}""", "not valid JSON at line 1")]
     [InlineData("""{"infrence": {}}""", "field 'infrence': unknown section; did you mean 'inference'?")]
     [InlineData("""{"inference": {"method": "gibbs"}}""", "field 'inference.method': expected one of \"langevin\", \"lca\", \"mala\", got \"gibbs\"")]
     [InlineData("[1, 2, 3]", "expected a JSON object {...} at the top level, got an array")]
-    [InlineData("""{"inference": {"method": "lca"}}""", "section \"inference\": field 'method': the demo runs Langevin dynamics")]
+    [InlineData("""{"inference": {"method": "lca"}}""", "field 'inference.method': the demo runs Langevin dynamics")]
     public void Bad_configuration_files_exit_2_with_a_message_naming_the_file_and_the_problem(string content, string expected)
     {
         using var tmp = new TempDir();

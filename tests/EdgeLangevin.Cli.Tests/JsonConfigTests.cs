@@ -102,7 +102,7 @@ public class JsonConfigTests : IDisposable
     public void An_out_of_range_value_is_reported_by_the_settings_validation_with_the_file_and_section()
     {
         var e = LoadInferenceFails("""{"inference": {"tau_u": -5}}""");
-        Assert.Contains("c.json, section \"inference\": field 'tau_u': must be a positive finite number, got -5", e.Message);
+        Assert.Contains("c.json: field 'inference.tau_u': must be a positive finite number, got -5", e.Message);
     }
 
     [Fact]

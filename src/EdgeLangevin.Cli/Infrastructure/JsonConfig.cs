@@ -70,7 +70,16 @@ public static class JsonConfig
             throw new InvalidInputException($"{file}: {e.Message}", e);
         }
         if (value is null) throw new InvalidInputException($"{file}: expected a JSON object, got null");
-        validate?.Invoke(value, fieldPrefix.Length == 0 ? file : $"{file}, section \"{fieldPrefix}\"");
+        // The validator names its own fields; the section goes into the field's dotted path ("FILE: field
+        // 'inference.dt'"), the one style of the JSON shape check and of the hdl configs' readers.
+        try
+        {
+            validate?.Invoke(value, file);
+        }
+        catch (InvalidInputException e) when (e.FieldName is not null && fieldPrefix.Length > 0)
+        {
+            throw e.InSection(fieldPrefix);
+        }
         return value;
     }
 
