@@ -53,6 +53,9 @@ public static class FirmwareCommands
             if (parse.GetValue(order) != 2) CommonOptions.RefuseGiven(parse, "with --order 1 (the mass is for --order 2)", mu);
             if (learnText is "none" or "pi") CommonOptions.RefuseGiven(parse, $"with --learn {learnText} (the dictionary is not learned)", tauA);
             if (learnText is "none" or "dictionary") CommonOptions.RefuseGiven(parse, $"with --learn {learnText} (pi is not learned)", tauU0);
+            // The options that need no model first: a wrong --target or --format is named before the model's warnings.
+            var targetValue = FirmwareTargets.Parse(parse.GetValue(target)!);
+            var formatValue = FormatSpec.Parse(parse.GetValue(format));
             var sparseModel = ModelFile.Read(modelFile.FullName);
             int orderValue = parse.GetValue(order);
             // One step policy (StepPolicy): stability is checked for any eps; unset, inference-only boards get the model's
@@ -65,8 +68,8 @@ public static class FirmwareCommands
             double stepEps = ReferenceCommands.ResolveStep(sparseModel, stepSettings, "--eps").Eps;
             var options = new FirmwareExportOptions
             {
-                Target = FirmwareTargets.Parse(parse.GetValue(target)!),
-                Format = FormatSpec.Parse(parse.GetValue(format)),
+                Target = targetValue,
+                Format = formatValue,
                 Eps = stepEps,
                 Temperature = parse.GetValue(temperature),
                 Order = orderValue,
