@@ -442,22 +442,23 @@ public sealed partial class VectorStepKernel
 
     private const int Avx512NoiseGroup = 32;
 
+    private readonly int[] _noiseStates = new int[Avx512NoiseGroup]; // the group's generator states (no stackalloc to zero per call)
+    private readonly int[] _noiseRows = new int[2 * 256]; // 16 draws of the 32 chains: row j of half h at 256 h + 16 j
+
     private void FillNoise512(GaussianNoise noise, int firstChain, int count, int[] destination)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, Avx512NoiseGroup * count, nameof(destination));
-        Span<int> states = stackalloc int[Avx512NoiseGroup];
+        int[] states = _noiseStates;
         for (int c = 0; c < Avx512NoiseGroup; c++) states[c] = noise.StateOf(firstChain + c);
-        Vector512<int> x0 = Vector512.Create<int>(states[..16]), x1 = Vector512.Create<int>(states[16..]);
+        ref int stateRef = ref MemoryMarshal.GetArrayDataReference(states);
+        Vector512<int> x0 = Vector512.LoadUnsafe(ref stateRef), x1 = Vector512.LoadUnsafe(ref stateRef, 16);
         var outerMask = Vector512.Create(0x07FC01FF);
         var middleMask = Vector512.Create(0x0003FE00);
         var signMiddleMask = Vector512.Create(0x0803FE00); // bit 27 of w0 rides above the field-1 sum (below 2^20)
-        var low11 = Vector512.Create(0x7FF);
-        var field1 = Vector512.Create(0x000FFE00);
-        var offset = Vector512.Create(-6134);
-        var four = Vector512.Create(4);
-        // 16 draws of the 32 chains: row j of half h (chains 16h ..) at rows[256 h + 16 j].
-        Span<int> rows = stackalloc int[2 * 256];
-        ref int rowRef = ref MemoryMarshal.GetReference(rows);
+        var outerWeights = Vector512.Create(8 | (2 << 16)).AsInt16(); // (8, 2) per int lane: see Eta4
+        var middleWeights = Vector512.Create(2 | (1 << 16)).AsInt16(); // (2, 1)
+        var offset4 = Vector512.Create(-4 * 6134);
+        ref int rowRef = ref MemoryMarshal.GetArrayDataReference(_noiseRows);
         ref int dest = ref MemoryMarshal.GetArrayDataReference(destination);
         for (int i0 = 0; i0 < count; i0 += 16)
         {
@@ -473,10 +474,8 @@ public sealed partial class VectorStepKernel
                     m0 += x0 & middleMask; m1 += x1 & middleMask;
                     e0 += x0 & outerMask; e1 += x1 & outerMask;
                 }
-                Vector512<int> f0 = (e0 & low11) + (e0 >>> 18) + ((m0 & field1) >>> 9);
-                Vector512<int> f1 = (e1 & low11) + (e1 >>> 18) + ((m1 & field1) >>> 9);
-                (f0 + f0 + offset + ((m0 >>> 25) & four)).StoreUnsafe(ref rowRef, (nuint)(16 * j));
-                (f1 + f1 + offset + ((m1 >>> 25) & four)).StoreUnsafe(ref rowRef, (nuint)(256 + 16 * j));
+                Eta4(e0, m0, outerWeights, middleWeights, offset4).StoreUnsafe(ref rowRef, (nuint)(16 * j));
+                Eta4(e1, m1, outerWeights, middleWeights, offset4).StoreUnsafe(ref rowRef, (nuint)(256 + 16 * j));
             }
             if (m == 16)
             {
@@ -487,13 +486,27 @@ public sealed partial class VectorStepKernel
             {
                 for (int c = 0; c < Avx512NoiseGroup; c++)
                     for (int j = 0; j < m; j++)
-                        Unsafe.Add(ref dest, c * count + i0 + j) = rows[256 * (c >> 4) + 16 * j + (c & 15)];
+                        Unsafe.Add(ref dest, c * count + i0 + j) = Unsafe.Add(ref rowRef, 256 * (c >> 4) + 16 * j + (c & 15));
             }
         }
-        x0.CopyTo(states[..16]);
-        x1.CopyTo(states[16..]);
+        x0.StoreUnsafe(ref stateRef);
+        x1.StoreUnsafe(ref stateRef, 16);
         for (int c = 0; c < Avx512NoiseGroup; c++) noise.SetState(firstChain + c, states[c]);
     }
+
+    /// <summary>
+    /// eta from the in-place field sums of four words (<see cref="GaussianNoise.Fill4"/>) with two
+    /// vpmaddwd: the same integer as FinishEta's 2 f - 6134 + 4 b, formed as 4 eta and shifted.
+    /// outer = F0 + 2^18 F2 (F0, F2 &lt;= 2044 &lt; 2^11), so its low 16-bit word is F0 and its high word
+    /// 4 F2 (bits 2..12): (8, 2) . words = 8 F0 + 8 F2. middle = 2^9 F1 + 2^27 b (F1 &lt;= 2044, so
+    /// below 2^20; b = bit 27 of w0), so middle &gt;&gt;&gt; 7 has low word 4 F1 (bits 2..12; bits 7, 8
+    /// and 20..22 of middle are 0) and high word 16 b: (2, 1) . words = 8 F1 + 16 b. Every word is
+    /// below 2^13, so vpmaddwd's signed words read them unchanged and the sums do not overflow.
+    /// 8 f + 16 b - 4 * 6134 = 4 eta exactly, so the arithmetic shift by 2 is exact.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Eta4(Vector512<int> outer, Vector512<int> middle, Vector512<short> outerWeights, Vector512<short> middleWeights, Vector512<int> offset4) =>
+        (Avx512BW.MultiplyAddAdjacent(outer.AsInt16(), outerWeights) + Avx512BW.MultiplyAddAdjacent((middle >>> 7).AsInt16(), middleWeights) + offset4) >> 2;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<int> Raw(Vector512<int> x)
@@ -510,26 +523,39 @@ public sealed partial class VectorStepKernel
     /// </summary>
     private static void Transpose16(ref int rows, ref int dest, int first, int stride)
     {
-        Span<Vector512<int>> u = stackalloc Vector512<int>[16];
-        for (int g = 0; g < 4; g++)
-        {
-            Vector512<int> r0 = Vector512.LoadUnsafe(ref rows, (nuint)(64 * g)), r1 = Vector512.LoadUnsafe(ref rows, (nuint)(64 * g + 16));
-            Vector512<int> r2 = Vector512.LoadUnsafe(ref rows, (nuint)(64 * g + 32)), r3 = Vector512.LoadUnsafe(ref rows, (nuint)(64 * g + 48));
-            Vector512<long> t0 = Avx512F.UnpackLow(r0, r1).AsInt64(), t1 = Avx512F.UnpackHigh(r0, r1).AsInt64();
-            Vector512<long> t2 = Avx512F.UnpackLow(r2, r3).AsInt64(), t3 = Avx512F.UnpackHigh(r2, r3).AsInt64();
-            u[4 * g] = Avx512F.UnpackLow(t0, t2).AsInt32();
-            u[4 * g + 1] = Avx512F.UnpackHigh(t0, t2).AsInt32();
-            u[4 * g + 2] = Avx512F.UnpackLow(t1, t3).AsInt32();
-            u[4 * g + 3] = Avx512F.UnpackHigh(t1, t3).AsInt32();
-        }
-        for (int e = 0; e < 4; e++)
-        {
-            Vector512<int> v0 = Avx512F.Shuffle4x128(u[e], u[4 + e], 0x88), v1 = Avx512F.Shuffle4x128(u[e], u[4 + e], 0xDD);
-            Vector512<int> v2 = Avx512F.Shuffle4x128(u[8 + e], u[12 + e], 0x88), v3 = Avx512F.Shuffle4x128(u[8 + e], u[12 + e], 0xDD);
-            Avx512F.Shuffle4x128(v0, v2, 0x88).StoreUnsafe(ref dest, (nuint)(first + e * stride));
-            Avx512F.Shuffle4x128(v1, v3, 0x88).StoreUnsafe(ref dest, (nuint)(first + (4 + e) * stride));
-            Avx512F.Shuffle4x128(v0, v2, 0xDD).StoreUnsafe(ref dest, (nuint)(first + (8 + e) * stride));
-            Avx512F.Shuffle4x128(v1, v3, 0xDD).StoreUnsafe(ref dest, (nuint)(first + (12 + e) * stride));
-        }
+        Unpack4(ref rows, 0, out Vector512<int> u0, out Vector512<int> u1, out Vector512<int> u2, out Vector512<int> u3);
+        Unpack4(ref rows, 64, out Vector512<int> u4, out Vector512<int> u5, out Vector512<int> u6, out Vector512<int> u7);
+        Unpack4(ref rows, 128, out Vector512<int> u8, out Vector512<int> u9, out Vector512<int> u10, out Vector512<int> u11);
+        Unpack4(ref rows, 192, out Vector512<int> u12, out Vector512<int> u13, out Vector512<int> u14, out Vector512<int> u15);
+        Columns4(u0, u4, u8, u12, ref dest, first, stride, 0);
+        Columns4(u1, u5, u9, u13, ref dest, first, stride, 1);
+        Columns4(u2, u6, u10, u14, ref dest, first, stride, 2);
+        Columns4(u3, u7, u11, u15, ref dest, first, stride, 3);
+    }
+
+    // Rows at .. at + 63 (four rows of 16): in each 128-bit lane L, u_e holds element 4L + e of the four rows.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Unpack4(ref int rows, int at, out Vector512<int> u0, out Vector512<int> u1, out Vector512<int> u2, out Vector512<int> u3)
+    {
+        Vector512<int> r0 = Vector512.LoadUnsafe(ref rows, (nuint)at), r1 = Vector512.LoadUnsafe(ref rows, (nuint)(at + 16));
+        Vector512<int> r2 = Vector512.LoadUnsafe(ref rows, (nuint)(at + 32)), r3 = Vector512.LoadUnsafe(ref rows, (nuint)(at + 48));
+        Vector512<long> t0 = Avx512F.UnpackLow(r0, r1).AsInt64(), t1 = Avx512F.UnpackHigh(r0, r1).AsInt64();
+        Vector512<long> t2 = Avx512F.UnpackLow(r2, r3).AsInt64(), t3 = Avx512F.UnpackHigh(r2, r3).AsInt64();
+        u0 = Avx512F.UnpackLow(t0, t2).AsInt32();
+        u1 = Avx512F.UnpackHigh(t0, t2).AsInt32();
+        u2 = Avx512F.UnpackLow(t1, t3).AsInt32();
+        u3 = Avx512F.UnpackHigh(t1, t3).AsInt32();
+    }
+
+    // Element e of every 128-bit lane, from the four row groups' u_e: lanes e, 4 + e, 8 + e, 12 + e written to their columns.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Columns4(Vector512<int> g0, Vector512<int> g1, Vector512<int> g2, Vector512<int> g3, ref int dest, int first, int stride, int e)
+    {
+        Vector512<int> v0 = Avx512F.Shuffle4x128(g0, g1, 0x88), v1 = Avx512F.Shuffle4x128(g0, g1, 0xDD);
+        Vector512<int> v2 = Avx512F.Shuffle4x128(g2, g3, 0x88), v3 = Avx512F.Shuffle4x128(g2, g3, 0xDD);
+        Avx512F.Shuffle4x128(v0, v2, 0x88).StoreUnsafe(ref dest, (nuint)(first + e * stride));
+        Avx512F.Shuffle4x128(v1, v3, 0x88).StoreUnsafe(ref dest, (nuint)(first + (4 + e) * stride));
+        Avx512F.Shuffle4x128(v0, v2, 0xDD).StoreUnsafe(ref dest, (nuint)(first + (8 + e) * stride));
+        Avx512F.Shuffle4x128(v1, v3, 0xDD).StoreUnsafe(ref dest, (nuint)(first + (12 + e) * stride));
     }
 }

@@ -380,11 +380,32 @@ public sealed partial class VectorStepKernel
         ref long sumRef = ref MemoryMarshal.GetArrayDataReference(sums);
         ref int gmRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(gm), baseK);
         ref int drv = ref MemoryMarshal.GetArrayDataReference(_listDrive);
+        var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         long clips = 0;
         for (int j = 0; j < listed; j += 16)
         {
             Vector512<long> lo, hi;
-            if (chunks > 0) Correlate16(ref a, ref r16, ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_listOffsets), j), _blockEnds, chunks, out lo, out hi);
+            ref int off = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_listOffsets), j);
+            if (chunks == 1)
+            {
+                // One chunk (the usual case): the int32 sums come back in a register, not through memory.
+                Vector512<int> s = Correlate16(ref a, ref r16, ref off, 0, _blockEnds[0]);
+                lo = Avx512F.ConvertToVector512Int64(s.GetLower());
+                hi = Avx512F.ConvertToVector512Int64(s.GetUpper());
+            }
+            else if (chunks > 0)
+            {
+                lo = hi = Vector512<long>.Zero;
+                int start = 0;
+                for (int ch = 0; ch < chunks; ch++)
+                {
+                    int end = _blockEnds[ch];
+                    Vector512<int> s = Correlate16(ref a, ref r16, ref off, start, end);
+                    lo += Avx512F.ConvertToVector512Int64(s.GetLower());
+                    hi += Avx512F.ConvertToVector512Int64(s.GetUpper());
+                    start = end;
+                }
+            }
             else
             {
                 lo = Vector512.LoadUnsafe(ref sumRef, (nuint)j); // the sums buffer holds K >= j + 16 slots
@@ -401,61 +422,53 @@ public sealed partial class VectorStepKernel
             // drv = (gain_q g_m + RoundCoef) >> ShiftCoef in int lanes (DriveFitsInt32); the sign of the
             // non-negative variant is applied by the update, which has u at hand.
             Avx512F.ShiftRightArithmeticVariable(Avx512F.MultiplyLow(gain, g) + roundCoef, shiftCoef).StoreUnsafe(ref drv, (nuint)j);
-            if (valid == 16) g.StoreUnsafe(ref gmRef, (nuint)j);
-            else for (int i = 0; i < valid; i++) Unsafe.Add(ref gmRef, j + i) = g.GetElement(i);
+            // Slots j .. j + 15 lie inside the chain's K (K a multiple of 16): a partial group blends its
+            // valid slots into the old contents, leaving the slots past the list as they were.
+            Vector512<int> old = Vector512.LoadUnsafe(ref gmRef, (nuint)j);
+            Vector512.ConditionalSelect(Vector512.LessThan(iota, Vector512.Create(valid)), g, old).StoreUnsafe(ref gmRef, (nuint)j);
         }
         if (clips != 0) saturations[SolverWorkspace.SiteGm] += clips;
     }
 
-    // A^T r_m for the 16 listed units whose column offsets start at off (padding slots hold column 0),
-    // in long lanes: units 0..7 in lo, 8..15 in hi. Per chunk of 32-dimension blocks (NarrowResidual's
-    // ends) the 16 columns' products are summed in int32 lanes, exact because each chunk's total fits
-    // an int (the AVX-512 class comment), and the 16 accumulators reduced to one vector of 16 sums.
+    // A^T r_m over the dimensions [start, end) (one chunk of NarrowResidual's, a multiple of 32) for
+    // the 16 listed units whose column offsets start at off (padding slots hold column 0): lane i holds
+    // unit i's sum. The 16 columns' products are summed in int32 lanes, exact because each chunk's
+    // total fits an int (the AVX-512 class comment), and the 16 accumulators reduced to one vector.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Correlate16(ref short a, ref short r16, ref int off, int[] ends, int chunks, out Vector512<long> lo, out Vector512<long> hi)
+    private static Vector512<int> Correlate16(ref short a, ref short r16, ref int off, int start, int end)
     {
         int o0 = off, o1 = Unsafe.Add(ref off, 1), o2 = Unsafe.Add(ref off, 2), o3 = Unsafe.Add(ref off, 3);
         int o4 = Unsafe.Add(ref off, 4), o5 = Unsafe.Add(ref off, 5), o6 = Unsafe.Add(ref off, 6), o7 = Unsafe.Add(ref off, 7);
         int o8 = Unsafe.Add(ref off, 8), o9 = Unsafe.Add(ref off, 9), o10 = Unsafe.Add(ref off, 10), o11 = Unsafe.Add(ref off, 11);
         int o12 = Unsafe.Add(ref off, 12), o13 = Unsafe.Add(ref off, 13), o14 = Unsafe.Add(ref off, 14), o15 = Unsafe.Add(ref off, 15);
-        lo = Vector512<long>.Zero;
-        hi = Vector512<long>.Zero;
-        int start = 0;
-        for (int ch = 0; ch < chunks; ch++)
+        Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        Vector512<int> a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
+        for (int d = start; d < end; d += 32)
         {
-            int end = ends[ch];
-            Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-            Vector512<int> a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
-            for (int d = start; d < end; d += 32)
-            {
-                Vector512<short> rv = Vector512.LoadUnsafe(ref r16, (nuint)d);
-                a0 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o0 + d)), rv);
-                a1 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o1 + d)), rv);
-                a2 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o2 + d)), rv);
-                a3 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o3 + d)), rv);
-                a4 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o4 + d)), rv);
-                a5 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o5 + d)), rv);
-                a6 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o6 + d)), rv);
-                a7 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o7 + d)), rv);
-                a8 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o8 + d)), rv);
-                a9 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o9 + d)), rv);
-                a10 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o10 + d)), rv);
-                a11 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o11 + d)), rv);
-                a12 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o12 + d)), rv);
-                a13 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o13 + d)), rv);
-                a14 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o14 + d)), rv);
-                a15 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o15 + d)), rv);
-            }
-            // Lane sums (wrapping int32, exact: each unit's chunk total fits an int), a tree of
-            // interleaves: 32-bit pairs, then 64-bit pairs (each 128-bit lane then holds four units'
-            // partial sums), then two levels of 128-bit lane pairs; lane i ends with unit i's sum.
-            Vector512<int> u0 = Pair32(a0, a1), u1 = Pair32(a2, a3), u2 = Pair32(a4, a5), u3 = Pair32(a6, a7);
-            Vector512<int> u4 = Pair32(a8, a9), u5 = Pair32(a10, a11), u6 = Pair32(a12, a13), u7 = Pair32(a14, a15);
-            Vector512<int> s = Pair128(Pair128(Pair64(u0, u1), Pair64(u2, u3)), Pair128(Pair64(u4, u5), Pair64(u6, u7)));
-            lo += Avx512F.ConvertToVector512Int64(s.GetLower());
-            hi += Avx512F.ConvertToVector512Int64(s.GetUpper());
-            start = end;
+            Vector512<short> rv = Vector512.LoadUnsafe(ref r16, (nuint)d);
+            a0 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o0 + d)), rv);
+            a1 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o1 + d)), rv);
+            a2 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o2 + d)), rv);
+            a3 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o3 + d)), rv);
+            a4 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o4 + d)), rv);
+            a5 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o5 + d)), rv);
+            a6 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o6 + d)), rv);
+            a7 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o7 + d)), rv);
+            a8 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o8 + d)), rv);
+            a9 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o9 + d)), rv);
+            a10 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o10 + d)), rv);
+            a11 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o11 + d)), rv);
+            a12 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o12 + d)), rv);
+            a13 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o13 + d)), rv);
+            a14 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o14 + d)), rv);
+            a15 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o15 + d)), rv);
         }
+        // Lane sums (wrapping int32, exact: each unit's chunk total fits an int), a tree of
+        // interleaves: 32-bit pairs, then 64-bit pairs (each 128-bit lane then holds four units'
+        // partial sums), then two levels of 128-bit lane pairs; lane i ends with unit i's sum.
+        Vector512<int> u0 = Pair32(a0, a1), u1 = Pair32(a2, a3), u2 = Pair32(a4, a5), u3 = Pair32(a6, a7);
+        Vector512<int> u4 = Pair32(a8, a9), u5 = Pair32(a10, a11), u6 = Pair32(a12, a13), u7 = Pair32(a14, a15);
+        return Pair128(Pair128(Pair64(u0, u1), Pair64(u2, u3)), Pair128(Pair64(u4, u5), Pair64(u6, u7)));
     }
 
     // Per 128-bit lane: [a0 + a2, b0 + b2, a1 + a3, b1 + b3].
