@@ -18,7 +18,11 @@ public sealed record FixedInferenceResult(
     long[] SaturationsBySite,
     double AllocatedBytesPerStep,
     double StepsPerSecond,
-    FixedParameters Parameters);
+    FixedParameters Parameters)
+{
+    /// <summary>How long the run was and why it stopped (samples left unset: <see cref="RunLengthPolicy"/>).</summary>
+    public RunLength? RunLength { get; init; }
+}
 
 /// <summary>
 /// Posterior summaries from the fixed-point core, the same way <see cref="FloatEngine"/>
@@ -51,23 +55,32 @@ public static class FixedEngine
             for (int j = 0; j < c; j++) solver.SetData(i * c + j, xq, 0);
         }
 
-        long total = (long)settings.ResolvedBurnIn + settings.ResolvedSamples;
         int chains = n * c;
-        var posterior = new PosteriorAccumulator(n, c, k, settings.ResolvedSamples, PosteriorAccumulator.Samples(settings));
+        var posterior = FloatEngine.NewAccumulator(step, n, k);
+        var run = new FloatEngine.RunLoop(step, model.Lambda, chains * k);
         var codes = new double[chains * k];
         var codesQ = new long[chains * k];
         var stats = new CodeStatistics(k);
         double scale = Math.ScaleB(1.0, -format.StateFracBits);
-        long reportEvery = Math.Max(1, total / 100);
+        long reportEvery = Math.Max(1, run.PlannedSteps / 100);
+        long total = 0;
         long allocated = 0;
         var watch = new Stopwatch();
         Action timedStep = () => { watch.Start(); solver.Step(); watch.Stop(); }; // created once: the loop allocates nothing
-        for (long t = 0; t < total; t++)
+        for (long t = 0; run.Continues(t); t++, total++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             allocated += WorkerPool.AllocatedBytesDuring(solver.Parts.Count, timedStep); // on every thread the step uses
             if (profile is not null) foreach (LangevinSolver part in solver.Parts) profile.Observe(part);
-            if (t >= settings.ResolvedBurnIn)
+            if (run.InBurnIn(t))
+            {
+                if (run.WatchingBurnIn)
+                {
+                    solver.CopyCodes(codesQ);
+                    run.ObserveBurnIn(t, codesQ);
+                }
+            }
+            else
             {
                 solver.CopyCodes(codesQ);
                 for (int idx = 0; idx < chains * k; idx++)
@@ -78,15 +91,17 @@ public static class FixedEngine
                 }
                 posterior.EndSample();
                 stats.Add(codes, chains);
+                run.AfterSample(posterior);
             }
-            if (progress is not null && (t % reportEvery == 0 || t == total - 1)) progress.Report(new RunProgress("sampling (fixed point)", t + 1, total));
+            if (progress is not null && (t % reportEvery == 0 || !run.Continues(t + 1))) progress.Report(new RunProgress("sampling (fixed point)", t + 1, run.PlannedSteps));
         }
 
-        PosteriorSummary[] result = FloatEngine.CheckFinite(model, inputs, posterior.Summarise(), settings);
+        PosteriorSummary[] result = FloatEngine.CheckFinite(model, inputs, run.Result(posterior), settings);
         double seconds = watch.Elapsed.TotalSeconds;
         long[] bySite = solver.SaturationsBySite();
         SaturationLog.Add(bySite);
         return new FixedInferenceResult(result, stats, bySite.Sum(), bySite,
-            (double)allocated / total, seconds > 0 ? total / seconds : double.NaN, p);
+            (double)allocated / total, seconds > 0 ? total / seconds : double.NaN, p)
+        { RunLength = run.Report(result, posterior.SampleCount) };
     }
 }

@@ -31,6 +31,33 @@ public class ThreadsOptionTests
         Assert.Contains("p_active", one);
     }
 
+    /// <summary>
+    /// Samples and burn-in left unset: the run-length policy decides while the chains run (RunLengthPolicy), from chain
+    /// states and sums only, so the run length, and with it every number, is the same on 1 and 3 threads; a model with
+    /// pi = 0.05 makes the burn-in and the checkpoints matter (it runs past the first 100 tau_u).
+    /// </summary>
+    [Theory]
+    [InlineData("fixed")]
+    [InlineData("float")]
+    public void InferAtDefaultLengthsGivesTheSameRunOnOneAndOnThreeThreads(string engine)
+    {
+        using var tmp = new TempDir();
+        string model = tmp.File("model.json", Model.Replace("\"pi\": 0.3", "\"pi\": 0.05", StringComparison.Ordinal));
+        string input = tmp.File("x.json", """{"inputs": [[1.2, 0.0, 0.3], [0.0, 0.5, -0.7]]}""");
+        JsonNode Output(int threads)
+        {
+            string json = Path.Combine(tmp.Path, $"out{threads}.json");
+            var run = CliRun.Of("infer", "--model", model, "--input", input, "--engine", engine, "--seed", "3",
+                "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json", json);
+            Assert.True(run.ExitCode == 0, run.ToString());
+            var o = JsonNode.Parse(File.ReadAllText(json))!;
+            return new JsonObject { ["results"] = o["results"]!.DeepClone(), ["run"] = o["run"]!.DeepClone() };
+        }
+        JsonNode one = Output(1);
+        Assert.Equal(one.ToJsonString(), Output(3).ToJsonString());
+        Assert.True((double)one["run"]!["samples_tau_u"]! > 100.5, one["run"]!.ToJsonString());
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("-2")]

@@ -88,8 +88,8 @@ public static class ReferenceCommands
     {
         var model = new Option<FileInfo>("--model") { Description = "Model file (JSON, see the README)", Required = true };
         var input = new Option<FileInfo>("--input") { Description = "Inputs: {\"inputs\": [[x_0, ..., x_{D-1}], ...]}", Required = true };
-        var samples = new Option<int?>("--samples") { Description = "Samples recorded per chain (default: 100 tau_u worth of steps at the model's step, e.g. 2000 at eps = 0.05)" };
-        var burnIn = new Option<int?>("--burn-in") { Description = "Steps discarded per chain first (default: 50 tau_u worth of steps)" };
+        var samples = new Option<int?>("--samples") { Description = "Samples recorded per chain (default: run until the standard errors reach 0.01 on p_active and 0.02 max(std, 1 / lambda) on mean, from 100 up to 1600 tau_u of steps at the model's step; a warning when the budget ends the run first)" };
+        var burnIn = new Option<int?>("--burn-in") { Description = "Steps discarded per chain first (default: at least 50 tau_u worth of steps, and until every chain's every unit has left the zero region once)" };
         var chains = new Option<int?>("--chains") { Description = "Independent chains per input (default 4)" };
         var exact = new Option<bool>("--exact") { Description = "Float engine only: Metropolis-adjusted Langevin (MALA), the same proposal with an accept/reject step, which samples the posterior exactly at any step; reports acceptance_rate" };
         var engine = new Option<string>("--engine") { Description = "float (double-precision reference) or fixed (the fixed-point core)", DefaultValueFactory = _ => "float" };
@@ -131,14 +131,18 @@ public static class ReferenceCommands
             SparseCodingModel m = ModelFile.Read(modelPath);
             double[][] inputs = InputFile.Read(inputPath, m.D);
             FloatEngine.CheckInputs(m, inputs, inputPath); // here, so that its errors name the file
-            settings = ResolveStep(m, settings, configFile?.ToString() ?? "command line");
+            InferenceSettings resolved = ResolveStep(m, settings, configFile?.ToString() ?? "command line");
+            // samples left unset stay unset for the engine: it runs until the standard errors reach their targets (RunLengthPolicy)
+            InferenceSettings forEngine = resolved with { Samples = settings.Samples, BurnIn = settings.BurnIn };
+            settings = resolved;
             string eng = parse.GetValue(engine)!;
             if (eng != "fixed") CommonOptions.RefuseGiven(parse, "with --engine float (it sets the fixed-point format)", format);
             int s = parse.GetValue(seed);
             // Without --format, M fitted to the inputs (whitened image patches reach |x| ~ 18; the default M = 16.11 holds < 16).
             FixedFormat fixedFormat = FormatSpec.ParseOrFit(parse.GetValue(format), () => inputs.Max(x => x.Max(Math.Abs)));
             PosteriorSummary[] result;
-            try { result = CliProgress.Run(context, $"infer ({eng})", (p, ct) => RunEngine(eng, m, inputs, settings, s, p, ct, fixedFormat)); }
+            RunLength length;
+            try { (result, length) = CliProgress.Run(context, $"infer ({eng})", (p, ct) => RunEngine(eng, m, inputs, forEngine, s, p, ct, fixedFormat)); }
             catch (InvalidInputException e) when (e.Message.StartsWith(FloatEngine.Diverged, StringComparison.Ordinal))
             {
                 // the settings (dt, temperature) that diverged came from here: name it, as the step policy's errors do
@@ -154,6 +158,8 @@ public static class ReferenceCommands
                     ["samples"] = r.SampleCount,
                     ["acceptance_rate"] = r.AcceptanceRate,
                 });
+            settings = settings with { Samples = (int)length.Samples, BurnIn = (int)length.BurnIn };
+            if (RunLengthPolicy.Warning(length) is string lengthWarning) context.Error.WriteLine("warning: " + lengthWarning);
             var obj = new JsonObject
             {
                 ["format"] = "edgelangevin-posterior",
@@ -165,10 +171,24 @@ public static class ReferenceCommands
                 ["input"] = inputPath,
                 ["k"] = m.K,
                 ["inference"] = settings.ToJson(),
+                ["run"] = new JsonObject
+                {
+                    ["samples_per_chain"] = length.Samples,
+                    ["samples_tau_u"] = length.SamplesTauU,
+                    ["burn_in"] = length.BurnIn,
+                    ["burn_in_tau_u"] = length.BurnInTauU,
+                    ["stopped"] = length.StopName,
+                    ["max_p_active_stderr"] = Finite(length.MaxPActiveStdError),
+                    ["max_mean_stderr_relative"] = Finite(length.MaxMeanStdErrorRelative),
+                    ["target_p_active_stderr"] = RunLengthPolicy.TargetPActiveStdError,
+                    ["target_mean_stderr_relative"] = RunLengthPolicy.TargetMeanStdErrorRelative,
+                },
                 ["results"] = results,
             };
             WriteJson(parse.GetValue(json), "infer", s, obj, settings.ToJson());
-            JsonOutput.HumanWriter(parse.GetValue(json)).WriteLine($"{inputs.Length} input(s), K = {m.K}, engine {eng}: posterior summary written");
+            TextWriter human = JsonOutput.HumanWriter(parse.GetValue(json));
+            human.WriteLine($"{inputs.Length} input(s), K = {m.K}, engine {eng}: {RunLengthPolicy.Describe(length)}");
+            human.WriteLine($"{inputs.Length} input(s), K = {m.K}, engine {eng}: posterior summary written");
             return ExitCodes.Success;
         });
         return cmd;
@@ -190,13 +210,22 @@ public static class ReferenceCommands
     /// The one place where --engine picks the sampler. "fixed" is where the fixed-point engine
     /// (src/EdgeLangevin.Simulator) plugs in; it returns the same <see cref="PosteriorSummary"/>.
     /// </summary>
-    public static PosteriorSummary[] RunEngine(string engine, SparseCodingModel model, double[][] inputs, InferenceSettings settings, long seed,
-        IProgress<RunProgress>? progress, CancellationToken ct, FixedFormat? format = null) => engine switch
+    public static (PosteriorSummary[] Summaries, RunLength RunLength) RunEngine(string engine, SparseCodingModel model, double[][] inputs, InferenceSettings settings, long seed,
+        IProgress<RunProgress>? progress, CancellationToken ct, FixedFormat? format = null)
+    {
+        switch (engine)
         {
-            "float" => FloatEngine.Infer(model, inputs, settings, seed, progress, ct),
-            "fixed" => FixedEngine.Infer(model, inputs, settings, seed, format ?? FixedFormat.Default, progress, ct).Summaries,
-            _ => throw new InvalidInputException($"--engine: expected float or fixed, got '{engine}'"),
-        };
+            case "float":
+                return FloatEngine.Run(model, inputs, settings, seed, progress, ct);
+            case "fixed":
+                FixedInferenceResult r = FixedEngine.Infer(model, inputs, settings, seed, format ?? FixedFormat.Default, progress, ct);
+                return (r.Summaries, r.RunLength!);
+            default:
+                throw new InvalidInputException($"--engine: expected float or fixed, got '{engine}'");
+        }
+    }
+
+    private static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 
     private static Command Learn()
     {

@@ -264,7 +264,7 @@ public sealed class DemoPipeline
             _patches!.Draw(rng, _heldOut[i], 0);
         }
         InferenceSettings settings = PosteriorSettings(model);
-        PosteriorSummary[] floatPosterior = ReferenceCommands.RunEngine("float", model, _heldOut, settings, _seed, new StageProgress(progress, "posterior float"), ct);
+        PosteriorSummary[] floatPosterior = ReferenceCommands.RunEngine("float", model, _heldOut, settings, _seed, new StageProgress(progress, "posterior float"), ct).Summaries;
         double meanActive = floatPosterior.Average(p => p.PActive.Sum());
         double decided = floatPosterior.SelectMany(p => p.PActive).Count(p => p < 0.05 || p > 0.95) / (double)(floatPosterior.Length * model.K);
         _metrics["posterior_float"] = new JsonObject
@@ -317,9 +317,9 @@ public sealed class DemoPipeline
         // A few held-out patches with many chains each, float and fixed alike (demo.compare_patches, compare_chains).
         double[][] patches = _heldOut!.Take(_settings.ComparePatches).ToArray();
         InferenceSettings settings = PosteriorSettings(model) with { Chains = _settings.CompareChains };
-        PosteriorSummary[] floatPosterior = ReferenceCommands.RunEngine("float", model, patches, settings, _seed + 2, new StageProgress(progress, "compare: float"), ct);
+        PosteriorSummary[] floatPosterior = ReferenceCommands.RunEngine("float", model, patches, settings, _seed + 2, new StageProgress(progress, "compare: float"), ct).Summaries;
         // The same dispatch point as `infer --engine fixed`, in the formats fitted to the patches (see _fixedFormat).
-        PosteriorSummary[] fixedPosterior = ReferenceCommands.RunEngine("fixed", model, patches, settings, _seed + 3, new StageProgress(progress, "compare: fixed"), ct, _fixedFormat);
+        PosteriorSummary[] fixedPosterior = ReferenceCommands.RunEngine("fixed", model, patches, settings, _seed + 3, new StageProgress(progress, "compare: fixed"), ct, _fixedFormat).Summaries;
         CompareScatter p = CompareScatter.Of(floatPosterior, fixedPosterior, s => s.PActive, s => s.PActiveStdError);
         CompareScatter m = CompareScatter.Of(floatPosterior, fixedPosterior, s => s.Mean, s => s.MeanStdError);
         _metrics["compare"] = new JsonObject

@@ -13,39 +13,171 @@ namespace EdgeLangevin.Reference.Inference;
 public static class FloatEngine
 {
     public static PosteriorSummary[] Infer(SparseCodingModel model, double[][] inputs, InferenceSettings settings, long seed,
+        IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Run(model, inputs, settings, seed, progress, cancellationToken).Summaries;
+
+    /// <summary><see cref="Infer"/> with the run's length and why it stopped (samples left unset: <see cref="RunLengthPolicy"/>).</summary>
+    public static (PosteriorSummary[] Summaries, RunLength RunLength) Run(SparseCodingModel model, double[][] inputs, InferenceSettings settings, long seed,
         IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         settings.Validate();
         try { model.Validate(); }
         catch (ArgumentException e) { throw new InvalidInputException($"model: {e.Message}", e); }
         CheckInputs(model, inputs);
-        settings = StepPolicy.Resolve(model, settings).Settings;
+        StepChoice step = StepPolicy.Resolve(model, settings);
+        settings = step.Settings;
         int n = inputs.Length, c = settings.Chains, k = model.K;
         MemoryBudget.CheckChains(ChainsAsked(n, c, model), (double)n * c, model.D, k, posterior: true, FewerChains);
         var batch = new ChainBatch(model, settings, n * c, seed);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < c; j++) batch.SetInput(i * c + j, inputs[i]);
 
-        long total = (long)settings.ResolvedBurnIn + settings.ResolvedSamples;
-        var posterior = new PosteriorAccumulator(n, c, k, settings.ResolvedSamples, PosteriorAccumulator.Samples(settings));
-        long reportEvery = Math.Max(1, total / 100);
-        for (long t = 0; t < total; t++)
+        var posterior = NewAccumulator(step, n, k);
+        var run = new RunLoop(step, model.Lambda, n * c * k);
+        long reportEvery = Math.Max(1, run.PlannedSteps / 100);
+        for (long t = 0; run.Continues(t); t++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             batch.Step();
-            if (t >= settings.ResolvedBurnIn)
+            if (run.InBurnIn(t))
+            {
+                if (run.WatchingBurnIn) run.ObserveBurnIn(t, batch.S);
+            }
+            else
             {
                 double[] s = batch.S;
                 for (int i = 0; i < s.Length; i++) posterior.Add(i, s[i]);
                 posterior.EndSample();
+                run.AfterSample(posterior);
             }
-            if (progress is not null && (t % reportEvery == 0 || t == total - 1)) progress.Report(new RunProgress("sampling", t + 1, total));
+            if (progress is not null && (t % reportEvery == 0 || !run.Continues(t + 1))) progress.Report(new RunProgress("sampling", t + 1, run.PlannedSteps));
         }
 
-        PosteriorSummary[] result = posterior.Summarise();
+        PosteriorSummary[] result = run.Result(posterior);
         if (settings.Method == InferenceMethod.Mala)
             for (int i = 0; i < n; i++) result[i] = result[i] with { AcceptanceRate = batch.AcceptanceRate(i * c, (i + 1) * c) };
-        return CheckFinite(model, inputs, result, settings);
+        return (CheckFinite(model, inputs, result, settings), run.Report(result, posterior.SampleCount));
+    }
+
+    /// <summary>The accumulator for a resolved step: growing when the run length is the policy's, else for exactly the samples given.</summary>
+    public static PosteriorAccumulator NewAccumulator(StepChoice step, int inputs, int k)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        InferenceSettings s = step.Settings;
+        bool stochastic = PosteriorAccumulator.Samples(s);
+        return step.AdaptiveSamples
+            ? PosteriorAccumulator.Growing(inputs, s.Chains, k, s.ResolvedSamples, stochastic, step.EscapeSteps)
+            : new PosteriorAccumulator(inputs, s.Chains, k, s.ResolvedSamples, stochastic, step.EscapeSteps);
+    }
+
+    /// <summary>
+    /// The engines' step loop's length (shared by the float and fixed engines so they stop alike).
+    /// Burn-in as given, or, when the policy chooses it (<see cref="StepChoice.AdaptiveBurnIn"/>), until every chain's
+    /// every unit has left the zero region once (s != 0 at the end of a step) and at least Settings.BurnIn steps; those
+    /// first exits also measure the zero region's escape time for this engine and order (below threshold a unit has no
+    /// data drive, so every unit's first exit is a sample of the same prior-only time), which the run-length policy and
+    /// the rare-switch floor use, never below <see cref="StepPolicy.ZeroRegionEscapeTauU"/>.
+    /// Samples as given, or, when the policy chooses them, until <see cref="RunLengthPolicy.Reached"/> at a checkpoint
+    /// no earlier than the first length, or until the next checkpoint would pass the budget.
+    /// Every decision reads chain states and sums that are the same bits for any thread count.
+    /// </summary>
+    public sealed class RunLoop
+    {
+        private readonly StepChoice _step;
+        private readonly double _lambda;
+        private readonly bool[] _exited;
+        private int _remaining;
+        private long _exits;
+        private double _exitStepsSum;
+        private long _burnIn;
+        private bool _burnInDone;
+        private PosteriorSummary[]? _last;
+        private RunStop _stop;
+        private bool _done;
+
+        /// <param name="chainUnits">chains x K: the length of the code arrays passed to <see cref="ObserveBurnIn(long, double[])"/>.</param>
+        public RunLoop(StepChoice step, double lambda, int chainUnits)
+        {
+            _step = step;
+            _lambda = lambda;
+            _stop = step.AdaptiveSamples ? RunStop.Budget : RunStop.AsGiven;
+            _burnIn = step.Settings.ResolvedBurnIn;
+            _burnInDone = !step.AdaptiveBurnIn;
+            _exited = step.AdaptiveBurnIn ? new bool[chainUnits] : [];
+            _remaining = _exited.Length;
+        }
+
+        /// <summary>Steps per chain if the run goes to its end (as given, or the budget), for progress.</summary>
+        public long PlannedSteps => _burnIn + _step.MaxSamples;
+
+        /// <summary>Burn-in steps per chain (final once burn-in is over).</summary>
+        public long BurnIn => _burnIn;
+
+        /// <summary>The zero region's escape time in steps: the chains' mean first exit, at least the first-order formula's.</summary>
+        public double EscapeSteps => Math.Max(_step.EscapeSteps, _exits > 0 ? _exitStepsSum / _exits : 0);
+
+        public bool Continues(long t) => !_burnInDone || (_step.AdaptiveSamples ? !_done : t < _burnIn + _step.Settings.ResolvedSamples);
+
+        /// <summary>Whether step t (0-based) is a burn-in step.</summary>
+        public bool InBurnIn(long t) => !_burnInDone || t < _burnIn;
+
+        /// <summary>Whether the burn-in is still watching the chains' codes (the caller then passes them to ObserveBurnIn).</summary>
+        public bool WatchingBurnIn => !_burnInDone;
+
+        /// <summary>After burn-in step t: the codes s (chain-major, chains x K), to see which units have left the zero region.</summary>
+        public void ObserveBurnIn(long t, double[] s)
+        {
+            for (int i = 0; i < _exited.Length; i++)
+                if (!_exited[i] && s[i] != 0) Exit(i, t);
+            EndBurnInStep(t);
+        }
+
+        /// <inheritdoc cref="ObserveBurnIn(long, double[])"/>
+        public void ObserveBurnIn(long t, long[] sQ)
+        {
+            for (int i = 0; i < _exited.Length; i++)
+                if (!_exited[i] && sQ[i] != 0) Exit(i, t);
+            EndBurnInStep(t);
+        }
+
+        private void Exit(int i, long t)
+        {
+            _exited[i] = true;
+            _remaining--;
+            _exits++;
+            _exitStepsSum += t + 1;
+        }
+
+        private void EndBurnInStep(long t)
+        {
+            // at most the samples' budget: a unit that has not left by then is left to the standard errors (chains disagree)
+            if ((_remaining == 0 && t + 1 >= _step.Settings.ResolvedBurnIn) || t + 1 >= Math.Max(_step.Settings.ResolvedBurnIn, _step.MaxSamples))
+            {
+                _burnInDone = true;
+                _burnIn = t + 1;
+            }
+        }
+
+        /// <summary>After each recorded sample: at a checkpoint, summarise and decide.</summary>
+        public void AfterSample(PosteriorAccumulator posterior)
+        {
+            if (!_step.AdaptiveSamples || !posterior.AtCheckpoint || posterior.SampleCount < _step.Settings.ResolvedSamples) return;
+            posterior.EscapeSamples = EscapeSteps;
+            _last = posterior.Summarise();
+            double escapeShare = EscapeSteps / ((double)_step.Settings.Chains * posterior.SampleCount);
+            if (RunLengthPolicy.Reached(_last, _lambda, escapeShare)) { _stop = RunStop.TargetReached; _done = true; }
+            else if (posterior.NextCheckpoint > _step.MaxSamples) { _stop = RunStop.Budget; _done = true; }
+        }
+
+        public PosteriorSummary[] Result(PosteriorAccumulator posterior)
+        {
+            if (_last is not null) return _last;
+            posterior.EscapeSamples = EscapeSteps;
+            return posterior.Summarise();
+        }
+
+        public RunLength Report(PosteriorSummary[] result, long samples) =>
+            RunLengthPolicy.Report(result, _lambda, _burnIn, samples, _step.Settings.Eps, _stop);
     }
 
     /// <summary>How <see cref="CheckFinite"/>'s message starts, so a verb can name where the settings came from.</summary>

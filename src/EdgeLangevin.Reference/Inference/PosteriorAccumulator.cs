@@ -31,6 +31,21 @@ namespace EdgeLangevin.Reference.Inference;
 /// Well-mixed units have the minority state in nearly every block (m_b -&gt; B), and the floor vanishes;
 /// StandardErrorTests checks their z spread is still 1.
 /// </para>
+/// <para>
+/// An unseen excursion is not always as short as a block: below threshold a unit has no data drive, so a chain that
+/// enters the zero region stays there for the prior's escape time (<see cref="StepPolicy.ZeroRegionEscapeTauU"/>:
+/// 16 tau_u at pi = 0.05, 13 at lambda = 0.3, against 1.1 at lambda = 1, pi = 0.3). The sweep found weak priors and
+/// small pi, whose chains entered the zero state once or never in a default run, off by 0.3 to 0.43 with standard
+/// errors 30 times smaller. So the unseen excursion's weight is at least that escape time's share of the pooled run,
+/// escape / (chains x samples) (<c>escapeSamples</c>), not only 1 / B.
+/// </para>
+/// <para>
+/// Growing runs (<see cref="Growing"/>, the run-length policy's: samples left unset): the run length is not known in
+/// advance, so blocks have one length L for the whole run; when all <see cref="Blocks"/> are full, neighbouring pairs are
+/// merged (32 blocks of 2 L) and filling goes on. <see cref="AtCheckpoint"/> says when the samples so far are a whole
+/// number of blocks, at least 32 and a multiple of 8: the run can be summarised there at 1, 1.25, 1.5, 1.75, 2, 2.5, ...
+/// times its first length, so a run stopped at the first checkpoint that meets a target overshoots it by 25 % at most.
+/// </para>
 /// </summary>
 public sealed class PosteriorAccumulator
 {
@@ -50,11 +65,23 @@ public sealed class PosteriorAccumulator
     private readonly int _blocks;
     private long _samples;
     private int _rowOffset;
+    // Growing runs only: every block holds _blockLength samples; _filled blocks are complete.
+    private readonly bool _growing;
+    private long _blockLength;
+    private int _filled;
+    private long _inBlock;
 
     /// <param name="samplesPerChain">Samples each chain will record (<see cref="EndSample"/> calls), which fixes the block boundaries.</param>
     /// <param name="stochastic">The chains sample (T &gt; 0, not LCA): the rare-switch floor applies. Deterministic descents
     /// have no Monte Carlo error to floor.</param>
-    public PosteriorAccumulator(int inputs, int chainsPerInput, int k, long samplesPerChain, bool stochastic = true)
+    /// <param name="escapeSamples">The prior's escape time from the zero region in samples (<see cref="StepPolicy.ZeroRegionEscapeTauU"/> / eps):
+    /// the least length of an unseen excursion in the rare-switch floor (the type's remarks); 0: one block.</param>
+    public PosteriorAccumulator(int inputs, int chainsPerInput, int k, long samplesPerChain, bool stochastic = true, double escapeSamples = 0)
+        : this(inputs, chainsPerInput, k, samplesPerChain, stochastic, escapeSamples, growing: false)
+    {
+    }
+
+    private PosteriorAccumulator(int inputs, int chainsPerInput, int k, long samplesPerChain, bool stochastic, double escapeSamples, bool growing)
     {
         _stochastic = stochastic;
         if (samplesPerChain < 1) throw new ArgumentOutOfRangeException(nameof(samplesPerChain), "at least one sample");
@@ -63,11 +90,35 @@ public sealed class PosteriorAccumulator
         _chainsPerInput = chainsPerInput;
         _size = checked(inputs * chainsPerInput * k);
         _samplesPerChain = samplesPerChain;
-        _blocks = (int)Math.Min(Blocks, samplesPerChain);
+        EscapeSamples = escapeSamples;
+        _growing = growing;
+        _blocks = growing ? Blocks : (int)Math.Min(Blocks, samplesPerChain);
+        _blockLength = growing ? Math.Max(1, (samplesPerChain + Blocks - 1) / Blocks) : 0;
         _blockActive = new int[checked(_size * _blocks)];
         _blockSum = new double[_size * _blocks];
         _sumSq = new double[_size];
     }
+
+    /// <summary>
+    /// An accumulator for a run whose length is decided while it runs (the type's remarks, "Growing runs"): blocks of
+    /// firstSamples / <see cref="Blocks"/> samples, doubled whenever all blocks are full, so the first length is a checkpoint.
+    /// </summary>
+    public static PosteriorAccumulator Growing(int inputs, int chainsPerInput, int k, long firstSamples, bool stochastic, double escapeSamples) =>
+        new(inputs, chainsPerInput, k, firstSamples, stochastic, escapeSamples, growing: true);
+
+    /// <summary>The least length of an unseen excursion in samples (the zero region's escape time; the type's remarks), set
+    /// when the engine has measured it during burn-in.</summary>
+    public double EscapeSamples { get => _escapeSamples; set => _escapeSamples = Math.Max(0, value); }
+    private double _escapeSamples;
+
+    /// <summary>Samples per chain recorded so far.</summary>
+    public long SampleCount => _samples;
+
+    /// <summary>Growing runs: the samples so far fill a whole number of blocks (at least half of <see cref="Blocks"/>, a multiple of 8), so <see cref="Summarise"/> may be called.</summary>
+    public bool AtCheckpoint => _growing && _inBlock == 0 && _filled >= Blocks / 2 && _filled % 8 == 0;
+
+    /// <summary>Growing runs: samples per chain at the next checkpoint.</summary>
+    public long NextCheckpoint => _samples + (8 - _filled % 8) * _blockLength;
 
     /// <summary>Bytes per chain and unit that the accumulator keeps (for memory estimates): block counts and sums, and a sum of squares.</summary>
     public const int BytesPerChainUnit = Blocks * (4 + 8) + 8;
@@ -85,9 +136,38 @@ public sealed class PosteriorAccumulator
     /// <summary>Marks the end of one sample of every chain.</summary>
     public void EndSample()
     {
+        if (_growing)
+        {
+            _samples++;
+            if (++_inBlock < _blockLength) return;
+            _inBlock = 0;
+            if (++_filled == _blocks) MergePairs();
+            _rowOffset = _filled * _size;
+            return;
+        }
         if (_samples >= _samplesPerChain) throw new InvalidOperationException($"more than the {_samplesPerChain} samples per chain announced");
         _samples++;
         _rowOffset = Block(Math.Min(_samples, _samplesPerChain - 1)) * _size;
+    }
+
+    /// <summary>Growing runs, all blocks full: blocks 2b and 2b + 1 become block b (sums add, so nothing is lost), and the block length doubles.</summary>
+    private void MergePairs()
+    {
+        if (_blockLength > int.MaxValue / 2) throw new InvalidOperationException("block counts are ints");
+        int half = _blocks / 2;
+        for (int b = 0; b < half; b++)
+        {
+            int to = b * _size, from = 2 * b * _size, next = (2 * b + 1) * _size;
+            for (int i = 0; i < _size; i++)
+            {
+                _blockActive[to + i] = _blockActive[from + i] + _blockActive[next + i];
+                _blockSum[to + i] = _blockSum[from + i] + _blockSum[next + i];
+            }
+        }
+        Array.Clear(_blockActive, half * _size, (_blocks - half) * _size);
+        Array.Clear(_blockSum, half * _size, (_blocks - half) * _size);
+        _filled = half;
+        _blockLength *= 2;
     }
 
     /// <summary>The block of sample t (0-based): blocks split the run into nearly equal consecutive parts.</summary>
@@ -107,21 +187,32 @@ public sealed class PosteriorAccumulator
     /// and m_b of the <paramref name="blocks"/> chain blocks containing it,
     /// max(p_min, 1 / blocks) sqrt((1 - m_b / blocks) / (m_b + 1)).
     /// </summary>
-    public static double RareSwitchFloor(double pActive, int blocksWithActive, int blocksWithZero, int blocks)
+    public static double RareSwitchFloor(double pActive, int blocksWithActive, int blocksWithZero, int blocks) =>
+        RareSwitchFloor(pActive, blocksWithActive, blocksWithZero, blocks, 1.0 / blocks);
+
+    /// <summary>
+    /// <see cref="RareSwitchFloor(double, int, int, int)"/> with the unseen excursion's weight given: the minority mass is
+    /// taken at least <paramref name="unseenWeight"/> (the larger of one block's share and the zero region's escape time's
+    /// share of the pooled run, the type's remarks).
+    /// </summary>
+    public static double RareSwitchFloor(double pActive, int blocksWithActive, int blocksWithZero, int blocks, double unseenWeight)
     {
         bool zeroIsMinority = pActive >= 0.5;
         double pMin = zeroIsMinority ? 1 - pActive : pActive;
         int m = zeroIsMinority ? blocksWithZero : blocksWithActive;
-        return Math.Max(pMin, 1.0 / blocks) * Math.Sqrt(Math.Max(0, 1 - (double)m / blocks) / (m + 1));
+        return Math.Max(pMin, Math.Max(unseenWeight, 1.0 / blocks)) * Math.Sqrt(Math.Max(0, 1 - (double)m / blocks) / (m + 1));
     }
 
     public PosteriorSummary[] Summarise()
     {
-        if (_samples != _samplesPerChain) throw new InvalidOperationException($"{_samples} samples per chain recorded, {_samplesPerChain} announced");
-        int c = _chainsPerInput, k = _k, n = _size / (c * k), nb = _blocks;
+        if (_growing && !AtCheckpoint) throw new InvalidOperationException($"a growing run is summarised at its checkpoints only ({_samples} samples per chain recorded)");
+        if (!_growing && _samples != _samplesPerChain) throw new InvalidOperationException($"{_samples} samples per chain recorded, {_samplesPerChain} announced");
+        int c = _chainsPerInput, k = _k, n = _size / (c * k), nb = _growing ? _filled : _blocks;
         double ns = _samples;
         var length = new double[nb];
-        for (int b = 0; b < nb; b++) length[b] = BlockLength(b);
+        for (int b = 0; b < nb; b++) length[b] = _growing ? _blockLength : BlockLength(b);
+        // an unseen excursion weighs at least one block, or the zero region's escape time, of the pooled run
+        double unseenWeight = Math.Max(1.0 / (c * nb), _escapeSamples / (c * ns));
         var pSeries = new double[c * nb];
         var mSeries = new double[c * nb];
         var result = new PosteriorSummary[n];
@@ -156,7 +247,7 @@ public sealed class PosteriorAccumulator
                 // Per-block means, so the standard error of the mean of all the block means; the blocks' lengths differ
                 // by at most one sample, which makes that mean the pooled mean to within 1 / (samples per block).
                 EffectiveSampleSize.Estimate p = EffectiveSampleSize.Analyse(pSeries, c, nb), m = EffectiveSampleSize.Analyse(mSeries, c, nb);
-                double floor = _stochastic ? RareSwitchFloor(pa[u], blocksWithActive, blocksWithZero, c * nb) : 0;
+                double floor = _stochastic ? RareSwitchFloor(pa[u], blocksWithActive, blocksWithZero, c * nb, unseenWeight) : 0;
                 paSe[u] = Math.Max(p.StandardError, floor);
                 // E[s] = P(s != 0) E[s | s != 0]: an unseen or undersampled state moves it by the same share of the active mean.
                 meanSe[u] = Math.Max(m.StandardError, pa[u] > 0 ? floor * Math.Abs(mean[u] / pa[u]) : 0);

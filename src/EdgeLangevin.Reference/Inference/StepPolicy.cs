@@ -14,7 +14,27 @@ namespace EdgeLangevin.Reference.Inference;
 /// <param name="ExpectedBias">The policy's estimate of the step's bias on P(s != 0) and E[s] at the chosen eps (0 at T = 0 and for LCA).</param>
 /// <param name="DtChosen">True when dt came from the policy, false when the user set it.</param>
 /// <param name="Warning">Set when an explicit dt is expected to bias the posterior by more than <see cref="StepPolicy.BiasTolerance"/>.</param>
-public sealed record StepChoice(InferenceSettings Settings, double Curvature, double Stiffness, double StabilityLimitEps, double ExpectedBias, bool DtChosen, string? Warning);
+public sealed record StepChoice(InferenceSettings Settings, double Curvature, double Stiffness, double StabilityLimitEps, double ExpectedBias, bool DtChosen, string? Warning)
+{
+    /// <summary>
+    /// Samples were left unset and the chains sample: the inference engines run until the standard errors reach
+    /// <see cref="RunLengthPolicy"/>'s targets, from Settings.Samples (the first checkpoint) up to <see cref="MaxSamples"/>.
+    /// Other users of the resolved settings (learning, compare, reproduce) run Settings.Samples as before.
+    /// </summary>
+    public bool AdaptiveSamples { get; init; }
+
+    /// <summary>The most samples per chain an adaptive run takes (<see cref="StepPolicy.MaxSampleTauU"/> tau_u, within <see cref="StepPolicy.MaxDefaultStepsPerChain"/>).</summary>
+    public long MaxSamples { get; init; }
+
+    /// <summary>
+    /// Burn-in was left unset and the chains sample: the engines end it when every chain's every unit has left the zero
+    /// region once (<see cref="FloatEngine.RunLoop"/>), and not before Settings.BurnIn (<see cref="StepPolicy.BurnInTauU"/>).
+    /// </summary>
+    public bool AdaptiveBurnIn { get; init; }
+
+    /// <summary>The prior's escape time from the zero region in steps (<see cref="StepPolicy.ZeroRegionEscapeTauU"/> / eps); 0 when the chains do not sample.</summary>
+    public double EscapeSteps { get; init; }
+}
 
 /// <summary>
 /// The one step-size policy (README.md of this project, "Step size"; FIXED_POINT.md "Host conversions" for the
@@ -40,8 +60,11 @@ public sealed record StepChoice(InferenceSettings Settings, double Curvature, do
 /// the bias on P(s != 0) was about 0.15 h to 0.24 h for first order (h = eps stiffness, larger h worse) and about
 /// 0.17 h^2 for second order (h = eps sqrt(stiffness / mu)). <see cref="ExpectedBias"/> uses the upper ends,
 /// 0.25 h and 0.2 h^2: the defaults give about 0.01 and 0.002 at most; the exact tests measure them.
-/// Samples and burn-in left unset are fixed lengths in units of tau_u (100 and 50 tau_u, the old
-/// 2000 and 1000 steps at eps = 0.05), so a smaller step does not shorten the run in time.
+/// Samples and burn-in left unset are lengths in units of tau_u, so a smaller step does not shorten the run in time:
+/// burn-in 50 tau_u (the old 1000 steps at eps = 0.05), which the inference engines extend until every chain's every
+/// unit has left the zero region once (<see cref="StepChoice.AdaptiveBurnIn"/>); samples 100 tau_u for a first look, after which the inference engines
+/// (FloatEngine, FixedEngine) go on until the standard errors reach <see cref="RunLengthPolicy"/>'s targets or
+/// <see cref="MaxSampleTauU"/> (<see cref="StepChoice.AdaptiveSamples"/>).
 /// An explicit dt at or beyond the stability limit is an error naming it; an explicit dt expected to bias
 /// the posterior by more than <see cref="BiasTolerance"/> gives a warning saying by how much.
 /// </summary>
@@ -64,8 +87,19 @@ public static class StepPolicy
     public const double BiasTolerance = 0.01;
     /// <summary>Samples per chain left unset: this many tau_u.</summary>
     public const double SampleTauU = 100;
-    /// <summary>Burn-in left unset: this many tau_u.</summary>
+    /// <summary>
+    /// Burn-in left unset: at least this many tau_u, and in the inference engines until every chain's every unit has
+    /// left the zero region once (<see cref="StepChoice.AdaptiveBurnIn"/>): every chain starts at u = 0, the deepest
+    /// point of that region, and no data drive helps it out, so a unit whose posterior is active can sit there far longer
+    /// than 50 tau_u when pi is small or lambda weak (mean escape 16 tau_u at pi = 0.05 first order, 56 second order,
+    /// with long tails; the sweep found 2 of 4 second-order chains still inside after 150 tau_u, P(s != 0) 0.54 for 0.95).
+    /// </summary>
     public const double BurnInTauU = 50;
+    /// <summary>
+    /// Samples left unset: the most tau_u an adaptive run takes before it stops with a warning (16 times the first
+    /// checkpoint, <see cref="SampleTauU"/>). The sweep's slowest K = 1 cells (pi = 0.05, lambda = 0.3) reach the targets within it.
+    /// </summary>
+    public const double MaxSampleTauU = 16 * SampleTauU;
     /// <summary>
     /// The most steps per chain the policy chooses on its own: a model stiffer than about 27000 (e.g. sigma 1e-9) would
     /// otherwise get int.MaxValue steps and run for days without a word; such a model is refused, naming its stiffness.
@@ -91,6 +125,24 @@ public static class StepPolicy
             }
         double lmax = n == 1 ? g[0] : SymmetricEigen.Decompose(g, n).Values[0];
         return Math.Max(0, lmax) / (model.Sigma * model.Sigma);
+    }
+
+    /// <summary>
+    /// The mean time, in tau_u, a chain started at u = 0 takes to leave the zero region |u| &lt; u0 at temperature T.
+    /// Below threshold a unit has no data drive (MODEL.md: the gate is 0), so this is the prior's alone: the diffusion
+    /// du = -lambda sign(u) dt + sqrt(2 T) dW, whose mean exit time from 0 solves T tau'' - lambda sign(u) tau' = -1 with
+    /// tau(+-u0) = 0: tau(0) = (e^(k u0) - 1 - k u0) / (k^2 T), k = lambda / T; at T = 1, (1 / pi - 1 + ln pi) / lambda^2.
+    /// 1.1 at lambda = 1, pi = 0.3; 16 at pi = 0.05; 13 at lambda = 0.3, pi = 0.3; 0 at pi = 1 (no zero region).
+    /// First order; the second-order chain (mass mu, unit friction) is taken the same.
+    /// </summary>
+    public static double ZeroRegionEscapeTauU(SparseCodingModel model, double temperature)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (!(temperature > 0)) return 0;
+        double kappa = model.Lambda / temperature, a = kappa * model.U0;
+        // e^a - 1 - a without cancellation for small a
+        double excess = a < 1e-3 ? a * a / 2 * (1 + a / 3) : Math.Exp(a) - 1 - a;
+        return excess / (kappa * kappa * temperature);
     }
 
     /// <summary>Curvature + lambda^2.</summary>
@@ -161,6 +213,7 @@ public static class StepPolicy
         if (!chosen && bias > BiasTolerance)
             warning = $"dt = {F(dtValue)} (eps = {F(eps)}) is expected to bias P(s != 0) and E[s] by about {F(bias)} (above {F(BiasTolerance)}) at {at}; " +
                       $"the default step for this model is dt = {F(DefaultEps(stiffness, model.Sigma, settings.Order, mu) * settings.TauU)}";
+        double escapeTauU = sampler ? ZeroRegionEscapeTauU(model, settings.Temperature) : 0;
         var resolved = settings with
         {
             Dt = dtValue,
@@ -173,7 +226,15 @@ public static class StepPolicy
                 $"the default step for this model, eps = {F(eps)} (dt = {F(dtValue)}), needs {F(lengthsChosen)} steps per chain for the default " +
                 $"{F(BurnInTauU)} tau_u of burn-in and {F(SampleTauU)} tau_u of samples (more than {F(MaxDefaultStepsPerChain)}): the model is too stiff to sample at default settings " +
                 $"(stiffness lambda_max(A^T A) / sigma^2 + lambda^2 = {F(stiffness)} at {at}, lambda = {F(model.Lambda)}); check sigma and lambda, or set samples and burn_in (and dt) explicitly");
-        return new StepChoice(resolved, curvature, stiffness, limit, bias, chosen, warning);
+        bool adaptive = sampler && settings.Samples is null;
+        long maxSamples = adaptive
+            ? Math.Max(resolved.ResolvedSamples, Math.Min(Steps(MaxSampleTauU, eps), MaxDefaultStepsPerChain - resolved.ResolvedBurnIn))
+            : resolved.ResolvedSamples;
+        return new StepChoice(resolved, curvature, stiffness, limit, bias, chosen, warning)
+        {
+            AdaptiveSamples = adaptive, MaxSamples = maxSamples, EscapeSteps = escapeTauU / eps,
+            AdaptiveBurnIn = sampler && settings.BurnIn is null,
+        };
     }
 
     /// <summary>

@@ -58,7 +58,7 @@ public sealed record InferenceSettings
     /// <summary>Independent chains per input (their samples are pooled). Many chains beat long chains on 2 cores only when they are independent; this is what makes the Monte Carlo error honest.</summary>
     public int Chains { get; init; } = 4;
 
-    /// <summary>Steps recorded per chain after burn-in (every step is a sample); null: <see cref="EdgeLangevin.Reference.Inference.StepPolicy.SampleTauU"/> tau_u worth of steps (2000 at the paper's eps = 0.05).</summary>
+    /// <summary>Steps recorded per chain after burn-in (every step is a sample); null: <see cref="EdgeLangevin.Reference.Inference.StepPolicy.SampleTauU"/> tau_u worth of steps (2000 at the paper's eps = 0.05), which the inference engines extend until the standard errors reach <see cref="EdgeLangevin.Reference.Inference.RunLengthPolicy"/>'s targets.</summary>
     public int? Samples { get; init; }
 
     /// <summary>Steps discarded per chain before recording; null: <see cref="EdgeLangevin.Reference.Inference.StepPolicy.BurnInTauU"/> tau_u worth of steps. Chains start at u = 0, inside the zero region; leaving it takes several tau_u, and 200 steps (10 tau_u) still biased P(s = 0) upward by about 0.01 on the MODEL.md worked case, 1000 (50 tau_u) did not.</summary>

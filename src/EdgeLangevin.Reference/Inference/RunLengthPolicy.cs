@@ -1,0 +1,112 @@
+using System.Globalization;
+using EdgeLangevin.Reference.Settings;
+
+namespace EdgeLangevin.Reference.Inference;
+
+/// <summary>Why an inference run stopped where it did.</summary>
+public enum RunStop
+{
+    /// <summary>samples was set (or the chains do not sample): the run took exactly that many.</summary>
+    AsGiven,
+    /// <summary>samples was left unset and every standard error reached <see cref="RunLengthPolicy"/>'s targets.</summary>
+    TargetReached,
+    /// <summary>samples was left unset and the run reached <see cref="StepPolicy.MaxSampleTauU"/> first: a warning says so.</summary>
+    Budget,
+}
+
+/// <summary>How long an inference run was and why it stopped, with the standard errors it achieved (worst over inputs and units).</summary>
+/// <param name="MaxMeanStdErrorRelative">The worst SE(E[s]) / max(std(s), 1 / lambda) (<see cref="RunLengthPolicy.MeanScale"/>).</param>
+public sealed record RunLength(long BurnIn, long Samples, double Eps, RunStop Stop, double MaxPActiveStdError, double MaxMeanStdErrorRelative)
+{
+    public double SamplesTauU => Samples * Eps;
+    public double BurnInTauU => BurnIn * Eps;
+
+    public string StopName => Stop switch { RunStop.TargetReached => "target_reached", RunStop.Budget => "budget", _ => "as_given" };
+}
+
+/// <summary>
+/// The run-length policy for samples left unset (README "infer"): after the step policy's first 100 tau_u the engines
+/// summarise the run at checkpoints (<see cref="PosteriorAccumulator.AtCheckpoint"/>: every 25 % of growth) and stop at
+/// the first where, for every input and unit, SE(P(s != 0)) &lt;= <see cref="TargetPActiveStdError"/> and
+/// SE(E[s]) &lt;= <see cref="TargetMeanStdErrorRelative"/> max(std(s), 1 / lambda); else at
+/// <see cref="StepPolicy.MaxSampleTauU"/> with a warning naming what was achieved.
+/// <para>
+/// The targets: 0.01 on a probability is what the step policy allows its bias (<see cref="StepPolicy.BiasTolerance"/>),
+/// so neither error dominates; at p = 0.5 it takes an effective sample size of 2500. E[s] has no absolute scale (atoms
+/// of norm 0.01 give |s| ~ 100), so its target is relative to the posterior's own spread: 0.02 std(s), the same
+/// effective sample size 2500, so that the Monte Carlo error is 2 % of the uncertainty the posterior reports. A unit
+/// that is nearly determined (std(s) far below the prior's scale 1 / lambda) is held to 0.02 / lambda instead, a
+/// fiftieth of the prior's typical |s|, rather than to a precision nobody asked for.
+/// </para>
+/// <para>
+/// The standard errors are the accumulator's (block means over all chains, so chains that disagree count), with its
+/// rare-switch floor, which is never below the weight of one unseen stay in the zero region
+/// (<see cref="StepPolicy.ZeroRegionEscapeTauU"/>) in the pooled run: a state never entered does not look converged
+/// until the chains have run long enough that missing it means little. The floor counts the blocks that touched the
+/// minority state, and short recrossings of the threshold touch many blocks without carrying the mass of the rare long
+/// stays deep in the zero region (the sweep's k1-a3 pi = 0.05: P(s != 0) off by 0.07 with every block's floor
+/// satisfied at 100 tau_u, the deep stays never seen). So the policy also runs until the pooled run is 100 escape
+/// times long (escape / (chains x samples) &lt;= 0.01): a deep stay never seen then weighs at most the P target.
+/// At lambda = 1, pi = 0.3 that is 28 tau_u per chain (no constraint); at pi = 0.05, 400; at lambda = 0.3, 315.
+/// The decision reads only accumulated sums, which are the same bits for any thread count, so the run length is too.
+/// </para>
+/// </summary>
+public static class RunLengthPolicy
+{
+    /// <summary>Target standard error of P(s != 0).</summary>
+    public const double TargetPActiveStdError = 0.01;
+    /// <summary>Target standard error of E[s], relative to <see cref="MeanScale"/>.</summary>
+    public const double TargetMeanStdErrorRelative = 0.02;
+
+    /// <summary>The scale E[s]'s standard error is measured in: max(std(s), 1 / lambda).</summary>
+    public static double MeanScale(double std, double lambda) => Math.Max(std, 1 / lambda);
+
+    /// <summary>The worst SE(P(s != 0)) and SE(E[s]) / scale over inputs and units; infinite if any is not a number.</summary>
+    public static (double PActive, double MeanRelative) Worst(PosteriorSummary[] summaries, double lambda)
+    {
+        ArgumentNullException.ThrowIfNull(summaries);
+        double p = 0, m = 0;
+        foreach (PosteriorSummary r in summaries)
+            for (int k = 0; k < r.K; k++)
+            {
+                double rel = r.MeanStdError[k] / MeanScale(r.Std[k], lambda);
+                p = r.PActiveStdError[k] <= p ? p : double.IsNaN(r.PActiveStdError[k]) ? double.PositiveInfinity : r.PActiveStdError[k];
+                m = rel <= m ? m : double.IsNaN(rel) ? double.PositiveInfinity : rel;
+            }
+        return (p, m);
+    }
+
+    /// <summary>
+    /// Whether every standard error is at or below its target and the pooled run is long enough that one stay in the zero
+    /// region never seen would weigh no more than the P target: <paramref name="escapeShare"/> = the zero region's escape
+    /// time / (chains x samples per chain) &lt;= <see cref="TargetPActiveStdError"/> (the type's remarks).
+    /// </summary>
+    public static bool Reached(PosteriorSummary[] summaries, double lambda, double escapeShare)
+    {
+        (double p, double m) = Worst(summaries, lambda);
+        return p <= TargetPActiveStdError && m <= TargetMeanStdErrorRelative && escapeShare <= TargetPActiveStdError;
+    }
+
+    public static RunLength Report(PosteriorSummary[] summaries, double lambda, long burnIn, long samples, double eps, RunStop stop)
+    {
+        (double p, double m) = Worst(summaries, lambda);
+        return new RunLength(burnIn, samples, eps, stop, p, m);
+    }
+
+    /// <summary>One line for people: the length, why it stopped, the standard errors achieved.</summary>
+    public static string Describe(RunLength r) =>
+        F($"{r.Samples} samples per chain ({r.SamplesTauU:G4} tau_u) after {r.BurnIn} of burn-in ({r.BurnInTauU:G4} tau_u); ") + r.Stop switch
+        {
+            RunStop.TargetReached => F($"stopped when the standard errors reached the targets (P(s != 0) {r.MaxPActiveStdError:G2} <= {TargetPActiveStdError}, E[s] {r.MaxMeanStdErrorRelative:G2} <= {TargetMeanStdErrorRelative} of max(std, 1 / lambda))"),
+            RunStop.Budget => F($"stopped at the budget of {StepPolicy.MaxSampleTauU} tau_u before the targets (P(s != 0) {r.MaxPActiveStdError:G2}, target {TargetPActiveStdError}; E[s] {r.MaxMeanStdErrorRelative:G2} of max(std, 1 / lambda), target {TargetMeanStdErrorRelative})"),
+            _ => F($"samples as given (standard errors up to {r.MaxPActiveStdError:G2} for P(s != 0), {r.MaxMeanStdErrorRelative:G2} of max(std, 1 / lambda) for E[s])"),
+        };
+
+    /// <summary>The warning for a run that stopped at the budget (null otherwise): what it achieved and how to run longer.</summary>
+    public static string? Warning(RunLength r) => r.Stop != RunStop.Budget ? null :
+        F($"the run stopped at its budget of {r.Samples} samples per chain ({r.SamplesTauU:G4} tau_u) with standard errors up to {r.MaxPActiveStdError:G2} on P(s != 0) ") +
+        F($"(target {TargetPActiveStdError}) and {r.MaxMeanStdErrorRelative:G2} of max(std, 1 / lambda) on E[s] (target {TargetMeanStdErrorRelative}); the chains mix slowly on this posterior. ") +
+        F($"To run longer give --samples (inference.samples), e.g. --samples {Math.Min(int.MaxValue, 4 * r.Samples)}, or more --chains; the standard errors shrink about as 1 / sqrt(samples x chains)");
+
+    private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
