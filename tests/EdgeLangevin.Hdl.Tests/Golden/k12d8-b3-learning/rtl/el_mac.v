@@ -897,8 +897,11 @@ module el_mac #(
     localparam signed [WA-1:0] A_MIN = {1'b1, {(WA-1){1'b0}}};
     wire signed [WA+2:0] s3_a_x = {{3{s3_a[WA-1]}}, s3_a};
     wire signed [WA+2:0] s3_ph_x = {s3_ph[WA+1], s3_ph};
-    wire signed [WA+2:0] s3_c_x = {{(WA+2){1'b0}}, s3_c};
-    wire signed [WA+2:0] s3_sum = s3_a_x + s3_ph_x + s3_c_x;
+    // c enters as the carry into the sum's bit 1 ({a, 1} + {ph, c}: the low bit's carry is c), so
+    // the sum is one carry chain: as a + ph + c yosys chained two adders, and s3_c -> s4_a through
+    // both was on the 1-lane learning chip's UP5K critical paths (21.8 ns, 42 pins)
+    wire [WA+3:0] s3_sum_c = {s3_a_x, 1'b1} + {s3_ph_x, s3_c};
+    wire signed [WA+2:0] s3_sum = s3_sum_c[WA+3:1];
     wire signed [WA-1:0] s3_sat;
     el_sat #(.IW(WA + 3), .OW(WA)) u_sat_a (.i_v(s3_sum), .o_v(s3_sat));
     wire s3_delta_zero = (s3_ph_zero & ~s3_c) | (s3_ph_m1 & s3_c);
