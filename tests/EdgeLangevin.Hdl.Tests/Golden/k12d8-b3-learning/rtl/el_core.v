@@ -471,13 +471,13 @@ module el_core #(
 
     // ------------------------------------------------------------------ noise
     // One generator for all chains: each chain's generator state is kept here and loaded
-    // into el_noise before the chain's step (el_noise then primes its pipeline again, 6
+    // into el_noise before the chain's step (el_noise then primes its pipeline again, 7
     // cycles: hidden behind the previous chain's tail with NZ_EARLY). A generator per chain cost about 600 logic cells each on the UP5K
     // (the flattened XOR network and adder tree).
     // A step draws exactly K words, so what the chain's next step needs is the state after
     // K words. el_noise's state (o_state) runs NZ_AHEAD words ahead of the word it shows, so
-    // it holds that state at walk position K - NZ_AHEAD, or (K < NZ_AHEAD) on the K-th cycle
-    // of its priming; it is copied from there. (A shadow generator following the walk, one
+    // it holds that state at walk position K - NZ_AHEAD, or (K < NZ_AHEAD) on cycle K + 1
+    // of ST_NWAIT (the seed loads a clock late); it is copied from there. (A shadow generator following the walk, one
     // 4-round xorshift per cycle, was the UP5K critical path: 27.9 ns on seed 1.)
     // The states wait in a ring in chain order: the head (nz_ring_r[0]) is the state of the
     // chain whose step comes next, and each chain's new state enters at the tail as the ring
@@ -486,7 +486,7 @@ module el_core #(
     // Seeding (FIXED_POINT.md): chain b starts at seed ^ b * 0x9E3779B9, 0 replaced by 1.
     localparam integer NZ_CAP_I = (K >= NZ_AHEAD) ? K - NZ_AHEAD : K;
     localparam [KBITS:0] NZ_CAP = NZ_CAP_I[KBITS:0];
-    localparam [2:0] NZ_CAP_PRIME = NZ_CAP_I[2:0];
+    localparam [2:0] NZ_CAP_PRIME = NZ_CAP_I[2:0] + 3'd1;   // K < NZ_AHEAD: the ST_NWAIT cycle whose o_state is K words on
     wire [31:0] nz_state;                   // el_noise's o_state
     reg   [2:0] nz_prime_r;                 // cycles of ST_NWAIT so far (K < NZ_AHEAD)
     always @(posedge i_clk) nz_prime_r <= s_nwait_r ? nz_prime_r + 3'd1 : 3'd0;
