@@ -436,7 +436,7 @@ public sealed class TemplateValues
         Baud = m.Settings.Baud;
         ClksPerBit = (int)Math.Round(pll.OutputMhz * 1e6 / m.Settings.Baud);
         DictionaryWords = (long)m.D * m.K;
-        NoiseXorLines = NoiseXor.Lines();
+        NoiseXorLines = NoiseXor.Lines(m.Learning is null ? "x_r" : "x_copy_r");
         Entropy = new EntropyTemplateValues(m.Settings.Entropy.Health, 0, m.Settings.Entropy);
         // dictionary (2 bytes a word), x, u (4 bytes), seed, run: every byte a load can send;
         // with learning also the data memory ('D') and every chain's u
@@ -547,13 +547,17 @@ public static class NoiseXor
     /// <summary>Bits of w0..w3 the word uses: fields at 0, 9, 18 (27 bits), w0's sign bit 27, all of w3 (the next state).</summary>
     public static readonly int[] UsedBits = [28, 27, 27, 32];
 
-    public static IReadOnlyList<string> Lines()
+    /// <summary>
+    /// The XOR lines; w3 (the next state) from x_r, w0..w2 from <paramref name="fieldState"/> (el_noise's
+    /// learning build keeps a copy of the state for them, so that x_r feeds only its own recurrence).
+    /// </summary>
+    public static IReadOnlyList<string> Lines(string fieldState = "x_r")
     {
         long[,] m = Masks();
         var lines = new List<string>();
         for (int step = 0; step < 4; step++)
             for (int j = 0; j < UsedBits[step]; j++)
-                lines.Add(string.Create(CultureInfo.InvariantCulture, $"assign w{step}[{j}] = ^(x_r & 32'h{m[step, j]:x8});"));
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"assign w{step}[{j}] = ^({(step == 3 ? "x_r" : fieldState)} & 32'h{m[step, j]:x8});"));
         return lines;
     }
 }

@@ -215,6 +215,12 @@ module el_top_icebreaker #(
         rd_k_last_r <= (rd_k_r == LAST_K);
     end
 
+    // the core's o_done once more registered here: from the core (placed far away) through the
+    // run state's decode into the reply's enables (send_wait_r, rd_k_r, ...) it was on the 1-lane
+    // learning chip's UP5K critical paths; the reply starts a clock later
+    reg done_q = 1'b0;
+    always @(posedge clk) done_q <= done & ~rst;
+
     always @(posedge clk) begin
         load_we_r <= 1'b0;
         start_r <= 1'b0;
@@ -345,12 +351,12 @@ module el_top_icebreaker #(
                 end
                 C_RUN: begin
                     if (start_r) seed_pending_r <= 1'b0;
-                    if (done && is_learn_r) begin
+                    if (done_q && is_learn_r) begin
                         led_done_r <= 1'b1;
                         ack_r <= 8'h6c;       // 'l'
                         ack_pending_r <= 1'b1;
                         st_r <= C_CMD;
-                    end else if (done) begin
+                    end else if (done_q) begin
                         led_done_r <= 1'b1;
                         rd_k_r <= 0;
                         send_half_r <= 2'd0;

@@ -303,12 +303,14 @@ module el_core #(
     // start_q is a start while idle (and not on the clock a run starts): with it a run starts
     // (run_go) without the FSM's state decode, which fed the run's first enables (the prep
     // engine's, the generator load's) on the 1-lane UP5K critical path.
-    reg start_q, steps_nz_q, seed_load_q;
+    // Learning: the "steps != 0" test goes into run_q itself, so a run starts from one flop: start_q's
+    // AND with steps_nz_q sat in front of the passes' start (prep_go) and pk_r's enable, the 1-lane
+    // UP5K critical path on some placements (21.8 ns); the test is only in front of this one flop now.
+    reg run_q, seed_load_q;
     reg [15:0] steps_q;
-    wire run_go = start_q & steps_nz_q;
+    wire run_go = run_q;
     always @(posedge i_clk) begin
-        start_q <= i_start & ~i_rst & idle & ~run_go;
-        steps_nz_q <= (i_steps != 16'd0);
+        run_q <= i_start & ~i_rst & idle & ~run_q & (i_steps != 16'd0);
         steps_q <= i_steps;
         seed_load_q <= i_seed_load;
     end
@@ -469,13 +471,13 @@ module el_core #(
 
     // ------------------------------------------------------------------ noise
     // One generator for all chains: each chain's generator state is kept here and loaded
-    // into el_noise before the chain's step (el_noise then primes its pipeline again, 6
+    // into el_noise before the chain's step (el_noise then primes its pipeline again, 7
     // cycles: hidden behind the previous chain's tail with NZ_EARLY). A generator per chain cost about 600 logic cells each on the UP5K
     // (the flattened XOR network and adder tree).
     // A step draws exactly K words, so what the chain's next step needs is the state after
     // K words. el_noise's state (o_state) runs NZ_AHEAD words ahead of the word it shows, so
-    // it holds that state at walk position K - NZ_AHEAD, or (K < NZ_AHEAD) on the K-th cycle
-    // of its priming; it is copied from there. (A shadow generator following the walk, one
+    // it holds that state at walk position K - NZ_AHEAD, or (K < NZ_AHEAD) on cycle K + 1
+    // of ST_NWAIT (the seed loads a clock late); it is copied from there. (A shadow generator following the walk, one
     // 4-round xorshift per cycle, was the UP5K critical path: 27.9 ns on seed 1.)
     // The states wait in a ring in chain order: the head (nz_ring_r[0]) is the state of the
     // chain whose step comes next, and each chain's new state enters at the tail as the ring
@@ -484,7 +486,7 @@ module el_core #(
     // Seeding (FIXED_POINT.md): chain b starts at seed ^ b * 0x9E3779B9, 0 replaced by 1.
     localparam integer NZ_CAP_I = (K >= NZ_AHEAD) ? K - NZ_AHEAD : K;
     localparam [KBITS:0] NZ_CAP = NZ_CAP_I[KBITS:0];
-    localparam [2:0] NZ_CAP_PRIME = NZ_CAP_I[2:0];
+    localparam [2:0] NZ_CAP_PRIME = NZ_CAP_I[2:0] + 3'd1;   // K < NZ_AHEAD: the ST_NWAIT cycle whose o_state is K words on
     wire [31:0] nz_state;                   // el_noise's o_state
     reg   [2:0] nz_prime_r;                 // cycles of ST_NWAIT so far (K < NZ_AHEAD)
     always @(posedge i_clk) nz_prime_r <= s_nwait_r ? nz_prime_r + 3'd1 : 3'd0;

@@ -194,9 +194,8 @@ module el_mac #(
     wire m0_phc   = (ph_r == PH_C);
     wire m0_learn = (ph_r == PH_L);
 
-    // The lowest unit left in lrem_r by arithmetic, not by a priority chain: with
-    // dec = lrem_r - 1, lrem_r & ~dec is its lowest set bit (one-hot) and lrem_r & dec is
-    // lrem_r without it; the index is an OR tree over the one-hot bits. (The K-deep priority
+    // The lowest unit left in lrem_r by OR trees, not by a priority chain: its lowest set bit
+    // (one-hot), lrem_r without it, and the index as an OR tree over the one-hot bits. (The K-deep priority
     // chain feeding lrem_r's own update was the 1-lane UP5K critical path once the switching
     // draw was registered: 33.5 ns, 28.9 MHz, seed 1.)
     function [KBITS-1:0] onehot_index;
@@ -210,9 +209,20 @@ module el_mac #(
             end
         end
     endfunction
-    wire [K-1:0] lrem_dec = lrem_r - {{(K-1){1'b0}}, 1'b1};
-    wire [K-1:0] lrem_rest = lrem_r & lrem_dec;
-    wire [KBITS-1:0] lrem_first = onehot_index(lrem_r & ~lrem_dec);
+    // lowest set bit: v[q] and none below (an OR tree over v's bits under q, no carry chain: the
+    // K-bit decrement's carry chain, lrem_r -> lrem_first, was the 1-lane UP5K critical path on
+    // every seed once the generator's paths were cut, 21.9 to 22.5 ns)
+    function [K-1:0] lowest_onehot;
+        input [K-1:0] v;
+        integer q;
+        begin
+            for (q = 0; q < K; q = q + 1)
+                lowest_onehot[q] = v[q] & ~(|(v & ~({K{1'b1}} << q)));
+        end
+    endfunction
+    wire [K-1:0] lrem_low = lowest_onehot(lrem_r);
+    wire [K-1:0] lrem_rest = lrem_r & ~lrem_low;
+    wire [KBITS-1:0] lrem_first = onehot_index(lrem_low);
     // the learner's xorshift32 stream (FIXED_POINT.md: shifts 13, 17 logical, 5)
     function [31:0] xorshift;
         input [31:0] x;
@@ -897,8 +907,11 @@ module el_mac #(
     localparam signed [WA-1:0] A_MIN = {1'b1, {(WA-1){1'b0}}};
     wire signed [WA+2:0] s3_a_x = {{3{s3_a[WA-1]}}, s3_a};
     wire signed [WA+2:0] s3_ph_x = {s3_ph[WA+1], s3_ph};
-    wire signed [WA+2:0] s3_c_x = {{(WA+2){1'b0}}, s3_c};
-    wire signed [WA+2:0] s3_sum = s3_a_x + s3_ph_x + s3_c_x;
+    // c enters as the carry into the sum's bit 1 ({a, 1} + {ph, c}: the low bit's carry is c), so
+    // the sum is one carry chain: as a + ph + c yosys chained two adders, and s3_c -> s4_a through
+    // both was on the 1-lane learning chip's UP5K critical paths (21.8 ns, 42 pins)
+    wire [WA+3:0] s3_sum_c = {s3_a_x, 1'b1} + {s3_ph_x, s3_c};
+    wire signed [WA+2:0] s3_sum = s3_sum_c[WA+3:1];
     wire signed [WA-1:0] s3_sat;
     el_sat #(.IW(WA + 3), .OW(WA)) u_sat_a (.i_v(s3_sum), .o_v(s3_sat));
     wire s3_delta_zero = (s3_ph_zero & ~s3_c) | (s3_ph_m1 & s3_c);

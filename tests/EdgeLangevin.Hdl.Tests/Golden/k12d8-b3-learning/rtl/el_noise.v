@@ -37,89 +37,96 @@ module el_noise (
     wire [27:0] w0;
     wire [26:0] w1, w2;
     wire [31:0] w3;
-
-    assign w0[0] = ^(x_r & 32'h00020011);
-    assign w0[1] = ^(x_r & 32'h00040022);
-    assign w0[2] = ^(x_r & 32'h00080044);
-    assign w0[3] = ^(x_r & 32'h00100088);
-    assign w0[4] = ^(x_r & 32'h00200110);
-    assign w0[5] = ^(x_r & 32'h00420231);
-    assign w0[6] = ^(x_r & 32'h00840462);
-    assign w0[7] = ^(x_r & 32'h010808c4);
-    assign w0[8] = ^(x_r & 32'h02101188);
-    assign w0[9] = ^(x_r & 32'h04202310);
-    assign w0[10] = ^(x_r & 32'h08404620);
-    assign w0[11] = ^(x_r & 32'h10808c40);
-    assign w0[12] = ^(x_r & 32'h21011880);
-    assign w0[13] = ^(x_r & 32'h42023101);
-    assign w0[14] = ^(x_r & 32'h84046202);
-    assign w0[15] = ^(x_r & 32'h0800c404);
-    assign w0[16] = ^(x_r & 32'h10018808);
-    assign w0[17] = ^(x_r & 32'h20031010);
-    assign w0[18] = ^(x_r & 32'h40062021);
-    assign w0[19] = ^(x_r & 32'h800c4042);
-    assign w0[20] = ^(x_r & 32'h00108084);
-    assign w0[21] = ^(x_r & 32'h00210108);
-    assign w0[22] = ^(x_r & 32'h00420210);
-    assign w0[23] = ^(x_r & 32'h00840420);
-    assign w0[24] = ^(x_r & 32'h01080840);
-    assign w0[25] = ^(x_r & 32'h02101080);
-    assign w0[26] = ^(x_r & 32'h04202100);
-    assign w0[27] = ^(x_r & 32'h08404200);
-    assign w1[0] = ^(x_r & 32'h20211111);
-    assign w1[1] = ^(x_r & 32'h40402232);
-    assign w1[2] = ^(x_r & 32'h80804464);
-    assign w1[3] = ^(x_r & 32'h010888c8);
-    assign w1[4] = ^(x_r & 32'h02111190);
-    assign w1[5] = ^(x_r & 32'h24013220);
-    assign w1[6] = ^(x_r & 32'h48006450);
-    assign w1[7] = ^(x_r & 32'h9000c8a0);
-    assign w1[8] = ^(x_r & 32'h20099140);
-    assign w1[9] = ^(x_r & 32'h40132281);
-    assign w1[10] = ^(x_r & 32'h80244513);
-    assign w1[11] = ^(x_r & 32'h00408a26);
-    assign w1[12] = ^(x_r & 32'h0081144c);
-    assign w1[13] = ^(x_r & 32'h01002888);
-    assign w1[14] = ^(x_r & 32'h02005110);
-    assign w1[15] = ^(x_r & 32'h8c0ca262);
-    assign w1[16] = ^(x_r & 32'h181144c4);
-    assign w1[17] = ^(x_r & 32'h30228988);
-    assign w1[18] = ^(x_r & 32'h60451310);
-    assign w1[19] = ^(x_r & 32'hc08a2621);
-    assign w1[20] = ^(x_r & 32'h09104c00);
-    assign w1[21] = ^(x_r & 32'h12209800);
-    assign w1[22] = ^(x_r & 32'h24413000);
-    assign w1[23] = ^(x_r & 32'h48806010);
-    assign w1[24] = ^(x_r & 32'h9100c020);
-    assign w1[25] = ^(x_r & 32'h22098040);
-    assign w1[26] = ^(x_r & 32'h44130081);
-    assign w2[0] = ^(x_r & 32'h12128909);
-    assign w2[1] = ^(x_r & 32'h04040302);
-    assign w2[2] = ^(x_r & 32'h080a0615);
-    assign w2[3] = ^(x_r & 32'h98180c68);
-    assign w2[4] = ^(x_r & 32'h303818d0);
-    assign w2[5] = ^(x_r & 32'h5241a9a8);
-    assign w2[6] = ^(x_r & 32'h84a04251);
-    assign w2[7] = ^(x_r & 32'h094a84b3);
-    assign w2[8] = ^(x_r & 32'h9a990924);
-    assign w2[9] = ^(x_r & 32'h35381258);
-    assign w2[10] = ^(x_r & 32'h4a5135a0);
-    assign w2[11] = ^(x_r & 32'h1cac6b13);
-    assign w2[12] = ^(x_r & 32'h3958d626);
-    assign w2[13] = ^(x_r & 32'h5292bd4d);
-    assign w2[14] = ^(x_r & 32'ha5257a9a);
-    assign w2[15] = ^(x_r & 32'h068ef307);
-    assign w2[16] = ^(x_r & 32'h8511e64c);
-    assign w2[17] = ^(x_r & 32'h0a2bcc98);
-    assign w2[18] = ^(x_r & 32'h14579931);
-    assign w2[19] = ^(x_r & 32'h28af3263);
-    assign w2[20] = ^(x_r & 32'h959c62a6);
-    assign w2[21] = ^(x_r & 32'h2b30c54c);
-    assign w2[22] = ^(x_r & 32'h56618a99);
-    assign w2[23] = ^(x_r & 32'h8ce00433);
-    assign w2[24] = ^(x_r & 32'h19ca0877);
-    assign w2[25] = ^(x_r & 32'hbb9810ac);
-    assign w2[26] = ^(x_r & 32'h773a2149);
+    // Two copies of the state, equal from power-up on: x_r feeds only w3, the next state, so the
+    // recurrence x_r -> w3 -> x_r is a compact loop of 32 XOR trees; x_copy_r feeds the fields' trees
+    // (w0..w2) and o_state (el_core's chain-state ring). With all four trees on x_r, each of its bits
+    // fanned out to about 40 LUT inputs spread over the die, and that loop was the 1-lane UP5K
+    // critical path on some placements (21.8 to 22.1 ns). The copy's power-up value only keeps yosys
+    // from merging it back into x_r (opt_merge keeps flops of unlike init apart); the UP5K's flops
+    // all power up 0, so on the chip the copy equals x_r from power-up on.
+    reg [31:0] x_copy_r = 32'd0;
+    assign w0[0] = ^(x_copy_r & 32'h00020011);
+    assign w0[1] = ^(x_copy_r & 32'h00040022);
+    assign w0[2] = ^(x_copy_r & 32'h00080044);
+    assign w0[3] = ^(x_copy_r & 32'h00100088);
+    assign w0[4] = ^(x_copy_r & 32'h00200110);
+    assign w0[5] = ^(x_copy_r & 32'h00420231);
+    assign w0[6] = ^(x_copy_r & 32'h00840462);
+    assign w0[7] = ^(x_copy_r & 32'h010808c4);
+    assign w0[8] = ^(x_copy_r & 32'h02101188);
+    assign w0[9] = ^(x_copy_r & 32'h04202310);
+    assign w0[10] = ^(x_copy_r & 32'h08404620);
+    assign w0[11] = ^(x_copy_r & 32'h10808c40);
+    assign w0[12] = ^(x_copy_r & 32'h21011880);
+    assign w0[13] = ^(x_copy_r & 32'h42023101);
+    assign w0[14] = ^(x_copy_r & 32'h84046202);
+    assign w0[15] = ^(x_copy_r & 32'h0800c404);
+    assign w0[16] = ^(x_copy_r & 32'h10018808);
+    assign w0[17] = ^(x_copy_r & 32'h20031010);
+    assign w0[18] = ^(x_copy_r & 32'h40062021);
+    assign w0[19] = ^(x_copy_r & 32'h800c4042);
+    assign w0[20] = ^(x_copy_r & 32'h00108084);
+    assign w0[21] = ^(x_copy_r & 32'h00210108);
+    assign w0[22] = ^(x_copy_r & 32'h00420210);
+    assign w0[23] = ^(x_copy_r & 32'h00840420);
+    assign w0[24] = ^(x_copy_r & 32'h01080840);
+    assign w0[25] = ^(x_copy_r & 32'h02101080);
+    assign w0[26] = ^(x_copy_r & 32'h04202100);
+    assign w0[27] = ^(x_copy_r & 32'h08404200);
+    assign w1[0] = ^(x_copy_r & 32'h20211111);
+    assign w1[1] = ^(x_copy_r & 32'h40402232);
+    assign w1[2] = ^(x_copy_r & 32'h80804464);
+    assign w1[3] = ^(x_copy_r & 32'h010888c8);
+    assign w1[4] = ^(x_copy_r & 32'h02111190);
+    assign w1[5] = ^(x_copy_r & 32'h24013220);
+    assign w1[6] = ^(x_copy_r & 32'h48006450);
+    assign w1[7] = ^(x_copy_r & 32'h9000c8a0);
+    assign w1[8] = ^(x_copy_r & 32'h20099140);
+    assign w1[9] = ^(x_copy_r & 32'h40132281);
+    assign w1[10] = ^(x_copy_r & 32'h80244513);
+    assign w1[11] = ^(x_copy_r & 32'h00408a26);
+    assign w1[12] = ^(x_copy_r & 32'h0081144c);
+    assign w1[13] = ^(x_copy_r & 32'h01002888);
+    assign w1[14] = ^(x_copy_r & 32'h02005110);
+    assign w1[15] = ^(x_copy_r & 32'h8c0ca262);
+    assign w1[16] = ^(x_copy_r & 32'h181144c4);
+    assign w1[17] = ^(x_copy_r & 32'h30228988);
+    assign w1[18] = ^(x_copy_r & 32'h60451310);
+    assign w1[19] = ^(x_copy_r & 32'hc08a2621);
+    assign w1[20] = ^(x_copy_r & 32'h09104c00);
+    assign w1[21] = ^(x_copy_r & 32'h12209800);
+    assign w1[22] = ^(x_copy_r & 32'h24413000);
+    assign w1[23] = ^(x_copy_r & 32'h48806010);
+    assign w1[24] = ^(x_copy_r & 32'h9100c020);
+    assign w1[25] = ^(x_copy_r & 32'h22098040);
+    assign w1[26] = ^(x_copy_r & 32'h44130081);
+    assign w2[0] = ^(x_copy_r & 32'h12128909);
+    assign w2[1] = ^(x_copy_r & 32'h04040302);
+    assign w2[2] = ^(x_copy_r & 32'h080a0615);
+    assign w2[3] = ^(x_copy_r & 32'h98180c68);
+    assign w2[4] = ^(x_copy_r & 32'h303818d0);
+    assign w2[5] = ^(x_copy_r & 32'h5241a9a8);
+    assign w2[6] = ^(x_copy_r & 32'h84a04251);
+    assign w2[7] = ^(x_copy_r & 32'h094a84b3);
+    assign w2[8] = ^(x_copy_r & 32'h9a990924);
+    assign w2[9] = ^(x_copy_r & 32'h35381258);
+    assign w2[10] = ^(x_copy_r & 32'h4a5135a0);
+    assign w2[11] = ^(x_copy_r & 32'h1cac6b13);
+    assign w2[12] = ^(x_copy_r & 32'h3958d626);
+    assign w2[13] = ^(x_copy_r & 32'h5292bd4d);
+    assign w2[14] = ^(x_copy_r & 32'ha5257a9a);
+    assign w2[15] = ^(x_copy_r & 32'h068ef307);
+    assign w2[16] = ^(x_copy_r & 32'h8511e64c);
+    assign w2[17] = ^(x_copy_r & 32'h0a2bcc98);
+    assign w2[18] = ^(x_copy_r & 32'h14579931);
+    assign w2[19] = ^(x_copy_r & 32'h28af3263);
+    assign w2[20] = ^(x_copy_r & 32'h959c62a6);
+    assign w2[21] = ^(x_copy_r & 32'h2b30c54c);
+    assign w2[22] = ^(x_copy_r & 32'h56618a99);
+    assign w2[23] = ^(x_copy_r & 32'h8ce00433);
+    assign w2[24] = ^(x_copy_r & 32'h19ca0877);
+    assign w2[25] = ^(x_copy_r & 32'hbb9810ac);
+    assign w2[26] = ^(x_copy_r & 32'h773a2149);
     assign w3[0] = ^(x_r & 32'h28015d41);
     assign w3[1] = ^(x_r & 32'h4212339b);
     assign w3[2] = ^(x_r & 32'ha4057627);
@@ -173,11 +180,24 @@ module el_noise (
     // test sat in front of every bit of x_r and x_copy_r: the seed ring -> x_r path was the 1-lane
     // UP5K critical path, seed 1, 23.4 ns)
     wire [31:0] seed_x = {i_seed[31:1], i_seed[0] | (i_seed[31:1] == 31'd0)};
+    // The seed is registered here and loaded a clock later (load_q): it comes from el_core's
+    // chain-state ring, placed far away, and the ring -> x_r path (with the zero test on bit 0)
+    // was still the 1-lane UP5K critical path, 22.1 to 23.7 ns. o_ready is low on the clock of
+    // load_q, so it falls on the clock after i_seed_load as before and the priming lasts one
+    // clock longer; the words and o_state are those of the seed at i_seed_load.
+    reg [31:0] seed_q;
+    reg        load_q = 1'b0;
+    always @(posedge i_clk) begin
+        seed_q <= seed_x;
+        load_q <= i_seed_load;
+    end
+    wire        load = load_q;
+    wire [31:0] load_x = seed_q;
 
     integer i;
     always @(posedge i_clk) begin
-        if (i_seed_load) begin
-            x_r <= seed_x;
+        if (load) begin
+            x_r <= load_x;
             prime_r <= DEPTH[2:0];
         end else if (advance) begin
             x_r <= w3;
@@ -201,16 +221,13 @@ module el_noise (
         end
     end
 
-    assign o_ready = (prime_r == 3'd0);
     assign o_eta = eta_r;
-    // o_state from a copy of x_r: the chains' state ring in el_core (read here, and feeding the
-    // seed mux) pulled x_r away from its XOR trees, and the x_r -> w3 -> x_r loop was the
-    // 1-lane UP5K critical path (25.2 ns, 17.7 of it routing). The copy's power-up value only
-    // keeps yosys from merging it back into x_r (opt_merge keeps flops of unlike init apart);
-    // the UP5K's flops all power up 0, so on the chip the copy equals x_r from power-up on.
-    reg [31:0] x_copy_r = 32'd0;
+    assign o_ready = (prime_r == 3'd0) && !load_q;
+    // o_state from the copy: the chains' state ring in el_core (read here, and feeding the seed
+    // register) pulled x_r away from its XOR trees, and the x_r -> w3 -> x_r loop was the
+    // 1-lane UP5K critical path (25.2 ns, 17.7 of it routing)
     always @(posedge i_clk) begin
-        if (i_seed_load) x_copy_r <= seed_x;
+        if (load) x_copy_r <= load_x;
         else if (advance) x_copy_r <= w3;
     end
     assign o_state = x_copy_r;
