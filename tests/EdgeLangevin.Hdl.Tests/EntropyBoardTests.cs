@@ -377,6 +377,32 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The 'E' count n at the edges of its decode (el_entropy_ctl: the two bytes decoded into flags as they arrive,
+    /// the last byte's index set on the capture's first clock): n = 0 reads 1 byte, 1 reads 1, 256 (low byte 0) and
+    /// 257 (high byte's bit 0 with a low byte 1) read n, 0x0300 (over 512) reads 512. The 'H' behind each 'E' is kept
+    /// and answered after the raw bytes, so its 'h' marks where the raw bytes ended.
+    /// </summary>
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(1, 1)]
+    [InlineData(256, 256)]
+    [InlineData(257, 257)]
+    [InlineData(0x0300, 512)]
+    public void A_raw_bit_read_returns_the_bytes_its_count_asks_for(int count, int expectedBytes)
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        HdlProject p = EntropyProject(NoiseMode.Seeded, sampleDiv: 2);
+        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
+        string src = verifier.Sources(p.Datapath);
+        byte[] host = [(byte)'E', (byte)count, (byte)(count >> 8), (byte)'H'];
+        byte[] reply = verifier.SimulateBoard(src, host, 1 + expectedBytes + 17);
+        Assert.Equal((byte)'e', reply[0]);
+        Assert.Equal((byte)'h', reply[1 + expectedBytes]);
+        // the status's raw bit count: the capture took 8 n consecutive raw bits before the 'H' was answered
+        Assert.True(BoardHealth.Parse(reply.AsSpan(2 + expectedBytes, 16)).RawBitsTested >= 8 * expectedBytes);
+    }
+
+    /// <summary>
     /// The acknowledgement mailbox and el_entropy_ctl share the transmitter. An 'H' kept while a run replies,
     /// and an unknown command byte timed (+delay_clks) to reach the top's registered receiver on the very
     /// clock its FSM is back in C_CMD after the run's reply: the top answers '?' (the acknowledgement waits:

@@ -159,6 +159,12 @@ module el_top_icebreaker #(
     reg [1:0] send_half_r;    // 0: code, 1: state
     reg [2:0] send_byte_r;
     reg send_wait_r;
+    // The word's bytes 1..3, taken when its byte 0 goes: the output memory's word does not change
+    // until byte 3 has gone (rd_k_r moves then), so these are the bytes the word gives then. The
+    // 8-way select (half, byte) into tx_byte_r was the UP5K critical path beside the entropy source
+    // (send_half_r -> tx_byte_r, 22.1 ns); now byte 0 is a 2-way select and the others one register.
+    reg [23:0] send_rest_r;
+    reg send_first_r;         // send_byte_r == 0
     reg led_done_r;
     // The transmitter takes a byte now: a register (the UART's busy flag, placed far away, through the
     // reply's conditions into its counters' enables was the UP5K critical path beside the entropy
@@ -361,6 +367,7 @@ module el_top_icebreaker #(
                         rd_k_r <= 0;
                         send_half_r <= 2'd0;
                         send_byte_r <= 3'd0;
+                        send_first_r <= 1'b1;
                         send_wait_r <= 1'b1;
                         st_r <= C_SEND;
                     end
@@ -369,7 +376,9 @@ module el_top_icebreaker #(
                     if (send_wait_r || ack_pending_r) begin
                         send_wait_r <= 1'b0;         // the output memory's read latency (and the 'r' first)
                     end else if (tx_free_r) begin
-                        tx_byte_r <= send_word[8*send_byte_r +: 8];
+                        tx_byte_r <= send_first_r ? send_word[7:0] : send_rest_r[7:0];
+                        send_rest_r <= send_first_r ? send_word[31:8] : {8'd0, send_rest_r[23:8]};
+                        send_first_r <= (send_byte_r == 3'd3);
                         tx_valid_r <= 1'b1;
                         if (send_byte_r == 3'd3) begin
                             send_byte_r <= 3'd0;
