@@ -64,7 +64,7 @@ public static class FloatEngine
     {
         ArgumentNullException.ThrowIfNull(step);
         InferenceSettings s = step.Settings;
-        bool stochastic = PosteriorAccumulator.Samples(s);
+        bool stochastic = StepPolicy.IsSampler(s);
         return step.AdaptiveSamples
             ? PosteriorAccumulator.Growing(inputs, s.Chains, k, s.ResolvedSamples, stochastic, step.EscapeSteps)
             : new PosteriorAccumulator(inputs, s.Chains, k, s.ResolvedSamples, stochastic, step.EscapeSteps);

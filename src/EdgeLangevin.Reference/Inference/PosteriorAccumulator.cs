@@ -178,10 +178,6 @@ public sealed class PosteriorAccumulator
 
     private long FirstSample(int b) => (b * _samplesPerChain + _blocks - 1) / _blocks;
 
-    /// <summary>Whether settings make the chains sample (T &gt; 0 and not LCA), for the constructor's stochastic flag.</summary>
-    public static bool Samples(Settings.InferenceSettings settings) =>
-        settings.Temperature > 0 && settings.Method != Settings.InferenceMethod.Lca;
-
     /// <summary>
     /// The least standard error of P(s != 0) (the type's remarks, "Rare switches"): with p_min the minority state's mass
     /// and m_b of the <paramref name="blocks"/> chain blocks containing it,

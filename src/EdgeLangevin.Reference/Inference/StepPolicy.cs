@@ -145,6 +145,11 @@ public static class StepPolicy
         return excess / (kappa * kappa * temperature);
     }
 
+    /// <summary>Whether the chains sample (Langevin or MALA at T &gt; 0) rather than descend (T = 0, LCA): only samplers get the
+    /// policy's step and run length, and only their Monte Carlo errors have the rare-switch floor.</summary>
+    public static bool IsSampler(InferenceSettings settings) =>
+        settings.Method is InferenceMethod.Langevin or InferenceMethod.Mala && settings.Temperature > 0;
+
     /// <summary>Curvature + lambda^2.</summary>
     public static double Stiffness(SparseCodingModel model) => Curvature(model) + model.Lambda * model.Lambda;
 
@@ -183,7 +188,7 @@ public static class StepPolicy
         settings.Validate(source);
         double curvature = Curvature(model);
         double stiffness = curvature + model.Lambda * model.Lambda;
-        bool sampler = settings.Method is InferenceMethod.Langevin or InferenceMethod.Mala && settings.Temperature > 0;
+        bool sampler = IsSampler(settings);
         bool mala = settings.Method == InferenceMethod.Mala; // exact at any step: no stability error, no bias
         double mu = settings.Order == 2 ? settings.Mu : 1;
         // LCA's step is eps (A^T r - u + s): its curvature is lambda_max(A^T A) + 1, without 1 / sigma^2.
