@@ -1,3 +1,4 @@
+using System.Numerics;
 using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Model;
 using EdgeLangevin.Reference.Settings;
@@ -95,7 +96,7 @@ public static class FloatEngine
         private RunStop _stop;
         private bool _done;
 
-        /// <param name="chainUnits">chains x K: the length of the code arrays passed to <see cref="ObserveBurnIn(long, double[])"/>.</param>
+        /// <param name="chainUnits">chains x K: the length of the code arrays passed to <see cref="ObserveBurnIn{T}(long, T[])"/>.</param>
         public RunLoop(StepChoice step, double lambda, int chainUnits)
         {
             _step = step;
@@ -125,18 +126,11 @@ public static class FloatEngine
         public bool WatchingBurnIn => !_burnInDone;
 
         /// <summary>After burn-in step t: the codes s (chain-major, chains x K), to see which units have left the zero region.</summary>
-        public void ObserveBurnIn(long t, double[] s)
+        /// <typeparam name="T">double (the float engine's codes) or long (the fixed core's state words).</typeparam>
+        public void ObserveBurnIn<T>(long t, T[] s) where T : INumberBase<T>
         {
             for (int i = 0; i < _exited.Length; i++)
-                if (!_exited[i] && s[i] != 0) Exit(i, t);
-            EndBurnInStep(t);
-        }
-
-        /// <inheritdoc cref="ObserveBurnIn(long, double[])"/>
-        public void ObserveBurnIn(long t, long[] sQ)
-        {
-            for (int i = 0; i < _exited.Length; i++)
-                if (!_exited[i] && sQ[i] != 0) Exit(i, t);
+                if (!_exited[i] && !T.IsZero(s[i])) Exit(i, t);
             EndBurnInStep(t);
         }
 
