@@ -63,11 +63,11 @@ public static class FixedEngine
         var stats = new CodeStatistics(k);
         double scale = Math.ScaleB(1.0, -format.StateFracBits);
         long reportEvery = Math.Max(1, run.PlannedSteps / 100);
-        long total = 0;
         long allocated = 0;
         var watch = new Stopwatch();
         Action timedStep = () => { watch.Start(); solver.Step(); watch.Stop(); }; // created once: the loop allocates nothing
-        for (long t = 0; run.Continues(t); t++, total++)
+        long t = 0;
+        for (; run.Continues(t); t++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             allocated += WorkerPool.AllocatedBytesDuring(solver.Parts.Count, timedStep); // on every thread the step uses
@@ -96,6 +96,7 @@ public static class FixedEngine
             if (progress is not null && (t % reportEvery == 0 || !run.Continues(t + 1))) progress.Report(new RunProgress("sampling (fixed point)", t + 1, run.PlannedSteps));
         }
 
+        long total = t; // steps per chain, burn-in included
         PosteriorSummary[] result = FloatEngine.CheckFinite(model, inputs, run.Result(posterior), settings);
         double seconds = watch.Elapsed.TotalSeconds;
         long[] bySite = solver.SaturationsBySite();
