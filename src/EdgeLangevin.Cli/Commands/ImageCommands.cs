@@ -44,7 +44,7 @@ public static class ImageCommands
 
     private static Option<string> DataOption(string defaultValue) => new("--data")
     {
-        Description = $"Folder of .pgm images, or '{ImageFolder.ShippedName}' for the four shipped 256x256 photos",
+        Description = $"Folder of .pgm / .png images (greyscale kept, colour as BT.601 luma), or '{ImageFolder.ShippedName}' for the four shipped 256x256 photos",
         DefaultValueFactory = _ => defaultValue,
     };
 
@@ -397,7 +397,7 @@ public static class ImageCommands
         foreach (Option o in new Option[] { overcomplete, quick, sigma, variant, epsilon, whitening, objective })
             if (!learn.Options.Any(existing => existing.Name == o.Name)) learn.Add(o);
         learn.Description += "\nImages: edgelangevin learn --data images --out image-model.json --quick " +
-            "(a folder of .pgm files, or 'images' for the shipped photos; pi starts at 0.5 unless --pi and is learned; the dictionary is finished by L1 MAP unless --objective sample; the model file carries the preprocessing).";
+            "(a folder of .pgm / .png files, or 'images' for the shipped photos; pi starts at 0.5 unless --pi and is learned; the dictionary is finished by L1 MAP unless --objective sample; the model file carries the preprocessing).";
         learn.SetAction(parse =>
         {
             string data = parse.GetValue<string>("--data") ?? "";

@@ -38,7 +38,7 @@ public sealed class ImageDataTests : IDisposable
     public void AFolderWithoutPgmFilesIsAnInputError()
     {
         File.WriteAllText(Path.Combine(_dir, "readme.txt"), "no images here");
-        Assert.Contains("no .pgm files", Assert.Throws<InvalidInputException>(() => ImageFolder.Load(_dir)).Message);
+        Assert.Contains("no .pgm or .png files", Assert.Throws<InvalidInputException>(() => ImageFolder.Load(_dir)).Message);
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public class PgmReaderTests
 
     [Fact]
     public void AFileThatIsNotAPgmIsRejectedNamingTheFile() =>
-        Rejects([0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10], "not a PGM file");
+        Rejects("GIF89a"u8.ToArray(), "not a PGM file");
 
     [Fact]
     public void AColourPpmIsRejectedAsNotGreyscale() =>

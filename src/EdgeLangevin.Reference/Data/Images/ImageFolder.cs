@@ -2,7 +2,10 @@ using EdgeLangevin.Reference.Io;
 
 namespace EdgeLangevin.Reference.Data.Images;
 
-/// <summary>Loads the training images: every *.pgm in a folder, in ordinal file-name order (so a seed means the same patches everywhere).</summary>
+/// <summary>
+/// Loads the training images: every *.pgm and *.png in a folder (extension in any case), in ordinal
+/// file-name order (so a seed means the same patches everywhere).
+/// </summary>
 public static class ImageFolder
 {
     /// <summary>The name that stands for the images shipped with the project (Data/images beside the assembly).</summary>
@@ -19,23 +22,27 @@ public static class ImageFolder
     {
         if (Directory.Exists(dir)) return dir;
         if (dir == ShippedName && Directory.Exists(ShippedPath)) return ShippedPath;
-        throw new InvalidInputException($"{dir}: image folder not found (give a folder of .pgm files, or '{ShippedName}' for the shipped ones)");
+        throw new InvalidInputException($"{dir}: image folder not found (give a folder of .pgm or .png files, or '{ShippedName}' for the shipped ones)");
     }
 
+    /// <summary>The file types a folder of training images may hold (compared without regard to case).</summary>
+    public static readonly IReadOnlyList<string> Extensions = [".pgm", ".png"];
+
     /// <summary>
-    /// All *.pgm files of the folder. They must share one maxval, because the stored preprocessing
-    /// has a single pixel divisor that new data will be divided by.
+    /// All *.pgm and *.png files of the folder. They must share one maxval (an 8-bit PNG's is 255,
+    /// a 16-bit one's 65535), because the stored preprocessing has a single pixel divisor that new
+    /// data will be divided by.
     /// </summary>
     public static IReadOnlyList<GrayImage> Load(string dir, int minSide = 1)
     {
         string path = Resolve(dir);
-        string[] files = Directory.GetFiles(path, "*.pgm");
+        string[] files = Array.FindAll(Directory.GetFiles(path), f => IsImageFile(f));
         Array.Sort(files, StringComparer.Ordinal);
-        if (files.Length == 0) throw new InvalidInputException($"{path}: no .pgm files in this folder");
+        if (files.Length == 0) throw new InvalidInputException($"{path}: no .pgm or .png files in this folder");
         var images = new List<GrayImage>(files.Length);
         foreach (string f in files)
         {
-            GrayImage img = PgmReader.Read(f);
+            GrayImage img = Read(f);
             if (img.Width < minSide || img.Height < minSide)
                 throw new InvalidInputException($"{f}: image is {img.Width}x{img.Height}, smaller than one {minSide}x{minSide} patch");
             if (images.Count > 0 && img.MaxValue != images[0].MaxValue)
@@ -47,4 +54,12 @@ public static class ImageFolder
         }
         return images;
     }
+
+    /// <summary>True for a file name ending in .pgm or .png, in any case.</summary>
+    public static bool IsImageFile(string path) =>
+        Extensions.Any(e => Path.GetExtension(path).Equals(e, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Reads one image file by its extension (.pgm: <see cref="PgmReader"/>, .png: <see cref="PngReader"/>).</summary>
+    public static GrayImage Read(string path) =>
+        Path.GetExtension(path).Equals(".png", StringComparison.OrdinalIgnoreCase) ? PngReader.Read(path) : PgmReader.Read(path);
 }

@@ -32,7 +32,9 @@ public static class PgmReader
         if (bytes.Length < 2 || bytes[0] != (byte)'P' || (bytes[1] != (byte)'5' && bytes[1] != (byte)'2'))
             throw cursor.Error(bytes.Length >= 2 && bytes[0] == (byte)'P' && bytes[1] is (byte)'1' or (byte)'3' or (byte)'4' or (byte)'6'
                 ? $"is a Netpbm P{(char)bytes[1]} file, not a greyscale PGM (expected magic P5 or P2)"
-                : "not a PGM file (expected magic number P5 or P2 at the start)");
+                : PngReader.HasSignature(bytes)
+                    ? "is a PNG file, not a PGM (its name says .pgm; rename it to .png)"
+                    : "not a PGM file (expected magic number P5 or P2 at the start)");
         bool binary = bytes[1] == (byte)'5';
         cursor.Position = 2;
         if (!cursor.AtWhitespaceOrComment())
