@@ -9,12 +9,12 @@ using EdgeLangevin.Simulator;
 namespace EdgeLangevin.Cli.Tests;
 
 /// <summary>
-/// Issue 14, "also": random corruptions of valid model, input, config, format and PGM files. Through the
+/// Issue 14, "also": random corruptions of valid model, input, config, format, PGM and PNG files. Through the
 /// command line every one gives exit 2 with a message that names the file (or option) and no stack trace,
 /// or exit 0 when the corruption happens to leave a valid file; never a crash (exit 1, "internal error").
 /// Whether exit 0 was right is judged independently: the text must still be JSON under the reader's
 /// rules (a strict System.Text.Json parse, no repeated fields).
-/// The readers themselves (format, PGM) either return a consistent value or throw InvalidInputException.
+/// The readers themselves (format, PGM, PNG) either return a consistent value or throw InvalidInputException.
 /// CsCheck prints the seed of a failing case; shrinking finds a small one.
 /// </summary>
 public class CorruptInputPropertyTests
@@ -166,6 +166,88 @@ public class CorruptInputPropertyTests
                 Assert.Contains("corrupt.pgm", e.Message);
             }
         }, iter: 2000, threads: 1);
+    }
+
+    /// <summary>A valid 8 x 6 greyscale PNG whose rows use every filter type, so corruptions reach each inverse filter.</summary>
+    private static byte[] ValidPng()
+    {
+        var raw = new List<byte>();
+        for (int y = 0; y < 6; y++)
+        {
+            raw.Add((byte)(y % 5));
+            for (int x = 0; x < 8; x++) raw.Add((byte)((x * 53 + y * 29) % 256));
+        }
+        var z = new MemoryStream();
+        using (var deflate = new System.IO.Compression.ZLibStream(z, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            deflate.Write(raw.ToArray());
+        byte[] ihdr = [0, 0, 0, 8, 0, 0, 0, 6, 8, 0, 0, 0, 0];
+        return RepairPngCrcs([0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10, .. PngChunk("IHDR", ihdr), .. PngChunk("IDAT", z.ToArray()), .. PngChunk("IEND", [])]);
+    }
+
+    private static byte[] PngChunk(string type, byte[] data) =>
+        [(byte)(data.Length >> 24), (byte)(data.Length >> 16), (byte)(data.Length >> 8), (byte)data.Length, .. Encoding.ASCII.GetBytes(type), .. data, 0, 0, 0, 0];
+
+    /// <summary>
+    /// Recomputes every chunk's CRC the damaged file still has a length for: without this almost every
+    /// corruption would stop at the first CRC check and the header, filter and inflate paths behind it
+    /// would never see damaged data.
+    /// </summary>
+    private static byte[] RepairPngCrcs(byte[] bytes)
+    {
+        byte[] b = (byte[])bytes.Clone();
+        int pos = 8;
+        while (pos + 12 <= b.Length)
+        {
+            long length = ((long)b[pos] << 24) | ((long)b[pos + 1] << 16) | ((long)b[pos + 2] << 8) | b[pos + 3];
+            if (length > b.Length - pos - 12) break;
+            uint crc = 0xFFFFFFFF;
+            for (int i = pos + 4; i < pos + 8 + length; i++)
+            {
+                crc ^= b[i];
+                for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320 & (uint)-(int)(crc & 1));
+            }
+            crc = ~crc;
+            int at = pos + 8 + (int)length;
+            (b[at], b[at + 1], b[at + 2], b[at + 3]) = ((byte)(crc >> 24), (byte)(crc >> 16), (byte)(crc >> 8), (byte)crc);
+            pos = at + 4;
+        }
+        return b;
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Corrupted_png_files_are_read_consistently_or_refused_naming_the_file(bool repairCrcs)
+    {
+        Corrupt(ValidPng()).Sample(c =>
+        {
+            byte[] bytes = repairCrcs ? RepairPngCrcs(c.Bytes) : c.Bytes;
+            try
+            {
+                GrayImage img = PngReader.Parse(bytes, "corrupt.png");
+                Assert.Equal(img.Width * img.Height, img.Samples.Length);
+                Assert.InRange(img.MaxValue, 1, 65535);
+                Assert.All(img.Samples, v => Assert.InRange(v, 0, img.MaxValue));
+            }
+            catch (InvalidInputException e)
+            {
+                Assert.StartsWith("corrupt.png: ", e.Message);
+            }
+        }, iter: 3000, threads: 1);
+    }
+
+    [Fact]
+    public void A_png_header_that_promises_a_huge_image_is_refused_before_allocating()
+    {
+        byte[] valid = ValidPng();
+        // 16384 x 16384 RGBA (1 GiB of samples) over the same few bytes of image data.
+        byte[] huge = (byte[])valid.Clone();
+        (huge[16], huge[17], huge[18], huge[19], huge[20], huge[21], huge[22], huge[23], huge[25]) = (0, 0, 0x40, 0, 0, 0, 0x40, 0, 6);
+        huge = RepairPngCrcs(huge);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<InvalidInputException>(() => PngReader.Parse(huge, "huge.png"));
+        Assert.Contains("cannot hold", e.Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1_000_000, "a tiny file must not allocate the image its header promises");
     }
 
     [Fact]

@@ -177,6 +177,11 @@ public static class PngReader
         long expected = 0;
         foreach ((int w, int hh) in PassSizes(h)) expected += hh * (1 + h.RowBytes(w));
         if (expected > int.MaxValue) throw error($"image data of {expected} bytes is more than this reader accepts");
+        // Deflate expands at most 1032:1 (258-byte matches at 2 bits each), so a header that promises more
+        // than the compressed data could ever hold is refused before its buffer is allocated: a 60-byte
+        // file must not ask for a gigabyte.
+        if (expected > 1032L * compressed.Length + 1032)
+            throw error($"truncated image data: {compressed.Length} compressed bytes cannot hold the {expected} bytes a {h.Width}x{h.Height} image needs");
         var raw = new byte[expected];
         compressed.Position = 0;
         try
