@@ -248,6 +248,15 @@ public sealed class PngReaderTests : IDisposable
     }
 
     [Fact]
+    public void A_folder_of_jpeg_photos_says_what_it_found_and_what_to_do()
+    {
+        File.WriteAllBytes(Path.Combine(_dir, "holiday.JPG"), [0xFF, 0xD8, 0xFF, 0xE0]);
+        var e = Assert.Throws<InvalidInputException>(() => ImageFolder.Load(_dir));
+        Assert.Contains("no .pgm or .png files in this folder, but 1 other image file(s) (holiday.JPG)", e.Message);
+        Assert.Contains("convert them to PNG", e.Message);
+    }
+
+    [Fact]
     public void A_16_bit_png_beside_8_bit_images_is_refused_for_its_bit_depth()
     {
         File.WriteAllBytes(Path.Combine(_dir, "a.png"), TestPng.Encode(2, 2, 0, 8, [1, 2, 3, 4], null, 0, false));

@@ -25,6 +25,8 @@ public static class ImageFolder
         throw new InvalidInputException($"{dir}: image folder not found (give a folder of .pgm or .png files, or '{ShippedName}' for the shipped ones)");
     }
 
+    private static readonly string[] OtherImageExtensions = [".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".ppm", ".pnm", ".heic"];
+
     /// <summary>The file types a folder of training images may hold (compared without regard to case).</summary>
     public static readonly IReadOnlyList<string> Extensions = [".pgm", ".png"];
 
@@ -38,7 +40,14 @@ public static class ImageFolder
         string path = Resolve(dir);
         string[] files = Array.FindAll(Directory.GetFiles(path), f => IsImageFile(f));
         Array.Sort(files, StringComparer.Ordinal);
-        if (files.Length == 0) throw new InvalidInputException($"{path}: no .pgm or .png files in this folder");
+        if (files.Length == 0)
+        {
+            // Photos often come as JPEG: say what was found and what to do, rather than only "none".
+            string[] other = Array.FindAll(Directory.GetFiles(path), f => OtherImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()));
+            throw new InvalidInputException(other.Length == 0
+                ? $"{path}: no .pgm or .png files in this folder"
+                : $"{path}: no .pgm or .png files in this folder, but {other.Length} other image file(s) ({Path.GetFileName(other[0])}{(other.Length > 1 ? ", ..." : "")}) this tool does not read; convert them to PNG (lossless) first");
+        }
         var images = new List<GrayImage>(files.Length);
         foreach (string f in files)
         {
