@@ -67,6 +67,17 @@ public sealed class ImageDataTests : IDisposable
     }
 
     [Fact]
+    public void A_folder_whose_only_image_is_exactly_one_patch_is_refused()
+    {
+        WritePgm("one-patch.pgm", 8, 8, 255, (r, c) => (r * 31 + c * 17) % 256);
+        var e = Assert.Throws<InvalidInputException>(() => ImageFolder.Load(_dir, 8));
+        Assert.Contains("a single 8x8 patch position", e.Message);
+        // A second position (one more column) is data, however little.
+        WritePgm("one-patch.pgm", 9, 8, 255, (r, c) => (r * 31 + c * 17) % 256);
+        Assert.Single(ImageFolder.Load(_dir, 8));
+    }
+
+    [Fact]
     public void SixteenBitImagesAreDividedByTheirOwnMaxval()
     {
         // Two images, one 8-bit and one 16-bit, of the same scene must give the same data vectors.

@@ -61,6 +61,14 @@ public static class ImageFolder
                 throw new InvalidInputException($"{f}: every pixel is {img.Samples[0]}: an image without variation cannot be learned from; remove it from the folder");
             images.Add(img);
         }
+        // One patch position means one patch, drawn again and again: every atom learns that same vector and the
+        // dictionary's curvature grows until the chains diverge (an 8x8 image ended in a stability error about a
+        // dt the user never set). Two positions already learn (a 12x9 crop, ten positions, is a tested case), so
+        // this is the one count refused.
+        long positions = images.Sum(i => (long)(i.Width - minSide + 1) * (i.Height - minSide + 1));
+        if (minSide > 1 && positions < 2)
+            throw new InvalidInputException($"{path}: the images hold a single {minSide}x{minSide} patch position (each image is exactly one patch): "
+                + "learning needs more than one distinct patch; add images or larger ones");
         return images;
     }
 
