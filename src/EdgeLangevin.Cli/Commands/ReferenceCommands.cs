@@ -7,6 +7,7 @@ using EdgeLangevin.Cli.Infrastructure;
 using EdgeLangevin.Core;
 using EdgeLangevin.Reference;
 using EdgeLangevin.Reference.Data;
+using EdgeLangevin.Reference.Data.Images;
 using EdgeLangevin.Reference.Experiments;
 using EdgeLangevin.Reference.Inference;
 using EdgeLangevin.Reference.Io;
@@ -91,6 +92,7 @@ public static class ReferenceCommands
         var samples = new Option<int?>("--samples") { Description = "Samples recorded per chain (default: run until the standard errors reach 0.01 on p_active and 0.02 max(std, 1 / lambda) on mean, from 100 up to 1600 tau_u of steps at the model's step; a warning when the budget ends the run first)" };
         var burnIn = new Option<int?>("--burn-in") { Description = "Steps discarded per chain first (default: at least 50 tau_u worth of steps, and until every chain's every unit has left the zero region once)" };
         var chains = new Option<int?>("--chains") { Description = "Independent chains per input (default 4)" };
+        var preprocess = new Option<bool>("--preprocess") { Description = "The inputs are raw pixel patches (patch_size^2 values, row-major, 0 to the images' maxval): apply the model's stored preprocessing (mean removal, whitening, scale) first. Models learned from images only" };
         var exact = new Option<bool>("--exact") { Description = "Float engine only: Metropolis-adjusted Langevin (MALA), the same proposal with an accept/reject step, which samples the posterior exactly at any step; reports acceptance_rate" };
         var engine = new Option<string>("--engine") { Description = "float (double-precision reference) or fixed (the fixed-point core)", DefaultValueFactory = _ => "float" };
         engine.AcceptOnlyFromAmong("float", "fixed");
@@ -106,7 +108,7 @@ public static class ReferenceCommands
             "Posterior summary of s for each input: per unit p_active = P(s_k != 0 | x), mean = E[s_k | x], std, with Monte Carlo standard errors (p_active_stderr, mean_stderr) from the effective sample size (p_active_ess, mean_ess: autocorrelation within and disagreement between chains). " +
             "Unless --config sets inference.dt, the step is derived from the model (its curvature lambda_max(A^T A) / sigma^2 and the order) so that its bias on the posterior stays below 0.01.\n" +
             "Example: edgelangevin infer --model model.json --input x.json --samples 2000 --burn-in 1000 --json posterior.json")
-        { model, input, samples, burnIn, chains, engine, exact, format, config, json, seed };
+        { model, input, preprocess, samples, burnIn, chains, engine, exact, format, config, json, seed };
         cmd.SetAction(parse =>
         {
             var context = CliContext.From(parse);
@@ -130,6 +132,9 @@ public static class ReferenceCommands
             catch (InvalidInputException e) { throw new InvalidInputException($"command line: {e.Message}", e); }
             SparseCodingModel m = ModelFile.Read(modelPath);
             double[][] inputs = InputFile.Read(inputPath, m.D);
+            bool preprocessed = parse.GetValue(preprocess);
+            if (preprocessed) inputs = RawPatchInputs.Transform(m, inputs, modelPath, inputPath);
+            else if (RawPatchInputs.RawLookingWarning(m, inputs, inputPath) is string rawWarning) context.Error.WriteLine("warning: " + rawWarning);
             FloatEngine.CheckInputs(m, inputs, inputPath); // here, so that its errors name the file
             InferenceSettings resolved = ResolveStep(m, settings, configFile?.ToString() ?? "command line");
             // samples left unset stay unset for the engine: it runs until the standard errors reach their targets (RunLengthPolicy)
@@ -169,6 +174,7 @@ public static class ReferenceCommands
                 ["number_format"] = eng == "fixed" ? FormatSpec.ToSpec(fixedFormat) : null,
                 ["model"] = modelPath,
                 ["input"] = inputPath,
+                ["preprocessed"] = preprocessed,
                 ["k"] = m.K,
                 ["inference"] = settings.ToJson(),
                 ["run"] = new JsonObject
