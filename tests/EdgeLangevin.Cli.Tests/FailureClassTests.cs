@@ -54,6 +54,23 @@ public class FailureClassTests
     }
 
     [Fact]
+    public void An_image_k_past_the_learning_steps_limit_is_refused_up_front_naming_k_not_a_dt_never_set()
+    {
+        // K = 320 (R = 5) starts at curvature 40.1, past dt = 1's limit 40: before, `learn` fitted the preprocessing and then
+        // refused with "field 'dt': ... use a smaller dt or leave dt unset", and `reproduce images -r 1 -r 5` ran R = 1 first.
+        using var tmp = new TempDir();
+        string model = Path.Combine(tmp.Path, "m.json"), outDir = Path.Combine(tmp.Path, "ri");
+        CliRun learn = CliRun.Of("learn", "--data", "images", "--k", "320", "--quick", "--out", model);
+        BadInput(learn, "K = 320 (5x overcomplete", "up to K = ", "set inference.dt below");
+        Assert.DoesNotContain("leave dt unset", learn.Err);
+        Assert.False(File.Exists(model));
+        CliRun reproduce = CliRun.Of("reproduce", "images", "--quick", "-r", "1", "-r", "5", "--out", outDir);
+        BadInput(reproduce, "K = 320 (5x overcomplete");
+        Assert.DoesNotContain("K=64: learning", reproduce.Out + reproduce.Err);
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
     public void The_memory_check_refuses_more_than_the_usable_memory_and_accepts_less()
     {
         double usable = MemoryBudget.UsableFraction * MemoryBudget.AvailableBytes;

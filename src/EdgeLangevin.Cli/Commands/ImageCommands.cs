@@ -193,6 +193,10 @@ public static class ImageCommands
             var ctx = CliContext.From(parse);
 
             var images = ImageFolder.Load(dataDir, settings.Preprocessing.PatchSize);
+            // every R checked before the first one runs (a K past the step's limit would otherwise fail hours in)
+            int patchD = settings.Preprocessing.PatchSize * settings.Preprocessing.PatchSize;
+            if (!parse.GetValue(piSweep))
+                foreach (int r in rs) ImageExperiment.CheckStartStable(patchD, r * patchD, settings, seedValue);
             if (parse.GetValue(piSweep))
             {
                 if (rs.Length != 1 && parse.GetValue(overcomplete) is { Length: > 0 }) throw new InvalidInputException("--fixed-pi-sweep: give one --overcomplete R");
@@ -435,6 +439,7 @@ public static class ImageCommands
     {
         if (Directory.Exists(outFile.FullName)) throw new InvalidInputException($"{outFile}: --out expects a file name, this is a folder");
         var images = ImageFolder.Load(dataDir, settings.Preprocessing.PatchSize);
+        ImageExperiment.CheckStartStable(settings.Preprocessing.PatchSize * settings.Preprocessing.PatchSize, k, settings, seed);
         var (pre, run) = CliProgress.Run("learn", (progress, ct) =>
         {
             Preprocessing p = PatchPreprocessor.Fit(images, settings.Preprocessing, seed);

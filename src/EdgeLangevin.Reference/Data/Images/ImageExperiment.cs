@@ -1,6 +1,7 @@
 using EdgeLangevin.Reference.Inference;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Reference.Learning;
 using EdgeLangevin.Reference.Model;
 using EdgeLangevin.Reference.Settings;
@@ -235,6 +236,43 @@ public static class ImageExperiment
     /// <summary>The random start of a run with <paramref name="k"/> units (unit-norm Gaussian columns): one place, so that another learner (the demo's fixed-point one) can start where this one does.</summary>
     public static Matrix StartDictionary(int d, int k, long seed) => Learner.RandomDictionary(d, k, seed + k);
 
+    /// <summary>
+    /// Refuses, before any work, a K whose random start dictionary is already past the learning step's stability limit.
+    /// K unit-norm random atoms in D dimensions have lambda_max(A^T A) about (1 + sqrt(K / D))^2, so the curvature
+    /// lambda_max / sigma^2 grows with the overcompleteness: at the images' dt = 1 (eps 0.05, limit 40) and sigma 0.5,
+    /// K = 256 (R = 4) starts at 35 and K = 320 (R = 5) at 40.1. Without this check the first stage refused with a
+    /// message about a dt the user never set ("use a smaller dt or leave dt unset"), after the preprocessing fit and,
+    /// in `reproduce images`, after every smaller R had run. The error names K, the largest K that starts stably at
+    /// this dt and seed (found on the same seeded start dictionaries), and the dt that would let this K start.
+    /// </summary>
+    public static void CheckStartStable(int d, int k, ImageExperimentSettings settings, long seed)
+    {
+        InferenceSettings inference = settings.Inference;
+        double dt = StepPolicy.LearningDt(inference), eps = dt / inference.TauU;
+        double mu = inference.Order == 2 ? inference.Mu : 1;
+        double CurvatureAt(int units) => StepPolicy.Curvature(new SparseCodingModel
+        {
+            Variant = settings.Variant, Lambda = settings.Lambda, Pi = settings.InitialPi, Sigma = settings.Sigma, Dictionary = StartDictionary(d, units, seed),
+        });
+        bool Stable(int units) => eps < StepPolicy.StabilityLimitEps(CurvatureAt(units), inference.Order, mu);
+        if (Stable(k)) return;
+        int stable = 0, unstable = k; // bisection on the seeded start dictionaries: the largest K below k that starts stably
+        while (unstable - stable > 1)
+        {
+            int mid = stable + (unstable - stable) / 2;
+            if (Stable(mid)) stable = mid;
+            else unstable = mid;
+        }
+        double curvature = CurvatureAt(k);
+        double dtLimit = StepPolicy.StabilityLimitEps(curvature, inference.Order, mu) * inference.TauU;
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        throw new InvalidInputException(
+            string.Create(inv, $"K = {k} ({(double)k / d:G3}x overcomplete in D = {d}): its random unit-norm start dictionary has lambda_max(A^T A) / sigma^2 = {curvature:G4} at sigma = {settings.Sigma:G4}, ")
+            + string.Create(inv, $"so learning's dt = {dt:G4} (eps = dt / tau_u = {eps:G4}) is at or beyond the explicit step's stability limit (dt < {dtLimit:G4}) and the chains would diverge at once. ")
+            + string.Create(inv, $"At this dt and seed up to K = {stable} ({(double)stable / d:G3}x) starts stably; for more units set inference.dt below {dtLimit:G4} in --config ")
+            + "(the schedule's step counts then cover less time: scale them, e.g. --steps, by the same factor)");
+    }
+
     /// <summary>The seed of the first learning stage's streams (its data stream is Rng(RunSeed, -1)). Each K gets its own, so adding an R to the list does not change the others' results.</summary>
     public static long RunSeed(long seed, int k) => seed * 100_000 + k;
 
@@ -246,6 +284,7 @@ public static class ImageExperiment
         if (k < 1) throw new ArgumentException($"K must be >= 1, got {k}");
         var clock = Stopwatch.StartNew();
         int d = preprocessing.PatchSize * preprocessing.PatchSize;
+        CheckStartStable(d, k, settings, seed);
         double overcompleteness = (double)k / d;
         var data = new ImagePatchSource(images, preprocessing);
         var initial = new SparseCodingModel
