@@ -69,6 +69,31 @@ public class FirmwareCliTests
         }
     }
 
+    [Fact]
+    public void A_model_too_stiff_for_the_learning_boards_default_step_is_told_what_to_give_not_to_leave_dt_unset()
+    {
+        // lambda_max(A^T A) = 4 at sigma 0.1: curvature 400, limit eps < 0.005; the learning board's default is the paper's 0.05.
+        string modelPath = TempPath("stiff.json"), outDir = TempPath("out");
+        ModelFile.Write(modelPath, new SparseCodingModel { Variant = Variant.Signed, Lambda = 1, Pi = 0.3, Sigma = 0.1, Dictionary = new Matrix(2, 2, [2, 0, 0, 1]) });
+        try
+        {
+            var (code, _, stderr) = Run("firmware", "export", "--model", modelPath, "--target", "iot", "--out", outDir);
+            Assert.Equal(2, code);
+            Assert.Contains("with learning on the board (--learn both) the step is the paper's eps = 0.05", stderr);
+            Assert.Contains("allows only eps < 0.005", stderr);
+            Assert.Contains("Give --eps below 0.005 and scale --tau-a, --tau-u0 and --steps-per-window", stderr);
+            Assert.DoesNotContain("leave dt unset", stderr);
+            Assert.False(Directory.Exists(outDir));
+            // the advice works: an inference-only board gets the model's own step
+            Assert.Equal(0, Run("firmware", "export", "--model", modelPath, "--target", "iot", "--out", outDir, "--learn", "none").Code);
+        }
+        finally
+        {
+            File.Delete(modelPath);
+            if (Directory.Exists(outDir)) Directory.Delete(outDir, true);
+        }
+    }
+
     [Theory]
     [InlineData("--target", "esp8266", "unknown target 'esp8266'")]
     [InlineData("--learn", "sometimes", "expected none, pi, dictionary or both")]
