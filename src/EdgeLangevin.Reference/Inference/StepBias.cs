@@ -3,22 +3,24 @@ namespace EdgeLangevin.Reference.Inference;
 /// <summary>
 /// The step's bias in the error bars `infer` reports. The unadjusted Langevin step (first or second order, float or
 /// fixed engine) samples a distribution that differs from the posterior by an amount that shrinks with the step, not
-/// with the run length: a Monte Carlo standard error alone says "+- 0.0006" for a P(s != 0) that is 0.005 off
-/// (bench/posterior-sweep/RESULTS.md, session 13: k1-a1 sigma 0.3, x = 1.2, exact 0.9934, 16 chains at the default
-/// step), and longer runs only make that worse. So the reported standard error is sqrt(MC^2 + b^2) with b the step
+/// with the run length, while the Monte Carlo standard error shrinks as 1 / sqrt(run): a long run's error bar alone
+/// would claim a precision the step does not have (main 1c91f88: a D = 3 model reported P(s != 0) 0.99898 +- 0.00098
+/// for exact 0.99344, z 5.6; StepBiasTests; part of such misses is Monte Carlo error in a rare zero state that the
+/// standard error under-counts, RESULTS.md, which the bound then also covers up to its size). So the reported standard error is sqrt(MC^2 + b^2) with b the step
 /// policy's bias bound (<see cref="StepPolicy.ExpectedBias"/>: 0.25 h first order, 0.2 h^2 second order, 0 for MALA),
-/// treating the bias as one more standard deviation's worth of uncertainty of known scale: a careful reader can still
-/// read |error| &lt;= 2 to 3 SE as "consistent".
+/// treating the bias as one more standard deviation's worth of uncertainty of known scale: |error| &lt;= 2 to 3 SE
+/// still reads as "consistent".
 /// <para>
 /// On E[s] the bias is mostly P's: E[s] = P(s != 0) E[s | s != 0], and a step that moves the zero region's mass by b
-/// moves E[s] by b |E[s | s != 0]| (measured: P off +0.0054, E[s] +0.0046 with E[s | s != 0] = 1.11), plus the bias of
+/// moves E[s] by b |E[s | s != 0]| (the sweep's k1-a1 x = 1.2 at 16 chains: P off +0.0054, E[s] +0.0046, E[s | s != 0] = 1.11), plus the bias of
 /// the active state's spread, b std(s) at most. So b_E = b max(std(s), |E[s]| / P(s != 0)).
 /// </para>
 /// <para>
-/// Measured bias (same seed, 16 chains, dt and dt / 2 against exact.py; RESULTS.md): first order at the default h = 0.04
-/// at most about 0.005 on P across the grid and beyond it, under the bound 0.01; the bound is half the run-length
-/// policy's P target (<see cref="RunLengthPolicy.TargetPActiveStdError"/>), so at the target the Monte Carlo part still
-/// dominates the error bar.
+/// Measured (bench/posterior-sweep/RESULTS.md, session 13): at the default first-order step (h = 0.04, b = 0.01) the
+/// bias on P(s != 0) was at most about 0.005 where measured (dt against dt / 2 at 16 chains; the first-order chain's
+/// exact stationary law on a grid for K = 1), so b is an upper bound, about 2 to 3 times the bias seen. It is half the
+/// run-length policy's P target (<see cref="RunLengthPolicy.TargetPActiveStdError"/>), so at the target the Monte Carlo
+/// part still dominates the error bar.
 /// </para>
 /// </summary>
 public static class StepBias
