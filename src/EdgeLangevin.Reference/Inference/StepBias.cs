@@ -6,14 +6,14 @@ namespace EdgeLangevin.Reference.Inference;
 /// with the run length, while the Monte Carlo standard error shrinks as 1 / sqrt(run): a long run's error bar alone
 /// would claim a precision the step does not have (main 1c91f88: a D = 3 model reported P(s != 0) 0.99898 +- 0.00098
 /// for exact 0.99344, z 5.6; StepBiasTests; part of such misses is Monte Carlo error in a rare zero state that the
-/// standard error under-counts, RESULTS.md, which the bound then also covers up to its size). So the reported standard error is sqrt(MC^2 + b^2) with b the step
-/// policy's bias bound (<see cref="StepPolicy.ExpectedBias"/>: 0.25 h first order, 0.2 h^2 second order, 0 for MALA),
+/// standard error under-counts, RESULTS.md, which the bound then also covers up to its size). So the reported standard
+/// error is sqrt(MC^2 + b^2) with b the step policy's bias bound (<see cref="StepPolicy.ExpectedBias"/>: 0.25 h first order, 0.2 h^2 second order, 0 for MALA),
 /// treating the bias as one more standard deviation's worth of uncertainty of known scale: |error| &lt;= 2 to 3 SE
 /// still reads as "consistent".
 /// <para>
 /// On E[s] the bias is mostly P's: E[s] = P(s != 0) E[s | s != 0], and a step that moves the zero region's mass by b
-/// moves E[s] by b |E[s | s != 0]| (the sweep's k1-a1 x = 1.2 at 16 chains: P off +0.0054, E[s] +0.0046, E[s | s != 0] = 1.11), plus the bias of
-/// the active state's spread, b std(s) at most. So b_E = b max(std(s), |E[s]| / P(s != 0)).
+/// moves E[s] by b |E[s | s != 0]| (the sweep's k1-a1 x = 1.2 at 16 chains: P off +0.0054, E[s] +0.0046,
+/// E[s | s != 0] = 1.11), plus the bias of the active state's spread, b std(s) at most. So b_E = b max(std(s), |E[s]| / P(s != 0)).
 /// </para>
 /// <para>
 /// Measured (bench/posterior-sweep/RESULTS.md, session 13): at the default first-order step (h = 0.04, b = 0.01) the
