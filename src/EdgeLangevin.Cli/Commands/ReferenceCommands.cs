@@ -89,7 +89,7 @@ public static class ReferenceCommands
     {
         var model = new Option<FileInfo>("--model") { Description = "Model file (JSON, see the README)", Required = true };
         var input = new Option<FileInfo>("--input") { Description = "Inputs: {\"inputs\": [[x_0, ..., x_{D-1}], ...]}", Required = true };
-        var samples = new Option<int?>("--samples") { Description = "Samples recorded per chain (default: run until the standard errors reach 0.01 on p_active and 0.02 max(std, 1 / lambda) on mean, from 100 up to 1600 tau_u of steps at the model's step; a warning when the budget ends the run first)" };
+        var samples = new Option<int?>("--samples") { Description = "Samples recorded per chain (default: run until the Monte Carlo standard errors reach 0.02 on p_active and 0.04 max(std, 1 / lambda) on mean, from 100 up to 1600 tau_u of steps at the model's step; a warning when the budget ends the run first)" };
         var burnIn = new Option<int?>("--burn-in") { Description = "Steps discarded per chain first (default: at least 50 tau_u worth of steps, and until every chain's every unit has left the zero region once)" };
         var chains = new Option<int?>("--chains") { Description = "Independent chains per input (default 4)" };
         var preprocess = new Option<bool>("--preprocess") { Description = "The inputs are raw pixel patches (patch_size^2 values, row-major, 0 to the images' maxval): apply the model's stored preprocessing (mean removal, whitening, scale) first. Models learned from images only" };
@@ -105,7 +105,7 @@ public static class ReferenceCommands
         json.Required = true;
         var seed = CommonOptions.Seed();
         var cmd = new Command("infer",
-            "Posterior summary of s for each input: per unit p_active = P(s_k != 0 | x), mean = E[s_k | x], std, with Monte Carlo standard errors (p_active_stderr, mean_stderr) from the effective sample size (p_active_ess, mean_ess: autocorrelation within and disagreement between chains). " +
+            "Posterior summary of s for each input: per unit p_active = P(s_k != 0 | x), mean = E[s_k | x], std, with standard errors (p_active_stderr, mean_stderr) that combine the Monte Carlo error (p_active_mc_stderr, mean_mc_stderr, from the effective sample size p_active_ess, mean_ess: autocorrelation within and disagreement between chains) and the step's bias bound (run.step_bias_p_active; 0 with --exact). " +
             "Unless --config sets inference.dt, the step is derived from the model (its curvature lambda_max(A^T A) / sigma^2 and the order) so that its bias on the posterior stays below 0.01.\n" +
             "Example: edgelangevin infer --model model.json --input x.json --samples 2000 --burn-in 1000 --json posterior.json")
         { model, input, preprocess, samples, burnIn, chains, engine, exact, format, config, json, seed };
@@ -136,7 +136,8 @@ public static class ReferenceCommands
             if (preprocessed) inputs = RawPatchInputs.Transform(m, inputs, modelPath, inputPath);
             else if (RawPatchInputs.RawLookingWarning(m, inputs, inputPath) is string rawWarning) context.Error.WriteLine("warning: " + rawWarning);
             FloatEngine.CheckInputs(m, inputs, inputPath); // here, so that its errors name the file
-            InferenceSettings resolved = ResolveStep(m, settings, configFile?.ToString() ?? "command line");
+            StepChoice step = ResolveStepChoice(m, settings, configFile?.ToString() ?? "command line");
+            InferenceSettings resolved = step.Settings;
             // samples left unset stay unset for the engine: it runs until the standard errors reach their targets (RunLengthPolicy)
             InferenceSettings forEngine = resolved with { Samples = settings.Samples, BurnIn = settings.BurnIn };
             settings = resolved;
@@ -153,12 +154,15 @@ public static class ReferenceCommands
                 // the settings (dt, temperature) that diverged came from here: name it, as the step policy's errors do
                 throw new InvalidInputException($"{configFile?.ToString() ?? "command line"}: {e.Message}", e);
             }
+            // the error bars carry the step's bias bound (0 for MALA): Monte Carlo error alone shrinks with the run, the bias does not
+            result = StepBias.Include(result, step.ExpectedBias);
             var results = new JsonArray();
             foreach (var r in result)
                 results.Add(new JsonObject
                 {
                     ["p_active"] = ToArray(r.PActive), ["mean"] = ToArray(r.Mean), ["std"] = ToArray(r.Std),
                     ["p_active_stderr"] = ToArray(r.PActiveStdError), ["mean_stderr"] = ToArray(r.MeanStdError),
+                    ["p_active_mc_stderr"] = ToArray(r.PActiveMonteCarloStdError!), ["mean_mc_stderr"] = ToArray(r.MeanMonteCarloStdError!),
                     ["p_active_ess"] = ToArray(r.PActiveEss), ["mean_ess"] = ToArray(r.MeanEss),
                     ["samples"] = r.SampleCount,
                     ["acceptance_rate"] = r.AcceptanceRate,
@@ -188,6 +192,7 @@ public static class ReferenceCommands
                     ["max_mean_stderr_relative"] = Finite(length.MaxMeanStdErrorRelative),
                     ["target_p_active_stderr"] = RunLengthPolicy.TargetPActiveStdError,
                     ["target_mean_stderr_relative"] = RunLengthPolicy.TargetMeanStdErrorRelative,
+                    ["step_bias_p_active"] = step.ExpectedBias,
                 },
                 ["results"] = results,
             };
@@ -205,11 +210,15 @@ public static class ReferenceCommands
     /// unset, an error naming the stability limit for an unstable explicit dt, a warning on stderr for an explicit dt
     /// expected to bias the posterior by more than 0.01.
     /// </summary>
-    public static InferenceSettings ResolveStep(SparseCodingModel model, InferenceSettings settings, string source)
+    public static InferenceSettings ResolveStep(SparseCodingModel model, InferenceSettings settings, string source) =>
+        ResolveStepChoice(model, settings, source).Settings;
+
+    /// <summary><see cref="ResolveStep"/> with the whole decision (the step's bias bound for the error bars).</summary>
+    public static StepChoice ResolveStepChoice(SparseCodingModel model, InferenceSettings settings, string source)
     {
         StepChoice step = StepPolicy.Resolve(model, settings, source);
         if (step.Warning is not null) CliContext.Current.Error.WriteLine("warning: " + step.Warning);
-        return step.Settings;
+        return step;
     }
 
     /// <summary>

@@ -19,6 +19,13 @@ public sealed record PosteriorSummary
     public required double[] PActiveEss { get; init; }
     /// <summary>Effective sample size of E[s_k | x]: std^2 / SE^2; NaN when every sample was the same.</summary>
     public required double[] MeanEss { get; init; }
+    /// <summary>
+    /// The Monte Carlo part of <see cref="PActiveStdError"/> alone when <see cref="StepBias.Include"/> added the step's
+    /// bias to it (what the run-length policy reads); null when the standard errors are Monte Carlo only.
+    /// </summary>
+    public double[]? PActiveMonteCarloStdError { get; init; }
+    /// <summary>The Monte Carlo part of <see cref="MeanStdError"/> (see <see cref="PActiveMonteCarloStdError"/>).</summary>
+    public double[]? MeanMonteCarloStdError { get; init; }
     /// <summary>Samples pooled per unit (chains x samples per chain).</summary>
     public required long SampleCount { get; init; }
     /// <summary>MALA (the exact mode) only: the fraction of proposals accepted in this input's chains; null otherwise.</summary>
