@@ -24,9 +24,10 @@ namespace EdgeLangevin.Reference.Learning;
 /// <para>
 /// Layout: column k at k * Dp, a chain's datum and residual at b * Dp, where Dp is D rounded up to a whole
 /// number of 8-float vectors (the padding is 0 in the columns, the data and so the residuals, and adds +0 to
-/// every dot product). Every sum has a fixed order written out here (8 lanes, then a fixed reduction tree),
-/// with no fused multiply-add, so the bits are the same on every machine (Vector256 without hardware support
-/// computes the same lanes) and for every thread count: chains are split among threads by blocks (each chain
+/// every dot product). Every sum has a fixed order written out here (8 lanes, then a fixed reduction tree), and
+/// the multiply-adds are fused (Vector256.FusedMultiplyAdd: one rounding, computed in software where the CPU has
+/// no FMA), so the bits are the same on every machine (Vector256 without hardware support computes the same
+/// lanes) and for every thread count: chains are split among threads by blocks (each chain
 /// has its own random stream, the same as in <see cref="ChainBatch"/>), the dictionary update by columns over
 /// a fixed number of chain blocks, as in <see cref="DictionaryUpdate"/>.
 /// </para>
@@ -219,8 +220,14 @@ internal sealed class SingleLearningBatch : ILearningBatch
             n += on ? 1 : 0;
         }
         _listed[b] = n;
-        int nonzero = 0;
-        for (int i = 0; i < n; i++) nonzero += _s[ko + _list[ko + i]] != 0 ? 1 : 0;
+        // With u0 > 0 a listed unit has |u| > u0, so s = |u| - u0 != 0 (two different floats never subtract to 0): n of
+        // them are active. With u0 = 0 every unit is listed and those at u = 0 have s = 0: counted.
+        int nonzero = n;
+        if (open0)
+        {
+            nonzero = 0;
+            for (int i = 0; i < n; i++) nonzero += _s[ko + _list[ko + i]] != 0 ? 1 : 0;
+        }
         _activeCount[b] = nonzero;
         return n;
     }
@@ -248,14 +255,14 @@ internal sealed class SingleLearningBatch : ILearningBatch
                 if (sk == 0) continue;
                 var c = Vector256.Create(-sk);
                 nuint a = (nuint)(k * dp + e);
-                r0 += c * Vector256.LoadUnsafe(ref aRef, a);
-                r1 += c * Vector256.LoadUnsafe(ref aRef, a + 8);
-                r2 += c * Vector256.LoadUnsafe(ref aRef, a + 16);
-                r3 += c * Vector256.LoadUnsafe(ref aRef, a + 24);
-                r4 += c * Vector256.LoadUnsafe(ref aRef, a + 32);
-                r5 += c * Vector256.LoadUnsafe(ref aRef, a + 40);
-                r6 += c * Vector256.LoadUnsafe(ref aRef, a + 48);
-                r7 += c * Vector256.LoadUnsafe(ref aRef, a + 56);
+                r0 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref aRef, a), r0);
+                r1 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref aRef, a + 8), r1);
+                r2 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref aRef, a + 16), r2);
+                r3 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref aRef, a + 24), r3);
+                r4 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref aRef, a + 32), r4);
+                r5 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref aRef, a + 40), r5);
+                r6 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref aRef, a + 48), r6);
+                r7 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref aRef, a + 56), r7);
             }
             r0.StoreUnsafe(ref rRef, o);
             r1.StoreUnsafe(ref rRef, o + 8);
@@ -275,7 +282,7 @@ internal sealed class SingleLearningBatch : ILearningBatch
                 int k = Unsafe.Add(ref listRef, ko + i);
                 float sk = Unsafe.Add(ref sRef, ko + k);
                 if (sk == 0) continue;
-                r0 += Vector256.Create(-sk) * Vector256.LoadUnsafe(ref aRef, (nuint)(k * dp + e));
+                r0 = Vector256.FusedMultiplyAdd(Vector256.Create(-sk), Vector256.LoadUnsafe(ref aRef, (nuint)(k * dp + e)), r0);
             }
             r0.StoreUnsafe(ref rRef, o);
         }
@@ -303,10 +310,10 @@ internal sealed class SingleLearningBatch : ILearningBatch
             for (nuint e = Lanes; e < (nuint)dp; e += Lanes)
             {
                 x = Vector256.LoadUnsafe(ref rRef, (nuint)xo + e);
-                s0 += Vector256.LoadUnsafe(ref aRef, a0 + e) * x;
-                s1 += Vector256.LoadUnsafe(ref aRef, a1 + e) * x;
-                s2 += Vector256.LoadUnsafe(ref aRef, a2 + e) * x;
-                s3 += Vector256.LoadUnsafe(ref aRef, a3 + e) * x;
+                s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref aRef, a0 + e), x, s0);
+                s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref aRef, a1 + e), x, s1);
+                s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref aRef, a2 + e), x, s2);
+                s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref aRef, a3 + e), x, s3);
             }
             float g0 = Reduce(s0), g1 = Reduce(s1), g2 = Reduce(s2), g3 = Reduce(s3);
             Unsafe.Add(ref gRef, ko + k0) = g0;
@@ -347,7 +354,7 @@ internal sealed class SingleLearningBatch : ILearningBatch
         ref float aRef = ref MemoryMarshal.GetReference(a);
         ref float bRef = ref MemoryMarshal.GetReference(b);
         Vector256<float> sum = Vector256.LoadUnsafe(ref aRef) * Vector256.LoadUnsafe(ref bRef);
-        for (nuint e = Lanes; e < (nuint)a.Length; e += Lanes) sum += Vector256.LoadUnsafe(ref aRef, e) * Vector256.LoadUnsafe(ref bRef, e);
+        for (nuint e = Lanes; e < (nuint)a.Length; e += Lanes) sum = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref aRef, e), Vector256.LoadUnsafe(ref bRef, e), sum);
         return Reduce(sum);
     }
 
@@ -448,9 +455,9 @@ internal sealed class SingleLearningBatch : ILearningBatch
                     for (; u < end && _users[u] < b1; u++)
                     {
                         int b = _users[u];
-                        a0 += Vector256.Create(_s[b * k + j]) * Vector256.LoadUnsafe(ref rRef, (nuint)(b * dp + e));
+                        a0 = Vector256.FusedMultiplyAdd(Vector256.Create(_s[b * k + j]), Vector256.LoadUnsafe(ref rRef, (nuint)(b * dp + e)), a0);
                     }
-                    c0 += rateV * a0;
+                    c0 = Vector256.FusedMultiplyAdd(rateV, a0, c0);
                 }
                 c0.StoreUnsafe(ref cRef, o);
             }
@@ -485,23 +492,23 @@ internal sealed class SingleLearningBatch : ILearningBatch
                     int b = users[u];
                     var sb = Vector256.Create(s[b * k + j]);
                     nuint ro = (nuint)(b * dp + e);
-                    a0 += sb * Vector256.LoadUnsafe(ref rRef, ro);
-                    a1 += sb * Vector256.LoadUnsafe(ref rRef, ro + 8);
-                    a2 += sb * Vector256.LoadUnsafe(ref rRef, ro + 16);
-                    a3 += sb * Vector256.LoadUnsafe(ref rRef, ro + 24);
-                    a4 += sb * Vector256.LoadUnsafe(ref rRef, ro + 32);
-                    a5 += sb * Vector256.LoadUnsafe(ref rRef, ro + 40);
-                    a6 += sb * Vector256.LoadUnsafe(ref rRef, ro + 48);
-                    a7 += sb * Vector256.LoadUnsafe(ref rRef, ro + 56);
+                    a0 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro), a0);
+                    a1 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 8), a1);
+                    a2 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 16), a2);
+                    a3 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 24), a3);
+                    a4 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 32), a4);
+                    a5 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 40), a5);
+                    a6 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 48), a6);
+                    a7 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 56), a7);
                 }
-                c0 += rateV * a0;
-                c1 += rateV * a1;
-                c2 += rateV * a2;
-                c3 += rateV * a3;
-                c4 += rateV * a4;
-                c5 += rateV * a5;
-                c6 += rateV * a6;
-                c7 += rateV * a7;
+                c0 = Vector256.FusedMultiplyAdd(rateV, a0, c0);
+                c1 = Vector256.FusedMultiplyAdd(rateV, a1, c1);
+                c2 = Vector256.FusedMultiplyAdd(rateV, a2, c2);
+                c3 = Vector256.FusedMultiplyAdd(rateV, a3, c3);
+                c4 = Vector256.FusedMultiplyAdd(rateV, a4, c4);
+                c5 = Vector256.FusedMultiplyAdd(rateV, a5, c5);
+                c6 = Vector256.FusedMultiplyAdd(rateV, a6, c6);
+                c7 = Vector256.FusedMultiplyAdd(rateV, a7, c7);
             }
             c0.StoreUnsafe(ref cRef, o);
             c1.StoreUnsafe(ref cRef, o + 8);
