@@ -14,7 +14,7 @@ namespace EdgeLangevin.Reference.Learning;
 /// earlier sessions. The default of <see cref="Learner.Run"/>, `learn` and `reproduce bars`.
 /// </para>
 /// <para>
-/// Single: <see cref="SingleLearningBatch"/>, float32 state, dictionary and arithmetic, about twice as fast
+/// Single: <see cref="SingleLearningBatch"/>, float32 state, dictionary and arithmetic, about 1.45x faster (measured)
 /// (half the bytes per column: a K = 128, D = 64 dictionary is 32 kB and stays in L1; eight lanes per AVX2
 /// vector instead of four). First-order Langevin at T &gt; 0 only; anything else runs in double whatever is
 /// asked. `reproduce images` learns in it (its learning, settling and averaging stages; evaluation and the MAP
