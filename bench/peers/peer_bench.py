@@ -11,7 +11,7 @@ shared/MODEL.md: non-negative code s = max(|u| - u0, 0), lambda = 1, sigma = 0.5
 eps = dt / tau_u = 1 / 20, T = 1. The dense tensors cost the same whatever pi is (the
 threshold only zeroes entries), which is the point of the comparison.
 
-Usage: python3 bench/peers/peer_bench.py [--threads N] [--seconds S] [--json]
+Usage: python3 bench/peers/peer_bench.py [--threads N] [--seconds S] [--json] [--cases learning]
 (install: bash bench/peers/install.sh). Prints one line per case; with --json one JSON
 object per line, which the C# runner (`--peers`) reads.
 """
@@ -152,6 +152,8 @@ def main():
     ap.add_argument("--seconds", type=float, default=3.0, help="measuring time per case (after warm-up); default 3")
     ap.add_argument("--json", action="store_true", help="one JSON object per line")
     ap.add_argument("--only", choices=["torch", "numpy"], help="run one framework only")
+    ap.add_argument("--cases", choices=["all", "inference", "learning"], default="all",
+                    help="the inference cases, the learning cases or both (default)")
     ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                     help="wall clock (default) or this process's CPU time (meaningful on one thread on a loaded machine)")
     args = ap.parse_args()
@@ -178,14 +180,14 @@ def main():
             print(f"error: torch's matrix products do not run on OpenBLAS (loaded: {blas or 'no BLAS library'}); "
                   "run bash bench/peers/install.sh", file=sys.stderr)
             return 1
-        for k, d, pi in INFERENCE_CASES:
+        for k, d, pi in INFERENCE_CASES if args.cases != "learning" else []:
             rows.append({"framework": "torch", "case": "inference", "K": k, "D": d, "pi": pi, "threads": args.threads,
                          "chain_steps_per_second": BATCH * timed(torch_inference(torch, k, d, pi, 1), args.seconds)})
-        for k, d in LEARNING_CASES:
+        for k, d in LEARNING_CASES if args.cases != "inference" else []:
             rows.append({"framework": "torch", "case": "learning", "K": k, "D": d, "pi": None, "threads": args.threads,
                          "steps_per_second": timed(torch_learning(torch, k, d, 1), args.seconds)})
     if args.only != "torch":
-        for k, d, pi in INFERENCE_CASES:
+        for k, d, pi in INFERENCE_CASES if args.cases != "learning" else []:
             rows.append({"framework": "numpy", "case": "inference", "K": k, "D": d, "pi": pi, "threads": args.threads,
                          "chain_steps_per_second": BATCH * timed(numpy_inference(k, d, pi, 1), args.seconds)})
     for row in rows:

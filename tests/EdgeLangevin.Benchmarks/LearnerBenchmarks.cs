@@ -7,10 +7,10 @@ using EdgeLangevin.Reference.Settings;
 namespace EdgeLangevin.Benchmarks;
 
 /// <summary>
-/// The double-precision learner on the shipped natural images, as `reproduce images` runs it:
+/// The learner (double or float32 hot loops, <see cref="Precision"/>) on the shipped natural images, as `reproduce images` runs it:
 /// whitened 8x8 patches, batch 128, dictionary and pi learned together with the full run's
-/// stage-1 time scales (tau_x 400, tau_a 1e4, tau_u0 5e7), signed, sigma 0.5, K = 64 and 256
-/// (R = 1 and 4). Reported per learning step (one Langevin step of all 128 chains, the
+/// stage-1 time scales (tau_x 400, tau_a 1e4, tau_u0 5e7), signed, sigma 0.5, K = 64, 128 and 256
+/// (R = 1, 2 and 4). Reported per learning step (one Langevin step of all 128 chains, the
 /// dictionary and threshold updates, the data switches). Each invocation starts fresh chains
 /// at u = 0 from a dictionary learned for 20000 steps in the setup, so a step costs what it
 /// costs in a real run (pi about 0.1-0.2, localised atoms), not what a random dictionary costs;
@@ -31,6 +31,10 @@ public class LearnerBenchmarks
     [Params(64, 128, 256)]
     public int K { get; set; }
 
+    /// <summary>The hot loops' number format (<see cref="LearningPrecision"/>): `reproduce images` learns in Single.</summary>
+    [Params(LearningPrecision.Double, LearningPrecision.Single)]
+    public LearningPrecision Precision { get; set; } = LearningPrecision.Double;
+
     [GlobalSetup]
     public void Setup()
     {
@@ -48,7 +52,7 @@ public class LearnerBenchmarks
     [Benchmark(OperationsPerInvoke = StepsPerInvocation, Description = "learning step, batch 128 (float reference)")]
     public SparseCodingModel LearningStep() => Run().Model;
 
-    public LearningResult Run() => Learner.Run(_model, _data, _inference, _learning, 13, statisticsFrom: long.MaxValue);
+    public LearningResult Run() => Learner.Run(_model, _data, _inference, _learning, 13, statisticsFrom: long.MaxValue, precision: Precision);
 
     /// <summary>FNV-1a over the bits of the dictionary and pi: equal before and after a change that must keep the bits.</summary>
     public static ulong Fingerprint(SparseCodingModel model)

@@ -32,21 +32,22 @@ double[] pis = [0.1, 1.0];
 
 if (args.Length >= 1 && args[0] == "--case")
 {
-    // Child: "--case step PI SIZE METHOD CLOCK THREADS" or "--case learn K CLOCK THREADS", CLOCK wall or cpu.
+    // Child: "--case step PI SIZE METHOD CLOCK THREADS" or "--case learn K CLOCK THREADS [double|single]", CLOCK wall or cpu.
     // Prints "microseconds per step<TAB>description", then any report lines.
     bool learn = args[1] == "learn";
     bool wall = args[learn ? 3 : 5] == "wall";
     WorkerPool.Threads = int.Parse(args[learn ? 4 : 6], invariant);
     if (learn)
     {
-        var learner = new LearnerBenchmarks { K = int.Parse(args[2], invariant) };
+        var precision = args.Length > 5 ? Enum.Parse<EdgeLangevin.Reference.Learning.LearningPrecision>(args[5], ignoreCase: true) : EdgeLangevin.Reference.Learning.LearningPrecision.Double;
+        var learner = new LearnerBenchmarks { K = int.Parse(args[2], invariant), Precision = precision };
         learner.Setup();
         learner.LearningStep(); // JIT
         const int perCall = 2000; // LearnerBenchmarks' steps per invocation
         // EDGELANGEVIN_BENCH_ROUNDS: more rounds for A/B comparisons with EDGELANGEVIN_BENCH_STAT=min (default 3).
         int rounds = int.TryParse(Environment.GetEnvironmentVariable("EDGELANGEVIN_BENCH_ROUNDS"), invariant, out int n) && n > 0 ? n : 3;
         double us = Measure(() => learner.LearningStep(), wall, 0, rounds, 1) / perCall;
-        Console.WriteLine(FormattableString.Invariant($"{us:F2}\tfloat learning step, batch 128"));
+        Console.WriteLine(FormattableString.Invariant($"{us:F2}\tlearning step, batch 128, {precision}"));
         // The run's result, to compare code changes that must keep the same bits (the invocation is deterministic).
         var result = learner.Run();
         Console.WriteLine(FormattableString.Invariant(
@@ -109,8 +110,20 @@ if (args.Length == 3 && args[0] == "--il-steps") return ScalarIlCount.Child(doub
 
 if (args.Length > 0 && args[0] == "--peers")
 {
-    double seconds = args.Length > 2 && args[1] == "--seconds" ? double.Parse(args[2], invariant) : 2;
-    return Peers(seconds);
+    // --peers [--seconds S] [--learning]: --learning runs the learning rows only (ours and PyTorch's), a few minutes.
+    double seconds = 2;
+    bool learningOnly = false;
+    for (int i = 1; i < args.Length; i++)
+    {
+        if (args[i] == "--seconds" && i + 1 < args.Length) seconds = double.Parse(args[++i], invariant);
+        else if (args[i] == "--learning") learningOnly = true;
+        else
+        {
+            Console.Error.WriteLine($"error: unknown --peers option '{args[i]}' (expected --seconds S or --learning)");
+            return 2;
+        }
+    }
+    return Peers(seconds, learningOnly);
 }
 
 var config = DefaultConfig.Instance
@@ -170,7 +183,7 @@ static (double Microseconds, string Description, string[] Extra) RunCase(string[
 }
 
 // The peer comparison: bench/peers/peer_bench.py on 1 and 2 threads, then our cases, one table.
-static int Peers(double seconds)
+static int Peers(double seconds, bool learningOnly)
 {
     var invariant = CultureInfo.InvariantCulture;
     string? script = null;
@@ -190,6 +203,7 @@ static int Peers(double seconds)
         var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true };
         foreach (string a in new[] { script, "--json", "--threads", threads.ToString(invariant), "--seconds", seconds.ToString(invariant), "--clock", clock })
             start.ArgumentList.Add(a);
+        if (learningOnly) foreach (string a in new[] { "--only", "torch", "--cases", "learning" }) start.ArgumentList.Add(a);
         using var python = Process.Start(start)!;
         string output = python.StandardOutput.ReadToEnd();
         python.WaitForExit();
@@ -221,7 +235,7 @@ static int Peers(double seconds)
     ];
     string[] sizes = ["128x64", "512x256"];
     double[] pis = [0.1, 1.0];
-    foreach (var (method, label, threads) in ours)
+    foreach (var (method, label, threads) in learningOnly ? [] : ours)
     {
         if (method == nameof(StepBenchmarks.FixedAvx512) && !VectorStepKernel.Avx512Supported) continue;
         foreach (string size in sizes)
@@ -233,40 +247,48 @@ static int Peers(double seconds)
             Console.WriteLine(FormattableString.Invariant($"// {label}, {threads} thread(s), K x D = {size}, pi = {pi}: {us:F1} us per step of {StepBenchmarks.Batch} chains"));
         }
     }
-    foreach (int threads in new[] { 1, 2 }) // each learning case first learns 20000 steps (LearnerBenchmarks)
+    // Each learning case first learns 20000 steps (LearnerBenchmarks). Both number formats of the learner's hot loops
+    // (LearningPrecision: double, the default of `learn` and `reproduce bars`; single, what `reproduce images` learns in).
+    string[] learners = ["double learning", "float32 learning"];
+    foreach (int threads in new[] { 1, 2 })
     foreach (int k in new[] { 64, 128 })
+    foreach (string learner in learners)
     {
-        var (us, _, _) = RunCase(["learn", k.ToString(invariant), Clock(threads), threads.ToString(invariant)]);
-        results[("float learning", threads, k, 64, 0)] = 1e6 / us;
-        Console.WriteLine(FormattableString.Invariant($"// float learning, {threads} thread(s), K = {k}: {us:F1} us per learning step"));
+        string precision = learner.StartsWith("double", StringComparison.Ordinal) ? "double" : "single";
+        var (us, _, _) = RunCase(["learn", k.ToString(invariant), Clock(threads), threads.ToString(invariant), precision]);
+        results[(learner, threads, k, 64, 0)] = 1e6 / us;
+        Console.WriteLine(FormattableString.Invariant($"// {learner}, {threads} thread(s), K = {k}: {us:F1} us per learning step"));
     }
 
-    Console.WriteLine();
-    Console.WriteLine($"Chain-steps per second (128 chains per step, one run; 1 thread: per second of process CPU time, 2 threads: per second of wall clock; ratio = this / PyTorch on 1 thread in the same column). {Environment.ProcessorCount} cores, load average at the end {LoadAverage()}.");
-    Console.WriteLine();
-    var columns = new List<(int K, int D, double Pi)>();
-    foreach (string size in sizes)
-        foreach (double pi in pis) columns.Add((int.Parse(size.Split('x')[0], invariant), int.Parse(size.Split('x')[1], invariant), pi));
-    Console.WriteLine("| | threads | " + string.Join(" | ", columns.Select(c => FormattableString.Invariant($"K={c.K} D={c.D} pi={c.Pi}"))) + " |");
-    Console.WriteLine("|---|---|" + string.Concat(columns.Select(_ => "---|")));
-    var rows = new List<(string Name, int Threads)> { ("torch", 1), ("torch", 2), ("numpy", 1), ("numpy", 2) };
-    rows.AddRange(ours.Select(o => (o.Label, o.Threads)));
-    foreach (var (name, threads) in rows)
+    if (!learningOnly) // the inference table
     {
-        var cells = columns.Select(c =>
+        Console.WriteLine();
+        Console.WriteLine($"Chain-steps per second (128 chains per step, one run; 1 thread: per second of process CPU time, 2 threads: per second of wall clock; ratio = this / PyTorch on 1 thread in the same column). {Environment.ProcessorCount} cores, load average at the end {LoadAverage()}.");
+        Console.WriteLine();
+        var columns = new List<(int K, int D, double Pi)>();
+        foreach (string size in sizes)
+            foreach (double pi in pis) columns.Add((int.Parse(size.Split('x')[0], invariant), int.Parse(size.Split('x')[1], invariant), pi));
+        Console.WriteLine("| | threads | " + string.Join(" | ", columns.Select(c => FormattableString.Invariant($"K={c.K} D={c.D} pi={c.Pi}"))) + " |");
+        Console.WriteLine("|---|---|" + string.Concat(columns.Select(_ => "---|")));
+        var rows = new List<(string Name, int Threads)> { ("torch", 1), ("torch", 2), ("numpy", 1), ("numpy", 2) };
+        rows.AddRange(ours.Select(o => (o.Label, o.Threads)));
+        foreach (var (name, threads) in rows)
         {
-            if (!results.TryGetValue((name, threads, c.K, c.D, c.Pi), out double rate)) return "-";
-            double torch = results[("torch", 1, c.K, c.D, c.Pi)];
-            return FormattableString.Invariant($"{Rate(rate)} ({rate / torch:F1}x)");
-        });
-        Console.WriteLine($"| {name} | {threads} | " + string.Join(" | ", cells) + " |");
+            var cells = columns.Select(c =>
+            {
+                if (!results.TryGetValue((name, threads, c.K, c.D, c.Pi), out double rate)) return "-";
+                double torch = results[("torch", 1, c.K, c.D, c.Pi)];
+                return FormattableString.Invariant($"{Rate(rate)} ({rate / torch:F1}x)");
+            });
+            Console.WriteLine($"| {name} | {threads} | " + string.Join(" | ", cells) + " |");
+        }
     }
     Console.WriteLine();
-    Console.WriteLine("Learning steps per second (dictionary and pi learned, batch 128, D = 64; 1 thread: per second of process CPU time, 2 threads: of wall clock; ratio = this / PyTorch on 1 thread):");
+    Console.WriteLine($"Learning steps per second (dictionary and pi learned, batch 128, D = 64; 1 thread: per second of process CPU time, 2 threads: of wall clock; ratio = this / PyTorch on 1 thread). {Environment.ProcessorCount} cores, load average at the end {LoadAverage()}.");
     Console.WriteLine();
     Console.WriteLine("| | threads | K=64 | K=128 |");
     Console.WriteLine("|---|---|---|---|");
-    foreach (string name in new[] { "torch learning", "float learning" })
+    foreach (string name in learners.Prepend("torch learning"))
     foreach (int threads in new[] { 1, 2 })
     {
         var cells = new[] { 64, 128 }.Select(k =>

@@ -22,6 +22,49 @@ public class GaussianGeneratorTests
     [Fact]
     public void Ziggurat_draws_follow_the_standard_normal_in_every_bin_and_both_tails()
     {
+        var rng = new Rng(20261206, 3);
+        AssertStandardNormal(rng.NextGaussianZiggurat);
+    }
+
+    [Fact]
+    public void The_float32_learners_ziggurat_draws_follow_the_standard_normal_in_every_bin_and_both_tails()
+    {
+        // Its own vector sampler (24-bit uniforms, float edges, the rest of a draw by the double code): the same test.
+        var chain = new Rng(20261206, 4);
+        var state = new ulong[Learning.SingleGaussianSampler.StateLength];
+        Learning.SingleGaussianSampler.Seed(chain, state);
+        var buffer = new float[1000];
+        int next = buffer.Length;
+        AssertStandardNormal(() =>
+        {
+            if (next == buffer.Length)
+            {
+                Learning.SingleGaussianSampler.Fill(state, chain, buffer);
+                next = 0;
+            }
+            return buffer[next++];
+        });
+    }
+
+    [Fact]
+    public void The_float32_sampler_continues_its_sequence_across_fills()
+    {
+        // 8 draws at a time (a chain with K = 8) give the same numbers as 64 at once: the state carries over.
+        var (chainA, chainB) = (new Rng(5, 1), new Rng(5, 1));
+        var (stateA, stateB) = (new ulong[16], new ulong[16]);
+        Learning.SingleGaussianSampler.Seed(chainA, stateA);
+        Learning.SingleGaussianSampler.Seed(chainB, stateB);
+        var once = new float[64];
+        Learning.SingleGaussianSampler.Fill(stateA, chainA, once);
+        var pieces = new float[64];
+        for (int i = 0; i < 64; i += 8) Learning.SingleGaussianSampler.Fill(stateB, chainB, pieces.AsSpan(i, 8));
+        Assert.Equal(once, pieces);
+        Assert.Equal(stateA, stateB);
+        Assert.Equal(64, once.Distinct().Count());
+    }
+
+    private static void AssertStandardNormal(Func<double> draw)
+    {
         const int draws = 4_000_000;
         const double r = 3.442619855899;
         // Edges: 0.1 apart on [-3, 3] (many per layer box near 0), the tail boundary R, 4 and 5 on each side.
@@ -29,11 +72,10 @@ public class GaussianGeneratorTests
         for (int i = -30; i <= 30; i++) edges.Add(i / 10.0);
         edges.AddRange([r, 4, 5, 12]);
         var counts = new long[edges.Count - 1];
-        var rng = new Rng(20261206, 3);
         double sum = 0, sumSq = 0, sum4 = 0;
         for (int t = 0; t < draws; t++)
         {
-            double x = rng.NextGaussianZiggurat();
+            double x = draw();
             sum += x; sumSq += x * x; sum4 += x * x * x * x;
             int lo = 0, hi = edges.Count - 1; // edges[lo] <= x < edges[hi]
             Assert.InRange(x, -12.0, 12.0); // P(|x| > 12) is about 4e-33

@@ -1,6 +1,7 @@
 using EdgeLangevin.Reference.Data;
 using EdgeLangevin.Reference.Learning;
 using EdgeLangevin.Reference.Metrics;
+using EdgeLangevin.Reference.Model;
 using EdgeLangevin.Reference.Random;
 using EdgeLangevin.Reference.Settings;
 
@@ -63,6 +64,64 @@ public class LearnerTests
         }
     }
 
+    [Theory]
+    [InlineData(Variant.NonNegative, 64, 16)]
+    [InlineData(Variant.Signed, 13, 21)]
+    public void The_float32_learner_follows_the_double_learner_step_by_step_given_the_same_noise(Variant variant, int d, int k)
+    {
+        // Both batches get the same data, the same noise (doubleNoise: the double ziggurat's draws, rounded) and the same
+        // start; the only difference is float32 against double arithmetic, which after 1000 steps separates the
+        // dictionaries by about 1e-6 (float's 6e-8 relative rounding, carried through the dynamics). The dictionary moves
+        // by 0.1 to 0.4 and pi by a few hundredths in that time, so a wrong sign, a lost term or a wrong scale in the
+        // float32 step, its dictionary update or its u0 gradient is off by orders of magnitude more than 1e-4.
+        // D = 13, K = 21 (signed) puts the padded vectors (D rounded up to 16) and the scalar tails (K mod 8) in play.
+        var bars = new BarsData();
+        IDataSource data = d == 64 ? bars : new GaussianData(d);
+        var model = new Model.SparseCodingModel
+        {
+            Variant = variant, Lambda = 1, Pi = 0.3, Sigma = 0.5, Dictionary = Learner.RandomDictionary(d, k, 4),
+        };
+        var inference = Inference.StepPolicy.ResolveForLearning(model, new InferenceSettings()).Settings;
+        const int chains = 37, steps = 1000;
+        var exact = new DoubleLearningBatch(model, inference, chains, 21);
+        var single = new SingleLearningBatch(model, inference, chains, 21, doubleNoise: true);
+        var (rngA, rngB) = (new Rng(3, -1), new Rng(3, -1));
+        double rate = inference.ResolvedDt / 2000 / 0.25 / chains, u0Rate = inference.ResolvedDt / 1e5 / 0.25;
+        bool signed = variant == Variant.Signed;
+        for (int t = 0; t < steps; t++)
+        {
+            if (t % 200 == 0)
+                for (int b = 0; b < chains; b++)
+                {
+                    exact.Draw(data, rngA, b);
+                    single.Draw(data, rngB, b);
+                }
+            exact.Step();
+            single.Step();
+            exact.UpdateDictionary(rate);
+            single.UpdateDictionary(rate);
+            exact.U0 = Math.Max(0, exact.U0 + u0Rate * exact.ThresholdDrive(signed));
+            single.U0 = Math.Max(0, single.U0 + u0Rate * single.ThresholdDrive(signed));
+        }
+        double[] a = exact.GetDictionary().Data, b32 = single.GetDictionary().Data;
+        double moved = a.Zip(model.Dictionary.Data).Max(p => Math.Abs(p.First - p.Second));
+        double apart = a.Zip(b32).Max(p => Math.Abs(p.First - p.Second));
+        Assert.True(moved > 0.05, $"the dictionary moved only {moved}");
+        Assert.True(apart < 1e-4, $"float32 and double dictionaries {apart} apart after {steps} steps (moved {moved})");
+        Assert.True(Math.Abs(exact.U0 - model.U0) > 0.02, $"u0 moved only {exact.U0 - model.U0}");
+        Assert.Equal(exact.U0, single.U0, 1e-4);
+    }
+
+    private sealed class GaussianData(int dimension) : IDataSource
+    {
+        public string Name => "gaussian";
+        public int Dimension => dimension;
+        public void Draw(Rng rng, double[] destination, int offset)
+        {
+            for (int i = 0; i < dimension; i++) destination[offset + i] = rng.NextGaussian();
+        }
+    }
+
     [Fact]
     public void Langevin_learning_from_a_random_start_recovers_the_bars_dictionary()
     {
@@ -80,8 +139,10 @@ public class LearnerTests
         Assert.True(r.History[^1].Cosine > 0.95, $"learned cosine {r.History[^1].Cosine}");
     }
 
-    [Fact]
-    public void Learned_pi_settles_near_the_data_pi_and_nearer_as_the_time_step_shrinks()
+    [Theory]
+    [InlineData(LearningPrecision.Double)]
+    [InlineData(LearningPrecision.Single)]
+    public void Learned_pi_settles_near_the_data_pi_and_nearer_as_the_time_step_shrinks(LearningPrecision precision)
     {
         // u0 learning follows the exact log-likelihood gradient, whose expectation vanishes at the data's
         // pi = 0.3 when the model (here the true bars dictionary, held fixed) is the one that made the data.
@@ -99,7 +160,7 @@ public class LearnerTests
             {
                 Batch = 64, Steps = 24_000, TauX = 400, LearnDictionary = false, LearnPi = true, TauU0 = 5e4, RecordEvery = 500,
             };
-            var r = Learner.Run(data.TrueModel(0.5), data, new InferenceSettings { TauU = tauU }, learning, 31);
+            var r = Learner.Run(data.TrueModel(0.5), data, new InferenceSettings { TauU = tauU }, learning, 31, precision: precision);
             return r.History.Where(h => h.Step > 12_000).Average(h => h.Pi);
         }
         double fine = LatePi(40), coarse = LatePi(10);

@@ -82,7 +82,7 @@ public class ThreadCountTests
 
     // Learning (dictionary and pi) at 1, 2 and 3 threads: the chain step splits chains, the dictionary update splits
     // columns, so every thread count must leave the same dictionary and threshold to the last bit.
-    private static Learning.LearningResult Learn(int threads, long steps)
+    private static Learning.LearningResult Learn(int threads, long steps, LearningPrecision precision = LearningPrecision.Double)
     {
         int saved = WorkerPool.Threads;
         try
@@ -91,26 +91,68 @@ public class ThreadCountTests
             var data = new Data.BarsData();
             var model = data.TrueModel() with { Dictionary = Learner.RandomDictionary(64, 16, 3) };
             var learning = new LearningSettings { Batch = 21, Steps = steps, RecordEvery = (int)steps, TauX = 20, LearnPi = true, TauU0 = 1e4 };
-            return Learner.Run(model, data, new InferenceSettings(), learning, 5);
+            return Learner.Run(model, data, new InferenceSettings(), learning, 5, precision: precision);
         }
         finally { WorkerPool.Threads = saved; }
     }
 
-    [Fact]
-    public void Learning_gives_the_same_bits_for_any_thread_count()
+    [Theory]
+    [InlineData(LearningPrecision.Double)]
+    [InlineData(LearningPrecision.Single)]
+    public void Learning_gives_the_same_bits_for_any_thread_count(LearningPrecision precision)
     {
-        var one = Learn(1, 400);
+        var one = Learn(1, 400, precision);
         foreach (int threads in new[] { 2, 3 })
         {
-            var many = Learn(threads, 400);
+            var many = Learn(threads, 400, precision);
             Assert.Equal(one.Model.Dictionary.Data, many.Model.Dictionary.Data);
             Assert.Equal(BitConverter.DoubleToInt64Bits(one.Model.Pi), BitConverter.DoubleToInt64Bits(many.Model.Pi));
         }
         Assert.NotEqual(new Data.BarsData().Pi, one.Model.Pi); // the threshold was learned (it starts at the data's pi)
     }
 
+    // Gaussian data of any dimension: with D = 13 and K = 21 the float32 learner's padded vectors (D rounded up to 16)
+    // and its scalar tails (K not a multiple of 8) are in play, which the bars (D = 64, K = 16) never reach.
+    private sealed class GaussianData(int dimension) : Data.IDataSource
+    {
+        public string Name => "gaussian";
+        public int Dimension => dimension;
+        public void Draw(Random.Rng rng, double[] destination, int offset)
+        {
+            for (int i = 0; i < dimension; i++) destination[offset + i] = rng.NextGaussian();
+        }
+    }
+
+    private static Learning.LearningResult LearnSigned(int threads)
+    {
+        int saved = WorkerPool.Threads;
+        try
+        {
+            WorkerPool.Threads = threads;
+            var model = new SparseCodingModel { Variant = Variant.Signed, Lambda = 1, Pi = 0.3, Sigma = 0.7, Dictionary = Learner.RandomDictionary(13, 21, 8) };
+            var learning = new LearningSettings { Batch = 19, Steps = 300, RecordEvery = 300, TauX = 20, TauA = 200, LearnPi = true, TauU0 = 1e4 };
+            return Learner.Run(model, new GaussianData(13), new InferenceSettings(), learning, 9, precision: LearningPrecision.Single);
+        }
+        finally { WorkerPool.Threads = saved; }
+    }
+
     [Fact]
-    public void A_multithreaded_learning_step_allocates_nothing_on_any_thread()
+    public void The_float32_learner_gives_the_same_bits_for_any_thread_count_with_padded_vectors_and_scalar_tails()
+    {
+        var one = LearnSigned(1);
+        foreach (int threads in new[] { 2, 4 })
+        {
+            var many = LearnSigned(threads);
+            Assert.Equal(one.Model.Dictionary.Data, many.Model.Dictionary.Data);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(one.Model.Pi), BitConverter.DoubleToInt64Bits(many.Model.Pi));
+        }
+        Assert.NotEqual(0.3, one.Model.Pi);
+    }
+
+    [Theory]
+    [InlineData(LearningPrecision.Double)]
+    [InlineData(LearningPrecision.Single)]
+    public void A_multithreaded_learning_step_allocates_nothing_on_any_thread(LearningPrecision precision)
     {
         // A run's own allocations (batch, update, one history record) do not depend on its length, so the
         // bytes of a 400-step run minus those of a 200-step run are what 200 steps allocated (data switches included).
@@ -119,12 +161,12 @@ public class ThreadCountTests
         // so one pair of runs can differ by a few dozen bytes of set-up once (seen: 48 and 240 bytes of a 112 kB
         // run). Such a move happens once per method; a step that allocates would make every try differ by at least
         // 200 allocations.
-        Learn(2, 200); // first use of every path a run takes
+        Learn(2, 200, precision); // first use of every path a run takes
         var tries = new List<(long Shorter, long Longer)>();
         for (int attempt = 0; attempt < 5; attempt++)
         {
-            long shorter = WorkerPool.AllocatedBytesDuring(2, () => Learn(2, 200));
-            long longer = WorkerPool.AllocatedBytesDuring(2, () => Learn(2, 400));
+            long shorter = WorkerPool.AllocatedBytesDuring(2, () => Learn(2, 200, precision));
+            long longer = WorkerPool.AllocatedBytesDuring(2, () => Learn(2, 400, precision));
             tries.Add((shorter, longer));
             if (shorter == longer) return;
         }

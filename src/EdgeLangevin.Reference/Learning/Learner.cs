@@ -42,14 +42,16 @@ public static class Learner
     public static LearningResult Run(SparseCodingModel initial, IDataSource data, InferenceSettings inference, LearningSettings learning,
         long seed, Matrix? trueDictionary = null, long statisticsFrom = 0,
         IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default, string stage = "learning", long averageFrom = -1,
-        Convergence.Tracker? until = null, bool continuing = false)
+        Convergence.Tracker? until = null, bool continuing = false, LearningPrecision precision = LearningPrecision.Double)
     {
         inference.Validate();
         learning.Validate(inference);
         inference = StepPolicy.ResolveForLearning(initial, inference, continuing: continuing).Settings;
         if (data.Dimension != initial.D) throw new ArgumentException($"data have {data.Dimension} dimensions, the dictionary {initial.D} rows");
         int chains = learning.Batch, d = initial.D, k = initial.K;
-        var batch = new ChainBatch(initial, inference, chains, seed);
+        ILearningBatch batch = precision == LearningPrecision.Single && SingleLearningBatch.Supports(inference)
+            ? new SingleLearningBatch(initial, inference, chains, seed)
+            : new DoubleLearningBatch(initial, inference, chains, seed);
         var dataRng = new Rng(seed, -1);
         double s2 = initial.Sigma * initial.Sigma;
         double aRate = inference.ResolvedDt / learning.TauA / s2 / chains;
@@ -58,7 +60,6 @@ public static class Learner
         double switchP = inference.ResolvedDt / learning.TauX;
         bool signed = initial.Variant == Variant.Signed;
         bool ignoreSign = signed;
-        var update = new DictionaryUpdate(k, d, chains);
         var stats = new CodeStatistics(k);
         var history = new List<LearningRecord>();
         long intervalActive = 0, intervalSamples = 0;
@@ -73,10 +74,10 @@ public static class Learner
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (learning.Switching == DataSwitching.Synchronous ? t % switchEvery == 0 : t == 0)
-                for (int b = 0; b < chains; b++) data.Draw(dataRng, batch.X, b * d);
+                for (int b = 0; b < chains; b++) batch.Draw(data, dataRng, b);
             else if (learning.Switching == DataSwitching.Asynchronous)
                 for (int b = 0; b < chains; b++)
-                    if (dataRng.NextDouble() < switchP) data.Draw(dataRng, batch.X, b * d);
+                    if (dataRng.NextDouble() < switchP) batch.Draw(data, dataRng, b);
 
             try
             {
@@ -88,48 +89,23 @@ public static class Learner
                 throw Diverged(t, inference, initial.Sigma, e);
             }
 
-            double[] s = batch.S, r = batch.R, g = batch.G;
             if (learning.LearnDictionary)
             {
-                update.Apply(batch, aRate);
-                if (learning.Normalise) NormaliseColumns(batch.Columns, k, d);
+                batch.UpdateDictionary(aRate);
+                if (learning.Normalise) batch.NormaliseColumns();
             }
             if (learning.LearnPi && inference.Method == InferenceMethod.Langevin)
-            {
-                double sum = 0;
-                long signOf = signed ? long.MinValue : 0; // the sign bit of s, or nothing
-                // Over each chain's listed units (every unit with s != 0 is listed, in increasing k), so the
-                // terms are added in the order of a pass over all of s, skipping the zeros: the same sum,
-                // without a test of every unit (a mispredicted branch on a good share of them).
-                for (int b = 0; b < chains; b++)
-                {
-                    int row = b * k;
-                    foreach (int unit in batch.ListedUnits(b))
-                    {
-                        int i = row + unit;
-                        if (s[i] == 0) continue;
-                        // ds/du0 = -sign(u) (signed; sign(s) = sign(u)) or -1 (non-negative), active units only.
-                        // sign(s) g as s's sign bit copied onto g's (signed; s != 0 here): no branch on the sign,
-                        // which is as good as random. A NaN s reaches u0 (its g is NaN too), which the record check reports.
-                        sum -= BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(g[i]) ^ (BitConverter.DoubleToInt64Bits(s[i]) & signOf));
-                    }
-                }
-                batch.U0 = Math.Max(0, batch.U0 + u0Rate * sum);
-            }
+                batch.U0 = Math.Max(0, batch.U0 + u0Rate * batch.ThresholdDrive(signed));
 
             for (int b = 0; b < chains; b++)
             {
                 intervalActive += batch.ActiveCount(b);
                 // A reported metric only (never fed back), so SIMD's different summation order is harmless.
-                intervalSq += ChainBatch.Dot(r.AsSpan(b * d, d), r.AsSpan(b * d, d));
+                intervalSq += batch.ResidualSquares(b);
             }
             intervalSamples += chains;
-            if (t >= statisticsFrom) stats.Add(s, chains);
-            if (average is not null && t >= averageFrom)
-            {
-                double[] cols = batch.Columns;
-                for (int i = 0; i < cols.Length; i++) average[i] += cols[i];
-            }
+            if (t >= statisticsFrom) batch.AddCodes(stats);
+            if (average is not null && t >= averageFrom) batch.AddColumns(average);
 
             if ((t + 1) % learning.RecordEvery == 0 || t == learning.Steps - 1)
             {
@@ -141,7 +117,7 @@ public static class Learner
                 history.Add(new LearningRecord(t + 1, (t + 1) * inference.ResolvedDt, (double)intervalActive / (intervalSamples * k),
                     SparseCodingModel.PiFromU0(batch.U0, initial.Lambda), DictionaryMetrics.ColumnNorms(a), cos, intervalSq / (intervalSamples * d)));
                 intervalActive = 0; intervalSamples = 0; intervalSq = 0;
-                if (tracker is not null && tracker.Converged(history, batch.Columns))
+                if (tracker is not null && tracker.Converged(history, batch.ColumnsAsDouble()))
                 {
                     converged = true;
                     stepsRun = t + 1;

@@ -239,6 +239,23 @@ public sealed class Rng
         return y < Math.Exp(-0.5 * x * x) ? sign * x : NextGaussianZiggurat();
     }
 
+    /// <summary>The ziggurat's layer edges X[0 .. 128] (X[i + 1] &lt; X[i]; X[0]: layer 0's box with its tail folded in), for vector samplers.</summary>
+    internal static ReadOnlySpan<double> ZigguratEdges => ZigguratX;
+
+    /// <summary>
+    /// The rest of a ziggurat draw made elsewhere (a vector sampler with its own uniforms): the point x >= 0 of
+    /// layer <paramref name="layer"/> lies outside the layer's box under the density (x >= X[layer + 1]); this
+    /// finishes it exactly as <see cref="NextGaussianZiggurat"/> does (the tail for layer 0, else the density test,
+    /// a rejected point starting a new draw), with the further uniforms from this stream.
+    /// </summary>
+    internal double ZigguratRest(int layer, bool negative, double x)
+    {
+        double sign = negative ? -1.0 : 1.0;
+        if (layer == 0) return sign * ZigguratTail();
+        double y = ZigguratF[layer] + NextDouble() * (ZigguratF[layer + 1] - ZigguratF[layer]);
+        return y < Math.Exp(-0.5 * x * x) ? sign * x : NextGaussianZiggurat();
+    }
+
     // x > R with density proportional to f (Marsaglia 1964): R + a, a exponential with rate R, kept with probability exp(-a^2 / 2).
     private double ZigguratTail()
     {

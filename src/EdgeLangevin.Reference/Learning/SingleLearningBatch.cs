@@ -1,0 +1,580 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using EdgeLangevin.Reference.Data;
+using EdgeLangevin.Reference.Inference;
+using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Reference.Metrics;
+using EdgeLangevin.Reference.Model;
+using EdgeLangevin.Reference.Parallelism;
+using EdgeLangevin.Reference.Random;
+using EdgeLangevin.Reference.Settings;
+
+namespace EdgeLangevin.Reference.Learning;
+
+/// <summary>
+/// The learner's chains and dictionary in float32 (<see cref="LearningPrecision.Single"/>): the first-order
+/// Langevin step of <see cref="ChainBatch"/> (T &gt; 0) and the dictionary update of <see cref="DictionaryUpdate"/>,
+/// the same event-driven structure (only active units enter A s, A^T r and the update), in float arithmetic.
+/// <para>
+/// Why: at K = 128, D = 64 the double dictionary is 64 kB and did not stay in the 32 kB L1 between chains
+/// (the learner was memory-bound on it, perf); in float32 it is 32 kB, and an AVX2 vector holds 8 lanes, not 4.
+/// </para>
+/// <para>
+/// Layout: column k at k * Dp, a chain's datum and residual at b * Dp, where Dp is D rounded up to a whole
+/// number of 8-float vectors (the padding is 0 in the columns, the data and so the residuals, and adds +0 to
+/// every dot product). Every sum has a fixed order written out here (8 lanes, then a fixed reduction tree), and
+/// the multiply-adds are fused (Vector256.FusedMultiplyAdd: one rounding, computed in software where the CPU has
+/// no FMA), so the bits are the same on every machine (Vector256 without hardware support computes the same
+/// lanes) and for every thread count: chains are split among threads by blocks (each chain
+/// has its own random stream, the same as in <see cref="ChainBatch"/>), the dictionary update by columns over
+/// a fixed number of chain blocks, as in <see cref="DictionaryUpdate"/>.
+/// </para>
+/// <para>
+/// The noise: <see cref="SingleGaussianSampler"/>, per chain from substreams seeded by the chain's own stream (so
+/// another sequence than the double learner's). u0 stays double in the learner; the step compares |u| with it rounded to float.
+/// </para>
+/// </summary>
+internal sealed class SingleLearningBatch : ILearningBatch
+{
+    private const int Lanes = 8; // Vector256<float>.Count, fixed so that the sums' order does not depend on the machine
+
+    private readonly int _d, _dp, _k, _chains, _blocks;
+    private readonly bool _signed;
+    private readonly float _eps, _noise, _lambda, _invS2;
+    private readonly Rng[] _rngs;
+    private readonly double[] _x; // the data as drawn (chains x D), rounded into _x32
+    private readonly float[] _x32, _r, _u, _s, _g, _columns;
+    private readonly int[] _list, _listed, _activeCount;
+    // Per chain, the u0 gradient of its last step: sum over its active units of -sign(s) g and of -g (Drive).
+    private readonly double[] _thresholdDrive, _thresholdDriveNonNegative;
+    private readonly float[][] _gaussians; // per block of chains: one chain's K draws (rounded up to whole vectors)
+    private readonly ulong[] _noiseState; // per chain, its Gaussian sampler's four substreams
+    private readonly double[]? _doubleNoise; // tests only: one chain's double draws (constructor)
+    private readonly Action<int> _stepBlock;
+    private float _u0Single;
+    private double _u0;
+
+    // Dictionary update (as DictionaryUpdate): unit k's chains with s_bk != 0 at _users[k * chains ..], _userCount[k] of them.
+    private const int ChainBlocks = DictionaryUpdate.ChainBlocks;
+    private readonly int[] _users, _userCount, _blockEnd;
+    private readonly int _updateBlocks, _columnChunks;
+    private readonly Action<int> _updateChunk;
+    private float _rate;
+    private readonly double[] _columnsDouble, _codesRow;
+
+    public static bool Supports(InferenceSettings inference) =>
+        inference.Method == InferenceMethod.Langevin && inference.Order == 1 && inference.Temperature > 0;
+
+    /// <param name="doubleNoise">Tests only: the noise of <see cref="ChainBatch"/> (the double ziggurat, the same draws from
+    /// the same streams) rounded to float instead of <see cref="SingleGaussianSampler"/>, so that the two learners can be
+    /// compared step by step.</param>
+    public SingleLearningBatch(SparseCodingModel model, InferenceSettings settings, int chains, long seed, bool doubleNoise = false)
+    {
+        model.Validate();
+        settings.Validate();
+        if (!Supports(settings)) throw new ArgumentException("the float32 learner runs first-order Langevin at T > 0 only");
+        if (chains < 1) throw new ArgumentOutOfRangeException(nameof(chains), "at least one chain");
+        MemoryBudget.CheckChains($"{chains} chains (K = {model.K}, D = {model.D})", chains, model.D, model.K, posterior: false, "give fewer chains (batch) or fewer units (K)");
+        _d = model.D;
+        _dp = (model.D + Lanes - 1) / Lanes * Lanes;
+        _k = model.K;
+        _chains = chains;
+        _signed = model.Variant == Variant.Signed;
+        if (!_signed && model.Variant != Variant.NonNegative) throw new ArgumentException($"unknown variant {model.Variant}");
+        _eps = (float)settings.Eps;
+        _noise = (float)Math.Sqrt(2 * settings.Temperature * settings.Eps);
+        _lambda = (float)Math.Abs(model.Lambda);
+        _invS2 = (float)(1 / (model.Sigma * model.Sigma));
+        U0 = model.U0;
+        _columns = new float[_k * _dp];
+        for (int d = 0; d < _d; d++)
+            for (int k = 0; k < _k; k++) _columns[k * _dp + d] = (float)model.Dictionary[d, k];
+        _columnsDouble = new double[_k * _d];
+        _codesRow = new double[_k];
+        _x = new double[chains * _d];
+        _x32 = new float[chains * _dp];
+        _r = new float[chains * _dp];
+        _u = new float[chains * _k];
+        _s = new float[chains * _k];
+        _g = new float[chains * _k];
+        _list = new int[chains * _k];
+        _listed = new int[chains];
+        _activeCount = new int[chains];
+        _thresholdDrive = new double[chains];
+        _thresholdDriveNonNegative = new double[chains];
+        _rngs = new Rng[chains];
+        for (int b = 0; b < chains; b++) _rngs[b] = new Rng(seed, b); // the streams of ChainBatch
+        _blocks = doubleNoise ? 1 : Math.Min(chains, WorkerPool.Threads); // doubleNoise: one buffer, one thread (tests only)
+        _stepBlock = StepBlock;
+        _noiseState = new ulong[chains * SingleGaussianSampler.StateLength];
+        _doubleNoise = doubleNoise ? new double[_k] : null;
+        if (!doubleNoise)
+            for (int b = 0; b < chains; b++) SingleGaussianSampler.Seed(_rngs[b], _noiseState.AsSpan(b * SingleGaussianSampler.StateLength, SingleGaussianSampler.StateLength));
+        _gaussians = new float[_blocks][];
+        for (int i = 0; i < _blocks; i++) _gaussians[i] = new float[(_k + SingleGaussianSampler.Lanes - 1) / SingleGaussianSampler.Lanes * SingleGaussianSampler.Lanes];
+
+        _updateBlocks = Math.Min(chains, ChainBlocks);
+        _columnChunks = Math.Min(_k, WorkerPool.Threads);
+        _updateChunk = UpdateChunk;
+        _users = new int[_k * chains];
+        _userCount = new int[_k];
+        _blockEnd = new int[_updateBlocks];
+        for (int blk = 0; blk < _updateBlocks; blk++) _blockEnd[blk] = (int)((long)chains * (blk + 1) / _updateBlocks);
+    }
+
+    public double U0
+    {
+        get => _u0;
+        set
+        {
+            _u0 = value;
+            _u0Single = (float)value;
+        }
+    }
+
+    public void Draw(IDataSource data, Rng rng, int b)
+    {
+        data.Draw(rng, _x, b * _d);
+        for (int i = 0; i < _d; i++) _x32[b * _dp + i] = (float)_x[b * _d + i];
+    }
+
+    // ---- the chain step ----
+
+    public void Step()
+    {
+        if (_blocks == 1) StepRange(0, _chains, _gaussians[0]);
+        else WorkerPool.Run(_blocks, _stepBlock);
+    }
+
+    private void StepBlock(int blk) => StepRange((int)((long)_chains * blk / _blocks), (int)((long)_chains * (blk + 1) / _blocks), _gaussians[blk]);
+
+    private void StepRange(int lo, int hi, float[] gaussians)
+    {
+        for (int b = lo; b < hi; b++)
+        {
+            if (_doubleNoise is null)
+                SingleGaussianSampler.Fill(_noiseState.AsSpan(b * SingleGaussianSampler.StateLength, SingleGaussianSampler.StateLength), _rngs[b], gaussians);
+            else
+            {
+                _rngs[b].FillGaussianZiggurat(_doubleNoise);
+                for (int k = 0; k < _k; k++) gaussians[k] = (float)_doubleNoise[k];
+            }
+            int n = Threshold(b);
+            Residual(b, n);
+            Drive(b, n);
+            Move(b, gaussians);
+        }
+    }
+
+    // For each 4-bit mask m, the indices of its set bits in increasing order at SetLanes[4 m ..], the rest 0.
+    private static readonly int[] SetLanes = MakeSetLanes();
+
+    private static int[] MakeSetLanes()
+    {
+        var table = new int[64];
+        for (int m = 0; m < 16; m++)
+            for (int bit = 0, n = 0; bit < 4; bit++)
+                if ((m & (1 << bit)) != 0) table[4 * m + n++] = bit;
+        return table;
+    }
+
+    /// <summary>s = h(u) of chain b, g = 0, and the list of its active units (increasing); returns their number.</summary>
+    private int Threshold(int b)
+    {
+        int ko = b * _k, k = 0, n = 0, kk = _k;
+        float u0 = _u0Single;
+        bool open0 = u0 == 0;
+        ref float uRef = ref MemoryMarshal.GetArrayDataReference(_u);
+        ref float sRef = ref MemoryMarshal.GetArrayDataReference(_s);
+        ref float gRef = ref MemoryMarshal.GetArrayDataReference(_g);
+        ref int listRef = ref MemoryMarshal.GetArrayDataReference(_list);
+        ref int compress = ref MemoryMarshal.GetArrayDataReference(SetLanes);
+        var u0v = Vector256.Create(u0);
+        var zero = Vector256<float>.Zero;
+        for (; k + Lanes <= kk; k += Lanes)
+        {
+            Vector256<float> u = Vector256.LoadUnsafe(ref uRef, (nuint)(ko + k)), au = Vector256.Abs(u);
+            Vector256<float> on = open0 ? Vector256<float>.AllBitsSet : Vector256.GreaterThan(au, u0v);
+            Vector256<float> s = au - u0v;
+            if (_signed) s = Vector256.ConditionalSelect(Vector256.LessThan(u, zero), -s, s);
+            (s & on).StoreUnsafe(ref sRef, (nuint)(ko + k));
+            zero.StoreUnsafe(ref gRef, (nuint)(ko + k));
+            // The active lanes' units appended without a branch per unit, four lanes at a time (as ChainBatch does):
+            // four entries always written, inside the chain's K slots since n <= k.
+            uint bits = on.ExtractMostSignificantBits();
+            (Vector128.LoadUnsafe(ref compress, 4 * (bits & 15)) + Vector128.Create(k)).StoreUnsafe(ref listRef, (nuint)(ko + n));
+            n += BitOperations.PopCount(bits & 15);
+            (Vector128.LoadUnsafe(ref compress, 4 * (bits >> 4)) + Vector128.Create(k + 4)).StoreUnsafe(ref listRef, (nuint)(ko + n));
+            n += BitOperations.PopCount(bits >> 4);
+        }
+        for (; k < kk; k++)
+        {
+            float u = _u[ko + k], au = Math.Abs(u);
+            _g[ko + k] = 0;
+            bool on = au > u0 || open0;
+            float s = au - u0;
+            _s[ko + k] = on ? (_signed && u < 0 ? -s : s) : 0;
+            _list[ko + n] = k;
+            n += on ? 1 : 0;
+        }
+        _listed[b] = n;
+        // With u0 > 0 a listed unit has |u| > u0, so s = |u| - u0 != 0 (two different floats never subtract to 0): n of
+        // them are active. With u0 = 0 every unit is listed and those at u = 0 have s = 0: counted.
+        int nonzero = n;
+        if (open0)
+        {
+            nonzero = 0;
+            for (int i = 0; i < n; i++) nonzero += _s[ko + _list[ko + i]] != 0 ? 1 : 0;
+        }
+        _activeCount[b] = nonzero;
+        return n;
+    }
+
+    /// <summary>r_b = x_b - sum over the listed units with s != 0, in list order, of s_k a_k: 64 floats of r in registers at a time.</summary>
+    private void Residual(int b, int n)
+    {
+        int ko = b * _k, xo = b * _dp, dp = _dp, e = 0;
+        ref float xRef = ref MemoryMarshal.GetArrayDataReference(_x32);
+        ref float rRef = ref MemoryMarshal.GetArrayDataReference(_r);
+        ref float aRef = ref MemoryMarshal.GetArrayDataReference(_columns);
+        ref float sRef = ref MemoryMarshal.GetArrayDataReference(_s);
+        ref int listRef = ref MemoryMarshal.GetArrayDataReference(_list);
+        for (; e + 8 * Lanes <= dp; e += 8 * Lanes)
+        {
+            nuint o = (nuint)(xo + e);
+            Vector256<float> r0 = Vector256.LoadUnsafe(ref xRef, o), r1 = Vector256.LoadUnsafe(ref xRef, o + 8);
+            Vector256<float> r2 = Vector256.LoadUnsafe(ref xRef, o + 16), r3 = Vector256.LoadUnsafe(ref xRef, o + 24);
+            Vector256<float> r4 = Vector256.LoadUnsafe(ref xRef, o + 32), r5 = Vector256.LoadUnsafe(ref xRef, o + 40);
+            Vector256<float> r6 = Vector256.LoadUnsafe(ref xRef, o + 48), r7 = Vector256.LoadUnsafe(ref xRef, o + 56);
+            for (int i = 0; i < n; i++)
+            {
+                int k = Unsafe.Add(ref listRef, ko + i);
+                float sk = Unsafe.Add(ref sRef, ko + k);
+                if (sk == 0) continue;
+                var c = Vector256.Create(-sk);
+                nuint a = (nuint)(k * dp + e);
+                r0 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref aRef, a), r0);
+                r1 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref aRef, a + 8), r1);
+                r2 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref aRef, a + 16), r2);
+                r3 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref aRef, a + 24), r3);
+                r4 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref aRef, a + 32), r4);
+                r5 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref aRef, a + 40), r5);
+                r6 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref aRef, a + 48), r6);
+                r7 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref aRef, a + 56), r7);
+            }
+            r0.StoreUnsafe(ref rRef, o);
+            r1.StoreUnsafe(ref rRef, o + 8);
+            r2.StoreUnsafe(ref rRef, o + 16);
+            r3.StoreUnsafe(ref rRef, o + 24);
+            r4.StoreUnsafe(ref rRef, o + 32);
+            r5.StoreUnsafe(ref rRef, o + 40);
+            r6.StoreUnsafe(ref rRef, o + 48);
+            r7.StoreUnsafe(ref rRef, o + 56);
+        }
+        for (; e < dp; e += Lanes) // the same operations lane by lane, one vector of r at a time
+        {
+            nuint o = (nuint)(xo + e);
+            Vector256<float> r0 = Vector256.LoadUnsafe(ref xRef, o);
+            for (int i = 0; i < n; i++)
+            {
+                int k = Unsafe.Add(ref listRef, ko + i);
+                float sk = Unsafe.Add(ref sRef, ko + k);
+                if (sk == 0) continue;
+                r0 = Vector256.FusedMultiplyAdd(Vector256.Create(-sk), Vector256.LoadUnsafe(ref aRef, (nuint)(k * dp + e)), r0);
+            }
+            r0.StoreUnsafe(ref rRef, o);
+        }
+    }
+
+    /// <summary>g_k = a_k . r_b for the n listed units, four units at a time (<see cref="Dot"/>'s operations for each).</summary>
+    private void Drive(int b, int n)
+    {
+        int ko = b * _k, xo = b * _dp, dp = _dp;
+        ref float rRef = ref MemoryMarshal.GetArrayDataReference(_r);
+        ref float aRef = ref MemoryMarshal.GetArrayDataReference(_columns);
+        ref int listRef = ref MemoryMarshal.GetArrayDataReference(_list);
+        ref float gRef = ref MemoryMarshal.GetArrayDataReference(_g);
+        ref float sRef = ref MemoryMarshal.GetArrayDataReference(_s);
+        double signedSum = 0, plainSum = 0;
+        int i = 0;
+        for (; i + 4 <= n; i += 4)
+        {
+            int k0 = Unsafe.Add(ref listRef, ko + i), k1 = Unsafe.Add(ref listRef, ko + i + 1);
+            int k2 = Unsafe.Add(ref listRef, ko + i + 2), k3 = Unsafe.Add(ref listRef, ko + i + 3);
+            nuint a0 = (nuint)(k0 * dp), a1 = (nuint)(k1 * dp), a2 = (nuint)(k2 * dp), a3 = (nuint)(k3 * dp);
+            Vector256<float> x = Vector256.LoadUnsafe(ref rRef, (nuint)xo);
+            Vector256<float> s0 = Vector256.LoadUnsafe(ref aRef, a0) * x, s1 = Vector256.LoadUnsafe(ref aRef, a1) * x;
+            Vector256<float> s2 = Vector256.LoadUnsafe(ref aRef, a2) * x, s3 = Vector256.LoadUnsafe(ref aRef, a3) * x;
+            for (nuint e = Lanes; e < (nuint)dp; e += Lanes)
+            {
+                x = Vector256.LoadUnsafe(ref rRef, (nuint)xo + e);
+                s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref aRef, a0 + e), x, s0);
+                s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref aRef, a1 + e), x, s1);
+                s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref aRef, a2 + e), x, s2);
+                s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref aRef, a3 + e), x, s3);
+            }
+            float g0 = Reduce(s0), g1 = Reduce(s1), g2 = Reduce(s2), g3 = Reduce(s3);
+            Unsafe.Add(ref gRef, ko + k0) = g0;
+            Unsafe.Add(ref gRef, ko + k1) = g1;
+            Unsafe.Add(ref gRef, ko + k2) = g2;
+            Unsafe.Add(ref gRef, ko + k3) = g3;
+            AddThresholdDrive(ref signedSum, ref plainSum, g0, Unsafe.Add(ref sRef, ko + k0));
+            AddThresholdDrive(ref signedSum, ref plainSum, g1, Unsafe.Add(ref sRef, ko + k1));
+            AddThresholdDrive(ref signedSum, ref plainSum, g2, Unsafe.Add(ref sRef, ko + k2));
+            AddThresholdDrive(ref signedSum, ref plainSum, g3, Unsafe.Add(ref sRef, ko + k3));
+        }
+        for (; i < n; i++)
+        {
+            int k = Unsafe.Add(ref listRef, ko + i);
+            float g = Dot(_columns.AsSpan(k * dp, dp), _r.AsSpan(xo, dp));
+            Unsafe.Add(ref gRef, ko + k) = g;
+            AddThresholdDrive(ref signedSum, ref plainSum, g, Unsafe.Add(ref sRef, ko + k));
+        }
+        _thresholdDrive[b] = signedSum;
+        _thresholdDriveNonNegative[b] = plainSum;
+    }
+
+    // The learner's u0 gradient terms of one active unit, -sign(s) g (signed) and -g (non-negative), in double; a listed
+    // unit with s = 0 (only at u0 = 0) adds 0. Without a branch on s (its sign is as good as random): sign(s) g as s's
+    // sign bit copied onto g's, and s != 0 as a 0/1 factor.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddThresholdDrive(ref double signedSum, ref double plainSum, float g, float s)
+    {
+        double on = s != 0 ? 1 : 0;
+        double signedG = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(g) ^ (BitConverter.SingleToInt32Bits(s) & int.MinValue));
+        signedSum -= on * signedG;
+        plainSum -= on * g;
+    }
+
+    /// <summary>a . b over whole 8-float vectors: lane sums in order, then <see cref="Reduce"/>.</summary>
+    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        ref float aRef = ref MemoryMarshal.GetReference(a);
+        ref float bRef = ref MemoryMarshal.GetReference(b);
+        Vector256<float> sum = Vector256.LoadUnsafe(ref aRef) * Vector256.LoadUnsafe(ref bRef);
+        for (nuint e = Lanes; e < (nuint)a.Length; e += Lanes) sum = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref aRef, e), Vector256.LoadUnsafe(ref bRef, e), sum);
+        return Reduce(sum);
+    }
+
+    /// <summary>The eight lanes' sum in a fixed order: (lanes 0-3 + lanes 4-7), then (0 + 2) + (1 + 3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Reduce(Vector256<float> v)
+    {
+        Vector128<float> h = v.GetLower() + v.GetUpper();
+        return (h.GetElement(0) + h.GetElement(2)) + (h.GetElement(1) + h.GetElement(3));
+    }
+
+    /// <summary>u += eps (g / sigma^2 (negated for u &lt; 0, non-negative) - lambda sign(u)) + sqrt(2 T eps) xi, xi the chain's draws (<see cref="SingleGaussianSampler"/>).</summary>
+    private void Move(int b, float[] gaussians)
+    {
+        int ko = b * _k, k = 0, kk = _k;
+        ref float uRef = ref MemoryMarshal.GetArrayDataReference(_u);
+        ref float gRef = ref MemoryMarshal.GetArrayDataReference(_g);
+        ref float nRef = ref MemoryMarshal.GetArrayDataReference(gaussians);
+        var epsV = Vector256.Create(_eps);
+        var noiseV = Vector256.Create(_noise);
+        var invS2 = Vector256.Create(_invS2);
+        var lambdaV = Vector256.Create(_lambda);
+        var signBit = Vector256.Create(-0.0f);
+        var zero = Vector256<float>.Zero;
+        var negateV = _signed ? zero : Vector256<float>.AllBitsSet;
+        for (; k + Lanes <= kk; k += Lanes)
+        {
+            Vector256<float> u = Vector256.LoadUnsafe(ref uRef, (nuint)(ko + k));
+            if (!Vector256.EqualsAll(u, u)) throw NaNState();
+            Vector256<float> drive = Vector256.LoadUnsafe(ref gRef, (nuint)(ko + k)) * invS2;
+            drive ^= Vector256.LessThan(u, zero) & negateV & signBit;
+            Vector256<float> signLambda = (lambdaV | (u & signBit)) & ~Vector256.Equals(u, zero);
+            (u + epsV * (drive - signLambda) + noiseV * Vector256.LoadUnsafe(ref nRef, (nuint)k)).StoreUnsafe(ref uRef, (nuint)(ko + k));
+        }
+        for (; k < kk; k++)
+        {
+            float u = _u[ko + k];
+            if (float.IsNaN(u)) throw NaNState();
+            float drive = _g[ko + k] * _invS2;
+            if (!_signed && u < 0) drive = -drive;
+            float signLambda = u != 0 ? MathF.CopySign(_lambda, u) : 0;
+            _u[ko + k] = u + _eps * (drive - signLambda) + _noise * gaussians[k];
+        }
+    }
+
+    private static ArithmeticException NaNState() => new("u became NaN (the step blew up)");
+
+    // ---- the dictionary update (DictionaryUpdate's order: per column, per fixed chain block, chains in order) ----
+
+    public void UpdateDictionary(double rate)
+    {
+        ListUsers();
+        _rate = (float)rate;
+        if (_columnChunks == 1) UpdateColumns(0, _k);
+        else WorkerPool.Run(_columnChunks, _updateChunk);
+    }
+
+    // One pass over the listed units in memory order: unit j's chains with s != 0 appended in increasing b.
+    private void ListUsers()
+    {
+        int k = _k, chains = _chains;
+        int[] users = _users, count = _userCount;
+        Array.Clear(count);
+        for (int b = 0; b < chains; b++)
+        {
+            int row = b * k;
+            foreach (int j in _list.AsSpan(row, _listed[b]))
+            {
+                int n = count[j];
+                users[j * chains + n] = b;
+                count[j] = n + (_s[row + j] != 0 ? 1 : 0);
+            }
+        }
+    }
+
+    private void UpdateChunk(int c) => UpdateColumns((int)((long)_k * c / _columnChunks), (int)((long)_k * (c + 1) / _columnChunks));
+
+    // Columns lo .. hi - 1: a_j += rate * (sum over the chains of block blk using j of s_bj r_b), block after block.
+    private void UpdateColumns(int lo, int hi)
+    {
+        int k = _k, dp = _dp, chains = _chains, e = 0;
+        for (; e + 8 * Lanes <= dp; e += 8 * Lanes) UpdateColumns64(lo, hi, e);
+        for (; e < dp; e += Lanes)
+        {
+            ref float rRef = ref MemoryMarshal.GetArrayDataReference(_r);
+            ref float cRef = ref MemoryMarshal.GetArrayDataReference(_columns);
+            var rateV = Vector256.Create(_rate);
+            for (int j = lo; j < hi; j++)
+            {
+                int u = j * chains, end = u + _userCount[j];
+                nuint o = (nuint)(j * dp + e);
+                Vector256<float> c0 = Vector256.LoadUnsafe(ref cRef, o);
+                for (int blk = 0; blk < _updateBlocks && u < end; blk++)
+                {
+                    int b1 = _blockEnd[blk];
+                    if (_users[u] >= b1) continue;
+                    Vector256<float> a0 = Vector256<float>.Zero;
+                    for (; u < end && _users[u] < b1; u++)
+                    {
+                        int b = _users[u];
+                        a0 = Vector256.FusedMultiplyAdd(Vector256.Create(_s[b * k + j]), Vector256.LoadUnsafe(ref rRef, (nuint)(b * dp + e)), a0);
+                    }
+                    c0 = Vector256.FusedMultiplyAdd(rateV, a0, c0);
+                }
+                c0.StoreUnsafe(ref cRef, o);
+            }
+        }
+    }
+
+    // Floats [e, e + 64) of columns lo .. hi - 1, the column's 64 floats and the block sum in registers.
+    private void UpdateColumns64(int lo, int hi, int e)
+    {
+        int k = _k, dp = _dp, chains = _chains, blocks = _updateBlocks;
+        int[] users = _users, userCount = _userCount, blockEnd = _blockEnd;
+        float[] s = _s;
+        ref float rRef = ref MemoryMarshal.GetArrayDataReference(_r);
+        ref float cRef = ref MemoryMarshal.GetArrayDataReference(_columns);
+        var rateV = Vector256.Create(_rate);
+        for (int j = lo; j < hi; j++)
+        {
+            int u = j * chains, end = u + userCount[j];
+            if (u == end) continue;
+            nuint o = (nuint)(j * dp + e);
+            Vector256<float> c0 = Vector256.LoadUnsafe(ref cRef, o), c1 = Vector256.LoadUnsafe(ref cRef, o + 8);
+            Vector256<float> c2 = Vector256.LoadUnsafe(ref cRef, o + 16), c3 = Vector256.LoadUnsafe(ref cRef, o + 24);
+            Vector256<float> c4 = Vector256.LoadUnsafe(ref cRef, o + 32), c5 = Vector256.LoadUnsafe(ref cRef, o + 40);
+            Vector256<float> c6 = Vector256.LoadUnsafe(ref cRef, o + 48), c7 = Vector256.LoadUnsafe(ref cRef, o + 56);
+            for (int blk = 0; blk < blocks && u < end; blk++)
+            {
+                int b1 = blockEnd[blk];
+                if (users[u] >= b1) continue; // no chain of this block uses unit j
+                Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+                for (; u < end && users[u] < b1; u++)
+                {
+                    int b = users[u];
+                    var sb = Vector256.Create(s[b * k + j]);
+                    nuint ro = (nuint)(b * dp + e);
+                    a0 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro), a0);
+                    a1 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 8), a1);
+                    a2 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 16), a2);
+                    a3 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 24), a3);
+                    a4 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 32), a4);
+                    a5 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 40), a5);
+                    a6 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 48), a6);
+                    a7 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 56), a7);
+                }
+                c0 = Vector256.FusedMultiplyAdd(rateV, a0, c0);
+                c1 = Vector256.FusedMultiplyAdd(rateV, a1, c1);
+                c2 = Vector256.FusedMultiplyAdd(rateV, a2, c2);
+                c3 = Vector256.FusedMultiplyAdd(rateV, a3, c3);
+                c4 = Vector256.FusedMultiplyAdd(rateV, a4, c4);
+                c5 = Vector256.FusedMultiplyAdd(rateV, a5, c5);
+                c6 = Vector256.FusedMultiplyAdd(rateV, a6, c6);
+                c7 = Vector256.FusedMultiplyAdd(rateV, a7, c7);
+            }
+            c0.StoreUnsafe(ref cRef, o);
+            c1.StoreUnsafe(ref cRef, o + 8);
+            c2.StoreUnsafe(ref cRef, o + 16);
+            c3.StoreUnsafe(ref cRef, o + 24);
+            c4.StoreUnsafe(ref cRef, o + 32);
+            c5.StoreUnsafe(ref cRef, o + 40);
+            c6.StoreUnsafe(ref cRef, o + 48);
+            c7.StoreUnsafe(ref cRef, o + 56);
+        }
+    }
+
+    public void NormaliseColumns()
+    {
+        for (int j = 0; j < _k; j++)
+        {
+            double n = 0;
+            for (int i = 0; i < _d; i++) n += (double)_columns[j * _dp + i] * _columns[j * _dp + i];
+            n = Math.Sqrt(n);
+            if (n == 0) continue;
+            for (int i = 0; i < _d; i++) _columns[j * _dp + i] = (float)(_columns[j * _dp + i] / n);
+        }
+    }
+
+    // ---- what the learner reads ----
+
+    public double ThresholdDrive(bool signed)
+    {
+        // The chains' sums (Drive), added in chain order: the same sum for any split of the chains among threads.
+        double sum = 0;
+        for (int b = 0; b < _chains; b++) sum += signed ? _thresholdDrive[b] : _thresholdDriveNonNegative[b];
+        return sum;
+    }
+
+    public int ActiveCount(int b) => _activeCount[b];
+
+    public double ResidualSquares(int b) => Dot(_r.AsSpan(b * _dp, _dp), _r.AsSpan(b * _dp, _dp));
+
+    public void AddCodes(CodeStatistics stats)
+    {
+        // CodeStatistics counts doubles: one chain's row at a time through a K-long double buffer.
+        for (int b = 0; b < _chains; b++)
+        {
+            for (int k = 0; k < _k; k++) _codesRow[k] = _s[b * _k + k];
+            stats.Add(_codesRow, 1);
+        }
+    }
+
+    public void AddColumns(double[] sum)
+    {
+        for (int j = 0; j < _k; j++)
+            for (int i = 0; i < _d; i++) sum[j * _d + i] += _columns[j * _dp + i];
+    }
+
+    public double[] ColumnsAsDouble()
+    {
+        for (int j = 0; j < _k; j++)
+            for (int i = 0; i < _d; i++) _columnsDouble[j * _d + i] = _columns[j * _dp + i];
+        return _columnsDouble;
+    }
+
+    public Matrix GetDictionary()
+    {
+        var a = new Matrix(_d, _k);
+        for (int i = 0; i < _d; i++)
+            for (int j = 0; j < _k; j++) a[i, j] = _columns[j * _dp + i];
+        return a;
+    }
+}
