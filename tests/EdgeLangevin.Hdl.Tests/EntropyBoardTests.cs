@@ -403,6 +403,46 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Every byte of an 'E' and an 'H' reply in its place (el_entropy_ctl moves its byte index a clock after the
+    /// decision and selects the next reply byte in two registered steps, so each byte is ready 3 clocks after the
+    /// one before went; the bench's 8 clocks per UART bit are fewer than any generated design's, and its raw bits
+    /// come every other clock, the fastest the source allows): a physical design, 'E' for 40 bytes, then 'H'. The
+    /// 320 bits are 320 consecutive raw bits of the bench's log, first bit first; and each of the 16 status bytes is
+    /// the C# monitor's on the logged raw bits up to the count the reply gives (status, mode, failures, the failure's
+    /// index and measure, the last correlation window's rho). A byte from the wrong index (a select a byte behind
+    /// or ahead, a capture index not restarted for the reply) moves or repeats bits or fields and fails here.
+    /// </summary>
+    [Fact]
+    public void Every_byte_of_a_raw_bit_read_and_a_status_reply_is_the_one_its_index_names()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        HdlProject p = EntropyProject(NoiseMode.Physical, sampleDiv: 2);
+        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
+        string src = verifier.Sources(p.Datapath);
+        const int n = 40;
+        byte[] host = EntropyProtocol.ReadRaw(n).Concat(EntropyProtocol.Health()).ToArray();
+        var (reply, log) = verifier.SimulateBoardLog(src, host, 1 + n + 17, ["+log_noise=1"]);
+        int[] raw = LogValues(log, "RAW").Select(x => (int)x[0]).ToArray();
+
+        Assert.Equal((byte)'e', reply[0]);
+        int[] bits = EntropyProtocol.UnpackBits(reply.AsSpan(1, n));
+        int at = IndexOfBlock(raw, bits, 0);
+        Assert.True(at >= 0, $"the {8 * n} bits read are not {8 * n} consecutive raw bits of the {raw.Length} logged");
+        Assert.Equal(-1, IndexOfBlock(raw, bits, at + 1));   // and only one such run: the place is the capture's
+        output.WriteLine($"'E' {n}: raw bits {at}..{at + 8 * n - 1} of {raw.Length} logged");
+
+        Assert.Equal((byte)'h', reply[1 + n]);
+        BoardHealth h = BoardHealth.Parse(reply.AsSpan(2 + n, 16));
+        Assert.InRange(h.RawBitsTested, at + 8 * n, raw.Length);
+        HealthRun expected = HealthTestVerifier.Expected(raw.Take((int)h.RawBitsTested).ToArray(), p.Datapath.Settings.Entropy.Health);
+        HealthEvent[] windows = expected.Events.Where(e => e.Kind == "WINDOW").ToArray();
+        Assert.True(windows.Length >= 2, $"{windows.Length} correlation windows before the 'H': too few to tell the rho bytes");
+        Assert.Empty(expected.FailuresOnly);
+        Assert.Equal(new BoardHealth(NoiseHealthStatus.Ok, 2, 0, h.RawBitsTested, 0, 0, windows[^1].Measure), h);
+        output.WriteLine($"'H': {h.RawBitsTested} raw bits tested, {windows.Length} windows, last rho {h.LastLag1Q15}");
+    }
+
+    /// <summary>
     /// The acknowledgement mailbox and el_entropy_ctl share the transmitter. An 'H' kept while a run replies,
     /// and an unknown command byte timed (+delay_clks) to reach the top's registered receiver on the very
     /// clock its FSM is back in C_CMD after the run's reply: the top answers '?' (the acknowledgement waits:
