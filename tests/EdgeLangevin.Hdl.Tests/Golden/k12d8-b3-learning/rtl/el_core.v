@@ -137,7 +137,7 @@ module el_core #(
     // it makes its K words into a buffer, a word per four clocks). The state is loaded on the
     // clock after the previous chain's walk (and at the start of a run), and el_noise fills its
     // buffer while that chain's MAC work and unit pipeline finish; a walk begins only once the
-    // buffer holds the K words (noise_ready), and usually they are long there.
+    // buffer holds the K words (nz_rdy_r), and usually they are long there.
     localparam integer B_LAST_I = CHAINS - 1;
     localparam [CBITS-1:0] B_LAST = B_LAST_I[CBITS-1:0];
     localparam [KBITS:0] K_END = K[KBITS:0];
@@ -172,6 +172,7 @@ module el_core #(
     reg [CBITS-1:0] cbw_r;         // the chain of the unit at P10 (retiring), see p9_first
     wire       p9_first;           // P9 holds the first unit of a chain's walk or threshold pass
     reg        nz_walk_end_r;      // the clock after a walk: the next chain's generator state loads
+    reg        nz_rdy_r = 1'b0;    // el_noise holds the K words of the next walk (o_ready, registered)
     // the prep engine: threshold passes of chains 0..CHAINS-1, one at a time, each issuing in the
     // cycles the walks and drive fetches leave free; chain b's next list is ready (lready_r[b])
     // once its pass has left the pipeline, and chain b's step begins only then
@@ -209,6 +210,9 @@ module el_core #(
     wire       p10_prep;           // P10 retires a pass unit
     reg        p10_app_walk;       // P10 appends an updated unit to the list of the step after this one
     reg        p10_app_prep;       // P10 appends a pass unit to its chain's list for the next step
+    localparam [K-1:0] ONE_K = 1;
+    reg [K-1:0] p10_onehot;        // P10's unit one-hot (1 << p10_k)
+    wire  [1:0] uapp;              // P10 appends to union_r bank 0 / 1
     reg [KBITS:0] issue_k_r;       // walk / prep position 0..K
     reg        walk_on_r;          // the walk is issuing (one flop: these gate the whole issue stage)
     reg        prep_on_r;          // the threshold pass is issuing
@@ -226,7 +230,6 @@ module el_core #(
     wire       unit_empty;
     wire       append;             // the unit pipeline adds {k, sm} to the next list
     wire [LISTW-1:0] append_entry;
-    wire [KBITS-1:0] append_k;      // the unit of that entry
 
     wire idle = ~busy_r;
     assign o_busy = ~idle;
@@ -260,7 +263,7 @@ module el_core #(
     // (a drive entry issuing on this clock, a0_valid_r, still reads the u of chain cb_r, which
     // moves on two clocks later; only the drained case must wait for it to enter the pipeline)
     wire step_end   = walk_over && mac_done && (act_j_r == n_cur_r) &&
-                      ((!a0_valid_r && unit_empty) || (cb_r != B_LAST && noise_ready && !nz_walk_end_r) ||
+                      ((!a0_valid_r && unit_empty) || (cb_r != B_LAST && nz_rdy_r && !nz_walk_end_r) ||
                        (cb_r == B_LAST && LEARN != 0));
     // the next chain's step begins straight from its predecessor's end when it can (what ST_BEGIN
     // does, for chains 1..CHAINS-1: no bank flip): its generator holds its K words and its
@@ -271,14 +274,14 @@ module el_core #(
     assign cb_n = !step_end_r ? cb_r : (cb_r == B_LAST) ? {CBITS{1'b0}} : cb_next;
     wire [JBITS-1:0] n_next_nb = n_next_r[cb_next];
 
-    wire next_ready = nxt_rdy_r && noise_ready;
+    wire next_ready = nxt_rdy_r && nz_rdy_r;
 
     // The FSM's transitions, each from its state's flop and flops decided a clock ahead
     // (ldone and sw_done come only in ST_LWAIT and ST_SWITCH, step_end_r only in ST_STEP)
     wire seed_go   = s_seed_r && noise_ready;                  // ST_SEED -> ST_PREP
     wire prep_done = s_prep_r && !prun_r;                      // ST_PREP -> ST_SWITCH / ST_BEGIN
 
-    wire begin_go  = s_begin_r && noise_ready && cur_rdy_r;    // ST_BEGIN -> ST_STEP: a step begins
+    wire begin_go  = s_begin_r && nz_rdy_r && cur_rdy_r;       // ST_BEGIN -> ST_STEP: a step begins
     wire chain_go  = step_end_r && next_ready;                 // ST_STEP: the next chain's step begins
     wire step_last = step_end_r && cb_last_r;                  // ST_STEP -> ST_LEARN / ST_FIN
     wire fin_go    = s_fin_r && (!last_step_r || !prun_r);     // ST_FIN: a step is over
@@ -353,12 +356,14 @@ module el_core #(
             // UP5K critical path); it lands a clock after the FSM asks for it, before any append
             // to that bank (a walk's or pass's first append is >= 12 clocks after its start), and
             // an append on the same clock is kept (the appends below come after it)
+            // Each union bit without a clock enable, from its own value, its bank's clear and append
+            // and P10's unit decoded a stage early (p10_onehot): with the append as an indexed
+            // write, p10_k's decode and the bank compares fed every bit's enable, the 1-lane UP5K
+            // critical path on seed 1 (22.15 ns).
             uclr_r <= 2'b00;
-            if (uclr_r[0]) union_r[0] <= {K{1'b0}};
-            if (uclr_r[1]) union_r[1] <= {K{1'b0}};
+            union_r[0] <= (uclr_r[0] ? {K{1'b0}} : union_r[0]) | (uapp[0] ? p10_onehot : {K{1'b0}});
+            union_r[1] <= (uclr_r[1] ? {K{1'b0}} : union_r[1]) | (uapp[1] ? p10_onehot : {K{1'b0}});
             if (p10_app_walk) n_nxt_r <= n_nxt_r + ONE_J;
-            if (p10_app_walk) union_r[~bank_r][append_k] <= 1'b1;
-            if (p10_app_prep) union_r[pbank_r][append_k] <= 1'b1;
             // a new chain's first unit reaches P10 on the next clock: the previous chain's count
             // (with this clock's append, its last) is final; the last chain's is stored once the
             // pipeline has drained (the last chain's step end). Walks follow each other in
@@ -500,6 +505,11 @@ module el_core #(
     // ring was seeded (if at all) on the clock before run_q.
     always @(posedge i_clk) nz_walk_end_r <= walk_last_r;
     wire nz_load = (CHAINS == 1) ? (idle & i_start & i_seed_load) : (nz_walk_end_r | run_go);
+    // el_noise's o_ready once more registered here, for the step starts: from el_noise (placed
+    // apart) into the walk's enables it was the 1-lane UP5K critical path on seed 3 (22.6 ns).
+    // A clock late it would still be high on the clock after a load or a draw, so it falls on
+    // those clocks itself (o_ready falls a clock later); it rises a clock after o_ready.
+    always @(posedge i_clk) nz_rdy_r <= noise_ready & ~nz_load & ~walk_issue;
     el_noise #(.K(K), .KBITS(KBITS)) u_noise (
         .i_clk(i_clk), .i_seed_load(nz_load), .i_seed((CHAINS > 1) ? nz_ring_r[0] : i_seed),
         .i_next(walk_issue), .o_ready(noise_ready), .o_eta(noise_eta)
@@ -782,13 +792,16 @@ module el_core #(
         p10_app_walk <= p9_update & p9_act & ~i_rst;
         p10_app_prep <= p9_prep & p9_act & ~i_rst;
         p10_act <= p9_act;
+        p10_onehot <= ONE_K << p9_k;
     end
+    // the union bank an append of P10 sets: a walk's the next step's (~bank_r), a pass's pbank_r
+    assign uapp[0] = (p10_app_walk & bank_r) | (p10_app_prep & ~pbank_r);
+    assign uapp[1] = (p10_app_walk & ~bank_r) | (p10_app_prep & pbank_r);
 
 
     // P10: retire. A walk visit of an active unit only kept its noise word.
     assign append = p10_append;
     assign append_entry = {p10_k, p10_sm};
-    assign append_k = p10_k;
     // learning: every chain's codes s_m of every unit (0 when inactive), two banks like the
     // lists, {bank, chain, k}: phase L's operand s_m[b, k]
     wire [CBITS+KBITS:0] sm_raddr;
