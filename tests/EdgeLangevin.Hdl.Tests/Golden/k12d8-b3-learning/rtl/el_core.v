@@ -501,8 +501,8 @@ module el_core #(
         end
     endgenerate
     // The next chain's state is the ring's head from the walk's first draw on, so it is loaded
-    // on the clock after the walk (el_noise does not advance then); at the start of a run the
-    // ring was seeded (if at all) on the clock before run_q.
+    // on the clock after the walk (el_noise drops the words it was making to refill the walk's);
+    // at the start of a run the ring was seeded (if at all) on the clock before run_q.
     always @(posedge i_clk) nz_walk_end_r <= walk_last_r;
     wire nz_load = (CHAINS == 1) ? (idle & i_start & i_seed_load) : (nz_walk_end_r | run_go);
     // el_noise's o_ready once more registered here, for the step starts: from el_noise (placed
