@@ -132,15 +132,12 @@ module el_core #(
     // (4'd3 is unused: the threshold passes drain in the prep engine)
     localparam [3:0] ST_IDLE = 4'd0, ST_SEED = 4'd1, ST_PREP = 4'd2,
                      ST_BEGIN = 4'd4, ST_STEP = 4'd5, ST_FIN = 4'd6, ST_SWITCH = 4'd7,
-                     ST_LEARN = 4'd8, ST_LWAIT = 4'd9, ST_NLOAD = 4'd10, ST_NWAIT = 4'd11;
-    // With several chains each chain's step needs its own generator state in el_noise. For
-    // K >= NZ_AHEAD it is loaded early, on the clock after the previous chain's walk (and at
-    // the start of a run), and primes while that chain's MAC work and unit pipeline finish,
-    // so a chain's step begins at once (ST_BEGIN); for K < NZ_AHEAD the state is copied
-    // during the priming itself, so a step begins by loading it (ST_NLOAD, ST_NWAIT).
-    localparam integer NZ_AHEAD = 6;        // el_noise's DEPTH
-    localparam integer NZ_EARLY = (CHAINS > 1 && K >= NZ_AHEAD) ? 1 : 0;
-    localparam [3:0] ST_CHAIN = (CHAINS > 1 && NZ_EARLY == 0) ? ST_NLOAD : ST_BEGIN;
+                     ST_LEARN = 4'd8, ST_LWAIT = 4'd9;
+    // With several chains each chain's step needs its own generator state in el_noise (serial:
+    // it makes its K words into a buffer, a word per four clocks). The state is loaded on the
+    // clock after the previous chain's walk (and at the start of a run), and el_noise fills its
+    // buffer while that chain's MAC work and unit pipeline finish; a walk begins only once the
+    // buffer holds the K words (nz_rdy_r), and usually they are long there.
     localparam integer B_LAST_I = CHAINS - 1;
     localparam [CBITS-1:0] B_LAST = B_LAST_I[CBITS-1:0];
     localparam [KBITS:0] K_END = K[KBITS:0];
@@ -156,12 +153,12 @@ module el_core #(
     // one-hot, each flop is its own entry and exit conditions. Idle is no state flop but busy_r's
     // complement, so that all flops 0 (power-up, reset) is idle as ST_IDLE = 0 was.
     reg        busy_r;
-    reg        s_seed_r, s_prep_r, s_switch_r, s_nload_r, s_nwait_r;
+    reg        s_seed_r, s_prep_r, s_switch_r;
     reg        s_begin_r, s_step_r, s_learn_r, s_lwait_r, s_fin_r;
     // the binary state, for the testbench's accounts only (no logic reads it; synthesis drops it)
     /* verilator lint_off UNUSEDSIGNAL */
     wire [3:0] st_r = !busy_r ? ST_IDLE : s_seed_r ? ST_SEED : s_prep_r ? ST_PREP : s_switch_r ? ST_SWITCH :
-                      s_nload_r ? ST_NLOAD : s_nwait_r ? ST_NWAIT : s_begin_r ? ST_BEGIN : s_step_r ? ST_STEP :
+                      s_begin_r ? ST_BEGIN : s_step_r ? ST_STEP :
                       s_learn_r ? ST_LEARN : s_lwait_r ? ST_LWAIT : ST_FIN;
     /* verilator lint_on UNUSEDSIGNAL */
     reg [CBITS-1:0] cb_r;          // the chain whose step (or threshold pass) runs
@@ -175,6 +172,7 @@ module el_core #(
     reg [CBITS-1:0] cbw_r;         // the chain of the unit at P10 (retiring), see p9_first
     wire       p9_first;           // P9 holds the first unit of a chain's walk or threshold pass
     reg        nz_walk_end_r;      // the clock after a walk: the next chain's generator state loads
+    reg        nz_rdy_r = 1'b0;    // el_noise holds the K words of the next walk (o_ready, registered)
     // the prep engine: threshold passes of chains 0..CHAINS-1, one at a time, each issuing in the
     // cycles the walks and drive fetches leave free; chain b's next list is ready (lready_r[b])
     // once its pass has left the pipeline, and chain b's step begins only then
@@ -212,6 +210,9 @@ module el_core #(
     wire       p10_prep;           // P10 retires a pass unit
     reg        p10_app_walk;       // P10 appends an updated unit to the list of the step after this one
     reg        p10_app_prep;       // P10 appends a pass unit to its chain's list for the next step
+    localparam [K-1:0] ONE_K = 1;
+    reg [K-1:0] p10_onehot;        // P10's unit one-hot (1 << p10_k)
+    wire  [1:0] uapp;              // P10 appends to union_r bank 0 / 1
     reg [KBITS:0] issue_k_r;       // walk / prep position 0..K
     reg        walk_on_r;          // the walk is issuing (one flop: these gate the whole issue stage)
     reg        prep_on_r;          // the threshold pass is issuing
@@ -229,7 +230,6 @@ module el_core #(
     wire       unit_empty;
     wire       append;             // the unit pipeline adds {k, sm} to the next list
     wire [LISTW-1:0] append_entry;
-    wire [KBITS-1:0] append_k;      // the unit of that entry
 
     wire idle = ~busy_r;
     assign o_busy = ~idle;
@@ -252,8 +252,8 @@ module el_core #(
     always @(posedge i_clk) drv_cnt_r <= (s_begin_r || mac_start_r) ? {JBITS{1'b0}} : drv_cnt;
     wire act_fetch  = walk_over && (act_j_r != n_cur_r) && (act_j_r != drv_cnt_r);
     // everything issued (so nothing enters the unit pipeline); a chain's step overlaps its
-    // pipeline's tail with the next chain's step, whose generator state must have primed (NZ_EARLY
-    // loads it on the clock after this walk; el_noise's o_ready falls only on the clock after
+    // pipeline's tail with the next chain's step, whose generator must hold its words (its state
+    // loads on the clock after this walk; el_noise's o_ready falls only on the clock after
     // that), the last chain's with phase L. Phase L reads none of what the tail writes (it reads
     // the bank of codes and the union this step started from, and r and g from the MAC); the tail
     // must only be out before u0 moves, which is at least 12 clocks after this (ST_LEARN, el_mac's
@@ -263,27 +263,30 @@ module el_core #(
     // (a drive entry issuing on this clock, a0_valid_r, still reads the u of chain cb_r, which
     // moves on two clocks later; only the drained case must wait for it to enter the pipeline)
     wire step_end   = walk_over && mac_done && (act_j_r == n_cur_r) &&
-                      ((!a0_valid_r && unit_empty) || (cb_r != B_LAST && noise_ready && !nz_walk_end_r) ||
+                      ((!a0_valid_r && unit_empty) || (cb_r != B_LAST && nz_rdy_r && !nz_walk_end_r) ||
                        (cb_r == B_LAST && LEARN != 0));
     // the next chain's step begins straight from its predecessor's end when it can (what ST_BEGIN
-    // does, for chains 1..CHAINS-1: no bank flip): its generator state is loaded and primed
-    // (NZ_EARLY) and its threshold pass, if one runs, has retired
+    // does, for chains 1..CHAINS-1: no bank flip): its generator holds its K words and its
+    // threshold pass, if one runs, has retired
     wire [CBITS-1:0] cb_next = cb_r + 1'b1;
     // cb_r's next value: it moves on at a step end (step_end_r comes only in ST_STEP) and is 0
     // from a run's start on (run_go: cur_rdy_r is read >= 2 clocks later)
     assign cb_n = !step_end_r ? cb_r : (cb_r == B_LAST) ? {CBITS{1'b0}} : cb_next;
     wire [JBITS-1:0] n_next_nb = n_next_r[cb_next];
-    wire next_ready = (ST_CHAIN == ST_BEGIN) && nxt_rdy_r;
+
+    wire next_ready = nxt_rdy_r && nz_rdy_r;
+
     // The FSM's transitions, each from its state's flop and flops decided a clock ahead
     // (ldone and sw_done come only in ST_LWAIT and ST_SWITCH, step_end_r only in ST_STEP)
     wire seed_go   = s_seed_r && noise_ready;                  // ST_SEED -> ST_PREP
-    wire prep_done = s_prep_r && !prun_r;                      // ST_PREP -> ST_SWITCH / ST_CHAIN
-    wire begin_go  = s_begin_r && cur_rdy_r;                   // ST_BEGIN -> ST_STEP: a step begins
+    wire prep_done = s_prep_r && !prun_r;                      // ST_PREP -> ST_SWITCH / ST_BEGIN
+
+    wire begin_go  = s_begin_r && nz_rdy_r && cur_rdy_r;       // ST_BEGIN -> ST_STEP: a step begins
     wire chain_go  = step_end_r && next_ready;                 // ST_STEP: the next chain's step begins
     wire step_last = step_end_r && cb_last_r;                  // ST_STEP -> ST_LEARN / ST_FIN
     wire fin_go    = s_fin_r && (!last_step_r || !prun_r);     // ST_FIN: a step is over
     wire fin_idle  = fin_go && last_step_r;                    // ST_FIN -> ST_IDLE: the run is over
-    wire fin_more  = fin_go && !last_step_r;                   // ST_FIN -> ST_SWITCH / ST_CHAIN
+    wire fin_more  = fin_go && !last_step_r;                   // ST_FIN -> ST_SWITCH / ST_BEGIN
     wire to_chain  = (LEARN == 0 && (prep_done || fin_more)) || (s_switch_r && sw_done) ||
                      (step_end_r && !cb_last_r && !next_ready);
     // the walk's last position (issue_k_r == K_LAST while walk_on_r), a flop decided a clock
@@ -323,7 +326,7 @@ module el_core #(
         learn_start_r <= 1'b0;
         if (i_rst) begin
             busy_r <= 1'b0;
-            {s_seed_r, s_prep_r, s_switch_r, s_nload_r, s_nwait_r} <= 5'b0;
+            {s_seed_r, s_prep_r, s_switch_r} <= 3'b0;
             {s_begin_r, s_step_r, s_learn_r, s_lwait_r, s_fin_r} <= 5'b0;
             cb_r <= 0;
             cbw_r <= B_LAST;
@@ -353,12 +356,14 @@ module el_core #(
             // UP5K critical path); it lands a clock after the FSM asks for it, before any append
             // to that bank (a walk's or pass's first append is >= 12 clocks after its start), and
             // an append on the same clock is kept (the appends below come after it)
+            // Each union bit without a clock enable, from its own value, its bank's clear and append
+            // and P10's unit decoded a stage early (p10_onehot): with the append as an indexed
+            // write, p10_k's decode and the bank compares fed every bit's enable, the 1-lane UP5K
+            // critical path on seed 1 (22.15 ns).
             uclr_r <= 2'b00;
-            if (uclr_r[0]) union_r[0] <= {K{1'b0}};
-            if (uclr_r[1]) union_r[1] <= {K{1'b0}};
+            union_r[0] <= (uclr_r[0] ? {K{1'b0}} : union_r[0]) | (uapp[0] ? p10_onehot : {K{1'b0}});
+            union_r[1] <= (uclr_r[1] ? {K{1'b0}} : union_r[1]) | (uapp[1] ? p10_onehot : {K{1'b0}});
             if (p10_app_walk) n_nxt_r <= n_nxt_r + ONE_J;
-            if (p10_app_walk) union_r[~bank_r][append_k] <= 1'b1;
-            if (p10_app_prep) union_r[pbank_r][append_k] <= 1'b1;
             // a new chain's first unit reaches P10 on the next clock: the previous chain's count
             // (with this clock's append, its last) is final; the last chain's is stored once the
             // pipeline has drained (the last chain's step end). Walks follow each other in
@@ -401,15 +406,13 @@ module el_core #(
             // the FSM, one-hot: each state flop from its own exits and entries (st_r's old case
             // statement: the conditions below name the state they were under)
             // a run starts with the threshold passes (prep_go); one chain: it waits for the generator
-            // to prime after its seed as well (ST_SEED); several: it primes during the passes
-            // (NZ_EARLY) or in each step's ST_NLOAD. ST_PREP: the run's first passes must be over,
+            // to fill after its seed as well (ST_SEED); several: it fills during the passes (a step
+            // begins only once it is full, ST_BEGIN). ST_PREP: the run's first passes must be over,
             // then every chain's first step may begin at once.
             s_seed_r   <= (run_go && seed_load_q && CHAINS == 1) || (s_seed_r && !noise_ready);
             s_prep_r   <= (run_go && !(seed_load_q && CHAINS == 1)) || seed_go || (s_prep_r && prun_r);
             s_switch_r <= (LEARN != 0 && (prep_done || fin_more)) || (s_switch_r && !sw_done);
-            s_nload_r  <= (ST_CHAIN == ST_NLOAD) && to_chain;
-            s_nwait_r  <= s_nload_r || (s_nwait_r && !noise_ready);
-            s_begin_r  <= ((ST_CHAIN == ST_BEGIN) && to_chain) || (s_nwait_r && noise_ready) || (s_begin_r && !begin_go);
+            s_begin_r  <= to_chain || (s_begin_r && !begin_go);
             s_step_r   <= begin_go || chain_go || (s_step_r && !step_end_r);
             s_learn_r  <= (LEARN != 0) && step_last;
             s_lwait_r  <= s_learn_r || (s_lwait_r && !ldone);
@@ -471,27 +474,20 @@ module el_core #(
 
     // ------------------------------------------------------------------ noise
     // One generator for all chains: each chain's generator state is kept here and loaded
-    // into el_noise before the chain's step (el_noise then primes its pipeline again, 7
-    // cycles: hidden behind the previous chain's tail with NZ_EARLY). A generator per chain cost about 600 logic cells each on the UP5K
-    // (the flattened XOR network and adder tree).
+    // into el_noise before the chain's step (el_noise then makes the chain's K words into its
+    // buffer, about 4 K + 6 clocks, hidden behind the previous chain's MAC work and tail).
     // A step draws exactly K words, so what the chain's next step needs is the state after
-    // K words. el_noise's state (o_state) runs NZ_AHEAD words ahead of the word it shows, so
-    // it holds that state at walk position K - NZ_AHEAD, or (K < NZ_AHEAD) on cycle K + 1
-    // of ST_NWAIT (the seed loads a clock late); it is copied from there. (A shadow generator following the walk, one
-    // 4-round xorshift per cycle, was the UP5K critical path: 27.9 ns on seed 1.)
+    // K words. el_noise's state (o_state) is that state while its buffer is full, which it is
+    // up to the walk's first draw (a walk begins only once it is full); it is copied there, on
+    // the walk's first draw. (A shadow generator following the walk, one 4-round xorshift per
+    // cycle, was the UP5K critical path: 27.9 ns on seed 1.)
     // The states wait in a ring in chain order: the head (nz_ring_r[0]) is the state of the
     // chain whose step comes next, and each chain's new state enters at the tail as the ring
     // moves on by one, so no CHAINS-way multiplexer picks a state. Every step runs chains
     // 0..CHAINS-1 once each, so the ring is back at chain 0 at the end of every step.
     // Seeding (FIXED_POINT.md): chain b starts at seed ^ b * 0x9E3779B9, 0 replaced by 1.
-    localparam integer NZ_CAP_I = (K >= NZ_AHEAD) ? K - NZ_AHEAD : K;
-    localparam [KBITS:0] NZ_CAP = NZ_CAP_I[KBITS:0];
-    localparam [2:0] NZ_CAP_PRIME = NZ_CAP_I[2:0] + 3'd1;   // K < NZ_AHEAD: the ST_NWAIT cycle whose o_state is K words on
     wire [31:0] nz_state;                   // el_noise's o_state
-    reg   [2:0] nz_prime_r;                 // cycles of ST_NWAIT so far (K < NZ_AHEAD)
-    always @(posedge i_clk) nz_prime_r <= s_nwait_r ? nz_prime_r + 3'd1 : 3'd0;
-    wire nz_cap = (K >= NZ_AHEAD) ? (walk_issue && issue_k_r == NZ_CAP)
-                                  : (s_nwait_r && nz_prime_r == NZ_CAP_PRIME);
+    wire nz_cap = walk_issue && (issue_k_r == {(KBITS+1){1'b0}});
     reg [31:0] nz_ring_r [0:CHAINS-1];
     genvar gb;
     generate
@@ -504,14 +500,17 @@ module el_core #(
             end
         end
     endgenerate
-    // NZ_EARLY: the next chain's state is the ring's head from the walk position NZ_CAP on,
-    // so it is loaded on the clock after the walk (el_noise does not advance then); at the
-    // start of a run the ring was seeded (if at all) on the clock before start_q.
+    // The next chain's state is the ring's head from the walk's first draw on, so it is loaded
+    // on the clock after the walk (el_noise drops the words it was making to refill the walk's);
+    // at the start of a run the ring was seeded (if at all) on the clock before run_q.
     always @(posedge i_clk) nz_walk_end_r <= walk_last_r;
-    wire nz_load = (CHAINS == 1) ? (idle & i_start & i_seed_load)
-                 : (NZ_EARLY != 0) ? (nz_walk_end_r | run_go)
-                 : s_nload_r;
-    el_noise u_noise (
+    wire nz_load = (CHAINS == 1) ? (idle & i_start & i_seed_load) : (nz_walk_end_r | run_go);
+    // el_noise's o_ready once more registered here, for the step starts: from el_noise (placed
+    // apart) into the walk's enables it was the 1-lane UP5K critical path on seed 3 (22.6 ns).
+    // A clock late it would still be high on the clock after a load or a draw, so it falls on
+    // those clocks itself (o_ready falls a clock later); it rises a clock after o_ready.
+    always @(posedge i_clk) nz_rdy_r <= noise_ready & ~nz_load & ~walk_issue;
+    el_noise #(.K(K), .KBITS(KBITS)) u_noise (
         .i_clk(i_clk), .i_seed_load(nz_load), .i_seed((CHAINS > 1) ? nz_ring_r[0] : i_seed),
         .i_next(walk_issue), .o_ready(noise_ready), .o_eta(noise_eta)
         , .o_state(nz_state)
@@ -793,13 +792,16 @@ module el_core #(
         p10_app_walk <= p9_update & p9_act & ~i_rst;
         p10_app_prep <= p9_prep & p9_act & ~i_rst;
         p10_act <= p9_act;
+        p10_onehot <= ONE_K << p9_k;
     end
+    // the union bank an append of P10 sets: a walk's the next step's (~bank_r), a pass's pbank_r
+    assign uapp[0] = (p10_app_walk & bank_r) | (p10_app_prep & ~pbank_r);
+    assign uapp[1] = (p10_app_walk & ~bank_r) | (p10_app_prep & pbank_r);
 
 
     // P10: retire. A walk visit of an active unit only kept its noise word.
     assign append = p10_append;
     assign append_entry = {p10_k, p10_sm};
-    assign append_k = p10_k;
     // learning: every chain's codes s_m of every unit (0 when inactive), two banks like the
     // lists, {bank, chain, k}: phase L's operand s_m[b, k]
     wire [CBITS+KBITS:0] sm_raddr;

@@ -3,233 +3,122 @@
 // K=12 D=8 lanes=1 signed order=1 format A Q2.13, S Q15.16, M Q4.11, C Q1.14, E Q5.10 u0_q=78904 leak_q=6554 gain_q=6554 noise_q=7327 dictionary in block RAM
 
 
-// The Gaussian noise generator, bit-exact twin of the core's GaussianNoise
-// (FIXED_POINT.md, "The Gaussian noise generator"): xorshift32 (13, 17, 5), four
-// raw steps per word, twelve 9-bit uniforms and a +-2 term, eta in Q5.10.
-// One word per cycle: the four raw steps are linear over GF(2), so the generator
-// flattens them: bit j of w_i is the XOR of the bits of x in one mask (at most
-// three LUT levels instead of twelve chained shifts and XORs); the 13-term sum
-// is an adder tree spread over pipeline stages. The whole pipeline advances only on i_next, so words
-// come out in draw order whatever the gaps between requests. After a seed load
-// the pipeline primes itself (o_ready low for DEPTH cycles).
+// The Gaussian noise generator of a learning design, bit-exact twin of the core's GaussianNoise
+// (FIXED_POINT.md, "The Gaussian noise generator"): xorshift32 (13, 17, 5), four raw steps per
+// word, twelve 9-bit uniforms and a +-2 term, eta in Q5.10.
+// Serial: one raw step per clock (a word every four clocks) into a buffer of K words in block
+// RAM. el_core draws a chain's K words on K consecutive clocks (its walk), but a learning
+// design's chain step lasts hundreds of clocks (2 * ROWS * n MAC cycles and more), so a
+// generator four times slower than the walk keeps up if it fills the buffer between walks;
+// o_ready says that all K words are there, and el_core waits for it before every walk. The
+// parallel generator (inference designs) flattens the four raw steps into XOR trees and sums
+// the twelve fields in an adder tree: a word per clock, but about 550-600 logic cells, 11 % of
+// the UP5K, which the 1-lane bars learning design (96 % full) could not spare.
+// After a seed load the buffer is emptied (words in flight dropped) and refilled from the seed;
+// the generator makes a word only while fewer than K are buffered or in the making, so when
+// o_ready is high it is idle and o_state is the state after every buffered word: the state
+// the chain's next step starts from once this step has drawn its K words (el_core copies it on
+// the walk's first draw). Words come out in draw order whatever the gaps between draws.
 `default_nettype none
 
-module el_noise (
+module el_noise #(
+    parameter integer K = 16,
+    parameter integer KBITS = 4                 // K <= 2^KBITS: the buffer's address bits
+) (
     input  wire               i_clk,
     input  wire               i_seed_load,
     input  wire        [31:0] i_seed,
-    input  wire               i_next,
-    output wire               o_ready,
-    // x_r runs DEPTH words ahead of o_eta (el_core's NZ_AHEAD): after a seed load and
-    // n words handed out it is the state after n + DEPTH words (el_core saves each chain's
-    // state from here)
-    output wire        [31:0] o_state,
-    output wire signed [15:0] o_eta
+    input  wire               i_next,           // take the word o_eta shows (only after o_ready)
+    output wire               o_ready,          // K words buffered
+    output wire        [31:0] o_state,          // while o_ready: the state after the buffered words
+    output wire signed [15:0] o_eta             // the oldest buffered word
 );
-    localparam integer DEPTH = 6;
+    localparam [KBITS:0] K_WORDS = K[KBITS:0];
 
-    reg [31:0] x_r;
-    reg  [2:0] prime_r;
-    wire advance = i_next | (prime_r != 3'd0);
-
-    // w_i = the state after raw step i + 1: x = x ^ (x << 13); x = x ^ (x >>> 17 logical); x = x ^ (x << 5)
-    // (only the bits the word uses: the fields, w0's sign bit, and all of w3, the next state)
-    wire [27:0] w0;
-    wire [26:0] w1, w2;
-    wire [31:0] w3;
-    // Two copies of the state, equal from power-up on: x_r feeds only w3, the next state, so the
-    // recurrence x_r -> w3 -> x_r is a compact loop of 32 XOR trees; x_copy_r feeds the fields' trees
-    // (w0..w2) and o_state (el_core's chain-state ring). With all four trees on x_r, each of its bits
-    // fanned out to about 40 LUT inputs spread over the die, and that loop was the 1-lane UP5K
-    // critical path on some placements (21.8 to 22.1 ns). The copy's power-up value only keeps yosys
-    // from merging it back into x_r (opt_merge keeps flops of unlike init apart); the UP5K's flops
-    // all power up 0, so on the chip the copy equals x_r from power-up on.
-    reg [31:0] x_copy_r = 32'd0;
-    assign w0[0] = ^(x_copy_r & 32'h00020011);
-    assign w0[1] = ^(x_copy_r & 32'h00040022);
-    assign w0[2] = ^(x_copy_r & 32'h00080044);
-    assign w0[3] = ^(x_copy_r & 32'h00100088);
-    assign w0[4] = ^(x_copy_r & 32'h00200110);
-    assign w0[5] = ^(x_copy_r & 32'h00420231);
-    assign w0[6] = ^(x_copy_r & 32'h00840462);
-    assign w0[7] = ^(x_copy_r & 32'h010808c4);
-    assign w0[8] = ^(x_copy_r & 32'h02101188);
-    assign w0[9] = ^(x_copy_r & 32'h04202310);
-    assign w0[10] = ^(x_copy_r & 32'h08404620);
-    assign w0[11] = ^(x_copy_r & 32'h10808c40);
-    assign w0[12] = ^(x_copy_r & 32'h21011880);
-    assign w0[13] = ^(x_copy_r & 32'h42023101);
-    assign w0[14] = ^(x_copy_r & 32'h84046202);
-    assign w0[15] = ^(x_copy_r & 32'h0800c404);
-    assign w0[16] = ^(x_copy_r & 32'h10018808);
-    assign w0[17] = ^(x_copy_r & 32'h20031010);
-    assign w0[18] = ^(x_copy_r & 32'h40062021);
-    assign w0[19] = ^(x_copy_r & 32'h800c4042);
-    assign w0[20] = ^(x_copy_r & 32'h00108084);
-    assign w0[21] = ^(x_copy_r & 32'h00210108);
-    assign w0[22] = ^(x_copy_r & 32'h00420210);
-    assign w0[23] = ^(x_copy_r & 32'h00840420);
-    assign w0[24] = ^(x_copy_r & 32'h01080840);
-    assign w0[25] = ^(x_copy_r & 32'h02101080);
-    assign w0[26] = ^(x_copy_r & 32'h04202100);
-    assign w0[27] = ^(x_copy_r & 32'h08404200);
-    assign w1[0] = ^(x_copy_r & 32'h20211111);
-    assign w1[1] = ^(x_copy_r & 32'h40402232);
-    assign w1[2] = ^(x_copy_r & 32'h80804464);
-    assign w1[3] = ^(x_copy_r & 32'h010888c8);
-    assign w1[4] = ^(x_copy_r & 32'h02111190);
-    assign w1[5] = ^(x_copy_r & 32'h24013220);
-    assign w1[6] = ^(x_copy_r & 32'h48006450);
-    assign w1[7] = ^(x_copy_r & 32'h9000c8a0);
-    assign w1[8] = ^(x_copy_r & 32'h20099140);
-    assign w1[9] = ^(x_copy_r & 32'h40132281);
-    assign w1[10] = ^(x_copy_r & 32'h80244513);
-    assign w1[11] = ^(x_copy_r & 32'h00408a26);
-    assign w1[12] = ^(x_copy_r & 32'h0081144c);
-    assign w1[13] = ^(x_copy_r & 32'h01002888);
-    assign w1[14] = ^(x_copy_r & 32'h02005110);
-    assign w1[15] = ^(x_copy_r & 32'h8c0ca262);
-    assign w1[16] = ^(x_copy_r & 32'h181144c4);
-    assign w1[17] = ^(x_copy_r & 32'h30228988);
-    assign w1[18] = ^(x_copy_r & 32'h60451310);
-    assign w1[19] = ^(x_copy_r & 32'hc08a2621);
-    assign w1[20] = ^(x_copy_r & 32'h09104c00);
-    assign w1[21] = ^(x_copy_r & 32'h12209800);
-    assign w1[22] = ^(x_copy_r & 32'h24413000);
-    assign w1[23] = ^(x_copy_r & 32'h48806010);
-    assign w1[24] = ^(x_copy_r & 32'h9100c020);
-    assign w1[25] = ^(x_copy_r & 32'h22098040);
-    assign w1[26] = ^(x_copy_r & 32'h44130081);
-    assign w2[0] = ^(x_copy_r & 32'h12128909);
-    assign w2[1] = ^(x_copy_r & 32'h04040302);
-    assign w2[2] = ^(x_copy_r & 32'h080a0615);
-    assign w2[3] = ^(x_copy_r & 32'h98180c68);
-    assign w2[4] = ^(x_copy_r & 32'h303818d0);
-    assign w2[5] = ^(x_copy_r & 32'h5241a9a8);
-    assign w2[6] = ^(x_copy_r & 32'h84a04251);
-    assign w2[7] = ^(x_copy_r & 32'h094a84b3);
-    assign w2[8] = ^(x_copy_r & 32'h9a990924);
-    assign w2[9] = ^(x_copy_r & 32'h35381258);
-    assign w2[10] = ^(x_copy_r & 32'h4a5135a0);
-    assign w2[11] = ^(x_copy_r & 32'h1cac6b13);
-    assign w2[12] = ^(x_copy_r & 32'h3958d626);
-    assign w2[13] = ^(x_copy_r & 32'h5292bd4d);
-    assign w2[14] = ^(x_copy_r & 32'ha5257a9a);
-    assign w2[15] = ^(x_copy_r & 32'h068ef307);
-    assign w2[16] = ^(x_copy_r & 32'h8511e64c);
-    assign w2[17] = ^(x_copy_r & 32'h0a2bcc98);
-    assign w2[18] = ^(x_copy_r & 32'h14579931);
-    assign w2[19] = ^(x_copy_r & 32'h28af3263);
-    assign w2[20] = ^(x_copy_r & 32'h959c62a6);
-    assign w2[21] = ^(x_copy_r & 32'h2b30c54c);
-    assign w2[22] = ^(x_copy_r & 32'h56618a99);
-    assign w2[23] = ^(x_copy_r & 32'h8ce00433);
-    assign w2[24] = ^(x_copy_r & 32'h19ca0877);
-    assign w2[25] = ^(x_copy_r & 32'hbb9810ac);
-    assign w2[26] = ^(x_copy_r & 32'h773a2149);
-    assign w3[0] = ^(x_r & 32'h28015d41);
-    assign w3[1] = ^(x_r & 32'h4212339b);
-    assign w3[2] = ^(x_r & 32'ha4057627);
-    assign w3[3] = ^(x_r & 32'h04ceea7d);
-    assign w3[4] = ^(x_r & 32'h8191d4b8);
-    assign w3[5] = ^(x_r & 32'h19196c28);
-    assign w3[6] = ^(x_r & 32'h00034059);
-    assign w3[7] = ^(x_r & 32'ha82991f0);
-    assign w3[8] = ^(x_r & 32'h1c9725d3);
-    assign w3[9] = ^(x_r & 32'h91015ae4);
-    assign w3[10] = ^(x_r & 32'h30183cc0);
-    assign w3[11] = ^(x_r & 32'h0cdf6eb3);
-    assign w3[12] = ^(x_r & 32'h19bcdd77);
-    assign w3[13] = ^(x_r & 32'h014822e6);
-    assign w3[14] = ^(x_r & 32'h029045cc);
-    assign w3[15] = ^(x_r & 32'h0f84f8bb);
-    assign w3[16] = ^(x_r & 32'h53c7f755);
-    assign w3[17] = ^(x_r & 32'h2f83eee8);
-    assign w3[18] = ^(x_r & 32'h5f07ddd1);
-    assign w3[19] = ^(x_r & 32'hbe0fbba2);
-    assign w3[20] = ^(x_r & 32'h92521307);
-    assign w3[21] = ^(x_r & 32'haca0264c);
-    assign w3[22] = ^(x_r & 32'h594a4c89);
-    assign w3[23] = ^(x_r & 32'h80a7010a);
-    assign w3[24] = ^(x_r & 32'ha9691356);
-    assign w3[25] = ^(x_r & 32'h1e16209f);
-    assign w3[26] = ^(x_r & 32'h9401506c);
-    assign w3[27] = ^(x_r & 32'h2808a0c8);
-    assign w3[28] = ^(x_r & 32'h94d347f1);
-    assign w3[29] = ^(x_r & 32'h29ae8fe2);
-    assign w3[30] = ^(x_r & 32'hdb511f86);
-    assign w3[31] = ^(x_r & 32'h96892e0c);
-
-
-    // stage 1: the twelve 9-bit fields (bits 0, 9, 18 of each word) and the sign bit
-    reg [8:0] t_r [0:11];
-    reg       b1_r;
-    // stage 2..5: adder tree; stage 6: eta = 2 * sum - 12 * 511 +- 2
-    reg  [9:0] p_r [0:5];
-    reg        b2_r;
-    reg [10:0] q_r [0:2];
-    reg        b3_r;
-    reg [11:0] h0_r;
-    reg [10:0] h1_r;
-    reg        b4_r;
-    reg [12:0] sum_r;
-    reg        b5_r;
-    reg signed [15:0] eta_r;
-
-    // a zero seed becomes 1: only bit 0 depends on the 32-bit zero test (as "zero ? 1 : seed" the
-    // test sat in front of every bit of x_r and x_copy_r: the seed ring -> x_r path was the 1-lane
-    // UP5K critical path, seed 1, 23.4 ns)
+    // a zero seed becomes 1: only bit 0 depends on the 32-bit zero test. The seed is registered
+    // here and loaded a clock later (load_q): it comes from el_core's chain-state ring, placed
+    // far away. o_ready (a flop: el_core's step starts wait for it) is low from the clock of
+    // load_q on, the clock after i_seed_load.
     wire [31:0] seed_x = {i_seed[31:1], i_seed[0] | (i_seed[31:1] == 31'd0)};
-    // The seed is registered here and loaded a clock later (load_q): it comes from el_core's
-    // chain-state ring, placed far away, and the ring -> x_r path (with the zero test on bit 0)
-    // was still the 1-lane UP5K critical path, 22.1 to 23.7 ns. o_ready is low on the clock of
-    // load_q, so it falls on the clock after i_seed_load as before and the priming lasts one
-    // clock longer; the words and o_state are those of the seed at i_seed_load.
     reg [31:0] seed_q;
     reg        load_q = 1'b0;
     always @(posedge i_clk) begin
         seed_q <= seed_x;
         load_q <= i_seed_load;
     end
-    wire        load = load_q;
-    wire [31:0] load_x = seed_q;
 
-    integer i;
+    // raw steps: x = x ^ (x << 13); x = x ^ (x >>> 17 logical); x = x ^ (x << 5)
+    reg [31:0] x_r;
+    wire [31:0] xa = x_r ^ {x_r[18:0], 13'd0};
+    wire [31:0] xb = xa ^ {17'd0, xa[31:17]};
+    wire [31:0] xs = xb ^ {xb[26:0], 5'd0};
+    reg   [1:0] ph_r = 2'd0;                    // the raw step (0..3) of a word the next step makes
+    reg [KBITS:0] claim_r = {(KBITS+1){1'b0}};  // words buffered or in the making, <= K
+    wire        raw = (ph_r != 2'd0) || (claim_r != K_WORDS);
+
+    // pipeline behind the state: x_r holds w_p of a word (v1_r, p1_r); its three fields summed
+    // and its bit 27 (v2_r); the word's fields so far plus 2 * (bit 27 of w0) (v3_r; so that
+    // eta = 2 * acc - 6134 = 2 * fields - 6132 +- 2); eta, written into the buffer (we_r)
+    reg         v1_r = 1'b0, v2_r = 1'b0, v3_r = 1'b0, we_r = 1'b0;
+    reg   [1:0] p1_r, p2_r;
+    reg         last3_r;
+    reg  [10:0] f2_r;                           // <= 3 * 511
+    reg         b2_r;
+    reg  [12:0] acc_r;                          // <= 12 * 511 + 2
+    reg signed [15:0] eta_w_r;
+
+    // the buffer: read ahead (the next address goes to the RAM as a word is taken), so o_eta
+    // shows the oldest word
+    reg [KBITS-1:0] wp_r = {KBITS{1'b0}}, rp_r = {KBITS{1'b0}};
+    reg   [KBITS:0] count_r = {(KBITS+1){1'b0}};   // words written and not taken
+    reg             ready_r = 1'b0;
+    wire [KBITS-1:0] raddr = i_next ? rp_r + 1'b1 : rp_r;
+    wire     [15:0] rdata;
+    el_ram_sdp #(.AW(KBITS), .DW(16)) u_buf (
+        .i_clk(i_clk), .i_we(we_r), .i_waddr(wp_r), .i_wdata(eta_w_r), .i_raddr(raddr), .o_rdata(rdata)
+    );
+
     always @(posedge i_clk) begin
-        if (load) begin
-            x_r <= load_x;
-            prime_r <= DEPTH[2:0];
-        end else if (advance) begin
-            x_r <= w3;
-            if (prime_r != 3'd0) prime_r <= prime_r - 3'd1;
-            t_r[0] <= w0[8:0];  t_r[1] <= w0[17:9];  t_r[2]  <= w0[26:18];
-            t_r[3] <= w1[8:0];  t_r[4] <= w1[17:9];  t_r[5]  <= w1[26:18];
-            t_r[6] <= w2[8:0];  t_r[7] <= w2[17:9];  t_r[8]  <= w2[26:18];
-            t_r[9] <= w3[8:0];  t_r[10] <= w3[17:9]; t_r[11] <= w3[26:18];
-            b1_r <= w0[27];
-            for (i = 0; i < 6; i = i + 1) p_r[i] <= {1'b0, t_r[2*i]} + {1'b0, t_r[2*i+1]};
-            b2_r <= b1_r;
-            for (i = 0; i < 3; i = i + 1) q_r[i] <= {1'b0, p_r[2*i]} + {1'b0, p_r[2*i+1]};
-            b3_r <= b2_r;
-            h0_r <= {1'b0, q_r[0]} + {1'b0, q_r[1]};
-            h1_r <= q_r[2];
-            b4_r <= b3_r;
-            sum_r <= {1'b0, h0_r} + {2'b00, h1_r};
-            b5_r <= b4_r;
-            // 2*sum - 6132 + 2 when the sign bit is set, - 2 otherwise
-            eta_r <= $signed({2'b00, sum_r, 1'b0}) - (b5_r ? 16'sd6130 : 16'sd6134);
+        p2_r <= p1_r;
+        f2_r <= {2'b00, x_r[8:0]} + {2'b00, x_r[17:9]} + {2'b00, x_r[26:18]};
+        b2_r <= x_r[27];
+        if (v2_r) acc_r <= ((p2_r == 2'd0) ? {11'd0, b2_r, 1'b0} : acc_r) + {2'b00, f2_r};
+        last3_r <= (p2_r == 2'd3);
+        eta_w_r <= $signed({2'b00, acc_r, 1'b0}) - 16'sd6134;
+        if (load_q) begin
+            x_r <= seed_q;
+            ph_r <= 2'd0;
+            claim_r <= {(KBITS+1){1'b0}};
+            {v1_r, v2_r, v3_r, we_r} <= 4'b0000;
+            wp_r <= {KBITS{1'b0}};
+            rp_r <= {KBITS{1'b0}};
+            count_r <= {(KBITS+1){1'b0}};
+            ready_r <= 1'b0;
+        end else begin
+            if (raw) begin
+                x_r <= xs;
+                ph_r <= ph_r + 2'd1;
+            end
+            p1_r <= ph_r;
+            v1_r <= raw;
+            v2_r <= v1_r;
+            v3_r <= v2_r;
+            we_r <= v3_r && last3_r;
+            // a word is claimed as its first raw step is made, and freed as it is taken
+            if (raw && ph_r == 2'd0 && !i_next) claim_r <= claim_r + 1'b1;
+            else if (i_next && !(raw && ph_r == 2'd0)) claim_r <= claim_r - 1'b1;
+            if (we_r) wp_r <= wp_r + 1'b1;
+            if (i_next) rp_r <= rp_r + 1'b1;
+            if (we_r && !i_next) count_r <= count_r + 1'b1;
+            else if (i_next && !we_r) count_r <= count_r - 1'b1;
+            // ready a clock after the K-th word is written, so that the read-ahead word at the
+            // head is the written one; low from the first take on, and on the clock of load_q
+            ready_r <= (count_r == K_WORDS) && !i_next && !i_seed_load;
         end
     end
 
-    assign o_eta = eta_r;
-    assign o_ready = (prime_r == 3'd0) && !load_q;
-    // o_state from the copy: the chains' state ring in el_core (read here, and feeding the seed
-    // register) pulled x_r away from its XOR trees, and the x_r -> w3 -> x_r loop was the
-    // 1-lane UP5K critical path (25.2 ns, 17.7 of it routing)
-    always @(posedge i_clk) begin
-        if (load) x_copy_r <= load_x;
-        else if (advance) x_copy_r <= w3;
-    end
-    assign o_state = x_copy_r;
+    assign o_ready = ready_r;
+    assign o_state = x_r;
+    assign o_eta = $signed(rdata);
 endmodule
 

@@ -385,8 +385,8 @@ module el_tb;
         // (ST_PREP), a chain's step start waiting for its pass, the last step's end waiting for all
         case (dut.st_r)
             4'd2: ac_prep = ac_prep + 1;
-            4'd10, 4'd11: ac_nload = ac_nload + 1;
-            4'd4: if (dut.lready_r[dut.cb_r]) ac_begin = ac_begin + 1; else ac_prep = ac_prep + 1;
+            4'd4: if (!dut.noise_ready) ac_nload = ac_nload + 1;         // the generator fills its buffer
+                  else if (dut.lready_r[dut.cb_r]) ac_begin = ac_begin + 1; else ac_prep = ac_prep + 1;
             4'd7: ac_switch = ac_switch + 1;
             4'd6: if (dut.steps_left_r == 16'd1 && dut.prun_r) ac_prep = ac_prep + 1; else ac_fin = ac_fin + 1;
             4'd5: case (dut.u_mac.ph_r)
