@@ -97,7 +97,7 @@ module el_core #(
     input  wire     [KBITS-1:0] i_load_k,
     input  wire        [WS-1:0] i_load_data,   // dictionary words in the low WA bits
     input  wire          [15:0] i_load_idx,    // the chain of a u load, the datum of an x load
-    input  wire                 i_peek,        // while idle: read A at (lane, row, k) of the load port
+    input  wire                 i_peek,        // while idle: read A at (lane, row, k) of the load port (set a clock before)
     output wire        [WA-1:0] o_peek_data,   // ... one cycle later
     // run control: i_steps steps from the state in memory
     input  wire                 i_start,

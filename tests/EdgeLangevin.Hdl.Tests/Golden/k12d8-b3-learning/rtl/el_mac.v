@@ -495,6 +495,10 @@ module el_mac #(
             // board's peek (only while idle) needs no select of its own: selected by the
             // core's idle & i_peek, it was the 1-lane UP5K critical path (25.6 ns, 18.7 of it
             // routing). A read nobody asked for is ignored (m2 and phase L have valid bits).
+            // That read address is the load port's registered here (dict_waddr_r), not the board
+            // top's own registers: their route to the block RAM's address was the 1-lane UP5K
+            // critical path on some seeds (the top's k_r -> dictionary address, 21.3-21.9 ns); the
+            // board's peek sets the address at least a clock before i_peek.
             wire lw_here = lw_v && (lw_lane == l[LBITS-1:0]);
             wire lr_here = lr_v && (lr_lane == l[LBITS-1:0]);
             wire dict_we = dict_we_r | lw_here;
@@ -503,7 +507,7 @@ module el_mac #(
             // block RAM to this one's address (1-lane UP5K, 23.4 ns).
             wire use_list = !dict_we_r && !lw_here && !lr_here && m1_v && !m1_learn;
             wire [RBITS+KBITS-1:0] addr_early = dict_we_r ? dict_waddr_r : lw_here ? lw_addr : lr_here ? lr_addr
-                                              : m1_v ? {m1_i, m1_lk} : {i_load_row, i_load_k};
+                                              : m1_v ? {m1_i, m1_lk} : dict_waddr_r;
             wire [RBITS+KBITS-1:0] dict_addr = use_list ? {m1_i, i_list_rdata[KBITS+WM-1:WM]} : addr_early;
             wire [WA-1:0] dict_rdata;
             el_ram_sp #(.AW(RBITS + KBITS), .DW(WA), .RAM_STYLE(DICT_STYLE)) u_dict (

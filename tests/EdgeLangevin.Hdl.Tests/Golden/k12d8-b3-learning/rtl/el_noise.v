@@ -54,7 +54,12 @@ module el_noise #(
     wire [31:0] xs = xb ^ {xb[26:0], 5'd0};
     reg   [1:0] ph_r = 2'd0;                    // the raw step (0..3) of a word the next step makes
     reg [KBITS:0] claim_r = {(KBITS+1){1'b0}};  // words buffered or in the making, <= K
-    wire        raw = (ph_r != 2'd0) || (claim_r != K_WORDS);
+    // raw_r: a raw step on this clock. A flop decided a clock ahead (decoded from ph_r and claim_r
+    // it fed the enables of x_r, ph_r and claim_r, the 1-lane UP5K critical path on seed 3, 22.1 ns):
+    // a word goes on to its next raw step; a new one starts if fewer than K were claimed a clock
+    // before (a word starting on that clock is still in its first steps then, so this never claims
+    // more than K; a word freed on that clock starts a clock later)
+    reg         raw_r = 1'b0;
 
     // pipeline behind the state: x_r holds w_p of a word (v1_r, p1_r); its three fields summed
     // and its bit 27 (v2_r); the word's fields so far plus 2 * (bit 27 of w0) (v3_r; so that
@@ -88,6 +93,7 @@ module el_noise #(
         if (load_q) begin
             x_r <= seed_q;
             ph_r <= 2'd0;
+            raw_r <= 1'b0;
             claim_r <= {(KBITS+1){1'b0}};
             {v1_r, v2_r, v3_r, we_r} <= 4'b0000;
             wp_r <= {KBITS{1'b0}};
@@ -95,18 +101,19 @@ module el_noise #(
             count_r <= {(KBITS+1){1'b0}};
             ready_r <= 1'b0;
         end else begin
-            if (raw) begin
+            raw_r <= (raw_r && ph_r != 2'd3) || (claim_r != K_WORDS);
+            if (raw_r) begin
                 x_r <= xs;
                 ph_r <= ph_r + 2'd1;
             end
             p1_r <= ph_r;
-            v1_r <= raw;
+            v1_r <= raw_r;
             v2_r <= v1_r;
             v3_r <= v2_r;
             we_r <= v3_r && last3_r;
             // a word is claimed as its first raw step is made, and freed as it is taken
-            if (raw && ph_r == 2'd0 && !i_next) claim_r <= claim_r + 1'b1;
-            else if (i_next && !(raw && ph_r == 2'd0)) claim_r <= claim_r - 1'b1;
+            if (raw_r && ph_r == 2'd0 && !i_next) claim_r <= claim_r + 1'b1;
+            else if (i_next && !(raw_r && ph_r == 2'd0)) claim_r <= claim_r - 1'b1;
             if (we_r) wp_r <= wp_r + 1'b1;
             if (i_next) rp_r <= rp_r + 1'b1;
             if (we_r && !i_next) count_r <= count_r + 1'b1;
