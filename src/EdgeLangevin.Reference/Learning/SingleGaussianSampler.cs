@@ -64,17 +64,7 @@ internal static class SingleGaussianSampler
         {
             for (int k = 0; k < destination.Length; k += Lanes)
             {
-                // One xoshiro256** step in each of the four lanes (x * 5 = (x << 2) + x, x * 9 = (x << 3) + x mod 2^64).
-                Vector256<ulong> m5 = (s1 << 2) + s1;
-                Vector256<ulong> r7 = (m5 << 7) | (m5 >>> 57);
-                Vector256<ulong> bits = (r7 << 3) + r7;
-                Vector256<ulong> t = s1 << 17;
-                s2 ^= s0;
-                s3 ^= s1;
-                s1 ^= s2;
-                s0 ^= s3;
-                s2 ^= t;
-                s3 = (s3 << 45) | (s3 >>> 19);
+                Vector256<ulong> bits = Rng.Next4(ref s0, ref s1, ref s2, ref s3); // one xoshiro256** step in each of the four substreams
                 Vector256<uint> w = bits.AsUInt32(); // eight words: lane 2j the low half of substream j's output, 2j + 1 the high half
                 Vector256<int> layer = (w & layerMask).AsInt32();
                 Vector256<float> x = Vector256.ConvertToSingle((w >>> 8).AsInt32()) * unit * Edge(edges, layer);

@@ -55,6 +55,28 @@ public sealed class Rng
         return result;
     }
 
+    /// <summary>
+    /// One xoshiro256** step in each of four independent streams side by side (lane j of s0..s3 is stream j's state):
+    /// the same as <see cref="Next(ref ulong, ref ulong, ref ulong, ref ulong)"/> per lane, with x * 5 = (x << 2) + x and
+    /// x * 9 = (x << 3) + x mod 2^64 (no 64-bit vector multiply in AVX2). Used by the 4-lane ziggurat here and by the
+    /// float32 learner's sampler (SingleGaussianSampler).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<ulong> Next4(ref Vector256<ulong> s0, ref Vector256<ulong> s1, ref Vector256<ulong> s2, ref Vector256<ulong> s3)
+    {
+        Vector256<ulong> m5 = (s1 << 2) + s1;
+        Vector256<ulong> r7 = (m5 << 7) | (m5 >>> 57);
+        Vector256<ulong> bits = (r7 << 3) + r7;
+        Vector256<ulong> t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = (s3 << 45) | (s3 >>> 19);
+        return bits;
+    }
+
     /// <summary>Uniform on [0, 1), 53 random bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 
@@ -177,17 +199,7 @@ public sealed class Rng
         var signBit = Vector256.Create(0x8000_0000_0000_0000UL);
         for (int k = 0; k < n; k++)
         {
-            // Next(ref s0, ref s1, ref s2, ref s3) in every lane (x * 5 = (x << 2) + x and x * 9 = (x << 3) + x mod 2^64).
-            Vector256<ulong> m5 = (s1 << 2) + s1;
-            Vector256<ulong> r7 = (m5 << 7) | (m5 >>> 57);
-            Vector256<ulong> bits = (r7 << 3) + r7;
-            Vector256<ulong> t = s1 << 17;
-            s2 ^= s0;
-            s3 ^= s1;
-            s1 ^= s2;
-            s0 ^= s3;
-            s2 ^= t;
-            s3 = (s3 << 45) | (s3 >>> 19);
+            Vector256<ulong> bits = Next4(ref s0, ref s1, ref s2, ref s3);
             int i0 = (int)(bits.GetElement(0) & (ZigguratLayers - 1)), i1 = (int)(bits.GetElement(1) & (ZigguratLayers - 1));
             int i2 = (int)(bits.GetElement(2) & (ZigguratLayers - 1)), i3 = (int)(bits.GetElement(3) & (ZigguratLayers - 1));
             Vector256<double> x = Vector256.ConvertToDouble(bits >>> 11) * unit * Vector256.Create(xs[i0], xs[i1], xs[i2], xs[i3]);
