@@ -69,10 +69,11 @@ public static class FirmwareCommands
             if (parse.GetValue(eps) is null && learnText != "none")
             {
                 // The default learning step is the paper's eps, not the model's: the step policy's "leave dt unset" would be no advice here.
-                double limit = StepPolicy.StabilityLimitEps(StepPolicy.Curvature(sparseModel), orderValue, stepSettings.Mu);
+                double curvature = StepPolicy.Curvature(sparseModel);
+                double limit = StepPolicy.StabilityLimitEps(curvature, orderValue, stepSettings.Mu);
                 if (!(StepPolicy.PaperEps < limit))
                     throw new InvalidInputException(string.Create(CultureInfo.InvariantCulture,
-                        $"{modelFile}: with learning on the board (--learn {learnText}) the step is the paper's eps = {StepPolicy.PaperEps}, which the learning time constants in steps assume, but this model's lambda_max(A^T A) / sigma^2 = {StepPolicy.Curvature(sparseModel):G4} (sigma = {sparseModel.Sigma:G4}) allows only eps < {limit:G4}: the chains would diverge. ")
+                        $"{modelFile}: with learning on the board (--learn {learnText}) the step is the paper's eps = {StepPolicy.PaperEps}, which the learning time constants in steps assume, but this model's lambda_max(A^T A) / sigma^2 = {curvature:G4} (sigma = {sparseModel.Sigma:G4}) allows only eps < {limit:G4}: the chains would diverge. ")
                         + string.Create(CultureInfo.InvariantCulture, $"Give --eps below {limit:G4} and scale --tau-a, --tau-u0 and --steps-per-window by {StepPolicy.PaperEps:G4} / eps to keep the learning times, or --learn none (the model's default step)"));
             }
             double stepEps = ReferenceCommands.ResolveStep(sparseModel, stepSettings, "--eps").Eps;

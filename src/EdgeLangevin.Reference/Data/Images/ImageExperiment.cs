@@ -254,8 +254,10 @@ public static class ImageExperiment
         {
             Variant = settings.Variant, Lambda = settings.Lambda, Pi = settings.InitialPi, Sigma = settings.Sigma, Dictionary = StartDictionary(d, units, seed),
         });
-        bool Stable(int units) => eps < StepPolicy.StabilityLimitEps(CurvatureAt(units), inference.Order, mu);
-        if (Stable(k)) return;
+        double LimitEps(double curvature) => StepPolicy.StabilityLimitEps(curvature, inference.Order, mu);
+        bool Stable(int units) => eps < LimitEps(CurvatureAt(units));
+        double curvature = CurvatureAt(k);
+        if (eps < LimitEps(curvature)) return;
         int stable = 0, unstable = k; // bisection on the seeded start dictionaries: the largest K below k that starts stably
         while (unstable - stable > 1)
         {
@@ -263,8 +265,7 @@ public static class ImageExperiment
             if (Stable(mid)) stable = mid;
             else unstable = mid;
         }
-        double curvature = CurvatureAt(k);
-        double dtLimit = StepPolicy.StabilityLimitEps(curvature, inference.Order, mu) * inference.TauU;
+        double dtLimit = LimitEps(curvature) * inference.TauU;
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         throw new InvalidInputException(
             string.Create(inv, $"K = {k} ({(double)k / d:G3}x overcomplete in D = {d}): its random unit-norm start dictionary has lambda_max(A^T A) / sigma^2 = {curvature:G4} at sigma = {settings.Sigma:G4}, ")
