@@ -44,7 +44,7 @@ public static class PngReader
         InvalidInputException Error(string problem) => new($"{name}: {problem}");
 
         if (!HasSignature(bytes))
-            throw Error(PgmReaderLooksLike(bytes)
+            throw Error(LooksLikeNetpbm(bytes)
                 ? "is a Netpbm file, not a PNG (its name says .png; rename it to .pgm)"
                 : "not a PNG file (the 8-byte PNG signature is missing)");
 
@@ -196,7 +196,9 @@ public static class PngReader
             }
             if (z.Read(new byte[1], 0, 1) != 0) throw error($"the image data holds more than the {expected} bytes a {h.Width}x{h.Height} image needs");
         }
-        catch (InvalidDataException e)
+        // zlib reports damaged data as InvalidDataException or, for some corruptions (an unexpected error code from the
+        // native inflater), as ZLibException, an IOException; the source is a MemoryStream, so no other I/O can fail here.
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
             throw error($"corrupt image data (zlib: {e.Message})");
         }
@@ -376,7 +378,7 @@ public static class PngReader
         return new string(c);
     }
 
-    private static bool PgmReaderLooksLike(byte[] bytes) => bytes.Length >= 2 && bytes[0] == (byte)'P' && bytes[1] is >= (byte)'1' and <= (byte)'7';
+    private static bool LooksLikeNetpbm(byte[] bytes) => bytes.Length >= 2 && bytes[0] == (byte)'P' && bytes[1] is >= (byte)'1' and <= (byte)'7';
 
     private static readonly uint[] CrcTable = BuildCrcTable();
 
