@@ -34,4 +34,29 @@ public class MalaExactTests
         double worst = Enumerable.Range(0, c.Model.K).Max(k => Math.Abs(ula.PActive[k] - exact.PActive[k]));
         Assert.True(worst > 0.02, $"unadjusted at eps = 0.05 off by only {worst:F4}");
     }
+
+    /// <summary>
+    /// A strongly driven unit at default settings (the step and run length the tool chooses): one unit-norm atom in D = 8,
+    /// sigma 0.5, x = c a with c = 40 (posterior mean ~ c - sigma^2 lambda, P(s != 0) = 1 to many digits) and c = 12, both
+    /// signs in the signed variant. With the untruncated MALA force every proposal across the threshold was rejected
+    /// (its way back carried the whole data drive): c = 40 reported P(s != 0) = 0 +- 0.0045 and E[s] = 0.
+    /// The exact values are ExactPosterior's quadrature, not the sampler's.
+    /// </summary>
+    [Theory]
+    [InlineData(Variant.NonNegative, 40.0)]
+    [InlineData(Variant.Signed, -40.0)]
+    [InlineData(Variant.NonNegative, 12.0)]
+    public void Mala_at_default_settings_activates_a_strongly_driven_unit(Variant variant, double c)
+    {
+        var atom = Enumerable.Repeat(1 / Math.Sqrt(8), 8).ToArray();
+        var model = new SparseCodingModel { Variant = variant, Lambda = 1, Pi = 0.3, Sigma = 0.5, Dictionary = new Matrix(8, 1, atom) };
+        double[] x = atom.Select(a => c * a).ToArray();
+        var exact = new ExactPosterior(model, x);
+        PosteriorSummary mala = FloatEngine.Infer(model, [x], new InferenceSettings { Method = InferenceMethod.Mala }, 5)[0];
+        Assert.True(exact.PActive[0] > 0.999, $"the case's exact P(s != 0) is {exact.PActive[0]}");
+        Assert.True(Math.Abs(mala.PActive[0] - exact.PActive[0]) <= 3 * mala.PActiveStdError[0],
+            $"c = {c}: MALA P(s != 0) {mala.PActive[0]:F4} +- {mala.PActiveStdError[0]:F4} vs exact {exact.PActive[0]:F4}");
+        Assert.True(Math.Abs(mala.Mean[0] - exact.Mean[0]) <= 3 * mala.MeanStdError[0] + 1e-3,
+            $"c = {c}: MALA E[s] {mala.Mean[0]:F4} +- {mala.MeanStdError[0]:F4} vs exact {exact.Mean[0]:F4}");
+    }
 }
