@@ -76,7 +76,19 @@ public static class FirmwareCommands
                         $"{modelFile}: with learning on the board (--learn {learnText}) the step is the paper's eps = {StepPolicy.PaperEps}, which the learning time constants in steps assume, but this model's lambda_max(A^T A) / sigma^2 = {curvature:G4} (sigma = {sparseModel.Sigma:G4}) allows only eps < {limit:G4}: the chains would diverge. ")
                         + string.Create(CultureInfo.InvariantCulture, $"Give --eps below {limit:G4} and scale --tau-a, --tau-u0 and --steps-per-window by {StepPolicy.PaperEps:G4} / eps to keep the learning times, or --learn none (the model's default step)"));
             }
-            double stepEps = ReferenceCommands.ResolveStep(sparseModel, stepSettings, "--eps").Eps;
+            StepChoice stepChoice = ReferenceCommands.ResolveStepChoice(sparseModel, stepSettings, "--eps");
+            double stepEps = stepChoice.Settings.Eps;
+            if (stepChoice.Warning is not null && parse.GetValue(eps) is null && learnText != "none")
+            {
+                // The warning above ends "the default step for this model is ...", which --eps alone would not give a learning
+                // board: its learning times are in steps. Say both ways to an unbiased board.
+                // the model's step rounded down to 4 significant digits, so the eps printed is within the bias bound too
+                double modelEps = StepPolicy.Resolve(sparseModel, stepSettings with { Dt = null }).Settings.Eps;
+                double scale = Math.Pow(10, 3 - Math.Floor(Math.Log10(modelEps)));
+                double givenEps = Math.Floor(modelEps * scale) / scale;
+                CliContext.Current.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"warning: the board learns (--learn {learnText}) at the paper's eps = {StepPolicy.PaperEps}, which its time constants in steps assume; for posteriors within the bias bound export with --learn none (the model's own step), or give --eps {givenEps:G4} and scale --tau-a, --tau-u0 and --steps-per-window by {StepPolicy.PaperEps / givenEps:G4}"));
+            }
             var options = new FirmwareExportOptions
             {
                 Target = targetValue,

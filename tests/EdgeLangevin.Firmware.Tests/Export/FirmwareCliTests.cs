@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
 using EdgeLangevin.Cli;
 using EdgeLangevin.Reference.Io;
@@ -86,6 +88,40 @@ public class FirmwareCliTests
             Assert.False(Directory.Exists(outDir));
             // the advice works: an inference-only board gets the model's own step
             Assert.Equal(0, Run("firmware", "export", "--model", modelPath, "--target", "iot", "--out", outDir, "--learn", "none").Code);
+        }
+        finally
+        {
+            File.Delete(modelPath);
+            if (Directory.Exists(outDir)) Directory.Delete(outDir, true);
+        }
+    }
+
+    [Fact]
+    public void A_learning_board_whose_paper_step_biases_the_posterior_is_told_the_unbiased_ways()
+    {
+        // lambda_max(A^T A) = 4 at sigma 0.5: curvature 16, stable at the paper's eps = 0.05 (limit 0.125) but its bias bound
+        // 0.25 x 0.05 x (16 + 1) = 0.21 is far above 0.01; the model's own step is smaller by about 20.
+        string modelPath = TempPath("biased.json"), outDir = TempPath("out");
+        ModelFile.Write(modelPath, new SparseCodingModel { Variant = Variant.Signed, Lambda = 1, Pi = 0.3, Sigma = 0.5, Dictionary = new Matrix(2, 2, [2, 0, 0, 1]) });
+        try
+        {
+            var (code, _, stderr) = Run("firmware", "export", "--model", modelPath, "--target", "iot", "--out", outDir);
+            Assert.Equal(0, code);
+            Assert.Contains("is expected to bias P(s != 0)", stderr);
+            Match advice = Regex.Match(stderr, @"export with --learn none \(the model's own step\), or give --eps ([0-9.eE+-]+) and scale --tau-a, --tau-u0 and --steps-per-window by ([0-9.eE+-]+)");
+            Assert.True(advice.Success, stderr);
+            double givenEps = double.Parse(advice.Groups[1].Value, CultureInfo.InvariantCulture);
+            // the ratio is printed to 4 significant digits, so it agrees with 0.05 / eps to about 1e-4 relative
+            Assert.InRange(double.Parse(advice.Groups[2].Value, CultureInfo.InvariantCulture) * givenEps / 0.05, 0.9995, 1.0005);
+            Assert.InRange(givenEps, 0.001, 0.01); // about the model's own step, not the paper's
+            // both ways it names are quiet: an inference-only board, and a learning board at the eps it gives
+            var none = Run("firmware", "export", "--model", modelPath, "--target", "iot", "--out", outDir, "--learn", "none");
+            Assert.Equal(0, none.Code);
+            Assert.DoesNotContain("warning", none.Err);
+            var given = Run("firmware", "export", "--model", modelPath, "--target", "iot", "--out", outDir, "--eps", advice.Groups[1].Value,
+                "--tau-a", "400000", "--tau-u0", "20000000", "--steps-per-window", "2000");
+            Assert.Equal(0, given.Code);
+            Assert.DoesNotContain("warning", given.Err);
         }
         finally
         {
