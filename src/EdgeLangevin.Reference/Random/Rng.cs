@@ -295,7 +295,7 @@ public sealed class Rng
     /// The rest (5 % of the wedge points in layer 1, 0.3 % over all layers: simulated) is computed.
     /// Why: a tenth of the float32 learner's step went to the rests of its draws, most of it to exp (perf).
     /// </summary>
-    private static bool UnderDensity(int i, double y, double x)
+    internal static bool UnderDensity(int i, double y, double x)
     {
         double d = 0.5 * x * x - ZigguratTMid[i], e = ZigguratEMid[i];
         double below = e * (1 - d); // <= e^-t for every d
