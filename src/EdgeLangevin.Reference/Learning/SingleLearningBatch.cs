@@ -299,41 +299,6 @@ internal sealed class SingleLearningBatch : ILearningBatch
         ref float sRef = ref MemoryMarshal.GetArrayDataReference(_s);
         double signedSum = 0, plainSum = 0;
         int i = 0;
-        // Eight units at a time: each unit's sum is a chain of D / 8 dependent multiply-adds (4 cycles each), so four
-        // units kept the FMA units half idle (perf); eight independent chains fill them. The same operations per unit.
-        for (; i + 8 <= n; i += 8)
-        {
-            ref int units = ref Unsafe.Add(ref listRef, ko + i);
-            nuint a0 = (nuint)(units * dp), a1 = (nuint)(Unsafe.Add(ref units, 1) * dp);
-            nuint a2 = (nuint)(Unsafe.Add(ref units, 2) * dp), a3 = (nuint)(Unsafe.Add(ref units, 3) * dp);
-            nuint a4 = (nuint)(Unsafe.Add(ref units, 4) * dp), a5 = (nuint)(Unsafe.Add(ref units, 5) * dp);
-            nuint a6 = (nuint)(Unsafe.Add(ref units, 6) * dp), a7 = (nuint)(Unsafe.Add(ref units, 7) * dp);
-            Vector256<float> x = Vector256.LoadUnsafe(ref rRef, (nuint)xo);
-            Vector256<float> s0 = Vector256.LoadUnsafe(ref aRef, a0) * x, s1 = Vector256.LoadUnsafe(ref aRef, a1) * x;
-            Vector256<float> s2 = Vector256.LoadUnsafe(ref aRef, a2) * x, s3 = Vector256.LoadUnsafe(ref aRef, a3) * x;
-            Vector256<float> s4 = Vector256.LoadUnsafe(ref aRef, a4) * x, s5 = Vector256.LoadUnsafe(ref aRef, a5) * x;
-            Vector256<float> s6 = Vector256.LoadUnsafe(ref aRef, a6) * x, s7 = Vector256.LoadUnsafe(ref aRef, a7) * x;
-            for (nuint e = Lanes; e < (nuint)dp; e += Lanes)
-            {
-                x = Vector256.LoadUnsafe(ref rRef, (nuint)xo + e);
-                s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref aRef, a0 + e), x, s0);
-                s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref aRef, a1 + e), x, s1);
-                s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref aRef, a2 + e), x, s2);
-                s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref aRef, a3 + e), x, s3);
-                s4 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref aRef, a4 + e), x, s4);
-                s5 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref aRef, a5 + e), x, s5);
-                s6 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref aRef, a6 + e), x, s6);
-                s7 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref aRef, a7 + e), x, s7);
-            }
-            StoreDrive(ref gRef, ref sRef, ko, units, Reduce(s0), ref signedSum, ref plainSum);
-            StoreDrive(ref gRef, ref sRef, ko, Unsafe.Add(ref units, 1), Reduce(s1), ref signedSum, ref plainSum);
-            StoreDrive(ref gRef, ref sRef, ko, Unsafe.Add(ref units, 2), Reduce(s2), ref signedSum, ref plainSum);
-            StoreDrive(ref gRef, ref sRef, ko, Unsafe.Add(ref units, 3), Reduce(s3), ref signedSum, ref plainSum);
-            StoreDrive(ref gRef, ref sRef, ko, Unsafe.Add(ref units, 4), Reduce(s4), ref signedSum, ref plainSum);
-            StoreDrive(ref gRef, ref sRef, ko, Unsafe.Add(ref units, 5), Reduce(s5), ref signedSum, ref plainSum);
-            StoreDrive(ref gRef, ref sRef, ko, Unsafe.Add(ref units, 6), Reduce(s6), ref signedSum, ref plainSum);
-            StoreDrive(ref gRef, ref sRef, ko, Unsafe.Add(ref units, 7), Reduce(s7), ref signedSum, ref plainSum);
-        }
         for (; i + 4 <= n; i += 4)
         {
             int k0 = Unsafe.Add(ref listRef, ko + i), k1 = Unsafe.Add(ref listRef, ko + i + 1);
@@ -369,14 +334,6 @@ internal sealed class SingleLearningBatch : ILearningBatch
         }
         _thresholdDrive[b] = signedSum;
         _thresholdDriveNonNegative[b] = plainSum;
-    }
-
-    // g_k of chain b (row ko) stored and its u0 gradient terms added (AddThresholdDrive), in list order.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreDrive(ref float gRef, ref float sRef, int ko, int k, float g, ref double signedSum, ref double plainSum)
-    {
-        Unsafe.Add(ref gRef, ko + k) = g;
-        AddThresholdDrive(ref signedSum, ref plainSum, g, Unsafe.Add(ref sRef, ko + k));
     }
 
     // The learner's u0 gradient terms of one active unit, -sign(s) g (signed) and -g (non-negative), in double; a listed
