@@ -116,6 +116,25 @@ public sealed class Rng
     private const double ZigguratV = 0.009912563035262167; // R f(R) + integral from R to infinity of f = R f(R) + sqrt(pi / 2) erfc(R / sqrt 2)
     private static readonly double[] ZigguratX = ZigguratTable(out ZigguratF);
     private static readonly double[] ZigguratF;
+    // Per layer i >= 1 (UnderDensity): the middle T of its range of t = x^2 / 2, e^-T, and C = e^(half the range) / 2,
+    // the range widened by 1 % and 1e-6 (the float32 sampler's x may lie a float rounding outside the layer).
+    private static readonly double[] ZigguratTMid = ZigguratSqueeze(out ZigguratEMid, out ZigguratC);
+    private static readonly double[] ZigguratEMid, ZigguratC;
+
+    private static double[] ZigguratSqueeze(out double[] eMid, out double[] c)
+    {
+        var tMid = new double[ZigguratLayers];
+        eMid = new double[ZigguratLayers];
+        c = new double[ZigguratLayers];
+        for (int i = 1; i < ZigguratLayers; i++)
+        {
+            double t0 = 0.5 * ZigguratX[i + 1] * ZigguratX[i + 1], t1 = 0.5 * ZigguratX[i] * ZigguratX[i];
+            tMid[i] = 0.5 * (t0 + t1);
+            eMid[i] = Math.Exp(-tMid[i]);
+            c[i] = 0.5 * Math.Exp(0.5 * (t1 - t0) * 1.01 + 1e-6);
+        }
+        return tMid;
+    }
 
     private static double[] ZigguratTable(out double[] f)
     {
@@ -248,7 +267,7 @@ public sealed class Rng
         double sign = (bits & ZigguratLayers) == 0 ? 1.0 : -1.0;
         if (i == 0) return sign * ZigguratTail();
         double y = ZigguratF[i] + NextDouble() * (ZigguratF[i + 1] - ZigguratF[i]);
-        return y < Math.Exp(-0.5 * x * x) ? sign * x : NextGaussianZiggurat();
+        return UnderDensity(i, y, x) ? sign * x : NextGaussianZiggurat();
     }
 
     /// <summary>The ziggurat's layer edges X[0 .. 128] (X[i + 1] &lt; X[i]; X[0]: layer 0's box with its tail folded in), for vector samplers.</summary>
@@ -265,7 +284,25 @@ public sealed class Rng
         double sign = negative ? -1.0 : 1.0;
         if (layer == 0) return sign * ZigguratTail();
         double y = ZigguratF[layer] + NextDouble() * (ZigguratF[layer + 1] - ZigguratF[layer]);
-        return y < Math.Exp(-0.5 * x * x) ? sign * x : NextGaussianZiggurat();
+        return UnderDensity(layer, y, x) ? sign * x : NextGaussianZiggurat();
+    }
+
+    /// <summary>
+    /// y &lt; Math.Exp(-x^2 / 2) for a point of layer i's wedge (i >= 1), the same answer, mostly without the exp: with
+    /// t = x^2 / 2 = T + d (T the middle of the layer's range of t, e^-T in a table), e^-t lies between e^-T (1 - d) and
+    /// e^-T (1 - d + C d^2), C = e^|d|max / 2 (Taylor with remainder); a y below the first bound or above the second,
+    /// each moved by 1e-9 of itself (far more than the roundings here and in Math.Exp, about 1e-15), has its answer.
+    /// The rest (5 % of the wedge points in layer 1, 0.3 % over all layers: simulated) is computed.
+    /// Why: the rests of its draws were about a tenth of the float32 learner's step, exp about 4 % (perf).
+    /// </summary>
+    internal static bool UnderDensity(int i, double y, double x)
+    {
+        double d = 0.5 * x * x - ZigguratTMid[i], e = ZigguratEMid[i];
+        double below = e * (1 - d); // <= e^-t for every d
+        if (y < below * (1 - 1e-9)) return true;
+        double above = e * (1 - d + ZigguratC[i] * d * d);
+        if (y > above * (1 + 1e-9)) return false;
+        return y < Math.Exp(-0.5 * x * x);
     }
 
     // x > R with density proportional to f (Marsaglia 1964): R + a, a exponential with rate R, kept with probability exp(-a^2 / 2).
