@@ -251,8 +251,9 @@ module el_core #(
     wire act_fetch  = walk_over && (act_j_r != n_cur_r) && (act_j_r != drv_cnt_r);
     // everything issued (so nothing enters the unit pipeline); a chain's step overlaps its
     // pipeline's tail with the next chain's step, whose words el_noise must hold (nz_rdy_r is
-    // low from this walk's first draw until then), the last chain's with phase L. Phase L reads none of what the tail writes (it reads
-    // the bank of codes and the union this step started from, and r and g from the MAC); the tail
+    // low from this walk's first draw until then), the last chain's with phase L. Phase L reads
+    // none of what the tail writes (it reads the bank of codes and the union this step started
+    // from, and r and g from the MAC); the tail
     // must only be out before u0 moves, which is at least 12 clocks after this (ST_LEARN, el_mac's
     // PH_LSTART and PH_LTAIL, the threshold's 7 stages), while the last unit, issued before this
     // clock, leaves P6 (the last stage that compares with u0) within 6 and P10 within 11. Without
