@@ -332,7 +332,7 @@ public sealed class DatapathModel
         if (Learning is not null)
             n += BramBlocks(CBits + KBits + 1, f.MacBits)          // every chain's codes, two banks
                + BramBlocks(KBits, 2 * f.StateBits)                // the board top's u and s
-               + BramBlocks(KBits, f.NoiseBits);                   // the serial generator's K words (el_noise)
+               + BramBlocks(KBits + 1, f.NoiseBits);               // the serial generator's FIFO of 2 K words (el_noise)
         if (includeDictionary) n += Lanes * BramBlocks(RBits + KBits, f.DictionaryBits);
         return n;
     }

@@ -133,11 +133,10 @@ module el_core #(
     localparam [3:0] ST_IDLE = 4'd0, ST_SEED = 4'd1, ST_PREP = 4'd2,
                      ST_BEGIN = 4'd4, ST_STEP = 4'd5, ST_FIN = 4'd6, ST_SWITCH = 4'd7,
                      ST_LEARN = 4'd8, ST_LWAIT = 4'd9;
-    // With several chains each chain's step needs its own generator state in el_noise (serial:
-    // it makes its K words into a buffer, a word per four clocks). The state is loaded on the
-    // clock after the previous chain's walk (and at the start of a run), and el_noise fills its
-    // buffer while that chain's MAC work and unit pipeline finish; a walk begins only once the
-    // buffer holds the K words (nz_rdy_r), and usually they are long there.
+    // Each chain's step draws K words from its own generator state: el_noise keeps the states and
+    // makes the words in draw order (chain 0's, .., chain CHAINS-1's) into a FIFO of two walks, a
+    // word per four clocks, so it makes the next chain's words while this one computes; a walk
+    // begins only once the FIFO holds its K words (nz_rdy_r), and usually they are long there.
     localparam integer B_LAST_I = CHAINS - 1;
     localparam [CBITS-1:0] B_LAST = B_LAST_I[CBITS-1:0];
     localparam [KBITS:0] K_END = K[KBITS:0];
@@ -171,7 +170,6 @@ module el_core #(
     reg   [1:0] uclr_r;            // the banks of union_r the FSM clears, cleared on the next clock
     reg [CBITS-1:0] cbw_r;         // the chain of the unit at P10 (retiring), see p9_first
     wire       p9_first;           // P9 holds the first unit of a chain's walk or threshold pass
-    reg        nz_walk_end_r;      // the clock after a walk: the next chain's generator state loads
     reg        nz_rdy_r = 1'b0;    // el_noise holds the K words of the next walk (o_ready, registered)
     // the prep engine: threshold passes of chains 0..CHAINS-1, one at a time, each issuing in the
     // cycles the walks and drive fetches leave free; chain b's next list is ready (lready_r[b])
@@ -252,10 +250,10 @@ module el_core #(
     always @(posedge i_clk) drv_cnt_r <= (s_begin_r || mac_start_r) ? {JBITS{1'b0}} : drv_cnt;
     wire act_fetch  = walk_over && (act_j_r != n_cur_r) && (act_j_r != drv_cnt_r);
     // everything issued (so nothing enters the unit pipeline); a chain's step overlaps its
-    // pipeline's tail with the next chain's step, whose generator must hold its words (its state
-    // loads on the clock after this walk; el_noise's o_ready falls only on the clock after
-    // that), the last chain's with phase L. Phase L reads none of what the tail writes (it reads
-    // the bank of codes and the union this step started from, and r and g from the MAC); the tail
+    // pipeline's tail with the next chain's step, whose words el_noise must hold (nz_rdy_r is
+    // low from this walk's first draw until then), the last chain's with phase L. Phase L reads
+    // none of what the tail writes (it reads the bank of codes and the union this step started
+    // from, and r and g from the MAC); the tail
     // must only be out before u0 moves, which is at least 12 clocks after this (ST_LEARN, el_mac's
     // PH_LSTART and PH_LTAIL, the threshold's 7 stages), while the last unit, issued before this
     // clock, leaves P6 (the last stage that compares with u0) within 6 and P10 within 11. Without
@@ -263,7 +261,7 @@ module el_core #(
     // (a drive entry issuing on this clock, a0_valid_r, still reads the u of chain cb_r, which
     // moves on two clocks later; only the drained case must wait for it to enter the pipeline)
     wire step_end   = walk_over && mac_done && (act_j_r == n_cur_r) &&
-                      ((!a0_valid_r && unit_empty) || (cb_r != B_LAST && nz_rdy_r && !nz_walk_end_r) ||
+                      ((!a0_valid_r && unit_empty) || (cb_r != B_LAST && nz_rdy_r) ||
                        (cb_r == B_LAST && LEARN != 0));
     // the next chain's step begins straight from its predecessor's end when it can (what ST_BEGIN
     // does, for chains 1..CHAINS-1: no bank flip): its generator holds its K words and its
@@ -290,7 +288,7 @@ module el_core #(
     wire to_chain  = (LEARN == 0 && (prep_done || fin_more)) || (s_switch_r && sw_done) ||
                      (step_end_r && !cb_last_r && !next_ready);
     // the walk's last position (issue_k_r == K_LAST while walk_on_r), a flop decided a clock
-    // ahead: it ends the walk (walk_on_r's enable) and loads the next chain's generator state
+    // ahead: it ends the walk (walk_on_r's enable)
     localparam integer K_LAST_M1_I = K - 2;
     localparam [KBITS:0] K_LAST_M1 = K_LAST_M1_I[KBITS:0];   // (K = 1: not used)
     reg        walk_last_r;
@@ -473,47 +471,21 @@ module el_core #(
     end
 
     // ------------------------------------------------------------------ noise
-    // One generator for all chains: each chain's generator state is kept here and loaded
-    // into el_noise before the chain's step (el_noise then makes the chain's K words into its
-    // buffer, about 4 K + 6 clocks, hidden behind the previous chain's MAC work and tail).
-    // A step draws exactly K words, so what the chain's next step needs is the state after
-    // K words. el_noise's state (o_state) is that state while its buffer is full, which it is
-    // up to the walk's first draw (a walk begins only once it is full); it is copied there, on
-    // the walk's first draw. (A shadow generator following the walk, one 4-round xorshift per
-    // cycle, was the UP5K critical path: 27.9 ns on seed 1.)
-    // The states wait in a ring in chain order: the head (nz_ring_r[0]) is the state of the
-    // chain whose step comes next, and each chain's new state enters at the tail as the ring
-    // moves on by one, so no CHAINS-way multiplexer picks a state. Every step runs chains
-    // 0..CHAINS-1 once each, so the ring is back at chain 0 at the end of every step.
-    // Seeding (FIXED_POINT.md): chain b starts at seed ^ b * 0x9E3779B9, 0 replaced by 1.
-    wire [31:0] nz_state;                   // el_noise's o_state
-    wire nz_cap = walk_issue && (issue_k_r == {(KBITS+1){1'b0}});
-    reg [31:0] nz_ring_r [0:CHAINS-1];
-    genvar gb;
-    generate
-        for (gb = 0; gb < CHAINS; gb = gb + 1) begin : g_nzstate
-            localparam [31:0] SEED_MIX = 32'h9E3779B9 * gb;
-            wire [31:0] seed_b = i_seed ^ SEED_MIX;
-            always @(posedge i_clk) begin
-                if (idle & i_start & i_seed_load) nz_ring_r[gb] <= (seed_b == 32'd0) ? 32'd1 : seed_b;
-                else if (nz_cap) nz_ring_r[gb] <= (gb == CHAINS - 1) ? nz_state : nz_ring_r[(gb + 1) % CHAINS];
-            end
-        end
-    endgenerate
-    // The next chain's state is the ring's head from the walk's first draw on, so it is loaded
-    // on the clock after the walk (el_noise drops the words it was making to refill the walk's);
-    // at the start of a run the ring was seeded (if at all) on the clock before run_q.
-    always @(posedge i_clk) nz_walk_end_r <= walk_last_r;
-    wire nz_load = (CHAINS == 1) ? (idle & i_start & i_seed_load) : (nz_walk_end_r | run_go);
+    // One generator for all chains (el_noise): it keeps each chain's generator state and makes
+    // the words in the order the walks draw them (chain 0's K words, .., chain CHAINS-1's, then
+    // the next step's), up to two walks ahead, so the next chain's words are made while this
+    // chain computes. A step draws exactly K words, which keeps the FIFO aligned with the chains.
+    // Seeding (FIXED_POINT.md): chain b starts at seed ^ b * 0x9E3779B9, 0 replaced by 1 (in
+    // el_noise, on a run's start with a new seed; without one every chain goes on where it was).
+    wire nz_load = idle & i_start & i_seed_load;
     // el_noise's o_ready once more registered here, for the step starts: from el_noise (placed
     // apart) into the walk's enables it was the 1-lane UP5K critical path on seed 3 (22.6 ns).
     // A clock late it would still be high on the clock after a load or a draw, so it falls on
     // those clocks itself (o_ready falls a clock later); it rises a clock after o_ready.
     always @(posedge i_clk) nz_rdy_r <= noise_ready & ~nz_load & ~walk_issue;
-    el_noise #(.K(K), .KBITS(KBITS)) u_noise (
-        .i_clk(i_clk), .i_seed_load(nz_load), .i_seed((CHAINS > 1) ? nz_ring_r[0] : i_seed),
+    el_noise #(.K(K), .KBITS(KBITS), .CHAINS(CHAINS)) u_noise (
+        .i_clk(i_clk), .i_seed_load(nz_load), .i_seed(i_seed),
         .i_next(walk_issue), .o_ready(noise_ready), .o_eta(noise_eta)
-        , .o_state(nz_state)
     );
     assign o_eta_valid = walk_issue;
     assign o_eta_k = issue_k_r[KBITS-1:0];

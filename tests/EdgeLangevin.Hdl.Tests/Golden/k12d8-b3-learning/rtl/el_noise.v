@@ -5,47 +5,60 @@
 
 // The Gaussian noise generator of a learning design, bit-exact twin of the core's GaussianNoise
 // (FIXED_POINT.md, "The Gaussian noise generator"): xorshift32 (13, 17, 5), four raw steps per
-// word, twelve 9-bit uniforms and a +-2 term, eta in Q5.10.
-// Serial: one raw step per clock (a word every four clocks) into a buffer of K words in block
-// RAM. el_core draws a chain's K words on K consecutive clocks (its walk), but a learning
-// design's chain step lasts hundreds of clocks (2 * ROWS * n MAC cycles and more), so a
-// generator four times slower than the walk keeps up if it fills the buffer between walks;
-// o_ready says that all K words are there, and el_core waits for it before every walk. The
-// parallel generator (inference designs) flattens the four raw steps into XOR trees and sums
-// the twelve fields in an adder tree: a word per clock, but about 550-600 logic cells, 11 % of
-// the UP5K, which the 1-lane bars learning design (96 % full) could not spare.
-// After a seed load the buffer is emptied (words in flight dropped) and refilled from the seed;
-// the generator makes a word only while fewer than K are buffered or in the making, so when
-// o_ready is high it is idle and o_state is the state after every buffered word: the state
-// the chain's next step starts from once this step has drawn its K words (el_core copies it on
-// the walk's first draw). Words come out in draw order whatever the gaps between draws.
+// word, twelve 9-bit uniforms and a +-2 term, eta in Q5.10, one generator state per chain.
+// Serial: one raw step per clock (a word every four clocks) into a FIFO of 2 K words in block
+// RAM, in draw order: chain 0's K words of the step, chain 1's, .., chain CHAINS-1's, chain 0's
+// of the next step, and so on, since el_core's walks take exactly K words each in that order.
+// The generator keeps every chain's state itself: after the K-th word of a chain it saves its
+// state (the state after the chain's K words, where the chain's next step starts) at the tail of
+// a ring of CHAINS - 1 saved states and takes the next chain's from the ring's head, on one clock
+// without a raw step (4 K + 1 clocks per chain). So it runs up to two walks ahead of el_core:
+// while a chain computes (its walk over), the next chain's words are usually buffered already and
+// the generator makes the one after (the 2 K words fit in one SB_RAM40_4K up to K = 128, as the
+// K words did). With one buffer of K words it could only start a chain's words once that chain's
+// predecessor had drawn its own, and the 4 K clocks showed at K = 64 (256 clocks against a chain
+// step of about 270: 240 clocks per step waiting, images K64 B4 2 lanes).
+// el_core draws a chain's K words on K consecutive clocks (its walk); o_ready says that the next
+// K words are buffered, and el_core waits for it before every walk. The parallel generator
+// (inference designs) flattens the four raw steps into XOR trees and sums the twelve fields in an
+// adder tree: a word per clock, but about 550-600 logic cells, 11 % of the UP5K, which the 1-lane
+// bars learning design (96 % full) could not spare.
+// A seed load (a run's start with a new seed) empties the FIFO (words in flight dropped), sets
+// chain 0's state from i_seed and chain b's from i_seed ^ b * 0x9E3779B9 (a zero seed becomes 1,
+// FIXED_POINT.md) and refills from chain 0's. Words come out in draw order whatever the gaps
+// between draws.
 `default_nettype none
 
 module el_noise #(
     parameter integer K = 16,
-    parameter integer KBITS = 4                 // K <= 2^KBITS: the buffer's address bits
+    parameter integer KBITS = 4,                // K <= 2^KBITS; the FIFO has KBITS + 1 address bits
+    parameter integer CHAINS = 1
 ) (
     input  wire               i_clk,
     input  wire               i_seed_load,
     input  wire        [31:0] i_seed,
     input  wire               i_next,           // take the word o_eta shows (only after o_ready)
-    output wire               o_ready,          // K words buffered
-    output wire        [31:0] o_state,          // while o_ready: the state after the buffered words
+    output wire               o_ready,          // the next K words (a walk's) buffered
     output wire signed [15:0] o_eta             // the oldest buffered word
 );
-    localparam [KBITS:0] K_WORDS = K[KBITS:0];
+    localparam integer CAP = 2 * K;             // words buffered or in the making, at most
+    localparam [KBITS+1:0] CAP_WORDS = CAP[KBITS+1:0];
+    localparam [KBITS+1:0] K_WORDS = K[KBITS+1:0];
+    localparam integer K_M2_I = (K >= 2) ? K - 2 : 0;
+    localparam [KBITS-1:0] K_M2 = K_M2_I[KBITS-1:0];
+    localparam integer RING = (CHAINS > 1) ? CHAINS - 1 : 1;   // saved states (none used with one chain)
 
-    // a zero seed becomes 1: only bit 0 depends on the 32-bit zero test. The seed is registered
-    // here and loaded a clock later (load_q): it comes from el_core's chain-state ring, placed
-    // far away. o_ready (a flop: el_core's step starts wait for it) is low from the clock of
-    // load_q on, the clock after i_seed_load.
-    wire [31:0] seed_x = {i_seed[31:1], i_seed[0] | (i_seed[31:1] == 31'd0)};
-    reg [31:0] seed_q;
-    reg        load_q = 1'b0;
-    always @(posedge i_clk) begin
-        seed_q <= seed_x;
-        load_q <= i_seed_load;
-    end
+    // the chains' seeds: chain b's is i_seed ^ b * 0x9E3779B9, a zero made 1 through bit 0 (only
+    // bit 0 depends on the 32-bit zero test)
+    wire [31:0] seed_b [0:CHAINS-1];
+    genvar gb;
+    generate
+        for (gb = 0; gb < CHAINS; gb = gb + 1) begin : g_seed
+            localparam [31:0] SEED_MIX = 32'h9E3779B9 * gb;
+            wire [31:0] s = i_seed ^ SEED_MIX;
+            assign seed_b[gb] = {s[31:1], s[0] | (s[31:1] == 31'd0)};
+        end
+    endgenerate
 
     // raw steps: x = x ^ (x << 13); x = x ^ (x >>> 17 logical); x = x ^ (x << 5)
     reg [31:0] x_r;
@@ -53,13 +66,25 @@ module el_noise #(
     wire [31:0] xb = xa ^ {17'd0, xa[31:17]};
     wire [31:0] xs = xb ^ {xb[26:0], 5'd0};
     reg   [1:0] ph_r = 2'd0;                    // the raw step (0..3) of a word the next step makes
-    reg [KBITS:0] claim_r = {(KBITS+1){1'b0}};  // words buffered or in the making, <= K
+    reg [KBITS+1:0] claim_r = {(KBITS+2){1'b0}};  // words buffered or in the making, <= CAP
     // raw_r: a raw step on this clock. A flop decided a clock ahead (decoded from ph_r and claim_r
     // it fed the enables of x_r, ph_r and claim_r, the 1-lane UP5K critical path on seed 3, 22.1 ns):
-    // a word goes on to its next raw step; a new one starts if fewer than K were claimed a clock
+    // a word goes on to its next raw step; a new one starts if fewer than CAP were claimed a clock
     // before (a word starting on that clock is still in its first steps then, so this never claims
-    // more than K; a word freed on that clock starts a clock later)
+    // more than CAP; a word freed on that clock starts a clock later); none on a chain change.
     reg         raw_r = 1'b0;
+    // the chain change: wk_r counts the words the current chain's state has made (0..K-1),
+    // wk_last_r is wk_r == K - 1 (a flop); swap_r is the clock after a chain's K-th word, on which
+    // x_r (the state after that word, its fields already taken by the pipeline below) goes to the
+    // ring and the next chain's state comes from alt_r. alt_r is the ring's head (a copy, so that
+    // x_r's input is a 2-way select as with the seed alone), or the seed on the clock after a load.
+    reg [KBITS-1:0] wk_r;
+    reg         wk_last_r;
+    reg         swap_r = 1'b0;
+    wire        swap_n = (CHAINS > 1) && raw_r && ph_r == 2'd3 && wk_last_r;
+    reg  [31:0] ring_r [0:RING-1];
+    reg  [31:0] alt_r;
+    reg         load_q = 1'b0;                  // the clock after i_seed_load: x_r takes chain 0's seed
 
     // pipeline behind the state: x_r holds w_p of a word (v1_r, p1_r); its three fields summed
     // and its bit 27 (v2_r); the word's fields so far plus 2 * (bit 27 of w0) (v3_r; so that
@@ -72,39 +97,56 @@ module el_noise #(
     reg  [12:0] acc_r;                          // <= 12 * 511 + 2
     reg signed [15:0] eta_w_r;
 
-    // the buffer: read ahead (the next address goes to the RAM as a word is taken), so o_eta
-    // shows the oldest word
-    reg [KBITS-1:0] wp_r = {KBITS{1'b0}}, rp_r = {KBITS{1'b0}};
-    reg   [KBITS:0] count_r = {(KBITS+1){1'b0}};   // words written and not taken
+    // the FIFO: read ahead (the next address goes to the RAM as a word is taken), so o_eta shows
+    // the oldest word; its pointers wrap at 2^(KBITS+1) >= CAP
+    reg [KBITS:0] wp_r = {(KBITS+1){1'b0}}, rp_r = {(KBITS+1){1'b0}};
+    reg [KBITS+1:0] count_r = {(KBITS+2){1'b0}};   // words written and not taken
     reg             ready_r = 1'b0;
-    wire [KBITS-1:0] raddr = i_next ? rp_r + 1'b1 : rp_r;
+    wire [KBITS:0] raddr = i_next ? rp_r + 1'b1 : rp_r;
     wire     [15:0] rdata;
-    el_ram_sdp #(.AW(KBITS), .DW(16)) u_buf (
+    el_ram_sdp #(.AW(KBITS + 1), .DW(16)) u_buf (
         .i_clk(i_clk), .i_we(we_r), .i_waddr(wp_r), .i_wdata(eta_w_r), .i_raddr(raddr), .o_rdata(rdata)
     );
 
+    integer i;
     always @(posedge i_clk) begin
+        load_q <= i_seed_load;
+        // the ring: seeded by a load; on a chain change the saved states move on by one and the
+        // state after the chain's K words enters at the tail
+        if (i_seed_load) begin
+            for (i = 0; i < RING; i = i + 1) ring_r[i] <= seed_b[(i + 1) % CHAINS];
+        end else if (swap_r) begin
+            for (i = 0; i < RING - 1; i = i + 1) ring_r[i] <= ring_r[i + 1];
+            ring_r[RING - 1] <= x_r;
+        end
+        alt_r <= (i_seed_load || CHAINS == 1) ? seed_b[0] : ring_r[0];
         p2_r <= p1_r;
         f2_r <= {2'b00, x_r[8:0]} + {2'b00, x_r[17:9]} + {2'b00, x_r[26:18]};
         b2_r <= x_r[27];
         if (v2_r) acc_r <= ((p2_r == 2'd0) ? {11'd0, b2_r, 1'b0} : acc_r) + {2'b00, f2_r};
         last3_r <= (p2_r == 2'd3);
         eta_w_r <= $signed({2'b00, acc_r, 1'b0}) - 16'sd6134;
+        if (load_q || swap_r) x_r <= alt_r;
+        else if (raw_r) x_r <= xs;
         if (load_q) begin
-            x_r <= seed_q;
             ph_r <= 2'd0;
             raw_r <= 1'b0;
-            claim_r <= {(KBITS+1){1'b0}};
+            swap_r <= 1'b0;
+            wk_r <= {KBITS{1'b0}};
+            wk_last_r <= (K == 1);
+            claim_r <= {(KBITS+2){1'b0}};
             {v1_r, v2_r, v3_r, we_r} <= 4'b0000;
-            wp_r <= {KBITS{1'b0}};
-            rp_r <= {KBITS{1'b0}};
-            count_r <= {(KBITS+1){1'b0}};
+            wp_r <= {(KBITS+1){1'b0}};
+            rp_r <= {(KBITS+1){1'b0}};
+            count_r <= {(KBITS+2){1'b0}};
             ready_r <= 1'b0;
         end else begin
-            raw_r <= (raw_r && ph_r != 2'd3) || (claim_r != K_WORDS);
-            if (raw_r) begin
-                x_r <= xs;
-                ph_r <= ph_r + 2'd1;
+            raw_r <= !swap_n && ((raw_r && ph_r != 2'd3) || (claim_r != CAP_WORDS));
+            swap_r <= swap_n;
+            if (raw_r) ph_r <= ph_r + 2'd1;
+            if (raw_r && ph_r == 2'd3) begin
+                wk_r <= wk_last_r ? {KBITS{1'b0}} : wk_r + 1'b1;
+                wk_last_r <= (K == 1) || (!wk_last_r && wk_r == K_M2);
             end
             p1_r <= ph_r;
             v1_r <= raw_r;
@@ -118,14 +160,14 @@ module el_noise #(
             if (i_next) rp_r <= rp_r + 1'b1;
             if (we_r && !i_next) count_r <= count_r + 1'b1;
             else if (i_next && !we_r) count_r <= count_r - 1'b1;
-            // ready a clock after the K-th word is written, so that the read-ahead word at the
-            // head is the written one; low from the first take on, and on the clock of load_q
-            ready_r <= (count_r == K_WORDS) && !i_next && !i_seed_load;
+            // ready a clock after the next walk's K-th word is written, so that the read-ahead
+            // word at the head is a written one; low from the first take on, and on the clock of
+            // load_q
+            ready_r <= (count_r >= K_WORDS) && !i_next && !i_seed_load;
         end
     end
 
     assign o_ready = ready_r;
-    assign o_state = x_r;
     assign o_eta = $signed(rdata);
 endmodule
 
