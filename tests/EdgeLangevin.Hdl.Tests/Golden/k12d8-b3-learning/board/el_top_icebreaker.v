@@ -156,9 +156,19 @@ module el_top_icebreaker #(
     reg [1:0] q_byte_r;
     reg [7:0] ack_r;
     reg ack_pending_r;
-    reg [1:0] send_half_r;    // 0: code, 1: state
+    reg send_half_r;          // 0: code, 1: state
     reg [2:0] send_byte_r;
     reg send_wait_r;
+    // The reply's byte goes on send_go: tx_free_r and send_rdy_r, a flop that says, a clock late,
+    // "sending, not waiting, no 'r' pending" (a byte that went makes it low on the next clock, when
+    // tx_free_r is low anyway). A word's bookkeeping (rd_k_r, send_half_r, the end) follows on the
+    // clock after its last byte (word_end_r). Decided in the byte's own clock, the state decode,
+    // send_wait_r, ack_pending_r and is_learn_r fed send_half_r's and rd_k_r's enables: the 1-lane
+    // learning chip's UP5K critical path on one placement (ack_pending_r -> send_half_r, 22.1 ns).
+    // send_half_r, rd_k_r, send_byte_r and send_first_r return to 0, 0, 0, 1 at the end of every
+    // reply, so a reply starts from them without setting them (set on reset).
+    reg send_rdy_r, word_end_r;
+    wire send_go = tx_free_r && send_rdy_r;
     // The word's bytes 1..3, taken when its byte 0 goes: the output memory's word does not change
     // until byte 3 has gone (rd_k_r moves then), so these are the bytes the word gives then. The
     // 8-way select (half, byte) into tx_byte_r was the UP5K critical path beside the entropy source
@@ -174,7 +184,7 @@ module el_top_icebreaker #(
     always @(posedge clk) tx_free_r <= !rst && !tx_busy && !tx_valid_r && !ent_tx_valid && !tx_free_r;   // rst: no x loop in simulation
     wire [31:0] code_word = {{(32-WS){out_rdata[WS-1]}}, out_rdata[WS-1:0]};
     wire [31:0] state_word = {{(32-WS){out_rdata[2*WS-1]}}, out_rdata[2*WS-1:WS]};
-    wire [31:0] send_word = (send_half_r == 2'd0) ? code_word : state_word;
+    wire [31:0] send_word = send_half_r ? state_word : code_word;
     wire [31:0] u0_word = {{(32-WS){u0[WS-1]}}, u0};
     wire [31:0] assembled = {rxq_byte, word_r[31:8]};
     localparam integer LANES_M1 = LANES - 1;
@@ -249,6 +259,11 @@ module el_top_icebreaker #(
             seed_r <= 32'd1;
             led_done_r <= 1'b0;
             rd_k_r <= 0;
+            send_half_r <= 1'b0;
+            send_byte_r <= 3'd0;
+            send_first_r <= 1'b1;
+            send_rdy_r <= 1'b0;
+            word_end_r <= 1'b0;
             ack_pending_r <= 1'b0;
         end else begin
             if (ack_pending_r && tx_free_r) begin
@@ -367,37 +382,12 @@ module el_top_icebreaker #(
                         st_r <= C_CMD;
                     end else if (done_q) begin
                         led_done_r <= 1'b1;
-                        rd_k_r <= 0;
-                        send_half_r <= 2'd0;
-                        send_byte_r <= 3'd0;
-                        send_first_r <= 1'b1;
                         send_wait_r <= 1'b1;
                         st_r <= C_SEND;
                     end
                 end
-                C_SEND: begin
-                    if (send_wait_r || ack_pending_r) begin
-                        send_wait_r <= 1'b0;         // the output memory's read latency (and the 'r' first)
-                    end else if (tx_free_r) begin
-                        tx_byte_r <= send_first_r ? send_word[7:0] : send_rest_r[7:0];
-                        send_rest_r <= send_first_r ? send_word[31:8] : {8'd0, send_rest_r[23:8]};
-                        send_first_r <= (send_byte_r == 3'd3);
-                        tx_valid_r <= 1'b1;
-                        if (send_byte_r == 3'd3) begin
-                            send_byte_r <= 3'd0;
-                            send_wait_r <= 1'b1;
-                            if (rd_k_last_r) begin
-                                rd_k_r <= 0;
-                                if (send_half_r == 2'd1) st_r <= C_CMD;
-                                send_half_r <= send_half_r + 2'd1;
-                            end else begin
-                                rd_k_r <= rd_k_r + 1'b1;
-                            end
-                        end else begin
-                            send_byte_r <= send_byte_r + 3'd1;
-                        end
-                    end
-                end
+                // the bytes go below (send_go); after the state half's last word, the next command
+                C_SEND: if (word_end_r && rd_k_last_r && send_half_r) st_r <= C_CMD;
                 C_QUERY: begin
                     // A[d,k] in row-major order: k fastest, then the lane, then the row (d = row * LANES + lane)
                     if (!ack_pending_r && !tx_valid_r) begin
@@ -430,6 +420,27 @@ module el_top_icebreaker #(
                 end
                 default: st_r <= C_CMD;
             endcase
+            // the reply (C_SEND): send_rdy_r is high only in C_SEND, and then no 'r' is pending
+            send_rdy_r <= (st_r == C_SEND) && !send_wait_r && !word_end_r && !ack_pending_r && !send_go;
+            word_end_r <= send_go && (send_byte_r == 3'd3);
+            if (send_go) begin
+                tx_byte_r <= send_first_r ? send_word[7:0] : send_rest_r[7:0];
+                send_rest_r <= send_first_r ? send_word[31:8] : {8'd0, send_rest_r[23:8]};
+                send_first_r <= (send_byte_r == 3'd3);
+                tx_valid_r <= 1'b1;
+                send_byte_r <= (send_byte_r == 3'd3) ? 3'd0 : send_byte_r + 3'd1;
+                if (send_byte_r == 3'd3) send_wait_r <= 1'b1;
+            end else if (!word_end_r && st_r == C_SEND) begin
+                send_wait_r <= 1'b0;   // the output memory's read latency after rd_k_r moved (or the reply's start)
+            end
+            if (word_end_r) begin
+                if (rd_k_last_r) begin
+                    rd_k_r <= 0;
+                    send_half_r <= ~send_half_r;
+                end else begin
+                    rd_k_r <= rd_k_r + 1'b1;
+                end
+            end
         end
     end
 

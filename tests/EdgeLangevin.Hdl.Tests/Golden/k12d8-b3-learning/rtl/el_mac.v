@@ -813,8 +813,6 @@ module el_mac #(
     // the rate of the product in S1: a 15-bit mantissa, positive (RATE_A, or RATE_U0 for the threshold)
     wire [15:0] rate_s1_u = s1_th ? RATE_U0[15:0] : RATE_A[15:0];
     wire signed [15:0] rate_s1_s = rate_s1_u;
-    localparam [32:0] RMASK_A_W = (SH_A == 0) ? 33'd0 : (((33'd1 << SH_A) - 33'd1) & 33'h7fffffff);
-    localparam [31:0] RMASK_A = RMASK_A_W[31:0];
     reg s2_v, s2_nz;  reg [LBITS-1:0] s2_l;  reg [RBITS-1:0] s2_i;  reg [KBITS-1:0] s2_k;
     always @(posedge i_clk) begin
         s2_v <= s1_v & ~i_rst;  s2_nz <= s1_nz;
@@ -887,62 +885,102 @@ module el_mac #(
     endgenerate
     // S3: delta = ((p >>> PRE_A) + R) >>> SH_A = ph + c, where ph = p >>> (PRE_A + SH_A) and
     // c is the carry out of the low SH_A bits of p >>> PRE_A plus R (R < 2^SH_A). S4 adds
-    // ph + c to A with saturation; a ph beyond WA + 2 bits saturates A whatever A and c are,
+    // ph + c to A, S5 saturates; a ph beyond WA + 2 bits saturates A whatever A and c are,
     // so only its low WA + 2 bits and two "beyond" flags travel on.
+    // c is not taken in S2c as one SH_A-bit carry chain from the stream's register (rnd_nx_r ->
+    // s3_c, up to 32 bits, was on the 1-lane learning chip's UP5K critical paths, 21.5-22.0 ns):
+    // the low SH_A bits are cut in two halves, lo (RLO bits) and hi (the rest), and S3 registers
+    // the low half's carry out c_lo, the high half's carry out without a carry in (g) and "the
+    // high half's sum is all ones" (p: then a carry in passes through), so that c = g | (p & c_lo).
+    // S4 forms c inside its own carry chain: with gp = g | p, the carry out of g + gp + c_lo is
+    // maj(g, gp, c_lo) = g | (p & c_lo) (g and p never hold together), so A + ph + c is one chain
+    // two bits longer, with no LUT in front of it.
     localparam integer QW = PAW + 1;
     wire signed [QW-1:0] s2c_p_x = {s2c_p[PAW-1], s2c_p};
     wire signed [QW-1:0] s2c_pp = s2c_p_x >>> PRE_A;
     wire signed [QW-1:0] s2c_ph = s2c_pp >>> SH_A;
-    wire [32:0] s2c_low = {1'b0, s2c_pp[31:0] & RMASK_A} + {1'b0, rnd_next & RMASK_A};
-    wire s2c_c = s2c_low[SH_A];        // SH_A = 0: R = 0 and the low part is empty, so 0
+    localparam integer RLO = SH_A / 2;
+    wire s2c_clo, s2c_g, s2c_p1;
+    generate
+        if (SH_A >= 2) begin : g_rc_split
+            localparam integer RHI = SH_A - RLO;
+            wire [RLO:0] lo_sum = {1'b0, s2c_pp[RLO-1:0]} + {1'b0, rnd_next[RLO-1:0]};
+            wire [RHI:0] hi_sum = {1'b0, s2c_pp[SH_A-1:RLO]} + {1'b0, rnd_next[SH_A-1:RLO]};
+            assign s2c_clo = lo_sum[RLO];
+            assign s2c_g = hi_sum[RHI];
+            // x + y is all ones (no carry out) exactly when y = ~x
+            assign s2c_p1 = (s2c_pp[SH_A-1:RLO] == ~rnd_next[SH_A-1:RLO]);
+        end else if (SH_A == 1) begin : g_rc_one
+            assign s2c_clo = 1'b0;
+            assign s2c_g = s2c_pp[0] & rnd_next[0];
+            assign s2c_p1 = 1'b0;
+        end else begin : g_rc_none   // no draw: R = 0 and the low part is empty, so c = 0
+            assign s2c_clo = 1'b0;
+            assign s2c_g = 1'b0;
+            assign s2c_p1 = 1'b0;
+        end
+    endgenerate
     reg s3_v, s3_nz;  reg [LBITS-1:0] s3_l;  reg [RBITS-1:0] s3_i;  reg [KBITS-1:0] s3_k;
     reg signed [WA-1:0] s3_a;
     reg signed [WA+1:0] s3_ph;
-    reg s3_c, s3_big_pos, s3_big_neg, s3_ph_zero, s3_ph_m1;
+    reg s3_clo, s3_g, s3_gp, s3_big_pos, s3_big_neg, s3_ph_zero, s3_ph_m1;
     always @(posedge i_clk) begin
         s3_v <= s2c_v & ~i_rst;  s3_nz <= s2c_nz;
         s3_l <= s2c_l;  s3_i <= s2c_i;  s3_k <= s2c_k;  s3_a <= dict_flat[s2c_l*WA +: WA];
         s3_ph <= s2c_ph[WA+1:0];
-        s3_c <= s2c_c;
+        s3_clo <= s2c_clo;
+        s3_g <= s2c_g;
+        s3_gp <= s2c_g | s2c_p1;
         s3_big_pos <= ~s2c_ph[QW-1] & (|s2c_ph[QW-2:WA+1]);
         s3_big_neg <= s2c_ph[QW-1] & ~(&s2c_ph[QW-2:WA+1]);
         s3_ph_zero <= (s2c_ph == {QW{1'b0}});
         s3_ph_m1 <= (&s2c_ph);
     end
-    // S4: A + delta, saturated; written when delta != 0 (an unchanged entry is never written)
-    localparam signed [WA-1:0] A_MAX = {1'b0, {(WA-1){1'b1}}};
-    localparam signed [WA-1:0] A_MIN = {1'b1, {(WA-1){1'b0}}};
+    // S4: A + ph + c, registered (WA + 3 bits: exact); written in S5 when delta != 0 (an
+    // unchanged entry is never written)
     wire signed [WA+2:0] s3_a_x = {{3{s3_a[WA-1]}}, s3_a};
     wire signed [WA+2:0] s3_ph_x = {s3_ph[WA+1], s3_ph};
-    // c enters as the carry into the sum's bit 1 ({a, 1} + {ph, c}: the low bit's carry is c), so
-    // the sum is one carry chain: as a + ph + c yosys chained two adders, and s3_c -> s4_a through
-    // both was on the 1-lane learning chip's UP5K critical paths (21.8 ns, 42 pins)
-    wire [WA+3:0] s3_sum_c = {s3_a_x, 1'b1} + {s3_ph_x, s3_c};
-    wire signed [WA+2:0] s3_sum = s3_sum_c[WA+3:1];
-    wire signed [WA-1:0] s3_sat;
-    el_sat #(.IW(WA + 3), .OW(WA)) u_sat_a (.i_v(s3_sum), .o_v(s3_sat));
+    // bit 0: 1 + c_lo carries c_lo into bit 1; bit 1: g + gp + c_lo carries c into A + ph (the
+    // sum as one carry chain: as a + ph + c yosys chained two adders, and s3_c -> s4_a through
+    // both was on the 1-lane learning chip's UP5K critical paths, 21.8 ns, 42 pins)
+    wire [WA+4:0] s3_sum_c = {s3_a_x, s3_g, 1'b1} + {s3_ph_x, s3_gp, s3_clo};
+    wire s3_c = s3_g | (s3_gp & s3_clo);
     wire s3_delta_zero = (s3_ph_zero & ~s3_c) | (s3_ph_m1 & s3_c);
-    reg s4_we;  reg [LBITS-1:0] s4_l;  reg [RBITS-1:0] s4_i;  reg [KBITS-1:0] s4_k;
-    reg [WA-1:0] s4_a;
+    reg s4_we, s4_big_pos, s4_big_neg;  reg [LBITS-1:0] s4_l;  reg [RBITS-1:0] s4_i;  reg [KBITS-1:0] s4_k;
+    reg signed [WA+2:0] s4_sum;
     always @(posedge i_clk) begin
         s4_we <= s3_v & s3_nz & ~s3_delta_zero & ~i_rst;
         s4_l <= s3_l;  s4_i <= s3_i;  s4_k <= s3_k;
-        s4_a <= s3_big_pos ? A_MAX : s3_big_neg ? A_MIN : s3_sat;
+        s4_big_pos <= s3_big_pos;  s4_big_neg <= s3_big_neg;
+        s4_sum <= s3_sum_c[WA+4:2];
+    end
+    // S5: the saturation, in a stage of its own (the add and the clamp in one cycle, s3_c -> s4_a,
+    // was a 1-lane UP5K critical path, 21.1 ns)
+    localparam signed [WA-1:0] A_MAX = {1'b0, {(WA-1){1'b1}}};
+    localparam signed [WA-1:0] A_MIN = {1'b1, {(WA-1){1'b0}}};
+    wire signed [WA-1:0] s4_sat;
+    el_sat #(.IW(WA + 3), .OW(WA)) u_sat_a (.i_v(s4_sum), .o_v(s4_sat));
+    reg s5_we;  reg [LBITS-1:0] s5_l;  reg [RBITS-1:0] s5_i;  reg [KBITS-1:0] s5_k;
+    reg [WA-1:0] s5_a;
+    always @(posedge i_clk) begin
+        s5_we <= s4_we & ~i_rst;
+        s5_l <= s4_l;  s5_i <= s4_i;  s5_k <= s4_k;
+        s5_a <= s4_big_pos ? A_MAX : s4_big_neg ? A_MIN : s4_sat;
     end
     // WLAT: lane l is read in S2b at cycles c + 4 + l (c: a capture, captures TSLOT cycles
-    // apart) and written WLAT cycles later, in S4; WLAT = 3, or 4 (S5) where TSLOT divides 3,
-    // so that a write never meets the next read of its lane.
-    localparam integer WPAD = (3 % TSLOT == 0) ? 1 : 0;
+    // apart) and written WLAT cycles later, in S5; WLAT = 4, or 5 (S6) where TSLOT divides 4
+    // (TSLOT = 2 or 4), so that a write never meets the next read of its lane.
+    localparam integer WPAD = (4 % TSLOT == 0) ? 1 : 0;
     generate
         if (WPAD != 0) begin : g_wpad
-            reg s5_we;  reg [LBITS-1:0] s5_l;  reg [RBITS-1:0] s5_i;  reg [KBITS-1:0] s5_k;
-            reg [WA-1:0] s5_a;
+            reg s6_we;  reg [LBITS-1:0] s6_l;  reg [RBITS-1:0] s6_i;  reg [KBITS-1:0] s6_k;
+            reg [WA-1:0] s6_a;
             always @(posedge i_clk) begin
-                s5_we <= s4_we & ~i_rst;  s5_l <= s4_l;  s5_i <= s4_i;  s5_k <= s4_k;  s5_a <= s4_a;
+                s6_we <= s5_we & ~i_rst;  s6_l <= s5_l;  s6_i <= s5_i;  s6_k <= s5_k;  s6_a <= s5_a;
             end
-            assign lw_v = s5_we;  assign lw_lane = s5_l;  assign lw_addr = {s5_i, s5_k};  assign lw_data = s5_a;
+            assign lw_v = s6_we;  assign lw_lane = s6_l;  assign lw_addr = {s6_i, s6_k};  assign lw_data = s6_a;
         end else begin : g_wnopad
-            assign lw_v = s4_we;  assign lw_lane = s4_l;  assign lw_addr = {s4_i, s4_k};  assign lw_data = s4_a;
+            assign lw_v = s5_we;  assign lw_lane = s5_l;  assign lw_addr = {s5_i, s5_k};  assign lw_data = s5_a;
         end
     endgenerate
     always @(posedge i_clk) begin
@@ -952,7 +990,7 @@ module el_mac #(
         o_dw_lane <= lw_lane;
         o_dw_data <= lw_data;
     end
-    assign l_drained = !(m1_v | m2_v | m3_v | m4_v | m5_v | m6_v | m7_v | ser_on_r | s1_v | s2_v | s2b_v | s2c_v | s3_v | s4_we | lw_v);
+    assign l_drained = !(m1_v | m2_v | m3_v | m4_v | m5_v | m6_v | m7_v | ser_on_r | s1_v | s2_v | s2b_v | s2c_v | s3_v | s4_we | s5_we | lw_v);
 
     // threshold, after phase L has drained: state 0 sends the sum into the rounding unit's
     // multiplier (th_go), states 1-3 wait for its product p = RATE_U0 * sum (in S2c in state 4),
