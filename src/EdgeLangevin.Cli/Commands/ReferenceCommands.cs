@@ -165,6 +165,8 @@ public static class ReferenceCommands
                     ["p_active_mc_stderr"] = ToArray(r.PActiveMonteCarloStdError!), ["mean_mc_stderr"] = ToArray(r.MeanMonteCarloStdError!),
                     ["p_active_ess"] = ToArray(r.PActiveEss), ["mean_ess"] = ToArray(r.MeanEss),
                     ["samples"] = r.SampleCount,
+                    ["zero_entries"] = ToArray(r.ZeroEntries.Select(e => (double)e).ToArray()),
+                    ["zero_mean_stay_tau_u"] = ToArray(ZeroMeanStayTauU(r, length.Eps)),
                     ["acceptance_rate"] = r.AcceptanceRate,
                 });
             settings = settings with { Samples = (int)length.Samples, BurnIn = (int)length.BurnIn };
@@ -239,6 +241,10 @@ public static class ReferenceCommands
                 throw new InvalidInputException($"--engine: expected float or fixed, got '{engine}'");
         }
     }
+
+    /// <summary>The zero state's mean stay in tau_u per unit: (1 - P(s != 0)) x pooled samples / entries x eps (NaN without entries).</summary>
+    private static double[] ZeroMeanStayTauU(PosteriorSummary r, double eps) =>
+        r.ZeroEntries.Select((e, k) => e > 0 ? (1 - r.PActive[k]) * r.SampleCount / e * eps : double.NaN).ToArray();
 
     private static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 

@@ -40,6 +40,24 @@ namespace EdgeLangevin.Reference.Inference;
 /// escape / (chains x samples) (<c>escapeSamples</c>), not only 1 / B.
 /// </para>
 /// <para>
+/// Stays (session 14): the floors above count blocks, and a block touched by a short recrossing of |u| = u0 counts as
+/// much as one inside a long stay deep in the zero region. Far above threshold, where the zero state holds 1 to 5 % of
+/// the mass, the chains enter it a few times per run in stays of about the escape time, and those few stays carry the
+/// whole uncertainty: bench/posterior-sweep/rare.py (20 seeds of single `infer` runs) found MALA at a = 3, lambda 0.3
+/// report 0.997 to 0.9995 +- 0.0015 for exact 0.977 on 3 of 20 seeds (z 14 to 15; their short recrossings had touched
+/// most blocks, no deep stay was seen), and float2 at sigma 1 a spread over seeds of 0.0117 against a median error bar
+/// of 0.0067 (35 % of seeds beyond 3). So the accumulator also keeps, per chain and unit, the renewal cycles of the zero state (a cycle: one entry
+/// into s = 0 up to the next; Z its zero samples, C its length; the part before the first entry and the open cycle at
+/// the end count as cycles) and bounds SE(P(s != 0)) below by the regenerative estimate
+/// sqrt(sum (Z - p0 C)^2) / T (p0 = 1 - P(s != 0), T the pooled samples), the variance of a ratio of sums over
+/// roughly independent cycles: n long stays of length L give about p0 sqrt(2 / n), whatever the short recrossings
+/// between them. While the zero state is the minority one unseen stay of the escape time is added (variance
+/// 2 escape^2, an exponential stay's), so a run that happened to see no long stay does not report the precision of
+/// one that saw many (the "n + 1" of a Poisson count). Only sums are kept (memory: 7 numbers per chain and unit), a
+/// sample with s = 0 costs nothing, and the order of the sums is fixed per chain, so the bits do not depend on the
+/// thread count.
+/// </para>
+/// <para>
 /// Growing runs (<see cref="Growing"/>, the run-length policy's: samples left unset): the run length is not known in
 /// advance, so blocks have one length L for the whole run; when all <see cref="Blocks"/> are full, neighbouring pairs are
 /// merged (32 blocks of 2 L) and filling goes on. <see cref="AtCheckpoint"/> says when the samples so far are a whole
@@ -70,6 +88,14 @@ public sealed class PosteriorAccumulator
     private long _blockLength;
     private int _filled;
     private long _inBlock;
+    // Zero stays, per chain and unit (the type's remarks, "Stays"): the last sample at which the unit was active (-1: not
+    // yet), where its current cycle began, the zero samples in that cycle, and over the closed cycles the count and the
+    // sums of Z^2, Z C and C^2 (Z the cycle's zero samples, C its length).
+    private readonly long[] _lastActive;
+    private readonly long[] _cycleStart;
+    private readonly long[] _cycleZero;
+    private readonly long[] _entries;
+    private readonly double[] _zz, _zc, _cc;
 
     /// <param name="samplesPerChain">Samples each chain will record (<see cref="EndSample"/> calls), which fixes the block boundaries.</param>
     /// <param name="stochastic">The chains sample (T &gt; 0, not LCA): the rare-switch floor applies. Deterministic descents
@@ -97,6 +123,14 @@ public sealed class PosteriorAccumulator
         _blockActive = new int[checked(_size * _blocks)];
         _blockSum = new double[_size * _blocks];
         _sumSq = new double[_size];
+        _lastActive = new long[_size];
+        Array.Fill(_lastActive, -1L);
+        _cycleStart = new long[_size];
+        _cycleZero = new long[_size];
+        _entries = new long[_size];
+        _zz = new double[_size];
+        _zc = new double[_size];
+        _cc = new double[_size];
     }
 
     /// <summary>
@@ -121,16 +155,63 @@ public sealed class PosteriorAccumulator
     public long NextCheckpoint => _samples + (8 - _filled % 8) * _blockLength;
 
     /// <summary>Bytes per chain and unit that the accumulator keeps (for memory estimates): block counts and sums, and a sum of squares.</summary>
-    public const int BytesPerChainUnit = Blocks * (4 + 8) + 8;
+    public const int BytesPerChainUnit = Blocks * (4 + 8) + 8 + 7 * 8;
 
-    /// <summary>Records the value of s at <paramref name="index"/> (chain * K + k) for the current sample.</summary>
+    /// <summary>Records the value of s at <paramref name="index"/> (chain * K + k) for the current sample (a zero may be left out).</summary>
     public void Add(int index, double value)
     {
         if (value == 0) return;
+        long t = _samples, last = _lastActive[index], gap = t - last - 1;
+        if (gap > 0)
+        {
+            // a zero stay of gap samples ends here: if the unit was active before it, the stay began a new cycle
+            if (last >= 0)
+            {
+                CloseCycle(index, last + 1);
+                _cycleStart[index] = last + 1;
+                _cycleZero[index] = gap;
+            }
+            else _cycleZero[index] += gap; // the run began in the zero state: part of the first cycle, no entry seen
+        }
+        _lastActive[index] = t;
         int at = _rowOffset + index;
         _blockActive[at]++;
         _blockSum[at] += value;
         _sumSq[index] += value * value;
+    }
+
+    /// <summary>The cycle of <paramref name="index"/> that began at its cycle start ends before sample <paramref name="end"/>: count it.</summary>
+    private void CloseCycle(int index, long end)
+    {
+        double z = _cycleZero[index], c = end - _cycleStart[index];
+        _entries[index]++;
+        _zz[index] += z * z;
+        _zc[index] += z * c;
+        _cc[index] += c * c;
+    }
+
+    /// <summary>
+    /// One chain and unit's cycles up to now, the open ones included (the type's remarks, "Stays"): entries into the zero
+    /// state and the sums of Z^2, Z C, C^2 over the cycles.
+    /// </summary>
+    private (long Entries, double Zz, double Zc, double Cc) Cycles(int index)
+    {
+        long n = _samples, last = _lastActive[index], entries = _entries[index];
+        double zz = _zz[index], zc = _zc[index], cc = _cc[index];
+        if (last < 0) return (entries, zz + (double)n * n, zc + (double)n * n, cc + (double)n * n); // never active: one cycle, all zero
+        long tail = n - last - 1, start = _cycleStart[index];
+        double z = _cycleZero[index];
+        if (tail > 0)
+        {
+            // entered the zero state at last + 1 and still there: the open cycle closes there, a new one is open
+            double c = last + 1 - start;
+            zz += z * z; zc += z * c; cc += c * c;
+            entries++;
+            z = tail;
+            start = last + 1;
+        }
+        double open = n - start;
+        return (entries, zz + z * z, zc + z * open, cc + open * open);
     }
 
     /// <summary>Marks the end of one sample of every chain.</summary>
@@ -199,6 +280,23 @@ public sealed class PosteriorAccumulator
         return Math.Max(pMin, Math.Max(unseenWeight, 1.0 / blocks)) * Math.Sqrt(Math.Max(0, 1 - (double)m / blocks) / (m + 1));
     }
 
+    /// <summary>
+    /// The standard error of P(s != 0) from the zero stays (the type's remarks, "Stays"): the regenerative estimate
+    /// sqrt(sum over cycles (Z - p0 C)^2) / T, p0 = 1 - <paramref name="pActive"/>, T the pooled samples, with one unseen
+    /// stay of the escape time (variance 2 escape^2, an exponential stay's second moment) added when the zero state is the
+    /// minority.
+    /// </summary>
+    /// <param name="zz">Sum over the cycles of Z^2 (Z: a cycle's zero samples).</param>
+    /// <param name="zc">Sum of Z C (C: a cycle's length).</param>
+    /// <param name="cc">Sum of C^2.</param>
+    public static double StayStandardError(double pActive, double zz, double zc, double cc, double pooledSamples, double escapeSamples)
+    {
+        double p0 = 1 - pActive;
+        double spread = Math.Max(0, zz - 2 * p0 * zc + p0 * p0 * cc);
+        double unseen = pActive >= 0.5 ? 2 * escapeSamples * escapeSamples : 0;
+        return Math.Sqrt(spread + unseen) / pooledSamples;
+    }
+
     public PosteriorSummary[] Summarise()
     {
         if (_growing && !AtCheckpoint) throw new InvalidOperationException($"a growing run is summarised at its checkpoints only ({_samples} samples per chain recorded)");
@@ -216,14 +314,19 @@ public sealed class PosteriorAccumulator
         {
             var pa = new double[k]; var mean = new double[k]; var std = new double[k];
             var paSe = new double[k]; var meanSe = new double[k]; var paEss = new double[k]; var meanEss = new double[k];
+            var zeroEntries = new long[k];
             for (int u = 0; u < k; u++)
             {
                 double active = 0, sum = 0, sq = 0;
                 int blocksWithActive = 0, blocksWithZero = 0;
+                long entries = 0;
+                double zz = 0, zc = 0, cc = 0;
                 for (int j = 0; j < c; j++)
                 {
                     int idx = (i * c + j) * k + u;
                     sq += _sumSq[idx];
+                    (long e, double z2, double zcj, double c2) = Cycles(idx);
+                    entries += e; zz += z2; zc += zcj; cc += c2;
                     for (int b = 0; b < nb; b++)
                     {
                         int at = b * _size + idx;
@@ -243,7 +346,10 @@ public sealed class PosteriorAccumulator
                 // Per-block means, so the standard error of the mean of all the block means; the blocks' lengths differ
                 // by at most one sample, which makes that mean the pooled mean to within 1 / (samples per block).
                 EffectiveSampleSize.Estimate p = EffectiveSampleSize.Analyse(pSeries, c, nb), m = EffectiveSampleSize.Analyse(mSeries, c, nb);
-                double floor = _stochastic ? RareSwitchFloor(pa[u], blocksWithActive, blocksWithZero, c * nb, unseenWeight) : 0;
+                double floor = _stochastic
+                    ? Math.Max(RareSwitchFloor(pa[u], blocksWithActive, blocksWithZero, c * nb, unseenWeight), StayStandardError(pa[u], zz, zc, cc, total, _escapeSamples))
+                    : 0;
+                zeroEntries[u] = entries;
                 paSe[u] = Math.Max(p.StandardError, floor);
                 // E[s] = P(s != 0) E[s | s != 0]: an unseen or undersampled state moves it by the same share of the active mean.
                 meanSe[u] = Math.Max(m.StandardError, pa[u] > 0 ? floor * Math.Abs(mean[u] / pa[u]) : 0);
@@ -253,7 +359,7 @@ public sealed class PosteriorAccumulator
             result[i] = new PosteriorSummary
             {
                 PActive = pa, Mean = mean, Std = std, PActiveStdError = paSe, MeanStdError = meanSe,
-                PActiveEss = paEss, MeanEss = meanEss, SampleCount = c * _samples,
+                PActiveEss = paEss, MeanEss = meanEss, SampleCount = c * _samples, ZeroEntries = zeroEntries,
             };
         }
         return result;

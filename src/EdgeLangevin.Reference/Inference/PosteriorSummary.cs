@@ -26,6 +26,12 @@ public sealed record PosteriorSummary
     public double[]? PActiveMonteCarloStdError { get; init; }
     /// <summary>The Monte Carlo part of <see cref="MeanStdError"/> (see <see cref="PActiveMonteCarloStdError"/>).</summary>
     public double[]? MeanMonteCarloStdError { get; init; }
+    /// <summary>
+    /// Entries into the zero state (s = 0 after s != 0) pooled over the input's chains, per unit; a stay that began
+    /// before the first sample is not counted. The zero state's mean stay is (1 - P(s != 0)) x samples / entries
+    /// (<see cref="PosteriorAccumulator"/>'s remarks, "Stays"). Empty when not counted.
+    /// </summary>
+    public long[] ZeroEntries { get; init; } = [];
     /// <summary>Samples pooled per unit (chains x samples per chain).</summary>
     public required long SampleCount { get; init; }
     /// <summary>MALA (the exact mode) only: the fraction of proposals accepted in this input's chains; null otherwise.</summary>

@@ -54,6 +54,23 @@ public sealed record RunLength(long BurnIn, long Samples, double Eps, RunStop St
 /// that went to 0.02: these unseen stays are the failure the error bars cannot see, and at pi = 0.05 the 0.01 costs
 /// 400 tau_u per chain, within the budget).
 /// At lambda = 1, pi = 0.3 that is 28 tau_u per chain (no constraint); at pi = 0.05, 400; at lambda = 0.3, 315.
+/// </para>
+/// <para>
+/// Stays (session 14): a standard error from few stays in the minority state is itself a guess, and it is smallest
+/// exactly when the run happened to see fewest of them, so stopping at the first checkpoint whose standard error meets
+/// the target stopped the runs that had missed the rare state: bench/posterior-sweep/rare.py, float2 at sigma 1 (zero
+/// state 2 % of the mass, exact P(s != 0) 0.9797), 20 seeds: runs of 180 to 510 tau_u that entered the zero state 0 to 5
+/// times reported 0.993 to 1 +- 0.003 to 0.006 and stopped, the runs that saw it went on; 7 of 20 beyond 3 standard
+/// errors. So a unit also needs <see cref="MinZeroEntries"/> entries into its zero state (the accumulator's stay counts,
+/// <see cref="PosteriorSummary.ZeroEntries"/>), unless its minority state is negligible: min(p, 1 - p) plus
+/// <see cref="UnseenStays"/> = 3 unseen stays of the escape time (the 95 % upper limit of a Poisson count when none was
+/// seen) at most <see cref="MaxEscapeShare"/> of the pooled run. With one unseen stay (the 100-escape-times rule above)
+/// the same 20 seeds still stopped runs that had seen 0 to 2 entries (20 % beyond 3 standard errors). 10 entries put the zero mass's relative standard error near
+/// sqrt(2 / 10) = 0.45 with the stays' own spread counted (the accumulator's regenerative estimate), so the error bar is
+/// an estimate, not luck. A unit whose zero state holds 2 % in stays of 5 tau_u needs about 2500 tau_u pooled (625 per
+/// chain at 4 chains), within the budget.
+/// </para>
+/// <para>
 /// The decision reads only accumulated sums, which are the same bits for any thread count, so the run length is too.
 /// </para>
 /// </summary>
@@ -65,6 +82,16 @@ public static class RunLengthPolicy
     public const double TargetMeanStdErrorRelative = 0.04;
     /// <summary>The most one zero-region escape time may weigh in the pooled run (the type's remarks).</summary>
     public const double MaxEscapeShare = 0.01;
+    /// <summary>
+    /// Entries into the zero state a unit needs, pooled over its input's chains, before its standard error is trusted,
+    /// unless its minority state is negligible (<see cref="Resolved"/>; the type's remarks, "Stays").
+    /// </summary>
+    public const int MinZeroEntries = 10;
+    /// <summary>
+    /// Stays of the escape time a unit's minority state may have hidden, for <see cref="Resolved"/>: 3, the 95 % upper
+    /// limit of a Poisson count when none was seen.
+    /// </summary>
+    public const double UnseenStays = 3;
 
     /// <summary>The scale E[s]'s standard error is measured in: max(std(s), 1 / lambda).</summary>
     public static double MeanScale(double std, double lambda) => Math.Max(std, 1 / lambda);
@@ -92,7 +119,22 @@ public static class RunLengthPolicy
     public static bool Reached(PosteriorSummary[] summaries, double lambda, double escapeShare)
     {
         (double p, double m) = Worst(summaries, lambda);
-        return p <= TargetPActiveStdError && m <= TargetMeanStdErrorRelative && escapeShare <= MaxEscapeShare;
+        return p <= TargetPActiveStdError && m <= TargetMeanStdErrorRelative && escapeShare <= MaxEscapeShare
+               && summaries.All(r => Enumerable.Range(0, r.K).All(k => Resolved(r, k, escapeShare)));
+    }
+
+    /// <summary>
+    /// Whether unit k's two states have been seen often enough for its standard error to mean something (the type's
+    /// remarks, "Stays"): at least <see cref="MinZeroEntries"/> entries into the zero state, or a minority state so light
+    /// that, with <see cref="UnseenStays"/> more unseen stays of the escape time, it weighs at most
+    /// <see cref="MaxEscapeShare"/>: min(p, 1 - p) + 3 escape share &lt;= 0.01. Summaries without stay counts are resolved.
+    /// </summary>
+    public static bool Resolved(PosteriorSummary r, int k, double escapeShare)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        if (r.ZeroEntries.Length == 0 || r.ZeroEntries[k] >= MinZeroEntries) return true;
+        double minority = Math.Min(r.PActive[k], 1 - r.PActive[k]);
+        return minority + UnseenStays * escapeShare <= MaxEscapeShare;
     }
 
     public static RunLength Report(PosteriorSummary[] summaries, double lambda, long burnIn, long samples, double eps, RunStop stop)
