@@ -176,7 +176,6 @@ public sealed class DatapathModel
         (int)Math.Round(3513.6 + 520.2 * lanes + 12.9 * k + 62.8 * chains + 44.6 * CeilLog2(chains));
 
     /// <summary>
-    /// <summary>
     /// Logic cells the entropy source adds to a learning design (0 without it): the rings, sampler, el_health_bit,
     /// conditioner and seed pool, el_entropy_ctl with its 'E' capture and the top's N/H/E/G handling, and in a
     /// physical design el_phys_noise and el_noise_phys. Measured (issue-16j, `hdl synth --netlist-only --seed 7`
