@@ -70,9 +70,12 @@ public static class LearningVectors
     /// Laplace prior; u0 from the model's pi. With <paramref name="externalNoise"/> the chains draw their noise
     /// words from it instead (K per chain in chain order, as a chip in physical noise mode draws them); the
     /// recorded Noise is then still the generators' words, the ones the chains would have drawn without it.
+    /// With <paramref name="generatorSeed"/> the chains' generators and the learner stream are seeded from it instead of
+    /// <paramref name="seed"/> (data, dictionary and u still from <paramref name="seed"/>): a chip in seeded noise mode
+    /// draws its generator seed from its entropy source and reports it ('G').
     /// </summary>
     public static LearningVectorSet Generate(SparseCodingModel model, FixedFormat format, InferenceSettings inference, LearningSettings learning,
-        VectorSettings vs, int steps, int seed, string? source = null, INoiseWordSource? externalNoise = null)
+        VectorSettings vs, int steps, int seed, string? source = null, INoiseWordSource? externalNoise = null, int? generatorSeed = null)
     {
         inference.Validate(source);
         learning.Validate(inference, source);
@@ -120,13 +123,14 @@ public static class LearningVectors
         var uInit = new int[chains * k];
         FixedParameters.QuantizeData(u0, format, uInit, 0, source);
 
-        var solver = new LangevinSolver(p.Step, p.DictionaryRowMajor, d, k, chains, seed);
+        int noiseSeed = generatorSeed ?? seed;
+        var solver = new LangevinSolver(p.Step, p.DictionaryRowMajor, d, k, chains, noiseSeed);
         VectorStepKernel.Install(solver);
         solver.ExternalNoise = externalNoise;
         Array.Copy(uInit, solver.Workspace.U, uInit.Length);
-        var learner = new FixedLearner(solver, lp, seed);
+        var learner = new FixedLearner(solver, lp, noiseSeed);
         var memory = new FixedDataMemory(words, n, d, chains);
-        var noiseGen = new GaussianNoise(chains, seed);
+        var noiseGen = new GaussianNoise(chains, noiseSeed);
         var seeds = new int[chains];
         for (int b = 0; b < chains; b++) seeds[b] = noiseGen.StateOf(b);
         int learnerSeed = learner.StreamState;

@@ -84,6 +84,148 @@ public class ChipLearningTests
         Assert.Contains("equal the C# learner's", run.Out);
     }
 
+    /// <summary>
+    /// The K = 12, D = 8, 3-chain learning design of the test above with the entropy source in <paramref name="mode"/>
+    /// (the board testbench's model rings, a raw bit every 2 clocks, 2 raw bits per conditioned bit at a claimed
+    /// 1 bit per raw bit: a noise word every ~430 clocks, so that a physical run stays under a minute).
+    /// </summary>
+    private static string EntropyLearningConfig(string mode, string fallback = "generator") => """
+        {"inference": {"dt": 1, "tau_u": 10, "temperature": 1},
+         "vectors": {"problem": "random", "variant": "signed", "k": 12, "d": 8, "pi": 0.3, "sigma": 0.5, "data_count": 5, "checkpoint_every": 40},
+         "learning": {"batch": 3, "tau_x": 7, "tau_a": 300, "switching": "synchronous", "learn_pi": true, "tau_u0": 2000},
+         "hdl": {"lanes": 1, "entropy": {"enabled": true, "noise_mode": "MODE", "fallback": "FALLBACK", "sample_div": 2, "cond_raw": 2, "entropy_eighths": 8}}}
+        """.Replace("MODE", mode, StringComparison.Ordinal).Replace("FALLBACK", fallback, StringComparison.Ordinal);
+
+    /// <summary>Clock of the board testbench at which the 'L' of <see cref="EntropyLearningConfig"/>'s host bytes has arrived: 400 clocks of reset, 80 per byte (A, D, U, S, L).</summary>
+    private const long LearnArrives = 400 + 80L * ((1 + 2 * 96) + (1 + 4 * 5 * 8) + (1 + 4 * 3 * 12) + 5 + 3);
+
+    private static (CliRun Run, JsonNode Result) HdlRunLearning(TempDir tmp, string config, params string[] extra)
+    {
+        string cfg = tmp.File("c.json", config), json = tmp.File("run.json");
+        var run = CliRun.Of(["hdl", "run", "--port", "sim", "--config", cfg, "--steps", "3", "--seed", "3", "--json", json, .. extra]);
+        return (run, File.Exists(json) ? JsonNode.Parse(File.ReadAllText(json))! : new JsonObject());
+    }
+
+    /// <summary>
+    /// Deterministic mode with the entropy source: bit for bit the learner from the host's seed, the health status
+    /// printed ('H'), and the seed the board reports ('G') is the host's (3), not the pool's. (On main: no status line.)
+    /// </summary>
+    [Fact]
+    public void Hdl_run_in_deterministic_mode_with_the_entropy_source_prints_the_health_status_and_equals_the_learner()
+    {
+        Assert.True(EdgeLangevin.Codegen.Hdl.ToolRunner.Exists("iverilog"), "iverilog is needed: bash codegen/install-hdl-tools.sh");
+        using var tmp = new TempDir();
+        var (run, result) = HdlRunLearning(tmp, EntropyLearningConfig("deterministic"));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Matches(@"entropy source: ok; noise mode deterministic; [1-9][0-9]+ raw bits tested, 0 failures", run.Out);
+        Assert.Contains("equal the C# learner's", run.Out);
+        Assert.True((bool)result["matches_core"]!);
+        Assert.Equal((3, true, false), ((int)result["run_seed"]!["seed"]!, (bool)result["run_seed"]!["from_last_run"]!, (bool)result["run_seed"]!["from_pool"]!));
+        Assert.Equal("ok", (string?)result["entropy_health"]!["status"], StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// Seeded mode: the host sends no 'S', the chip seeds its chains and its learner stream from its entropy pool, reports
+    /// that seed ('G'), and the C# learner from that seed (data, dictionary and u from --seed as always) equals the chip
+    /// bit for bit. The seed is neither the host's (3) nor the reset's (1). (On main the host sent 'S', its seed won, and
+    /// the mode was silently the deterministic one: no 'G', no status line.)
+    /// </summary>
+    [Fact]
+    public void Hdl_run_in_seeded_mode_learns_from_the_chips_own_seed_bit_for_bit_with_the_learner_from_that_seed()
+    {
+        Assert.True(EdgeLangevin.Codegen.Hdl.ToolRunner.Exists("iverilog"), "iverilog is needed: bash codegen/install-hdl-tools.sh");
+        using var tmp = new TempDir();
+        var (run, result) = HdlRunLearning(tmp, EntropyLearningConfig("seeded"));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Matches(@"entropy source: ok; noise mode seeded; [1-9][0-9]+ raw bits tested, 0 failures", run.Out);
+        Assert.Contains("came from the entropy pool", run.Out);
+        Assert.True((bool)result["matches_core"]!);
+        int seed = (int)result["run_seed"]!["seed"]!;
+        Assert.True((bool)result["run_seed"]!["from_last_run"]! && (bool)result["run_seed"]!["from_pool"]!, result.ToJsonString());
+        Assert.NotEqual(3, seed);
+        Assert.NotEqual(1, seed);
+        Assert.True((int)result["dictionary_words_moved"]! > 24, result.ToJsonString());
+    }
+
+    /// <summary>
+    /// Physical mode, simulated RTL: each chain-step's 12 words are, in order, words of the C# mapping of the raw bits
+    /// the testbench logged, and the C# learner run with exactly the words the chip drew equals the chip bit for bit
+    /// (not the learner with its generator words: that was main's false comparison, "MISMATCH ... words differ", exit 1).
+    /// </summary>
+    [Fact]
+    public void Hdl_run_in_physical_mode_equals_the_learner_replayed_with_the_chips_physical_words()
+    {
+        Assert.True(EdgeLangevin.Codegen.Hdl.ToolRunner.Exists("iverilog"), "iverilog is needed: bash codegen/install-hdl-tools.sh");
+        using var tmp = new TempDir();
+        var (run, result) = HdlRunLearning(tmp, EntropyLearningConfig("physical"));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Matches(@"entropy source: ok; noise mode physical; [1-9][0-9]+ raw bits tested, 0 failures", run.Out);
+        Assert.Contains("9 of 9 chain-steps drew physical words", run.Out);
+        Assert.True((bool)result["matches_core"]!);
+        Assert.Equal((9, 0), ((int)result["chain_steps"]!["physical"]!, (int)result["chain_steps"]!["fallback"]!));
+    }
+
+    /// <summary>
+    /// Physical mode with the raw bits stuck at 0 (--fault-at) after the first chain-step drew its words: the RCT
+    /// fails, 'H' says so (status, one failure, its measure = the cutoff), the later chain-steps draw their chains'
+    /// generator words (fallback "generator"), and the chip still equals the learner with the words it drew.
+    /// </summary>
+    [Fact]
+    public void Hdl_run_in_physical_mode_reports_a_health_failure_during_learning_and_the_fallback_chain_steps()
+    {
+        Assert.True(EdgeLangevin.Codegen.Hdl.ToolRunner.Exists("iverilog"), "iverilog is needed: bash codegen/install-hdl-tools.sh");
+        using var tmp = new TempDir();
+        // chain-step 0 draws ~4100 clocks after the 'L' arrives, chain-step 1 ~3200 clocks later (12 words of ~430)
+        var (run, result) = HdlRunLearning(tmp, EntropyLearningConfig("physical"), "--fault-at", (LearnArrives + 5500).ToString(CultureInfo.InvariantCulture));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Matches(@"entropy source: .*repetition.*; noise mode physical; [1-9][0-9]+ raw bits tested, 1 failures, the failure at raw bit [0-9]+ \(measure 21\)", run.Out);
+        Assert.Contains("1 of 9 chain-steps drew physical words", run.Out);
+        Assert.Contains("8 their chain's generator words (fallback after a health failure)", run.Out);
+        Assert.True((bool)result["matches_core"]!);
+        Assert.Equal("RepetitionCount", (string?)result["entropy_health"]!["status"]);
+    }
+
+    /// <summary>
+    /// Seeded mode with the raw bits stuck at 0 from the start: the health tests fail before the pool is full, so the run
+    /// takes no pool seed (fallback "generator"): it runs from the reset's seed 1, which 'G' reports (not the pool's), the
+    /// output says so, and the learner from seed 1 equals the chip.
+    /// </summary>
+    [Fact]
+    public void Hdl_run_in_seeded_mode_after_a_health_failure_reports_the_seed_the_chip_fell_back_to()
+    {
+        Assert.True(EdgeLangevin.Codegen.Hdl.ToolRunner.Exists("iverilog"), "iverilog is needed: bash codegen/install-hdl-tools.sh");
+        using var tmp = new TempDir();
+        var (run, result) = HdlRunLearning(tmp, EntropyLearningConfig("seeded"), "--fault-at", "0");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Matches(@"entropy source: .*repetition.*; noise mode seeded; .*1 failures", run.Out);
+        Assert.Contains("the entropy pool gave no seed for this run", run.Out);
+        Assert.True((bool)result["matches_core"]!);
+        Assert.Equal((1, true, false), ((int)result["run_seed"]!["seed"]!, (bool)result["run_seed"]!["from_last_run"]!, (bool)result["run_seed"]!["from_pool"]!));
+    }
+
+    /// <summary>Fallback "halt": after a health failure the board answers 'L' with '!'; hdl run says so and fails (exit 1), with the status.</summary>
+    [Fact]
+    public void Hdl_run_with_fallback_halt_reports_the_refused_learning_run()
+    {
+        Assert.True(EdgeLangevin.Codegen.Hdl.ToolRunner.Exists("iverilog"), "iverilog is needed: bash codegen/install-hdl-tools.sh");
+        using var tmp = new TempDir();
+        var (run, _) = HdlRunLearning(tmp, EntropyLearningConfig("seeded", "halt"), "--fault-at", "0");
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Matches(@"entropy source: .*repetition.*; noise mode seeded; .*1 failures", run.Out);
+        Assert.Contains("the learning run was refused ('!')", run.Out);
+    }
+
+    [Fact]
+    public void A_fault_injection_without_the_entropy_source_or_on_a_serial_port_is_refused()
+    {
+        using var tmp = new TempDir();
+        string plain = tmp.File("p.json", EntropyLearningConfig("deterministic").Replace("\"enabled\": true", "\"enabled\": false", StringComparison.Ordinal).Replace("\"noise_mode\": \"deterministic\", ", "", StringComparison.Ordinal));
+        var run = CliRun.Of("hdl", "run", "--port", "sim", "--config", plain, "--steps", "1", "--fault-at", "0");
+        Assert.True(run.ExitCode == 2 && run.Err.Contains("hdl.entropy.enabled", StringComparison.Ordinal), run.ToString());
+        run = CliRun.Of("hdl", "run", "--port", tmp.File("c.json", EntropyLearningConfig("seeded")), "--config", tmp.File("c.json"), "--steps", "1", "--fault-at", "0");
+        Assert.True(run.ExitCode == 2 && run.Err.Contains("--fault-at", StringComparison.Ordinal), run.ToString());
+    }
+
     private const string BarsLearning = """
         {"inference": {"dt": 1, "tau_u": 10, "temperature": 1},
          "vectors": {"problem": "bars", "variant": "non_negative", "data_count": 64, "checkpoint_every": 25},

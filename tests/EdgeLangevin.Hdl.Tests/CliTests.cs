@@ -125,6 +125,38 @@ public sealed class CliTests
     }
 
     /// <summary>
+    /// The 1-lane bars learning chip (K = 16, D = 64, 4 chains: 4550 LC measured without the source) with the entropy
+    /// source does not fit: packed by nextpnr it took 5644 cells seeded and 5770 physical (issue-16j; on main c264337
+    /// `hdl synth` ran yosys and nextpnr, which stopped at the 31st block RAM). `hdl synth` now refuses it before
+    /// yosys runs: exit 2, the estimate (4581 from the learning model + 1094 or 1220 measured for the source), that no
+    /// lane count or batch fits K = 16, the K that fits with 1 lane and 1 chain (seeded: 3513.6 + 520.2 + 12.9 K + 62.8
+    /// + 1094 <= 5280 for K <= 6, 5268 cells; K = 7: 5281), the cells without the source, and no work folder.
+    /// </summary>
+    [Theory]
+    [InlineData("seeded", 5675, "with 1 lane and 1 chain K <= 6 fits")]
+    [InlineData("physical", 5801, "no lane count, batch or K fits")]
+    public void Synth_refuses_a_learning_design_with_the_entropy_source_beyond_the_UP5K_naming_the_cells_without_it(string mode, int estimate, string fits)
+    {
+        string work = Temp("synth");
+        string cfg = Temp("cfg") + ".json";
+        try
+        {
+            File.WriteAllText(cfg, LearningTests.BarsConfig(lanes: 1).Replace("\"hdl\": {\"lanes\": 1}", "\"hdl\": {\"lanes\": 1, \"entropy\": {\"enabled\": true, \"noise_mode\": \"" + mode + "\"}}", StringComparison.Ordinal));
+            var (code, _, err) = Run("hdl", "synth", "--config", cfg, "--work", work);
+            Assert.True(code == 2, err);
+            Assert.Contains($"with the entropy source (\"{mode}\"", err);
+            Assert.Contains($"needs about {estimate} logic cells", err);
+            Assert.Contains(fits, err);
+            Assert.Contains("without the entropy source (\"hdl\": {\"entropy\": {\"enabled\": false}}) this shape needs about 4581", err);
+            Assert.False(Directory.Exists(work));
+        }
+        finally
+        {
+            File.Delete(cfg);
+        }
+    }
+
+    /// <summary>
     /// Already at 1 lane, the refusal names fewer chains instead. With the serial noise generator (issue-11h) bars
     /// with 1 lane and B = 8 measured 4869 cells and fits; the model refitted on that RTL gives B = 13 5235 cells and
     /// B = 16 5423 (over the 5280), so B = 16 is the case. (On the earlier RTL B = 8 measured 5411 and was the case;

@@ -9,7 +9,7 @@ namespace EdgeLangevin.Codegen.Hdl;
 /// 'A' + D*K 2-byte words -> 'a'; 'X' + D 4-byte words -> 'x'; 'U' + K 4-byte words -> 'u';
 /// 'S' + 4-byte generator state -> 's'; 'R' + 2-byte steps -> 'r', K codes, K states (4 bytes each).
 /// Learning: 'D' + N*D 4-byte words (the data memory) -> 'd'; 'U' takes B*K words (chain-major);
-/// 'L' + 2-byte steps -> 'l' when done; 'Q' -> 'q', D*K 2-byte dictionary words (row-major), u0 (4 bytes).
+/// 'L' + 2-byte steps -> 'l' when done ('!' refused: a health failure with fallback "halt"); 'Q' -> 'q', D*K 2-byte dictionary words (row-major), u0 (4 bytes).
 /// Multi-byte words are little-endian two's complement.
 /// </summary>
 public static class BoardProtocol
@@ -106,15 +106,20 @@ public sealed class BoardLink(Stream stream)
         return BoardProtocol.ParseReply(reply, k);
     }
 
-    /// <summary>'L': learning steps; the 'l' comes when they are done, so the wait is long.</summary>
-    public void Learn(int steps)
+    /// <summary>
+    /// 'L': learning steps; the 'l' comes when they are done, so the wait is long. False when the board refused the
+    /// run ('!': its entropy source failed a health test and the fallback is "halt").
+    /// </summary>
+    public bool Learn(int steps)
     {
         stream.Write(BoardProtocol.Learn(steps));
         stream.Flush();
         // a read times out after 5 s; a learning step takes well under a millisecond
         int got = -1;
         for (int tries = 0; tries < 10 + steps / 1000 && got < 0; tries++) got = stream.ReadByte();
+        if (got == '!') return false;
         if (got != 'l') throw new HdlToolException(got < 0 ? "no answer from the board to 'L'" : $"the board answered 0x{got:x2} to 'L', expected 'l'");
+        return true;
     }
 
     /// <summary>'Q': the dictionary (row-major) and u0.</summary>

@@ -129,7 +129,7 @@ public sealed class DatapathModel
             throw InvalidInputException.Field(source, "dictionary", $"the design needs about {BramEstimate} block RAMs, the UP5K has {Up5kBram}; the UP5K cannot hold this configuration (use SPRAM for the dictionary, or a smaller K or D)");
 
         _source = source;
-        LogicCellEstimate = learning is null ? null : EstimateLearningLogicCells(K, Lanes, Chains);
+        LogicCellEstimate = learning is null ? null : EstimateLearningLogicCells(K, Lanes, Chains) + EntropyLogicCells(settings.Entropy);
 
         ConfigJson = BuildConfigJson();
         ConfigHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ConfigJson.ToJsonString())));
@@ -176,30 +176,50 @@ public sealed class DatapathModel
         (int)Math.Round(3513.6 + 520.2 * lanes + 12.9 * k + 62.8 * chains + 44.6 * CeilLog2(chains));
 
     /// <summary>
+    /// Logic cells the entropy source adds to a learning design (0 without it): the rings, sampler, el_health_bit,
+    /// conditioner and seed pool, el_entropy_ctl with its 'E' capture and the top's N/H/E/G handling, and in a
+    /// physical design el_phys_noise and el_noise_phys. Measured (issue-16j, `hdl synth --netlist-only --seed 7`
+    /// then `nextpnr-ice40 --pack-only`, the same design with and without hdl.entropy): bars, K = 16, D = 64,
+    /// 1 lane, 4 chains: none 4550, seeded 5644 (+1094), physical 5770 (+1220) (main before 'G': 5636, 5773);
+    /// K = 12, D = 8, 1 lane, 3 chains: none 4287, seeded 5346 (+1059), physical 5469 (+1182). The larger
+    /// difference of each mode is taken, so that the estimate is not low near the UP5K's limit (the K = 12 shape
+    /// is ~35 cells high). Beside a 2-lane inference design it was +1089 and +1266 (issue-16i). A
+    /// deterministic-mode design has the seeded one's hardware.
+    /// </summary>
+    public static int EntropyLogicCells(EntropySettings entropy) =>
+        !entropy.Enabled ? 0 : entropy.NoiseMode == NoiseMode.Physical ? 1220 : 1094;
+
+    /// <summary>
     /// Refuses (exit 2) a learning design whose estimated logic cells exceed the UP5K's, before
     /// any tool runs, naming the estimate and the nearest setting that fits: fewer lanes first
-    /// (only throughput is lost), then fewer chains (a noisier dictionary). Inference designs pass.
+    /// (only throughput is lost), then fewer chains (a noisier dictionary), then a smaller K; with
+    /// the entropy source, also the design without it. Inference designs pass.
     /// </summary>
     public void RequireUp5kLogicCells()
     {
         if (LogicCellEstimate is not int lc || lc <= Up5kLogicCells) return;
+        int entropy = EntropyLogicCells(Settings.Entropy);
+        string source = entropy == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
+            $" with the entropy source (\"{EntropySettings.Snake(Settings.Entropy.NoiseMode)}\", about {entropy} cells of it, DatapathModel.EntropyLogicCells)");
+        string without = entropy == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
+            $"; without the entropy source (\"hdl\": {{\"entropy\": {{\"enabled\": false}}}}) this shape needs about {lc - entropy}");
         string what = string.Create(CultureInfo.InvariantCulture,
-            $"learning with K = {K}, D = {D}, {Lanes} lane{(Lanes == 1 ? "" : "s")} and {Chains} chain{(Chains == 1 ? "" : "s")} needs about {lc} logic cells (estimate from measured syntheses, DatapathModel.EstimateLearningLogicCells), the UP5K has {Up5kLogicCells}; ");
+            $"learning with K = {K}, D = {D}, {Lanes} lane{(Lanes == 1 ? "" : "s")} and {Chains} chain{(Chains == 1 ? "" : "s")}{source} needs about {lc} logic cells (estimate from measured syntheses, DatapathModel.EstimateLearningLogicCells), the UP5K has {Up5kLogicCells}; ");
         for (int b = Chains; b >= 1; b--)
             for (int l = Lanes; l >= 1; l--)
             {
-                if (D % l != 0 || EstimateLearningLogicCells(K, l, b) > Up5kLogicCells) continue;
-                int est = EstimateLearningLogicCells(K, l, b);
+                if (D % l != 0 || EstimateLearningLogicCells(K, l, b) + entropy > Up5kLogicCells) continue;
+                int est = EstimateLearningLogicCells(K, l, b) + entropy;
                 if (b == Chains)
                     throw InvalidInputException.Field(_source, "hdl.lanes", what + string.Create(CultureInfo.InvariantCulture,
                         $"use {l} lane{(l == 1 ? "" : "s")} (\"hdl\": {{\"lanes\": {l}}}, about {est} cells)"));
                 throw InvalidInputException.Field(_source, "learning.batch", what + string.Create(CultureInfo.InvariantCulture,
                     $"use {b} chain{(b == 1 ? "" : "s")} (\"learning\": {{\"batch\": {b}}}) with {l} lane{(l == 1 ? "" : "s")} (\"hdl\": {{\"lanes\": {l}}}), about {est} cells"));
             }
-        int kFit = Enumerable.Range(1, K - 1).LastOrDefault(k => EstimateLearningLogicCells(k, 1, 1) <= Up5kLogicCells);
+        int kFit = Enumerable.Range(1, K - 1).LastOrDefault(k => EstimateLearningLogicCells(k, 1, 1) + entropy <= Up5kLogicCells);
         throw InvalidInputException.Field(_source, "vectors.k", what + (kFit > 0
             ? string.Create(CultureInfo.InvariantCulture, $"no lane count or batch fits K = {K}: with 1 lane and 1 chain K <= {kFit} fits")
-            : "no lane count, batch or K fits"));
+            : "no lane count, batch or K fits") + without);
     }
 
     /// <summary>Learning in hardware (null: inference only).</summary>
@@ -333,6 +353,10 @@ public sealed class DatapathModel
             n += BramBlocks(CBits + KBits + 1, f.MacBits)          // every chain's codes, two banks
                + BramBlocks(KBits, 2 * f.StateBits)                // the board top's u and s
                + BramBlocks(KBits + 1, f.NoiseBits);               // the serial generator's FIFO of 2 K words (el_noise)
+        // the entropy source's block RAMs, counted in learning designs (as the top's u and s above): el_entropy_ctl's
+        // 512-byte 'E' capture, and in a physical design el_noise_phys's 2^KBITS noise words
+        if (Learning is not null && Settings.Entropy.Enabled)
+            n += BramBlocks(9, 8) + (Settings.Entropy.NoiseMode == NoiseMode.Physical ? BramBlocks(KBits, f.NoiseBits) : 0);
         if (includeDictionary) n += Lanes * BramBlocks(RBits + KBits, f.DictionaryBits);
         return n;
     }

@@ -26,13 +26,38 @@ public sealed record BoardHealth(NoiseHealthStatus Status, int Mode, int Failure
         FormattableString.Invariant($"; last window's lag-1 correlation {LastLag1Q15 / 32768.0:0.000}");
 }
 
-/// <summary>The entropy commands of the board protocol: 'N' mode, 'H' health, 'E' raw bits.</summary>
+/// <summary>
+/// The board's answer to 'G' (el_entropy_ctl): the generator seed the top holds, whether the last run started
+/// from it (loaded into the generator at the run's start, no 'S' since) and whether it came from the entropy pool.
+/// </summary>
+public sealed record BoardRunSeed(int Seed, bool FromLastRun, bool FromPool)
+{
+    /// <summary>Bytes after the 'g'.</summary>
+    public const int ReplyBytes = 5;
+
+    public static BoardRunSeed Parse(ReadOnlySpan<byte> b)
+    {
+        if (b.Length != ReplyBytes) throw new ArgumentException($"expected {ReplyBytes} bytes after 'g', got {b.Length}");
+        return new BoardRunSeed(BitConverter.ToInt32(b[..4]), (b[4] & 1) != 0, (b[4] & 2) != 0);
+    }
+
+    public override string ToString() => !FromLastRun
+        ? FormattableString.Invariant($"generator seed 0x{Seed:x8}, not the last run's (it did not start from a seed, or an 'S' came since)")
+        : FromPool
+            ? FormattableString.Invariant($"the run's generator seed 0x{Seed:x8} came from the entropy pool")
+            : FormattableString.Invariant($"the run's generator seed 0x{Seed:x8} is the host's or the reset's (not the entropy pool's)");
+}
+
+/// <summary>The entropy commands of the board protocol: 'N' mode, 'H' health, 'E' raw bits, 'G' the run's seed.</summary>
 public static class EntropyProtocol
 {
     /// <summary>Most bytes one 'E' returns (the board's capture buffer).</summary>
     public const int MaxRawBytesPerRead = 512;
 
     public static byte[] Health() => [(byte)'H'];
+
+    /// <summary>'G': the generator seed of the last run (<see cref="BoardRunSeed"/>).</summary>
+    public static byte[] RunSeed() => [(byte)'G'];
 
     public static byte[] Mode(int mode, bool clearFailure) => [(byte)'N', (byte)(mode | (clearFailure ? 0x80 : 0))];
 
@@ -97,6 +122,12 @@ public sealed class EntropyLink(Stream stream)
     {
         Send(EntropyProtocol.Health(), 'h');
         return BoardHealth.Parse(Read(BoardHealth.ReplyBytes));
+    }
+
+    public BoardRunSeed RunSeed()
+    {
+        Send(EntropyProtocol.RunSeed(), 'g');
+        return BoardRunSeed.Parse(Read(BoardRunSeed.ReplyBytes));
     }
 
     /// <summary>Selects the noise mode (0 deterministic, 1 seeded), optionally clearing a latched failure; returns the mode in effect.</summary>

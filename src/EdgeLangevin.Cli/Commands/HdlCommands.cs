@@ -277,30 +277,39 @@ public static partial class HdlCommands
         {
             Description = "With --port sim: simulate the gate-level netlist that yosys synth_ice40 makes of the board top (Verilator with yosys's iCE40 cell models) instead of the RTL, to check that the synthesised chip is the simulated one. The UART divider is synthesised for the testbench's bit time and the PLL is a wire; the entropy source's rings are the RTL runs' behavioural model (everything behind them is gates), its noise mode \"physical\" is refused",
         };
+        var faultAt = new Option<long?>("--fault-at")
+        {
+            Description = "With --port sim and the entropy source (RTL, not --netlist): stick the simulated source's raw bits at 0 from this clock of the board testbench on (fault injection, the testbench's +fault_at), to see the chip report the failed health test and fall back as configured",
+        };
         var work = WorkOption();
         var seed = CommonOptions.Seed();
         var json = CommonOptions.Json();
         var cmd = new Command("run",
             "Load the dictionary, a datum x and an initial state over the UART of an iCEBreaker running the bitstream that 'hdl synth' builds for the same model and config (it prints its path), run the steps, read the codes and states back and compare them with the C# core bit for bit. " +
-            "The datum and initial state are the ones 'edgelangevin vectors' draws from --seed. With the entropy source it prints the board's health status and counts ('H'); with \"noise_mode\": \"physical\" the result is printed, not compared (its noise words are the ring oscillators'). Uses stty and the device file (System.IO.Ports is not served here).\n" +
+            "The datum and initial state are the ones 'edgelangevin vectors' draws from --seed. With the entropy source it prints the board's health status and counts ('H'); with \"noise_mode\": \"physical\" an inference result is printed, not compared (its noise words are the ring oscillators'). A learning run is checked in every noise mode: seeded sends no 'S' and compares with the C# learner from the seed the chip reports ('G'); physical, with --port sim, compares with the learner given the words the chip drew, each checked as the C# mapping of its logged raw bits (on a serial port it is printed, not compared). Uses stty and the device file (System.IO.Ports is not served here).\n" +
             "Example: edgelangevin hdl run --port /dev/ttyUSB1 --model model.json --steps 1000 --seed 2\n" +
             "Example (gate level): edgelangevin hdl run --port sim --netlist --config learning.json --steps 20 --seed 2")
-        { model, config, port, steps, netlist, work, seed, json };
+        { model, config, port, steps, netlist, faultAt, work, seed, json };
         cmd.SetAction(parse =>
         {
             var output = JsonOutput.HumanWriter(parse.GetValue(json));
             int s = parse.GetValue(seed);
             int n = parse.GetValue(steps);
             if (n < 1 || n > 65535) throw InvalidInputException.Field(null, "--steps", $"expected 1 to 65535, got {n}");
-            if (parse.GetValue(port) != "sim") CommonOptions.RefuseGiven(parse, "with a serial --port (the netlist is simulated with --port sim)", netlist);
+            if (parse.GetValue(port) != "sim") CommonOptions.RefuseGiven(parse, "with a serial --port (the netlist and faults are simulated with --port sim)", netlist, faultAt);
             bool gates = parse.GetValue(netlist);
+            if (gates) CommonOptions.RefuseGiven(parse, "with --netlist (the fault is forced on an RTL signal the netlist does not have)", faultAt);
+            long? fault = parse.GetValue(faultAt);
+            if (fault is < 0) throw InvalidInputException.Field(null, "--fault-at", $"expected a clock >= 0, got {fault}");
             HdlProject project = Guard(() => HdlProject.Load(parse.GetValue(model)?.FullName, parse.GetValue(config)?.FullName, s));
             DatapathModel dp = project.Datapath;
             // the physical mode's testbench logs the source's internal signals, which a netlist does not have, and its result is not compared
             if (gates && dp.Settings.Entropy is { Enabled: true, NoiseMode: NoiseMode.Physical })
                 throw InvalidInputException.Field(parse.GetValue(config)?.FullName, "hdl.entropy.noise_mode", "--netlist runs the entropy source's \"deterministic\" and \"seeded\" modes (\"physical\" noise is not compared with the C# core)");
             string simulated = gates ? "netlist" : "board";
-            if (dp.Learning is not null) return RunLearning(project, n, s, parse.GetValue(port)!, parse.GetValue(work)?.FullName, parse.GetValue(json), gates);
+            if (fault is not null && !dp.Settings.Entropy.Enabled)
+                throw InvalidInputException.Field(parse.GetValue(config)?.FullName, "hdl.entropy.enabled", "--fault-at injects a fault into the entropy source, and this design has none");
+            if (dp.Learning is not null) return RunLearning(project, n, s, parse.GetValue(port)!, parse.GetValue(work)?.FullName, parse.GetValue(json), gates, fault);
             var v = EdgeLangevin.Simulator.TestVectors.Generate(project.Model, project.Parameters.Format, project.Config.Inference, n, s, project.Source);
             byte[][] commands =
             [
@@ -317,7 +326,8 @@ public static partial class HdlCommands
                 byte[] all = commands.Append(BoardProtocol.Run(n)).SelectMany(c => c).ToArray();
                 int healthBytes = dp.Settings.Entropy.Enabled ? 1 + BoardHealth.ReplyBytes : 0;   // 'H' after the run
                 if (healthBytes > 0) all = all.Concat(EntropyProtocol.Health()).ToArray();
-                byte[] reply = Guard(() => verifier.SimulateBoard(src, all, 5 + BoardProtocol.ReplyBytes(dp.K) + healthBytes, netlist: gates));
+                string[] plusargs = fault is { } f ? [FormattableString.Invariant($"+fault_at={f}")] : [];
+                byte[] reply = Guard(() => verifier.SimulateBoardLog(src, all, 5 + BoardProtocol.ReplyBytes(dp.K) + healthBytes, plusargs, netlist: gates).Reply);
                 if (healthBytes > 0) health = ParseHealthReply(reply.AsSpan(5 + BoardProtocol.ReplyBytes(dp.K)));
                 reply = reply[..(5 + BoardProtocol.ReplyBytes(dp.K))];
                 if (reply[..5].SequenceEqual("axusr"u8.ToArray()) == false)
@@ -363,73 +373,5 @@ public static partial class HdlCommands
             return ExitCodes.Success;
         });
         return cmd;
-    }
-
-    /// <summary>
-    /// 'hdl run' with learning: loads the initial dictionary, the data memory, every chain's u and
-    /// the seed, runs the learning steps ('L'), reads the dictionary and u0 back ('Q') and compares
-    /// them with the C# learner's (FixedLearner on the same data memory) bit for bit.
-    /// </summary>
-    private static int RunLearning(HdlProject project, int n, int s, string portName, string? work, FileInfo? json, bool netlist)
-    {
-        string simulated = netlist ? "netlist" : "board";
-        var output = JsonOutput.HumanWriter(json);
-        DatapathModel dp = project.Datapath;
-        var lv = EdgeLangevin.Simulator.LearningVectors.Generate(project.Model, project.Parameters.Format, project.Config.Inference, project.Config.Learning!,
-            project.Config.Vectors, n, s, project.Source);
-        // 'S' seeds chain 0 with S and the learner with S ^ 0x5EED1E, which is the contract's seeding for S != 0
-        if ((lv.Seeds[0] ^ 0x5EED1E) != lv.LearnerSeed)
-            throw InvalidInputException.Field(null, "--seed", "the board derives the learner's seed from a nonzero run seed; use a nonzero --seed");
-        byte[][] commands =
-        [
-            BoardProtocol.LoadDictionary(lv.Parameters.DictionaryRowMajor), BoardProtocol.LoadData(lv.Data),
-            BoardProtocol.LoadU(lv.UInit), BoardProtocol.Seed(lv.Seeds[0]),
-        ];
-        short[] got;
-        int u0;
-        if (portName == "sim")
-        {
-            var verifier = new HdlVerifier(work ?? HdlVerifier.DefaultWorkRoot);
-            string src = Guard(() => verifier.Sources(dp));
-            byte[] all = commands.Append(BoardProtocol.Learn(n)).Append(BoardProtocol.Query()).SelectMany(c => c).ToArray();
-            // the 'Q' goes after the 'l' (the fifth answer), as BoardLink waits for it on a real board
-            byte[] reply = Guard(() => verifier.SimulateBoard(src, all, 6 + BoardProtocol.QueryBytes(dp.D, dp.K), default, holdAt: all.Length - 1, holdFor: 5, netlist: netlist));
-            if (!reply[..6].SequenceEqual("adusl"u8.ToArray().Append((byte)'q')))
-                throw new JobFailedException($"the simulated board acknowledged '{System.Text.Encoding.ASCII.GetString(reply[..6])}', expected 'aduslq'");
-            (got, u0) = BoardProtocol.ParseQuery(reply.AsSpan(6), dp.D, dp.K);
-        }
-        else
-        {
-            using var stream = Guard(() => SerialDevice.Open(portName, dp.Settings.Baud));
-            var link = new BoardLink(stream);
-            char[] acks = ['a', 'd', 'u', 's'];
-            for (int i = 0; i < commands.Length; i++) Guard(() => { link.Send(commands[i], acks[i]); return 0; });
-            Guard(() => { link.Learn(n); return 0; });
-            (got, u0) = Guard(() => link.Query(dp.D, dp.K));
-        }
-        short[] expected = lv.CheckpointWords.Skip(lv.CheckpointWords.Count - dp.D * dp.K).ToArray();
-        int firstBad = -1;
-        for (int i = 0; i < got.Length && firstBad < 0; i++) if (got[i] != expected[i]) firstBad = i;
-        string? difference = Demo.ChipLearning.Difference(got, expected, dp.D, dp.K);
-        bool same = difference is null && u0 == lv.U0[n - 1];
-        int moved = lv.Parameters.DictionaryRowMajor.Where((a, i) => a != expected[i]).Count();
-        string verdict = same
-            ? $"{simulated}: after {n} learning steps ({lv.Chains} chain{(lv.Chains == 1 ? "" : "s")}) the dictionary ({moved} of {got.Length} words moved) and u0 = {u0} equal the C# learner's"
-            : difference is not null
-                ? $"{simulated}: MISMATCH after {n} learning steps: {difference}"
-                : $"{simulated}: MISMATCH after {n} learning steps: u0 {u0} (learner {lv.U0[n - 1]})";
-        output.WriteLine(verdict);
-        if (json is not null)
-        {
-            var obj = new JsonObject
-            {
-                ["command"] = "hdl run", ["seed"] = s, ["port"] = portName, ["netlist"] = netlist, ["steps"] = n, ["learning"] = true, ["matches_core"] = same,
-                ["chains"] = lv.Chains, ["dictionary_words_moved"] = moved, ["u0_q"] = u0, ["config_hash"] = dp.ConfigHash,
-                ["first_mismatch"] = firstBad < 0 ? null : new JsonObject { ["d"] = firstBad / dp.K, ["k"] = firstBad % dp.K },
-            };
-            JsonOutput.Write(json, "hdl run", s, obj, dp.ConfigJson);
-        }
-        if (!same) throw new JobFailedException("the board's learned dictionary or threshold differs from the C# learner's");
-        return ExitCodes.Success;
     }
 }
