@@ -124,5 +124,6 @@ public sealed record EntropySettings
             throw InvalidInputException.Field(file, "hdl.entropy.noise_mode", $"\"{Snake(NoiseMode)}\" noise cannot be verified word for word (its seeds or words come from the ring oscillators); verify with \"noise_mode\": \"deterministic\" (the same hardware: the mode is switchable at run time over the UART with 'N')");
     }
 
-    internal static string Snake(NoiseMode m) => m switch { NoiseMode.Seeded => "seeded", NoiseMode.Physical => "physical", _ => "deterministic" };
+    /// <summary>The mode as the config file and the JSON outputs spell it.</summary>
+    public static string Snake(NoiseMode m) => m switch { NoiseMode.Seeded => "seeded", NoiseMode.Physical => "physical", _ => "deterministic" };
 }

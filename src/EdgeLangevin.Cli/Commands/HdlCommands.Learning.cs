@@ -253,7 +253,7 @@ public static partial class HdlCommands
         var obj = new JsonObject
         {
             ["command"] = "hdl run", ["seed"] = s, ["port"] = portName, ["netlist"] = netlist, ["steps"] = n, ["learning"] = true, ["matches_core"] = matches,
-            ["noise_mode"] = ModeName(mode), ["chains"] = chains, ["dictionary_words_moved"] = moved, ["u0_q"] = u0,
+            ["noise_mode"] = EntropySettings.Snake(mode), ["chains"] = chains, ["dictionary_words_moved"] = moved, ["u0_q"] = u0,
             ["matched_cosine"] = cosine is { } c ? JsonOutput.Number(c) : null, ["config_hash"] = dp.ConfigHash, ["first_mismatch"] = firstMismatch,
         };
         if (health is not null) obj["entropy_health"] = HealthJson(health);
@@ -262,8 +262,6 @@ public static partial class HdlCommands
         if (chainSteps is not null) obj["chain_steps"] = chainSteps;
         JsonOutput.Write(json, "hdl run", s, obj, dp.ConfigJson);
     }
-
-    private static string ModeName(NoiseMode m) => m switch { NoiseMode.Seeded => "seeded", NoiseMode.Physical => "physical", _ => "deterministic" };
 
     /// <summary>Noise words replayed in the order a chip drew them (physical mode).</summary>
     private sealed class WordReplay(int[] words) : INoiseWordSource
