@@ -1,4 +1,6 @@
 using EdgeLangevin.Cli;
+using EdgeLangevin.Codegen.Hdl;
+using EdgeLangevin.Simulator;
 
 namespace EdgeLangevin.Hdl.Tests;
 
@@ -302,6 +304,61 @@ public sealed class CliTests
         {
             File.Delete(cfg);
             if (Directory.Exists(vec)) Directory.Delete(vec, true);
+        }
+    }
+
+    /// <summary>
+    /// `hdl run` of an inference design with the entropy source reads the run's seed ('G') after the run. Seeded mode:
+    /// the host sends no 'S', so the chip seeds its generator from its entropy pool; 'G' says the run started from the
+    /// pool's seed, which is neither the host's (21) nor the reset's (1), and the chip's codes and states equal the C#
+    /// core's run from that seed (datum and u from --seed 21), whose last states are not those of the run from the host's
+    /// seed. Deterministic mode: 'G' says the run started from the host's seed, not the pool's. (On main the host sent 'S'
+    /// in seeded mode too, its seed won, and the run was silently a deterministic one: no 'G', no "run_seed".)
+    /// </summary>
+    [Theory]
+    [InlineData("seeded")]
+    [InlineData("deterministic")]
+    public void Hdl_run_of_an_inference_design_reads_the_runs_seed_and_in_seeded_mode_equals_the_core_from_the_chips_seed(string mode)
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        string cfg = Temp("cfg") + ".json";
+        string json = Temp("res") + ".json";
+        try
+        {
+            // NetlistTests' seeded design (K = 16, D = 8, 1 lane), so the Icarus board build is shared
+            File.WriteAllText(cfg, """{"hdl": {"lanes": 1, "entropy": {"enabled": true, "noise_mode": "MODE"}}, "vectors": {"problem": "random", "variant": "signed", "k": 16, "d": 8, "pi": 0.3, "sigma": 0.5}}""".Replace("MODE", mode, StringComparison.Ordinal));
+            var (code, output, err) = Run("hdl", "run", "--port", "sim", "--config", cfg, "--steps", "10", "--seed", "21", "--work", HdlTestConfigs.WorkRoot, "--json", json);
+            Assert.True(code == 0, output + err);
+            var result = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(json))!;
+            Assert.Equal(true, (bool?)result["matches_core"]);
+            var runSeed = result["run_seed"];
+            Assert.True(runSeed is not null, result.ToJsonString());
+            int seed = (int)runSeed["seed"]!;
+            Assert.True((bool)runSeed["from_last_run"]!, result.ToJsonString());
+            Assert.Matches($"entropy source: ok; noise mode {mode}; ", output);
+            if (mode == "deterministic")
+            {
+                Assert.Equal((21, false), (seed, (bool)runSeed["from_pool"]!));
+                Assert.Contains("the run's generator seed 0x00000015 is the host's or the reset's", output);
+                return;
+            }
+            Assert.True((bool)runSeed["from_pool"]!, result.ToJsonString());
+            Assert.NotEqual(21, seed);
+            Assert.NotEqual(1, seed);
+            string hex = seed.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Contains($"the run's generator seed 0x{hex} came from the entropy pool", output);
+            Assert.Contains($"all 16 codes and states equal the C# core's", output);
+            Assert.Contains($"(run from the chip's seed 0x{hex})", output);
+            // the comparison is not the host-seeded run's: the C# core from the chip's seed ends elsewhere
+            HdlProject p = HdlProject.Load(null, cfg, 21);
+            var host = TestVectors.Generate(p.Model, p.Parameters.Format, p.Config.Inference, 10, 21);
+            var chip = TestVectors.Generate(p.Model, p.Parameters.Format, p.Config.Inference, 10, 21, generatorSeed: seed);
+            Assert.NotEqual(host.U.Skip(9 * 16).ToArray(), chip.U.Skip(9 * 16).ToArray());
+        }
+        finally
+        {
+            File.Delete(cfg);
+            File.Delete(json);
         }
     }
 }
