@@ -238,10 +238,11 @@ public sealed class NetlistTests
     /// The board top with the entropy source in seeded mode at gate level: yosys keeps the ring
     /// oscillators as el_ro black boxes (a zero-delay simulation cannot run a loop of LUTs) and the
     /// simulation fills them with the RTL runs' behavioural rings, so the sampling, conditioner,
-    /// health tests and el_entropy_ctl are gates. With the host's 'S' the codes and states equal the C#
-    /// core's, and the 'H' reply (status, raw bits tested, failures, fault records, lag-1) equals the
-    /// RTL board's on the same host bytes: the rings are deterministic models, so any difference is the
-    /// netlist's. Before, --netlist refused every design with the source.
+    /// health tests and el_entropy_ctl are gates. The host sends no 'S' in seeded mode (issue-11l; before, its
+    /// 'S' won): the netlist seeds its generator from its entropy pool, 'G' says so, and the codes and states
+    /// equal the C# core's from that seed; the 'G' and 'H' replies (seed; status, raw bits tested, failures,
+    /// fault records, lag-1) equal the RTL board's on the same host bytes: the rings are deterministic models,
+    /// so any difference is the netlist's. Before, --netlist refused every design with the source.
     /// </summary>
     [Fact]
     public void The_synthesised_netlist_with_the_entropy_source_in_seeded_mode_answers_as_its_RTL_and_the_core()
@@ -261,6 +262,8 @@ public sealed class NetlistTests
             Assert.Equal(true, (bool?)net["matches_core"]);
             Assert.True((long)net["entropy_health"]!["raw_bits_tested"]! > 0, net.ToJsonString());
             Assert.Equal(rtl["entropy_health"]!.ToJsonString(), net["entropy_health"]!.ToJsonString());
+            Assert.True((bool)net["run_seed"]!["from_pool"]!, net.ToJsonString());
+            Assert.Equal(rtl["run_seed"]!.ToJsonString(), net["run_seed"]!.ToJsonString());
         }
         finally
         {

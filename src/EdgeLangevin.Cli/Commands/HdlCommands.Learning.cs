@@ -15,13 +15,6 @@ namespace EdgeLangevin.Cli.Commands;
 public static partial class HdlCommands
 {
     /// <summary>
-    /// G's answer in the simulated host's byte stream: 'g' and 5 bytes of 10 UART bit times at the board
-    /// testbench's 8 clocks per bit, about 500 clocks; the 'Q' behind it waits this long, because the top loses
-    /// a non-entropy command byte that arrives while el_entropy_ctl answers (a host on a port waits for the reply).
-    /// </summary>
-    private const int SeedReplyClocks = 2000;
-
-    /// <summary>
     /// 'hdl run' with learning: loads the initial dictionary, the data memory and every chain's u, seeds the
     /// generator (not in seeded mode: the chip seeds itself from its entropy pool), runs the learning steps ('L'),
     /// then with the entropy source reads the run's seed ('G'), the dictionary and u0 ('Q') and the health status
@@ -73,18 +66,13 @@ public static partial class HdlCommands
             // everything after the 'L' goes once its answer came, as BoardLink waits for it on a real board
             int hold = bytes.Count;
             var plusargs = new List<string>();
-            if (es.Enabled)
-            {
-                bytes.AddRange(EntropyProtocol.RunSeed());
-                plusargs.Add(FormattableString.Invariant($"+delay_at={bytes.Count}"));
-                plusargs.Add(FormattableString.Invariant($"+delay_clks={SeedReplyClocks}"));
-            }
+            if (es.Enabled) RequestRunSeed(bytes, plusargs);   // the 'Q' behind it waits for G's answer
             bytes.AddRange(BoardProtocol.Query());
             // an 'H' that arrives while the board answers 'Q' is kept and answered next
             if (es.Enabled) bytes.AddRange(EntropyProtocol.Health());
             if (replayWords) plusargs.Add("+log_noise=1");
             if (faultAt is { } f) plusargs.Add(FormattableString.Invariant($"+fault_at={f}"));
-            int seedBytes = es.Enabled ? 1 + BoardRunSeed.ReplyBytes : 0, healthBytes = es.Enabled ? 1 + BoardHealth.ReplyBytes : 0;
+            int seedBytes = es.Enabled ? RunSeedReplyBytes : 0, healthBytes = es.Enabled ? 1 + BoardHealth.ReplyBytes : 0;
             int replyBytes = acks.Length + 1 + seedBytes + 1 + BoardProtocol.QueryBytes(dp.D, dp.K) + healthBytes;
             (byte[] reply, string stdout) = Guard(() => verifier.SimulateBoardLog(src, bytes.ToArray(), replyBytes, plusargs, default, holdAt: hold, holdFor: acks.Length + 1, netlist: netlist));
             log = stdout;
@@ -95,8 +83,7 @@ public static partial class HdlCommands
             int at = acks.Length + 1;
             if (es.Enabled)
             {
-                if (reply[at] != (byte)'g') throw new JobFailedException($"the simulated board answered 0x{reply[at]:x2} to 'G', expected 'g'");
-                runSeed = BoardRunSeed.Parse(reply.AsSpan(at + 1, BoardRunSeed.ReplyBytes));
+                runSeed = ParseRunSeedReply(reply.AsSpan(at, seedBytes));
                 at += seedBytes;
             }
             if (reply[at] != (byte)'q') throw new JobFailedException($"the simulated board answered 0x{reply[at]:x2} to 'Q', expected 'q'");
@@ -128,17 +115,13 @@ public static partial class HdlCommands
         string? notCompared = null;
         string? wordsProblem = null;
         int physicalSteps = 0, fallbackSteps = 0;
-        if (mode == NoiseMode.Deterministic && runSeed is not null && !(runSeed.FromLastRun && !runSeed.FromPool && runSeed.Seed == lv.Seeds[0]))
-            throw new JobFailedException($"the board says {runSeed}; deterministic mode runs from the host's seed 0x{lv.Seeds[0]:x8}");
+        // seeded mode has the entropy source, so 'G' was read
+        int generatorSeed = runSeed is null ? lv.Seeds[0] : GeneratorSeedOfTheRun(mode, runSeed, lv.Seeds[0], "learning run", output);
         if (mode == NoiseMode.Seeded)
         {
-            if (runSeed is not { FromLastRun: true })
-                throw new JobFailedException($"the board says {runSeed}; the learning run must have started from a seed ('G')");
-            if ((runSeed.Seed ^ 0x5EED1E) == 0)
+            if ((generatorSeed ^ 0x5EED1E) == 0)
                 throw new JobFailedException("the chip's seed 0x005eed1e seeds its learner stream with 0, which C# replaces by 1 (FIXED_POINT.md): this run cannot be reproduced; run again");
-            if (!runSeed.FromPool)
-                output.WriteLine(FormattableString.Invariant($"seeded mode, but the entropy pool gave no seed for this run (its health tests failed or it was not full yet): the generator ran from seed 0x{runSeed.Seed:x8}"));
-            expected = Learner(generatorSeed: runSeed.Seed);
+            expected = Learner(generatorSeed: generatorSeed);
         }
         if (mode == NoiseMode.Physical && replayWords)
         {
@@ -165,7 +148,7 @@ public static partial class HdlCommands
         string chains = $"{lv.Chains} chain{(lv.Chains == 1 ? "" : "s")}";
         string withWhat = mode switch
         {
-            NoiseMode.Seeded => FormattableString.Invariant($" (run from the chip's seed 0x{runSeed!.Seed:x8})"),
+            NoiseMode.Seeded => FormattableString.Invariant($" (run from the chip's seed 0x{generatorSeed:x8})"),
             NoiseMode.Physical when replayWords => $" run with the words the chip drew: {physicalSteps} of {n * lv.Chains} chain-steps drew physical words (in order, words of the C# mapping of the raw bits the board logged), {fallbackSteps} their chain's generator words (fallback after a health failure)",
             _ => "",
         };
@@ -258,7 +241,7 @@ public static partial class HdlCommands
         };
         if (health is not null) obj["entropy_health"] = HealthJson(health);
         if (runSeed is not null)
-            obj["run_seed"] = new JsonObject { ["seed"] = runSeed.Seed, ["from_last_run"] = runSeed.FromLastRun, ["from_pool"] = runSeed.FromPool };
+            obj["run_seed"] = RunSeedJson(runSeed);
         if (chainSteps is not null) obj["chain_steps"] = chainSteps;
         JsonOutput.Write(json, "hdl run", s, obj, dp.ConfigJson);
     }

@@ -286,7 +286,7 @@ public static partial class HdlCommands
         var json = CommonOptions.Json();
         var cmd = new Command("run",
             "Load the dictionary, a datum x and an initial state over the UART of an iCEBreaker running the bitstream that 'hdl synth' builds for the same model and config (it prints its path), run the steps, read the codes and states back and compare them with the C# core bit for bit. " +
-            "The datum and initial state are the ones 'edgelangevin vectors' draws from --seed. With the entropy source it prints the board's health status and counts ('H'); with \"noise_mode\": \"physical\" an inference result is printed, not compared (its noise words are the ring oscillators'). A learning run is checked in every noise mode: seeded sends no 'S' and compares with the C# learner from the seed the chip reports ('G'); physical, with --port sim, compares with the learner given the words the chip drew, each checked as the C# mapping of its logged raw bits (on a serial port it is printed, not compared). Uses stty and the device file (System.IO.Ports is not served here).\n" +
+            "The datum and initial state are the ones 'edgelangevin vectors' draws from --seed. With the entropy source it prints the board's health status and counts ('H') and the run's generator seed ('G'); in seeded mode it sends no 'S' and compares with the C# core or learner from the seed the chip reports (inference and learning); with \"noise_mode\": \"physical\" an inference result is printed, not compared (its noise words are the ring oscillators'), and a learning run with --port sim is compared with the learner given the words the chip drew, each checked as the C# mapping of its logged raw bits (on a serial port it is printed, not compared). Uses stty and the device file (System.IO.Ports is not served here).\n" +
             "Example: edgelangevin hdl run --port /dev/ttyUSB1 --model model.json --steps 1000 --seed 2\n" +
             "Example (gate level): edgelangevin hdl run --port sim --netlist --config learning.json --steps 20 --seed 2")
         { model, config, port, steps, netlist, faultAt, work, seed, json };
@@ -311,41 +311,69 @@ public static partial class HdlCommands
                 throw InvalidInputException.Field(parse.GetValue(config)?.FullName, "hdl.entropy.enabled", "--fault-at injects a fault into the entropy source, and this design has none");
             if (dp.Learning is not null) return RunLearning(project, n, s, parse.GetValue(port)!, parse.GetValue(work)?.FullName, parse.GetValue(json), gates, fault);
             var v = EdgeLangevin.Simulator.TestVectors.Generate(project.Model, project.Parameters.Format, project.Config.Inference, n, s, project.Source);
-            byte[][] commands =
-            [
-                BoardProtocol.LoadDictionary(project.Parameters.DictionaryRowMajor), BoardProtocol.LoadX(v.X),
-                BoardProtocol.LoadU(v.UInit), BoardProtocol.Seed(v.GeneratorSeed),
-            ];
+            EntropySettings es = dp.Settings.Entropy;
+            NoiseMode mode = es.Enabled ? es.NoiseMode : NoiseMode.Deterministic;
+            // seeded mode: no 'S', so that the run takes the entropy pool's seed (a host seed would win); 'G' reads it after the run
+            bool hostSeeds = mode != NoiseMode.Seeded;
+            var commands = new List<byte[]>
+            {
+                BoardProtocol.LoadDictionary(project.Parameters.DictionaryRowMajor), BoardProtocol.LoadX(v.X), BoardProtocol.LoadU(v.UInit),
+            };
+            if (hostSeeds) commands.Add(BoardProtocol.Seed(v.GeneratorSeed));
+            string acks = hostSeeds ? "axus" : "axu";
             string portName = parse.GetValue(port)!;
             int[] codes, states;
             BoardHealth? health = null;
+            BoardRunSeed? runSeed = null;
             if (portName == "sim")
             {
                 var verifier = new HdlVerifier(parse.GetValue(work)?.FullName ?? HdlVerifier.DefaultWorkRoot);
                 string src = Guard(() => verifier.Sources(dp));
-                byte[] all = commands.Append(BoardProtocol.Run(n)).SelectMany(c => c).ToArray();
-                int healthBytes = dp.Settings.Entropy.Enabled ? 1 + BoardHealth.ReplyBytes : 0;   // 'H' after the run
-                if (healthBytes > 0) all = all.Concat(EntropyProtocol.Health()).ToArray();
-                string[] plusargs = fault is { } f ? [FormattableString.Invariant($"+fault_at={f}")] : [];
-                byte[] reply = Guard(() => verifier.SimulateBoardLog(src, all, 5 + BoardProtocol.ReplyBytes(dp.K) + healthBytes, plusargs, netlist: gates).Reply);
-                if (healthBytes > 0) health = ParseHealthReply(reply.AsSpan(5 + BoardProtocol.ReplyBytes(dp.K)));
-                reply = reply[..(5 + BoardProtocol.ReplyBytes(dp.K))];
-                if (reply[..5].SequenceEqual("axusr"u8.ToArray()) == false)
-                    throw new JobFailedException($"the simulated board acknowledged '{System.Text.Encoding.ASCII.GetString(reply[..5])}', expected 'axusr'");
-                (codes, states) = BoardProtocol.ParseReply(reply.AsSpan(5), dp.K);
+                var bytes = commands.Append(BoardProtocol.Run(n)).SelectMany(c => c).ToList();
+                int runReply = acks.Length + 1 + BoardProtocol.ReplyBytes(dp.K);
+                // with the entropy source, 'G' and then 'H' go once the run's answer came, as EntropyLink sends them on a port
+                int hold = bytes.Count;
+                var plusargs = new List<string>();
+                if (es.Enabled)
+                {
+                    RequestRunSeed(bytes, plusargs);
+                    bytes.AddRange(EntropyProtocol.Health());
+                }
+                if (fault is { } f) plusargs.Add(FormattableString.Invariant($"+fault_at={f}"));
+                int healthBytes = es.Enabled ? 1 + BoardHealth.ReplyBytes : 0, seedBytes = es.Enabled ? RunSeedReplyBytes : 0;
+                byte[] reply = Guard(() => verifier.SimulateBoardLog(src, bytes.ToArray(), runReply + seedBytes + healthBytes, plusargs, default,
+                    holdAt: es.Enabled ? hold : -1, holdFor: runReply, netlist: gates).Reply);
+                string answered = System.Text.Encoding.ASCII.GetString(reply[..(acks.Length + 1)]);
+                if (answered != acks + "r")
+                    throw new JobFailedException($"the simulated board acknowledged '{answered}', expected '{acks}r'");
+                (codes, states) = BoardProtocol.ParseReply(reply.AsSpan(acks.Length + 1, BoardProtocol.ReplyBytes(dp.K)), dp.K);
+                if (es.Enabled)
+                {
+                    runSeed = ParseRunSeedReply(reply.AsSpan(runReply, seedBytes));
+                    health = ParseHealthReply(reply.AsSpan(runReply + seedBytes, healthBytes));
+                }
             }
             else
             {
                 using var stream = Guard(() => SerialDevice.Open(portName, dp.Settings.Baud));
                 var link = new BoardLink(stream);
-                char[] acks = ['a', 'x', 'u', 's'];
-                for (int i = 0; i < commands.Length; i++) Guard(() => { link.Send(commands[i], acks[i]); return 0; });
+                for (int i = 0; i < commands.Count; i++) Guard(() => { link.Send(commands[i], acks[i]); return 0; });
                 (codes, states) = Guard(() => link.Run(n, dp.K));
-                if (dp.Settings.Entropy.Enabled) health = Guard(() => new EntropyLink(stream).Health());
+                if (es.Enabled)
+                {
+                    runSeed = Guard(() => new EntropyLink(stream).RunSeed());
+                    health = Guard(() => new EntropyLink(stream).Health());
+                }
             }
             if (health is not null) output.WriteLine(health.ToString());
+            if (runSeed is not null) output.WriteLine(runSeed.ToString());
+            // the C# run this chip's run must equal: in seeded mode from the seed the chip reports (the datum and u still from --seed)
+            int generatorSeed = runSeed is null ? v.GeneratorSeed : GeneratorSeedOfTheRun(mode, runSeed, v.GeneratorSeed, "run", output);
+            if (generatorSeed != v.GeneratorSeed)
+                v = EdgeLangevin.Simulator.TestVectors.Generate(project.Model, project.Parameters.Format, project.Config.Inference, n, s, project.Source, generatorSeed);
+            string withWhat = mode == NoiseMode.Seeded ? FormattableString.Invariant($" (run from the chip's seed 0x{generatorSeed:x8})") : "";
             // physical noise (ENTROPY.md): the words come from the ring oscillators, so the result has nothing to equal
-            bool physical = dp.Settings.Entropy is { Enabled: true, NoiseMode: NoiseMode.Physical };
+            bool physical = mode == NoiseMode.Physical;
             int last = (n - 1) * dp.K;
             int firstBad = -1;
             for (int k = 0; k < dp.K && firstBad < 0 && !physical; k++)
@@ -354,8 +382,8 @@ public static partial class HdlCommands
             string verdict = physical
                 ? $"board: {n} steps with physical noise, {active} of {dp.K} units active at the end; not compared with the C# core (its noise words are the ring oscillators'; compare in mode \"deterministic\")"
                 : firstBad < 0
-                ? $"{simulated}: after {n} steps all {dp.K} codes and states equal the C# core's ({active} active units)"
-                : $"{simulated}: MISMATCH after {n} steps at unit {firstBad}: code {codes[firstBad]} (core {v.S[last + firstBad]}), state {states[firstBad]} (core {v.U[last + firstBad]})";
+                ? $"{simulated}: after {n} steps all {dp.K} codes and states equal the C# core's ({active} active units){withWhat}"
+                : $"{simulated}: MISMATCH after {n} steps at unit {firstBad}: code {codes[firstBad]} (core {v.S[last + firstBad]}), state {states[firstBad]} (core {v.U[last + firstBad]}){withWhat}";
             output.WriteLine(verdict);
             if (parse.GetValue(json) is { } j)
             {
@@ -367,6 +395,7 @@ public static partial class HdlCommands
                     ["config_hash"] = dp.ConfigHash,
                 };
                 if (health is not null) obj["entropy_health"] = HealthJson(health);
+                if (runSeed is not null) obj["run_seed"] = RunSeedJson(runSeed);
                 JsonOutput.Write(j, "hdl run", s, obj, dp.ConfigJson);
             }
             if (firstBad >= 0) throw new JobFailedException("the board's result differs from the C# core");

@@ -49,6 +49,7 @@ module el_top_tb;
         if (log_link != 0 && dut.st_r != link_st) $display("ST %0d %0d", link_clk, dut.st_r);
     end
 `endif
+    integer hold_at, hold_for;   // like a host that waits for an answer: byte hold_at goes once hold_for bytes came back
 
     // receiver: sample each bit in its middle
     reg [7:0] rbyte;
@@ -70,9 +71,18 @@ module el_top_tb;
     initial begin
         if (!$value$plusargs("bytes=%d", nbytes)) nbytes = 0;
         if (!$value$plusargs("reply=%d", nreply)) nreply = 0;
+        if (!$value$plusargs("hold_at=%d", hold_at)) hold_at = -1;
+        if (!$value$plusargs("hold_for=%d", hold_for)) hold_for = 0;
         $readmemh("uart_in.hex", bytes_v, 0, nbytes - 1);
         repeat (400) @(posedge clk);     // power-on reset
         for (i = 0; i < nbytes; i = i + 1) begin
+            if (i == hold_at) begin
+                timeout = 0;
+                while (got < hold_for && timeout < 50000000) begin
+                    @(posedge clk);
+                    timeout = timeout + 1;
+                end
+            end
             if (i == delay_at) repeat (delay_clks) @(posedge clk);
             rx <= 1'b0;
             repeat (CLKS_PER_BIT) @(posedge clk);
