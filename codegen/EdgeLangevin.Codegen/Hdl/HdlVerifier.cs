@@ -126,7 +126,8 @@ public sealed class HdlVerifier
         lock (BuildLocks.GetOrAdd(dir, _ => new object()))
         {
             if (!File.Exists(Path.Combine(dir, "config.json")))
-                AtomicFile.WriteDirectory(dir, tmp => HdlGenerator.WriteFiles(files, tmp));
+                using (AtomicFile.CacheWrites())
+                    AtomicFile.WriteDirectory(dir, tmp => HdlGenerator.WriteFiles(files, tmp));
         }
         return dir;
     }
@@ -424,6 +425,7 @@ public sealed class HdlVerifier
     /// </summary>
     public static void WriteVectors(HdlProject project, int steps, int seed, string dir)
     {
+        using IDisposable cache = AtomicFile.CacheWrites(); // every caller writes them into the work folder
         if (project.Config.Learning is { } learning)
         {
             if (steps > 65535) throw InvalidInputException.Field(null, "--steps", $"a learning testbench run takes at most 65535 steps, got {steps}");
