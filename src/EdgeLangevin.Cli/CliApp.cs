@@ -1,9 +1,11 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using EdgeLangevin.Cli.Commands;
 using EdgeLangevin.Cli.Infrastructure;
+using EdgeLangevin.Codegen.Hdl;
 using EdgeLangevin.Reference.Io;
 using EdgeLangevin.Simulator;
 using EdgeLangevin.Reference.Parallelism;
@@ -34,18 +36,26 @@ public static class CliApp
     /// <summary>Test hook: milliseconds to wait before each output is put in place (tests signal the process "while writing").</summary>
     public const string CommitDelayVariable = "EDGELANGEVIN_TEST_COMMIT_DELAY_MS";
 
+    /// <summary>A signal this soon after the first is a duplicate delivery of the same request, not a second Ctrl-C.</summary>
+    internal static readonly TimeSpan DuplicateSignalWindow = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// The process entry point: SIGINT (Ctrl-C) and SIGTERM (timeouts, CI cancel, kill) cancel the verb,
     /// which then stops, removes its temporary files and folders and exits 1 with "interrupted: ...";
-    /// a second signal ends the process at once (the default action).
+    /// a second signal more than <see cref="DuplicateSignalWindow"/> later ends the process at once (the default action).
     /// </summary>
     public static int RunProcess(string[] args)
     {
         using var stop = new CancellationTokenSource();
-        int signals = 0;
+        long firstSignal = 0; // Stopwatch timestamp of the first signal; 0: none yet
         Action<PosixSignalContext> onSignal = context =>
         {
-            if (Interlocked.Increment(ref signals) > 1) return; // the second one: default action, the process ends
+            long now = Stopwatch.GetTimestamp();
+            long first = Interlocked.CompareExchange(ref firstSignal, now, 0);
+            // `timeout` and `kill -- -PGID` signal the process itself and then its whole group, so one request
+            // often arrives twice within microseconds: a repeat within DuplicateSignalWindow is the same request.
+            // A later one (the user pressing Ctrl-C again): default action, the process ends.
+            if (first != 0 && Stopwatch.GetElapsedTime(first, now) > DuplicateSignalWindow) return;
             context.Cancel = true;
             stop.Cancel();
         };
@@ -84,6 +94,8 @@ public static class CliApp
         using IDisposable scope = CliContext.Enter(new CliContext(stdout, stderr, CommonOptions.IsQuiet(parse), cancellation, args));
         using SaturationLog saturations = SaturationLog.Begin();
         using AtomicFile.Session writes = AtomicFile.BeginSession(cancellation, commitDelay, commitDelay > TimeSpan.Zero ? stderr : null);
+        CancellationToken outerInterruption = ToolRunner.Interruption;
+        ToolRunner.Interruption = cancellation; // every simulator, yosys or nextpnr the verb starts is killed by the signal
         try
         {
             // Every output path is checked before any work (a verb's own checks come after this one).
@@ -108,10 +120,7 @@ public static class CliApp
         }
         catch (Exception e) when (Unwrap(e) is OperationCanceledException)
         {
-            IReadOnlyList<string> written = writes.Written;
-            stderr.WriteLine(written.Count == 0
-                ? "interrupted: previous results were left as they were"
-                : $"interrupted: {string.Join(", ", written)} had already been written; the other outputs were left as they were");
+            stderr.WriteLine(InterruptedMessage(writes.Written));
             return ExitCodes.JobFailed;
         }
         catch (Exception e) when (Unwrap(e) is OutOfMemoryException or InsufficientExecutionStackException)
@@ -120,13 +129,16 @@ public static class CliApp
             stderr.WriteLine("failed: out of memory: the sizes given need more memory than this machine has; try smaller ones");
             return ExitCodes.JobFailed;
         }
-        catch (Exception e) when (Unwrap(e) is JobFailedException)
+        catch (Exception e) when (Unwrap(e) is JobFailedException or IOException)
         {
-            stderr.WriteLine($"failed: {Unwrap(e).Message}");
-            return ExitCodes.JobFailed;
-        }
-        catch (Exception e) when (Unwrap(e) is IOException)
-        {
+            // Ctrl-C reaches the whole process group: a simulator or synthesis tool may die of it (and its
+            // truncated output fail the verb) before the signal reaches this process's handler. That is an
+            // interruption, not a failure of the tool or the board.
+            if (InterruptedMeanwhile(cancellation))
+            {
+                stderr.WriteLine(InterruptedMessage(writes.Written));
+                return ExitCodes.JobFailed;
+            }
             stderr.WriteLine($"failed: {Unwrap(e).Message}");
             return ExitCodes.JobFailed;
         }
@@ -136,7 +148,22 @@ public static class CliApp
             stderr.WriteLine($"internal error (please report it with the command line): {Unwrap(e)}");
             return ExitCodes.JobFailed;
         }
+        finally
+        {
+            ToolRunner.Interruption = outerInterruption;
+        }
     }
+
+    private static string InterruptedMessage(IReadOnlyList<string> written) => written.Count == 0
+        ? "interrupted: previous results were left as they were"
+        : $"interrupted: {string.Join(", ", written)} had already been written; the other outputs were left as they were";
+
+    /// <summary>Time the runtime may take to hand a signal that killed a child tool to this process's handler.</summary>
+    private static readonly TimeSpan SignalDispatchGrace = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>True when the run was interrupted, or is within <see cref="SignalDispatchGrace"/> (only failures wait for it).</summary>
+    private static bool InterruptedMeanwhile(CancellationToken cancellation) =>
+        cancellation.IsCancellationRequested || (cancellation.CanBeCanceled && cancellation.WaitHandle.WaitOne(SignalDispatchGrace));
 
     /// <summary>
     /// System.CommandLine names the expected type as .NET spells it ("System.Nullable`1[System.Int32]");

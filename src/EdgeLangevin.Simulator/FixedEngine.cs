@@ -38,7 +38,7 @@ public static class FixedEngine
         IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default, SolverProfile? profile = null, int? threads = null)
     {
         settings.Validate();
-        if (settings.Method != InferenceMethod.Langevin) throw InvalidInputException.Field(null, "method", "the fixed-point engine runs Langevin dynamics only (not LCA)");
+        if (settings.Method != InferenceMethod.Langevin) throw InvalidInputException.Field(null, "method", $"the fixed-point engine runs Langevin dynamics only, not {settings.Method.ToString().ToLowerInvariant()}");
         try { model.Validate(); }
         catch (ArgumentException e) { throw new InvalidInputException($"model: {e.Message}", e); }
         FloatEngine.CheckInputs(model, inputs);

@@ -92,8 +92,8 @@ public static class LearningVectors
         // allocating: the products overflow an int at the settings' own limits (data_count 2^20 x D 4096).
         int tracedSteps = vs.TraceSteps == 0 ? steps : Math.Min(steps, vs.TraceSteps);
         string what = $"learning vectors of {steps} steps ({tracedSteps} traced) x {chains} chains x K = {k}, data memory {n} x D = {d}";
-        MemoryBudget.CheckLength(what, Math.Max((double)n * d, Math.Max((double)tracedSteps * chains * k, (double)steps * chains)), "give fewer --steps, vectors.trace_steps or vectors.data_count");
-        MemoryBudget.Check(what, 8.0 * n * d + 20.0 * tracedSteps * chains * k + 12.0 * steps * chains, "give fewer --steps, vectors.trace_steps or vectors.data_count");
+        MemoryBudget.CheckLength(what, Math.Max((double)n * d, Math.Max((double)tracedSteps * chains * k, (double)steps * chains)), "give fewer --steps, learning.batch chains, vectors.trace_steps or vectors.data_count");
+        MemoryBudget.Check(what, 8.0 * n * d + 20.0 * tracedSteps * chains * k + 12.0 * steps * chains, "give fewer --steps, learning.batch chains, vectors.trace_steps or vectors.data_count");
         (IDataSource data, Matrix? truth) = DataSet(vs, model, seed, source);
         if (data.Dimension != d) throw InvalidInputException.Field(source, "data", $"\"{vs.ResolvedData()}\" data have {data.Dimension} dimensions, the model's dictionary {d} rows");
         var memoryWords = new int[n * d];

@@ -48,6 +48,21 @@ public sealed record VectorSettings
     /// </summary>
     public int TraceSteps { get; init; }
 
+    /// <summary>The fields above that only learning vectors use.</summary>
+    public static readonly string[] LearningOnlyFields = ["data", "data_count", "dictionary_init", "checkpoint_every", "trace_steps"];
+
+    /// <summary>
+    /// Without a "learning" section the vectors are an inference run: a learning-only field in the "vectors"
+    /// section would do nothing, so it is an error (a forgotten or misnamed "learning" section, not a setting to drop).
+    /// </summary>
+    public static void RefuseLearningOnlyFields(System.Text.Json.Nodes.JsonNode? vectorsSection, bool hasLearning, string? file)
+    {
+        if (hasLearning || vectorsSection is not System.Text.Json.Nodes.JsonObject fields) return;
+        foreach (string name in LearningOnlyFields)
+            if (fields.ContainsKey(name))
+                throw InvalidInputException.Field(file, "vectors." + name, "is for learning vectors and has no effect without a \"learning\" section; add that section or leave it out");
+    }
+
     /// <summary>The data set name with the default applied.</summary>
     public string ResolvedData() => Data.Length > 0 ? Data : Problem == "bars" ? "bars" : "model";
 

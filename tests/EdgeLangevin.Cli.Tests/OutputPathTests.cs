@@ -151,6 +151,24 @@ public class OutputPathTests
         Refused(tmp, "--json " + Path.Combine(folder, "r.json") + " is inside the --out folder", "vectors", "--out", folder, "--json", Path.Combine(folder, "r.json"), "--steps", "2");
     }
 
+    /// <summary>
+    /// Break-17: "-" is stdout for --json only. `learn --out -` wrote the model to a file named "-" in the current
+    /// folder (and said "model written to -"); a folder output named "-" likewise.
+    /// </summary>
+    [Theory]
+    [InlineData("learn --data bars --steps 5 --out -", "--out -: only --json writes to stdout")]
+    [InlineData("vectors --steps 2 --out -", "--out -: only --json writes to stdout")]
+    [InlineData("hdl entropy --port sim --bytes 8 --out -", "--out -: only --json writes to stdout")]
+    [InlineData("reproduce bars --quick --out -", "--out -: only --json writes to stdout")]
+    public void A_dash_is_stdout_for_json_only_and_never_becomes_a_file_named_dash(string commandLine, string expected)
+    {
+        using var tmp = new TempDir();
+        string dash = Path.Combine(Environment.CurrentDirectory, "-");
+        bool existed = File.Exists(dash) || Directory.Exists(dash);
+        Refused(tmp, expected, commandLine.Split(' '));
+        if (!existed) Assert.False(File.Exists(dash) || Directory.Exists(dash), "a file or folder named '-' was written in the current folder");
+    }
+
     [Fact]
     public void A_file_output_spelt_as_a_folder_or_with_a_name_too_long_is_refused_before_any_work()
     {

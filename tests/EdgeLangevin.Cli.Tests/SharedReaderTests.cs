@@ -86,7 +86,7 @@ public class SharedReaderTests
         Assert.True(written.ExitCode == 0, written.ToString());
         manifest = Path.Combine(vectors, "manifest.json");
         File.WriteAllText(manifest, edit(File.ReadAllText(manifest)));
-        return CliRun.Of("hdl", "verify", "--threads", "1", "--config", config, "--vectors", vectors, "--steps", "3", "--simulators", "icarus", "--work", Path.Combine(tmp.Path, "work"));
+        return CliRun.Of("hdl", "verify", "--threads", "1", "--config", config, "--vectors", vectors, "--simulators", "icarus", "--work", Path.Combine(tmp.Path, "work"));
     }
 
     private static Func<string, string> Field(Action<JsonObject> change) => text =>

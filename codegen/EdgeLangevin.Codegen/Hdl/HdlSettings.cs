@@ -102,12 +102,14 @@ public sealed record HdlConfig
             if (kv.Key is not ("inference" or "hdl" or "vectors" or "learning"))
                 throw InvalidInputException.Field(path, kv.Key, "unknown section; expected \"inference\", \"hdl\", \"vectors\" or \"learning\"");
         InferenceSettings inference = obj["inference"] is JsonNode i ? InferenceSettings.FromJson(i, path, "inference") : InferenceSettings.Default;
-        return new HdlConfig
+        var config = new HdlConfig
         {
             Inference = inference,
             Learning = obj["learning"] is JsonNode l ? LearningSettings.FromJson(l, inference, path, "learning") : null,
             Hdl = obj["hdl"] is JsonNode h ? SettingsJson.Parse<HdlSettings>(h, path, (s, f) => s.Validate(f), "hdl") : new HdlSettings(),
             Vectors = obj["vectors"] is JsonNode v ? SettingsJson.Parse<VectorSettings>(v, path, (s, f) => s.Validate(f), "vectors") : Up5kProblem,
         };
+        VectorSettings.RefuseLearningOnlyFields(obj["vectors"], obj.ContainsKey("learning"), path);
+        return config;
     }
 }

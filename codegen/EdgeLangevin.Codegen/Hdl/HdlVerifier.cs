@@ -126,7 +126,8 @@ public sealed class HdlVerifier
         lock (BuildLocks.GetOrAdd(dir, _ => new object()))
         {
             if (!File.Exists(Path.Combine(dir, "config.json")))
-                AtomicFile.WriteDirectory(dir, tmp => HdlGenerator.WriteFiles(files, tmp));
+                using (AtomicFile.CacheWrites())
+                    AtomicFile.WriteDirectory(dir, tmp => HdlGenerator.WriteFiles(files, tmp));
         }
         return dir;
     }
@@ -422,11 +423,19 @@ public sealed class HdlVerifier
     /// Writes vectors from the C# core for this project (the same model and settings as the
     /// hardware): with learning, a B-chain learning run on the config's data memory.
     /// </summary>
+    /// <summary>The vector steps <see cref="WriteVectors"/> accepts, checked by the verbs before any work (--steps).</summary>
+    public static void CheckVectorSteps(HdlProject project, int steps)
+    {
+        if (steps < 1) throw InvalidInputException.Field(null, "--steps", $"must be >= 1, got {steps}");
+        if (project.Config.Learning is not null && steps > 65535) throw InvalidInputException.Field(null, "--steps", $"a learning testbench run takes at most 65535 steps, got {steps}");
+    }
+
     public static void WriteVectors(HdlProject project, int steps, int seed, string dir)
     {
+        CheckVectorSteps(project, steps);
+        using IDisposable cache = AtomicFile.CacheWrites(); // every caller writes them into the work folder
         if (project.Config.Learning is { } learning)
         {
-            if (steps > 65535) throw InvalidInputException.Field(null, "--steps", $"a learning testbench run takes at most 65535 steps, got {steps}");
             LearningVectorSet lv = LearningVectors.Generate(project.Model, project.Parameters.Format, project.Config.Inference, learning,
                 project.Config.Vectors, steps, seed, project.Source);
             LearningVectors.Write(dir, lv);

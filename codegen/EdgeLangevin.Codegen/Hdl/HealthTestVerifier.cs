@@ -265,7 +265,8 @@ public sealed class EntropyTemplateValues
         lock (locks.GetOrAdd(dir, _ => new object()))
         {
             if (!Directory.Exists(dir))
-                AtomicFile.WriteDirectory(dir, tmp => HdlGenerator.WriteFiles(files, tmp));
+                using (AtomicFile.CacheWrites())
+                    AtomicFile.WriteDirectory(dir, tmp => HdlGenerator.WriteFiles(files, tmp));
         }
         return dir;
     }

@@ -24,6 +24,15 @@ public sealed class ToolMissingException(string tool)
 /// <summary>Runs the open HDL tools as child processes, capturing their output.</summary>
 public static class ToolRunner
 {
+    private static readonly AsyncLocal<CancellationToken> interruption = new();
+
+    /// <summary>
+    /// The run's interruption (the CLI sets its SIGINT / SIGTERM cancellation here for the verb and everything it
+    /// starts): every tool is killed by it, also where a caller passed no token of its own, so that Ctrl-C never
+    /// waits for a simulation or a placement to finish (a 65535-step board simulation takes hours).
+    /// </summary>
+    public static CancellationToken Interruption { get => interruption.Value; set => interruption.Value = value; }
+
     public static bool Exists(string tool) => Find(tool) is not null;
 
     public static string? Find(string tool)
@@ -55,9 +64,10 @@ public static class ToolRunner
         p.Start();
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
-        using (cancel.Register(() => { try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }))
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel, Interruption);
+        using (stop.Token.Register(() => { try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }))
             p.WaitForExit();
-        cancel.ThrowIfCancellationRequested();
+        stop.Token.ThrowIfCancellationRequested();
         string command = Path.GetFileName(exe) + " " + string.Join(" ", psi.ArgumentList);
         return new ToolResult(command, p.ExitCode, stdout.ToString(), stderr.ToString());
     }

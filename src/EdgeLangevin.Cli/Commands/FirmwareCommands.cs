@@ -54,7 +54,18 @@ public static class FirmwareCommands
             if (parse.GetValue(order) != 2) CommonOptions.RefuseGiven(parse, "with --order 1 (the mass is for --order 2)", mu);
             if (learnText is "none" or "pi") CommonOptions.RefuseGiven(parse, $"with --learn {learnText} (the dictionary is not learned)", tauA);
             if (learnText is "none" or "dictionary") CommonOptions.RefuseGiven(parse, $"with --learn {learnText} (pi is not learned)", tauU0);
-            // The options that need no model first: a wrong --target or --format is named before the model's warnings.
+            // The options that need no model first: a wrong --target, --format or number is named before the model's warnings.
+            int orderGiven = parse.GetValue(order);
+            if (orderGiven is not (1 or 2)) throw InvalidInputException.Field(null, "--order", $"expected 1 (overdamped) or 2 (underdamped), got {orderGiven}");
+            double temperatureGiven = parse.GetValue(temperature);
+            if (!(temperatureGiven >= 0) || !double.IsFinite(temperatureGiven)) throw InvalidInputException.Field(null, "--temperature", $"must be a finite number >= 0, got {Invariant(temperatureGiven)}");
+            if (orderGiven == 2 && (!(parse.GetValue(mu) > 0) || !double.IsFinite(parse.GetValue(mu))))
+                throw InvalidInputException.Field(null, "--mu", $"--order 2 needs the mass: a positive finite number, got {Invariant(parse.GetValue(mu))}");
+            if (parse.GetValue(eps) is { } epsGiven && (!(epsGiven > 0) || !double.IsFinite(epsGiven)))
+                throw InvalidInputException.Field(null, "--eps", $"must be a positive finite number, got {Invariant(epsGiven)}");
+            foreach (var (option, value) in new[] { (tauA, parse.GetValue(tauA)), (tauU0, parse.GetValue(tauU0)) })
+                if (!(value > 0) || !double.IsFinite(value)) throw InvalidInputException.Field(null, option.Name, $"must be a positive finite number of steps, got {Invariant(value)}");
+            if (parse.GetValue(window) < 1) throw InvalidInputException.Field(null, "--steps-per-window", $"expected at least 1 solver step per data window, got {parse.GetValue(window)}");
             var targetValue = FirmwareTargets.Parse(parse.GetValue(target)!);
             var formatValue = FormatSpec.Parse(parse.GetValue(format));
             var sparseModel = ModelFile.Read(modelFile.FullName);
@@ -140,4 +151,6 @@ public static class FirmwareCommands
         });
         return cmd;
     }
+
+    private static string Invariant(double value) => value.ToString(CultureInfo.InvariantCulture);
 }

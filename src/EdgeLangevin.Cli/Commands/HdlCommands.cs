@@ -91,6 +91,9 @@ public static partial class HdlCommands
             HdlProject project = Guard(() => HdlProject.Load(parse.GetValue(model)?.FullName, parse.GetValue(config)?.FullName, s));
             project.Datapath.Settings.Entropy.RequireVerifiable(parse.GetValue(config)?.FullName);
             var simulators = ParseSimulators(parse.GetValue(sims)!);
+            if (parse.GetValue(vectors) is not null)
+                CommonOptions.RefuseGiven(parse, "with --vectors (the vectors' own steps are simulated; --steps is how many to write now)", steps);
+            else HdlVerifier.CheckVectorSteps(project, parse.GetValue(steps));
             var verifier = new HdlVerifier(parse.GetValue(work)?.FullName ?? HdlVerifier.DefaultWorkRoot);
             string src = Guard(() => verifier.Sources(project.Datapath));
             string vecDir;
@@ -98,7 +101,6 @@ public static partial class HdlCommands
             else
             {
                 int n = parse.GetValue(steps);
-                if (n < 1) throw InvalidInputException.Field(null, "--steps", $"must be >= 1, got {n}");
                 vecDir = Path.Combine(src, "vectors", $"seed{s}-steps{n}");
                 if (!File.Exists(Path.Combine(vecDir, "manifest.json"))) HdlVerifier.WriteVectors(project, n, s, vecDir);
             }
@@ -151,6 +153,7 @@ public static partial class HdlCommands
                 _ => throw InvalidInputException.Field(null, "--simulators", $"unknown simulator '{part}', expected icarus or verilator"),
             });
         if (list.Count == 0) throw InvalidInputException.Field(null, "--simulators", "name at least one simulator");
+        if (list.Distinct().Count() != list.Count) throw InvalidInputException.Field(null, "--simulators", $"'{text}' names a simulator twice: give each once");
         return list;
     }
 
@@ -176,6 +179,7 @@ public static partial class HdlCommands
             int s = parse.GetValue(seed);
             if (parse.GetValue(netlistOnly)) CommonOptions.RefuseGiven(parse, "with --netlist-only (nothing is simulated)", steps);
             HdlProject project = Guard(() => HdlProject.Load(parse.GetValue(model)?.FullName, parse.GetValue(config)?.FullName, s));
+            if (!parse.GetValue(netlistOnly)) HdlVerifier.CheckVectorSteps(project, parse.GetValue(steps)); // not minutes of synthesis later
             DatapathModel dp = project.Datapath;
             // a learning design the UP5K's logic cells cannot hold: exit 2 before anything is written or run; a netlist alone
             // is still made (codegen/measure-learning-lc.sh counts the cells of shapes larger than the UP5K for the estimate's fit)

@@ -184,6 +184,8 @@ public static class ImageCommands
         };
         cmd.SetAction(parse =>
         {
+            if (parse.GetValue(piSweep)) CommonOptions.RefuseGiven(parse, "with --fixed-pi-sweep (pi is held, not learned, so there is no fixed point to locate)", fixedPoint);
+            else CommonOptions.RefuseGiven(parse, "without --fixed-pi-sweep (it lists the sweep's pis)", sweepPis);
             bool isQuick = parse.GetValue(quick);
             int[] rs = CheckOvercompleteness(parse.GetValue(overcomplete), isQuick ? [1, 2] : [1, 2, 3, 4]);
             var settings = Settings(isQuick, parse.GetValue(config), parse.GetValue(steps), parse.GetValue(sigma), parse.GetValue(variant), parse.GetValue(epsilon), parse.GetValue(whitening));

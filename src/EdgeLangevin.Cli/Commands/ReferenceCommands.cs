@@ -123,13 +123,24 @@ public static class ReferenceCommands
                 BurnIn = parse.GetValue(burnIn) ?? settings.BurnIn,
                 Chains = parse.GetValue(chains) ?? settings.Chains,
             };
-            if (parse.GetValue(exact))
+            bool exactGiven = parse.GetValue(exact);
+            if (exactGiven)
             {
                 if (parse.GetValue(engine) != "float") throw new InvalidInputException("--exact: MALA is the float reference's exact mode; use it with --engine float");
+                // a method the config names is not overridden in silence: --exact and "lca" say two things
+                if (cfg.Json[ConfigSections.Inference]?["method"] is not null && settings.Method != InferenceMethod.Mala)
+                    throw InvalidInputException.Field(configFile?.ToString(), "inference.method", $"\"{MethodName(settings.Method)}\" contradicts --exact (MALA); leave one of them out");
                 settings = settings with { Method = InferenceMethod.Mala };
             }
+            if (parse.GetValue(engine) == "fixed" && settings.Method != InferenceMethod.Langevin)
+                throw InvalidInputException.Field(configFile?.ToString(), "inference.method", $"\"{MethodName(settings.Method)}\" is a float-reference method; the fixed-point engine (--engine fixed) runs Langevin dynamics only");
             try { settings.Validate(); }
-            catch (InvalidInputException e) { throw new InvalidInputException($"command line: {e.Message}", e); }
+            catch (InvalidInputException e)
+            {
+                // the settings came from the config file (and --exact): name where, not "command line" for a config's field
+                string source = configFile is null ? "command line" : exactGiven ? $"{configFile} with --exact" : configFile.ToString();
+                throw new InvalidInputException($"{source}: {e.Message}", e);
+            }
             SparseCodingModel m = ModelFile.Read(modelPath);
             double[][] inputs = InputFile.Read(inputPath, m.D);
             bool preprocessed = parse.GetValue(preprocess);
@@ -154,6 +165,7 @@ public static class ReferenceCommands
                 // the settings (dt, temperature) that diverged came from here: name it, as the step policy's errors do
                 throw new InvalidInputException($"{configFile?.ToString() ?? "command line"}: {e.Message}", e);
             }
+            if (settings.Method == InferenceMethod.Mala) CheckAcceptance(result, settings, configFile);
             // the error bars carry the step's bias bound (0 for MALA): Monte Carlo error alone shrinks with the run, the bias does not
             result = StepBias.Include(result, step.ExpectedBias);
             var results = new JsonArray();
@@ -214,6 +226,32 @@ public static class ReferenceCommands
     /// </summary>
     public static InferenceSettings ResolveStep(SparseCodingModel model, InferenceSettings settings, string source) =>
         ResolveStepChoice(model, settings, source).Settings;
+
+    private static string MethodName(InferenceMethod method) => method.ToString().ToLowerInvariant();
+
+    /// <summary>Below this MALA acceptance rate the chains hardly move in the run: the summary is warned about.</summary>
+    internal const double LowAcceptanceRate = 0.05;
+
+    /// <summary>
+    /// MALA rejects every proposal of a step far too large for the model: the chains never leave their start and the
+    /// summary would be that state with error bars near 0, not the posterior (break-17: dt = 0.9 at tau_u = 1 on the
+    /// bars model reported p_active 0, std 0, exit 0). None accepted is bad input (the step); few is a warning.
+    /// </summary>
+    private static void CheckAcceptance(PosteriorSummary[] result, InferenceSettings settings, FileInfo? configFile)
+    {
+        string dt = settings.Dt?.ToString("G4", CultureInfo.InvariantCulture) ?? "?";
+        string tauU = settings.TauU.ToString("G4", CultureInfo.InvariantCulture);
+        for (int i = 0; i < result.Length; i++)
+        {
+            if (result[i].AcceptanceRate is not double rate) continue;
+            if (rate == 0)
+                throw InvalidInputException.Field(configFile?.ToString() ?? "command line", "inference.dt",
+                    $"MALA (--exact) accepted none of its proposals for input {i} at dt = {dt} (tau_u = {tauU}): the chains never left their start, so there is no posterior to summarise; use a smaller dt (without inference.dt the step comes from the model)");
+            if (rate < LowAcceptanceRate)
+                CliContext.Current.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"warning: MALA (--exact) accepted {rate:P2} of its proposals for input {i} at dt = {dt}: the chains hardly moved and the error bars understate the error; a smaller inference.dt mixes better"));
+        }
+    }
 
     /// <summary><see cref="ResolveStep"/> with the whole decision (the step's bias bound for the error bars).</summary>
     public static StepChoice ResolveStepChoice(SparseCodingModel model, InferenceSettings settings, string source)

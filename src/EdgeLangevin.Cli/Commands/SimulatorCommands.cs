@@ -185,6 +185,7 @@ public static class SimulatorCommands
         var cfg = ConfigFile.Load(path, "inference", "vectors", "learning");
         InferenceSettings inf = cfg.Section("inference", InferenceSettings.Default, (s, f) => s.Validate(f));
         VectorSettings v = cfg.Section("vectors", new VectorSettings(), (s, f) => s.Validate(f));
+        VectorSettings.RefuseLearningOnlyFields(cfg.Json["vectors"], cfg.Has("learning"), path);
         LearningSettings? learning = cfg.Has("learning") ? cfg.Section("learning", LearningSettings.Default, (s, f) => s.Validate(inf, f)) : null;
         return (inf, v, learning);
     }

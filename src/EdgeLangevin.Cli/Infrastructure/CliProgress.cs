@@ -18,7 +18,7 @@ namespace EdgeLangevin.Cli.Infrastructure;
 /// (no I/O on the job's thread), and the calling thread draws them. The job's token is the verb's
 /// cancellation (<see cref="CliContext.Cancellation"/>), which the first SIGINT (Ctrl-C) or SIGTERM
 /// triggers (<see cref="CliApp.RunProcess"/>); work written through AtomicFile is then never
-/// half-written and earlier results stay in place. A second signal ends the process at once.
+/// half-written and earlier results stay in place. A second signal (more than a second after the first) ends the process at once.
 /// </summary>
 /// <example>
 /// <code>

@@ -84,6 +84,9 @@ public static class OutputPaths
 
     private static void CheckOutput(PathOption o)
     {
+        // "-" is stdout for --json only; elsewhere it made a file named "-" in the current folder
+        if (o.Given == "-")
+            throw new InvalidInputException($"{o.Option} -: only --json writes to stdout (\"-\"); give {o.Option} a {(o.IsFolder ? "folder" : "file")} path (./- for one named \"-\")");
         if (o.Option == "--json" && o.Given is "/dev/stdout" or "/dev/fd/1" or "/proc/self/fd/1")
             throw new InvalidInputException($"{o.Given}: --json writes files atomically and never replaces a device or link; give --json - to write the JSON to stdout");
         if (!o.IsFolder && Path.EndsInDirectorySeparator(o.Given))

@@ -19,6 +19,29 @@ public static class AtomicFile
     private static readonly AsyncLocal<Session?> CurrentSession = new();
     // True while a WriteDirectory fill runs: files written into its temporary folder are not outputs yet.
     private static readonly AsyncLocal<bool> InsideTemporaryFolder = new();
+    // True inside CacheWrites: files put in place there are a cache, not the verb's outputs.
+    private static readonly AsyncLocal<bool> InsideCache = new();
+
+    /// <summary>
+    /// A scope whose writes are a cache (the HDL work folder's generated sources and vectors), not the verb's
+    /// outputs: still atomic and still stopped by an interruption, but an interruption's message does not name
+    /// them as results already written (the cache is rebuilt whenever an entry is missing), and the test hook
+    /// does not hold them.
+    /// </summary>
+    public static IDisposable CacheWrites()
+    {
+        bool was = InsideCache.Value;
+        InsideCache.Value = true;
+        return new CacheScope(was);
+    }
+
+    private sealed class CacheScope(bool previous) : IDisposable
+    {
+        public void Dispose() => InsideCache.Value = previous;
+    }
+
+    /// <summary>Writes here are not the verb's outputs: inside a folder not yet in place, or a cache.</summary>
+    private static bool NotAnOutput => InsideTemporaryFolder.Value || InsideCache.Value;
 
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, atomically.</summary>
     public static void Write(string path, Action<Stream> write)
@@ -133,7 +156,7 @@ public static class AtomicFile
     private static void BeforeCommit(string full)
     {
         if (CurrentSession.Value is not { } session) return;
-        if (!InsideTemporaryFolder.Value && session.CommitDelay > TimeSpan.Zero)
+        if (!NotAnOutput && session.CommitDelay > TimeSpan.Zero)
         {
             session.Announce?.WriteLine($"committing {full}");
             session.Announce?.Flush();
@@ -144,7 +167,7 @@ public static class AtomicFile
 
     private static void Committed(string full)
     {
-        if (!InsideTemporaryFolder.Value) CurrentSession.Value?.Record(full);
+        if (!NotAnOutput) CurrentSession.Value?.Record(full);
     }
 
     /// <summary>One command's writes; dispose to end the scope.</summary>
