@@ -203,6 +203,26 @@ public class ChipLearningTests
         Assert.Equal((1, true, false), ((int)result["run_seed"]!["seed"]!, (bool)result["run_seed"]!["from_last_run"]!, (bool)result["run_seed"]!["from_pool"]!));
     }
 
+    /// <summary>
+    /// A --fault-at clock after the run's end injects nothing: the run is fault-free (0 failures), and hdl run warns that
+    /// the fault was never injected instead of printing a clean health line as if the fault had been tried; a fault
+    /// within the run (clock 0, the test above) draws no such warning.
+    /// </summary>
+    [Fact]
+    public void A_fault_injection_after_the_runs_end_is_reported_as_not_injected()
+    {
+        Assert.True(EdgeLangevin.Codegen.Hdl.ToolRunner.Exists("iverilog"), "iverilog is needed: bash codegen/install-hdl-tools.sh");
+        using var tmp = new TempDir();
+        var (run, result) = HdlRunLearning(tmp, EntropyLearningConfig("seeded"), "--fault-at", "2000000000");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Matches(@"noise mode seeded; [1-9][0-9]+ raw bits tested, 0 failures", run.Out);
+        Assert.Matches(@"warning: --fault-at 2000000000: the simulated board's run ended at clock [1-9][0-9]+, before it; no fault was injected", run.Err);
+        Assert.True((bool)result["matches_core"]!);
+        var (within, _) = HdlRunLearning(tmp, EntropyLearningConfig("seeded"), "--fault-at", "0");
+        Assert.True(within.ExitCode == 0, within.ToString());
+        Assert.DoesNotContain("no fault was injected", within.Err, StringComparison.Ordinal);
+    }
+
     /// <summary>Fallback "halt": after a health failure the board answers 'L' with '!'; hdl run says so and fails (exit 1), with the status.</summary>
     [Fact]
     public void Hdl_run_with_fallback_halt_reports_the_refused_learning_run()

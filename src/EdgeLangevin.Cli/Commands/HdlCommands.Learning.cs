@@ -76,6 +76,7 @@ public static partial class HdlCommands
             int replyBytes = acks.Length + 1 + seedBytes + 1 + BoardProtocol.QueryBytes(dp.D, dp.K) + healthBytes;
             (byte[] reply, string stdout) = Guard(() => verifier.SimulateBoardLog(src, bytes.ToArray(), replyBytes, plusargs, default, holdAt: hold, holdFor: acks.Length + 1, netlist: netlist));
             log = stdout;
+            WarnIfFaultNotReached(faultAt, stdout);
             string answered = System.Text.Encoding.ASCII.GetString(reply[..(acks.Length + 1)]);
             refused = answered == acks + "!";
             if (answered != acks + "l" && !refused)

@@ -345,8 +345,9 @@ public static partial class HdlCommands
                 }
                 if (fault is { } f) plusargs.Add(FormattableString.Invariant($"+fault_at={f}"));
                 int healthBytes = es.Enabled ? 1 + BoardHealth.ReplyBytes : 0, seedBytes = es.Enabled ? RunSeedReplyBytes : 0;
-                byte[] reply = Guard(() => verifier.SimulateBoardLog(src, bytes.ToArray(), runReply + seedBytes + healthBytes, plusargs, default,
-                    holdAt: es.Enabled ? hold : -1, holdFor: runReply, netlist: gates).Reply);
+                (byte[] reply, string log) = Guard(() => verifier.SimulateBoardLog(src, bytes.ToArray(), runReply + seedBytes + healthBytes, plusargs, default,
+                    holdAt: es.Enabled ? hold : -1, holdFor: runReply, netlist: gates));
+                WarnIfFaultNotReached(fault, log);
                 string answered = System.Text.Encoding.ASCII.GetString(reply[..(acks.Length + 1)]);
                 if (answered != acks + "r")
                     throw new JobFailedException($"the simulated board acknowledged '{answered}', expected '{acks}r'");
@@ -406,5 +407,19 @@ public static partial class HdlCommands
             return ExitCodes.Success;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// A --fault-at clock that the simulated run never reached injected nothing (the board testbench says "FAULT not
+    /// reached" with the run's clocks): a warning, so that a fault-free health line is not taken for the fault's.
+    /// </summary>
+    private static void WarnIfFaultNotReached(long? faultAt, string log)
+    {
+        if (faultAt is null) return;
+        const string Marker = "FAULT not reached: ";
+        int at = log.IndexOf(Marker, StringComparison.Ordinal);
+        if (at < 0) return;
+        string clocks = log[(at + Marker.Length)..].Split(' ', '\n')[0];
+        CliContext.Current.Error.WriteLine($"warning: --fault-at {faultAt}: the simulated board's run ended at clock {clocks}, before it; no fault was injected (the health status is the fault-free one)");
     }
 }
