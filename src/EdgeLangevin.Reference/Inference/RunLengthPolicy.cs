@@ -127,14 +127,19 @@ public static class RunLengthPolicy
     /// Whether unit k's two states have been seen often enough for its standard error to mean something (the type's
     /// remarks, "Stays"): at least <see cref="MinZeroEntries"/> entries into the zero state, or a minority state so light
     /// that, with <see cref="UnseenStays"/> more unseen stays of the escape time, it weighs at most
-    /// <see cref="MaxEscapeShare"/>: min(p, 1 - p) + 3 escape share &lt;= 0.01. Summaries without stay counts are resolved.
+    /// <see cref="MaxEscapeShare"/>: min(p, 1 - p) + 3 escape share &lt;= 0.01, the unseen part at most the zero state's
+    /// mass bound when the zero state is the minority (<see cref="PosteriorSummary.ZeroMassBound"/>). Summaries without
+    /// stay counts are resolved.
     /// </summary>
     public static bool Resolved(PosteriorSummary r, int k, double escapeShare)
     {
         ArgumentNullException.ThrowIfNull(r);
         if (r.ZeroEntries.Length == 0 || r.ZeroEntries[k] >= MinZeroEntries) return true;
         double minority = Math.Min(r.PActive[k], 1 - r.PActive[k]);
-        return minority + UnseenStays * escapeShare <= MaxEscapeShare;
+        double unseen = UnseenStays * escapeShare;
+        // the zero state cannot hide more than it can hold (PosteriorSummary.ZeroMassBound)
+        if (r.PActive[k] >= 0.5 && r.ZeroMassBound.Length > 0) unseen = Math.Min(unseen, r.ZeroMassBound[k]);
+        return minority + unseen <= MaxEscapeShare;
     }
 
     public static RunLength Report(PosteriorSummary[] summaries, double lambda, long burnIn, long samples, double eps, RunStop stop)
