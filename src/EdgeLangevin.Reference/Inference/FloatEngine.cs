@@ -108,6 +108,7 @@ public static class FloatEngine
         private PosteriorSummary[]? _last;
         private RunStop _stop;
         private bool _done;
+        private int _reachedInARow;
 
         /// <param name="chainUnits">chains x K: the length of the code arrays passed to <see cref="ObserveBurnIn{T}(long, T[])"/>.</param>
         public RunLoop(StepChoice step, double lambda, int chainUnits)
@@ -172,8 +173,12 @@ public static class FloatEngine
             posterior.EscapeSamples = EscapeSteps;
             _last = posterior.Summarise();
             double escapeShare = EscapeSteps / ((double)_step.Settings.Chains * posterior.SampleCount);
-            if (RunLengthPolicy.Reached(_last, _lambda, escapeShare)) { _stop = RunStop.TargetReached; _done = true; }
-            else if (posterior.NextCheckpoint > _step.MaxSamples) { _stop = RunStop.Budget; _done = true; }
+            _reachedInARow = RunLengthPolicy.Reached(_last, _lambda, escapeShare) ? _reachedInARow + 1 : 0;
+            bool last = posterior.NextCheckpoint > _step.MaxSamples;
+            // the targets must hold at consecutive checkpoints (RunLengthPolicy's remarks, "Optional stopping"); at the
+            // last checkpoint before the budget, once is enough
+            if (_reachedInARow >= RunLengthPolicy.CheckpointsInARow || (last && _reachedInARow > 0)) { _stop = RunStop.TargetReached; _done = true; }
+            else if (last) { _stop = RunStop.Budget; _done = true; }
         }
 
         public PosteriorSummary[] Result(PosteriorAccumulator posterior)
