@@ -28,9 +28,10 @@ namespace EdgeLangevin.Reference.Inference;
 /// </para>
 /// <para>
 /// Why orthogonal atoms only: for a unit correlated with another atom the same quantity, taken from the unit's own
-/// posterior mean and standard deviation, is no bound at all. Against exact K = 2 posteriors (bench/posterior-sweep,
-/// session 15, a grid integral) it was below the exact zero mass in every correlated geometry tried (cosine 0.7, 0.9,
-/// -0.95, parallel atoms, K = 2 &gt; D = 1), by up to 16 orders of magnitude: at D = 1, atoms 1 and 0.5, sigma 0.3,
+/// posterior mean and standard deviation, is no bound at all. Against exact K = 2 posteriors
+/// (bench/posterior-sweep/zerobound_check.py, a direct quadrature over s) it was, even doubled, below the exact zero mass
+/// in 360 of 640 correlated cases, in every correlated geometry tried (cosine 0.7, 0.9, -0.95, parallel atoms,
+/// K = 2 &gt; D = 1), by up to 16 orders of magnitude, and in none of the 183 K = 1 and orthogonal ones: at D = 1, atoms 1 and 0.5, sigma 0.3,
 /// pi 0.05, x = 4, unit 0's active state sits 9.4 standard deviations from 0 yet its zero state holds 0.038, the mass of
 /// the other mode where atom 1 explains x alone. A chain that never visited that mode cannot see it in its own samples.
 /// </para>
