@@ -15,19 +15,21 @@ from exact import posterior
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("EDGELANGEVIN") or os.path.join(ROOT, "src/EdgeLangevin.Cli/bin/Release/net10.0/edgelangevin")
 
-# name: (engine, dictionary D x K, sigma, lambda, pi, input, unit): the sweep's four misses (RESULTS.md, session 13)
+# name: (engine, dictionary D x K, sigma, lambda, pi, input, unit[, variant, default signed]): A-D the sweep's four misses (RESULTS.md, session 13)
 CASES = {
     "A": ("float1", [[1.0]], 0.3, 1.0, 0.05, [1.2], 0),
     "B": ("float2", [[1.0]], 1.0, 1.0, 0.3, [4.0], 0),
     "C": ("mala", [[3.0]], 0.3, 0.3, 0.3, [1.2], 0),
     "D": ("mala", [[1.0, 0.0], [0.0, 1.0]], 0.3, 1.0, 0.3, [1.0, -1.0], 0),
+    # session 15's hunt (hunt.py): the overcomplete pair (atom 1 = -0.5 atom 0, non-negative) with x at atom 0's threshold
+    "E": ("mala", [[1.0, -0.5], [0.0, 0.0]], 0.3, 1.0, 0.3, [0.09, 0.0], 1, "nonnegative"),
 }
 ENGINES = {"float1": (["--engine", "float"], 1), "float2": (["--engine", "float"], 2), "fixed1": (["--engine", "fixed"], 1), "mala": (["--exact"], 1)}
 
 
-def run_one(out, tag, engine, A, sigma, lam, pi, x, seed):
+def run_one(out, tag, engine, A, sigma, lam, pi, x, seed, variant="signed"):
     Ar = np.array(A)
-    model = {"format": "edgelangevin-model", "variant": "signed", "lambda": lam, "pi": pi, "sigma": sigma,
+    model = {"format": "edgelangevin-model", "variant": variant, "lambda": lam, "pi": pi, "sigma": sigma,
              "dictionary": {"rows": Ar.shape[0], "cols": Ar.shape[1], "data": list(map(float, Ar.reshape(-1)))}}
     mp, xp, cp = f"{out}/{tag}.model.json", f"{out}/{tag}.x.json", f"{out}/{tag}.{engine}.config.json"
     json.dump(model, open(mp, "w")); json.dump({"inputs": [x]}, open(xp, "w"))
@@ -71,17 +73,18 @@ def main():
         return
     log = open(f"{a.out}/rare.jsonl", "a")
     for c in a.cases.split(","):
-        engine, A, sigma, lam, pi, x, unit = CASES[c]
+        engine, A, sigma, lam, pi, x, unit, *rest = CASES[c]
+        variant = rest[0] if rest else "signed"
         engine = a.engine or engine
-        pe, me = posterior("signed", lam, pi, sigma, A, x)
+        pe, me = posterior(variant, lam, pi, sigma, A, x)
         rows = []
         for seed in range(1, a.seeds + 1):
-            j, sec = run_one(a.out, c, engine, A, sigma, lam, pi, x, seed)
+            j, sec = run_one(a.out, c, engine, A, sigma, lam, pi, x, seed, variant)
             r = j["results"][0]
             row = dict(case=c, engine=engine, seed=seed, exact=pe[unit], p=r["p_active"][unit], se=r["p_active_stderr"][unit],
                        mc=r["p_active_mc_stderr"][unit], mean=r["mean"][unit], mean_exact=me[unit], mean_se=r["mean_stderr"][unit],
-                       entries=(r.get("zero_entries") or [None])[unit], stay=(r.get("zero_mean_stay_tau_u") or [None])[unit],
-                       long_stays=(r.get("zero_long_stays") or [None])[unit],
+                       entries=(r.get("zero_entries") or [None] * (unit + 1))[unit], stay=(r.get("zero_mean_stay_tau_u") or [None] * (unit + 1))[unit],
+                       long_stays=(r.get("zero_long_stays") or [None] * (unit + 1))[unit],
                        tau=j["run"]["samples_tau_u"], stopped=j["run"]["stopped"], seconds=round(sec, 2))
             rows.append(row); log.write(json.dumps(row) + "\n"); log.flush()
         summarise(c, engine, rows)

@@ -56,7 +56,7 @@ public static class FixedEngine
         }
 
         int chains = n * c;
-        var posterior = FloatEngine.NewAccumulator(step, n, k);
+        var posterior = FloatEngine.NewAccumulator(step, model, inputs);
         var run = new FloatEngine.RunLoop(step, model.Lambda, chains * k);
         var codes = new double[chains * k];
         var codesQ = new long[chains * k];

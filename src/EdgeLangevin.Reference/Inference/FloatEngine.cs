@@ -33,7 +33,7 @@ public static class FloatEngine
         for (int i = 0; i < n; i++)
             for (int j = 0; j < c; j++) batch.SetInput(i * c + j, inputs[i]);
 
-        var posterior = NewAccumulator(step, n, k);
+        var posterior = NewAccumulator(step, model, inputs);
         var run = new RunLoop(step, model.Lambda, n * c * k);
         long reportEvery = Math.Max(1, run.PlannedSteps / 100);
         for (long t = 0; run.Continues(t); t++)
@@ -58,6 +58,19 @@ public static class FloatEngine
         if (settings.Method == InferenceMethod.Mala)
             for (int i = 0; i < n; i++) result[i] = result[i] with { AcceptanceRate = batch.AcceptanceRate(i * c, (i + 1) * c) };
         return (CheckFinite(model, inputs, result, settings), run.Report(result, posterior.SampleCount));
+    }
+
+    /// <summary>
+    /// <see cref="NewAccumulator(StepChoice, int, int)"/> for these inputs of this model, with the zero-mass bounds of its
+    /// units (<see cref="ZeroMassBound"/>) for the rare-switch floors.
+    /// </summary>
+    public static PosteriorAccumulator NewAccumulator(StepChoice step, SparseCodingModel model, double[][] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputs);
+        PosteriorAccumulator posterior = NewAccumulator(step, inputs.Length, model.K);
+        posterior.ZeroMassBounds = ZeroMassBound.ForInputs(model, inputs);
+        return posterior;
     }
 
     /// <summary>The accumulator for a resolved step: growing when the run length is the policy's, else for exactly the samples given.</summary>
@@ -95,6 +108,7 @@ public static class FloatEngine
         private PosteriorSummary[]? _last;
         private RunStop _stop;
         private bool _done;
+        private int _reachedInARow;
 
         /// <param name="chainUnits">chains x K: the length of the code arrays passed to <see cref="ObserveBurnIn{T}(long, T[])"/>.</param>
         public RunLoop(StepChoice step, double lambda, int chainUnits)
@@ -159,8 +173,12 @@ public static class FloatEngine
             posterior.EscapeSamples = EscapeSteps;
             _last = posterior.Summarise();
             double escapeShare = EscapeSteps / ((double)_step.Settings.Chains * posterior.SampleCount);
-            if (RunLengthPolicy.Reached(_last, _lambda, escapeShare)) { _stop = RunStop.TargetReached; _done = true; }
-            else if (posterior.NextCheckpoint > _step.MaxSamples) { _stop = RunStop.Budget; _done = true; }
+            _reachedInARow = RunLengthPolicy.Reached(_last, _lambda, escapeShare) ? _reachedInARow + 1 : 0;
+            bool last = posterior.NextCheckpoint > _step.MaxSamples;
+            // the targets must hold at consecutive checkpoints (RunLengthPolicy's remarks, "Optional stopping"); at the
+            // last checkpoint before the budget, once is enough
+            if (_reachedInARow >= RunLengthPolicy.CheckpointsInARow || (last && _reachedInARow > 0)) { _stop = RunStop.TargetReached; _done = true; }
+            else if (last) { _stop = RunStop.Budget; _done = true; }
         }
 
         public PosteriorSummary[] Result(PosteriorAccumulator posterior)

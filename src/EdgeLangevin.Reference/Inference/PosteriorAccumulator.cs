@@ -58,6 +58,16 @@ namespace EdgeLangevin.Reference.Inference;
 /// thread count.
 /// </para>
 /// <para>
+/// Bounded zero mass (session 15): the unseen excursion above is a guess about a state the run did not see, and for a
+/// unit far above its threshold the state is known to hold almost nothing: with its atom orthogonal to the others, the
+/// zero mass has a closed-form bound (<see cref="ZeroMassBound"/>; about e^-8800 for a = 1, sigma 0.3, x = 40). Both
+/// floors then weigh the unseen excursion at most that bound (<see cref="ZeroMassBounds"/>): before, such a unit's
+/// standard error of P(s != 0) stayed at about one block's or escape time's share of the run (0.0045), its E[s]'s at that
+/// times E[s] / P (0.18 at x = 40, for a posterior std of 0.3), and an input with such a unit ran to the budget.
+/// Units correlated with another atom get no bound (<see cref="ZeroMassBound"/>'s remarks: another mode can hold their
+/// zero state however far their own samples sit from it).
+/// </para>
+/// <para>
 /// Growing runs (<see cref="Growing"/>, the run-length policy's: samples left unset): the run length is not known in
 /// advance, so blocks have one length L for the whole run; when all <see cref="Blocks"/> are full, neighbouring pairs are
 /// merged (32 blocks of 2 L) and filling goes on. <see cref="AtCheckpoint"/> says when the samples so far are a whole
@@ -144,6 +154,13 @@ public sealed class PosteriorAccumulator
     /// when the engine has measured it during burn-in.</summary>
     public double EscapeSamples { get => _escapeSamples; set => _escapeSamples = Math.Max(0, value); }
     private double _escapeSamples;
+
+    /// <summary>
+    /// Per input and unit, an upper bound on the zero state's posterior mass (<see cref="ZeroMassBound"/>; +infinity where
+    /// none is known), or null: an unseen stay in the zero state never weighs more than the state can hold (the type's
+    /// remarks, "Bounded zero mass").
+    /// </summary>
+    public double[][]? ZeroMassBounds { get; set; }
 
     /// <summary>Samples per chain recorded so far.</summary>
     public long SampleCount => _samples;
@@ -272,12 +289,22 @@ public sealed class PosteriorAccumulator
     /// taken at least <paramref name="unseenWeight"/> (the larger of one block's share and the zero region's escape time's
     /// share of the pooled run, the type's remarks).
     /// </summary>
-    public static double RareSwitchFloor(double pActive, int blocksWithActive, int blocksWithZero, int blocks, double unseenWeight)
+    public static double RareSwitchFloor(double pActive, int blocksWithActive, int blocksWithZero, int blocks, double unseenWeight) =>
+        RareSwitchFloor(pActive, blocksWithActive, blocksWithZero, blocks, unseenWeight, double.PositiveInfinity);
+
+    /// <summary>
+    /// <see cref="RareSwitchFloor(double, int, int, int, double)"/> for a unit whose zero state holds at most
+    /// <paramref name="zeroMassBound"/> (<see cref="ZeroMassBound"/>): while the zero state is the minority, an unseen
+    /// excursion into it weighs at most that (the type's remarks, "Bounded zero mass").
+    /// </summary>
+    public static double RareSwitchFloor(double pActive, int blocksWithActive, int blocksWithZero, int blocks, double unseenWeight, double zeroMassBound)
     {
         bool zeroIsMinority = pActive >= 0.5;
         double pMin = zeroIsMinority ? 1 - pActive : pActive;
         int m = zeroIsMinority ? blocksWithZero : blocksWithActive;
-        return Math.Max(pMin, Math.Max(unseenWeight, 1.0 / blocks)) * Math.Sqrt(Math.Max(0, 1 - (double)m / blocks) / (m + 1));
+        double unseen = Math.Max(unseenWeight, 1.0 / blocks);
+        if (zeroIsMinority) unseen = Math.Min(unseen, zeroMassBound);
+        return Math.Max(pMin, unseen) * Math.Sqrt(Math.Max(0, 1 - (double)m / blocks) / (m + 1));
     }
 
     /// <summary>
@@ -289,11 +316,22 @@ public sealed class PosteriorAccumulator
     /// <param name="zz">Sum over the cycles of Z^2 (Z: a cycle's zero samples).</param>
     /// <param name="zc">Sum of Z C (C: a cycle's length).</param>
     /// <param name="cc">Sum of C^2.</param>
-    public static double StayStandardError(double pActive, double zz, double zc, double cc, double pooledSamples, double escapeSamples)
+    public static double StayStandardError(double pActive, double zz, double zc, double cc, double pooledSamples, double escapeSamples) =>
+        StayStandardError(pActive, zz, zc, cc, pooledSamples, escapeSamples, double.PositiveInfinity);
+
+    /// <summary>
+    /// <see cref="StayStandardError(double, double, double, double, double, double)"/> for a unit whose zero state holds at
+    /// most <paramref name="zeroMassBound"/>: the unseen stays are then a Poisson count of mean at most
+    /// bound x pooled samples / escape (the mass the state can hold, in stays of the escape time), and one "n + 1" stay when
+    /// that mean is 1 or more: variance 2 escape^2 min(1, bound T / escape) (the type's remarks, "Bounded zero mass").
+    /// </summary>
+    public static double StayStandardError(double pActive, double zz, double zc, double cc, double pooledSamples, double escapeSamples, double zeroMassBound)
     {
         double p0 = 1 - pActive;
         double spread = Math.Max(0, zz - 2 * p0 * zc + p0 * p0 * cc);
-        double unseen = pActive >= 0.5 ? 2 * escapeSamples * escapeSamples : 0;
+        double unseen = 0;
+        if (pActive >= 0.5 && escapeSamples > 0)
+            unseen = 2 * escapeSamples * escapeSamples * Math.Min(1, zeroMassBound * pooledSamples / escapeSamples);
         return Math.Sqrt(spread + unseen) / pooledSamples;
     }
 
@@ -315,6 +353,7 @@ public sealed class PosteriorAccumulator
             var pa = new double[k]; var mean = new double[k]; var std = new double[k];
             var paSe = new double[k]; var meanSe = new double[k]; var paEss = new double[k]; var meanEss = new double[k];
             var zeroEntries = new long[k];
+            double[] zeroBound = ZeroMassBounds?[i] ?? Enumerable.Repeat(double.PositiveInfinity, k).ToArray();
             for (int u = 0; u < k; u++)
             {
                 double active = 0, sum = 0, sq = 0;
@@ -346,8 +385,10 @@ public sealed class PosteriorAccumulator
                 // Per-block means, so the standard error of the mean of all the block means; the blocks' lengths differ
                 // by at most one sample, which makes that mean the pooled mean to within 1 / (samples per block).
                 EffectiveSampleSize.Estimate p = EffectiveSampleSize.Analyse(pSeries, c, nb), m = EffectiveSampleSize.Analyse(mSeries, c, nb);
+                double bound = zeroBound[u];
                 double floor = _stochastic
-                    ? Math.Max(RareSwitchFloor(pa[u], blocksWithActive, blocksWithZero, c * nb, unseenWeight), StayStandardError(pa[u], zz, zc, cc, total, _escapeSamples))
+                    ? Math.Max(RareSwitchFloor(pa[u], blocksWithActive, blocksWithZero, c * nb, unseenWeight, bound),
+                               StayStandardError(pa[u], zz, zc, cc, total, _escapeSamples, bound))
                     : 0;
                 zeroEntries[u] = entries;
                 paSe[u] = Math.Max(p.StandardError, floor);
@@ -360,6 +401,7 @@ public sealed class PosteriorAccumulator
             {
                 PActive = pa, Mean = mean, Std = std, PActiveStdError = paSe, MeanStdError = meanSe,
                 PActiveEss = paEss, MeanEss = meanEss, SampleCount = c * _samples, ZeroEntries = zeroEntries,
+                ZeroMassBound = (double[])zeroBound.Clone(),
             };
         }
         return result;

@@ -32,6 +32,11 @@ public sealed record PosteriorSummary
     /// (<see cref="PosteriorAccumulator"/>'s remarks, "Stays"). Empty when not counted.
     /// </summary>
     public long[] ZeroEntries { get; init; } = [];
+    /// <summary>
+    /// Per unit, an upper bound on P(s_k = 0 | x) known without sampling (<see cref="Inference.ZeroMassBound"/>; +infinity
+    /// where none is known). Empty when not computed.
+    /// </summary>
+    public double[] ZeroMassBound { get; init; } = [];
     /// <summary>Samples pooled per unit (chains x samples per chain).</summary>
     public required long SampleCount { get; init; }
     /// <summary>MALA (the exact mode) only: the fraction of proposals accepted in this input's chains; null otherwise.</summary>
