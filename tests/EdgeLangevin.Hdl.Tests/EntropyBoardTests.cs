@@ -647,6 +647,49 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_fewest_bits_that_can_show_a_claim_are_where_a_perfect_sources_bound_reaches_it()
+    {
+        // claim 0.5: a perfect read of L = 40 bits (p = 1/2): p_u = 0.5 + 2.576 sqrt(0.25 / 39) = 0.706245, -log2 = 0.50177 >= 0.5;
+        // L = 39 (p = 20/39): p_u = 0.721527, 0.47084; L = 38: p_u = 0.711749, 0.49058 (by hand): 40 is the first
+        Assert.Equal(40, MinEntropy.BinarySamplesToShow(0.5));
+        Assert.True(MinEntropy.MostCommonValue(Enumerable.Range(0, 40).Select(i => i % 2).ToArray()).BitsPerSample >= 0.5);
+        Assert.True(MinEntropy.MostCommonValue(Enumerable.Range(0, 39).Select(i => i % 2).ToArray()).BitsPerSample < 0.5);
+        Assert.True(MinEntropy.MostCommonValue(Enumerable.Range(0, 38).Select(i => i % 2).ToArray()).BitsPerSample < 0.5);
+        // claim 7/8: 1 + (1.288 / (2^-0.875 - 1/2))^2 = 811.5 -> L = 812 (even); a claim of 1 bit no finite read shows
+        Assert.Equal(812, MinEntropy.BinarySamplesToShow(0.875));
+        Assert.Null(MinEntropy.BinarySamplesToShow(1.0));
+    }
+
+    [Fact]
+    public void Hdl_entropy_refuses_a_read_too_short_to_show_the_claim_and_a_claim_no_read_can_show_before_any_work()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"el-ent-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string cfg = Path.Combine(dir, "c.json"), raw = Path.Combine(dir, "raw.txt");
+            File.WriteAllText(cfg, """{"hdl": {"lanes": 2, "entropy": {"enabled": true}}, "vectors": {"k": 16, "d": 8}}""");
+            var o = new StringWriter();
+            var e = new StringWriter();
+            // the default claim 4/8 needs 40 bits: 4 bytes are 32
+            int code = CliApp.Run(["hdl", "entropy", "--port", "sim", "--config", cfg, "--bytes", "4", "--out", raw, "--work", HdlTestConfigs.WorkRoot], o, e);
+            Assert.True(code == 2, e.ToString());
+            Assert.Contains("--bytes", e.ToString(), StringComparison.Ordinal);
+            Assert.Contains("read at least 5 bytes", e.ToString(), StringComparison.Ordinal);
+            File.WriteAllText(cfg, """{"hdl": {"lanes": 2, "entropy": {"enabled": true, "noise_mode": "physical", "cond_raw": 2, "entropy_eighths": 8}}, "vectors": {"k": 16, "d": 8}}""");
+            e = new StringWriter();
+            code = CliApp.Run(["hdl", "entropy", "--port", "sim", "--config", cfg, "--bytes", "512", "--out", raw, "--work", HdlTestConfigs.WorkRoot], o, e);
+            Assert.True(code == 2, e.ToString());
+            Assert.Contains("hdl.entropy.entropy_eighths", e.ToString(), StringComparison.Ordinal);
+            Assert.False(File.Exists(raw));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public void The_conditioned_entropy_claim_is_the_piling_up_bound()
     {
         // H = 0.5 bit per raw bit: p = 2^-0.5, bias e = 2p - 1 = 0.41421; parity of 8: -log2(1/2 + e^8 / 2) = 0.99875 (by hand)

@@ -113,6 +113,28 @@ public static class MinEntropy
         double pu = Math.Min(1.0, p + 2.576 * Math.Sqrt(p * (1 - p) / (l - 1)));
         return (p, pu, -Math.Log2(pu), best.Key);
     }
+
+    /// <summary>
+    /// The fewest binary samples with which <see cref="MostCommonValue"/> can show <paramref name="claimedBits"/> per sample
+    /// at all: even a perfect source's most common value has p >= 1/2, and the 99 % bound adds 2.576 sqrt(p (1 - p) /
+    /// (L - 1)), so fewer samples cannot reach the claim whatever they are; null when no finite sample can (a claim of
+    /// 1 bit: the bound stays above 1/2).
+    /// </summary>
+    public static int? BinarySamplesToShow(double claimedBits)
+    {
+        double target = Math.Pow(2, -claimedBits) - 0.5;
+        if (!(target > 0)) return null;
+        // L - 1 >= (2.576 / 2 / target)^2 at p = 1/2; an odd L has p = (L + 1) / 2L, so step on until one shows it
+        double first = 1 + Math.Ceiling(Math.Pow(1.288 / target, 2));
+        if (first > 1 << 26) return null;
+        for (int l = Math.Max(2, (int)first - 2); l < (int)first + 64; l++)
+        {
+            double p = Math.Ceiling(l / 2.0) / l;
+            double pu = Math.Min(1.0, p + 2.576 * Math.Sqrt(p * (1 - p) / (l - 1)));
+            if (-Math.Log2(pu) >= claimedBits) return l;
+        }
+        return null;
+    }
 }
 
 /// <summary>Talks the entropy commands over the board's byte stream.</summary>

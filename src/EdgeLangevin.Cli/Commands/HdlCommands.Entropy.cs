@@ -37,6 +37,13 @@ public static partial class HdlCommands
             DatapathModel dp = project.Datapath;
             EntropySettings es = dp.Settings.Entropy;
             if (!es.Enabled) throw InvalidInputException.Field(configPath, "hdl.entropy.enabled", "the design has no entropy source; generate and load one with \"entropy\": {\"enabled\": true}");
+            // the estimate at the end checks the claim: refuse a read too short for even a perfect source to pass it
+            double claimedBits = es.EntropyEighths / 8.0;
+            if (MinEntropy.BinarySamplesToShow(claimedBits) is not int enough)
+                throw InvalidInputException.Field(configPath, "hdl.entropy.entropy_eighths", $"{es.EntropyEighths}/8 bit per raw bit cannot be shown by the most common value estimate hdl entropy checks (its 99 % bound on the most common bit's probability stays above 1/2 for any finite read); claim at most 7/8");
+            if (8L * nBytes < enough)
+                throw InvalidInputException.Field(null, "--bytes", string.Create(CultureInfo.InvariantCulture,
+                    $"{nBytes} bytes ({8 * nBytes} raw bits) cannot show the claimed {claimedBits:0.000} bit per raw bit even from a perfect source (the most common value estimate's 99 % bound needs {enough} bits); read at least {(enough + 7) / 8} bytes"));
             string portName = parse.GetValue(port)!;
             string outPath = parse.GetValue(outFile)!.FullName;
             if (portName == "sim" && nBytes > EntropyProtocol.MaxRawBytesPerRead)
@@ -104,7 +111,13 @@ public static partial class HdlCommands
                 JsonOutput.Write(j, "hdl entropy", s, obj, dp.ConfigJson);
             }
             if (firstFail is not null) throw new JobFailedException("the raw bits fail the health tests");
-            if (mcv.BitsPerSample < claimed) throw new JobFailedException(string.Create(CultureInfo.InvariantCulture, $"the estimated min-entropy {mcv.BitsPerSample:0.0000} is below the claimed {claimed:0.000} bit per raw bit (hdl.entropy.entropy_eighths)"));
+            if (mcv.BitsPerSample < claimed)
+            {
+                // how much of the shortfall is the read's length: the bound a perfect source (p = 1/2) gets from this many bits
+                double perfect = -Math.Log2(Math.Min(1.0, 0.5 + 1.288 / Math.Sqrt(all.Length - 1)));
+                throw new JobFailedException(string.Create(CultureInfo.InvariantCulture,
+                    $"the estimated min-entropy {mcv.BitsPerSample:0.0000} is below the claimed {claimed:0.000} bit per raw bit (hdl.entropy.entropy_eighths); from {all.Length} raw bits even a perfect source shows at most {perfect:0.0000}, so a longer read (--bytes) tightens the estimate"));
+            }
             return ExitCodes.Success;
         });
         return cmd;
