@@ -65,4 +65,22 @@ public class IgnoredSettingTests
         var ok = CliRun.Of([.. verb.Split(' '), "--config", withLearning, "--out", Path.Combine(tmp.Path, "out2"), .. verb == "vectors" ? new[] { "--steps", "4" } : []]);
         Assert.True(ok.ExitCode == 0, $"{verb} with {field} and a learning section\n{ok}");
     }
+
+    /// <summary>
+    /// `vectors --order 2` with a config that has a learning section: the learner has only the first-order step; the
+    /// error names the option that asked for order 2, not the config file (which holds no order); --order 1 runs.
+    /// </summary>
+    [Fact]
+    public void A_second_order_request_for_learning_vectors_names_the_option()
+    {
+        using var tmp = new TempDir();
+        string config = tmp.File("l.json", "{\"vectors\": {\"problem\": \"random\", \"k\": 4, \"d\": 8}, \"learning\": {\"batch\": 2}}");
+        var run = CliRun.Of("vectors", "--config", config, "--order", "2", "--steps", "4", "--out", Path.Combine(tmp.Path, "out"));
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("field '--order': the config's \"learning\" section makes learning vectors", run.Err);
+        Assert.DoesNotContain(config, run.Err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(tmp.Path, "out")));
+        var ok = CliRun.Of("vectors", "--config", config, "--order", "1", "--steps", "4", "--out", Path.Combine(tmp.Path, "out1"));
+        Assert.True(ok.ExitCode == 0, ok.ToString());
+    }
 }

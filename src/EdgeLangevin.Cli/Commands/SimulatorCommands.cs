@@ -124,7 +124,13 @@ public static class SimulatorCommands
                 source = cfgFile.FullName;
                 (inference, vs, learning) = ReadConfig(cfgFile.FullName);
             }
-            if (parse.GetValue(order) is int o) inference = inference with { Order = o };
+            if (parse.GetValue(order) is int o)
+            {
+                // the learner has only the first-order step: blame the option, not the config that holds no order
+                if (learning is not null && o != 1)
+                    throw InvalidInputException.Field(null, "--order", $"the config's \"learning\" section makes learning vectors, and learning runs with the first-order step only (the hardware has no second-order learning), got {o}");
+                inference = inference with { Order = o };
+            }
             string? formatText = parse.GetValue(format) ?? (vs.Format.Length > 0 ? vs.Format : null);
             FixedFormat fixedFormat = FormatSpec.Parse(formatText);
             int runSeed = parse.GetValue(seed);
