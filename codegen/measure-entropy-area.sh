@@ -29,16 +29,17 @@ module entropy_harness (input wire i_clk12, input wire i_uart_rx, output wire o_
     wire rx_valid; wire [7:0] rx_byte; wire tx_busy, ent_tx_valid; wire [7:0] ent_tx_byte;
     el_uart_rx #(.CLKS_PER_BIT(417)) u_rx (.i_clk(clk), .i_rx(i_uart_rx), .o_valid(rx_valid), .o_byte(rx_byte));
     el_uart_tx #(.CLKS_PER_BIT(417)) u_tx (.i_clk(clk), .i_valid(ent_tx_valid), .i_byte(ent_tx_byte), .o_busy(tx_busy), .o_tx(o_uart_tx));
-    wire raw_valid, raw_bit, cv, cb, seed_valid, clear, busy, pending; wire [1:0] mode; wire [2:0] status;
+    wire raw_valid, raw_bit, cv, cb, seed_valid, clear, hold, busy, pending; wire [1:0] mode; wire [2:0] status;
     wire [15:0] fm, failures; wire [31:0] fs, samples, seed; wire signed [15:0] lag1;
-    el_entropy u_entropy (.i_clk(clk), .i_clear(clear), .i_fault_mode(2'd0), .i_fault_bit(1'b0),
+    el_entropy u_entropy (.i_clk(clk), .i_clear(clear), .i_hold(hold), .i_fault_mode(2'd0), .i_fault_bit(1'b0),
         .o_raw_valid(raw_valid), .o_raw_bit(raw_bit), .o_cond_valid(cv), .o_cond_bit(cb), .i_seed_take(1'b0),
         .o_seed(seed), .o_seed_valid(seed_valid), .o_status(status), .o_fault_measure(fm), .o_fault_sample(fs),
         .o_samples(samples), .o_failures(failures), .o_last_lag1_q15(lag1));
     el_entropy_ctl u_ctl (.i_clk(clk), .i_rst(rst), .i_go(rx_valid && !busy), .i_cmd(rx_byte), .i_hold(1'b0), .o_pending(pending),
         .i_rx_valid(rx_valid), .i_rx_byte(rx_byte), .i_tx_busy(tx_busy), .o_tx_valid(ent_tx_valid), .o_tx_byte(ent_tx_byte),
-        .o_busy(busy), .o_mode(mode), .o_clear(clear), .i_raw_valid(raw_valid), .i_raw_bit(raw_bit), .i_status(status),
-        .i_failures(failures), .i_samples(samples), .i_fault_sample(fs), .i_fault_measure(fm), .i_last_lag1(lag1));
+        .o_busy(busy), .o_mode(mode), .o_clear(clear), .o_hold(hold), .i_raw_valid(raw_valid), .i_raw_bit(raw_bit), .i_status(status),
+        .i_failures(failures), .i_samples(samples), .i_fault_sample(fs), .i_fault_measure(fm), .i_last_lag1(lag1),
+        .i_seed(seed), .i_seed_flags({seed_valid, status[0]}));
     wire phys_valid; wire signed [15:0] phys_eta;
     el_phys_noise u_phys (.i_clk(clk), .i_clear(clear), .i_bit_valid(cv), .i_bit(cb), .o_valid(phys_valid), .o_eta(phys_eta));
     assign o_led_fault = (status != 3'd0) ^ (^seed) ^ seed_valid ^ (^mode) ^ pending ^ phys_valid ^ (^phys_eta);   // keep the outputs

@@ -443,6 +443,31 @@ public sealed class EntropyBoardTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// While el_entropy_ctl answers 'H' the source takes no raw bit (issue-16l: its o_hold, instead of a snapshot of 67
+    /// of the 128 bits when 'H' arrived), so every field is read from registers that stand still. The bench's raw
+    /// bits come every other clock and its UART bit is 8 clocks: the 17 bytes of the reply take ~1360 clocks. After the
+    /// reply's last byte is handed to the transmitter the hold ends, and the bench stops when that byte has arrived,
+    /// 10 UART bit times (80 clocks, at most 40 raw bits) later; so the raw bits logged beyond the count the reply
+    /// gives are at most 40 and a few clocks' worth. Without the hold the count is read (byte 4) ~13 byte times before
+    /// the end (~520 bits more), and main 8958d54's snapshot took it when 'H' arrived (~680 more): both fail.
+    /// </summary>
+    [Fact]
+    public void The_source_takes_no_raw_bit_while_a_status_reply_is_answered()
+    {
+        HdlTestConfigs.RequireTools("iverilog");
+        HdlProject p = EntropyProject(NoiseMode.Seeded, sampleDiv: 2);
+        var verifier = new HdlVerifier(HdlTestConfigs.WorkRoot);
+        string src = verifier.Sources(p.Datapath);
+        var (reply, log) = verifier.SimulateBoardLog(src, EntropyProtocol.Health(), 17, ["+log_noise=1"]);
+        int logged = LogValues(log, "RAW").Length;
+        Assert.Equal((byte)'h', reply[0]);
+        BoardHealth h = BoardHealth.Parse(reply.AsSpan(1, 16));
+        output.WriteLine($"'H' says {h.RawBitsTested} raw bits tested; {logged} logged when its last byte arrived");
+        Assert.True(h.RawBitsTested > 0, "no raw bit before the 'H': the bench shows nothing");
+        Assert.InRange(logged - (long)h.RawBitsTested, 0, 10 * 8 / 2 + 4);
+    }
+
+    /// <summary>
     /// The acknowledgement mailbox and el_entropy_ctl share the transmitter. An 'H' kept while a run replies,
     /// and an unknown command byte timed (+delay_clks) to reach the top's registered receiver on the very
     /// clock its FSM is back in C_CMD after the run's reply: the top answers '?' (the acknowledgement waits:

@@ -179,16 +179,16 @@ public sealed class DatapathModel
     /// <summary>
     /// Logic cells the entropy source adds to a learning design (0 without it): the rings, sampler, el_health_bit,
     /// conditioner and seed pool, el_entropy_ctl with its 'E' capture and the top's N/H/E/G handling, and in a
-    /// physical design el_phys_noise and el_noise_phys. Measured (issue-16j, `hdl synth --netlist-only --seed 7`
-    /// then `nextpnr-ice40 --pack-only`, the same design with and without hdl.entropy): bars, K = 16, D = 64,
-    /// 1 lane, 4 chains: none 4550, seeded 5644 (+1094), physical 5770 (+1220) (main before 'G': 5636, 5773);
-    /// K = 12, D = 8, 1 lane, 3 chains: none 4287, seeded 5346 (+1059), physical 5469 (+1182). The larger
-    /// difference of each mode is taken, so that the estimate is not low near the UP5K's limit (the K = 12 shape
-    /// is ~35 cells high). Beside a 2-lane inference design it was +1089 and +1266 (issue-16i). A
-    /// deterministic-mode design has the seeded one's hardware.
+    /// physical design el_phys_noise and el_noise_phys. Measured (issue-16l, `hdl synth --netlist-only --seed 7`
+    /// then `nextpnr-ice40 --pack-only`, the same design with and without hdl.entropy, main 8958d54's learning RTL):
+    /// bars, K = 16, D = 64, 1 lane, 4 chains: none 4600, seeded 5464 (+864), physical 5603 (+1003); 1 chain: none
+    /// 4365, seeded 5277 (+912), physical 5362 (+997). The larger difference of each mode is taken, so that the
+    /// estimate is not low near the UP5K's limit (packing moves single designs by ~30 cells: the 1-chain seeded one
+    /// packed 5248 one commit earlier, with 10 LUTs more in el_entropy_ctl). Before issue-16l (el_health_bit's rho by a 19-bit division, the 'H' snapshot): +1094 seeded,
+    /// +1220 physical (issue-16j: 4550 / 5644 / 5770). A deterministic-mode design has the seeded one's hardware.
     /// </summary>
     public static int EntropyLogicCells(EntropySettings entropy) =>
-        !entropy.Enabled ? 0 : entropy.NoiseMode == NoiseMode.Physical ? 1220 : 1094;
+        !entropy.Enabled ? 0 : entropy.NoiseMode == NoiseMode.Physical ? 1003 : 912;
 
     /// <summary>
     /// Refuses (exit 2) a learning design whose estimated logic cells exceed the UP5K's, before
@@ -213,9 +213,9 @@ public sealed class DatapathModel
                 int est = EstimateLearningLogicCells(K, l, b) + entropy;
                 if (b == Chains)
                     throw InvalidInputException.Field(_source, "hdl.lanes", what + string.Create(CultureInfo.InvariantCulture,
-                        $"use {l} lane{(l == 1 ? "" : "s")} (\"hdl\": {{\"lanes\": {l}}}, about {est} cells)"));
+                        $"use {l} lane{(l == 1 ? "" : "s")} (\"hdl\": {{\"lanes\": {l}}}, about {est} cells)") + without);
                 throw InvalidInputException.Field(_source, "learning.batch", what + string.Create(CultureInfo.InvariantCulture,
-                    $"use {b} chain{(b == 1 ? "" : "s")} (\"learning\": {{\"batch\": {b}}}) with {l} lane{(l == 1 ? "" : "s")} (\"hdl\": {{\"lanes\": {l}}}), about {est} cells"));
+                    $"use {b} chain{(b == 1 ? "" : "s")} (\"learning\": {{\"batch\": {b}}}) with {l} lane{(l == 1 ? "" : "s")} (\"hdl\": {{\"lanes\": {l}}}), about {est} cells") + without);
             }
         int kFit = Enumerable.Range(1, K - 1).LastOrDefault(k => EstimateLearningLogicCells(k, 1, 1) + entropy <= Up5kLogicCells);
         throw InvalidInputException.Field(_source, "vectors.k", what + (kFit > 0
