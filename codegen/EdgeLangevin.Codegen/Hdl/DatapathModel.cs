@@ -209,8 +209,8 @@ public sealed class DatapathModel
         for (int b = Chains; b >= 1; b--)
             for (int l = Lanes; l >= 1; l--)
             {
-                if (D % l != 0 || EstimateLearningLogicCells(K, l, b) + entropy > Up5kLogicCells) continue;
                 int est = EstimateLearningLogicCells(K, l, b) + entropy;
+                if (D % l != 0 || est > Up5kLogicCells) continue;
                 if (b == Chains)
                     throw InvalidInputException.Field(_source, "hdl.lanes", what + string.Create(CultureInfo.InvariantCulture,
                         $"use {l} lane{(l == 1 ? "" : "s")} (\"hdl\": {{\"lanes\": {l}}}, about {est} cells)") + without);

@@ -108,11 +108,19 @@ public static class MinEntropy
         var counts = new Dictionary<int, int>();
         foreach (int s in samples) counts[s] = counts.GetValueOrDefault(s) + 1;
         var best = counts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).First();
-        double l = samples.Count;
-        double p = best.Value / l;
-        double pu = Math.Min(1.0, p + 2.576 * Math.Sqrt(p * (1 - p) / (l - 1)));
+        double p = best.Value / (double)samples.Count;
+        double pu = UpperBound(p, samples.Count);
         return (p, pu, -Math.Log2(pu), best.Key);
     }
+
+    /// <summary>The upper 99 % bound p_u = min(1, p + 2.576 sqrt(p (1 - p) / (L - 1))) of a most common value seen with frequency <paramref name="p"/> in <paramref name="samples"/> = L samples.</summary>
+    public static double UpperBound(double p, int samples) => Math.Min(1.0, p + 2.576 * Math.Sqrt(p * (1 - p) / (samples - 1)));
+
+    /// <summary>
+    /// The most a perfect binary source can show in <paramref name="samples"/> samples: its most common value still has
+    /// p = ceil(L / 2) / L at best, and the bound adds to that.
+    /// </summary>
+    public static double PerfectBinaryBits(int samples) => -Math.Log2(UpperBound(Math.Ceiling(samples / 2.0) / samples, samples));
 
     /// <summary>
     /// The fewest binary samples with which <see cref="MostCommonValue"/> can show <paramref name="claimedBits"/> per sample
@@ -128,11 +136,7 @@ public static class MinEntropy
         double first = 1 + Math.Ceiling(Math.Pow(1.288 / target, 2));
         if (first > 1 << 26) return null;
         for (int l = Math.Max(2, (int)first - 2); l < (int)first + 64; l++)
-        {
-            double p = Math.Ceiling(l / 2.0) / l;
-            double pu = Math.Min(1.0, p + 2.576 * Math.Sqrt(p * (1 - p) / (l - 1)));
-            if (-Math.Log2(pu) >= claimedBits) return l;
-        }
+            if (PerfectBinaryBits(l) >= claimedBits) return l;
         return null;
     }
 }

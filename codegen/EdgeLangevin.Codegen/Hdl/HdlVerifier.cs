@@ -419,10 +419,6 @@ public sealed class HdlVerifier
         return (steps, unchecked((int)seed));
     }
 
-    /// <summary>
-    /// Writes vectors from the C# core for this project (the same model and settings as the
-    /// hardware): with learning, a B-chain learning run on the config's data memory.
-    /// </summary>
     /// <summary>The vector steps <see cref="WriteVectors"/> accepts, checked by the verbs before any work (--steps).</summary>
     public static void CheckVectorSteps(HdlProject project, int steps)
     {
@@ -430,6 +426,10 @@ public sealed class HdlVerifier
         if (project.Config.Learning is not null && steps > 65535) throw InvalidInputException.Field(null, "--steps", $"a learning testbench run takes at most 65535 steps, got {steps}");
     }
 
+    /// <summary>
+    /// Writes vectors from the C# core for this project (the same model and settings as the
+    /// hardware): with learning, a B-chain learning run on the config's data memory.
+    /// </summary>
     public static void WriteVectors(HdlProject project, int steps, int seed, string dir)
     {
         CheckVectorSteps(project, steps);

@@ -113,8 +113,8 @@ public static partial class HdlCommands
             if (firstFail is not null) throw new JobFailedException("the raw bits fail the health tests");
             if (mcv.BitsPerSample < claimed)
             {
-                // how much of the shortfall is the read's length: the bound a perfect source (p = 1/2) gets from this many bits
-                double perfect = -Math.Log2(Math.Min(1.0, 0.5 + 1.288 / Math.Sqrt(all.Length - 1)));
+                // how much of the shortfall is the read's length: the bound a perfect source gets from this many bits
+                double perfect = MinEntropy.PerfectBinaryBits(all.Length);
                 throw new JobFailedException(string.Create(CultureInfo.InvariantCulture,
                     $"the estimated min-entropy {mcv.BitsPerSample:0.0000} is below the claimed {claimed:0.000} bit per raw bit (hdl.entropy.entropy_eighths); from {all.Length} raw bits even a perfect source shows at most {perfect:0.0000}, so a longer read (--bytes) tightens the estimate"));
             }

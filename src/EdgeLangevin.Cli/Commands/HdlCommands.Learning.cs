@@ -97,10 +97,11 @@ public static partial class HdlCommands
             using var stream = Guard(() => SerialDevice.Open(portName, dp.Settings.Baud));
             var link = new BoardLink(stream);
             for (int i = 0; i < commands.Count; i++) Guard(() => { link.Send(commands[i], acks[i]); return 0; });
+            var entropy = new EntropyLink(stream);
             refused = !Guard(() => link.Learn(n));
-            if (es.Enabled) runSeed = Guard(() => new EntropyLink(stream).RunSeed());
+            if (es.Enabled) runSeed = Guard(() => entropy.RunSeed());
             (got, u0) = Guard(() => link.Query(dp.D, dp.K));
-            if (es.Enabled) health = Guard(() => new EntropyLink(stream).Health());
+            if (es.Enabled) health = Guard(() => entropy.Health());
         }
         if (health is not null) output.WriteLine(health.ToString());
         if (runSeed is not null) output.WriteLine(runSeed.ToString());
@@ -142,8 +143,8 @@ public static partial class HdlCommands
         bool same = false;
         if (notCompared is null && wordsProblem is null)
         {
-            for (int i = 0; i < got.Length && firstBad < 0; i++) if (got[i] != want[i]) firstBad = i;
             difference = Demo.ChipLearning.Difference(got, want, dp.D, dp.K);
+            if (difference is not null) firstBad = Demo.ChipLearning.FirstDifference(got, want);
             same = difference is null && u0 == expected.U0[n - 1];
         }
         string chains = $"{lv.Chains} chain{(lv.Chains == 1 ? "" : "s")}";

@@ -366,8 +366,9 @@ public static partial class HdlCommands
                 (codes, states) = Guard(() => link.Run(n, dp.K));
                 if (es.Enabled)
                 {
-                    runSeed = Guard(() => new EntropyLink(stream).RunSeed());
-                    health = Guard(() => new EntropyLink(stream).Health());
+                    var entropy = new EntropyLink(stream);
+                    runSeed = Guard(() => entropy.RunSeed());
+                    health = Guard(() => entropy.Health());
                 }
             }
             if (health is not null) output.WriteLine(health.ToString());

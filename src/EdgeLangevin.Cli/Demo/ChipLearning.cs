@@ -103,15 +103,19 @@ public static class ChipLearning
     {
         if (chip.Length != d * k || learner.Length != d * k)
             return $"expected D*K = {d * k} words each, got {chip.Length} (chip) and {learner.Length} (learner)";
-        int first = -1, count = 0;
-        for (int i = 0; i < chip.Length; i++)
-            if (chip[i] != learner[i])
-            {
-                if (first < 0) first = i;
-                count++;
-            }
-        return first < 0 ? null
-            : string.Create(CultureInfo.InvariantCulture, $"{count} of {chip.Length} words differ, the first A[d={first / k}, k={first % k}]: chip {chip[first]}, learner {learner[first]}");
+        int first = FirstDifference(chip, learner);
+        if (first < 0) return null;
+        int count = 0;
+        for (int i = first; i < chip.Length; i++)
+            if (chip[i] != learner[i]) count++;
+        return string.Create(CultureInfo.InvariantCulture, $"{count} of {chip.Length} words differ, the first A[d={first / k}, k={first % k}]: chip {chip[first]}, learner {learner[first]}");
+    }
+
+    /// <summary>The index of the first word where the two dictionaries differ (row-major: A[d = i / K, k = i % K]), or -1.</summary>
+    public static int FirstDifference(short[] chip, short[] learner)
+    {
+        int same = chip.AsSpan().CommonPrefixLength(learner);
+        return same < Math.Min(chip.Length, learner.Length) ? same : -1;
     }
 
     /// <summary>A row-major word dictionary as a matrix of its real values.</summary>
