@@ -17,9 +17,10 @@ namespace EdgeLangevin.Simulator;
 /// <item>A s is summed in int32 chunks exact by the argument of the AVX-512 class comment (one chunk
 /// when the listed |s_m| sum to at most <see cref="ChunkL1"/>, the usual case at pi = 0.1); with one
 /// chunk the residual is formed in int32 lanes (<see cref="Residual16"/>), else the sums are widened
-/// into long accumulators held in registers;</item>
+/// into long accumulators held in registers (the chunks cut by a vector pass, <see cref="ChunkPairs"/>);</item>
 /// <item>A^T r is summed for 16 listed units at a time (16 accumulators, reduced to one vector of 16
-/// sums) and step 3's drive formed for the 16 in int32 lanes, in list order;</item>
+/// sums) into the long sums buffer, then step 3's drive formed 16 units per pass in int32 lanes, in
+/// list order;</item>
 /// <item>the update expands the list-order drive into its 16-unit blocks (vpexpandd), applying the
 /// non-negative variant's sign of u there.</item>
 /// </list>
