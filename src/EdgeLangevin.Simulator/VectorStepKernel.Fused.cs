@@ -15,7 +15,7 @@ namespace EdgeLangevin.Simulator;
 /// <item>the threshold (one loop per variant, no branch inside) leaves the listed units' column
 /// offsets k D and codes (16-bit words) in list order, so A s reads its pairs straight from them;</item>
 /// <item>A s is summed in int32 chunks exact by the argument of the AVX-512 class comment (one chunk
-/// when the listed |s_m| sum to at most <see cref="ChunkL1"/>, the usual case at pi = 0.1); with one
+/// when the listed |s_m| sum to at most the chunk bound, the usual case at pi = 0.1); with one
 /// chunk the residual is formed in int32 lanes (<see cref="Residual16"/>), else the sums are widened
 /// into long accumulators held in registers (the chunks cut by a vector pass, <see cref="ChunkPairs"/>);</item>
 /// <item>A^T r is summed for 16 listed units at a time (16 accumulators, reduced to one vector of 16
@@ -51,15 +51,26 @@ public sealed partial class VectorStepKernel
         int n = c.Signed ? ThresholdSigned(c, ws.U, ws.Sm, ws.Active, baseK, K, D, saturations, out listedL1)
             : ThresholdNonNegative(c, ws.U, ws.Sm, ws.Active, baseK, K, D, saturations, out listedL1);
         ws.ActiveCount[chain] = n;
-        int chunks = ChunkPairs(n, listedL1);
-        if (chunks == 1 && c.RoundRecon <= 1 << 15) ReconstructResidual32(c, columns, D, n, ws.X, ws.R, ws.Rm, baseD, saturations);
+        // How much sum |s_m| (A s) or sum |r_m| (A^T r) one int32 chunk may hold: ChunkL1 for any dictionary,
+        // or this dictionary's larger bound while the chains of the last noise draw are stepped in order
+        // (LangevinSolver.Step: FillNoise for a group, then its chains; the dictionary unchanged).
+        int bound = ChunkL1;
+        if (chain == _groupNext && chain < _groupEnd)
+        {
+            _groupNext++;
+            if (_groupBound == 0) _groupBound = L1Bound(columns, K * D);
+            bound = _groupBound;
+        }
+        else _groupEnd = 0; // a chain out of the group's order ends the group
+        int chunks = ChunkPairs(n, listedL1, bound);
+        if (chunks == 1 && c.RoundRecon < 1 << 15) ReconstructResidual32(c, columns, D, n, ws.X, ws.R, ws.Rm, baseD, saturations);
         else if (chunks > 0) ReconstructResidual(c, columns, D, n, chunks, ws.X, ws.R, ws.Rm, baseD, saturations);
         else
         {
             Reconstruct(columns, D, ws.Active, baseK, n, ws.Sm, baseK, ws.Accumulator);
             Residual512(c, ws.Accumulator, ws.X, ws.R, ws.Rm, baseD, D, saturations);
         }
-        CorrelateDrive(c, columns, D, n, ws.Active, baseK, ws.Rm, baseD, ws.CorrelationSums, ws.Gm, saturations);
+        CorrelateDrive(c, columns, D, n, ws.Active, baseK, ws.Rm, baseD, ws.CorrelationSums, ws.Gm, saturations, bound);
         UpdateFused(c, ws.U, baseK, K, eta, etaOffset, saturations);
         FusedSteps++;
         return true;
@@ -175,26 +186,30 @@ public sealed partial class VectorStepKernel
     }
 
     // Cuts the listed units' pairs (codes from _listCodes16) into chunks whose |s_m| sum to at most
-    // ChunkL1 (the AVX-512 class comment's exactness bound), ends in _pairChunkEnds; returns the chunk
+    // bound (the AVX-512 class comment's exactness bound), ends in _pairChunkEnds; returns the chunk
     // count, or 0 when one pair alone exceeds the bound (both codes -32768: the stage path's AVX2 split).
     // Vector pass, 16 pairs at a time, no branch per pair (a greedy pass pair by pair, one branch of
     // the cut and two of Math.Abs per pair, was 12 % of a step at pi = 1, where the codes need several
-    // chunks): with E_p the sum of |s_m| of the pairs before pair p, pair p goes to chunk E_p >> 15.
-    // When every pair has |s0| + |s1| <= 2^15, the chunk numbers rise by at most 1 from pair to pair,
-    // and a chunk c holding pairs f .. q sums to E_q + l1_q - E_f < (c + 1) 2^15 + 2^15 - c 2^15 = 2^16,
-    // so to at most ChunkL1. Otherwise (codes near full scale) the greedy pass runs (ChunkPairsByPair).
-    private int ChunkPairs(int listed, long listedL1)
+    // chunks): with 2^(h+1) - 1 <= bound and E_p the sum of |s_m| of the pairs before pair p, pair p goes
+    // to chunk E_p >> h. When every pair has |s0| + |s1| <= 2^h, the chunk numbers rise by at most 1
+    // from pair to pair, and a chunk c holding pairs f .. q sums to
+    // E_q + l1_q - E_f < (c + 1) 2^h + 2^h - c 2^h = 2^(h+1), so to at most bound. Otherwise (codes
+    // near full scale) the greedy pass runs (ChunkPairsByPair).
+    private int ChunkPairs(int listed, long listedL1, int bound)
     {
         int pairs = (listed + 1) / 2;
         int[] ends = _pairChunkEnds;
-        if (listedL1 <= ChunkL1)
+        if (listedL1 <= bound)
         {
             ends[0] = pairs;
             return 1;
         }
+        if (listed > 1 << 16) return ChunkPairsByPair(listed, bound); // E_p below 2^32 (uint lanes) needs listed 2^15 < 2^32
+        int h = BitOperations.Log2((uint)bound + 1) - 1; // bound >= 2^16 - 1: h >= 15
         ref short codes = ref MemoryMarshal.GetArrayDataReference(_listCodes16);
         ref int endRef = ref MemoryMarshal.GetArrayDataReference(ends);
-        var limit = Vector512.Create(1 << 15);
+        var limit = Vector512.Create(1 << h);
+        var shift = Vector512.Create((uint)h);
         var lastLane = Vector512.Create(15);
         Vector512<int> zero = Vector512<int>.Zero, before = zero, previous = zero, tooLarge = zero;
         int chunks = 0;
@@ -213,7 +228,7 @@ public sealed partial class VectorStepKernel
             sum += Avx512F.AlignRight32(sum, zero, 12);
             sum += Avx512F.AlignRight32(sum, zero, 8);
             sum += before;
-            Vector512<int> chunk = (sum - l1) >>> 15;
+            Vector512<int> chunk = Avx512F.ShiftRightLogicalVariable((sum - l1).AsUInt32(), shift).AsInt32();
             // A chunk starts at each pair whose chunk number differs from the pair before's (lane 0
             // compares with the last lane of the block before; pair 0 with 0, its own): that pair's
             // index ends the chunk before. 16 slots written from chunks on (the scratch has room).
@@ -223,13 +238,13 @@ public sealed partial class VectorStepKernel
             before = Avx512F.PermuteVar16x32(sum, lastLane);
             previous = chunk;
         }
-        if (tooLarge != zero) return ChunkPairsByPair(listed);
+        if (tooLarge != zero) return ChunkPairsByPair(listed, bound);
         ends[chunks++] = pairs;
         return chunks;
     }
 
     // ChunkPairs greedily, one pair at a time: for codes near full scale.
-    private int ChunkPairsByPair(int listed)
+    private int ChunkPairsByPair(int listed, int bound)
     {
         int pairs = (listed + 1) / 2;
         short[] codes = _listCodes16;
@@ -238,8 +253,8 @@ public sealed partial class VectorStepKernel
         for (int p = 0; p < pairs; p++)
         {
             long l1 = Math.Abs((long)codes[2 * p]) + Math.Abs((long)codes[2 * p + 1]);
-            if (l1 > ChunkL1) return 0;
-            if (chunk + l1 > ChunkL1)
+            if (l1 > bound) return 0;
+            if (chunk + l1 > bound)
             {
                 _pairChunkEnds[chunks++] = p;
                 chunk = 0;
@@ -308,8 +323,8 @@ public sealed partial class VectorStepKernel
     }
 
     // A s in one int32 chunk (every listed pair; ChunkPairs found one), so each sum is exact in its
-    // int32 lane (|sum| <= 2^15 ChunkL1 = 2^31 - 2^15), and the residual runs in 16 int32 lanes
-    // (Residual16; the caller checked RoundRecon <= 2^15, so sum + RoundRecon does not wrap).
+    // int32 lane (|sum| <= 2^31 - 2^15, the AVX-512 class comment), and the residual runs in 16 int32
+    // lanes (Residual16; the caller checked RoundRecon < 2^15, so sum + RoundRecon does not wrap).
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ReconstructResidual32(UnitConstants c, short[] columns, int D, int listed, int[] x, int[] r, int[] rm, int baseD, long[] saturations)
     {
@@ -415,9 +430,9 @@ public sealed partial class VectorStepKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void CorrelateDrive(UnitConstants c, short[] columns, int D, int listed, int[] active, int baseK, int[] rm, int baseD,
-        long[] sums, int[] gm, long[] saturations)
+        long[] sums, int[] gm, long[] saturations, int bound)
     {
-        int chunks = NarrowResidual(rm, baseD, D);
+        int chunks = NarrowResidual(rm, baseD, D, bound);
         if (chunks == 0) Correlate(columns, D, active, baseK, listed, rm, baseD, sums);
         else CorrelateListed(columns, listed, chunks, sums);
         DriveListed(c, listed, sums, gm, baseK, saturations);

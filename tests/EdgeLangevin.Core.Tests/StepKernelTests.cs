@@ -287,6 +287,42 @@ public class StepKernelTests
         if (VectorStepKernel.Avx512Supported) Assert.Equal(120L * chains, ((VectorStepKernel)solvers[^1].Kernel).FusedSteps);
     }
 
+    [Fact]
+    public void TheFusedStepsChunkBoundFollowsADictionaryChangedBetweenSteps()
+    {
+        // The fused step sizes its int32 chunks by the dictionary's largest |A| once per noise group of
+        // 32 chains. Step 1: every entry -4 (a bound of about 2^29: A s in one chunk). Then, as learning
+        // does between steps, every entry -32768, the same codes again: a bound kept from step 1 would
+        // sum 48 codes of 32767 against -32768 (2^35) in one int32 chunk and wrap.
+        var f = FixedFormat.Default;
+        const int d = 32, k = 48, chains = 32;
+        var small = Enumerable.Repeat((short)-4, d * k).ToArray();
+        var p = new StepParameters(f, FixedVariant.Signed, 1, 0, leak: 1, gain: 1, noiseScale: 1, half: 0, friction: 0);
+        var data = new int[chains][];
+        for (int b = 0; b < chains; b++) data[b] = new int[d];
+        var solvers = ScalarAndVector(p, small, d, k, chains, true, data);
+        for (int step = 0; step < 2; step++)
+        {
+            foreach (var s in solvers)
+            {
+                if (step == 1) Array.Fill(s.DictionaryColumns, short.MinValue);
+                for (int b = 0; b < chains; b++)
+                    for (int j = 0; j < k; j++) s.Workspace.U[b * k + j] = (j % 3 == 0 ? -32767 : 32767) << 5; // s_m = +-32767
+                s.Step();
+            }
+            for (int i = 1; i < solvers.Length; i++)
+            {
+                Assert.Equal(solvers[0].Workspace.R, solvers[i].Workspace.R);
+                Assert.Equal(solvers[0].Workspace.Gm, solvers[i].Workspace.Gm);
+                Assert.Equal(solvers[0].Workspace.U, solvers[i].Workspace.U);
+                Assert.Equal(solvers[0].Workspace.Saturations, solvers[i].Workspace.Saturations);
+            }
+        }
+        // Guards the case: step 2's A s left the int32 range (r = -(A s) >> 8 with x = 0), and the fused step ran.
+        Assert.True((long)solvers[0].Workspace.R[0] << 8 > int.MaxValue);
+        if (VectorStepKernel.Avx512Supported) Assert.Equal(2L * chains, ((VectorStepKernel)solvers[^1].Kernel).FusedSteps);
+    }
+
     [Theory]
     [InlineData(16384, 16383)] // pairs of 32767: two pairs per 2^15 step of the running sum, a chunk of 65534
     [InlineData(16384, 16384)] // pairs of exactly 2^15, the largest ChunkPairs' vector pass takes
