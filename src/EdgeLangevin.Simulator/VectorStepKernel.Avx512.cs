@@ -20,11 +20,13 @@ public enum VectorIsa
 /// The AVX-512 paths of <see cref="VectorStepKernel"/>. Same integers and clip counts as
 /// <see cref="ScalarStepKernel"/>, by these arguments:
 /// <para>
-/// MAC sums in int32 lanes, exact. Every dictionary word has |a| &lt;= 2^15 (StepKernel's
-/// operand contract), so a sum of products a_i b_i has |sum| &lt;= 2^15 sum |b_i|. The kernel
+/// MAC sums in int32 lanes, exact. Every dictionary word has |a| &lt;= max |A| &lt;= 2^15 (StepKernel's
+/// operand contract), so a sum of products a_i b_i has |sum| &lt;= max |A| sum |b_i|. The kernel
 /// cuts each sum into chunks whose sum |b_i| (|s_m| of the listed units for A s, |r_m| of
-/// 32-dimension blocks for A^T r) is at most 2^16 - 1: each chunk's exact total then lies in
-/// (-2^31, 2^31), and int32 addition (vpmaddwd and vpaddd, which wrap) is exact modulo 2^32,
+/// 32-dimension blocks for A^T r) is at most 2^16 - 1 (<see cref="ChunkL1"/>), or, in the fused step
+/// for the chains of one noise group, at most (2^31 - 2^15) / max |A| of the dictionary they step with
+/// (<see cref="L1Bound"/>): each chunk's exact total then lies within 2^31 - 2^15 (room for a rounding
+/// constant below 2^15), and int32 addition (vpmaddwd and vpaddd, which wrap) is exact modulo 2^32,
 /// so the wrapped lane sums, and their wrapped horizontal sum, equal the chunk's exact total
 /// (the (-32768) x (-32768) pair that makes one vpmaddwd lane wrap is covered by the same
 /// argument). Chunk totals are added in long. A single unit pair or block above the bound (only
@@ -57,8 +59,37 @@ public sealed partial class VectorStepKernel
 
     private bool UseAvx512 => Isa == VectorIsa.Avx512;
 
-    /// <summary>Largest sum of |operand| in one int32 chunk: 2^15 times it stays below 2^31.</summary>
+    /// <summary>Largest sum of |operand| in one int32 chunk for any dictionary: 2^15 times it is 2^31 - 2^15.</summary>
     private const int ChunkL1 = (1 << 16) - 1;
+
+    private int _groupNext, _groupEnd; // the chains of the last noise draw not yet stepped: _groupNext .. _groupEnd - 1
+    private int _groupBound; // L1Bound of the dictionary those chains step with; 0: not yet computed
+
+    // Called at the end of FillNoise512: LangevinSolver.Step now steps chains first .. first + 31 in
+    // order with the dictionary unchanged, so one L1Bound serves them all (StepFirstOrder).
+    private void StartGroup(int first)
+    {
+        _groupNext = first;
+        _groupEnd = first + Avx512NoiseGroup;
+        _groupBound = 0;
+    }
+
+    /// <summary>
+    /// The largest sum of |operand| one int32 chunk may hold with this dictionary: (2^31 - 2^15) / max |A|
+    /// (at least <see cref="ChunkL1"/>), so that every chunk's exact total lies within 2^31 - 2^15. A random
+    /// unit-norm dictionary (Q2.13, max |A| near 2^11 at D = 256) allows about 2^20 instead of 2^16.
+    /// </summary>
+    private static int L1Bound(short[] columns, int count)
+    {
+        ref short a = ref MemoryMarshal.GetArrayDataReference(columns);
+        Vector512<ushort> largest = Vector512<ushort>.Zero; // |-32768| = 32768 fits a ushort
+        int i = 0;
+        for (; i + 32 <= count; i += 32) largest = Vector512.Max(largest, Avx512BW.Abs(Vector512.LoadUnsafe(ref a, (nuint)i)));
+        int max = 1;
+        for (int lane = 0; lane < 32; lane++) max = Math.Max(max, largest.GetElement(lane));
+        for (; i < count; i++) max = Math.Max(max, Math.Abs((int)columns[i]));
+        return (int)(((1L << 31) - (1L << 15)) / max);
+    }
 
     private long[] _pairL1 = []; // |s0| + |s1| of each unit pair (Reserve sizes it)
     private int[] _blockEnds = []; // where each chunk of 32-dimension blocks ends (Reserve sizes it)
@@ -168,7 +199,7 @@ public sealed partial class VectorStepKernel
     // exact), and the chunks of 32-dimension blocks whose sum |r_m| stays within ChunkL1, their ends
     // in _blockEnds; returns the chunk count, or 0 when one block alone exceeds the bound (the caller
     // then takes the AVX2 path). Dimensions past the last whole block are narrowed too.
-    private int NarrowResidual(int[] residual, int residualOffset, int D)
+    private int NarrowResidual(int[] residual, int residualOffset, int D, int bound)
     {
         int dVector = D & ~31;
         short[] r16 = _residual16;
@@ -183,8 +214,8 @@ public sealed partial class VectorStepKernel
             Avx512F.ConvertToVector256Int16(v0).StoreUnsafe(ref r16Ref, (nuint)d);
             Avx512F.ConvertToVector256Int16(v1).StoreUnsafe(ref r16Ref, (nuint)(d + 16));
             long l1 = Vector512.Sum(Avx512F.Abs(v0) + Avx512F.Abs(v1)); // at most 32 * 2^15: no wrap
-            if (l1 > ChunkL1) return 0;
-            if (d > 0 && chunk + l1 > ChunkL1)
+            if (l1 > bound) return 0;
+            if (d > 0 && chunk + l1 > bound)
             {
                 _blockEnds[chunks++] = d;
                 chunk = 0;
@@ -201,7 +232,7 @@ public sealed partial class VectorStepKernel
         int dVector = D & ~31;
         if (dVector == 0) return false;
         Reserve(listed, D);
-        int chunks = NarrowResidual(residual, residualOffset, D);
+        int chunks = NarrowResidual(residual, residualOffset, D, ChunkL1);
         if (chunks == 0) return false;
         short[] r16 = _residual16;
         ref short a = ref MemoryMarshal.GetArrayDataReference(columns);
@@ -492,6 +523,7 @@ public sealed partial class VectorStepKernel
         x0.StoreUnsafe(ref stateRef);
         x1.StoreUnsafe(ref stateRef, 16);
         for (int c = 0; c < Avx512NoiseGroup; c++) noise.SetState(firstChain + c, states[c]);
+        StartGroup(firstChain);
     }
 
     /// <summary>

@@ -15,11 +15,12 @@ namespace EdgeLangevin.Simulator;
 /// <item>the threshold (one loop per variant, no branch inside) leaves the listed units' column
 /// offsets k D and codes (16-bit words) in list order, so A s reads its pairs straight from them;</item>
 /// <item>A s is summed in int32 chunks exact by the argument of the AVX-512 class comment (one chunk
-/// when the listed |s_m| sum to at most <see cref="ChunkL1"/>, the usual case at pi = 0.1); with one
+/// when the listed |s_m| sum to at most the chunk bound, the usual case at pi = 0.1); with one
 /// chunk the residual is formed in int32 lanes (<see cref="Residual16"/>), else the sums are widened
-/// into long accumulators held in registers;</item>
+/// into long accumulators held in registers (the chunks cut by a vector pass, <see cref="ChunkPairs"/>);</item>
 /// <item>A^T r is summed for 16 listed units at a time (16 accumulators, reduced to one vector of 16
-/// sums) and step 3's drive formed for the 16 in int32 lanes, in list order;</item>
+/// sums) into the long sums buffer, then step 3's drive formed 16 units per pass in int32 lanes, in
+/// list order;</item>
 /// <item>the update expands the list-order drive into its 16-unit blocks (vpexpandd), applying the
 /// non-negative variant's sign of u there.</item>
 /// </list>
@@ -50,15 +51,26 @@ public sealed partial class VectorStepKernel
         int n = c.Signed ? ThresholdSigned(c, ws.U, ws.Sm, ws.Active, baseK, K, D, saturations, out listedL1)
             : ThresholdNonNegative(c, ws.U, ws.Sm, ws.Active, baseK, K, D, saturations, out listedL1);
         ws.ActiveCount[chain] = n;
-        int chunks = ChunkPairs(n, listedL1);
-        if (chunks == 1 && c.RoundRecon <= 1 << 15) ReconstructResidual32(c, columns, D, n, ws.X, ws.R, ws.Rm, baseD, saturations);
+        // How much sum |s_m| (A s) or sum |r_m| (A^T r) one int32 chunk may hold: ChunkL1 for any dictionary,
+        // or this dictionary's larger bound while the chains of the last noise draw are stepped in order
+        // (LangevinSolver.Step: FillNoise for a group, then its chains; the dictionary unchanged).
+        int bound = ChunkL1;
+        if (chain == _groupNext && chain < _groupEnd)
+        {
+            _groupNext++;
+            if (_groupBound == 0) _groupBound = L1Bound(columns, K * D);
+            bound = _groupBound;
+        }
+        else _groupEnd = 0; // a chain out of the group's order ends the group
+        int chunks = ChunkPairs(n, listedL1, bound);
+        if (chunks == 1 && c.RoundRecon < 1 << 15) ReconstructResidual32(c, columns, D, n, ws.X, ws.R, ws.Rm, baseD, saturations);
         else if (chunks > 0) ReconstructResidual(c, columns, D, n, chunks, ws.X, ws.R, ws.Rm, baseD, saturations);
         else
         {
             Reconstruct(columns, D, ws.Active, baseK, n, ws.Sm, baseK, ws.Accumulator);
             Residual512(c, ws.Accumulator, ws.X, ws.R, ws.Rm, baseD, D, saturations);
         }
-        CorrelateDrive(c, columns, D, n, ws.Active, baseK, ws.Rm, baseD, ws.CorrelationSums, ws.Gm, saturations);
+        CorrelateDrive(c, columns, D, n, ws.Active, baseK, ws.Rm, baseD, ws.CorrelationSums, ws.Gm, saturations, bound);
         UpdateFused(c, ws.U, baseK, K, eta, etaOffset, saturations);
         FusedSteps++;
         return true;
@@ -174,24 +186,75 @@ public sealed partial class VectorStepKernel
     }
 
     // Cuts the listed units' pairs (codes from _listCodes16) into chunks whose |s_m| sum to at most
-    // ChunkL1 (the AVX-512 class comment's exactness bound), ends in _pairChunkEnds; returns the chunk
+    // bound (the AVX-512 class comment's exactness bound), ends in _pairChunkEnds; returns the chunk
     // count, or 0 when one pair alone exceeds the bound (both codes -32768: the stage path's AVX2 split).
-    private int ChunkPairs(int listed, long listedL1)
+    // Vector pass, 16 pairs at a time, no branch per pair (a greedy pass pair by pair, one branch of
+    // the cut and two of Math.Abs per pair, was 12 % of a step at pi = 1, where the codes need several
+    // chunks): with 2^(h+1) - 1 <= bound and E_p the sum of |s_m| of the pairs before pair p, pair p goes
+    // to chunk E_p >> h. When every pair has |s0| + |s1| <= 2^h, the chunk numbers rise by at most 1
+    // from pair to pair, and a chunk c holding pairs f .. q sums to
+    // E_q + l1_q - E_f < (c + 1) 2^h + 2^h - c 2^h = 2^(h+1), so to at most bound. Otherwise (codes
+    // near full scale) the greedy pass runs (ChunkPairsByPair).
+    private int ChunkPairs(int listed, long listedL1, int bound)
     {
         int pairs = (listed + 1) / 2;
-        if (listedL1 <= ChunkL1)
+        int[] ends = _pairChunkEnds;
+        if (listedL1 <= bound)
         {
-            _pairChunkEnds[0] = pairs;
+            ends[0] = pairs;
             return 1;
         }
+        if (listed > 1 << 16) return ChunkPairsByPair(listed, bound); // E_p below 2^32 (uint lanes) needs listed 2^15 < 2^32
+        int h = BitOperations.Log2((uint)bound + 1) - 1; // bound >= 2^16 - 1: h >= 15
+        ref short codes = ref MemoryMarshal.GetArrayDataReference(_listCodes16);
+        ref int endRef = ref MemoryMarshal.GetArrayDataReference(ends);
+        var limit = Vector512.Create(1 << h);
+        var shift = Vector512.Create((uint)h);
+        var lastLane = Vector512.Create(15);
+        Vector512<int> zero = Vector512<int>.Zero, before = zero, previous = zero, tooLarge = zero;
+        int chunks = 0;
+        for (int p0 = 0; p0 < pairs; p0 += 16)
+        {
+            // Codes 2 p0 .. 2 p0 + 31 (the scratch holds K + 32 slots); those past the list masked to 0.
+            Vector512<short> c = Vector512.LoadUnsafe(ref codes, (nuint)(2 * p0));
+            c &= Vector512.LessThan(Vector512<short>.Indices, Vector512.Create((short)Math.Min(32, listed - 2 * p0)));
+            // |s0| + |s1| of each pair, exact: vpmaddwd of the codes with their signs (+1 for 0).
+            Vector512<int> l1 = Avx512BW.MultiplyAddAdjacent(c, (c >> 15) | Vector512<short>.One);
+            tooLarge |= Vector512.GreaterThan(l1, limit);
+            // Inclusive prefix sums within the 16 lanes (valignd brings in zeros), then E_p.
+            Vector512<int> sum = l1;
+            sum += Avx512F.AlignRight32(sum, zero, 15);
+            sum += Avx512F.AlignRight32(sum, zero, 14);
+            sum += Avx512F.AlignRight32(sum, zero, 12);
+            sum += Avx512F.AlignRight32(sum, zero, 8);
+            sum += before;
+            Vector512<int> chunk = Avx512F.ShiftRightLogicalVariable((sum - l1).AsUInt32(), shift).AsInt32();
+            // A chunk starts at each pair whose chunk number differs from the pair before's (lane 0
+            // compares with the last lane of the block before; pair 0 with 0, its own): that pair's
+            // index ends the chunk before. 16 slots written from chunks on (the scratch has room).
+            Vector512<int> starts = Vector512.Equals(chunk, Avx512F.AlignRight32(chunk, previous, 15)) ^ Vector512<int>.AllBitsSet;
+            Avx512F.Compress(zero, starts, Vector512<int>.Indices + Vector512.Create(p0)).StoreUnsafe(ref endRef, (nuint)chunks);
+            chunks += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(starts));
+            before = Avx512F.PermuteVar16x32(sum, lastLane);
+            previous = chunk;
+        }
+        if (tooLarge != zero) return ChunkPairsByPair(listed, bound);
+        ends[chunks++] = pairs;
+        return chunks;
+    }
+
+    // ChunkPairs greedily, one pair at a time: for codes near full scale.
+    private int ChunkPairsByPair(int listed, int bound)
+    {
+        int pairs = (listed + 1) / 2;
         short[] codes = _listCodes16;
         int chunks = 0;
         long chunk = 0;
         for (int p = 0; p < pairs; p++)
         {
             long l1 = Math.Abs((long)codes[2 * p]) + Math.Abs((long)codes[2 * p + 1]);
-            if (l1 > ChunkL1) return 0;
-            if (chunk + l1 > ChunkL1)
+            if (l1 > bound) return 0;
+            if (chunk + l1 > bound)
             {
                 _pairChunkEnds[chunks++] = p;
                 chunk = 0;
@@ -260,8 +323,8 @@ public sealed partial class VectorStepKernel
     }
 
     // A s in one int32 chunk (every listed pair; ChunkPairs found one), so each sum is exact in its
-    // int32 lane (|sum| <= 2^15 ChunkL1 = 2^31 - 2^15), and the residual runs in 16 int32 lanes
-    // (Residual16; the caller checked RoundRecon <= 2^15, so sum + RoundRecon does not wrap).
+    // int32 lane (|sum| <= 2^31 - 2^15, the AVX-512 class comment), and the residual runs in 16 int32
+    // lanes (Residual16; the caller checked RoundRecon < 2^15, so sum + RoundRecon does not wrap).
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ReconstructResidual32(UnitConstants c, short[] columns, int D, int listed, int[] x, int[] r, int[] rm, int baseD, long[] saturations)
     {
@@ -358,16 +421,92 @@ public sealed partial class VectorStepKernel
     // ---- step 3 -------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Step 3 for the listed units, 16 at a time: A^T r_m (<see cref="Correlate16"/>, or the stage
-    /// <see cref="Correlate"/> into <paramref name="sums"/> when a single 32-dimension block exceeds the
-    /// int32 bound), then g_m and the drive (<see cref="Drive16"/>).
+    /// Step 3 for the listed units: A^T r_m into <paramref name="sums"/> (list order, long), 16 units at a
+    /// time (<see cref="CorrelateListed"/>), or by the stage <see cref="Correlate"/> when a single
+    /// 32-dimension block exceeds the int32 bound; then g_m and the drive from those sums, 16 units per
+    /// pass (<see cref="DriveListed"/>). Two passes, not one: with the drive's constants live across the
+    /// 16-unit sum (a call: the JIT did not inline it) every call spilled and reloaded them (SysV saves
+    /// no vector register), 18 % of a step at pi = 1.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void CorrelateDrive(UnitConstants c, short[] columns, int D, int listed, int[] active, int baseK, int[] rm, int baseD,
-        long[] sums, int[] gm, long[] saturations)
+        long[] sums, int[] gm, long[] saturations, int bound)
     {
-        int chunks = NarrowResidual(rm, baseD, D);
+        int chunks = NarrowResidual(rm, baseD, D, bound);
         if (chunks == 0) Correlate(columns, D, active, baseK, listed, rm, baseD, sums);
+        else CorrelateListed(columns, listed, chunks, sums);
+        DriveListed(c, listed, sums, gm, baseK, saturations);
+    }
+
+    // A^T r_m of the listed units (column offsets from _listOffsets, r_m from _residual16, the chunks of
+    // 32-dimension blocks from NarrowResidual), 16 units per pass, into sums[j] for list slot j (slots
+    // up to the next multiple of 16: the sums buffer holds K of them, K a multiple of 16).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CorrelateListed(short[] columns, int listed, int chunks, long[] sums)
+    {
+        ref short a = ref MemoryMarshal.GetArrayDataReference(columns);
+        ref short r16 = ref MemoryMarshal.GetArrayDataReference(_residual16);
+        ref long sumRef = ref MemoryMarshal.GetArrayDataReference(sums);
+        ref int offsets = ref MemoryMarshal.GetArrayDataReference(_listOffsets);
+        int[] blockEnds = _blockEnds;
+        for (int j = 0; j < listed; j += 16)
+        {
+            ref int off = ref Unsafe.Add(ref offsets, j);
+            Vector512<long> lo = Vector512<long>.Zero, hi = Vector512<long>.Zero;
+            int start = 0;
+            for (int ch = 0; ch < chunks; ch++)
+            {
+                int end = blockEnds[ch];
+                // The 16 columns' products summed in int32 lanes over the chunk's dimensions, exact because
+                // each chunk's total fits an int (the AVX-512 class comment). Written out here, not in a
+                // method: the JIT did not inline one (too many locals), and its 64-byte result came back
+                // through the stack.
+                int o0 = off, o1 = Unsafe.Add(ref off, 1), o2 = Unsafe.Add(ref off, 2), o3 = Unsafe.Add(ref off, 3);
+                int o4 = Unsafe.Add(ref off, 4), o5 = Unsafe.Add(ref off, 5), o6 = Unsafe.Add(ref off, 6), o7 = Unsafe.Add(ref off, 7);
+                int o8 = Unsafe.Add(ref off, 8), o9 = Unsafe.Add(ref off, 9), o10 = Unsafe.Add(ref off, 10), o11 = Unsafe.Add(ref off, 11);
+                int o12 = Unsafe.Add(ref off, 12), o13 = Unsafe.Add(ref off, 13), o14 = Unsafe.Add(ref off, 14), o15 = Unsafe.Add(ref off, 15);
+                Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+                Vector512<int> a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
+                for (int d = start; d < end; d += 32)
+                {
+                    Vector512<short> rv = Vector512.LoadUnsafe(ref r16, (nuint)d);
+                    a0 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o0 + d)), rv);
+                    a1 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o1 + d)), rv);
+                    a2 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o2 + d)), rv);
+                    a3 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o3 + d)), rv);
+                    a4 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o4 + d)), rv);
+                    a5 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o5 + d)), rv);
+                    a6 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o6 + d)), rv);
+                    a7 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o7 + d)), rv);
+                    a8 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o8 + d)), rv);
+                    a9 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o9 + d)), rv);
+                    a10 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o10 + d)), rv);
+                    a11 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o11 + d)), rv);
+                    a12 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o12 + d)), rv);
+                    a13 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o13 + d)), rv);
+                    a14 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o14 + d)), rv);
+                    a15 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o15 + d)), rv);
+                }
+                // Lane sums (wrapping int32, exact: each unit's chunk total fits an int), a tree of
+                // interleaves: 32-bit pairs, then 64-bit pairs (each 128-bit lane then holds four units'
+                // partial sums), then two levels of 128-bit lane pairs; lane i ends with unit i's sum.
+                Vector512<int> u0 = Pair32(a0, a1), u1 = Pair32(a2, a3), u2 = Pair32(a4, a5), u3 = Pair32(a6, a7);
+                Vector512<int> u4 = Pair32(a8, a9), u5 = Pair32(a10, a11), u6 = Pair32(a12, a13), u7 = Pair32(a14, a15);
+                Vector512<int> s = Pair128(Pair128(Pair64(u0, u1), Pair64(u2, u3)), Pair128(Pair64(u4, u5), Pair64(u6, u7)));
+                lo += Avx512F.ConvertToVector512Int64(s.GetLower());
+                hi += Avx512F.ConvertToVector512Int64(s.GetUpper());
+                start = end;
+            }
+            lo.StoreUnsafe(ref sumRef, (nuint)j);
+            hi.StoreUnsafe(ref sumRef, (nuint)(j + 8));
+        }
+    }
+
+    // g_m = satM(rshr(sum, FA)) and drv = rshr(gain_q g_m, FC + FM - FS) of the listed units, 16 per
+    // pass from their long sums (list order): g_m to gm by list slot, drv to _listDrive.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void DriveListed(UnitConstants c, int listed, long[] sums, int[] gm, int baseK, long[] saturations)
+    {
         var roundCorr = Vector512.Create(c.RoundCorr);
         int shiftCorr = c.ShiftCorr;
         var maxM = Vector512.Create(c.MaxM);
@@ -375,8 +514,6 @@ public sealed partial class VectorStepKernel
         var gain = Vector512.Create((int)c.Gain);
         var roundCoef = Vector512.Create((int)c.RoundCoef);
         var shiftCoef = Vector512.Create((uint)c.ShiftCoef);
-        ref short a = ref MemoryMarshal.GetArrayDataReference(columns);
-        ref short r16 = ref MemoryMarshal.GetArrayDataReference(_residual16);
         ref long sumRef = ref MemoryMarshal.GetArrayDataReference(sums);
         ref int gmRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(gm), baseK);
         ref int drv = ref MemoryMarshal.GetArrayDataReference(_listDrive);
@@ -384,33 +521,7 @@ public sealed partial class VectorStepKernel
         long clips = 0;
         for (int j = 0; j < listed; j += 16)
         {
-            Vector512<long> lo, hi;
-            ref int off = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_listOffsets), j);
-            if (chunks == 1)
-            {
-                // One chunk (the usual case): the int32 sums come back in a register, not through memory.
-                Vector512<int> s = Correlate16(ref a, ref r16, ref off, 0, _blockEnds[0]);
-                lo = Avx512F.ConvertToVector512Int64(s.GetLower());
-                hi = Avx512F.ConvertToVector512Int64(s.GetUpper());
-            }
-            else if (chunks > 0)
-            {
-                lo = hi = Vector512<long>.Zero;
-                int start = 0;
-                for (int ch = 0; ch < chunks; ch++)
-                {
-                    int end = _blockEnds[ch];
-                    Vector512<int> s = Correlate16(ref a, ref r16, ref off, start, end);
-                    lo += Avx512F.ConvertToVector512Int64(s.GetLower());
-                    hi += Avx512F.ConvertToVector512Int64(s.GetUpper());
-                    start = end;
-                }
-            }
-            else
-            {
-                lo = Vector512.LoadUnsafe(ref sumRef, (nuint)j); // the sums buffer holds K >= j + 16 slots
-                hi = Vector512.LoadUnsafe(ref sumRef, (nuint)(j + 8));
-            }
+            Vector512<long> lo = Vector512.LoadUnsafe(ref sumRef, (nuint)j), hi = Vector512.LoadUnsafe(ref sumRef, (nuint)(j + 8));
             // g_m = satM((sum + RoundCorr) >> ShiftCorr) in long lanes (vpsraq), clips of the real slots only.
             Vector512<long> gLo = (lo + roundCorr) >> shiftCorr, gHi = (hi + roundCorr) >> shiftCorr;
             ulong clipped = Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(gLo, maxM) | Vector512.LessThan(gLo, minM))
@@ -428,47 +539,6 @@ public sealed partial class VectorStepKernel
             Vector512.ConditionalSelect(Vector512.LessThan(iota, Vector512.Create(valid)), g, old).StoreUnsafe(ref gmRef, (nuint)j);
         }
         if (clips != 0) saturations[SolverWorkspace.SiteGm] += clips;
-    }
-
-    // A^T r_m over the dimensions [start, end) (one chunk of NarrowResidual's, a multiple of 32) for
-    // the 16 listed units whose column offsets start at off (padding slots hold column 0): lane i holds
-    // unit i's sum. The 16 columns' products are summed in int32 lanes, exact because each chunk's
-    // total fits an int (the AVX-512 class comment), and the 16 accumulators reduced to one vector.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> Correlate16(ref short a, ref short r16, ref int off, int start, int end)
-    {
-        int o0 = off, o1 = Unsafe.Add(ref off, 1), o2 = Unsafe.Add(ref off, 2), o3 = Unsafe.Add(ref off, 3);
-        int o4 = Unsafe.Add(ref off, 4), o5 = Unsafe.Add(ref off, 5), o6 = Unsafe.Add(ref off, 6), o7 = Unsafe.Add(ref off, 7);
-        int o8 = Unsafe.Add(ref off, 8), o9 = Unsafe.Add(ref off, 9), o10 = Unsafe.Add(ref off, 10), o11 = Unsafe.Add(ref off, 11);
-        int o12 = Unsafe.Add(ref off, 12), o13 = Unsafe.Add(ref off, 13), o14 = Unsafe.Add(ref off, 14), o15 = Unsafe.Add(ref off, 15);
-        Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-        Vector512<int> a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
-        for (int d = start; d < end; d += 32)
-        {
-            Vector512<short> rv = Vector512.LoadUnsafe(ref r16, (nuint)d);
-            a0 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o0 + d)), rv);
-            a1 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o1 + d)), rv);
-            a2 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o2 + d)), rv);
-            a3 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o3 + d)), rv);
-            a4 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o4 + d)), rv);
-            a5 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o5 + d)), rv);
-            a6 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o6 + d)), rv);
-            a7 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o7 + d)), rv);
-            a8 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o8 + d)), rv);
-            a9 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o9 + d)), rv);
-            a10 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o10 + d)), rv);
-            a11 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o11 + d)), rv);
-            a12 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o12 + d)), rv);
-            a13 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o13 + d)), rv);
-            a14 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o14 + d)), rv);
-            a15 += Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref a, (nuint)(o15 + d)), rv);
-        }
-        // Lane sums (wrapping int32, exact: each unit's chunk total fits an int), a tree of
-        // interleaves: 32-bit pairs, then 64-bit pairs (each 128-bit lane then holds four units'
-        // partial sums), then two levels of 128-bit lane pairs; lane i ends with unit i's sum.
-        Vector512<int> u0 = Pair32(a0, a1), u1 = Pair32(a2, a3), u2 = Pair32(a4, a5), u3 = Pair32(a6, a7);
-        Vector512<int> u4 = Pair32(a8, a9), u5 = Pair32(a10, a11), u6 = Pair32(a12, a13), u7 = Pair32(a14, a15);
-        return Pair128(Pair128(Pair64(u0, u1), Pair64(u2, u3)), Pair128(Pair64(u4, u5), Pair64(u6, u7)));
     }
 
     // Per 128-bit lane: [a0 + a2, b0 + b2, a1 + a3, b1 + b3].

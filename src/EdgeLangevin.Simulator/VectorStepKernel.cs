@@ -100,7 +100,7 @@ public sealed partial class VectorStepKernel : StepKernel
             _listCodes16 = new short[units + 32];
             _listOffsets = new int[units + 32];
             _listDrive = new int[units + 16];
-            _pairChunkEnds = new int[(units + 1) / 2 + 1];
+            _pairChunkEnds = new int[(units + 1) / 2 + 17]; // one chunk per pair at most, then ChunkPairs' 16-slot stores
         }
         if (_residual16.Length < dimensions)
         {

@@ -59,7 +59,9 @@ if (args.Length >= 1 && args[0] == "--case")
     bench.Setup(args[4]);
     var step = method.CreateDelegate<Action>(bench);
     var attribute = (BenchmarkAttribute)Attribute.GetCustomAttribute(method, typeof(BenchmarkAttribute))!;
-    double perStep = Measure(step, wall, 2000, 9, 20);
+    // EDGELANGEVIN_BENCH_ROUNDS: rounds of about 0.2 s (default 9; more for a profile to sample).
+    int stepRounds = int.TryParse(Environment.GetEnvironmentVariable("EDGELANGEVIN_BENCH_ROUNDS"), invariant, out int r) && r > 0 ? r : 9;
+    double perStep = Measure(step, wall, 2000, stepRounds, 20);
     Console.WriteLine(FormattableString.Invariant($"{perStep:F1}\t{attribute.Description}"));
     if (args[4] == nameof(StepBenchmarks.Fixed)) bench.Report();
     return 0;

@@ -216,19 +216,23 @@ public class StepKernelTests
     }
 
     [Theory]
-    [InlineData(0, 128, 64)]
-    [InlineData(1, 128, 64)]
-    [InlineData(1, 512, 256)]
-    public void AtAModelsOwnScaleTheVectorKernelStepsLikeTheScalarOne(int variant, int k, int d)
+    [InlineData(0, 128, 64, 0.1)]
+    [InlineData(1, 128, 64, 0.1)]
+    [InlineData(1, 512, 256, 0.1)]
+    [InlineData(0, 128, 64, 1.0)]
+    [InlineData(1, 128, 64, 1.0)]
+    [InlineData(1, 512, 256, 1.0)]
+    public void AtAModelsOwnScaleTheVectorKernelStepsLikeTheScalarOne(int variant, int k, int d, double pi)
     {
-        // The benchmark's problem (pi = 0.1, sigma = 0.5, a random unit-norm dictionary, data drawn from
-        // the model, the parameters converted from it): codes and residuals of realistic size, so the
-        // fused AVX-512 step's one-chunk int32 paths run (A s and the residual in int32 lanes, A^T r in
-        // one chunk), where the saturating cases above take the chunked and long paths.
+        // The benchmark's problem (pi = 0.1 or 1, sigma = 0.5, a random unit-norm dictionary, data drawn
+        // from the model, the parameters converted from it): codes and residuals of realistic size, so the
+        // fused AVX-512 step's one-chunk int32 paths run at pi = 0.1 (A s and the residual in int32 lanes,
+        // A^T r in one chunk), and at pi = 1 (every unit active) A s cut into several int32 chunks by
+        // ChunkPairs' vector pass, where the saturating cases above take the chunked and long paths.
         var model = new EdgeLangevin.Reference.Model.SparseCodingModel
         {
             Variant = variant == 0 ? EdgeLangevin.Reference.Model.Variant.Signed : EdgeLangevin.Reference.Model.Variant.NonNegative,
-            Lambda = 1, Pi = 0.1, Sigma = 0.5, Dictionary = EdgeLangevin.Reference.Learning.Learner.RandomDictionary(d, k, 1),
+            Lambda = 1, Pi = pi, Sigma = 0.5, Dictionary = EdgeLangevin.Reference.Learning.Learner.RandomDictionary(d, k, 1),
         };
         var settings = new EdgeLangevin.Reference.Settings.InferenceSettings { Dt = 1, Samples = 1, BurnIn = 0 };
         var p = FixedParameters.Create(model, FixedFormat.Default, settings.Eps, settings.Temperature, 1, 0);
@@ -244,7 +248,7 @@ public class StepKernelTests
             FixedParameters.QuantizeData(x, FixedFormat.Default, data[b], 0);
         }
         var solvers = ScalarAndVector(p.Step, p.DictionaryRowMajor, d, k, chains, true, data);
-        int oneChunk = 0, manyChunks = 0, partialGroups = 0;
+        int oneChunk = 0, manyChunks = 0, partialGroups = 0, manyCodeChunks = 0;
         for (int step = 0; step < 120; step++)
         {
             foreach (var s in solvers) s.Step();
@@ -268,14 +272,95 @@ public class StepKernelTests
                 if (sL1 <= ushort.MaxValue && rL1 <= ushort.MaxValue) oneChunk++;
                 if (rL1 > ushort.MaxValue) manyChunks++;
                 if (ws.ActiveCount[b] % 16 != 0) partialGroups++;
+                // A s in several chunks, every unit pair's |s_m| sum within 2^15 (ChunkPairs' vector pass).
+                long largestPair = 0;
+                for (int j = 0; j + 1 < k; j += 2) largestPair = Math.Max(largestPair, Math.Abs((long)ws.Sm[b * k + j]) + Math.Abs((long)ws.Sm[b * k + j + 1]));
+                if (sL1 > ushort.MaxValue && largestPair <= 1 << 15) manyCodeChunks++;
             }
         }
         // Guards the case: the one-chunk paths (D = 64) or A^T r cut into chunks (D = 256), and the padded
         // last group of 16 units, really ran, fused.
-        if (d == 64) Assert.True(oneChunk > 0, "no chain-step had both MAC sums in one int32 chunk");
+        if (pi == 1) Assert.True(manyCodeChunks > 0, "no chain-step had A s in more than one int32 chunk");
+        else if (d == 64) Assert.True(oneChunk > 0, "no chain-step had both MAC sums in one int32 chunk");
         else Assert.True(manyChunks > 0, "no chain-step had A^T r in more than one int32 chunk");
-        Assert.True(partialGroups > 0);
+        if (pi < 1) Assert.True(partialGroups > 0);
         if (VectorStepKernel.Avx512Supported) Assert.Equal(120L * chains, ((VectorStepKernel)solvers[^1].Kernel).FusedSteps);
+    }
+
+    [Fact]
+    public void TheFusedStepsChunkBoundFollowsADictionaryChangedBetweenSteps()
+    {
+        // The fused step sizes its int32 chunks by the dictionary's largest |A| once per noise group of
+        // 32 chains. Step 1: every entry -4 (a bound of about 2^29: A s in one chunk). Then, as learning
+        // does between steps, every entry -32768, the same codes again: a bound kept from step 1 would
+        // sum 48 codes of 32767 against -32768 (2^35) in one int32 chunk and wrap.
+        var f = FixedFormat.Default;
+        const int d = 32, k = 48, chains = 32;
+        var small = Enumerable.Repeat((short)-4, d * k).ToArray();
+        var p = new StepParameters(f, FixedVariant.Signed, 1, 0, leak: 1, gain: 1, noiseScale: 1, half: 0, friction: 0);
+        var data = new int[chains][];
+        for (int b = 0; b < chains; b++) data[b] = new int[d];
+        var solvers = ScalarAndVector(p, small, d, k, chains, true, data);
+        for (int step = 0; step < 2; step++)
+        {
+            foreach (var s in solvers)
+            {
+                if (step == 1) Array.Fill(s.DictionaryColumns, short.MinValue);
+                for (int b = 0; b < chains; b++)
+                    for (int j = 0; j < k; j++) s.Workspace.U[b * k + j] = (j % 3 == 0 ? -32767 : 32767) << 5; // s_m = +-32767
+                s.Step();
+            }
+            for (int i = 1; i < solvers.Length; i++)
+            {
+                Assert.Equal(solvers[0].Workspace.R, solvers[i].Workspace.R);
+                Assert.Equal(solvers[0].Workspace.Gm, solvers[i].Workspace.Gm);
+                Assert.Equal(solvers[0].Workspace.U, solvers[i].Workspace.U);
+                Assert.Equal(solvers[0].Workspace.Saturations, solvers[i].Workspace.Saturations);
+            }
+        }
+        // Guards the case: step 2's A s left the int32 range (r = -(A s) >> 8 with x = 0), and the fused step ran.
+        Assert.True((long)solvers[0].Workspace.R[0] << 8 > int.MaxValue);
+        if (VectorStepKernel.Avx512Supported) Assert.Equal(2L * chains, ((VectorStepKernel)solvers[^1].Kernel).FusedSteps);
+    }
+
+    [Theory]
+    [InlineData(16384, 16383)] // pairs of 32767: two pairs per 2^15 step of the running sum, a chunk of 65534
+    [InlineData(16384, 16384)] // pairs of exactly 2^15, the largest ChunkPairs' vector pass takes
+    [InlineData(16384, 16385)] // pairs of 2^15 + 1: the greedy pass (ChunkPairsByPair)
+    public void CodesAtTheChunkBoundSumExactlyInTheFusedStep(int even, int odd)
+    {
+        // Every dictionary entry -32768 and s_m of even and odd units set by u (u0 = 0, FS - FM = 5):
+        // A s sums to -2^15 (|s_m| sum), so a chunk of A s whose |s_m| passed ChunkL1 = 2^16 - 1 would
+        // wrap its int32 lanes. 96 units (48 pairs: three blocks of 16 in ChunkPairs, the last partial
+        // for 47 listed units) and the chains' u all set, so the first step's A s is this one.
+        var f = FixedFormat.Default;
+        const int d = 32, k = 96, chains = 3;
+        var a = Enumerable.Repeat(short.MinValue, d * k).ToArray();
+        var p = new StepParameters(f, FixedVariant.NonNegative, 1, 0, leak: 1, gain: 1, noiseScale: 1, half: 0, friction: 0);
+        var data = new int[chains][];
+        for (int b = 0; b < chains; b++) data[b] = new int[d];
+        var solvers = ScalarAndVector(p, a, d, k, chains, true, data);
+        foreach (var s in solvers)
+            for (int b = 0; b < chains; b++)
+                for (int j = 0; j < k; j++)
+                    // chain 2 leaves its last unit inactive: an odd list, its last code paired with 0
+                    s.Workspace.U[b * k + j] = b == 2 && j == k - 1 ? 0 : (j % 2 == 0 ? even : odd) << 5;
+        for (int step = 0; step < 2; step++)
+        {
+            foreach (var s in solvers) s.Step();
+            for (int i = 1; i < solvers.Length; i++)
+            {
+                Assert.Equal(solvers[0].Workspace.R, solvers[i].Workspace.R);
+                Assert.Equal(solvers[0].Workspace.Rm, solvers[i].Workspace.Rm);
+                Assert.Equal(solvers[0].Workspace.Gm, solvers[i].Workspace.Gm);
+                Assert.Equal(solvers[0].Workspace.U, solvers[i].Workspace.U);
+                Assert.Equal(solvers[0].Workspace.Saturations, solvers[i].Workspace.Saturations);
+            }
+        }
+        // Guards the case: the residual is x - A s = 2^15 sum |s_m| >> 5 (positive, far above the MAC
+        // range), and the AVX-512 solver ran its fused step.
+        Assert.True(solvers[0].Workspace.R[0] > 1 << 20);
+        if (VectorStepKernel.Avx512Supported) Assert.True(((VectorStepKernel)solvers[^1].Kernel).FusedSteps > 0);
     }
 
     [Theory]
