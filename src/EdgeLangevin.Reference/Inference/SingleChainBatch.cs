@@ -150,28 +150,16 @@ public sealed class SingleChainBatch
 
     private void StepRange(int lo, int hi, float[] gaussians)
     {
-        int b = lo;
         if (_dense)
-            for (; b + DenseBlock <= hi; b += DenseBlock)
-            {
-                for (int c = 0; c < DenseBlock; c++) Threshold(b + c);
-                DenseResidual(b, DenseBlock);
-                DenseDrive(b, DenseBlock);
-                for (int c = 0; c < DenseBlock; c++) Move(b + c, gaussians);
-            }
-        for (; b < hi; b++)
+        {
+            DenseStep(lo, hi, gaussians);
+            return;
+        }
+        for (int b = lo; b < hi; b++)
         {
             int n = Threshold(b);
-            if (_dense)
-            {
-                DenseResidual(b, 1);
-                DenseDrive(b, 1);
-            }
-            else
-            {
-                Residual(b, n);
-                Drive(b, n);
-            }
+            Residual(b, n);
+            Drive(b, n);
             Move(b, gaussians);
         }
     }
@@ -193,7 +181,7 @@ public sealed class SingleChainBatch
     {
         int ko = b * _k, k = 0, n = 0, kk = _k;
         float u0 = _u0;
-        bool open0 = u0 == 0;
+        bool open0 = u0 == 0; // not on this path (DenseThreshold), kept so that the list stays right for any u0
         ref float uRef = ref MemoryMarshal.GetArrayDataReference(_u);
         ref float sRef = ref MemoryMarshal.GetArrayDataReference(_s);
         ref float gRef = ref MemoryMarshal.GetArrayDataReference(_g);
@@ -349,161 +337,254 @@ public sealed class SingleChainBatch
     // ---- dense: every unit, chains in register blocks ----
 
     /// <summary>
-    /// r_b = x_b - sum over every unit k, in increasing k, of s_bk a_k (one fused multiply-add per element and unit), for
-    /// the chains b0 .. b0 + count - 1 (count <see cref="DenseBlock"/> or 1: a chain gets the same operations either way).
-    /// A block keeps 32 floats of each of its four residuals in registers (16 vectors) and each loaded column vector feeds
-    /// the four chains.
+    /// The dense step of chains [lo, hi): every chain's codes; then r = x - A s strip by strip of 32 floats of r (each
+    /// strip's columns, K x 128 bytes, stay in cache while every chain of the range uses them), then g = A^T r chunk by
+    /// chunk of 32 units (each chunk's rows likewise), each in register blocks of <see cref="DenseBlock"/> chains; then
+    /// every chain's move. A chain's every sum has the same operations in the same order whatever block it is in (or alone),
+    /// so the split of the chains among threads does not change a bit. Why strips: with the whole dictionary per block
+    /// (K = 512, D = 256: 512 kB in each layout) every block of four chains read 1 MB from beyond L2.
     /// </summary>
-    private void DenseResidual(int b0, int count)
+    private void DenseStep(int lo, int hi, float[] gaussians)
     {
-        int k = _k, dp = _dp, e = 0;
+        for (int b = lo; b < hi; b++) DenseThreshold(b);
+        int e = 0;
+        for (; e + 4 * Lanes <= _dp; e += 4 * Lanes)
+        {
+            int b = lo;
+            for (; b + DenseBlock <= hi; b += DenseBlock) ResidualStrip4(b, e);
+            for (; b < hi; b++) ResidualStrip1(b, e);
+        }
+        for (int b = lo; b < hi; b++) ResidualRest(b, e);
+        int j = 0;
+        for (; j + 4 * Lanes <= _k; j += 4 * Lanes)
+        {
+            int b = lo;
+            for (; b + DenseBlock <= hi; b += DenseBlock) DriveChunk4(b, j);
+            for (; b < hi; b++) DriveChunk1(b, j);
+        }
+        for (int b = lo; b < hi; b++) DriveRest(b, j);
+        for (int b = lo; b < hi; b++) Move(b, gaussians);
+    }
+
+    /// <summary>s = h(u) of chain b at u0 = 0 (every unit gated open: no list) and its count of s != 0.</summary>
+    private void DenseThreshold(int b)
+    {
+        int ko = b * _k, k = 0, kk = _k, nonzero = 0;
+        ref float uRef = ref MemoryMarshal.GetArrayDataReference(_u);
+        ref float sRef = ref MemoryMarshal.GetArrayDataReference(_s);
+        var zero = Vector256<float>.Zero;
+        for (; k + Lanes <= kk; k += Lanes)
+        {
+            // s = |u| - 0 (negated for u < 0, signed): the operations of Threshold at u0 = 0
+            Vector256<float> u = Vector256.LoadUnsafe(ref uRef, (nuint)(ko + k)), s = Vector256.Abs(u) - zero;
+            if (_signed) s = Vector256.ConditionalSelect(Vector256.LessThan(u, zero), -s, s);
+            s.StoreUnsafe(ref sRef, (nuint)(ko + k));
+            nonzero += BitOperations.PopCount((~Vector256.Equals(s, zero)).ExtractMostSignificantBits());
+        }
+        for (; k < kk; k++)
+        {
+            float u = _u[ko + k], s = Math.Abs(u) - 0f;
+            _s[ko + k] = _signed && u < 0 ? -s : s;
+            nonzero += s != 0 ? 1 : 0;
+        }
+        _activeCount[b] = nonzero;
+    }
+
+    /// <summary>
+    /// Floats [e, e + 32) of r_b = x_b - sum over every unit k, in increasing k, of s_bk a_k (one fused multiply-add per
+    /// element and unit) for the four chains b0 .. b0 + 3: 16 vectors of r in registers, each loaded column vector feeding four chains.
+    /// </summary>
+    private void ResidualStrip4(int b0, int e)
+    {
+        int k = _k, dp = _dp;
         ref float xRef = ref MemoryMarshal.GetArrayDataReference(_x);
         ref float rRef = ref MemoryMarshal.GetArrayDataReference(_r);
         ref float aRef = ref MemoryMarshal.GetArrayDataReference(_columns);
         ref float sRef = ref MemoryMarshal.GetArrayDataReference(_s);
-        if (count == DenseBlock)
+        nuint x0 = (nuint)(b0 * dp + e), x1 = x0 + (nuint)dp, x2 = x1 + (nuint)dp, x3 = x2 + (nuint)dp;
+        int s0 = b0 * k, s1 = s0 + k, s2 = s1 + k, s3 = s2 + k;
+        Vector256<float> r00 = Vector256.LoadUnsafe(ref xRef, x0), r01 = Vector256.LoadUnsafe(ref xRef, x0 + 8);
+        Vector256<float> r02 = Vector256.LoadUnsafe(ref xRef, x0 + 16), r03 = Vector256.LoadUnsafe(ref xRef, x0 + 24);
+        Vector256<float> r10 = Vector256.LoadUnsafe(ref xRef, x1), r11 = Vector256.LoadUnsafe(ref xRef, x1 + 8);
+        Vector256<float> r12 = Vector256.LoadUnsafe(ref xRef, x1 + 16), r13 = Vector256.LoadUnsafe(ref xRef, x1 + 24);
+        Vector256<float> r20 = Vector256.LoadUnsafe(ref xRef, x2), r21 = Vector256.LoadUnsafe(ref xRef, x2 + 8);
+        Vector256<float> r22 = Vector256.LoadUnsafe(ref xRef, x2 + 16), r23 = Vector256.LoadUnsafe(ref xRef, x2 + 24);
+        Vector256<float> r30 = Vector256.LoadUnsafe(ref xRef, x3), r31 = Vector256.LoadUnsafe(ref xRef, x3 + 8);
+        Vector256<float> r32 = Vector256.LoadUnsafe(ref xRef, x3 + 16), r33 = Vector256.LoadUnsafe(ref xRef, x3 + 24);
+        for (int j = 0; j < k; j++)
         {
-            nuint x0 = (nuint)(b0 * dp), x1 = x0 + (nuint)dp, x2 = x1 + (nuint)dp, x3 = x2 + (nuint)dp;
-            int s0 = b0 * k, s1 = s0 + k, s2 = s1 + k, s3 = s2 + k;
-            for (; e + 4 * Lanes <= dp; e += 4 * Lanes)
-            {
-                nuint o = (nuint)e;
-                Vector256<float> r00 = Vector256.LoadUnsafe(ref xRef, x0 + o), r01 = Vector256.LoadUnsafe(ref xRef, x0 + o + 8);
-                Vector256<float> r02 = Vector256.LoadUnsafe(ref xRef, x0 + o + 16), r03 = Vector256.LoadUnsafe(ref xRef, x0 + o + 24);
-                Vector256<float> r10 = Vector256.LoadUnsafe(ref xRef, x1 + o), r11 = Vector256.LoadUnsafe(ref xRef, x1 + o + 8);
-                Vector256<float> r12 = Vector256.LoadUnsafe(ref xRef, x1 + o + 16), r13 = Vector256.LoadUnsafe(ref xRef, x1 + o + 24);
-                Vector256<float> r20 = Vector256.LoadUnsafe(ref xRef, x2 + o), r21 = Vector256.LoadUnsafe(ref xRef, x2 + o + 8);
-                Vector256<float> r22 = Vector256.LoadUnsafe(ref xRef, x2 + o + 16), r23 = Vector256.LoadUnsafe(ref xRef, x2 + o + 24);
-                Vector256<float> r30 = Vector256.LoadUnsafe(ref xRef, x3 + o), r31 = Vector256.LoadUnsafe(ref xRef, x3 + o + 8);
-                Vector256<float> r32 = Vector256.LoadUnsafe(ref xRef, x3 + o + 16), r33 = Vector256.LoadUnsafe(ref xRef, x3 + o + 24);
-                for (int j = 0; j < k; j++)
-                {
-                    nuint a = (nuint)(j * dp + e);
-                    Vector256<float> a0 = Vector256.LoadUnsafe(ref aRef, a), a1 = Vector256.LoadUnsafe(ref aRef, a + 8);
-                    Vector256<float> a2 = Vector256.LoadUnsafe(ref aRef, a + 16), a3 = Vector256.LoadUnsafe(ref aRef, a + 24);
-                    var c = Vector256.Create(-Unsafe.Add(ref sRef, s0 + j));
-                    r00 = Vector256.FusedMultiplyAdd(c, a0, r00);
-                    r01 = Vector256.FusedMultiplyAdd(c, a1, r01);
-                    r02 = Vector256.FusedMultiplyAdd(c, a2, r02);
-                    r03 = Vector256.FusedMultiplyAdd(c, a3, r03);
-                    c = Vector256.Create(-Unsafe.Add(ref sRef, s1 + j));
-                    r10 = Vector256.FusedMultiplyAdd(c, a0, r10);
-                    r11 = Vector256.FusedMultiplyAdd(c, a1, r11);
-                    r12 = Vector256.FusedMultiplyAdd(c, a2, r12);
-                    r13 = Vector256.FusedMultiplyAdd(c, a3, r13);
-                    c = Vector256.Create(-Unsafe.Add(ref sRef, s2 + j));
-                    r20 = Vector256.FusedMultiplyAdd(c, a0, r20);
-                    r21 = Vector256.FusedMultiplyAdd(c, a1, r21);
-                    r22 = Vector256.FusedMultiplyAdd(c, a2, r22);
-                    r23 = Vector256.FusedMultiplyAdd(c, a3, r23);
-                    c = Vector256.Create(-Unsafe.Add(ref sRef, s3 + j));
-                    r30 = Vector256.FusedMultiplyAdd(c, a0, r30);
-                    r31 = Vector256.FusedMultiplyAdd(c, a1, r31);
-                    r32 = Vector256.FusedMultiplyAdd(c, a2, r32);
-                    r33 = Vector256.FusedMultiplyAdd(c, a3, r33);
-                }
-                r00.StoreUnsafe(ref rRef, x0 + o); r01.StoreUnsafe(ref rRef, x0 + o + 8); r02.StoreUnsafe(ref rRef, x0 + o + 16); r03.StoreUnsafe(ref rRef, x0 + o + 24);
-                r10.StoreUnsafe(ref rRef, x1 + o); r11.StoreUnsafe(ref rRef, x1 + o + 8); r12.StoreUnsafe(ref rRef, x1 + o + 16); r13.StoreUnsafe(ref rRef, x1 + o + 24);
-                r20.StoreUnsafe(ref rRef, x2 + o); r21.StoreUnsafe(ref rRef, x2 + o + 8); r22.StoreUnsafe(ref rRef, x2 + o + 16); r23.StoreUnsafe(ref rRef, x2 + o + 24);
-                r30.StoreUnsafe(ref rRef, x3 + o); r31.StoreUnsafe(ref rRef, x3 + o + 8); r32.StoreUnsafe(ref rRef, x3 + o + 16); r33.StoreUnsafe(ref rRef, x3 + o + 24);
-            }
+            nuint a = (nuint)(j * dp + e);
+            Vector256<float> a0 = Vector256.LoadUnsafe(ref aRef, a), a1 = Vector256.LoadUnsafe(ref aRef, a + 8);
+            Vector256<float> a2 = Vector256.LoadUnsafe(ref aRef, a + 16), a3 = Vector256.LoadUnsafe(ref aRef, a + 24);
+            var c = Vector256.Create(-Unsafe.Add(ref sRef, s0 + j));
+            r00 = Vector256.FusedMultiplyAdd(c, a0, r00);
+            r01 = Vector256.FusedMultiplyAdd(c, a1, r01);
+            r02 = Vector256.FusedMultiplyAdd(c, a2, r02);
+            r03 = Vector256.FusedMultiplyAdd(c, a3, r03);
+            c = Vector256.Create(-Unsafe.Add(ref sRef, s1 + j));
+            r10 = Vector256.FusedMultiplyAdd(c, a0, r10);
+            r11 = Vector256.FusedMultiplyAdd(c, a1, r11);
+            r12 = Vector256.FusedMultiplyAdd(c, a2, r12);
+            r13 = Vector256.FusedMultiplyAdd(c, a3, r13);
+            c = Vector256.Create(-Unsafe.Add(ref sRef, s2 + j));
+            r20 = Vector256.FusedMultiplyAdd(c, a0, r20);
+            r21 = Vector256.FusedMultiplyAdd(c, a1, r21);
+            r22 = Vector256.FusedMultiplyAdd(c, a2, r22);
+            r23 = Vector256.FusedMultiplyAdd(c, a3, r23);
+            c = Vector256.Create(-Unsafe.Add(ref sRef, s3 + j));
+            r30 = Vector256.FusedMultiplyAdd(c, a0, r30);
+            r31 = Vector256.FusedMultiplyAdd(c, a1, r31);
+            r32 = Vector256.FusedMultiplyAdd(c, a2, r32);
+            r33 = Vector256.FusedMultiplyAdd(c, a3, r33);
         }
-        // The rest (elements past the last whole 32 of a block, or a lone chain): one vector of each chain's r at a time,
-        // the same operations lane by lane.
-        for (int c = 0; c < count; c++)
+        r00.StoreUnsafe(ref rRef, x0); r01.StoreUnsafe(ref rRef, x0 + 8); r02.StoreUnsafe(ref rRef, x0 + 16); r03.StoreUnsafe(ref rRef, x0 + 24);
+        r10.StoreUnsafe(ref rRef, x1); r11.StoreUnsafe(ref rRef, x1 + 8); r12.StoreUnsafe(ref rRef, x1 + 16); r13.StoreUnsafe(ref rRef, x1 + 24);
+        r20.StoreUnsafe(ref rRef, x2); r21.StoreUnsafe(ref rRef, x2 + 8); r22.StoreUnsafe(ref rRef, x2 + 16); r23.StoreUnsafe(ref rRef, x2 + 24);
+        r30.StoreUnsafe(ref rRef, x3); r31.StoreUnsafe(ref rRef, x3 + 8); r32.StoreUnsafe(ref rRef, x3 + 16); r33.StoreUnsafe(ref rRef, x3 + 24);
+    }
+
+    /// <summary><see cref="ResidualStrip4"/> for one chain (the same operations for each of its floats).</summary>
+    private void ResidualStrip1(int b, int e)
+    {
+        int k = _k, dp = _dp, so = b * k;
+        ref float xRef = ref MemoryMarshal.GetArrayDataReference(_x);
+        ref float rRef = ref MemoryMarshal.GetArrayDataReference(_r);
+        ref float aRef = ref MemoryMarshal.GetArrayDataReference(_columns);
+        ref float sRef = ref MemoryMarshal.GetArrayDataReference(_s);
+        nuint o = (nuint)(b * dp + e);
+        Vector256<float> r0 = Vector256.LoadUnsafe(ref xRef, o), r1 = Vector256.LoadUnsafe(ref xRef, o + 8);
+        Vector256<float> r2 = Vector256.LoadUnsafe(ref xRef, o + 16), r3 = Vector256.LoadUnsafe(ref xRef, o + 24);
+        for (int j = 0; j < k; j++)
         {
-            int so = (b0 + c) * k;
-            for (int f = e; f < dp; f += Lanes)
-            {
-                nuint o = (nuint)((b0 + c) * dp + f);
-                Vector256<float> r = Vector256.LoadUnsafe(ref xRef, o);
-                for (int j = 0; j < k; j++)
-                    r = Vector256.FusedMultiplyAdd(Vector256.Create(-Unsafe.Add(ref sRef, so + j)), Vector256.LoadUnsafe(ref aRef, (nuint)(j * dp + f)), r);
-                r.StoreUnsafe(ref rRef, o);
-            }
+            nuint a = (nuint)(j * dp + e);
+            var c = Vector256.Create(-Unsafe.Add(ref sRef, so + j));
+            r0 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref aRef, a), r0);
+            r1 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref aRef, a + 8), r1);
+            r2 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref aRef, a + 16), r2);
+            r3 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref aRef, a + 24), r3);
+        }
+        r0.StoreUnsafe(ref rRef, o); r1.StoreUnsafe(ref rRef, o + 8); r2.StoreUnsafe(ref rRef, o + 16); r3.StoreUnsafe(ref rRef, o + 24);
+    }
+
+    /// <summary>Floats [e, Dp) of chain b's residual (past the last whole strip of 32), one vector at a time, the same operations.</summary>
+    private void ResidualRest(int b, int e)
+    {
+        int k = _k, dp = _dp, so = b * k;
+        ref float xRef = ref MemoryMarshal.GetArrayDataReference(_x);
+        ref float rRef = ref MemoryMarshal.GetArrayDataReference(_r);
+        ref float aRef = ref MemoryMarshal.GetArrayDataReference(_columns);
+        ref float sRef = ref MemoryMarshal.GetArrayDataReference(_s);
+        for (int f = e; f < dp; f += Lanes)
+        {
+            nuint o = (nuint)(b * dp + f);
+            Vector256<float> r = Vector256.LoadUnsafe(ref xRef, o);
+            for (int j = 0; j < k; j++)
+                r = Vector256.FusedMultiplyAdd(Vector256.Create(-Unsafe.Add(ref sRef, so + j)), Vector256.LoadUnsafe(ref aRef, (nuint)(j * dp + f)), r);
+            r.StoreUnsafe(ref rRef, o);
         }
     }
 
     /// <summary>
-    /// g_bk = sum over d, in increasing d, of r_bd A[d, k] (the first a product, then one fused multiply-add per d), for every
-    /// unit and the chains b0 .. b0 + count - 1, from the dictionary's rows: 32 units of four chains in registers (16 vectors),
-    /// each loaded row vector feeding the four chains. Units past the last whole 8 one at a time, the same operations.
+    /// g_bk for the 32 units [j, j + 32) of the four chains b0 .. b0 + 3: sum over d, in increasing d, of r_bd A[d, k] (the
+    /// first a product, then one fused multiply-add per d), from the dictionary's rows: 16 vectors of g in registers, each
+    /// loaded row vector feeding four chains.
     /// </summary>
-    private void DenseDrive(int b0, int count)
+    private void DriveChunk4(int b0, int j)
     {
-        int kk = _k, kp = _kp, dp = _dp, dd = _d, j = 0;
+        int kk = _k, kp = _kp, dp = _dp, dd = _d;
         ref float rRef = ref MemoryMarshal.GetArrayDataReference(_r);
         ref float wRef = ref MemoryMarshal.GetArrayDataReference(_rows);
         ref float gRef = ref MemoryMarshal.GetArrayDataReference(_g);
-        if (count == DenseBlock)
+        nuint x0 = (nuint)(b0 * dp), x1 = x0 + (nuint)dp, x2 = x1 + (nuint)dp, x3 = x2 + (nuint)dp;
+        nuint w = (nuint)j;
+        Vector256<float> a0 = Vector256.LoadUnsafe(ref wRef, w), a1 = Vector256.LoadUnsafe(ref wRef, w + 8);
+        Vector256<float> a2 = Vector256.LoadUnsafe(ref wRef, w + 16), a3 = Vector256.LoadUnsafe(ref wRef, w + 24);
+        var c = Vector256.Create(Unsafe.Add(ref rRef, x0));
+        Vector256<float> q00 = c * a0, q01 = c * a1, q02 = c * a2, q03 = c * a3;
+        c = Vector256.Create(Unsafe.Add(ref rRef, x1));
+        Vector256<float> q10 = c * a0, q11 = c * a1, q12 = c * a2, q13 = c * a3;
+        c = Vector256.Create(Unsafe.Add(ref rRef, x2));
+        Vector256<float> q20 = c * a0, q21 = c * a1, q22 = c * a2, q23 = c * a3;
+        c = Vector256.Create(Unsafe.Add(ref rRef, x3));
+        Vector256<float> q30 = c * a0, q31 = c * a1, q32 = c * a2, q33 = c * a3;
+        for (int d = 1; d < dd; d++)
         {
-            nuint x0 = (nuint)(b0 * dp), x1 = x0 + (nuint)dp, x2 = x1 + (nuint)dp, x3 = x2 + (nuint)dp;
-            nuint g0 = (nuint)(b0 * kk), g1 = g0 + (nuint)kk, g2 = g1 + (nuint)kk, g3 = g2 + (nuint)kk;
-            for (; j + 4 * Lanes <= kk; j += 4 * Lanes)
-            {
-                nuint w = (nuint)j;
-                Vector256<float> a0 = Vector256.LoadUnsafe(ref wRef, w), a1 = Vector256.LoadUnsafe(ref wRef, w + 8);
-                Vector256<float> a2 = Vector256.LoadUnsafe(ref wRef, w + 16), a3 = Vector256.LoadUnsafe(ref wRef, w + 24);
-                var c = Vector256.Create(Unsafe.Add(ref rRef, x0));
-                Vector256<float> q00 = c * a0, q01 = c * a1, q02 = c * a2, q03 = c * a3;
-                c = Vector256.Create(Unsafe.Add(ref rRef, x1));
-                Vector256<float> q10 = c * a0, q11 = c * a1, q12 = c * a2, q13 = c * a3;
-                c = Vector256.Create(Unsafe.Add(ref rRef, x2));
-                Vector256<float> q20 = c * a0, q21 = c * a1, q22 = c * a2, q23 = c * a3;
-                c = Vector256.Create(Unsafe.Add(ref rRef, x3));
-                Vector256<float> q30 = c * a0, q31 = c * a1, q32 = c * a2, q33 = c * a3;
-                for (int d = 1; d < dd; d++)
-                {
-                    w = (nuint)(d * kp + j);
-                    a0 = Vector256.LoadUnsafe(ref wRef, w);
-                    a1 = Vector256.LoadUnsafe(ref wRef, w + 8);
-                    a2 = Vector256.LoadUnsafe(ref wRef, w + 16);
-                    a3 = Vector256.LoadUnsafe(ref wRef, w + 24);
-                    c = Vector256.Create(Unsafe.Add(ref rRef, x0 + (nuint)d));
-                    q00 = Vector256.FusedMultiplyAdd(c, a0, q00);
-                    q01 = Vector256.FusedMultiplyAdd(c, a1, q01);
-                    q02 = Vector256.FusedMultiplyAdd(c, a2, q02);
-                    q03 = Vector256.FusedMultiplyAdd(c, a3, q03);
-                    c = Vector256.Create(Unsafe.Add(ref rRef, x1 + (nuint)d));
-                    q10 = Vector256.FusedMultiplyAdd(c, a0, q10);
-                    q11 = Vector256.FusedMultiplyAdd(c, a1, q11);
-                    q12 = Vector256.FusedMultiplyAdd(c, a2, q12);
-                    q13 = Vector256.FusedMultiplyAdd(c, a3, q13);
-                    c = Vector256.Create(Unsafe.Add(ref rRef, x2 + (nuint)d));
-                    q20 = Vector256.FusedMultiplyAdd(c, a0, q20);
-                    q21 = Vector256.FusedMultiplyAdd(c, a1, q21);
-                    q22 = Vector256.FusedMultiplyAdd(c, a2, q22);
-                    q23 = Vector256.FusedMultiplyAdd(c, a3, q23);
-                    c = Vector256.Create(Unsafe.Add(ref rRef, x3 + (nuint)d));
-                    q30 = Vector256.FusedMultiplyAdd(c, a0, q30);
-                    q31 = Vector256.FusedMultiplyAdd(c, a1, q31);
-                    q32 = Vector256.FusedMultiplyAdd(c, a2, q32);
-                    q33 = Vector256.FusedMultiplyAdd(c, a3, q33);
-                }
-                nuint u = (nuint)j;
-                q00.StoreUnsafe(ref gRef, g0 + u); q01.StoreUnsafe(ref gRef, g0 + u + 8); q02.StoreUnsafe(ref gRef, g0 + u + 16); q03.StoreUnsafe(ref gRef, g0 + u + 24);
-                q10.StoreUnsafe(ref gRef, g1 + u); q11.StoreUnsafe(ref gRef, g1 + u + 8); q12.StoreUnsafe(ref gRef, g1 + u + 16); q13.StoreUnsafe(ref gRef, g1 + u + 24);
-                q20.StoreUnsafe(ref gRef, g2 + u); q21.StoreUnsafe(ref gRef, g2 + u + 8); q22.StoreUnsafe(ref gRef, g2 + u + 16); q23.StoreUnsafe(ref gRef, g2 + u + 24);
-                q30.StoreUnsafe(ref gRef, g3 + u); q31.StoreUnsafe(ref gRef, g3 + u + 8); q32.StoreUnsafe(ref gRef, g3 + u + 16); q33.StoreUnsafe(ref gRef, g3 + u + 24);
-            }
+            w = (nuint)(d * kp + j);
+            a0 = Vector256.LoadUnsafe(ref wRef, w);
+            a1 = Vector256.LoadUnsafe(ref wRef, w + 8);
+            a2 = Vector256.LoadUnsafe(ref wRef, w + 16);
+            a3 = Vector256.LoadUnsafe(ref wRef, w + 24);
+            c = Vector256.Create(Unsafe.Add(ref rRef, x0 + (nuint)d));
+            q00 = Vector256.FusedMultiplyAdd(c, a0, q00);
+            q01 = Vector256.FusedMultiplyAdd(c, a1, q01);
+            q02 = Vector256.FusedMultiplyAdd(c, a2, q02);
+            q03 = Vector256.FusedMultiplyAdd(c, a3, q03);
+            c = Vector256.Create(Unsafe.Add(ref rRef, x1 + (nuint)d));
+            q10 = Vector256.FusedMultiplyAdd(c, a0, q10);
+            q11 = Vector256.FusedMultiplyAdd(c, a1, q11);
+            q12 = Vector256.FusedMultiplyAdd(c, a2, q12);
+            q13 = Vector256.FusedMultiplyAdd(c, a3, q13);
+            c = Vector256.Create(Unsafe.Add(ref rRef, x2 + (nuint)d));
+            q20 = Vector256.FusedMultiplyAdd(c, a0, q20);
+            q21 = Vector256.FusedMultiplyAdd(c, a1, q21);
+            q22 = Vector256.FusedMultiplyAdd(c, a2, q22);
+            q23 = Vector256.FusedMultiplyAdd(c, a3, q23);
+            c = Vector256.Create(Unsafe.Add(ref rRef, x3 + (nuint)d));
+            q30 = Vector256.FusedMultiplyAdd(c, a0, q30);
+            q31 = Vector256.FusedMultiplyAdd(c, a1, q31);
+            q32 = Vector256.FusedMultiplyAdd(c, a2, q32);
+            q33 = Vector256.FusedMultiplyAdd(c, a3, q33);
         }
-        // The rest (units past the last whole 32 of a block, or a lone chain): 8 units of one chain at a time, then one unit.
-        for (int c = 0; c < count; c++)
+        nuint g0 = (nuint)(b0 * kk + j), g1 = g0 + (nuint)kk, g2 = g1 + (nuint)kk, g3 = g2 + (nuint)kk;
+        q00.StoreUnsafe(ref gRef, g0); q01.StoreUnsafe(ref gRef, g0 + 8); q02.StoreUnsafe(ref gRef, g0 + 16); q03.StoreUnsafe(ref gRef, g0 + 24);
+        q10.StoreUnsafe(ref gRef, g1); q11.StoreUnsafe(ref gRef, g1 + 8); q12.StoreUnsafe(ref gRef, g1 + 16); q13.StoreUnsafe(ref gRef, g1 + 24);
+        q20.StoreUnsafe(ref gRef, g2); q21.StoreUnsafe(ref gRef, g2 + 8); q22.StoreUnsafe(ref gRef, g2 + 16); q23.StoreUnsafe(ref gRef, g2 + 24);
+        q30.StoreUnsafe(ref gRef, g3); q31.StoreUnsafe(ref gRef, g3 + 8); q32.StoreUnsafe(ref gRef, g3 + 16); q33.StoreUnsafe(ref gRef, g3 + 24);
+    }
+
+    /// <summary><see cref="DriveChunk4"/> for one chain (the same operations for each of its units).</summary>
+    private void DriveChunk1(int b, int j)
+    {
+        int kp = _kp, dd = _d;
+        ref float rRef = ref MemoryMarshal.GetArrayDataReference(_r);
+        ref float wRef = ref MemoryMarshal.GetArrayDataReference(_rows);
+        ref float gRef = ref MemoryMarshal.GetArrayDataReference(_g);
+        nuint xo = (nuint)(b * _dp), w = (nuint)j;
+        var c = Vector256.Create(Unsafe.Add(ref rRef, xo));
+        Vector256<float> q0 = c * Vector256.LoadUnsafe(ref wRef, w), q1 = c * Vector256.LoadUnsafe(ref wRef, w + 8);
+        Vector256<float> q2 = c * Vector256.LoadUnsafe(ref wRef, w + 16), q3 = c * Vector256.LoadUnsafe(ref wRef, w + 24);
+        for (int d = 1; d < dd; d++)
         {
-            int xo = (b0 + c) * dp, go = (b0 + c) * kk, f = j;
-            for (; f + Lanes <= kk; f += Lanes)
-            {
-                Vector256<float> q = Vector256.Create(Unsafe.Add(ref rRef, xo)) * Vector256.LoadUnsafe(ref wRef, (nuint)f);
-                for (int d = 1; d < dd; d++)
-                    q = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref rRef, xo + d)), Vector256.LoadUnsafe(ref wRef, (nuint)(d * kp + f)), q);
-                q.StoreUnsafe(ref gRef, (nuint)(go + f));
-            }
-            for (; f < kk; f++)
-            {
-                float q = Unsafe.Add(ref rRef, xo) * Unsafe.Add(ref wRef, f);
-                for (int d = 1; d < dd; d++) q = MathF.FusedMultiplyAdd(Unsafe.Add(ref rRef, xo + d), Unsafe.Add(ref wRef, d * kp + f), q);
-                Unsafe.Add(ref gRef, go + f) = q;
-            }
+            w = (nuint)(d * kp + j);
+            c = Vector256.Create(Unsafe.Add(ref rRef, xo + (nuint)d));
+            q0 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref wRef, w), q0);
+            q1 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref wRef, w + 8), q1);
+            q2 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref wRef, w + 16), q2);
+            q3 = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref wRef, w + 24), q3);
+        }
+        nuint g = (nuint)(b * _k + j);
+        q0.StoreUnsafe(ref gRef, g); q1.StoreUnsafe(ref gRef, g + 8); q2.StoreUnsafe(ref gRef, g + 16); q3.StoreUnsafe(ref gRef, g + 24);
+    }
+
+    /// <summary>Units [j, K) of chain b (past the last whole chunk of 32): 8 at a time, then one at a time, the same operations.</summary>
+    private void DriveRest(int b, int j)
+    {
+        int kk = _k, kp = _kp, dd = _d, xo = b * _dp, go = b * kk;
+        ref float rRef = ref MemoryMarshal.GetArrayDataReference(_r);
+        ref float wRef = ref MemoryMarshal.GetArrayDataReference(_rows);
+        ref float gRef = ref MemoryMarshal.GetArrayDataReference(_g);
+        for (; j + Lanes <= kk; j += Lanes)
+        {
+            Vector256<float> q = Vector256.Create(Unsafe.Add(ref rRef, xo)) * Vector256.LoadUnsafe(ref wRef, (nuint)j);
+            for (int d = 1; d < dd; d++)
+                q = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref rRef, xo + d)), Vector256.LoadUnsafe(ref wRef, (nuint)(d * kp + j)), q);
+            q.StoreUnsafe(ref gRef, (nuint)(go + j));
+        }
+        for (; j < kk; j++)
+        {
+            float q = Unsafe.Add(ref rRef, xo) * Unsafe.Add(ref wRef, j);
+            for (int d = 1; d < dd; d++) q = MathF.FusedMultiplyAdd(Unsafe.Add(ref rRef, xo + d), Unsafe.Add(ref wRef, d * kp + j), q);
+            Unsafe.Add(ref gRef, go + j) = q;
         }
     }
 
