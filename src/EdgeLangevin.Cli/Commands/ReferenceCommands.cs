@@ -99,7 +99,7 @@ public static class ReferenceCommands
         var precision = new Option<string>("--precision")
         {
             Description = "With --engine float: the number format the chains step in, double (the default; every method) or single (float32, " +
-                "first-order Langevin at temperature > 0 only; 2-5x faster at K = 128-512, another random sequence, the same posterior within its error bars)",
+                "first-order Langevin at temperature > 0 only; 2.6-4.4x faster in the README benchmark cases, another random sequence, the same posterior within its error bars)",
             DefaultValueFactory = _ => "double",
         };
         precision.AcceptOnlyFromAmong("double", "single");
