@@ -54,10 +54,12 @@ public class ThreadCountTests
         Assert.Contains(one.S, s => s != 0);
     }
 
-    [Fact]
-    public void AMultithreadedFloatStepAllocatesNothingOnAnyThread()
+    [Theory]
+    [InlineData(0.2)]
+    [InlineData(1.0)] // the four-chain data drives (DriveOpen4)
+    public void AMultithreadedFloatStepAllocatesNothingOnAnyThread(double pi)
     {
-        ChainBatch batch = Batch(2);
+        ChainBatch batch = Batch(2, pi);
         for (int t = 0; t < 5; t++) batch.Step();
         Assert.Equal(0, WorkerPool.AllocatedBytesDuring(2, () => { for (int t = 0; t < 200; t++) batch.Step(); }));
     }
