@@ -230,6 +230,7 @@ static int Peers(double seconds, bool learningOnly)
     [
         (nameof(StepBenchmarks.Float), "float reference (double)", 1),
         (nameof(StepBenchmarks.FloatTwoThreads), "float reference (double)", 2),
+        (nameof(StepBenchmarks.FloatSingle), "float reference (float32, --precision single)", 1),
         (nameof(StepBenchmarks.Fixed), "fixed, scalar kernel (the boards' code)", 1),
         (nameof(StepBenchmarks.FixedAvx2), "fixed, AVX2 kernel", 1),
         (nameof(StepBenchmarks.FixedAvx512), "fixed, AVX-512 kernel", 1),

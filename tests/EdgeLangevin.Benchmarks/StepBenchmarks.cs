@@ -28,6 +28,7 @@ public class StepBenchmarks
     /// <summary>Chains per step.</summary>
     public const int Batch = 128;
     private ChainBatch _float = null!, _float2 = null!;
+    private SingleChainBatch _single = null!, _single2 = null!;
     private ChainBatch[] _floatSingles = null!; // one chain each: a 1-chain batch runs on the calling thread
     private LangevinSolver _fixed = null!, _dense = null!, _avx2 = null!, _avx512 = null!, _denseVector = null!;
     private ParallelFixedSolver _fixed2 = null!;
@@ -112,6 +113,18 @@ public class StepBenchmarks
         }
         if (Needs(nameof(Float))) _float = MakeFloat(1);
         if (Needs(nameof(FloatTwoThreads))) _float2 = MakeFloat(2);
+        SingleChainBatch MakeSingle(int threads)
+        {
+            int saved = WorkerPool.Threads;
+            WorkerPool.Threads = threads; // read when the batch is built
+            var batch = new SingleChainBatch(model, settings, Batch, 3);
+            WorkerPool.Threads = saved;
+            for (int b = 0; b < Batch; b++) batch.SetInput(b, x.AsSpan(b * D, D));
+            for (int t = 0; t < 300; t++) batch.Step();
+            return batch;
+        }
+        if (Needs(nameof(FloatSingle))) _single = MakeSingle(1);
+        if (Needs(nameof(FloatSingleTwoThreads))) _single2 = MakeSingle(2);
         if (Needs(nameof(FloatOneChainBatches)))
         {
             _floatSingles = new ChainBatch[Batch];
@@ -138,6 +151,12 @@ public class StepBenchmarks
 
     [Benchmark(Description = "float reference (2 threads)")]
     public void FloatTwoThreads() => _float2.Step();
+
+    [Benchmark(Description = "float reference, float32 (1 thread)")]
+    public void FloatSingle() => _single.Step();
+
+    [Benchmark(Description = "float reference, float32 (2 threads)")]
+    public void FloatSingleTwoThreads() => _single2.Step();
 
     [Benchmark(Description = "float reference, 128 one-chain batches (1 thread)")]
     public void FloatOneChainBatches()

@@ -13,7 +13,8 @@ public class ThreadsOptionTests
     [Theory]
     [InlineData("fixed")]
     [InlineData("float")]
-    public void InferGivesTheSameResultsOnOneAndOnThreeThreads(string engine)
+    [InlineData("float", "single")] // 15 chains on 3 threads: the float32 sampler's split of chains among threads
+    public void InferGivesTheSameResultsOnOneAndOnThreeThreads(string engine, string precision = "")
     {
         using var tmp = new TempDir();
         string model = tmp.File("model.json", Model);
@@ -21,10 +22,13 @@ public class ThreadsOptionTests
         JsonNode Results(int threads)
         {
             string json = Path.Combine(tmp.Path, $"out{threads}.json");
-            var run = CliRun.Of("infer", "--model", model, "--input", input, "--engine", engine, "--chains", "5", "--samples", "300",
-                "--burn-in", "50", "--seed", "3", "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json", json);
+            string[] args = ["infer", "--model", model, "--input", input, "--engine", engine, "--chains", "5", "--samples", "300",
+                "--burn-in", "50", "--seed", "3", "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json", json];
+            var run = CliRun.Of(precision == "" ? args : [.. args, "--precision", precision]);
             Assert.True(run.ExitCode == 0, run.ToString());
-            return JsonNode.Parse(File.ReadAllText(json))!["results"]!;
+            var output = JsonNode.Parse(File.ReadAllText(json))!;
+            if (precision != "") Assert.Equal(precision, (string?)output["precision"]);
+            return output["results"]!;
         }
         string one = Results(1).ToJsonString(), three = Results(3).ToJsonString();
         Assert.Equal(one, three);
@@ -56,6 +60,21 @@ public class ThreadsOptionTests
         JsonNode one = Output(1);
         Assert.Equal(one.ToJsonString(), Output(3).ToJsonString());
         Assert.True((double)one["run"]!["samples_tau_u"]! > 100.5, one["run"]!.ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("--exact")] // MALA
+    [InlineData("--engine", "fixed")]
+    public void Float32_inference_where_it_has_no_step_is_bad_input_naming_the_option(params string[] extra)
+    {
+        using var tmp = new TempDir();
+        string model = tmp.File("model.json", Model);
+        string input = tmp.File("x.json", """{"inputs": [[1.2, 0.0, 0.3]]}""");
+        string json = Path.Combine(tmp.Path, "out.json");
+        var run = CliRun.Of(["infer", "--model", model, "--input", input, "--precision", "single", .. extra, "--json", json]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--precision", run.Err);
+        Assert.False(File.Exists(json));
     }
 
     [Theory]

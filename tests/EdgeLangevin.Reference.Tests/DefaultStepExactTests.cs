@@ -17,20 +17,25 @@ namespace EdgeLangevin.Reference.Tests;
 /// </summary>
 public class DefaultStepExactTests
 {
-    public static TheoryData<string, Variant, int> Cases()
+    /// <summary>Every case in double; the first-order ones also in float32 (<see cref="InferencePrecision.Single"/>, first order only).</summary>
+    public static TheoryData<string, Variant, int, InferencePrecision> Cases()
     {
-        var data = new TheoryData<string, Variant, int>();
-        foreach (var (name, variant, order) in StiffCases.DefaultStepCases()) data.Add(name, variant, order);
+        var data = new TheoryData<string, Variant, int, InferencePrecision>();
+        foreach (var (name, variant, order) in StiffCases.DefaultStepCases())
+        {
+            data.Add(name, variant, order, InferencePrecision.Double);
+            if (order == 1) data.Add(name, variant, order, InferencePrecision.Single);
+        }
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Default_step_is_within_0_01_of_the_exact_posterior(string name, Variant variant, int order)
+    public void Default_step_is_within_0_01_of_the_exact_posterior(string name, Variant variant, int order, InferencePrecision precision)
     {
         ExactCase c = StiffCases.Get(name, variant);
         var exact = new ExactPosterior(c.Model, c.X, 200);
-        PosteriorSummary mc = FloatEngine.Infer(c.Model, [c.X], StiffCases.AtDefaultStep(c.Model, order, 256), 17)[0];
+        PosteriorSummary mc = FloatEngine.Infer(c.Model, [c.X], StiffCases.AtDefaultStep(c.Model, order, 256), 17, precision: precision)[0];
         for (int k = 0; k < c.Model.K; k++)
         {
             Assert.True(mc.PActiveStdError[k] <= 0.005 && mc.MeanStdError[k] <= 0.005, $"{c.Name}: standard errors {mc.PActiveStdError[k]}, {mc.MeanStdError[k]} too large to test 0.01");

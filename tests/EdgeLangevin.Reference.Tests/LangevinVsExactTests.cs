@@ -22,10 +22,10 @@ public class LangevinVsExactTests
         Samples = 40_000,  // 4000 time units per chain
     };
 
-    private static void AssertMatches(SparseCodingModel model, double[] x, int order, long seed)
+    private static void AssertMatches(SparseCodingModel model, double[] x, int order, long seed, InferencePrecision precision = InferencePrecision.Double)
     {
         var exact = new ExactPosterior(model, x, 200);
-        var mc = FloatEngine.Infer(model, [x], Settings(order), seed)[0];
+        var mc = FloatEngine.Infer(model, [x], Settings(order), seed, precision: precision)[0];
         for (int k = 0; k < model.K; k++)
         {
             Assert.InRange(mc.PActive[k], exact.PActive[k] - 4 * mc.PActiveStdError[k], exact.PActive[k] + 4 * mc.PActiveStdError[k]);
@@ -36,36 +36,46 @@ public class LangevinVsExactTests
     }
 
     [Theory]
-    [InlineData(Variant.Signed, 1)]
-    [InlineData(Variant.Signed, 2)]
-    [InlineData(Variant.NonNegative, 1)]
-    [InlineData(Variant.NonNegative, 2)]
-    public void One_unit_worked_case_matches_the_grid(Variant v, int order)
+    [InlineData(Variant.Signed, 1, InferencePrecision.Double)]
+    [InlineData(Variant.Signed, 2, InferencePrecision.Double)]
+    [InlineData(Variant.NonNegative, 1, InferencePrecision.Double)]
+    [InlineData(Variant.NonNegative, 2, InferencePrecision.Double)]
+    [InlineData(Variant.Signed, 1, InferencePrecision.Single)]
+    [InlineData(Variant.NonNegative, 1, InferencePrecision.Single)]
+    public void One_unit_worked_case_matches_the_grid(Variant v, int order, InferencePrecision precision)
     {
         var model = new SparseCodingModel { Variant = v, Lambda = 1, Pi = 0.3, Sigma = 0.5, Dictionary = new Matrix(1, 1, [1.0]) };
-        AssertMatches(model, [1.2], order, seed: 11 + order);
+        AssertMatches(model, [1.2], order, seed: 11 + order, precision);
     }
 
     [Theory]
-    [InlineData(Variant.Signed, 1)]
-    [InlineData(Variant.NonNegative, 2)]
-    public void Two_overlapping_units_match_the_grid(Variant v, int order)
+    [InlineData(Variant.Signed, 1, 0.4, InferencePrecision.Double)]
+    [InlineData(Variant.NonNegative, 2, 0.4, InferencePrecision.Double)]
+    [InlineData(Variant.Signed, 1, 0.4, InferencePrecision.Single)]
+    [InlineData(Variant.NonNegative, 1, 0.4, InferencePrecision.Single)]
+    // pi = 1 (u0 = 0, L1 coding): every unit gated open, so the float32 sampler takes its dense path (SingleChainBatch.Dense).
+    [InlineData(Variant.Signed, 1, 1.0, InferencePrecision.Double)]
+    [InlineData(Variant.Signed, 1, 1.0, InferencePrecision.Single)]
+    [InlineData(Variant.NonNegative, 1, 1.0, InferencePrecision.Single)]
+    public void Two_overlapping_units_match_the_grid(Variant v, int order, double pi, InferencePrecision precision)
     {
         // Columns (1, 0.6)/|.| and (0.3, 1)/|.| overlap: explaining away couples the two units.
         double n1 = Math.Sqrt(1 + 0.36), n2 = Math.Sqrt(0.09 + 1);
         var a = new Matrix(2, 2, [1 / n1, 0.3 / n2, 0.6 / n1, 1 / n2]);
-        var model = new SparseCodingModel { Variant = v, Lambda = 1, Pi = 0.4, Sigma = 0.5, Dictionary = a };
-        AssertMatches(model, [1.1, 0.9], order, seed: 5);
+        var model = new SparseCodingModel { Variant = v, Lambda = 1, Pi = pi, Sigma = 0.5, Dictionary = a };
+        AssertMatches(model, [1.1, 0.9], order, seed: 5, precision);
     }
 
-    [Fact]
-    public void Prior_only_fraction_active_is_exp_minus_lambda_u0()
+    [Theory]
+    [InlineData(InferencePrecision.Double)]
+    [InlineData(InferencePrecision.Single)]
+    public void Prior_only_fraction_active_is_exp_minus_lambda_u0(InferencePrecision precision)
     {
         // A zero dictionary removes the data term: u samples the Laplacian prior, and with lambda = 1,
         // u0 = 1 a unit is active with probability e^-1 = 0.368 (MODEL.md: measured 0.365 by the authors).
         var model = new SparseCodingModel { Variant = Variant.NonNegative, Lambda = 1, Pi = Math.Exp(-1), Sigma = 1, Dictionary = new Matrix(1, 4) };
         var settings = new InferenceSettings { Dt = 0.2, Chains = 400, BurnIn = 2_000, Samples = 10_000 };
-        var mc = FloatEngine.Infer(model, [[0.0]], settings, 3)[0];
+        var mc = FloatEngine.Infer(model, [[0.0]], settings, 3, precision: precision)[0];
         for (int k = 0; k < 4; k++)
             Assert.InRange(mc.PActive[k], Math.Exp(-1) - 4 * mc.PActiveStdError[k], Math.Exp(-1) + 4 * mc.PActiveStdError[k]);
         // Under the prior the non-zero s are Exponential(1): E[s] = pi * 1.

@@ -21,13 +21,14 @@ public class ThreadCountTests
         Variant = Variant.NonNegative, Lambda = 1, Pi = 0.2, Sigma = 0.5, Dictionary = Learner.RandomDictionary(16, 24, 5),
     };
 
-    private static ChainBatch Batch(int threads)
+    private static ChainBatch Batch(int threads, double pi = 0.2)
     {
         int saved = WorkerPool.Threads;
         try
         {
             WorkerPool.Threads = threads; // read when the batch is built
-            var batch = new ChainBatch(Model, StepPolicy.Resolve(Model, new InferenceSettings()).Settings, 13, 7); // the model's default step
+            SparseCodingModel model = Model with { Pi = pi };
+            var batch = new ChainBatch(model, StepPolicy.Resolve(model, new InferenceSettings()).Settings, 13, 7); // the model's default step
             var rng = new Random.Rng(1);
             for (int b = 0; b < 13; b++) batch.SetInput(b, Enumerable.Range(0, 16).Select(_ => rng.NextGaussian()).ToArray());
             return batch;
@@ -35,11 +36,15 @@ public class ThreadCountTests
         finally { WorkerPool.Threads = saved; }
     }
 
-    [Fact]
-    public void TheFloatReferenceGivesTheSameBitsForAnyThreadCount()
+    [Theory]
+    [InlineData(0.2)]
+    // pi = 1 (u0 = 0): chains in whole groups of four take their data drives together (ChainBatch.DriveOpen4), the rest one
+    // by one (Evaluate); the splits of 13 chains among 1, 2, 3 and 5 threads put different chains in each.
+    [InlineData(1.0)]
+    public void TheFloatReferenceGivesTheSameBitsForAnyThreadCount(double pi)
     {
-        ChainBatch one = Batch(1);
-        var many = new[] { Batch(2), Batch(3), Batch(5) };
+        ChainBatch one = Batch(1, pi);
+        var many = new[] { Batch(2, pi), Batch(3, pi), Batch(5, pi) };
         for (int t = 0; t < 200; t++)
         {
             one.Step();
@@ -49,10 +54,12 @@ public class ThreadCountTests
         Assert.Contains(one.S, s => s != 0);
     }
 
-    [Fact]
-    public void AMultithreadedFloatStepAllocatesNothingOnAnyThread()
+    [Theory]
+    [InlineData(0.2)]
+    [InlineData(1.0)] // the four-chain data drives (DriveOpen4)
+    public void AMultithreadedFloatStepAllocatesNothingOnAnyThread(double pi)
     {
-        ChainBatch batch = Batch(2);
+        ChainBatch batch = Batch(2, pi);
         for (int t = 0; t < 5; t++) batch.Step();
         Assert.Equal(0, WorkerPool.AllocatedBytesDuring(2, () => { for (int t = 0; t < 200; t++) batch.Step(); }));
     }

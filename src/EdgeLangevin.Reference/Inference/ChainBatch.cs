@@ -180,7 +180,16 @@ public sealed class ChainBatch
                 {
                     Rng.FillGaussianZiggurat4(_rngs[b], _rngs[b + 1], _rngs[b + 2], _rngs[b + 3],
                         gaussians.AsSpan(0, k), gaussians.AsSpan(k, k), gaussians.AsSpan(2 * k, k), gaussians.AsSpan(3 * k, k));
-                    for (int c = 0; c < 4; c++) StepFirstOrder(b + c, gaussians, c * k);
+                    if (U0 == 0)
+                    {
+                        // Every unit of every chain is listed (gated open at u0 = 0): the four chains' data drives
+                        // together (DriveOpen4), each chain's the same operations as Evaluate's, so the same bits.
+                        for (int c = 0; c < 4; c++) EvaluateCodes(b + c);
+                        DriveOpen4(b);
+                        for (int c = 0; c < 4; c++) MoveFirstOrder(b + c, gaussians, c * k);
+                    }
+                    else
+                        for (int c = 0; c < 4; c++) StepFirstOrder(b + c, gaussians, c * k);
                 }
             for (; b < hi; b++)
             {
@@ -212,7 +221,107 @@ public sealed class ChainBatch
     /// <summary>Codes, active list, residual and data drive of chain b at its current u (Langevin).</summary>
     private void Evaluate(int b)
     {
+        int n = EvaluateCodes(b);
         int ko = b * K, xo = b * D;
+        int[] list = _activeList;
+        double[] gg = G;
+        // Four units at a time (Dot4: the same bits as Dot, four sums in flight instead of one chain of dependent additions).
+        ReadOnlySpan<double> r = R.AsSpan(xo, D);
+        int i = 0;
+        for (; i + 4 <= n; i += 4)
+        {
+            int k0 = list[ko + i], k1 = list[ko + i + 1], k2 = list[ko + i + 2], k3 = list[ko + i + 3];
+            Dot4(Column(k0), Column(k1), Column(k2), Column(k3), r, out gg[ko + k0], out gg[ko + k1], out gg[ko + k2], out gg[ko + k3]);
+        }
+        for (; i < n; i++)
+        {
+            int unit = list[ko + i];
+            gg[ko + unit] = Dot(unit, xo);
+        }
+    }
+
+    /// <summary>
+    /// The data drives of the four chains b0 .. b0 + 3 when every unit is listed (u0 = 0: each chain's list is 0 .. K - 1):
+    /// g = a_k . r, for each chain and unit exactly the operations of <see cref="Dot4"/> (whole groups of four units) and
+    /// <see cref="Dot"/> (the rest) that <see cref="Evaluate"/> does, so the same bits; but the four chains' sums side by
+    /// side, 16 in flight and each loaded column vector used four times (Dot4 alone waited on its four additions).
+    /// </summary>
+    private void DriveOpen4(int b0)
+    {
+        int k = K, d = D, i = 0;
+        double[] gg = G;
+        ReadOnlySpan<double> r0 = R.AsSpan(b0 * d, d), r1 = R.AsSpan((b0 + 1) * d, d), r2 = R.AsSpan((b0 + 2) * d, d), r3 = R.AsSpan((b0 + 3) * d, d);
+        for (; i + 4 <= k; i += 4)
+        {
+            Dot4x4(Column(i), Column(i + 1), Column(i + 2), Column(i + 3), r0, r1, r2, r3, gg.AsSpan(b0 * k + i, 4), gg.AsSpan((b0 + 1) * k + i, 4),
+                gg.AsSpan((b0 + 2) * k + i, 4), gg.AsSpan((b0 + 3) * k + i, 4));
+        }
+        for (; i < k; i++)
+            for (int c = 0; c < 4; c++) gg[(b0 + c) * k + i] = Dot(i, (b0 + c) * d);
+    }
+
+    /// <summary>
+    /// <see cref="Dot4"/>(a0, a1, a2, a3, r_c) for the four vectors r0 .. r3 into g0 .. g3 (four sums each), each sum with
+    /// exactly Dot4's operations in the same order (so the same bits).
+    /// </summary>
+    private static void Dot4x4(ReadOnlySpan<double> a0, ReadOnlySpan<double> a1, ReadOnlySpan<double> a2, ReadOnlySpan<double> a3,
+        ReadOnlySpan<double> r0, ReadOnlySpan<double> r1, ReadOnlySpan<double> r2, ReadOnlySpan<double> r3,
+        Span<double> g0, Span<double> g1, Span<double> g2, Span<double> g3)
+    {
+        int n = r0.Length, i = 0;
+        Span<double> acc = stackalloc double[16]; // chain c, unit j at 4 c + j
+        acc.Clear();
+        if (Vector.IsHardwareAccelerated && n >= Vector<double>.Count)
+        {
+            var v0 = MemoryMarshal.Cast<double, Vector<double>>(a0);
+            var v1 = MemoryMarshal.Cast<double, Vector<double>>(a1);
+            var v2 = MemoryMarshal.Cast<double, Vector<double>>(a2);
+            var v3 = MemoryMarshal.Cast<double, Vector<double>>(a3);
+            var x0 = MemoryMarshal.Cast<double, Vector<double>>(r0);
+            var x1 = MemoryMarshal.Cast<double, Vector<double>>(r1);
+            var x2 = MemoryMarshal.Cast<double, Vector<double>>(r2);
+            var x3 = MemoryMarshal.Cast<double, Vector<double>>(r3);
+            Vector<double> s00 = Vector<double>.Zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+            Vector<double> s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+            for (int v = 0; v < x0.Length; v++)
+            {
+                Vector<double> c0 = v0[v], c1 = v1[v], c2 = v2[v], c3 = v3[v], x = x0[v];
+                s00 += c0 * x; s01 += c1 * x; s02 += c2 * x; s03 += c3 * x;
+                x = x1[v];
+                s10 += c0 * x; s11 += c1 * x; s12 += c2 * x; s13 += c3 * x;
+                x = x2[v];
+                s20 += c0 * x; s21 += c1 * x; s22 += c2 * x; s23 += c3 * x;
+                x = x3[v];
+                s30 += c0 * x; s31 += c1 * x; s32 += c2 * x; s33 += c3 * x;
+            }
+            acc[0] = Vector.Sum(s00); acc[1] = Vector.Sum(s01); acc[2] = Vector.Sum(s02); acc[3] = Vector.Sum(s03);
+            acc[4] = Vector.Sum(s10); acc[5] = Vector.Sum(s11); acc[6] = Vector.Sum(s12); acc[7] = Vector.Sum(s13);
+            acc[8] = Vector.Sum(s20); acc[9] = Vector.Sum(s21); acc[10] = Vector.Sum(s22); acc[11] = Vector.Sum(s23);
+            acc[12] = Vector.Sum(s30); acc[13] = Vector.Sum(s31); acc[14] = Vector.Sum(s32); acc[15] = Vector.Sum(s33);
+            i = x0.Length * Vector<double>.Count;
+        }
+        for (; i < n; i++)
+        {
+            double c0 = a0[i], c1 = a1[i], c2 = a2[i], c3 = a3[i];
+            double x = r0[i];
+            acc[0] += c0 * x; acc[1] += c1 * x; acc[2] += c2 * x; acc[3] += c3 * x;
+            x = r1[i];
+            acc[4] += c0 * x; acc[5] += c1 * x; acc[6] += c2 * x; acc[7] += c3 * x;
+            x = r2[i];
+            acc[8] += c0 * x; acc[9] += c1 * x; acc[10] += c2 * x; acc[11] += c3 * x;
+            x = r3[i];
+            acc[12] += c0 * x; acc[13] += c1 * x; acc[14] += c2 * x; acc[15] += c3 * x;
+        }
+        acc[..4].CopyTo(g0);
+        acc[4..8].CopyTo(g1);
+        acc[8..12].CopyTo(g2);
+        acc[12..].CopyTo(g3);
+    }
+
+    /// <summary>Codes, active list and residual of chain b at its current u (Langevin), G zeroed; returns the list's length.</summary>
+    private int EvaluateCodes(int b)
+    {
+        int ko = b * K;
         double u0 = U0;
         bool open0 = u0 == 0;
         bool signed = Variant == Variant.Signed;
@@ -259,19 +368,7 @@ public sealed class ChainBatch
             n += on ? 1 : 0;
         }
         Residual(b, n);
-        // Four units at a time (Dot4: the same bits as Dot, four sums in flight instead of one chain of dependent additions).
-        ReadOnlySpan<double> r = R.AsSpan(xo, D);
-        int i = 0;
-        for (; i + 4 <= n; i += 4)
-        {
-            int k0 = list[ko + i], k1 = list[ko + i + 1], k2 = list[ko + i + 2], k3 = list[ko + i + 3];
-            Dot4(Column(k0), Column(k1), Column(k2), Column(k3), r, out gg[ko + k0], out gg[ko + k1], out gg[ko + k2], out gg[ko + k3]);
-        }
-        for (; i < n; i++)
-        {
-            int unit = list[ko + i];
-            gg[ko + unit] = Dot(unit, xo);
-        }
+        return n;
     }
 
     private ReadOnlySpan<double> Column(int k) => Columns.AsSpan(k * D, D);
@@ -429,6 +526,12 @@ public sealed class ChainBatch
     private void StepFirstOrder(int b, double[] gaussians, int g0)
     {
         Evaluate(b);
+        MoveFirstOrder(b, gaussians, g0);
+    }
+
+    /// <summary>The first-order move of chain b from its evaluated state (<see cref="StepFirstOrder"/>).</summary>
+    private void MoveFirstOrder(int b, double[] gaussians, int g0)
+    {
         int ko = b * K;
         if (_noise > 0)
         {

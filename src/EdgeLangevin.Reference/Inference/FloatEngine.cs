@@ -10,18 +10,24 @@ namespace EdgeLangevin.Reference.Inference;
 /// settings.Chains independent chains started at u = 0 (m = 0), run for burn_in steps (dt, samples and burn_in
 /// left unset are chosen by <see cref="StepPolicy"/>),
 /// then settings.Samples steps each recorded as a sample of s = h(u).
+/// The chains step in double (<see cref="ChainBatch"/>, the default) or, for first-order Langevin at T &gt; 0, in float32
+/// (<see cref="SingleChainBatch"/>, <see cref="InferencePrecision.Single"/>); everything after the step (the posterior
+/// sums, the run length, the checks) is the same double code for both.
 /// </summary>
 public static class FloatEngine
 {
     public static PosteriorSummary[] Infer(SparseCodingModel model, double[][] inputs, InferenceSettings settings, long seed,
-        IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        Run(model, inputs, settings, seed, progress, cancellationToken).Summaries;
+        IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default, InferencePrecision precision = InferencePrecision.Double) =>
+        Run(model, inputs, settings, seed, progress, cancellationToken, precision).Summaries;
 
     /// <summary><see cref="Infer"/> with the run's length and why it stopped (samples left unset: <see cref="RunLengthPolicy"/>).</summary>
     public static (PosteriorSummary[] Summaries, RunLength RunLength) Run(SparseCodingModel model, double[][] inputs, InferenceSettings settings, long seed,
-        IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default, InferencePrecision precision = InferencePrecision.Double)
     {
         settings.Validate();
+        if (!Enum.IsDefined(precision)) throw new ArgumentOutOfRangeException(nameof(precision));
+        if (precision == InferencePrecision.Single && !SingleChainBatch.Supports(settings))
+            throw new InvalidInputException(SingleUnsupported);
         try { model.Validate(); }
         catch (ArgumentException e) { throw new InvalidInputException($"model: {e.Message}", e); }
         CheckInputs(model, inputs);
@@ -29,9 +35,15 @@ public static class FloatEngine
         settings = step.Settings;
         int n = inputs.Length, c = settings.Chains, k = model.K;
         MemoryBudget.CheckChains(ChainsAsked(n, c, model), (double)n * c, model.D, k, posterior: true, FewerChains);
-        var batch = new ChainBatch(model, settings, n * c, seed);
+        bool single = precision == InferencePrecision.Single;
+        ChainBatch? batch = single ? null : new ChainBatch(model, settings, n * c, seed);
+        SingleChainBatch? batch32 = single ? new SingleChainBatch(model, settings, n * c, seed) : null;
         for (int i = 0; i < n; i++)
-            for (int j = 0; j < c; j++) batch.SetInput(i * c + j, inputs[i]);
+            for (int j = 0; j < c; j++)
+            {
+                batch?.SetInput(i * c + j, inputs[i]);
+                batch32?.SetInput(i * c + j, inputs[i]);
+            }
 
         var posterior = NewAccumulator(step, model, inputs);
         var run = new RunLoop(step, model.Lambda, n * c * k);
@@ -39,15 +51,28 @@ public static class FloatEngine
         for (long t = 0; run.Continues(t); t++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            batch.Step();
+            if (batch is not null) batch.Step();
+            else batch32!.Step();
             if (run.InBurnIn(t))
             {
-                if (run.WatchingBurnIn) run.ObserveBurnIn(t, batch.S);
+                if (run.WatchingBurnIn)
+                {
+                    if (batch is not null) run.ObserveBurnIn(t, batch.S);
+                    else run.ObserveBurnIn(t, batch32!.S);
+                }
             }
             else
             {
-                double[] s = batch.S;
-                for (int i = 0; i < s.Length; i++) posterior.Add(i, s[i]);
+                if (batch is not null)
+                {
+                    double[] s = batch.S;
+                    for (int i = 0; i < s.Length; i++) posterior.Add(i, s[i]);
+                }
+                else
+                {
+                    float[] s = batch32!.S;
+                    for (int i = 0; i < s.Length; i++) posterior.Add(i, s[i]);
+                }
                 posterior.EndSample();
                 run.AfterSample(posterior);
             }
@@ -56,9 +81,13 @@ public static class FloatEngine
 
         PosteriorSummary[] result = run.Result(posterior);
         if (settings.Method == InferenceMethod.Mala)
-            for (int i = 0; i < n; i++) result[i] = result[i] with { AcceptanceRate = batch.AcceptanceRate(i * c, (i + 1) * c) };
+            for (int i = 0; i < n; i++) result[i] = result[i] with { AcceptanceRate = batch!.AcceptanceRate(i * c, (i + 1) * c) };
         return (CheckFinite(model, inputs, result, settings), run.Report(result, posterior.SampleCount));
     }
+
+    /// <summary>The refusal of <see cref="InferencePrecision.Single"/> for settings without a float32 step.</summary>
+    public const string SingleUnsupported =
+        "precision single (float32) runs first-order Langevin at a temperature > 0 only (not LCA, MALA, order 2 or temperature 0); use precision double";
 
     /// <summary>
     /// <see cref="NewAccumulator(StepChoice, int, int)"/> for these inputs of this model, with the zero-mass bounds of its
