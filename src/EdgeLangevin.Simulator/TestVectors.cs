@@ -282,7 +282,7 @@ public static class TestVectors
             string sha = reader.RequiredString(sum, "sha256", $"checksums.{name}.");
             string file = Path.Combine(directory, name);
             if (!File.Exists(file)) throw new InvalidInputException($"{file}: missing (listed in {path})");
-            byte[] bytes = File.ReadAllBytes(file);
+            byte[] bytes = ReadableFile.ReadAllBytes(file, "vector file", ReadableFile.MaxDataBytes);
             int digits = (bits + 3) / 4;
             long lines = 0, start = 0;
             for (int i = 0; i < bytes.Length; i++)

@@ -72,7 +72,7 @@ public class SharedReaderTests
                 "infer --config" => ["infer", "--model", model, "--input", input, "--config", path, "--json", json],
                 _ => ["infer", "--model", model, "--input", input, "--json", json],
             };
-            BadInput(CliRun.Of(args), folder ? $"{path}: is a folder, expected a {kind}" : $"{path}: {kind} not found");
+            BadInput(CliRun.Of(args), folder ? $"{path}: is a folder, expected {(kind.StartsWith('i') ? "an" : "a")} {kind}" : $"{path}: {kind} not found");
             Assert.False(File.Exists(json));
         }
     }

@@ -158,7 +158,10 @@ public static class ReferenceCommands
             if (preprocessed) inputs = RawPatchInputs.Transform(m, inputs, modelPath, inputPath);
             else if (RawPatchInputs.RawLookingWarning(m, inputs, inputPath) is string rawWarning) context.Error.WriteLine("warning: " + rawWarning);
             FloatEngine.CheckInputs(m, inputs, inputPath); // here, so that its errors name the file
-            StepChoice step = ResolveStepChoice(m, settings, configFile?.ToString() ?? "command line");
+            // dt comes from the config (infer has no --dt); unset, the step is the model's own, and a model too stiff to
+            // sample is the model file's problem (break-18: "command line: field 'dt'" for a model with a 1e150 entry)
+            string stepSource = settings.Dt is null ? modelPath : configFile?.ToString() ?? "command line";
+            StepChoice step = ResolveStepChoice(m, settings, stepSource);
             InferenceSettings resolved = step.Settings;
             // samples left unset stay unset for the engine: it runs until the standard errors reach their targets (RunLengthPolicy)
             InferenceSettings forEngine = resolved with { Samples = settings.Samples, BurnIn = settings.BurnIn };

@@ -277,6 +277,13 @@ public sealed class PosteriorAccumulator
     private long FirstSample(int b) => (b * _samplesPerChain + _blocks - 1) / _blocks;
 
     /// <summary>
+    /// The largest standard error P(s != 0) can have: the standard deviation of a quantity in [0, 1] is at most 1/2 (all
+    /// its mass at 0 and 1). A run shorter than the zero region's escape time gave the floors far more (break-18: bars,
+    /// --samples 50, 1.3; pi = 1e-12, 1.8e8; pi = 1e-300 overflowed to a null error bar with the step's bias added).
+    /// </summary>
+    public const double MaxPActiveStdError = 0.5;
+
+    /// <summary>
     /// The least standard error of P(s != 0) (the type's remarks, "Rare switches"): with p_min the minority state's mass
     /// and m_b of the <paramref name="blocks"/> chain blocks containing it,
     /// max(p_min, 1 / blocks) sqrt((1 - m_b / blocks) / (m_b + 1)).
@@ -391,7 +398,10 @@ public sealed class PosteriorAccumulator
                                StayStandardError(pa[u], zz, zc, cc, total, _escapeSamples, bound))
                     : 0;
                 zeroEntries[u] = entries;
-                paSe[u] = Math.Max(p.StandardError, floor);
+                // A floor is a guess about states the run did not see; once it passes what nothing-known means for a
+                // probability (MaxPActiveStdError) it only says that in other units.
+                floor = Math.Min(floor, MaxPActiveStdError);
+                paSe[u] = Math.Min(Math.Max(p.StandardError, floor), MaxPActiveStdError);
                 // E[s] = P(s != 0) E[s | s != 0]: an unseen or undersampled state moves it by the same share of the active mean.
                 meanSe[u] = Math.Max(m.StandardError, pa[u] > 0 ? floor * Math.Abs(mean[u] / pa[u]) : 0);
                 paEss[u] = SampleEss(pa[u] * (1 - pa[u]), paSe[u]);

@@ -29,6 +29,36 @@ public static class FileKinds
         return OperatingSystem.IsLinux() && LinuxTypeBits(path) is int type && type != RegularType ? FileKind.Special : FileKind.RegularFile;
     }
 
+    /// <summary>
+    /// What a file to be READ names, following symbolic links to the end: <see cref="FileKind.RegularFile"/>,
+    /// <see cref="FileKind.Directory"/>, <see cref="FileKind.Special"/> (a FIFO waits for a writer, /dev/zero never
+    /// ends: neither is opened) or <see cref="FileKind.Missing"/>; <paramref name="problem"/> says why a link leads
+    /// nowhere ("a loop of symbolic links", "a symbolic link to the missing ...") and is null otherwise.
+    /// </summary>
+    public static FileKind OfTarget(string path, out string? problem)
+    {
+        problem = null;
+        if (OperatingSystem.IsLinux())
+        {
+            if (LinuxTypeBits(path, followLinks: true, out int error) is int type)
+                return type == RegularType ? FileKind.RegularFile : type == DirectoryType ? FileKind.Directory : FileKind.Special;
+            if (error == LoopError)
+            {
+                problem = "a loop of symbolic links";
+                return FileKind.Missing;
+            }
+        }
+        if (Directory.Exists(path)) return FileKind.Directory;
+        // File.Exists is true for a link whose target is missing: ask the link first
+        if (new FileInfo(path).LinkTarget is string target && !File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, target)))
+        {
+            problem = $"a symbolic link to the missing {target}";
+            return FileKind.Missing;
+        }
+        if (File.Exists(path)) return FileKind.RegularFile;
+        return FileKind.Missing;
+    }
+
     /// <summary>"a symbolic link", "a device node, FIFO or socket", ... for messages.</summary>
     public static string Describe(FileKind kind) => kind switch
     {
@@ -41,17 +71,26 @@ public static class FileKinds
 
     private const int TypeMask = 0xF000;   // S_IFMT
     private const int RegularType = 0x8000; // S_IFREG
+    private const int DirectoryType = 0x4000; // S_IFDIR
+    private const int LoopError = 40; // ELOOP on Linux
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;
     private const int StatxType = 0x1;
     private const int StatxModeOffset = 28; // struct statx: u32 mask, u32 blksize, u64 attributes, u32 nlink, u32 uid, u32 gid, u16 mode
 
-    private static int? LinuxTypeBits(string path)
+    private static int? LinuxTypeBits(string path) => LinuxTypeBits(path, followLinks: false, out _);
+
+    private static int? LinuxTypeBits(string path, bool followLinks, out int error)
     {
         var buffer = new byte[256];
+        error = 0;
         try
         {
-            if (statx(AtFdCwd, path, AtSymlinkNoFollow, StatxType, buffer) != 0) return null;
+            if (statx(AtFdCwd, path, followLinks ? 0 : AtSymlinkNoFollow, StatxType, buffer) != 0)
+            {
+                error = Marshal.GetLastPInvokeError();
+                return null;
+            }
         }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
         {

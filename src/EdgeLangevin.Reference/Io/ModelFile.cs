@@ -156,16 +156,11 @@ public sealed class JsonFieldReader
 
     /// <summary>
     /// The text of a JSON file the tools read (<paramref name="kind"/>: "config file", "model file", "input file",
-    /// "vectors manifest"): a folder or a missing file is named as such ("PATH: config file not found"), the one
-    /// wording for every reader. Its text then goes to <see cref="ParseObject"/>, so a repeated field or a syntax error
-    /// also reads the same everywhere.
+    /// "vectors manifest"): a folder, a missing file, a FIFO or device, a file too large is named as such ("PATH: config
+    /// file not found"; <see cref="ReadableFile"/>), the one wording for every reader. Its text then goes to
+    /// <see cref="ParseObject"/>, so a repeated field or a syntax error also reads the same everywhere.
     /// </summary>
-    public static string ReadFileText(string path, string kind)
-    {
-        if (Directory.Exists(path)) throw new InvalidInputException($"{path}: is a folder, expected a {kind}");
-        if (!File.Exists(path)) throw new InvalidInputException($"{path}: {kind} not found");
-        return File.ReadAllText(path);
-    }
+    public static string ReadFileText(string path, string kind) => ReadableFile.ReadJsonText(path, kind);
 
     /// <summary>A file that must hold one JSON object: <see cref="ReadFileText"/>, then <see cref="ParseObject"/>.</summary>
     public static JsonObject ReadObjectFile(string path, string kind) =>

@@ -22,8 +22,7 @@ public static class PgmReader
 
     public static GrayImage Read(string path)
     {
-        if (!File.Exists(path)) throw new InvalidInputException($"{path}: PGM file not found");
-        return Parse(File.ReadAllBytes(path), path);
+        return Parse(ReadableFile.ReadAllBytes(path, "PGM file", ReadableFile.MaxDataBytes), path);
     }
 
     public static GrayImage Parse(byte[] bytes, string name)

@@ -35,8 +35,7 @@ public static class PngReader
 
     public static GrayImage Read(string path)
     {
-        if (!File.Exists(path)) throw new InvalidInputException($"{path}: PNG file not found");
-        return Parse(File.ReadAllBytes(path), path);
+        return Parse(ReadableFile.ReadAllBytes(path, "PNG file", ReadableFile.MaxDataBytes), path);
     }
 
     public static GrayImage Parse(byte[] bytes, string name)

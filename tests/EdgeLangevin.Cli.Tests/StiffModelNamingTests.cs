@@ -1,0 +1,31 @@
+using EdgeLangevin.Reference.Io;
+using EdgeLangevin.Reference.Model;
+
+namespace EdgeLangevin.Cli.Tests;
+
+/// <summary>
+/// Session 16's break round: a model too stiff to sample at its own default step (an entry of 1e150, lambda 1e8, sigma
+/// 1e-10) was refused by `infer` as "command line: field 'dt'" although infer has no dt option and no config was given:
+/// the error now names the model file, as `vectors` already did.
+/// </summary>
+public class StiffModelNamingTests
+{
+    [Theory]
+    [InlineData(1e150, 1.0, 0.5)]
+    [InlineData(0.5, 1e8, 0.5)]
+    [InlineData(0.5, 1.0, 1e-10)]
+    public void A_model_too_stiff_for_its_default_step_is_named_by_infer(double entry, double lambda, double sigma)
+    {
+        using var tmp = new TempDir();
+        string model = Path.Combine(tmp.Path, "stiff.json");
+        var dictionary = new Matrix(4, 3, [entry, 0.1, -0.2, 0.3, 0.6, 0.1, -0.1, 0.2, 0.7, 0.4, -0.3, 0.2]);
+        ModelFile.Write(model, new SparseCodingModel { Variant = Variant.Signed, Lambda = lambda, Pi = 0.3, Sigma = sigma, Dictionary = dictionary });
+        string output = Path.Combine(tmp.Path, "p.json");
+        var run = CliRun.Of("infer", "--model", model, "--input", Fixtures.Input(tmp), "--json", output);
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains($"{model}: field 'dt'", run.Err);
+        Assert.Contains("too stiff", run.Err);
+        Assert.DoesNotContain("command line", run.Err);
+        Assert.False(File.Exists(output));
+    }
+}
