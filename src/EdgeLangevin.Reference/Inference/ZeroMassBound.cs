@@ -112,7 +112,8 @@ public static class ZeroMassBound
         /// <summary>The splits of the slab's exponent tried for Z_0 (the best is taken; each is a valid bound).</summary>
         private static readonly double[] Thetas = [0.5, 0.9];
 
-        private const int MaxSweeps = 1000;
+        /// <summary>Coordinate descent's sweeps at most: stopping early only loosens the bound (its dual value is used).</summary>
+        private const int MaxSweeps = 200;
 
         private readonly int _d = model.D, _k = model.K;
         private readonly double[] _a = model.Dictionary.Data;
@@ -134,7 +135,7 @@ public static class ZeroMassBound
             var inS = new bool[k];
             for (int j = 0; j < k; j++) inS[j] = m[j] != 0;
             double logZ1 = LogActiveLower(m, inS, logC, log1mPi);
-            foreach (int j in Enumerable.Range(0, k).Where(j => inS[j]).OrderBy(j => Math.Abs(m[j]) * Math.Sqrt(gram[j * k + j])))
+            foreach (int j in Enumerable.Range(0, k).Where(j => inS[j]).OrderBy(j => Math.Abs(m[j]) * Math.Sqrt(gram[j * k + j])).ToArray())
             {
                 double keep = m[j];
                 m[j] = 0; inS[j] = false;
@@ -201,7 +202,7 @@ public static class ZeroMassBound
             double[] res = Residual(s);
             for (int j = 0; j < k; j++)
                 for (int r = 0; r < _d; r++) g[j] += _a[r * k + j] * res[r];
-            double t = mu * _s2, tol = 1e-12 * model.Sigma;
+            double t = mu * _s2, tol = 1e-12 * model.Sigma * (1 + Math.Sqrt(x.Sum(v => v * v)));
             for (int sweep = 0; sweep < MaxSweeps; sweep++)
             {
                 double largest = 0;
@@ -217,7 +218,7 @@ public static class ZeroMassBound
                     for (int i = 0; i < k; i++) g[i] -= gram[i * k + j] * step;
                     largest = Math.Max(largest, Math.Abs(step) * Math.Sqrt(gjj));
                 }
-                if (largest <= tol * (1 + Math.Sqrt(x.Sum(v => v * v)))) break;
+                if (largest <= tol) break;
             }
         }
 
