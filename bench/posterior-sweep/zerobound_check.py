@@ -28,7 +28,7 @@ def post(variant, lam, pi, sig, A, x, n=1601):
         S=t[:,None]; le=E(S)+math.log(c)-lam*np.abs(t); l0=E(np.zeros((1,1)))[0]+math.log(1-pi)
         m=max(le.max(),l0); f=np.exp(le-m)*w; z0=math.exp(l0-m); Z=f.sum()+z0
         P1=f.sum()/Z; Ea=(f*t).sum()/f.sum(); Va=(f*t*t).sum()/f.sum()-Ea**2
-        return [(1-P1, Ea, math.sqrt(max(Va,0)))], c
+        return [(z0/Z, Ea, math.sqrt(max(Va,0)))], c  # the zero mass itself, not 1 - P1 (rounding 1e-16)
     T0,T1=np.meshgrid(t,t,indexing='ij'); S=np.stack([T0,T1],-1)
     l11=E(S)+2*math.log(c)-lam*(np.abs(T0)+np.abs(T1))
     l10=E(np.stack([t,0*t],-1))+math.log(c)+math.log(1-pi)-lam*np.abs(t)
@@ -42,7 +42,8 @@ def post(variant, lam, pi, sig, A, x, n=1601):
         if k==0: ma=f11.sum(1)+f10   # marginal density of s0 active (over t)
         else: ma=f11.sum(0)+f01
         P1=ma.sum()/Z; Ea=(ma*t).sum()/ma.sum(); Va=(ma*t*t).sum()/ma.sum()-Ea**2
-        out.append((1-P1,Ea,math.sqrt(max(Va,0))))
+        P0=((f01.sum() if k==0 else f10.sum())+f00)/Z  # the zero mass itself, not 1 - P1 (rounding 1e-16)
+        out.append((P0,Ea,math.sqrt(max(Va,0))))
     return out, c
 def bound(pi,c,P0,Ea,sd):
     z=abs(Ea)/sd

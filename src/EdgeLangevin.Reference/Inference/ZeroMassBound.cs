@@ -119,6 +119,7 @@ public static class ZeroMassBound
         private readonly double[] _a = model.Dictionary.Data;
         private readonly double _s2 = model.Sigma * model.Sigma;
         private readonly bool _signed = model.Variant == Variant.Signed;
+        private readonly double _xx = x.Sum(v => v * v);
 
         public double[] Bounds()
         {
@@ -154,9 +155,10 @@ public static class ZeroMassBound
                 {
                     Array.Copy(m, clamped, k);
                     clamped[unit] = 0;
-                    Lasso(clamped, theta * lambda, unit);
-                    double logZ0 = log1mPi + (k - 1) * Math.Log(1 - pi + pi / (1 - theta)) - DualLower(clamped, theta * lambda, unit);
-                    best = Math.Min(best, logZ0 - logZ1);
+                    double logPrefactor = log1mPi + (k - 1) * Math.Log(1 - pi + pi / (1 - theta));
+                    // any point's lasso value is at least F_k: once one gives a bound of 1 or more, none can do better
+                    if (!Lasso(clamped, theta * lambda, unit, logPrefactor - logZ1)) continue;
+                    best = Math.Min(best, logPrefactor - DualLower(clamped, theta * lambda, unit) - logZ1);
                 }
                 if (!double.IsNaN(best)) bounds[unit] = Math.Min(1, Math.Exp(best));
             }
@@ -193,16 +195,18 @@ public static class ZeroMassBound
 
         /// <summary>
         /// Coordinate descent on ||x - A s||^2 / (2 sigma^2) + mu ||s||_1 (s &gt;= 0 non-negative) from s, in place, unit
-        /// <paramref name="skip"/> held at 0 (-1: none). Its optimum is only used through <see cref="DualLower"/>.
+        /// <paramref name="skip"/> held at 0 (-1: none). Its optimum is only used through <see cref="DualLower"/>. Returns
+        /// false, early, once the objective is at most <paramref name="giveUpAt"/> (the bound from the clamped unit's F_k
+        /// would then be 1 or more: not worth the sweeps).
         /// </summary>
-        private void Lasso(double[] s, double mu, int skip)
+        private bool Lasso(double[] s, double mu, int skip, double giveUpAt = double.NegativeInfinity)
         {
             int k = _k;
             var g = new double[k]; // a_j . (x - A s)
             double[] res = Residual(s);
             for (int j = 0; j < k; j++)
                 for (int r = 0; r < _d; r++) g[j] += _a[r * k + j] * res[r];
-            double t = mu * _s2, tol = 1e-12 * model.Sigma * (1 + Math.Sqrt(x.Sum(v => v * v)));
+            double t = mu * _s2, tol = 1e-12 * model.Sigma * (1 + Math.Sqrt(_xx));
             for (int sweep = 0; sweep < MaxSweeps; sweep++)
             {
                 double largest = 0;
@@ -219,7 +223,21 @@ public static class ZeroMassBound
                     largest = Math.Max(largest, Math.Abs(step) * Math.Sqrt(gjj));
                 }
                 if (largest <= tol) break;
+                if (giveUpAt > double.NegativeInfinity)
+                {
+                    // ||x - A s||^2 = ||x||^2 - r . s - g . s (g = r - G s), r = A^T x = g + G s; only decides when to stop
+                    double rs = 0, gs = 0, l1 = 0;
+                    for (int j = 0; j < k; j++)
+                    {
+                        if (s[j] == 0) continue;
+                        double rj = g[j];
+                        for (int i = 0; i < k; i++) rj += gram[j * k + i] * s[i];
+                        rs += rj * s[j]; gs += g[j] * s[j]; l1 += Math.Abs(s[j]);
+                    }
+                    if ((_xx - rs - gs) / (2 * _s2) + mu * l1 <= giveUpAt) return false;
+                }
             }
+            return true;
         }
 
         /// <summary>
