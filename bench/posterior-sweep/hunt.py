@@ -4,7 +4,7 @@ beyond.py holds: overcomplete dictionaries (K > D: a parallel pair of atoms), pa
 0.01, sigma 3 and 0.05, a mixed-scale input (one unit 40 times its threshold, another at it), inputs exactly at a
 unit's threshold (data drive = lambda), negative inputs, both variants. Exact values: exact.py per block of at most two
 atoms (the blocks are mutually orthogonal, so the posterior factorises; beyond.py's docstring).
-  EDGELANGEVIN=<bin> /usr/bin/python3 bench/posterior-sweep/hunt.py --out DIR [--only REGEX] [--engines float1,float2,fixed1,mala]
+  EDGELANGEVIN=<bin> /usr/bin/python3 bench/posterior-sweep/hunt.py --out DIR [--only REGEX] [--engines float1,float2,fixed1,mala] [--cells old|new|all]
   /usr/bin/python3 bench/posterior-sweep/table.py BEFORE/results.jsonl AFTER/results.jsonl
 Writes DIR/results.jsonl in sweep.py's format, with the exact values and the reported ones per input.
 """
@@ -31,6 +31,18 @@ CELLS = {
     "k1-a1 s0.3 l0.5 pi0.5": ([[1.0]], [1], 0.3, 0.5, 0.5, ("signed", "nonnegative"), False),
     "k1-a1 s0.3 l1.0 pi0.01": ([[1.0]], [1], 0.3, 1.0, 0.01, ("signed",), False),
 }
+# session 16 (--cells new): correlated pairs with a unit far above threshold (the clamped-MAP zero-mass bound's
+# territory), K = 2 > D = 1 at other scales, a weakly correlated pair at pi 0.7, two correlated blocks at sigma 1
+C6, C9, C3 = math.sqrt(1 - 0.36), math.sqrt(1 - 0.81), math.sqrt(1 - 0.09)
+NEW_CELLS = {
+    "k2-cos0.9 mixed s0.3 l1.0 pi0.3": ([[1.0, 0.9], [0.0, C9]], [2], 0.3, 1.0, 0.3, ("signed", "nonnegative"), True),
+    "k4-d4 cos0.6/-0.9 mixed s0.5 l2.0 pi0.2": ([[1.0, 0.6, 0, 0], [0, C6, 0, 0], [0, 0, 1.0, -0.9], [0, 0, 0, math.sqrt(1 - 0.81)]],
+                                                [2, 2], 0.5, 2.0, 0.2, ("signed", "nonnegative"), True),
+    "k2-d1 a1,2 s1.0 l0.3 pi0.1": ([[1.0, 2.0]], [2], 1.0, 0.3, 0.1, ("nonnegative", "signed"), False),
+    "k2-cos0.3 s0.1 l3.0 pi0.7": ([[1.0, 0.3], [0.0, C3]], [2], 0.1, 3.0, 0.7, ("signed", "nonnegative"), False),
+    "k4-d4 cos-0.5,0.8 s1.0 l0.5 pi0.3": ([[1.0, -0.5, 0, 0], [0, math.sqrt(0.75), 0, 0], [0, 0, 1.0, 0.8], [0, 0, 0, 0.6]],
+                                          [2, 2], 1.0, 0.5, 0.3, ("signed",), True),
+}
 
 
 def inputs_for(A, sigma, lam, mixed):
@@ -55,10 +67,12 @@ def main():
     ap.add_argument("--only", default=None)
     ap.add_argument("--engines", default="float1,float2,fixed1,mala")
     ap.add_argument("--timeout", type=float, default=240)
+    ap.add_argument("--cells", default="old", choices=("old", "new", "all"), help="session 15's cells, session 16's, or both")
     a = ap.parse_args()
+    cells = {"old": CELLS, "new": NEW_CELLS, "all": {**CELLS, **NEW_CELLS}}[a.cells]
     os.makedirs(a.out, exist_ok=True)
     outf = open(f"{a.out}/results.jsonl", "a")
-    for cell, (A, blocks, s, l, pi, variants, mixed) in CELLS.items():
+    for cell, (A, blocks, s, l, pi, variants, mixed) in cells.items():
         A = np.array(A)
         xs = inputs_for(A, s, l, mixed)
         for variant in variants:
@@ -78,8 +92,10 @@ def main():
                     for k in range(len(pe)):
                         dp, dm = rr["p_active"][k] - pe[k], rr["mean"][k] - me[k]
                         perr.append(dp); merr.append(dm)
-                        zs.append(dp / rr["p_active_stderr"][k] if rr["p_active_stderr"][k] else (0 if dp == 0 else math.inf))
-                        zs.append(dm / rr["mean_stderr"][k] if rr["mean_stderr"][k] else (0 if dm == 0 else math.inf))
+                        # the exact value's own precision in quadrature (table.py's EXACT_PRECISION: a bounded zero
+                        # mass reports 1 +- 1e-30, exact.py's rounding 1 - 1e-16)
+                        zs.append(dp / math.hypot(rr["p_active_stderr"][k], 1e-9))
+                        zs.append(dm / math.hypot(rr["mean_stderr"][k], 1e-9))
                 res.update(perr=max(map(abs, perr)), merr=max(map(abs, merr)), zmax=max(map(abs, zs)), z=[round(z, 2) for z in zs],
                            samples_tau_u=j["run"]["samples_tau_u"], stopped=j["run"]["stopped"], exact=exact, xs=xs,
                            got=[(rr["p_active"], rr["mean"], rr["p_active_stderr"], rr["mean_stderr"]) for rr in j["results"]])

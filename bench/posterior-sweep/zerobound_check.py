@@ -5,8 +5,13 @@ prior density at 0); the Gaussian-tail estimate of that density uses the unit's 
 against a direct quadrature over s (K <= 2), with the estimate doubled: it holds for K = 1 and orthogonal atoms and fails
 for correlated ones (another mode holds the zero state). Minutes; prints the worst cases and the counts per geometry.
   /usr/bin/python3 bench/posterior-sweep/zerobound_check.py
+  /usr/bin/python3 bench/posterior-sweep/zerobound_check.py --clamped   (session 16: the clamped-MAP bound instead, which
+      must never fall below the exact zero mass; prints the counts and the tightest and loosest cases)
 """
-import numpy as np, math, sys
+import numpy as np, math, os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from clamped_bound import bounds as clamped_bounds
+CLAMPED = "--clamped" in sys.argv
 def post(variant, lam, pi, sig, A, x, n=1601):
     A=np.asarray(A,float); x=np.asarray(x,float); K=A.shape[1]
     c = pi*lam/2 if variant=='signed' else pi*lam
@@ -23,7 +28,7 @@ def post(variant, lam, pi, sig, A, x, n=1601):
         S=t[:,None]; le=E(S)+math.log(c)-lam*np.abs(t); l0=E(np.zeros((1,1)))[0]+math.log(1-pi)
         m=max(le.max(),l0); f=np.exp(le-m)*w; z0=math.exp(l0-m); Z=f.sum()+z0
         P1=f.sum()/Z; Ea=(f*t).sum()/f.sum(); Va=(f*t*t).sum()/f.sum()-Ea**2
-        return [(1-P1, Ea, math.sqrt(max(Va,0)))], c
+        return [(z0/Z, Ea, math.sqrt(max(Va,0)))], c  # the zero mass itself, not 1 - P1 (rounding 1e-16)
     T0,T1=np.meshgrid(t,t,indexing='ij'); S=np.stack([T0,T1],-1)
     l11=E(S)+2*math.log(c)-lam*(np.abs(T0)+np.abs(T1))
     l10=E(np.stack([t,0*t],-1))+math.log(c)+math.log(1-pi)-lam*np.abs(t)
@@ -37,7 +42,8 @@ def post(variant, lam, pi, sig, A, x, n=1601):
         if k==0: ma=f11.sum(1)+f10   # marginal density of s0 active (over t)
         else: ma=f11.sum(0)+f01
         P1=ma.sum()/Z; Ea=(ma*t).sum()/ma.sum(); Va=(ma*t*t).sum()/ma.sum()-Ea**2
-        out.append((1-P1,Ea,math.sqrt(max(Va,0))))
+        P0=((f01.sum() if k==0 else f10.sum())+f00)/Z  # the zero mass itself, not 1 - P1 (rounding 1e-16)
+        out.append((P0,Ea,math.sqrt(max(Va,0))))
     return out, c
 def bound(pi,c,P0,Ea,sd):
     z=abs(Ea)/sd
@@ -54,12 +60,30 @@ for name,A in models.items():
       if Aa.shape[1]==2: xs += [Aa[:,0]*a+Aa[:,1]*b for a in (0.5,1,2,3) for b in (0.5,1,2,-1)]
       for x in xs:
         res,c=post(variant,lam,pi,sig,Aa,x, n=1601 if Aa.shape[1]==1 else 601)
+        if CLAMPED:
+            cb=clamped_bounds(variant,lam,pi,sig,Aa,x)
+            for k,(P0,Ea,sd) in enumerate(res):
+                worst.append((cb[k]/max(P0,1e-300), name, variant, sig,lam,pi, list(np.round(x,3)), k, P0, cb[k], 0.0))
+            continue
         for k,(P0,Ea,sd) in enumerate(res):
           if sd<=0: continue
           b,z=bound(pi,c,P0,Ea,sd)
           if b<0.02 or P0<0.02:
             worst.append((b/max(P0,1e-300), name, variant, sig,lam,pi, list(np.round(x,3)), k, P0, b, z))
 import collections
+if CLAMPED:
+    # the grid's relative error on a zero mass near 1e-300 is no longer small: compare where P0 > 1e-250
+    below = [w for w in worst if w[9] < w[8] * (1 - 1e-6) and w[8] > 1e-250]
+    useful = [w for w in worst if w[9] < 0.01]
+    print(f"unit-cases {len(worst)}; bound below exact: {len(below)}; bound < 0.01: {len(useful)}; < 1e-6: {sum(w[9] < 1e-6 for w in worst)}")
+    for w in below[:10]:
+        print("BELOW", w)
+    real = [w for w in worst if w[9] < 1 and w[8] > 1e-250]
+    if real:
+        t = min(real, key=lambda w: w[0]); l = max(real, key=lambda w: w[0])
+        print(f"tightest bound / exact {t[0]:.3g} ({t[1]} {t[2]} sigma {t[3]} lambda {t[4]} pi {t[5]} x {t[6]} unit {t[7]}); "
+              f"loosest {l[0]:.3g} ({l[1]} {l[2]} x {l[6]} unit {l[7]}: exact {l[8]:.3g}, bound {l[9]:.3g})")
+    sys.exit(0)
 bad, tot, ex = collections.Counter(), collections.Counter(), {}
 for w in worst:
     if w[8] > 1e-9 or w[9] > 1e-9:

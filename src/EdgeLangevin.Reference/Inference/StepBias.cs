@@ -19,10 +19,11 @@ namespace EdgeLangevin.Reference.Inference;
 /// Bounded zero mass (session 15): the step moves P(s != 0) by moving mass into or out of the zero state, so the chain's
 /// zero mass p0' and the posterior's p0 differ by at most max(p0', p0) &lt;= (1 - P) + q, where 1 - P is the run's
 /// estimate of p0' (its Monte Carlo error is in the Monte Carlo part) and q a bound on p0 known without sampling
-/// (<see cref="ZeroMassBound"/>: units orthogonal to the other atoms). For a unit far above threshold both are about 0,
+/// (<see cref="ZeroMassBound"/>: units orthogonal to the other atoms in closed form, others active at the MAP from a clamped
+/// MAP). For a unit far above threshold both are about 0,
 /// and its E[s] keeps only the spread part, b std(s): before, a = 1, sigma 0.3, x = 40 reported E[s] +- 0.4 of bias
 /// alone (0.01 x 39.9) for a posterior std of 0.3, although a Gaussian mode's mean barely moves under the step
-/// (ZeroMassBoundTests). The bars model is not covered (its atoms are not orthogonal: 0.01 x 113 there).
+/// (ZeroMassBoundTests; the bars model's x = 40 bar 0 since session 16: 0.01 x 113 there before).
 /// </para>
 /// <para>
 /// Measured (bench/posterior-sweep/RESULTS.md, session 13): at the default first-order step (h = 0.04, b = 0.01) the

@@ -3,16 +3,16 @@ using EdgeLangevin.Reference.Model;
 namespace EdgeLangevin.Reference.Inference;
 
 /// <summary>
-/// An upper bound on P(s_k = 0 | x), the zero state's posterior mass, for a unit whose atom is orthogonal to every other
-/// atom; +infinity (no bound) for any other unit. Used where the error bars otherwise assume that a zero state never
-/// seen might still hold an escape time's share of the run (<see cref="PosteriorAccumulator"/>'s remarks, "Rare switches"
-/// and "Stays") or a step's bias (<see cref="StepBias"/>): a unit far above its threshold never enters its zero state,
-/// and those assumptions gave its E[s] an error bar above the posterior's own spread (main 8958d54, a = 1, sigma 0.3,
-/// x = 40, posterior std 0.3: 0.44 first order, 0.20 second order, 0.18 MALA; ZeroMassBoundTests).
-/// Not covered: the bars model (its horizontal and vertical bars share a pixel, so no bar is orthogonal to the others),
-/// whose x = 40 bar 0 still reports E[s_0] 112.83 +- 1.24 for a posterior std of 0.5.
+/// An upper bound on P(s_k = 0 | x), the zero state's posterior mass, known without sampling: in closed form for a unit whose
+/// atom is orthogonal to every other atom, and from two convex problems (a clamped MAP) for any unit clearly active at the
+/// MAP; +infinity (no bound) for the rest. Used where the error bars otherwise assume that a zero state never seen might
+/// still hold an escape time's share of the run (<see cref="PosteriorAccumulator"/>'s remarks, "Rare switches" and
+/// "Stays") or a step's bias (<see cref="StepBias"/>): a unit far above its threshold never enters its zero state, and
+/// those assumptions gave its E[s] an error bar above the posterior's own spread (main 8958d54, a = 1, sigma 0.3, x = 40,
+/// posterior std 0.3: 0.44 first order, 0.20 second order, 0.18 MALA; the bars model's x = 40 bar 0, posterior std 0.5:
+/// 1.24 and a run to the budget; ZeroMassBoundTests).
 /// <para>
-/// Derivation. If a_k is orthogonal to every other atom, ||x - A s||^2 = ||x_perp - A_rest s_rest||^2 + ||x_k - a_k s_k||^2
+/// Orthogonal atoms. If a_k is orthogonal to every other atom, ||x - A s||^2 = ||x_perp - A_rest s_rest||^2 + ||x_k - a_k s_k||^2
 /// (x_k the projection of x on a_k), so the posterior factorises and s_k's is the K = 1 posterior with data drive
 /// b = a_k . x / sigma^2 and curvature q = ||a_k||^2 / sigma^2 (shared/MODEL.md's spike and slab: mass 1 - pi at 0, a slab
 /// c exp(-lambda |s|) on each allowed sign, c = pi lambda / 2 signed, pi lambda non-negative). Up to one common factor the
@@ -27,13 +27,33 @@ namespace EdgeLangevin.Reference.Inference;
 /// not rare.
 /// </para>
 /// <para>
-/// Why orthogonal atoms only: for a unit correlated with another atom the same quantity, taken from the unit's own
-/// posterior mean and standard deviation, is no bound at all. Against exact K = 2 posteriors
-/// (bench/posterior-sweep/zerobound_check.py, a direct quadrature over s) it was, even doubled, below the exact zero mass
-/// in 360 of 640 correlated cases, in every correlated geometry tried (cosine 0.7, 0.9, -0.95, parallel atoms,
-/// K = 2 &gt; D = 1), by up to 16 orders of magnitude, and in none of the 183 K = 1 and orthogonal ones: at D = 1, atoms 1 and 0.5, sigma 0.3,
-/// pi 0.05, x = 4, unit 0's active state sits 9.4 standard deviations from 0 yet its zero state holds 0.038, the mass of
-/// the other mode where atom 1 explains x alone. A chain that never visited that mode cannot see it in its own samples.
+/// Correlated atoms: the unit's own posterior mean and spread say nothing. The same Gaussian tail taken from the unit's
+/// own posterior mean and standard deviation was, even doubled, below the exact zero mass in 360 of 640 correlated K = 2
+/// cases (bench/posterior-sweep/zerobound_check.py, session 15), by up to 16 orders of magnitude: at D = 1, atoms 1 and
+/// 0.5, sigma 0.3, pi 0.05, x = 4, unit 0's active state sits 9.4 standard deviations from 0 yet its zero state holds
+/// 0.038, the mass of the other mode where atom 1 explains x alone. So the bound compares the whole zero state with a
+/// part of the active one, with L(s) = exp(-||x - A s||^2 / (2 sigma^2)) and the prior P(ds) = prod_j ((1 - pi) delta_0 +
+/// c e^{-lambda |s_j|} ds_j); P(s_k = 0 | x) = Z_0 / (Z_0 + Z_1) &lt;= Z_0 / Z_1.
+/// Z_0 from above: split e^{-lambda |s|} = e^{-theta lambda |s|} e^{-(1 - theta) lambda |s|} (0 &lt; theta &lt; 1); then
+///   Z_0 = (1 - pi) int L(s) [s_k = 0] prod_{j != k} P(ds_j) &lt;= (1 - pi) e^{-F_k(theta)} (1 - pi + pi / (1 - theta))^{K - 1},
+///   F_k(theta) = min over s with s_k = 0 (signs allowed by the variant) of ||x - A s||^2 / (2 sigma^2) + theta lambda ||s||_1,
+/// since L(s) e^{-theta lambda ||s||_1} &lt;= e^{-F_k} everywhere and each remaining prior factor integrates to
+/// 1 - pi + c int e^{-(1 - theta) lambda |s|} ds = 1 - pi + pi / (1 - theta). F_k is a lasso with unit k clamped to 0; only
+/// a certified LOWER bound of it is used: the dual value (y . x - ||y||^2 / 2) / sigma^2 of y = alpha (x - A s) for the
+/// solver's s, alpha cut so that |a_j . y| &lt;= theta lambda sigma^2 (a_j . y &lt;= ... non-negative) for every j != k
+/// (weak duality: ||r||^2 / 2 &gt;= y . r - ||y||^2 / 2), so an unconverged solver loosens the bound, never breaks it.
+/// Z_1 from below: the one support S (k in S) and signs of a point m, with a box B = prod [m_i - h_i, m_i + h_i] inside
+/// their orthant (h_i &lt;= |m_i|); Jensen's inequality (the mean of e^{-f} over B is at least e^{-mean of f}) gives
+///   Z_1 &gt;= (1 - pi)^{K - |S|} c^{|S|} prod_{i in S} 2 h_i exp(-||x - A m||^2 / (2 sigma^2)
+///          - sum_{i in S} (||a_i||^2 h_i^2 / (6 sigma^2) + lambda |m_i|)),
+/// the mean of the quadratic over the box being its value at the centre plus sum ||a_i||^2 h_i^2 / 3 / (2 sigma^2), and
+/// the slab's exponent linear inside the orthant. h_i = min(sqrt 3 sigma / ||a_i||, |m_i|) maximises each factor; m is
+/// the lasso MAP min ||x - A s||^2 / (2 sigma^2) + lambda ||s||_1 (no certification needed: any m gives a valid lower
+/// bound), with units whose inclusion lowers the bound dropped one by one. Units not in S get no bound. For K = 1 it is
+/// within 1 / 0.84 of the exact zero mass far above threshold (the box against the Gaussian, sqrt(2 pi) vs 2 sqrt 3 e^-1/2);
+/// for correlated atoms it is loose near threshold (the prior's sparsity left out of Z_0) and tight where it matters,
+/// far above threshold, where the energy gap F_k - min E dominates. Checked against exact K = 2 posteriors in
+/// ZeroMassBoundTests (never below) and bench/posterior-sweep/zerobound_check.py.
 /// </para>
 /// </summary>
 public static class ZeroMassBound
@@ -51,35 +71,198 @@ public static class ZeroMassBound
         ArgumentNullException.ThrowIfNull(inputs);
         int d = model.D, k = model.K;
         double[] a = model.Dictionary.Data;
-        var norm2 = new double[k];
-        var independent = new bool[k];
+        var gram = new double[k * k];
         for (int j = 0; j < k; j++)
-            for (int r = 0; r < d; r++) norm2[j] += a[r * k + j] * a[r * k + j];
-        for (int j = 0; j < k; j++)
-        {
-            independent[j] = norm2[j] > 0;
-            for (int other = 0; other < k && independent[j]; other++)
+            for (int other = 0; other <= j; other++)
             {
-                if (other == j) continue;
                 double dot = 0;
                 for (int r = 0; r < d; r++) dot += a[r * k + j] * a[r * k + other];
-                if (Math.Abs(dot) > OrthogonalTolerance * Math.Sqrt(norm2[j] * norm2[other])) independent[j] = false;
+                gram[j * k + other] = gram[other * k + j] = dot;
             }
+        var independent = new bool[k];
+        for (int j = 0; j < k; j++)
+        {
+            independent[j] = gram[j * k + j] > 0;
+            for (int other = 0; other < k && independent[j]; other++)
+                if (other != j && Math.Abs(gram[j * k + other]) > OrthogonalTolerance * Math.Sqrt(gram[j * k + j] * gram[other * k + other]))
+                    independent[j] = false;
         }
         double s2 = model.Sigma * model.Sigma;
         var result = new double[inputs.Length][];
         for (int i = 0; i < inputs.Length; i++)
         {
-            result[i] = new double[k];
+            result[i] = independent.All(v => v) ? new double[k] : new ClampedMap(model, gram, inputs[i]).Bounds();
             for (int j = 0; j < k; j++)
             {
-                if (!independent[j]) { result[i][j] = double.PositiveInfinity; continue; }
+                if (!independent[j]) continue;
                 double dot = 0;
                 for (int r = 0; r < d; r++) dot += a[r * k + j] * inputs[i][r];
-                result[i][j] = ForUnit(model.Variant, model.Lambda, model.Pi, dot / s2, norm2[j] / s2);
+                result[i][j] = ForUnit(model.Variant, model.Lambda, model.Pi, dot / s2, gram[j * k + j] / s2);
             }
         }
         return result;
+    }
+
+    /// <summary>
+    /// The bound for correlated atoms (the type's remarks, "Correlated atoms") for one input: a lasso MAP for the active
+    /// side, per unit of its support a lasso with that unit clamped to 0 for the zero side.
+    /// </summary>
+    private sealed class ClampedMap(SparseCodingModel model, double[] gram, double[] x)
+    {
+        /// <summary>The splits of the slab's exponent tried for Z_0 (the best is taken; each is a valid bound).</summary>
+        private static readonly double[] Thetas = [0.5, 0.9];
+
+        /// <summary>Coordinate descent's sweeps at most: stopping early only loosens the bound (its dual value is used).</summary>
+        private const int MaxSweeps = 200;
+
+        private readonly int _d = model.D, _k = model.K;
+        private readonly double[] _a = model.Dictionary.Data;
+        private readonly double _s2 = model.Sigma * model.Sigma;
+        private readonly bool _signed = model.Variant == Variant.Signed;
+        private readonly double _xx = x.Sum(v => v * v);
+
+        public double[] Bounds()
+        {
+            int k = _k;
+            var bounds = new double[k];
+            if (model.Pi >= 1) return bounds; // no zero state
+            Array.Fill(bounds, double.PositiveInfinity);
+            double pi = model.Pi, lambda = model.Lambda;
+            double logC = Math.Log(_signed ? pi * lambda / 2 : pi * lambda), log1mPi = Math.Log(1 - pi);
+
+            var m = new double[k];
+            Lasso(m, lambda, -1);
+            // the active side: drop, one by one from the smallest, the units whose box costs more than leaving them at 0
+            var inS = new bool[k];
+            for (int j = 0; j < k; j++) inS[j] = m[j] != 0;
+            double logZ1 = LogActiveLower(m, inS, logC, log1mPi);
+            foreach (int j in Enumerable.Range(0, k).Where(j => inS[j]).OrderBy(j => Math.Abs(m[j]) * Math.Sqrt(gram[j * k + j])).ToArray())
+            {
+                double keep = m[j];
+                m[j] = 0; inS[j] = false;
+                double dropped = LogActiveLower(m, inS, logC, log1mPi);
+                if (dropped > logZ1) logZ1 = dropped;
+                else { m[j] = keep; inS[j] = true; }
+            }
+            if (double.IsNaN(logZ1) || double.IsNegativeInfinity(logZ1)) return bounds;
+
+            var clamped = new double[k];
+            for (int unit = 0; unit < k; unit++)
+            {
+                if (!inS[unit]) continue;
+                double best = double.PositiveInfinity;
+                foreach (double theta in Thetas)
+                {
+                    Array.Copy(m, clamped, k);
+                    clamped[unit] = 0;
+                    double logPrefactor = log1mPi + (k - 1) * Math.Log(1 - pi + pi / (1 - theta));
+                    // any point's lasso value is at least F_k: once one gives a bound of 1 or more, none can do better
+                    if (!Lasso(clamped, theta * lambda, unit, logPrefactor - logZ1)) continue;
+                    best = Math.Min(best, logPrefactor - DualLower(clamped, theta * lambda, unit) - logZ1);
+                }
+                if (!double.IsNaN(best)) bounds[unit] = Math.Min(1, Math.Exp(best));
+            }
+            return bounds;
+        }
+
+        /// <summary>log of the lower bound on Z_1 from the box around <paramref name="m"/> on the support inS.</summary>
+        private double LogActiveLower(double[] m, bool[] inS, double logC, double log1mPi)
+        {
+            int k = _k;
+            double log = 0;
+            for (int j = 0; j < k; j++)
+            {
+                if (!inS[j]) { log += log1mPi; continue; }
+                double g = gram[j * k + j];
+                double h = Math.Min(Math.Sqrt(3 * _s2 / g), Math.Abs(m[j]));
+                log += logC + Math.Log(2 * h) - g * h * h / (6 * _s2) - model.Lambda * Math.Abs(m[j]);
+            }
+            double[] res = Residual(m);
+            double e = 0;
+            foreach (double v in res) e += v * v;
+            return log - e / (2 * _s2);
+        }
+
+        /// <summary>x - A s in the data space (not through the Gram matrix: no cancellation against ||x||^2).</summary>
+        private double[] Residual(double[] s)
+        {
+            var res = (double[])x.Clone();
+            for (int r = 0; r < _d; r++)
+                for (int j = 0; j < _k; j++)
+                    if (s[j] != 0) res[r] -= _a[r * _k + j] * s[j];
+            return res;
+        }
+
+        /// <summary>
+        /// Coordinate descent on ||x - A s||^2 / (2 sigma^2) + mu ||s||_1 (s &gt;= 0 non-negative) from s, in place, unit
+        /// <paramref name="skip"/> held at 0 (-1: none). Its optimum is only used through <see cref="DualLower"/>. Returns
+        /// false, early, once the objective is at most <paramref name="giveUpAt"/> (the bound from the clamped unit's F_k
+        /// would then be 1 or more: not worth the sweeps).
+        /// </summary>
+        private bool Lasso(double[] s, double mu, int skip, double giveUpAt = double.NegativeInfinity)
+        {
+            int k = _k;
+            var g = new double[k]; // a_j . (x - A s)
+            double[] res = Residual(s);
+            for (int j = 0; j < k; j++)
+                for (int r = 0; r < _d; r++) g[j] += _a[r * k + j] * res[r];
+            double t = mu * _s2, tol = 1e-12 * model.Sigma * (1 + Math.Sqrt(_xx));
+            for (int sweep = 0; sweep < MaxSweeps; sweep++)
+            {
+                double largest = 0;
+                for (int j = 0; j < k; j++)
+                {
+                    double gjj = gram[j * k + j];
+                    if (j == skip || !(gjj > 0)) continue;
+                    double z = g[j] + gjj * s[j];
+                    double next = z > t ? (z - t) / gjj : _signed && z < -t ? (z + t) / gjj : 0;
+                    double step = next - s[j];
+                    if (step == 0) continue;
+                    s[j] = next;
+                    for (int i = 0; i < k; i++) g[i] -= gram[i * k + j] * step;
+                    largest = Math.Max(largest, Math.Abs(step) * Math.Sqrt(gjj));
+                }
+                if (largest <= tol) break;
+                if (giveUpAt > double.NegativeInfinity)
+                {
+                    // ||x - A s||^2 = ||x||^2 - r . s - g . s (g = r - G s), r = A^T x = g + G s; only decides when to stop
+                    double rs = 0, gs = 0, l1 = 0;
+                    for (int j = 0; j < k; j++)
+                    {
+                        if (s[j] == 0) continue;
+                        double rj = g[j];
+                        for (int i = 0; i < k; i++) rj += gram[j * k + i] * s[i];
+                        rs += rj * s[j]; gs += g[j] * s[j]; l1 += Math.Abs(s[j]);
+                    }
+                    if ((_xx - rs - gs) / (2 * _s2) + mu * l1 <= giveUpAt) return false;
+                }
+            }
+            return true;
+        }
+
+        /// <summary>
+        /// A certified lower bound on min over s (s_skip = 0) of ||x - A s||^2 / (2 sigma^2) + mu ||s||_1: the dual value
+        /// of y = alpha (x - A s) with alpha cut to dual feasibility (the type's remarks).
+        /// </summary>
+        private double DualLower(double[] s, double mu, int skip)
+        {
+            int k = _k;
+            double[] res = Residual(s);
+            double xr = 0, rr = 0;
+            for (int r = 0; r < _d; r++) { xr += x[r] * res[r]; rr += res[r] * res[r]; }
+            double largest = 0;
+            for (int j = 0; j < k; j++)
+            {
+                if (j == skip) continue;
+                double dot = 0;
+                for (int r = 0; r < _d; r++) dot += _a[r * k + j] * res[r];
+                largest = Math.Max(largest, _signed ? Math.Abs(dot) : dot);
+            }
+            if (!(rr > 0)) return 0; // x = A s exactly: the trivial bound F >= 0
+            double alpha = Math.Max(0, xr / rr);
+            if (largest > 0) alpha = Math.Min(alpha, mu * _s2 / largest);
+            return (alpha * xr - alpha * alpha * rr / 2) / _s2;
+        }
     }
 
     /// <summary>
