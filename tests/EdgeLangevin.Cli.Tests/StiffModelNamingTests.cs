@@ -28,4 +28,25 @@ public class StiffModelNamingTests
         Assert.DoesNotContain("command line", run.Err);
         Assert.False(File.Exists(output));
     }
+
+    /// <summary>
+    /// The same class in `firmware export` (found in break-18, fixed after it): lambda 1e8 was refused as "field 'dt'"
+    /// with no file (the learning board's advice about the model's own step resolved that step without a source), and
+    /// a sigma of 1e10, whose fixed-point gain cannot be represented, was named by the generated class's short name.
+    /// </summary>
+    [Theory]
+    [InlineData(1e8, 0.5)]
+    [InlineData(1.0, 1e10)]
+    public void Firmware_export_names_the_model_file_when_the_model_is_at_fault(double lambda, double sigma)
+    {
+        using var tmp = new TempDir();
+        string model = Path.Combine(tmp.Path, "faulty.json");
+        var dictionary = new Matrix(4, 3, [0.5, 0.1, -0.2, 0.3, 0.6, 0.1, -0.1, 0.2, 0.7, 0.4, -0.3, 0.2]);
+        ModelFile.Write(model, new SparseCodingModel { Variant = Variant.Signed, Lambda = lambda, Pi = 0.3, Sigma = sigma, Dictionary = dictionary });
+        string output = Path.Combine(tmp.Path, "board");
+        var run = CliRun.Of("firmware", "export", "--model", model, "--target", "iot", "--out", output);
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains($"error: {model}: ", run.Err);
+        Assert.False(Directory.Exists(output));
+    }
 }

@@ -55,9 +55,14 @@ public static class FirmwareExporter
 {
     public const string TemplateName = "ExportedModel.cs.sbn";
 
-    /// <summary>Builds the export in memory. Throws <see cref="InvalidInputException"/> when the model does not fit the target.</summary>
-    public static FirmwareExport Build(SparseCodingModel model, string modelName, FirmwareExportOptions options, TemplateRenderer renderer)
+    /// <summary>
+    /// Builds the export in memory. Throws <see cref="InvalidInputException"/> when the model does not fit the target.
+    /// <paramref name="modelName"/> names the generated class; <paramref name="modelFile"/> (the path the user gave, when
+    /// there is one) names the model in errors, so that a user sees which file is at fault.
+    /// </summary>
+    public static FirmwareExport Build(SparseCodingModel model, string modelName, FirmwareExportOptions options, TemplateRenderer renderer, string? modelFile = null)
     {
+        string named = modelFile ?? modelName;
         if (options.GoldenSteps < 1 || options.GoldenSteps > 4096) throw InvalidInputException.Field(null, "--golden-steps", $"expected 1 to 4096, got {options.GoldenSteps}");
         if (options.Chains < 1) throw InvalidInputException.Field(null, "--chains", $"expected at least 1, got {options.Chains}");
         long budget = FirmwareTargets.BudgetBytes(options.Target);
@@ -66,12 +71,12 @@ public static class FirmwareExporter
         string target = FirmwareTargets.Name(options.Target);
         if (ram > budget)
             throw new InvalidInputException(
-                $"{modelName}: the model (D = {model.D}, K = {model.K}, {options.Chains} chain(s)) needs about {Kib(ram)} of RAM on the board, " +
+                $"{named}: the model (D = {model.D}, K = {model.K}, {options.Chains} chain(s)) needs about {Kib(ram)} of RAM on the board, " +
                 $"more than the {target} budget of {Kib(budget)}; use a smaller K or D, fewer chains, or another target");
 
-        FixedParameters fixedParams = FixedParameters.Create(model, options.Format, options.Eps, options.Temperature, options.Order, options.Mu, modelName);
+        FixedParameters fixedParams = FixedParameters.Create(model, options.Format, options.Eps, options.Temperature, options.Order, options.Mu, named);
         LearningParameters? learningParams = learning ? Learning(model, options) : null;
-        int[] input = GoldenInput(model, options.Format, modelName);
+        int[] input = GoldenInput(model, options.Format, named);
         var solver = new LangevinSolver(fixedParams.Step, fixedParams.DictionaryRowMajor, model.D, model.K, 1, options.Seed);
         var learner = learningParams is null ? null : new FixedLearner(solver, learningParams, options.Seed);
         int[] initial = GoldenInitialState(fixedParams.Step, model.K);
@@ -164,10 +169,10 @@ public static class FirmwareExporter
     }
 
     /// <summary>Writes ExportedModel.cs and golden.json into <paramref name="outDir"/>, atomically (the folder appears complete or not at all).</summary>
-    public static FirmwareExport Export(SparseCodingModel model, string modelName, FirmwareExportOptions options, string outDir, string? templateDir = null)
+    public static FirmwareExport Export(SparseCodingModel model, string modelName, FirmwareExportOptions options, string outDir, string? templateDir = null, string? modelFile = null)
     {
         var renderer = new TemplateRenderer(templateDir ?? FindTemplateDir());
-        FirmwareExport export = Build(model, modelName, options, renderer);
+        FirmwareExport export = Build(model, modelName, options, renderer, modelFile);
         AtomicFile.WriteDirectory(outDir, dir =>
         {
             File.WriteAllText(Path.Combine(dir, "ExportedModel.cs"), export.ModelSource, new UTF8Encoding(false));

@@ -94,7 +94,8 @@ public static class FirmwareCommands
                 // The warning above ends "the default step for this model is ...", which --eps alone would not give a learning
                 // board: its learning times are in steps. Say both ways to an unbiased board.
                 // the model's step rounded down to 4 significant digits, so the eps printed is within the bias bound too
-                double modelEps = StepPolicy.Resolve(sparseModel, stepSettings with { Dt = null }).Settings.Eps;
+                // a model too stiff for its own default step is refused here, naming the model file (break-18: "field 'dt'" alone)
+                double modelEps = StepPolicy.Resolve(sparseModel, stepSettings with { Dt = null }, modelFile.ToString()).Settings.Eps;
                 double scale = Math.Pow(10, 3 - Math.Floor(Math.Log10(modelEps)));
                 double givenEps = Math.Floor(modelEps * scale) / scale;
                 CliContext.Current.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -119,7 +120,7 @@ public static class FirmwareCommands
             };
             string name = Path.GetFileNameWithoutExtension(modelFile.Name);
             string outDir = parse.GetValue(output)!.FullName;
-            FirmwareExport export = FirmwareExporter.Export(sparseModel, name, options, outDir);
+            FirmwareExport export = FirmwareExporter.Export(sparseModel, name, options, outDir, modelFile: modelFile.ToString());
             var stdout = JsonOutput.HumanWriter(parse.GetValue(json));
             stdout.WriteLine($"exported {name} for {FirmwareTargets.Name(options.Target)}: D = {sparseModel.D}, K = {sparseModel.K}, RAM about {export.RamBytes} of {export.BudgetBytes} bytes; golden run seed {options.Seed}, {options.GoldenSteps} steps -> {outDir}");
             if (parse.GetValue(json) is FileInfo jsonFile)
