@@ -164,65 +164,10 @@ public sealed class SingleChainBatch
         }
     }
 
-    // For each 4-bit mask m, the indices of its set bits in increasing order at SetLanes[4 m ..], the rest 0.
-    private static readonly int[] SetLanes = MakeSetLanes();
-
-    private static int[] MakeSetLanes()
-    {
-        var table = new int[64];
-        for (int m = 0; m < 16; m++)
-            for (int bit = 0, n = 0; bit < 4; bit++)
-                if ((m & (1 << bit)) != 0) table[4 * m + n++] = bit;
-        return table;
-    }
-
-    /// <summary>s = h(u) of chain b, g = 0, the list of its active units (increasing) and their count; returns the list's length.</summary>
+    /// <summary>s = h(u) of chain b, g = 0, the list of its active units and their count (<see cref="SingleStepKernels.Threshold"/>); returns the list's length.</summary>
     private int Threshold(int b)
     {
-        int ko = b * _k, k = 0, n = 0, kk = _k;
-        float u0 = _u0;
-        bool open0 = u0 == 0; // not on this path (DenseThreshold), kept so that the list stays right for any u0
-        ref float uRef = ref MemoryMarshal.GetArrayDataReference(_u);
-        ref float sRef = ref MemoryMarshal.GetArrayDataReference(_s);
-        ref float gRef = ref MemoryMarshal.GetArrayDataReference(_g);
-        ref int listRef = ref MemoryMarshal.GetArrayDataReference(_list);
-        ref int compress = ref MemoryMarshal.GetArrayDataReference(SetLanes);
-        var u0v = Vector256.Create(u0);
-        var zero = Vector256<float>.Zero;
-        for (; k + Lanes <= kk; k += Lanes)
-        {
-            Vector256<float> u = Vector256.LoadUnsafe(ref uRef, (nuint)(ko + k)), au = Vector256.Abs(u);
-            Vector256<float> on = open0 ? Vector256<float>.AllBitsSet : Vector256.GreaterThan(au, u0v);
-            Vector256<float> s = au - u0v;
-            if (_signed) s = Vector256.ConditionalSelect(Vector256.LessThan(u, zero), -s, s);
-            (s & on).StoreUnsafe(ref sRef, (nuint)(ko + k));
-            zero.StoreUnsafe(ref gRef, (nuint)(ko + k));
-            // The active lanes' units appended without a branch per unit, four lanes at a time (as ChainBatch does):
-            // four entries always written, inside the chain's K slots since n <= k.
-            uint bits = on.ExtractMostSignificantBits();
-            (Vector128.LoadUnsafe(ref compress, 4 * (bits & 15)) + Vector128.Create(k)).StoreUnsafe(ref listRef, (nuint)(ko + n));
-            n += BitOperations.PopCount(bits & 15);
-            (Vector128.LoadUnsafe(ref compress, 4 * (bits >> 4)) + Vector128.Create(k + 4)).StoreUnsafe(ref listRef, (nuint)(ko + n));
-            n += BitOperations.PopCount(bits >> 4);
-        }
-        for (; k < kk; k++)
-        {
-            float u = _u[ko + k], au = Math.Abs(u);
-            _g[ko + k] = 0;
-            bool on = au > u0 || open0;
-            float s = au - u0;
-            _s[ko + k] = on ? (_signed && u < 0 ? -s : s) : 0;
-            _list[ko + n] = k;
-            n += on ? 1 : 0;
-        }
-        // With u0 > 0 a listed unit has |u| > u0, so s = |u| - u0 != 0 (two different floats never subtract to 0): n of
-        // them are active. With u0 = 0 every unit is listed and those at u = 0 have s = 0: counted.
-        int nonzero = n;
-        if (open0)
-        {
-            nonzero = 0;
-            for (int i = 0; i < n; i++) nonzero += _s[ko + _list[ko + i]] != 0 ? 1 : 0;
-        }
+        int n = SingleStepKernels.Threshold(_u, _s, _g, _list, _u0, _signed, b * _k, _k, out int nonzero);
         _activeCount[b] = nonzero;
         return n;
     }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -70,5 +71,69 @@ internal static class SingleStepKernels
             }
             r0.StoreUnsafe(ref rRef, o);
         }
+    }
+
+    // For each 4-bit mask m, the indices of its set bits in increasing order at SetLanes[4 m ..], the rest 0.
+    private static readonly int[] SetLanes = MakeSetLanes();
+
+    private static int[] MakeSetLanes()
+    {
+        var table = new int[64];
+        for (int m = 0; m < 16; m++)
+            for (int bit = 0, n = 0; bit < 4; bit++)
+                if ((m & (1 << bit)) != 0) table[4 * m + n++] = bit;
+        return table;
+    }
+
+    /// <summary>
+    /// One chain's s = h(u), g = 0 and the list of its units with |u| > u0 (increasing; every unit when u0 = 0), its K
+    /// units at ko; returns the list's length, and in <paramref name="nonzero"/> how many listed units have s != 0.
+    /// </summary>
+    public static int Threshold(float[] uAll, float[] sAll, float[] gAll, int[] list, float u0, bool signed, int ko, int kk, out int nonzero)
+    {
+        int k = 0, n = 0;
+        bool open0 = u0 == 0;
+        ref float uRef = ref MemoryMarshal.GetArrayDataReference(uAll);
+        ref float sRef = ref MemoryMarshal.GetArrayDataReference(sAll);
+        ref float gRef = ref MemoryMarshal.GetArrayDataReference(gAll);
+        ref int listRef = ref MemoryMarshal.GetArrayDataReference(list);
+        ref int compress = ref MemoryMarshal.GetArrayDataReference(SetLanes);
+        var u0v = Vector256.Create(u0);
+        var zero = Vector256<float>.Zero;
+        for (; k + Lanes <= kk; k += Lanes)
+        {
+            Vector256<float> u = Vector256.LoadUnsafe(ref uRef, (nuint)(ko + k)), au = Vector256.Abs(u);
+            Vector256<float> on = open0 ? Vector256<float>.AllBitsSet : Vector256.GreaterThan(au, u0v);
+            Vector256<float> s = au - u0v;
+            if (signed) s = Vector256.ConditionalSelect(Vector256.LessThan(u, zero), -s, s);
+            (s & on).StoreUnsafe(ref sRef, (nuint)(ko + k));
+            zero.StoreUnsafe(ref gRef, (nuint)(ko + k));
+            // The active lanes' units appended without a branch per unit, four lanes at a time (as ChainBatch does):
+            // four entries always written, inside the chain's K slots since n <= k.
+            uint bits = on.ExtractMostSignificantBits();
+            (Vector128.LoadUnsafe(ref compress, 4 * (bits & 15)) + Vector128.Create(k)).StoreUnsafe(ref listRef, (nuint)(ko + n));
+            n += BitOperations.PopCount(bits & 15);
+            (Vector128.LoadUnsafe(ref compress, 4 * (bits >> 4)) + Vector128.Create(k + 4)).StoreUnsafe(ref listRef, (nuint)(ko + n));
+            n += BitOperations.PopCount(bits >> 4);
+        }
+        for (; k < kk; k++)
+        {
+            float u = uAll[ko + k], au = Math.Abs(u);
+            gAll[ko + k] = 0;
+            bool on = au > u0 || open0;
+            float s = au - u0;
+            sAll[ko + k] = on ? (signed && u < 0 ? -s : s) : 0;
+            list[ko + n] = k;
+            n += on ? 1 : 0;
+        }
+        // With u0 > 0 a listed unit has |u| > u0, so s = |u| - u0 != 0 (two different floats never subtract to 0): n of
+        // them are active. With u0 = 0 every unit is listed and those at u = 0 have s = 0: counted.
+        nonzero = n;
+        if (open0)
+        {
+            nonzero = 0;
+            for (int i = 0; i < n; i++) nonzero += sAll[ko + list[ko + i]] != 0 ? 1 : 0;
+        }
+        return n;
     }
 }
