@@ -217,6 +217,59 @@ public sealed class PngReaderTests : IDisposable
         Assert.Contains(message, e.Message);
     }
 
+    public static TheoryData<string, string> BadZlibStreams => new()
+    {
+        { "checksum", "the compressed stream is damaged or its Adler-32 checksum does not match" },
+        { "damaged", "the compressed stream is damaged or its Adler-32 checksum does not match" },
+        { "raw-deflate", "it does not start with a zlib header" },
+        { "method-15", "zlib compression method 15 (PNG uses 8, deflate)" },
+        { "window-64k", "zlib window of 2^16 bytes" },
+        { "dictionary", "needs a preset dictionary, which PNG does not allow" },
+        { "empty", "0 compressed bytes, not even a zlib header" },
+    };
+
+    /// <summary>
+    /// The image data's zlib stream damaged in each way its header or body can be. The old messages were the runtime's:
+    /// "The archive entry was compressed using an unsupported compression method" for a wrong checksum, a damaged body, a
+    /// header-less stream or another method, "The underlying compression routine returned an unexpected error code" for a
+    /// preset dictionary.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(BadZlibStreams))]
+    public void A_bad_zlib_stream_is_refused_saying_what_is_wrong_with_it(string damage, string message)
+    {
+        byte[] raw = [0, 1, 2, 0, 3, 4]; // 2 x 2 grey, filter 0
+        var z = new MemoryStream();
+        using (var s = new ZLibStream(z, CompressionLevel.Optimal, leaveOpen: true)) s.Write(raw);
+        byte[] good = z.ToArray();
+        var d = new MemoryStream();
+        using (var s = new DeflateStream(d, CompressionLevel.Optimal, leaveOpen: true)) s.Write(raw);
+        byte[] deflate = d.ToArray();
+        // A header with valid check bits (RFC 1950: CMF * 256 + FLG a multiple of 31) around the same deflate body.
+        static byte[] Header(int cmf, bool dictionary)
+        {
+            int flg = dictionary ? 0x20 : 0;
+            flg += 31 - (cmf * 256 + flg) % 31;
+            return [(byte)cmf, (byte)flg];
+        }
+        byte[] stream = damage switch
+        {
+            "checksum" => [.. good[..^1], (byte)(good[^1] ^ 1)],
+            "damaged" => [.. good[..2], 0xFF, 0xFF, 0xFF, .. good[5..]],
+            "raw-deflate" => deflate,
+            "method-15" => [.. Header(0x7F, false), .. deflate],
+            "window-64k" => [.. Header(0x88, false), .. deflate],
+            "dictionary" => [.. Header(0x78, true), 0, 0, 0, 1, .. deflate],
+            "empty" => [],
+            _ => throw new ArgumentException(damage),
+        };
+        byte[] file = TestPng.WithChunks(TestPng.Ihdr(2, 2, 8, 0, 0), TestPng.Chunk("IDAT", stream));
+        var e = Assert.Throws<InvalidInputException>(() => PngReader.Parse(file, "bad.png"));
+        Assert.StartsWith("bad.png: ", e.Message);
+        Assert.Contains(message, e.Message);
+        Assert.DoesNotContain("archive entry", e.Message);
+    }
+
     [Fact]
     public void Ancillary_chunks_are_skipped_and_a_suggested_palette_in_an_rgb_image_is_ignored()
     {

@@ -181,6 +181,7 @@ public static class PngReader
         // file must not ask for a gigabyte.
         if (expected > 1032L * compressed.Length + 1032)
             throw error($"truncated image data: {compressed.Length} compressed bytes cannot hold the {expected} bytes a {h.Width}x{h.Height} image needs");
+        CheckZlibHeader(compressed, error);
         var raw = new byte[expected];
         compressed.Position = 0;
         try
@@ -199,9 +200,27 @@ public static class PngReader
         // native inflater), as ZLibException, an IOException; the source is a MemoryStream, so no other I/O can fail here.
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
-            throw error($"corrupt image data (zlib: {e.Message})");
+            // Not the runtime's words: for a damaged stream or a wrong checksum they are "The archive entry was
+            // compressed using an unsupported compression method" or "an unexpected error code".
+            throw error($"corrupt image data: the compressed stream is damaged or its Adler-32 checksum does not match (the file was cut, changed or badly written)");
         }
         return raw;
+    }
+
+    /// <summary>
+    /// The two-byte zlib header of the image data (RFC 1950), checked here so that the message says what is wrong:
+    /// PNG allows only deflate with a window of at most 32 KiB and no preset dictionary (PNG specification 10.1).
+    /// </summary>
+    private static void CheckZlibHeader(MemoryStream compressed, Func<string, InvalidInputException> error)
+    {
+        if (compressed.Length < 2) throw error($"truncated image data: {compressed.Length} compressed bytes, not even a zlib header");
+        byte[] data = compressed.GetBuffer();
+        int method = data[0] & 0x0F, windowLog2 = (data[0] >> 4) + 8;
+        if ((data[0] << 8 | data[1]) % 31 != 0)
+            throw error($"corrupt image data: it does not start with a zlib header (check bits of 0x{data[0]:X2}{data[1]:X2} wrong)");
+        if (method != 8) throw error($"corrupt image data: zlib compression method {method} (PNG uses 8, deflate)");
+        if (windowLog2 > 15) throw error($"corrupt image data: zlib window of 2^{windowLog2} bytes (deflate allows at most 32 KiB)");
+        if ((data[1] & 0x20) != 0) throw error("the image data's zlib stream needs a preset dictionary, which PNG does not allow");
     }
 
     private static IEnumerable<(int Width, int Height)> PassSizes(Header h)
