@@ -91,6 +91,14 @@ if (hwrngPath != "none")
     }
 }
 
+// A missing device file is not a transient bus error: refused here, instead of skipping every window until Ctrl-C.
+string spiPath = $"/dev/spidev{bus}.{cs}";
+if (replay is null && !File.Exists(spiPath))
+{
+    Console.Error.WriteLine($"error: {spiPath} not found: SPI is not enabled (raspi-config, or dtparam=spi=on), or --bus {bus} --cs {cs} name another device; --replay DIR runs without hardware");
+    return 2;
+}
+
 SpiDevice spi;
 try
 {

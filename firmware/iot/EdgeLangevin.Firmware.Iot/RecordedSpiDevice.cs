@@ -77,20 +77,48 @@ public sealed class RecordedSpiDevice : SpiDevice
 /// <summary>Reads a recording: one count per line, lines starting with '#' are comments.</summary>
 public static class RecordingFile
 {
+    /// <summary>
+    /// The largest recording read: 64 MiB, some 13 million counts (about 20 minutes of one channel at the MCP3008's
+    /// 10 k conversions per second); a larger file is not a recording made for replay.
+    /// </summary>
+    public const long MaxBytes = 64L << 20;
+
     public static int[] Read(string path)
     {
+        switch (EdgeLangevin.Reference.Io.FileKinds.OfTarget(path, out string? problem))
+        {
+            case EdgeLangevin.Reference.Io.FileKind.Missing:
+                throw new FormatException($"{path}: recording not found{(problem is null ? "" : ": the path is " + problem)}");
+            case EdgeLangevin.Reference.Io.FileKind.Directory:
+                throw new FormatException($"{path}: is a folder, expected a recording (one count per line)");
+            case EdgeLangevin.Reference.Io.FileKind.Special:
+                throw new FormatException($"{path}: is a device node, FIFO or socket, expected a recording (a regular file): reading it could wait for a writer or never end");
+        }
         var values = new List<int>();
         int line = 0;
-        foreach (string text in File.ReadLines(path))
+        try
         {
-            line++;
-            if (text.Length == 0 || text[0] == '#') continue;
-            if (!int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int v) || v < 0 || v > Mcp3008.MaxValue)
-                throw new FormatException($"{path}, line {line}: expected a count 0 to 1023, got '{text}'");
-            values.Add(v);
+            long length = new FileInfo(path).Length;
+            if (length > MaxBytes)
+                throw new FormatException($"{path}: {length} bytes, more than the {MaxBytes} bytes a recording may be");
+            foreach (string text in File.ReadLines(path))
+                Parse(text);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FormatException($"{path}: cannot read this recording: {e.Message}", e);
         }
         if (values.Count == 0) throw new FormatException($"{path}: no counts");
         return values.ToArray();
+
+        void Parse(string text)
+        {
+            line++;
+            if (text.Length == 0 || text[0] == '#') return;
+            if (!int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int v) || v < 0 || v > Mcp3008.MaxValue)
+                throw new FormatException($"{path}, line {line}: expected a count 0 to 1023, got '{(text.Length > 40 ? text[..40] + "..." : text)}'");
+            values.Add(v);
+        }
     }
 
     /// <summary>

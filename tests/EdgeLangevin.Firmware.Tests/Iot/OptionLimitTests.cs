@@ -11,7 +11,9 @@ namespace EdgeLangevin.Firmware.Tests.Iot;
 /// </summary>
 public class OptionLimitTests
 {
-    private static (int Code, string Err) Run(params string[] args)
+    private static (int Code, string Err) Run(params string[] args) => RunWithin(TimeSpan.FromMinutes(2), args);
+
+    private static (int Code, string Err) RunWithin(TimeSpan deadline, params string[] args)
     {
         string dll = typeof(IotFirmwareOptions).Assembly.Location;
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
@@ -19,10 +21,10 @@ public class OptionLimitTests
         foreach (string a in args) start.ArgumentList.Add(a);
         using var p = Process.Start(start)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
-        string err = p.StandardError.ReadToEnd();
-        if (!p.WaitForExit(120_000)) { p.Kill(); throw new TimeoutException(string.Join(' ', args)); }
+        var err = p.StandardError.ReadToEndAsync(); // not read to the end first: a program that never ends must meet the deadline
+        if (!p.WaitForExit(deadline)) { p.Kill(); throw new TimeoutException($"still running after {deadline.TotalSeconds} s: {string.Join(' ', args)}"); }
         _ = stdout.Result;
-        return (p.ExitCode, err);
+        return (p.ExitCode, err.Result);
     }
 
     private static string ReplayFolder()
@@ -87,5 +89,57 @@ public class OptionLimitTests
             Assert.True(code == 0, err);
         }
         finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>
+    /// A recording that is not a regular file: the old reader opened it as it was, so a FIFO waited for a writer for ever
+    /// (killed at the deadline), /dev/zero was read as one endless line until memory ran out, and a folder was "Access to
+    /// the path ... is denied".
+    /// </summary>
+    [Theory]
+    [InlineData("fifo", "is a device node, FIFO or socket")]
+    [InlineData("dev-zero", "is a device node, FIFO or socket")]
+    [InlineData("folder", "is a folder, expected a recording")]
+    [InlineData("missing", "recording not found")]
+    public void A_recording_that_is_not_a_regular_file_is_exit_2_naming_it(string kind, string message)
+    {
+        if (!OperatingSystem.IsLinux()) return; // FIFOs and /dev/zero
+        string dir = ReplayFolder();
+        string noise = Path.Combine(dir, "noise-ch1.txt");
+        try
+        {
+            File.Delete(noise);
+            switch (kind)
+            {
+                case "fifo":
+                    using (var mkfifo = Process.Start("mkfifo", [noise]))
+                    {
+                        mkfifo.WaitForExit();
+                        Assert.Equal(0, mkfifo.ExitCode);
+                    }
+                    break;
+                case "dev-zero": File.CreateSymbolicLink(noise, "/dev/zero"); break;
+                case "folder": Directory.CreateDirectory(noise); break;
+            }
+            var (code, err) = RunWithin(TimeSpan.FromSeconds(30), "--replay", dir, "--hwrng", "none", "--windows", "1");
+            Assert.True(code == 2, $"exit {code}\n{err}");
+            Assert.Contains($"{noise}: {message}", err);
+            Assert.DoesNotContain("   at ", err);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>
+    /// No /dev/spidevB.C (SPI not enabled, or a --bus / --cs for another board): the old firmware ran on, skipping every
+    /// window with "SPI read error ... Can not open SPI device file" until Ctrl-C, and exited 0.
+    /// </summary>
+    [Fact]
+    public void A_missing_spi_device_is_exit_2_naming_it_before_any_window()
+    {
+        if (!OperatingSystem.IsLinux() || File.Exists("/dev/spidev9.9")) return;
+        var (code, err) = RunWithin(TimeSpan.FromSeconds(60), "--bus", "9", "--cs", "9", "--hwrng", "none", "--windows", "2");
+        Assert.True(code == 2, $"exit {code}\n{err}");
+        Assert.Contains("/dev/spidev9.9 not found", err);
+        Assert.Contains("--bus 9 --cs 9", err);
     }
 }
