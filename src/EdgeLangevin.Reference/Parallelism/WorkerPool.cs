@@ -189,7 +189,11 @@ public static class WorkerPool
 
         public Exception? Join()
         {
-            if (_callerClaimed) return null; // the caller ran the part (its exception is the caller's)
+            if (_callerClaimed)
+            {
+                Volatile.Write(ref _body, null); // the job is done: do not keep its delegate (and what it holds) alive
+                return null; // the caller ran the part (its exception is the caller's)
+            }
             long job = _posted;
             var spin = new SpinWait();
             for (int i = 0; i < SpinIterations && Volatile.Read(ref _finished) != job; i++) spin.SpinOnce(-1);
@@ -200,6 +204,7 @@ public static class WorkerPool
                     while (_finished != job) Monitor.Wait(_lock);
                 }
             }
+            Volatile.Write(ref _body, null);
             return _error;
         }
 
@@ -225,10 +230,11 @@ public static class WorkerPool
                     }
                 }
                 seen = job;
-                // The body read before the claim is job's: the caller posts job + 1 only after job is finished,
-                // which needs a claim, and this claim succeeds only if nobody has claimed job yet.
-                Action<int> body = Volatile.Read(ref _body)!;
+                // The body read before the claim is job's: the caller clears it or posts job + 1 only after job is
+                // finished, which needs a claim, and this claim succeeds only if nobody has claimed job yet.
+                Action<int>? body = Volatile.Read(ref _body);
                 if (Interlocked.CompareExchange(ref _claimed, job, job - 1) != job - 1) continue; // the caller took it
+                if (body is null) throw new InvalidOperationException("WorkerPool: a claimed job without a body"); // cannot happen (above)
                 try { body(_part); }
                 catch (Exception e) { _error = e; }
                 lock (_lock)
