@@ -14,6 +14,18 @@ namespace EdgeLangevin.Reference.Parallelism;
 /// step allocates nothing. Workers spin briefly before sleeping, because the next step usually
 /// follows within microseconds.
 /// </para>
+/// <para>
+/// A part that its worker has not begun by the time the caller has finished its own part is run by the
+/// caller (each part is claimed once, by whichever thread gets there first). Why: the worker is not
+/// always running beside the caller. Measured (issue-13l, float32 learner K = 128, every hand-off traced
+/// with sched_getcpu): the worker sat on the caller's CPU in 100 % of 2000 hand-offs per round, both
+/// threads runnable there (it spins, so it never slept: 14 voluntary context switches in a whole run),
+/// and began its part only when the caller, done with its own, stopped to wait (3.9 µs of spinning
+/// before its first sched_yield): the two halves ran one after the other plus two hand-offs per job.
+/// The caller now runs such a part at once, so two threads sharing one CPU cost what one thread costs,
+/// and a worker on a CPU of its own still takes its part within a microsecond. Results do not depend on
+/// which thread runs a part (parts own disjoint state by part index, not by thread).
+/// </para>
 /// </summary>
 public static class WorkerPool
 {
@@ -37,12 +49,16 @@ public static class WorkerPool
     }
 
     /// <summary>
-    /// Runs body(0) .. body(parts - 1), body(0) on the calling thread and the others on the workers,
+    /// Runs body(0) .. body(parts - 1), body(0) on the calling thread and the others on the workers
+    /// (or on the calling thread, when a worker has not begun its part by the time body(0) has returned),
     /// and returns when all are done (rethrowing the first exception). One caller at a time: a second
     /// caller waits; a call from inside a body runs its parts inline (no deadlock). Allocates nothing
     /// once the workers exist.
     /// </summary>
-    public static void Run(int parts, Action<int> body)
+    public static void Run(int parts, Action<int> body) => Run(parts, body, callerMayClaim: true);
+
+    // callerMayClaim false: part p runs on worker p - 1 whatever happens (the allocation probe counts per thread).
+    private static void Run(int parts, Action<int> body, bool callerMayClaim)
     {
         ArgumentNullException.ThrowIfNull(body);
         if (parts <= 1 || _inside)
@@ -66,6 +82,15 @@ public static class WorkerPool
             try { body(0); }
             catch (Exception e) { error = e; }
             finally { _inside = false; }
+            if (callerMayClaim)
+                for (int i = 0; i < parts - 1 && error is null; i++)
+                {
+                    if (!workers[i].TryClaim()) continue;
+                    _inside = true;
+                    try { body(i + 1); }
+                    catch (Exception e) { error = e; }
+                    finally { _inside = false; }
+                }
             for (int i = 0; i < parts - 1; i++)
             {
                 Exception? e = workers[i].Join();
@@ -91,7 +116,7 @@ public static class WorkerPool
         parts = Math.Clamp(parts, 1, MaxThreads);
         lock (Gate)
         {
-            Run(parts, Probe);
+            Run(parts, Probe, callerMayClaim: false);
             long total = 0;
             for (int p = 0; p < parts; p++) total += ProbeBytes[p];
             return total;
@@ -118,14 +143,21 @@ public static class WorkerPool
         }
     }
 
-    /// <summary>One long-lived background thread running part <see cref="_part"/> of each job it is given.</summary>
+    /// <summary>
+    /// One long-lived background thread running part <see cref="_part"/> of each job it is given, unless the
+    /// caller claims that part first (<see cref="TryClaim"/>). Jobs are numbered: job n is posted by setting
+    /// _posted = n, claimed by moving _claimed from n - 1 to n (one winner), finished when _finished = n.
+    /// A job the caller claimed is finished when the caller's body returns; the worker, which may see it
+    /// late, only skips it, so the caller never waits for a worker that has not begun.
+    /// </summary>
     private sealed class Worker
     {
         private const int SpinIterations = 2000; // about 10-50 us of spinning before sleeping on the monitor
         private readonly int _part;
         private readonly object _lock = new();
         private Action<int>? _body;
-        private volatile bool _done = true;
+        private long _posted, _claimed, _finished; // job numbers (see above); written under _lock or by Interlocked
+        private bool _callerClaimed;
         private Exception? _error;
 
         public Worker(int part)
@@ -140,52 +172,74 @@ public static class WorkerPool
             lock (_lock)
             {
                 _error = null;
-                _done = false;
+                _callerClaimed = false;
                 _body = body;
+                Volatile.Write(ref _posted, _posted + 1); // after the body: a worker that sees the number sees the body
                 Monitor.Pulse(_lock);
             }
         }
 
+        /// <summary>The caller takes the posted job's part if the worker has not begun it (the caller then runs it).</summary>
+        public bool TryClaim()
+        {
+            long job = _posted; // written by this (the calling) thread
+            _callerClaimed = Interlocked.CompareExchange(ref _claimed, job, job - 1) == job - 1;
+            return _callerClaimed;
+        }
+
         public Exception? Join()
         {
+            if (_callerClaimed)
+            {
+                Volatile.Write(ref _body, null); // the job is done: do not keep its delegate (and what it holds) alive
+                return null; // the caller ran the part (its exception is the caller's)
+            }
+            long job = _posted;
             var spin = new SpinWait();
-            for (int i = 0; i < SpinIterations && !_done; i++) spin.SpinOnce(-1);
-            if (!_done)
+            for (int i = 0; i < SpinIterations && Volatile.Read(ref _finished) != job; i++) spin.SpinOnce(-1);
+            if (Volatile.Read(ref _finished) != job)
             {
                 lock (_lock)
                 {
-                    while (!_done) Monitor.Wait(_lock);
+                    while (_finished != job) Monitor.Wait(_lock);
                 }
             }
+            Volatile.Write(ref _body, null);
             return _error;
         }
 
         private void Loop()
         {
             _inside = true; // a body that calls Run again runs its parts inline on this thread
+            long seen = 0; // the last job number this thread has looked at
             while (true)
             {
-                Action<int>? body = Volatile.Read(ref _body);
+                long job = Volatile.Read(ref _posted);
                 var spin = new SpinWait();
-                for (int i = 0; i < SpinIterations && body is null; i++)
+                for (int i = 0; i < SpinIterations && job == seen; i++)
                 {
                     spin.SpinOnce(-1);
-                    body = Volatile.Read(ref _body);
+                    job = Volatile.Read(ref _posted);
                 }
-                if (body is null)
+                if (job == seen)
                 {
                     lock (_lock)
                     {
-                        while (_body is null) Monitor.Wait(_lock);
-                        body = _body;
+                        while (_posted == seen) Monitor.Wait(_lock);
+                        job = _posted;
                     }
                 }
+                seen = job;
+                // The body read before the claim is job's: the caller clears it or posts job + 1 only after job is
+                // finished, which needs a claim, and this claim succeeds only if nobody has claimed job yet.
+                Action<int>? body = Volatile.Read(ref _body);
+                if (Interlocked.CompareExchange(ref _claimed, job, job - 1) != job - 1) continue; // the caller took it
+                if (body is null) throw new InvalidOperationException("WorkerPool: a claimed job without a body"); // cannot happen (above)
                 try { body(_part); }
                 catch (Exception e) { _error = e; }
                 lock (_lock)
                 {
-                    _body = null;
-                    _done = true;
+                    _finished = job;
                     Monitor.PulseAll(_lock);
                 }
             }
