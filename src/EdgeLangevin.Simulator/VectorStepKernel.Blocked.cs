@@ -17,13 +17,13 @@ namespace EdgeLangevin.Simulator;
 /// step's (<see cref="DriveListed"/>, <see cref="UpdateFused"/>). Chains below the density rule take
 /// the fused one-chain step. Same integers and clip counts as the scalar kernel:
 /// <para>
-/// The int32 chunks of the block are cut at fixed lengths that hold for every chain of the block: a
-/// chunk of P unit pairs of A s sums at most 2 P max|s_m| of |s_m|, a chunk of B 32-dimension blocks
-/// of A^T r at most 32 B max|r_m| of |r_m| (the maxima over the block's chains), so P = bound / (2 max|s_m|)
-/// and B = bound / (32 max|r_m|) keep each chunk within the AVX-512 class comment's exactness bound
+/// The int32 chunks of the block are cut once for all its chains: greedily over the unit pairs of A s
+/// (each pair weighing the largest |s_2p| + |s_2p+1| of the block's chains) and over the 32-dimension
+/// blocks of A^T r (each weighing the largest sum |r_m| over the block of the chains), so that every
+/// chain's sum |operand| in every chunk stays within the AVX-512 class comment's exactness bound
 /// (<see cref="L1Bound"/> of this dictionary). Integer sums are exact in any order and any cut, so the
-/// block, the cut and the density rule change no bit. When a single pair or block would exceed the
-/// bound (operands near full scale) the block's chains take the stage sums for that MAC loop.
+/// chain block, the cut and the density rule change no bit. When a single pair or block would exceed
+/// the bound (operands near full scale) the block's chains take the stage sums for that MAC loop.
 /// </para>
 /// </summary>
 public sealed partial class VectorStepKernel
@@ -43,16 +43,28 @@ public sealed partial class VectorStepKernel
 
     private readonly int[] _blockChains = new int[ChainBlock];
     private readonly long[][] _blockSums = [[], [], [], []]; // per slot: A s (D) then A^T r (K), long
-    private short[] _blockCodes16 = []; // slot i's s_m of every unit at i K (16-bit words)
+    private short[] _blockCodes16 = []; // slot i's s_m of every unit at i K (16-bit words), then 32 zeros
     private short[] _blockResidual16 = []; // slot i's r_m at i D (16-bit words)
+    private int[] _blockPairL1 = []; // the largest |s_2p| + |s_2p+1| of the block's chains, by pair p (K / 2 + 16 slots)
+    private int[] _blockDimL1 = []; // the largest sum |r_m| over 32-dimension block b of the block's chains
+    private int[] _denseGm = []; // a chain's g_m by list slot before it is copied to the workspace (K + 16 slots)
 
     private void ReserveBlock(int units, int dimensions)
     {
         int n = Math.Max(units, dimensions);
         if (_blockSums[0].Length < n)
             for (int i = 0; i < ChainBlock; i++) _blockSums[i] = new long[n];
-        if (_blockCodes16.Length < ChainBlock * units) _blockCodes16 = new short[ChainBlock * units];
-        if (_blockResidual16.Length < ChainBlock * dimensions) _blockResidual16 = new short[ChainBlock * dimensions];
+        if (_blockCodes16.Length < ChainBlock * units + 32)
+        {
+            _blockCodes16 = new short[ChainBlock * units + 32];
+            _blockPairL1 = new int[units / 2 + 16];
+            _denseGm = new int[units + 16];
+        }
+        if (_blockResidual16.Length < ChainBlock * dimensions)
+        {
+            _blockResidual16 = new short[ChainBlock * dimensions];
+            _blockDimL1 = new int[dimensions / 32 + 1];
+        }
     }
 
     /// <inheritdoc />
@@ -92,24 +104,19 @@ public sealed partial class VectorStepKernel
         int K = ws.K, D = ws.D;
         long[] saturations = ws.Saturations;
         int[] chains = _blockChains;
-        int maxS = 0;
-        long largestL1 = 0;
         for (int i = 0; i < count; i++)
         {
             int baseK = chains[i] * K;
-            long listedL1;
-            int n = c.Signed ? ThresholdSigned(c, ws.U, ws.Sm, ws.Active, baseK, K, D, saturations, out listedL1)
-                : ThresholdNonNegative(c, ws.U, ws.Sm, ws.Active, baseK, K, D, saturations, out listedL1);
+            int n = c.Signed ? ThresholdSigned(c, ws.U, ws.Sm, ws.Active, baseK, K, D, saturations, out _)
+                : ThresholdNonNegative(c, ws.U, ws.Sm, ws.Active, baseK, K, D, saturations, out _);
             ws.ActiveCount[chains[i]] = n;
-            largestL1 = Math.Max(largestL1, listedL1);
-            maxS = Math.Max(maxS, Narrow16(ws.Sm, baseK, _blockCodes16, i * K, K, out _));
+            NarrowCodes(ws.Sm, baseK, _blockCodes16, i * K, K);
         }
-        // Step 2: A s of every unit (one chunk when every slot's sum |s_m| is within the bound, else
-        // chunks of a fixed number of pairs, 2 max|s_m| <= bound: at least one), then r and r_m.
-        if (2L * maxS <= bound)
+        // Step 2: A s of every unit, then r and r_m.
+        int pairChunks = CutPairs(K, count, bound);
+        if (pairChunks > 0)
         {
-            int chunkPairs = largestL1 <= bound || maxS == 0 ? K / 2 : Math.Min(K / 2, bound / (2 * maxS));
-            ReconstructBlock(columns, K, D, count, chunkPairs);
+            ReconstructBlock(columns, K, D, count, pairChunks);
             for (int i = 0; i < count; i++) Residual512(c, _blockSums[i], ws.X, ws.R, ws.Rm, chains[i] * D, D, saturations);
         }
         else
@@ -123,18 +130,13 @@ public sealed partial class VectorStepKernel
         }
         // Step 3: A^T r_m of every unit (32 max|r_m| <= bound: a chunk holds at least one block), the
         // listed units' sums gathered in list order; then g_m, the drive and the update per chain.
-        int maxR = 0;
-        long largestR = 0;
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < count; i++) NarrowResidualBlock(ws.Rm, chains[i] * D, i, D);
+        int dimChunks = CutBlocks(D, bound);
+        if (dimChunks > 0)
         {
-            maxR = Math.Max(maxR, Narrow16(ws.Rm, chains[i] * D, _blockResidual16, i * D, D, out long l1));
-            largestR = Math.Max(largestR, l1);
-        }
-        if (32L * maxR <= bound)
-        {
-            CorrelateBlock(columns, K, D, count, largestR <= bound || maxR == 0 ? D / 32 : Math.Min(D / 32, bound / (32 * maxR)));
+            CorrelateBlock(columns, K, D, count, dimChunks);
             for (int i = 0; i < count; i++)
-                DriveUpdateDense(c, _blockSums[i], ws.Gm, ws.U, chains[i] * K, K, eta, (chains[i] - firstChain) * K, saturations);
+                DriveUpdateDense(c, _blockSums[i], _denseGm, ws.Gm, ws.U, chains[i] * K, K, ws.ActiveCount[chains[i]], eta, (chains[i] - firstChain) * K, saturations);
         }
         else
         {
@@ -151,35 +153,101 @@ public sealed partial class VectorStepKernel
         BlockedSteps += count;
     }
 
-    // source[from .. from + length) (values that fit 16 bits: s_m and r_m fit WM <= 16) as 16-bit words at
-    // destination[at ..] (the truncating narrow, vpmovdw, is exact); returns their largest magnitude, and
-    // the sum of their magnitudes in l1. length is a multiple of 16.
-    private static int Narrow16(int[] source, int from, short[] destination, int at, int length, out long l1)
+    // s_m of one chain (values that fit WM <= 16 bits) as 16-bit words at destination[at ..] (the
+    // truncating narrow, vpmovdw, is exact). units is a multiple of 16.
+    private static void NarrowCodes(int[] sm, int from, short[] destination, int at, int units)
     {
-        ref int src = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(source), from);
+        ref int src = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(sm), from);
         ref short dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(destination), at);
-        Vector512<int> largest = Vector512<int>.Zero;
-        Vector512<long> total = Vector512<long>.Zero;
-        for (int i = 0; i < length; i += 16)
+        for (int k = 0; k < units; k += 16)
+            Avx512F.ConvertToVector256Int16(Vector512.LoadUnsafe(ref src, (nuint)k)).StoreUnsafe(ref dst, (nuint)k);
+    }
+
+    // r_m of one chain as 16-bit words in slot's row of _blockResidual16 (exact, as NarrowCodes), and each
+    // 32-dimension block's sum |r_m| raised into _blockDimL1 (slot 0 sets it).
+    private void NarrowResidualBlock(int[] rm, int from, int slot, int D)
+    {
+        ref int src = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(rm), from);
+        ref short dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_blockResidual16), slot * D);
+        int[] l1 = _blockDimL1;
+        for (int d = 0; d < D; d += 32)
         {
-            Vector512<int> v = Vector512.LoadUnsafe(ref src, (nuint)i);
-            Avx512F.ConvertToVector256Int16(v).StoreUnsafe(ref dst, (nuint)i);
-            Vector512<int> magnitude = Vector512.Abs(v); // |-32768| fits an int
-            largest = Vector512.Max(largest, magnitude);
-            total += Avx512F.ConvertToVector512Int64(magnitude.GetLower()) + Avx512F.ConvertToVector512Int64(magnitude.GetUpper());
+            Vector512<int> v0 = Vector512.LoadUnsafe(ref src, (nuint)d), v1 = Vector512.LoadUnsafe(ref src, (nuint)(d + 16));
+            Avx512F.ConvertToVector256Int16(v0).StoreUnsafe(ref dst, (nuint)d);
+            Avx512F.ConvertToVector256Int16(v1).StoreUnsafe(ref dst, (nuint)(d + 16));
+            int sum = Vector512.Sum(Vector512.Abs(v0) + Vector512.Abs(v1)); // at most 32 x 2^15: no wrap
+            l1[d / 32] = slot == 0 ? sum : Math.Max(l1[d / 32], sum);
         }
-        l1 = Vector512.Sum(total);
-        Vector256<int> half = Vector256.Max(largest.GetLower(), largest.GetUpper());
-        Vector128<int> quarter = Vector128.Max(half.GetLower(), half.GetUpper());
-        return Math.Max(Math.Max(quarter.GetElement(0), quarter.GetElement(1)), Math.Max(quarter.GetElement(2), quarter.GetElement(3)));
+    }
+
+    // Cuts the unit pairs of A s into chunks that hold for every slot of the block (the class comment):
+    // ends in _pairChunkEnds; returns the chunk count, or 0 when one pair alone exceeds the bound.
+    private int CutPairs(int K, int count, int bound)
+    {
+        int pairs = K / 2;
+        ref short codes = ref MemoryMarshal.GetArrayDataReference(_blockCodes16);
+        ref int l1Ref = ref MemoryMarshal.GetArrayDataReference(_blockPairL1);
+        for (int p = 0; p < pairs; p += 16)
+        {
+            // 16 pairs of each slot (32 codes; past the slot's K they are another slot's or the 32 zeros
+            // after the last: those pairs are never read). |s0| + |s1| exact: vpmaddwd of the codes with their signs.
+            Vector512<int> largest = Vector512<int>.Zero;
+            for (int i = 0; i < count; i++)
+            {
+                Vector512<short> c = Vector512.LoadUnsafe(ref codes, (nuint)(i * K + 2 * p));
+                largest = Vector512.Max(largest, Avx512BW.MultiplyAddAdjacent(c, (c >> 15) | Vector512<short>.One));
+            }
+            largest.StoreUnsafe(ref l1Ref, (nuint)p);
+        }
+        int[] ends = _pairChunkEnds, l1 = _blockPairL1;
+        int chunks = 0;
+        long chunk = 0;
+        for (int p = 0; p < pairs; p++)
+        {
+            int w = l1[p];
+            if (w > bound) return 0;
+            if (chunk + w > bound)
+            {
+                ends[chunks++] = p;
+                chunk = 0;
+            }
+            chunk += w;
+        }
+        ends[chunks++] = pairs;
+        return chunks;
+    }
+
+    // Cuts the 32-dimension blocks of A^T r into chunks that hold for every slot (from _blockDimL1): ends
+    // (in dimensions) in _blockEnds; returns the chunk count, or 0 when one block alone exceeds the bound.
+    private int CutBlocks(int D, int bound)
+    {
+        int[] ends = _blockEnds, l1 = _blockDimL1;
+        int chunks = 0;
+        long chunk = 0;
+        for (int b = 0; b < D / 32; b++)
+        {
+            int w = l1[b];
+            if (w > bound) return 0;
+            if (chunk + w > bound)
+            {
+                ends[chunks++] = 32 * b;
+                chunk = 0;
+            }
+            chunk += w;
+        }
+        ends[chunks++] = D;
+        return chunks;
     }
 
     // Step 3's rest and step 4 for one chain of a block from the A^T r_m sums of every unit (sums[k]):
     // DriveListed's g_m and drive for the active units (|u| > u0, the threshold's gate; u is unchanged
     // until the update), g_m compressed to their list slots (the slots past the list keep their
-    // contents) and their g_m clips counted; an inactive unit's drive 0; then UpdateFused's update.
+    // contents) and their g_m clips counted; an inactive unit's drive 0; then UpdateFused's update. The
+    // compressed g_m go to listGm first (16 slots from the list length so far, no load of what the store
+    // before wrote), then the chain's listed (its active count) slots to gm.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void DriveUpdateDense(UnitConstants c, long[] sums, int[] gm, int[] u, int baseK, int units, int[] eta, int etaOffset, long[] saturations)
+    private static void DriveUpdateDense(UnitConstants c, long[] sums, int[] listGm, int[] gm, int[] u, int baseK, int units, int listed,
+        int[] eta, int etaOffset, long[] saturations)
     {
         var roundCorr = Vector512.Create(c.RoundCorr);
         int shiftCorr = c.ShiftCorr;
@@ -198,7 +266,7 @@ public sealed partial class VectorStepKernel
         var minS = Vector512.Create((int)c.MinS);
         var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         ref long sumRef = ref MemoryMarshal.GetArrayDataReference(sums);
-        ref int gmRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(gm), baseK);
+        ref int listRef = ref MemoryMarshal.GetArrayDataReference(listGm);
         ref int uRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(u), baseK);
         ref int etaRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(eta), etaOffset);
         long clipsGm = 0, clipsU = 0;
@@ -215,28 +283,34 @@ public sealed partial class VectorStepKernel
             clipsGm += System.Numerics.BitOperations.PopCount(clipped & onBits);
             Vector512<int> g = Vector512.Create(Avx512F.ConvertToVector256Int32(Vector512.Min(Vector512.Max(gLo, minM64), maxM64)),
                 Avx512F.ConvertToVector256Int32(Vector512.Min(Vector512.Max(gHi, minM64), maxM64)));
-            // g_m of the active units to list slots n .. (16 slots from n <= k: inside the chain's K), blended
-            // into the old contents past them.
-            int listed = System.Numerics.BitOperations.PopCount(onBits);
-            Vector512<int> old = Vector512.LoadUnsafe(ref gmRef, (nuint)n);
-            Vector512.ConditionalSelect(Vector512.LessThan(iota, Vector512.Create(listed)), Avx512F.Compress(Vector512<int>.Zero, on, g), old)
-                .StoreUnsafe(ref gmRef, (nuint)n);
-            n += listed;
+            Avx512F.Compress(Vector512<int>.Zero, on, g).StoreUnsafe(ref listRef, (nuint)n); // 16 slots from n <= k: inside K + 16
+            n += System.Numerics.BitOperations.PopCount(onBits);
             Vector512<int> drive = Avx512F.ShiftRightArithmeticVariable(Avx512F.MultiplyLow(gain, g) + roundCoef, shiftCoef) & on;
             Vector512<int> flip = (x >> 31) & negate;
             drive = (drive ^ flip) - flip;
             Update16(x, drive, Vector512.LoadUnsafe(ref etaRef, (nuint)k), noiseQ, roundNoise, shiftNoise, leak, minS, maxS, ref clipsU)
                 .StoreUnsafe(ref uRef, (nuint)k);
         }
+        // The list's slots to gm, 16 at a time; the last group blended into the old contents past the list.
+        ref int gmRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(gm), baseK);
+        int j = 0;
+        for (; j + 16 <= listed; j += 16) Vector512.LoadUnsafe(ref listRef, (nuint)j).StoreUnsafe(ref gmRef, (nuint)j);
+        if (j < listed)
+        {
+            // Slots j .. j + 15 lie inside the chain's K (K a multiple of 16, j a multiple of 16 below it).
+            Vector512<int> old = Vector512.LoadUnsafe(ref gmRef, (nuint)j);
+            Vector512.ConditionalSelect(Vector512.LessThan(iota, Vector512.Create(listed - j)), Vector512.LoadUnsafe(ref listRef, (nuint)j), old)
+                .StoreUnsafe(ref gmRef, (nuint)j);
+        }
         if (clipsGm != 0) saturations[SolverWorkspace.SiteGm] += clipsGm;
         if (clipsU != 0) saturations[SolverWorkspace.SiteU] += clipsU;
     }
 
     // A s of every unit for the block's slots (codes from _blockCodes16) into _blockSums[slot][0 .. D):
-    // 64 dimensions per pass (then a last 32), unit pairs (2p, 2p + 1) in chunks of chunkPairs pairs, each
+    // 64 dimensions per pass (then a last 32), unit pairs (2p, 2p + 1) in the chunks of CutPairs, each
     // pair's two column vectors loaded and interleaved once for the four slots.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ReconstructBlock(short[] columns, int K, int D, int count, int chunkPairs)
+    private void ReconstructBlock(short[] columns, int K, int D, int count, int chunks)
     {
         for (int i = 0; i < ChainBlock; i++) Array.Clear(_blockSums[i], 0, D);
         ref short a = ref MemoryMarshal.GetArrayDataReference(columns);
@@ -250,13 +324,13 @@ public sealed partial class VectorStepKernel
         // See Reconstruct512: puts the unpacked lanes back in d order.
         var first16 = Vector512.Create(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
         var second16 = Vector512.Create(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
-        int pairs = K / 2;
         for (int d = 0; d < D; d += 64)
         {
             bool two = d + 64 <= D;
-            for (int first = 0; first < pairs; first += chunkPairs)
+            int first = 0;
+            for (int ch = 0; ch < chunks; ch++)
             {
-                int last = Math.Min(pairs, first + chunkPairs);
+                int last = _pairChunkEnds[ch];
                 Vector512<int> l00 = default, h00 = default, l01 = default, h01 = default;
                 Vector512<int> l10 = default, h10 = default, l11 = default, h11 = default;
                 Vector512<int> l20 = default, h20 = default, l21 = default, h21 = default;
@@ -291,6 +365,7 @@ public sealed partial class VectorStepKernel
                 AddBlock(ref sum1, d, two, l10, h10, l11, h11, first16, second16);
                 AddBlock(ref sum2, d, two, l20, h20, l21, h21, first16, second16);
                 AddBlock(ref sum3, d, two, l30, h30, l31, h31, first16, second16);
+                first = last;
             }
         }
     }
@@ -309,9 +384,9 @@ public sealed partial class VectorStepKernel
 
     // A^T r_m of every unit for the block's slots (r_m from _blockResidual16) into _blockSums[slot][0 .. K):
     // four units per pass, each column vector loaded once for the four slots (16 accumulators, unit i of
-    // slot c in accumulator 4 c + i), the dimensions in chunks of chunkBlocks 32-dimension blocks.
+    // slot c in accumulator 4 c + i), the dimensions in the chunks of CutBlocks.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void CorrelateBlock(short[] columns, int K, int D, int count, int chunkBlocks)
+    private void CorrelateBlock(short[] columns, int K, int D, int count, int chunks)
     {
         ref short a = ref MemoryMarshal.GetArrayDataReference(columns);
         ref short r = ref MemoryMarshal.GetArrayDataReference(_blockResidual16);
@@ -320,14 +395,15 @@ public sealed partial class VectorStepKernel
         ref long sum1 = ref MemoryMarshal.GetArrayDataReference(_blockSums[1]);
         ref long sum2 = ref MemoryMarshal.GetArrayDataReference(_blockSums[2]);
         ref long sum3 = ref MemoryMarshal.GetArrayDataReference(_blockSums[3]);
-        int chunk = 32 * chunkBlocks;
+        int[] ends = _blockEnds;
         for (int k = 0; k < K; k += 4)
         {
             int o0 = k * D, o1 = o0 + D, o2 = o1 + D, o3 = o2 + D;
             Vector512<long> lo = Vector512<long>.Zero, hi = Vector512<long>.Zero;
-            for (int start = 0; start < D; start += chunk)
+            int start = 0;
+            for (int ch = 0; ch < chunks; ch++)
             {
-                int end = Math.Min(D, start + chunk);
+                int end = ends[ch];
                 Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
                 Vector512<int> a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
                 for (int d = start; d < end; d += 32)
@@ -353,6 +429,7 @@ public sealed partial class VectorStepKernel
                 Vector512<int> s = Pair128(Pair128(Pair64(u0, u1), Pair64(u2, u3)), Pair128(Pair64(u4, u5), Pair64(u6, u7)));
                 lo += Avx512F.ConvertToVector512Int64(s.GetLower());
                 hi += Avx512F.ConvertToVector512Int64(s.GetUpper());
+                start = end;
             }
             lo.GetLower().StoreUnsafe(ref sum0, (nuint)k);
             lo.GetUpper().StoreUnsafe(ref sum1, (nuint)k);
