@@ -85,7 +85,16 @@ public class StepBenchmarks
             _dense.EventDriven = false;
         }
         if (Needs(nameof(FixedAvx2))) _avx2 = Make(VectorIsa.Avx2);
-        if (Needs(nameof(FixedAvx512)) && VectorStepKernel.Avx512Supported) _avx512 = Make(VectorIsa.Avx512);
+        if (Needs(nameof(FixedAvx512)) && VectorStepKernel.Avx512Supported)
+        {
+            _avx512 = Make(VectorIsa.Avx512);
+            // EDGELANGEVIN_BLOCK_DENSITY: the chain-block density rule (VectorStepKernel.BlockDensity) for measuring its cut-over.
+            if (double.TryParse(Environment.GetEnvironmentVariable("EDGELANGEVIN_BLOCK_DENSITY"), System.Globalization.CultureInfo.InvariantCulture, out double density))
+            {
+                ((VectorStepKernel)_avx512.Kernel).BlockDensity = density;
+                Console.Error.WriteLine($"// mean active units per chain after burn-in: {_avx512.Workspace.ActiveCount.Take(Batch).Average():F1} of {K}");
+            }
+        }
         if (Needs(nameof(FixedVectorDense)))
         {
             _denseVector = Make(VectorStepKernel.BestIsa);

@@ -21,7 +21,7 @@ public class ChainBlockTests
         for (int i = 0; i < 2; i++)
         {
             solvers[i] = new LangevinSolver(p, a, d, k, chains, 77);
-            if (i == 1) solvers[i].Kernel = new VectorStepKernel(k, d, VectorIsa.Avx512) { BlockDensity = density };
+            if (i == 1) solvers[i].Kernel = new VectorStepKernel(k, d, VectorIsa.Avx512) { BlockDensity = density, BlockMinWords = 0 };
             for (int b = 0; b < chains; b++) solvers[i].SetData(b, data[b], 0);
         }
         return solvers;
@@ -145,7 +145,7 @@ public class ChainBlockTests
         if (!Avx512) return; // the chain-blocked step is AVX-512 only (elsewhere the solver never calls it)
         var (p, a, x) = SolverTests.RandomProblem(new Random(1), FixedFormat.Default, 64, 128, FixedVariant.NonNegative, 1);
         var solver = new LangevinSolver(p, a, 64, 128, 37, 1);
-        var kernel = new VectorStepKernel(128, 64, VectorIsa.Avx512) { BlockDensity = 0 };
+        var kernel = new VectorStepKernel(128, 64, VectorIsa.Avx512) { BlockDensity = 0, BlockMinWords = 0 };
         solver.Kernel = kernel;
         for (int b = 0; b < 37; b++) solver.SetData(b, x, 0);
         solver.Step(); // first call JIT-compiles
