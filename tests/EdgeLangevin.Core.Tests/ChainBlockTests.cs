@@ -105,7 +105,9 @@ public class ChainBlockTests
     [InlineData(16383 << 5, 0, 1)] // A s: unit pairs of |s_m| sum 32766, two per int32 chunk of 65535 (max|A| = 2^15)
     [InlineData(32767 << 5, 0, 1)] // one pair per chunk
     [InlineData(-(32768 << 5), 0, 0)] // s_m = -32768: a pair alone exceeds the bound, the stage sums (vpmaddwd's corner)
-    [InlineData(1 << 5, 41856, 1)] // s_m = 1 and r_m = 1500: A^T r of 96 dimensions in chunks of one 32-dimension block
+    // s_m = 1 and r_m = 1024 (r = x - rshr(-32768 x 48, 8) = 32768): A^T r = -32768 x 1024 x 128 = -2^32, which an
+    // uncut int32 sum wraps to 0 (g_m 0, not -32768); sum |r_m| 2^17, so four chunks of one 32-dimension block
+    [InlineData(1 << 5, 26624, 1)]
     public void ChainBlocksSumExactlyAtTheChunkBoundsOfTheLargestEntry(int u, int x, int variant)
     {
         if (!Avx512) return; // the chain-blocked step is AVX-512 only (elsewhere the solver never calls it)
@@ -113,7 +115,7 @@ public class ChainBlockTests
         // int32 lanes. 38 chains: a noise group of 32 (30 of them dense by the rule: seven blocks of four and
         // one of two, the other two stepped alone), then six more outside any group.
         var f = FixedFormat.Default;
-        const int d = 96, k = 48, chains = 38;
+        const int d = 128, k = 48, chains = 38;
         var a = Enumerable.Repeat(short.MinValue, d * k).ToArray();
         var p = new StepParameters(f, (FixedVariant)variant, 1, 0, leak: 1, gain: 1, noiseScale: 1, half: 0, friction: 0);
         var data = new int[chains][];
@@ -134,7 +136,7 @@ public class ChainBlockTests
         for (int j = 0; j < k; j++) sL1 += Math.Abs((long)ws.Sm[j]);
         for (int j = 0; j < d; j++) rL1 += Math.Abs((long)ws.Rm[j]);
         Assert.True(Math.Max(sL1, rL1) > ushort.MaxValue, $"sum |s_m| {sL1}, sum |r_m| {rL1}");
-        if (x != 0) Assert.Equal(1500, ws.Rm[0]);
+        if (x != 0) Assert.Equal(1024, ws.Rm[0]);
         Assert.Equal(30, KernelOf(solvers[1]).BlockedSteps);
         Assert.Equal(chains, KernelOf(solvers[1]).FusedSteps); // the other eight chains one at a time, fused
     }
