@@ -13,9 +13,10 @@ namespace EdgeLangevin.Simulator;
 /// dictionary, 256 KB, does not fit the L1 cache, and the per-chain MAC loops load it from L2 twice
 /// per chain-step, one 512-bit load per vpmaddwd). A dense chain's A s and A^T r run over every unit,
 /// an inactive unit with s_m = 0 (its term is 0, so the sum is the listed units' sum); the chain's own
-/// listed units then take their correlations by list slot, and the drive and update are the fused
-/// step's (<see cref="DriveListed"/>, <see cref="UpdateFused"/>). Chains below the density rule take
-/// the fused one-chain step. Same integers and clip counts as the scalar kernel:
+/// active units then take the arithmetic of the fused step's drive and update (<see cref="DriveListed"/>,
+/// <see cref="UpdateFused"/>) straight from the sums of every unit (<see cref="DriveUpdateDense"/>: g_m to
+/// their list slots, drive 0 for the inactive ones). Chains below the density rule take the fused
+/// one-chain step. Same integers and clip counts as the scalar kernel:
 /// <para>
 /// The int32 chunks of the block are cut once for all its chains: greedily over the unit pairs of A s
 /// (each pair weighing the largest |s_2p| + |s_2p+1| of the block's chains) and over the 32-dimension

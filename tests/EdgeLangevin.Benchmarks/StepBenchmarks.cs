@@ -88,10 +88,13 @@ public class StepBenchmarks
         if (Needs(nameof(FixedAvx512)) && VectorStepKernel.Avx512Supported)
         {
             _avx512 = Make(VectorIsa.Avx512);
-            // EDGELANGEVIN_BLOCK_DENSITY: the chain-block density rule (VectorStepKernel.BlockDensity) for measuring its cut-over.
+            // EDGELANGEVIN_BLOCK_DENSITY: the chain-block density rule (VectorStepKernel.BlockDensity) alone, at any
+            // dictionary size (BlockMinWords 0), for measuring the cut-over; 2: no chain blocks.
             if (double.TryParse(Environment.GetEnvironmentVariable("EDGELANGEVIN_BLOCK_DENSITY"), System.Globalization.CultureInfo.InvariantCulture, out double density))
             {
-                ((VectorStepKernel)_avx512.Kernel).BlockDensity = density;
+                var kernel = (VectorStepKernel)_avx512.Kernel;
+                kernel.BlockDensity = density;
+                kernel.BlockMinWords = 0;
                 Console.Error.WriteLine($"// mean active units per chain after burn-in: {_avx512.Workspace.ActiveCount.Take(Batch).Average():F1} of {K}");
             }
         }
