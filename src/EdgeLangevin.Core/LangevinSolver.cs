@@ -247,6 +247,7 @@ namespace EdgeLangevin.Core
                 for (; b + group <= chains; b += group)
                 {
                     kernel.FillNoise(_noise, b, _k, eta);
+                    if (_order == 1 && EventDriven && kernel.StepFirstOrderGroup(_unit, _columns, _ws, b, group, eta)) continue;
                     for (int c = 0; c < group; c++) StepChainWith(b + c, eta, c * _k);
                 }
                 // Chains left over from the kernel's groups: four at a time, then one at a time.

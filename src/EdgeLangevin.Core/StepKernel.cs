@@ -100,5 +100,20 @@ namespace EdgeLangevin.Core
         {
             return false;
         }
+
+        /// <summary>
+        /// Optionally one whole event-driven first-order step of each of the <paramref name="count"/>
+        /// chains firstChain, firstChain + 1, ... (a noise group just drawn by <see cref="FillNoise"/>),
+        /// chain firstChain + i taking the noise word eta[i * K + k] for unit k: what
+        /// <see cref="StepFirstOrder"/> leaves for each of them, in whatever order the kernel steps them
+        /// (a chain's step reads only its own words and the shared dictionary, so the order does not
+        /// change a bit; clip counts are sums). Returns false, having changed nothing, when the kernel
+        /// does not step the group itself; the solver then steps the chains one by one. The default
+        /// (every board) returns false.
+        /// </summary>
+        public virtual bool StepFirstOrderGroup(UnitConstants c, short[] columns, SolverWorkspace ws, int firstChain, int count, int[] eta)
+        {
+            return false;
+        }
     }
 }

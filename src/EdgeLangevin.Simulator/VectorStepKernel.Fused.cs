@@ -43,14 +43,8 @@ public sealed partial class VectorStepKernel
     public override bool StepFirstOrder(UnitConstants c, short[] columns, SolverWorkspace ws, int chain, int[] eta, int etaOffset)
     {
         int K = ws.K, D = ws.D;
-        if (!Fuse || !UseAvx512 || (K & 15) != 0 || (D & 31) != 0 || !UpdateFitsInt32(c) || !DriveFitsInt32(c)) return false;
+        if (!Fuses(c, K, D)) return false;
         Reserve(K, D);
-        int baseK = chain * K, baseD = chain * D;
-        long[] saturations = ws.Saturations;
-        long listedL1;
-        int n = c.Signed ? ThresholdSigned(c, ws.U, ws.Sm, ws.Active, baseK, K, D, saturations, out listedL1)
-            : ThresholdNonNegative(c, ws.U, ws.Sm, ws.Active, baseK, K, D, saturations, out listedL1);
-        ws.ActiveCount[chain] = n;
         // How much sum |s_m| (A s) or sum |r_m| (A^T r) one int32 chunk may hold: ChunkL1 for any dictionary,
         // or this dictionary's larger bound while the chains of the last noise draw are stepped in order
         // (LangevinSolver.Step: FillNoise for a group, then its chains; the dictionary unchanged).
@@ -62,6 +56,25 @@ public sealed partial class VectorStepKernel
             bound = _groupBound;
         }
         else _groupEnd = 0; // a chain out of the group's order ends the group
+        StepOne(c, columns, ws, chain, eta, etaOffset, bound);
+        return true;
+    }
+
+    // Whether the fused step (and the chain-blocked one) runs for these sizes and constants.
+    private bool Fuses(UnitConstants c, int K, int D) =>
+        Fuse && UseAvx512 && (K & 15) == 0 && (D & 31) == 0 && UpdateFitsInt32(c) && DriveFitsInt32(c);
+
+    // The fused step of one chain, its int32 chunks holding at most bound of sum |s_m| or sum |r_m|
+    // (ChunkL1, or L1Bound of this dictionary).
+    private void StepOne(UnitConstants c, short[] columns, SolverWorkspace ws, int chain, int[] eta, int etaOffset, int bound)
+    {
+        int K = ws.K, D = ws.D;
+        int baseK = chain * K, baseD = chain * D;
+        long[] saturations = ws.Saturations;
+        long listedL1;
+        int n = c.Signed ? ThresholdSigned(c, ws.U, ws.Sm, ws.Active, baseK, K, D, saturations, out listedL1)
+            : ThresholdNonNegative(c, ws.U, ws.Sm, ws.Active, baseK, K, D, saturations, out listedL1);
+        ws.ActiveCount[chain] = n;
         int chunks = ChunkPairs(n, listedL1, bound);
         if (chunks == 1 && c.RoundRecon < 1 << 15) ReconstructResidual32(c, columns, D, n, ws.X, ws.R, ws.Rm, baseD, saturations);
         else if (chunks > 0) ReconstructResidual(c, columns, D, n, chunks, ws.X, ws.R, ws.Rm, baseD, saturations);
@@ -73,7 +86,6 @@ public sealed partial class VectorStepKernel
         CorrelateDrive(c, columns, D, n, ws.Active, baseK, ws.Rm, baseD, ws.CorrelationSums, ws.Gm, saturations, bound);
         UpdateFused(c, ws.U, baseK, K, eta, etaOffset, saturations);
         FusedSteps++;
-        return true;
     }
 
     // drv = (gain_q g_m + RoundCoef) >> ShiftCoef in int32 lanes: |g_m| <= 2^15, so |gain_q g_m| <= 2^30.

@@ -56,6 +56,7 @@ public sealed partial class VectorStepKernel : StepKernel
         Isa = isa ?? BestIsa;
         if (Isa == VectorIsa.Avx512 && !Avx512Supported) throw new PlatformNotSupportedException("this CPU (or runtime) does not run AVX-512 F and BW with 512-bit vectors");
         Reserve(units, dimensions);
+        ReserveBlock(units, dimensions); // here, not at the first step: a step allocates nothing (the learner measures from its first)
         for (int g = 0; g < 256; g++)
         {
             int n = 0;

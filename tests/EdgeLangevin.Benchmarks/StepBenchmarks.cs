@@ -85,7 +85,19 @@ public class StepBenchmarks
             _dense.EventDriven = false;
         }
         if (Needs(nameof(FixedAvx2))) _avx2 = Make(VectorIsa.Avx2);
-        if (Needs(nameof(FixedAvx512)) && VectorStepKernel.Avx512Supported) _avx512 = Make(VectorIsa.Avx512);
+        if (Needs(nameof(FixedAvx512)) && VectorStepKernel.Avx512Supported)
+        {
+            _avx512 = Make(VectorIsa.Avx512);
+            // EDGELANGEVIN_BLOCK_DENSITY: the chain-block density rule (VectorStepKernel.BlockDensity) alone, at any
+            // dictionary size (BlockMinWords 0), for measuring the cut-over; 2: no chain blocks.
+            if (double.TryParse(Environment.GetEnvironmentVariable("EDGELANGEVIN_BLOCK_DENSITY"), System.Globalization.CultureInfo.InvariantCulture, out double density))
+            {
+                var kernel = (VectorStepKernel)_avx512.Kernel;
+                kernel.BlockDensity = density;
+                kernel.BlockMinWords = 0;
+                Console.Error.WriteLine($"// mean active units per chain after burn-in: {_avx512.Workspace.ActiveCount.Take(Batch).Average():F1} of {K}");
+            }
+        }
         if (Needs(nameof(FixedVectorDense)))
         {
             _denseVector = Make(VectorStepKernel.BestIsa);
