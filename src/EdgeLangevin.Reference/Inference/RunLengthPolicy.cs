@@ -100,6 +100,11 @@ public static class RunLengthPolicy
     /// limit of a Poisson count when none was seen.
     /// </summary>
     public const double UnseenStays = 3;
+    /// <summary>
+    /// How much more skewed E[s]'s estimate may be than P(s != 0)'s when the run stops (the type's remarks, "Skewed
+    /// estimates"; <see cref="PosteriorSummary.MeanEstimateSkewness"/>).
+    /// </summary>
+    public const double MaxExcessSkewness = 0.1;
     /// <summary>Consecutive checkpoints at which the targets must hold before the run stops (the type's remarks, "Optional stopping").</summary>
     public const int CheckpointsInARow = 2;
 
@@ -130,7 +135,7 @@ public static class RunLengthPolicy
     {
         (double p, double m) = Worst(summaries, lambda);
         return p <= TargetPActiveStdError && m <= TargetMeanStdErrorRelative && escapeShare <= MaxEscapeShare
-               && summaries.All(r => Enumerable.Range(0, r.K).All(k => Resolved(r, k, escapeShare)));
+               && summaries.All(r => Enumerable.Range(0, r.K).All(k => Resolved(r, k, escapeShare) && HeightsResolved(r, k)));
     }
 
     /// <summary>
@@ -150,6 +155,18 @@ public static class RunLengthPolicy
         // the zero state cannot hide more than it can hold (PosteriorSummary.ZeroMassBound)
         if (r.PActive[k] >= 0.5 && r.ZeroMassBound.Length > 0) unseen = Math.Min(unseen, r.ZeroMassBound[k]);
         return minority + unseen <= MaxEscapeShare;
+    }
+
+    /// <summary>
+    /// Whether unit k's E[s_k] estimate is no more skewed than its activity explains (the type's remarks, "Skewed
+    /// estimates"): |skewness of E[s_k]'s estimate| - |skewness of P(s_k != 0)'s| at most <see cref="MaxExcessSkewness"/>.
+    /// Summaries without the skewness are taken as resolved.
+    /// </summary>
+    public static bool HeightsResolved(PosteriorSummary r, int k)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        if (r.MeanEstimateSkewness.Length == 0 || r.PActiveEstimateSkewness.Length == 0) return true;
+        return Math.Abs(r.MeanEstimateSkewness[k]) - Math.Abs(r.PActiveEstimateSkewness[k]) <= MaxExcessSkewness;
     }
 
     public static RunLength Report(PosteriorSummary[] summaries, double lambda, long burnIn, long samples, double eps, RunStop stop)
