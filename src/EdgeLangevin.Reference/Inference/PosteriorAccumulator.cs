@@ -362,6 +362,7 @@ public sealed class PosteriorAccumulator
             var pa = new double[k]; var mean = new double[k]; var std = new double[k];
             var paSe = new double[k]; var meanSe = new double[k]; var paEss = new double[k]; var meanEss = new double[k];
             var zeroEntries = new long[k];
+            var meanSkew = new double[k]; var paSkew = new double[k];
             double[] zeroBound = ZeroMassBounds?[i] ?? Enumerable.Repeat(double.PositiveInfinity, k).ToArray();
             for (int u = 0; u < k; u++)
             {
@@ -400,6 +401,8 @@ public sealed class PosteriorAccumulator
                                StayStandardError(pa[u], zz, zc, cc, total, _escapeSamples, bound))
                     : 0;
                 zeroEntries[u] = entries;
+                meanSkew[u] = EstimateSkewness(mSeries, m);
+                paSkew[u] = EstimateSkewness(pSeries, p);
                 // A floor is a guess about states the run did not see; once it passes what nothing-known means for a
                 // probability (MaxPActiveStdError) it only says that in other units.
                 floor = Math.Min(floor, MaxPActiveStdError);
@@ -413,10 +416,32 @@ public sealed class PosteriorAccumulator
             {
                 PActive = pa, Mean = mean, Std = std, PActiveStdError = paSe, MeanStdError = meanSe,
                 PActiveEss = paEss, MeanEss = meanEss, SampleCount = c * _samples, ZeroEntries = zeroEntries,
-                ZeroMassBound = (double[])zeroBound.Clone(),
+                ZeroMassBound = (double[])zeroBound.Clone(), MeanEstimateSkewness = meanSkew, PActiveEstimateSkewness = paSkew,
             };
         }
         return result;
+    }
+
+    /// <summary>
+    /// The skewness of the grand mean of <paramref name="series"/> (the block means of all the input's chains): their own
+    /// skewness over the square root of their effective number (<paramref name="estimate"/>.Ess); 0 when they never varied.
+    /// </summary>
+    public static double EstimateSkewness(ReadOnlySpan<double> series, EffectiveSampleSize.Estimate estimate)
+    {
+        int n = series.Length;
+        double mean = 0;
+        foreach (double v in series) mean += v;
+        mean /= n;
+        double m2 = 0, m3 = 0;
+        foreach (double v in series)
+        {
+            double d = v - mean;
+            m2 += d * d;
+            m3 += d * d * d;
+        }
+        m2 /= n; m3 /= n;
+        if (!(m2 > 0) || !(estimate.Ess > 0)) return 0;
+        return m3 / (m2 * Math.Sqrt(m2)) / Math.Sqrt(estimate.Ess);
     }
 
     /// <summary>Effective number of independent samples: per-sample variance / SE^2; NaN when the samples never varied.</summary>

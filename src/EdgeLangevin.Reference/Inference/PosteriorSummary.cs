@@ -37,6 +37,14 @@ public sealed record PosteriorSummary
     /// where none is known). Empty when not computed.
     /// </summary>
     public double[] ZeroMassBound { get; init; } = [];
+    /// <summary>
+    /// Per unit, the skewness of the E[s_k] estimate itself (<see cref="PosteriorAccumulator.EstimateSkewness"/>: the
+    /// block means' skewness over the square root of their effective number), which the run-length policy reads
+    /// (<see cref="RunLengthPolicy"/>'s remarks, "Skewed estimates"). Empty when not computed.
+    /// </summary>
+    public double[] MeanEstimateSkewness { get; init; } = [];
+    /// <summary>The same for P(s_k != 0 | x).</summary>
+    public double[] PActiveEstimateSkewness { get; init; } = [];
     /// <summary>Samples pooled per unit (chains x samples per chain).</summary>
     public required long SampleCount { get; init; }
     /// <summary>MALA (the exact mode) only: the fraction of proposals accepted in this input's chains; null otherwise.</summary>
