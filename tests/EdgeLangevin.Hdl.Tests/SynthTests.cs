@@ -19,24 +19,6 @@ public sealed class SynthTests
     }
 
     /// <summary>
-    /// The entropy source's health tests take one SB_MAC16 (el_health_bit's m^2 at each correlation window's end), and
-    /// the model counts it (DatapathModel.EntropyDsp), so that `hdl generate` refuses a design whose multipliers the
-    /// UP5K cannot hold before yosys does not. Fails if the template's multiply is not a DSP (back in LUTs) or the model
-    /// leaves it out.
-    /// </summary>
-    [Fact]
-    public void The_entropy_sources_square_is_one_SB_MAC16_that_the_model_counts()
-    {
-        HdlTestConfigs.RequireTools("yosys");
-        HdlProject plain = HdlTestConfigs.Project(16, 8, 2, Variant.Signed, memory: DictionaryMemory.Bram);
-        var config = plain.Config with { Hdl = plain.Config.Hdl with { Entropy = new EntropySettings { Enabled = true, NoiseMode = NoiseMode.Seeded } } };
-        HdlProject p = HdlProject.Create(plain.Model, config, "test K=16 D=8 with the entropy source");
-        var cells = HdlSynthesizer.Ice40Cells(new HdlVerifier(HdlTestConfigs.WorkRoot).Sources(p.Datapath));
-        Assert.Equal(plain.Datapath.DspEstimate + 1, p.Datapath.DspEstimate);
-        Assert.Equal(p.Datapath.DspEstimate, (int)cells["SB_MAC16"]!);
-    }
-
-    /// <summary>
     /// The learning design's rounding unit (ACCW &gt; 32: three sliced products) keeps all its
     /// SB_MAC16s through synthesis. yosys 0.23 once packed the hi-slice product and its two
     /// registers into one SB_MAC16 and then resolved its output to a constant (one SB_MAC16 short,

@@ -85,14 +85,14 @@ public sealed class DatapathModel
         // with learning, phase L's rounding unit multiplies an ACCW-bit sum by the 16-bit rate:
         // yosys cuts it into 16-bit slices, one SB_MAC16 each (3 for the bars design's 39 bits)
         RoundingDsp = learning is null ? 0 : (Accw + 15) / 16;
-        DspEstimate = Lanes + FixedDsp + RoundingDsp + EntropyDsp(settings.Entropy);
+        DspEstimate = Lanes + FixedDsp + RoundingDsp;
         if (DspEstimate > Up5kDsp)
         {
             if (learning is null)
-                throw InvalidInputException.Field(source, "hdl.lanes", $"{Lanes} lanes need {DspEstimate} SB_MAC16 multipliers ({Lanes} + {FixedDsp}{EntropyDspText(settings.Entropy)}), the UP5K has {Up5kDsp}");
-            int fit = Enumerable.Range(1, Math.Max(0, Up5kDsp - FixedDsp - RoundingDsp - EntropyDsp(settings.Entropy))).LastOrDefault(l => D % l == 0);
+                throw InvalidInputException.Field(source, "hdl.lanes", $"{Lanes} lanes need {DspEstimate} SB_MAC16 multipliers ({Lanes} + {FixedDsp}), the UP5K has {Up5kDsp}");
+            int fit = Enumerable.Range(1, Math.Max(0, Up5kDsp - FixedDsp - RoundingDsp)).LastOrDefault(l => D % l == 0);
             throw InvalidInputException.Field(source, "hdl.lanes",
-                $"{Lanes} lanes with learning need {DspEstimate} SB_MAC16 multipliers ({Lanes} lanes + {FixedDsp} + {RoundingDsp} for the dictionary's rounding unit{EntropyDspText(settings.Entropy)}), the UP5K has {Up5kDsp}; "
+                $"{Lanes} lanes with learning need {DspEstimate} SB_MAC16 multipliers ({Lanes} lanes + {FixedDsp} + {RoundingDsp} for the dictionary's rounding unit), the UP5K has {Up5kDsp}; "
                 + (fit > 0 ? $"use {fit} lanes (\"hdl\": {{\"lanes\": {fit}}})" : "no lane count fits"));
         }
         DictionaryWordsPerLane = Rows << KBits;
@@ -175,12 +175,6 @@ public sealed class DatapathModel
     /// </summary>
     public static int EstimateLearningLogicCells(int k, int lanes, int chains) =>
         (int)Math.Round(3605.5 + 513.8 * lanes + 12.7 * k + 66.6 * chains + 2.0 * CeilLog2(chains));
-
-    /// <summary>SB_MAC16 blocks of the entropy source: el_health_bit's m^2 at each correlation window's end (1; 0 without the source).</summary>
-    public static int EntropyDsp(EntropySettings entropy) => entropy.Enabled ? 1 : 0;
-
-    private static string EntropyDspText(EntropySettings entropy) =>
-        entropy.Enabled ? $" + {EntropyDsp(entropy)} for the entropy source's health tests" : "";
 
     /// <summary>
     /// Logic cells the entropy source adds to a learning design (0 without it): the rings, sampler, el_health_bit,
