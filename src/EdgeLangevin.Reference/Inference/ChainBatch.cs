@@ -206,17 +206,6 @@ public sealed class ChainBatch
         }
     }
 
-    // For each 4-bit mask m, the indices of its set bits in increasing order at SetLanes[4 m ..], the rest 0.
-    private static readonly int[] SetLanes = MakeSetLanes();
-
-    private static int[] MakeSetLanes()
-    {
-        var table = new int[64];
-        for (int m = 0; m < 16; m++)
-            for (int bit = 0, n = 0; bit < 4; bit++)
-                if ((m & (1 << bit)) != 0) table[4 * m + n++] = bit;
-        return table;
-    }
 
     /// <summary>Codes, active list, residual and data drive of chain b at its current u (Langevin).</summary>
     private void Evaluate(int b)
@@ -340,7 +329,7 @@ public sealed class ChainBatch
             ref double sRef = ref MemoryMarshal.GetArrayDataReference(ss);
             ref double gRef = ref MemoryMarshal.GetArrayDataReference(gg);
             ref int listRef = ref MemoryMarshal.GetArrayDataReference(list);
-            ref int compress = ref MemoryMarshal.GetArrayDataReference(SetLanes);
+            ref int compress = ref MemoryMarshal.GetArrayDataReference(SingleStepKernels.SetLanes);
             for (; k + 4 <= K; k += 4)
             {
                 Vector256<double> u = Vector256.LoadUnsafe(ref uRef, (nuint)(ko + k)), au = Vector256.Abs(u);

@@ -73,8 +73,9 @@ internal static class SingleStepKernels
         }
     }
 
-    // For each 4-bit mask m, the indices of its set bits in increasing order at SetLanes[4 m ..], the rest 0.
-    private static readonly int[] SetLanes = MakeSetLanes();
+    // For each 4-bit mask m, the indices of its set bits in increasing order at SetLanes[4 m ..], the rest 0
+    // (the lane-compress table of the double batch's threshold too, ChainBatch).
+    internal static readonly int[] SetLanes = MakeSetLanes();
 
     private static int[] MakeSetLanes()
     {
