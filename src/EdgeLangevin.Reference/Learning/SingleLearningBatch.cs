@@ -231,7 +231,7 @@ internal sealed class SingleLearningBatch : ILearningBatch
     // unit with s = 0 (only at u0 = 0) adds 0. Without a branch on s (its sign is as good as random): sign(s) g as s's
     // sign bit copied onto g's, and s != 0 as a 0/1 factor.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddThresholdDrive(ref double signedSum, ref double plainSum, float g, float s)
+    internal static void AddThresholdDrive(ref double signedSum, ref double plainSum, float g, float s)
     {
         double on = s != 0 ? 1 : 0;
         double signedG = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(g) ^ (BitConverter.SingleToInt32Bits(s) & int.MinValue));
@@ -242,7 +242,7 @@ internal sealed class SingleLearningBatch : ILearningBatch
     // AddThresholdDrive for four units in order (g and s lane by lane): the same products in double, lane by lane, and the
     // same sums in unit order. Why: the scalar form's conversions and the 0/1 factor were much of Drive's time per unit (perf).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddThresholdDrive4(ref double signedSum, ref double plainSum, Vector128<float> g, Vector128<float> s)
+    internal static void AddThresholdDrive4(ref double signedSum, ref double plainSum, Vector128<float> g, Vector128<float> s)
     {
         Vector128<float> on = Vector128.ConditionalSelect(Vector128.Equals(s, Vector128<float>.Zero), Vector128<float>.Zero, Vector128.Create(1.0f));
         Vector128<float> signedG = g ^ (s & Vector128.Create(-0.0f));
@@ -254,7 +254,7 @@ internal sealed class SingleLearningBatch : ILearningBatch
 
     /// <summary>[Reduce(a), Reduce(b), Reduce(c), Reduce(d)]: the same additions, four units side by side (a 4 x 4 transpose of the lane halves' sums).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Reduce4(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d)
+    internal static Vector128<float> Reduce4(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d)
     {
         Vector128<float> ha = a.GetLower() + a.GetUpper(), hb = b.GetLower() + b.GetUpper();
         Vector128<float> hc = c.GetLower() + c.GetUpper(), hd = d.GetLower() + d.GetUpper();
@@ -282,7 +282,7 @@ internal sealed class SingleLearningBatch : ILearningBatch
 
     /// <summary>The eight lanes' sum in a fixed order: (lanes 0-3 + lanes 4-7), then (0 + 2) + (1 + 3).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Reduce(Vector256<float> v)
+    internal static float Reduce(Vector256<float> v)
     {
         Vector128<float> h = v.GetLower() + v.GetUpper();
         return (h.GetElement(0) + h.GetElement(2)) + (h.GetElement(1) + h.GetElement(3));
