@@ -282,11 +282,7 @@ internal sealed class SingleLearningBatch : ILearningBatch
 
     /// <summary>The eight lanes' sum in a fixed order: (lanes 0-3 + lanes 4-7), then (0 + 2) + (1 + 3).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float Reduce(Vector256<float> v)
-    {
-        Vector128<float> h = v.GetLower() + v.GetUpper();
-        return (h.GetElement(0) + h.GetElement(2)) + (h.GetElement(1) + h.GetElement(3));
-    }
+    internal static float Reduce(Vector256<float> v) => Sum4(v.GetLower() + v.GetUpper());
 
     /// <summary>u += eps (g / sigma^2 (negated for u &lt; 0, non-negative) - lambda sign(u)) + sqrt(2 T eps) xi, xi the chain's draws (<see cref="SingleGaussianSampler"/>).</summary>
     private void Move(int b, float[] gaussians)
