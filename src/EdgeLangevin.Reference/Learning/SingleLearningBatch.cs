@@ -334,16 +334,22 @@ internal sealed class SingleLearningBatch : ILearningBatch
     private void ListUsers()
     {
         int k = _k, chains = _chains;
-        int[] users = _users, count = _userCount;
+        int[] count = _userCount;
         Array.Clear(count);
+        // Unchecked reads and writes: j < K (Threshold lists units of the chain's row), count[j] <= b < chains.
+        ref int usersRef = ref MemoryMarshal.GetArrayDataReference(_users);
+        ref int countRef = ref MemoryMarshal.GetArrayDataReference(count);
+        ref int listRef = ref MemoryMarshal.GetArrayDataReference(_list);
+        ref float sRef = ref MemoryMarshal.GetArrayDataReference(_s);
         for (int b = 0; b < chains; b++)
         {
-            int row = b * k;
-            foreach (int j in _list.AsSpan(row, _listed[b]))
+            int row = b * k, listed = _listed[b];
+            for (int i = 0; i < listed; i++)
             {
-                int n = count[j];
-                users[j * chains + n] = b;
-                count[j] = n + (_s[row + j] != 0 ? 1 : 0);
+                int j = Unsafe.Add(ref listRef, row + i);
+                ref int n = ref Unsafe.Add(ref countRef, j);
+                Unsafe.Add(ref usersRef, j * chains + n) = b;
+                n += Unsafe.Add(ref sRef, row + j) != 0 ? 1 : 0;
             }
         }
     }
