@@ -23,9 +23,9 @@ public enum VectorIsa
 /// MAC sums in int32 lanes, exact. Every dictionary word has |a| &lt;= max |A| &lt;= 2^15 (StepKernel's
 /// operand contract), so a sum of products a_i b_i has |sum| &lt;= max |A| sum |b_i|. The kernel
 /// cuts each sum into chunks whose sum |b_i| (|s_m| of the listed units for A s, |r_m| of
-/// 32-dimension blocks for A^T r) is at most 2^16 - 1 (<see cref="ChunkL1"/>), or, in the fused step
-/// for the chains of one noise group, at most (2^31 - 2^15) / max |A| of the dictionary they step with
-/// (<see cref="L1Bound"/>): each chunk's exact total then lies within 2^31 - 2^15 (room for a rounding
+/// 32-dimension blocks for A^T r) is at most 2^16 - 1 (<see cref="ChunkL1"/>), or, in the fused step,
+/// at most (2^31 - 2^15) / max |A| of the dictionary it steps with (<see cref="L1Bound"/>, kept while the
+/// dictionary is unchanged: <see cref="DictionaryBound"/>): each chunk's exact total then lies within 2^31 - 2^15 (room for a rounding
 /// constant below 2^15), and int32 addition (vpmaddwd and vpaddd, which wrap) is exact modulo 2^32,
 /// so the wrapped lane sums, and their wrapped horizontal sum, equal the chunk's exact total
 /// (the (-32768) x (-32768) pair that makes one vpmaddwd lane wrap is covered by the same
@@ -62,16 +62,28 @@ public sealed partial class VectorStepKernel
     /// <summary>Largest sum of |operand| in one int32 chunk for any dictionary: 2^15 times it is 2^31 - 2^15.</summary>
     private const int ChunkL1 = (1 << 16) - 1;
 
-    private int _groupNext, _groupEnd; // the chains of the last noise draw not yet stepped: _groupNext .. _groupEnd - 1
-    private int _groupBound; // L1Bound of the dictionary those chains step with; 0: not yet computed
+    // The last DictionaryBound: L1Bound of the dictionary "columns" of the workspace "workspace" while its
+    // DictionaryVersion was "version" (a scan of every entry, 5 % of a step at K = 512, D = 256, pi = 0.1,
+    // when it ran once per noise group).
+    private short[]? _boundColumns;
+    private SolverWorkspace? _boundWorkspace;
+    private int _boundVersion, _bound;
 
-    // Called at the end of FillNoise512: LangevinSolver.Step now steps chains first .. first + 31 in
-    // order with the dictionary unchanged, so one L1Bound serves them all (StepFirstOrder).
-    private void StartGroup(int first)
+    /// <summary>
+    /// <see cref="L1Bound"/> of <paramref name="columns"/> (K D words), scanned again only when the dictionary,
+    /// the workspace or its <see cref="SolverWorkspace.DictionaryVersion"/> differs from the last call's (every
+    /// hand-out of the solver's dictionary for writing counts as a change).
+    /// </summary>
+    private int DictionaryBound(short[] columns, SolverWorkspace ws)
     {
-        _groupNext = first;
-        _groupEnd = first + Avx512NoiseGroup;
-        _groupBound = 0;
+        if (!ReferenceEquals(columns, _boundColumns) || !ReferenceEquals(ws, _boundWorkspace) || ws.DictionaryVersion != _boundVersion)
+        {
+            _bound = L1Bound(columns, ws.K * ws.D);
+            _boundColumns = columns;
+            _boundWorkspace = ws;
+            _boundVersion = ws.DictionaryVersion;
+        }
+        return _bound;
     }
 
     /// <summary>
@@ -523,7 +535,6 @@ public sealed partial class VectorStepKernel
         x0.StoreUnsafe(ref stateRef);
         x1.StoreUnsafe(ref stateRef, 16);
         for (int c = 0; c < Avx512NoiseGroup; c++) noise.SetState(firstChain + c, states[c]);
-        StartGroup(firstChain);
     }
 
     /// <summary>

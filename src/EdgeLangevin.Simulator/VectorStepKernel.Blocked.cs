@@ -86,8 +86,7 @@ public sealed partial class VectorStepKernel
         if (!Fuses(c, K, D)) return false;
         Reserve(K, D);
         ReserveBlock(K, D);
-        _groupEnd = 0; // the group is stepped here, not chain by chain (StepFirstOrder)
-        int bound = L1Bound(columns, K * D);
+        int bound = DictionaryBound(columns, ws);
         // The density rule (any rule gives the same bits): none below the size rule.
         long minActive = (long)K * D >= BlockMinWords ? (long)Math.Ceiling(BlockDensity * K) : long.MaxValue;
         int pending = 0;

@@ -45,17 +45,8 @@ public sealed partial class VectorStepKernel
         int K = ws.K, D = ws.D;
         if (!Fuses(c, K, D)) return false;
         Reserve(K, D);
-        // How much sum |s_m| (A s) or sum |r_m| (A^T r) one int32 chunk may hold: ChunkL1 for any dictionary,
-        // or this dictionary's larger bound while the chains of the last noise draw are stepped in order
-        // (LangevinSolver.Step: FillNoise for a group, then its chains; the dictionary unchanged).
-        int bound = ChunkL1;
-        if (chain == _groupNext && chain < _groupEnd)
-        {
-            _groupNext++;
-            if (_groupBound == 0) _groupBound = L1Bound(columns, K * D);
-            bound = _groupBound;
-        }
-        else _groupEnd = 0; // a chain out of the group's order ends the group
+        // How much sum |s_m| (A s) or sum |r_m| (A^T r) one int32 chunk may hold: this dictionary's bound.
+        int bound = DictionaryBound(columns, ws);
         StepOne(c, columns, ws, chain, eta, etaOffset, bound);
         return true;
     }
@@ -65,7 +56,7 @@ public sealed partial class VectorStepKernel
         Fuse && UseAvx512 && (K & 15) == 0 && (D & 31) == 0 && UpdateFitsInt32(c) && DriveFitsInt32(c);
 
     // The fused step of one chain, its int32 chunks holding at most bound of sum |s_m| or sum |r_m|
-    // (ChunkL1, or L1Bound of this dictionary).
+    // (L1Bound of this dictionary, DictionaryBound).
     private void StepOne(UnitConstants c, short[] columns, SolverWorkspace ws, int chain, int[] eta, int etaOffset, int bound)
     {
         int K = ws.K, D = ws.D;
