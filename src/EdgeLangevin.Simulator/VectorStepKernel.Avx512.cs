@@ -445,12 +445,12 @@ public sealed partial class VectorStepKernel
         ref int uRef = ref MemoryMarshal.GetArrayDataReference(u);
         ref int driveRef = ref MemoryMarshal.GetArrayDataReference(drive);
         ref int etaRef = ref MemoryMarshal.GetArrayDataReference(eta);
-        long clipCount = 0;
+        Vector512<int> clips = Vector512<int>.Zero;
         int k = 0;
         for (; k + 16 <= units; k += 16)
             Update16(Vector512.LoadUnsafe(ref uRef, (nuint)(offset + k)), Vector512.LoadUnsafe(ref driveRef, (nuint)k), Vector512.LoadUnsafe(ref etaRef, (nuint)(etaOffset + k)),
-                noiseQ, roundNoise, shiftNoise, leak, minS, maxS, ref clipCount).StoreUnsafe(ref uRef, (nuint)(offset + k));
-        clipCount += UpdateTail(c, u, offset, k, units, drive, eta, etaOffset);
+                noiseQ, roundNoise, shiftNoise, leak, minS, maxS, ref clips).StoreUnsafe(ref uRef, (nuint)(offset + k));
+        long clipCount = SumClips(clips) + UpdateTail(c, u, offset, k, units, drive, eta, etaOffset);
         if (clipCount != 0) saturations[SolverWorkspace.SiteU] += clipCount;
         return true;
     }
@@ -461,10 +461,14 @@ public sealed partial class VectorStepKernel
 
     // satS(u + drv + rshr(noise_q eta, FC + FE - FS) - sign(u) leak_q) for 16 units in int32 lanes
     // (UpdateFitsInt32: the three terms t fit an int; u + t is formed with wrapping and an overflowed
-    // lane, beyond the int range, is clipped to the side of t); adds the clips to clipCount.
+    // lane, beyond the int range, is clipped to the side of t); adds 1 to a lane of clips per clip.
+    // A lane clipped exactly when its result differs from the wrapped u + t: without overflow that is
+    // the clamp's definition; an overflowed sum wraps to the other sign than its clip value (above the
+    // int range to [-2^31, -2], below it to [0, 2^31 - 1], while minS < 0 <= maxS). One compare per
+    // pass instead of three and a mask popcount (the count is reduced once per call).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<int> Update16(Vector512<int> x, Vector512<int> drive, Vector512<int> eta, Vector512<int> noiseQ, Vector512<int> roundNoise,
-        Vector512<uint> shiftNoise, Vector512<int> leak, Vector512<int> minS, Vector512<int> maxS, ref long clipCount)
+        Vector512<uint> shiftNoise, Vector512<int> leak, Vector512<int> minS, Vector512<int> maxS, ref Vector512<int> clips)
     {
         var zero = Vector512<int>.Zero;
         // noise_q eta with vpmaddwd: eta fits 16 bits (StepKernel's contract), so its lane's low word is
@@ -475,11 +479,14 @@ public sealed partial class VectorStepKernel
         t = Vector512.ConditionalSelect(Vector512.LessThan(x, zero), t + leak, t);
         Vector512<int> v = x + t;
         Vector512<int> overflow = ((x ^ v) & (t ^ v)) >> 31; // -1 where u + t left the int range
-        Vector512<int> clipped = overflow | Vector512.GreaterThan(v, maxS) | Vector512.LessThan(v, minS);
-        clipCount += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(clipped));
-        return Vector512.ConditionalSelect(overflow, Vector512.ConditionalSelect(Vector512.GreaterThan(t, zero), maxS, minS),
+        Vector512<int> result = Vector512.ConditionalSelect(overflow, Vector512.ConditionalSelect(Vector512.GreaterThan(t, zero), maxS, minS),
             Vector512.Min(Vector512.Max(v, minS), maxS));
+        clips -= Avx512F.CompareNotEqual(result, v); // -1 per clipped lane
+        return result;
     }
+
+    // The clip count of Update16's lane counts.
+    private static long SumClips(Vector512<int> clips) => Vector512.Sum(clips); // at most K / 16 per lane: no wrap
 
     // ---- noise --------------------------------------------------------------------------------------
 
