@@ -118,7 +118,7 @@ public sealed partial class VectorStepKernel
             n = List16(ref actRef, ref offRef, ref codesRef, n, on.AsInt32(), v.AsInt32(), units16, columnStep);
             units16 += sixteen;
         }
-        return EndList(n, Vector512.Sum(clips), saturations, SumWidened(l1), out listedL1);
+        return EndList(n, SumClips(clips), saturations, SumWidened(l1), out listedL1);
     }
 
     // Signed variant: sign(u)(|u| - u0) fits an int; rshr(t, n) = (t >> n) + ((t >> (n - 1)) & 1),
@@ -161,7 +161,7 @@ public sealed partial class VectorStepKernel
             n = List16(ref actRef, ref offRef, ref codesRef, n, on, v, units16, columnStep);
             units16 += sixteen;
         }
-        return EndList(n, Vector512.Sum(clips), saturations, SumWidened(l1.AsUInt32()), out listedL1);
+        return EndList(n, SumClips(clips), saturations, SumWidened(l1.AsUInt32()), out listedL1);
     }
 
     // Appends the active units of a 16-unit block (ids, column offsets k D, codes as 16-bit words)
