@@ -503,14 +503,14 @@ public sealed partial class VectorStepKernel
         Vector512<int> overflow = ((x ^ v) & (t ^ v)) >> 31; // -1 where u + t left the int range
         Vector512<int> result = Vector512.ConditionalSelect(overflow, Vector512.ConditionalSelect(Vector512.GreaterThan(t, zero), maxS, minS),
             Vector512.Min(Vector512.Max(v, minS), maxS));
-        clips -= Avx512F.CompareNotEqual(result, v); // -1 per clipped lane
+        clips -= Avx512F.CompareNotEqual(result, v); // the compare is -1 in a clipped lane
         return result;
     }
 
-    // The clip count of Update16's lane counts.
-    // Tested first: clips are rare, and the horizontal sum, a chain of dependent steps at the end of a
-    // short loop, was 12 % of the fused update at K = 128.
-    private static long SumClips(Vector512<int> clips) => clips == Vector512<int>.Zero ? 0 : Vector512.Sum(clips); // at most K / 16 per lane: no wrap
+    // The sum of per-lane clip counts (Update16's, the fused thresholds'), at most K / 16 per lane: no wrap.
+    // Zero is tested first: clips are rare, and the horizontal sum, a chain of dependent steps at the end
+    // of a short loop, carried 12 % of the fused update's samples at K = 128.
+    private static long SumClips(Vector512<int> clips) => clips == Vector512<int>.Zero ? 0 : Vector512.Sum(clips);
 
     // ---- noise --------------------------------------------------------------------------------------
 
