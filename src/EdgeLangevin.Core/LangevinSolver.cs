@@ -192,8 +192,21 @@ namespace EdgeLangevin.Core
             return _columns[k * _d + d];
         }
 
-        /// <summary>The dictionary's column-major storage (entry (d, k) at k * D + d); learning writes it in place.</summary>
-        public short[] DictionaryColumns { get { return _columns; } }
+        /// <summary>
+        /// The dictionary's column-major storage (entry (d, k) at k * D + d); learning writes it in place.
+        /// Each read marks the dictionary as possibly changed (<see cref="SolverWorkspace.DictionaryVersion"/>),
+        /// so a kernel recomputes what it derived from it at the next step: write only through a reference
+        /// read after the last <see cref="Step"/> (a reference kept across steps may leave a kernel with a
+        /// stale bound).
+        /// </summary>
+        public short[] DictionaryColumns
+        {
+            get
+            {
+                _ws.DictionaryMayChange();
+                return _columns;
+            }
+        }
 
         /// <summary>Copies the dictionary, row-major (entry (d, k) at d * K + k), into <paramref name="destination"/>.</summary>
         public void CopyDictionaryRowMajor(short[] destination)

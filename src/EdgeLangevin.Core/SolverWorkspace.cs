@@ -111,6 +111,19 @@ namespace EdgeLangevin.Core
             }
         }
 
+        /// <summary>
+        /// Counts the solver's hand-outs of its dictionary for writing (<see cref="LangevinSolver.DictionaryColumns"/>
+        /// adds 1 each time it is read): a kernel may keep what it derived from the dictionary (the AVX-512
+        /// kernel's int32 chunk bound, a scan of every entry) while this count is unchanged.
+        /// </summary>
+        public int DictionaryVersion { get; private set; }
+
+        /// <summary>Marks the dictionary as possibly changed (<see cref="DictionaryVersion"/> + 1, wrapping).</summary>
+        public void DictionaryMayChange()
+        {
+            DictionaryVersion = unchecked(DictionaryVersion + 1);
+        }
+
         /// <summary>Sets every clip count to 0.</summary>
         public void ResetSaturations()
         {

@@ -94,7 +94,10 @@ namespace EdgeLangevin.Core
         /// length, r, r_m, g_m and the clip counts (the scratch buffers Drive, IsActive,
         /// Accumulator and CorrelationSums may differ). Returns false, having changed nothing,
         /// when this kernel does not fuse the step for these sizes or constants; the solver then
-        /// runs the stages. The default (every board) returns false.
+        /// runs the stages. The default (every board) returns false. A kernel may keep what it derived
+        /// from <paramref name="columns"/> between calls while the array and the workspace's
+        /// <see cref="SolverWorkspace.DictionaryVersion"/> are unchanged, so a caller that changes the
+        /// dictionary changes that version first (<see cref="SolverWorkspace.DictionaryMayChange"/>).
         /// </summary>
         public virtual bool StepFirstOrder(UnitConstants c, short[] columns, SolverWorkspace ws, int chain, int[] eta, int etaOffset)
         {
@@ -109,7 +112,7 @@ namespace EdgeLangevin.Core
         /// (a chain's step reads only its own words and the shared dictionary, so the order does not
         /// change a bit; clip counts are sums). Returns false, having changed nothing, when the kernel
         /// does not step the group itself; the solver then steps the chains one by one. The default
-        /// (every board) returns false.
+        /// (every board) returns false. The dictionary's version rule of <see cref="StepFirstOrder"/> applies.
         /// </summary>
         public virtual bool StepFirstOrderGroup(UnitConstants c, short[] columns, SolverWorkspace ws, int firstChain, int count, int[] eta)
         {

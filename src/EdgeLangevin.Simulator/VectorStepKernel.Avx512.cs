@@ -23,9 +23,9 @@ public enum VectorIsa
 /// MAC sums in int32 lanes, exact. Every dictionary word has |a| &lt;= max |A| &lt;= 2^15 (StepKernel's
 /// operand contract), so a sum of products a_i b_i has |sum| &lt;= max |A| sum |b_i|. The kernel
 /// cuts each sum into chunks whose sum |b_i| (|s_m| of the listed units for A s, |r_m| of
-/// 32-dimension blocks for A^T r) is at most 2^16 - 1 (<see cref="ChunkL1"/>), or, in the fused step
-/// for the chains of one noise group, at most (2^31 - 2^15) / max |A| of the dictionary they step with
-/// (<see cref="L1Bound"/>): each chunk's exact total then lies within 2^31 - 2^15 (room for a rounding
+/// 32-dimension blocks for A^T r) is at most 2^16 - 1 (<see cref="ChunkL1"/>), or, in the fused step,
+/// at most (2^31 - 2^15) / max |A| of the dictionary it steps with (<see cref="L1Bound"/>, kept while the
+/// dictionary is unchanged: <see cref="DictionaryBound"/>): each chunk's exact total then lies within 2^31 - 2^15 (room for a rounding
 /// constant below 2^15), and int32 addition (vpmaddwd and vpaddd, which wrap) is exact modulo 2^32,
 /// so the wrapped lane sums, and their wrapped horizontal sum, equal the chunk's exact total
 /// (the (-32768) x (-32768) pair that makes one vpmaddwd lane wrap is covered by the same
@@ -62,16 +62,28 @@ public sealed partial class VectorStepKernel
     /// <summary>Largest sum of |operand| in one int32 chunk for any dictionary: 2^15 times it is 2^31 - 2^15.</summary>
     private const int ChunkL1 = (1 << 16) - 1;
 
-    private int _groupNext, _groupEnd; // the chains of the last noise draw not yet stepped: _groupNext .. _groupEnd - 1
-    private int _groupBound; // L1Bound of the dictionary those chains step with; 0: not yet computed
+    // The last DictionaryBound: L1Bound of the dictionary "columns" of the workspace "workspace" while its
+    // DictionaryVersion was "version" (a scan of every entry, 5 % of a step at K = 512, D = 256, pi = 0.1,
+    // when it ran once per noise group).
+    private short[]? _boundColumns;
+    private SolverWorkspace? _boundWorkspace;
+    private int _boundVersion, _bound;
 
-    // Called at the end of FillNoise512: LangevinSolver.Step now steps chains first .. first + 31 in
-    // order with the dictionary unchanged, so one L1Bound serves them all (StepFirstOrder).
-    private void StartGroup(int first)
+    /// <summary>
+    /// <see cref="L1Bound"/> of <paramref name="columns"/> (K D words), scanned again only when the dictionary,
+    /// the workspace or its <see cref="SolverWorkspace.DictionaryVersion"/> differs from the last call's (every
+    /// hand-out of the solver's dictionary for writing counts as a change).
+    /// </summary>
+    private int DictionaryBound(short[] columns, SolverWorkspace ws)
     {
-        _groupNext = first;
-        _groupEnd = first + Avx512NoiseGroup;
-        _groupBound = 0;
+        if (!ReferenceEquals(columns, _boundColumns) || !ReferenceEquals(ws, _boundWorkspace) || ws.DictionaryVersion != _boundVersion)
+        {
+            _bound = L1Bound(columns, ws.K * ws.D);
+            _boundColumns = columns;
+            _boundWorkspace = ws;
+            _boundVersion = ws.DictionaryVersion;
+        }
+        return _bound;
     }
 
     /// <summary>
@@ -205,6 +217,28 @@ public sealed partial class VectorStepKernel
         short[] r16 = _residual16;
         ref int resRef = ref MemoryMarshal.GetArrayDataReference(residual);
         ref short r16Ref = ref MemoryMarshal.GetArrayDataReference(r16);
+        // First the narrowing and sum |r_m| over every whole block (lane sums of D / 16 terms of at most
+        // 2^15: no wrap below D = 2^20), one horizontal sum: when it is within the bound, so is every
+        // block and every run of blocks, and the blocks form one chunk (the usual case; a horizontal sum
+        // per block cost more than the narrowing).
+        if (D < 1 << 20)
+        {
+            Vector512<int> total = Vector512<int>.Zero;
+            for (int d = 0; d < dVector; d += 32)
+            {
+                Vector512<int> v0 = Vector512.LoadUnsafe(ref resRef, (nuint)(residualOffset + d));
+                Vector512<int> v1 = Vector512.LoadUnsafe(ref resRef, (nuint)(residualOffset + d + 16));
+                Avx512F.ConvertToVector256Int16(v0).StoreUnsafe(ref r16Ref, (nuint)d);
+                Avx512F.ConvertToVector256Int16(v1).StoreUnsafe(ref r16Ref, (nuint)(d + 16));
+                total += Avx512F.Abs(v0).AsInt32() + Avx512F.Abs(v1).AsInt32();
+            }
+            if (Vector512.Sum(total) <= bound)
+            {
+                _blockEnds[0] = dVector;
+                for (int d = dVector; d < D; d++) r16[d] = (short)residual[residualOffset + d];
+                return 1;
+            }
+        }
         int chunks = 0;
         long chunk = 0;
         for (int d = 0; d < dVector; d += 32)
@@ -433,12 +467,12 @@ public sealed partial class VectorStepKernel
         ref int uRef = ref MemoryMarshal.GetArrayDataReference(u);
         ref int driveRef = ref MemoryMarshal.GetArrayDataReference(drive);
         ref int etaRef = ref MemoryMarshal.GetArrayDataReference(eta);
-        long clipCount = 0;
+        Vector512<int> clips = Vector512<int>.Zero;
         int k = 0;
         for (; k + 16 <= units; k += 16)
             Update16(Vector512.LoadUnsafe(ref uRef, (nuint)(offset + k)), Vector512.LoadUnsafe(ref driveRef, (nuint)k), Vector512.LoadUnsafe(ref etaRef, (nuint)(etaOffset + k)),
-                noiseQ, roundNoise, shiftNoise, leak, minS, maxS, ref clipCount).StoreUnsafe(ref uRef, (nuint)(offset + k));
-        clipCount += UpdateTail(c, u, offset, k, units, drive, eta, etaOffset);
+                noiseQ, roundNoise, shiftNoise, leak, minS, maxS, ref clips).StoreUnsafe(ref uRef, (nuint)(offset + k));
+        long clipCount = SumClips(clips) + UpdateTail(c, u, offset, k, units, drive, eta, etaOffset);
         if (clipCount != 0) saturations[SolverWorkspace.SiteU] += clipCount;
         return true;
     }
@@ -449,10 +483,14 @@ public sealed partial class VectorStepKernel
 
     // satS(u + drv + rshr(noise_q eta, FC + FE - FS) - sign(u) leak_q) for 16 units in int32 lanes
     // (UpdateFitsInt32: the three terms t fit an int; u + t is formed with wrapping and an overflowed
-    // lane, beyond the int range, is clipped to the side of t); adds the clips to clipCount.
+    // lane, beyond the int range, is clipped to the side of t); adds 1 to a lane of clips per clip.
+    // A lane clipped exactly when its result differs from the wrapped u + t: without overflow that is
+    // the clamp's definition; an overflowed sum wraps to the other sign than its clip value (above the
+    // int range to [-2^31, -2], below it to [0, 2^31 - 1], while minS < 0 <= maxS). One compare per
+    // pass instead of three and a mask popcount (the count is reduced once per call).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<int> Update16(Vector512<int> x, Vector512<int> drive, Vector512<int> eta, Vector512<int> noiseQ, Vector512<int> roundNoise,
-        Vector512<uint> shiftNoise, Vector512<int> leak, Vector512<int> minS, Vector512<int> maxS, ref long clipCount)
+        Vector512<uint> shiftNoise, Vector512<int> leak, Vector512<int> minS, Vector512<int> maxS, ref Vector512<int> clips)
     {
         var zero = Vector512<int>.Zero;
         // noise_q eta with vpmaddwd: eta fits 16 bits (StepKernel's contract), so its lane's low word is
@@ -463,11 +501,16 @@ public sealed partial class VectorStepKernel
         t = Vector512.ConditionalSelect(Vector512.LessThan(x, zero), t + leak, t);
         Vector512<int> v = x + t;
         Vector512<int> overflow = ((x ^ v) & (t ^ v)) >> 31; // -1 where u + t left the int range
-        Vector512<int> clipped = overflow | Vector512.GreaterThan(v, maxS) | Vector512.LessThan(v, minS);
-        clipCount += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(clipped));
-        return Vector512.ConditionalSelect(overflow, Vector512.ConditionalSelect(Vector512.GreaterThan(t, zero), maxS, minS),
+        Vector512<int> result = Vector512.ConditionalSelect(overflow, Vector512.ConditionalSelect(Vector512.GreaterThan(t, zero), maxS, minS),
             Vector512.Min(Vector512.Max(v, minS), maxS));
+        clips -= Avx512F.CompareNotEqual(result, v); // the compare is -1 in a clipped lane
+        return result;
     }
+
+    // The sum of per-lane clip counts (Update16's, the fused thresholds'), at most K / 16 per lane: no wrap.
+    // Zero is tested first: clips are rare, and the horizontal sum, a chain of dependent steps at the end
+    // of a short loop, carried 12 % of the fused update's samples at K = 128.
+    private static long SumClips(Vector512<int> clips) => clips == Vector512<int>.Zero ? 0 : Vector512.Sum(clips);
 
     // ---- noise --------------------------------------------------------------------------------------
 
@@ -523,7 +566,6 @@ public sealed partial class VectorStepKernel
         x0.StoreUnsafe(ref stateRef);
         x1.StoreUnsafe(ref stateRef, 16);
         for (int c = 0; c < Avx512NoiseGroup; c++) noise.SetState(firstChain + c, states[c]);
-        StartGroup(firstChain);
     }
 
     /// <summary>

@@ -86,8 +86,7 @@ public sealed partial class VectorStepKernel
         if (!Fuses(c, K, D)) return false;
         Reserve(K, D);
         ReserveBlock(K, D);
-        _groupEnd = 0; // the group is stepped here, not chain by chain (StepFirstOrder)
-        int bound = L1Bound(columns, K * D);
+        int bound = DictionaryBound(columns, ws);
         // The density rule (any rule gives the same bits): none below the size rule.
         long minActive = (long)K * D >= BlockMinWords ? (long)Math.Ceiling(BlockDensity * K) : long.MaxValue;
         int pending = 0;
@@ -282,7 +281,8 @@ public sealed partial class VectorStepKernel
         ref int listRef = ref MemoryMarshal.GetArrayDataReference(listGm);
         ref int uRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(u), baseK);
         ref int etaRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(eta), etaOffset);
-        long clipsGm = 0, clipsU = 0;
+        long clipsGm = 0;
+        Vector512<int> clipsU = Vector512<int>.Zero;
         int n = 0;
         for (int k = 0; k < units; k += 16)
         {
@@ -316,7 +316,8 @@ public sealed partial class VectorStepKernel
                 .StoreUnsafe(ref gmRef, (nuint)j);
         }
         if (clipsGm != 0) saturations[SolverWorkspace.SiteGm] += clipsGm;
-        if (clipsU != 0) saturations[SolverWorkspace.SiteU] += clipsU;
+        long clipCountU = SumClips(clipsU);
+        if (clipCountU != 0) saturations[SolverWorkspace.SiteU] += clipCountU;
     }
 
     // A s of every unit for the block's slots (codes from _blockCodes16) into _blockSums[slot][0 .. D):

@@ -45,17 +45,8 @@ public sealed partial class VectorStepKernel
         int K = ws.K, D = ws.D;
         if (!Fuses(c, K, D)) return false;
         Reserve(K, D);
-        // How much sum |s_m| (A s) or sum |r_m| (A^T r) one int32 chunk may hold: ChunkL1 for any dictionary,
-        // or this dictionary's larger bound while the chains of the last noise draw are stepped in order
-        // (LangevinSolver.Step: FillNoise for a group, then its chains; the dictionary unchanged).
-        int bound = ChunkL1;
-        if (chain == _groupNext && chain < _groupEnd)
-        {
-            _groupNext++;
-            if (_groupBound == 0) _groupBound = L1Bound(columns, K * D);
-            bound = _groupBound;
-        }
-        else _groupEnd = 0; // a chain out of the group's order ends the group
+        // How much sum |s_m| (A s) or sum |r_m| (A^T r) one int32 chunk may hold: this dictionary's bound.
+        int bound = DictionaryBound(columns, ws);
         StepOne(c, columns, ws, chain, eta, etaOffset, bound);
         return true;
     }
@@ -65,7 +56,7 @@ public sealed partial class VectorStepKernel
         Fuse && UseAvx512 && (K & 15) == 0 && (D & 31) == 0 && UpdateFitsInt32(c) && DriveFitsInt32(c);
 
     // The fused step of one chain, its int32 chunks holding at most bound of sum |s_m| or sum |r_m|
-    // (ChunkL1, or L1Bound of this dictionary).
+    // (L1Bound of this dictionary, DictionaryBound).
     private void StepOne(UnitConstants c, short[] columns, SolverWorkspace ws, int chain, int[] eta, int etaOffset, int bound)
     {
         int K = ws.K, D = ws.D;
@@ -103,6 +94,7 @@ public sealed partial class VectorStepKernel
         var shift = Vector512.Create((uint)c.ShiftSm);
         var maxM = Vector512.Create((uint)c.MaxM);
         var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var sixteen = Vector512.Create(16);
         var columnStep = Vector512.Create(D);
         ref int uRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(u), baseK);
         ref int smRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(sm), baseK);
@@ -110,7 +102,8 @@ public sealed partial class VectorStepKernel
         ref int offRef = ref MemoryMarshal.GetArrayDataReference(_listOffsets);
         ref short codesRef = ref MemoryMarshal.GetArrayDataReference(_listCodes16);
         Vector512<uint> l1 = Vector512<uint>.Zero; // lane sums of s_m <= 2^15 each: below 2^32 for K < 2^21
-        long clips = 0;
+        Vector512<int> clips = Vector512<int>.Zero; // per lane, the clips of its units (K / 16 at most)
+        Vector512<int> units16 = iota;
         int n = 0;
         for (int k = 0; k < units; k += 16)
         {
@@ -120,11 +113,12 @@ public sealed partial class VectorStepKernel
             Vector512<uint> t = Avx512F.ShiftRightLogicalVariable(magnitude - u0 + round, shift);
             Vector512<uint> v = Vector512.Min(t, maxM) & on;
             v.AsInt32().StoreUnsafe(ref smRef, (nuint)k);
-            clips += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(t, maxM) & on));
+            clips -= (Vector512.GreaterThan(t, maxM) & on).AsInt32(); // -1 per clipped lane
             l1 += v;
-            n = List16(ref actRef, ref offRef, ref codesRef, n, on.AsInt32(), v.AsInt32(), iota + Vector512.Create(k), columnStep);
+            n = List16(ref actRef, ref offRef, ref codesRef, n, on.AsInt32(), v.AsInt32(), units16, columnStep);
+            units16 += sixteen;
         }
-        return EndList(n, clips, saturations, SumWidened(l1), out listedL1);
+        return EndList(n, SumClips(clips), saturations, SumWidened(l1), out listedL1);
     }
 
     // Signed variant: sign(u)(|u| - u0) fits an int; rshr(t, n) = (t >> n) + ((t >> (n - 1)) & 1),
@@ -140,6 +134,7 @@ public sealed partial class VectorStepKernel
         var maxM = Vector512.Create((int)c.MaxM);
         var minM = Vector512.Create((int)c.MinM);
         var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var sixteen = Vector512.Create(16);
         var columnStep = Vector512.Create(D);
         ref int uRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(u), baseK);
         ref int smRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(sm), baseK);
@@ -147,7 +142,8 @@ public sealed partial class VectorStepKernel
         ref int offRef = ref MemoryMarshal.GetArrayDataReference(_listOffsets);
         ref short codesRef = ref MemoryMarshal.GetArrayDataReference(_listCodes16);
         Vector512<int> l1 = Vector512<int>.Zero; // lane sums of |s_m| <= 2^15 each: below 2^32 for K < 2^21
-        long clips = 0;
+        Vector512<int> clips = Vector512<int>.Zero; // per lane, the clips of its units (K / 16 at most)
+        Vector512<int> units16 = iota;
         int n = 0;
         for (int k = 0; k < units; k += 16)
         {
@@ -157,13 +153,15 @@ public sealed partial class VectorStepKernel
             Vector512<int> negative = x >> 31;
             Vector512<int> s = ((magnitude - u0).AsInt32() ^ negative) - negative;
             Vector512<int> t = Avx512F.ShiftRightArithmeticVariable(s, shift) + (Avx512F.ShiftRightArithmeticVariable(s, shiftRound) & roundBit);
-            Vector512<int> v = Vector512.Min(Vector512.Max(t, minM), maxM) & on;
+            Vector512<int> clamped = Vector512.Min(Vector512.Max(t, minM), maxM);
+            Vector512<int> v = clamped & on;
             v.StoreUnsafe(ref smRef, (nuint)k);
-            clips += BitOperations.PopCount(Vector512.ExtractMostSignificantBits((Vector512.GreaterThan(t, maxM) | Vector512.LessThan(t, minM)) & on));
+            clips -= Avx512F.CompareNotEqual(clamped, t) & on; // -1 per clipped lane
             l1 += Vector512.Abs(v);
-            n = List16(ref actRef, ref offRef, ref codesRef, n, on, v, iota + Vector512.Create(k), columnStep);
+            n = List16(ref actRef, ref offRef, ref codesRef, n, on, v, units16, columnStep);
+            units16 += sixteen;
         }
-        return EndList(n, clips, saturations, SumWidened(l1.AsUInt32()), out listedL1);
+        return EndList(n, SumClips(clips), saturations, SumWidened(l1.AsUInt32()), out listedL1);
     }
 
     // Appends the active units of a 16-unit block (ids, column offsets k D, codes as 16-bit words)
@@ -570,12 +568,20 @@ public sealed partial class VectorStepKernel
 
     // First-order step 4 with the list-order drive expanded into each 16-unit block (vpexpandd over
     // the block's gate |u| > u0, the threshold's, u being unchanged since), negated where u < 0 for the
-    // non-negative variant; the rest is UpdateFirstOrder512's arithmetic (Update16).
+    // non-negative variant; the rest is UpdateFirstOrder512's arithmetic (Update16). One loop per
+    // variant (the signed one has no negation to do).
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void UpdateFused(UnitConstants c, int[] u, int baseK, int units, int[] eta, int etaOffset, long[] saturations)
     {
+        long clips = c.Signed ? UpdateFused(false, c, u, baseK, units, eta, etaOffset) : UpdateFused(true, c, u, baseK, units, eta, etaOffset);
+        if (clips != 0) saturations[SolverWorkspace.SiteU] += clips;
+    }
+
+    // UpdateFused's loop for one variant (inlined with a constant nonNegative: no test per pass); returns the u clips.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private long UpdateFused(bool nonNegative, UnitConstants c, int[] u, int baseK, int units, int[] eta, int etaOffset)
+    {
         var u0 = Vector512.Create((uint)c.U0);
-        var negate = Vector512.Create(c.Signed ? 0 : -1);
         var noiseQ = NoiseWords(c);
         var roundNoise = Vector512.Create((int)c.RoundNoise);
         var shiftNoise = Vector512.Create((uint)c.ShiftNoise);
@@ -585,7 +591,7 @@ public sealed partial class VectorStepKernel
         ref int uRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(u), baseK);
         ref int etaRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(eta), etaOffset);
         ref int drvRef = ref MemoryMarshal.GetArrayDataReference(_listDrive);
-        long clips = 0;
+        Vector512<int> clips = Vector512<int>.Zero;
         int listed = 0;
         for (int k = 0; k < units; k += 16)
         {
@@ -593,11 +599,10 @@ public sealed partial class VectorStepKernel
             Vector512<int> on = Vector512.GreaterThan(Avx512F.Abs(x), u0).AsInt32();
             Vector512<int> drive = Avx512F.Expand(Vector512<int>.Zero, on, Vector512.LoadUnsafe(ref drvRef, (nuint)listed)); // the scratch holds K + 16 slots
             listed += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(on));
-            Vector512<int> flip = (x >> 31) & negate;
-            drive = (drive ^ flip) - flip;
+            if (nonNegative) drive = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<int>.Zero), -drive, drive);
             Update16(x, drive, Vector512.LoadUnsafe(ref etaRef, (nuint)k), noiseQ, roundNoise, shiftNoise, leak, minS, maxS, ref clips)
                 .StoreUnsafe(ref uRef, (nuint)k);
         }
-        if (clips != 0) saturations[SolverWorkspace.SiteU] += clips;
+        return SumClips(clips);
     }
 }

@@ -290,8 +290,8 @@ public class StepKernelTests
     [Fact]
     public void TheFusedStepsChunkBoundFollowsADictionaryChangedBetweenSteps()
     {
-        // The fused step sizes its int32 chunks by the dictionary's largest |A| once per noise group of
-        // 32 chains. Step 1: every entry -4 (a bound of about 2^29: A s in one chunk). Then, as learning
+        // The fused step sizes its int32 chunks by the dictionary's largest |A|, kept while the solver has
+        // not handed its dictionary out for writing (DictionaryColumns). Step 1: every entry -4 (a bound of about 2^29: A s in one chunk). Then, as learning
         // does between steps, every entry -32768, the same codes again: a bound kept from step 1 would
         // sum 48 codes of 32767 against -32768 (2^35) in one int32 chunk and wrap.
         var f = FixedFormat.Default;
@@ -321,6 +321,63 @@ public class StepKernelTests
         // Guards the case: step 2's A s left the int32 range (r = -(A s) >> 8 with x = 0), and the fused step ran.
         Assert.True((long)solvers[0].Workspace.R[0] << 8 > int.MaxValue);
         if (VectorStepKernel.Avx512Supported) Assert.Equal(2L * chains, ((VectorStepKernel)solvers[^1].Kernel).FusedSteps);
+    }
+
+    [Fact]
+    public void EveryReadOfTheDictionaryForWritingCountsAsAChange()
+    {
+        // The version the AVX-512 kernel keys its chunk bound on: a read of DictionaryColumns changes it
+        // (the writer may write through that reference until the next step); GetDictionary and
+        // CopyDictionaryRowMajor do not.
+        var p = new StepParameters(FixedFormat.Default, FixedVariant.Signed, 1, 0, leak: 1, gain: 1, noiseScale: 1, half: 0, friction: 0);
+        var solver = new LangevinSolver(p, new short[4 * 16], 4, 16, 1, 1);
+        int before = solver.Workspace.DictionaryVersion;
+        solver.GetDictionary(0, 0);
+        solver.CopyDictionaryRowMajor(new short[4 * 16]);
+        Assert.Equal(before, solver.Workspace.DictionaryVersion);
+        _ = solver.DictionaryColumns;
+        Assert.NotEqual(before, solver.Workspace.DictionaryVersion);
+    }
+
+    [Fact]
+    public void OneVectorKernelSteppingTwoSolversUsesEachOnesDictionaryBound()
+    {
+        // One AVX-512 kernel instance serves two solvers in turn: A (every entry -4, a chunk bound of about
+        // 2^29) and B (every entry -32768, the bound 2^16 - 1), neither dictionary handed out for writing,
+        // so both workspaces keep the same DictionaryVersion. A bound kept from A's step would sum B's 48
+        // codes of 32767 against -32768 (2^35) in one int32 chunk and wrap.
+        if (!VectorStepKernel.Avx512Supported) return;
+        var f = FixedFormat.Default;
+        const int d = 32, k = 48, chains = 32;
+        var p = new StepParameters(f, FixedVariant.Signed, 1, 0, leak: 1, gain: 1, noiseScale: 1, half: 0, friction: 0);
+        short[][] dictionaries = [Enumerable.Repeat((short)-4, d * k).ToArray(), Enumerable.Repeat(short.MinValue, d * k).ToArray()];
+        var kernel = new VectorStepKernel(k, d, VectorIsa.Avx512);
+        var shared = new LangevinSolver[2];
+        var scalar = new LangevinSolver[2];
+        for (int i = 0; i < 2; i++)
+        {
+            shared[i] = new LangevinSolver(p, dictionaries[i], d, k, chains, 77) { EventDriven = true, Kernel = kernel };
+            scalar[i] = new LangevinSolver(p, dictionaries[i], d, k, chains, 77) { EventDriven = true };
+        }
+        Assert.Equal(shared[0].Workspace.DictionaryVersion, shared[1].Workspace.DictionaryVersion);
+        for (int step = 0; step < 2; step++)
+            for (int i = 0; i < 2; i++)
+                foreach (var s in new[] { shared[i], scalar[i] })
+                {
+                    for (int b = 0; b < chains; b++)
+                        for (int j = 0; j < k; j++) s.Workspace.U[b * k + j] = (j % 3 == 0 ? -32767 : 32767) << 5; // s_m = +-32767
+                    s.Step();
+                }
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.Equal(scalar[i].Workspace.R, shared[i].Workspace.R);
+            Assert.Equal(scalar[i].Workspace.Gm, shared[i].Workspace.Gm);
+            Assert.Equal(scalar[i].Workspace.U, shared[i].Workspace.U);
+            Assert.Equal(scalar[i].Workspace.Saturations, shared[i].Workspace.Saturations);
+        }
+        // Guards the case: B's A s left the int32 range, and every chain-step ran fused.
+        Assert.True((long)scalar[1].Workspace.R[0] << 8 > int.MaxValue);
+        Assert.Equal(2L * 2 * chains, kernel.FusedSteps);
     }
 
     [Theory]
