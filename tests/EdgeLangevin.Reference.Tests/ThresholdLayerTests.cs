@@ -43,7 +43,7 @@ public class ThresholdLayerTests(ITestOutputHelper output)
             _ => (new SparseCodingModel { Variant = Variant.NonNegative, Lambda = 1, Pi = 0.95, Sigma = 0.3, Dictionary = new Matrix(1, 1, [1.0]) }, new[] { -1.0 }, 0),
         };
         // the layer is 0.01 wide: the grid needs more than its default 400 intervals per piece to resolve it
-        var exact = new ExactPosterior(model, x, 2000);
+        var exact = new ExactPosterior(model, x, 1000);
         output.WriteLine($"exact P(s_{unit} != 0) {exact.PActive[unit]:F5} (exact.py {exactPy})");
         Assert.InRange(exact.PActive[unit], exactPy - 0.0005, exactPy + 0.0005); // the case (exact.py)
         var settings = new InferenceSettings { Order = order, Method = InferenceMethod.Langevin };
