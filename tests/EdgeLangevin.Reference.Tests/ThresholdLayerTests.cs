@@ -68,15 +68,33 @@ public class ThresholdLayerTests(ITestOutputHelper output)
     {
         // K = 1, x = -1, sigma 0.3: the MAP is 0 and the unit meets a . x / sigma^2 = -1 / 0.09 at its threshold
         var k1 = new SparseCodingModel { Variant = Variant.NonNegative, Lambda = 1, Pi = 0.95, Sigma = 0.3, Dictionary = new Matrix(1, 1, [1.0]) };
-        Assert.Equal(1 / 0.09, StepPolicy.ThresholdDrive(k1, [[-1.0]]), 9);
-        Assert.Equal(0, StepPolicy.ThresholdDrive(k1, [[1.0]]));                           // driven up: no layer
-        Assert.Equal(0, StepPolicy.ThresholdDrive(k1 with { Variant = Variant.Signed }, [[-1.0]])); // the other sign takes it
-        Assert.Equal(0, StepPolicy.ThresholdDrive(k1, null));
+        Assert.Equal(1 / 0.09, StepPolicy.ThresholdLayer(k1, [[-1.0]]).Drive, 9);
+        Assert.Equal((0.0, 0.0), StepPolicy.ThresholdLayer(k1, [[1.0]]));                             // driven up: no layer
+        Assert.Equal((0.0, 0.0), StepPolicy.ThresholdLayer(k1 with { Variant = Variant.Signed }, [[-1.0]])); // the other sign takes it
+        Assert.Equal((0.0, 0.0), StepPolicy.ThresholdLayer(k1, null));
         // the pair at cosine 0.3, x = a0 - a1: unit 0's MAP is a0 . x - lambda sigma^2 = 0.7 - 0.03 = 0.67; unit 1 then
         // meets a1 . (x - 0.67 a0) / sigma^2 = (0.3 - 1 - 0.3 x 0.67) / 0.01 = -90.1
-        Assert.Equal(90.1, StepPolicy.ThresholdDrive(Cos03(), [[0.7, -C3]]), 6);
+        Assert.Equal(90.1, StepPolicy.ThresholdLayer(Cos03(), [[0.7, -C3]]).Drive, 6);
         // the largest over the inputs
-        Assert.Equal(90.1, StepPolicy.ThresholdDrive(Cos03(), [[1.0, 0.0], [0.7, -C3]]), 6);
+        Assert.Equal(90.1, StepPolicy.ThresholdLayer(Cos03(), [[1.0, 0.0], [0.7, -C3]]).Drive, 6);
+    }
+
+    [Fact]
+    public void The_layer_weighs_in_by_its_largest_mass()
+    {
+        // cosine 0.3, pi 0.7, lambda 3, J 90.1: force 93.1; the slab's odds 0.7 x 3 / (0.3 x 93.1) = 0.075188, mass at most
+        // 0.069930 (exact P 0.0693), w = 2.5 x 0.069930 = 0.174825: w force^2 = 1515.3
+        Assert.Equal(1515.3, StepPolicy.ThresholdLayer(Cos03(), [[0.7, -C3]]).Stiffness, 1);
+        // at pi 0.95 the layer holds 0.38 of the posterior: odds 0.95 x 3 / (0.05 x 93.1) = 0.61224, w = 2.5 x 0.37975 = 0.94937
+        Assert.Equal(0.94937 * 93.1 * 93.1, StepPolicy.ThresholdLayer(Cos03(0.95), [[0.7, -C3]]).Stiffness, 0);
+        // K = 1, x = -1, sigma 0.3, pi 0.95: odds 0.95 / (0.05 x 12.11) = 1.569, mass 0.611, w = 1
+        var k1 = new SparseCodingModel { Variant = Variant.NonNegative, Lambda = 1, Pi = 0.95, Sigma = 0.3, Dictionary = new Matrix(1, 1, [1.0]) };
+        Assert.Equal((1 + 1 / 0.09) * (1 + 1 / 0.09), StepPolicy.ThresholdLayer(k1, [[-1.0]]).Stiffness, 9);
+        // no zero state (pi 1): the layer is all of the active mass
+        Assert.Equal((1 + 1 / 0.09) * (1 + 1 / 0.09), StepPolicy.ThresholdLayer(k1 with { Pi = 1 }, [[-1.0]]).Stiffness, 9);
+        // sigma 0.05, x = -1: J 400, mass at most 0.0025 (pi 0.5): w = 0.0062, not 400 times the model's steps
+        var tiny = k1 with { Pi = 0.5, Sigma = 0.05 };
+        Assert.Equal(2.5 * (1 / 401.0) / (1 + 1 / 401.0) * 401 * 401, StepPolicy.ThresholdLayer(tiny, [[-1.0]]).Stiffness, 6);
     }
 
     [Fact]
@@ -86,7 +104,8 @@ public class ThresholdLayerTests(ITestOutputHelper output)
         double[][] x = [[0.7, -C3]];
         double c = StepPolicy.Curvature(m);
         StepChoice langevin = StepPolicy.Resolve(m, new InferenceSettings(), x);
-        Assert.Equal(c + (3 + 90.1) * (3 + 90.1), langevin.Stiffness, 6);
+        Assert.Equal(c + 1515.3, langevin.Stiffness, 1);
+        Assert.Equal(90.1, langevin.ThresholdDrive, 6);
         Assert.Equal(StepPolicy.FirstOrderH / langevin.Stiffness, langevin.Settings.Eps, 12);
         // without inputs (learning, compare, exports) and for MALA (exact at any step) the model's own step
         Assert.Equal(c + 9, StepPolicy.Resolve(m, new InferenceSettings()).Stiffness, 9);
@@ -97,13 +116,15 @@ public class ThresholdLayerTests(ITestOutputHelper output)
     [Fact]
     public void A_layer_too_thin_for_the_default_lengths_does_not_refuse_a_model_whose_own_step_fits()
     {
-        // sigma 0.01, x = -1: J = 1e4, stiffness 1e8: the layer's step would need 1.5e11 steps per chain. The model's own
-        // step (4e-6) fits 150 tau_u in 1e8 steps, so the run goes on at the shortest step that fits, and the error bars
-        // carry its larger bias.
-        var m = new SparseCodingModel { Variant = Variant.NonNegative, Lambda = 1, Pi = 0.7, Sigma = 0.01, Dictionary = new Matrix(1, 1, [1.0]) };
+        // sigma 0.01, pi 0.999, x = -1: J = 1e4 and the layer holds up to 0.09 of the posterior: w (lambda + J)^2 = 2.3e7 would
+        // need 8.5e10 steps per chain. The model's own step (4e-6, stiffness 1e4) fits 150 tau_u in 3.75e7 steps, so the
+        // run goes on at the shortest step that fits, and the error bars carry its larger bias.
+        var m = new SparseCodingModel { Variant = Variant.NonNegative, Lambda = 1, Pi = 0.999, Sigma = 0.01, Dictionary = new Matrix(1, 1, [1.0]) };
         StepChoice step = StepPolicy.Resolve(m, new InferenceSettings(), [[-1.0]]);
+        StepChoice model = StepPolicy.Resolve(m, new InferenceSettings());
+        Assert.True(model.Settings.ResolvedSamples + model.Settings.ResolvedBurnIn <= StepPolicy.MaxDefaultStepsPerChain);
         Assert.True(step.Settings.ResolvedSamples + step.Settings.ResolvedBurnIn <= StepPolicy.MaxDefaultStepsPerChain);
-        Assert.True(step.Settings.Eps < StepPolicy.Resolve(m, new InferenceSettings()).Settings.Eps);
+        Assert.True(step.Settings.Eps < model.Settings.Eps);
         Assert.True(step.ExpectedBias > StepPolicy.BiasTolerance, $"bias bound {step.ExpectedBias}");
     }
 }
