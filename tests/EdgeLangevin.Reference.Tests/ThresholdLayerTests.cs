@@ -104,7 +104,11 @@ public class ThresholdLayerTests(ITestOutputHelper output)
         double[][] x = [[0.7, -C3]];
         double c = StepPolicy.Curvature(m);
         StepChoice langevin = StepPolicy.Resolve(m, new InferenceSettings(), x);
-        Assert.Equal(c + 1515.3, langevin.Stiffness, 1);
+        Assert.Equal(1515.3, langevin.Stiffness, 1); // the steepest scale: the layer's, above c + lambda^2 = 139
+        // rare.py case E (non-negative pair a1 = -0.5 a0, x at atom 0's threshold): J = 0.5, w (lambda + J)^2 = 1.25, far
+        // below c + lambda^2 = 14.9: the model's step already resolves it
+        var caseE = new SparseCodingModel { Variant = Variant.NonNegative, Lambda = 1, Pi = 0.3, Sigma = 0.3, Dictionary = new Matrix(2, 2, [1.0, -0.5, 0.0, 0.0]) };
+        Assert.Equal(StepPolicy.Resolve(caseE, new InferenceSettings()).Stiffness, StepPolicy.Resolve(caseE, new InferenceSettings(), [[0.09, 0.0]]).Stiffness);
         Assert.Equal(90.1, langevin.ThresholdDrive, 6);
         Assert.Equal(StepPolicy.FirstOrderH / langevin.Stiffness, langevin.Settings.Eps, 12);
         // without inputs (learning, compare, exports) and for MALA (exact at any step) the model's own step

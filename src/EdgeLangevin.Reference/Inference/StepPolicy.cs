@@ -9,7 +9,7 @@ namespace EdgeLangevin.Reference.Inference;
 /// <summary>What <see cref="StepPolicy.Resolve"/> decided for one model.</summary>
 /// <param name="Settings">The settings with dt, samples and burn_in all set.</param>
 /// <param name="Curvature">lambda_max(A^T A) / sigma^2, the largest curvature of the data term.</param>
-/// <param name="Stiffness">Curvature + lambda^2, or with inputs curvature + max(lambda^2, the threshold layer's w (lambda + J)^2) (<see cref="StepPolicy.ThresholdLayer"/>): the scale of the squared force that sets the step's bias.</param>
+/// <param name="Stiffness">Curvature + lambda^2, or with inputs max(curvature + lambda^2, the threshold layer's w (lambda + J)^2) (<see cref="StepPolicy.ThresholdLayer"/>): the scale of the squared force that sets the step's bias.</param>
 /// <param name="StabilityLimitEps">The largest stable eps of the explicit step (first order 2 / curvature, second order 2 sqrt(mu / curvature)).</param>
 /// <param name="ExpectedBias">The policy's estimate of the step's bias on P(s != 0) and E[s] at the chosen eps (0 at T = 0 and for LCA).</param>
 /// <param name="DtChosen">True when dt came from the policy, false when the user set it.</param>
@@ -190,7 +190,7 @@ public static class StepPolicy
     /// <see cref="Resolve(SparseCodingModel, InferenceSettings, string?)"/> for a run on these inputs: the unadjusted
     /// Langevin step (first or second order, float or fixed) then also resolves the thin layer a non-negative unit keeps
     /// just beyond its threshold when its data want a negative code (<see cref="ThresholdLayer"/>): stiffness
-    /// c + max(lambda^2, w (lambda + J)^2). `infer` (both engines and the CLI's report of the step) resolves this way;
+    /// max(c + lambda^2, w (lambda + J)^2). `infer` (both engines and the CLI's report of the step) resolves this way;
     /// learning, compare and the exports have no inputs and keep c + lambda^2.
     /// </summary>
     public static StepChoice Resolve(SparseCodingModel model, InferenceSettings settings, double[][] inputs, string? source = null)
@@ -218,7 +218,7 @@ public static class StepPolicy
     /// about 0.03 to 0.2 eps (lambda + J)^2 of itself, second order about 0.5 (eps (lambda + J))^2 / mu), so a layer that holds
     /// little of the posterior needs less resolution. Its mass is at most P = o / (1 + o), o = pi lambda / ((1 - pi)
     /// (lambda + J)) (the slab's odds against the zero state with the layer's integral 1 / (lambda + J), an upper bound since
-    /// the curvature only thins it), and w = min(1, 2.5 P), so that w (lambda + J)^2 in the stiffness keeps the layer's bias
+    /// the curvature only thins it), and w = min(1, 2.5 P), so that stiffness >= w (lambda + J)^2 keeps the layer's bias
     /// within the policy's own bound (<see cref="ExpectedBias"/>: 0.25 h first order, 0.2 h^2 second order). At sigma 0.05,
     /// x = -1 (J = 400, P &lt;= 0.0025) the layer then costs 3.5 times the model's steps, not 400 times.
     /// </para>
@@ -277,7 +277,9 @@ public static class StepPolicy
         bool mala = settings.Method == InferenceMethod.Mala; // exact at any step: no stability error, no bias
         // MALA is exact at any step: its step stays the model's (a thin layer costs it acceptance, not bias)
         (double layer, double drive) = sampler && !mala ? ThresholdLayer(model, inputs) : (0, 0);
-        double stiffness = curvature + Math.Max(model.Lambda * model.Lambda, layer);
+        // the steepest scale sets the step: the layer's term is a budget of its own, not added to the curvature's (a layer
+        // no steeper than c + lambda^2 is already resolved by the model's step, so case E's J = 0.5 changes nothing)
+        double stiffness = Math.Max(curvature + model.Lambda * model.Lambda, layer);
         double mu = settings.Order == 2 ? settings.Mu : 1;
         // LCA's step is eps (A^T r - u + s): its curvature is lambda_max(A^T A) + 1, without 1 / sigma^2.
         double limit = settings.Method == InferenceMethod.Lca
@@ -285,7 +287,7 @@ public static class StepPolicy
             : StabilityLimitEps(curvature, settings.Order, mu);
         bool chosen = settings.Dt is null;
         double eps = chosen ? (sampler ? DefaultEps(stiffness, model.Sigma, settings.Order, mu) : Math.Min(PaperEps, 0.5 * limit)) : settings.Eps;
-        if (chosen && sampler && layer > model.Lambda * model.Lambda)
+        if (chosen && sampler && layer > curvature + model.Lambda * model.Lambda)
         {
             // the threshold's force never makes the default lengths refuse a model whose own step fits them: the step is
             // then kept at the shortest that fits, and its larger bias goes into the error bars (ExpectedBias below)
