@@ -42,7 +42,7 @@ public static class FixedEngine
         try { model.Validate(); }
         catch (ArgumentException e) { throw new InvalidInputException($"model: {e.Message}", e); }
         FloatEngine.CheckInputs(model, inputs);
-        StepChoice step = StepPolicy.Resolve(model, settings);
+        StepChoice step = StepPolicy.Resolve(model, settings, inputs);
         settings = step.Settings;
         MemoryBudget.CheckChains(FloatEngine.ChainsAsked(inputs.Length, settings.Chains, model), (double)inputs.Length * settings.Chains, model.D, model.K, posterior: true, FloatEngine.FewerChains);
         FixedParameters p = FixedParameters.Create(model, format, step);

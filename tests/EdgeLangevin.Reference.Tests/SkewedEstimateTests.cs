@@ -37,7 +37,7 @@ public class SkewedEstimateTests(ITestOutputHelper output)
         var settings = new InferenceSettings { Order = 1, Method = InferenceMethod.Langevin };
         var clock = Stopwatch.StartNew();
         (PosteriorSummary[] mc, RunLength length) = FloatEngine.Run(model, [x], settings, seed);
-        PosteriorSummary r = StepBias.Include(mc, StepPolicy.Resolve(model, settings).ExpectedBias)[0];
+        PosteriorSummary r = StepBias.Include(mc, StepPolicy.Resolve(model, settings, [x]).ExpectedBias)[0];
         for (int k = 0; k < 2; k++)
         {
             double zp = (r.PActive[k] - exact.PActive[k]) / r.PActiveStdError[k], zm = (r.Mean[k] - exact.Mean[k]) / r.MeanStdError[k];

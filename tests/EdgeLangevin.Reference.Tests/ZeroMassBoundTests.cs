@@ -155,7 +155,7 @@ public class ZeroMassBoundTests(ITestOutputHelper output)
         double bound = ZeroMassBound.ForInputs(m, [x])[0][0];
         var settings = new InferenceSettings { Order = order, Method = method == "mala" ? InferenceMethod.Mala : InferenceMethod.Langevin };
         (PosteriorSummary[] mc, RunLength length) = FloatEngine.Run(m, [x], settings, 3);
-        PosteriorSummary r = StepBias.Include(mc, StepPolicy.Resolve(m, settings).ExpectedBias)[0];
+        PosteriorSummary r = StepBias.Include(mc, StepPolicy.Resolve(m, settings, [x]).ExpectedBias)[0];
         output.WriteLine($"order {order} {method}: bound on P(s_0 = 0) {bound:G3}; p_active {r.PActive[0]} +- {r.PActiveStdError[0]:G3}; " +
                          $"mean {r.Mean[0]:F4} +- {r.MeanStdError[0]:G3} (MC {r.MeanMonteCarloStdError![0]:G3}), std {r.Std[0]:F4}; {RunLengthPolicy.Describe(length)}");
         Assert.True(bound < 1e-100, $"bound {bound:G3}");

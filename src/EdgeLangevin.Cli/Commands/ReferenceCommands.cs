@@ -161,7 +161,7 @@ public static class ReferenceCommands
             // dt comes from the config (infer has no --dt); unset, the step is the model's own, and a model too stiff to
             // sample is the model file's problem (break-18: "command line: field 'dt'" for a model with a 1e150 entry)
             string stepSource = settings.Dt is null ? modelPath : configFile?.ToString() ?? "command line";
-            StepChoice step = ResolveStepChoice(m, settings, stepSource);
+            StepChoice step = ResolveStepChoice(m, settings, stepSource, inputs);
             InferenceSettings resolved = step.Settings;
             // samples left unset stay unset for the engine: it runs until the standard errors reach their targets (RunLengthPolicy)
             InferenceSettings forEngine = resolved with { Samples = settings.Samples, BurnIn = settings.BurnIn };
@@ -269,9 +269,10 @@ public static class ReferenceCommands
     }
 
     /// <summary><see cref="ResolveStep"/> with the whole decision (the step's bias bound for the error bars).</summary>
-    public static StepChoice ResolveStepChoice(SparseCodingModel model, InferenceSettings settings, string source)
+    public static StepChoice ResolveStepChoice(SparseCodingModel model, InferenceSettings settings, string source, double[][]? inputs = null)
     {
-        StepChoice step = StepPolicy.Resolve(model, settings, source);
+        // with inputs (infer): the step the engines take for them (StepPolicy.ThresholdDrive)
+        StepChoice step = inputs is null ? StepPolicy.Resolve(model, settings, source) : StepPolicy.Resolve(model, settings, inputs, source);
         if (step.Warning is not null) CliContext.Current.Error.WriteLine("warning: " + step.Warning);
         return step;
     }

@@ -31,7 +31,7 @@ public static class FloatEngine
         try { model.Validate(); }
         catch (ArgumentException e) { throw new InvalidInputException($"model: {e.Message}", e); }
         CheckInputs(model, inputs);
-        StepChoice step = StepPolicy.Resolve(model, settings);
+        StepChoice step = StepPolicy.Resolve(model, settings, inputs);
         settings = step.Settings;
         int n = inputs.Length, c = settings.Chains, k = model.K;
         MemoryBudget.CheckChains(ChainsAsked(n, c, model), (double)n * c, model.D, k, posterior: true, FewerChains);

@@ -9,7 +9,7 @@ namespace EdgeLangevin.Reference.Inference;
 /// <summary>What <see cref="StepPolicy.Resolve"/> decided for one model.</summary>
 /// <param name="Settings">The settings with dt, samples and burn_in all set.</param>
 /// <param name="Curvature">lambda_max(A^T A) / sigma^2, the largest curvature of the data term.</param>
-/// <param name="Stiffness">Curvature + lambda^2, the scale of the squared force that sets the step's bias.</param>
+/// <param name="Stiffness">Curvature + lambda^2, or with inputs max(curvature + lambda^2, the threshold layer's w (lambda + J)^2) (<see cref="StepPolicy.ThresholdLayer"/>): the scale of the squared force that sets the step's bias.</param>
 /// <param name="StabilityLimitEps">The largest stable eps of the explicit step (first order 2 / curvature, second order 2 sqrt(mu / curvature)).</param>
 /// <param name="ExpectedBias">The policy's estimate of the step's bias on P(s != 0) and E[s] at the chosen eps (0 at T = 0 and for LCA).</param>
 /// <param name="DtChosen">True when dt came from the policy, false when the user set it.</param>
@@ -31,6 +31,12 @@ public sealed record StepChoice(InferenceSettings Settings, double Curvature, do
     /// region once (<see cref="FloatEngine.RunLoop"/>), and not before Settings.BurnIn (<see cref="StepPolicy.BurnInTauU"/>).
     /// </summary>
     public bool AdaptiveBurnIn { get; init; }
+
+    /// <summary>
+    /// J, the largest force beyond lambda pushing a non-negative unit back to its threshold for the inputs resolved with
+    /// (<see cref="StepPolicy.ThresholdLayer"/>, which puts it in Stiffness); 0 without inputs, signed, or for MALA.
+    /// </summary>
+    public double ThresholdDrive { get; init; }
 
     /// <summary>The prior's escape time from the zero region in steps (<see cref="StepPolicy.ZeroRegionEscapeTauU"/> / eps); 0 when the chains do not sample.</summary>
     public double EscapeSteps { get; init; }
@@ -178,18 +184,102 @@ public static class StepPolicy
     /// matters). <paramref name="source"/> names where the settings came from in messages (e.g. a config file).
     /// </summary>
     public static StepChoice Resolve(SparseCodingModel model, InferenceSettings settings, string? source = null) =>
-        Resolve(model, settings, source, continuing: false, learningPaperDt: false);
+        Resolve(model, settings, source, continuing: false, learningPaperDt: false, inputs: null);
+
+    /// <summary>
+    /// <see cref="Resolve(SparseCodingModel, InferenceSettings, string?)"/> for a run on these inputs: the unadjusted
+    /// Langevin step (first or second order, float or fixed) then also resolves the thin layer a non-negative unit keeps
+    /// just beyond its threshold when its data want a negative code (<see cref="ThresholdLayer"/>): stiffness
+    /// max(c + lambda^2, w (lambda + J)^2). `infer` (both engines and the CLI's report of the step) resolves this way;
+    /// learning, compare and the exports have no inputs and keep c + lambda^2.
+    /// </summary>
+    public static StepChoice Resolve(SparseCodingModel model, InferenceSettings settings, double[][] inputs, string? source = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return Resolve(model, settings, source, continuing: false, learningPaperDt: false, inputs);
+    }
+
+    /// <summary>
+    /// The threshold layer's share of the stiffness, max over the inputs and units of w (lambda + J)^2, and the largest J
+    /// (both 0 for the signed variant and without inputs).
+    /// <para>
+    /// J is the force, beyond the prior's lambda, that pushes a non-negative unit back toward its threshold when it is just
+    /// active: max(0, -a_k . (x - sum_{j != k} a_j m_j)) / sigma^2 with m the lasso MAP of x (<see cref="ZeroMassBound.Map"/>).
+    /// Inside the zero region the force is the prior's lambda (hence lambda^2 in the stiffness); just beyond such a threshold
+    /// it is lambda + J, and the unit's active mass is a layer of width about 1 / (lambda + J) there (and at -u0). The step
+    /// must resolve it: at sigma 0.1, lambda 3, pi 0.7, atoms at cosine 0.3, x = a0 - a1 (J = 90), the model-only second-order
+    /// step crossed it in about one step (eps (lambda + J) / sqrt(mu) = 0.8) and reported P(s_1 != 0) 0.0933 +- 0.0042 for exact
+    /// 0.0693 (z 5.8); first order at pi 0.95, 0.520 +- 0.010 for 0.377 (z 14: eps (lambda + J)^2 = 2.7, and the noise step
+    /// jumped the whole zero region, 2 u0 = 0.034). In the signed variant the layer is on the side the data do not want, a
+    /// small share of the other side's mass, so J is 0 there.
+    /// </para>
+    /// <para>
+    /// w: the layer biases P(s != 0) and E[s] in proportion to its mass (measured: first order the layer's mass is off by
+    /// about 0.03 to 0.2 eps (lambda + J)^2 of itself, second order about 0.5 (eps (lambda + J))^2 / mu), so a layer that holds
+    /// little of the posterior needs less resolution. Its mass is at most P = o / (1 + o), o = pi lambda / ((1 - pi)
+    /// (lambda + J)) (the slab's odds against the zero state with the layer's integral 1 / (lambda + J), an upper bound since
+    /// the curvature only thins it), and w = min(1, 2.5 P), so that stiffness >= w (lambda + J)^2 keeps the layer's bias
+    /// within the policy's own bound (<see cref="ExpectedBias"/>: 0.25 h first order, 0.2 h^2 second order). At sigma 0.05,
+    /// x = -1 (J = 400, P &lt;= 0.0025) the layer then costs 3.5 times the model's steps, not 400 times.
+    /// </para>
+    /// <para>
+    /// J is read at the MAP state of the other units (where the posterior is); modes far from the MAP are not looked at.
+    /// With all units at 0 instead, an input 40 times atom 0 would give its negatively correlated partner a J of hundreds
+    /// for a state the chains never visit.
+    /// </para>
+    /// </summary>
+    public static (double Stiffness, double Drive) ThresholdLayer(SparseCodingModel model, double[][]? inputs)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (inputs is null || inputs.Length == 0 || model.Variant == Variant.Signed) return (0, 0);
+        int d = model.D, k = model.K;
+        double[] a = model.Dictionary.Data;
+        double[] gram = ZeroMassBound.Gram(model);
+        double s2 = model.Sigma * model.Sigma, lambda = model.Lambda, pi = model.Pi, stiffness = 0, drive = 0;
+        var res = new double[d];
+        foreach (double[] x in inputs)
+        {
+            double[] m = ZeroMassBound.Map(model, gram, x);
+            for (int r = 0; r < d; r++)
+            {
+                double v = x[r];
+                for (int j = 0; j < k; j++) v -= a[r * k + j] * m[j];
+                res[r] = v;
+            }
+            for (int j = 0; j < k; j++)
+            {
+                double dot = 0;
+                for (int r = 0; r < d; r++) dot += a[r * k + j] * res[r];
+                // unit j's own code taken out: the drive it meets at its threshold (s_j = 0)
+                double opposing = -(dot + gram[j * k + j] * m[j]) / s2;
+                if (!(opposing > 0)) continue; // NaN never counts
+                double force = lambda + opposing;
+                double odds = pi >= 1 ? double.PositiveInfinity : pi * lambda / ((1 - pi) * force);
+                double weight = Math.Min(1, LayerWeight * (double.IsPositiveInfinity(odds) ? 1 : odds / (1 + odds)));
+                stiffness = Math.Max(stiffness, weight * force * force);
+                drive = Math.Max(drive, opposing);
+            }
+        }
+        return (stiffness, drive);
+    }
+
+    /// <summary>w = min(1, this x the layer's largest mass) (<see cref="ThresholdLayer"/>).</summary>
+    public const double LayerWeight = 2.5;
 
     /// <param name="learningPaperDt">learning runs at the paper's dt because dt was left unset: "leave dt unset" is then no advice.</param>
-    private static StepChoice Resolve(SparseCodingModel model, InferenceSettings settings, string? source, bool continuing, bool learningPaperDt)
+    private static StepChoice Resolve(SparseCodingModel model, InferenceSettings settings, string? source, bool continuing, bool learningPaperDt, double[][]? inputs)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate(source);
         double curvature = Curvature(model);
-        double stiffness = curvature + model.Lambda * model.Lambda;
         bool sampler = IsSampler(settings);
         bool mala = settings.Method == InferenceMethod.Mala; // exact at any step: no stability error, no bias
+        // MALA is exact at any step: its step stays the model's (a thin layer costs it acceptance, not bias)
+        (double layer, double drive) = sampler && !mala ? ThresholdLayer(model, inputs) : (0, 0);
+        // the steepest scale sets the step: the layer's term is a budget of its own, not added to the curvature's (a layer
+        // no steeper than c + lambda^2 is already resolved by the model's step, so case E's J = 0.5 changes nothing)
+        double stiffness = Math.Max(curvature + model.Lambda * model.Lambda, layer);
         double mu = settings.Order == 2 ? settings.Mu : 1;
         // LCA's step is eps (A^T r - u + s): its curvature is lambda_max(A^T A) + 1, without 1 / sigma^2.
         double limit = settings.Method == InferenceMethod.Lca
@@ -197,6 +287,14 @@ public static class StepPolicy
             : StabilityLimitEps(curvature, settings.Order, mu);
         bool chosen = settings.Dt is null;
         double eps = chosen ? (sampler ? DefaultEps(stiffness, model.Sigma, settings.Order, mu) : Math.Min(PaperEps, 0.5 * limit)) : settings.Eps;
+        if (chosen && sampler && layer > curvature + model.Lambda * model.Lambda)
+        {
+            // the threshold's force never makes the default lengths refuse a model whose own step fits them: the step is
+            // then kept at the shortest that fits, and its larger bias goes into the error bars (ExpectedBias below)
+            double modelEps = DefaultEps(curvature + model.Lambda * model.Lambda, model.Sigma, settings.Order, mu);
+            double shortest = (SampleTauU + BurnInTauU) / (MaxDefaultStepsPerChain - 2);
+            if (eps < shortest) eps = Math.Min(modelEps, shortest);
+        }
         if (chosen && settings.Order == 2) eps = Math.Min(eps, mu); // the friction step needs eps / mu <= 1
         string at = $"sigma = {F(model.Sigma)}, lambda_max(A^T A) / sigma^2 = {F(curvature)}";
         if (!mala && !(eps < limit) && !(continuing && !chosen))
@@ -237,6 +335,7 @@ public static class StepPolicy
             : resolved.ResolvedSamples;
         return new StepChoice(resolved, curvature, stiffness, limit, bias, chosen, warning)
         {
+            ThresholdDrive = drive,
             AdaptiveSamples = adaptive, MaxSamples = maxSamples, EscapeSteps = escapeTauU / eps,
             AdaptiveBurnIn = sampler && settings.BurnIn is null,
         };
@@ -262,7 +361,7 @@ public static class StepPolicy
     public static StepChoice ResolveForLearning(SparseCodingModel model, InferenceSettings settings, string? source = null, bool continuing = false)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return Resolve(model, settings with { Dt = LearningDt(settings) }, source, continuing, learningPaperDt: settings.Dt is null);
+        return Resolve(model, settings with { Dt = LearningDt(settings) }, source, continuing, learningPaperDt: settings.Dt is null, inputs: null);
     }
 
     /// <summary>Learning's dt: the explicit one, else the paper's <see cref="PaperDt"/>.</summary>

@@ -71,14 +71,7 @@ public static class ZeroMassBound
         ArgumentNullException.ThrowIfNull(inputs);
         int d = model.D, k = model.K;
         double[] a = model.Dictionary.Data;
-        var gram = new double[k * k];
-        for (int j = 0; j < k; j++)
-            for (int other = 0; other <= j; other++)
-            {
-                double dot = 0;
-                for (int r = 0; r < d; r++) dot += a[r * k + j] * a[r * k + other];
-                gram[j * k + other] = gram[other * k + j] = dot;
-            }
+        double[] gram = Gram(model);
         var independent = new bool[k];
         for (int j = 0; j < k; j++)
         {
@@ -101,6 +94,33 @@ public static class ZeroMassBound
             }
         }
         return result;
+    }
+
+    /// <summary>A^T A, K x K row-major.</summary>
+    internal static double[] Gram(SparseCodingModel model)
+    {
+        int d = model.D, k = model.K;
+        double[] a = model.Dictionary.Data;
+        var gram = new double[k * k];
+        for (int j = 0; j < k; j++)
+            for (int other = 0; other <= j; other++)
+            {
+                double dot = 0;
+                for (int r = 0; r < d; r++) dot += a[r * k + j] * a[r * k + other];
+                gram[j * k + other] = gram[other * k + j] = dot;
+            }
+        return gram;
+    }
+
+    /// <summary>
+    /// The lasso MAP of s for input <paramref name="x"/>: min ||x - A s||^2 / (2 sigma^2) + lambda ||s||_1 (s &gt;= 0
+    /// non-negative), by the same coordinate descent as the bound (at most its sweeps; <paramref name="gram"/> from <see cref="Gram"/>).
+    /// </summary>
+    internal static double[] Map(SparseCodingModel model, double[] gram, double[] x)
+    {
+        var m = new double[model.K];
+        new ClampedMap(model, gram, x).Lasso(m, model.Lambda, -1);
+        return m;
     }
 
     /// <summary>
@@ -199,7 +219,7 @@ public static class ZeroMassBound
         /// false, early, once the objective is at most <paramref name="giveUpAt"/> (the bound from the clamped unit's F_k
         /// would then be 1 or more: not worth the sweeps).
         /// </summary>
-        private bool Lasso(double[] s, double mu, int skip, double giveUpAt = double.NegativeInfinity)
+        public bool Lasso(double[] s, double mu, int skip, double giveUpAt = double.NegativeInfinity)
         {
             int k = _k;
             var g = new double[k]; // a_j . (x - A s)
