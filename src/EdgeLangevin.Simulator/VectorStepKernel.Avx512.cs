@@ -526,12 +526,10 @@ public sealed partial class VectorStepKernel
         for (int c = 0; c < Avx512NoiseGroup; c++) states[c] = noise.StateOf(firstChain + c);
         ref int stateRef = ref MemoryMarshal.GetArrayDataReference(states);
         Vector512<int> x0 = Vector512.LoadUnsafe(ref stateRef), x1 = Vector512.LoadUnsafe(ref stateRef, 16);
-        var outerMask = Vector512.Create(0x07FC01FF);
-        var middleMask = Vector512.Create(0x0003FE00);
-        var signMiddleMask = Vector512.Create(0x0803FE00); // bit 27 of w0 rides above the field-1 sum (below 2^20)
-        var outerWeights = Vector512.Create(8 | (2 << 16)).AsInt16(); // (8, 2) per int lane: see Eta4
-        var middleWeights = Vector512.Create(2 | (1 << 16)).AsInt16(); // (2, 1)
-        var offset4 = Vector512.Create(-4 * 6134);
+        var outerMask = Vector512.Create(0x3FF003FF);   // fields 0 and 2 in place
+        var shiftedMask = Vector512.Create(0x001003FF); // of w >>> 10: field 1, and bit 30 on bit 20
+        var weights = Vector512.Create(16 | (1 << 16)).AsInt16(); // (16, 1) per int lane: see Eta
+        var offset = Vector512.Create(-16 * 1535);
         ref int rowRef = ref MemoryMarshal.GetArrayDataReference(_noiseRows);
         ref int dest = ref MemoryMarshal.GetArrayDataReference(destination);
         for (int i0 = 0; i0 < count; i0 += 16)
@@ -540,16 +538,8 @@ public sealed partial class VectorStepKernel
             for (int j = 0; j < m; j++)
             {
                 x0 = Raw(x0); x1 = Raw(x1);
-                Vector512<int> m0 = x0 & signMiddleMask, m1 = x1 & signMiddleMask;
-                Vector512<int> e0 = x0 & outerMask, e1 = x1 & outerMask;
-                for (int w = 1; w < 4; w++)
-                {
-                    x0 = Raw(x0); x1 = Raw(x1);
-                    m0 += x0 & middleMask; m1 += x1 & middleMask;
-                    e0 += x0 & outerMask; e1 += x1 & outerMask;
-                }
-                Eta4(e0, m0, outerWeights, middleWeights, offset4).StoreUnsafe(ref rowRef, (nuint)(16 * j));
-                Eta4(e1, m1, outerWeights, middleWeights, offset4).StoreUnsafe(ref rowRef, (nuint)(256 + 16 * j));
+                Eta(x0, outerMask, shiftedMask, weights, offset).StoreUnsafe(ref rowRef, (nuint)(16 * j));
+                Eta(x1, outerMask, shiftedMask, weights, offset).StoreUnsafe(ref rowRef, (nuint)(256 + 16 * j));
             }
             if (m == 16)
             {
@@ -569,18 +559,16 @@ public sealed partial class VectorStepKernel
     }
 
     /// <summary>
-    /// eta from the in-place field sums of four words (<see cref="GaussianNoise.Fill4"/>) with two
-    /// vpmaddwd: the same integer as FinishEta's 2 f - 6134 + 4 b, formed as 4 eta and shifted.
-    /// outer = F0 + 2^18 F2 (F0, F2 &lt;= 2044 &lt; 2^11), so its low 16-bit word is F0 and its high word
-    /// 4 F2 (bits 2..12): (8, 2) . words = 8 F0 + 8 F2. middle = 2^9 F1 + 2^27 b (F1 &lt;= 2044, so
-    /// below 2^20; b = bit 27 of w0), so middle &gt;&gt;&gt; 7 has low word 4 F1 (bits 2..12; bits 7, 8
-    /// and 20..22 of middle are 0) and high word 16 b: (2, 1) . words = 8 F1 + 16 b. Every word is
-    /// below 2^13, so vpmaddwd's signed words read them unchanged and the sums do not overflow.
-    /// 8 f + 16 b - 4 * 6134 = 4 eta exactly, so the arithmetic shift by 2 is exact.
+    /// eta of one raw word w per lane, the integer of <see cref="GaussianNoise.FromWord"/>, with one
+    /// vpmaddwd: t = (w &amp; 0x3FF003FF) + ((w &gt;&gt;&gt; 10) &amp; 0x001003FF) holds f0 + f1 in bits 0..10
+    /// (at most 2046) and f2 + b in bits 20..30 (b = bit 30 of w, at most 1024), so t's low 16-bit word
+    /// is f0 + f1 and its high word 16 (f2 + b) (at most 2^14): both read unchanged as signed words,
+    /// and (16, 1) . words = 16 f with f = f0 + f1 + f2 + b. 16 f - 16 * 1535 = 8 eta exactly, so the
+    /// arithmetic shift by 3 is exact.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> Eta4(Vector512<int> outer, Vector512<int> middle, Vector512<short> outerWeights, Vector512<short> middleWeights, Vector512<int> offset4) =>
-        (Avx512BW.MultiplyAddAdjacent(outer.AsInt16(), outerWeights) + Avx512BW.MultiplyAddAdjacent((middle >>> 7).AsInt16(), middleWeights) + offset4) >> 2;
+    private static Vector512<int> Eta(Vector512<int> w, Vector512<int> outerMask, Vector512<int> shiftedMask, Vector512<short> weights, Vector512<int> offset) =>
+        (Avx512BW.MultiplyAddAdjacent(((w & outerMask) + ((w >>> 10) & shiftedMask)).AsInt16(), weights) + offset) >> 3;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<int> Raw(Vector512<int> x)

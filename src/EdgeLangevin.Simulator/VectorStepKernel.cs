@@ -232,8 +232,8 @@ public sealed partial class VectorStepKernel : StepKernel
     /// <summary>
     /// The generators of chains firstChain .. firstChain + 15 in the lanes of two vectors, stepped
     /// with the bit-level algorithm of <see cref="GaussianNoise"/> (the logical right shift is the
-    /// vector's own, the same bits as the scalar arithmetic shift and mask), and the field sums of
-    /// <see cref="GaussianNoise.Fill4"/>. Lane c holds chain firstChain + c; its word i goes to
+    /// vector's own, the same bits as the scalar arithmetic shift and mask), each word finished as
+    /// <see cref="GaussianNoise.FromWord"/> does. Lane c holds chain firstChain + c; its word i goes to
     /// destination[c * count + i] (each chain's words contiguous, for the vector update).
     /// </summary>
     public override void FillNoise(GaussianNoise noise, int firstChain, int count, int[] destination)
@@ -252,29 +252,20 @@ public sealed partial class VectorStepKernel : StepKernel
         Span<int> states = stackalloc int[16];
         for (int c = 0; c < 16; c++) states[c] = noise.StateOf(firstChain + c);
         Vector256<int> x0 = Vector256.Create<int>(states[..8]), x1 = Vector256.Create<int>(states[8..]);
-        var outerMask = Vector256.Create(0x07FC01FF);
-        var middleMask = Vector256.Create(0x0003FE00);
-        var signMiddleMask = Vector256.Create(0x0803FE00); // bit 27 of w0 rides above the field-1 sum (below 2^20)
+        var outerMask = Vector256.Create(0x3FF003FF);   // fields 0 and 2 in place
+        var shiftedMask = Vector256.Create(0x001003FF); // of w >>> 10: field 1, and bit 30 on bit 20
         var low11 = Vector256.Create(0x7FF);
-        var field1 = Vector256.Create(0x000FFE00);
-        var offset = Vector256.Create(-6134);
-        var four = Vector256.Create(4);
+        var offset = Vector256.Create(-3070);
         ref int dest = ref MemoryMarshal.GetArrayDataReference(destination);
         for (int i = 0; i < count; i++)
         {
             x0 = Raw(x0); x1 = Raw(x1);
-            Vector256<int> m0 = x0 & signMiddleMask, m1 = x1 & signMiddleMask;
-            Vector256<int> e0 = x0 & outerMask, e1 = x1 & outerMask;
-            for (int w = 1; w < 4; w++)
-            {
-                x0 = Raw(x0); x1 = Raw(x1);
-                m0 += x0 & middleMask; m1 += x1 & middleMask;
-                e0 += x0 & outerMask; e1 += x1 & outerMask;
-            }
-            Vector256<int> f0 = (e0 & low11) + Avx2.ShiftRightLogical(e0, 18) + Avx2.ShiftRightLogical(m0 & field1, 9);
-            Vector256<int> f1 = (e1 & low11) + Avx2.ShiftRightLogical(e1, 18) + Avx2.ShiftRightLogical(m1 & field1, 9);
-            Vector256<int> eta0 = f0 + f0 + offset + (Avx2.ShiftRightLogical(m0, 25) & four);
-            Vector256<int> eta1 = f1 + f1 + offset + (Avx2.ShiftRightLogical(m1, 25) & four);
+            Vector256<int> t0 = (x0 & outerMask) + (Avx2.ShiftRightLogical(x0, 10) & shiftedMask);
+            Vector256<int> t1 = (x1 & outerMask) + (Avx2.ShiftRightLogical(x1, 10) & shiftedMask);
+            Vector256<int> f0 = (t0 & low11) + Avx2.ShiftRightLogical(t0, 20);
+            Vector256<int> f1 = (t1 & low11) + Avx2.ShiftRightLogical(t1, 20);
+            Vector256<int> eta0 = f0 + f0 + offset;
+            Vector256<int> eta1 = f1 + f1 + offset;
             for (int c = 0; c < 8; c++)
             {
                 Unsafe.Add(ref dest, c * count + i) = eta0.GetElement(c);
@@ -472,7 +463,7 @@ public sealed partial class VectorStepKernel : StepKernel
 
     /// <summary>
     /// First-order step 4, eight units per pass: the noise term in int lanes (|noise_q eta| &lt;=
-    /// 2^15 x 6134 &lt; 2^28, plus the rounding constant &lt;= 2^24: no overflow), the sum and its
+    /// 2^15 x 3070 &lt; 2^27, plus the rounding constant &lt;= 2^24: no overflow), the sum and its
     /// saturation in 64-bit lanes (u + drv - sign(u) leak_q reaches 33 bits).
     /// </summary>
     public override void UpdateFirstOrder(UnitConstants c, int[] u, int offset, int units, int[] drive,

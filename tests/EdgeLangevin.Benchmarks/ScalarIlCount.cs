@@ -106,7 +106,7 @@ public static class ScalarIlCount
 
     // The PGO text: "MethodName: T.M", then "Schema InstrumentationKind 65 ILOffset o Count 1 Other 0" lines,
     // each followed by the block's count. Only EdgeLangevin.Core's methods are kept. The JIT puts no
-    // counter in a method without branches (one block: UnitConstants' getters, GaussianNoise.FinishEta);
+    // counter in a method without branches (one block: UnitConstants' getters, GaussianNoise.FromWord);
     // such a callee runs once per executed call instruction, so its instructions are added at each call.
     private static Dictionary<string, double> Parse(string[] lines)
     {

@@ -22,12 +22,10 @@ public class GaussianNoiseTests
 
     private static int RefEta(ref uint x)
     {
-        uint[] w = new uint[4];
-        for (int i = 0; i < 4; i++) { x = RefXorshift(x); w[i] = x; }
+        x = RefXorshift(x);
         int sum = 0;
-        foreach (uint word in w)
-            for (int j = 0; j < 27; j += 9) sum += 2 * (int)((word >> j) & 511u) - 511;
-        return sum + (((w[0] >> 27) & 1u) == 1u ? 2 : -2);
+        for (int j = 0; j < 30; j += 10) sum += 2 * (int)((x >> j) & 1023u) - 1023;
+        return sum + (((x >> 30) & 1u) == 1u ? 1 : -1);
     }
 
     [Theory]
@@ -58,6 +56,22 @@ public class GaussianNoiseTests
         }
     }
 
+    /// <summary>
+    /// The first words of four (seed, chain) pairs as bench/noise-contract/eta_words.py computes them from
+    /// FIXED_POINT.md's text (Python integers, no code shared with the core), and the state after them.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 0, new[] { -2476, -890, -104, -1098, 524, 2266, 4, -718 }, 0x19f91cb2)]
+    [InlineData(42, 3, new[] { 1994, -270, -1038, -506, 798, 180, -80, 624 }, 0x63b9ea81)]
+    [InlineData(-7, 1, new[] { -168, -1486, 1652, 222, 2134, 1938, 1580, 264 }, unchecked((int)0xdaf4cba1))]
+    [InlineData(0x12345678, 0, new[] { -406, -636, -2294, -2242, 1564, 576, 154, -722 }, unchecked((int)0xc5186e29))]
+    public void EtaMatchesTheIndependentScriptsWords(int seed, int chain, int[] expected, int stateAfter)
+    {
+        var noise = new GaussianNoise(chain + 1, seed);
+        Assert.Equal(expected, expected.Select(_ => noise.Next(chain)).ToArray());
+        Assert.Equal(stateAfter, noise.StateOf(chain));
+    }
+
     [Fact]
     public void ChainSeedsFollowTheGoldenRatioStrideAndAreNeverZero()
     {
@@ -69,28 +83,28 @@ public class GaussianNoiseTests
         Assert.Equal(1, noise.StateOf(0));
     }
 
-    /// <summary>P(eta = v) for v = -6134..6134 (index v + 6134), by convolving the twelve uniforms and the +-2 term.</summary>
+    /// <summary>P(eta = v) for v = -3070..3070 (index v + 3070), by convolving the three uniforms and the +-1 term.</summary>
     internal static double[] ExactDistribution()
     {
-        // S = sum of twelve indices i in 0..511 (term value 2i - 511); eta = 2 S - 6132 +- 2.
+        // S = sum of three indices i in 0..1023 (term value 2i - 1023); eta = 2 S - 3069 +- 1.
         double[] p = [1.0];
-        for (int t = 0; t < 12; t++)
+        for (int t = 0; t < 3; t++)
         {
-            var next = new double[p.Length + 511];
+            var next = new double[p.Length + 1023];
             for (int s = 0; s < p.Length; s++)
             {
-                double q = p[s] / 512.0;
+                double q = p[s] / 1024.0;
                 if (q == 0) continue;
-                for (int i = 0; i < 512; i++) next[s + i] += q;
+                for (int i = 0; i < 1024; i++) next[s + i] += q;
             }
             p = next;
         }
         var eta = new double[2 * GaussianNoise.MaxMagnitude + 1];
         for (int s = 0; s < p.Length; s++)
         {
-            int v = 2 * s - 6132;
-            eta[v + 2 + GaussianNoise.MaxMagnitude] += p[s] / 2;
-            eta[v - 2 + GaussianNoise.MaxMagnitude] += p[s] / 2;
+            int v = 2 * s - 3069;
+            eta[v + 1 + GaussianNoise.MaxMagnitude] += p[s] / 2;
+            eta[v - 1 + GaussianNoise.MaxMagnitude] += p[s] / 2;
         }
         return eta;
     }
@@ -116,13 +130,15 @@ public class GaussianNoiseTests
         double[] dist = ExactDistribution();
         Assert.Equal(1.0, dist.Sum(), 12);
         Assert.Equal(0.0, Moment(dist, 1), 6);
-        // 12 (512^2 - 1) / 3 + 4 = 2^20, exactly: the design point of the generator.
+        // 3 (1024^2 - 1) / 3 + 1 = 2^20, exactly: the design point of the generator.
         Assert.Equal(1048576.0, Moment(dist, 2), 3);
-        // Fourth cumulant of the sum: 12 uniforms on 512 points spaced 2 contribute
-        // -2^4 (512^4 - 1) / 120 each, the +-2 term 2^4 - 3 * 2^4 = -32; divided by sigma^4.
-        double excess = (12 * (-16.0 * (Math.Pow(512, 4) - 1) / 120.0) - 32) / Math.Pow(2, 40);
-        Assert.Equal(-0.1, excess, 3); // the continuous limit: -1.2 / 12
+        // Fourth cumulant of the sum: 3 uniforms on 1024 points spaced 2 contribute
+        // -2^4 (1024^4 - 1) / 120 each, the +-1 term 1 - 3 = -2; divided by sigma^4. Kurtosis
+        // 13/5 - (8/5) 2^-40 (bench/noise-contract/eta_words.py computes it in exact rationals).
+        double excess = (3 * (-16.0 * (Math.Pow(1024, 4) - 1) / 120.0) - 2) / Math.Pow(2, 40);
+        Assert.Equal(-0.4, excess, 9); // the continuous limit: -1.2 / 3
         Assert.Equal(3 + excess, Moment(dist, 4) / Math.Pow(2, 40), 9);
+        Assert.Equal(2.599999999998545, Moment(dist, 4) / Math.Pow(2, 40), 9);
     }
 
     [Fact]
@@ -142,10 +158,10 @@ public class GaussianNoiseTests
         Assert.InRange(mean, -4 * seMean, 4 * seMean);
         Assert.InRange(m2hat, var - 4 * seM2, var + 4 * seM2);
         Assert.InRange(m4hat, m4 - 4 * seM4, m4 + 4 * seM4);
-        // Kurtosis 2.9 is distinguishable from a Gaussian's 3 at this sample size:
-        // the generator's tails are the discrete sum's, not a Gaussian's.
+        // Kurtosis 2.6 is distinguishable from a Gaussian's 3 at this sample size:
+        // the generator's tails are the three-term sum's, not a Gaussian's.
         double kurt = m4hat / (m2hat * m2hat);
-        Assert.InRange(kurt, 2.88, 2.92);
+        Assert.InRange(kurt, 2.58, 2.62);
     }
 
     [Fact]
@@ -189,7 +205,7 @@ public class GaussianNoiseTests
     {
         double[] dist = ExactDistribution();
         int[] v = Draw(99, Samples);
-        foreach (double sigmas in new[] { 1.0, 2.0, 3.0, 3.5, 4.0 })
+        foreach (double sigmas in new[] { 1.0, 2.0, 2.5, 2.9, 3.0 })
         {
             int threshold = (int)(sigmas * 1024);
             double p = 0;
@@ -206,7 +222,7 @@ public class GaussianNoiseTests
     [Fact]
     public void EveryWordIsEven()
     {
-        // eta = 2 S - 6132 +- 2 with S an integer: the least significant bit is always 0.
+        // eta = 2 S - 3069 +- 1 with S an integer: the least significant bit is always 0.
         // The HDL testbench can rely on it; a change to the algorithm would show up here.
         Assert.All(Draw(3, 100_000), e => Assert.Equal(0, e & 1));
     }

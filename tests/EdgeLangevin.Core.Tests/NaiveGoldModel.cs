@@ -52,11 +52,10 @@ internal sealed class NaiveGoldModel
 
     public int Eta()
     {
-        uint w0 = Raw(), w1 = Raw(), w2 = Raw(), w3 = Raw();
+        uint w = Raw();
         int sum = 0;
-        foreach (uint w in new[] { w0, w1, w2, w3 })
-            foreach (int j in new[] { 0, 9, 18 }) sum += 2 * (int)((w >> j) & 0x1FF) - 511;
-        return ((w0 >> 27) & 1) == 1 ? sum + 2 : sum - 2;
+        foreach (int j in new[] { 0, 10, 20 }) sum += 2 * (int)((w >> j) & 0x3FF) - 1023;
+        return ((w >> 30) & 1) == 1 ? sum + 1 : sum - 1;
     }
 
     public long Code(int k)

@@ -53,13 +53,14 @@ public sealed class EntropySourceTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Physical noise words from the simulated rings (Verilator, 400 words: 1.4 million clocks): bit for bit the C# mapping on the logged raw bits, and distributed as the
-    /// contract's Gaussian words (FIXED_POINT.md: 2 (sum of twelve uniform 9-bit fields - 3066) +- 2):
+    /// Physical noise words from the simulated rings (Verilator, 400 words: 1.4 million clocks): bit for bit the C# mapping on the logged raw bits, and distributed as
+    /// uniform samples make them (ENTROPY.md, "Physical noise words": 2 (sum of twelve uniform 9-bit samples - 3066)):
     /// a Kolmogorov-Smirnov test against that exact distribution at alpha = 0.001, which the same words
-    /// halved (the mapping without its factor 2: variance 1/4) fail.
+    /// halved (the mapping without its factor 2: variance 1/4) fail. (Until issue 13 this was also the
+    /// generator's word shape, with a +-2 term; the generator now sums three 10-bit fields, FIXED_POINT.md.)
     /// </summary>
     [Fact]
-    public void Physical_noise_words_match_the_csharp_mapping_and_the_contracts_distribution()
+    public void Physical_noise_words_match_the_csharp_mapping_and_its_exact_distribution()
     {
         HdlTestConfigs.RequireTools("verilator");
         EntropySettings fast = Source;   // the same build as the test above
@@ -71,18 +72,18 @@ public sealed class EntropySourceTests(ITestOutputHelper output)
         Assert.True(run.PhysicalWords.Length >= words, $"{run.PhysicalWords.Length} words");
         Assert.Equal(expected.Take(run.PhysicalWords.Length), run.PhysicalWords);
 
-        double[] cdf = ContractCdf();
+        double[] cdf = MappingCdf();
         double critical = 1.95 / Math.Sqrt(run.PhysicalWords.Length);
         double d = KolmogorovD(run.PhysicalWords, cdf);
         double dScaled = KolmogorovD(run.PhysicalWords.Select(w => w / 2).ToArray(), cdf);
         double mean = run.PhysicalWords.Average(), sd = Math.Sqrt(run.PhysicalWords.Average(w => (w - mean) * (w - mean)));
-        output.WriteLine($"{run.PhysicalWords.Length} words: mean {mean / 1024:0.000}, sd {sd / 1024:0.000} (contract 0, 1); KS D = {d:0.0000}, critical {critical:0.0000} (alpha 0.001); halved: D = {dScaled:0.0000}");
+        output.WriteLine($"{run.PhysicalWords.Length} words: mean {mean / 1024:0.000}, sd {sd / 1024:0.000} (mapping 0, 1); KS D = {d:0.0000}, critical {critical:0.0000} (alpha 0.001); halved: D = {dScaled:0.0000}");
         Assert.True(d < critical, $"physical words: KS D = {d} >= {critical}");
         Assert.True(dScaled >= critical, $"the KS test cannot tell words of half the scale: D = {dScaled}");
     }
 
-    /// <summary>P(eta <= x) for the contract's generator, x = -6134..6134 at index x + 6134: twelve uniform 9-bit fields and an independent +-2.</summary>
-    private static double[] ContractCdf()
+    /// <summary>P(eta <= x) for the physical mapping of uniform samples, x = -6134..6134 at index x + 6134: eta = 2 (sum of twelve uniform 9-bit samples - 3066).</summary>
+    private static double[] MappingCdf()
     {
         double[] sum = [1.0];
         for (int f = 0; f < 12; f++)
@@ -93,8 +94,7 @@ public sealed class EntropySourceTests(ITestOutputHelper output)
             sum = next;
         }
         var pdf = new double[2 * 6134 + 1];
-        for (int s = 0; s < sum.Length; s++)
-            foreach (int b in new[] { -2, 2 }) pdf[2 * (s - 3066) + b + 6134] += sum[s] / 2;
+        for (int s = 0; s < sum.Length; s++) pdf[2 * (s - 3066) + 6134] += sum[s];
         var cdf = new double[pdf.Length];
         double acc = 0;
         for (int i = 0; i < pdf.Length; i++) cdf[i] = acc += pdf[i];

@@ -14,7 +14,7 @@ namespace EdgeLangevin.Hdl.Tests;
 /// has walks of K words back to back, gaps inside a walk, partial walks, seed loads in the middle of
 /// a refill, during the first fill and inside a walk, a seed that makes chain 0's or chain 1's state
 /// zero, and a reload of a full FIFO. The prefill is checked too: once the generator had the time
-/// to make two walks' words (2 (4 K + 1) clocks), the next walk's words must be buffered the clock
+/// to make two walks' words (2 (K + 1) clocks: a word per clock, a clock per chain change), the next walk's words must be buffered the clock
 /// after a walk (o_ready within 2 clocks, what lets el_core start the next chain's walk without
 /// waiting), else the testbench prints LATE.
 /// </summary>
@@ -29,7 +29,7 @@ public sealed class SerialNoiseTests
 
     /// <summary>Clocks in which the generator makes two walks of words (one raw step per clock, a
     /// clock per chain change) and its pipeline has written them, with margin.</summary>
-    private static int TwoWalks(int k) => 2 * (4 * k + 1) + 12;
+    private static int TwoWalks(int k) => 2 * (k + 1) + 12;
 
     /// <summary>The script; between waits for o_ready it draws at most K words (2 K after two walks' time).</summary>
     private static List<Op> Script(int k)

@@ -468,7 +468,7 @@ public sealed class TemplateValues
         Baud = m.Settings.Baud;
         ClksPerBit = (int)Math.Round(pll.OutputMhz * 1e6 / m.Settings.Baud);
         DictionaryWords = (long)m.D * m.K;
-        NoiseXorLines = NoiseXor.Lines(m.Learning is null ? "x_r" : "x_copy_r");
+        NoiseXorLines = NoiseXor.Lines();
         Entropy = new EntropyTemplateValues(m.Settings.Entropy.Health, 0, m.Settings.Entropy);
         // dictionary (2 bytes a word), x, u (4 bytes), seed, run: every byte a load can send;
         // with learning also the data memory ('D') and every chain's u
@@ -553,43 +553,32 @@ public sealed class TemplateValues
 }
 
 /// <summary>
-/// The four raw xorshift32 steps of one Gaussian word as a GF(2) matrix: xorshift is linear
-/// over GF(2), so bit j of w_i (the state after i + 1 raw steps) is the XOR of the state bits
-/// in a mask. The columns come from the core's own <see cref="GaussianNoise.Xorshift"/> applied
-/// to the 32 unit vectors, so the hardware cannot drift from it.
+/// The raw xorshift32 step of one Gaussian word as a GF(2) matrix: xorshift is linear over GF(2),
+/// so bit j of w (the state after the step) is the XOR of the state bits in a mask. The columns
+/// come from the core's own <see cref="GaussianNoise.Xorshift"/> applied to the 32 unit vectors,
+/// so the hardware cannot drift from it.
 /// </summary>
 public static class NoiseXor
 {
-    public static long[,] Masks()
+    public static long[] Masks()
     {
-        var masks = new long[4, 32];
+        var masks = new long[32];
         for (int i = 0; i < 32; i++)
         {
-            int v = 1 << i;
-            for (int step = 0; step < 4; step++)
-            {
-                v = GaussianNoise.Xorshift(v);
-                for (int j = 0; j < 32; j++)
-                    if (((v >> j) & 1) != 0) masks[step, j] |= 1L << i;
-            }
+            int v = GaussianNoise.Xorshift(1 << i);
+            for (int j = 0; j < 32; j++)
+                if (((v >> j) & 1) != 0) masks[j] |= 1L << i;
         }
         return masks;
     }
 
-    /// <summary>Bits of w0..w3 the word uses: fields at 0, 9, 18 (27 bits), w0's sign bit 27, all of w3 (the next state).</summary>
-    public static readonly int[] UsedBits = [28, 27, 27, 32];
-
-    /// <summary>
-    /// The XOR lines; w3 (the next state) from x_r, w0..w2 from <paramref name="fieldState"/> (el_noise's
-    /// learning build keeps a copy of the state for them, so that x_r feeds only its own recurrence).
-    /// </summary>
-    public static IReadOnlyList<string> Lines(string fieldState = "x_r")
+    /// <summary>The XOR lines of w0, the next state (all 32 bits: the word's fields and bit 30 are taken from it once it is x_r).</summary>
+    public static IReadOnlyList<string> Lines()
     {
-        long[,] m = Masks();
+        long[] m = Masks();
         var lines = new List<string>();
-        for (int step = 0; step < 4; step++)
-            for (int j = 0; j < UsedBits[step]; j++)
-                lines.Add(string.Create(CultureInfo.InvariantCulture, $"assign w{step}[{j}] = ^({(step == 3 ? "x_r" : fieldState)} & 32'h{m[step, j]:x8});"));
+        for (int j = 0; j < 32; j++)
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"assign w0[{j}] = ^(x_r & 32'h{m[j]:x8});"));
         return lines;
     }
 }

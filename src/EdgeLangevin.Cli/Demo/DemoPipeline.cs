@@ -458,7 +458,7 @@ public sealed class DemoPipeline
         double variance = samples.Sum(v => (v - mean) * (v - mean)) / samples.Length;
         double lag1 = Charts.Autocorrelation(samples, mean, variance, 1);
         _metrics["noise"] = new JsonObject { ["samples"] = samples.Length, ["mean"] = mean, ["variance"] = variance, ["lag1_autocorrelation"] = lag1 };
-        Charts.Noise(Path.Combine(plots, "noise.png"), "Fixed-point Gaussian generator (xorshift32, 12 uniforms, Q5.10)", samples);
+        Charts.Noise(Path.Combine(plots, "noise.png"), "Fixed-point Gaussian generator (xorshift32, 3 uniforms, Q5.10)", samples);
         AddPlot("noise.png", "The fixed-point noise generator",
             "The integer Gaussian that the core and the Verilog share: histogram against N(0,1), and autocorrelation against the band expected of independent samples.");
         return $"{samples.Length:N0} words: mean {F(mean, 4)}, variance {F(variance, 4)}, lag-1 autocorrelation {F(lag1, 4)}";

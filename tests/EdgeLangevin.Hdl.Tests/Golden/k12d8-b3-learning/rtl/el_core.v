@@ -135,7 +135,7 @@ module el_core #(
                      ST_LEARN = 4'd8, ST_LWAIT = 4'd9;
     // Each chain's step draws K words from its own generator state: el_noise keeps the states and
     // makes the words in draw order (chain 0's, .., chain CHAINS-1's) into a FIFO of two walks, a
-    // word per four clocks, so it makes the next chain's words while this one computes; a walk
+    // word per clock, so it makes the next chain's words while this one computes; a walk
     // begins only once the FIFO holds its K words (nz_rdy_r), and usually they are long there.
     localparam integer B_LAST_I = CHAINS - 1;
     localparam [CBITS-1:0] B_LAST = B_LAST_I[CBITS-1:0];

@@ -4,25 +4,23 @@
 
 
 // The Gaussian noise generator of a learning design, bit-exact twin of the core's GaussianNoise
-// (FIXED_POINT.md, "The Gaussian noise generator"): xorshift32 (13, 17, 5), four raw steps per
-// word, twelve 9-bit uniforms and a +-2 term, eta in Q5.10, one generator state per chain.
-// Serial: one raw step per clock (a word every four clocks) into a FIFO of 2 K words in block
-// RAM, in draw order: chain 0's K words of the step, chain 1's, .., chain CHAINS-1's, chain 0's
-// of the next step, and so on, since el_core's walks take exactly K words each in that order.
+// (FIXED_POINT.md, "The Gaussian noise generator"): xorshift32 (13, 17, 5), one raw step per
+// word, three 10-bit uniforms and a +-1 term, eta in Q5.10, one generator state per chain.
+// Serial: one raw step (a word) per clock into a FIFO of 2 K words in block RAM, in draw order:
+// chain 0's K words of the step, chain 1's, .., chain CHAINS-1's, chain 0's of the next step, and
+// so on, since el_core's walks take exactly K words each in that order.
 // The generator keeps every chain's state itself: after the K-th word of a chain it saves its
 // state (the state after the chain's K words, where the chain's next step starts) at the tail of
 // a ring of CHAINS - 1 saved states and takes the next chain's from the ring's head, on one clock
-// without a raw step (4 K + 1 clocks per chain). So it runs up to two walks ahead of el_core:
-// while a chain computes (its walk over), the next chain's words are usually buffered already and
-// the generator makes the one after (the 2 K words fit in one SB_RAM40_4K up to K = 128, as the
-// K words did). With one buffer of K words it could only start a chain's words once that chain's
-// predecessor had drawn its own, and the 4 K clocks showed at K = 64 (256 clocks against a chain
-// step of about 270: 240 clocks per step waiting, images K64 B4 2 lanes).
+// without a raw step (K + 1 clocks per chain). So it runs up to two walks ahead of el_core:
+// while a chain computes (its walk over), the next chain's words are buffered already and the
+// generator makes the one after (the 2 K words fit in one SB_RAM40_4K up to K = 128). Until
+// issue 13 a word took four raw steps (4 K + 1 clocks per chain); with one buffer of K words the
+// 4 K clocks had shown at K = 64 (images K64 B4 2 lanes), hence the two walks.
 // el_core draws a chain's K words on K consecutive clocks (its walk); o_ready says that the next
 // K words are buffered, and el_core waits for it before every walk. The parallel generator
-// (inference designs) flattens the four raw steps into XOR trees and sums the twelve fields in an
-// adder tree: a word per clock, but about 550-600 logic cells, 11 % of the UP5K, which the 1-lane
-// bars learning design (96 % full) could not spare.
+// (inference designs) gives a word on every draw from a state that advances only then; this one
+// runs ahead into the FIFO, which a learning design needs anyway to keep each chain's state.
 // A seed load (a run's start with a new seed) empties the FIFO (words in flight dropped), sets
 // chain 0's state from i_seed and chain b's from i_seed ^ b * 0x9E3779B9 (a zero seed becomes 1,
 // FIXED_POINT.md) and refills from chain 0's. Words come out in draw order whatever the gaps
@@ -44,6 +42,8 @@ module el_noise #(
     localparam integer CAP = 2 * K;             // words buffered or in the making, at most
     localparam [KBITS+1:0] CAP_WORDS = CAP[KBITS+1:0];
     localparam [KBITS+1:0] K_WORDS = K[KBITS+1:0];
+    localparam integer CAP_M1_I = CAP - 1;
+    localparam [KBITS+1:0] CAP_M1 = CAP_M1_I[KBITS+1:0];
     localparam integer K_M2_I = (K >= 2) ? K - 2 : 0;
     localparam [KBITS-1:0] K_M2 = K_M2_I[KBITS-1:0];
     localparam integer RING = (CHAINS > 1) ? CHAINS - 1 : 1;   // saved states (none used with one chain)
@@ -65,37 +65,36 @@ module el_noise #(
     wire [31:0] xa = x_r ^ {x_r[18:0], 13'd0};
     wire [31:0] xb = xa ^ {17'd0, xa[31:17]};
     wire [31:0] xs = xb ^ {xb[26:0], 5'd0};
-    reg   [1:0] ph_r = 2'd0;                    // the raw step (0..3) of a word the next step makes
     reg [KBITS+1:0] claim_r = {(KBITS+2){1'b0}};  // words buffered or in the making, <= CAP
-    // raw_r: a raw step on this clock. A flop decided a clock ahead (decoded from ph_r and claim_r
-    // it fed the enables of x_r, ph_r and claim_r, the 1-lane UP5K critical path on seed 3, 22.1 ns):
-    // a word goes on to its next raw step; a new one starts if fewer than CAP were claimed a clock
-    // before (a word starting on that clock is still in its first steps then, so this never claims
-    // more than CAP; a word freed on that clock starts a clock later); none on a chain change.
+    // raw_r: a raw step (a word) on this clock. A flop decided a clock ahead (decoded from claim_r
+    // it would feed the enables of x_r and claim_r: issue-11i): a word is made if the words claimed
+    // a clock before, with the one made on that clock, leave room for it (a word freed on that clock
+    // counts a clock later), so this never claims more than CAP; none on a chain change.
     reg         raw_r = 1'b0;
+    wire        room_n = raw_r ? (claim_r < CAP_M1) : (claim_r != CAP_WORDS);
     // the chain change: wk_r counts the words the current chain's state has made (0..K-1),
     // wk_last_r is wk_r == K - 1 (a flop); swap_r is the clock after a chain's K-th word, on which
-    // x_r (the state after that word, its fields already taken by the pipeline below) goes to the
-    // ring and the next chain's state comes from alt_r. alt_r is the ring's head (a copy, so that
-    // x_r's input is a 2-way select as with the seed alone), or the seed on the clock after a load.
+    // x_r (the state after that word, its fields taken by the pipeline below on the same clock)
+    // goes to the ring and the next chain's state comes from alt_r. alt_r is the ring's head (a
+    // copy, so that x_r's input is a 2-way select as with the seed alone), or the seed on the clock
+    // after a load.
     reg [KBITS-1:0] wk_r;
     reg         wk_last_r;
     reg         swap_r = 1'b0;
-    wire        swap_n = (CHAINS > 1) && raw_r && ph_r == 2'd3 && wk_last_r;
+    wire        swap_n = (CHAINS > 1) && raw_r && wk_last_r;
     reg  [31:0] ring_r [0:RING-1];
     reg  [31:0] alt_r;
     reg         load_q = 1'b0;                  // the clock after i_seed_load: x_r takes chain 0's seed
 
-    // pipeline behind the state: x_r holds w_p of a word (v1_r, p1_r); its three fields summed
-    // and its bit 27 (v2_r); the word's fields so far plus 2 * (bit 27 of w0) (v3_r; so that
-    // eta = 2 * acc - 6134 = 2 * fields - 6132 +- 2); eta, written into the buffer (we_r)
-    reg         v1_r = 1'b0, v2_r = 1'b0, v3_r = 1'b0, we_r = 1'b0;
-    reg   [1:0] p1_r, p2_r;
-    reg         last3_r;
-    reg  [10:0] f2_r;                           // <= 3 * 511
-    reg         b2_r;
-    reg  [12:0] acc_r;                          // <= 12 * 511 + 2
+    // pipeline behind the state: x_r holds a word's w (v1_r); eta = 2 * (F0 + F1 + F2 + b + 1) with
+    // Fi = field i - 512 = {~w[10i+9], w[10i+8:10i]} (signed, free) and b + 1 = {b, ~b} (b = bit 30):
+    // the same integer as 2 * (f0 + f1 + f2 + b) - 3070. v2_r: the two partial sums; we_r: eta,
+    // written into the buffer
+    reg         v1_r = 1'b0, v2_r = 1'b0, we_r = 1'b0;
+    reg signed [10:0] s01_r, s2b_r;             // F0 + F1, F2 + b + 1 (each within -1024..1023)
     reg signed [15:0] eta_w_r;
+    wire signed [10:0] fa = {{2{~x_r[9]}}, x_r[8:0]}, fb = {{2{~x_r[19]}}, x_r[18:10]}, fc = {{2{~x_r[29]}}, x_r[28:20]};
+    wire signed [11:0] half_eta = s01_r + s2b_r;    // eta / 2, within -1535..1535
 
     // the FIFO: read ahead (the next address goes to the RAM as a word is taken), so o_eta shows
     // the oldest word; its pointers wrap at 2^(KBITS+1) >= CAP
@@ -112,50 +111,45 @@ module el_noise #(
     always @(posedge i_clk) begin
         load_q <= i_seed_load;
         // the ring: seeded by a load; on a chain change the saved states move on by one and the
-        // state after the chain's K words enters at the tail
+        // state after the chain's K words enters at the tail. Not on load_q's clock: a chain change
+        // decided on the load's own clock (swap_r high on the next) would shift the seeded ring
+        // (SerialNoiseTests' load inside a walk, K = 2, found it once a word took one clock)
         if (i_seed_load) begin
             for (i = 0; i < RING; i = i + 1) ring_r[i] <= seed_b[(i + 1) % CHAINS];
-        end else if (swap_r) begin
+        end else if (swap_r && !load_q) begin
             for (i = 0; i < RING - 1; i = i + 1) ring_r[i] <= ring_r[i + 1];
             ring_r[RING - 1] <= x_r;
         end
         alt_r <= (i_seed_load || CHAINS == 1) ? seed_b[0] : ring_r[0];
-        p2_r <= p1_r;
-        f2_r <= {2'b00, x_r[8:0]} + {2'b00, x_r[17:9]} + {2'b00, x_r[26:18]};
-        b2_r <= x_r[27];
-        if (v2_r) acc_r <= ((p2_r == 2'd0) ? {11'd0, b2_r, 1'b0} : acc_r) + {2'b00, f2_r};
-        last3_r <= (p2_r == 2'd3);
-        eta_w_r <= $signed({2'b00, acc_r, 1'b0}) - 16'sd6134;
+        s01_r <= fa + fb;
+        s2b_r <= fc + $signed({9'd0, x_r[30], ~x_r[30]});
+        eta_w_r <= {{3{half_eta[11]}}, half_eta, 1'b0};
         if (load_q || swap_r) x_r <= alt_r;
         else if (raw_r) x_r <= xs;
         if (load_q) begin
-            ph_r <= 2'd0;
             raw_r <= 1'b0;
             swap_r <= 1'b0;
             wk_r <= {KBITS{1'b0}};
             wk_last_r <= (K == 1);
             claim_r <= {(KBITS+2){1'b0}};
-            {v1_r, v2_r, v3_r, we_r} <= 4'b0000;
+            {v1_r, v2_r, we_r} <= 3'b000;
             wp_r <= {(KBITS+1){1'b0}};
             rp_r <= {(KBITS+1){1'b0}};
             count_r <= {(KBITS+2){1'b0}};
             ready_r <= 1'b0;
         end else begin
-            raw_r <= !swap_n && ((raw_r && ph_r != 2'd3) || (claim_r != CAP_WORDS));
+            raw_r <= !swap_n && room_n;
             swap_r <= swap_n;
-            if (raw_r) ph_r <= ph_r + 2'd1;
-            if (raw_r && ph_r == 2'd3) begin
+            if (raw_r) begin
                 wk_r <= wk_last_r ? {KBITS{1'b0}} : wk_r + 1'b1;
                 wk_last_r <= (K == 1) || (!wk_last_r && wk_r == K_M2);
             end
-            p1_r <= ph_r;
             v1_r <= raw_r;
             v2_r <= v1_r;
-            v3_r <= v2_r;
-            we_r <= v3_r && last3_r;
-            // a word is claimed as its first raw step is made, and freed as it is taken
-            if (raw_r && ph_r == 2'd0 && !i_next) claim_r <= claim_r + 1'b1;
-            else if (i_next && !(raw_r && ph_r == 2'd0)) claim_r <= claim_r - 1'b1;
+            we_r <= v2_r;
+            // a word is claimed as its raw step is made, and freed as it is taken
+            if (raw_r && !i_next) claim_r <= claim_r + 1'b1;
+            else if (i_next && !raw_r) claim_r <= claim_r - 1'b1;
             if (we_r) wp_r <= wp_r + 1'b1;
             if (i_next) rp_r <= rp_r + 1'b1;
             if (we_r && !i_next) count_r <= count_r + 1'b1;

@@ -208,7 +208,7 @@ module el_top_icebreaker #(
             // No run has started since reset: the first run loads the generator with seed_r (1 until an
             // 'S'), as if the host had sent 'S' 1 (seeded mode's entropy seed, chosen at the 'R', still
             // wins). Without a seed the generator's state is what its flip-flops power up with: 0 on the
-            // iCE40, a state xorshift never leaves (every noise word -6134, a constant push), and x in
+            // iCE40, a state xorshift never leaves (every noise word -3070, a constant push), and x in
             // simulation (a 1-chain learning core waited forever for the generator's priming). Kept in
             // seed_pending_r itself, not ORed in beside it: i_seed_load fans out to the generator's
             // load muxes, and a LUT in front of it cost the K = 128 inference design 48 MHz.

@@ -4,14 +4,15 @@
 
 
 // The Gaussian noise generator, bit-exact twin of the core's GaussianNoise
-// (FIXED_POINT.md, "The Gaussian noise generator"): xorshift32 (13, 17, 5), four
-// raw steps per word, twelve 9-bit uniforms and a +-2 term, eta in Q5.10.
-// One word per cycle: the four raw steps are linear over GF(2), so the generator
-// flattens them: bit j of w_i is the XOR of the bits of x in one mask (at most
-// three LUT levels instead of twelve chained shifts and XORs); the 13-term sum
-// is an adder tree spread over pipeline stages. The whole pipeline advances only on i_next, so words
-// come out in draw order whatever the gaps between requests. After a seed load
-// the pipeline primes itself (o_ready low for DEPTH cycles).
+// (FIXED_POINT.md, "The Gaussian noise generator"): xorshift32 (13, 17, 5), one raw
+// step per word, three 10-bit uniforms and a +-1 term, eta in Q5.10.
+// One word per cycle: the raw step is linear over GF(2), so bit j of the next state is
+// the XOR of the bits of x in one mask (generated from the core's own Xorshift); the
+// four-term sum is two adders and a third behind them, in two pipeline stages behind the
+// state. The whole pipeline advances only on i_next, so words come out in draw order
+// whatever the gaps between requests. After a seed load the pipeline primes itself
+// (o_ready low for DEPTH cycles). Until issue 13 a word took four raw steps and a
+// 13-term adder tree (six stages).
 `default_nettype none
 
 module el_noise (
@@ -22,17 +23,14 @@ module el_noise (
     output wire               o_ready,
     output wire signed [15:0] o_eta
 );
-    localparam integer DEPTH = 6;
+    localparam integer DEPTH = 3;
 
     reg [31:0] x_r;
-    reg  [2:0] prime_r;
-    wire advance = i_next | (prime_r != 3'd0);
+    reg  [1:0] prime_r;
+    wire advance = i_next | (prime_r != 2'd0);
 
-    // w_i = the state after raw step i + 1: x = x ^ (x << 13); x = x ^ (x >>> 17 logical); x = x ^ (x << 5)
-    // (only the bits the word uses: the fields, w0's sign bit, and all of w3, the next state)
-    wire [27:0] w0;
-    wire [26:0] w1, w2;
-    wire [31:0] w3;
+    // w0 = the state after one raw step: x = x ^ (x << 13); x = x ^ (x >>> 17 logical); x = x ^ (x << 5)
+    wire [31:0] w0;
 
     assign w0[0] = ^(x_r & 32'h00020011);
     assign w0[1] = ^(x_r & 32'h00040022);
@@ -62,107 +60,18 @@ module el_noise (
     assign w0[25] = ^(x_r & 32'h02101080);
     assign w0[26] = ^(x_r & 32'h04202100);
     assign w0[27] = ^(x_r & 32'h08404200);
-    assign w1[0] = ^(x_r & 32'h20211111);
-    assign w1[1] = ^(x_r & 32'h40402232);
-    assign w1[2] = ^(x_r & 32'h80804464);
-    assign w1[3] = ^(x_r & 32'h010888c8);
-    assign w1[4] = ^(x_r & 32'h02111190);
-    assign w1[5] = ^(x_r & 32'h24013220);
-    assign w1[6] = ^(x_r & 32'h48006450);
-    assign w1[7] = ^(x_r & 32'h9000c8a0);
-    assign w1[8] = ^(x_r & 32'h20099140);
-    assign w1[9] = ^(x_r & 32'h40132281);
-    assign w1[10] = ^(x_r & 32'h80244513);
-    assign w1[11] = ^(x_r & 32'h00408a26);
-    assign w1[12] = ^(x_r & 32'h0081144c);
-    assign w1[13] = ^(x_r & 32'h01002888);
-    assign w1[14] = ^(x_r & 32'h02005110);
-    assign w1[15] = ^(x_r & 32'h8c0ca262);
-    assign w1[16] = ^(x_r & 32'h181144c4);
-    assign w1[17] = ^(x_r & 32'h30228988);
-    assign w1[18] = ^(x_r & 32'h60451310);
-    assign w1[19] = ^(x_r & 32'hc08a2621);
-    assign w1[20] = ^(x_r & 32'h09104c00);
-    assign w1[21] = ^(x_r & 32'h12209800);
-    assign w1[22] = ^(x_r & 32'h24413000);
-    assign w1[23] = ^(x_r & 32'h48806010);
-    assign w1[24] = ^(x_r & 32'h9100c020);
-    assign w1[25] = ^(x_r & 32'h22098040);
-    assign w1[26] = ^(x_r & 32'h44130081);
-    assign w2[0] = ^(x_r & 32'h12128909);
-    assign w2[1] = ^(x_r & 32'h04040302);
-    assign w2[2] = ^(x_r & 32'h080a0615);
-    assign w2[3] = ^(x_r & 32'h98180c68);
-    assign w2[4] = ^(x_r & 32'h303818d0);
-    assign w2[5] = ^(x_r & 32'h5241a9a8);
-    assign w2[6] = ^(x_r & 32'h84a04251);
-    assign w2[7] = ^(x_r & 32'h094a84b3);
-    assign w2[8] = ^(x_r & 32'h9a990924);
-    assign w2[9] = ^(x_r & 32'h35381258);
-    assign w2[10] = ^(x_r & 32'h4a5135a0);
-    assign w2[11] = ^(x_r & 32'h1cac6b13);
-    assign w2[12] = ^(x_r & 32'h3958d626);
-    assign w2[13] = ^(x_r & 32'h5292bd4d);
-    assign w2[14] = ^(x_r & 32'ha5257a9a);
-    assign w2[15] = ^(x_r & 32'h068ef307);
-    assign w2[16] = ^(x_r & 32'h8511e64c);
-    assign w2[17] = ^(x_r & 32'h0a2bcc98);
-    assign w2[18] = ^(x_r & 32'h14579931);
-    assign w2[19] = ^(x_r & 32'h28af3263);
-    assign w2[20] = ^(x_r & 32'h959c62a6);
-    assign w2[21] = ^(x_r & 32'h2b30c54c);
-    assign w2[22] = ^(x_r & 32'h56618a99);
-    assign w2[23] = ^(x_r & 32'h8ce00433);
-    assign w2[24] = ^(x_r & 32'h19ca0877);
-    assign w2[25] = ^(x_r & 32'hbb9810ac);
-    assign w2[26] = ^(x_r & 32'h773a2149);
-    assign w3[0] = ^(x_r & 32'h28015d41);
-    assign w3[1] = ^(x_r & 32'h4212339b);
-    assign w3[2] = ^(x_r & 32'ha4057627);
-    assign w3[3] = ^(x_r & 32'h04ceea7d);
-    assign w3[4] = ^(x_r & 32'h8191d4b8);
-    assign w3[5] = ^(x_r & 32'h19196c28);
-    assign w3[6] = ^(x_r & 32'h00034059);
-    assign w3[7] = ^(x_r & 32'ha82991f0);
-    assign w3[8] = ^(x_r & 32'h1c9725d3);
-    assign w3[9] = ^(x_r & 32'h91015ae4);
-    assign w3[10] = ^(x_r & 32'h30183cc0);
-    assign w3[11] = ^(x_r & 32'h0cdf6eb3);
-    assign w3[12] = ^(x_r & 32'h19bcdd77);
-    assign w3[13] = ^(x_r & 32'h014822e6);
-    assign w3[14] = ^(x_r & 32'h029045cc);
-    assign w3[15] = ^(x_r & 32'h0f84f8bb);
-    assign w3[16] = ^(x_r & 32'h53c7f755);
-    assign w3[17] = ^(x_r & 32'h2f83eee8);
-    assign w3[18] = ^(x_r & 32'h5f07ddd1);
-    assign w3[19] = ^(x_r & 32'hbe0fbba2);
-    assign w3[20] = ^(x_r & 32'h92521307);
-    assign w3[21] = ^(x_r & 32'haca0264c);
-    assign w3[22] = ^(x_r & 32'h594a4c89);
-    assign w3[23] = ^(x_r & 32'h80a7010a);
-    assign w3[24] = ^(x_r & 32'ha9691356);
-    assign w3[25] = ^(x_r & 32'h1e16209f);
-    assign w3[26] = ^(x_r & 32'h9401506c);
-    assign w3[27] = ^(x_r & 32'h2808a0c8);
-    assign w3[28] = ^(x_r & 32'h94d347f1);
-    assign w3[29] = ^(x_r & 32'h29ae8fe2);
-    assign w3[30] = ^(x_r & 32'hdb511f86);
-    assign w3[31] = ^(x_r & 32'h96892e0c);
+    assign w0[28] = ^(x_r & 32'h10808400);
+    assign w0[29] = ^(x_r & 32'h21010800);
+    assign w0[30] = ^(x_r & 32'h42021000);
+    assign w0[31] = ^(x_r & 32'h84042000);
 
 
-    // stage 1: the twelve 9-bit fields (bits 0, 9, 18 of each word) and the sign bit
-    reg [8:0] t_r [0:11];
-    reg       b1_r;
-    // stage 2..5: adder tree; stage 6: eta = 2 * sum - 12 * 511 +- 2
-    reg  [9:0] p_r [0:5];
-    reg        b2_r;
-    reg [10:0] q_r [0:2];
-    reg        b3_r;
-    reg [11:0] h0_r;
-    reg [10:0] h1_r;
-    reg        b4_r;
-    reg [12:0] sum_r;
-    reg        b5_r;
+    // x_r holds the word's w; stage 1: the partial sums; stage 2: eta. eta = 2 * (F0 + F1 + F2 + b + 1)
+    // with Fi = field i - 512 = {~w[10i+9], w[10i+8:10i]} (signed, free) and b + 1 = {b, ~b} (b = bit 30):
+    // the same integer as 2 * (f0 + f1 + f2 + b) - 3070
+    wire signed [10:0] fa = {{2{~x_r[9]}}, x_r[8:0]}, fb = {{2{~x_r[19]}}, x_r[18:10]}, fc = {{2{~x_r[29]}}, x_r[28:20]};
+    reg signed [10:0] s01_r, s2b_r;             // F0 + F1, F2 + b + 1 (each within -1024..1023)
+    wire signed [11:0] half_eta = s01_r + s2b_r;    // eta / 2, within -1535..1535
     reg signed [15:0] eta_r;
 
     // a zero seed becomes 1: only bit 0 depends on the 32-bit zero test (as "zero ? 1 : seed" the
@@ -170,34 +79,20 @@ module el_noise (
     // UP5K critical path, seed 1, 23.4 ns)
     wire [31:0] seed_x = {i_seed[31:1], i_seed[0] | (i_seed[31:1] == 31'd0)};
 
-    integer i;
     always @(posedge i_clk) begin
         if (i_seed_load) begin
             x_r <= seed_x;
-            prime_r <= DEPTH[2:0];
+            prime_r <= DEPTH[1:0];
         end else if (advance) begin
-            x_r <= w3;
-            if (prime_r != 3'd0) prime_r <= prime_r - 3'd1;
-            t_r[0] <= w0[8:0];  t_r[1] <= w0[17:9];  t_r[2]  <= w0[26:18];
-            t_r[3] <= w1[8:0];  t_r[4] <= w1[17:9];  t_r[5]  <= w1[26:18];
-            t_r[6] <= w2[8:0];  t_r[7] <= w2[17:9];  t_r[8]  <= w2[26:18];
-            t_r[9] <= w3[8:0];  t_r[10] <= w3[17:9]; t_r[11] <= w3[26:18];
-            b1_r <= w0[27];
-            for (i = 0; i < 6; i = i + 1) p_r[i] <= {1'b0, t_r[2*i]} + {1'b0, t_r[2*i+1]};
-            b2_r <= b1_r;
-            for (i = 0; i < 3; i = i + 1) q_r[i] <= {1'b0, p_r[2*i]} + {1'b0, p_r[2*i+1]};
-            b3_r <= b2_r;
-            h0_r <= {1'b0, q_r[0]} + {1'b0, q_r[1]};
-            h1_r <= q_r[2];
-            b4_r <= b3_r;
-            sum_r <= {1'b0, h0_r} + {2'b00, h1_r};
-            b5_r <= b4_r;
-            // 2*sum - 6132 + 2 when the sign bit is set, - 2 otherwise
-            eta_r <= $signed({2'b00, sum_r, 1'b0}) - (b5_r ? 16'sd6130 : 16'sd6134);
+            x_r <= w0;
+            if (prime_r != 2'd0) prime_r <= prime_r - 2'd1;
+            s01_r <= fa + fb;
+            s2b_r <= fc + $signed({9'd0, x_r[30], ~x_r[30]});
+            eta_r <= {{3{half_eta[11]}}, half_eta, 1'b0};
         end
     end
 
-    assign o_ready = (prime_r == 3'd0);
+    assign o_ready = (prime_r == 2'd0);
     assign o_eta = eta_r;
 endmodule
 

@@ -51,12 +51,23 @@ module el_top_tb;
 `endif
     integer hold_at, hold_for;   // like a host that waits for an answer: byte hold_at goes once hold_for bytes came back
 
+    // Host timing: the chip samples on the rising edge, so the host acts away from it, and no result
+    // depends on which process a simulator runs first within one time step. The sender drives rx on
+    // the falling edge: a byte driven on a rising edge (as before, with <=) reached the top's
+    // synchroniser at that edge under Verilator 5.006 --timing (RTL and netlist) but only at the next
+    // one under Icarus, so the two ran one clock apart; the top's reply then came 0 or 2 clocks apart
+    // (tx_free_r answers every other clock), the 'H' behind a held byte 3 clocks apart, and in seeded
+    // mode the netlist (Verilator) counted one raw bit fewer before 'H' held the source than the RTL
+    // board (Icarus). The receiver counts bit times from the falling edge after tx fell (tx moves on
+    // a rising edge, and whether that same edge's event still counts was the simulator's choice) and
+    // counts a byte (got) on a rising edge, which the sender's hold loop reads on a falling one.
     // receiver: sample each bit in its middle
     reg [7:0] rbyte;
     initial begin
         got = 0;
         forever begin
             @(negedge tx);
+            @(negedge clk);
             repeat (CLKS_PER_BIT / 2) @(posedge clk);
             for (rb = 0; rb < 8; rb = rb + 1) begin
                 repeat (CLKS_PER_BIT) @(posedge clk);
@@ -74,28 +85,29 @@ module el_top_tb;
         if (!$value$plusargs("hold_at=%d", hold_at)) hold_at = -1;
         if (!$value$plusargs("hold_for=%d", hold_for)) hold_for = 0;
         $readmemh("uart_in.hex", bytes_v, 0, nbytes - 1);
-        repeat (400) @(posedge clk);     // power-on reset
+        // the sender: every wait on the falling edge (see "Host timing" above)
+        repeat (400) @(negedge clk);     // power-on reset
         for (i = 0; i < nbytes; i = i + 1) begin
             if (i == hold_at) begin
                 timeout = 0;
                 while (got < hold_for && timeout < 50000000) begin
-                    @(posedge clk);
+                    @(negedge clk);
                     timeout = timeout + 1;
                 end
             end
-            if (i == delay_at) repeat (delay_clks) @(posedge clk);
+            if (i == delay_at) repeat (delay_clks) @(negedge clk);
             rx <= 1'b0;
-            repeat (CLKS_PER_BIT) @(posedge clk);
+            repeat (CLKS_PER_BIT) @(negedge clk);
             for (b = 0; b < 8; b = b + 1) begin
                 rx <= bytes_v[i][b];
-                repeat (CLKS_PER_BIT) @(posedge clk);
+                repeat (CLKS_PER_BIT) @(negedge clk);
             end
             rx <= 1'b1;
-            repeat (2 * CLKS_PER_BIT) @(posedge clk);
+            repeat (2 * CLKS_PER_BIT) @(negedge clk);
         end
         timeout = 0;
         while (got < nreply && timeout < max_wait) begin
-            @(posedge clk);
+            @(negedge clk);
             timeout = timeout + 1;
         end
         if (got < nreply) $display("DONE timeout got=%0d", got);
