@@ -45,6 +45,64 @@ public class OutputFailureTests
     }
 
     [Fact]
+    public void A_new_output_folder_is_put_in_place_without_renaming_a_folder_that_is_not_there()
+    {
+        // Fresh-clone CI of session 17: the first write of an HDL cache folder failed with "IOException: Unknown error
+        // 203" from renaming the (missing) destination aside; the thread's errno had been overwritten inside the
+        // runtime. Here the rename of a missing folder fails that way every time, as a rename of a missing folder may.
+        using var tmp = new TempDir();
+        string output = Path.Combine(tmp.Path, "out");
+        var missingSources = new List<string>();
+        AtomicFile.FolderMoveForTests.Value = (from, to) =>
+        {
+            if (!Directory.Exists(from))
+            {
+                missingSources.Add(from);
+                throw new IOException("Unknown error 203", 203);
+            }
+            Directory.Move(from, to);
+        };
+        try
+        {
+            AtomicFile.WriteDirectory(output, folder => File.WriteAllText(Path.Combine(folder, "a.txt"), "first"));
+            AtomicFile.WriteDirectory(output, folder => File.WriteAllText(Path.Combine(folder, "a.txt"), "second"));
+        }
+        finally
+        {
+            AtomicFile.FolderMoveForTests.Value = null;
+        }
+        Assert.Empty(missingSources);
+        Assert.Equal("second", File.ReadAllText(Path.Combine(output, "a.txt")));
+        Assert.Equal([output], Directory.GetFileSystemEntries(tmp.Path));
+    }
+
+    [Fact]
+    public void An_old_output_folder_that_cannot_be_moved_aside_is_reported_and_left_as_it_was()
+    {
+        // The state decides whether a failed rename mattered: here the old folder is still there, so the failure is
+        // reported (after the retries), the old folder keeps its contents and no temporary folder is left.
+        using var tmp = new TempDir();
+        string output = Path.Combine(tmp.Path, "out");
+        AtomicFile.WriteDirectory(output, folder => File.WriteAllText(Path.Combine(folder, "a.txt"), "old"));
+        AtomicFile.FolderMoveForTests.Value = (from, to) =>
+        {
+            if (from == output) throw new IOException("Input/output error", 5);
+            Directory.Move(from, to);
+        };
+        try
+        {
+            var e = Assert.Throws<IOException>(() => AtomicFile.WriteDirectory(output, folder => File.WriteAllText(Path.Combine(folder, "a.txt"), "new")));
+            Assert.Equal("Input/output error", e.Message);
+        }
+        finally
+        {
+            AtomicFile.FolderMoveForTests.Value = null;
+        }
+        Assert.Equal("old", File.ReadAllText(Path.Combine(output, "a.txt")));
+        Assert.Equal([output], Directory.GetFileSystemEntries(tmp.Path));
+    }
+
+    [Fact]
     public void An_old_output_folder_this_user_cannot_empty_is_refused_before_any_work_and_left_as_it_was()
     {
         // On the old code the run did all its work, put the new folder in place, failed to delete the old one ("error:

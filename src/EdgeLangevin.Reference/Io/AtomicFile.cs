@@ -139,7 +139,7 @@ public static class AtomicFile
                 // anything else moved aside was another run's folder, replaced since.
                 if (asides.Count > 0 && !Directory.Exists(full))
                 {
-                    Directory.Move(asides[0], full);
+                    MoveFolder(asides[0], full);
                     asides.RemoveAt(0);
                 }
                 foreach (string aside in asides)
@@ -154,34 +154,52 @@ public static class AtomicFile
 
     /// <summary>
     /// Moves whatever folder is at <paramref name="full"/> aside and <paramref name="temp"/> into its place. Another run
-    /// writing the same folder may move that folder away (Move: not found) or put its own there (Move: exists) between
-    /// the two renames; each case is retried, so the last run to commit wins instead of failing with the system's words.
+    /// writing the same folder may move that folder away or put its own there between the two renames; each case is
+    /// retried, so the last run to commit wins instead of failing with the system's words.
+    /// What is at <paramref name="full"/> is judged by looking (one statx), never by the exception of a failed rename:
+    /// renaming a folder that is not there used to be this method's normal path (the first write of every output and
+    /// of every HDL cache folder), and once, in a fresh-clone CI, that failed rename surfaced as "IOException: Unknown
+    /// error 203" instead of DirectoryNotFoundException. Directory.Move (.NET 10, Unix) throws an IOException carrying
+    /// strerror(errno) for any errno other than ENOENT / ENOTDIR / EACCES; 203 is no Linux errno but Win32's
+    /// ERROR_ENVVAR_NOT_FOUND, which the runtime's own platform layer stores in errno (its "last error") when an
+    /// environment lookup misses: the thread's errno was overwritten inside the runtime between the failed rename and
+    /// the read (the folder did not exist: a fresh per-clone work folder, written under a per-folder lock).
     /// </summary>
     private static void PutInPlace(string temp, string full, List<string> asides)
     {
         for (int attempt = 0; ; attempt++)
         {
-            string aside = $"{temp}.old{attempt}";
+            if (FileKinds.Of(full) == FileKind.Directory)
+            {
+                string aside = $"{temp}.old{attempt}";
+                try
+                {
+                    MoveFolder(full, aside);
+                    asides.Add(aside);
+                }
+                catch (IOException) when (attempt < MaxPlaceAttempts)
+                {
+                    // another run moved or replaced it in between, or the rename failed for good: look again (the
+                    // last attempt reports the failure)
+                    continue;
+                }
+            }
             try
             {
-                Directory.Move(full, aside);
-                asides.Add(aside);
-            }
-            catch (DirectoryNotFoundException)
-            {
-                // nothing there (now): another run moved it aside, or there never was a folder
-            }
-            try
-            {
-                Directory.Move(temp, full);
+                MoveFolder(temp, full);
                 return;
             }
-            catch (IOException e) when (e is not DirectoryNotFoundException && Directory.Exists(full) && attempt < MaxPlaceAttempts)
+            catch (IOException) when (FileKinds.Of(full) != FileKind.Missing && FileKinds.Of(temp) == FileKind.Directory && attempt < MaxPlaceAttempts)
             {
                 // another run put its folder in place between the two renames: move that one aside too and try again
             }
         }
     }
+
+    private static void MoveFolder(string from, string to) => (FolderMoveForTests.Value ?? Directory.Move)(from, to);
+
+    /// <summary>Tests replace the folder rename (in their own async flow) to fail it the ways the system has.</summary>
+    internal static readonly AsyncLocal<Action<string, string>?> FolderMoveForTests = new();
 
     private const int MaxPlaceAttempts = 100;
 
