@@ -45,6 +45,30 @@ public class OutputFailureTests
     }
 
     [Fact]
+    public async Task Runs_writing_one_json_file_at_once_all_succeed_and_leave_one_whole_file_and_nothing_else()
+    {
+        // Two `infer --json f.json` at once: each run's file is whole (rename(2) replaces the name atomically), the last
+        // to commit wins, and no hidden temporary is left. 4 writers x 150 rounds, each file larger than a pipe's buffer.
+        using var tmp = new TempDir();
+        string output = Path.Combine(tmp.Path, "f.json");
+        var failures = new List<string>();
+        for (int round = 0; round < 150; round++)
+        {
+            Task[] writers = Enumerable.Range(0, 4).Select(writer => Task.Run(() =>
+            {
+                try { AtomicFile.WriteAllText(output, new string((char)('a' + writer), 100_000)); }
+                catch (Exception e) { lock (failures) failures.Add($"round {round}, writer {writer}: {e.GetType().Name}: {e.Message}"); }
+            })).ToArray();
+            await Task.WhenAll(writers);
+            string text = File.ReadAllText(output);
+            Assert.Equal(100_000, text.Length);
+            Assert.Equal(new string(text[0], text.Length), text);
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(10)));
+        Assert.Equal([output], Directory.GetFileSystemEntries(tmp.Path));
+    }
+
+    [Fact]
     public void A_new_output_folder_is_put_in_place_without_renaming_a_folder_that_is_not_there()
     {
         // Fresh-clone CI of session 17: the first write of an HDL cache folder failed with "IOException: Unknown error
