@@ -115,7 +115,7 @@ public static class CliApp
         }
         catch (Exception e) when (Unwrap(e) is InvalidInputException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {
-            stderr.WriteLine($"error: {Unwrap(e).Message}");
+            stderr.WriteLine($"error: {Unwrap(e).Message}{AlreadyWritten(writes.Written)}");
             return ExitCodes.BadUsage;
         }
         catch (Exception e) when (Unwrap(e) is OperationCanceledException)
@@ -139,13 +139,13 @@ public static class CliApp
                 stderr.WriteLine(InterruptedMessage(writes.Written));
                 return ExitCodes.JobFailed;
             }
-            stderr.WriteLine($"failed: {Unwrap(e).Message}");
+            stderr.WriteLine($"failed: {Unwrap(e).Message}{AlreadyWritten(writes.Written)}");
             return ExitCodes.JobFailed;
         }
         catch (Exception e)
         {
             // A defect, not a user error: say so, keep the stack trace for the bug report, and exit 1.
-            stderr.WriteLine($"internal error (please report it with the command line): {Unwrap(e)}");
+            stderr.WriteLine($"internal error (please report it with the command line): {Unwrap(e)}{AlreadyWritten(writes.Written)}");
             return ExitCodes.JobFailed;
         }
         finally
@@ -153,6 +153,14 @@ public static class CliApp
             ToolRunner.Interruption = outerInterruption;
         }
     }
+
+    /// <summary>
+    /// A verb that fails after some of its outputs were put in place (a full disk at the second of two files) must say which
+    /// are new: each file is whole, but the set is not the previous one any more.
+    /// </summary>
+    private static string AlreadyWritten(IReadOnlyList<string> written) => written.Count == 0
+        ? ""
+        : $"{Environment.NewLine}note: {string.Join(", ", written)} had already been written; the other outputs were left as they were";
 
     private static string InterruptedMessage(IReadOnlyList<string> written) => written.Count == 0
         ? "interrupted: previous results were left as they were"

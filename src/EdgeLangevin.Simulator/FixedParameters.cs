@@ -83,6 +83,9 @@ public sealed class FixedParameters
     {
         ArgumentNullException.ThrowIfNull(step);
         InferenceSettings s = step.Settings;
+        // The dictionary's own words first: an entry too large or a column that rounds away is the model's scale against
+        // FA, whatever the step (inside the try below it read "the default step ... cannot be held by the fixed-point formats").
+        QuantizeDictionary(model.Dictionary, format, source);
         try
         {
             return Create(model, format, s.Eps, s.Temperature, s.Order, s.Mu, source);
@@ -111,6 +114,25 @@ public sealed class FixedParameters
                     $"{F(dictionary.Data[i])} does not fit the dictionary format Q{format.DictionaryBits - 1 - format.DictionaryFracBits}.{format.DictionaryFracBits} (range {F(min / scale)} to {F(max / scale)}); use fewer fractional bits (FA) or rescale the dictionary");
             }
             q[i] = (short)v;
+        }
+        // The mirror of an entry too large: a column whose entries all round to 0 is a unit the fixed-point core does not
+        // have (it never explains any x), while the model and the float reference do. A model scaled down by 1e-6 was
+        // written out as an all-zero dictionary by vectors, hdl generate and firmware export, exit 0.
+        for (int k = 0; k < dictionary.Cols; k++)
+        {
+            bool lost = true, present = false;
+            for (int d = 0; d < dictionary.Rows && lost; d++)
+            {
+                lost = q[d * dictionary.Cols + k] == 0;
+                present |= dictionary[d, k] != 0;
+            }
+            if (lost && present)
+            {
+                double norm = 0;
+                for (int d = 0; d < dictionary.Rows; d++) norm += dictionary[d, k] * dictionary[d, k];
+                throw InvalidInputException.Field(source, $"dictionary column {k}",
+                    $"every entry rounds to 0 in the dictionary format Q{format.DictionaryBits - 1 - format.DictionaryFracBits}.{format.DictionaryFracBits} (resolution {F(1 / scale)}; the column's norm is {F(Math.Sqrt(norm))}): the fixed-point core would lose unit {k}; use more fractional bits (FA) or rescale the dictionary (its columns are about unit norm)");
+            }
         }
         return q;
     }

@@ -79,6 +79,11 @@ public sealed record VectorSettings
         if (!(Lambda > 0) || !double.IsFinite(Lambda)) throw InvalidInputException.Field(file, "lambda", "must be a positive finite number");
         if (!(Pi > 0 && Pi <= 1)) throw InvalidInputException.Field(file, "pi", "must be in (0, 1]");
         if (!(Sigma > 0) || !double.IsFinite(Sigma)) throw InvalidInputException.Field(file, "sigma", "must be a positive finite number");
+        // The dictionary's K unit-norm columns give lambda_max(A^T A) up to K, and every step size starts from
+        // lambda_max(A^T A) / sigma^2: sigma 1e-160 overflowed it and the error blamed a 'dt' nobody set ("dt < 0").
+        int units = Problem == "bars" ? BarsUnits : K;
+        if (!double.IsFinite(units / (Sigma * Sigma)))
+            throw InvalidInputException.Field(file, "sigma", $"sigma = {Sigma.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)} is too small: lambda_max(A^T A) / sigma^2 (up to K / sigma^2 = {units} / sigma^2 for unit-norm columns) overflows a double, and every step size starts from it");
         if (Data is not ("" or "bars" or "model" or "images")) throw InvalidInputException.Field(file, "data", $"expected \"bars\", \"model\" or \"images\", got \"{Data}\"");
         if (DataCount < 1 || DataCount > MaxDataCount) throw InvalidInputException.Field(file, "data_count", $"expected 1 to {MaxDataCount} data, got {DataCount}");
         if (DictionaryInit is not ("random" or "model")) throw InvalidInputException.Field(file, "dictionary_init", $"expected \"random\" or \"model\", got \"{DictionaryInit}\"");

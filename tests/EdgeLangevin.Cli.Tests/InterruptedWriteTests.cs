@@ -11,11 +11,13 @@ public class InterruptedWriteTests
     {
         using var tmp = new TempDir();
         string path = tmp.File("result.json", "{\"previous\": true}");
-        Assert.Throws<IOException>(() => AtomicFile.Write(path, s =>
+        // Any IOException: the write's failure is now reported under the output's name, by a subclass.
+        var e = Assert.ThrowsAny<IOException>(() => AtomicFile.Write(path, s =>
         {
             s.Write("{\"half\": "u8);
             throw new IOException("disk full");
         }));
+        Assert.Equal($"{path}: could not be written (disk full); the previous file was left as it was", e.Message);
         Assert.Equal("{\"previous\": true}", File.ReadAllText(path));
         Assert.Single(Directory.GetFileSystemEntries(tmp.Path));
     }

@@ -15,6 +15,7 @@ namespace EdgeLangevin.Cli.Infrastructure;
 /// <item>an output that exists and is not what it would be replaced by: a symbolic link, a device node,
 /// FIFO or socket, a folder where a file goes or a file where a folder goes;</item>
 /// <item>an output (or --work folder) whose nearest existing parent is a file, or a folder this user cannot write;</item>
+/// <item>an existing output folder holding a folder this user cannot write or read (its old contents could not be removed);</item>
 /// <item>a --work folder that exists and is not a folder;</item>
 /// <item>two outputs on the same path, or one inside the other (a folder is replaced whole), after
 /// resolving relative paths and symbolic links;</item>
@@ -96,6 +97,7 @@ public static class OutputPaths
         // The path as given: its last component is examined, not followed (a link there is refused).
         AtomicFile.CheckReplaceable(Path.GetFullPath(o.Given).TrimEnd(Path.DirectorySeparatorChar), o.IsFolder, o.Option);
         CheckWritable(o, Path.GetDirectoryName(o.Canonical));
+        if (o.IsFolder) AtomicFile.CheckRemovable(o.Canonical, o.Given, o.Option);
     }
 
     /// <summary>NAME_MAX of Linux, macOS and Windows file systems.</summary>
@@ -117,15 +119,8 @@ public static class OutputPaths
         FileKind kind = FileKinds.Of(parent);
         if (kind != FileKind.Directory)
             throw new InvalidInputException($"{o.Given}: {o.Option} cannot be written: {parent} is {FileKinds.Describe(kind)}, not a folder");
-        string probe = Path.Combine(parent, $".edgelangevin-write-check.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
-        }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-        {
-            throw new InvalidInputException($"{o.Given}: {o.Option} cannot be written: the folder {parent} is not writable ({e.Message})");
-        }
+        if (FileKinds.WhyNotWritable(parent) is string why)
+            throw new InvalidInputException($"{o.Given}: {o.Option} cannot be written: the folder {parent} is not writable ({why})");
     }
 
     /// <summary>

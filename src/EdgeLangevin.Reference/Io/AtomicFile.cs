@@ -54,10 +54,18 @@ public static class AtomicFile
         string temp = TemporaryName(dir, full);
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            try
             {
-                write(stream);
-                stream.Flush(flushToDisk: true);
+                using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+                {
+                    write(stream);
+                    stream.Flush(flushToDisk: true);
+                }
+            }
+            catch (IOException e) when (e is not (FileNotFoundException or DirectoryNotFoundException))
+            {
+                // Inside a folder not yet in place, the folder's own message says what was kept.
+                throw NotWritten(path, NotAnOutput ? null : "the previous file was left as it was", e, temp, full);
             }
             BeforeCommit(full);
             CheckReplaceable(full, folder: false); // again: the destination may have changed during the work
@@ -70,6 +78,19 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// A failed write (a full disk, an I/O error) named by the output the user asked for: the system's message names the
+    /// hidden temporary file, which the user never gave and which is gone by the time the message is read.
+    /// </summary>
+    private static NotWrittenException NotWritten(string path, string? previous, IOException e, string temp, string full)
+    {
+        // A file of the folder being filled has already said what it could not write: only the folder's temporary path is mended.
+        string what = e is NotWrittenException ? e.Message.Replace(temp, full) : $"{path}: could not be written ({e.Message.Replace($" : '{temp}'", "")})";
+        return new NotWrittenException(previous is null ? what : $"{what}; {previous}", e);
+    }
+
+    private sealed class NotWrittenException(string message, Exception inner) : IOException(message, inner);
+
     public static void WriteAllText(string path, string text) =>
         Write(path, s => { using var w = new StreamWriter(s, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true); w.Write(text); });
 
@@ -79,33 +100,150 @@ public static class AtomicFile
     /// Builds a whole output folder at a temporary sibling and moves it into place only
     /// when <paramref name="fill"/> returns; a previous folder of that name is replaced
     /// only then. On failure the temporary folder is removed and the old one is untouched.
+    /// Several runs may write the same folder at once: the last one to finish wins, each run's
+    /// folder is whole, and no run fails for the others or leaves a moved-aside folder behind.
     /// </summary>
     public static void WriteDirectory(string path, Action<string> fill)
     {
         string full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
         CheckReplaceable(full, folder: true);
+        CheckRemovable(full, path);
         string parent = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(parent);
         string temp = TemporaryName(parent, full);
-        string old = temp + ".old";
+        var asides = new List<string>();
+        bool placed = false;
         Directory.CreateDirectory(temp);
         bool wasInside = InsideTemporaryFolder.Value;
         try
         {
             InsideTemporaryFolder.Value = true;
             try { fill(temp); }
+            catch (IOException e) when (e is not (FileNotFoundException or DirectoryNotFoundException))
+            {
+                throw NotWritten(path, "the previous folder was left as it was", e, temp, full);
+            }
             finally { InsideTemporaryFolder.Value = wasInside; }
             BeforeCommit(full);
             CheckReplaceable(full, folder: true);
-            if (Directory.Exists(full)) Directory.Move(full, old);
-            Directory.Move(temp, full);
+            PutInPlace(temp, full, asides);
+            placed = true;
             Committed(full);
-            if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
         }
         finally
         {
             if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-            if (Directory.Exists(old) && !Directory.Exists(full)) Directory.Move(old, full);
+            if (!placed)
+            {
+                // The previous folder goes back, unless another run has put its own folder there meanwhile;
+                // anything else moved aside was another run's folder, replaced since.
+                if (asides.Count > 0 && !Directory.Exists(full))
+                {
+                    MoveFolder(asides[0], full);
+                    asides.RemoveAt(0);
+                }
+                foreach (string aside in asides)
+                {
+                    try { Directory.Delete(aside, recursive: true); }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* the failure being reported matters more */ }
+                }
+            }
+        }
+        RemoveAsides(path, asides);
+    }
+
+    /// <summary>
+    /// Moves whatever folder is at <paramref name="full"/> aside and <paramref name="temp"/> into its place. Another run
+    /// writing the same folder may move that folder away or put its own there between the two renames; each case is
+    /// retried, so the last run to commit wins instead of failing with the system's words.
+    /// What is at <paramref name="full"/> is judged by looking (one statx), never by the exception of a failed rename:
+    /// renaming a folder that is not there used to be this method's normal path (the first write of every output and
+    /// of every HDL cache folder), and once, in a fresh-clone CI, that failed rename surfaced as "IOException: Unknown
+    /// error 203" instead of DirectoryNotFoundException. Directory.Move (.NET 10, Unix) throws an IOException carrying
+    /// strerror(errno) for any errno other than ENOENT / ENOTDIR / EACCES; 203 is no Linux errno but Win32's
+    /// ERROR_ENVVAR_NOT_FOUND, which the runtime's own platform layer stores in errno (its "last error") when an
+    /// environment lookup misses: the thread's errno was overwritten inside the runtime between the failed rename and
+    /// the read (the folder did not exist: a fresh per-clone work folder, written under a per-folder lock).
+    /// </summary>
+    private static void PutInPlace(string temp, string full, List<string> asides)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            if (FileKinds.Of(full) == FileKind.Directory)
+            {
+                string aside = $"{temp}.old{attempt}";
+                try
+                {
+                    MoveFolder(full, aside);
+                    asides.Add(aside);
+                }
+                catch (IOException) when (attempt < MaxPlaceAttempts)
+                {
+                    // another run moved or replaced it in between, or the rename failed for good: look again (the
+                    // last attempt reports the failure)
+                    continue;
+                }
+            }
+            try
+            {
+                MoveFolder(temp, full);
+                return;
+            }
+            catch (IOException) when (FileKinds.Of(full) != FileKind.Missing && FileKinds.Of(temp) == FileKind.Directory && attempt < MaxPlaceAttempts)
+            {
+                // another run put its folder in place between the two renames: move that one aside too and try again
+            }
+        }
+    }
+
+    private static void MoveFolder(string from, string to) => (FolderMoveForTests.Value ?? Directory.Move)(from, to);
+
+    /// <summary>Tests replace the folder rename (in their own async flow) to fail it the ways the system has.</summary>
+    internal static readonly AsyncLocal<Action<string, string>?> FolderMoveForTests = new();
+
+    private const int MaxPlaceAttempts = 100;
+
+    /// <summary>Deletes the replaced folders once the new one is in place; a failure says where what is left lies.</summary>
+    private static void RemoveAsides(string path, List<string> asides)
+    {
+        foreach (string aside in asides)
+        {
+            try { Directory.Delete(aside, recursive: true); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"{path}: the new folder is in place, but the previous one could not be removed ({e.Message}); what is left of it is in {aside}", e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Refuses (exit 2) to replace an existing folder whose contents this user cannot remove: a sub-folder it cannot write
+    /// or read. The new folder would be put in place after all the work and the old one then fail to delete, leaving both.
+    /// <paramref name="given"/> and <paramref name="option"/> name the output as the user gave it.
+    /// </summary>
+    public static void CheckRemovable(string full, string given, string? option = null)
+    {
+        if (FileKinds.Of(full) != FileKind.Directory) return;
+        var pending = new Stack<string>();
+        pending.Push(full);
+        while (pending.Count > 0)
+        {
+            string folder = pending.Pop();
+            string? why = FileKinds.WhyNotWritable(folder);
+            string[] subfolders = [];
+            if (why is null)
+            {
+                try { subfolders = Directory.GetDirectories(folder); }
+                catch (DirectoryNotFoundException) { continue; } // another run replaced the folder meanwhile
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { why = e.Message; }
+            }
+            if (why is not null)
+            {
+                string inside = folder == full ? "" : $" holds {folder}, which";
+                throw new InvalidInputException($"{given}: {option ?? "output"} is a folder that is replaced whole, and it{inside} cannot be emptied by this user ({why}): remove it yourself or choose another path");
+            }
+            foreach (string sub in subfolders)
+                if (FileKinds.Of(sub) == FileKind.Directory) pending.Push(sub); // a link is removed, not followed
         }
     }
 

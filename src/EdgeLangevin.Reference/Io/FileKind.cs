@@ -22,6 +22,14 @@ public static class FileKinds
 {
     public static FileKind Of(string path)
     {
+        // On Linux one statx call answers: the several questions below, asked while another run renames a folder at
+        // this path, could each see a different moment (a folder was once reported as "a device node, FIFO or socket").
+        if (OperatingSystem.IsLinux())
+        {
+            if (LinuxTypeBits(path, followLinks: false, out int error) is int bits)
+                return bits switch { RegularType => FileKind.RegularFile, DirectoryType => FileKind.Directory, LinkType => FileKind.SymbolicLink, _ => FileKind.Special };
+            if (error is NoEntryError or NotDirectoryError) return FileKind.Missing;
+        }
         var info = new FileInfo(path);
         if (!info.Exists && !Directory.Exists(path) && info.LinkTarget is null) return FileKind.Missing;
         if (info.LinkTarget is not null) return FileKind.SymbolicLink;
@@ -72,7 +80,10 @@ public static class FileKinds
     private const int TypeMask = 0xF000;   // S_IFMT
     private const int RegularType = 0x8000; // S_IFREG
     private const int DirectoryType = 0x4000; // S_IFDIR
+    private const int LinkType = 0xA000; // S_IFLNK
     private const int LoopError = 40; // ELOOP on Linux
+    private const int NoEntryError = 2; // ENOENT
+    private const int NotDirectoryError = 20; // ENOTDIR: a path "through" a file names nothing
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;
     private const int StatxType = 0x1;
@@ -98,6 +109,48 @@ public static class FileKinds
         }
         return BitConverter.ToUInt16(buffer, StatxModeOffset) & TypeMask;
     }
+
+    /// <summary>
+    /// Null when this user may create and remove entries in <paramref name="folder"/> (or it is gone: another run may
+    /// have moved it, and a missing path is the caller's to judge), else why not. On Linux access(2),
+    /// which creates nothing (a probe file there raced with another run deleting the folder), and sees read-only mounts,
+    /// access-control lists and root's privileges; elsewhere a probe file.
+    /// </summary>
+    public static string? WhyNotWritable(string folder)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                if (access(folder, WriteOk | ExecuteOk) == 0) return null;
+                int error = Marshal.GetLastPInvokeError();
+                return error is NoEntryError or NotDirectoryError ? null : Marshal.GetPInvokeErrorMessage(error);
+            }
+            catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+            {
+                // no libc access(): the probe below
+            }
+        }
+        string probe = Path.Combine(folder, $".edgelangevin-write-check.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return e.Message.Replace(probe, folder); // the probe's name means nothing to the user
+        }
+    }
+
+    private const int WriteOk = 2, ExecuteOk = 1; // W_OK, X_OK
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int access([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int mode);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mask, byte[] buffer);

@@ -310,12 +310,43 @@ public sealed class PngReaderTests : IDisposable
     }
 
     [Fact]
-    public void A_16_bit_png_beside_8_bit_images_is_refused_for_its_bit_depth()
+    public void A_16_bit_png_beside_8_bit_images_is_read_with_the_8_bit_samples_widened_as_png_widens_them()
+    {
+        // Was refused ("maxval 65535 differs from 255"). PNG widens an 8-bit sample v to 16 bits by repeating its byte:
+        // v * 257 (255 -> 65535), so every pixel keeps its fraction of full scale and one pixel divisor serves both.
+        File.WriteAllBytes(Path.Combine(_dir, "a.png"), TestPng.Encode(2, 2, 0, 8, [0, 1, 128, 255], null, 0, false));
+        File.WriteAllBytes(Path.Combine(_dir, "b.png"), TestPng.Encode(2, 2, 0, 16, [1, 2, 3, 65535], null, 0, false));
+        File.WriteAllBytes(Path.Combine(_dir, "c.pgm"), [.. "P5\n2 2\n255\n"u8, 5, 6, 7, 8]);
+        IReadOnlyList<GrayImage> images = ImageFolder.Load(_dir);
+        Assert.All(images, i => Assert.Equal(65535, i.MaxValue));
+        Assert.Equal([0, 257, 32896, 65535], images[0].Samples);
+        Assert.Equal([1, 2, 3, 65535], images[1].Samples);
+        Assert.Equal([1285, 1542, 1799, 2056], images[2].Samples);
+    }
+
+    [Fact]
+    public void Bit_depths_that_cannot_be_brought_to_one_scale_exactly_are_refused_naming_both_files()
     {
         File.WriteAllBytes(Path.Combine(_dir, "a.png"), TestPng.Encode(2, 2, 0, 8, [1, 2, 3, 4], null, 0, false));
-        File.WriteAllBytes(Path.Combine(_dir, "b.png"), TestPng.Encode(2, 2, 0, 16, [1, 2, 3, 4], null, 0, false));
+        File.WriteAllBytes(Path.Combine(_dir, "b.pgm"), [.. "P5\n2 2\n4095\n"u8, 0, 1, 0, 2, 0, 3, 15, 255]);
         var e = Assert.Throws<InvalidInputException>(() => ImageFolder.Load(_dir));
-        Assert.Contains("maxval 65535 differs from 255", e.Message);
+        Assert.Contains(Path.Combine(_dir, "a.png"), e.Message);
+        Assert.Contains($"maxval 255 cannot be brought exactly to the maxval 4095 of {Path.Combine(_dir, "b.pgm")}", e.Message);
+    }
+
+    [Fact]
+    public void A_macos_appledouble_companion_beside_an_image_is_skipped_but_a_damaged_image_of_that_name_is_not()
+    {
+        // Copying photos from a Mac to a USB stick leaves "._name.png" beside each: resource forks (magic 00 05 16 07),
+        // which were refused as "not a PNG file".
+        File.WriteAllBytes(Path.Combine(_dir, "a.png"), TestPng.Encode(2, 2, 0, 8, [1, 2, 3, 4], null, 0, false));
+        File.WriteAllBytes(Path.Combine(_dir, "._a.png"), [0x00, 0x05, 0x16, 0x07, 0x00, 0x02, 0x00, 0x00, .. new byte[4000]]);
+        IReadOnlyList<GrayImage> images = ImageFolder.Load(_dir);
+        Assert.Equal(["a.png"], images.Select(i => Path.GetFileName(i.Source)));
+        File.WriteAllBytes(Path.Combine(_dir, "._b.png"), [1, 2, 3, 4, 5, 6, 7, 8]);
+        var e = Assert.Throws<InvalidInputException>(() => ImageFolder.Load(_dir));
+        Assert.Contains("._b.png", e.Message);
+        Assert.Contains("not a PNG file", e.Message);
     }
 
     private static byte[] Flip(byte[] bytes, int at)
