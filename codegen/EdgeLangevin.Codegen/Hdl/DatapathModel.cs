@@ -360,9 +360,10 @@ public sealed class DatapathModel
                + BramBlocks(KBits, 2 * f.StateBits)                // the board top's u and s
                + BramBlocks(KBits + 1, f.NoiseBits);               // the serial generator's FIFO of 2 K words (el_noise)
         // the entropy source's block RAMs, counted in learning designs (as the top's u and s above): el_entropy_ctl's
-        // 512-byte 'E' capture, and in a physical design el_noise_phys's 2^KBITS noise words
+        // 512-byte 'E' capture and the 'H' reply's two 32-bit words (hw-20), and in a physical design el_noise_phys's
+        // 2^KBITS noise words
         if (Learning is not null && Settings.Entropy.Enabled)
-            n += BramBlocks(9, 8) + (Settings.Entropy.NoiseMode == NoiseMode.Physical ? BramBlocks(KBits, f.NoiseBits) : 0);
+            n += BramBlocks(9, 8) + BramBlocks(1, 32) + (Settings.Entropy.NoiseMode == NoiseMode.Physical ? BramBlocks(KBits, f.NoiseBits) : 0);
         if (includeDictionary) n += Lanes * BramBlocks(RBits + KBits, f.DictionaryBits);
         return n;
     }
