@@ -38,7 +38,7 @@ module entropy_harness (input wire i_clk12, input wire i_uart_rx, output wire o_
     el_entropy_ctl u_ctl (.i_clk(clk), .i_rst(rst), .i_go(rx_valid && !busy), .i_cmd(rx_byte), .i_hold(1'b0), .o_pending(pending),
         .i_rx_valid(rx_valid), .i_rx_byte(rx_byte), .i_tx_busy(tx_busy), .o_tx_valid(ent_tx_valid), .o_tx_byte(ent_tx_byte),
         .o_busy(busy), .o_mode(mode), .o_clear(clear), .o_hold(hold), .i_raw_valid(raw_valid), .i_raw_bit(raw_bit), .i_status(status),
-        .i_failures(failures), .i_samples(samples), .i_fault_sample(fs), .i_fault_measure(fm), .i_last_lag1(lag1),
+        .i_failures(failures), .i_samples(samples), .i_fault_measure(fm), .i_last_lag1(lag1),
         .i_seed(seed), .i_seed_flags({seed_valid, status[0]}));
     wire phys_valid; wire signed [15:0] phys_eta;
     el_phys_noise u_phys (.i_clk(clk), .i_clear(clear), .i_bit_valid(cv), .i_bit(cb), .o_valid(phys_valid), .o_eta(phys_eta));

@@ -571,31 +571,36 @@ module el_core #(
     // which change only between steps, while the unit pipeline is empty).
     wire signed [WS-1:0] mac_u0;
     assign o_u0 = mac_u0;
-    wire signed [WS:0] U0_X, U0_P1_X;
-    wire signed [WS-1:0] U0_CUR, ONE_MINUS_U0;
+    // Kept in the forms the threshold's carry chains take as they are: an iCE40 carry chain reads its operands
+    // from the LUT inputs, so a subtracted register (a - b = a + ~b + 1) took one inverter LUT per bit in front of
+    // the chain, and ~u in 1 - u0 - u another (~90 logic cells in the bars learning chip, hw-20). So the registers
+    // hold ~(u0 + 1) and ~u0 (the inversion is free in the LUT in front of a flip-flop or in a chain's sum LUT), and
+    // u0 - 1 for the non-negative negative-side code: ~u + (1 - u0) = -(u + u0) = ~(u + (u0 - 1)). Same bits.
+    wire signed [WS:0] U0_X, U0_P1_XN;        // u0 and ~(u0 + 1), WS + 1 bits
+    wire signed [WS-1:0] U0N, U0_M1;          // ~u0 and u0 - 1
     generate
         if (LEARN != 0) begin : g_u0_learned
-            reg signed [WS:0] u0_x_r, u0_p1_x_r;
-            reg signed [WS-1:0] u0_r, one_minus_u0_r;
+            reg signed [WS:0] u0_x_r, u0_p1_xn_r;
+            reg signed [WS-1:0] u0n_r, u0_m1_r;
             always @(posedge i_clk) begin
-                u0_r <= mac_u0;
+                u0n_r <= ~mac_u0;
                 u0_x_r <= {mac_u0[WS-1], mac_u0};
-                u0_p1_x_r <= {mac_u0[WS-1], mac_u0} + 1'b1;
-                one_minus_u0_r <= {{(WS-1){1'b0}}, 1'b1} - mac_u0;
+                u0_p1_xn_r <= ~({mac_u0[WS-1], mac_u0} + 1'b1);
+                u0_m1_r <= mac_u0 - 1'b1;
             end
             assign U0_X = u0_x_r;
-            assign U0_P1_X = u0_p1_x_r;
-            assign U0_CUR = u0_r;
-            assign ONE_MINUS_U0 = one_minus_u0_r;
+            assign U0_P1_XN = u0_p1_xn_r;
+            assign U0N = u0n_r;
+            assign U0_M1 = u0_m1_r;
         end else begin : g_u0_fixed
             assign U0_X = {U0_Q[WS-1], U0_Q};
-            assign U0_P1_X = {U0_Q[WS-1], U0_Q} + 1'b1;
-            assign U0_CUR = U0_Q;
-            assign ONE_MINUS_U0 = {{(WS-1){1'b0}}, 1'b1} - U0_Q;
+            assign U0_P1_XN = ~({U0_Q[WS-1], U0_Q} + 1'b1);
+            assign U0N = ~U0_Q;
+            assign U0_M1 = U0_Q - 1'b1;
         end
     endgenerate
     wire signed [WS:0] p1_u_x = {p1_u[WS-1], p1_u};
-    wire signed [WS:0] p1_above = p1_u_x - U0_P1_X;
+    wire signed [WS:0] p1_above = p1_u_x + U0_P1_XN + 1'b1;   // u - (u0 + 1)
     wire signed [WS:0] p1_below = p1_u_x + U0_X;
     wire p1_prep = (p1_mode == MODE_PREP);
 
@@ -617,7 +622,9 @@ module el_core #(
         p2_above_neg <= p1_above[WS];
         p2_below_neg <= p1_below[WS];
         p2_u <= p1_u;
-        p2_drv <= (NONNEG != 0 && p1_u[WS-1]) ? -p1_drv_x : p1_drv_x;
+        // -x as ~(x - 1): a chain that adds a constant, inverted in its sum LUTs; -x took an inverter LUT per
+        // bit in front of its chain (24 logic cells in the bars learning chip, hw-20). Same bits.
+        p2_drv <= (NONNEG != 0 && p1_u[WS-1]) ? ~(p1_drv_x - 1'b1) : p1_drv_x;
         p2_leak <= (p1_prep || p1_u == {WS{1'b0}}) ? {WS{1'b0}} : (p1_u[WS-1] ? LEAK_Q : NEG_LEAK_Q);
         p2_eta <= p1_prep ? {WE{1'b0}} : p1_eta;
     end
@@ -688,7 +695,7 @@ module el_core #(
     //   u < -u0: s = u + u0 (signed) or -u - u0 = ~u + (1 - u0) (non-negative)
     // widths: s is stored in WS bits like the core's int (it only wraps for u0 = 0, u = -2^(WS-1))
     wire signed [WS:0] p6_u_x = {p6_u[WS-1], p6_u};
-    wire signed [WS:0] p6_above = p6_u_x - U0_P1_X;
+    wire signed [WS:0] p6_above = p6_u_x + U0_P1_XN + 1'b1;   // u - (u0 + 1)
     wire signed [WS:0] p6_below = p6_u_x + U0_X;
     reg        p7_v;  reg [1:0] p7_mode;  reg [KBITS-1:0] p7_k;  reg p7_was;
     reg signed [WS-1:0] p7_u;
@@ -702,8 +709,8 @@ module el_core #(
         p7_u <= p6_u;
         p7_pos <= ~p6_above[WS];
         p7_neg <= p6_below[WS];
-        p7_sp <= p6_u - U0_CUR;
-        p7_sn <= (NONNEG != 0) ? (~p6_u + ONE_MINUS_U0) : (p6_u + U0_CUR);
+        p7_sp <= p6_u + U0N + 1'b1;                                     // u - u0
+        p7_sn <= (NONNEG != 0) ? ~(p6_u + U0_M1) : (p6_u + ~U0N);        // ~u + (1 - u0) or u + u0
     end
 
     // P8: the code s (WS bits, as the core stores it)

@@ -198,6 +198,15 @@ module el_top_icebreaker #(
         rd_k_last_r <= (rd_k_r == LAST_K);
     end
 
+    // The generator's seed: 1 at reset, an 'S''s word, or (seeded mode, an 'R' without an 'S' before it) the
+    // entropy pool's seed on the run's last word, the clock before start_r. In a block of its own, with the
+    // enable one wire and the data a 2:1 choice by is_run_r (the two loads never meet: 'S' is not a run): inside
+    // the command FSM, yosys folded the FSM's conditions into the data and each of the 32 bits took two LUTs
+    // beside the entropy source (hw-20). The same loads on the same clocks as before.
+    wire seed_we = (st_r == C_DATA) && word_done_r && (is_seed_r || (last_word_r && is_run_r && !ent_refuse && ent_seed_now));
+    always @(posedge clk)
+        if (rst) seed_r <= 32'd1;
+        else if (seed_we) seed_r <= is_run_r ? ent_seed : word_r;
     always @(posedge clk) begin
         load_we_r <= 1'b0;
         start_r <= 1'b0;
@@ -213,7 +222,6 @@ module el_top_icebreaker #(
             // seed_pending_r itself, not ORed in beside it: i_seed_load fans out to the generator's
             // load muxes, and a LUT in front of it cost the K = 128 inference design 48 MHz.
             seed_pending_r <= 1'b1;
-            seed_r <= 32'd1;
             led_done_r <= 1'b0;
             rd_k_r <= 0;
             send_half_r <= 1'b0;
@@ -285,10 +293,7 @@ module el_top_icebreaker #(
                         // a 2-byte word arrived in the top half: move it down
                         if (nbytes_r == 3'd2) word_r <= {{16{word_r[31]}}, word_r[31:16]};
                         if (is_load_r) load_we_r <= 1'b1;
-                        if (is_seed_r) begin
-                            seed_r <= word_r;
-                            seed_pending_r <= 1'b1;
-                        end
+                        if (is_seed_r) seed_pending_r <= 1'b1;   // seed_r loads word_r (below)
                         if (last_word_r) begin
                             ack_pending_r <= 1'b1;
                             if (is_run_r && ent_refuse) begin
@@ -301,10 +306,7 @@ module el_top_icebreaker #(
                                 ack_r <= 8'h72;       // 'r'
                                 st_r <= (word_r[31:16] != 16'd0) ? C_RUN : C_CMD;
                                 // seeded mode without a host seed: the entropy pool seeds this run
-                                if (ent_seed_now) begin
-                                    seed_r <= ent_seed;
-                                    seed_pending_r <= 1'b1;
-                                end
+                                if (ent_seed_now) seed_pending_r <= 1'b1;   // seed_r loads ent_seed (below)
                             end else begin
                                 ack_r <= cmd_r | 8'h20;  // lower case
                                 st_r <= C_CMD;
