@@ -232,26 +232,16 @@ public static class StepPolicy
     {
         ArgumentNullException.ThrowIfNull(model);
         if (inputs is null || inputs.Length == 0 || model.Variant == Variant.Signed) return (0, 0);
-        int d = model.D, k = model.K;
-        double[] a = model.Dictionary.Data;
+        int k = model.K;
         double[] gram = ZeroMassBound.Gram(model);
         double s2 = model.Sigma * model.Sigma, lambda = model.Lambda, pi = model.Pi, stiffness = 0, drive = 0;
-        var res = new double[d];
         foreach (double[] x in inputs)
         {
-            double[] m = ZeroMassBound.Map(model, gram, x);
-            for (int r = 0; r < d; r++)
-            {
-                double v = x[r];
-                for (int j = 0; j < k; j++) v -= a[r * k + j] * m[j];
-                res[r] = v;
-            }
+            (double[] m, double[] correlations) = ZeroMassBound.Map(model, gram, x); // a_j . (x - A m)
             for (int j = 0; j < k; j++)
             {
-                double dot = 0;
-                for (int r = 0; r < d; r++) dot += a[r * k + j] * res[r];
                 // unit j's own code taken out: the drive it meets at its threshold (s_j = 0)
-                double opposing = -(dot + gram[j * k + j] * m[j]) / s2;
+                double opposing = -(correlations[j] + gram[j * k + j] * m[j]) / s2;
                 if (!(opposing > 0)) continue; // NaN never counts
                 double force = lambda + opposing;
                 double odds = pi >= 1 ? double.PositiveInfinity : pi * lambda / ((1 - pi) * force);

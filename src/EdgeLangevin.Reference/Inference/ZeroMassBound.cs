@@ -114,13 +114,15 @@ public static class ZeroMassBound
 
     /// <summary>
     /// The lasso MAP of s for input <paramref name="x"/>: min ||x - A s||^2 / (2 sigma^2) + lambda ||s||_1 (s &gt;= 0
-    /// non-negative), by the same coordinate descent as the bound (at most its sweeps; <paramref name="gram"/> from <see cref="Gram"/>).
+    /// non-negative), by the same coordinate descent as the bound (at most its sweeps; <paramref name="gram"/> from <see cref="Gram"/>),
+    /// and at it the correlations a_j . (x - A m), computed afresh (not the descent's running copy).
     /// </summary>
-    internal static double[] Map(SparseCodingModel model, double[] gram, double[] x)
+    internal static (double[] Map, double[] Correlations) Map(SparseCodingModel model, double[] gram, double[] x)
     {
         var m = new double[model.K];
-        new ClampedMap(model, gram, x).Lasso(m, model.Lambda, -1);
-        return m;
+        var map = new ClampedMap(model, gram, x);
+        map.Lasso(m, model.Lambda, -1);
+        return (m, map.Correlations(m));
     }
 
     /// <summary>
@@ -204,6 +206,16 @@ public static class ZeroMassBound
         }
 
         /// <summary>x - A s in the data space (not through the Gram matrix: no cancellation against ||x||^2).</summary>
+        /// <summary>a_j . (x - A s) for every unit j.</summary>
+        public double[] Correlations(double[] s)
+        {
+            var g = new double[_k];
+            double[] res = Residual(s);
+            for (int j = 0; j < _k; j++)
+                for (int r = 0; r < _d; r++) g[j] += _a[r * _k + j] * res[r];
+            return g;
+        }
+
         private double[] Residual(double[] s)
         {
             var res = (double[])x.Clone();
@@ -222,10 +234,7 @@ public static class ZeroMassBound
         public bool Lasso(double[] s, double mu, int skip, double giveUpAt = double.NegativeInfinity)
         {
             int k = _k;
-            var g = new double[k]; // a_j . (x - A s)
-            double[] res = Residual(s);
-            for (int j = 0; j < k; j++)
-                for (int r = 0; r < _d; r++) g[j] += _a[r * k + j] * res[r];
+            double[] g = Correlations(s); // a_j . (x - A s), kept up to date by each coordinate step
             double t = mu * _s2, tol = 1e-12 * model.Sigma * (1 + Math.Sqrt(_xx));
             for (int sweep = 0; sweep < MaxSweeps; sweep++)
             {
