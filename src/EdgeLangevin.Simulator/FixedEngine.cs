@@ -20,6 +20,9 @@ public sealed record FixedInferenceResult(
     double StepsPerSecond,
     FixedParameters Parameters)
 {
+    /// <summary>Steps that allocated anything (<see cref="StepAllocations"/>: 0 or a one-off; a step path that allocates shows in most steps).</summary>
+    public long AllocatingSteps { get; init; }
+
     /// <summary>How long the run was and why it stopped (samples left unset: <see cref="RunLengthPolicy"/>).</summary>
     public RunLength? RunLength { get; init; }
 }
@@ -63,14 +66,14 @@ public static class FixedEngine
         var stats = new CodeStatistics(k);
         double scale = Math.ScaleB(1.0, -format.StateFracBits);
         long reportEvery = Math.Max(1, run.PlannedSteps / 100);
-        long allocated = 0;
+        var allocations = new StepAllocations();
         var watch = new Stopwatch();
         Action timedStep = () => { watch.Start(); solver.Step(); watch.Stop(); }; // created once: the loop allocates nothing
         long t = 0;
         for (; run.Continues(t); t++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            allocated += WorkerPool.AllocatedBytesDuring(solver.Parts.Count, timedStep); // on every thread the step uses
+            allocations.Add(WorkerPool.AllocatedBytesDuring(solver.Parts.Count, timedStep)); // on every thread the step uses
             if (profile is not null) foreach (LangevinSolver part in solver.Parts) profile.Observe(part);
             if (run.InBurnIn(t))
             {
@@ -102,7 +105,7 @@ public static class FixedEngine
         long[] bySite = solver.SaturationsBySite();
         SaturationLog.Add(bySite);
         return new FixedInferenceResult(result, stats, bySite.Sum(), bySite,
-            (double)allocated / total, seconds > 0 ? total / seconds : double.NaN, p)
-        { RunLength = run.Report(result, posterior.SampleCount) };
+            allocations.BytesPerStep, seconds > 0 ? total / seconds : double.NaN, p)
+        { RunLength = run.Report(result, posterior.SampleCount), AllocatingSteps = allocations.AllocatingSteps };
     }
 }

@@ -229,6 +229,7 @@ public sealed class DemoPipeline
             ["saturations_by_site"] = Comparison.SitesJson(result.SaturationsBySite),
             ["dictionary_saturations"] = result.DictionarySaturations,
             ["allocated_bytes_per_step"] = result.AllocatedBytesPerStep,
+            ["allocating_steps"] = result.AllocatingSteps,
             ["steps_per_second"] = result.StepsPerSecond,
         };
         int[] order = Enumerable.Range(0, k).OrderByDescending(j => result.Statistics.ActiveCount[j]).ThenBy(j => j).ToArray();
