@@ -158,7 +158,19 @@ public static class ZeroMassBound
         internal double[] Gram { get; }
 
         /// <summary>Input i's lasso MAP m and the correlations a_j . (x - A m) at it (callers must not write into them).</summary>
-        internal (double[] Map, double[] Correlations) Map(int i) => _solved[i] ??= ZeroMassBound.Map(Model, Gram, Inputs[i]);
+        internal (double[] Map, double[] Correlations) Map(int i)
+        {
+            if (_solved[i] is not { } solved)
+            {
+                solved = ZeroMassBound.Map(Model, Gram, Inputs[i]);
+                _solved[i] = solved;
+                Solves++;
+            }
+            return solved;
+        }
+
+        /// <summary>Lassos solved so far (at most one per input).</summary>
+        internal int Solves { get; private set; }
     }
 
     /// <summary>
