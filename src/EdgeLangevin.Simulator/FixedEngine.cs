@@ -38,14 +38,16 @@ public sealed record FixedInferenceResult(
 public static class FixedEngine
 {
     public static FixedInferenceResult Infer(SparseCodingModel model, double[][] inputs, InferenceSettings settings, long seed, FixedFormat format,
-        IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default, SolverProfile? profile = null, int? threads = null)
+        IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default, SolverProfile? profile = null, int? threads = null,
+        ZeroMassBound.LassoMaps? maps = null)
     {
         settings.Validate();
         if (settings.Method != InferenceMethod.Langevin) throw InvalidInputException.Field(null, "method", $"the fixed-point engine runs Langevin dynamics only, not {settings.Method.ToString().ToLowerInvariant()}");
         try { model.Validate(); }
         catch (ArgumentException e) { throw new InvalidInputException($"model: {e.Message}", e); }
         FloatEngine.CheckInputs(model, inputs);
-        StepChoice step = StepPolicy.Resolve(model, settings, inputs);
+        maps = FloatEngine.MapsFor(model, inputs, maps); // the inputs' lasso MAPs, once for the step and the zero-mass bounds
+        StepChoice step = StepPolicy.Resolve(model, settings, maps);
         settings = step.Settings;
         MemoryBudget.CheckChains(FloatEngine.ChainsAsked(inputs.Length, settings.Chains, model), (double)inputs.Length * settings.Chains, model.D, model.K, posterior: true, FloatEngine.FewerChains);
         FixedParameters p = FixedParameters.Create(model, format, step);
@@ -59,7 +61,7 @@ public static class FixedEngine
         }
 
         int chains = n * c;
-        var posterior = FloatEngine.NewAccumulator(step, model, inputs);
+        var posterior = FloatEngine.NewAccumulator(step, maps);
         var run = new FloatEngine.RunLoop(step, model.Lambda, chains * k);
         var codes = new double[chains * k];
         var codesQ = new long[chains * k];
