@@ -57,9 +57,12 @@ internal sealed class SingleLearningBatch : ILearningBatch
     private float _u0Single;
     private double _u0;
 
-    // Dictionary update (as DictionaryUpdate): unit k's chains with s_bk != 0 at _users[k * chains ..], _userCount[k] of them.
+    // Dictionary update (as DictionaryUpdate): unit k's chains with s_bk != 0 at _users[k * chains ..], _userCount[k] of them,
+    // and their s_bk at the same places of _userCodes (copied by ListUsers, which reads s in memory order anyway: read in the
+    // update from s itself, a chain's code K floats from the next one's, it missed L1 on most pairs (perf)).
     private const int ChainBlocks = DictionaryUpdate.ChainBlocks;
     private readonly int[] _users, _userCount, _blockEnd;
+    private readonly float[] _userCodes;
     private readonly int _updateBlocks, _columnChunks;
     private readonly Action<int> _updateChunk;
     private float _rate;
@@ -120,6 +123,7 @@ internal sealed class SingleLearningBatch : ILearningBatch
         _columnChunks = Math.Min(_k, WorkerPool.Threads);
         _updateChunk = UpdateChunk;
         _users = new int[_k * chains];
+        _userCodes = new float[_k * chains];
         _userCount = new int[_k];
         _blockEnd = new int[_updateBlocks];
         for (int blk = 0; blk < _updateBlocks; blk++) _blockEnd[blk] = (int)((long)chains * (blk + 1) / _updateBlocks);
@@ -330,7 +334,7 @@ internal sealed class SingleLearningBatch : ILearningBatch
         else WorkerPool.Run(_columnChunks, _updateChunk);
     }
 
-    // One pass over the listed units in memory order: unit j's chains with s != 0 appended in increasing b.
+    // One pass over the listed units in memory order: unit j's chains with s != 0 appended in increasing b, with their s_bj.
     private void ListUsers()
     {
         int k = _k, chains = _chains;
@@ -338,6 +342,7 @@ internal sealed class SingleLearningBatch : ILearningBatch
         Array.Clear(count);
         // Unchecked reads and writes: j < K (Threshold lists units of the chain's row), count[j] <= b < chains.
         ref int usersRef = ref MemoryMarshal.GetArrayDataReference(_users);
+        ref float codesRef = ref MemoryMarshal.GetArrayDataReference(_userCodes);
         ref int countRef = ref MemoryMarshal.GetArrayDataReference(count);
         ref int listRef = ref MemoryMarshal.GetArrayDataReference(_list);
         ref float sRef = ref MemoryMarshal.GetArrayDataReference(_s);
@@ -348,8 +353,10 @@ internal sealed class SingleLearningBatch : ILearningBatch
             {
                 int j = Unsafe.Add(ref listRef, row + i);
                 ref int n = ref Unsafe.Add(ref countRef, j);
+                float code = Unsafe.Add(ref sRef, row + j);
                 Unsafe.Add(ref usersRef, j * chains + n) = b;
-                n += Unsafe.Add(ref sRef, row + j) != 0 ? 1 : 0;
+                Unsafe.Add(ref codesRef, j * chains + n) = code;
+                n += code != 0 ? 1 : 0;
             }
         }
     }
@@ -359,7 +366,7 @@ internal sealed class SingleLearningBatch : ILearningBatch
     // Columns lo .. hi - 1: a_j += rate * (sum over the chains of block blk using j of s_bj r_b), block after block.
     private void UpdateColumns(int lo, int hi)
     {
-        int k = _k, dp = _dp, chains = _chains, e = 0;
+        int dp = _dp, chains = _chains, e = 0;
         for (; e + 8 * Lanes <= dp; e += 8 * Lanes) UpdateColumns64(lo, hi, e);
         for (; e < dp; e += Lanes)
         {
@@ -379,7 +386,7 @@ internal sealed class SingleLearningBatch : ILearningBatch
                     for (; u < end && _users[u] < b1; u++)
                     {
                         int b = _users[u];
-                        a0 = Vector256.FusedMultiplyAdd(Vector256.Create(_s[b * k + j]), Vector256.LoadUnsafe(ref rRef, (nuint)(b * dp + e)), a0);
+                        a0 = Vector256.FusedMultiplyAdd(Vector256.Create(_userCodes[u]), Vector256.LoadUnsafe(ref rRef, (nuint)(b * dp + e)), a0);
                     }
                     c0 = Vector256.FusedMultiplyAdd(rateV, a0, c0);
                 }
@@ -391,9 +398,9 @@ internal sealed class SingleLearningBatch : ILearningBatch
     // Floats [e, e + 64) of columns lo .. hi - 1, the column's 64 floats and the block sum in registers.
     private void UpdateColumns64(int lo, int hi, int e)
     {
-        int k = _k, dp = _dp, chains = _chains, blocks = _updateBlocks;
+        int dp = _dp, chains = _chains, blocks = _updateBlocks;
         int[] users = _users, userCount = _userCount, blockEnd = _blockEnd;
-        float[] s = _s;
+        float[] codes = _userCodes;
         ref float rRef = ref MemoryMarshal.GetArrayDataReference(_r);
         ref float cRef = ref MemoryMarshal.GetArrayDataReference(_columns);
         var rateV = Vector256.Create(_rate);
@@ -414,7 +421,7 @@ internal sealed class SingleLearningBatch : ILearningBatch
                 for (; u < end && users[u] < b1; u++)
                 {
                     int b = users[u];
-                    var sb = Vector256.Create(s[b * k + j]);
+                    var sb = Vector256.Create(codes[u]);
                     nuint ro = (nuint)(b * dp + e);
                     a0 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro), a0);
                     a1 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 8), a1);
