@@ -64,12 +64,12 @@ internal sealed class SingleLearningBatch : ILearningBatch
     private float _u0Single;
     private double _u0;
 
-    // Dictionary update: unit k's chains with s_bk != 0 at _users[k * chains ..], _userCount[k] of them,
-    // and their s_bk at the same places of _userCodes (copied by ListUsers, which reads s in memory order anyway: read in the
-    // update from s itself, a chain's code K floats from the next one's, it missed L1 on most pairs (perf)).
-    private readonly int[] _users, _userCount;
-    private readonly float[] _userCodes;
-    private readonly int _columnChunks;
+    // Dictionary update: unit k's chains with s_bk != 0 as the set bits of _users[k * _userWords ..] (bit b % 64 of word
+    // b / 64). Why bits, not lists of chain indices: ListUsers' two scattered stores per (chain, unit) pair (the index and its
+    // count) into 64 kB lists missed L1 and were a tenth of a K = 128 step (perf); the bits of K = 128 units and 128 chains
+    // are 2 kB.
+    private readonly ulong[] _users;
+    private readonly int _userWords, _columnChunks;
     private readonly Action<int> _updateChunk;
     private float _rate;
     private readonly double[] _columnsDouble, _codesRow;
@@ -127,9 +127,8 @@ internal sealed class SingleLearningBatch : ILearningBatch
 
         _columnChunks = Math.Min(_k, WorkerPool.Threads);
         _updateChunk = UpdateChunk;
-        _users = new int[_k * chains];
-        _userCodes = new float[_k * chains];
-        _userCount = new int[_k];
+        _userWords = (chains + 63) / 64;
+        _users = new ulong[_k * _userWords];
     }
 
     public double U0
@@ -337,29 +336,23 @@ internal sealed class SingleLearningBatch : ILearningBatch
         else WorkerPool.Run(_columnChunks, _updateChunk);
     }
 
-    // One pass over the listed units in memory order: unit j's chains with s != 0 appended in increasing b, with their s_bj.
+    // One pass over the listed units in memory order: bit b of unit j's chains set where s_bj != 0.
     private void ListUsers()
     {
-        int k = _k, chains = _chains;
-        int[] count = _userCount;
-        Array.Clear(count);
-        // Unchecked reads and writes: j < K (Threshold lists units of the chain's row), count[j] <= b < chains.
-        ref int usersRef = ref MemoryMarshal.GetArrayDataReference(_users);
-        ref float codesRef = ref MemoryMarshal.GetArrayDataReference(_userCodes);
-        ref int countRef = ref MemoryMarshal.GetArrayDataReference(count);
+        int k = _k, chains = _chains, words = _userWords;
+        Array.Clear(_users);
+        // Unchecked reads and writes: j < K (Threshold lists units of the chain's row), b / 64 < words.
+        ref ulong usersRef = ref MemoryMarshal.GetArrayDataReference(_users);
         ref int listRef = ref MemoryMarshal.GetArrayDataReference(_list);
         ref float sRef = ref MemoryMarshal.GetArrayDataReference(_s);
         for (int b = 0; b < chains; b++)
         {
-            int row = b * k, listed = _listed[b];
+            int row = b * k, listed = _listed[b], word = b >> 6, bit = b & 63;
             for (int i = 0; i < listed; i++)
             {
                 int j = Unsafe.Add(ref listRef, row + i);
-                ref int n = ref Unsafe.Add(ref countRef, j);
-                float code = Unsafe.Add(ref sRef, row + j);
-                Unsafe.Add(ref usersRef, j * chains + n) = b;
-                Unsafe.Add(ref codesRef, j * chains + n) = code;
-                n += code != 0 ? 1 : 0;
+                ulong used = Unsafe.Add(ref sRef, row + j) != 0 ? 1UL : 0UL; // no branch: s = 0 only when u0 = 0
+                Unsafe.Add(ref usersRef, j * words + word) |= used << bit;
             }
         }
     }
@@ -369,7 +362,7 @@ internal sealed class SingleLearningBatch : ILearningBatch
     // Columns lo .. hi - 1: a_j += rate * (sum over the chains using j of s_bj r_b, in increasing b).
     private void UpdateColumns(int lo, int hi)
     {
-        int dp = _dp, chains = _chains, e = 0;
+        int k = _k, dp = _dp, words = _userWords, e = 0;
         for (; e + 8 * Lanes <= dp; e += 8 * Lanes) UpdateColumns64(lo, hi, e);
         ref float rRef = ref MemoryMarshal.GetArrayDataReference(_r);
         ref float cRef = ref MemoryMarshal.GetArrayDataReference(_columns);
@@ -377,11 +370,16 @@ internal sealed class SingleLearningBatch : ILearningBatch
         for (; e < dp; e += Lanes) // the same operations lane by lane, one vector of the column at a time
             for (int j = lo; j < hi; j++)
             {
-                int u = j * chains, end = u + _userCount[j];
-                if (u == end) continue;
                 Vector256<float> a0 = Vector256<float>.Zero;
-                for (; u < end; u++)
-                    a0 = Vector256.FusedMultiplyAdd(Vector256.Create(_userCodes[u]), Vector256.LoadUnsafe(ref rRef, (nuint)(_users[u] * dp + e)), a0);
+                bool used = false;
+                for (int w = 0; w < words; w++)
+                    for (ulong bits = _users[j * words + w]; bits != 0; bits &= bits - 1)
+                    {
+                        int b = w * 64 + BitOperations.TrailingZeroCount(bits);
+                        a0 = Vector256.FusedMultiplyAdd(Vector256.Create(_s[b * k + j]), Vector256.LoadUnsafe(ref rRef, (nuint)(b * dp + e)), a0);
+                        used = true;
+                    }
+                if (!used) continue;
                 nuint o = (nuint)(j * dp + e);
                 Vector256.FusedMultiplyAdd(rateV, a0, Vector256.LoadUnsafe(ref cRef, o)).StoreUnsafe(ref cRef, o);
             }
@@ -390,30 +388,33 @@ internal sealed class SingleLearningBatch : ILearningBatch
     // Floats [e, e + 64) of columns lo .. hi - 1, the sum in registers.
     private void UpdateColumns64(int lo, int hi, int e)
     {
-        int dp = _dp, chains = _chains;
-        int[] users = _users, userCount = _userCount;
-        float[] codes = _userCodes;
+        int k = _k, dp = _dp, words = _userWords;
+        ref ulong usersRef = ref MemoryMarshal.GetArrayDataReference(_users);
+        ref float sRef = ref MemoryMarshal.GetArrayDataReference(_s);
         ref float rRef = ref MemoryMarshal.GetArrayDataReference(_r);
         ref float cRef = ref MemoryMarshal.GetArrayDataReference(_columns);
         var rateV = Vector256.Create(_rate);
         for (int j = lo; j < hi; j++)
         {
-            int u = j * chains, end = u + userCount[j];
-            if (u == end) continue;
             Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-            for (; u < end; u++)
-            {
-                var sb = Vector256.Create(codes[u]);
-                nuint ro = (nuint)(users[u] * dp + e);
-                a0 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro), a0);
-                a1 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 8), a1);
-                a2 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 16), a2);
-                a3 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 24), a3);
-                a4 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 32), a4);
-                a5 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 40), a5);
-                a6 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 48), a6);
-                a7 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 56), a7);
-            }
+            bool used = false;
+            for (int w = 0; w < words; w++)
+                for (ulong bits = Unsafe.Add(ref usersRef, j * words + w); bits != 0; bits &= bits - 1)
+                {
+                    int b = w * 64 + BitOperations.TrailingZeroCount(bits);
+                    var sb = Vector256.Create(Unsafe.Add(ref sRef, b * k + j));
+                    nuint ro = (nuint)(b * dp + e);
+                    a0 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro), a0);
+                    a1 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 8), a1);
+                    a2 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 16), a2);
+                    a3 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 24), a3);
+                    a4 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 32), a4);
+                    a5 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 40), a5);
+                    a6 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 48), a6);
+                    a7 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 56), a7);
+                    used = true;
+                }
+            if (!used) continue; // a unit no chain uses: its column stays as it is
             nuint o = (nuint)(j * dp + e);
             Vector256.FusedMultiplyAdd(rateV, a0, Vector256.LoadUnsafe(ref cRef, o)).StoreUnsafe(ref cRef, o);
             Vector256.FusedMultiplyAdd(rateV, a1, Vector256.LoadUnsafe(ref cRef, o + 8)).StoreUnsafe(ref cRef, o + 8);
