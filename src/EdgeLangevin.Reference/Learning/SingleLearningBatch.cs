@@ -55,8 +55,8 @@ internal sealed class SingleLearningBatch : ILearningBatch
     private readonly double[] _x; // the data as drawn (chains x D), rounded into _x32
     private readonly float[] _x32, _r, _u, _s, _g, _columns;
     private readonly int[] _list, _listed, _activeCount;
-    // Per chain, the u0 gradient of its last step: sum over its active units of -sign(s) g and of -g (Drive).
-    private readonly double[] _thresholdDrive, _thresholdDriveNonNegative;
+    // Per chain, the u0 gradient of its last step (Drive): sum over its active units of -sign(s) g (signed) or -g (non-negative).
+    private readonly double[] _thresholdDrive;
     private readonly float[][] _gaussians; // per block of chains: one chain's K draws (rounded up to whole vectors)
     private readonly ulong[] _noiseState; // per chain, its Gaussian sampler's four substreams
     private readonly double[]? _doubleNoise; // tests only: one chain's double draws (constructor)
@@ -113,7 +113,6 @@ internal sealed class SingleLearningBatch : ILearningBatch
         _listed = new int[chains];
         _activeCount = new int[chains];
         _thresholdDrive = new double[chains];
-        _thresholdDriveNonNegative = new double[chains];
         _rngs = new Rng[chains];
         for (int b = 0; b < chains; b++) _rngs[b] = new Rng(seed, b); // the streams of ChainBatch
         _blocks = doubleNoise ? 1 : Math.Min(chains, WorkerPool.Threads); // doubleNoise: one buffer, one thread (tests only)
@@ -196,7 +195,8 @@ internal sealed class SingleLearningBatch : ILearningBatch
         ref int listRef = ref MemoryMarshal.GetArrayDataReference(_list);
         ref float gRef = ref MemoryMarshal.GetArrayDataReference(_g);
         ref float sRef = ref MemoryMarshal.GetArrayDataReference(_s);
-        double signedSum = 0, plainSum = 0;
+        double sum = 0;
+        bool signed = _signed;
         int i = 0;
         for (; i + 4 <= n; i += 4)
         {
@@ -220,42 +220,39 @@ internal sealed class SingleLearningBatch : ILearningBatch
             Unsafe.Add(ref gRef, ko + k2) = g.GetElement(2);
             Unsafe.Add(ref gRef, ko + k3) = g.GetElement(3);
             var units = Vector128.Create(Unsafe.Add(ref sRef, ko + k0), Unsafe.Add(ref sRef, ko + k1), Unsafe.Add(ref sRef, ko + k2), Unsafe.Add(ref sRef, ko + k3));
-            AddThresholdDrive4(ref signedSum, ref plainSum, g, units);
+            AddThresholdDrive4(ref sum, g, units, signed);
         }
         for (; i < n; i++)
         {
             int k = Unsafe.Add(ref listRef, ko + i);
             float g = Dot(_columns.AsSpan(k * dp, dp), _r.AsSpan(xo, dp));
             Unsafe.Add(ref gRef, ko + k) = g;
-            AddThresholdDrive(ref signedSum, ref plainSum, g, Unsafe.Add(ref sRef, ko + k));
+            AddThresholdDrive(ref sum, g, Unsafe.Add(ref sRef, ko + k), signed);
         }
-        _thresholdDrive[b] = signedSum;
-        _thresholdDriveNonNegative[b] = plainSum;
+        _thresholdDrive[b] = sum;
     }
 
-    // The learner's u0 gradient terms of one active unit, -sign(s) g (signed) and -g (non-negative), in double; a listed
-    // unit with s = 0 (only at u0 = 0) adds 0. Without a branch on s (its sign is as good as random): sign(s) g as s's
-    // sign bit copied onto g's, and s != 0 as a 0/1 factor.
+    // The learner's u0 gradient term of one active unit, -sign(s) g (signed) or -g (non-negative), in double; a listed unit
+    // with s = 0 (only at u0 = 0) adds 0. Without a branch on s (its sign is as good as random): sign(s) g as s's sign bit
+    // copied onto g's, and s != 0 as a 0/1 factor. Drive forms the sum of the batch's own variant only (the one the learner
+    // asks for): both, side by side, were about 7 % of a K = 128 step (measured by leaving them out).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void AddThresholdDrive(ref double signedSum, ref double plainSum, float g, float s)
+    internal static void AddThresholdDrive(ref double sum, float g, float s, bool signed)
     {
         double on = s != 0 ? 1 : 0;
-        double signedG = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(g) ^ (BitConverter.SingleToInt32Bits(s) & int.MinValue));
-        signedSum -= on * signedG;
-        plainSum -= on * g;
+        double term = signed ? BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(g) ^ (BitConverter.SingleToInt32Bits(s) & int.MinValue)) : g;
+        sum -= on * term;
     }
 
     // AddThresholdDrive for four units in order (g and s lane by lane): the same products in double, lane by lane, and the
-    // same sums in unit order. Why: the scalar form's conversions and the 0/1 factor were much of Drive's time per unit (perf).
+    // same sum in unit order. Why: the scalar form's conversions and the 0/1 factor were much of Drive's time per unit (perf).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void AddThresholdDrive4(ref double signedSum, ref double plainSum, Vector128<float> g, Vector128<float> s)
+    internal static void AddThresholdDrive4(ref double sum, Vector128<float> g, Vector128<float> s, bool signed)
     {
         Vector128<float> on = Vector128.ConditionalSelect(Vector128.Equals(s, Vector128<float>.Zero), Vector128<float>.Zero, Vector128.Create(1.0f));
-        Vector128<float> signedG = g ^ (s & Vector128.Create(-0.0f));
-        Vector256<double> onD = Vector256.WidenLower(on.ToVector256Unsafe()), signedD = Vector256.WidenLower(signedG.ToVector256Unsafe()), gD = Vector256.WidenLower(g.ToVector256Unsafe());
-        Vector256<double> signedTerms = onD * signedD, plainTerms = onD * gD;
-        signedSum = signedSum - signedTerms.GetElement(0) - signedTerms.GetElement(1) - signedTerms.GetElement(2) - signedTerms.GetElement(3);
-        plainSum = plainSum - plainTerms.GetElement(0) - plainTerms.GetElement(1) - plainTerms.GetElement(2) - plainTerms.GetElement(3);
+        Vector128<float> term = signed ? g ^ (s & Vector128.Create(-0.0f)) : g;
+        Vector256<double> terms = Vector256.WidenLower(on.ToVector256Unsafe()) * Vector256.WidenLower(term.ToVector256Unsafe());
+        sum = sum - terms.GetElement(0) - terms.GetElement(1) - terms.GetElement(2) - terms.GetElement(3);
     }
 
     /// <summary>[Reduce(a), Reduce(b), Reduce(c), Reduce(d)]: the same additions, four units side by side (a 4 x 4 transpose of the lane halves' sums).</summary>
@@ -445,7 +442,19 @@ internal sealed class SingleLearningBatch : ILearningBatch
     {
         // The chains' sums (Drive), added in chain order: the same sum for any split of the chains among threads.
         double sum = 0;
-        for (int b = 0; b < _chains; b++) sum += signed ? _thresholdDrive[b] : _thresholdDriveNonNegative[b];
+        for (int b = 0; b < _chains; b++) sum += signed == _signed ? _thresholdDrive[b] : OtherThresholdDrive(b, signed);
+        return sum;
+    }
+
+    // Chain b's sum for the variant Drive did not form: the same terms from the step's g and s, in list order (not used by the learner).
+    private double OtherThresholdDrive(int b, bool signed)
+    {
+        double sum = 0;
+        for (int i = 0; i < _listed[b]; i++)
+        {
+            int k = b * _k + _list[b * _k + i];
+            AddThresholdDrive(ref sum, _g[k], _s[k], signed);
+        }
         return sum;
     }
 
