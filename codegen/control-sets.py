@@ -18,6 +18,7 @@ import collections
 import json
 import math
 import re
+import signal
 import sys
 
 PLB_CELLS = 8
@@ -125,4 +126,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # `| head` ends the listing quietly
     main(sys.argv[1:])

@@ -45,7 +45,8 @@ public static class HdlSynthesizer
     /// enable or reset wherever a mux with a constant or a hold in front of it allows, one bit at a time: the learning
     /// chip with the entropy source (bars K 16 D 64, 1 lane, 1 chain, seeded) had 148 control sets, 101 of them with
     /// fewer than 8 flip-flops, and at 94.6 % of the cells nextpnr's HeAP legaliser found no legal placement (seed 1:
-    /// 8 to 106 s per legalisation, then "Unable to find legal placement for all cells"); with the small ones turned into
+    /// 2 to 106 s per legalisation, the 23rd unfinished after 15 minutes; session 18's run of its 5033-cell netlist
+    /// stopped after ~30 minutes with "Unable to find legal placement for all cells"); with the small ones turned into
     /// logic it has 55 sets (3 below 8) and 11 more cells, and HeAP placed it in 33 s (hdl-templates/ENTROPY.md
     /// "Measured here", hw-21). codegen/control-sets.py counts a netlist's control sets.
     /// </summary>
