@@ -171,7 +171,10 @@ public sealed class DatapathModel
     /// | 32 | 32 | 2 | 2 | 5028 | 5044 |
     /// | 64 | 64 | 2 | 4 | 5636 | 5616 |
     /// D changes it little (the dictionary and data are in RAM). tests/EdgeLangevin.Hdl.Tests SynthTests holds these
-    /// points. Bars with 1 lane fits up to 15 chains (16: 5292, measured 5294), with 2 lanes up to 15; K = 64 with 1 lane
+    /// points. Not refitted to hw-21's flow (dfflegalize -mince 8 -minsrst 8, session 19), which moves the rows: K16 1 lane
+    /// B1 4248, B4 4466, B8 4775, B16 5361 (+67: many chains' registers lost their private enables to LUT inputs), 2 lanes
+    /// B4 4985, the other five not re-measured in time; the fit is now 1.3 % low at B16 (5292) and the model refuses the
+    /// 4-chain bars chip with the seeded source (4492 + 804 = 5296), which packs 5248 and placed (47.00 MHz on seed 1). Refit with all ten rows. Bars with 1 lane fits up to 15 chains (16: 5292, measured 5294), with 2 lanes up to 15; K = 64 with 1 lane
     /// up to 6 chains; K = 64 with 2 lanes and 4 chains (5636) is over the 5280 cells; with 1 lane and 1 chain K <= 94 fits.
     /// </summary>
     public static int EstimateLearningLogicCells(int k, int lanes, int chains) =>
@@ -197,6 +200,12 @@ public sealed class DatapathModel
     /// 5033 (+765) / 5263 (+804), physical 5185 (+917) / 5387 (+928). The larger difference of each mode is taken: seeded
     /// 804, physical 928. Packing is not placing: the 5033-cell seeded 1-chain netlist (95 %) did not place with nextpnr's
     /// default (HeAP) placer, seed 1 ("Unable to find legal placement for all cells"; ENTROPY.md "Measured here").
+    /// Session 19 (hw-21): that was the netlist's 148 control sets (101 with fewer than 8 flip-flops), not its cells; with
+    /// the flow's dfflegalize -mince 8 -minsrst 8 (HdlSynthesizer.Ice40SynthCommands) on main 1d416f5: none 4240 / 4466
+    /// (1 / 4 chains), seeded 5004 (+764) / 5248 (+782), physical 5171 (+931) / 5392 (+926); the 1-chain seeded chip places
+    /// and closes 48 MHz on seeds 1-3 (48.51 / 48.61 / 49.76 MHz) and the 4-chain seeded one (5248, 99.4 %) placed and routed on seed 1 at
+    /// 47.00 MHz (1 MHz short).
+    /// Kept at 804 / 928: the seeded differences are below 804, physical's 931 is 3 cells (packing's noise) above 928.
     /// </summary>
     public static int EntropyLogicCells(EntropySettings entropy) =>
         !entropy.Enabled ? 0 : entropy.NoiseMode == NoiseMode.Physical ? 928 : 804;
