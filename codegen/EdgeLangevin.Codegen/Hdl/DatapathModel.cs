@@ -171,10 +171,12 @@ public sealed class DatapathModel
     /// | 32 | 32 | 2 | 2 | 5028 | 5044 |
     /// | 64 | 64 | 2 | 4 | 5636 | 5616 |
     /// D changes it little (the dictionary and data are in RAM). tests/EdgeLangevin.Hdl.Tests SynthTests holds these
-    /// points. Not refitted to hw-21's flow (dfflegalize -mince 8 -minsrst 8, session 19), which moves the rows: K16 1 lane
-    /// B1 4248, B4 4466, B8 4775, B16 5361 (+67: many chains' registers lost their private enables to LUT inputs), 2 lanes
-    /// B4 4985, the other five not re-measured in time; the fit is now 1.3 % low at B16 (5292) and the model refuses the
-    /// 4-chain bars chip with the seeded source (4492 + 804 = 5296), which packs 5248 and placed (47.00 MHz on seed 1). Refit with all ten rows. Bars with 1 lane fits up to 15 chains (16: 5292, measured 5294), with 2 lanes up to 15; K = 64 with 1 lane
+    /// points. Not refitted to hw-21's flow (dfflegalize -mince 8 -minsrst 8, session 19; measure-learning-lc.sh on main
+    /// 1d416f5), which moves the rows (table order): 4248, 4466, 4775, 5361 (+67: many chains' registers lost their private
+    /// enables to LUT inputs), 4985, 4851, 4937, 4735, 5026, 5652; this fit is then within 0.72 % except K16 1 lane B16
+    /// (5292, 1.29 % low). Fitted to those ten: 3437.4 + 507.4 lanes + 13.3 K + 68.1 B + 28.2 ceil(log2 B), largest error
+    /// 0.76 % (not applied: SynthTests' rows and CliTests' refusals change with it). Either way bars 1 lane 4 chains with
+    /// the seeded source is refused (4492 / 4486 + 804 > 5280); it packs 5248 and placed, 47.00 / 43.06 MHz (seeds 1 / 2). Bars with 1 lane fits up to 15 chains (16: 5292, measured 5294), with 2 lanes up to 15; K = 64 with 1 lane
     /// up to 6 chains; K = 64 with 2 lanes and 4 chains (5636) is over the 5280 cells; with 1 lane and 1 chain K <= 94 fits.
     /// </summary>
     public static int EstimateLearningLogicCells(int k, int lanes, int chains) =>
