@@ -11,6 +11,9 @@ public sealed record Ice40Result(double FmaxMhz, double TargetMhz, int LogicCell
     /// <summary>The nextpnr placement seed whose result this is (see <see cref="HdlSynthesizer.PlacementSeeds"/>).</summary>
     public int NextpnrSeed { get; init; } = 1;
 
+    /// <summary>Why nextpnr failed (<see cref="HdlSynthesizer.ClassifyFailure"/>), or null when it placed and routed.</summary>
+    public HdlSynthesizer.NextpnrFailure? Failure { get; init; }
+
     public JsonObject ToJson() => new()
     {
         ["device"] = "iCE40UP5K-SG48", ["fmax_mhz"] = Math.Round(FmaxMhz, 2), ["target_mhz"] = TargetMhz, ["nextpnr_seed"] = NextpnrSeed,
@@ -35,9 +38,32 @@ public static class HdlSynthesizer
     /// `opt -undriven` turns them into constants without a word (issue 11: the noise terms and drives
     /// of every chip were wrong for negative values). <paramref name="output"/>: synth_ice40's output
     /// options, e.g. "-json top.json"; <paramref name="top"/>: the top module.
+    /// Before synth_ice40 maps the flip-flops (its map_ffs step), a clock enable or synchronous set/reset that fewer than
+    /// <see cref="MinFlipFlopsPerControlNet"/> flip-flops share is turned back into logic in front of D (yosys's dfflegalize
+    /// -mince / -minsrst; the same cell types synth_ice40's own dfflegalize allows, so its map_ffs changes nothing more).
+    /// Why: an iCE40 logic block's 8 cells share one clock enable and one set/reset, and yosys gives a register its own
+    /// enable or reset wherever a mux with a constant or a hold in front of it allows, one bit at a time: the learning
+    /// chip with the entropy source (bars K 16 D 64, 1 lane, 1 chain, seeded) had 148 control sets, 101 of them with
+    /// fewer than 8 flip-flops, and at 94.6 % of the cells nextpnr's HeAP legaliser found no legal placement (seed 1:
+    /// 2 to 106 s per legalisation, the 23rd unfinished after 15 minutes; session 18's run of its 5033-cell netlist
+    /// stopped after ~30 minutes with "Unable to find legal placement for all cells"); with the small ones turned into
+    /// logic it has 55 sets (3 below 8) and 11 more cells, and HeAP placed it in 33 s (hdl-templates/ENTROPY.md
+    /// "Measured here", hw-21). codegen/control-sets.py counts a netlist's control sets.
     /// </summary>
     public static string Ice40SynthCommands(string output = "", string top = "el_top_icebreaker") =>
-        $"synth_ice40 -dsp -spram -top {top} -run :map_ram; check; synth_ice40 -dsp -spram -top {top} -run map_ram: {output}".TrimEnd();
+        $"synth_ice40 -dsp -spram -top {top} -run :map_ram; check; synth_ice40 -dsp -spram -top {top} -run map_ram:map_ffs; " +
+        $"{Ice40FlipFlopLegalize} -mince {MinFlipFlopsPerControlNet} -minsrst {MinFlipFlopsPerControlNet}; " +
+        $"synth_ice40 -dsp -spram -top {top} -run map_ffs: {output}".TrimEnd();
+
+    /// <summary>
+    /// The fewest flip-flops that may share a clock enable or a synchronous set/reset net in the UP5K netlist: one logic
+    /// block's worth (8 cells), so that no enable or reset takes a block for a few flip-flops.
+    /// </summary>
+    public const int MinFlipFlopsPerControlNet = 8;
+
+    /// <summary>synth_ice40's (yosys 0.23) map_ffs dfflegalize cell list: the flip-flop types the iCE40 has.</summary>
+    private const string Ice40FlipFlopLegalize =
+        "dfflegalize -cell $_DFF_?_ 0 -cell $_DFFE_?P_ 0 -cell $_DFF_?P?_ 0 -cell $_DFFE_?P?P_ 0 -cell $_SDFF_?P?_ 0 -cell $_SDFFCE_?P?P_ 0 -cell $_DLATCH_?_ x";
 
     /// <summary>
     /// yosys with <see cref="Ice40SynthCommands"/> on the board top of the generated folder
@@ -79,10 +105,13 @@ public static class HdlSynthesizer
         // order, stop at the first that meets the clock, else keep the fastest; the bitstream and the
         // report are that seed's.
         Ice40Result? best = null;
+        var unplaced = new List<Ice40Result>();
         foreach (int seed in PlacementSeeds)
         {
             Ice40Result r = PlaceAndRoute(src, dir, seed, targetMhz, cancel);
-            if (!r.Fits) return r; // a design that does not fit or a tool failure does not depend on the seed
+            // no legal placement or routing is the placer's or router's random search giving up: another seed may find one
+            if (r.Failure is NextpnrFailure.NotPlaced or NextpnrFailure.NotRouted) { unplaced.Add(r); continue; }
+            if (!r.Fits) return r; // a design larger than the part or a tool failure does not depend on the seed
             if (best is null || r.FmaxMhz > best.FmaxMhz)
             {
                 best = r;
@@ -91,9 +120,66 @@ public static class HdlSynthesizer
             }
             if (r.TimingMet) break;
         }
+        if (best is null)
+        {
+            Ice40Result last = unplaced[^1];
+            return last with { Error = NotPlacedMessage(unplaced, ControlSets.Read(netlist)) };
+        }
         if (File.Exists(Path.Combine(dir, "top.asc")) && ToolRunner.Exists("icepack"))
             ToolRunner.Run("icepack", [Path.Combine(dir, "top.asc"), Path.Combine(dir, "top.bin")], dir, cancel);
-        return best!;
+        return best;
+    }
+
+    /// <summary>
+    /// What `hdl synth` says when no seed gave a placed and routed chip although the cells fit: what nextpnr said, how full
+    /// the chip is, and the netlist's control sets (an iCE40 logic block's 8 cells share one clock enable and one
+    /// set/reset: small sets are what leaves cells without a legal block near a full chip).
+    /// </summary>
+    public static string NotPlacedMessage(IReadOnlyList<Ice40Result> seeds, ControlSets sets)
+    {
+        Ice40Result first = seeds[0];
+        bool routing = seeds.All(r => r.Failure == NextpnrFailure.NotRouted);
+        string what = routing ? "does not route" : "does not place";
+        string found = routing ? "no complete routing" : "no legal placement";
+        string full = FormattableString.Invariant($"{first.LogicCells} of {DatapathModel.Up5kLogicCells} logic cells ({100.0 * first.LogicCells / DatapathModel.Up5kLogicCells:0.0} %)");
+        return $"{what}: nextpnr-ice40 packed it into {full} but found {found} on seed{(seeds.Count > 1 ? "s" : "")} " +
+            $"{string.Join(", ", seeds.Select(r => r.NextpnrSeed))} ({first.Error}); the netlist has {sets.Describe()}: an iCE40 logic block's " +
+            $"{ControlSets.BlockCells} cells share one clock enable and one set/reset, so fewer cells or fewer small control sets are needed " +
+            "(python3 codegen/control-sets.py NETLIST lists them)";
+    }
+
+    /// <summary>Why a nextpnr-ice40 run failed, from its log.</summary>
+    public enum NextpnrFailure
+    {
+        /// <summary>Not one of the below: a tool or input error.</summary>
+        Other,
+        /// <summary>More cells of a type than the part has: the same on every seed.</summary>
+        TooLarge,
+        /// <summary>The placer gave up looking for a legal place for every cell (near a full chip): another seed may place it.</summary>
+        NotPlaced,
+        /// <summary>The router gave up: another placement may route.</summary>
+        NotRouted,
+    }
+
+    /// <summary>
+    /// Classifies a failed nextpnr-ice40 run by its log, in nextpnr 0.4's words. Too large: "Unable to place cell 'C', no
+    /// BELs remaining to implement cell type 'T'", or a utilisation line with more used than available. Not placed:
+    /// HeAP's strict legaliser "Unable to find legal placement for all cells, design is probably at utilisation limit."
+    /// and "Unable to find legal placement for cell 'C', check constraints and utilisation.", the annealer's "failed to
+    /// place cell 'C' of type 'T' (ripup iteration limit exceeded)" and "Unable to find a placement location for cell
+    /// 'C'". Not routed: "Failed to route arc ...". (Before hw-21 a no-fit was recognised by "Unable to place", "too many"
+    /// or "exceeds", which nextpnr 0.4 never says about placement: the learning chip's HeAP failure came out as
+    /// "nextpnr failed" and no other seed was tried.)
+    /// </summary>
+    public static NextpnrFailure ClassifyFailure(string log)
+    {
+        if (log.Contains("no BELs remaining to implement cell type", StringComparison.Ordinal)) return NextpnrFailure.TooLarge;
+        foreach (Match m in Regex.Matches(log, @"\w+:\s+(\d+)\s*/\s*(\d+)\s+\d+%", RegexOptions.CultureInvariant))
+            if (long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) > long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)) return NextpnrFailure.TooLarge;
+        if (Regex.IsMatch(log, @"Unable to find legal placement|Unable to find a placement location for cell|ripup iteration limit exceeded", RegexOptions.CultureInvariant))
+            return NextpnrFailure.NotPlaced;
+        if (log.Contains("Failed to route", StringComparison.Ordinal)) return NextpnrFailure.NotRouted;
+        return NextpnrFailure.Other;
     }
 
     /// <summary>
@@ -118,11 +204,24 @@ public static class HdlSynthesizer
         int lc = Used(log, "ICESTORM_LC"), dsp = Used(log, "ICESTORM_DSP"), bram = Used(log, "ICESTORM_RAM"), spram = Used(log, "ICESTORM_SPRAM");
         if (!n.Ok)
         {
-            bool noFit = log.Contains("Unable to place", StringComparison.Ordinal) || log.Contains("too many", StringComparison.OrdinalIgnoreCase) || log.Contains("exceeds", StringComparison.OrdinalIgnoreCase);
-            return new Ice40Result(0, targetMhz, lc, dsp, bram, spram, false, false, (noFit ? "does not fit: " : "nextpnr failed: ") + n.Tail(5)) { NextpnrSeed = seed };
+            NextpnrFailure failure = ClassifyFailure(log);
+            string error = failure switch
+            {
+                NextpnrFailure.TooLarge => "does not fit: " + n.Tail(5),
+                NextpnrFailure.NotPlaced or NextpnrFailure.NotRouted => FirstError(log) ?? n.Tail(1),
+                _ => "nextpnr failed: " + n.Tail(5),
+            };
+            return new Ice40Result(0, targetMhz, lc, dsp, bram, spram, false, false, error) { NextpnrSeed = seed, Failure = failure };
         }
         double fmax = Fmax(report, log);
         return new Ice40Result(fmax, targetMhz, lc, dsp, bram, spram, true, fmax >= targetMhz, null) { NextpnrSeed = seed };
+    }
+
+    /// <summary>nextpnr's first "ERROR: ..." line without the prefix, or null.</summary>
+    private static string? FirstError(string log)
+    {
+        Match m = Regex.Match(log, @"^ERROR:\s*(.+?)\s*$", RegexOptions.Multiline | RegexOptions.CultureInvariant);
+        return m.Success ? m.Groups[1].Value : null;
     }
 
     private static int Used(string log, string cell)

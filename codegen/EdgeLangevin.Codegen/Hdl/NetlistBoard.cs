@@ -25,6 +25,9 @@ public static class NetlistBoard
     /// <summary>The netlist (module el_top_netlist) and the shim that makes it the board top for the testbench.</summary>
     public const string NetlistFile = "el_top_netlist.v", ShimFile = "el_netlist_shim.v";
 
+    /// <summary>The yosys synthesis commands the netlist was made with (<see cref="HdlSynthesizer.Ice40SynthCommands"/>).</summary>
+    private const string FlowFile = "flow.txt";
+
     /// <summary>yosys's simulation models of the iCE40 cells (Debian package yosys).</summary>
     public static string CellModels
     {
@@ -54,8 +57,11 @@ public static class NetlistBoard
     public static string Synthesize(string src, CancellationToken cancel = default)
     {
         string dir = Path.Combine(src, Folder);
-        string netlist = Path.Combine(dir, NetlistFile);
-        if (File.Exists(netlist)) return dir;
+        string netlist = Path.Combine(dir, NetlistFile), flowFile = Path.Combine(dir, FlowFile);
+        // the folder is keyed by the generated sources only: a netlist another synthesis flow made (an older build's) is made again
+        string flow = HdlSynthesizer.Ice40SynthCommands();
+        bool Current() => File.Exists(netlist) && File.Exists(flowFile) && File.ReadAllText(flowFile) == flow;
+        if (Current()) return dir;
         string tmp = dir + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
         Directory.CreateDirectory(tmp);
         try
@@ -79,7 +85,8 @@ public static class NetlistBoard
             string net = Path.Combine(tmp, NetlistFile);
             File.WriteAllText(net, TieUnconnectedDspInputs(File.ReadAllText(net)));
             File.WriteAllText(Path.Combine(tmp, ShimFile), Shim(entropy));
-            if (Directory.Exists(dir) && !File.Exists(netlist)) Directory.Delete(dir, recursive: true);
+            File.WriteAllText(Path.Combine(tmp, FlowFile), flow);
+            if (Directory.Exists(dir) && !Current()) Directory.Delete(dir, recursive: true);
             try { Directory.Move(tmp, dir); }
             catch (IOException) when (File.Exists(netlist)) { }   // a concurrent run put the same netlist in place
             return dir;
