@@ -173,7 +173,7 @@ public static class ReferenceCommands
             FixedFormat fixedFormat = FormatSpec.ParseOrFit(parse.GetValue(format), () => inputs.Max(x => x.Max(Math.Abs)));
             PosteriorSummary[] result;
             RunLength length;
-            try { (result, length) = CliProgress.Run(context, $"infer ({eng})", (p, ct) => RunEngine(eng, m, inputs, forEngine, s, p, ct, fixedFormat, chainPrecision)); }
+            try { (result, length) = CliProgress.Run(context, $"infer ({eng})", (p, ct) => RunEngine(eng, m, inputs, forEngine, s, p, ct, fixedFormat, chainPrecision, modelPath, inputPath)); }
             catch (InvalidInputException e) when (e.Message.StartsWith(FloatEngine.Diverged, StringComparison.Ordinal))
             {
                 // the settings (dt, temperature) that diverged came from here: name it, as the step policy's errors do
@@ -282,14 +282,15 @@ public static class ReferenceCommands
     /// (src/EdgeLangevin.Simulator) plugs in; it returns the same <see cref="PosteriorSummary"/>.
     /// </summary>
     public static (PosteriorSummary[] Summaries, RunLength RunLength) RunEngine(string engine, SparseCodingModel model, double[][] inputs, InferenceSettings settings, long seed,
-        IProgress<RunProgress>? progress, CancellationToken ct, FixedFormat? format = null, InferencePrecision precision = InferencePrecision.Double)
+        IProgress<RunProgress>? progress, CancellationToken ct, FixedFormat? format = null, InferencePrecision precision = InferencePrecision.Double,
+        string? modelSource = null, string? inputSource = null)
     {
         switch (engine)
         {
             case "float":
                 return FloatEngine.Run(model, inputs, settings, seed, progress, ct, precision);
             case "fixed":
-                FixedInferenceResult r = FixedEngine.Infer(model, inputs, settings, seed, format ?? FixedFormat.Default, progress, ct);
+                FixedInferenceResult r = FixedEngine.Infer(model, inputs, settings, seed, format ?? FixedFormat.Default, progress, ct, modelSource: modelSource, inputSource: inputSource);
                 return (r.Summaries, r.RunLength!);
             default:
                 throw new InvalidInputException($"--engine: expected float or fixed, got '{engine}'");
