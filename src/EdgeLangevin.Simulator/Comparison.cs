@@ -95,6 +95,7 @@ public static class Comparison
             ["saturation_count"] = fx.SaturationCount + fxStats.SaturationCount + fxLearn.SaturationCount + fxLearn.DictionarySaturations,
             ["saturation_by_site_inference"] = SitesJson(fx.SaturationsBySite),
             ["allocated_bytes_per_step"] = Math.Max(fx.AllocatedBytesPerStep, Math.Max(fxStats.AllocatedBytesPerStep, fxLearn.AllocatedBytesPerStep)),
+            ["allocating_steps"] = fx.AllocatingSteps + fxStats.AllocatingSteps + fxLearn.AllocatingSteps, // StepAllocations: a one-off, or a path that allocates
             ["steps_per_second_fixed"] = fx.StepsPerSecond,
             ["steps_per_second_float"] = floatSps,
             ["chains_per_step"] = lengths.Inputs * lengths.Chains,

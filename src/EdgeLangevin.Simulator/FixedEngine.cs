@@ -20,6 +20,9 @@ public sealed record FixedInferenceResult(
     double StepsPerSecond,
     FixedParameters Parameters)
 {
+    /// <summary>Steps that allocated anything (<see cref="StepAllocations"/>: 0 or a one-off; a step path that allocates shows in most steps).</summary>
+    public long AllocatingSteps { get; init; }
+
     /// <summary>How long the run was and why it stopped (samples left unset: <see cref="RunLengthPolicy"/>).</summary>
     public RunLength? RunLength { get; init; }
 }
@@ -36,14 +39,15 @@ public static class FixedEngine
 {
     public static FixedInferenceResult Infer(SparseCodingModel model, double[][] inputs, InferenceSettings settings, long seed, FixedFormat format,
         IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default, SolverProfile? profile = null, int? threads = null,
-        string? modelSource = null, string? inputSource = null)
+        ZeroMassBound.LassoMaps? maps = null, string? modelSource = null, string? inputSource = null)
     {
         settings.Validate();
         if (settings.Method != InferenceMethod.Langevin) throw InvalidInputException.Field(null, "method", $"the fixed-point engine runs Langevin dynamics only, not {settings.Method.ToString().ToLowerInvariant()}");
         try { model.Validate(); }
         catch (ArgumentException e) { throw new InvalidInputException($"model: {e.Message}", e); }
         FloatEngine.CheckInputs(model, inputs);
-        StepChoice step = StepPolicy.Resolve(model, settings, inputs);
+        maps = FloatEngine.MapsFor(model, inputs, maps); // the inputs' lasso MAPs, once for the step and the zero-mass bounds
+        StepChoice step = StepPolicy.Resolve(model, settings, maps);
         settings = step.Settings;
         MemoryBudget.CheckChains(FloatEngine.ChainsAsked(inputs.Length, settings.Chains, model), (double)inputs.Length * settings.Chains, model.D, model.K, posterior: true, FloatEngine.FewerChains);
         // the files named in the errors: a dictionary entry or a step word the format cannot hold is the model's,
@@ -59,21 +63,21 @@ public static class FixedEngine
         }
 
         int chains = n * c;
-        var posterior = FloatEngine.NewAccumulator(step, model, inputs);
+        var posterior = FloatEngine.NewAccumulator(step, maps);
         var run = new FloatEngine.RunLoop(step, model.Lambda, chains * k);
         var codes = new double[chains * k];
         var codesQ = new long[chains * k];
         var stats = new CodeStatistics(k);
         double scale = Math.ScaleB(1.0, -format.StateFracBits);
         long reportEvery = Math.Max(1, run.PlannedSteps / 100);
-        long allocated = 0;
+        var allocations = new StepAllocations();
         var watch = new Stopwatch();
         Action timedStep = () => { watch.Start(); solver.Step(); watch.Stop(); }; // created once: the loop allocates nothing
         long t = 0;
         for (; run.Continues(t); t++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            allocated += WorkerPool.AllocatedBytesDuring(solver.Parts.Count, timedStep); // on every thread the step uses
+            allocations.Add(WorkerPool.AllocatedBytesDuring(solver.Parts.Count, timedStep)); // on every thread the step uses
             if (profile is not null) foreach (LangevinSolver part in solver.Parts) profile.Observe(part);
             if (run.InBurnIn(t))
             {
@@ -105,7 +109,7 @@ public static class FixedEngine
         long[] bySite = solver.SaturationsBySite();
         SaturationLog.Add(bySite);
         return new FixedInferenceResult(result, stats, bySite.Sum(), bySite,
-            (double)allocated / total, seconds > 0 ? total / seconds : double.NaN, p)
-        { RunLength = run.Report(result, posterior.SampleCount) };
+            allocations.BytesPerStep, seconds > 0 ? total / seconds : double.NaN, p)
+        { RunLength = run.Report(result, posterior.SampleCount), AllocatingSteps = allocations.AllocatingSteps };
     }
 }

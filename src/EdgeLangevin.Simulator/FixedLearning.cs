@@ -22,7 +22,11 @@ public sealed record FixedLearningResult(
     double AllocatedBytesPerStep,
     double StepsPerSecond,
     LearningRounding Rounding,
-    long[] SaturationsBySite);
+    long[] SaturationsBySite)
+{
+    /// <summary>Steps that allocated anything (<see cref="StepAllocations"/>: 0 or a one-off; a step path that allocates shows in most steps).</summary>
+    public long AllocatingSteps { get; init; }
+}
 
 /// <summary>
 /// Host side of fixed-point learning: converts the learning settings to the core's integer
@@ -118,7 +122,7 @@ public static class FixedLearning
         double stateScale = Math.ScaleB(1.0, -format.StateFracBits);
         long intervalActive = 0, intervalSamples = 0;
         double intervalSq = 0;
-        long allocated = 0;
+        var allocations = new StepAllocations();
         var watch = new Stopwatch();
         long reportEvery = Math.Max(1, learning.Steps / 200);
         bool signed = initial.Variant == Variant.Signed;
@@ -141,7 +145,7 @@ public static class FixedLearning
             watch.Start();
             learner.Step();
             watch.Stop();
-            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            allocations.Add(GC.GetAllocatedBytesForCurrentThread() - before);
 
             int[] r = solver.Workspace.R;
             for (int b = 0; b < chains; b++)
@@ -169,7 +173,8 @@ public static class FixedLearning
         double seconds = watch.Elapsed.TotalSeconds;
         SaturationLog.Add(solver.Workspace.Saturations, learner.DictionarySaturations);
         return new FixedLearningResult(model, history, stats, solver.Workspace.SaturationTotal, learner.DictionarySaturations,
-            (double)allocated / learning.Steps, seconds > 0 ? learning.Steps / seconds : double.NaN, rounding, (long[])solver.Workspace.Saturations.Clone());
+            allocations.BytesPerStep, seconds > 0 ? learning.Steps / seconds : double.NaN, rounding, (long[])solver.Workspace.Saturations.Clone())
+        { AllocatingSteps = allocations.AllocatingSteps };
     }
 
     private static Matrix Dequantize(LangevinSolver solver, FixedFormat format, short[] rowMajor)

@@ -50,13 +50,22 @@ public sealed class FixedParameters
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(format);
+        CheckStep(model, eps, temperature, order, mu, source);
+        return Create(model, format, QuantizeDictionary(model.Dictionary, format, source), eps, temperature, order, mu, source);
+    }
+
+    private static void CheckStep(SparseCodingModel model, double eps, double temperature, int order, double mu, string? source)
+    {
         if (!(eps > 0) || !double.IsFinite(eps)) throw InvalidInputException.Field(source, "eps (dt / tau_u)", $"must be a positive finite number, got {F(eps)}");
         if (!(temperature >= 0) || !double.IsFinite(temperature)) throw InvalidInputException.Field(source, "temperature", $"must be >= 0, got {F(temperature)}");
         if (order != 1 && order != 2) throw InvalidInputException.Field(source, "order", $"expected 1 or 2, got {order}");
         if (order == 2 && (!(mu > 0) || !double.IsFinite(mu))) throw InvalidInputException.Field(source, "mu", $"a second-order run needs a positive mass, got {F(mu)}");
         model.Validate();
+    }
 
-        short[] a = QuantizeDictionary(model.Dictionary, format, source);
+    // The step words for a dictionary already quantized (a = QuantizeDictionary(model.Dictionary, format); CheckStep passed).
+    private static FixedParameters Create(SparseCodingModel model, FixedFormat format, short[] a, double eps, double temperature, int order, double mu, string? source)
+    {
         int fs = format.StateFracBits, fc = format.CoefficientFracBits;
         int u0 = ToWord(source, "u0 = -ln(pi) / lambda", model.U0, fs, format.StateBits, "state", allowZero: true);
         int leak = ToWord(source, "leak = eps * lambda", eps * model.Lambda, fs, format.StateBits, "state", allowZero: false);
@@ -85,10 +94,13 @@ public sealed class FixedParameters
         InferenceSettings s = step.Settings;
         // The dictionary's own words first: an entry too large or a column that rounds away is the model's scale against
         // FA, whatever the step (inside the try below it read "the default step ... cannot be held by the fixed-point formats").
-        QuantizeDictionary(model.Dictionary, format, source);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(format);
+        short[] a = QuantizeDictionary(model.Dictionary, format, source);
         try
         {
-            return Create(model, format, s.Eps, s.Temperature, s.Order, s.Mu, source);
+            CheckStep(model, s.Eps, s.Temperature, s.Order, s.Mu, source);
+            return Create(model, format, a, s.Eps, s.Temperature, s.Order, s.Mu, source);
         }
         catch (InvalidInputException e) when (step.DtChosen)
         {

@@ -100,4 +100,52 @@ public class StepPolicyCliTests
         Assert.Equal(2, hdl.ExitCode);
         Assert.Contains("stability limit", hdl.Err);
     }
+
+    /// <summary>
+    /// `infer --json`'s run object names what set the step (session 19: it gave only the bias bound, though the step depends
+    /// on J and the layer's weight). K = 1, a = 1, sigma 0.3, lambda 1, pi 0.95, non-negative, x = -1: the unit's data want a
+    /// negative code, so at its threshold it meets J = -a x / sigma^2 = 1 / 0.09 beyond lambda; the layer's mass bound
+    /// o / (1 + o), o = pi lambda / ((1 - pi)(lambda + J)) = 1.569, is 0.61, so w = min(1, 2.5 x 0.61) = 1 and the stiffness is
+    /// (lambda + J)^2 = 146.5, above curvature + lambda^2 = 1 / 0.09 + 1; the first-order step is 0.04 / stiffness (x tau_u 20).
+    /// The signed variant has no layer (J = w = 0). The per-unit skewness of the estimates is printed, and the run's worst
+    /// excess skewness is the largest |skew E| - |skew P| of them.
+    /// </summary>
+    [Theory]
+    [InlineData("nonnegative", "float")]
+    [InlineData("nonnegative", "fixed")]
+    [InlineData("signed", "float")]
+    public void Infer_json_names_the_threshold_drive_the_layer_weight_and_the_skewness(string variant, string engine)
+    {
+        using var dir = new TempDir();
+        string model = dir.File("m.json", "{\"variant\": \"" + variant + "\", \"lambda\": 1.0, \"pi\": 0.95, \"sigma\": 0.3, \"dictionary\": {\"rows\": 1, \"cols\": 1, \"data\": [1.0]}}");
+        string input = dir.File("x.json", """{"inputs": [[-1.0], [0.2]]}"""), output = dir.File("p.json");
+        CliRun run = CliRun.Of("infer", "--model", model, "--input", input, "--engine", engine, "--samples", "3000", "--burn-in", "500", "--json", output, "--quiet");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        JsonNode json = JsonNode.Parse(File.ReadAllText(output))!;
+        JsonNode r = json["run"]!;
+        double j = 1 / 0.09, curvature = 1 / 0.09;
+        Assert.Equal(curvature, (double)r["curvature"]!, 9);
+        if (variant == "nonnegative")
+        {
+            Assert.Equal(j, (double)r["threshold_drive"]!, 9);
+            Assert.Equal(1.0, (double)r["threshold_layer_weight"]!);
+            Assert.Equal((1 + j) * (1 + j), (double)r["stiffness"]!, 9);
+        }
+        else
+        {
+            Assert.Equal(0.0, (double)r["threshold_drive"]!);
+            Assert.Equal(0.0, (double)r["threshold_layer_weight"]!);
+            Assert.Equal(curvature + 1, (double)r["stiffness"]!, 9);
+        }
+        Assert.Equal(0.04 / (double)r["stiffness"]! * 20, (double)json["inference"]!["dt"]!, 12);
+        double worst = double.NegativeInfinity;
+        foreach (JsonNode? res in json["results"]!.AsArray())
+        {
+            double skewE = (double)res!["mean_estimate_skewness"]![0]!, skewP = (double)res["p_active_estimate_skewness"]![0]!;
+            Assert.True(double.IsFinite(skewE) && double.IsFinite(skewP));
+            worst = Math.Max(worst, Math.Abs(skewE) - Math.Abs(skewP));
+        }
+        Assert.Equal(worst, (double)r["max_excess_skewness"]!, 12);
+        Assert.Equal(0.1, (double)r["target_max_excess_skewness"]!);
+    }
 }

@@ -48,8 +48,13 @@ public class SingleDriveTests
             if (trial % 7 == 0) s[rng.NextInt(4)] = float.NaN; // s != 0 holds for NaN: the unit counts
             double startSigned = trial % 3 == 0 ? 0.0 : trial % 3 == 1 ? -0.0 : rng.NextGaussian(), startPlain = trial % 5 == 0 ? -0.0 : rng.NextGaussian();
             double signedFour = startSigned, plainFour = startPlain, signedOne = startSigned, plainOne = startPlain;
-            SingleLearningBatch.AddThresholdDrive4(ref signedFour, ref plainFour, Vector128.Create(g[0], g[1], g[2], g[3]), Vector128.Create(s[0], s[1], s[2], s[3]));
-            for (int unit = 0; unit < 4; unit++) SingleLearningBatch.AddThresholdDrive(ref signedOne, ref plainOne, g[unit], s[unit]);
+            SingleLearningBatch.AddThresholdDrive4(ref signedFour, Vector128.Create(g[0], g[1], g[2], g[3]), Vector128.Create(s[0], s[1], s[2], s[3]), signed: true);
+            SingleLearningBatch.AddThresholdDrive4(ref plainFour, Vector128.Create(g[0], g[1], g[2], g[3]), Vector128.Create(s[0], s[1], s[2], s[3]), signed: false);
+            for (int unit = 0; unit < 4; unit++)
+            {
+                SingleLearningBatch.AddThresholdDrive(ref signedOne, g[unit], s[unit], signed: true);
+                SingleLearningBatch.AddThresholdDrive(ref plainOne, g[unit], s[unit], signed: false);
+            }
             Assert.True(BitConverter.DoubleToInt64Bits(signedFour) == BitConverter.DoubleToInt64Bits(signedOne), $"trial {trial}: signed {signedFour:R} vs {signedOne:R}");
             Assert.True(BitConverter.DoubleToInt64Bits(plainFour) == BitConverter.DoubleToInt64Bits(plainOne), $"trial {trial}: plain {plainFour:R} vs {plainOne:R}");
         }

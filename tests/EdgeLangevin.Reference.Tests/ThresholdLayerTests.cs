@@ -69,9 +69,9 @@ public class ThresholdLayerTests(ITestOutputHelper output)
         // K = 1, x = -1, sigma 0.3: the MAP is 0 and the unit meets a . x / sigma^2 = -1 / 0.09 at its threshold
         var k1 = new SparseCodingModel { Variant = Variant.NonNegative, Lambda = 1, Pi = 0.95, Sigma = 0.3, Dictionary = new Matrix(1, 1, [1.0]) };
         Assert.Equal(1 / 0.09, StepPolicy.ThresholdLayer(k1, [[-1.0]]).Drive, 9);
-        Assert.Equal((0.0, 0.0), StepPolicy.ThresholdLayer(k1, [[1.0]]));                             // driven up: no layer
-        Assert.Equal((0.0, 0.0), StepPolicy.ThresholdLayer(k1 with { Variant = Variant.Signed }, [[-1.0]])); // the other sign takes it
-        Assert.Equal((0.0, 0.0), StepPolicy.ThresholdLayer(k1, null));
+        Assert.Equal((0.0, 0.0, 0.0), StepPolicy.ThresholdLayer(k1, [[1.0]]));                             // driven up: no layer
+        Assert.Equal((0.0, 0.0, 0.0), StepPolicy.ThresholdLayer(k1 with { Variant = Variant.Signed }, [[-1.0]])); // the other sign takes it
+        Assert.Equal((0.0, 0.0, 0.0), StepPolicy.ThresholdLayer(k1, null));
         // the pair at cosine 0.3, x = a0 - a1: unit 0's MAP is a0 . x - lambda sigma^2 = 0.7 - 0.03 = 0.67; unit 1 then
         // meets a1 . (x - 0.67 a0) / sigma^2 = (0.3 - 1 - 0.3 x 0.67) / 0.01 = -90.1
         Assert.Equal(90.1, StepPolicy.ThresholdLayer(Cos03(), [[0.7, -C3]]).Drive, 6);
@@ -85,11 +85,14 @@ public class ThresholdLayerTests(ITestOutputHelper output)
         // cosine 0.3, pi 0.7, lambda 3, J 90.1: force 93.1; the slab's odds 0.7 x 3 / (0.3 x 93.1) = 0.075188, mass at most
         // 0.069930 (exact P 0.0693), w = 2.5 x 0.069930 = 0.174825: w force^2 = 1515.3
         Assert.Equal(1515.3, StepPolicy.ThresholdLayer(Cos03(), [[0.7, -C3]]).Stiffness, 1);
+        Assert.Equal(2.5 * (2.1 / 27.93) / (1 + 2.1 / 27.93), StepPolicy.ThresholdLayer(Cos03(), [[0.7, -C3]]).Weight, 7);
         // at pi 0.95 the layer holds 0.38 of the posterior: odds 0.95 x 3 / (0.05 x 93.1) = 0.61224, w = 2.5 x 0.37975 = 0.94937
         Assert.Equal(0.94937 * 93.1 * 93.1, StepPolicy.ThresholdLayer(Cos03(0.95), [[0.7, -C3]]).Stiffness, 0);
+        Assert.Equal(2.5 * (2.85 / 4.655) / (1 + 2.85 / 4.655), StepPolicy.ThresholdLayer(Cos03(0.95), [[0.7, -C3]]).Weight, 7);
         // K = 1, x = -1, sigma 0.3, pi 0.95: odds 0.95 / (0.05 x 12.11) = 1.569, mass 0.611, w = 1
         var k1 = new SparseCodingModel { Variant = Variant.NonNegative, Lambda = 1, Pi = 0.95, Sigma = 0.3, Dictionary = new Matrix(1, 1, [1.0]) };
         Assert.Equal((1 + 1 / 0.09) * (1 + 1 / 0.09), StepPolicy.ThresholdLayer(k1, [[-1.0]]).Stiffness, 9);
+        Assert.Equal(1, StepPolicy.ThresholdLayer(k1, [[-1.0]]).Weight);
         // no zero state (pi 1): the layer is all of the active mass
         Assert.Equal((1 + 1 / 0.09) * (1 + 1 / 0.09), StepPolicy.ThresholdLayer(k1 with { Pi = 1 }, [[-1.0]]).Stiffness, 9);
         // sigma 0.05, x = -1: J 400, mass at most 0.0025 (pi 0.5): w = 0.0062, not 400 times the model's steps

@@ -202,4 +202,44 @@ public class ZeroMassBoundTests(ITestOutputHelper output)
         Assert.True(r.PActiveStdError[0] <= 1e-3, $"P(s != 0) error bar {r.PActiveStdError[0]:G3} for a zero mass of e^-8800");
         Assert.Equal(RunStop.TargetReached, length.Stop);
     }
+
+    /// <summary>
+    /// `infer` resolves its step (the threshold layer) and these bounds from one <see cref="ZeroMassBound.LassoMaps"/>
+    /// (session 19: each input's lasso was solved three times): each input's lasso is solved once, and the step and the
+    /// bounds are the same bits as when each solves its own.
+    /// </summary>
+    [Fact]
+    public void Step_and_bounds_from_shared_lasso_maps_solve_each_input_once_and_equal_their_own()
+    {
+        double c9 = Math.Sqrt(1 - 0.81);
+        var cos09 = new SparseCodingModel { Variant = Variant.NonNegative, Lambda = 1, Pi = 0.3, Sigma = 0.3, Dictionary = new Matrix(2, 2, [1.0, 0.9, 0.0, c9]) };
+        var k2d1 = new SparseCodingModel { Variant = Variant.Signed, Lambda = 0.3, Pi = 0.1, Sigma = 1, Dictionary = new Matrix(1, 2, [1.0, 2.0]) };
+        foreach ((SparseCodingModel m, double[][] inputs) in new[]
+                 {
+                     (cos09, new[] { new[] { 0.0, 0.0 }, new[] { 0.45, 0.0 }, new[] { 1.9, c9 }, new[] { 0.1, -c9 }, new[] { 12.0, 0.04 } }),
+                     (k2d1, new[] { new[] { 0.0 }, new[] { -1.0 }, new[] { 3.0 } }),
+                 })
+            foreach (int order in new[] { 1, 2 })
+            {
+                var settings = new InferenceSettings { Order = order };
+                var maps = new ZeroMassBound.LassoMaps(m, inputs);
+                StepChoice shared = StepPolicy.Resolve(m, settings, maps);
+                double[][] sharedBounds = ZeroMassBound.ForInputs(maps);
+                // non-negative: the step reads every input's MAP; signed: only the bounds do (correlated atoms)
+                Assert.Equal(inputs.Length, maps.Solves);
+                StepChoice own = StepPolicy.Resolve(m, settings, inputs);
+                Assert.Equal(own.Settings.Dt, shared.Settings.Dt);
+                Assert.Equal(own.Stiffness, shared.Stiffness);
+                Assert.Equal(own.ThresholdDrive, shared.ThresholdDrive);
+                Assert.Equal(own.ExpectedBias, shared.ExpectedBias);
+                double[][] ownBounds = ZeroMassBound.ForInputs(m, inputs);
+                for (int i = 0; i < inputs.Length; i++) Assert.Equal(ownBounds[i], sharedBounds[i]);
+            }
+        // orthogonal atoms, signed: neither the step nor the bounds need a lasso
+        var orth = new SparseCodingModel { Variant = Variant.Signed, Lambda = 1, Pi = 0.3, Sigma = 0.3, Dictionary = new Matrix(2, 2, [1.0, 0.0, 0.0, 1.0]) };
+        var none = new ZeroMassBound.LassoMaps(orth, [[0.45, 0.0], [1.0, -1.0]]);
+        StepPolicy.Resolve(orth, new InferenceSettings(), none);
+        ZeroMassBound.ForInputs(none);
+        Assert.Equal(0, none.Solves);
+    }
 }

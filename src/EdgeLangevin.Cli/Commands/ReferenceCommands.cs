@@ -161,7 +161,9 @@ public static class ReferenceCommands
             // dt comes from the config (infer has no --dt); unset, the step is the model's own, and a model too stiff to
             // sample is the model file's problem (break-18: "command line: field 'dt'" for a model with a 1e150 entry)
             string stepSource = settings.Dt is null ? modelPath : configFile?.ToString() ?? "command line";
-            StepChoice step = ResolveStepChoice(m, settings, stepSource, inputs);
+            // each input's lasso MAP, solved once for this step report, the engine's step and its zero-mass bounds
+            var maps = new ZeroMassBound.LassoMaps(m, inputs);
+            StepChoice step = ResolveStepChoice(m, settings, stepSource, maps);
             InferenceSettings resolved = step.Settings;
             // samples left unset stay unset for the engine: it runs until the standard errors reach their targets (RunLengthPolicy)
             InferenceSettings forEngine = resolved with { Samples = settings.Samples, BurnIn = settings.BurnIn };
@@ -173,7 +175,7 @@ public static class ReferenceCommands
             FixedFormat fixedFormat = FormatSpec.ParseOrFit(parse.GetValue(format), () => inputs.Max(x => x.Max(Math.Abs)));
             PosteriorSummary[] result;
             RunLength length;
-            try { (result, length) = CliProgress.Run(context, $"infer ({eng})", (p, ct) => RunEngine(eng, m, inputs, forEngine, s, p, ct, fixedFormat, chainPrecision, modelPath, inputPath)); }
+            try { (result, length) = CliProgress.Run(context, $"infer ({eng})", (p, ct) => RunEngine(eng, m, inputs, forEngine, s, p, ct, fixedFormat, chainPrecision, maps, modelPath, inputPath)); }
             catch (InvalidInputException e) when (e.Message.StartsWith(FloatEngine.Diverged, StringComparison.Ordinal))
             {
                 // the settings (dt, temperature) that diverged came from here: name it, as the step policy's errors do
@@ -193,6 +195,8 @@ public static class ReferenceCommands
                     ["samples"] = r.SampleCount,
                     ["zero_entries"] = ToArray(r.ZeroEntries.Select(e => (double)e).ToArray()),
                     ["zero_mean_stay_tau_u"] = ToArray(ZeroMeanStayTauU(r, length.Eps)),
+                    ["mean_estimate_skewness"] = r.MeanEstimateSkewness.Length == 0 ? null : ToArray(r.MeanEstimateSkewness),
+                    ["p_active_estimate_skewness"] = r.PActiveEstimateSkewness.Length == 0 ? null : ToArray(r.PActiveEstimateSkewness),
                     ["acceptance_rate"] = r.AcceptanceRate,
                 });
             settings = settings with { Samples = (int)length.Samples, BurnIn = (int)length.BurnIn };
@@ -222,6 +226,16 @@ public static class ReferenceCommands
                     ["target_p_active_stderr"] = RunLengthPolicy.TargetPActiveStdError,
                     ["target_mean_stderr_relative"] = RunLengthPolicy.TargetMeanStdErrorRelative,
                     ["step_bias_p_active"] = step.ExpectedBias,
+                    // what set the step (StepPolicy.Resolve): the model's curvature + lambda^2, or a threshold layer's
+                    // w (lambda + J)^2 when larger (StepPolicy.ThresholdLayer; J 0 and w 0 when no unit has a layer)
+                    ["curvature"] = step.Curvature,
+                    ["stiffness"] = step.Stiffness,
+                    ["threshold_drive"] = step.ThresholdDrive,
+                    ["threshold_layer_weight"] = step.ThresholdLayerWeight,
+                    // the skew rule's reading at the stop (RunLengthPolicy "Skewed estimates"): the worst
+                    // |skewness of E[s]'s estimate| - |skewness of P(s != 0)'s|, null when not computed
+                    ["max_excess_skewness"] = Finite(MaxExcessSkewness(result)),
+                    ["target_max_excess_skewness"] = RunLengthPolicy.MaxExcessSkewness,
                 },
                 ["results"] = results,
             };
@@ -269,10 +283,10 @@ public static class ReferenceCommands
     }
 
     /// <summary><see cref="ResolveStep"/> with the whole decision (the step's bias bound for the error bars).</summary>
-    public static StepChoice ResolveStepChoice(SparseCodingModel model, InferenceSettings settings, string source, double[][]? inputs = null)
+    public static StepChoice ResolveStepChoice(SparseCodingModel model, InferenceSettings settings, string source, ZeroMassBound.LassoMaps? maps = null)
     {
-        // with inputs (infer): the step the engines take for them (StepPolicy.ThresholdDrive)
-        StepChoice step = inputs is null ? StepPolicy.Resolve(model, settings, source) : StepPolicy.Resolve(model, settings, inputs, source);
+        // with the inputs' lasso MAPs (infer): the step the engines take for them (StepPolicy.ThresholdDrive)
+        StepChoice step = maps is null ? StepPolicy.Resolve(model, settings, source) : StepPolicy.Resolve(model, settings, maps, source);
         if (step.Warning is not null) CliContext.Current.Error.WriteLine("warning: " + step.Warning);
         return step;
     }
@@ -283,14 +297,14 @@ public static class ReferenceCommands
     /// </summary>
     public static (PosteriorSummary[] Summaries, RunLength RunLength) RunEngine(string engine, SparseCodingModel model, double[][] inputs, InferenceSettings settings, long seed,
         IProgress<RunProgress>? progress, CancellationToken ct, FixedFormat? format = null, InferencePrecision precision = InferencePrecision.Double,
-        string? modelSource = null, string? inputSource = null)
+        ZeroMassBound.LassoMaps? maps = null, string? modelSource = null, string? inputSource = null)
     {
         switch (engine)
         {
             case "float":
-                return FloatEngine.Run(model, inputs, settings, seed, progress, ct, precision);
+                return FloatEngine.Run(model, inputs, settings, seed, progress, ct, precision, maps);
             case "fixed":
-                FixedInferenceResult r = FixedEngine.Infer(model, inputs, settings, seed, format ?? FixedFormat.Default, progress, ct, modelSource: modelSource, inputSource: inputSource);
+                FixedInferenceResult r = FixedEngine.Infer(model, inputs, settings, seed, format ?? FixedFormat.Default, progress, ct, maps: maps, modelSource: modelSource, inputSource: inputSource);
                 return (r.Summaries, r.RunLength!);
             default:
                 throw new InvalidInputException($"--engine: expected float or fixed, got '{engine}'");
@@ -300,6 +314,20 @@ public static class ReferenceCommands
     /// <summary>The zero state's mean stay in tau_u per unit: (1 - P(s != 0)) x pooled samples / entries x eps (NaN without entries).</summary>
     private static double[] ZeroMeanStayTauU(PosteriorSummary r, double eps) =>
         r.ZeroEntries.Select((e, k) => e > 0 ? (1 - r.PActive[k]) * r.SampleCount / e * eps : double.NaN).ToArray();
+
+    /// <summary>The worst excess skewness of E[s]'s estimate over P(s != 0)'s over inputs and units (NaN when none was computed).</summary>
+    private static double MaxExcessSkewness(PosteriorSummary[] summaries)
+    {
+        double worst = double.NaN;
+        foreach (PosteriorSummary r in summaries)
+            if (r.MeanEstimateSkewness.Length == r.K && r.PActiveEstimateSkewness.Length == r.K)
+                for (int k = 0; k < r.K; k++)
+                {
+                    double excess = Math.Abs(r.MeanEstimateSkewness[k]) - Math.Abs(r.PActiveEstimateSkewness[k]);
+                    if (double.IsNaN(worst) || excess > worst) worst = excess;
+                }
+        return worst;
+    }
 
     private static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 

@@ -21,8 +21,11 @@ public static class FloatEngine
         Run(model, inputs, settings, seed, progress, cancellationToken, precision).Summaries;
 
     /// <summary><see cref="Infer"/> with the run's length and why it stopped (samples left unset: <see cref="RunLengthPolicy"/>).</summary>
+    /// <param name="maps">the inputs' lasso MAPs when the caller has them already (`infer`: solved once for its step report,
+    /// this step and the zero-mass bounds; <see cref="MapsFor"/>); null: solved here.</param>
     public static (PosteriorSummary[] Summaries, RunLength RunLength) Run(SparseCodingModel model, double[][] inputs, InferenceSettings settings, long seed,
-        IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default, InferencePrecision precision = InferencePrecision.Double)
+        IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default, InferencePrecision precision = InferencePrecision.Double,
+        ZeroMassBound.LassoMaps? maps = null)
     {
         settings.Validate();
         if (!Enum.IsDefined(precision)) throw new ArgumentOutOfRangeException(nameof(precision));
@@ -31,7 +34,8 @@ public static class FloatEngine
         try { model.Validate(); }
         catch (ArgumentException e) { throw new InvalidInputException($"model: {e.Message}", e); }
         CheckInputs(model, inputs);
-        StepChoice step = StepPolicy.Resolve(model, settings, inputs);
+        maps = MapsFor(model, inputs, maps);
+        StepChoice step = StepPolicy.Resolve(model, settings, maps);
         settings = step.Settings;
         int n = inputs.Length, c = settings.Chains, k = model.K;
         MemoryBudget.CheckChains(ChainsAsked(n, c, model), (double)n * c, model.D, k, posterior: true, FewerChains);
@@ -45,7 +49,7 @@ public static class FloatEngine
                 batch32?.SetInput(i * c + j, inputs[i]);
             }
 
-        var posterior = NewAccumulator(step, model, inputs);
+        var posterior = NewAccumulator(step, maps);
         var run = new RunLoop(step, model.Lambda, n * c * k);
         long reportEvery = Math.Max(1, run.PlannedSteps / 100);
         for (long t = 0; run.Continues(t); t++)
@@ -104,13 +108,28 @@ public static class FloatEngine
     /// <see cref="NewAccumulator(StepChoice, int, int)"/> for these inputs of this model, with the zero-mass bounds of its
     /// units (<see cref="ZeroMassBound"/>) for the rare-switch floors.
     /// </summary>
-    public static PosteriorAccumulator NewAccumulator(StepChoice step, SparseCodingModel model, double[][] inputs)
+    public static PosteriorAccumulator NewAccumulator(StepChoice step, SparseCodingModel model, double[][] inputs) =>
+        NewAccumulator(step, new ZeroMassBound.LassoMaps(model, inputs));
+
+    /// <summary><see cref="NewAccumulator(StepChoice, SparseCodingModel, double[][])"/> with the bounds from these lasso MAPs.</summary>
+    public static PosteriorAccumulator NewAccumulator(StepChoice step, ZeroMassBound.LassoMaps maps)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(inputs);
-        PosteriorAccumulator posterior = NewAccumulator(step, inputs.Length, model.K);
-        posterior.ZeroMassBounds = ZeroMassBound.ForInputs(model, inputs);
+        ArgumentNullException.ThrowIfNull(maps);
+        PosteriorAccumulator posterior = NewAccumulator(step, maps.Inputs.Length, maps.Model.K);
+        posterior.ZeroMassBounds = ZeroMassBound.ForInputs(maps);
         return posterior;
+    }
+
+    /// <summary>
+    /// The lasso MAPs an engine resolves its step and zero-mass bounds from: <paramref name="given"/> if it is of this model
+    /// and these inputs (the same objects; anything else is a programming error), else new ones.
+    /// </summary>
+    public static ZeroMassBound.LassoMaps MapsFor(SparseCodingModel model, double[][] inputs, ZeroMassBound.LassoMaps? given)
+    {
+        if (given is null) return new ZeroMassBound.LassoMaps(model, inputs);
+        if (!ReferenceEquals(given.Model, model) || !ReferenceEquals(given.Inputs, inputs))
+            throw new ArgumentException("the lasso MAPs are of another model or other inputs", nameof(given));
+        return given;
     }
 
     /// <summary>The accumulator for a resolved step: growing when the run length is the policy's, else for exactly the samples given.</summary>

@@ -38,6 +38,13 @@ public sealed record StepChoice(InferenceSettings Settings, double Curvature, do
     /// </summary>
     public double ThresholdDrive { get; init; }
 
+    /// <summary>
+    /// w, the weight min(1, 2.5 x the layer's largest mass) of the threshold layer whose w (lambda + J)^2 is the largest
+    /// (<see cref="StepPolicy.ThresholdLayer(ZeroMassBound.LassoMaps)"/>); 0 when no unit has one. Stiffness above
+    /// Curvature + lambda^2 means that layer set the step.
+    /// </summary>
+    public double ThresholdLayerWeight { get; init; }
+
     /// <summary>The prior's escape time from the zero region in steps (<see cref="StepPolicy.ZeroRegionEscapeTauU"/> / eps); 0 when the chains do not sample.</summary>
     public double EscapeSteps { get; init; }
 }
@@ -184,7 +191,7 @@ public static class StepPolicy
     /// matters). <paramref name="source"/> names where the settings came from in messages (e.g. a config file).
     /// </summary>
     public static StepChoice Resolve(SparseCodingModel model, InferenceSettings settings, string? source = null) =>
-        Resolve(model, settings, source, continuing: false, learningPaperDt: false, inputs: null);
+        Resolve(model, settings, source, continuing: false, learningPaperDt: false, maps: null);
 
     /// <summary>
     /// <see cref="Resolve(SparseCodingModel, InferenceSettings, string?)"/> for a run on these inputs: the unadjusted
@@ -196,7 +203,19 @@ public static class StepPolicy
     public static StepChoice Resolve(SparseCodingModel model, InferenceSettings settings, double[][] inputs, string? source = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        return Resolve(model, settings, source, continuing: false, learningPaperDt: false, inputs);
+        return Resolve(model, settings, source, continuing: false, learningPaperDt: false, new ZeroMassBound.LassoMaps(model, inputs));
+    }
+
+    /// <summary>
+    /// <see cref="Resolve(SparseCodingModel, InferenceSettings, double[][], string?)"/> from the inputs' lasso MAPs, solved
+    /// once and shared with the zero-mass bound (<see cref="ZeroMassBound.LassoMaps"/>; `infer` passes one to its step report
+    /// and its engine). <paramref name="maps"/> must be of <paramref name="model"/>.
+    /// </summary>
+    public static StepChoice Resolve(SparseCodingModel model, InferenceSettings settings, ZeroMassBound.LassoMaps maps, string? source = null)
+    {
+        ArgumentNullException.ThrowIfNull(maps);
+        if (!ReferenceEquals(maps.Model, model)) throw new ArgumentException("the lasso MAPs are of another model", nameof(maps));
+        return Resolve(model, settings, source, continuing: false, learningPaperDt: false, maps);
     }
 
     /// <summary>
@@ -228,16 +247,26 @@ public static class StepPolicy
     /// for a state the chains never visit.
     /// </para>
     /// </summary>
-    public static (double Stiffness, double Drive) ThresholdLayer(SparseCodingModel model, double[][]? inputs)
+    /// <returns>The layer's stiffness, the largest J (Drive), and the w of the unit whose layer sets the stiffness (Weight; 0 without a layer).</returns>
+    public static (double Stiffness, double Drive, double Weight) ThresholdLayer(SparseCodingModel model, double[][]? inputs)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (inputs is null || inputs.Length == 0 || model.Variant == Variant.Signed) return (0, 0);
+        if (inputs is null || inputs.Length == 0 || model.Variant == Variant.Signed) return (0, 0, 0);
+        return ThresholdLayer(new ZeroMassBound.LassoMaps(model, inputs));
+    }
+
+    /// <summary><see cref="ThresholdLayer(SparseCodingModel, double[][])"/> from the inputs' lasso MAPs (solved here if not yet).</summary>
+    public static (double Stiffness, double Drive, double Weight) ThresholdLayer(ZeroMassBound.LassoMaps maps)
+    {
+        ArgumentNullException.ThrowIfNull(maps);
+        SparseCodingModel model = maps.Model;
+        if (maps.Inputs.Length == 0 || model.Variant == Variant.Signed) return (0, 0, 0);
         int k = model.K;
-        double[] gram = ZeroMassBound.Gram(model);
-        double s2 = model.Sigma * model.Sigma, lambda = model.Lambda, pi = model.Pi, stiffness = 0, drive = 0;
-        foreach (double[] x in inputs)
+        double[] gram = maps.Gram;
+        double s2 = model.Sigma * model.Sigma, lambda = model.Lambda, pi = model.Pi, stiffness = 0, drive = 0, stiffestWeight = 0;
+        for (int i = 0; i < maps.Inputs.Length; i++)
         {
-            (double[] m, double[] correlations) = ZeroMassBound.Map(model, gram, x); // a_j . (x - A m)
+            (double[] m, double[] correlations) = maps.Map(i); // a_j . (x - A m)
             for (int j = 0; j < k; j++)
             {
                 // unit j's own code taken out: the drive it meets at its threshold (s_j = 0)
@@ -246,18 +275,18 @@ public static class StepPolicy
                 double force = lambda + opposing;
                 double odds = pi >= 1 ? double.PositiveInfinity : pi * lambda / ((1 - pi) * force);
                 double weight = Math.Min(1, LayerWeight * (double.IsPositiveInfinity(odds) ? 1 : odds / (1 + odds)));
-                stiffness = Math.Max(stiffness, weight * force * force);
+                if (weight * force * force > stiffness) { stiffness = weight * force * force; stiffestWeight = weight; }
                 drive = Math.Max(drive, opposing);
             }
         }
-        return (stiffness, drive);
+        return (stiffness, drive, stiffestWeight);
     }
 
     /// <summary>w = min(1, this x the layer's largest mass) (<see cref="ThresholdLayer"/>).</summary>
     public const double LayerWeight = 2.5;
 
     /// <param name="learningPaperDt">learning runs at the paper's dt because dt was left unset: "leave dt unset" is then no advice.</param>
-    private static StepChoice Resolve(SparseCodingModel model, InferenceSettings settings, string? source, bool continuing, bool learningPaperDt, double[][]? inputs)
+    private static StepChoice Resolve(SparseCodingModel model, InferenceSettings settings, string? source, bool continuing, bool learningPaperDt, ZeroMassBound.LassoMaps? maps)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(settings);
@@ -266,7 +295,7 @@ public static class StepPolicy
         bool sampler = IsSampler(settings);
         bool mala = settings.Method == InferenceMethod.Mala; // exact at any step: no stability error, no bias
         // MALA is exact at any step: its step stays the model's (a thin layer costs it acceptance, not bias)
-        (double layer, double drive) = sampler && !mala ? ThresholdLayer(model, inputs) : (0, 0);
+        (double layer, double drive, double layerWeight) = sampler && !mala && maps is not null ? ThresholdLayer(maps) : (0, 0, 0);
         // the steepest scale sets the step: the layer's term is a budget of its own, not added to the curvature's (a layer
         // no steeper than c + lambda^2 is already resolved by the model's step, so case E's J = 0.5 changes nothing)
         double stiffness = Math.Max(curvature + model.Lambda * model.Lambda, layer);
@@ -325,7 +354,7 @@ public static class StepPolicy
             : resolved.ResolvedSamples;
         return new StepChoice(resolved, curvature, stiffness, limit, bias, chosen, warning)
         {
-            ThresholdDrive = drive,
+            ThresholdDrive = drive, ThresholdLayerWeight = layerWeight,
             AdaptiveSamples = adaptive, MaxSamples = maxSamples, EscapeSteps = escapeTauU / eps,
             AdaptiveBurnIn = sampler && settings.BurnIn is null,
         };
@@ -351,7 +380,7 @@ public static class StepPolicy
     public static StepChoice ResolveForLearning(SparseCodingModel model, InferenceSettings settings, string? source = null, bool continuing = false)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return Resolve(model, settings with { Dt = LearningDt(settings) }, source, continuing, learningPaperDt: settings.Dt is null, inputs: null);
+        return Resolve(model, settings with { Dt = LearningDt(settings) }, source, continuing, learningPaperDt: settings.Dt is null, maps: null);
     }
 
     /// <summary>Learning's dt: the explicit one, else the paper's <see cref="PaperDt"/>.</summary>

@@ -65,13 +65,20 @@ public static class ZeroMassBound
     public const double OrthogonalTolerance = 1e-9;
 
     /// <summary>Per input and unit, the bound (the type's remarks); +infinity where none applies.</summary>
-    public static double[][] ForInputs(SparseCodingModel model, double[][] inputs)
+    public static double[][] ForInputs(SparseCodingModel model, double[][] inputs) => ForInputs(new LassoMaps(model, inputs));
+
+    /// <summary>
+    /// <see cref="ForInputs(SparseCodingModel, double[][])"/> from lasso MAPs already solved (or solved here, once, for
+    /// the step policy too: `infer` resolves its step and these bounds from the same <see cref="LassoMaps"/>).
+    /// </summary>
+    public static double[][] ForInputs(LassoMaps maps)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(maps);
+        SparseCodingModel model = maps.Model;
+        double[][] inputs = maps.Inputs;
         int d = model.D, k = model.K;
         double[] a = model.Dictionary.Data;
-        double[] gram = Gram(model);
+        double[] gram = maps.Gram;
         var independent = new bool[k];
         for (int j = 0; j < k; j++)
         {
@@ -84,7 +91,8 @@ public static class ZeroMassBound
         var result = new double[inputs.Length][];
         for (int i = 0; i < inputs.Length; i++)
         {
-            result[i] = independent.All(v => v) ? new double[k] : new ClampedMap(model, gram, inputs[i]).Bounds();
+            int input = i; // read by the closure while this iteration runs
+            result[i] = independent.All(v => v) ? new double[k] : new ClampedMap(model, gram, inputs[i]).Bounds(() => maps.Map(input));
             for (int j = 0; j < k; j++)
             {
                 if (!independent[j]) continue;
@@ -126,6 +134,46 @@ public static class ZeroMassBound
     }
 
     /// <summary>
+    /// Each input's lasso MAP (<see cref="Map"/>), solved the first time it is asked for and kept: `infer` reads it for its
+    /// step (<see cref="StepPolicy.ThresholdLayer(LassoMaps)"/>, in the CLI's report and in the engine) and for these
+    /// bounds, and solved it three times per input until session 19. Read-only once solved; not for concurrent first use.
+    /// </summary>
+    public sealed class LassoMaps
+    {
+        private readonly (double[] Map, double[] Correlations)?[] _solved;
+
+        public LassoMaps(SparseCodingModel model, double[][] inputs)
+        {
+            ArgumentNullException.ThrowIfNull(model);
+            ArgumentNullException.ThrowIfNull(inputs);
+            Model = model;
+            Inputs = inputs;
+            Gram = ZeroMassBound.Gram(model);
+            _solved = new (double[], double[])?[inputs.Length];
+        }
+
+        public SparseCodingModel Model { get; }
+        public double[][] Inputs { get; }
+        /// <summary>A^T A, K x K row-major.</summary>
+        internal double[] Gram { get; }
+
+        /// <summary>Input i's lasso MAP m and the correlations a_j . (x - A m) at it (callers must not write into them).</summary>
+        internal (double[] Map, double[] Correlations) Map(int i)
+        {
+            if (_solved[i] is not { } solved)
+            {
+                solved = ZeroMassBound.Map(Model, Gram, Inputs[i]);
+                _solved[i] = solved;
+                Solves++;
+            }
+            return solved;
+        }
+
+        /// <summary>Lassos solved so far (at most one per input).</summary>
+        internal int Solves { get; private set; }
+    }
+
+    /// <summary>
     /// The bound for correlated atoms (the type's remarks, "Correlated atoms") for one input: a lasso MAP for the active
     /// side, per unit of its support a lasso with that unit clamped to 0 for the zero side.
     /// </summary>
@@ -143,7 +191,8 @@ public static class ZeroMassBound
         private readonly bool _signed = model.Variant == Variant.Signed;
         private readonly double _xx = x.Sum(v => v * v);
 
-        public double[] Bounds()
+        /// <param name="solved">this input's lasso MAP (<see cref="LassoMaps"/>), read lazily: not needed at pi = 1.</param>
+        public double[] Bounds(Func<(double[] Map, double[] Correlations)> solved)
         {
             int k = _k;
             var bounds = new double[k];
@@ -152,8 +201,7 @@ public static class ZeroMassBound
             double pi = model.Pi, lambda = model.Lambda;
             double logC = Math.Log(_signed ? pi * lambda / 2 : pi * lambda), log1mPi = Math.Log(1 - pi);
 
-            var m = new double[k];
-            Lasso(m, lambda, -1);
+            var m = (double[])solved().Map.Clone(); // the same descent from 0 as Lasso(m, lambda, -1) here would run
             // the active side: drop, one by one from the smallest, the units whose box costs more than leaving them at 0
             var inS = new bool[k];
             for (int j = 0; j < k; j++) inS[j] = m[j] != 0;

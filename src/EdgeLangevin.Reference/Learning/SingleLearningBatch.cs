@@ -29,8 +29,15 @@ namespace EdgeLangevin.Reference.Learning;
 /// the multiply-adds are fused (Vector256.FusedMultiplyAdd: one rounding, computed in software where the CPU has
 /// no FMA), so the bits are the same on every machine (Vector256 without hardware support computes the same
 /// lanes) and for every thread count: chains are split among threads by blocks (each chain
-/// has its own random stream, the same as in <see cref="ChainBatch"/>), the dictionary update by columns over
-/// a fixed number of chain blocks, as in <see cref="DictionaryUpdate"/>.
+/// has its own random stream, the same as in <see cref="ChainBatch"/>), the dictionary update by columns.
+/// </para>
+/// <para>
+/// The dictionary update's sum: for column j, sum_b s_bj r_b over all its chains in increasing b, then a_j += rate * sum
+/// once. <see cref="DictionaryUpdate"/> (double) cuts the chains into <see cref="DictionaryUpdate.ChainBlocks"/> fixed
+/// blocks and adds each block's sum to the column; here there is one block. Why: the block loop's exits (a block's
+/// users are as good as random in number) were mispredicted about once per block and column, and one sum made a K = 128
+/// learning step 12 % faster (A/B, 92 -> 82 us). The float rounding is no worse (one rounding of a_j per step, not
+/// eight); the bits differ from the eight-block sums of earlier sessions.
 /// </para>
 /// <para>
 /// The noise: <see cref="SingleGaussianSampler"/>, per chain from substreams seeded by the chain's own stream (so
@@ -48,8 +55,8 @@ internal sealed class SingleLearningBatch : ILearningBatch
     private readonly double[] _x; // the data as drawn (chains x D), rounded into _x32
     private readonly float[] _x32, _r, _u, _s, _g, _columns;
     private readonly int[] _list, _listed, _activeCount;
-    // Per chain, the u0 gradient of its last step: sum over its active units of -sign(s) g and of -g (Drive).
-    private readonly double[] _thresholdDrive, _thresholdDriveNonNegative;
+    // Per chain, the u0 gradient of its last step (Drive): sum over its active units of -sign(s) g (signed) or -g (non-negative).
+    private readonly double[] _thresholdDrive;
     private readonly float[][] _gaussians; // per block of chains: one chain's K draws (rounded up to whole vectors)
     private readonly ulong[] _noiseState; // per chain, its Gaussian sampler's four substreams
     private readonly double[]? _doubleNoise; // tests only: one chain's double draws (constructor)
@@ -57,10 +64,12 @@ internal sealed class SingleLearningBatch : ILearningBatch
     private float _u0Single;
     private double _u0;
 
-    // Dictionary update (as DictionaryUpdate): unit k's chains with s_bk != 0 at _users[k * chains ..], _userCount[k] of them.
-    private const int ChainBlocks = DictionaryUpdate.ChainBlocks;
-    private readonly int[] _users, _userCount, _blockEnd;
-    private readonly int _updateBlocks, _columnChunks;
+    // Dictionary update: unit k's chains with s_bk != 0 as the set bits of _users[k * _userWords ..] (bit b % 64 of word
+    // b / 64). Why bits, not lists of chain indices: ListUsers' two scattered stores per (chain, unit) pair (the index and its
+    // count) into 64 kB lists missed L1 and were a tenth of a K = 128 step (perf); the bits of K = 128 units and 128 chains
+    // are 2 kB.
+    private readonly ulong[] _users;
+    private readonly int _userWords, _columnChunks;
     private readonly Action<int> _updateChunk;
     private float _rate;
     private readonly double[] _columnsDouble, _codesRow;
@@ -104,7 +113,6 @@ internal sealed class SingleLearningBatch : ILearningBatch
         _listed = new int[chains];
         _activeCount = new int[chains];
         _thresholdDrive = new double[chains];
-        _thresholdDriveNonNegative = new double[chains];
         _rngs = new Rng[chains];
         for (int b = 0; b < chains; b++) _rngs[b] = new Rng(seed, b); // the streams of ChainBatch
         _blocks = doubleNoise ? 1 : Math.Min(chains, WorkerPool.Threads); // doubleNoise: one buffer, one thread (tests only)
@@ -116,13 +124,10 @@ internal sealed class SingleLearningBatch : ILearningBatch
         _gaussians = new float[_blocks][];
         for (int i = 0; i < _blocks; i++) _gaussians[i] = new float[(_k + SingleGaussianSampler.Lanes - 1) / SingleGaussianSampler.Lanes * SingleGaussianSampler.Lanes];
 
-        _updateBlocks = Math.Min(chains, ChainBlocks);
         _columnChunks = Math.Min(_k, WorkerPool.Threads);
         _updateChunk = UpdateChunk;
-        _users = new int[_k * chains];
-        _userCount = new int[_k];
-        _blockEnd = new int[_updateBlocks];
-        for (int blk = 0; blk < _updateBlocks; blk++) _blockEnd[blk] = (int)((long)chains * (blk + 1) / _updateBlocks);
+        _userWords = (chains + 63) / 64;
+        _users = new ulong[_k * _userWords];
     }
 
     public double U0
@@ -190,7 +195,8 @@ internal sealed class SingleLearningBatch : ILearningBatch
         ref int listRef = ref MemoryMarshal.GetArrayDataReference(_list);
         ref float gRef = ref MemoryMarshal.GetArrayDataReference(_g);
         ref float sRef = ref MemoryMarshal.GetArrayDataReference(_s);
-        double signedSum = 0, plainSum = 0;
+        double sum = 0;
+        bool signed = _signed;
         int i = 0;
         for (; i + 4 <= n; i += 4)
         {
@@ -214,42 +220,39 @@ internal sealed class SingleLearningBatch : ILearningBatch
             Unsafe.Add(ref gRef, ko + k2) = g.GetElement(2);
             Unsafe.Add(ref gRef, ko + k3) = g.GetElement(3);
             var units = Vector128.Create(Unsafe.Add(ref sRef, ko + k0), Unsafe.Add(ref sRef, ko + k1), Unsafe.Add(ref sRef, ko + k2), Unsafe.Add(ref sRef, ko + k3));
-            AddThresholdDrive4(ref signedSum, ref plainSum, g, units);
+            AddThresholdDrive4(ref sum, g, units, signed);
         }
         for (; i < n; i++)
         {
             int k = Unsafe.Add(ref listRef, ko + i);
             float g = Dot(_columns.AsSpan(k * dp, dp), _r.AsSpan(xo, dp));
             Unsafe.Add(ref gRef, ko + k) = g;
-            AddThresholdDrive(ref signedSum, ref plainSum, g, Unsafe.Add(ref sRef, ko + k));
+            AddThresholdDrive(ref sum, g, Unsafe.Add(ref sRef, ko + k), signed);
         }
-        _thresholdDrive[b] = signedSum;
-        _thresholdDriveNonNegative[b] = plainSum;
+        _thresholdDrive[b] = sum;
     }
 
-    // The learner's u0 gradient terms of one active unit, -sign(s) g (signed) and -g (non-negative), in double; a listed
-    // unit with s = 0 (only at u0 = 0) adds 0. Without a branch on s (its sign is as good as random): sign(s) g as s's
-    // sign bit copied onto g's, and s != 0 as a 0/1 factor.
+    // The learner's u0 gradient term of one active unit, -sign(s) g (signed) or -g (non-negative), in double; a listed unit
+    // with s = 0 (only at u0 = 0) adds 0. Without a branch on s (its sign is as good as random): sign(s) g as s's sign bit
+    // copied onto g's, and s != 0 as a 0/1 factor. Drive forms the sum of the batch's own variant only (the one the learner
+    // asks for): both, side by side, were about 7 % of a K = 128 step (measured by leaving them out).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void AddThresholdDrive(ref double signedSum, ref double plainSum, float g, float s)
+    internal static void AddThresholdDrive(ref double sum, float g, float s, bool signed)
     {
         double on = s != 0 ? 1 : 0;
-        double signedG = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(g) ^ (BitConverter.SingleToInt32Bits(s) & int.MinValue));
-        signedSum -= on * signedG;
-        plainSum -= on * g;
+        double term = signed ? BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(g) ^ (BitConverter.SingleToInt32Bits(s) & int.MinValue)) : g;
+        sum -= on * term;
     }
 
     // AddThresholdDrive for four units in order (g and s lane by lane): the same products in double, lane by lane, and the
-    // same sums in unit order. Why: the scalar form's conversions and the 0/1 factor were much of Drive's time per unit (perf).
+    // same sum in unit order. Why: the scalar form's conversions and the 0/1 factor were much of Drive's time per unit (perf).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void AddThresholdDrive4(ref double signedSum, ref double plainSum, Vector128<float> g, Vector128<float> s)
+    internal static void AddThresholdDrive4(ref double sum, Vector128<float> g, Vector128<float> s, bool signed)
     {
         Vector128<float> on = Vector128.ConditionalSelect(Vector128.Equals(s, Vector128<float>.Zero), Vector128<float>.Zero, Vector128.Create(1.0f));
-        Vector128<float> signedG = g ^ (s & Vector128.Create(-0.0f));
-        Vector256<double> onD = Vector256.WidenLower(on.ToVector256Unsafe()), signedD = Vector256.WidenLower(signedG.ToVector256Unsafe()), gD = Vector256.WidenLower(g.ToVector256Unsafe());
-        Vector256<double> signedTerms = onD * signedD, plainTerms = onD * gD;
-        signedSum = signedSum - signedTerms.GetElement(0) - signedTerms.GetElement(1) - signedTerms.GetElement(2) - signedTerms.GetElement(3);
-        plainSum = plainSum - plainTerms.GetElement(0) - plainTerms.GetElement(1) - plainTerms.GetElement(2) - plainTerms.GetElement(3);
+        Vector128<float> term = signed ? g ^ (s & Vector128.Create(-0.0f)) : g;
+        Vector256<double> terms = Vector256.WidenLower(on.ToVector256Unsafe()) * Vector256.WidenLower(term.ToVector256Unsafe());
+        sum = sum - terms.GetElement(0) - terms.GetElement(1) - terms.GetElement(2) - terms.GetElement(3);
     }
 
     /// <summary>[Reduce(a), Reduce(b), Reduce(c), Reduce(d)]: the same additions, four units side by side (a 4 x 4 transpose of the lane halves' sums).</summary>
@@ -320,7 +323,7 @@ internal sealed class SingleLearningBatch : ILearningBatch
 
     private static ArithmeticException NaNState() => new("u became NaN (the step blew up)");
 
-    // ---- the dictionary update (DictionaryUpdate's order: per column, per fixed chain block, chains in order) ----
+    // ---- the dictionary update (per column: its chains' terms summed in chain order, then added once) ----
 
     public void UpdateDictionary(double rate)
     {
@@ -330,91 +333,73 @@ internal sealed class SingleLearningBatch : ILearningBatch
         else WorkerPool.Run(_columnChunks, _updateChunk);
     }
 
-    // One pass over the listed units in memory order: unit j's chains with s != 0 appended in increasing b.
+    // One pass over the listed units in memory order: bit b of unit j's chains set where s_bj != 0.
     private void ListUsers()
     {
-        int k = _k, chains = _chains;
-        int[] count = _userCount;
-        Array.Clear(count);
-        // Unchecked reads and writes: j < K (Threshold lists units of the chain's row), count[j] <= b < chains.
-        ref int usersRef = ref MemoryMarshal.GetArrayDataReference(_users);
-        ref int countRef = ref MemoryMarshal.GetArrayDataReference(count);
+        int k = _k, chains = _chains, words = _userWords;
+        Array.Clear(_users);
+        // Unchecked reads and writes: j < K (Threshold lists units of the chain's row), b / 64 < words.
+        ref ulong usersRef = ref MemoryMarshal.GetArrayDataReference(_users);
         ref int listRef = ref MemoryMarshal.GetArrayDataReference(_list);
         ref float sRef = ref MemoryMarshal.GetArrayDataReference(_s);
         for (int b = 0; b < chains; b++)
         {
-            int row = b * k, listed = _listed[b];
+            int row = b * k, listed = _listed[b], word = b >> 6, bit = b & 63;
             for (int i = 0; i < listed; i++)
             {
                 int j = Unsafe.Add(ref listRef, row + i);
-                ref int n = ref Unsafe.Add(ref countRef, j);
-                Unsafe.Add(ref usersRef, j * chains + n) = b;
-                n += Unsafe.Add(ref sRef, row + j) != 0 ? 1 : 0;
+                ulong used = Unsafe.Add(ref sRef, row + j) != 0 ? 1UL : 0UL; // no branch: s = 0 only when u0 = 0
+                Unsafe.Add(ref usersRef, j * words + word) |= used << bit;
             }
         }
     }
 
     private void UpdateChunk(int c) => UpdateColumns((int)((long)_k * c / _columnChunks), (int)((long)_k * (c + 1) / _columnChunks));
 
-    // Columns lo .. hi - 1: a_j += rate * (sum over the chains of block blk using j of s_bj r_b), block after block.
+    // Columns lo .. hi - 1: a_j += rate * (sum over the chains using j of s_bj r_b, in increasing b).
     private void UpdateColumns(int lo, int hi)
     {
-        int k = _k, dp = _dp, chains = _chains, e = 0;
+        int k = _k, dp = _dp, words = _userWords, e = 0;
         for (; e + 8 * Lanes <= dp; e += 8 * Lanes) UpdateColumns64(lo, hi, e);
-        for (; e < dp; e += Lanes)
-        {
-            ref float rRef = ref MemoryMarshal.GetArrayDataReference(_r);
-            ref float cRef = ref MemoryMarshal.GetArrayDataReference(_columns);
-            var rateV = Vector256.Create(_rate);
+        ref float rRef = ref MemoryMarshal.GetArrayDataReference(_r);
+        ref float cRef = ref MemoryMarshal.GetArrayDataReference(_columns);
+        var rateV = Vector256.Create(_rate);
+        for (; e < dp; e += Lanes) // the same operations lane by lane, one vector of the column at a time
             for (int j = lo; j < hi; j++)
             {
-                int u = j * chains, end = u + _userCount[j];
-                nuint o = (nuint)(j * dp + e);
-                Vector256<float> c0 = Vector256.LoadUnsafe(ref cRef, o);
-                for (int blk = 0; blk < _updateBlocks && u < end; blk++)
-                {
-                    int b1 = _blockEnd[blk];
-                    if (_users[u] >= b1) continue;
-                    Vector256<float> a0 = Vector256<float>.Zero;
-                    for (; u < end && _users[u] < b1; u++)
+                Vector256<float> a0 = Vector256<float>.Zero;
+                bool used = false;
+                for (int w = 0; w < words; w++)
+                    for (ulong bits = _users[j * words + w]; bits != 0; bits &= bits - 1)
                     {
-                        int b = _users[u];
+                        int b = w * 64 + BitOperations.TrailingZeroCount(bits);
                         a0 = Vector256.FusedMultiplyAdd(Vector256.Create(_s[b * k + j]), Vector256.LoadUnsafe(ref rRef, (nuint)(b * dp + e)), a0);
+                        used = true;
                     }
-                    c0 = Vector256.FusedMultiplyAdd(rateV, a0, c0);
-                }
-                c0.StoreUnsafe(ref cRef, o);
+                if (!used) continue;
+                nuint o = (nuint)(j * dp + e);
+                Vector256.FusedMultiplyAdd(rateV, a0, Vector256.LoadUnsafe(ref cRef, o)).StoreUnsafe(ref cRef, o);
             }
-        }
     }
 
-    // Floats [e, e + 64) of columns lo .. hi - 1, the column's 64 floats and the block sum in registers.
+    // Floats [e, e + 64) of columns lo .. hi - 1, the sum in registers.
     private void UpdateColumns64(int lo, int hi, int e)
     {
-        int k = _k, dp = _dp, chains = _chains, blocks = _updateBlocks;
-        int[] users = _users, userCount = _userCount, blockEnd = _blockEnd;
-        float[] s = _s;
+        int k = _k, dp = _dp, words = _userWords;
+        ref ulong usersRef = ref MemoryMarshal.GetArrayDataReference(_users);
+        ref float sRef = ref MemoryMarshal.GetArrayDataReference(_s);
         ref float rRef = ref MemoryMarshal.GetArrayDataReference(_r);
         ref float cRef = ref MemoryMarshal.GetArrayDataReference(_columns);
         var rateV = Vector256.Create(_rate);
         for (int j = lo; j < hi; j++)
         {
-            int u = j * chains, end = u + userCount[j];
-            if (u == end) continue;
-            nuint o = (nuint)(j * dp + e);
-            Vector256<float> c0 = Vector256.LoadUnsafe(ref cRef, o), c1 = Vector256.LoadUnsafe(ref cRef, o + 8);
-            Vector256<float> c2 = Vector256.LoadUnsafe(ref cRef, o + 16), c3 = Vector256.LoadUnsafe(ref cRef, o + 24);
-            Vector256<float> c4 = Vector256.LoadUnsafe(ref cRef, o + 32), c5 = Vector256.LoadUnsafe(ref cRef, o + 40);
-            Vector256<float> c6 = Vector256.LoadUnsafe(ref cRef, o + 48), c7 = Vector256.LoadUnsafe(ref cRef, o + 56);
-            for (int blk = 0; blk < blocks && u < end; blk++)
-            {
-                int b1 = blockEnd[blk];
-                if (users[u] >= b1) continue; // no chain of this block uses unit j
-                Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-                for (; u < end && users[u] < b1; u++)
+            Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            bool used = false;
+            for (int w = 0; w < words; w++)
+                for (ulong bits = Unsafe.Add(ref usersRef, j * words + w); bits != 0; bits &= bits - 1)
                 {
-                    int b = users[u];
-                    var sb = Vector256.Create(s[b * k + j]);
+                    int b = w * 64 + BitOperations.TrailingZeroCount(bits);
+                    var sb = Vector256.Create(Unsafe.Add(ref sRef, b * k + j));
                     nuint ro = (nuint)(b * dp + e);
                     a0 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro), a0);
                     a1 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 8), a1);
@@ -424,24 +409,18 @@ internal sealed class SingleLearningBatch : ILearningBatch
                     a5 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 40), a5);
                     a6 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 48), a6);
                     a7 = Vector256.FusedMultiplyAdd(sb, Vector256.LoadUnsafe(ref rRef, ro + 56), a7);
+                    used = true;
                 }
-                c0 = Vector256.FusedMultiplyAdd(rateV, a0, c0);
-                c1 = Vector256.FusedMultiplyAdd(rateV, a1, c1);
-                c2 = Vector256.FusedMultiplyAdd(rateV, a2, c2);
-                c3 = Vector256.FusedMultiplyAdd(rateV, a3, c3);
-                c4 = Vector256.FusedMultiplyAdd(rateV, a4, c4);
-                c5 = Vector256.FusedMultiplyAdd(rateV, a5, c5);
-                c6 = Vector256.FusedMultiplyAdd(rateV, a6, c6);
-                c7 = Vector256.FusedMultiplyAdd(rateV, a7, c7);
-            }
-            c0.StoreUnsafe(ref cRef, o);
-            c1.StoreUnsafe(ref cRef, o + 8);
-            c2.StoreUnsafe(ref cRef, o + 16);
-            c3.StoreUnsafe(ref cRef, o + 24);
-            c4.StoreUnsafe(ref cRef, o + 32);
-            c5.StoreUnsafe(ref cRef, o + 40);
-            c6.StoreUnsafe(ref cRef, o + 48);
-            c7.StoreUnsafe(ref cRef, o + 56);
+            if (!used) continue; // a unit no chain uses: its column stays as it is
+            nuint o = (nuint)(j * dp + e);
+            Vector256.FusedMultiplyAdd(rateV, a0, Vector256.LoadUnsafe(ref cRef, o)).StoreUnsafe(ref cRef, o);
+            Vector256.FusedMultiplyAdd(rateV, a1, Vector256.LoadUnsafe(ref cRef, o + 8)).StoreUnsafe(ref cRef, o + 8);
+            Vector256.FusedMultiplyAdd(rateV, a2, Vector256.LoadUnsafe(ref cRef, o + 16)).StoreUnsafe(ref cRef, o + 16);
+            Vector256.FusedMultiplyAdd(rateV, a3, Vector256.LoadUnsafe(ref cRef, o + 24)).StoreUnsafe(ref cRef, o + 24);
+            Vector256.FusedMultiplyAdd(rateV, a4, Vector256.LoadUnsafe(ref cRef, o + 32)).StoreUnsafe(ref cRef, o + 32);
+            Vector256.FusedMultiplyAdd(rateV, a5, Vector256.LoadUnsafe(ref cRef, o + 40)).StoreUnsafe(ref cRef, o + 40);
+            Vector256.FusedMultiplyAdd(rateV, a6, Vector256.LoadUnsafe(ref cRef, o + 48)).StoreUnsafe(ref cRef, o + 48);
+            Vector256.FusedMultiplyAdd(rateV, a7, Vector256.LoadUnsafe(ref cRef, o + 56)).StoreUnsafe(ref cRef, o + 56);
         }
     }
 
@@ -463,7 +442,19 @@ internal sealed class SingleLearningBatch : ILearningBatch
     {
         // The chains' sums (Drive), added in chain order: the same sum for any split of the chains among threads.
         double sum = 0;
-        for (int b = 0; b < _chains; b++) sum += signed ? _thresholdDrive[b] : _thresholdDriveNonNegative[b];
+        for (int b = 0; b < _chains; b++) sum += signed == _signed ? _thresholdDrive[b] : OtherThresholdDrive(b, signed);
+        return sum;
+    }
+
+    // Chain b's sum for the variant Drive did not form: the same terms from the step's g and s, in list order (not used by the learner).
+    private double OtherThresholdDrive(int b, bool signed)
+    {
+        double sum = 0;
+        for (int i = 0; i < _listed[b]; i++)
+        {
+            int k = b * _k + _list[b * _k + i];
+            AddThresholdDrive(ref sum, _g[k], _s[k], signed);
+        }
         return sum;
     }
 
