@@ -34,30 +34,30 @@ public class FixedInferNamingTests
         Assert.DoesNotContain("   at ", run.Err);
     }
 
+    /// <summary>One entry of <paramref name="valid"/> replaced by +-[lowest, 1e100]: <paramref name="check"/> gets the values and the index.</summary>
+    private static void EachEntryOutOfRange(double[] valid, double lowest, Action<double[], int> check) =>
+        Gen.Select(Gen.Int[0, valid.Length - 1], Gen.Double[lowest, 1e100], Gen.Bool).Sample((i, magnitude, negative) =>
+        {
+            double[] values = [.. valid];
+            values[i] = negative ? -magnitude : magnitude;
+            check(values, i);
+        }, iter: 25, threads: 1);
+
     [Fact]
     public void A_dictionary_entry_outside_the_dictionary_format_names_the_model_file()
     {
         // Q2.13 holds -4 .. 3.99988; the column norms stay finite in double, so only the fixed-point format refuses it
         using var tmp = new TempDir();
-        Gen.Select(Gen.Int[0, Dictionary.Length - 1], Gen.Double[4.5, 1e100], Gen.Bool).Sample((i, magnitude, negative) =>
-        {
-            double[] d = [.. Dictionary];
-            d[i] = negative ? -magnitude : magnitude;
-            RefusedNaming(Infer(tmp, d, Input), Path.Combine(tmp.Path, "model.json"), $"dictionary.data[{i}] (d = {i / 3}, k = {i % 3})");
-        }, iter: 25, threads: 1);
+        EachEntryOutOfRange(Dictionary, 4.5, (d, i) =>
+            RefusedNaming(Infer(tmp, d, Input), Path.Combine(tmp.Path, "model.json"), $"dictionary.data[{i}] (d = {i / 3}, k = {i % 3})"));
     }
 
     [Fact]
     public void An_input_outside_the_state_format_names_the_input_file_and_the_entry()
     {
-        // Q15.16 holds about +-32768; below the float engine's own limit (|x| / sigma < 1e100)
+        // Q15.16 holds about +-32768; up to 1e100, below the float engine's own limit (|x| / sigma < 1e100)
         using var tmp = new TempDir();
-        Gen.Select(Gen.Int[0, Input.Length - 1], Gen.Double[40_000, 1e90], Gen.Bool).Sample((i, magnitude, negative) =>
-        {
-            double[] x = [.. Input];
-            x[i] = negative ? -magnitude : magnitude;
-            RefusedNaming(Infer(tmp, Dictionary, x), Path.Combine(tmp.Path, "x.json"), $"inputs[0][{i}]");
-        }, iter: 25, threads: 1);
+        EachEntryOutOfRange(Input, 40_000, (x, i) => RefusedNaming(Infer(tmp, Dictionary, x), Path.Combine(tmp.Path, "x.json"), $"inputs[0][{i}]"));
     }
 
     [Fact]
