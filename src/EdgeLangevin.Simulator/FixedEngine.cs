@@ -39,7 +39,7 @@ public static class FixedEngine
 {
     public static FixedInferenceResult Infer(SparseCodingModel model, double[][] inputs, InferenceSettings settings, long seed, FixedFormat format,
         IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default, SolverProfile? profile = null, int? threads = null,
-        ZeroMassBound.LassoMaps? maps = null)
+        ZeroMassBound.LassoMaps? maps = null, string? modelSource = null, string? inputSource = null)
     {
         settings.Validate();
         if (settings.Method != InferenceMethod.Langevin) throw InvalidInputException.Field(null, "method", $"the fixed-point engine runs Langevin dynamics only, not {settings.Method.ToString().ToLowerInvariant()}");
@@ -50,13 +50,15 @@ public static class FixedEngine
         StepChoice step = StepPolicy.Resolve(model, settings, maps);
         settings = step.Settings;
         MemoryBudget.CheckChains(FloatEngine.ChainsAsked(inputs.Length, settings.Chains, model), (double)inputs.Length * settings.Chains, model.D, model.K, posterior: true, FloatEngine.FewerChains);
-        FixedParameters p = FixedParameters.Create(model, format, step);
+        // the files named in the errors: a dictionary entry or a step word the format cannot hold is the model's,
+        // an input outside the state format the input file's (break-21: both were "field 'x[0]'" with no file)
+        FixedParameters p = FixedParameters.Create(model, format, step, modelSource);
         int n = inputs.Length, c = settings.Chains, k = model.K, d = model.D;
         var solver = new ParallelFixedSolver(p.Step, p.DictionaryRowMajor, d, k, n * c, unchecked((int)seed), threads ?? WorkerPool.Threads);
         var xq = new int[d];
         for (int i = 0; i < n; i++)
         {
-            FixedParameters.QuantizeData(inputs[i], format, xq, 0, $"inputs[{i}]");
+            FixedParameters.QuantizeData(inputs[i], format, xq, 0, inputSource, $"inputs[{i}]");
             for (int j = 0; j < c; j++) solver.SetData(i * c + j, xq, 0);
         }
 

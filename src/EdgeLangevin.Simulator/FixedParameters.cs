@@ -149,8 +149,11 @@ public sealed class FixedParameters
         return q;
     }
 
-    /// <summary>x_q = round(x 2^FS), WS bits, into <paramref name="destination"/> at <paramref name="offset"/>.</summary>
-    public static void QuantizeData(ReadOnlySpan<double> x, FixedFormat format, int[] destination, int offset, string? source = null)
+    /// <summary>
+    /// x_q = round(x 2^FS), WS bits, into <paramref name="destination"/> at <paramref name="offset"/>; a value outside the
+    /// format is an error naming <paramref name="source"/> and the entry as <paramref name="field"/>[i].
+    /// </summary>
+    public static void QuantizeData(ReadOnlySpan<double> x, FixedFormat format, int[] destination, int offset, string? source = null, string field = "x")
     {
         double scale = Math.ScaleB(1.0, format.StateFracBits);
         long min = FixedFormat.MinOf(format.StateBits), max = FixedFormat.MaxOf(format.StateBits);
@@ -158,7 +161,7 @@ public sealed class FixedParameters
         {
             double v = Math.Round(x[i] * scale, MidpointRounding.AwayFromZero);
             if (!(v >= min && v <= max))
-                throw InvalidInputException.Field(source, $"x[{i}]", $"{F(x[i])} does not fit the state format Q{format.StateBits - 1 - format.StateFracBits}.{format.StateFracBits}");
+                throw InvalidInputException.Field(source, $"{field}[{i}]", $"{F(x[i])} does not fit the state format Q{format.StateBits - 1 - format.StateFracBits}.{format.StateFracBits}");
             destination[offset + i] = (int)v;
         }
     }

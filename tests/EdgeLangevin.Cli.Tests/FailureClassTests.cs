@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CsCheck;
 using System.Text;
 using System.Text.Json.Nodes;
 using EdgeLangevin.Cli.Infrastructure;
@@ -90,6 +91,29 @@ public class FailureClassTests
         string input = tmp.File("huge.json", $"{{\"inputs\": [[{x}, 0, 0, 0]]}}");
         BadInput(CliRun.Of(["infer", "--model", Fixtures.Model(tmp), "--input", input, "--json", Path.Combine(tmp.Path, "p.json"), "--samples", "50", "--burn-in", "10", "--chains", "1"]),
             "huge.json", "inputs[0][0]", "too large");
+    }
+
+    /// <summary>
+    /// A temperature so large that the chains' spread (T / lambda) overflows double precision: at 1e308 the step's NaN check
+    /// fired and the verb printed "internal error ... u became NaN" with a stack trace, exit 1; at 1.6e213 it wrote the
+    /// summary, exit 0, with standard errors of Infinity (break-21). Every temperature above 1e100, in double and float32,
+    /// is bad input naming the config file and the temperature.
+    /// </summary>
+    [Theory]
+    [InlineData("double")]
+    [InlineData("single")]
+    public void A_temperature_beyond_double_precision_is_refused_naming_the_config_not_a_crash(string precision)
+    {
+        double lowest = 1.01e100;
+        using var tmp = new TempDir();
+        string model = Fixtures.Model(tmp), input = Fixtures.Input(tmp);
+        Gen.Double[lowest, 1e308].Sample(t =>
+        {
+            string config = tmp.File("hot.json", $"{{\"inference\": {{\"temperature\": {t.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}}}}}");
+            BadInput(CliRun.Of(["infer", "--model", model, "--input", input, "--config", config, "--precision", precision, "--json", Path.Combine(tmp.Path, "p.json"),
+                "--samples", "20", "--burn-in", "5", "--chains", "1", "--quiet"]), "hot.json: field 'inference.temperature'", "too large");
+            Assert.False(File.Exists(Path.Combine(tmp.Path, "p.json")));
+        }, iter: 20, threads: 1);
     }
 
     // ----- 6: every option acts or is an error -----

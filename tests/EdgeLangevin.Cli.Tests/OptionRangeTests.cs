@@ -95,6 +95,26 @@ public class OptionRangeTests
         Assert.DoesNotContain("System.", run.Err);
     }
 
+    /// <summary>
+    /// A --steps beyond the testbench's memories (hdl.tb_max_steps, 4096 by default) was refused only after the vectors
+    /// were written into the work folder, naming that folder's manifest.json (break-21: `hdl verify --steps 20000`).
+    /// Refused before any work naming --steps and the capacity, the work folder never created.
+    /// </summary>
+    [Theory]
+    [InlineData("verify", "4097")]
+    [InlineData("verify", "20000")]
+    [InlineData("synth", "65535")]
+    public void Hdl_steps_beyond_the_testbench_capacity_are_refused_before_any_work(string verb, string steps)
+    {
+        using var tmp = new TempDir();
+        string model = Fixtures.Model(tmp), work = Path.Combine(tmp.Path, "work"); // D = 4: the default 4 lanes divide it
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        CliRun run = CliRun.Of(stop.Token, "hdl", verb, "--model", model, "--steps", steps, "--work", work);
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.StartsWith($"error: field '--steps': {steps} steps exceed the testbench's capacity hdl.tb_max_steps = 4096", run.Err);
+        Assert.False(Directory.Exists(work), "vectors or sources were written before the refusal");
+    }
+
     private static IEnumerable<Option> OptionsOf(string verb)
     {
         Command command = CliApp.BuildRoot();

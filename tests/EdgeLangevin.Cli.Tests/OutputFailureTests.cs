@@ -239,4 +239,36 @@ public class OutputFailureTests
         Assert.Contains($"note: {model} had already been written", err.ToString());
         Assert.DoesNotContain(".tmp", err.ToString());
     }
+
+    /// <summary>
+    /// Folders that refuse a new file although nothing said so before the work: /proc takes no new entries (root: "Could
+    /// not find file", others: "Access ... denied"), as a folder made read-only or removed while a verb runs. Before
+    /// break-21 the error named the hidden temporary ('/proc/.r.json.4242.9f...tmp'), a path the user never gave.
+    /// </summary>
+    [Theory]
+    [InlineData("r.json", false)]
+    [InlineData("report", true)]
+    public void An_output_whose_folder_refuses_new_files_is_named_not_its_temporary(string name, bool folder)
+    {
+        string path = Path.Combine("/proc", $"edgelangevin-{Guid.NewGuid():N}-{name}");
+        Exception e = Assert.ThrowsAny<Exception>(() =>
+        {
+            if (folder) AtomicFile.WriteDirectory(path, f => File.WriteAllText(Path.Combine(f, "a.txt"), "x"));
+            else AtomicFile.WriteAllText(path, "x");
+        });
+        Assert.True(e is UnauthorizedAccessException or DirectoryNotFoundException, e.ToString()); // the output path's problem: exit 2
+        Assert.StartsWith($"{path}: cannot be written: the folder /proc did not let a new file be created there", e.Message);
+        Assert.DoesNotContain(".tmp", e.Message);
+    }
+
+    [Fact]
+    public void A_verb_whose_json_folder_refuses_new_files_exits_2_naming_the_json_not_its_temporary()
+    {
+        using var tmp = new TempDir();
+        string json = $"/proc/edgelangevin-{Guid.NewGuid():N}.json";
+        CliRun run = CliRun.Of("infer", "--model", Fixtures.Model(tmp), "--input", Fixtures.Input(tmp), "--json", json, "--samples", "4", "--burn-in", "1", "--chains", "1");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(json, run.Err);
+        Assert.DoesNotContain(".tmp", run.Err);
+    }
 }

@@ -250,4 +250,40 @@ public class OutputPathTests
         if (OperatingSystem.IsLinux()) Assert.Throws<InvalidInputException>(() => AtomicFile.WriteAllText("/dev/null", "x"));
         Assert.Empty(Directory.GetFiles(tmp.Path, "*.tmp"));
     }
+
+    /// <summary>A folder of two 16x16 PGM photos with variation, the --data of learn and reproduce images.</summary>
+    private static string ImageData(TempDir tmp, string name)
+    {
+        string folder = Path.Combine(tmp.Path, name);
+        Directory.CreateDirectory(folder);
+        for (int i = 0; i < 2; i++)
+        {
+            byte[] pixels = Enumerable.Range(0, 256).Select(p => (byte)((p * 37 + i * 11) % 251)).ToArray();
+            File.WriteAllBytes(Path.Combine(folder, $"{i}.pgm"), [.. "P5\n16 16\n255\n"u8.ToArray(), .. pixels]);
+        }
+        return folder;
+    }
+
+    /// <summary>
+    /// --data is text ('bars', 'images' or a folder), so the input checks did not see it: `learn --data photos --out
+    /// photos/0.pgm` replaced the photo with the model, exit 0 (break-21). Every way an output lands on the data folder
+    /// is refused before any work and leaves the folder as it was.
+    /// </summary>
+    [Theory]
+    [InlineData("learn", "--out", "photos/0.pgm", "would replace what is there")]
+    [InlineData("learn", "--json", "photos/1.pgm", "would replace what is there")]
+    [InlineData("learn", "--out", "photos", "this is a folder")]
+    [InlineData("reproduce images", "--out", "photos", "is the input given by --data")]
+    [InlineData("reproduce images", "--out", ".", "is inside the --out folder")]
+    [InlineData("reproduce images", "--json", "photos/0.pgm", "would replace what is there")]
+    public void An_output_on_the_data_folder_or_an_image_in_it_is_refused_before_any_work(string verb, string option, string output, string expected)
+    {
+        using var tmp = new TempDir();
+        string data = ImageData(tmp, "photos");
+        string target = Path.Combine(tmp.Path, output);
+        string[] args = verb == "learn"
+            ? ["learn", "--data", data, "--k", "4", "--steps", "20", .. option == "--out" ? new[] { "--out", target } : ["--out", Path.Combine(tmp.Path, "m", "model.json"), "--json", target]]
+            : ["reproduce", "images", "--quick", "--data", data, .. option == "--out" ? new[] { "--out", target } : ["--out", Path.Combine(tmp.Path, "r"), "--json", target]];
+        Refused(tmp, expected, args);
+    }
 }

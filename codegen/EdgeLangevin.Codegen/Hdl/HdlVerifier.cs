@@ -424,6 +424,11 @@ public sealed class HdlVerifier
     {
         if (steps < 1) throw InvalidInputException.Field(null, "--steps", $"must be >= 1, got {steps}");
         if (project.Config.Learning is not null && steps > 65535) throw InvalidInputException.Field(null, "--steps", $"a learning testbench run takes at most 65535 steps, got {steps}");
+        // The testbench's memories hold tb_max_steps steps: CheckVectors refuses more, but only once the vectors were
+        // written (break-21: hdl verify --steps 20000 wrote them into the cache, then blamed the cache's manifest.json)
+        int capacity = project.Datapath.Settings.TbMaxSteps;
+        if (project.Config.Learning is null && steps > capacity)
+            throw InvalidInputException.Field(null, "--steps", $"{steps} steps exceed the testbench's capacity hdl.tb_max_steps = {capacity}; give fewer steps or raise hdl.tb_max_steps (at most 65535) in --config");
     }
 
     /// <summary>

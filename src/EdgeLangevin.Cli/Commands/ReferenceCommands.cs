@@ -175,7 +175,7 @@ public static class ReferenceCommands
             FixedFormat fixedFormat = FormatSpec.ParseOrFit(parse.GetValue(format), () => inputs.Max(x => x.Max(Math.Abs)));
             PosteriorSummary[] result;
             RunLength length;
-            try { (result, length) = CliProgress.Run(context, $"infer ({eng})", (p, ct) => RunEngine(eng, m, inputs, forEngine, s, p, ct, fixedFormat, chainPrecision, maps)); }
+            try { (result, length) = CliProgress.Run(context, $"infer ({eng})", (p, ct) => RunEngine(eng, m, inputs, forEngine, s, p, ct, fixedFormat, chainPrecision, maps, modelPath, inputPath)); }
             catch (InvalidInputException e) when (e.Message.StartsWith(FloatEngine.Diverged, StringComparison.Ordinal))
             {
                 // the settings (dt, temperature) that diverged came from here: name it, as the step policy's errors do
@@ -297,14 +297,14 @@ public static class ReferenceCommands
     /// </summary>
     public static (PosteriorSummary[] Summaries, RunLength RunLength) RunEngine(string engine, SparseCodingModel model, double[][] inputs, InferenceSettings settings, long seed,
         IProgress<RunProgress>? progress, CancellationToken ct, FixedFormat? format = null, InferencePrecision precision = InferencePrecision.Double,
-        ZeroMassBound.LassoMaps? maps = null)
+        ZeroMassBound.LassoMaps? maps = null, string? modelSource = null, string? inputSource = null)
     {
         switch (engine)
         {
             case "float":
                 return FloatEngine.Run(model, inputs, settings, seed, progress, ct, precision, maps);
             case "fixed":
-                FixedInferenceResult r = FixedEngine.Infer(model, inputs, settings, seed, format ?? FixedFormat.Default, progress, ct, maps: maps);
+                FixedInferenceResult r = FixedEngine.Infer(model, inputs, settings, seed, format ?? FixedFormat.Default, progress, ct, maps: maps, modelSource: modelSource, inputSource: inputSource);
                 return (r.Summaries, r.RunLength!);
             default:
                 throw new InvalidInputException($"--engine: expected float or fixed, got '{engine}'");

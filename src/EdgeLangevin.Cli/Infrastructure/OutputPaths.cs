@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EdgeLangevin.Reference.Data.Images;
 using EdgeLangevin.Reference.Io;
 
 namespace EdgeLangevin.Cli.Infrastructure;
@@ -19,8 +20,11 @@ namespace EdgeLangevin.Cli.Infrastructure;
 /// <item>a --work folder that exists and is not a folder;</item>
 /// <item>two outputs on the same path, or one inside the other (a folder is replaced whole), after
 /// resolving relative paths and symbolic links;</item>
-/// <item>an output on the path of an input, or an output folder that contains an input.</item>
+/// <item>an output on the path of an input, an output folder that contains an input, or an output that would replace
+/// an entry inside an input folder.</item>
 /// </list>
+/// Inputs are the FileInfo / DirectoryInfo options and the text options of <see cref="InputPathWords"/> (--data: a word
+/// or a folder).
 /// </summary>
 public static class OutputPaths
 {
@@ -32,6 +36,24 @@ public static class OutputPaths
     /// (--work) and the waveform dumps of `hdl verify --waves`.
     /// </summary>
     public static readonly IReadOnlyList<string> WorkOptionNames = ["--work", "--waves"];
+
+    /// <summary>
+    /// Text options whose value names an input folder unless it is one of the option's words, with how the verb resolves
+    /// it (null: not a path). `learn --data photos --out photos/a.png` replaced the image a.png with the model, exit 0,
+    /// and `reproduce images --out X` would replace a folder X holding its --data: a text option was not seen as an input.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, Func<string, string?>> InputPathWords = new Dictionary<string, Func<string, string?>>
+    {
+        // "bars" is the bars data whatever folders exist; otherwise the folder, or "images" for the shipped photos
+        ["--data"] = value => value == "bars" ? null : ResolvedOrNull(() => ImageFolder.Resolve(value)),
+    };
+
+    /// <summary>The resolved path, or null when it does not resolve (a missing input is the verb's error, with its own words).</summary>
+    private static string? ResolvedOrNull(Func<string> resolve)
+    {
+        try { return resolve(); }
+        catch (InvalidInputException) { return null; }
+    }
 
     public sealed record PathOption(string Option, string Given, string Canonical, bool IsOutput, bool IsFolder, bool IsWork = false);
 
@@ -50,6 +72,12 @@ public static class OutputPaths
             bool isOutput = OutputOptionNames.Contains(option.Name);
             if (isOutput && option.Name == "--json" && given == "-") continue; // stdout
             result.Add(new PathOption(option.Name, given, Canonical(value.FullName), isOutput, isFolder, WorkOptionNames.Contains(option.Name)));
+        }
+        foreach (Option option in parse.CommandResult.Command.Options)
+        {
+            if (option.ValueType != typeof(string) || !InputPathWords.TryGetValue(option.Name, out var resolve)) continue;
+            if (parse.GetValue<string>(option.Name) is not string text || resolve(text) is not string path) continue;
+            result.Add(new PathOption(option.Name, text, Canonical(path), IsOutput: false, IsFolder: Directory.Exists(path)));
         }
         return result;
     }
@@ -80,6 +108,9 @@ public static class OutputPaths
                     throw new InvalidInputException($"{o.Option} {o.Given} is the input given by {input.Option}: writing it would replace the input; choose another output path");
                 if (o.IsFolder && Inside(input.Canonical, o.Canonical))
                     throw new InvalidInputException($"{input.Option} {input.Given} is inside the {o.Option} folder {o.Given}, which is replaced whole: move the input or choose another output folder");
+                // a new file beside the inputs is fine; replacing one of them (an image of a --data folder) is not
+                if (input.IsFolder && Inside(o.Canonical, input.Canonical) && FileKinds.Of(o.Canonical) != FileKind.Missing)
+                    throw new InvalidInputException($"{o.Option} {o.Given} is inside the {input.Option} folder {input.Given} and would replace what is there: the verb reads that folder; choose another output path");
             }
     }
 

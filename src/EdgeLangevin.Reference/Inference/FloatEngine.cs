@@ -55,8 +55,19 @@ public static class FloatEngine
         for (long t = 0; run.Continues(t); t++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (batch is not null) batch.Step();
-            else batch32!.Step();
+            try
+            {
+                if (batch is not null) batch.Step();
+                else batch32!.Step();
+            }
+            catch (Exception e) when (e is ArithmeticException || (e is AggregateException ae && ae.InnerExceptions.Any(x => x is ArithmeticException)))
+            {
+                // The step's NaN check fired before CheckFinite could see a summary (break-21: inference.temperature 1e308
+                // was "internal error: u became NaN" with a stack trace, exit 1): the same refusal, at the step it happened.
+                throw new InvalidInputException(
+                    $"{Diverged} at step {t} (u became NaN) at dt = {settings.ResolvedDt:G4} (eps = {settings.Eps:G4}), temperature = {settings.Temperature:G4}, " +
+                    $"sigma = {model.Sigma:G4}: the noise sqrt(2 T eps) or the step is too large for double precision; use a smaller temperature or dt, or leave dt unset (README 'Step size')", e);
+            }
             if (run.InBurnIn(t))
             {
                 if (run.WatchingBurnIn)

@@ -56,7 +56,7 @@ public static class AtomicFile
         {
             try
             {
-                using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+                using (var stream = CreateTemporary(path, temp, full, () => new FileStream(temp, FileMode.CreateNew, FileAccess.Write)))
                 {
                     write(stream);
                     stream.Flush(flushToDisk: true);
@@ -89,6 +89,33 @@ public static class AtomicFile
         return new NotWrittenException(previous is null ? what : $"{what}; {previous}", e);
     }
 
+    /// <summary>
+    /// Creates the hidden temporary through <paramref name="create"/>; a folder that refuses it is reported at the output
+    /// the user gave. The system's own message names the temporary ("Access to the path '/x/.r.json.123.abc.tmp' is
+    /// denied"), a path the user never gave: break-21 found it for a folder where access(2) allows writing but creating
+    /// fails (/proc, /sys as root), and it is the same for a folder made read-only or removed while the verb worked.
+    /// Permission and a missing folder stay what they were for the exit code (2: the output path is the problem);
+    /// other failures are a write that failed (1).
+    /// </summary>
+    private static T CreateTemporary<T>(string path, string temp, string full, Func<T> create)
+    {
+        try
+        {
+            return create();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            string why = e.Message.Replace(temp, full);
+            string message = $"{path}: cannot be written: the folder {Path.GetDirectoryName(full)} did not let a new file be created there ({why})";
+            throw e switch
+            {
+                UnauthorizedAccessException => new UnauthorizedAccessException(message, e),
+                FileNotFoundException or DirectoryNotFoundException => new DirectoryNotFoundException(message, e),
+                _ => new NotWrittenException(message, e), // Write adds what was kept, as for any failed write
+            };
+        }
+    }
+
     private sealed class NotWrittenException(string message, Exception inner) : IOException(message, inner);
 
     public static void WriteAllText(string path, string text) =>
@@ -113,7 +140,7 @@ public static class AtomicFile
         string temp = TemporaryName(parent, full);
         var asides = new List<string>();
         bool placed = false;
-        Directory.CreateDirectory(temp);
+        CreateTemporary(path, temp, full, () => Directory.CreateDirectory(temp));
         bool wasInside = InsideTemporaryFolder.Value;
         try
         {

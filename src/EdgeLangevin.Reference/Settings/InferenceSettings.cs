@@ -49,6 +49,9 @@ public sealed record InferenceSettings
     /// <summary>Time constant of u (time units).</summary>
     public double TauU { get; init; } = 20.0;
 
+    /// <summary>The largest <see cref="Temperature"/>: the same double-precision range as the inputs' |x| / sigma.</summary>
+    public const double MaxTemperature = 1e100;
+
     /// <summary>Temperature T: 1 samples the posterior, 0 is deterministic MAP descent.</summary>
     public double Temperature { get; init; } = 1.0;
 
@@ -102,6 +105,11 @@ public sealed record InferenceSettings
             if (!(Eps < 1)) throw InvalidInputException.Field(fileName, "dt", $"dt / tau_u must be below 1, got {SettingsJson.F(dt)} / {SettingsJson.F(TauU)}");
         }
         if (!(Temperature >= 0) || !double.IsFinite(Temperature)) throw InvalidInputException.Field(fileName, "temperature", $"must be a finite number >= 0, got {SettingsJson.F(Temperature)}");
+        // exp(-E / T) spreads s over T / lambda and its Gaussian part over sqrt(T); the chains square and sum their states, so
+        // T is held to the inputs' double-precision range (break-21: 1e308 was "internal error: u became NaN", 1.6e213 exit 0
+        // with standard errors of Infinity)
+        if (Temperature > MaxTemperature)
+            throw InvalidInputException.Field(fileName, "temperature", $"{SettingsJson.F(Temperature)} is too large: the chains' spread grows with T, and T must stay at most {MaxTemperature:G0} for double precision");
         if (Order == 2)
         {
             if (!(Mu > 0) || !double.IsFinite(Mu)) throw InvalidInputException.Field(fileName, "mu", $"must be a positive finite number, got {SettingsJson.F(Mu)}");
