@@ -507,6 +507,29 @@ public sealed partial class VectorStepKernel
         return result;
     }
 
+    // Whether the state is the whole int range (WS = 32, the default format): then Update16FullRange runs.
+    private static bool FullRangeState(UnitConstants c) => c.MinS == int.MinValue && c.MaxS == int.MaxValue;
+
+    // Update16 for a state that spans the whole int range (FullRangeState): the exact sum u + t lies
+    // outside [MinS, MaxS] exactly when the wrapped int sum overflowed, so the clamp and its compare are
+    // not needed. An overflowed lane saturates to the side of u (u and t have the same sign when the sum
+    // overflows): (u >> 31) ^ int.MaxValue is MaxS for u >= 0 and MinS for u < 0; it counts one clip,
+    // as the scalar kernel's v > maxS or v < minS does. Five operations per pass fewer than Update16.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Update16FullRange(Vector512<int> x, Vector512<int> drive, Vector512<int> eta, Vector512<int> noiseQ, Vector512<int> roundNoise,
+        Vector512<uint> shiftNoise, Vector512<int> leak, ref Vector512<int> clips)
+    {
+        var zero = Vector512<int>.Zero;
+        Vector512<int> noise = Avx512F.ShiftRightArithmeticVariable(Avx512BW.MultiplyAddAdjacent(eta.AsInt16(), noiseQ.AsInt16()) + roundNoise, shiftNoise);
+        Vector512<int> t = drive + noise;
+        t = Vector512.ConditionalSelect(Vector512.GreaterThan(x, zero), t - leak, t);
+        t = Vector512.ConditionalSelect(Vector512.LessThan(x, zero), t + leak, t);
+        Vector512<int> v = x + t;
+        Vector512<int> overflow = ((x ^ v) & (t ^ v)) >> 31; // -1 where u + t left the int range
+        clips -= overflow;
+        return Vector512.ConditionalSelect(overflow, (x >> 31) ^ Vector512.Create(int.MaxValue), v);
+    }
+
     // The sum of per-lane clip counts (Update16's, the fused thresholds'), at most K / 16 per lane: no wrap.
     // Zero is tested first: clips are rare, and the horizontal sum, a chain of dependent steps at the end
     // of a short loop, carried 12 % of the fused update's samples at K = 128.

@@ -276,6 +276,7 @@ public sealed partial class VectorStepKernel
         var leak = Vector512.Create((int)c.Leak);
         var maxS = Vector512.Create((int)c.MaxS);
         var minS = Vector512.Create((int)c.MinS);
+        bool fullRange = FullRangeState(c); // one well-predicted branch per pass
         var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         ref long sumRef = ref MemoryMarshal.GetArrayDataReference(sums);
         ref int listRef = ref MemoryMarshal.GetArrayDataReference(listGm);
@@ -301,8 +302,9 @@ public sealed partial class VectorStepKernel
             Vector512<int> drive = Avx512F.ShiftRightArithmeticVariable(Avx512F.MultiplyLow(gain, g) + roundCoef, shiftCoef) & on;
             Vector512<int> flip = (x >> 31) & negate;
             drive = (drive ^ flip) - flip;
-            Update16(x, drive, Vector512.LoadUnsafe(ref etaRef, (nuint)k), noiseQ, roundNoise, shiftNoise, leak, minS, maxS, ref clipsU)
-                .StoreUnsafe(ref uRef, (nuint)k);
+            Vector512<int> etaK = Vector512.LoadUnsafe(ref etaRef, (nuint)k);
+            (fullRange ? Update16FullRange(x, drive, etaK, noiseQ, roundNoise, shiftNoise, leak, ref clipsU)
+                : Update16(x, drive, etaK, noiseQ, roundNoise, shiftNoise, leak, minS, maxS, ref clipsU)).StoreUnsafe(ref uRef, (nuint)k);
         }
         // The list's slots to gm, 16 at a time; the last group blended into the old contents past the list.
         ref int gmRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(gm), baseK);

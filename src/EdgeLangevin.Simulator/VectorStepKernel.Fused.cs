@@ -338,6 +338,14 @@ public sealed partial class VectorStepKernel
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ReconstructResidual32(UnitConstants c, short[] columns, int D, int listed, int[] x, int[] r, int[] rm, int baseD, long[] saturations)
     {
+        if (FullRangeState(c)) ReconstructResidual32(true, c, columns, D, listed, x, r, rm, baseD, saturations);
+        else ReconstructResidual32(false, c, columns, D, listed, x, r, rm, baseD, saturations);
+    }
+
+    // ReconstructResidual32's body for one state range (inlined with a constant fullRange: Residual16's variant).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ReconstructResidual32(bool fullRange, UnitConstants c, short[] columns, int D, int listed, int[] x, int[] r, int[] rm, int baseD, long[] saturations)
+    {
         var roundRecon = Vector512.Create((int)c.RoundRecon);
         var shiftRecon = Vector512.Create((uint)c.ShiftRecon);
         int n = c.ShiftSm;
@@ -361,12 +369,12 @@ public sealed partial class VectorStepKernel
             bool two = d + 64 <= D;
             SumPairs(ref a, ref off, ref codes, 0, pairs, d, two, out Vector512<int> v0, out Vector512<int> v1, out Vector512<int> w0, out Vector512<int> w1);
             int at = baseD + d;
-            Residual16(v0, ref xRef, ref rRef, ref rmRef, at, roundRecon, shiftRecon, shiftSm, shiftSmRound, roundBitSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
-            Residual16(v1, ref xRef, ref rRef, ref rmRef, at + 16, roundRecon, shiftRecon, shiftSm, shiftSmRound, roundBitSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
+            Residual16(fullRange, v0, ref xRef, ref rRef, ref rmRef, at, roundRecon, shiftRecon, shiftSm, shiftSmRound, roundBitSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
+            Residual16(fullRange, v1, ref xRef, ref rRef, ref rmRef, at + 16, roundRecon, shiftRecon, shiftSm, shiftSmRound, roundBitSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
             if (two)
             {
-                Residual16(w0, ref xRef, ref rRef, ref rmRef, at + 32, roundRecon, shiftRecon, shiftSm, shiftSmRound, roundBitSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
-                Residual16(w1, ref xRef, ref rRef, ref rmRef, at + 48, roundRecon, shiftRecon, shiftSm, shiftSmRound, roundBitSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
+                Residual16(fullRange, w0, ref xRef, ref rRef, ref rmRef, at + 32, roundRecon, shiftRecon, shiftSm, shiftSmRound, roundBitSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
+                Residual16(fullRange, w1, ref xRef, ref rRef, ref rmRef, at + 48, roundRecon, shiftRecon, shiftSm, shiftSmRound, roundBitSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
             }
         }
         if (clipsR != 0) saturations[SolverWorkspace.SiteR] += clipsR;
@@ -410,9 +418,11 @@ public sealed partial class VectorStepKernel
     // ReconstructResidual32): q = (sum + RoundRecon) >> ShiftRecon, r = satS(x - q). x - q can leave
     // the int range; that is detected (x and q of opposite signs and x - q wrapped to the other sign
     // than x) and clipped to x's side, beyond which the true value lies. r_m = satM(rshr(r, FS - FM))
-    // with the threshold's two-shift rshr (r + 2^(n-1) could wrap).
+    // with the threshold's two-shift rshr (r + 2^(n-1) could wrap). With fullRange (FullRangeState: the
+    // state spans the int range) x - q is outside [MinS, MaxS] exactly when it wrapped, so the clamp
+    // and its two compares are left out.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Residual16(Vector512<int> sum, ref int xRef, ref int rRef, ref int rmRef, int at,
+    private static void Residual16(bool fullRange, Vector512<int> sum, ref int xRef, ref int rRef, ref int rmRef, int at,
         Vector512<int> roundRecon, Vector512<uint> shiftRecon, Vector512<uint> shiftSm, Vector512<uint> shiftSmRound, Vector512<int> roundBitSm,
         Vector512<int> minS, Vector512<int> maxS, Vector512<int> minM, Vector512<int> maxM, ref long clipsR, ref long clipsRm)
     {
@@ -420,8 +430,16 @@ public sealed partial class VectorStepKernel
         Vector512<int> q = Avx512F.ShiftRightArithmeticVariable(sum + roundRecon, shiftRecon);
         Vector512<int> v = x - q;
         Vector512<int> overflow = ((x ^ q) & (x ^ v)) >> 31;
-        clipsR += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(overflow | Vector512.GreaterThan(v, maxS) | Vector512.LessThan(v, minS)));
-        v = Vector512.ConditionalSelect(overflow, Vector512.ConditionalSelect(x >> 31, minS, maxS), Vector512.Min(Vector512.Max(v, minS), maxS));
+        if (fullRange)
+        {
+            clipsR += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(overflow));
+            v = Vector512.ConditionalSelect(overflow, (x >> 31) ^ maxS, v); // maxS = int.MaxValue: MinS where x < 0
+        }
+        else
+        {
+            clipsR += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(overflow | Vector512.GreaterThan(v, maxS) | Vector512.LessThan(v, minS)));
+            v = Vector512.ConditionalSelect(overflow, Vector512.ConditionalSelect(x >> 31, minS, maxS), Vector512.Min(Vector512.Max(v, minS), maxS));
+        }
         v.StoreUnsafe(ref rRef, (nuint)at);
         Vector512<int> w = Avx512F.ShiftRightArithmeticVariable(v, shiftSm) + (Avx512F.ShiftRightArithmeticVariable(v, shiftSmRound) & roundBitSm);
         clipsRm += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(w, maxM) | Vector512.LessThan(w, minM)));
@@ -573,13 +591,16 @@ public sealed partial class VectorStepKernel
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void UpdateFused(UnitConstants c, int[] u, int baseK, int units, int[] eta, int etaOffset, long[] saturations)
     {
-        long clips = c.Signed ? UpdateFused(false, c, u, baseK, units, eta, etaOffset) : UpdateFused(true, c, u, baseK, units, eta, etaOffset);
+        long clips = FullRangeState(c)
+            ? (c.Signed ? UpdateFused(false, true, c, u, baseK, units, eta, etaOffset) : UpdateFused(true, true, c, u, baseK, units, eta, etaOffset))
+            : (c.Signed ? UpdateFused(false, false, c, u, baseK, units, eta, etaOffset) : UpdateFused(true, false, c, u, baseK, units, eta, etaOffset));
         if (clips != 0) saturations[SolverWorkspace.SiteU] += clips;
     }
 
-    // UpdateFused's loop for one variant (inlined with a constant nonNegative: no test per pass); returns the u clips.
+    // UpdateFused's loop for one variant and state range (inlined with constant nonNegative and fullRange:
+    // no test per pass); returns the u clips.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private long UpdateFused(bool nonNegative, UnitConstants c, int[] u, int baseK, int units, int[] eta, int etaOffset)
+    private long UpdateFused(bool nonNegative, bool fullRange, UnitConstants c, int[] u, int baseK, int units, int[] eta, int etaOffset)
     {
         var u0 = Vector512.Create((uint)c.U0);
         var noiseQ = NoiseWords(c);
@@ -600,8 +621,9 @@ public sealed partial class VectorStepKernel
             Vector512<int> drive = Avx512F.Expand(Vector512<int>.Zero, on, Vector512.LoadUnsafe(ref drvRef, (nuint)listed)); // the scratch holds K + 16 slots
             listed += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(on));
             if (nonNegative) drive = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<int>.Zero), -drive, drive);
-            Update16(x, drive, Vector512.LoadUnsafe(ref etaRef, (nuint)k), noiseQ, roundNoise, shiftNoise, leak, minS, maxS, ref clips)
-                .StoreUnsafe(ref uRef, (nuint)k);
+            Vector512<int> etaK = Vector512.LoadUnsafe(ref etaRef, (nuint)k);
+            (fullRange ? Update16FullRange(x, drive, etaK, noiseQ, roundNoise, shiftNoise, leak, ref clips)
+                : Update16(x, drive, etaK, noiseQ, roundNoise, shiftNoise, leak, minS, maxS, ref clips)).StoreUnsafe(ref uRef, (nuint)k);
         }
         return SumClips(clips);
     }

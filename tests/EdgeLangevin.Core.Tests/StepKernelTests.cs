@@ -145,6 +145,10 @@ public class StepKernelTests
         { [16, 13, 32, 16, 16, 15, 16, 14], 0, 1, true },
         { [16, 13, 32, 16, 16, 15, 16, 14], 1, 2, false },
         { [8, 6, 16, 8, 8, 4, 8, 6], 0, 2, true },
+        // A 16-bit state in the first-order event-driven step: the AVX-512 fused update and residual
+        // clamp to [MinS, MaxS] (the 32-bit state's variants, which only detect the wrap, do not apply).
+        { [8, 6, 16, 8, 8, 4, 8, 6], 0, 1, true },
+        { [8, 6, 16, 8, 8, 4, 8, 6], 1, 1, true },
     };
 
     private static LangevinSolver[] ScalarAndVector(StepParameters p, short[] a, int d, int k, int chains, bool eventDriven, int[][] data)
