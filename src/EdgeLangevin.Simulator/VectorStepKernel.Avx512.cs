@@ -513,21 +513,37 @@ public sealed partial class VectorStepKernel
     // Update16 for a state that spans the whole int range (FullRangeState): the exact sum u + t lies
     // outside [MinS, MaxS] exactly when the wrapped int sum overflowed, so the clamp and its compare are
     // not needed. An overflowed lane saturates to the side of u (u and t have the same sign when the sum
-    // overflows): (u >> 31) ^ int.MaxValue is MaxS for u >= 0 and MinS for u < 0; it counts one clip,
-    // as the scalar kernel's v > maxS or v < minS does. Five operations per pass fewer than Update16.
+    // overflows): MaxS for u >= 0 and MinS for u < 0; it counts one clip, as the scalar kernel's
+    // v > maxS or v < minS does. Seven vector operations after the sum instead of Update16's twelve.
+    // With driveTimesSignOfU (the non-negative variant, its drive not yet negated where u < 0) the drive
+    // and the leak take u's sign together: t = noise + sign(u) (drv - leak_q), which is noise alone at
+    // u = 0, where the unit is inactive (u0 >= 0) and so drv = 0; one operation fewer than negating first.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> Update16FullRange(Vector512<int> x, Vector512<int> drive, Vector512<int> eta, Vector512<int> noiseQ, Vector512<int> roundNoise,
-        Vector512<uint> shiftNoise, Vector512<int> leak, ref Vector512<int> clips)
+    private static Vector512<int> Update16FullRange(bool driveTimesSignOfU, Vector512<int> x, Vector512<int> drive, Vector512<int> eta, Vector512<int> noiseQ,
+        Vector512<int> roundNoise, Vector512<uint> shiftNoise, Vector512<int> leak, ref Vector512<int> clips)
     {
         var zero = Vector512<int>.Zero;
         Vector512<int> noise = Avx512F.ShiftRightArithmeticVariable(Avx512BW.MultiplyAddAdjacent(eta.AsInt16(), noiseQ.AsInt16()) + roundNoise, shiftNoise);
-        Vector512<int> t = drive + noise;
-        t = Vector512.ConditionalSelect(Vector512.GreaterThan(x, zero), t - leak, t);
-        t = Vector512.ConditionalSelect(Vector512.LessThan(x, zero), t + leak, t);
+        Vector512<int> t;
+        if (driveTimesSignOfU)
+        {
+            Vector512<int> driveLessLeak = drive - leak;
+            t = Vector512.ConditionalSelect(Vector512.GreaterThan(x, zero), noise + driveLessLeak, noise);
+            t = Vector512.ConditionalSelect(Vector512.LessThan(x, zero), t - driveLessLeak, t);
+        }
+        else
+        {
+            t = drive + noise;
+            t = Vector512.ConditionalSelect(Vector512.GreaterThan(x, zero), t - leak, t);
+            t = Vector512.ConditionalSelect(Vector512.LessThan(x, zero), t + leak, t);
+        }
         Vector512<int> v = x + t;
-        Vector512<int> overflow = ((x ^ v) & (t ^ v)) >> 31; // -1 where u + t left the int range
+        // (u ^ v) & (t ^ v) in one vpternlogd ((0xF0 ^ 0xAA) & (0xCC ^ 0xAA) = 0x42), -1 after the shift
+        // where u + t left the int range. There v has the other sign than u, so (v >> 31) ^ int.MinValue
+        // is u's side: int.MaxValue for u >= 0, int.MinValue for u < 0.
+        Vector512<int> overflow = Avx512F.TernaryLogic(x, t, v, 0x42) >> 31;
         clips -= overflow;
-        return Vector512.ConditionalSelect(overflow, (x >> 31) ^ Vector512.Create(int.MaxValue), v);
+        return Vector512.ConditionalSelect(overflow, (v >> 31) ^ Vector512.Create(int.MinValue), v);
     }
 
     // The sum of per-lane clip counts (Update16's, the fused thresholds'), at most K / 16 per lane: no wrap.

@@ -303,7 +303,7 @@ public sealed partial class VectorStepKernel
             Vector512<int> flip = (x >> 31) & negate;
             drive = (drive ^ flip) - flip;
             Vector512<int> etaK = Vector512.LoadUnsafe(ref etaRef, (nuint)k);
-            (fullRange ? Update16FullRange(x, drive, etaK, noiseQ, roundNoise, shiftNoise, leak, ref clipsU)
+            (fullRange ? Update16FullRange(false, x, drive, etaK, noiseQ, roundNoise, shiftNoise, leak, ref clipsU)
                 : Update16(x, drive, etaK, noiseQ, roundNoise, shiftNoise, leak, minS, maxS, ref clipsU)).StoreUnsafe(ref uRef, (nuint)k);
         }
         // The list's slots to gm, 16 at a time; the last group blended into the old contents past the list.

@@ -90,7 +90,8 @@ public sealed partial class VectorStepKernel
     private int ThresholdNonNegative(UnitConstants c, int[] u, int[] sm, int[] active, int baseK, int units, int D, long[] saturations, out long listedL1)
     {
         var u0 = Vector512.Create((uint)c.U0);
-        var round = Vector512.Create((uint)c.RoundSm);
+        // max(|u|, u0) - u0 + round as one subtraction of u0 - round (uint lanes wrap; the result is below 2^32).
+        var u0MinusRound = Vector512.Create((uint)c.U0 - (uint)c.RoundSm);
         var shift = Vector512.Create((uint)c.ShiftSm);
         var maxM = Vector512.Create((uint)c.MaxM);
         var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -110,12 +111,14 @@ public sealed partial class VectorStepKernel
             Vector512<int> x = Vector512.LoadUnsafe(ref uRef, (nuint)k);
             Vector512<uint> magnitude = Avx512F.Abs(x);
             Vector512<uint> on = Vector512.GreaterThan(magnitude, u0);
-            Vector512<uint> t = Avx512F.ShiftRightLogicalVariable(magnitude - u0 + round, shift);
-            Vector512<uint> v = Vector512.Min(t, maxM) & on;
+            // max(|u|, u0) - u0 is 0 on the inactive lanes, where t = round >>> shift = 0 then (round < 2^shift):
+            // no masking of s_m or of the clip compare, so on stays in a mask register (compress, popcount).
+            Vector512<uint> t = Avx512F.ShiftRightLogicalVariable(Vector512.Max(magnitude, u0) - u0MinusRound, shift);
+            Vector512<uint> v = Vector512.Min(t, maxM);
             v.AsInt32().StoreUnsafe(ref smRef, (nuint)k);
-            clips -= (Vector512.GreaterThan(t, maxM) & on).AsInt32(); // -1 per clipped lane
+            clips -= Vector512.GreaterThan(t, maxM).AsInt32(); // -1 per clipped lane
             l1 += v;
-            n = List16(ref actRef, ref offRef, ref codesRef, n, on.AsInt32(), v.AsInt32(), units16, columnStep);
+            n = List16(ref actRef, ref offRef, ref codesRef, n, on, v.AsInt32(), units16, columnStep);
             units16 += sixteen;
         }
         return EndList(n, SumClips(clips), saturations, SumWidened(l1), out listedL1);
@@ -149,14 +152,15 @@ public sealed partial class VectorStepKernel
         {
             Vector512<int> x = Vector512.LoadUnsafe(ref uRef, (nuint)k);
             Vector512<uint> magnitude = Avx512F.Abs(x);
-            Vector512<int> on = Vector512.GreaterThan(magnitude, u0).AsInt32();
+            Vector512<uint> on = Vector512.GreaterThan(magnitude, u0);
             Vector512<int> negative = x >> 31;
-            Vector512<int> s = ((magnitude - u0).AsInt32() ^ negative) - negative;
+            // max(|u|, u0) - u0 is 0 on the inactive lanes, so are t and s_m there (MinM <= 0 <= MaxM: no
+            // clip): no masking, and on stays in a mask register (compress, popcount).
+            Vector512<int> s = ((Vector512.Max(magnitude, u0) - u0).AsInt32() ^ negative) - negative;
             Vector512<int> t = Avx512F.ShiftRightArithmeticVariable(s, shift) + (Avx512F.ShiftRightArithmeticVariable(s, shiftRound) & roundBit);
-            Vector512<int> clamped = Vector512.Min(Vector512.Max(t, minM), maxM);
-            Vector512<int> v = clamped & on;
+            Vector512<int> v = Vector512.Min(Vector512.Max(t, minM), maxM);
             v.StoreUnsafe(ref smRef, (nuint)k);
-            clips -= Avx512F.CompareNotEqual(clamped, t) & on; // -1 per clipped lane
+            clips -= Avx512F.CompareNotEqual(v, t); // -1 per clipped lane
             l1 += Vector512.Abs(v);
             n = List16(ref actRef, ref offRef, ref codesRef, n, on, v, units16, columnStep);
             units16 += sixteen;
@@ -168,14 +172,14 @@ public sealed partial class VectorStepKernel
     // at list slot n; returns the new length. Each store writes 16 slots from n <= k: inside the
     // chain's K slots of the active list, and inside the scratch lists (K + 32 slots).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int List16(ref int actRef, ref int offRef, ref short codesRef, int n, Vector512<int> on, Vector512<int> v,
+    private static int List16(ref int actRef, ref int offRef, ref short codesRef, int n, Vector512<uint> on, Vector512<int> v,
         Vector512<int> units16, Vector512<int> columnStep)
     {
-        Vector512<int> ids = Avx512F.Compress(Vector512<int>.Zero, on, units16);
+        Vector512<int> ids = Avx512F.Compress(Vector512<uint>.Zero, on, units16.AsUInt32()).AsInt32();
         ids.StoreUnsafe(ref actRef, (nuint)n);
         Avx512F.MultiplyLow(ids, columnStep).StoreUnsafe(ref offRef, (nuint)n);
         // s_m fits WM <= 16 bits: the truncating narrow (vpmovdw) is exact.
-        Avx512F.ConvertToVector256Int16(Avx512F.Compress(Vector512<int>.Zero, on, v)).StoreUnsafe(ref codesRef, (nuint)n);
+        Avx512F.ConvertToVector256Int16(Avx512F.Compress(Vector512<uint>.Zero, on, v.AsUInt32()).AsInt32()).StoreUnsafe(ref codesRef, (nuint)n);
         return n + BitOperations.PopCount(Vector512.ExtractMostSignificantBits(on));
     }
 
@@ -617,12 +621,13 @@ public sealed partial class VectorStepKernel
         for (int k = 0; k < units; k += 16)
         {
             Vector512<int> x = Vector512.LoadUnsafe(ref uRef, (nuint)k);
-            Vector512<int> on = Vector512.GreaterThan(Avx512F.Abs(x), u0).AsInt32();
-            Vector512<int> drive = Avx512F.Expand(Vector512<int>.Zero, on, Vector512.LoadUnsafe(ref drvRef, (nuint)listed)); // the scratch holds K + 16 slots
+            // on stays a uint compare (no reinterpretation): the JIT then keeps it in a mask register.
+            Vector512<uint> on = Vector512.GreaterThan(Avx512F.Abs(x), u0);
+            Vector512<int> drive = Avx512F.Expand(Vector512<uint>.Zero, on, Vector512.LoadUnsafe(ref drvRef, (nuint)listed).AsUInt32()).AsInt32(); // the scratch holds K + 16 slots
             listed += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(on));
-            if (nonNegative) drive = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<int>.Zero), -drive, drive);
+            if (nonNegative && !fullRange) drive = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<int>.Zero), -drive, drive);
             Vector512<int> etaK = Vector512.LoadUnsafe(ref etaRef, (nuint)k);
-            (fullRange ? Update16FullRange(x, drive, etaK, noiseQ, roundNoise, shiftNoise, leak, ref clips)
+            (fullRange ? Update16FullRange(nonNegative, x, drive, etaK, noiseQ, roundNoise, shiftNoise, leak, ref clips)
                 : Update16(x, drive, etaK, noiseQ, roundNoise, shiftNoise, leak, minS, maxS, ref clips)).StoreUnsafe(ref uRef, (nuint)k);
         }
         return SumClips(clips);
