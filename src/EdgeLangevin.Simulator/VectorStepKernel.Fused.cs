@@ -178,8 +178,8 @@ public sealed partial class VectorStepKernel
         Vector512<int> ids = Avx512F.Compress(Vector512<uint>.Zero, on, units16.AsUInt32()).AsInt32();
         ids.StoreUnsafe(ref actRef, (nuint)n);
         Avx512F.MultiplyLow(ids, columnStep).StoreUnsafe(ref offRef, (nuint)n);
-        // s_m fits WM <= 16 bits: the truncating narrow (vpmovdw) is exact.
-        Avx512F.ConvertToVector256Int16(Avx512F.Compress(Vector512<uint>.Zero, on, v.AsUInt32()).AsInt32()).StoreUnsafe(ref codesRef, (nuint)n);
+        // s_m fits WM <= 16 bits: keeping the low word is exact.
+        StoreWords(Avx512F.Compress(Vector512<uint>.Zero, on, v.AsUInt32()).AsInt32(), LowWords, ref codesRef, n);
         return n + BitOperations.PopCount(Vector512.ExtractMostSignificantBits(on));
     }
 
@@ -433,7 +433,8 @@ public sealed partial class VectorStepKernel
         Vector512<int> x = Vector512.LoadUnsafe(ref xRef, (nuint)at);
         Vector512<int> q = Avx512F.ShiftRightArithmeticVariable(sum + roundRecon, shiftRecon);
         Vector512<int> v = x - q;
-        Vector512<int> overflow = ((x ^ q) & (x ^ v)) >> 31;
+        // (x ^ q) & (x ^ v) in one vpternlogd: (0xF0 ^ 0xCC) & (0xF0 ^ 0xAA) = 0x18.
+        Vector512<int> overflow = Avx512F.TernaryLogic(x, q, v, 0x18) >> 31;
         if (fullRange)
         {
             clipsR += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(overflow));
@@ -446,8 +447,9 @@ public sealed partial class VectorStepKernel
         }
         v.StoreUnsafe(ref rRef, (nuint)at);
         Vector512<int> w = Avx512F.ShiftRightArithmeticVariable(v, shiftSm) + (Avx512F.ShiftRightArithmeticVariable(v, shiftSmRound) & roundBitSm);
-        clipsRm += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(w, maxM) | Vector512.LessThan(w, minM)));
-        Vector512.Min(Vector512.Max(w, minM), maxM).StoreUnsafe(ref rmRef, (nuint)at);
+        Vector512<int> clamped = Vector512.Min(Vector512.Max(w, minM), maxM);
+        clipsRm += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Avx512F.CompareNotEqual(clamped, w))); // one compare, not two and an or
+        clamped.StoreUnsafe(ref rmRef, (nuint)at);
     }
 
     // ---- step 3 -------------------------------------------------------------------------------------
