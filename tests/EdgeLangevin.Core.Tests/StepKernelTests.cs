@@ -444,6 +444,45 @@ public class StepKernelTests
             SaturatingStateCase(f, rng, variant, u0, noiseScale, d, k);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void AResidualThatLeavesTheIntRangeInTheOneChunkFusedStepClipsLikeTheScalarOne(int variant)
+    {
+        // Data at both ends of the 32-bit state (2^31 - 1 - j, -2^31 + j) and a dictionary of small words
+        // (|a| <= 64: every A s of the fused step fits one int32 chunk, so the residual is formed in int32
+        // lanes): x - rshr(A s) leaves the int range wherever A s has the other sign than x, the case the
+        // 32-bit state's residual only detects by the wrap.
+        var f = new FixedFormat(16, 13, 32, 16, 16, 11, 16, 6);
+        var rng = new Random(17 + variant);
+        const int d = 64, k = 48, chains = 33;
+        var a = new short[d * k];
+        for (int i = 0; i < a.Length; i++) a[i] = (short)rng.Next(-64, 65);
+        var p = new StepParameters(f, (FixedVariant)variant, 1, 40000, leak: 1 << 20, gain: 32767, noiseScale: 1000, half: 0, friction: 0);
+        var data = new int[chains][];
+        for (int b = 0; b < chains; b++)
+            data[b] = Enumerable.Range(0, d).Select(_ => rng.Next(2) == 0 ? int.MaxValue - rng.Next(1000) : int.MinValue + rng.Next(1000)).ToArray();
+        var pair = ScalarAndVector(p, a, d, k, chains, true, data);
+        for (int step = 0; step < 60; step++)
+        {
+            foreach (var s in pair) s.Step();
+            for (int i = 1; i < pair.Length; i++)
+            {
+                Assert.Equal(pair[0].Workspace.U, pair[i].Workspace.U);
+                Assert.Equal(pair[0].Workspace.Sm, pair[i].Workspace.Sm);
+                Assert.Equal(pair[0].Workspace.R, pair[i].Workspace.R);
+                Assert.Equal(pair[0].Workspace.Rm, pair[i].Workspace.Rm);
+                Assert.Equal(pair[0].Workspace.Gm, pair[i].Workspace.Gm);
+                Assert.Equal(pair[0].Workspace.Saturations, pair[i].Workspace.Saturations);
+            }
+        }
+        // Guards the case: r clipped (x - q left the int range) and the AVX-512 solver ran its fused step.
+        Assert.True(pair[0].Workspace.Saturations[SolverWorkspace.SiteR] > 0);
+        Assert.Contains(int.MinValue, pair[0].Workspace.R);
+        Assert.Contains(int.MaxValue, pair[0].Workspace.R);
+        if (VectorStepKernel.Avx512Supported) Assert.Equal(60L * chains, ((VectorStepKernel)pair[^1].Kernel).FusedSteps);
+    }
+
     private static void SaturatingStateCase(FixedFormat f, Random rng, int variant, int u0, int noiseScale, int d, int k)
     {
         const int chains = 21;
