@@ -467,6 +467,11 @@ public sealed partial class VectorStepKernel
         long[] sums, int[] gm, long[] saturations, int bound)
     {
         int chunks = NarrowResidual(rm, baseD, D, bound);
+        if (chunks == 1 && c.RoundCorr < 1 << 15)
+        {
+            CorrelateDriveOneChunk(c, columns, listed, gm, baseK, saturations);
+            return;
+        }
         if (chunks == 0) Correlate(columns, D, active, baseK, listed, rm, baseD, sums);
         else CorrelateListed(columns, listed, chunks, sums);
         DriveListed(c, listed, sums, gm, baseK, saturations);
@@ -476,13 +481,45 @@ public sealed partial class VectorStepKernel
     // 32-dimension blocks from NarrowResidual), 16 units per pass, into sums[j] for list slot j (slots
     // up to the next multiple of 16: the sums buffer holds K of them, K a multiple of 16).
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void CorrelateListed(short[] columns, int listed, int chunks, long[] sums)
+    private void CorrelateListed(short[] columns, int listed, int chunks, long[] sums) =>
+        CorrelateListed(false, null, columns, listed, chunks, sums, null, 0, null);
+
+    // A^T r_m in one int32 chunk (NarrowResidual found one; the caller checked RoundCorr < 2^15, so
+    // sum + RoundCorr, |sum| <= 2^31 - 2^15, does not wrap) and DriveListed's g_m and drive formed from the
+    // 16 exact int32 sums in registers, in int32 lanes: no widening, no store and reload of long sums
+    // and no second call (DriveListed was 7.8 % of a K = 128, pi = 0.1 step, most of it waiting for the
+    // sums just stored). The sums buffer is not written (the fused step's contract leaves it free).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CorrelateDriveOneChunk(UnitConstants c, short[] columns, int listed, int[] gm, int baseK, long[] saturations) =>
+        CorrelateListed(true, c, columns, listed, 1, null, gm, baseK, saturations);
+
+    // CorrelateListed's body; with drive (a constant after inlining) CorrelateDriveOneChunk's instead of the long sums.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CorrelateListed(bool drive, UnitConstants? c, short[] columns, int listed, int chunks, long[]? sums, int[]? gm, int baseK, long[]? saturations)
     {
         ref short a = ref MemoryMarshal.GetArrayDataReference(columns);
         ref short r16 = ref MemoryMarshal.GetArrayDataReference(_residual16);
-        ref long sumRef = ref MemoryMarshal.GetArrayDataReference(sums);
+        ref long sumRef = ref drive ? ref Unsafe.NullRef<long>() : ref MemoryMarshal.GetArrayDataReference(sums!);
         ref int offsets = ref MemoryMarshal.GetArrayDataReference(_listOffsets);
         int[] blockEnds = _blockEnds;
+        // The drive's constants (DriveListed's, in int32 lanes).
+        Vector512<int> roundCorr = default, maxM = default, minM = default, gain = default, roundCoef = default, iota = default;
+        Vector512<uint> shiftCorr = default, shiftCoef = default;
+        ref int gmRef = ref Unsafe.NullRef<int>();
+        ref int drv = ref MemoryMarshal.GetArrayDataReference(_listDrive);
+        long clips = 0;
+        if (drive)
+        {
+            roundCorr = Vector512.Create((int)c!.RoundCorr);
+            shiftCorr = Vector512.Create((uint)c.ShiftCorr);
+            maxM = Vector512.Create((int)c.MaxM);
+            minM = Vector512.Create((int)c.MinM);
+            gain = Vector512.Create((int)c.Gain);
+            roundCoef = Vector512.Create((int)c.RoundCoef);
+            shiftCoef = Vector512.Create((uint)c.ShiftCoef);
+            iota = Vector512<int>.Indices;
+            gmRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(gm!), baseK);
+        }
         for (int j = 0; j < listed; j += 16)
         {
             ref int off = ref Unsafe.Add(ref offsets, j);
@@ -527,13 +564,28 @@ public sealed partial class VectorStepKernel
                 Vector512<int> u0 = Pair32(a0, a1), u1 = Pair32(a2, a3), u2 = Pair32(a4, a5), u3 = Pair32(a6, a7);
                 Vector512<int> u4 = Pair32(a8, a9), u5 = Pair32(a10, a11), u6 = Pair32(a12, a13), u7 = Pair32(a14, a15);
                 Vector512<int> s = Pair128(Pair128(Pair64(u0, u1), Pair64(u2, u3)), Pair128(Pair64(u4, u5), Pair64(u6, u7)));
+                if (drive)
+                {
+                    // The one chunk's sums: g_m = satM((sum + RoundCorr) >> ShiftCorr), clips of the real slots
+                    // only; drv = (gain_q g_m + RoundCoef) >> ShiftCoef (DriveFitsInt32); g_m to gm blended as
+                    // DriveListed does (slots j .. j + 15 lie inside the chain's K).
+                    Vector512<int> g = Avx512F.ShiftRightArithmeticVariable(s + roundCorr, shiftCorr);
+                    Vector512<int> clamped = Vector512.Min(Vector512.Max(g, minM), maxM);
+                    Vector512<int> valid = Vector512.LessThan(iota, Vector512.Create(listed - j));
+                    clips += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Avx512F.CompareNotEqual(clamped, g) & valid));
+                    Avx512F.ShiftRightArithmeticVariable(Avx512F.MultiplyLow(gain, clamped) + roundCoef, shiftCoef).StoreUnsafe(ref drv, (nuint)j);
+                    Vector512.ConditionalSelect(valid, clamped, Vector512.LoadUnsafe(ref gmRef, (nuint)j)).StoreUnsafe(ref gmRef, (nuint)j);
+                    continue; // the only chunk: no widening
+                }
                 lo += Avx512F.ConvertToVector512Int64(s.GetLower());
                 hi += Avx512F.ConvertToVector512Int64(s.GetUpper());
                 start = end;
             }
+            if (drive) continue;
             lo.StoreUnsafe(ref sumRef, (nuint)j);
             hi.StoreUnsafe(ref sumRef, (nuint)(j + 8));
         }
+        if (drive && clips != 0) saturations![SolverWorkspace.SiteGm] += clips;
     }
 
     // g_m = satM(rshr(sum, FA)) and drv = rshr(gain_q g_m, FC + FM - FS) of the listed units, 16 per
