@@ -165,6 +165,21 @@ public class StepKernelTests
         return solvers;
     }
 
+    // Steps every solver `steps` times; after each step every vector solver's state, active lists and clip
+    // counts (ChainBlockTests.AssertSameState) and m equal the scalar solver's ([0]).
+    private static void StepAlike(LangevinSolver[] solvers, int steps)
+    {
+        for (int step = 0; step < steps; step++)
+        {
+            foreach (var s in solvers) s.Step();
+            for (int i = 1; i < solvers.Length; i++)
+            {
+                ChainBlockTests.AssertSameState(solvers[0], solvers[i]);
+                Assert.Equal(solvers[0].Workspace.M, solvers[i].Workspace.M);
+            }
+        }
+    }
+
     private static short[] ExtremeDictionary(Random rng, FixedFormat f, int d, int k, short[] a)
     {
         // Half the entries at the format's extremes (-2^(WA-1) or 2^(WA-1) - 1).
@@ -191,21 +206,7 @@ public class StepKernelTests
             var data = new int[chains][];
             for (int b = 0; b < chains; b++) data[b] = SolverTests.RandomProblem(rng, f, d, k, (FixedVariant)variant, order, xScale: 4).x;
             var pair = ScalarAndVector(p, a, d, k, chains, eventDriven, data);
-            for (int step = 0; step < 150; step++)
-            {
-                foreach (var s in pair) s.Step();
-                for (int i = 1; i < pair.Length; i++)
-                {
-                    Assert.Equal(pair[0].Workspace.U, pair[i].Workspace.U);
-                    Assert.Equal(pair[0].Workspace.M, pair[i].Workspace.M);
-                    Assert.Equal(pair[0].Workspace.R, pair[i].Workspace.R);
-                    Assert.Equal(pair[0].Workspace.Gm, pair[i].Workspace.Gm);
-                    Assert.Equal(pair[0].Workspace.Rm, pair[i].Workspace.Rm);
-                    Assert.Equal(pair[0].Workspace.Sm, pair[i].Workspace.Sm);
-                    Assert.Equal(pair[0].Workspace.ActiveCount, pair[i].Workspace.ActiveCount);
-                }
-            }
-            for (int i = 1; i < pair.Length; i++) Assert.Equal(pair[0].Workspace.Saturations, pair[i].Workspace.Saturations);
+            StepAlike(pair, 150);
             if (order == 1 && eventDriven && k % 16 == 0 && d % 32 == 0 && VectorStepKernel.Avx512Supported)
             {
                 // Guards the case: the AVX-512 solver really ran its fused step.
@@ -463,19 +464,7 @@ public class StepKernelTests
         for (int b = 0; b < chains; b++)
             data[b] = Enumerable.Range(0, d).Select(_ => rng.Next(2) == 0 ? int.MaxValue - rng.Next(1000) : int.MinValue + rng.Next(1000)).ToArray();
         var pair = ScalarAndVector(p, a, d, k, chains, true, data);
-        for (int step = 0; step < 60; step++)
-        {
-            foreach (var s in pair) s.Step();
-            for (int i = 1; i < pair.Length; i++)
-            {
-                Assert.Equal(pair[0].Workspace.U, pair[i].Workspace.U);
-                Assert.Equal(pair[0].Workspace.Sm, pair[i].Workspace.Sm);
-                Assert.Equal(pair[0].Workspace.R, pair[i].Workspace.R);
-                Assert.Equal(pair[0].Workspace.Rm, pair[i].Workspace.Rm);
-                Assert.Equal(pair[0].Workspace.Gm, pair[i].Workspace.Gm);
-                Assert.Equal(pair[0].Workspace.Saturations, pair[i].Workspace.Saturations);
-            }
-        }
+        StepAlike(pair, 60);
         // Guards the case: r clipped (x - q left the int range) and the AVX-512 solver ran its fused step.
         Assert.True(pair[0].Workspace.Saturations[SolverWorkspace.SiteR] > 0);
         Assert.Contains(int.MinValue, pair[0].Workspace.R);
