@@ -19,8 +19,9 @@ namespace EdgeLangevin.Simulator;
 /// chunk the residual is formed in int32 lanes (<see cref="Residual16"/>), else the sums are widened
 /// into long accumulators held in registers (the chunks cut by a vector pass, <see cref="ChunkPairs"/>);</item>
 /// <item>A^T r is summed for 16 listed units at a time (16 accumulators, reduced to one vector of 16
-/// sums) into the long sums buffer, then step 3's drive formed 16 units per pass in int32 lanes, in
-/// list order;</item>
+/// sums); in one int32 chunk (the usual case at pi = 0.1) step 3's g_m and drive are formed from those
+/// sums in registers, else they go to the long sums buffer and the drive is formed 16 units per pass in
+/// int32 lanes, in list order;</item>
 /// <item>the update expands the list-order drive into its 16-unit blocks (vpexpandd), applying the
 /// non-negative variant's sign of u there.</item>
 /// </list>
@@ -469,32 +470,24 @@ public sealed partial class VectorStepKernel
         int chunks = NarrowResidual(rm, baseD, D, bound);
         if (chunks == 1 && c.RoundCorr < 1 << 15)
         {
-            CorrelateDriveOneChunk(c, columns, listed, gm, baseK, saturations);
+            CorrelateListed(true, c, columns, listed, 1, null, gm, baseK, saturations);
             return;
         }
         if (chunks == 0) Correlate(columns, D, active, baseK, listed, rm, baseD, sums);
-        else CorrelateListed(columns, listed, chunks, sums);
+        else CorrelateListed(false, null, columns, listed, chunks, sums, null, 0, null);
         DriveListed(c, listed, sums, gm, baseK, saturations);
     }
 
     // A^T r_m of the listed units (column offsets from _listOffsets, r_m from _residual16, the chunks of
     // 32-dimension blocks from NarrowResidual), 16 units per pass, into sums[j] for list slot j (slots
     // up to the next multiple of 16: the sums buffer holds K of them, K a multiple of 16).
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void CorrelateListed(short[] columns, int listed, int chunks, long[] sums) =>
-        CorrelateListed(false, null, columns, listed, chunks, sums, null, 0, null);
-
-    // A^T r_m in one int32 chunk (NarrowResidual found one; the caller checked RoundCorr < 2^15, so
-    // sum + RoundCorr, |sum| <= 2^31 - 2^15, does not wrap) and DriveListed's g_m and drive formed from the
-    // 16 exact int32 sums in registers, in int32 lanes: no widening, no store and reload of long sums
+    // With drive: A^T r_m in one int32 chunk (NarrowResidual found one; the caller checked RoundCorr < 2^15,
+    // so sum + RoundCorr, |sum| <= 2^31 - 2^15, does not wrap) and DriveListed's g_m and drive formed from
+    // the 16 exact int32 sums in registers, in int32 lanes: no widening, no store and reload of long sums
     // and no second call (DriveListed was 7.8 % of a K = 128, pi = 0.1 step, most of it waiting for the
-    // sums just stored). The sums buffer is not written (the fused step's contract leaves it free).
+    // sums just stored); sums is not written (the fused step's contract leaves it free). One method for
+    // both: the JIT did not inline a shared body (too many locals), and drive is tested once per 16 units.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void CorrelateDriveOneChunk(UnitConstants c, short[] columns, int listed, int[] gm, int baseK, long[] saturations) =>
-        CorrelateListed(true, c, columns, listed, 1, null, gm, baseK, saturations);
-
-    // CorrelateListed's body; with drive (a constant after inlining) CorrelateDriveOneChunk's instead of the long sums.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CorrelateListed(bool drive, UnitConstants? c, short[] columns, int listed, int chunks, long[]? sums, int[]? gm, int baseK, long[]? saturations)
     {
         ref short a = ref MemoryMarshal.GetArrayDataReference(columns);
