@@ -205,9 +205,27 @@ public sealed partial class VectorStepKernel
         (Vector512.LoadUnsafe(ref sum, (nuint)(d + 8)) + Avx512F.ConvertToVector512Int64(v.GetUpper())).StoreUnsafe(ref sum, (nuint)(d + 8));
     }
 
+    // ---- 16-bit words -------------------------------------------------------------------------------
+
+    // Word indices 0, 2, .., 62: the low 16-bit word of every int lane of two vectors (a word permute
+    // reads the first 32 from its first table, the rest from its second; vpermw reads them modulo 32).
+    private static Vector512<short> LowWords => Vector512<short>.Indices * 2;
+
+    // The int lanes of v (values that fit 16 bits, so truncation is exact) as 16 shorts at destination[at ..],
+    // narrowed by a word permute in registers. ConvertToVector256Int16 and a store became vpmovdw with a memory
+    // operand, the slowest instruction of the fused threshold on this machine (Zen 4: 5.7 % of a K = 128 step).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreWords(Vector512<int> v, Vector512<short> lowWords, ref short destination, int at) =>
+        Avx512BW.PermuteVar32x16(v.AsInt16(), lowWords).GetLower().StoreUnsafe(ref destination, (nuint)at);
+
+    // StoreWords of v0 then v1 (32 shorts) with one two-table word permute and one store.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreWords(Vector512<int> v0, Vector512<int> v1, Vector512<short> lowWords, ref short destination, int at) =>
+        Avx512BW.PermuteVar32x16x2(v0.AsInt16(), lowWords, v1.AsInt16()).StoreUnsafe(ref destination, (nuint)at);
+
     // ---- A^T r --------------------------------------------------------------------------------------
 
-    // r_m as 16-bit words into _residual16 (r_m fits WM <= 16 bits: the truncating narrow, vpmovdw, is
+    // r_m as 16-bit words into _residual16 (r_m fits WM <= 16 bits: keeping the low word, StoreWords, is
     // exact), and the chunks of 32-dimension blocks whose sum |r_m| stays within ChunkL1, their ends
     // in _blockEnds; returns the chunk count, or 0 when one block alone exceeds the bound (the caller
     // then takes the AVX2 path). Dimensions past the last whole block are narrowed too.
@@ -217,6 +235,7 @@ public sealed partial class VectorStepKernel
         short[] r16 = _residual16;
         ref int resRef = ref MemoryMarshal.GetArrayDataReference(residual);
         ref short r16Ref = ref MemoryMarshal.GetArrayDataReference(r16);
+        Vector512<short> lowWords = LowWords;
         // First the narrowing and sum |r_m| over every whole block (lane sums of D / 16 terms of at most
         // 2^15: no wrap below D = 2^20), one horizontal sum: when it is within the bound, so is every
         // block and every run of blocks, and the blocks form one chunk (the usual case; a horizontal sum
@@ -228,8 +247,7 @@ public sealed partial class VectorStepKernel
             {
                 Vector512<int> v0 = Vector512.LoadUnsafe(ref resRef, (nuint)(residualOffset + d));
                 Vector512<int> v1 = Vector512.LoadUnsafe(ref resRef, (nuint)(residualOffset + d + 16));
-                Avx512F.ConvertToVector256Int16(v0).StoreUnsafe(ref r16Ref, (nuint)d);
-                Avx512F.ConvertToVector256Int16(v1).StoreUnsafe(ref r16Ref, (nuint)(d + 16));
+                StoreWords(v0, v1, lowWords, ref r16Ref, d);
                 total += Avx512F.Abs(v0).AsInt32() + Avx512F.Abs(v1).AsInt32();
             }
             if (Vector512.Sum(total) <= bound)
@@ -245,8 +263,7 @@ public sealed partial class VectorStepKernel
         {
             Vector512<int> v0 = Vector512.LoadUnsafe(ref resRef, (nuint)(residualOffset + d));
             Vector512<int> v1 = Vector512.LoadUnsafe(ref resRef, (nuint)(residualOffset + d + 16));
-            Avx512F.ConvertToVector256Int16(v0).StoreUnsafe(ref r16Ref, (nuint)d);
-            Avx512F.ConvertToVector256Int16(v1).StoreUnsafe(ref r16Ref, (nuint)(d + 16));
+            StoreWords(v0, v1, lowWords, ref r16Ref, d);
             long l1 = Vector512.Sum(Avx512F.Abs(v0) + Avx512F.Abs(v1)); // at most 32 * 2^15: no wrap
             if (l1 > bound) return 0;
             if (d > 0 && chunk + l1 > bound)
@@ -505,6 +522,45 @@ public sealed partial class VectorStepKernel
             Vector512.Min(Vector512.Max(v, minS), maxS));
         clips -= Avx512F.CompareNotEqual(result, v); // the compare is -1 in a clipped lane
         return result;
+    }
+
+    // Whether the state is the whole int range (WS = 32, the default format): then Update16FullRange runs.
+    private static bool FullRangeState(UnitConstants c) => c.MinS == int.MinValue && c.MaxS == int.MaxValue;
+
+    // Update16 for a state that spans the whole int range (FullRangeState): the exact sum u + t lies
+    // outside [MinS, MaxS] exactly when the wrapped int sum overflowed, so the clamp and its compare are
+    // not needed. An overflowed lane saturates to the side of u (u and t have the same sign when the sum
+    // overflows): MaxS for u >= 0 and MinS for u < 0; it counts one clip, as the scalar kernel's
+    // v > maxS or v < minS does. Seven vector operations after the sum instead of Update16's twelve.
+    // With driveTimesSignOfU (the non-negative variant, its drive not yet negated where u < 0) the drive
+    // and the leak take u's sign together: t = noise + sign(u) (drv - leak_q), which is noise alone at
+    // u = 0, where the unit is inactive (u0 >= 0) and so drv = 0; one operation fewer than negating first.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Update16FullRange(bool driveTimesSignOfU, Vector512<int> x, Vector512<int> drive, Vector512<int> eta, Vector512<int> noiseQ,
+        Vector512<int> roundNoise, Vector512<uint> shiftNoise, Vector512<int> leak, ref Vector512<int> clips)
+    {
+        var zero = Vector512<int>.Zero;
+        Vector512<int> noise = Avx512F.ShiftRightArithmeticVariable(Avx512BW.MultiplyAddAdjacent(eta.AsInt16(), noiseQ.AsInt16()) + roundNoise, shiftNoise);
+        Vector512<int> t;
+        if (driveTimesSignOfU)
+        {
+            Vector512<int> driveLessLeak = drive - leak;
+            t = Vector512.ConditionalSelect(Vector512.GreaterThan(x, zero), noise + driveLessLeak, noise);
+            t = Vector512.ConditionalSelect(Vector512.LessThan(x, zero), t - driveLessLeak, t);
+        }
+        else
+        {
+            t = drive + noise;
+            t = Vector512.ConditionalSelect(Vector512.GreaterThan(x, zero), t - leak, t);
+            t = Vector512.ConditionalSelect(Vector512.LessThan(x, zero), t + leak, t);
+        }
+        Vector512<int> v = x + t;
+        // (u ^ v) & (t ^ v) in one vpternlogd ((0xF0 ^ 0xAA) & (0xCC ^ 0xAA) = 0x42), -1 after the shift
+        // where u + t left the int range. There v has the other sign than u, so (v >> 31) ^ int.MinValue
+        // is u's side: int.MaxValue for u >= 0, int.MinValue for u < 0.
+        Vector512<int> overflow = Avx512F.TernaryLogic(x, t, v, 0x42) >> 31;
+        clips -= overflow;
+        return Vector512.ConditionalSelect(overflow, (v >> 31) ^ Vector512.Create(int.MinValue), v);
     }
 
     // The sum of per-lane clip counts (Update16's, the fused thresholds'), at most K / 16 per lane: no wrap.

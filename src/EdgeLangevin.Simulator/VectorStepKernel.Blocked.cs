@@ -166,13 +166,14 @@ public sealed partial class VectorStepKernel
     }
 
     // s_m of one chain (values that fit WM <= 16 bits) as 16-bit words at destination[at ..] (the
-    // truncating narrow, vpmovdw, is exact). units is a multiple of 16.
+    // low word, StoreWords, is exact). units is a multiple of 16.
     private static void NarrowCodes(int[] sm, int from, short[] destination, int at, int units)
     {
         ref int src = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(sm), from);
         ref short dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(destination), at);
+        Vector512<short> lowWords = LowWords;
         for (int k = 0; k < units; k += 16)
-            Avx512F.ConvertToVector256Int16(Vector512.LoadUnsafe(ref src, (nuint)k)).StoreUnsafe(ref dst, (nuint)k);
+            StoreWords(Vector512.LoadUnsafe(ref src, (nuint)k), lowWords, ref dst, k);
     }
 
     // r_m of one chain as 16-bit words in slot's row of _blockResidual16 (exact, as NarrowCodes), and each
@@ -181,12 +182,12 @@ public sealed partial class VectorStepKernel
     {
         ref int src = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(rm), from);
         ref short dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_blockResidual16), slot * D);
+        Vector512<short> lowWords = LowWords;
         int[] l1 = _blockDimL1;
         for (int d = 0; d < D; d += 32)
         {
             Vector512<int> v0 = Vector512.LoadUnsafe(ref src, (nuint)d), v1 = Vector512.LoadUnsafe(ref src, (nuint)(d + 16));
-            Avx512F.ConvertToVector256Int16(v0).StoreUnsafe(ref dst, (nuint)d);
-            Avx512F.ConvertToVector256Int16(v1).StoreUnsafe(ref dst, (nuint)(d + 16));
+            StoreWords(v0, v1, lowWords, ref dst, d);
             int sum = Vector512.Sum(Vector512.Abs(v0) + Vector512.Abs(v1)); // at most 32 x 2^15: no wrap
             l1[d / 32] = slot == 0 ? sum : Math.Max(l1[d / 32], sum);
         }
@@ -276,6 +277,7 @@ public sealed partial class VectorStepKernel
         var leak = Vector512.Create((int)c.Leak);
         var maxS = Vector512.Create((int)c.MaxS);
         var minS = Vector512.Create((int)c.MinS);
+        bool fullRange = FullRangeState(c); // one well-predicted branch per pass
         var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         ref long sumRef = ref MemoryMarshal.GetArrayDataReference(sums);
         ref int listRef = ref MemoryMarshal.GetArrayDataReference(listGm);
@@ -301,8 +303,9 @@ public sealed partial class VectorStepKernel
             Vector512<int> drive = Avx512F.ShiftRightArithmeticVariable(Avx512F.MultiplyLow(gain, g) + roundCoef, shiftCoef) & on;
             Vector512<int> flip = (x >> 31) & negate;
             drive = (drive ^ flip) - flip;
-            Update16(x, drive, Vector512.LoadUnsafe(ref etaRef, (nuint)k), noiseQ, roundNoise, shiftNoise, leak, minS, maxS, ref clipsU)
-                .StoreUnsafe(ref uRef, (nuint)k);
+            Vector512<int> etaK = Vector512.LoadUnsafe(ref etaRef, (nuint)k);
+            (fullRange ? Update16FullRange(false, x, drive, etaK, noiseQ, roundNoise, shiftNoise, leak, ref clipsU)
+                : Update16(x, drive, etaK, noiseQ, roundNoise, shiftNoise, leak, minS, maxS, ref clipsU)).StoreUnsafe(ref uRef, (nuint)k);
         }
         // The list's slots to gm, 16 at a time; the last group blended into the old contents past the list.
         ref int gmRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(gm), baseK);

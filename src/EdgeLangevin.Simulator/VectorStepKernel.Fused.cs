@@ -19,8 +19,9 @@ namespace EdgeLangevin.Simulator;
 /// chunk the residual is formed in int32 lanes (<see cref="Residual16"/>), else the sums are widened
 /// into long accumulators held in registers (the chunks cut by a vector pass, <see cref="ChunkPairs"/>);</item>
 /// <item>A^T r is summed for 16 listed units at a time (16 accumulators, reduced to one vector of 16
-/// sums) into the long sums buffer, then step 3's drive formed 16 units per pass in int32 lanes, in
-/// list order;</item>
+/// sums); in one int32 chunk (the usual case at pi = 0.1) step 3's g_m and drive are formed from those
+/// sums in registers, else they go to the long sums buffer and the drive is formed 16 units per pass in
+/// int32 lanes, in list order;</item>
 /// <item>the update expands the list-order drive into its 16-unit blocks (vpexpandd), applying the
 /// non-negative variant's sign of u there.</item>
 /// </list>
@@ -90,7 +91,8 @@ public sealed partial class VectorStepKernel
     private int ThresholdNonNegative(UnitConstants c, int[] u, int[] sm, int[] active, int baseK, int units, int D, long[] saturations, out long listedL1)
     {
         var u0 = Vector512.Create((uint)c.U0);
-        var round = Vector512.Create((uint)c.RoundSm);
+        // max(|u|, u0) - u0 + round as one subtraction of u0 - round (uint lanes wrap; the result is below 2^32).
+        var u0MinusRound = Vector512.Create((uint)c.U0 - (uint)c.RoundSm);
         var shift = Vector512.Create((uint)c.ShiftSm);
         var maxM = Vector512.Create((uint)c.MaxM);
         var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -110,12 +112,14 @@ public sealed partial class VectorStepKernel
             Vector512<int> x = Vector512.LoadUnsafe(ref uRef, (nuint)k);
             Vector512<uint> magnitude = Avx512F.Abs(x);
             Vector512<uint> on = Vector512.GreaterThan(magnitude, u0);
-            Vector512<uint> t = Avx512F.ShiftRightLogicalVariable(magnitude - u0 + round, shift);
-            Vector512<uint> v = Vector512.Min(t, maxM) & on;
+            // max(|u|, u0) - u0 is 0 on the inactive lanes, where t = round >>> shift = 0 then (round < 2^shift):
+            // no masking of s_m or of the clip compare, so on stays in a mask register (compress, popcount).
+            Vector512<uint> t = Avx512F.ShiftRightLogicalVariable(Vector512.Max(magnitude, u0) - u0MinusRound, shift);
+            Vector512<uint> v = Vector512.Min(t, maxM);
             v.AsInt32().StoreUnsafe(ref smRef, (nuint)k);
-            clips -= (Vector512.GreaterThan(t, maxM) & on).AsInt32(); // -1 per clipped lane
+            clips -= Vector512.GreaterThan(t, maxM).AsInt32(); // -1 per clipped lane
             l1 += v;
-            n = List16(ref actRef, ref offRef, ref codesRef, n, on.AsInt32(), v.AsInt32(), units16, columnStep);
+            n = List16(ref actRef, ref offRef, ref codesRef, n, on, v.AsInt32(), units16, columnStep);
             units16 += sixteen;
         }
         return EndList(n, SumClips(clips), saturations, SumWidened(l1), out listedL1);
@@ -149,14 +153,15 @@ public sealed partial class VectorStepKernel
         {
             Vector512<int> x = Vector512.LoadUnsafe(ref uRef, (nuint)k);
             Vector512<uint> magnitude = Avx512F.Abs(x);
-            Vector512<int> on = Vector512.GreaterThan(magnitude, u0).AsInt32();
+            Vector512<uint> on = Vector512.GreaterThan(magnitude, u0);
             Vector512<int> negative = x >> 31;
-            Vector512<int> s = ((magnitude - u0).AsInt32() ^ negative) - negative;
+            // max(|u|, u0) - u0 is 0 on the inactive lanes, so are t and s_m there (MinM <= 0 <= MaxM: no
+            // clip): no masking, and on stays in a mask register (compress, popcount).
+            Vector512<int> s = ((Vector512.Max(magnitude, u0) - u0).AsInt32() ^ negative) - negative;
             Vector512<int> t = Avx512F.ShiftRightArithmeticVariable(s, shift) + (Avx512F.ShiftRightArithmeticVariable(s, shiftRound) & roundBit);
-            Vector512<int> clamped = Vector512.Min(Vector512.Max(t, minM), maxM);
-            Vector512<int> v = clamped & on;
+            Vector512<int> v = Vector512.Min(Vector512.Max(t, minM), maxM);
             v.StoreUnsafe(ref smRef, (nuint)k);
-            clips -= Avx512F.CompareNotEqual(clamped, t) & on; // -1 per clipped lane
+            clips -= Avx512F.CompareNotEqual(v, t); // -1 per clipped lane
             l1 += Vector512.Abs(v);
             n = List16(ref actRef, ref offRef, ref codesRef, n, on, v, units16, columnStep);
             units16 += sixteen;
@@ -168,14 +173,14 @@ public sealed partial class VectorStepKernel
     // at list slot n; returns the new length. Each store writes 16 slots from n <= k: inside the
     // chain's K slots of the active list, and inside the scratch lists (K + 32 slots).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int List16(ref int actRef, ref int offRef, ref short codesRef, int n, Vector512<int> on, Vector512<int> v,
+    private static int List16(ref int actRef, ref int offRef, ref short codesRef, int n, Vector512<uint> on, Vector512<int> v,
         Vector512<int> units16, Vector512<int> columnStep)
     {
-        Vector512<int> ids = Avx512F.Compress(Vector512<int>.Zero, on, units16);
+        Vector512<int> ids = Avx512F.Compress(Vector512<uint>.Zero, on, units16.AsUInt32()).AsInt32();
         ids.StoreUnsafe(ref actRef, (nuint)n);
         Avx512F.MultiplyLow(ids, columnStep).StoreUnsafe(ref offRef, (nuint)n);
-        // s_m fits WM <= 16 bits: the truncating narrow (vpmovdw) is exact.
-        Avx512F.ConvertToVector256Int16(Avx512F.Compress(Vector512<int>.Zero, on, v)).StoreUnsafe(ref codesRef, (nuint)n);
+        // s_m fits WM <= 16 bits: keeping the low word is exact.
+        StoreWords(Avx512F.Compress(Vector512<uint>.Zero, on, v.AsUInt32()).AsInt32(), LowWords, ref codesRef, n);
         return n + BitOperations.PopCount(Vector512.ExtractMostSignificantBits(on));
     }
 
@@ -338,6 +343,14 @@ public sealed partial class VectorStepKernel
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ReconstructResidual32(UnitConstants c, short[] columns, int D, int listed, int[] x, int[] r, int[] rm, int baseD, long[] saturations)
     {
+        if (FullRangeState(c)) ReconstructResidual32(true, c, columns, D, listed, x, r, rm, baseD, saturations);
+        else ReconstructResidual32(false, c, columns, D, listed, x, r, rm, baseD, saturations);
+    }
+
+    // ReconstructResidual32's body for one state range (inlined with a constant fullRange: Residual16's variant).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ReconstructResidual32(bool fullRange, UnitConstants c, short[] columns, int D, int listed, int[] x, int[] r, int[] rm, int baseD, long[] saturations)
+    {
         var roundRecon = Vector512.Create((int)c.RoundRecon);
         var shiftRecon = Vector512.Create((uint)c.ShiftRecon);
         int n = c.ShiftSm;
@@ -361,12 +374,12 @@ public sealed partial class VectorStepKernel
             bool two = d + 64 <= D;
             SumPairs(ref a, ref off, ref codes, 0, pairs, d, two, out Vector512<int> v0, out Vector512<int> v1, out Vector512<int> w0, out Vector512<int> w1);
             int at = baseD + d;
-            Residual16(v0, ref xRef, ref rRef, ref rmRef, at, roundRecon, shiftRecon, shiftSm, shiftSmRound, roundBitSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
-            Residual16(v1, ref xRef, ref rRef, ref rmRef, at + 16, roundRecon, shiftRecon, shiftSm, shiftSmRound, roundBitSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
+            Residual16(fullRange, v0, ref xRef, ref rRef, ref rmRef, at, roundRecon, shiftRecon, shiftSm, shiftSmRound, roundBitSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
+            Residual16(fullRange, v1, ref xRef, ref rRef, ref rmRef, at + 16, roundRecon, shiftRecon, shiftSm, shiftSmRound, roundBitSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
             if (two)
             {
-                Residual16(w0, ref xRef, ref rRef, ref rmRef, at + 32, roundRecon, shiftRecon, shiftSm, shiftSmRound, roundBitSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
-                Residual16(w1, ref xRef, ref rRef, ref rmRef, at + 48, roundRecon, shiftRecon, shiftSm, shiftSmRound, roundBitSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
+                Residual16(fullRange, w0, ref xRef, ref rRef, ref rmRef, at + 32, roundRecon, shiftRecon, shiftSm, shiftSmRound, roundBitSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
+                Residual16(fullRange, w1, ref xRef, ref rRef, ref rmRef, at + 48, roundRecon, shiftRecon, shiftSm, shiftSmRound, roundBitSm, minS, maxS, minM, maxM, ref clipsR, ref clipsRm);
             }
         }
         if (clipsR != 0) saturations[SolverWorkspace.SiteR] += clipsR;
@@ -410,22 +423,34 @@ public sealed partial class VectorStepKernel
     // ReconstructResidual32): q = (sum + RoundRecon) >> ShiftRecon, r = satS(x - q). x - q can leave
     // the int range; that is detected (x and q of opposite signs and x - q wrapped to the other sign
     // than x) and clipped to x's side, beyond which the true value lies. r_m = satM(rshr(r, FS - FM))
-    // with the threshold's two-shift rshr (r + 2^(n-1) could wrap).
+    // with the threshold's two-shift rshr (r + 2^(n-1) could wrap). With fullRange (FullRangeState: the
+    // state spans the int range) x - q is outside [MinS, MaxS] exactly when it wrapped, so the clamp
+    // and its two compares are left out.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Residual16(Vector512<int> sum, ref int xRef, ref int rRef, ref int rmRef, int at,
+    private static void Residual16(bool fullRange, Vector512<int> sum, ref int xRef, ref int rRef, ref int rmRef, int at,
         Vector512<int> roundRecon, Vector512<uint> shiftRecon, Vector512<uint> shiftSm, Vector512<uint> shiftSmRound, Vector512<int> roundBitSm,
         Vector512<int> minS, Vector512<int> maxS, Vector512<int> minM, Vector512<int> maxM, ref long clipsR, ref long clipsRm)
     {
         Vector512<int> x = Vector512.LoadUnsafe(ref xRef, (nuint)at);
         Vector512<int> q = Avx512F.ShiftRightArithmeticVariable(sum + roundRecon, shiftRecon);
         Vector512<int> v = x - q;
-        Vector512<int> overflow = ((x ^ q) & (x ^ v)) >> 31;
-        clipsR += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(overflow | Vector512.GreaterThan(v, maxS) | Vector512.LessThan(v, minS)));
-        v = Vector512.ConditionalSelect(overflow, Vector512.ConditionalSelect(x >> 31, minS, maxS), Vector512.Min(Vector512.Max(v, minS), maxS));
+        // (x ^ q) & (x ^ v) in one vpternlogd: (0xF0 ^ 0xCC) & (0xF0 ^ 0xAA) = 0x18.
+        Vector512<int> overflow = Avx512F.TernaryLogic(x, q, v, 0x18) >> 31;
+        if (fullRange)
+        {
+            clipsR += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(overflow));
+            v = Vector512.ConditionalSelect(overflow, (x >> 31) ^ maxS, v); // maxS = int.MaxValue: MinS where x < 0
+        }
+        else
+        {
+            clipsR += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(overflow | Vector512.GreaterThan(v, maxS) | Vector512.LessThan(v, minS)));
+            v = Vector512.ConditionalSelect(overflow, Vector512.ConditionalSelect(x >> 31, minS, maxS), Vector512.Min(Vector512.Max(v, minS), maxS));
+        }
         v.StoreUnsafe(ref rRef, (nuint)at);
         Vector512<int> w = Avx512F.ShiftRightArithmeticVariable(v, shiftSm) + (Avx512F.ShiftRightArithmeticVariable(v, shiftSmRound) & roundBitSm);
-        clipsRm += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(w, maxM) | Vector512.LessThan(w, minM)));
-        Vector512.Min(Vector512.Max(w, minM), maxM).StoreUnsafe(ref rmRef, (nuint)at);
+        Vector512<int> clamped = Vector512.Min(Vector512.Max(w, minM), maxM);
+        clipsRm += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Avx512F.CompareNotEqual(clamped, w))); // one compare, not two and an or
+        clamped.StoreUnsafe(ref rmRef, (nuint)at);
     }
 
     // ---- step 3 -------------------------------------------------------------------------------------
@@ -443,22 +468,51 @@ public sealed partial class VectorStepKernel
         long[] sums, int[] gm, long[] saturations, int bound)
     {
         int chunks = NarrowResidual(rm, baseD, D, bound);
+        if (chunks == 1 && c.RoundCorr < 1 << 15)
+        {
+            CorrelateListed(true, c, columns, listed, 1, null, gm, baseK, saturations);
+            return;
+        }
         if (chunks == 0) Correlate(columns, D, active, baseK, listed, rm, baseD, sums);
-        else CorrelateListed(columns, listed, chunks, sums);
+        else CorrelateListed(false, null, columns, listed, chunks, sums, null, 0, null);
         DriveListed(c, listed, sums, gm, baseK, saturations);
     }
 
     // A^T r_m of the listed units (column offsets from _listOffsets, r_m from _residual16, the chunks of
     // 32-dimension blocks from NarrowResidual), 16 units per pass, into sums[j] for list slot j (slots
     // up to the next multiple of 16: the sums buffer holds K of them, K a multiple of 16).
+    // With drive: A^T r_m in one int32 chunk (NarrowResidual found one; the caller checked RoundCorr < 2^15,
+    // so sum + RoundCorr, |sum| <= 2^31 - 2^15, does not wrap) and DriveListed's g_m and drive formed from
+    // the 16 exact int32 sums in registers, in int32 lanes: no widening, no store and reload of long sums
+    // and no second call (DriveListed was 7.8 % of a K = 128, pi = 0.1 step, most of it waiting for the
+    // sums just stored); sums is not written (the fused step's contract leaves it free). One method for
+    // both: the JIT did not inline a shared body (too many locals), and drive is tested once per 16 units.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void CorrelateListed(short[] columns, int listed, int chunks, long[] sums)
+    private void CorrelateListed(bool drive, UnitConstants? c, short[] columns, int listed, int chunks, long[]? sums, int[]? gm, int baseK, long[]? saturations)
     {
         ref short a = ref MemoryMarshal.GetArrayDataReference(columns);
         ref short r16 = ref MemoryMarshal.GetArrayDataReference(_residual16);
-        ref long sumRef = ref MemoryMarshal.GetArrayDataReference(sums);
+        ref long sumRef = ref drive ? ref Unsafe.NullRef<long>() : ref MemoryMarshal.GetArrayDataReference(sums!);
         ref int offsets = ref MemoryMarshal.GetArrayDataReference(_listOffsets);
         int[] blockEnds = _blockEnds;
+        // The drive's constants (DriveListed's, in int32 lanes).
+        Vector512<int> roundCorr = default, maxM = default, minM = default, gain = default, roundCoef = default, iota = default;
+        Vector512<uint> shiftCorr = default, shiftCoef = default;
+        ref int gmRef = ref Unsafe.NullRef<int>();
+        ref int drv = ref MemoryMarshal.GetArrayDataReference(_listDrive);
+        long clips = 0;
+        if (drive)
+        {
+            roundCorr = Vector512.Create((int)c!.RoundCorr);
+            shiftCorr = Vector512.Create((uint)c.ShiftCorr);
+            maxM = Vector512.Create((int)c.MaxM);
+            minM = Vector512.Create((int)c.MinM);
+            gain = Vector512.Create((int)c.Gain);
+            roundCoef = Vector512.Create((int)c.RoundCoef);
+            shiftCoef = Vector512.Create((uint)c.ShiftCoef);
+            iota = Vector512<int>.Indices;
+            gmRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(gm!), baseK);
+        }
         for (int j = 0; j < listed; j += 16)
         {
             ref int off = ref Unsafe.Add(ref offsets, j);
@@ -503,13 +557,28 @@ public sealed partial class VectorStepKernel
                 Vector512<int> u0 = Pair32(a0, a1), u1 = Pair32(a2, a3), u2 = Pair32(a4, a5), u3 = Pair32(a6, a7);
                 Vector512<int> u4 = Pair32(a8, a9), u5 = Pair32(a10, a11), u6 = Pair32(a12, a13), u7 = Pair32(a14, a15);
                 Vector512<int> s = Pair128(Pair128(Pair64(u0, u1), Pair64(u2, u3)), Pair128(Pair64(u4, u5), Pair64(u6, u7)));
+                if (drive)
+                {
+                    // The one chunk's sums: g_m = satM((sum + RoundCorr) >> ShiftCorr), clips of the real slots
+                    // only; drv = (gain_q g_m + RoundCoef) >> ShiftCoef (DriveFitsInt32); g_m to gm blended as
+                    // DriveListed does (slots j .. j + 15 lie inside the chain's K).
+                    Vector512<int> g = Avx512F.ShiftRightArithmeticVariable(s + roundCorr, shiftCorr);
+                    Vector512<int> clamped = Vector512.Min(Vector512.Max(g, minM), maxM);
+                    Vector512<int> valid = Vector512.LessThan(iota, Vector512.Create(listed - j));
+                    clips += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Avx512F.CompareNotEqual(clamped, g) & valid));
+                    Avx512F.ShiftRightArithmeticVariable(Avx512F.MultiplyLow(gain, clamped) + roundCoef, shiftCoef).StoreUnsafe(ref drv, (nuint)j);
+                    Vector512.ConditionalSelect(valid, clamped, Vector512.LoadUnsafe(ref gmRef, (nuint)j)).StoreUnsafe(ref gmRef, (nuint)j);
+                    continue; // the only chunk: no widening
+                }
                 lo += Avx512F.ConvertToVector512Int64(s.GetLower());
                 hi += Avx512F.ConvertToVector512Int64(s.GetUpper());
                 start = end;
             }
+            if (drive) continue;
             lo.StoreUnsafe(ref sumRef, (nuint)j);
             hi.StoreUnsafe(ref sumRef, (nuint)(j + 8));
         }
+        if (drive && clips != 0) saturations![SolverWorkspace.SiteGm] += clips;
     }
 
     // g_m = satM(rshr(sum, FA)) and drv = rshr(gain_q g_m, FC + FM - FS) of the listed units, 16 per
@@ -573,13 +642,16 @@ public sealed partial class VectorStepKernel
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void UpdateFused(UnitConstants c, int[] u, int baseK, int units, int[] eta, int etaOffset, long[] saturations)
     {
-        long clips = c.Signed ? UpdateFused(false, c, u, baseK, units, eta, etaOffset) : UpdateFused(true, c, u, baseK, units, eta, etaOffset);
+        long clips = FullRangeState(c)
+            ? (c.Signed ? UpdateFused(false, true, c, u, baseK, units, eta, etaOffset) : UpdateFused(true, true, c, u, baseK, units, eta, etaOffset))
+            : (c.Signed ? UpdateFused(false, false, c, u, baseK, units, eta, etaOffset) : UpdateFused(true, false, c, u, baseK, units, eta, etaOffset));
         if (clips != 0) saturations[SolverWorkspace.SiteU] += clips;
     }
 
-    // UpdateFused's loop for one variant (inlined with a constant nonNegative: no test per pass); returns the u clips.
+    // UpdateFused's loop for one variant and state range (inlined with constant nonNegative and fullRange:
+    // no test per pass); returns the u clips.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private long UpdateFused(bool nonNegative, UnitConstants c, int[] u, int baseK, int units, int[] eta, int etaOffset)
+    private long UpdateFused(bool nonNegative, bool fullRange, UnitConstants c, int[] u, int baseK, int units, int[] eta, int etaOffset)
     {
         var u0 = Vector512.Create((uint)c.U0);
         var noiseQ = NoiseWords(c);
@@ -596,12 +668,14 @@ public sealed partial class VectorStepKernel
         for (int k = 0; k < units; k += 16)
         {
             Vector512<int> x = Vector512.LoadUnsafe(ref uRef, (nuint)k);
-            Vector512<int> on = Vector512.GreaterThan(Avx512F.Abs(x), u0).AsInt32();
-            Vector512<int> drive = Avx512F.Expand(Vector512<int>.Zero, on, Vector512.LoadUnsafe(ref drvRef, (nuint)listed)); // the scratch holds K + 16 slots
+            // on stays a uint compare (no reinterpretation): the JIT then keeps it in a mask register.
+            Vector512<uint> on = Vector512.GreaterThan(Avx512F.Abs(x), u0);
+            Vector512<int> drive = Avx512F.Expand(Vector512<uint>.Zero, on, Vector512.LoadUnsafe(ref drvRef, (nuint)listed).AsUInt32()).AsInt32(); // the scratch holds K + 16 slots
             listed += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(on));
-            if (nonNegative) drive = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<int>.Zero), -drive, drive);
-            Update16(x, drive, Vector512.LoadUnsafe(ref etaRef, (nuint)k), noiseQ, roundNoise, shiftNoise, leak, minS, maxS, ref clips)
-                .StoreUnsafe(ref uRef, (nuint)k);
+            if (nonNegative && !fullRange) drive = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<int>.Zero), -drive, drive);
+            Vector512<int> etaK = Vector512.LoadUnsafe(ref etaRef, (nuint)k);
+            (fullRange ? Update16FullRange(nonNegative, x, drive, etaK, noiseQ, roundNoise, shiftNoise, leak, ref clips)
+                : Update16(x, drive, etaK, noiseQ, roundNoise, shiftNoise, leak, minS, maxS, ref clips)).StoreUnsafe(ref uRef, (nuint)k);
         }
         return SumClips(clips);
     }

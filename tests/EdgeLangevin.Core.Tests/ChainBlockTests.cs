@@ -27,7 +27,8 @@ public class ChainBlockTests
         return solvers;
     }
 
-    private static void AssertSameState(LangevinSolver expected, LangevinSolver actual)
+    // u, s_m, r, r_m, g_m, the active lists and the clip counts of two solvers equal (StepKernelTests uses it too).
+    internal static void AssertSameState(LangevinSolver expected, LangevinSolver actual)
     {
         SolverWorkspace e = expected.Workspace, w = actual.Workspace;
         Assert.Equal(e.U, w.U);

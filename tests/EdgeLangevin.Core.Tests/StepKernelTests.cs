@@ -145,6 +145,10 @@ public class StepKernelTests
         { [16, 13, 32, 16, 16, 15, 16, 14], 0, 1, true },
         { [16, 13, 32, 16, 16, 15, 16, 14], 1, 2, false },
         { [8, 6, 16, 8, 8, 4, 8, 6], 0, 2, true },
+        // A 16-bit state in the first-order event-driven step: the AVX-512 fused update and residual
+        // clamp to [MinS, MaxS] (the 32-bit state's variants, which only detect the wrap, do not apply).
+        { [8, 6, 16, 8, 8, 4, 8, 6], 0, 1, true },
+        { [8, 6, 16, 8, 8, 4, 8, 6], 1, 1, true },
     };
 
     private static LangevinSolver[] ScalarAndVector(StepParameters p, short[] a, int d, int k, int chains, bool eventDriven, int[][] data)
@@ -159,6 +163,21 @@ public class StepKernelTests
         }
         Assert.IsType<ScalarStepKernel>(solvers[0].Kernel);
         return solvers;
+    }
+
+    // Steps every solver `steps` times; after each step every vector solver's state, active lists and clip
+    // counts (ChainBlockTests.AssertSameState) and m equal the scalar solver's ([0]).
+    private static void StepAlike(LangevinSolver[] solvers, int steps)
+    {
+        for (int step = 0; step < steps; step++)
+        {
+            foreach (var s in solvers) s.Step();
+            for (int i = 1; i < solvers.Length; i++)
+            {
+                ChainBlockTests.AssertSameState(solvers[0], solvers[i]);
+                Assert.Equal(solvers[0].Workspace.M, solvers[i].Workspace.M);
+            }
+        }
     }
 
     private static short[] ExtremeDictionary(Random rng, FixedFormat f, int d, int k, short[] a)
@@ -187,21 +206,7 @@ public class StepKernelTests
             var data = new int[chains][];
             for (int b = 0; b < chains; b++) data[b] = SolverTests.RandomProblem(rng, f, d, k, (FixedVariant)variant, order, xScale: 4).x;
             var pair = ScalarAndVector(p, a, d, k, chains, eventDriven, data);
-            for (int step = 0; step < 150; step++)
-            {
-                foreach (var s in pair) s.Step();
-                for (int i = 1; i < pair.Length; i++)
-                {
-                    Assert.Equal(pair[0].Workspace.U, pair[i].Workspace.U);
-                    Assert.Equal(pair[0].Workspace.M, pair[i].Workspace.M);
-                    Assert.Equal(pair[0].Workspace.R, pair[i].Workspace.R);
-                    Assert.Equal(pair[0].Workspace.Gm, pair[i].Workspace.Gm);
-                    Assert.Equal(pair[0].Workspace.Rm, pair[i].Workspace.Rm);
-                    Assert.Equal(pair[0].Workspace.Sm, pair[i].Workspace.Sm);
-                    Assert.Equal(pair[0].Workspace.ActiveCount, pair[i].Workspace.ActiveCount);
-                }
-            }
-            for (int i = 1; i < pair.Length; i++) Assert.Equal(pair[0].Workspace.Saturations, pair[i].Workspace.Saturations);
+            StepAlike(pair, 150);
             if (order == 1 && eventDriven && k % 16 == 0 && d % 32 == 0 && VectorStepKernel.Avx512Supported)
             {
                 // Guards the case: the AVX-512 solver really ran its fused step.
@@ -438,6 +443,33 @@ public class StepKernelTests
         // 20 x 37, and 32 x 48 (K a multiple of 16, D of 32: the AVX-512 kernel's fused step when the noise scale lets it).
         foreach ((int d, int k) in new[] { (20, 37), (32, 48) })
             SaturatingStateCase(f, rng, variant, u0, noiseScale, d, k);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void AResidualThatLeavesTheIntRangeInTheOneChunkFusedStepClipsLikeTheScalarOne(int variant)
+    {
+        // Data at both ends of the 32-bit state (2^31 - 1 - j, -2^31 + j) and a dictionary of small words
+        // (|a| <= 64: every A s of the fused step fits one int32 chunk, so the residual is formed in int32
+        // lanes): x - rshr(A s) leaves the int range wherever A s has the other sign than x, the case the
+        // 32-bit state's residual only detects by the wrap.
+        var f = new FixedFormat(16, 13, 32, 16, 16, 11, 16, 6);
+        var rng = new Random(17 + variant);
+        const int d = 64, k = 48, chains = 33;
+        var a = new short[d * k];
+        for (int i = 0; i < a.Length; i++) a[i] = (short)rng.Next(-64, 65);
+        var p = new StepParameters(f, (FixedVariant)variant, 1, 40000, leak: 1 << 20, gain: 32767, noiseScale: 1000, half: 0, friction: 0);
+        var data = new int[chains][];
+        for (int b = 0; b < chains; b++)
+            data[b] = Enumerable.Range(0, d).Select(_ => rng.Next(2) == 0 ? int.MaxValue - rng.Next(1000) : int.MinValue + rng.Next(1000)).ToArray();
+        var pair = ScalarAndVector(p, a, d, k, chains, true, data);
+        StepAlike(pair, 60);
+        // Guards the case: r clipped (x - q left the int range) and the AVX-512 solver ran its fused step.
+        Assert.True(pair[0].Workspace.Saturations[SolverWorkspace.SiteR] > 0);
+        Assert.Contains(int.MinValue, pair[0].Workspace.R);
+        Assert.Contains(int.MaxValue, pair[0].Workspace.R);
+        if (VectorStepKernel.Avx512Supported) Assert.Equal(60L * chains, ((VectorStepKernel)pair[^1].Kernel).FusedSteps);
     }
 
     private static void SaturatingStateCase(FixedFormat f, Random rng, int variant, int u0, int noiseScale, int d, int k)
