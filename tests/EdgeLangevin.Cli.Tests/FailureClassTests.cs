@@ -116,6 +116,26 @@ public class FailureClassTests
         }, iter: 20, threads: 1);
     }
 
+    /// <summary>
+    /// A tau_u so small that the chosen step dt = eps tau_u rounds to 0 (5e-324: "field 'dt': must be a positive finite
+    /// number, got 0", no file, a field the user never set; session 19) is bad input naming tau_u; the run does not start.
+    /// </summary>
+    [Fact]
+    public void A_tau_u_too_small_for_any_step_is_refused_naming_tau_u()
+    {
+        using var tmp = new TempDir();
+        string model = Fixtures.Model(tmp), input = Fixtures.Input(tmp);
+        foreach (string tau in new[] { "5e-324", "1e-323", "9e-101" })
+        {
+            string config = tmp.File("fast.json", $"{{\"inference\": {{\"tau_u\": {tau}}}}}");
+            CliRun run = CliRun.Of(["infer", "--model", model, "--input", input, "--config", config, "--json", Path.Combine(tmp.Path, "p.json"),
+                "--samples", "20", "--burn-in", "5", "--chains", "1", "--quiet"]);
+            BadInput(run, "fast.json: field 'inference.tau_u'", "too small");
+            Assert.DoesNotContain("field 'dt'", run.Err);
+            Assert.False(File.Exists(Path.Combine(tmp.Path, "p.json")));
+        }
+    }
+
     // ----- 6: every option acts or is an error -----
 
     [Fact]

@@ -52,6 +52,9 @@ public sealed record InferenceSettings
     /// <summary>The largest <see cref="Temperature"/>: the same double-precision range as the inputs' |x| / sigma.</summary>
     public const double MaxTemperature = 1e100;
 
+    /// <summary>Smallest tau_u accepted (time units; the paper's is 20): see <see cref="Validate"/>.</summary>
+    public const double MinTauU = 1e-100;
+
     /// <summary>Temperature T: 1 samples the posterior, 0 is deterministic MAP descent.</summary>
     public double Temperature { get; init; } = 1.0;
 
@@ -98,6 +101,9 @@ public sealed record InferenceSettings
         if (!Enum.IsDefined(Method)) throw InvalidInputException.Field(fileName, "method", "expected \"langevin\", \"lca\" or \"mala\"");
         if (Order is not (1 or 2)) throw InvalidInputException.Field(fileName, "order", $"expected 1 or 2, got {Order}");
         if (!(TauU > 0) || !double.IsFinite(TauU)) throw InvalidInputException.Field(fileName, "tau_u", $"must be a positive finite number, got {SettingsJson.F(TauU)}");
+        // The mirror of MaxTemperature: a step dt = eps tau_u must stay a normal double for any eps the step policy picks
+        // (5e-324 made the chosen dt 0, reported as "field 'dt' ... got 0", a field the user never set; session 19).
+        if (TauU < MinTauU) throw InvalidInputException.Field(fileName, "tau_u", $"{SettingsJson.F(TauU)} is too small: the time step dt = eps tau_u must stay a normal double, so tau_u must be at least {MinTauU:G0} (the paper's is 20)");
         if (Dt is double dt)
         {
             if (!(dt > 0) || !double.IsFinite(dt)) throw InvalidInputException.Field(fileName, "dt", $"must be a positive finite number, got {SettingsJson.F(dt)}");
